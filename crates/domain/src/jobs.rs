@@ -1,0 +1,100 @@
+//! Background jobs and outgoing messages: kinds, and how long to wait
+//! before trying again.
+
+use jiff::SignedDuration;
+use serde::{Deserialize, Serialize};
+
+/// What a job does. Stored by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    /// Sign the head of the access trail.
+    TrailCheckpoint,
+    /// Delete trail records older than the retention, keeping an anchor.
+    TrailPurge,
+    /// Send what waits in the outbox.
+    OutboxDelivery,
+    /// Delete expired sessions, reset links and sign-in failures.
+    SessionCleanup,
+}
+
+impl JobKind {
+    pub const ALL: [JobKind; 4] = [
+        JobKind::TrailCheckpoint,
+        JobKind::TrailPurge,
+        JobKind::OutboxDelivery,
+        JobKind::SessionCleanup,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::TrailCheckpoint => "trail_checkpoint",
+            JobKind::TrailPurge => "trail_purge",
+            JobKind::OutboxDelivery => "outbox_delivery",
+            JobKind::SessionCleanup => "session_cleanup",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// State of a job row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Failed => "failed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            JobState::Queued,
+            JobState::Running,
+            JobState::Done,
+            JobState::Failed,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// Exponential backoff: 30 s, 1 min, 2 min… capped at 6 hours, so that a
+/// message to a server down for a day is still tried a few times an hour
+/// at first, then a few times a day; nothing is ever dropped.
+pub fn retry_delay(attempts: u32) -> SignedDuration {
+    let secs = 30i64.saturating_mul(1i64 << attempts.min(20));
+    SignedDuration::from_secs(secs.min(6 * 3600))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        assert_eq!(retry_delay(0).as_secs(), 30);
+        assert_eq!(retry_delay(1).as_secs(), 60);
+        assert_eq!(retry_delay(3).as_secs(), 240);
+        assert_eq!(retry_delay(50).as_secs(), 6 * 3600);
+    }
+
+    #[test]
+    fn kinds_round_trip() {
+        for k in JobKind::ALL {
+            assert_eq!(JobKind::parse(k.as_str()), Some(k));
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! Vigie's domain: the types and rules of the product, with no I/O.
+//!
+//! Everything here is checked on construction ("parse, don't validate"): a value
+//! of these types cannot hold something the product would refuse.
+
+pub mod account;
+pub mod audit;
+pub mod ids;
+pub mod jobs;
+pub mod lockout;
+pub mod page;
+pub mod role;
+pub mod scope;
+pub mod tenant;
+pub mod time;
+
+pub use ids::*;

@@ -1,0 +1,42 @@
+//! Growing delay after failed sign-ins, per account and per IP address
+//! (CNIL délibération 2022-100: limit attempts; ANSSI: temporise).
+
+use jiff::SignedDuration;
+
+/// Failures counted over this window.
+pub const WINDOW: SignedDuration = SignedDuration::from_mins(15);
+
+/// How long an account must wait before the next attempt, given its recent
+/// failures: free for the first 4, then 1 min doubling up to 15 min.
+pub fn account_delay(failures: u32) -> Option<SignedDuration> {
+    growing(failures, 5)
+}
+
+/// The same for an IP address, which may hold many honest users (a town
+/// hall behind one NAT), so it starts later.
+pub fn ip_delay(failures: u32) -> Option<SignedDuration> {
+    growing(failures, 20)
+}
+
+fn growing(failures: u32, free: u32) -> Option<SignedDuration> {
+    if failures < free {
+        return None;
+    }
+    let minutes = 1i64 << (failures - free).min(4);
+    Some(SignedDuration::from_mins(minutes.min(15)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c25_delay_grows_after_failures() {
+        assert_eq!(account_delay(4), None);
+        assert_eq!(account_delay(5), Some(SignedDuration::from_mins(1)));
+        assert_eq!(account_delay(6), Some(SignedDuration::from_mins(2)));
+        assert_eq!(account_delay(30), Some(SignedDuration::from_mins(15)));
+        assert_eq!(ip_delay(19), None);
+        assert!(ip_delay(20).is_some());
+    }
+}

@@ -1,0 +1,77 @@
+//! The PostgreSQL backend: several stateless Vigie nodes share one database.
+
+use std::time::Duration;
+
+use sqlx::{Postgres, postgres::PgPoolOptions};
+use vigie_store::StoreError;
+
+use crate::{
+    errors::SqlResult,
+    migrate::{Migration, newer_than_binary},
+};
+
+type Db = Postgres;
+type ThisStore = PostgresStore;
+const BACKEND: &str = "postgres";
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    sql: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+/// Several nodes claim at once: each skips rows another holds.
+const CLAIM_JOB: &str = "UPDATE jobs SET state = 'running', locked_by = $1, lease_until = $3, \
+     started_at = $2, attempts = attempts + 1 \
+     WHERE id = (SELECT id FROM jobs \
+        WHERE (state = 'queued' AND run_at <= $2) OR (state = 'running' AND lease_until < $2) \
+        ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+     RETURNING id, kind, key, state, run_at, attempts, locked_by, started_at, finished_at, summary";
+
+/// Any fixed number: the advisory lock that serialises migrations when
+/// several nodes start together.
+const MIGRATION_LOCK: i64 = 0x5649_4749_45;
+
+pub struct PostgresStore {
+    pool: sqlx::Pool<Db>,
+}
+
+impl PostgresStore {
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .db()?;
+        Ok(Self { pool })
+    }
+
+    /// Row locks (`FOR UPDATE`, the trail head) do the serialising here.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Db>, StoreError> {
+        self.pool.begin().await.db()
+    }
+
+    async fn run_migrations(&self) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        sqlx::raw_sql(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+        )
+        .execute(&mut *tx)
+        .await
+        .db()?;
+        apply_migrations(&mut tx).await?;
+        tx.commit().await.db()
+    }
+
+    /// The pool, for tests that drop their database afterwards.
+    pub fn pool(&self) -> &sqlx::PgPool {
+        &self.pool
+    }
+}
+
+include!("shared.rs");

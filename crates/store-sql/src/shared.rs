@@ -1,0 +1,1229 @@
+// The SQL both backends share, compiled once in `sqlite` and once in
+// `postgres` with that module's `Db`, `ThisStore`, `BACKEND`, `MIGRATIONS`,
+// `CLAIM_JOB` and `begin_write`.
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use sqlx::Row as _;
+use vigie_domain::{
+    ApiTokenId, JobId, MessageId, TenantId, UserId,
+    account::{DisplayName, Email, User},
+    audit::{Actor, AuditEvent, AuditRecord, ChainHash, Outcome, chain},
+    jobs::{JobKind, JobState},
+    page::{Page, Paged},
+    role::{Role, Roles},
+    scope::TenantScope,
+    tenant::{TenantName, TenantSlug},
+    time::{from_micros, to_micros},
+};
+use vigie_store::{
+    Accounts, ApiToken, ApiTokens, Checkpoint, Credentials, Job, Jobs, Member, Membership,
+    NewApiToken, NewMessage, NewSession, NewUser, Outbox, OutboxMessage, Session, Sessions,
+    Store, Tenant, Tenants, Trail, TrailFilter,
+};
+
+use crate::{contains_pattern, prefix_pattern};
+
+type Row = <Db as sqlx::Database>::Row;
+type Tx = sqlx::Transaction<'static, Db>;
+
+async fn apply_migrations(tx: &mut Tx) -> Result<(), StoreError> {
+    let current: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+        .fetch_one(&mut **tx)
+        .await
+        .db()?;
+    let current = current.unwrap_or(0);
+    let known = MIGRATIONS.last().map_or(0, |m| m.version);
+    if current > known {
+        return Err(newer_than_binary(current, known));
+    }
+    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+        sqlx::raw_sql(m.sql).execute(&mut **tx).await.db()?;
+        sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+            .bind(m.version)
+            .bind(to_micros(Timestamp::now()))
+            .execute(&mut **tx)
+            .await
+            .db()?;
+    }
+    Ok(())
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {e}"))
+}
+
+fn get<'r, T>(r: &'r Row, col: &str) -> Result<T, StoreError>
+where
+    T: sqlx::Decode<'r, Db> + sqlx::Type<Db>,
+{
+    r.try_get(col).db()
+}
+
+fn paged<T>(items: Vec<T>, total: i64, page: Page) -> Paged<T> {
+    Paged {
+        items,
+        total,
+        page: page.number(),
+        page_size: page.size(),
+    }
+}
+
+const USER_COLS: &str = "id, email, name, is_provider_admin, disabled, totp_secret IS NOT NULL AS totp_enabled, locale, time_zone";
+
+fn user_from(r: &Row) -> Result<User, StoreError> {
+    Ok(User {
+        id: UserId(get(r, "id")?),
+        email: Email::parse(&get::<String>(r, "email")?).map_err(|e| corrupt("email", e))?,
+        name: DisplayName::parse(&get::<String>(r, "name")?).map_err(|e| corrupt("name", e))?,
+        is_provider_admin: get(r, "is_provider_admin")?,
+        disabled: get(r, "disabled")?,
+        totp_enabled: get(r, "totp_enabled")?,
+        locale: get(r, "locale")?,
+        time_zone: get(r, "time_zone")?,
+    })
+}
+
+fn tenant_from(r: &Row) -> Result<Tenant, StoreError> {
+    Ok(Tenant {
+        id: TenantId(get(r, "tenant_id")?),
+        slug: TenantSlug::parse(&get::<String>(r, "tenant_slug")?)
+            .map_err(|e| corrupt("slug", e))?,
+        name: TenantName::parse(&get::<String>(r, "tenant_name")?)
+            .map_err(|e| corrupt("tenant name", e))?,
+        created_at: from_micros(get(r, "tenant_created_at")?),
+    })
+}
+
+const TENANT_COLS: &str =
+    "t.id AS tenant_id, t.slug AS tenant_slug, t.name AS tenant_name, t.created_at AS tenant_created_at";
+
+fn token_from(r: &Row) -> Result<ApiToken, StoreError> {
+    let role: String = get(r, "role")?;
+    Ok(ApiToken {
+        id: ApiTokenId(get(r, "id")?),
+        tenant: TenantId(get(r, "tenant_id")?),
+        name: get(r, "name")?,
+        role: Role::parse(&role).ok_or_else(|| corrupt("role", role))?,
+        expires_at: from_micros(get(r, "expires_at")?),
+        created_by: get::<Option<i64>>(r, "created_by")?.map(UserId),
+        created_at: from_micros(get(r, "created_at")?),
+        revoked: get(r, "revoked")?,
+    })
+}
+
+const TOKEN_COLS: &str = "id, tenant_id, name, role, expires_at, created_by, created_at, revoked";
+
+const RECORD_COLS: &str =
+    "seq, at, actor_user, actor_label, tenant_id, action, object, ip, user_agent, outcome, hash";
+
+fn record_from(r: &Row) -> Result<AuditRecord, StoreError> {
+    let outcome: String = get(r, "outcome")?;
+    let hash: Vec<u8> = get(r, "hash")?;
+    Ok(AuditRecord {
+        seq: get(r, "seq")?,
+        at: from_micros(get(r, "at")?),
+        event: AuditEvent {
+            actor: Actor {
+                user: get::<Option<i64>>(r, "actor_user")?.map(UserId),
+                label: get(r, "actor_label")?,
+            },
+            tenant: get::<Option<i64>>(r, "tenant_id")?.map(TenantId),
+            action: get(r, "action")?,
+            object: get(r, "object")?,
+            ip: get(r, "ip")?,
+            user_agent: get(r, "user_agent")?,
+            outcome: Outcome::parse(&outcome).ok_or_else(|| corrupt("outcome", &outcome))?,
+        },
+        hash: ChainHash::from_slice(&hash).ok_or_else(|| corrupt("hash", "not 32 bytes"))?,
+    })
+}
+
+fn checkpoint_from(r: &Row) -> Result<Checkpoint, StoreError> {
+    let hash: Vec<u8> = get(r, "hash")?;
+    Ok(Checkpoint {
+        seq: get(r, "seq")?,
+        hash: ChainHash::from_slice(&hash).ok_or_else(|| corrupt("hash", "not 32 bytes"))?,
+        signed_at: from_micros(get(r, "signed_at")?),
+        public_key: get(r, "public_key")?,
+        signature: get(r, "signature")?,
+    })
+}
+
+const JOB_COLS: &str =
+    "id, kind, key, state, run_at, attempts, locked_by, started_at, finished_at, summary";
+
+fn job_from(r: &Row) -> Result<Job, StoreError> {
+    let kind: String = get(r, "kind")?;
+    let state: String = get(r, "state")?;
+    Ok(Job {
+        id: JobId(get(r, "id")?),
+        kind: JobKind::parse(&kind).ok_or_else(|| corrupt("job kind", &kind))?,
+        key: get(r, "key")?,
+        state: JobState::parse(&state).ok_or_else(|| corrupt("job state", &state))?,
+        run_at: from_micros(get(r, "run_at")?),
+        attempts: get(r, "attempts")?,
+        locked_by: get(r, "locked_by")?,
+        started_at: get::<Option<i64>>(r, "started_at")?.map(from_micros),
+        finished_at: get::<Option<i64>>(r, "finished_at")?.map(from_micros),
+        summary: get(r, "summary")?,
+    })
+}
+
+const MESSAGE_COLS: &str = "id, tenant_id, recipient, subject, body, created_at, attempts, next_attempt_at, sent_at, last_error";
+
+fn message_from(r: &Row) -> Result<OutboxMessage, StoreError> {
+    Ok(OutboxMessage {
+        id: MessageId(get(r, "id")?),
+        tenant: get::<Option<i64>>(r, "tenant_id")?.map(TenantId),
+        to: get(r, "recipient")?,
+        subject: get(r, "subject")?,
+        body: get(r, "body")?,
+        created_at: from_micros(get(r, "created_at")?),
+        attempts: get(r, "attempts")?,
+        next_attempt_at: from_micros(get(r, "next_attempt_at")?),
+        sent_at: get::<Option<i64>>(r, "sent_at")?.map(from_micros),
+        last_error: get(r, "last_error")?,
+    })
+}
+
+fn expect_one(rows: u64) -> Result<(), StoreError> {
+    if rows == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Accounts for ThisStore {
+    async fn create_user(&self, new: &NewUser) -> Result<User, StoreError> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (email, name, password_hash, is_provider_admin, locale, time_zone, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(new.email.as_str())
+        .bind(new.name.as_str())
+        .bind(&new.password_hash)
+        .bind(new.is_provider_admin)
+        .bind(&new.locale)
+        .bind(&new.time_zone)
+        .bind(to_micros(Timestamp::now()))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| match crate::errors::map(e) {
+            StoreError::Conflict(_) => {
+                StoreError::Conflict(format!("an account already uses {}", new.email))
+            }
+            other => other,
+        })?;
+        self.user(UserId(id)).await
+    }
+
+    async fn user(&self, id: UserId) -> Result<User, StoreError> {
+        let sql = format!("SELECT {USER_COLS} FROM users WHERE id = $1");
+        let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id.0)
+            .fetch_one(&self.pool)
+            .await
+            .db()?;
+        user_from(&r)
+    }
+
+    async fn user_by_email(&self, email: &Email) -> Result<User, StoreError> {
+        let sql = format!("SELECT {USER_COLS} FROM users WHERE email = $1");
+        let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(email.as_str())
+            .fetch_one(&self.pool)
+            .await
+            .db()?;
+        user_from(&r)
+    }
+
+    async fn credentials(&self, id: UserId) -> Result<Credentials, StoreError> {
+        let r = sqlx::query("SELECT password_hash, totp_secret FROM users WHERE id = $1")
+            .bind(id.0)
+            .fetch_one(&self.pool)
+            .await
+            .db()?;
+        Ok(Credentials {
+            password_hash: get(&r, "password_hash")?,
+            totp_secret: get(&r, "totp_secret")?,
+        })
+    }
+
+    async fn set_password_hash(&self, id: UserId, hash: &str) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(id.0)
+            .execute(&self.pool)
+            .await
+            .db()?;
+        expect_one(done.rows_affected())
+    }
+
+    async fn set_disabled(&self, id: UserId, disabled: bool) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+            .bind(disabled)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        expect_one(done.rows_affected())?;
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .db()?;
+            sqlx::query("UPDATE api_tokens SET revoked = TRUE WHERE created_by = $1")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .db()?;
+            sqlx::query("DELETE FROM password_resets WHERE user_id = $1")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .db()?;
+        }
+        tx.commit().await.db()
+    }
+
+    async fn set_preferences(
+        &self,
+        id: UserId,
+        locale: &str,
+        time_zone: &str,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE users SET locale = $1, time_zone = $2 WHERE id = $3")
+            .bind(locale)
+            .bind(time_zone)
+            .bind(id.0)
+            .execute(&self.pool)
+            .await
+            .db()?;
+        expect_one(done.rows_affected())
+    }
+
+    async fn set_totp(
+        &self,
+        id: UserId,
+        secret: Option<&str>,
+        recovery_hashes: &[String],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2")
+            .bind(secret)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        expect_one(done.rows_affected())?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        for h in recovery_hashes {
+            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+                .bind(id.0)
+                .bind(h)
+                .execute(&mut *tx)
+                .await
+                .db()?;
+        }
+        tx.commit().await.db()
+    }
+
+    async fn consume_recovery_code(&self, id: UserId, code_hash: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1 AND code_hash = $2")
+            .bind(id.0)
+            .bind(code_hash)
+            .execute(&self.pool)
+            .await
+            .db()?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn list_users(&self, search: &str, page: Page) -> Result<Paged<User>, StoreError> {
+        let pat = contains_pattern(search);
+        let filter = "($1 = '' OR LOWER(email) LIKE $1 ESCAPE '\\' OR LOWER(name) LIKE $1 ESCAPE '\\')";
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM users WHERE {filter}"
+        )))
+        .bind(&pat)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLS} FROM users WHERE {filter} ORDER BY email LIMIT $2 OFFSET $3"
+        )))
+        .bind(&pat)
+        .bind(page.limit())
+        .bind(page.offset())
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        let items = rows.iter().map(user_from).collect::<Result<_, _>>()?;
+        Ok(paged(items, total, page))
+    }
+
+    async fn record_sign_in_failure(&self, key: &str, at: Timestamp) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO sign_in_failures (key, at) VALUES ($1, $2)")
+            .bind(key)
+            .bind(to_micros(at))
+            .execute(&self.pool)
+            .await
+            .db()?;
+        Ok(())
+    }
+
+    async fn sign_in_failures_since(&self, key: &str, since: Timestamp) -> Result<u32, StoreError> {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures WHERE key = $1 AND at >= $2")
+                .bind(key)
+                .bind(to_micros(since))
+                .fetch_one(&self.pool)
+                .await
+                .db()?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    async fn clear_sign_in_failures(&self, key: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sign_in_failures WHERE key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .db()?;
+        Ok(())
+    }
+
+    async fn create_password_reset(
+        &self,
+        user: UserId,
+        token_hash: &str,
+        expires: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
+            .bind(token_hash)
+            .bind(user.0)
+            .bind(to_micros(expires))
+            .execute(&self.pool)
+            .await
+            .db()?;
+        Ok(())
+    }
+
+    async fn consume_password_reset(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<UserId, StoreError> {
+        let r = sqlx::query(
+            "DELETE FROM password_resets WHERE token_hash = $1 RETURNING user_id, expires_at",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .db()?
+        .ok_or(StoreError::NotFound)?;
+        if get::<i64>(&r, "expires_at")? < to_micros(now) {
+            return Err(StoreError::NotFound);
+        }
+        Ok(UserId(get(&r, "user_id")?))
+    }
+}
+
+#[async_trait]
+impl Tenants for ThisStore {
+    async fn create_tenant(&self, slug: &TenantSlug, name: &TenantName) -> Result<Tenant, StoreError> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO tenants (slug, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(slug.as_str())
+        .bind(name.as_str())
+        .bind(to_micros(Timestamp::now()))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| match crate::errors::map(e) {
+            StoreError::Conflict(_) => {
+                StoreError::Conflict(format!("a tenant already uses the short name {slug}"))
+            }
+            other => other,
+        })?;
+        self.tenant(TenantId(id)).await
+    }
+
+    async fn tenant(&self, id: TenantId) -> Result<Tenant, StoreError> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {TENANT_COLS} FROM tenants t WHERE t.id = $1"
+        )))
+        .bind(id.0)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        tenant_from(&r)
+    }
+
+    async fn tenant_by_slug(&self, slug: &TenantSlug) -> Result<Tenant, StoreError> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {TENANT_COLS} FROM tenants t WHERE t.slug = $1"
+        )))
+        .bind(slug.as_str())
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        tenant_from(&r)
+    }
+
+    async fn list_tenants(&self, search: &str, page: Page) -> Result<Paged<Tenant>, StoreError> {
+        let pat = contains_pattern(search);
+        let filter =
+            "($1 = '' OR LOWER(t.slug) LIKE $1 ESCAPE '\\' OR LOWER(t.name) LIKE $1 ESCAPE '\\')";
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM tenants t WHERE {filter}"
+        )))
+        .bind(&pat)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {TENANT_COLS} FROM tenants t WHERE {filter} ORDER BY t.name LIMIT $2 OFFSET $3"
+        )))
+        .bind(&pat)
+        .bind(page.limit())
+        .bind(page.offset())
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        let items = rows.iter().map(tenant_from).collect::<Result<_, _>>()?;
+        Ok(paged(items, total, page))
+    }
+
+    async fn memberships(&self, user: UserId) -> Result<Vec<Membership>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {TENANT_COLS}, m.roles FROM memberships m JOIN tenants t ON t.id = m.tenant_id \
+             WHERE m.user_id = $1 ORDER BY t.name"
+        )))
+        .bind(user.0)
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        rows.iter()
+            .map(|r| {
+                Ok(Membership {
+                    tenant: tenant_from(r)?,
+                    roles: Roles::from_db(&get::<String>(r, "roles")?),
+                })
+            })
+            .collect()
+    }
+
+    async fn set_roles(&self, tenant: TenantId, user: UserId, roles: &Roles) -> Result<(), StoreError> {
+        if roles.is_empty() {
+            sqlx::query("DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2")
+                .bind(tenant.0)
+                .bind(user.0)
+                .execute(&self.pool)
+                .await
+                .db()?;
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO memberships (tenant_id, user_id, roles) VALUES ($1, $2, $3) \
+             ON CONFLICT (tenant_id, user_id) DO UPDATE SET roles = excluded.roles",
+        )
+        .bind(tenant.0)
+        .bind(user.0)
+        .bind(roles.to_db())
+        .execute(&self.pool)
+        .await
+        .map_err(|e| match crate::errors::map(e) {
+            StoreError::Other(m) if m.contains("FOREIGN KEY") || m.contains("foreign key") => {
+                StoreError::NotFound
+            }
+            other => other,
+        })?;
+        Ok(())
+    }
+
+    async fn members(
+        &self,
+        scope: &TenantScope,
+        search: &str,
+        page: Page,
+    ) -> Result<Paged<Member>, StoreError> {
+        let pat = contains_pattern(search);
+        let filter = "m.tenant_id = $1 AND ($2 = '' OR LOWER(u.email) LIKE $2 ESCAPE '\\' OR LOWER(u.name) LIKE $2 ESCAPE '\\')";
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id WHERE {filter}"
+        )))
+        .bind(scope.tenant().0)
+        .bind(&pat)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT u.id, u.email, u.name, u.is_provider_admin, u.disabled, \
+             u.totp_secret IS NOT NULL AS totp_enabled, u.locale, u.time_zone, m.roles \
+             FROM memberships m JOIN users u ON u.id = m.user_id WHERE {filter} \
+             ORDER BY u.name LIMIT $3 OFFSET $4"
+        )))
+        .bind(scope.tenant().0)
+        .bind(&pat)
+        .bind(page.limit())
+        .bind(page.offset())
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        let items = rows
+            .iter()
+            .map(|r| {
+                Ok(Member {
+                    user: user_from(r)?,
+                    roles: Roles::from_db(&get::<String>(r, "roles")?),
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        Ok(paged(items, total, page))
+    }
+
+    async fn member(&self, scope: &TenantScope, user: UserId) -> Result<Member, StoreError> {
+        let r = sqlx::query(
+            "SELECT u.id, u.email, u.name, u.is_provider_admin, u.disabled, \
+             u.totp_secret IS NOT NULL AS totp_enabled, u.locale, u.time_zone, m.roles \
+             FROM memberships m JOIN users u ON u.id = m.user_id \
+             WHERE m.tenant_id = $1 AND m.user_id = $2",
+        )
+        .bind(scope.tenant().0)
+        .bind(user.0)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        Ok(Member {
+            user: user_from(&r)?,
+            roles: Roles::from_db(&get::<String>(&r, "roles")?),
+        })
+    }
+}
+
+#[async_trait]
+impl Sessions for ThisStore {
+    async fn create_session(&self, s: &NewSession) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen, ip, user_agent) \
+             VALUES ($1, $2, $3, $4, $4, $5, $6)",
+        )
+        .bind(&s.token_hash)
+        .bind(s.user.0)
+        .bind(&s.csrf_token)
+        .bind(to_micros(s.created_at))
+        .bind(&s.ip)
+        .bind(&s.user_agent)
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str) -> Result<Session, StoreError> {
+        let r = sqlx::query(
+            "SELECT token_hash, user_id, csrf_token, tenant_id, created_at, last_seen \
+             FROM sessions WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        Ok(Session {
+            token_hash: get(&r, "token_hash")?,
+            user: UserId(get(&r, "user_id")?),
+            csrf_token: get(&r, "csrf_token")?,
+            tenant: get::<Option<i64>>(&r, "tenant_id")?.map(TenantId),
+            created_at: from_micros(get(&r, "created_at")?),
+            last_seen: from_micros(get(&r, "last_seen")?),
+        })
+    }
+
+    async fn touch_session(&self, token_hash: &str, at: Timestamp) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
+            .bind(to_micros(at))
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .db()?;
+        Ok(())
+    }
+
+    async fn set_session_tenant(
+        &self,
+        token_hash: &str,
+        tenant: Option<TenantId>,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE sessions SET tenant_id = $1 WHERE token_hash = $2")
+            .bind(tenant.map(|t| t.0))
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .db()?;
+        expect_one(done.rows_affected())
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .db()?;
+        Ok(())
+    }
+
+    async fn delete_user_sessions(&self, user: UserId) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user.0)
+            .execute(&self.pool)
+            .await
+            .db()?;
+        Ok(done.rows_affected())
+    }
+
+    async fn purge_expired(&self, idle_before: Timestamp, now: Timestamp) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut n = 0;
+        for (sql, at) in [
+            ("DELETE FROM sessions WHERE last_seen < $1", idle_before),
+            ("DELETE FROM password_resets WHERE expires_at < $1", now),
+            (
+                "DELETE FROM sign_in_failures WHERE at < $1",
+                now - vigie_domain::lockout::WINDOW,
+            ),
+        ] {
+            n += sqlx::query(sql)
+                .bind(to_micros(at))
+                .execute(&mut *tx)
+                .await
+                .db()?
+                .rows_affected();
+        }
+        tx.commit().await.db()?;
+        Ok(n)
+    }
+}
+
+#[async_trait]
+impl ApiTokens for ThisStore {
+    async fn create_token(&self, scope: &TenantScope, new: &NewApiToken) -> Result<ApiToken, StoreError> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO api_tokens (tenant_id, name, role, token_hash, expires_at, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(scope.tenant().0)
+        .bind(&new.name)
+        .bind(new.role.as_str())
+        .bind(&new.token_hash)
+        .bind(to_micros(new.expires_at))
+        .bind(new.created_by.map(|u| u.0))
+        .bind(to_micros(new.created_at))
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {TOKEN_COLS} FROM api_tokens WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        token_from(&r)
+    }
+
+    async fn list_tokens(&self, scope: &TenantScope, page: Page) -> Result<Paged<ApiToken>, StoreError> {
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens WHERE tenant_id = $1")
+            .bind(scope.tenant().0)
+            .fetch_one(&self.pool)
+            .await
+            .db()?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {TOKEN_COLS} FROM api_tokens WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"
+        )))
+        .bind(scope.tenant().0)
+        .bind(page.limit())
+        .bind(page.offset())
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        let items = rows.iter().map(token_from).collect::<Result<_, _>>()?;
+        Ok(paged(items, total, page))
+    }
+
+    async fn revoke_token(&self, scope: &TenantScope, id: ApiTokenId) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE api_tokens SET revoked = TRUE WHERE id = $1 AND tenant_id = $2")
+            .bind(id.0)
+            .bind(scope.tenant().0)
+            .execute(&self.pool)
+            .await
+            .db()?;
+        expect_one(done.rows_affected())
+    }
+
+    async fn token_by_hash(&self, hash: &str) -> Result<ApiToken, StoreError> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {TOKEN_COLS} FROM api_tokens WHERE token_hash = $1"
+        )))
+        .bind(hash)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        token_from(&r)
+    }
+}
+
+impl ThisStore {
+    /// Appends events under the head row's lock: the next sequence numbers,
+    /// the previous hash and a time never earlier than the last record's.
+    async fn append_locked(&self, events: &[AuditEvent]) -> Result<Vec<AuditRecord>, StoreError> {
+        let n = i64::try_from(events.len()).map_err(|e| StoreError::Other(e.to_string()))?;
+        let mut tx = self.begin_write().await?;
+        let head = sqlx::query(
+            "UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash, at",
+        )
+        .bind(n)
+        .fetch_one(&mut *tx)
+        .await
+        .db()?;
+        let last_seq: i64 = get(&head, "seq")?;
+        let prev: Vec<u8> = get(&head, "hash")?;
+        let mut prev = ChainHash::from_slice(&prev).ok_or_else(|| corrupt("head", "not 32 bytes"))?;
+        let at = Timestamp::now().max(from_micros(get(&head, "at")?));
+        let mut out = Vec::with_capacity(events.len());
+        for (i, e) in events.iter().enumerate() {
+            let seq = last_seq - n + 1 + i as i64;
+            let hash = chain(&prev, seq, at, e);
+            sqlx::query(
+                "INSERT INTO audit_log (seq, at, actor_user, actor_label, tenant_id, action, object, ip, user_agent, outcome, hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(seq)
+            .bind(to_micros(at))
+            .bind(e.actor.user.map(|u| u.0))
+            .bind(&e.actor.label)
+            .bind(e.tenant.map(|t| t.0))
+            .bind(&e.action)
+            .bind(&e.object)
+            .bind(&e.ip)
+            .bind(&e.user_agent)
+            .bind(e.outcome.as_str())
+            .bind(hash.0.as_slice())
+            .execute(&mut *tx)
+            .await
+            .db()?;
+            prev = hash;
+            out.push(AuditRecord {
+                seq,
+                at,
+                event: e.clone(),
+                hash,
+            });
+        }
+        sqlx::query("UPDATE audit_head SET hash = $1, at = $2 WHERE id = 1")
+            .bind(prev.0.as_slice())
+            .bind(to_micros(at))
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        tx.commit().await.db()?;
+        Ok(out)
+    }
+
+    async fn trail_page(
+        &self,
+        tenant: Option<TenantId>,
+        f: &TrailFilter,
+        page: Page,
+    ) -> Result<Paged<AuditRecord>, StoreError> {
+        let filter = "($1 < 0 OR tenant_id = $1) \
+            AND ($2 = '' OR LOWER(actor_label) LIKE $2 ESCAPE '\\' OR LOWER(action) LIKE $2 ESCAPE '\\' OR LOWER(object) LIKE $2 ESCAPE '\\') \
+            AND ($3 = '' OR action LIKE $3 ESCAPE '\\') \
+            AND ($4 = '' OR outcome = $4) \
+            AND at >= $5 AND at <= $6";
+        let tenant = tenant.map_or(-1, |t| t.0);
+        let search = contains_pattern(&f.search);
+        let prefix = prefix_pattern(&f.action_prefix);
+        let outcome = f.outcome.map_or("", |o| o.as_str());
+        let from = f.from.map_or(i64::MIN, to_micros);
+        let to = f.to.map_or(i64::MAX, to_micros);
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM audit_log WHERE {filter}"
+        )))
+        .bind(tenant)
+        .bind(&search)
+        .bind(&prefix)
+        .bind(outcome)
+        .bind(from)
+        .bind(to)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RECORD_COLS} FROM audit_log WHERE {filter} ORDER BY seq DESC LIMIT $7 OFFSET $8"
+        )))
+        .bind(tenant)
+        .bind(&search)
+        .bind(&prefix)
+        .bind(outcome)
+        .bind(from)
+        .bind(to)
+        .bind(page.limit())
+        .bind(page.offset())
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        let items = rows.iter().map(record_from).collect::<Result<_, _>>()?;
+        Ok(paged(items, total, page))
+    }
+}
+
+#[async_trait]
+impl Trail for ThisStore {
+    async fn append(&self, event: &AuditEvent) -> Result<AuditRecord, StoreError> {
+        self.append_locked(std::slice::from_ref(event))
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Other("no record appended".into()))
+    }
+
+    async fn append_batch(&self, events: &[AuditEvent]) -> Result<Vec<AuditRecord>, StoreError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.append_locked(events).await
+    }
+
+    async fn tenant_trail(
+        &self,
+        scope: &TenantScope,
+        filter: &TrailFilter,
+        page: Page,
+    ) -> Result<Paged<AuditRecord>, StoreError> {
+        self.trail_page(Some(scope.tenant()), filter, page).await
+    }
+
+    async fn instance_trail(&self, filter: &TrailFilter, page: Page) -> Result<Paged<AuditRecord>, StoreError> {
+        self.trail_page(None, filter, page).await
+    }
+
+    async fn records_after(&self, after: i64, limit: i64) -> Result<Vec<AuditRecord>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RECORD_COLS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
+        )))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        rows.iter().map(record_from).collect()
+    }
+
+    async fn head(&self) -> Result<Option<(i64, ChainHash)>, StoreError> {
+        let r = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await
+            .db()?;
+        let seq: i64 = get(&r, "seq")?;
+        if seq == 0 {
+            return Ok(None);
+        }
+        let hash: Vec<u8> = get(&r, "hash")?;
+        Ok(Some((
+            seq,
+            ChainHash::from_slice(&hash).ok_or_else(|| corrupt("head", "not 32 bytes"))?,
+        )))
+    }
+
+    async fn add_checkpoint(&self, c: &Checkpoint) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO audit_checkpoints (seq, hash, signed_at, public_key, signature) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (seq) DO NOTHING",
+        )
+        .bind(c.seq)
+        .bind(c.hash.0.as_slice())
+        .bind(to_micros(c.signed_at))
+        .bind(&c.public_key)
+        .bind(&c.signature)
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(())
+    }
+
+    async fn checkpoints(&self, page: Page) -> Result<Paged<Checkpoint>, StoreError> {
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_checkpoints")
+            .fetch_one(&self.pool)
+            .await
+            .db()?;
+        let rows = sqlx::query(
+            "SELECT seq, hash, signed_at, public_key, signature FROM audit_checkpoints \
+             ORDER BY seq DESC LIMIT $1 OFFSET $2",
+        )
+        .bind(page.limit())
+        .bind(page.offset())
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        let items = rows.iter().map(checkpoint_from).collect::<Result<_, _>>()?;
+        Ok(paged(items, total, page))
+    }
+
+    async fn checkpoints_after(&self, after: i64) -> Result<Vec<Checkpoint>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, hash, signed_at, public_key, signature FROM audit_checkpoints \
+             WHERE seq > $1 ORDER BY seq",
+        )
+        .bind(after)
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        rows.iter().map(checkpoint_from).collect()
+    }
+
+    async fn anchor(&self) -> Result<Option<Checkpoint>, StoreError> {
+        let r = sqlx::query("SELECT seq, hash, signed_at, public_key, signature FROM audit_anchor WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await
+            .db()?;
+        r.as_ref().map(checkpoint_from).transpose()
+    }
+
+    async fn last_record_before(&self, at: Timestamp) -> Result<Option<AuditRecord>, StoreError> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RECORD_COLS} FROM audit_log WHERE at < $1 ORDER BY seq DESC LIMIT 1"
+        )))
+        .bind(to_micros(at))
+        .fetch_optional(&self.pool)
+        .await
+        .db()?;
+        r.as_ref().map(record_from).transpose()
+    }
+
+    async fn purge_through(&self, anchor: &Checkpoint) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let removed = sqlx::query("DELETE FROM audit_log WHERE seq <= $1")
+            .bind(anchor.seq)
+            .execute(&mut *tx)
+            .await
+            .db()?
+            .rows_affected();
+        sqlx::query("DELETE FROM audit_checkpoints WHERE seq <= $1")
+            .bind(anchor.seq)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        sqlx::query("DELETE FROM audit_anchor")
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        sqlx::query(
+            "INSERT INTO audit_anchor (id, seq, hash, signed_at, public_key, signature) \
+             VALUES (1, $1, $2, $3, $4, $5)",
+        )
+        .bind(anchor.seq)
+        .bind(anchor.hash.0.as_slice())
+        .bind(to_micros(anchor.signed_at))
+        .bind(&anchor.public_key)
+        .bind(&anchor.signature)
+        .execute(&mut *tx)
+        .await
+        .db()?;
+        tx.commit().await.db()?;
+        Ok(removed)
+    }
+}
+
+#[async_trait]
+impl Jobs for ThisStore {
+    async fn enqueue(&self, kind: JobKind, key: &str, run_at: Timestamp) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO jobs (kind, key, state, run_at) VALUES ($1, $2, 'queued', $3) \
+             ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(kind.as_str())
+        .bind(key)
+        .bind(to_micros(run_at))
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn claim(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Option<Job>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let r = sqlx::query(CLAIM_JOB)
+            .bind(worker)
+            .bind(to_micros(now))
+            .bind(to_micros(lease_until))
+            .fetch_optional(&mut *tx)
+            .await
+            .db()?;
+        tx.commit().await.db()?;
+        r.as_ref().map(job_from).transpose()
+    }
+
+    async fn finish(&self, id: JobId, at: Timestamp, summary: &str) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'done', finished_at = $1, summary = $2, lease_until = NULL WHERE id = $3",
+        )
+        .bind(to_micros(at))
+        .bind(summary)
+        .bind(id.0)
+        .execute(&self.pool)
+        .await
+        .db()?;
+        expect_one(done.rows_affected())
+    }
+
+    async fn fail(
+        &self,
+        id: JobId,
+        at: Timestamp,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> Result<(), StoreError> {
+        let (state, run_at) = match retry_at {
+            Some(t) => ("queued", Some(to_micros(t))),
+            None => ("failed", None),
+        };
+        let done = sqlx::query(
+            "UPDATE jobs SET state = $1, run_at = COALESCE($2, run_at), finished_at = $3, \
+             summary = $4, lease_until = NULL WHERE id = $5",
+        )
+        .bind(state)
+        .bind(run_at)
+        .bind(to_micros(at))
+        .bind(error)
+        .bind(id.0)
+        .execute(&self.pool)
+        .await
+        .db()?;
+        expect_one(done.rows_affected())
+    }
+
+    async fn list_jobs(&self, page: Page) -> Result<Paged<Job>, StoreError> {
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs")
+            .fetch_one(&self.pool)
+            .await
+            .db()?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {JOB_COLS} FROM jobs ORDER BY run_at DESC, id DESC LIMIT $1 OFFSET $2"
+        )))
+        .bind(page.limit())
+        .bind(page.offset())
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        let items = rows.iter().map(job_from).collect::<Result<_, _>>()?;
+        Ok(paged(items, total, page))
+    }
+}
+
+#[async_trait]
+impl Outbox for ThisStore {
+    async fn queue_message(&self, m: &NewMessage, at: Timestamp) -> Result<MessageId, StoreError> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO outbox (tenant_id, recipient, subject, body, created_at, next_attempt_at) \
+             VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+        )
+        .bind(m.tenant.map(|t| t.0))
+        .bind(m.to.as_str())
+        .bind(&m.subject)
+        .bind(&m.body)
+        .bind(to_micros(at))
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        Ok(MessageId(id))
+    }
+
+    async fn due_messages(&self, now: Timestamp, limit: i64) -> Result<Vec<OutboxMessage>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {MESSAGE_COLS} FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $1 \
+             ORDER BY next_attempt_at, id LIMIT $2"
+        )))
+        .bind(to_micros(now))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        rows.iter().map(message_from).collect()
+    }
+
+    async fn mark_sent(&self, id: MessageId, at: Timestamp) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE outbox SET sent_at = $1, attempts = attempts + 1, last_error = '' WHERE id = $2",
+        )
+        .bind(to_micros(at))
+        .bind(id.0)
+        .execute(&self.pool)
+        .await
+        .db()?;
+        expect_one(done.rows_affected())
+    }
+
+    async fn mark_failed(&self, id: MessageId, error: &str, retry_at: Timestamp) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3",
+        )
+        .bind(error)
+        .bind(to_micros(retry_at))
+        .bind(id.0)
+        .execute(&self.pool)
+        .await
+        .db()?;
+        expect_one(done.rows_affected())
+    }
+
+    async fn list_messages(&self, search: &str, page: Page) -> Result<Paged<OutboxMessage>, StoreError> {
+        let pat = contains_pattern(search);
+        let filter = "($1 = '' OR LOWER(recipient) LIKE $1 ESCAPE '\\' OR LOWER(subject) LIKE $1 ESCAPE '\\')";
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM outbox WHERE {filter}"
+        )))
+        .bind(&pat)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {MESSAGE_COLS} FROM outbox WHERE {filter} ORDER BY id DESC LIMIT $2 OFFSET $3"
+        )))
+        .bind(&pat)
+        .bind(page.limit())
+        .bind(page.offset())
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        let items = rows.iter().map(message_from).collect::<Result<_, _>>()?;
+        Ok(paged(items, total, page))
+    }
+}
+
+#[async_trait]
+impl Store for ThisStore {
+    async fn migrate(&self) -> Result<(), StoreError> {
+        self.run_migrations().await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.db()?;
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        BACKEND
+    }
+}

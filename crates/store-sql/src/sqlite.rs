@@ -1,0 +1,75 @@
+//! The SQLite backend: the embedded default, one file in the data folder.
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    Sqlite,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+use vigie_store::StoreError;
+
+use crate::{
+    errors::SqlResult,
+    migrate::{Migration, newer_than_binary},
+};
+
+type Db = Sqlite;
+type ThisStore = SqliteStore;
+const BACKEND: &str = "sqlite";
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    sql: include_str!("../migrations/sqlite/0001_foundation.sql"),
+}];
+
+/// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the
+/// claim runs in an IMMEDIATE transaction, so one writer at a time.
+const CLAIM_JOB: &str = "UPDATE jobs SET state = 'running', locked_by = $1, lease_until = $3, \
+     started_at = $2, attempts = attempts + 1 \
+     WHERE id = (SELECT id FROM jobs \
+        WHERE (state = 'queued' AND run_at <= $2) OR (state = 'running' AND lease_until < $2) \
+        ORDER BY run_at, id LIMIT 1) \
+     RETURNING id, kind, key, state, run_at, attempts, locked_by, started_at, finished_at, summary";
+
+pub struct SqliteStore {
+    pool: sqlx::Pool<Db>,
+}
+
+impl SqliteStore {
+    /// Opens (and creates if missing) the database file, in WAL mode.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let opts = SqliteConnectOptions::from_str(url)
+            .db()?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts)
+            .await
+            .db()?;
+        Ok(Self { pool })
+    }
+
+    /// A write transaction that takes the write lock at once, so that two
+    /// writers never both read and then fail to upgrade.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Db>, StoreError> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.db()
+    }
+
+    async fn run_migrations(&self) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::raw_sql(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+        )
+        .execute(&mut *tx)
+        .await
+        .db()?;
+        apply_migrations(&mut tx).await?;
+        tx.commit().await.db()
+    }
+}
+
+include!("shared.rs");

@@ -1,0 +1,203 @@
+//! Vigie's persistence: the traits every backend implements, their typed
+//! errors, and the conformance suite that proves a backend right.
+//!
+//! Tenant data is reached only through a [`TenantScope`]: methods that read or
+//! change a tenant's objects take one and never look outside its tenant.
+
+pub mod conformance;
+pub mod model;
+pub mod trail;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use vigie_domain::{
+    ApiTokenId, JobId, MessageId, TenantId, UserId,
+    account::{Email, User},
+    audit::{AuditEvent, AuditRecord, ChainHash},
+    jobs::JobKind,
+    page::{Page, Paged},
+    role::Roles,
+    scope::TenantScope,
+    tenant::{TenantName, TenantSlug},
+};
+
+pub use model::*;
+
+/// What can go wrong in the store, in terms the layers above act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("already exists: {0}")]
+    Conflict(String),
+    #[error("invalid stored value: {0}")]
+    Corrupt(String),
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Other(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Personal accounts and their credentials.
+#[async_trait]
+pub trait Accounts: Send + Sync {
+    async fn create_user(&self, new: &NewUser) -> Result<User>;
+    async fn user(&self, id: UserId) -> Result<User>;
+    async fn user_by_email(&self, email: &Email) -> Result<User>;
+    async fn credentials(&self, id: UserId) -> Result<Credentials>;
+    async fn set_password_hash(&self, id: UserId, hash: &str) -> Result<()>;
+    /// Disabling also deletes every session and API token the person
+    /// created, at once (a compromised account, C25).
+    async fn set_disabled(&self, id: UserId, disabled: bool) -> Result<()>;
+    async fn set_preferences(&self, id: UserId, locale: &str, time_zone: &str) -> Result<()>;
+    /// Turns the second factor on (with hashed recovery codes) or off.
+    async fn set_totp(
+        &self,
+        id: UserId,
+        secret: Option<&str>,
+        recovery_hashes: &[String],
+    ) -> Result<()>;
+    /// Removes a recovery code if it exists; true when it did.
+    async fn consume_recovery_code(&self, id: UserId, code_hash: &str) -> Result<bool>;
+    /// Every account of the instance (provider administrators).
+    async fn list_users(&self, search: &str, page: Page) -> Result<Paged<User>>;
+
+    async fn record_sign_in_failure(&self, key: &str, at: Timestamp) -> Result<()>;
+    async fn sign_in_failures_since(&self, key: &str, since: Timestamp) -> Result<u32>;
+    async fn clear_sign_in_failures(&self, key: &str) -> Result<()>;
+
+    /// Stores the hash of a one-time reset link.
+    async fn create_password_reset(
+        &self,
+        user: UserId,
+        token_hash: &str,
+        expires: Timestamp,
+    ) -> Result<()>;
+    /// Uses a reset link once: returns its account if it exists and has not
+    /// expired, and deletes it in the same step.
+    async fn consume_password_reset(&self, token_hash: &str, now: Timestamp) -> Result<UserId>;
+}
+
+/// Client organisations and who holds which role in each.
+#[async_trait]
+pub trait Tenants: Send + Sync {
+    async fn create_tenant(&self, slug: &TenantSlug, name: &TenantName) -> Result<Tenant>;
+    async fn tenant(&self, id: TenantId) -> Result<Tenant>;
+    async fn tenant_by_slug(&self, slug: &TenantSlug) -> Result<Tenant>;
+    async fn list_tenants(&self, search: &str, page: Page) -> Result<Paged<Tenant>>;
+    /// The tenants where a person holds at least one role.
+    async fn memberships(&self, user: UserId) -> Result<Vec<Membership>>;
+    /// Sets a person's roles in a tenant; empty roles remove the membership.
+    /// Only the provider (CLI, provider admin) calls it without a scope.
+    async fn set_roles(&self, tenant: TenantId, user: UserId, roles: &Roles) -> Result<()>;
+    /// The people of the scope's tenant.
+    async fn members(
+        &self,
+        scope: &TenantScope,
+        search: &str,
+        page: Page,
+    ) -> Result<Paged<Member>>;
+    /// One person of the scope's tenant; NotFound for anyone else.
+    async fn member(&self, scope: &TenantScope, user: UserId) -> Result<Member>;
+}
+
+/// Sign-in sessions, kept by the hash of their cookie.
+#[async_trait]
+pub trait Sessions: Send + Sync {
+    async fn create_session(&self, s: &NewSession) -> Result<()>;
+    async fn session(&self, token_hash: &str) -> Result<Session>;
+    async fn touch_session(&self, token_hash: &str, at: Timestamp) -> Result<()>;
+    async fn set_session_tenant(&self, token_hash: &str, tenant: Option<TenantId>) -> Result<()>;
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+    async fn delete_user_sessions(&self, user: UserId) -> Result<u64>;
+    /// Deletes sessions idle since before `idle_before`, expired reset links
+    /// and old sign-in failures. Returns the number of rows removed.
+    async fn purge_expired(&self, idle_before: Timestamp, now: Timestamp) -> Result<u64>;
+}
+
+/// API tokens of a tenant, kept by their hash.
+#[async_trait]
+pub trait ApiTokens: Send + Sync {
+    async fn create_token(&self, scope: &TenantScope, new: &NewApiToken) -> Result<ApiToken>;
+    async fn list_tokens(&self, scope: &TenantScope, page: Page) -> Result<Paged<ApiToken>>;
+    async fn revoke_token(&self, scope: &TenantScope, id: ApiTokenId) -> Result<()>;
+    /// Looks a token up by hash, for authentication only.
+    async fn token_by_hash(&self, hash: &str) -> Result<ApiToken>;
+}
+
+/// The access trail: append-only, hash-chained, checkpointed.
+#[async_trait]
+pub trait Trail: Send + Sync {
+    /// Appends one record, chained to the last one, atomically with respect
+    /// to every other writer of the same database.
+    async fn append(&self, event: &AuditEvent) -> Result<AuditRecord>;
+    /// Appends several records in one transaction (in order).
+    async fn append_batch(&self, events: &[AuditEvent]) -> Result<Vec<AuditRecord>>;
+    /// Records of one tenant (scope) matching a filter, newest first.
+    async fn tenant_trail(
+        &self,
+        scope: &TenantScope,
+        filter: &TrailFilter,
+        page: Page,
+    ) -> Result<Paged<AuditRecord>>;
+    /// Records of the whole instance (provider administrators).
+    async fn instance_trail(&self, filter: &TrailFilter, page: Page) -> Result<Paged<AuditRecord>>;
+    /// Records with `seq > after`, in order, for verification.
+    async fn records_after(&self, after: i64, limit: i64) -> Result<Vec<AuditRecord>>;
+    /// The last record, if any.
+    async fn head(&self) -> Result<Option<(i64, ChainHash)>>;
+    async fn add_checkpoint(&self, c: &Checkpoint) -> Result<()>;
+    async fn checkpoints(&self, page: Page) -> Result<Paged<Checkpoint>>;
+    /// Checkpoints with `seq > after`, in order, for verification.
+    async fn checkpoints_after(&self, after: i64) -> Result<Vec<Checkpoint>>;
+    /// Where verification starts: the checkpoint at the last purge, or none.
+    async fn anchor(&self) -> Result<Option<Checkpoint>>;
+    /// The last record at or before `at`.
+    async fn last_record_before(&self, at: Timestamp) -> Result<Option<AuditRecord>>;
+    /// Makes `anchor` the new start of the trail and deletes every record up
+    /// to it, in one transaction. Returns the number of records removed.
+    async fn purge_through(&self, anchor: &Checkpoint) -> Result<u64>;
+}
+
+/// The jobs table: queued work, claimed by one worker at a time.
+#[async_trait]
+pub trait Jobs: Send + Sync {
+    /// Queues a job unless one with the same key exists (idempotent).
+    /// Returns true when it was queued.
+    async fn enqueue(&self, kind: JobKind, key: &str, run_at: Timestamp) -> Result<bool>;
+    /// Claims the next due job: queued and due, or running with an expired
+    /// lease (its worker died). Sets a lease until `lease_until`.
+    async fn claim(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Option<Job>>;
+    async fn finish(&self, id: JobId, at: Timestamp, summary: &str) -> Result<()>;
+    async fn fail(&self, id: JobId, at: Timestamp, error: &str, retry_at: Option<Timestamp>)
+    -> Result<()>;
+    async fn list_jobs(&self, page: Page) -> Result<Paged<Job>>;
+}
+
+/// Outgoing email, written before it is sent so nothing is lost.
+#[async_trait]
+pub trait Outbox: Send + Sync {
+    async fn queue_message(&self, m: &NewMessage, at: Timestamp) -> Result<MessageId>;
+    async fn due_messages(&self, now: Timestamp, limit: i64) -> Result<Vec<OutboxMessage>>;
+    async fn mark_sent(&self, id: MessageId, at: Timestamp) -> Result<()>;
+    async fn mark_failed(&self, id: MessageId, error: &str, retry_at: Timestamp) -> Result<()>;
+    async fn list_messages(&self, search: &str, page: Page) -> Result<Paged<OutboxMessage>>;
+}
+
+/// Everything a backend offers.
+#[async_trait]
+pub trait Store: Accounts + Tenants + Sessions + ApiTokens + Trail + Jobs + Outbox {
+    /// Applies pending migrations.
+    async fn migrate(&self) -> Result<()>;
+    /// Answers when the database is reachable.
+    async fn ping(&self) -> Result<()>;
+    /// "sqlite" or "postgres".
+    fn backend(&self) -> &'static str;
+}

@@ -1,0 +1,203 @@
+//! The access trail's rules over any backend: signed checkpoints,
+//! verification from the anchor, and purge after the retention (C28).
+
+use std::collections::BTreeMap;
+
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use jiff::Timestamp;
+use vigie_domain::audit::{ChainBreak, ChainHash, checkpoint_message, verify_batch};
+
+use crate::{Checkpoint, StoreError, Trail};
+
+/// The instance's Ed25519 key that signs checkpoints.
+pub struct TrailKey(SigningKey);
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("the trail signing key must be 64 hexadecimal characters")]
+    Format,
+    #[error("no randomness available: {0}")]
+    Random(String),
+}
+
+impl TrailKey {
+    pub fn generate() -> Result<Self, KeyError> {
+        let mut b = [0u8; 32];
+        getrandom::fill(&mut b).map_err(|e| KeyError::Random(e.to_string()))?;
+        Ok(TrailKey(SigningKey::from_bytes(&b)))
+    }
+    pub fn from_hex(s: &str) -> Result<Self, KeyError> {
+        let v = hex::decode(s.trim()).map_err(|_| KeyError::Format)?;
+        let b = <[u8; 32]>::try_from(v.as_slice()).map_err(|_| KeyError::Format)?;
+        Ok(TrailKey(SigningKey::from_bytes(&b)))
+    }
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0.to_bytes())
+    }
+    pub fn public_hex(&self) -> String {
+        hex::encode(self.0.verifying_key().to_bytes())
+    }
+
+    pub fn sign(&self, seq: i64, hash: ChainHash, at: Timestamp) -> Checkpoint {
+        let sig = self.0.sign(&checkpoint_message(seq, &hash, at));
+        Checkpoint {
+            seq,
+            hash,
+            signed_at: at,
+            public_key: self.public_hex(),
+            signature: hex::encode(sig.to_bytes()),
+        }
+    }
+}
+
+impl std::fmt::Debug for TrailKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TrailKey(public {})", self.public_hex())
+    }
+}
+
+/// Why verification failed.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the chain is broken at {0}")]
+    Break(#[from] ChainBreak),
+    #[error("checkpoint at record {seq}: {reason}")]
+    Checkpoint { seq: i64, reason: String },
+}
+
+/// What verification walked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// The anchor it started from (0 when the trail was never purged).
+    pub from_seq: i64,
+    pub last_seq: i64,
+    pub records: u64,
+    pub checkpoints: u64,
+}
+
+/// Checks a checkpoint's signature, and that it was made with the expected
+/// key when one is given (a tenant's witness holds the public key).
+pub fn check_signature(c: &Checkpoint, expected: Option<&str>) -> Result<(), VerifyError> {
+    let bad = |reason: &str| VerifyError::Checkpoint {
+        seq: c.seq,
+        reason: reason.to_owned(),
+    };
+    if let Some(k) = expected
+        && !k.eq_ignore_ascii_case(&c.public_key)
+    {
+        return Err(bad("signed with another key than the instance's"));
+    }
+    let key_bytes = hex::decode(&c.public_key).map_err(|_| bad("malformed public key"))?;
+    let key = <[u8; 32]>::try_from(key_bytes.as_slice())
+        .ok()
+        .and_then(|b| VerifyingKey::from_bytes(&b).ok())
+        .ok_or_else(|| bad("malformed public key"))?;
+    let sig_bytes = hex::decode(&c.signature).map_err(|_| bad("malformed signature"))?;
+    let sig = Signature::from_slice(&sig_bytes).map_err(|_| bad("malformed signature"))?;
+    key.verify(&checkpoint_message(c.seq, &c.hash, c.signed_at), &sig)
+        .map_err(|_| bad("the signature does not match"))
+}
+
+/// Signs the head of the trail if it moved since the last checkpoint.
+pub async fn checkpoint(
+    trail: &dyn Trail,
+    key: &TrailKey,
+    now: Timestamp,
+) -> Result<Option<Checkpoint>, StoreError> {
+    let Some((seq, hash)) = trail.head().await? else {
+        return Ok(None);
+    };
+    let last = trail.checkpoints(vigie_domain::page::Page::new(Some(1), Some(1))).await?;
+    if last.items.first().is_some_and(|c| c.seq >= seq) {
+        return Ok(None);
+    }
+    let c = key.sign(seq, hash, now);
+    trail.add_checkpoint(&c).await?;
+    Ok(Some(c))
+}
+
+/// Verifies the whole trail from its anchor: every record's hash, no gap,
+/// every checkpoint's signature and that it matches the record it names.
+/// `progress` is called with the last verified sequence number.
+pub async fn verify(
+    trail: &dyn Trail,
+    expected_key: Option<&str>,
+    mut progress: impl FnMut(i64) + Send,
+) -> Result<VerifyReport, VerifyError> {
+    const BATCH: i64 = 20_000;
+    let (mut seq, mut hash) = match trail.anchor().await? {
+        Some(a) => {
+            check_signature(&a, expected_key)?;
+            (a.seq, a.hash)
+        }
+        None => (0, ChainHash::GENESIS),
+    };
+    let from_seq = seq;
+    let mut pending: BTreeMap<i64, Checkpoint> = trail
+        .checkpoints_after(seq)
+        .await?
+        .into_iter()
+        .map(|c| (c.seq, c))
+        .collect();
+    let mut report = VerifyReport {
+        from_seq,
+        last_seq: seq,
+        records: 0,
+        checkpoints: 0,
+    };
+    loop {
+        let batch = trail.records_after(seq, BATCH).await?;
+        if batch.is_empty() {
+            break;
+        }
+        (seq, hash) = verify_batch(seq, hash, &batch)?;
+        report.records += batch.len() as u64;
+        let last = seq;
+        let covered: Vec<i64> = pending.range(..=last).map(|(s, _)| *s).collect();
+        for s in covered {
+            if let Some(c) = pending.remove(&s) {
+                check_signature(&c, expected_key)?;
+                let rec = batch.iter().find(|r| r.seq == s).ok_or_else(|| {
+                    VerifyError::Checkpoint {
+                        seq: s,
+                        reason: "names a record that is missing".into(),
+                    }
+                })?;
+                if rec.hash != c.hash {
+                    return Err(VerifyError::Checkpoint {
+                        seq: s,
+                        reason: "the record's hash differs from the signed one".into(),
+                    });
+                }
+                report.checkpoints += 1;
+            }
+        }
+        progress(seq);
+    }
+    if let Some((s, _)) = pending.into_iter().next() {
+        // A signed checkpoint beyond the last record: the tail was cut.
+        return Err(VerifyError::Checkpoint {
+            seq: s,
+            reason: "records up to this signed checkpoint are missing (the end of the trail was removed)".into(),
+        });
+    }
+    report.last_seq = seq;
+    Ok(report)
+}
+
+/// Deletes records older than `cutoff`, after signing a checkpoint at the
+/// last of them that becomes the new anchor. Returns the records removed.
+pub async fn purge(
+    trail: &dyn Trail,
+    key: &TrailKey,
+    cutoff: Timestamp,
+    now: Timestamp,
+) -> Result<u64, StoreError> {
+    let Some(last_old) = trail.last_record_before(cutoff).await? else {
+        return Ok(0);
+    };
+    let anchor = key.sign(last_old.seq, last_old.hash, now);
+    trail.purge_through(&anchor).await
+}
