@@ -52,3 +52,6 @@ fn escape_like(t: &str) -> String {
         .replace('%', "\\%")
         .replace('_', "\\_")
 }
+
+#[cfg(feature = "testing")]
+pub mod testing;

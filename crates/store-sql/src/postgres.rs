@@ -29,10 +29,10 @@ const CLAIM_JOB: &str = "UPDATE jobs SET state = 'running', locked_by = $1, leas
 
 /// Any fixed number: the advisory lock that serialises migrations when
 /// several nodes start together.
-const MIGRATION_LOCK: i64 = 0x5649_4749_45;
+const MIGRATION_LOCK: i64 = 0x0056_4947_4945;
 
 pub struct PostgresStore {
-    pool: sqlx::Pool<Db>,
+    pub(crate) pool: sqlx::Pool<Db>,
 }
 
 impl PostgresStore {
@@ -66,11 +66,6 @@ impl PostgresStore {
         .db()?;
         apply_migrations(&mut tx).await?;
         tx.commit().await.db()
-    }
-
-    /// The pool, for tests that drop their database afterwards.
-    pub fn pool(&self) -> &sqlx::PgPool {
-        &self.pool
     }
 }
 

@@ -32,7 +32,7 @@ const CLAIM_JOB: &str = "UPDATE jobs SET state = 'running', locked_by = $1, leas
      RETURNING id, kind, key, state, run_at, attempts, locked_by, started_at, finished_at, summary";
 
 pub struct SqliteStore {
-    pool: sqlx::Pool<Db>,
+    pub(crate) pool: sqlx::Pool<Db>,
 }
 
 impl SqliteStore {

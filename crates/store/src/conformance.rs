@@ -1,1 +1,508 @@
+//! The conformance suite: scenarios every backend must pass. Each backend's
+//! test binary runs every scenario against a fresh database of its own.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use jiff::{SignedDuration, Timestamp};
+use vigie_domain::{
+    ApiTokenId, UserId,
+    account::{DisplayName, Email},
+    audit::{Actor, AuditEvent, Outcome},
+    jobs::{JobKind, JobState},
+    page::Page,
+    role::{Role, Roles},
+    scope::TenantScope,
+    tenant::{TenantName, TenantSlug},
+};
+
+use crate::{
+    NewApiToken, NewMessage, NewSession, NewUser, Store, StoreError, TrailFilter,
+    trail::{self, TrailKey, VerifyError},
+};
+
+/// Raw SQL on the backend under test, to play the attacker who edits rows.
+#[async_trait]
+pub trait RawSql: Send + Sync {
+    async fn exec(&self, sql: &'static str) -> u64;
+}
+
+pub fn new_user(email: &str) -> NewUser {
+    NewUser {
+        email: Email::parse(email).unwrap(),
+        name: DisplayName::parse("Camille Martin").unwrap(),
+        password_hash: "$argon2id$placeholder".into(),
+        is_provider_admin: false,
+        locale: "fr".into(),
+        time_zone: "Europe/Paris".into(),
+    }
+}
+
+pub fn event(action: &str, tenant: Option<vigie_domain::TenantId>) -> AuditEvent {
+    AuditEvent {
+        actor: Actor {
+            user: Some(UserId(1)),
+            label: "dpo@exemple.fr".into(),
+        },
+        tenant,
+        action: action.into(),
+        object: "user:1".into(),
+        ip: "192.0.2.1".into(),
+        user_agent: "conformance".into(),
+        outcome: Outcome::Success,
+    }
+}
+
+fn scope_of(t: &crate::Tenant, roles: &[Role]) -> TenantScope {
+    TenantScope::from_verified_membership(t.id, None, Roles::new(roles.to_vec()))
+}
+
+async fn two_tenants(s: &dyn Store) -> (crate::Tenant, crate::Tenant) {
+    let a = s
+        .create_tenant(
+            &TenantSlug::parse("commune-a").unwrap(),
+            &TenantName::parse("Commune A").unwrap(),
+        )
+        .await
+        .unwrap();
+    let b = s
+        .create_tenant(
+            &TenantSlug::parse("syndicat-b").unwrap(),
+            &TenantName::parse("Syndicat B").unwrap(),
+        )
+        .await
+        .unwrap();
+    (a, b)
+}
+
+/// Migrating twice changes nothing.
+pub async fn migrations_are_idempotent(s: &dyn Store) {
+    s.migrate().await.unwrap();
+    s.migrate().await.unwrap();
+    s.ping().await.unwrap();
+}
+
+/// C25: personal accounts, unique emails, disabling revokes everything at once.
+pub async fn c25_accounts_and_disable(s: &dyn Store) {
+    let u = s.create_user(&new_user("Camille@Exemple.fr")).await.unwrap();
+    assert_eq!(u.email.as_str(), "camille@exemple.fr");
+    assert!(!u.disabled && !u.totp_enabled);
+    assert!(matches!(
+        s.create_user(&new_user("camille@exemple.fr")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let same = s.user_by_email(&u.email).await.unwrap();
+    assert_eq!(same, u);
+    s.set_password_hash(u.id, "$argon2id$new").await.unwrap();
+    assert_eq!(s.credentials(u.id).await.unwrap().password_hash, "$argon2id$new");
+    assert!(matches!(s.user(UserId(9_999)).await, Err(StoreError::NotFound)));
+
+    let (a, _) = two_tenants(s).await;
+    let now = Timestamp::now();
+    s.create_session(&NewSession {
+        token_hash: "h1".into(),
+        user: u.id,
+        csrf_token: "c".into(),
+        created_at: now,
+        ip: "192.0.2.1".into(),
+        user_agent: "t".into(),
+    })
+    .await
+    .unwrap();
+    let scope = TenantScope::from_verified_membership(a.id, Some(u.id), Roles::new(vec![Role::Dpo]));
+    let token = s
+        .create_token(
+            &scope,
+            &NewApiToken {
+                name: "export".into(),
+                role: Role::Auditor,
+                token_hash: "th1".into(),
+                expires_at: now + SignedDuration::from_hours(24),
+                created_by: Some(u.id),
+                created_at: now,
+            },
+        )
+        .await
+        .unwrap();
+    s.create_password_reset(u.id, "reset1", now + SignedDuration::from_hours(1))
+        .await
+        .unwrap();
+
+    s.set_disabled(u.id, true).await.unwrap();
+    assert!(s.user(u.id).await.unwrap().disabled);
+    assert!(matches!(s.session("h1").await, Err(StoreError::NotFound)));
+    assert!(s.token_by_hash("th1").await.unwrap().revoked);
+    assert_eq!(token.id, s.token_by_hash("th1").await.unwrap().id);
+    assert!(matches!(
+        s.consume_password_reset("reset1", now).await,
+        Err(StoreError::NotFound)
+    ));
+    s.set_disabled(u.id, false).await.unwrap();
+    assert!(!s.user(u.id).await.unwrap().disabled);
+}
+
+/// C25: a reset link works once and not after it expires.
+pub async fn c25_password_reset_is_one_time(s: &dyn Store) {
+    let u = s.create_user(&new_user("reset@exemple.fr")).await.unwrap();
+    let now = Timestamp::now();
+    s.create_password_reset(u.id, "once", now + SignedDuration::from_mins(30))
+        .await
+        .unwrap();
+    assert_eq!(s.consume_password_reset("once", now).await.unwrap(), u.id);
+    assert!(matches!(
+        s.consume_password_reset("once", now).await,
+        Err(StoreError::NotFound)
+    ));
+    s.create_password_reset(u.id, "late", now + SignedDuration::from_mins(30))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.consume_password_reset("late", now + SignedDuration::from_hours(1)).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+/// C25: failures are counted per key within a window, and cleared.
+pub async fn c25_sign_in_failures(s: &dyn Store) {
+    let now = Timestamp::now();
+    for i in 0..3 {
+        s.record_sign_in_failure("account:1", now - SignedDuration::from_mins(i * 10))
+            .await
+            .unwrap();
+    }
+    s.record_sign_in_failure("ip:192.0.2.1", now).await.unwrap();
+    let since = now - SignedDuration::from_mins(15);
+    assert_eq!(s.sign_in_failures_since("account:1", since).await.unwrap(), 2);
+    assert_eq!(s.sign_in_failures_since("ip:192.0.2.1", since).await.unwrap(), 1);
+    s.clear_sign_in_failures("account:1").await.unwrap();
+    assert_eq!(s.sign_in_failures_since("account:1", since).await.unwrap(), 0);
+}
+
+/// C26, C27: roles per tenant, and a scope never reaches another tenant.
+pub async fn c27_tenant_isolation(s: &dyn Store) {
+    let (a, b) = two_tenants(s).await;
+    let alice = s.create_user(&new_user("alice@commune-a.fr")).await.unwrap();
+    let bob = s.create_user(&new_user("bob@syndicat-b.fr")).await.unwrap();
+    let dpo = s.create_user(&new_user("dpo@mutualise.fr")).await.unwrap();
+    s.set_roles(a.id, alice.id, &Roles::new(vec![Role::Agent])).await.unwrap();
+    s.set_roles(b.id, bob.id, &Roles::new(vec![Role::UserManager])).await.unwrap();
+    // One DPO serving both tenants.
+    s.set_roles(a.id, dpo.id, &Roles::new(vec![Role::Dpo])).await.unwrap();
+    s.set_roles(b.id, dpo.id, &Roles::new(vec![Role::Dpo, Role::Auditor]))
+        .await
+        .unwrap();
+    let ms = s.memberships(dpo.id).await.unwrap();
+    assert_eq!(ms.len(), 2);
+    assert!(ms.iter().any(|m| m.tenant.id == b.id && m.roles.contains(Role::Auditor)));
+
+    let sa = scope_of(&a, &[Role::UserManager]);
+    let members = s.members(&sa, "", Page::default()).await.unwrap();
+    let emails: Vec<_> = members.items.iter().map(|m| m.user.email.as_str()).collect();
+    assert_eq!(members.total, 2);
+    assert!(emails.contains(&"alice@commune-a.fr") && !emails.contains(&"bob@syndicat-b.fr"));
+    assert_eq!(s.members(&sa, "ALICE", Page::default()).await.unwrap().total, 1);
+    assert!(matches!(s.member(&sa, bob.id).await, Err(StoreError::NotFound)));
+    assert_eq!(s.member(&sa, alice.id).await.unwrap().roles, Roles::new(vec![Role::Agent]));
+
+    let sb = scope_of(&b, &[Role::Dpo]);
+    let now = Timestamp::now();
+    let tb = s
+        .create_token(
+            &sb,
+            &NewApiToken {
+                name: "b".into(),
+                role: Role::Auditor,
+                token_hash: "tb".into(),
+                expires_at: now + SignedDuration::from_hours(1),
+                created_by: None,
+                created_at: now,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.list_tokens(&sa, Page::default()).await.unwrap().total, 0);
+    assert!(matches!(s.revoke_token(&sa, tb.id).await, Err(StoreError::NotFound)));
+    assert!(!s.token_by_hash("tb").await.unwrap().revoked);
+    s.revoke_token(&sb, tb.id).await.unwrap();
+    assert!(matches!(
+        s.revoke_token(&sb, ApiTokenId(tb.id.0 + 1000)).await,
+        Err(StoreError::NotFound)
+    ));
+
+    s.append(&event("user.read", Some(b.id))).await.unwrap();
+    s.append(&event("user.read", Some(a.id))).await.unwrap();
+    let ta = s.tenant_trail(&sa, &TrailFilter::default(), Page::default()).await.unwrap();
+    assert_eq!(ta.total, 1);
+    assert!(ta.items.iter().all(|r| r.event.tenant == Some(a.id)));
+
+    s.set_roles(a.id, alice.id, &Roles::default()).await.unwrap();
+    assert!(matches!(s.member(&sa, alice.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.create_tenant(&a.slug, &a.name).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let listed = s.list_tenants("syndicat", Page::default()).await.unwrap();
+    assert_eq!(listed.total, 1);
+    assert_eq!(listed.items[0].id, b.id);
+}
+
+/// Sessions: created, found by hash, switched tenant, idle ones purged.
+pub async fn sessions_expire_when_idle(s: &dyn Store) {
+    let (a, _) = two_tenants(s).await;
+    let u = s.create_user(&new_user("s@exemple.fr")).await.unwrap();
+    let old = Timestamp::now() - SignedDuration::from_hours(5);
+    for (h, at) in [("old", old), ("new", Timestamp::now())] {
+        s.create_session(&NewSession {
+            token_hash: h.into(),
+            user: u.id,
+            csrf_token: format!("csrf-{h}"),
+            created_at: at,
+            ip: "192.0.2.1".into(),
+            user_agent: "t".into(),
+        })
+        .await
+        .unwrap();
+    }
+    s.set_session_tenant("new", Some(a.id)).await.unwrap();
+    let got = s.session("new").await.unwrap();
+    assert_eq!((got.user, got.tenant, got.csrf_token.as_str()), (u.id, Some(a.id), "csrf-new"));
+    let removed = s
+        .purge_expired(Timestamp::now() - SignedDuration::from_hours(1), Timestamp::now())
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
+    assert!(matches!(s.session("old").await, Err(StoreError::NotFound)));
+    s.delete_session("new").await.unwrap();
+    assert!(matches!(s.session("new").await, Err(StoreError::NotFound)));
+}
+
+/// C28: appended records chain and verify; filters work.
+pub async fn c28_trail_appends_and_verifies(s: &dyn Store) {
+    let key = TrailKey::generate().unwrap();
+    assert_eq!(trail::verify(s, None, |_| {}).await.unwrap().records, 0);
+    let r1 = s.append(&event("auth.sign_in", None)).await.unwrap();
+    let batch = s
+        .append_batch(&[event("user.create", None), event("user.read", None)])
+        .await
+        .unwrap();
+    assert_eq!((r1.seq, batch[0].seq, batch[1].seq), (1, 2, 3));
+    let cp = trail::checkpoint(s, &key, Timestamp::now()).await.unwrap().unwrap();
+    assert_eq!(cp.seq, 3);
+    assert!(trail::checkpoint(s, &key, Timestamp::now()).await.unwrap().is_none());
+    s.append(&event("trail.export", None)).await.unwrap();
+    let rep = trail::verify(s, Some(&key.public_hex()), |_| {}).await.unwrap();
+    assert_eq!((rep.records, rep.last_seq, rep.checkpoints), (4, 4, 1));
+
+    let f = TrailFilter {
+        action_prefix: "user.".into(),
+        ..Default::default()
+    };
+    let page = s.instance_trail(&f, Page::default()).await.unwrap();
+    assert_eq!(page.total, 2);
+    assert_eq!(page.items[0].seq, 3, "newest first");
+    let f = TrailFilter {
+        search: "EXPORT".into(),
+        ..Default::default()
+    };
+    assert_eq!(s.instance_trail(&f, Page::default()).await.unwrap().total, 1);
+    let f = TrailFilter {
+        outcome: Some(Outcome::Failure),
+        ..Default::default()
+    };
+    assert_eq!(s.instance_trail(&f, Page::default()).await.unwrap().total, 0);
+
+    let other = TrailKey::generate().unwrap();
+    assert!(matches!(
+        trail::verify(s, Some(&other.public_hex()), |_| {}).await,
+        Err(VerifyError::Checkpoint { seq: 3, .. })
+    ));
+}
+
+/// C28: an edited, deleted or truncated record is found by verification.
+pub async fn c28_tampering_is_detected(s: &dyn Store, raw: &dyn RawSql) {
+    let key = TrailKey::generate().unwrap();
+    for i in 0..5 {
+        s.append(&event(&format!("a.{i}"), None)).await.unwrap();
+    }
+    trail::checkpoint(s, &key, Timestamp::now()).await.unwrap();
+    assert!(trail::verify(s, None, |_| {}).await.is_ok());
+
+    assert_eq!(raw.exec("UPDATE audit_log SET outcome = 'failure' WHERE seq = 2").await, 1);
+    match trail::verify(s, None, |_| {}).await {
+        Err(VerifyError::Break(b)) => assert!(b.to_string().contains("record 2"), "{b}"),
+        other => panic!("expected a break at 2, got {other:?}"),
+    }
+    assert_eq!(raw.exec("UPDATE audit_log SET outcome = 'success' WHERE seq = 2").await, 1);
+    assert!(trail::verify(s, None, |_| {}).await.is_ok());
+
+    assert_eq!(raw.exec("DELETE FROM audit_log WHERE seq = 3").await, 1);
+    match trail::verify(s, None, |_| {}).await {
+        Err(VerifyError::Break(b)) => assert!(b.to_string().contains("record 4"), "{b}"),
+        other => panic!("expected a gap before 4, got {other:?}"),
+    }
+    // Cutting the tail below the signed checkpoint shows too.
+    assert_eq!(raw.exec("DELETE FROM audit_log WHERE seq >= 3").await, 2);
+    assert!(matches!(
+        trail::verify(s, None, |_| {}).await,
+        Err(VerifyError::Checkpoint { seq: 5, .. })
+    ));
+}
+
+/// C28: purging records past retention keeps the trail verifiable from
+/// the signed anchor.
+pub async fn c28_purge_keeps_verification(s: &dyn Store, raw: &dyn RawSql) {
+    let key = TrailKey::generate().unwrap();
+    for i in 0..5 {
+        s.append(&event(&format!("old.{i}"), None)).await.unwrap();
+    }
+    trail::checkpoint(s, &key, Timestamp::now()).await.unwrap();
+    tokio_free_sleep().await;
+    let cutoff = Timestamp::now();
+    tokio_free_sleep().await;
+    for i in 0..3 {
+        s.append(&event(&format!("new.{i}"), None)).await.unwrap();
+    }
+    let removed = trail::purge(s, &key, cutoff, Timestamp::now()).await.unwrap();
+    assert_eq!(removed, 5);
+    assert_eq!(s.anchor().await.unwrap().unwrap().seq, 5);
+    let rep = trail::verify(s, Some(&key.public_hex()), |_| {}).await.unwrap();
+    assert_eq!((rep.from_seq, rep.records, rep.last_seq), (5, 3, 8));
+    assert_eq!(trail::purge(s, &key, cutoff, Timestamp::now()).await.unwrap(), 0);
+    // The first record after the anchor is still bound to it.
+    assert_eq!(raw.exec("UPDATE audit_log SET action = 'x' WHERE seq = 6").await, 1);
+    assert!(matches!(trail::verify(s, None, |_| {}).await, Err(VerifyError::Break(_))));
+}
+
+/// Waits a few milliseconds without depending on a runtime.
+async fn tokio_free_sleep() {
+    let until = std::time::Instant::now() + std::time::Duration::from_millis(5);
+    while std::time::Instant::now() < until {
+        std::thread::yield_now();
+    }
+}
+
+/// C28: concurrent writers never fork or break the chain.
+pub async fn c28_concurrent_appends_chain(s: Arc<dyn Store>) {
+    let mut tasks = Vec::new();
+    for t in 0..8 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..25 {
+                s.append(&event(&format!("t{t}.{i}"), None)).await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let rep = trail::verify(s.as_ref(), None, |_| {}).await.unwrap();
+    assert_eq!((rep.records, rep.last_seq), (200, 200));
+}
+
+/// Jobs: idempotent enqueue, one claim at a time, a dead worker's job is
+/// taken again after its lease, retries and failures are recorded.
+pub async fn jobs_claim_and_resume(s: &dyn Store) {
+    let now = Timestamp::now();
+    assert!(s.enqueue(JobKind::TrailCheckpoint, "cp@1", now).await.unwrap());
+    assert!(!s.enqueue(JobKind::TrailCheckpoint, "cp@1", now).await.unwrap());
+    assert!(s
+        .enqueue(JobKind::TrailPurge, "purge@later", now + SignedDuration::from_hours(1))
+        .await
+        .unwrap());
+    let lease = now + SignedDuration::from_mins(5);
+    let j = s.claim("w1", now, lease).await.unwrap().unwrap();
+    assert_eq!((j.kind, j.state, j.attempts), (JobKind::TrailCheckpoint, JobState::Running, 1));
+    assert!(s.claim("w2", now, lease).await.unwrap().is_none(), "held and not due");
+    // w1 dies; after the lease w2 takes the job again.
+    let later = lease + SignedDuration::from_secs(1);
+    let again = s.claim("w2", later, later + SignedDuration::from_mins(5)).await.unwrap().unwrap();
+    assert_eq!((again.id, again.attempts, again.locked_by.as_deref()), (j.id, 2, Some("w2")));
+    s.fail(again.id, later, "smtp down", Some(later + SignedDuration::from_secs(30)))
+        .await
+        .unwrap();
+    let third = s
+        .claim("w2", later + SignedDuration::from_secs(31), later + SignedDuration::from_mins(6))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(third.id, j.id);
+    s.finish(third.id, later, "checkpoint at 42").await.unwrap();
+    let list = s.list_jobs(Page::default()).await.unwrap();
+    assert_eq!(list.total, 2);
+    let done = list.items.iter().find(|x| x.id == j.id).unwrap();
+    assert_eq!((done.state, done.summary.as_str()), (JobState::Done, "checkpoint at 42"));
+}
+
+/// Jobs: concurrent workers never claim the same job twice.
+pub async fn jobs_concurrent_claims_are_exclusive(s: Arc<dyn Store>) {
+    let now = Timestamp::now();
+    for i in 0..40 {
+        s.enqueue(JobKind::OutboxDelivery, &format!("o@{i}"), now).await.unwrap();
+    }
+    let mut tasks = Vec::new();
+    for w in 0..4 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            while let Some(j) = s
+                .claim(&format!("w{w}"), now, now + SignedDuration::from_mins(5))
+                .await
+                .unwrap()
+            {
+                got.push(j.id);
+            }
+            got
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all.sort();
+    let n = all.len();
+    all.dedup();
+    assert_eq!((n, all.len()), (40, 40));
+}
+
+/// Outbox: a failed send waits for its retry and is never lost.
+pub async fn outbox_retries_until_sent(s: &dyn Store) {
+    let now = Timestamp::now();
+    let id = s
+        .queue_message(
+            &NewMessage {
+                tenant: None,
+                to: Email::parse("dpo@exemple.fr").unwrap(),
+                subject: "Réinitialisation".into(),
+                body: "lien".into(),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.due_messages(now, 10).await.unwrap().len(), 1);
+    s.mark_failed(id, "connection refused", now + SignedDuration::from_secs(30))
+        .await
+        .unwrap();
+    assert!(s.due_messages(now, 10).await.unwrap().is_empty());
+    let due = s.due_messages(now + SignedDuration::from_secs(31), 10).await.unwrap();
+    assert_eq!((due.len(), due[0].attempts, due[0].last_error.as_str()), (1, 1, "connection refused"));
+    s.mark_sent(id, now).await.unwrap();
+    assert!(s.due_messages(now + SignedDuration::from_hours(1), 10).await.unwrap().is_empty());
+    let listed = s.list_messages("réinit", Page::default()).await.unwrap();
+    assert_eq!(listed.total, 1);
+    assert!(listed.items[0].sent_at.is_some());
+}
+
+/// Second factor: recovery codes are single-use.
+pub async fn c25_totp_and_recovery_codes(s: &dyn Store) {
+    let u = s.create_user(&new_user("totp@exemple.fr")).await.unwrap();
+    s.set_totp(u.id, Some("SECRET"), &["r1".into(), "r2".into()]).await.unwrap();
+    assert!(s.user(u.id).await.unwrap().totp_enabled);
+    assert_eq!(s.credentials(u.id).await.unwrap().totp_secret.as_deref(), Some("SECRET"));
+    assert!(s.consume_recovery_code(u.id, "r1").await.unwrap());
+    assert!(!s.consume_recovery_code(u.id, "r1").await.unwrap());
+    s.set_totp(u.id, None, &[]).await.unwrap();
+    assert!(!s.user(u.id).await.unwrap().totp_enabled);
+    assert!(!s.consume_recovery_code(u.id, "r2").await.unwrap());
+}
