@@ -416,6 +416,18 @@ impl Accounts for ThisStore {
         Ok(())
     }
 
+    async fn peek_password_reset(&self, token_hash: &str, now: Timestamp) -> Result<UserId, StoreError> {
+        let id: i64 = sqlx::query_scalar(
+            "SELECT user_id FROM password_resets WHERE token_hash = $1 AND expires_at >= $2",
+        )
+        .bind(token_hash)
+        .bind(to_micros(now))
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        Ok(UserId(id))
+    }
+
     async fn consume_password_reset(
         &self,
         token_hash: &str,

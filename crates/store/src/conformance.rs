@@ -149,7 +149,9 @@ pub async fn c25_password_reset_is_one_time(s: &dyn Store) {
     s.create_password_reset(u.id, "once", now + SignedDuration::from_mins(30))
         .await
         .unwrap();
+    assert_eq!(s.peek_password_reset("once", now).await.unwrap(), u.id);
     assert_eq!(s.consume_password_reset("once", now).await.unwrap(), u.id);
+    assert!(matches!(s.peek_password_reset("once", now).await, Err(StoreError::NotFound)));
     assert!(matches!(
         s.consume_password_reset("once", now).await,
         Err(StoreError::NotFound)

@@ -75,6 +75,9 @@ pub trait Accounts: Send + Sync {
         token_hash: &str,
         expires: Timestamp,
     ) -> Result<()>;
+    /// The account a reset link is for, if it exists and has not expired;
+    /// the link stays usable.
+    async fn peek_password_reset(&self, token_hash: &str, now: Timestamp) -> Result<UserId>;
     /// Uses a reset link once: returns its account if it exists and has not
     /// expired, and deletes it in the same step.
     async fn consume_password_reset(&self, token_hash: &str, now: Timestamp) -> Result<UserId>;

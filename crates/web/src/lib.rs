@@ -1,1 +1,122 @@
+//! Vigie's web layer: HTML pages (French by default, English on request),
+//! the JSON API under `/api/v1` and its OpenAPI document.
+//!
+//! Handlers never write SQL: they call the store traits, and reach a
+//! tenant's data only through the [`TenantScope`] that authentication gives.
+//!
+//! [`TenantScope`]: vigie_domain::scope::TenantScope
 
+pub mod api;
+mod auth;
+mod client;
+mod csrf;
+mod error;
+pub mod i18n;
+mod layout;
+pub mod mfa;
+mod pages;
+pub mod password;
+mod secrets;
+mod trace;
+
+use std::sync::Arc;
+
+use axum::{Router, middleware};
+use jiff::SignedDuration;
+use vigie_store::Store;
+
+pub use password::{Argon2Settings, PasswordHasher};
+
+/// What the web layer needs from the configuration.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// How people reach this instance, for links in emails
+    /// (`https://vigie.example.fr`).
+    pub base_url: String,
+    /// Marks cookies `Secure`: on when the instance is served over TLS.
+    pub secure_cookies: bool,
+    /// A session ends after this long without a request.
+    pub session_idle: SignedDuration,
+    /// … and after this long in any case.
+    pub session_max: SignedDuration,
+    /// Public key that signs trail checkpoints, shown to auditors.
+    pub trail_public_key: String,
+    /// Shown in the page header in the demo.
+    pub demo: bool,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        WebSettings {
+            base_url: "http://127.0.0.1:8080".into(),
+            secure_cookies: false,
+            session_idle: SignedDuration::from_mins(30),
+            session_max: SignedDuration::from_hours(12),
+            trail_public_key: String::new(),
+            demo: false,
+        }
+    }
+}
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub store: Arc<dyn Store>,
+    pub settings: WebSettings,
+    pub hasher: PasswordHasher,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, settings: WebSettings, hasher: PasswordHasher) -> Self {
+        AppState(Arc::new(Inner {
+            store,
+            settings,
+            hasher,
+        }))
+    }
+}
+
+/// The whole application: pages, static files and the API.
+pub fn router(state: AppState) -> Router {
+    let html = pages::routes()
+        .layer(middleware::from_fn(error::render_error_pages))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::guard));
+    Router::new()
+        .merge(html)
+        .nest("/api/v1", api::routes())
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+/// Headers every response carries: no framing, no sniffing, no referrer
+/// leaking reset links, scripts and styles only from this origin.
+async fn security_headers(
+    req: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+        ),
+    );
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}

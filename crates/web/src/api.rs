@@ -1,0 +1,382 @@
+//! The JSON API under `/api/v1`, for a tenant's own tools. Callers present
+//! a tenant API token (`Authorization: Bearer vigie_…`); the token's tenant
+//! and role are its whole scope. Errors are JSON with a stable `code`.
+
+use axum::{
+    Json, Router,
+    extract::{FromRequestParts, Path, Query, State},
+    http::{StatusCode, header, request::Parts},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::{
+    IntoParams, Modify, OpenApi, ToSchema,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+use vigie_domain::{
+    UserId,
+    audit::{Actor, Outcome},
+    page::{Page, Paged},
+    role::{Permission, Roles},
+    scope::TenantScope,
+};
+use vigie_store::{ApiToken, StoreError, Tenant, TrailFilter};
+
+use crate::{AppState, client::{Client, client_of}, secrets::token_hash};
+
+/// A JSON error: `code` is stable, `message` is for people.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug)]
+pub enum ApiFailure {
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    BadRequest(String),
+    Unavailable,
+    Internal,
+}
+
+impl From<StoreError> for ApiFailure {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ApiFailure::NotFound,
+            StoreError::Unavailable(m) => {
+                tracing::warn!("database unavailable: {m}");
+                ApiFailure::Unavailable
+            }
+            other => {
+                tracing::error!("api: {other}");
+                ApiFailure::Internal
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiFailure {
+    fn into_response(self) -> Response {
+        let (status, code, message) = match self {
+            ApiFailure::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "a valid, unexpired API token is required (Authorization: Bearer …)".to_owned(),
+            ),
+            ApiFailure::Forbidden => (StatusCode::FORBIDDEN, "forbidden", "the token's role does not allow this".to_owned()),
+            ApiFailure::NotFound => (StatusCode::NOT_FOUND, "not_found", "no such object".to_owned()),
+            ApiFailure::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m),
+            ApiFailure::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the database is unavailable; nothing was changed, try again".to_owned(),
+            ),
+            ApiFailure::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "unexpected error; nothing was changed".to_owned()),
+        };
+        let mut res = (status, Json(ApiError { code, message })).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        }
+        res
+    }
+}
+
+/// A caller authenticated by a tenant API token.
+pub struct ApiCtx {
+    pub token: ApiToken,
+    pub tenant: Tenant,
+    pub scope: TenantScope,
+    pub client: Client,
+}
+
+impl ApiCtx {
+    fn actor(&self) -> Actor {
+        Actor {
+            user: self.token.created_by,
+            label: format!("token:{}:{}", self.token.id, self.token.name),
+        }
+    }
+
+    async fn trace(&self, state: &AppState, action: &str, object: &str, outcome: Outcome) -> Result<(), ApiFailure> {
+        Ok(state
+            .trace(self.actor(), Some(self.tenant.id), &self.client, action, object, outcome)
+            .await?)
+    }
+
+    /// Checks the permission; a refusal is traced.
+    async fn require(&self, state: &AppState, p: Permission, action: &str) -> Result<(), ApiFailure> {
+        if self.scope.allows(p) {
+            return Ok(());
+        }
+        self.trace(state, action, "", Outcome::Denied).await?;
+        Err(ApiFailure::Forbidden)
+    }
+}
+
+impl FromRequestParts<AppState> for ApiCtx {
+    type Rejection = ApiFailure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiFailure> {
+        let secret = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or(ApiFailure::Unauthorized)?;
+        let token = match state.store.token_by_hash(&token_hash(secret)).await {
+            Ok(t) => t,
+            Err(StoreError::NotFound) => return Err(ApiFailure::Unauthorized),
+            Err(e) => return Err(e.into()),
+        };
+        if token.revoked || token.expires_at <= Timestamp::now() {
+            return Err(ApiFailure::Unauthorized);
+        }
+        let tenant = state.store.tenant(token.tenant).await?;
+        let scope = TenantScope::from_verified_membership(tenant.id, token.created_by, Roles::new(vec![token.role]));
+        Ok(ApiCtx {
+            token,
+            tenant,
+            scope,
+            client: client_of(parts),
+        })
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeOut {
+    /// The tenant's short name.
+    pub tenant: String,
+    pub tenant_name: String,
+    /// dpo, user_manager, agent or auditor.
+    pub role: String,
+    pub token_name: String,
+    /// RFC 3339, UTC.
+    pub expires_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberOut {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub roles: Vec<String>,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberPage {
+    pub items: Vec<MemberOut>,
+    pub total: i64,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordOut {
+    pub seq: i64,
+    /// RFC 3339, UTC.
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub object: String,
+    pub ip: String,
+    /// success, failure or denied.
+    pub outcome: String,
+    /// BLAKE3 chain hash, hex.
+    pub hash: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordPage {
+    pub items: Vec<RecordOut>,
+    pub total: i64,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Text searched in names and emails (members) or actor, action and object (trail).
+    #[serde(default)]
+    pub q: String,
+    /// 1-based page number.
+    pub page: Option<u32>,
+    /// Items per page, 1 to 500 (default 50).
+    pub page_size: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TrailParams {
+    #[serde(default)]
+    pub q: String,
+    /// Only actions starting with this (`auth.`, `user.`…).
+    #[serde(default)]
+    pub action: String,
+    /// success, failure or denied.
+    #[serde(default)]
+    pub outcome: String,
+    /// RFC 3339 instant, inclusive.
+    pub from: Option<String>,
+    /// RFC 3339 instant, inclusive.
+    pub to: Option<String>,
+    pub page: Option<u32>,
+    pub page_size: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "token",
+    responses((status = 200, description = "The token's tenant and role", body = MeOut),
+              (status = 401, description = "Missing, unknown, revoked or expired token", body = ApiError)),
+    security(("bearer" = [])))]
+async fn me(State(state): State<AppState>, ctx: ApiCtx) -> Result<Json<MeOut>, ApiFailure> {
+    ctx.trace(&state, "api.me", &format!("token:{}", ctx.token.id), Outcome::Success).await?;
+    Ok(Json(MeOut {
+        tenant: ctx.tenant.slug.to_string(),
+        tenant_name: ctx.tenant.name.as_str().into(),
+        role: ctx.token.role.as_str().into(),
+        token_name: ctx.token.name.clone(),
+        expires_at: ctx.token.expires_at.to_string(),
+    }))
+}
+
+fn member_out(m: &vigie_store::Member) -> MemberOut {
+    MemberOut {
+        id: m.user.id.0,
+        email: m.user.email.to_string(),
+        name: m.user.name.as_str().into(),
+        roles: m.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+        disabled: m.user.disabled,
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/members", tag = "members", params(ListParams),
+    responses((status = 200, description = "People with a role in the token's tenant", body = MemberPage),
+              (status = 401, body = ApiError), (status = 403, body = ApiError)),
+    security(("bearer" = [])))]
+async fn members(State(state): State<AppState>, ctx: ApiCtx, Query(p): Query<ListParams>) -> Result<Json<MemberPage>, ApiFailure> {
+    ctx.require(&state, Permission::Read, "api.members.list").await?;
+    let page: Paged<_> = state.store.members(&ctx.scope, &p.q, Page::new(p.page, p.page_size)).await?;
+    ctx.trace(&state, "api.members.list", &format!("tenant:{}", ctx.tenant.id), Outcome::Success).await?;
+    Ok(Json(MemberPage {
+        items: page.items.iter().map(member_out).collect(),
+        total: page.total,
+        page: page.page,
+        page_size: page.page_size,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/members/{id}", tag = "members",
+    params(("id" = i64, Path, description = "Account id")),
+    responses((status = 200, description = "One person of the tenant", body = MemberOut),
+              (status = 404, description = "No such person in this tenant", body = ApiError),
+              (status = 401, body = ApiError), (status = 403, body = ApiError)),
+    security(("bearer" = [])))]
+async fn member(State(state): State<AppState>, ctx: ApiCtx, Path(id): Path<i64>) -> Result<Json<MemberOut>, ApiFailure> {
+    ctx.require(&state, Permission::Read, "api.members.read").await?;
+    let m = state.store.member(&ctx.scope, UserId(id)).await?;
+    ctx.trace(&state, "api.members.read", &format!("user:{id}"), Outcome::Success).await?;
+    Ok(Json(member_out(&m)))
+}
+
+fn instant(s: &Option<String>, field: &str) -> Result<Option<Timestamp>, ApiFailure> {
+    s.as_deref()
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| {
+            v.trim()
+                .parse::<Timestamp>()
+                .map_err(|_| ApiFailure::BadRequest(format!("`{field}` must be an RFC 3339 instant, like 2026-11-23T09:00:00Z")))
+        })
+        .transpose()
+}
+
+#[utoipa::path(get, path = "/api/v1/trail", tag = "trail", params(TrailParams),
+    responses((status = 200, description = "The tenant's access trail, newest first", body = RecordPage),
+              (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError)),
+    security(("bearer" = [])))]
+async fn trail(State(state): State<AppState>, ctx: ApiCtx, Query(p): Query<TrailParams>) -> Result<Json<RecordPage>, ApiFailure> {
+    ctx.require(&state, Permission::ReadTrail, "api.trail.read").await?;
+    let outcome = match p.outcome.trim() {
+        "" => None,
+        o => Some(Outcome::parse(o).ok_or_else(|| ApiFailure::BadRequest("`outcome` must be success, failure or denied".into()))?),
+    };
+    let filter = TrailFilter {
+        search: p.q.clone(),
+        action_prefix: p.action.clone(),
+        outcome,
+        from: instant(&p.from, "from")?,
+        to: instant(&p.to, "to")?,
+    };
+    let page = state.store.tenant_trail(&ctx.scope, &filter, Page::new(p.page, p.page_size)).await?;
+    ctx.trace(&state, "api.trail.read", &format!("tenant:{}", ctx.tenant.id), Outcome::Success).await?;
+    Ok(Json(RecordPage {
+        items: page
+            .items
+            .iter()
+            .map(|r| RecordOut {
+                seq: r.seq,
+                at: r.at.to_string(),
+                actor: r.event.actor.label.clone(),
+                action: r.event.action.clone(),
+                object: r.event.object.clone(),
+                ip: r.event.ip.clone(),
+                outcome: r.event.outcome.as_str().into(),
+                hash: r.hash.to_hex(),
+            })
+            .collect(),
+        total: page.total,
+        page: page.page,
+        page_size: page.page_size,
+    }))
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        if let Some(c) = api.components.as_mut() {
+            c.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Vigie API", version = "1", description = "A tenant's data in Vigie. Authenticate with a tenant API token."),
+    paths(me, members, member, trail),
+    components(schemas(ApiError, MeOut, MemberOut, MemberPage, RecordOut, RecordPage)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI document, as served and as committed in `docs/openapi.json`.
+pub fn openapi_json() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], openapi_json()).into_response()
+}
+
+async fn api_not_found() -> ApiFailure {
+    ApiFailure::NotFound
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/me", get(me))
+        .route("/members", get(members))
+        .route("/members/{id}", get(member))
+        .route("/trail", get(trail))
+        .fallback(api_not_found)
+}

@@ -1,0 +1,266 @@
+//! The interface's words in French (default) and English. Both languages are
+//! one struct, so a key missing in either does not compile.
+
+/// The language a page is shown in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Fr,
+    En,
+}
+
+impl Lang {
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "fr" => Some(Lang::Fr),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Fr => "fr",
+            Lang::En => "en",
+        }
+    }
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Fr => Lang::En,
+            Lang::En => Lang::Fr,
+        }
+    }
+    pub fn msgs(self) -> &'static Msgs {
+        match self {
+            Lang::Fr => &FR,
+            Lang::En => &EN,
+        }
+    }
+    /// The first language of an `Accept-Language` header we offer.
+    pub fn from_accept_language(h: &str) -> Option<Lang> {
+        h.split(',')
+            .filter_map(|part| part.split(';').next())
+            .filter_map(|tag| Lang::parse(tag.split('-').next().unwrap_or_default()))
+            .next()
+    }
+}
+
+macro_rules! messages {
+    ($($key:ident: $fr:literal, $en:literal;)*) => {
+        /// Every string of the interface.
+        pub struct Msgs { $(pub $key: &'static str,)* }
+        pub static FR: Msgs = Msgs { $($key: $fr,)* };
+        pub static EN: Msgs = Msgs { $($key: $en,)* };
+    };
+}
+
+messages! {
+    lang_name: "Français", "English";
+    switch_lang: "English", "Français";
+    switch_lang_label: "Switch to English", "Passer en français";
+    skip_to_content: "Aller au contenu", "Skip to content";
+    app_tagline: "Conformité RGPD, tenue par construction", "GDPR compliance, kept by construction";
+    nav_main: "Navigation principale", "Main navigation";
+    nav_dashboard: "Tableau de bord", "Dashboard";
+    nav_users: "Utilisateurs", "Users";
+    nav_trail: "Journal des accès", "Access trail";
+    nav_tokens: "Jetons d'API", "API tokens";
+    nav_account: "Mon compte", "My account";
+    nav_admin: "Administration", "Administration";
+    nav_tenants: "Organisations", "Organisations";
+    nav_all_users: "Comptes", "Accounts";
+    nav_jobs: "Tâches planifiées", "Scheduled jobs";
+    nav_outbox: "Courriels sortants", "Outgoing email";
+    nav_checkpoints: "Points de contrôle", "Checkpoints";
+    tenant_switch: "Organisation", "Organisation";
+    tenant_switch_go: "Changer", "Switch";
+    sign_in: "Se connecter", "Sign in";
+    sign_out: "Se déconnecter", "Sign out";
+    email: "Adresse électronique", "Email address";
+    password: "Mot de passe", "Password";
+    password_confirm: "Confirmation du mot de passe", "Confirm password";
+    current_password: "Mot de passe actuel", "Current password";
+    new_password: "Nouveau mot de passe", "New password";
+    password_hint: "Au moins 12 caractères, sans votre nom ni votre adresse.", "At least 12 characters, without your name or address.";
+    totp_code: "Code de vérification (si la double authentification est activée)", "Verification code (if two-step verification is on)";
+    totp_code_hint: "6 chiffres de votre application, ou un code de secours.", "6 digits from your app, or a recovery code.";
+    sign_in_failed: "Adresse, mot de passe ou code incorrect.", "Wrong address, password or code.";
+    sign_in_delayed: "Trop de tentatives échouées. Réessayez dans quelques minutes.", "Too many failed attempts. Try again in a few minutes.";
+    forgot_password: "Mot de passe oublié ?", "Forgot your password?";
+    forgot_title: "Réinitialiser le mot de passe", "Reset your password";
+    forgot_intro: "Indiquez votre adresse : si un compte l'utilise, vous recevrez un lien valable une heure. Nous ne vous enverrons jamais de mot de passe.", "Enter your address: if an account uses it, you will receive a link valid for one hour. We will never send you a password.";
+    forgot_send: "Envoyer le lien", "Send the link";
+    forgot_sent: "Si un compte utilise cette adresse, un lien vient de lui être envoyé.", "If an account uses this address, a link has just been sent to it.";
+    reset_title: "Choisir un nouveau mot de passe", "Choose a new password";
+    reset_invalid: "Ce lien n'est plus valable. Demandez-en un nouveau.", "This link is no longer valid. Ask for a new one.";
+    reset_done: "Mot de passe enregistré. Vous pouvez vous connecter.", "Password saved. You can sign in.";
+    save: "Enregistrer", "Save";
+    create: "Créer", "Create";
+    search: "Rechercher", "Search";
+    search_label: "Rechercher dans la liste", "Search the list";
+    filter: "Filtrer", "Filter";
+    previous: "Précédente", "Previous";
+    next: "Suivante", "Next";
+    page_of: "Page", "Page";
+    results: "résultat(s)", "result(s)";
+    nothing_found: "Aucun élément.", "Nothing here.";
+    actions: "Actions", "Actions";
+    name: "Nom", "Name";
+    roles: "Rôles", "Roles";
+    status: "État", "Status";
+    active: "Actif", "Active";
+    disabled: "Désactivé", "Disabled";
+    yes: "Oui", "Yes";
+    no: "Non", "No";
+    role_dpo: "DPO (délégué à la protection des données)", "DPO (data protection officer)";
+    role_user_manager: "Gestionnaire des utilisateurs", "User manager";
+    role_agent: "Agent", "Agent";
+    role_auditor: "Auditeur (lecture seule)", "Auditor (read-only)";
+    dashboard_title: "Tableau de bord", "Dashboard";
+    card_members: "Personnes ayant un rôle", "People with a role";
+    card_trail_today: "Accès tracés aujourd'hui", "Accesses traced today";
+    card_register: "Registre des traitements", "Register of processing";
+    card_register_text: "Activités de traitement, registre du sous-traitant, modèles. Bientôt.", "Processing activities, processor register, models. Coming.";
+    card_subprocessors: "Sous-traitants ultérieurs", "Sub-processors";
+    card_subprocessors_text: "Notifications et délai d'objection de 10 jours. Bientôt.", "Notices and 10-day objection window. Coming.";
+    card_rights: "Demandes d'exercice des droits", "Data subject requests";
+    card_rights_text: "Délai d'un mois, exécution sur les bases réelles. Bientôt.", "One-month deadline, executed on real databases. Coming.";
+    card_breaches: "Violations de données", "Data breaches";
+    card_breaches_text: "Notification à la CNIL sous 72 heures. Bientôt.", "Notification to the CNIL within 72 hours. Coming.";
+    card_retention: "Durées de conservation", "Retention";
+    card_retention_text: "Anonymisation des comptes inactifs. Bientôt.", "Anonymisation of stale accounts. Coming.";
+    card_backups: "Sauvegardes", "Backups";
+    card_backups_text: "Quotidiennes, chiffrées, conservées 14 jours. Bientôt.", "Daily, encrypted, kept 14 days. Coming.";
+    users_title: "Utilisateurs de l'organisation", "Users of the organisation";
+    user_add_title: "Ajouter une personne", "Add a person";
+    user_add_intro: "La personne reçoit un lien pour choisir elle-même son mot de passe.", "The person receives a link to choose their own password.";
+    user_added: "Personne ajoutée ; un lien lui a été envoyé.", "Person added; a link was sent to them.";
+    user_roles_saved: "Rôles enregistrés.", "Roles saved.";
+    user_removed: "La personne n'a plus de rôle dans l'organisation.", "The person no longer has a role in the organisation.";
+    user_disabled_done: "Compte désactivé ; ses sessions et jetons sont révoqués.", "Account disabled; its sessions and tokens are revoked.";
+    user_enabled_done: "Compte réactivé.", "Account enabled again.";
+    user_edit_title: "Rôles de la personne", "Roles of the person";
+    user_remove: "Retirer de l'organisation", "Remove from the organisation";
+    user_disable: "Désactiver le compte (compromis)", "Disable the account (compromised)";
+    user_enable: "Réactiver le compte", "Enable the account";
+    user_disable_elsewhere: "Ce compte a aussi des rôles ailleurs : seul l'administrateur de la plateforme peut le désactiver.", "This account also holds roles elsewhere: only the platform administrator can disable it.";
+    user_send_reset: "Envoyer un lien de réinitialisation", "Send a reset link";
+    user_reset_sent: "Lien de réinitialisation envoyé.", "Reset link sent.";
+    email_invalid: "Adresse électronique non valable (exemple : prenom.nom@mairie.fr).", "Not a valid email address (example: first.last@town.fr).";
+    name_invalid: "Indiquez un nom de 200 caractères au plus.", "Enter a name of at most 200 characters.";
+    slug_invalid: "Nom court : 2 à 63 caractères, minuscules sans accent, chiffres et tirets.", "Short name: 2 to 63 characters, lowercase letters, digits and hyphens.";
+    slug_taken: "Ce nom court est déjà utilisé.", "This short name is already used.";
+    date_invalid: "Date attendue au format AAAA-MM-JJ.", "Date expected as YYYY-MM-DD.";
+    roles_required: "Choisissez au moins un rôle.", "Choose at least one role.";
+    trail_title: "Journal des accès", "Access trail";
+    trail_intro: "Chaque connexion, lecture et modification est tracée, chaînée par empreinte et signée. Conservation : un an.", "Every sign-in, read and change is recorded, hash-chained and signed. Kept for one year.";
+    trail_when: "Date", "When";
+    trail_who: "Qui", "Who";
+    trail_action: "Action", "Action";
+    trail_object: "Objet", "Object";
+    trail_ip: "Adresse IP", "IP address";
+    trail_outcome: "Résultat", "Outcome";
+    trail_action_prefix: "Action commençant par", "Action starting with";
+    trail_from: "Du", "From";
+    trail_to: "Au", "To";
+    trail_any: "Tous", "Any";
+    outcome_success: "Réussi", "Success";
+    outcome_failure: "Échec", "Failure";
+    outcome_denied: "Refusé", "Denied";
+    export_csv: "Exporter en CSV", "Export as CSV";
+    export_json: "Exporter en JSON", "Export as JSON";
+    tokens_title: "Jetons d'API", "API tokens";
+    tokens_intro: "Un jeton donne accès à l'API de cette organisation avec un rôle, jusqu'à son expiration. Il n'est affiché qu'une fois.", "A token gives access to this organisation's API with one role, until it expires. It is shown only once.";
+    token_name: "Nom du jeton", "Token name";
+    token_role: "Rôle", "Role";
+    token_days: "Validité (jours, 1 à 365)", "Valid for (days, 1 to 365)";
+    token_expires: "Expire le", "Expires";
+    token_revoke: "Révoquer", "Revoke";
+    token_revoked: "Révoqué", "Revoked";
+    token_created: "Copiez ce jeton maintenant : il ne sera plus jamais affiché.", "Copy this token now: it will never be shown again.";
+    token_days_invalid: "Indiquez un nombre de jours entre 1 et 365.", "Enter a number of days between 1 and 365.";
+    token_name_invalid: "Donnez un nom de 1 à 100 caractères.", "Give a name of 1 to 100 characters.";
+    account_title: "Mon compte", "My account";
+    preferences: "Préférences", "Preferences";
+    language: "Langue", "Language";
+    time_zone: "Fuseau horaire", "Time zone";
+    time_zone_invalid: "Fuseau horaire inconnu (exemple : Europe/Paris).", "Unknown time zone (example: Europe/Paris).";
+    saved: "Enregistré.", "Saved.";
+    change_password: "Changer de mot de passe", "Change password";
+    password_changed: "Mot de passe changé ; vos autres sessions sont fermées.", "Password changed; your other sessions are closed.";
+    password_wrong: "Le mot de passe actuel est incorrect.", "The current password is wrong.";
+    password_mismatch: "Les deux mots de passe diffèrent.", "The two passwords differ.";
+    totp_title: "Double authentification (TOTP)", "Two-step verification (TOTP)";
+    totp_on: "Activée.", "On.";
+    totp_off: "Désactivée.", "Off.";
+    totp_enable: "Activer", "Turn on";
+    totp_disable: "Désactiver", "Turn off";
+    totp_setup_intro: "Ajoutez ce secret à votre application d'authentification, puis saisissez le code qu'elle affiche.", "Add this secret to your authenticator app, then type the code it shows.";
+    totp_secret: "Secret", "Secret";
+    totp_confirm: "Confirmer", "Confirm";
+    totp_bad_code: "Code incorrect ; réessayez.", "Wrong code; try again.";
+    totp_recovery_intro: "Codes de secours : chacun sert une fois. Conservez-les hors ligne ; ils ne seront plus affichés.", "Recovery codes: each works once. Keep them offline; they will not be shown again.";
+    admin_tenants_title: "Organisations clientes", "Client organisations";
+    tenant_slug: "Nom court (URL)", "Short name (URL)";
+    tenant_name: "Nom", "Name";
+    tenant_created: "Organisation créée.", "Organisation created.";
+    admin_users_title: "Tous les comptes", "All accounts";
+    provider_admin: "Administrateur de la plateforme", "Platform administrator";
+    jobs_title: "Tâches planifiées", "Scheduled jobs";
+    job_kind: "Tâche", "Job";
+    job_run_at: "Prévue le", "Due";
+    job_state: "État", "State";
+    job_attempts: "Essais", "Attempts";
+    job_summary: "Compte rendu", "Summary";
+    outbox_title: "Courriels sortants", "Outgoing email";
+    outbox_to: "Destinataire", "To";
+    outbox_subject: "Objet", "Subject";
+    outbox_sent: "Envoyé le", "Sent";
+    outbox_pending: "En attente", "Pending";
+    outbox_error: "Dernière erreur", "Last error";
+    checkpoints_title: "Points de contrôle signés du journal", "Signed checkpoints of the trail";
+    checkpoints_intro: "Chaque point de contrôle signe (Ed25519) l'empreinte du journal à un instant. Remettez la clé publique à vos clients : ils peuvent vérifier que rien n'a été réécrit.", "Each checkpoint signs (Ed25519) the trail's hash at one moment. Give the public key to your clients: they can check nothing was rewritten.";
+    public_key: "Clé publique", "Public key";
+    record_seq: "Enregistrement n°", "Record no.";
+    hash: "Empreinte", "Hash";
+    signed_at: "Signé le", "Signed";
+    not_found_title: "Page introuvable", "Page not found";
+    not_found_text: "Cette page n'existe pas, ou vous n'y avez pas accès.", "This page does not exist, or you have no access to it.";
+    forbidden_title: "Action non autorisée", "Not allowed";
+    forbidden_text: "Votre rôle ne permet pas cette action.", "Your role does not allow this action.";
+    error_title: "Erreur", "Error";
+    error_text: "Une erreur est survenue ; rien n'a été modifié. Réessayez dans un instant.", "Something went wrong; nothing was changed. Try again in a moment.";
+    unavailable_text: "La base de données est momentanément indisponible ; rien n'a été modifié. Réessayez dans un instant.", "The database is unavailable for a moment; nothing was changed. Try again shortly.";
+    csrf_text: "Le formulaire a expiré. Rechargez la page et réessayez.", "The form has expired. Reload the page and try again.";
+    back_home: "Retour à l'accueil", "Back to the home page";
+    no_tenant: "Vous n'avez encore de rôle dans aucune organisation.", "You do not hold a role in any organisation yet.";
+    field_error: "Erreur", "Error";
+    form_has_errors: "Le formulaire contient des erreurs ; corrigez les champs signalés.", "The form has errors; correct the fields shown.";
+    email_reset_subject: "Vigie : réinitialisation de votre mot de passe", "Vigie: reset your password";
+    email_reset_body: "Bonjour,\n\nPour choisir un nouveau mot de passe, ouvrez ce lien (valable une heure, utilisable une fois) :\n\n{link}\n\nSi vous n'êtes pas à l'origine de cette demande, ignorez ce message.\nVigie ne vous demandera jamais votre mot de passe par courriel.\n", "Hello,\n\nTo choose a new password, open this link (valid for one hour, usable once):\n\n{link}\n\nIf you did not ask for this, ignore this message.\nVigie will never ask for your password by email.\n";
+    email_welcome_subject: "Vigie : votre compte a été créé", "Vigie: your account was created";
+    email_welcome_body: "Bonjour,\n\nUn compte Vigie a été créé pour vous ({org}). Pour choisir votre mot de passe, ouvrez ce lien (valable 72 heures, utilisable une fois) :\n\n{link}\n\nVigie ne vous demandera jamais votre mot de passe par courriel.\n", "Hello,\n\nA Vigie account was created for you ({org}). To choose your password, open this link (valid for 72 hours, usable once):\n\n{link}\n\nVigie will never ask for your password by email.\n";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_first_offered() {
+        assert_eq!(Lang::from_accept_language("de-DE,en-GB;q=0.8,fr;q=0.5"), Some(Lang::En));
+        assert_eq!(Lang::from_accept_language("fr-FR"), Some(Lang::Fr));
+        assert_eq!(Lang::from_accept_language("de"), None);
+    }
+
+    #[test]
+    fn placeholders_are_in_both_languages() {
+        for (fr, en) in [
+            (FR.email_reset_body, EN.email_reset_body),
+            (FR.email_welcome_body, EN.email_welcome_body),
+        ] {
+            for p in ["{link}", "{org}"] {
+                assert_eq!(fr.contains(p), en.contains(p), "{p}");
+            }
+        }
+    }
+}

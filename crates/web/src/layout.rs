@@ -1,0 +1,217 @@
+//! What every page shares: language, navigation, tenant switcher,
+//! pagination, dates in the reader's time zone.
+
+use askama::Template;
+use jiff::{Timestamp, tz::TimeZone};
+use vigie_domain::{page::Paged, role::{Permission, Role}};
+
+use crate::{
+    auth::{SignedIn, TenantCtx},
+    i18n::{Lang, Msgs},
+};
+
+pub struct NavItem {
+    pub href: String,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+pub struct TenantLink {
+    pub slug: String,
+    pub name: String,
+    pub current: bool,
+}
+
+/// The frame of a page.
+pub struct Layout {
+    pub m: &'static Msgs,
+    pub lang: &'static str,
+    pub other_lang: &'static str,
+    pub title: String,
+    pub user_name: Option<String>,
+    pub tenants: Vec<TenantLink>,
+    pub nav: Vec<NavItem>,
+    pub admin_nav: Vec<NavItem>,
+    pub csrf: String,
+    pub flash: Option<String>,
+    /// The current path and query, URL-encoded, for the language switch
+    /// to come back.
+    pub here_encoded: String,
+    pub demo: bool,
+    time_zone: TimeZone,
+}
+
+impl Layout {
+    pub fn anonymous(lang: Lang, title: &str, csrf: &str, demo: bool) -> Self {
+        Layout {
+            m: lang.msgs(),
+            lang: lang.code(),
+            other_lang: lang.other().code(),
+            title: title.to_owned(),
+            user_name: None,
+            tenants: Vec::new(),
+            nav: Vec::new(),
+            admin_nav: Vec::new(),
+            csrf: csrf.to_owned(),
+            flash: None,
+            here_encoded: "%2F".into(),
+            demo,
+            time_zone: paris(),
+        }
+    }
+
+    pub fn signed_in(me: &SignedIn, current_tenant: Option<&str>, title: &str, demo: bool) -> Self {
+        let lang = me.client.lang;
+        let m = lang.msgs();
+        let path = me.path.split('?').next().unwrap_or_default().to_owned();
+        let item = |href: String, label| NavItem {
+            current: path == href || (href.len() > 3 && path.starts_with(&format!("{href}/"))),
+            href,
+            label,
+        };
+        let mut nav = Vec::new();
+        if let Some(slug) = current_tenant
+            && let Some(mb) = me.memberships.iter().find(|m| m.tenant.slug.as_str() == slug)
+        {
+            let base = format!("/t/{slug}");
+            nav.push(item(base.clone(), m.nav_dashboard));
+            if mb.roles.allows(Permission::Read) {
+                nav.push(item(format!("{base}/users"), m.nav_users));
+            }
+            if mb.roles.allows(Permission::ReadTrail) {
+                nav.push(item(format!("{base}/trail"), m.nav_trail));
+            }
+            if mb.roles.allows(Permission::ManageTokens) {
+                nav.push(item(format!("{base}/tokens"), m.nav_tokens));
+            }
+        }
+        nav.push(item("/account".into(), m.nav_account));
+        let admin_nav = if me.user.is_provider_admin {
+            vec![
+                item("/admin/tenants".into(), m.nav_tenants),
+                item("/admin/users".into(), m.nav_all_users),
+                item("/admin/trail".into(), m.nav_trail),
+                item("/admin/checkpoints".into(), m.nav_checkpoints),
+                item("/admin/jobs".into(), m.nav_jobs),
+                item("/admin/outbox".into(), m.nav_outbox),
+            ]
+        } else {
+            Vec::new()
+        };
+        Layout {
+            m,
+            lang: lang.code(),
+            other_lang: lang.other().code(),
+            title: title.to_owned(),
+            user_name: Some(me.user.name.as_str().to_owned()),
+            tenants: me
+                .memberships
+                .iter()
+                .map(|mb| TenantLink {
+                    slug: mb.tenant.slug.to_string(),
+                    name: mb.tenant.name.as_str().to_owned(),
+                    current: Some(mb.tenant.slug.as_str()) == current_tenant,
+                })
+                .collect(),
+            nav,
+            admin_nav,
+            csrf: me.csrf.clone(),
+            flash: None,
+            here_encoded: urlencoding::encode(&me.path).into_owned(),
+            demo,
+            time_zone: TimeZone::get(&me.user.time_zone).unwrap_or_else(|_| paris()),
+        }
+    }
+
+    pub fn for_tenant(ctx: &TenantCtx, title: &str, demo: bool) -> Self {
+        Self::signed_in(&ctx.me, Some(ctx.tenant.slug.as_str()), title, demo)
+    }
+
+    pub fn with_flash(mut self, flash: Option<&'static str>) -> Self {
+        self.flash = flash.map(str::to_owned);
+        self
+    }
+
+    /// An instant in the reader's time zone, in their language's format.
+    pub fn when(&self, t: Timestamp) -> String {
+        let z = t.to_zoned(self.time_zone.clone());
+        let fmt = if self.lang == "fr" {
+            "%d/%m/%Y %H:%M:%S %Z"
+        } else {
+            "%Y-%m-%d %H:%M:%S %Z"
+        };
+        z.strftime(fmt).to_string()
+    }
+
+    pub fn time_zone(&self) -> &TimeZone {
+        &self.time_zone
+    }
+
+    pub fn role_label(&self, r: Role) -> &'static str {
+        match r {
+            Role::Dpo => self.m.role_dpo,
+            Role::UserManager => self.m.role_user_manager,
+            Role::Agent => self.m.role_agent,
+            Role::Auditor => self.m.role_auditor,
+        }
+    }
+}
+
+fn paris() -> TimeZone {
+    TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC)
+}
+
+/// Links to the previous and next pages of a list, keeping its filters.
+pub struct Pager {
+    pub page: u32,
+    pub pages: u32,
+    pub total: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    /// `query` holds the list's filters, already URL-encoded, without `page`.
+    pub fn new<T>(p: &Paged<T>, path: &str, query: &str) -> Self {
+        let link = |n: u32| {
+            if query.is_empty() {
+                format!("{path}?page={n}")
+            } else {
+                format!("{path}?{query}&page={n}")
+            }
+        };
+        Pager {
+            page: p.page,
+            pages: p.pages(),
+            total: p.total,
+            prev: (p.page > 1).then(|| link(p.page - 1)),
+            next: p.has_next().then(|| link(p.page + 1)),
+        }
+    }
+}
+
+/// Builds a query string from filter pairs, skipping empty values.
+pub fn query_of(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", urlencoding::encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub l: Layout,
+    pub text: &'static str,
+}
+
+impl ErrorPage {
+    pub fn new(lang: Lang, title: &str, text: &'static str) -> Self {
+        ErrorPage {
+            l: Layout::anonymous(lang, title, "", false),
+            text,
+        }
+    }
+}

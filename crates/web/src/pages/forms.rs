@@ -1,0 +1,136 @@
+//! Helpers shared by form handlers: rendering, redirects, flash messages.
+
+use askama::Template;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use vigie_domain::{
+    page::Page,
+    role::{Role, Roles},
+};
+
+use crate::{error::PageError, i18n::Msgs};
+
+pub fn render(t: impl Template) -> Result<Response, PageError> {
+    Ok(Html(t.render()?).into_response())
+}
+
+pub fn render_status(status: axum::http::StatusCode, t: impl Template) -> Result<Response, PageError> {
+    Ok((status, Html(t.render()?)).into_response())
+}
+
+/// After a successful POST: back to a page, with a message key.
+pub fn see_other(to: &str, flash: &str) -> Response {
+    let sep = if to.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{to}{sep}flash={flash}")).into_response()
+}
+
+/// The messages a redirect may carry, by key.
+pub fn flash_text(m: &'static Msgs, key: Option<&str>) -> Option<&'static str> {
+    Some(match key? {
+        "user_added" => m.user_added,
+        "roles_saved" => m.user_roles_saved,
+        "user_removed" => m.user_removed,
+        "user_disabled" => m.user_disabled_done,
+        "user_enabled" => m.user_enabled_done,
+        "reset_sent" => m.user_reset_sent,
+        "reset_done" => m.reset_done,
+        "saved" => m.saved,
+        "password_changed" => m.password_changed,
+        "tenant_created" => m.tenant_created,
+        "no_tenant" => m.no_tenant,
+        _ => return None,
+    })
+}
+
+/// `?q=…&page=…&flash=…` of list pages.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub q: String,
+    pub page: Option<u32>,
+    pub page_size: Option<u32>,
+    pub flash: Option<String>,
+}
+
+impl ListQuery {
+    pub fn page(&self) -> Page {
+        Page::new(self.page, self.page_size)
+    }
+}
+
+/// Role checkboxes of a form (`role_dpo=on`…): distinct names so that
+/// the form decodes without JavaScript or repeated keys.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct RoleBoxes {
+    pub role_dpo: Option<String>,
+    pub role_user_manager: Option<String>,
+    pub role_agent: Option<String>,
+    pub role_auditor: Option<String>,
+}
+
+impl RoleBoxes {
+    pub fn roles(&self) -> Roles {
+        let mut v = Vec::new();
+        for (set, r) in [
+            (&self.role_dpo, Role::Dpo),
+            (&self.role_user_manager, Role::UserManager),
+            (&self.role_agent, Role::Agent),
+            (&self.role_auditor, Role::Auditor),
+        ] {
+            if set.is_some() {
+                v.push(r);
+            }
+        }
+        Roles::new(v)
+    }
+}
+
+/// A role checkbox as a template shows it.
+pub struct RoleChoice {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub checked: bool,
+}
+
+pub fn role_choices(m: &'static Msgs, roles: &Roles) -> Vec<RoleChoice> {
+    [
+        (Role::Dpo, "role_dpo", m.role_dpo),
+        (Role::UserManager, "role_user_manager", m.role_user_manager),
+        (Role::Agent, "role_agent", m.role_agent),
+        (Role::Auditor, "role_auditor", m.role_auditor),
+    ]
+    .into_iter()
+    .map(|(r, name, label)| RoleChoice {
+        name,
+        label,
+        checked: roles.contains(r),
+    })
+    .collect()
+}
+
+/// Roles as a readable list.
+pub fn roles_text(l: &crate::layout::Layout, roles: &Roles) -> String {
+    roles.iter().map(|r| l.role_label(r)).collect::<Vec<_>>().join(", ")
+}
+
+/// A safe place to go after sign-in: only a path of this site.
+pub fn local_path(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next
+    } else {
+        "/"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_site() {
+        assert_eq!(local_path("/t/a"), "/t/a");
+        assert_eq!(local_path("//evil.example"), "/");
+        assert_eq!(local_path("https://evil.example"), "/");
+        assert_eq!(local_path("/\\evil.example"), "/");
+    }
+}

@@ -1,0 +1,66 @@
+//! The HTML pages, one module per area.
+
+mod account;
+mod admin;
+mod assets;
+mod forms;
+mod home;
+mod invite;
+mod sign_in;
+mod tokens;
+mod trail;
+mod users;
+
+use axum::{
+    Router,
+    routing::{get, post},
+};
+
+use crate::{AppState, error};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/switch", get(home::switch))
+        .route("/lang/{code}", get(home::lang))
+        .route("/healthz", get(home::health))
+        .route("/static/{file}", get(assets::file))
+        .route("/sign-in", get(sign_in::page).post(sign_in::submit))
+        .route("/sign-out", post(sign_in::sign_out))
+        .route("/password/forgot", get(sign_in::forgot_page).post(sign_in::forgot))
+        .route(
+            "/password/reset/{token}",
+            get(sign_in::reset_page).post(sign_in::reset),
+        )
+        .route("/account", get(account::page))
+        .route("/account/preferences", post(account::preferences))
+        .route("/account/password", post(account::password))
+        .route("/account/totp", get(account::totp_setup).post(account::totp_enable))
+        .route("/account/totp/disable", post(account::totp_disable))
+        .route("/t/{tenant}", get(home::dashboard))
+        .route("/t/{tenant}/users", get(users::list).post(users::add))
+        .route("/t/{tenant}/users/{id}", get(users::show))
+        .route("/t/{tenant}/users/{id}/roles", post(users::set_roles))
+        .route("/t/{tenant}/users/{id}/remove", post(users::remove))
+        .route("/t/{tenant}/users/{id}/disable", post(users::disable))
+        .route("/t/{tenant}/users/{id}/enable", post(users::enable))
+        .route("/t/{tenant}/users/{id}/reset", post(users::send_reset))
+        .route("/t/{tenant}/trail", get(trail::tenant_page))
+        .route("/t/{tenant}/trail/export.csv", get(trail::tenant_csv))
+        .route("/t/{tenant}/trail/export.json", get(trail::tenant_json))
+        .route("/t/{tenant}/tokens", get(tokens::list).post(tokens::create))
+        .route("/t/{tenant}/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/admin/tenants", get(admin::tenants).post(admin::create_tenant))
+        .route("/admin/tenants/{slug}/grant", post(admin::grant))
+        .route("/admin/users", get(admin::users))
+        .route("/admin/users/{id}/disable", post(admin::disable_user))
+        .route("/admin/users/{id}/enable", post(admin::enable_user))
+        .route("/admin/users/{id}/reset", post(admin::reset_user))
+        .route("/admin/trail", get(trail::instance_page))
+        .route("/admin/trail/export.csv", get(trail::instance_csv))
+        .route("/admin/trail/export.json", get(trail::instance_json))
+        .route("/admin/checkpoints", get(admin::checkpoints))
+        .route("/admin/jobs", get(admin::jobs))
+        .route("/admin/outbox", get(admin::outbox))
+        .fallback(error::not_found)
+}
