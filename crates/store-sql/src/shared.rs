@@ -1142,6 +1142,17 @@ impl Jobs for ThisStore {
         let items = rows.iter().map(job_from).collect::<Result<_, _>>()?;
         Ok(paged(items, total, page))
     }
+
+    async fn purge_finished_jobs(&self, before: Timestamp) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM jobs WHERE state IN ('done', 'failed') AND finished_at < $1",
+        )
+        .bind(to_micros(before))
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(done.rows_affected())
+    }
 }
 
 #[async_trait]

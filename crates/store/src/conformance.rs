@@ -434,6 +434,8 @@ pub async fn jobs_claim_and_resume(s: &dyn Store) {
     assert_eq!(list.total, 2);
     let done = list.items.iter().find(|x| x.id == j.id).unwrap();
     assert_eq!((done.state, done.summary.as_str()), (JobState::Done, "checkpoint at 42"));
+    assert_eq!(s.purge_finished_jobs(later + SignedDuration::from_secs(1)).await.unwrap(), 1);
+    assert_eq!(s.list_jobs(Page::default()).await.unwrap().total, 1, "the queued one stays");
 }
 
 /// Jobs: concurrent workers never claim the same job twice.

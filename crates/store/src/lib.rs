@@ -182,6 +182,8 @@ pub trait Jobs: Send + Sync {
     async fn fail(&self, id: JobId, at: Timestamp, error: &str, retry_at: Option<Timestamp>)
     -> Result<()>;
     async fn list_jobs(&self, page: Page) -> Result<Paged<Job>>;
+    /// Deletes finished (done or failed) jobs older than `before`.
+    async fn purge_finished_jobs(&self, before: Timestamp) -> Result<u64>;
 }
 
 /// Outgoing email, written before it is sent so nothing is lost.

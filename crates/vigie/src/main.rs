@@ -1,1 +1,390 @@
-fn main() {}
+//! `vigie`: serve, demo, migrate, healthcheck, config, user, tenant, audit.
+
+use std::{io::Write, path::PathBuf, sync::Arc};
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use vigie::{
+    app,
+    config::{Config, Overrides},
+    demo,
+};
+use vigie_domain::{
+    account::{DisplayName, Email},
+    audit::{Actor, AuditEvent, Outcome},
+    role::{Role, Roles},
+    tenant::{TenantName, TenantSlug},
+};
+use vigie_store::{NewUser, Store, trail};
+
+#[derive(Parser)]
+#[command(name = "vigie", version, about = "Keeps the data-protection promises of a provider and its client organisations")]
+struct Cli {
+    /// TOML configuration file.
+    #[arg(long, global = true, env = "VIGIE_CONFIG")]
+    config: Option<PathBuf>,
+    /// Overrides database_url.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// Overrides data_dir.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the web server and the job worker.
+    Serve {
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Runs with the embedded SQLite database and demo data.
+    Demo {
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Applies pending database migrations.
+    Migrate,
+    /// Exits 0 when the server answers and its database is reachable.
+    Healthcheck {
+        /// Server address (default: the configured listen address).
+        #[arg(long)]
+        address: Option<String>,
+    },
+    /// Shows the effective configuration, secrets redacted.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Manages accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manages client organisations.
+    Tenant {
+        #[command(subcommand)]
+        command: TenantCommand,
+    },
+    /// The access trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    Show,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Creates an account; the person chooses a password through a link.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        provider_admin: bool,
+        /// Tenant short name, with --roles.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// Comma-separated: dpo, user_manager, agent, auditor.
+        #[arg(long, default_value = "")]
+        roles: String,
+    },
+    /// Compromised account: invalidates the password and every session,
+    /// and sends (and prints) a one-time link to choose a new one.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+    },
+    /// Disables an account and revokes its sessions and tokens at once.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    Enable {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    Add {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+    },
+    List {
+        #[arg(long, default_value = "")]
+        search: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Proves the chain from its anchor; reports the first broken record.
+    Verify {
+        /// Expected Ed25519 public key of the checkpoints (hex).
+        #[arg(long)]
+        public_key: Option<String>,
+    },
+    /// Signs the trail's head now.
+    Checkpoint,
+}
+
+fn overrides(cli: &Cli, listen: Option<String>) -> Overrides {
+    Overrides {
+        database_url: cli.database_url.clone(),
+        listen,
+        data_dir: cli.data_dir.clone(),
+    }
+}
+
+fn init_logs(filter: &str) {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let listen = match &cli.command {
+        Command::Serve { listen } | Command::Demo { listen } => listen.clone(),
+        _ => None,
+    };
+    let mut c = Config::load(cli.config.as_deref(), &overrides(&cli, listen))?;
+    if let Command::Demo { .. } = cli.command
+        && cli.database_url.is_none()
+        && std::env::var("VIGIE_DATABASE_URL").is_err()
+    {
+        c.database_url = format!("sqlite://{}", c.data_dir.join("vigie.db").display());
+        c.email.mode = "files".into();
+    }
+    init_logs(&c.log);
+    match &cli.command {
+        Command::Serve { .. } => {
+            let store = app::open_store(&c).await?;
+            app::serve(&c, store, false).await
+        }
+        Command::Demo { .. } => {
+            c.base_url = format!("http://{}", c.listen);
+            let store = app::open_store(&c).await?;
+            store.migrate().await?;
+            demo::seed(store.as_ref(), &app::hasher(&c)?).await?;
+            println!("{}", demo::banner(&c.base_url));
+            app::serve(&c, store, true).await
+        }
+        Command::Migrate => {
+            let store = app::open_store(&c).await?;
+            store.migrate().await?;
+            println!("migrations applied ({})", store.backend());
+            Ok(())
+        }
+        Command::Healthcheck { address } => healthcheck(address.as_deref().unwrap_or(&c.listen)).await,
+        Command::Config { command: ConfigCommand::Show } => {
+            print!("{}", c.redacted_toml());
+            Ok(())
+        }
+        Command::User { command } => {
+            let store = app::open_store(&c).await?;
+            user(&c, store, command).await
+        }
+        Command::Tenant { command } => {
+            let store = app::open_store(&c).await?;
+            tenant(store.as_ref(), command).await
+        }
+        Command::Audit { command } => {
+            let store = app::open_store(&c).await?;
+            audit(&c, store.as_ref(), command).await
+        }
+    }
+}
+
+/// A plain HTTP GET of `/healthz` (no client library needed).
+async fn healthcheck(address: &str) -> Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        tokio::net::TcpStream::connect(address),
+    )
+    .await
+    .context("timed out")?
+    .with_context(|| format!("connecting to {address}"))?;
+    s.write_all(format!("GET /healthz HTTP/1.0\r\nHost: {address}\r\n\r\n").as_bytes())
+        .await?;
+    let mut buf = Vec::new();
+    tokio::time::timeout(std::time::Duration::from_secs(5), s.read_to_end(&mut buf))
+        .await
+        .context("timed out")??;
+    let text = String::from_utf8_lossy(&buf);
+    if text.starts_with("HTTP/1.0 200") || text.starts_with("HTTP/1.1 200") {
+        println!("ok");
+        Ok(())
+    } else {
+        bail!("unhealthy: {}", text.lines().next().unwrap_or("no answer"))
+    }
+}
+
+/// Every CLI action is an admin action: it goes into the trail.
+async fn trace_cli(store: &dyn Store, action: &str, object: &str, tenant: Option<vigie_domain::TenantId>) -> Result<()> {
+    let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    store
+        .append(&AuditEvent {
+            actor: Actor {
+                user: None,
+                label: format!("cli:{who}"),
+            },
+            tenant,
+            action: action.into(),
+            object: object.into(),
+            ip: "local".into(),
+            user_agent: "vigie-cli".into(),
+            outcome: Outcome::Success,
+        })
+        .await?;
+    Ok(())
+}
+
+fn parse_roles(s: &str) -> Result<Roles> {
+    let mut v = Vec::new();
+    for r in s.split(',').map(str::trim).filter(|r| !r.is_empty()) {
+        v.push(Role::parse(r).with_context(|| format!("unknown role `{r}` (dpo, user_manager, agent, auditor)"))?);
+    }
+    Ok(Roles::new(v))
+}
+
+async fn user(c: &Config, store: Arc<dyn Store>, cmd: &UserCommand) -> Result<()> {
+    let state = app::web_state(c, store.clone(), &app::trail_key(c)?, false)?;
+    match cmd {
+        UserCommand::Add { email, name, provider_admin, tenant, roles } => {
+            let email = Email::parse(email)?;
+            let name = DisplayName::parse(name)?;
+            let roles = parse_roles(roles)?;
+            let u = match tenant {
+                Some(slug) => {
+                    if roles.is_empty() {
+                        bail!("--tenant needs --roles");
+                    }
+                    let t = store.tenant_by_slug(&TenantSlug::parse(slug)?).await.context("unknown tenant")?;
+                    let (u, _) = vigie_web::invite::invite(&state, &t, &email, &name, &roles).await?;
+                    trace_cli(store.as_ref(), "user.create", &format!("user:{}", u.id), Some(t.id)).await?;
+                    u
+                }
+                None => {
+                    let u = store
+                        .create_user(&NewUser {
+                            email,
+                            name,
+                            password_hash: "!unset".into(),
+                            is_provider_admin: *provider_admin,
+                            locale: "fr".into(),
+                            time_zone: "Europe/Paris".into(),
+                        })
+                        .await?;
+                    vigie_web::invite::send_password_link(&state, &u, None).await?;
+                    trace_cli(store.as_ref(), "user.create", &format!("user:{}", u.id), None).await?;
+                    u
+                }
+            };
+            println!("account {} created; a link to choose a password was queued to {}", u.id, u.email);
+            Ok(())
+        }
+        UserCommand::ResetPassword { email } => {
+            let u = store.user_by_email(&Email::parse(email)?).await.context("no such account")?;
+            store.set_password_hash(u.id, "!reset").await?;
+            let n = store.delete_user_sessions(u.id).await?;
+            vigie_web::invite::send_password_link(&state, &u, None).await?;
+            trace_cli(store.as_ref(), "user.reset_password", &format!("user:{}", u.id), None).await?;
+            println!("password invalidated, {n} session(s) closed; a reset link was queued to {}", u.email);
+            Ok(())
+        }
+        UserCommand::Disable { email } | UserCommand::Enable { email } => {
+            let disable = matches!(cmd, UserCommand::Disable { .. });
+            let u = store.user_by_email(&Email::parse(email)?).await.context("no such account")?;
+            store.set_disabled(u.id, disable).await?;
+            let action = if disable { "user.disable" } else { "user.enable" };
+            trace_cli(store.as_ref(), action, &format!("user:{}", u.id), None).await?;
+            println!("{} {}", u.email, if disable { "disabled; sessions and tokens revoked" } else { "enabled" });
+            Ok(())
+        }
+    }
+}
+
+async fn tenant(store: &dyn Store, cmd: &TenantCommand) -> Result<()> {
+    match cmd {
+        TenantCommand::Add { slug, name } => {
+            let t = store.create_tenant(&TenantSlug::parse(slug)?, &TenantName::parse(name)?).await?;
+            trace_cli(store, "tenant.create", &format!("tenant:{}", t.id), Some(t.id)).await?;
+            println!("tenant {} created ({})", t.slug, t.id);
+        }
+        TenantCommand::List { search } => {
+            let mut n = 1;
+            loop {
+                let page = store.list_tenants(search, vigie_domain::page::Page::new(Some(n), Some(500))).await?;
+                for t in &page.items {
+                    println!("{}\t{}\t{}", t.slug, t.name.as_str(), t.created_at);
+                }
+                if !page.has_next() {
+                    break;
+                }
+                n += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn audit(c: &Config, store: &dyn Store, cmd: &AuditCommand) -> Result<()> {
+    match cmd {
+        AuditCommand::Verify { public_key } => {
+            let expected = match public_key {
+                Some(k) => Some(k.clone()),
+                None => app::trail_key(c).ok().map(|k| k.public_hex()),
+            };
+            let started = std::time::Instant::now();
+            let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let result = trail::verify(store, expected.as_deref(), |seq| {
+                if tty {
+                    eprint!("\rverified through record {seq}");
+                    let _ = std::io::stderr().flush();
+                }
+            })
+            .await;
+            if tty {
+                eprintln!();
+            }
+            match result {
+                Ok(r) => {
+                    println!(
+                        "trail intact: {} records (from anchor {} to {}), {} signed checkpoints, {:.2} s",
+                        r.records,
+                        r.from_seq,
+                        r.last_seq,
+                        r.checkpoints,
+                        started.elapsed().as_secs_f64()
+                    );
+                    Ok(())
+                }
+                Err(e) => bail!("TRAIL BROKEN: {e}"),
+            }
+        }
+        AuditCommand::Checkpoint => {
+            let key = app::trail_key(c)?;
+            match trail::checkpoint(store, &key, jiff::Timestamp::now()).await? {
+                Some(cp) => println!("checkpoint signed at record {}", cp.seq),
+                None => println!("nothing new to sign"),
+            }
+            Ok(())
+        }
+    }
+}

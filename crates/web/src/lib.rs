@@ -15,6 +15,7 @@ pub mod i18n;
 mod layout;
 pub mod mfa;
 mod pages;
+pub use pages::invite;
 pub mod password;
 mod secrets;
 mod trace;

@@ -5,7 +5,7 @@ mod admin;
 mod assets;
 mod forms;
 mod home;
-mod invite;
+pub mod invite;
 mod sign_in;
 mod tokens;
 mod trail;

@@ -6,7 +6,7 @@ use axum::{
     Extension, Form,
     extract::{Path, Query, State},
     http::{HeaderMap, StatusCode, header},
-    response::{IntoResponse, Redirect, Response},
+    response::{AppendHeaders, IntoResponse, Redirect, Response},
 };
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -176,13 +176,13 @@ pub async fn submit(
         .await?;
     let secure = state.settings.secure_cookies;
     Ok((
-        [
+        AppendHeaders([
             (header::SET_COOKIE, set_cookie(SESSION_COOKIE, &token, secure, None)),
             (
                 header::SET_COOKIE,
                 set_cookie(LANG_COOKIE, &user.locale, secure, Some(31_536_000)),
             ),
-        ],
+        ]),
         Redirect::to(local_path(&f.next)),
     )
         .into_response())

@@ -1,0 +1,142 @@
+//! Start-up: the store, the trail key, the web server and the job worker.
+
+use std::{net::SocketAddr, path::Path, sync::Arc};
+
+use anyhow::{Context, Result};
+use jiff::SignedDuration;
+use tokio::sync::watch;
+use vigie_domain::jobs::JobKind;
+use vigie_store::{Store, trail::TrailKey};
+use vigie_web::{AppState, PasswordHasher, WebSettings};
+
+use crate::{config::Config, jobs::Worker, mail::Mailer};
+
+/// Opens the configured database (creating the data folder for SQLite).
+pub async fn open_store(c: &Config) -> Result<Arc<dyn Store>> {
+    if c.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&c.data_dir)
+            .with_context(|| format!("creating the data folder {}", c.data_dir.display()))?;
+    }
+    vigie_store_sql::open(&c.database_url)
+        .await
+        .with_context(|| format!("opening {}", crate::config::redact_url(&c.database_url)))
+}
+
+/// The trail signing key: from the configuration, else from the data
+/// folder's key file, created with owner-only permissions on first use.
+pub fn trail_key(c: &Config) -> Result<TrailKey> {
+    if !c.audit.signing_key.is_empty() {
+        return TrailKey::from_hex(&c.audit.signing_key).context("audit.signing_key");
+    }
+    let path = c.data_dir.join("trail-signing.key");
+    if path.exists() {
+        let hex = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        return TrailKey::from_hex(&hex).with_context(|| format!("{}", path.display()));
+    }
+    std::fs::create_dir_all(&c.data_dir)?;
+    let key = TrailKey::generate()?;
+    write_private(&path, &key.to_hex())?;
+    tracing::info!("created the trail signing key {}", path.display());
+    Ok(key)
+}
+
+fn write_private(path: &Path, content: &str) -> Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(content.as_bytes())?;
+    Ok(())
+}
+
+pub fn hasher(c: &Config) -> Result<PasswordHasher> {
+    Ok(PasswordHasher::new(c.auth.argon2)?)
+}
+
+pub fn web_state(c: &Config, store: Arc<dyn Store>, key: &TrailKey, demo: bool) -> Result<AppState> {
+    let settings = WebSettings {
+        base_url: c.base_url.clone(),
+        secure_cookies: c.auth.secure_cookies,
+        session_idle: SignedDuration::from_mins(c.auth.session_idle_minutes),
+        session_max: SignedDuration::from_hours(c.auth.session_max_hours),
+        trail_public_key: key.public_hex(),
+        demo,
+    };
+    Ok(AppState::new(store, settings, hasher(c)?))
+}
+
+pub fn worker(c: &Config, store: Arc<dyn Store>, key: TrailKey) -> Result<Worker> {
+    let parse = |s: &str| s.parse::<cron::Schedule>().map_err(anyhow::Error::from);
+    Ok(Worker {
+        store,
+        key: Arc::new(key),
+        mailer: Arc::new(Mailer::from_config(&c.email, &c.data_dir)?),
+        retention: SignedDuration::from_hours(24 * c.audit.retention_days),
+        session_idle: SignedDuration::from_mins(c.auth.session_idle_minutes),
+        schedules: vec![
+            (JobKind::TrailCheckpoint, parse(&c.audit.checkpoint_schedule)?),
+            (JobKind::TrailPurge, parse(&c.audit.purge_schedule)?),
+            (JobKind::OutboxDelivery, parse(&c.email.delivery_schedule)?),
+            (JobKind::SessionCleanup, parse(&c.jobs.cleanup_schedule)?),
+        ],
+        id: format!("{}-{}", hostname(), std::process::id()),
+    })
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|_| "vigie".into())
+}
+
+/// Serves until Ctrl-C or SIGTERM, with the job worker alongside.
+pub async fn serve(c: &Config, store: Arc<dyn Store>, demo: bool) -> Result<()> {
+    if c.auto_migrate {
+        store.migrate().await.context("applying migrations")?;
+    }
+    let key = trail_key(c)?;
+    let state = web_state(c, store.clone(), &key, demo)?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let worker_task = if c.jobs.worker {
+        let w = worker(c, store.clone(), key)?;
+        Some(tokio::spawn(w.run_forever(stop_rx)))
+    } else {
+        None
+    };
+    let addr: SocketAddr = c.listen.parse().context("listen")?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening on {addr}"))?;
+    tracing::info!("Vigie listens on http://{addr} ({})", store.backend());
+    let app = vigie_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            let _ = stop_tx.send(true);
+        })
+        .await?;
+    if let Some(t) = worker_task {
+        let _ = t.await;
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,435 @@
+//! Configuration: defaults → TOML file → `VIGIE_*` environment → flags.
+//!
+//! Nested keys use `__` in the environment (`VIGIE_AUTH__SESSION_IDLE_MINUTES`).
+//! Any key can instead be given as `<key>_file` (TOML) or `VIGIE_<KEY>_FILE`
+//! (environment), naming a file that holds the value: how secrets arrive
+//! from Docker or systemd. Unknown keys are errors that name the key.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use toml::{Table, Value};
+use vigie_web::Argon2Settings;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid TOML: {message}")]
+    Toml { path: PathBuf, message: String },
+    #[error("configuration key `{key}`: {message}")]
+    Invalid { key: String, message: String },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `sqlite://path/vigie.db` or `postgres://user@host/db`.
+    pub database_url: String,
+    /// Where the SQLite file, the trail signing key and demo emails live.
+    pub data_dir: PathBuf,
+    /// Address the web server listens on.
+    pub listen: String,
+    /// How people reach the instance, for links in emails.
+    pub base_url: String,
+    /// Log filter (`info`, `vigie=debug`…).
+    pub log: String,
+    /// Apply pending migrations when `serve` starts.
+    pub auto_migrate: bool,
+    pub auth: AuthConfig,
+    pub audit: AuditConfig,
+    pub email: EmailConfig,
+    pub jobs: JobsConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    pub session_idle_minutes: i64,
+    pub session_max_hours: i64,
+    /// Mark cookies Secure (on when served over TLS, directly or by a proxy).
+    pub secure_cookies: bool,
+    pub argon2: Argon2Settings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// Trail records older than this are purged (C28: one year).
+    pub retention_days: i64,
+    /// Ed25519 key (64 hex) that signs checkpoints; when empty, a key file
+    /// in the data folder is used (created on first start). Several nodes
+    /// sharing one database must share this key.
+    pub signing_key: String,
+    /// Cron schedules (with seconds, UTC).
+    pub checkpoint_schedule: String,
+    pub purge_schedule: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmailConfig {
+    /// `smtp`, or `files` to write `.eml` files in `<data_dir>/outbox`.
+    pub mode: String,
+    pub from: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    /// `starttls`, `tls` or `none` (only for a local relay).
+    pub smtp_tls: String,
+    pub smtp_username: String,
+    pub smtp_password: String,
+    pub delivery_schedule: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobsConfig {
+    /// Run the job worker in this process (turn off on web-only nodes).
+    pub worker: bool,
+    pub cleanup_schedule: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "sqlite://data/vigie.db".into(),
+            data_dir: PathBuf::from("data"),
+            listen: "127.0.0.1:8080".into(),
+            base_url: "http://127.0.0.1:8080".into(),
+            log: "info".into(),
+            auto_migrate: true,
+            auth: AuthConfig::default(),
+            audit: AuditConfig::default(),
+            email: EmailConfig::default(),
+            jobs: JobsConfig::default(),
+        }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            session_idle_minutes: 30,
+            session_max_hours: 12,
+            secure_cookies: false,
+            argon2: Argon2Settings::default(),
+        }
+    }
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig {
+            retention_days: 365,
+            signing_key: String::new(),
+            checkpoint_schedule: "0 */10 * * * *".into(),
+            purge_schedule: "0 30 2 * * *".into(),
+        }
+    }
+}
+
+impl Default for EmailConfig {
+    fn default() -> Self {
+        EmailConfig {
+            mode: "files".into(),
+            from: "Vigie <vigie@localhost>".into(),
+            smtp_host: "localhost".into(),
+            smtp_port: 587,
+            smtp_tls: "starttls".into(),
+            smtp_username: String::new(),
+            smtp_password: String::new(),
+            delivery_schedule: "*/15 * * * * *".into(),
+        }
+    }
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig {
+            worker: true,
+            cleanup_schedule: "0 5 * * * *".into(),
+        }
+    }
+}
+
+/// Values given on the command line, highest priority.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Deep-merges `over` into `base`.
+fn merge(base: &mut Table, over: Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(Value::Table(b)), Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// An environment value: TOML if it parses as a scalar, else a string.
+fn env_value(raw: &str) -> Value {
+    format!("v = {raw}")
+        .parse::<Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .filter(|v| !matches!(v, Value::Table(_)))
+        .unwrap_or_else(|| Value::String(raw.to_owned()))
+}
+
+/// Sets `path` (already split) in a nested table.
+fn insert_path(t: &mut Table, path: &[String], v: Value) {
+    match path {
+        [] => {}
+        [last] => {
+            t.insert(last.clone(), v);
+        }
+        [first, rest @ ..] => {
+            let entry = t
+                .entry(first.clone())
+                .or_insert_with(|| Value::Table(Table::new()));
+            if !entry.is_table() {
+                *entry = Value::Table(Table::new());
+            }
+            if let Value::Table(inner) = entry {
+                insert_path(inner, rest, v);
+            }
+        }
+    }
+}
+
+/// The `VIGIE_*` variables as a table (`A__B` nests).
+fn env_table(vars: impl Iterator<Item = (String, String)>) -> Table {
+    let mut root = Table::new();
+    for (name, value) in vars {
+        let Some(rest) = name.strip_prefix("VIGIE_") else {
+            continue;
+        };
+        // VIGIE_CONFIG names the file itself; VIGIE_TEST_* belong to tests.
+        if rest.is_empty() || rest == "CONFIG" || rest.starts_with("TEST_") {
+            continue;
+        }
+        let path: Vec<String> = rest.split("__").map(str::to_lowercase).collect();
+        let v = if path.last().is_some_and(|l| l.ends_with("_file")) {
+            Value::String(value)
+        } else {
+            env_value(&value)
+        };
+        insert_path(&mut root, &path, v);
+    }
+    root
+}
+
+/// Replaces every `<key>_file = "path"` by `<key> = <file content>`.
+fn resolve_files(t: &mut Table, prefix: &str) -> Result<(), ConfigError> {
+    let keys: Vec<String> = t.keys().cloned().collect();
+    for k in keys {
+        let full = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        if let Some(Value::Table(inner)) = t.get_mut(&k) {
+            resolve_files(inner, &full)?;
+            continue;
+        }
+        let Some(stem) = k.strip_suffix("_file") else { continue };
+        let Some(Value::String(path)) = t.remove(&k) else {
+            return Err(ConfigError::Invalid {
+                key: full,
+                message: "must be a file path".into(),
+            });
+        };
+        let content = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: PathBuf::from(&path),
+            source,
+        })?;
+        t.insert(stem.to_owned(), Value::String(content.trim_end_matches(['\n', '\r']).to_owned()));
+    }
+    Ok(())
+}
+
+impl Config {
+    /// Loads the layers. `file` is optional; a named file must exist.
+    pub fn load(file: Option<&Path>, flags: &Overrides) -> Result<Config, ConfigError> {
+        Self::load_from(file, flags, std::env::vars())
+    }
+
+    pub fn load_from(
+        file: Option<&Path>,
+        flags: &Overrides,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut table = Table::try_from(Config::default()).map_err(|e| ConfigError::Invalid {
+            key: String::new(),
+            message: e.to_string(),
+        })?;
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            })?;
+            let mut t: Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Toml {
+                path: path.to_owned(),
+                message: e.to_string(),
+            })?;
+            resolve_files(&mut t, "")?;
+            merge(&mut table, t);
+        }
+        let mut env = env_table(env);
+        resolve_files(&mut env, "")?;
+        merge(&mut table, env);
+        let mut c: Config = serde_path_to_error::deserialize(Value::Table(table)).map_err(|e| {
+            ConfigError::Invalid {
+                key: e.path().to_string(),
+                message: e.inner().to_string(),
+            }
+        })?;
+        if let Some(v) = &flags.database_url {
+            c.database_url.clone_from(v);
+        }
+        if let Some(v) = &flags.listen {
+            c.listen.clone_from(v);
+        }
+        if let Some(v) = &flags.data_dir {
+            c.data_dir.clone_from(v);
+        }
+        c.check()?;
+        Ok(c)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, message: &str| {
+            Err(ConfigError::Invalid {
+                key: key.into(),
+                message: message.into(),
+            })
+        };
+        if !["sqlite:", "postgres:", "postgresql:"]
+            .iter()
+            .any(|p| self.database_url.starts_with(p))
+        {
+            return bad("database_url", "must start with sqlite:// or postgres://");
+        }
+        if self.listen.parse::<std::net::SocketAddr>().is_err() {
+            return bad("listen", "must be an address and port, like 127.0.0.1:8080");
+        }
+        if !(1..=24 * 60).contains(&self.auth.session_idle_minutes) {
+            return bad("auth.session_idle_minutes", "must be between 1 and 1440");
+        }
+        if !(1..=24 * 7).contains(&self.auth.session_max_hours) {
+            return bad("auth.session_max_hours", "must be between 1 and 168");
+        }
+        if self.audit.retention_days < 1 {
+            return bad("audit.retention_days", "must be at least 1");
+        }
+        if !["smtp", "files"].contains(&self.email.mode.as_str()) {
+            return bad("email.mode", "must be smtp or files");
+        }
+        if !["starttls", "tls", "none"].contains(&self.email.smtp_tls.as_str()) {
+            return bad("email.smtp_tls", "must be starttls, tls or none");
+        }
+        for (key, s) in [
+            ("audit.checkpoint_schedule", &self.audit.checkpoint_schedule),
+            ("audit.purge_schedule", &self.audit.purge_schedule),
+            ("email.delivery_schedule", &self.email.delivery_schedule),
+            ("jobs.cleanup_schedule", &self.jobs.cleanup_schedule),
+        ] {
+            if let Err(e) = s.parse::<cron::Schedule>() {
+                return bad(key, &format!("not a cron schedule (sec min hour day month weekday): {e}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The configuration as TOML, with secrets replaced by `***`.
+    pub fn redacted_toml(&self) -> String {
+        let mut c = self.clone();
+        c.database_url = redact_url(&c.database_url);
+        for s in [&mut c.audit.signing_key, &mut c.email.smtp_password] {
+            if !s.is_empty() {
+                *s = "***".into();
+            }
+        }
+        toml::to_string_pretty(&c).unwrap_or_default()
+    }
+}
+
+/// Hides the password of a database URL.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((auth, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match auth.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn layers_apply_in_order() {
+        let dir = std::env::temp_dir().join(format!("vigie-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("vigie.toml");
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:9000\"\n[auth]\nsession_idle_minutes = 20\n[email]\nsmtp_password_file = \"SECRET\"\n"
+                .replace("SECRET", dir.join("pw").to_str().unwrap()),
+        )
+        .unwrap();
+        std::fs::write(dir.join("pw"), "s3cret\n").unwrap();
+        std::fs::write(dir.join("key"), "ab".repeat(32)).unwrap();
+        let key_path = dir.join("key");
+        let vars = env(&[
+            ("VIGIE_AUTH__SESSION_IDLE_MINUTES", "15"),
+            ("VIGIE_AUDIT__SIGNING_KEY_FILE", key_path.to_str().unwrap()),
+            ("VIGIE_DATABASE_URL", "postgres://vigie:pw@db/vigie"),
+            ("OTHER", "x"),
+        ]);
+        let flags = Overrides {
+            listen: Some("127.0.0.1:7000".into()),
+            ..Default::default()
+        };
+        let c = Config::load_from(Some(&file), &flags, vars.into_iter()).unwrap();
+        assert_eq!(c.listen, "127.0.0.1:7000", "flags beat the file");
+        assert_eq!(c.auth.session_idle_minutes, 15, "env beats the file");
+        assert_eq!(c.auth.session_max_hours, 12, "defaults remain");
+        assert_eq!(c.email.smtp_password, "s3cret", "secret from a file");
+        assert_eq!(c.audit.signing_key, "ab".repeat(32));
+        let shown = c.redacted_toml();
+        assert!(!shown.contains("s3cret") && !shown.contains(":pw@") && !shown.contains(&"ab".repeat(32)));
+        assert!(shown.contains("postgres://vigie:***@db/vigie"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn unknown_keys_are_reported_with_their_path() {
+        let e = Config::load_from(None, &Overrides::default(), env(&[("VIGIE_AUTH__SESION_IDLE", "3")]).into_iter())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("auth") && e.contains("sesion_idle"), "{e}");
+        let e = Config::load_from(None, &Overrides::default(), env(&[("VIGIE_LISTEN", "nowhere")]).into_iter())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("listen"), "{e}");
+        let e = Config::load_from(None, &Overrides::default(), env(&[("VIGIE_AUTH__SESSION_IDLE_MINUTES", "soon")]).into_iter())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("auth.session_idle_minutes"), "{e}");
+    }
+}

@@ -1,0 +1,133 @@
+//! `vigie demo`: a living instance from the seeds' organisations, with one
+//! account per role, so the product can be tried in a browser at once.
+
+use anyhow::Result;
+use vigie_domain::{
+    account::{DisplayName, Email, NewPassword},
+    audit::{Actor, AuditEvent, Outcome},
+    role::{Role, Roles},
+    tenant::{TenantName, TenantSlug},
+};
+use vigie_store::{NewUser, Store, StoreError};
+use vigie_web::PasswordHasher;
+
+/// Every demo account uses this password; it satisfies the policy.
+pub const DEMO_PASSWORD: &str = "Tournesol-Brume-2026";
+
+pub struct DemoAccount {
+    pub email: &'static str,
+    pub name: &'static str,
+    pub provider_admin: bool,
+    /// (tenant slug, roles)
+    pub roles: &'static [(&'static str, &'static [Role])],
+    pub what: &'static str,
+}
+
+pub const TENANTS: &[(&str, &str)] = &[
+    ("cis-valley", "CIS Valley (hébergeur et éditeur)"),
+    ("sidec-jura", "SIDEC du Jura — « Mes demandes »"),
+    ("commune-exemple", "Commune d'Exemple-sur-Loue"),
+];
+
+pub const ACCOUNTS: &[DemoAccount] = &[
+    DemoAccount {
+        email: "admin@cis-valley.example",
+        name: "Alix Martin",
+        provider_admin: true,
+        roles: &[],
+        what: "administrateur de la plateforme / platform administrator",
+    },
+    DemoAccount {
+        email: "dpo@cis-valley.example",
+        name: "Dominique Pereira",
+        provider_admin: false,
+        roles: &[
+            ("cis-valley", &[Role::Dpo]),
+            ("sidec-jura", &[Role::Dpo]),
+            ("commune-exemple", &[Role::Dpo]),
+        ],
+        what: "DPO mutualisé des trois organisations / shared DPO of all three",
+    },
+    DemoAccount {
+        email: "gestion@sidec.example",
+        name: "Gabriel Simon",
+        provider_admin: false,
+        roles: &[("sidec-jura", &[Role::UserManager])],
+        what: "gestionnaire des utilisateurs du SIDEC / SIDEC user manager",
+    },
+    DemoAccount {
+        email: "agent@sidec.example",
+        name: "Anna Leroy",
+        provider_admin: false,
+        roles: &[("sidec-jura", &[Role::Agent])],
+        what: "agent du SIDEC / SIDEC agent",
+    },
+    DemoAccount {
+        email: "auditeur@cis-valley.example",
+        name: "Aurore Blanc",
+        provider_admin: false,
+        roles: &[("sidec-jura", &[Role::Auditor]), ("commune-exemple", &[Role::Auditor])],
+        what: "auditeur en lecture seule / read-only auditor",
+    },
+];
+
+/// Creates the demo tenants and accounts unless they exist. Idempotent.
+pub async fn seed(store: &dyn Store, hasher: &PasswordHasher) -> Result<bool> {
+    let first = TenantSlug::parse(TENANTS[0].0)?;
+    match store.tenant_by_slug(&first).await {
+        Ok(_) => return Ok(false),
+        Err(StoreError::NotFound) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let mut tenants = Vec::new();
+    for (slug, name) in TENANTS {
+        tenants.push(store.create_tenant(&TenantSlug::parse(slug)?, &TenantName::parse(name)?).await?);
+    }
+    for a in ACCOUNTS {
+        let email = Email::parse(a.email)?;
+        let name = DisplayName::parse(a.name)?;
+        let pw = NewPassword::parse(DEMO_PASSWORD, &email, &name)?;
+        let user = store
+            .create_user(&NewUser {
+                email,
+                name,
+                password_hash: hasher.hash(pw.expose()).await?,
+                is_provider_admin: a.provider_admin,
+                locale: "fr".into(),
+                time_zone: "Europe/Paris".into(),
+            })
+            .await?;
+        for (slug, roles) in a.roles {
+            if let Some(t) = tenants.iter().find(|t| t.slug.as_str() == *slug) {
+                store.set_roles(t.id, user.id, &Roles::new(roles.to_vec())).await?;
+            }
+        }
+    }
+    store
+        .append(&AuditEvent {
+            actor: Actor {
+                user: None,
+                label: "cli:demo".into(),
+            },
+            tenant: None,
+            action: "demo.seed".into(),
+            object: format!("tenants:{}", TENANTS.len()),
+            ip: String::new(),
+            user_agent: String::new(),
+            outcome: Outcome::Success,
+        })
+        .await?;
+    Ok(true)
+}
+
+/// What `vigie demo` prints.
+pub fn banner(base_url: &str) -> String {
+    let mut s = format!(
+        "\nVigie (démo) : {base_url}\nComptes de démonstration / demo accounts — mot de passe / password: {DEMO_PASSWORD}\n"
+    );
+    for a in ACCOUNTS {
+        s.push_str(&format!("  {:<30} {}\n", a.email, a.what));
+    }
+    s.push_str("Courriels / emails: data/outbox/*.eml\n");
+    s
+}

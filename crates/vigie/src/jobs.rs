@@ -1,0 +1,141 @@
+//! The job worker: enqueues scheduled jobs idempotently (one row per kind
+//! and due time, whatever the number of nodes), claims due jobs with a
+//! lease, runs them and records what they did. A worker that dies leaves
+//! its job to be taken again when the lease ends.
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::Utc;
+use jiff::{SignedDuration, Timestamp};
+use tokio::sync::watch;
+use vigie_domain::{
+    audit::{Actor, AuditEvent, Outcome},
+    jobs::{JobKind, retry_delay},
+};
+use vigie_store::{Job, Store, StoreError, trail::{self, TrailKey}};
+
+use crate::mail::Mailer;
+
+/// How long a claimed job is ours before another worker may take it.
+const LEASE: SignedDuration = SignedDuration::from_mins(5);
+
+pub struct Worker {
+    pub store: Arc<dyn Store>,
+    pub key: Arc<TrailKey>,
+    pub mailer: Arc<Mailer>,
+    pub retention: SignedDuration,
+    pub session_idle: SignedDuration,
+    pub schedules: Vec<(JobKind, cron::Schedule)>,
+    pub id: String,
+}
+
+impl Worker {
+    /// Queues the latest due run of every schedule (idempotent by key).
+    pub async fn schedule(&self, now: Timestamp) -> Result<(), StoreError> {
+        let now_c = chrono::DateTime::<Utc>::from_timestamp_micros(now.as_microsecond()).unwrap_or_default();
+        for (kind, s) in &self.schedules {
+            if let Some(due) = s.after(&now_c).next_back() {
+                let run_at = Timestamp::from_microsecond(due.timestamp_micros()).unwrap_or(now);
+                self.store
+                    .enqueue(*kind, &format!("{}@{}", kind.as_str(), run_at), run_at)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs due jobs until none is left; returns how many ran.
+    pub async fn drain(&self) -> Result<usize, StoreError> {
+        let mut n = 0;
+        loop {
+            let now = Timestamp::now();
+            let Some(job) = self.store.claim(&self.id, now, now + LEASE).await? else {
+                return Ok(n);
+            };
+            n += 1;
+            match self.run(&job).await {
+                Ok(summary) => self.store.finish(job.id, Timestamp::now(), &summary).await?,
+                Err(e) => {
+                    let attempts = u32::try_from(job.attempts).unwrap_or(0);
+                    let retry = (attempts < 10).then(|| Timestamp::now() + retry_delay(attempts));
+                    tracing::warn!(job = %job.key, "job failed: {e}");
+                    self.store.fail(job.id, Timestamp::now(), &e, retry).await?;
+                }
+            }
+        }
+    }
+
+    async fn run(&self, job: &Job) -> Result<String, String> {
+        let now = Timestamp::now();
+        let s = self.store.as_ref();
+        match job.kind {
+            JobKind::TrailCheckpoint => match trail::checkpoint(s, &self.key, now).await {
+                Ok(Some(c)) => Ok(format!("checkpoint signed at record {}", c.seq)),
+                Ok(None) => Ok("no new record since the last checkpoint".into()),
+                Err(e) => Err(e.to_string()),
+            },
+            JobKind::TrailPurge => {
+                let cutoff = now - self.retention;
+                let n = trail::purge(s, &self.key, cutoff, now).await.map_err(|e| e.to_string())?;
+                if n > 0 {
+                    s.append(&AuditEvent {
+                        actor: Actor::system(),
+                        tenant: None,
+                        action: "trail.purge".into(),
+                        object: format!("records:{n}"),
+                        ip: String::new(),
+                        user_agent: String::new(),
+                        outcome: Outcome::Success,
+                    })
+                    .await
+                    .map_err(|e| e.to_string())?;
+                }
+                Ok(format!("{n} records older than {cutoff} purged"))
+            }
+            JobKind::OutboxDelivery => {
+                let due = s.due_messages(now, 200).await.map_err(|e| e.to_string())?;
+                let (mut sent, mut failed) = (0, 0);
+                for m in &due {
+                    match self.mailer.send(m).await {
+                        Ok(()) => {
+                            s.mark_sent(m.id, Timestamp::now()).await.map_err(|e| e.to_string())?;
+                            sent += 1;
+                        }
+                        Err(e) => {
+                            let attempts = u32::try_from(m.attempts).unwrap_or(0);
+                            s.mark_failed(m.id, &e, Timestamp::now() + retry_delay(attempts))
+                                .await
+                                .map_err(|e| e.to_string())?;
+                            failed += 1;
+                        }
+                    }
+                }
+                Ok(format!("{sent} sent, {failed} to retry"))
+            }
+            JobKind::SessionCleanup => {
+                let n = s.purge_expired(now - self.session_idle, now).await.map_err(|e| e.to_string())?;
+                let j = s
+                    .purge_finished_jobs(now - SignedDuration::from_hours(24 * 30))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(format!("{n} expired sessions, links and failures removed; {j} old job records removed"))
+            }
+        }
+    }
+
+    /// Schedules and drains every few seconds until shutdown.
+    pub async fn run_forever(self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if let Err(e) = self.schedule(Timestamp::now()).await {
+                tracing::warn!("scheduling jobs: {e}");
+            }
+            if let Err(e) = self.drain().await {
+                tracing::warn!("running jobs: {e}");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! The Vigie binary's parts: configuration, start-up, jobs, email, demo.
+
+pub mod app;
+pub mod config;
+pub mod demo;
+pub mod jobs;
+pub mod mail;
