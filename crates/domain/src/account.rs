@@ -196,7 +196,9 @@ mod tests {
     #[test]
     fn emails_are_lowercased_and_checked() {
         assert_eq!(who().0.as_str(), "camille.martin@exemple.fr");
-        for bad in ["", "a", "a@b", "@b.fr", "a b@c.fr", "a@-b.fr", "a@b..fr", "a@@b.fr"] {
+        for bad in [
+            "", "a", "a@b", "@b.fr", "a b@c.fr", "a@-b.fr", "a@b..fr", "a@@b.fr",
+        ] {
             assert_eq!(Email::parse(bad), Err(AccountError::Email), "{bad}");
         }
     }

@@ -18,9 +18,7 @@ impl Page {
     pub fn new(number: Option<u32>, size: Option<u32>) -> Self {
         Page {
             number: number.unwrap_or(1).max(1),
-            size: size
-                .unwrap_or(Self::DEFAULT_SIZE)
-                .clamp(1, Self::MAX_SIZE),
+            size: size.unwrap_or(Self::DEFAULT_SIZE).clamp(1, Self::MAX_SIZE),
         }
     }
     pub fn number(&self) -> u32 {
@@ -55,7 +53,9 @@ pub struct Paged<T> {
 impl<T> Paged<T> {
     pub fn pages(&self) -> u32 {
         let size = i64::from(self.page_size.max(1));
-        u32::try_from((self.total + size - 1) / size).unwrap_or(u32::MAX).max(1)
+        u32::try_from((self.total + size - 1) / size)
+            .unwrap_or(u32::MAX)
+            .max(1)
     }
     pub fn has_next(&self) -> bool {
         self.page < self.pages()

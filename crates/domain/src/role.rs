@@ -83,7 +83,11 @@ impl Roles {
     }
     /// Stored as a comma-separated list.
     pub fn to_db(&self) -> String {
-        self.0.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+        self.0
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
     }
     pub fn from_db(s: &str) -> Self {
         Self::new(s.split(',').filter_map(Role::parse).collect())

@@ -12,7 +12,9 @@ pub struct TenantSlug(String);
 pub enum TenantError {
     #[error("the short name must have 2 to 63 characters")]
     SlugLength,
-    #[error("the short name may hold only lowercase letters a-z, digits and hyphens, and may not start or end with a hyphen")]
+    #[error(
+        "the short name may hold only lowercase letters a-z, digits and hyphens, and may not start or end with a hyphen"
+    )]
     SlugCharacters,
     #[error("the name must not be empty and must have at most 200 characters")]
     NameLength,
@@ -98,7 +100,10 @@ mod tests {
     fn slugs() {
         assert!(TenantSlug::parse("syndicat-eaux").is_ok());
         assert_eq!(TenantSlug::parse("a"), Err(TenantError::SlugLength));
-        assert_eq!(TenantSlug::parse("Mairie"), Err(TenantError::SlugCharacters));
+        assert_eq!(
+            TenantSlug::parse("Mairie"),
+            Err(TenantError::SlugCharacters)
+        );
         assert_eq!(TenantSlug::parse("-ab"), Err(TenantError::SlugCharacters));
         assert_eq!(TenantSlug::parse("é-ab"), Err(TenantError::SlugCharacters));
         assert_eq!(TenantName::parse("  "), Err(TenantError::NameLength));

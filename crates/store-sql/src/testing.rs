@@ -72,9 +72,9 @@ impl TempPostgres {
     pub async fn new() -> Self {
         let admin = postgres_admin_url();
         let name = unique_name("vigie_test");
-        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| {
-            panic!("PostgreSQL is required for this test ({admin}): {e}")
-        });
+        let mut conn = sqlx::PgConnection::connect(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL is required for this test ({admin}): {e}"));
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&mut conn)
             .await

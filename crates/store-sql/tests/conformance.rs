@@ -26,20 +26,51 @@ macro_rules! both {
     };
 }
 
-both!(migrations_are_idempotent, |s, _db| c::migrations_are_idempotent(s.as_ref()).await);
-both!(c25_accounts_and_disable, |s, _db| c::c25_accounts_and_disable(s.as_ref()).await);
-both!(c25_password_reset_is_one_time, |s, _db| c::c25_password_reset_is_one_time(s.as_ref()).await);
-both!(c25_sign_in_failures, |s, _db| c::c25_sign_in_failures(s.as_ref()).await);
-both!(c25_totp_and_recovery_codes, |s, _db| c::c25_totp_and_recovery_codes(s.as_ref()).await);
-both!(c27_tenant_isolation, |s, _db| c::c27_tenant_isolation(s.as_ref()).await);
-both!(sessions_expire_when_idle, |s, _db| c::sessions_expire_when_idle(s.as_ref()).await);
-both!(c28_trail_appends_and_verifies, |s, _db| c::c28_trail_appends_and_verifies(s.as_ref()).await);
-both!(c28_tampering_is_detected, |s, db| c::c28_tampering_is_detected(s.as_ref(), &db).await);
-both!(c28_purge_keeps_verification, |s, db| c::c28_purge_keeps_verification(s.as_ref(), &db).await);
-both!(c28_concurrent_appends_chain, |s, _db| c::c28_concurrent_appends_chain(s).await);
-both!(jobs_claim_and_resume, |s, _db| c::jobs_claim_and_resume(s.as_ref()).await);
-both!(jobs_concurrent_claims_are_exclusive, |s, _db| c::jobs_concurrent_claims_are_exclusive(s).await);
-both!(outbox_retries_until_sent, |s, _db| c::outbox_retries_until_sent(s.as_ref()).await);
+both!(migrations_are_idempotent, |s, _db| {
+    c::migrations_are_idempotent(s.as_ref()).await
+});
+both!(c25_accounts_and_disable, |s, _db| {
+    c::c25_accounts_and_disable(s.as_ref()).await
+});
+both!(c25_password_reset_is_one_time, |s, _db| {
+    c::c25_password_reset_is_one_time(s.as_ref()).await
+});
+both!(c25_sign_in_failures, |s, _db| c::c25_sign_in_failures(
+    s.as_ref()
+)
+.await);
+both!(c25_totp_and_recovery_codes, |s, _db| {
+    c::c25_totp_and_recovery_codes(s.as_ref()).await
+});
+both!(c27_tenant_isolation, |s, _db| c::c27_tenant_isolation(
+    s.as_ref()
+)
+.await);
+both!(sessions_expire_when_idle, |s, _db| {
+    c::sessions_expire_when_idle(s.as_ref()).await
+});
+both!(c28_trail_appends_and_verifies, |s, _db| {
+    c::c28_trail_appends_and_verifies(s.as_ref()).await
+});
+both!(c28_tampering_is_detected, |s, db| {
+    c::c28_tampering_is_detected(s.as_ref(), &db).await
+});
+both!(c28_purge_keeps_verification, |s, db| {
+    c::c28_purge_keeps_verification(s.as_ref(), &db).await
+});
+both!(c28_concurrent_appends_chain, |s, _db| {
+    c::c28_concurrent_appends_chain(s).await
+});
+both!(jobs_claim_and_resume, |s, _db| c::jobs_claim_and_resume(
+    s.as_ref()
+)
+.await);
+both!(jobs_concurrent_claims_are_exclusive, |s, _db| {
+    c::jobs_concurrent_claims_are_exclusive(s).await
+});
+both!(outbox_retries_until_sent, |s, _db| {
+    c::outbox_retries_until_sent(s.as_ref()).await
+});
 
 #[test]
 fn postgres_urls_get_the_test_database() {

@@ -85,7 +85,10 @@ pub async fn migrations_are_idempotent(s: &dyn Store) {
 
 /// C25: personal accounts, unique emails, disabling revokes everything at once.
 pub async fn c25_accounts_and_disable(s: &dyn Store) {
-    let u = s.create_user(&new_user("Camille@Exemple.fr")).await.unwrap();
+    let u = s
+        .create_user(&new_user("Camille@Exemple.fr"))
+        .await
+        .unwrap();
     assert_eq!(u.email.as_str(), "camille@exemple.fr");
     assert!(!u.disabled && !u.totp_enabled);
     assert!(matches!(
@@ -95,8 +98,14 @@ pub async fn c25_accounts_and_disable(s: &dyn Store) {
     let same = s.user_by_email(&u.email).await.unwrap();
     assert_eq!(same, u);
     s.set_password_hash(u.id, "$argon2id$new").await.unwrap();
-    assert_eq!(s.credentials(u.id).await.unwrap().password_hash, "$argon2id$new");
-    assert!(matches!(s.user(UserId(9_999)).await, Err(StoreError::NotFound)));
+    assert_eq!(
+        s.credentials(u.id).await.unwrap().password_hash,
+        "$argon2id$new"
+    );
+    assert!(matches!(
+        s.user(UserId(9_999)).await,
+        Err(StoreError::NotFound)
+    ));
 
     let (a, _) = two_tenants(s).await;
     let now = Timestamp::now();
@@ -110,7 +119,8 @@ pub async fn c25_accounts_and_disable(s: &dyn Store) {
     })
     .await
     .unwrap();
-    let scope = TenantScope::from_verified_membership(a.id, Some(u.id), Roles::new(vec![Role::Dpo]));
+    let scope =
+        TenantScope::from_verified_membership(a.id, Some(u.id), Roles::new(vec![Role::Dpo]));
     let token = s
         .create_token(
             &scope,
@@ -151,7 +161,10 @@ pub async fn c25_password_reset_is_one_time(s: &dyn Store) {
         .unwrap();
     assert_eq!(s.peek_password_reset("once", now).await.unwrap(), u.id);
     assert_eq!(s.consume_password_reset("once", now).await.unwrap(), u.id);
-    assert!(matches!(s.peek_password_reset("once", now).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.peek_password_reset("once", now).await,
+        Err(StoreError::NotFound)
+    ));
     assert!(matches!(
         s.consume_password_reset("once", now).await,
         Err(StoreError::NotFound)
@@ -160,7 +173,8 @@ pub async fn c25_password_reset_is_one_time(s: &dyn Store) {
         .await
         .unwrap();
     assert!(matches!(
-        s.consume_password_reset("late", now + SignedDuration::from_hours(1)).await,
+        s.consume_password_reset("late", now + SignedDuration::from_hours(1))
+            .await,
         Err(StoreError::NotFound)
     ));
 }
@@ -175,37 +189,76 @@ pub async fn c25_sign_in_failures(s: &dyn Store) {
     }
     s.record_sign_in_failure("ip:192.0.2.1", now).await.unwrap();
     let since = now - SignedDuration::from_mins(15);
-    assert_eq!(s.sign_in_failures_since("account:1", since).await.unwrap(), 2);
-    assert_eq!(s.sign_in_failures_since("ip:192.0.2.1", since).await.unwrap(), 1);
+    assert_eq!(
+        s.sign_in_failures_since("account:1", since).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        s.sign_in_failures_since("ip:192.0.2.1", since)
+            .await
+            .unwrap(),
+        1
+    );
     s.clear_sign_in_failures("account:1").await.unwrap();
-    assert_eq!(s.sign_in_failures_since("account:1", since).await.unwrap(), 0);
+    assert_eq!(
+        s.sign_in_failures_since("account:1", since).await.unwrap(),
+        0
+    );
 }
 
 /// C26, C27: roles per tenant, and a scope never reaches another tenant.
 pub async fn c27_tenant_isolation(s: &dyn Store) {
     let (a, b) = two_tenants(s).await;
-    let alice = s.create_user(&new_user("alice@commune-a.fr")).await.unwrap();
+    let alice = s
+        .create_user(&new_user("alice@commune-a.fr"))
+        .await
+        .unwrap();
     let bob = s.create_user(&new_user("bob@syndicat-b.fr")).await.unwrap();
     let dpo = s.create_user(&new_user("dpo@mutualise.fr")).await.unwrap();
-    s.set_roles(a.id, alice.id, &Roles::new(vec![Role::Agent])).await.unwrap();
-    s.set_roles(b.id, bob.id, &Roles::new(vec![Role::UserManager])).await.unwrap();
+    s.set_roles(a.id, alice.id, &Roles::new(vec![Role::Agent]))
+        .await
+        .unwrap();
+    s.set_roles(b.id, bob.id, &Roles::new(vec![Role::UserManager]))
+        .await
+        .unwrap();
     // One DPO serving both tenants.
-    s.set_roles(a.id, dpo.id, &Roles::new(vec![Role::Dpo])).await.unwrap();
+    s.set_roles(a.id, dpo.id, &Roles::new(vec![Role::Dpo]))
+        .await
+        .unwrap();
     s.set_roles(b.id, dpo.id, &Roles::new(vec![Role::Dpo, Role::Auditor]))
         .await
         .unwrap();
     let ms = s.memberships(dpo.id).await.unwrap();
     assert_eq!(ms.len(), 2);
-    assert!(ms.iter().any(|m| m.tenant.id == b.id && m.roles.contains(Role::Auditor)));
+    assert!(
+        ms.iter()
+            .any(|m| m.tenant.id == b.id && m.roles.contains(Role::Auditor))
+    );
 
     let sa = scope_of(&a, &[Role::UserManager]);
     let members = s.members(&sa, "", Page::default()).await.unwrap();
-    let emails: Vec<_> = members.items.iter().map(|m| m.user.email.as_str()).collect();
+    let emails: Vec<_> = members
+        .items
+        .iter()
+        .map(|m| m.user.email.as_str())
+        .collect();
     assert_eq!(members.total, 2);
     assert!(emails.contains(&"alice@commune-a.fr") && !emails.contains(&"bob@syndicat-b.fr"));
-    assert_eq!(s.members(&sa, "ALICE", Page::default()).await.unwrap().total, 1);
-    assert!(matches!(s.member(&sa, bob.id).await, Err(StoreError::NotFound)));
-    assert_eq!(s.member(&sa, alice.id).await.unwrap().roles, Roles::new(vec![Role::Agent]));
+    assert_eq!(
+        s.members(&sa, "ALICE", Page::default())
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    assert!(matches!(
+        s.member(&sa, bob.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        s.member(&sa, alice.id).await.unwrap().roles,
+        Roles::new(vec![Role::Agent])
+    );
 
     let sb = scope_of(&b, &[Role::Dpo]);
     let now = Timestamp::now();
@@ -224,7 +277,10 @@ pub async fn c27_tenant_isolation(s: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(s.list_tokens(&sa, Page::default()).await.unwrap().total, 0);
-    assert!(matches!(s.revoke_token(&sa, tb.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.revoke_token(&sa, tb.id).await,
+        Err(StoreError::NotFound)
+    ));
     assert!(!s.token_by_hash("tb").await.unwrap().revoked);
     s.revoke_token(&sb, tb.id).await.unwrap();
     assert!(matches!(
@@ -234,12 +290,20 @@ pub async fn c27_tenant_isolation(s: &dyn Store) {
 
     s.append(&event("user.read", Some(b.id))).await.unwrap();
     s.append(&event("user.read", Some(a.id))).await.unwrap();
-    let ta = s.tenant_trail(&sa, &TrailFilter::default(), Page::default()).await.unwrap();
+    let ta = s
+        .tenant_trail(&sa, &TrailFilter::default(), Page::default())
+        .await
+        .unwrap();
     assert_eq!(ta.total, 1);
     assert!(ta.items.iter().all(|r| r.event.tenant == Some(a.id)));
 
-    s.set_roles(a.id, alice.id, &Roles::default()).await.unwrap();
-    assert!(matches!(s.member(&sa, alice.id).await, Err(StoreError::NotFound)));
+    s.set_roles(a.id, alice.id, &Roles::default())
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.member(&sa, alice.id).await,
+        Err(StoreError::NotFound)
+    ));
     assert!(matches!(
         s.create_tenant(&a.slug, &a.name).await,
         Err(StoreError::Conflict(_))
@@ -268,9 +332,15 @@ pub async fn sessions_expire_when_idle(s: &dyn Store) {
     }
     s.set_session_tenant("new", Some(a.id)).await.unwrap();
     let got = s.session("new").await.unwrap();
-    assert_eq!((got.user, got.tenant, got.csrf_token.as_str()), (u.id, Some(a.id), "csrf-new"));
+    assert_eq!(
+        (got.user, got.tenant, got.csrf_token.as_str()),
+        (u.id, Some(a.id), "csrf-new")
+    );
     let removed = s
-        .purge_expired(Timestamp::now() - SignedDuration::from_hours(1), Timestamp::now())
+        .purge_expired(
+            Timestamp::now() - SignedDuration::from_hours(1),
+            Timestamp::now(),
+        )
         .await
         .unwrap();
     assert_eq!(removed, 1);
@@ -289,11 +359,21 @@ pub async fn c28_trail_appends_and_verifies(s: &dyn Store) {
         .await
         .unwrap();
     assert_eq!((r1.seq, batch[0].seq, batch[1].seq), (1, 2, 3));
-    let cp = trail::checkpoint(s, &key, Timestamp::now()).await.unwrap().unwrap();
+    let cp = trail::checkpoint(s, &key, Timestamp::now())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(cp.seq, 3);
-    assert!(trail::checkpoint(s, &key, Timestamp::now()).await.unwrap().is_none());
+    assert!(
+        trail::checkpoint(s, &key, Timestamp::now())
+            .await
+            .unwrap()
+            .is_none()
+    );
     s.append(&event("trail.export", None)).await.unwrap();
-    let rep = trail::verify(s, Some(&key.public_hex()), |_| {}).await.unwrap();
+    let rep = trail::verify(s, Some(&key.public_hex()), |_| {})
+        .await
+        .unwrap();
     assert_eq!((rep.records, rep.last_seq, rep.checkpoints), (4, 4, 1));
 
     let f = TrailFilter {
@@ -307,12 +387,18 @@ pub async fn c28_trail_appends_and_verifies(s: &dyn Store) {
         search: "EXPORT".into(),
         ..Default::default()
     };
-    assert_eq!(s.instance_trail(&f, Page::default()).await.unwrap().total, 1);
+    assert_eq!(
+        s.instance_trail(&f, Page::default()).await.unwrap().total,
+        1
+    );
     let f = TrailFilter {
         outcome: Some(Outcome::Failure),
         ..Default::default()
     };
-    assert_eq!(s.instance_trail(&f, Page::default()).await.unwrap().total, 0);
+    assert_eq!(
+        s.instance_trail(&f, Page::default()).await.unwrap().total,
+        0
+    );
 
     let other = TrailKey::generate().unwrap();
     assert!(matches!(
@@ -330,12 +416,20 @@ pub async fn c28_tampering_is_detected(s: &dyn Store, raw: &dyn RawSql) {
     trail::checkpoint(s, &key, Timestamp::now()).await.unwrap();
     assert!(trail::verify(s, None, |_| {}).await.is_ok());
 
-    assert_eq!(raw.exec("UPDATE audit_log SET outcome = 'failure' WHERE seq = 2").await, 1);
+    assert_eq!(
+        raw.exec("UPDATE audit_log SET outcome = 'failure' WHERE seq = 2")
+            .await,
+        1
+    );
     match trail::verify(s, None, |_| {}).await {
         Err(VerifyError::Break(b)) => assert!(b.to_string().contains("record 2"), "{b}"),
         other => panic!("expected a break at 2, got {other:?}"),
     }
-    assert_eq!(raw.exec("UPDATE audit_log SET outcome = 'success' WHERE seq = 2").await, 1);
+    assert_eq!(
+        raw.exec("UPDATE audit_log SET outcome = 'success' WHERE seq = 2")
+            .await,
+        1
+    );
     assert!(trail::verify(s, None, |_| {}).await.is_ok());
 
     assert_eq!(raw.exec("DELETE FROM audit_log WHERE seq = 3").await, 1);
@@ -365,15 +459,31 @@ pub async fn c28_purge_keeps_verification(s: &dyn Store, raw: &dyn RawSql) {
     for i in 0..3 {
         s.append(&event(&format!("new.{i}"), None)).await.unwrap();
     }
-    let removed = trail::purge(s, &key, cutoff, Timestamp::now()).await.unwrap();
+    let removed = trail::purge(s, &key, cutoff, Timestamp::now())
+        .await
+        .unwrap();
     assert_eq!(removed, 5);
     assert_eq!(s.anchor().await.unwrap().unwrap().seq, 5);
-    let rep = trail::verify(s, Some(&key.public_hex()), |_| {}).await.unwrap();
+    let rep = trail::verify(s, Some(&key.public_hex()), |_| {})
+        .await
+        .unwrap();
     assert_eq!((rep.from_seq, rep.records, rep.last_seq), (5, 3, 8));
-    assert_eq!(trail::purge(s, &key, cutoff, Timestamp::now()).await.unwrap(), 0);
+    assert_eq!(
+        trail::purge(s, &key, cutoff, Timestamp::now())
+            .await
+            .unwrap(),
+        0
+    );
     // The first record after the anchor is still bound to it.
-    assert_eq!(raw.exec("UPDATE audit_log SET action = 'x' WHERE seq = 6").await, 1);
-    assert!(matches!(trail::verify(s, None, |_| {}).await, Err(VerifyError::Break(_))));
+    assert_eq!(
+        raw.exec("UPDATE audit_log SET action = 'x' WHERE seq = 6")
+            .await,
+        1
+    );
+    assert!(matches!(
+        trail::verify(s, None, |_| {}).await,
+        Err(VerifyError::Break(_))
+    ));
 }
 
 /// Waits a few milliseconds without depending on a runtime.
@@ -406,25 +516,60 @@ pub async fn c28_concurrent_appends_chain(s: Arc<dyn Store>) {
 /// taken again after its lease, retries and failures are recorded.
 pub async fn jobs_claim_and_resume(s: &dyn Store) {
     let now = Timestamp::now();
-    assert!(s.enqueue(JobKind::TrailCheckpoint, "cp@1", now).await.unwrap());
-    assert!(!s.enqueue(JobKind::TrailCheckpoint, "cp@1", now).await.unwrap());
-    assert!(s
-        .enqueue(JobKind::TrailPurge, "purge@later", now + SignedDuration::from_hours(1))
+    assert!(
+        s.enqueue(JobKind::TrailCheckpoint, "cp@1", now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.enqueue(JobKind::TrailCheckpoint, "cp@1", now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.enqueue(
+            JobKind::TrailPurge,
+            "purge@later",
+            now + SignedDuration::from_hours(1)
+        )
         .await
-        .unwrap());
+        .unwrap()
+    );
     let lease = now + SignedDuration::from_mins(5);
     let j = s.claim("w1", now, lease).await.unwrap().unwrap();
-    assert_eq!((j.kind, j.state, j.attempts), (JobKind::TrailCheckpoint, JobState::Running, 1));
-    assert!(s.claim("w2", now, lease).await.unwrap().is_none(), "held and not due");
+    assert_eq!(
+        (j.kind, j.state, j.attempts),
+        (JobKind::TrailCheckpoint, JobState::Running, 1)
+    );
+    assert!(
+        s.claim("w2", now, lease).await.unwrap().is_none(),
+        "held and not due"
+    );
     // w1 dies; after the lease w2 takes the job again.
     let later = lease + SignedDuration::from_secs(1);
-    let again = s.claim("w2", later, later + SignedDuration::from_mins(5)).await.unwrap().unwrap();
-    assert_eq!((again.id, again.attempts, again.locked_by.as_deref()), (j.id, 2, Some("w2")));
-    s.fail(again.id, later, "smtp down", Some(later + SignedDuration::from_secs(30)))
+    let again = s
+        .claim("w2", later, later + SignedDuration::from_mins(5))
         .await
+        .unwrap()
         .unwrap();
+    assert_eq!(
+        (again.id, again.attempts, again.locked_by.as_deref()),
+        (j.id, 2, Some("w2"))
+    );
+    s.fail(
+        again.id,
+        later,
+        "smtp down",
+        Some(later + SignedDuration::from_secs(30)),
+    )
+    .await
+    .unwrap();
     let third = s
-        .claim("w2", later + SignedDuration::from_secs(31), later + SignedDuration::from_mins(6))
+        .claim(
+            "w2",
+            later + SignedDuration::from_secs(31),
+            later + SignedDuration::from_mins(6),
+        )
         .await
         .unwrap()
         .unwrap();
@@ -433,16 +578,30 @@ pub async fn jobs_claim_and_resume(s: &dyn Store) {
     let list = s.list_jobs(Page::default()).await.unwrap();
     assert_eq!(list.total, 2);
     let done = list.items.iter().find(|x| x.id == j.id).unwrap();
-    assert_eq!((done.state, done.summary.as_str()), (JobState::Done, "checkpoint at 42"));
-    assert_eq!(s.purge_finished_jobs(later + SignedDuration::from_secs(1)).await.unwrap(), 1);
-    assert_eq!(s.list_jobs(Page::default()).await.unwrap().total, 1, "the queued one stays");
+    assert_eq!(
+        (done.state, done.summary.as_str()),
+        (JobState::Done, "checkpoint at 42")
+    );
+    assert_eq!(
+        s.purge_finished_jobs(later + SignedDuration::from_secs(1))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        s.list_jobs(Page::default()).await.unwrap().total,
+        1,
+        "the queued one stays"
+    );
 }
 
 /// Jobs: concurrent workers never claim the same job twice.
 pub async fn jobs_concurrent_claims_are_exclusive(s: Arc<dyn Store>) {
     let now = Timestamp::now();
     for i in 0..40 {
-        s.enqueue(JobKind::OutboxDelivery, &format!("o@{i}"), now).await.unwrap();
+        s.enqueue(JobKind::OutboxDelivery, &format!("o@{i}"), now)
+            .await
+            .unwrap();
     }
     let mut tasks = Vec::new();
     for w in 0..4 {
@@ -485,14 +644,29 @@ pub async fn outbox_retries_until_sent(s: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(s.due_messages(now, 10).await.unwrap().len(), 1);
-    s.mark_failed(id, "connection refused", now + SignedDuration::from_secs(30))
+    s.mark_failed(
+        id,
+        "connection refused",
+        now + SignedDuration::from_secs(30),
+    )
+    .await
+    .unwrap();
+    assert!(s.due_messages(now, 10).await.unwrap().is_empty());
+    let due = s
+        .due_messages(now + SignedDuration::from_secs(31), 10)
         .await
         .unwrap();
-    assert!(s.due_messages(now, 10).await.unwrap().is_empty());
-    let due = s.due_messages(now + SignedDuration::from_secs(31), 10).await.unwrap();
-    assert_eq!((due.len(), due[0].attempts, due[0].last_error.as_str()), (1, 1, "connection refused"));
+    assert_eq!(
+        (due.len(), due[0].attempts, due[0].last_error.as_str()),
+        (1, 1, "connection refused")
+    );
     s.mark_sent(id, now).await.unwrap();
-    assert!(s.due_messages(now + SignedDuration::from_hours(1), 10).await.unwrap().is_empty());
+    assert!(
+        s.due_messages(now + SignedDuration::from_hours(1), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let listed = s.list_messages("réinit", Page::default()).await.unwrap();
     assert_eq!(listed.total, 1);
     assert!(listed.items[0].sent_at.is_some());
@@ -501,9 +675,14 @@ pub async fn outbox_retries_until_sent(s: &dyn Store) {
 /// Second factor: recovery codes are single-use.
 pub async fn c25_totp_and_recovery_codes(s: &dyn Store) {
     let u = s.create_user(&new_user("totp@exemple.fr")).await.unwrap();
-    s.set_totp(u.id, Some("SECRET"), &["r1".into(), "r2".into()]).await.unwrap();
+    s.set_totp(u.id, Some("SECRET"), &["r1".into(), "r2".into()])
+        .await
+        .unwrap();
     assert!(s.user(u.id).await.unwrap().totp_enabled);
-    assert_eq!(s.credentials(u.id).await.unwrap().totp_secret.as_deref(), Some("SECRET"));
+    assert_eq!(
+        s.credentials(u.id).await.unwrap().totp_secret.as_deref(),
+        Some("SECRET")
+    );
     assert!(s.consume_recovery_code(u.id, "r1").await.unwrap());
     assert!(!s.consume_recovery_code(u.id, "r1").await.unwrap());
     s.set_totp(u.id, None, &[]).await.unwrap();

@@ -96,12 +96,8 @@ pub trait Tenants: Send + Sync {
     /// Only the provider (CLI, provider admin) calls it without a scope.
     async fn set_roles(&self, tenant: TenantId, user: UserId, roles: &Roles) -> Result<()>;
     /// The people of the scope's tenant.
-    async fn members(
-        &self,
-        scope: &TenantScope,
-        search: &str,
-        page: Page,
-    ) -> Result<Paged<Member>>;
+    async fn members(&self, scope: &TenantScope, search: &str, page: Page)
+    -> Result<Paged<Member>>;
     /// One person of the scope's tenant; NotFound for anyone else.
     async fn member(&self, scope: &TenantScope, user: UserId) -> Result<Member>;
 }
@@ -179,8 +175,13 @@ pub trait Jobs: Send + Sync {
         lease_until: Timestamp,
     ) -> Result<Option<Job>>;
     async fn finish(&self, id: JobId, at: Timestamp, summary: &str) -> Result<()>;
-    async fn fail(&self, id: JobId, at: Timestamp, error: &str, retry_at: Option<Timestamp>)
-    -> Result<()>;
+    async fn fail(
+        &self,
+        id: JobId,
+        at: Timestamp,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> Result<()>;
     async fn list_jobs(&self, page: Page) -> Result<Paged<Job>>;
     /// Deletes finished (done or failed) jobs older than `before`.
     async fn purge_finished_jobs(&self, before: Timestamp) -> Result<u64>;

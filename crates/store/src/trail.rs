@@ -109,7 +109,9 @@ pub async fn checkpoint(
     let Some((seq, hash)) = trail.head().await? else {
         return Ok(None);
     };
-    let last = trail.checkpoints(vigie_domain::page::Page::new(Some(1), Some(1))).await?;
+    let last = trail
+        .checkpoints(vigie_domain::page::Page::new(Some(1), Some(1)))
+        .await?;
     if last.items.first().is_some_and(|c| c.seq >= seq) {
         return Ok(None);
     }
@@ -159,12 +161,14 @@ pub async fn verify(
         for s in covered {
             if let Some(c) = pending.remove(&s) {
                 check_signature(&c, expected_key)?;
-                let rec = batch.iter().find(|r| r.seq == s).ok_or_else(|| {
-                    VerifyError::Checkpoint {
-                        seq: s,
-                        reason: "names a record that is missing".into(),
-                    }
-                })?;
+                let rec =
+                    batch
+                        .iter()
+                        .find(|r| r.seq == s)
+                        .ok_or_else(|| VerifyError::Checkpoint {
+                            seq: s,
+                            reason: "names a record that is missing".into(),
+                        })?;
                 if rec.hash != c.hash {
                     return Err(VerifyError::Checkpoint {
                         seq: s,

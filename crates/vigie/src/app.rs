@@ -30,7 +30,8 @@ pub fn trail_key(c: &Config) -> Result<TrailKey> {
     }
     let path = c.data_dir.join("trail-signing.key");
     if path.exists() {
-        let hex = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let hex = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
         return TrailKey::from_hex(&hex).with_context(|| format!("{}", path.display()));
     }
     std::fs::create_dir_all(&c.data_dir)?;
@@ -49,7 +50,9 @@ fn write_private(path: &Path, content: &str) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
     f.write_all(content.as_bytes())?;
     Ok(())
 }
@@ -58,7 +61,12 @@ pub fn hasher(c: &Config) -> Result<PasswordHasher> {
     Ok(PasswordHasher::new(c.auth.argon2)?)
 }
 
-pub fn web_state(c: &Config, store: Arc<dyn Store>, key: &TrailKey, demo: bool) -> Result<AppState> {
+pub fn web_state(
+    c: &Config,
+    store: Arc<dyn Store>,
+    key: &TrailKey,
+    demo: bool,
+) -> Result<AppState> {
     let settings = WebSettings {
         base_url: c.base_url.clone(),
         secure_cookies: c.auth.secure_cookies,
@@ -79,7 +87,10 @@ pub fn worker(c: &Config, store: Arc<dyn Store>, key: TrailKey) -> Result<Worker
         retention: SignedDuration::from_hours(24 * c.audit.retention_days),
         session_idle: SignedDuration::from_mins(c.auth.session_idle_minutes),
         schedules: vec![
-            (JobKind::TrailCheckpoint, parse(&c.audit.checkpoint_schedule)?),
+            (
+                JobKind::TrailCheckpoint,
+                parse(&c.audit.checkpoint_schedule)?,
+            ),
             (JobKind::TrailPurge, parse(&c.audit.purge_schedule)?),
             (JobKind::OutboxDelivery, parse(&c.email.delivery_schedule)?),
             (JobKind::SessionCleanup, parse(&c.jobs.cleanup_schedule)?),
@@ -132,7 +143,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -232,12 +232,18 @@ fn env_table(vars: impl Iterator<Item = (String, String)>) -> Table {
 fn resolve_files(t: &mut Table, prefix: &str) -> Result<(), ConfigError> {
     let keys: Vec<String> = t.keys().cloned().collect();
     for k in keys {
-        let full = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        let full = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
         if let Some(Value::Table(inner)) = t.get_mut(&k) {
             resolve_files(inner, &full)?;
             continue;
         }
-        let Some(stem) = k.strip_suffix("_file") else { continue };
+        let Some(stem) = k.strip_suffix("_file") else {
+            continue;
+        };
         let Some(Value::String(path)) = t.remove(&k) else {
             return Err(ConfigError::Invalid {
                 key: full,
@@ -248,7 +254,10 @@ fn resolve_files(t: &mut Table, prefix: &str) -> Result<(), ConfigError> {
             path: PathBuf::from(&path),
             source,
         })?;
-        t.insert(stem.to_owned(), Value::String(content.trim_end_matches(['\n', '\r']).to_owned()));
+        t.insert(
+            stem.to_owned(),
+            Value::String(content.trim_end_matches(['\n', '\r']).to_owned()),
+        );
     }
     Ok(())
 }
@@ -273,10 +282,12 @@ impl Config {
                 path: path.to_owned(),
                 source,
             })?;
-            let mut t: Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Toml {
-                path: path.to_owned(),
-                message: e.to_string(),
-            })?;
+            let mut t: Table = text
+                .parse()
+                .map_err(|e: toml::de::Error| ConfigError::Toml {
+                    path: path.to_owned(),
+                    message: e.to_string(),
+                })?;
             resolve_files(&mut t, "")?;
             merge(&mut table, t);
         }
@@ -340,7 +351,10 @@ impl Config {
             ("jobs.cleanup_schedule", &self.jobs.cleanup_schedule),
         ] {
             if let Err(e) = s.parse::<cron::Schedule>() {
-                return bad(key, &format!("not a cron schedule (sec min hour day month weekday): {e}"));
+                return bad(
+                    key,
+                    &format!("not a cron schedule (sec min hour day month weekday): {e}"),
+                );
             }
         }
         Ok(())
@@ -378,7 +392,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -412,24 +429,40 @@ mod tests {
         assert_eq!(c.email.smtp_password, "s3cret", "secret from a file");
         assert_eq!(c.audit.signing_key, "ab".repeat(32));
         let shown = c.redacted_toml();
-        assert!(!shown.contains("s3cret") && !shown.contains(":pw@") && !shown.contains(&"ab".repeat(32)));
+        assert!(
+            !shown.contains("s3cret")
+                && !shown.contains(":pw@")
+                && !shown.contains(&"ab".repeat(32))
+        );
         assert!(shown.contains("postgres://vigie:***@db/vigie"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn unknown_keys_are_reported_with_their_path() {
-        let e = Config::load_from(None, &Overrides::default(), env(&[("VIGIE_AUTH__SESION_IDLE", "3")]).into_iter())
-            .unwrap_err()
-            .to_string();
+        let e = Config::load_from(
+            None,
+            &Overrides::default(),
+            env(&[("VIGIE_AUTH__SESION_IDLE", "3")]).into_iter(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("auth") && e.contains("sesion_idle"), "{e}");
-        let e = Config::load_from(None, &Overrides::default(), env(&[("VIGIE_LISTEN", "nowhere")]).into_iter())
-            .unwrap_err()
-            .to_string();
+        let e = Config::load_from(
+            None,
+            &Overrides::default(),
+            env(&[("VIGIE_LISTEN", "nowhere")]).into_iter(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("listen"), "{e}");
-        let e = Config::load_from(None, &Overrides::default(), env(&[("VIGIE_AUTH__SESSION_IDLE_MINUTES", "soon")]).into_iter())
-            .unwrap_err()
-            .to_string();
+        let e = Config::load_from(
+            None,
+            &Overrides::default(),
+            env(&[("VIGIE_AUTH__SESSION_IDLE_MINUTES", "soon")]).into_iter(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("auth.session_idle_minutes"), "{e}");
     }
 }

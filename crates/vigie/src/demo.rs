@@ -66,7 +66,10 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         email: "auditeur@cis-valley.example",
         name: "Aurore Blanc",
         provider_admin: false,
-        roles: &[("sidec-jura", &[Role::Auditor]), ("commune-exemple", &[Role::Auditor])],
+        roles: &[
+            ("sidec-jura", &[Role::Auditor]),
+            ("commune-exemple", &[Role::Auditor]),
+        ],
         what: "auditeur en lecture seule / read-only auditor",
     },
 ];
@@ -81,7 +84,11 @@ pub async fn seed(store: &dyn Store, hasher: &PasswordHasher) -> Result<bool> {
     }
     let mut tenants = Vec::new();
     for (slug, name) in TENANTS {
-        tenants.push(store.create_tenant(&TenantSlug::parse(slug)?, &TenantName::parse(name)?).await?);
+        tenants.push(
+            store
+                .create_tenant(&TenantSlug::parse(slug)?, &TenantName::parse(name)?)
+                .await?,
+        );
     }
     for a in ACCOUNTS {
         let email = Email::parse(a.email)?;
@@ -99,7 +106,9 @@ pub async fn seed(store: &dyn Store, hasher: &PasswordHasher) -> Result<bool> {
             .await?;
         for (slug, roles) in a.roles {
             if let Some(t) = tenants.iter().find(|t| t.slug.as_str() == *slug) {
-                store.set_roles(t.id, user.id, &Roles::new(roles.to_vec())).await?;
+                store
+                    .set_roles(t.id, user.id, &Roles::new(roles.to_vec()))
+                    .await?;
             }
         }
     }

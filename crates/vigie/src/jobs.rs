@@ -12,7 +12,10 @@ use vigie_domain::{
     audit::{Actor, AuditEvent, Outcome},
     jobs::{JobKind, retry_delay},
 };
-use vigie_store::{Job, Store, StoreError, trail::{self, TrailKey}};
+use vigie_store::{
+    Job, Store, StoreError,
+    trail::{self, TrailKey},
+};
 
 use crate::mail::Mailer;
 
@@ -32,7 +35,8 @@ pub struct Worker {
 impl Worker {
     /// Queues the latest due run of every schedule (idempotent by key).
     pub async fn schedule(&self, now: Timestamp) -> Result<(), StoreError> {
-        let now_c = chrono::DateTime::<Utc>::from_timestamp_micros(now.as_microsecond()).unwrap_or_default();
+        let now_c = chrono::DateTime::<Utc>::from_timestamp_micros(now.as_microsecond())
+            .unwrap_or_default();
         for (kind, s) in &self.schedules {
             if let Some(due) = s.after(&now_c).next_back() {
                 let run_at = Timestamp::from_microsecond(due.timestamp_micros()).unwrap_or(now);
@@ -54,7 +58,11 @@ impl Worker {
             };
             n += 1;
             match self.run(&job).await {
-                Ok(summary) => self.store.finish(job.id, Timestamp::now(), &summary).await?,
+                Ok(summary) => {
+                    self.store
+                        .finish(job.id, Timestamp::now(), &summary)
+                        .await?
+                }
                 Err(e) => {
                     let attempts = u32::try_from(job.attempts).unwrap_or(0);
                     let retry = (attempts < 10).then(|| Timestamp::now() + retry_delay(attempts));
@@ -76,7 +84,9 @@ impl Worker {
             },
             JobKind::TrailPurge => {
                 let cutoff = now - self.retention;
-                let n = trail::purge(s, &self.key, cutoff, now).await.map_err(|e| e.to_string())?;
+                let n = trail::purge(s, &self.key, cutoff, now)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 if n > 0 {
                     s.append(&AuditEvent {
                         actor: Actor::system(),
@@ -98,7 +108,9 @@ impl Worker {
                 for m in &due {
                     match self.mailer.send(m).await {
                         Ok(()) => {
-                            s.mark_sent(m.id, Timestamp::now()).await.map_err(|e| e.to_string())?;
+                            s.mark_sent(m.id, Timestamp::now())
+                                .await
+                                .map_err(|e| e.to_string())?;
                             sent += 1;
                         }
                         Err(e) => {
@@ -113,12 +125,17 @@ impl Worker {
                 Ok(format!("{sent} sent, {failed} to retry"))
             }
             JobKind::SessionCleanup => {
-                let n = s.purge_expired(now - self.session_idle, now).await.map_err(|e| e.to_string())?;
+                let n = s
+                    .purge_expired(now - self.session_idle, now)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 let j = s
                     .purge_finished_jobs(now - SignedDuration::from_hours(24 * 30))
                     .await
                     .map_err(|e| e.to_string())?;
-                Ok(format!("{n} expired sessions, links and failures removed; {j} old job records removed"))
+                Ok(format!(
+                    "{n} expired sessions, links and failures removed; {j} old job records removed"
+                ))
             }
         }
     }

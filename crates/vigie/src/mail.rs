@@ -33,7 +33,10 @@ pub enum MailError {
 
 impl Mailer {
     pub fn from_config(c: &EmailConfig, data_dir: &std::path::Path) -> Result<Self, MailError> {
-        let from: Mailbox = c.from.parse().map_err(|e: lettre::address::AddressError| MailError::From(e.to_string()))?;
+        let from: Mailbox = c
+            .from
+            .parse()
+            .map_err(|e: lettre::address::AddressError| MailError::From(e.to_string()))?;
         if c.mode == "files" {
             return Ok(Mailer::Files {
                 dir: data_dir.join("outbox"),
@@ -44,11 +47,16 @@ impl Mailer {
         let mut b = match c.smtp_tls.as_str() {
             "tls" => AsyncSmtpTransport::<Tokio1Executor>::relay(&c.smtp_host).map_err(smtp)?,
             "none" => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&c.smtp_host),
-            _ => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&c.smtp_host).map_err(smtp)?,
+            _ => {
+                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&c.smtp_host).map_err(smtp)?
+            }
         }
         .port(c.smtp_port);
         if !c.smtp_username.is_empty() {
-            b = b.credentials(Credentials::new(c.smtp_username.clone(), c.smtp_password.clone()));
+            b = b.credentials(Credentials::new(
+                c.smtp_username.clone(),
+                c.smtp_password.clone(),
+            ));
         }
         Ok(Mailer::Smtp {
             transport: b.build(),
@@ -64,7 +72,9 @@ impl Mailer {
 
     /// Sends one message; the error says why, for the outbox's record.
     pub async fn send(&self, m: &OutboxMessage) -> Result<(), String> {
-        let to: Mailbox = m.to.parse().map_err(|e: lettre::address::AddressError| format!("recipient: {e}"))?;
+        let to: Mailbox =
+            m.to.parse()
+                .map_err(|e: lettre::address::AddressError| format!("recipient: {e}"))?;
         let email = Message::builder()
             .from(self.from().clone())
             .to(to)
@@ -73,13 +83,23 @@ impl Mailer {
             .body(m.body.clone())
             .map_err(|e| e.to_string())?;
         match self {
-            Mailer::Smtp { transport, .. } => transport.send(email).await.map(|_| ()).map_err(|e| e.to_string()),
+            Mailer::Smtp { transport, .. } => transport
+                .send(email)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
             Mailer::Files { dir, .. } => {
-                tokio::fs::create_dir_all(dir).await.map_err(|e| e.to_string())?;
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 let name = format!("{:08}.eml", m.id.0);
                 let tmp = dir.join(format!(".{name}.tmp"));
-                tokio::fs::write(&tmp, email.formatted()).await.map_err(|e| e.to_string())?;
-                tokio::fs::rename(&tmp, dir.join(name)).await.map_err(|e| e.to_string())
+                tokio::fs::write(&tmp, email.formatted())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                tokio::fs::rename(&tmp, dir.join(name))
+                    .await
+                    .map_err(|e| e.to_string())
             }
         }
     }

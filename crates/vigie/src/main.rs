@@ -18,7 +18,11 @@ use vigie_domain::{
 use vigie_store::{NewUser, Store, trail};
 
 #[derive(Parser)]
-#[command(name = "vigie", version, about = "Keeps the data-protection promises of a provider and its client organisations")]
+#[command(
+    name = "vigie",
+    version,
+    about = "Keeps the data-protection promises of a provider and its client organisations"
+)]
 struct Cli {
     /// TOML configuration file.
     #[arg(long, global = true, env = "VIGIE_CONFIG")]
@@ -190,8 +194,12 @@ async fn main() -> Result<()> {
             println!("migrations applied ({})", store.backend());
             Ok(())
         }
-        Command::Healthcheck { address } => healthcheck(address.as_deref().unwrap_or(&c.listen)).await,
-        Command::Config { command: ConfigCommand::Show } => {
+        Command::Healthcheck { address } => {
+            healthcheck(address.as_deref().unwrap_or(&c.listen)).await
+        }
+        Command::Config {
+            command: ConfigCommand::Show,
+        } => {
             print!("{}", c.redacted_toml());
             Ok(())
         }
@@ -236,7 +244,12 @@ async fn healthcheck(address: &str) -> Result<()> {
 }
 
 /// Every CLI action is an admin action: it goes into the trail.
-async fn trace_cli(store: &dyn Store, action: &str, object: &str, tenant: Option<vigie_domain::TenantId>) -> Result<()> {
+async fn trace_cli(
+    store: &dyn Store,
+    action: &str,
+    object: &str,
+    tenant: Option<vigie_domain::TenantId>,
+) -> Result<()> {
     let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
     store
         .append(&AuditEvent {
@@ -258,7 +271,11 @@ async fn trace_cli(store: &dyn Store, action: &str, object: &str, tenant: Option
 fn parse_roles(s: &str) -> Result<Roles> {
     let mut v = Vec::new();
     for r in s.split(',').map(str::trim).filter(|r| !r.is_empty()) {
-        v.push(Role::parse(r).with_context(|| format!("unknown role `{r}` (dpo, user_manager, agent, auditor)"))?);
+        v.push(
+            Role::parse(r).with_context(|| {
+                format!("unknown role `{r}` (dpo, user_manager, agent, auditor)")
+            })?,
+        );
     }
     Ok(Roles::new(v))
 }
@@ -266,7 +283,13 @@ fn parse_roles(s: &str) -> Result<Roles> {
 async fn user(c: &Config, store: Arc<dyn Store>, cmd: &UserCommand) -> Result<()> {
     let state = app::web_state(c, store.clone(), &app::trail_key(c)?, false)?;
     match cmd {
-        UserCommand::Add { email, name, provider_admin, tenant, roles } => {
+        UserCommand::Add {
+            email,
+            name,
+            provider_admin,
+            tenant,
+            roles,
+        } => {
             let email = Email::parse(email)?;
             let name = DisplayName::parse(name)?;
             let roles = parse_roles(roles)?;
@@ -275,9 +298,19 @@ async fn user(c: &Config, store: Arc<dyn Store>, cmd: &UserCommand) -> Result<()
                     if roles.is_empty() {
                         bail!("--tenant needs --roles");
                     }
-                    let t = store.tenant_by_slug(&TenantSlug::parse(slug)?).await.context("unknown tenant")?;
-                    let (u, _) = vigie_web::invite::invite(&state, &t, &email, &name, &roles).await?;
-                    trace_cli(store.as_ref(), "user.create", &format!("user:{}", u.id), Some(t.id)).await?;
+                    let t = store
+                        .tenant_by_slug(&TenantSlug::parse(slug)?)
+                        .await
+                        .context("unknown tenant")?;
+                    let (u, _) =
+                        vigie_web::invite::invite(&state, &t, &email, &name, &roles).await?;
+                    trace_cli(
+                        store.as_ref(),
+                        "user.create",
+                        &format!("user:{}", u.id),
+                        Some(t.id),
+                    )
+                    .await?;
                     u
                 }
                 None => {
@@ -292,29 +325,65 @@ async fn user(c: &Config, store: Arc<dyn Store>, cmd: &UserCommand) -> Result<()
                         })
                         .await?;
                     vigie_web::invite::send_password_link(&state, &u, None).await?;
-                    trace_cli(store.as_ref(), "user.create", &format!("user:{}", u.id), None).await?;
+                    trace_cli(
+                        store.as_ref(),
+                        "user.create",
+                        &format!("user:{}", u.id),
+                        None,
+                    )
+                    .await?;
                     u
                 }
             };
-            println!("account {} created; a link to choose a password was queued to {}", u.id, u.email);
+            println!(
+                "account {} created; a link to choose a password was queued to {}",
+                u.id, u.email
+            );
             Ok(())
         }
         UserCommand::ResetPassword { email } => {
-            let u = store.user_by_email(&Email::parse(email)?).await.context("no such account")?;
+            let u = store
+                .user_by_email(&Email::parse(email)?)
+                .await
+                .context("no such account")?;
             store.set_password_hash(u.id, "!reset").await?;
             let n = store.delete_user_sessions(u.id).await?;
             vigie_web::invite::send_password_link(&state, &u, None).await?;
-            trace_cli(store.as_ref(), "user.reset_password", &format!("user:{}", u.id), None).await?;
-            println!("password invalidated, {n} session(s) closed; a reset link was queued to {}", u.email);
+            trace_cli(
+                store.as_ref(),
+                "user.reset_password",
+                &format!("user:{}", u.id),
+                None,
+            )
+            .await?;
+            println!(
+                "password invalidated, {n} session(s) closed; a reset link was queued to {}",
+                u.email
+            );
             Ok(())
         }
         UserCommand::Disable { email } | UserCommand::Enable { email } => {
             let disable = matches!(cmd, UserCommand::Disable { .. });
-            let u = store.user_by_email(&Email::parse(email)?).await.context("no such account")?;
+            let u = store
+                .user_by_email(&Email::parse(email)?)
+                .await
+                .context("no such account")?;
             store.set_disabled(u.id, disable).await?;
-            let action = if disable { "user.disable" } else { "user.enable" };
+            let action = if disable {
+                "user.disable"
+            } else {
+                "user.enable"
+            };
             trace_cli(store.as_ref(), action, &format!("user:{}", u.id), None).await?;
-            println!("{} {}", u.email, if disable { "disabled; sessions and tokens revoked" } else { "enabled" });
+            println!(
+                "{} {}",
+                u.email,
+                if disable {
+                    "disabled; sessions and tokens revoked"
+                } else {
+                    "enabled"
+                }
+            );
             Ok(())
         }
     }
@@ -323,14 +392,24 @@ async fn user(c: &Config, store: Arc<dyn Store>, cmd: &UserCommand) -> Result<()
 async fn tenant(store: &dyn Store, cmd: &TenantCommand) -> Result<()> {
     match cmd {
         TenantCommand::Add { slug, name } => {
-            let t = store.create_tenant(&TenantSlug::parse(slug)?, &TenantName::parse(name)?).await?;
-            trace_cli(store, "tenant.create", &format!("tenant:{}", t.id), Some(t.id)).await?;
+            let t = store
+                .create_tenant(&TenantSlug::parse(slug)?, &TenantName::parse(name)?)
+                .await?;
+            trace_cli(
+                store,
+                "tenant.create",
+                &format!("tenant:{}", t.id),
+                Some(t.id),
+            )
+            .await?;
             println!("tenant {} created ({})", t.slug, t.id);
         }
         TenantCommand::List { search } => {
             let mut n = 1;
             loop {
-                let page = store.list_tenants(search, vigie_domain::page::Page::new(Some(n), Some(500))).await?;
+                let page = store
+                    .list_tenants(search, vigie_domain::page::Page::new(Some(n), Some(500)))
+                    .await?;
                 for t in &page.items {
                     println!("{}\t{}\t{}", t.slug, t.name.as_str(), t.created_at);
                 }

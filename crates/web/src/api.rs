@@ -24,7 +24,11 @@ use vigie_domain::{
 };
 use vigie_store::{ApiToken, StoreError, Tenant, TrailFilter};
 
-use crate::{AppState, client::{Client, client_of}, secrets::token_hash};
+use crate::{
+    AppState,
+    client::{Client, client_of},
+    secrets::token_hash,
+};
 
 /// A JSON error: `code` is stable, `message` is for people.
 #[derive(Debug, Serialize, ToSchema)]
@@ -67,20 +71,34 @@ impl IntoResponse for ApiFailure {
                 "unauthorized",
                 "a valid, unexpired API token is required (Authorization: Bearer …)".to_owned(),
             ),
-            ApiFailure::Forbidden => (StatusCode::FORBIDDEN, "forbidden", "the token's role does not allow this".to_owned()),
-            ApiFailure::NotFound => (StatusCode::NOT_FOUND, "not_found", "no such object".to_owned()),
+            ApiFailure::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "the token's role does not allow this".to_owned(),
+            ),
+            ApiFailure::NotFound => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such object".to_owned(),
+            ),
             ApiFailure::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m),
             ApiFailure::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
                 "the database is unavailable; nothing was changed, try again".to_owned(),
             ),
-            ApiFailure::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "unexpected error; nothing was changed".to_owned()),
+            ApiFailure::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "unexpected error; nothing was changed".to_owned(),
+            ),
         };
         let mut res = (status, Json(ApiError { code, message })).into_response();
         if status == StatusCode::UNAUTHORIZED {
-            res.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
         }
         res
     }
@@ -102,14 +120,32 @@ impl ApiCtx {
         }
     }
 
-    async fn trace(&self, state: &AppState, action: &str, object: &str, outcome: Outcome) -> Result<(), ApiFailure> {
+    async fn trace(
+        &self,
+        state: &AppState,
+        action: &str,
+        object: &str,
+        outcome: Outcome,
+    ) -> Result<(), ApiFailure> {
         Ok(state
-            .trace(self.actor(), Some(self.tenant.id), &self.client, action, object, outcome)
+            .trace(
+                self.actor(),
+                Some(self.tenant.id),
+                &self.client,
+                action,
+                object,
+                outcome,
+            )
             .await?)
     }
 
     /// Checks the permission; a refusal is traced.
-    async fn require(&self, state: &AppState, p: Permission, action: &str) -> Result<(), ApiFailure> {
+    async fn require(
+        &self,
+        state: &AppState,
+        p: Permission,
+        action: &str,
+    ) -> Result<(), ApiFailure> {
         if self.scope.allows(p) {
             return Ok(());
         }
@@ -138,7 +174,11 @@ impl FromRequestParts<AppState> for ApiCtx {
             return Err(ApiFailure::Unauthorized);
         }
         let tenant = state.store.tenant(token.tenant).await?;
-        let scope = TenantScope::from_verified_membership(tenant.id, token.created_by, Roles::new(vec![token.role]));
+        let scope = TenantScope::from_verified_membership(
+            tenant.id,
+            token.created_by,
+            Roles::new(vec![token.role]),
+        );
         Ok(ApiCtx {
             token,
             tenant,
@@ -236,7 +276,13 @@ pub struct TrailParams {
               (status = 401, description = "Missing, unknown, revoked or expired token", body = ApiError)),
     security(("bearer" = [])))]
 async fn me(State(state): State<AppState>, ctx: ApiCtx) -> Result<Json<MeOut>, ApiFailure> {
-    ctx.trace(&state, "api.me", &format!("token:{}", ctx.token.id), Outcome::Success).await?;
+    ctx.trace(
+        &state,
+        "api.me",
+        &format!("token:{}", ctx.token.id),
+        Outcome::Success,
+    )
+    .await?;
     Ok(Json(MeOut {
         tenant: ctx.tenant.slug.to_string(),
         tenant_name: ctx.tenant.name.as_str().into(),
@@ -260,10 +306,24 @@ fn member_out(m: &vigie_store::Member) -> MemberOut {
     responses((status = 200, description = "People with a role in the token's tenant", body = MemberPage),
               (status = 401, body = ApiError), (status = 403, body = ApiError)),
     security(("bearer" = [])))]
-async fn members(State(state): State<AppState>, ctx: ApiCtx, Query(p): Query<ListParams>) -> Result<Json<MemberPage>, ApiFailure> {
-    ctx.require(&state, Permission::Read, "api.members.list").await?;
-    let page: Paged<_> = state.store.members(&ctx.scope, &p.q, Page::new(p.page, p.page_size)).await?;
-    ctx.trace(&state, "api.members.list", &format!("tenant:{}", ctx.tenant.id), Outcome::Success).await?;
+async fn members(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Query(p): Query<ListParams>,
+) -> Result<Json<MemberPage>, ApiFailure> {
+    ctx.require(&state, Permission::Read, "api.members.list")
+        .await?;
+    let page: Paged<_> = state
+        .store
+        .members(&ctx.scope, &p.q, Page::new(p.page, p.page_size))
+        .await?;
+    ctx.trace(
+        &state,
+        "api.members.list",
+        &format!("tenant:{}", ctx.tenant.id),
+        Outcome::Success,
+    )
+    .await?;
     Ok(Json(MemberPage {
         items: page.items.iter().map(member_out).collect(),
         total: page.total,
@@ -278,10 +338,21 @@ async fn members(State(state): State<AppState>, ctx: ApiCtx, Query(p): Query<Lis
               (status = 404, description = "No such person in this tenant", body = ApiError),
               (status = 401, body = ApiError), (status = 403, body = ApiError)),
     security(("bearer" = [])))]
-async fn member(State(state): State<AppState>, ctx: ApiCtx, Path(id): Path<i64>) -> Result<Json<MemberOut>, ApiFailure> {
-    ctx.require(&state, Permission::Read, "api.members.read").await?;
+async fn member(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Path(id): Path<i64>,
+) -> Result<Json<MemberOut>, ApiFailure> {
+    ctx.require(&state, Permission::Read, "api.members.read")
+        .await?;
     let m = state.store.member(&ctx.scope, UserId(id)).await?;
-    ctx.trace(&state, "api.members.read", &format!("user:{id}"), Outcome::Success).await?;
+    ctx.trace(
+        &state,
+        "api.members.read",
+        &format!("user:{id}"),
+        Outcome::Success,
+    )
+    .await?;
     Ok(Json(member_out(&m)))
 }
 
@@ -289,9 +360,11 @@ fn instant(s: &Option<String>, field: &str) -> Result<Option<Timestamp>, ApiFail
     s.as_deref()
         .filter(|v| !v.trim().is_empty())
         .map(|v| {
-            v.trim()
-                .parse::<Timestamp>()
-                .map_err(|_| ApiFailure::BadRequest(format!("`{field}` must be an RFC 3339 instant, like 2026-11-23T09:00:00Z")))
+            v.trim().parse::<Timestamp>().map_err(|_| {
+                ApiFailure::BadRequest(format!(
+                    "`{field}` must be an RFC 3339 instant, like 2026-11-23T09:00:00Z"
+                ))
+            })
         })
         .transpose()
 }
@@ -300,11 +373,18 @@ fn instant(s: &Option<String>, field: &str) -> Result<Option<Timestamp>, ApiFail
     responses((status = 200, description = "The tenant's access trail, newest first", body = RecordPage),
               (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError)),
     security(("bearer" = [])))]
-async fn trail(State(state): State<AppState>, ctx: ApiCtx, Query(p): Query<TrailParams>) -> Result<Json<RecordPage>, ApiFailure> {
-    ctx.require(&state, Permission::ReadTrail, "api.trail.read").await?;
+async fn trail(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Query(p): Query<TrailParams>,
+) -> Result<Json<RecordPage>, ApiFailure> {
+    ctx.require(&state, Permission::ReadTrail, "api.trail.read")
+        .await?;
     let outcome = match p.outcome.trim() {
         "" => None,
-        o => Some(Outcome::parse(o).ok_or_else(|| ApiFailure::BadRequest("`outcome` must be success, failure or denied".into()))?),
+        o => Some(Outcome::parse(o).ok_or_else(|| {
+            ApiFailure::BadRequest("`outcome` must be success, failure or denied".into())
+        })?),
     };
     let filter = TrailFilter {
         search: p.q.clone(),
@@ -313,8 +393,17 @@ async fn trail(State(state): State<AppState>, ctx: ApiCtx, Query(p): Query<Trail
         from: instant(&p.from, "from")?,
         to: instant(&p.to, "to")?,
     };
-    let page = state.store.tenant_trail(&ctx.scope, &filter, Page::new(p.page, p.page_size)).await?;
-    ctx.trace(&state, "api.trail.read", &format!("tenant:{}", ctx.tenant.id), Outcome::Success).await?;
+    let page = state
+        .store
+        .tenant_trail(&ctx.scope, &filter, Page::new(p.page, p.page_size))
+        .await?;
+    ctx.trace(
+        &state,
+        "api.trail.read",
+        &format!("tenant:{}", ctx.tenant.id),
+        Outcome::Success,
+    )
+    .await?;
     Ok(Json(RecordPage {
         items: page
             .items

@@ -147,8 +147,15 @@ pub struct TenantCtx {
 
 impl TenantCtx {
     /// Records an access to this tenant's data.
-    pub async fn trace(&self, state: &AppState, action: &str, object: &str) -> Result<(), StoreError> {
-        self.me.trace(state, Some(&self.tenant), action, object).await
+    pub async fn trace(
+        &self,
+        state: &AppState,
+        action: &str,
+        object: &str,
+    ) -> Result<(), StoreError> {
+        self.me
+            .trace(state, Some(&self.tenant), action, object)
+            .await
     }
 
     /// The tenant's base path.

@@ -52,7 +52,11 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
         .split('&')
         .filter_map(|kv| kv.split_once('='))
         .find(|(k, _)| *k == name)
-        .and_then(|(_, v)| urlencoding::decode(&v.replace('+', " ")).ok().map(|c| c.into_owned()))
+        .and_then(|(_, v)| {
+            urlencoding::decode(&v.replace('+', " "))
+                .ok()
+                .map(|c| c.into_owned())
+        })
 }
 
 pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -82,7 +86,8 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     match expected(&parts.headers) {
         Some(e) if same(&e, &given) => {
             parts.extensions.insert(CsrfToken(e));
-            next.run(Request::from_parts(parts, Body::from(bytes))).await
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
         }
         _ => (StatusCode::FORBIDDEN, axum::Extension(ErrorKind::Csrf)).into_response(),
     }
@@ -94,7 +99,10 @@ mod tests {
 
     #[test]
     fn reads_the_form_field() {
-        assert_eq!(form_field(b"a=1&csrf=ab%2Bc&b=2", "csrf").as_deref(), Some("ab+c"));
+        assert_eq!(
+            form_field(b"a=1&csrf=ab%2Bc&b=2", "csrf").as_deref(),
+            Some("ab+c")
+        );
         assert_eq!(form_field(b"a=1", "csrf"), None);
         assert_ne!(derive("s1"), derive("s2"));
     }

@@ -247,7 +247,10 @@ mod tests {
 
     #[test]
     fn accept_language_picks_first_offered() {
-        assert_eq!(Lang::from_accept_language("de-DE,en-GB;q=0.8,fr;q=0.5"), Some(Lang::En));
+        assert_eq!(
+            Lang::from_accept_language("de-DE,en-GB;q=0.8,fr;q=0.5"),
+            Some(Lang::En)
+        );
         assert_eq!(Lang::from_accept_language("fr-FR"), Some(Lang::Fr));
         assert_eq!(Lang::from_accept_language("de"), None);
     }

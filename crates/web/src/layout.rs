@@ -3,7 +3,10 @@
 
 use askama::Template;
 use jiff::{Timestamp, tz::TimeZone};
-use vigie_domain::{page::Paged, role::{Permission, Role}};
+use vigie_domain::{
+    page::Paged,
+    role::{Permission, Role},
+};
 
 use crate::{
     auth::{SignedIn, TenantCtx},
@@ -71,7 +74,10 @@ impl Layout {
         };
         let mut nav = Vec::new();
         if let Some(slug) = current_tenant
-            && let Some(mb) = me.memberships.iter().find(|m| m.tenant.slug.as_str() == slug)
+            && let Some(mb) = me
+                .memberships
+                .iter()
+                .find(|m| m.tenant.slug.as_str() == slug)
         {
             let base = format!("/t/{slug}");
             nav.push(item(base.clone(), m.nav_dashboard));

@@ -89,8 +89,8 @@ impl AppState {
 /// The whole application: pages, static files and the API.
 pub fn router(state: AppState) -> Router {
     let html = pages::routes()
-        .layer(middleware::from_fn(error::render_error_pages))
-        .layer(middleware::from_fn_with_state(state.clone(), csrf::guard));
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::guard))
+        .layer(middleware::from_fn(error::render_error_pages));
     Router::new()
         .merge(html)
         .nest("/api/v1", api::routes())
@@ -107,9 +107,15 @@ async fn security_headers(
     use axum::http::{HeaderValue, header};
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(

@@ -48,6 +48,10 @@ mod tests {
         let wrong = if code == "000000" { "111111" } else { "000000" };
         assert!(!code_matches(&s, wrong));
         assert!(!code_matches(&s, "12"));
-        assert!(setup_url(&s, "a@b.fr").unwrap().starts_with("otpauth://totp/"));
+        assert!(
+            setup_url(&s, "a@b.fr")
+                .unwrap()
+                .starts_with("otpauth://totp/")
+        );
     }
 }

@@ -48,7 +48,8 @@ fn account_page(
 ) -> AccountPage {
     let m = me.client.lang.msgs();
     AccountPage {
-        l: Layout::signed_in(me, None, m.account_title, state.settings.demo).with_flash(flash_text(m, flash)),
+        l: Layout::signed_in(me, None, m.account_title, state.settings.demo)
+            .with_flash(flash_text(m, flash)),
         email: me.user.email.to_string(),
         lang_fr: me.user.locale == "fr",
         time_zone: tz.unwrap_or_else(|| me.user.time_zone.clone()),
@@ -63,7 +64,14 @@ pub async fn page(
     me: SignedIn,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
-    render(account_page(&state, &me, q.flash.as_deref(), None, None, None))
+    render(account_page(
+        &state,
+        &me,
+        q.flash.as_deref(),
+        None,
+        None,
+        None,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -83,15 +91,36 @@ pub async fn preferences(
     let tz = f.time_zone.trim();
     if TimeZone::get(tz).is_err() {
         let m = me.client.lang.msgs();
-        let p = account_page(&state, &me, None, Some(f.time_zone.clone()), Some(m.time_zone_invalid), None);
+        let p = account_page(
+            &state,
+            &me,
+            None,
+            Some(f.time_zone.clone()),
+            Some(m.time_zone_invalid),
+            None,
+        );
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, p);
     }
-    state.store.set_preferences(me.user.id, lang.code(), tz).await?;
-    me.trace(&state, None, "account.preferences", &format!("user:{}", me.user.id)).await?;
+    state
+        .store
+        .set_preferences(me.user.id, lang.code(), tz)
+        .await?;
+    me.trace(
+        &state,
+        None,
+        "account.preferences",
+        &format!("user:{}", me.user.id),
+    )
+    .await?;
     Ok((
         [(
             header::SET_COOKIE,
-            set_cookie(LANG_COOKIE, lang.code(), state.settings.secure_cookies, Some(31_536_000)),
+            set_cookie(
+                LANG_COOKIE,
+                lang.code(),
+                state.settings.secure_cookies,
+                Some(31_536_000),
+            ),
         )],
         see_other("/account", "saved"),
     )
@@ -123,8 +152,13 @@ pub async fn password(
             account_page(&state, &me, None, None, None, Some(msg)),
         )
     };
-    if !state.hasher.verify(&f.current, Some(&creds.password_hash)).await {
-        me.trace(&state, None, "account.password", "wrong current password").await?;
+    if !state
+        .hasher
+        .verify(&f.current, Some(&creds.password_hash))
+        .await
+    {
+        me.trace(&state, None, "account.password", "wrong current password")
+            .await?;
         return fail(m.password_wrong.into());
     }
     if f.password != f.confirm {
@@ -142,7 +176,13 @@ pub async fn password(
     state.store.set_password_hash(me.user.id, &hash).await?;
     state.store.delete_user_sessions(me.user.id).await?;
     let token = open_session(&state, &me.user, &me.client, None).await?;
-    me.trace(&state, None, "account.password", &format!("user:{}", me.user.id)).await?;
+    me.trace(
+        &state,
+        None,
+        "account.password",
+        &format!("user:{}", me.user.id),
+    )
+    .await?;
     Ok((
         [(
             header::SET_COOKIE,
@@ -163,11 +203,19 @@ struct TotpPage {
     recovery: Vec<String>,
 }
 
-pub async fn totp_setup(State(state): State<AppState>, me: SignedIn) -> Result<Response, PageError> {
+pub async fn totp_setup(
+    State(state): State<AppState>,
+    me: SignedIn,
+) -> Result<Response, PageError> {
     let secret = mfa::new_secret();
     let url = mfa::setup_url(&secret, me.user.email.as_str()).unwrap_or_default();
     render(TotpPage {
-        l: Layout::signed_in(&me, None, me.client.lang.msgs().totp_title, state.settings.demo),
+        l: Layout::signed_in(
+            &me,
+            None,
+            me.client.lang.msgs().totp_title,
+            state.settings.demo,
+        ),
         secret,
         url,
         error: None,
@@ -205,8 +253,17 @@ pub async fn totp_enable(
     }
     let codes: Vec<String> = (0..10).map(|_| recovery_code()).collect();
     let hashes: Vec<String> = codes.iter().map(|c| token_hash(c)).collect();
-    state.store.set_totp(me.user.id, Some(&f.secret), &hashes).await?;
-    me.trace(&state, None, "account.totp_enable", &format!("user:{}", me.user.id)).await?;
+    state
+        .store
+        .set_totp(me.user.id, Some(&f.secret), &hashes)
+        .await?;
+    me.trace(
+        &state,
+        None,
+        "account.totp_enable",
+        &format!("user:{}", me.user.id),
+    )
+    .await?;
     render(TotpPage {
         l,
         secret: String::new(),
@@ -228,7 +285,11 @@ pub async fn totp_disable(
     Form(f): Form<TotpDisable>,
 ) -> Result<Response, PageError> {
     let creds = state.store.credentials(me.user.id).await?;
-    if !state.hasher.verify(&f.current, Some(&creds.password_hash)).await {
+    if !state
+        .hasher
+        .verify(&f.current, Some(&creds.password_hash))
+        .await
+    {
         let m = me.client.lang.msgs();
         return render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -236,6 +297,12 @@ pub async fn totp_disable(
         );
     }
     state.store.set_totp(me.user.id, None, &[]).await?;
-    me.trace(&state, None, "account.totp_disable", &format!("user:{}", me.user.id)).await?;
+    me.trace(
+        &state,
+        None,
+        "account.totp_disable",
+        &format!("user:{}", me.user.id),
+    )
+    .await?;
     Ok(see_other("/account", "saved"))
 }

@@ -18,7 +18,10 @@ use vigie_domain::{
 use vigie_store::StoreError;
 
 use super::{
-    forms::{ListQuery, RoleBoxes, RoleChoice, flash_text, render, render_status, role_choices, see_other},
+    forms::{
+        ListQuery, RoleBoxes, RoleChoice, flash_text, render, render_status, role_choices,
+        see_other,
+    },
     invite::{invite, send_password_link},
 };
 use crate::{
@@ -75,7 +78,10 @@ async fn tenants_page(
         .collect();
     me.trace(state, None, "tenants.list", "instance").await?;
     Ok(TenantsPage {
-        choices: role_choices(m, &vigie_domain::role::Roles::new(vec![vigie_domain::role::Role::UserManager])),
+        choices: role_choices(
+            m,
+            &vigie_domain::role::Roles::new(vec![vigie_domain::role::Role::UserManager]),
+        ),
         pager: Pager::new(&page, "/admin/tenants", &query_of(&[("q", &q.q)])),
         l,
         q: q.q.clone(),
@@ -118,7 +124,13 @@ pub async fn create_tenant(
     if let (Ok(slug), Ok(name)) = (&slug, &name) {
         match state.store.create_tenant(slug, name).await {
             Ok(t) => {
-                me.trace(&state, Some(&t), "tenant.create", &format!("tenant:{}", t.id)).await?;
+                me.trace(
+                    &state,
+                    Some(&t),
+                    "tenant.create",
+                    &format!("tenant:{}", t.id),
+                )
+                .await?;
                 return Ok(see_other("/admin/tenants", "tenant_created"));
             }
             Err(StoreError::Conflict(_)) => draft.slug_error = Some(m.slug_taken),
@@ -150,14 +162,25 @@ pub async fn grant(
     let slug = TenantSlug::parse(&slug).map_err(|_| PageError::NOT_FOUND)?;
     let tenant = state.store.tenant_by_slug(&slug).await?;
     let roles = f.roles.roles();
-    let (Ok(email), Ok(name), false) = (Email::parse(&f.email), DisplayName::parse(&f.name), roles.is_empty()) else {
+    let (Ok(email), Ok(name), false) = (
+        Email::parse(&f.email),
+        DisplayName::parse(&f.name),
+        roles.is_empty(),
+    ) else {
         let m = me.client.lang.msgs();
-        let mut page = tenants_page(&state, &me, &ListQuery::default(), TenantDraft::default()).await?;
+        let mut page =
+            tenants_page(&state, &me, &ListQuery::default(), TenantDraft::default()).await?;
         page.roles_error = Some(m.form_has_errors);
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, page);
     };
     let (user, _) = invite(&state, &tenant, &email, &name, &roles).await?;
-    me.trace(&state, Some(&tenant), "tenant.grant", &format!("user:{}", user.id)).await?;
+    me.trace(
+        &state,
+        Some(&tenant),
+        "tenant.grant",
+        &format!("user:{}", user.id),
+    )
+    .await?;
     Ok(see_other("/admin/tenants", "user_added"))
 }
 
@@ -200,32 +223,62 @@ pub async fn users(
         .collect();
     me.trace(&state, None, "users.list", "instance").await?;
     render(UsersPage {
-        l: Layout::signed_in(&me, None, m.admin_users_title, state.settings.demo).with_flash(flash_text(m, q.flash.as_deref())),
+        l: Layout::signed_in(&me, None, m.admin_users_title, state.settings.demo)
+            .with_flash(flash_text(m, q.flash.as_deref())),
         pager: Pager::new(&page, "/admin/users", &query_of(&[("q", &q.q)])),
         q: q.q,
         rows,
     })
 }
 
-async fn set_disabled(state: &AppState, me: &crate::auth::SignedIn, id: i64, disabled: bool) -> Result<Response, PageError> {
+async fn set_disabled(
+    state: &AppState,
+    me: &crate::auth::SignedIn,
+    id: i64,
+    disabled: bool,
+) -> Result<Response, PageError> {
     state.store.set_disabled(UserId(id), disabled).await?;
-    let action = if disabled { "user.disable" } else { "user.enable" };
+    let action = if disabled {
+        "user.disable"
+    } else {
+        "user.enable"
+    };
     me.trace(state, None, action, &format!("user:{id}")).await?;
-    Ok(see_other("/admin/users", if disabled { "user_disabled" } else { "user_enabled" }))
+    Ok(see_other(
+        "/admin/users",
+        if disabled {
+            "user_disabled"
+        } else {
+            "user_enabled"
+        },
+    ))
 }
 
-pub async fn disable_user(State(state): State<AppState>, ProviderAdmin(me): ProviderAdmin, Path(id): Path<i64>) -> Result<Response, PageError> {
+pub async fn disable_user(
+    State(state): State<AppState>,
+    ProviderAdmin(me): ProviderAdmin,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
     set_disabled(&state, &me, id, true).await
 }
 
-pub async fn enable_user(State(state): State<AppState>, ProviderAdmin(me): ProviderAdmin, Path(id): Path<i64>) -> Result<Response, PageError> {
+pub async fn enable_user(
+    State(state): State<AppState>,
+    ProviderAdmin(me): ProviderAdmin,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
     set_disabled(&state, &me, id, false).await
 }
 
-pub async fn reset_user(State(state): State<AppState>, ProviderAdmin(me): ProviderAdmin, Path(id): Path<i64>) -> Result<Response, PageError> {
+pub async fn reset_user(
+    State(state): State<AppState>,
+    ProviderAdmin(me): ProviderAdmin,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
     let user = state.store.user(UserId(id)).await?;
     send_password_link(&state, &user, None).await?;
-    me.trace(&state, None, "user.reset_link", &format!("user:{id}")).await?;
+    me.trace(&state, None, "user.reset_link", &format!("user:{id}"))
+        .await?;
     Ok(see_other("/admin/users", "reset_sent"))
 }
 
@@ -244,8 +297,17 @@ struct CheckpointsPage {
     pager: Pager,
 }
 
-pub async fn checkpoints(State(state): State<AppState>, ProviderAdmin(me): ProviderAdmin, Query(q): Query<ListQuery>) -> Result<Response, PageError> {
-    let l = Layout::signed_in(&me, None, me.client.lang.msgs().checkpoints_title, state.settings.demo);
+pub async fn checkpoints(
+    State(state): State<AppState>,
+    ProviderAdmin(me): ProviderAdmin,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let l = Layout::signed_in(
+        &me,
+        None,
+        me.client.lang.msgs().checkpoints_title,
+        state.settings.demo,
+    );
     let page = state.store.checkpoints(q.page()).await?;
     let rows = page
         .items
@@ -256,7 +318,8 @@ pub async fn checkpoints(State(state): State<AppState>, ProviderAdmin(me): Provi
             signed: l.when(c.signed_at),
         })
         .collect();
-    me.trace(&state, None, "checkpoints.list", "instance").await?;
+    me.trace(&state, None, "checkpoints.list", "instance")
+        .await?;
     render(CheckpointsPage {
         pager: Pager::new(&page, "/admin/checkpoints", ""),
         public_key: state.settings.trail_public_key.clone(),
@@ -282,8 +345,17 @@ struct JobsPage {
     pager: Pager,
 }
 
-pub async fn jobs(State(state): State<AppState>, ProviderAdmin(me): ProviderAdmin, Query(q): Query<ListQuery>) -> Result<Response, PageError> {
-    let l = Layout::signed_in(&me, None, me.client.lang.msgs().jobs_title, state.settings.demo);
+pub async fn jobs(
+    State(state): State<AppState>,
+    ProviderAdmin(me): ProviderAdmin,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let l = Layout::signed_in(
+        &me,
+        None,
+        me.client.lang.msgs().jobs_title,
+        state.settings.demo,
+    );
     let page = state.store.list_jobs(q.page()).await?;
     let rows = page
         .items
@@ -323,8 +395,17 @@ struct OutboxPage {
     pager: Pager,
 }
 
-pub async fn outbox(State(state): State<AppState>, ProviderAdmin(me): ProviderAdmin, Query(q): Query<ListQuery>) -> Result<Response, PageError> {
-    let l = Layout::signed_in(&me, None, me.client.lang.msgs().outbox_title, state.settings.demo);
+pub async fn outbox(
+    State(state): State<AppState>,
+    ProviderAdmin(me): ProviderAdmin,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let l = Layout::signed_in(
+        &me,
+        None,
+        me.client.lang.msgs().outbox_title,
+        state.settings.demo,
+    );
     let page = state.store.list_messages(&q.q, q.page()).await?;
     let rows = page
         .items

@@ -14,7 +14,10 @@ pub fn render(t: impl Template) -> Result<Response, PageError> {
     Ok(Html(t.render()?).into_response())
 }
 
-pub fn render_status(status: axum::http::StatusCode, t: impl Template) -> Result<Response, PageError> {
+pub fn render_status(
+    status: axum::http::StatusCode,
+    t: impl Template,
+) -> Result<Response, PageError> {
     Ok((status, Html(t.render()?)).into_response())
 }
 
@@ -110,7 +113,11 @@ pub fn role_choices(m: &'static Msgs, roles: &Roles) -> Vec<RoleChoice> {
 
 /// Roles as a readable list.
 pub fn roles_text(l: &crate::layout::Layout, roles: &Roles) -> String {
-    roles.iter().map(|r| l.role_label(r)).collect::<Vec<_>>().join(", ")
+    roles
+        .iter()
+        .map(|r| l.role_label(r))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A safe place to go after sign-in: only a path of this site.

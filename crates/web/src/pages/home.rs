@@ -85,7 +85,12 @@ pub async fn lang(
     Ok((
         [(
             header::SET_COOKIE,
-            set_cookie(LANG_COOKIE, lang.code(), state.settings.secure_cookies, Some(31_536_000)),
+            set_cookie(
+                LANG_COOKIE,
+                lang.code(),
+                state.settings.secure_cookies,
+                Some(31_536_000),
+            ),
         )],
         Redirect::to(local_path(&q.next)),
     )
@@ -112,7 +117,11 @@ pub async fn dashboard(
     ctx: TenantCtx,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
-    let l = Layout::for_tenant(&ctx, ctx.me.client.lang.msgs().dashboard_title, state.settings.demo);
+    let l = Layout::for_tenant(
+        &ctx,
+        ctx.me.client.lang.msgs().dashboard_title,
+        state.settings.demo,
+    );
     let m = l.m;
     let one = Page::new(Some(1), Some(1));
     let members = state.store.members(&ctx.scope, "", one).await?.total;
@@ -134,7 +143,11 @@ pub async fn dashboard(
             from: midnight,
             ..Default::default()
         };
-        let n = state.store.tenant_trail(&ctx.scope, &today, one).await?.total;
+        let n = state
+            .store
+            .tenant_trail(&ctx.scope, &today, one)
+            .await?
+            .total;
         cards.push(Card {
             title: m.card_trail_today,
             text: n.to_string(),
@@ -157,8 +170,12 @@ pub async fn dashboard(
             coming: true,
         });
     }
-    ctx.trace(&state, "dashboard.read", &format!("tenant:{}", ctx.tenant.id))
-        .await?;
+    ctx.trace(
+        &state,
+        "dashboard.read",
+        &format!("tenant:{}", ctx.tenant.id),
+    )
+    .await?;
     render(DashboardPage {
         l: l.with_flash(flash_text(m, q.flash.as_deref())),
         tenant_name: ctx.tenant.name.as_str().to_owned(),

@@ -83,7 +83,10 @@ pub async fn send_password_link(
                 .replace("{link}", &link)
                 .replace("{org}", t.name.as_str()),
         ),
-        None => (m.email_reset_subject, m.email_reset_body.replace("{link}", &link)),
+        None => (
+            m.email_reset_subject,
+            m.email_reset_body.replace("{link}", &link),
+        ),
     };
     state
         .store

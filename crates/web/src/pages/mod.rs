@@ -27,7 +27,10 @@ pub fn routes() -> Router<AppState> {
         .route("/static/{file}", get(assets::file))
         .route("/sign-in", get(sign_in::page).post(sign_in::submit))
         .route("/sign-out", post(sign_in::sign_out))
-        .route("/password/forgot", get(sign_in::forgot_page).post(sign_in::forgot))
+        .route(
+            "/password/forgot",
+            get(sign_in::forgot_page).post(sign_in::forgot),
+        )
         .route(
             "/password/reset/{token}",
             get(sign_in::reset_page).post(sign_in::reset),
@@ -35,7 +38,10 @@ pub fn routes() -> Router<AppState> {
         .route("/account", get(account::page))
         .route("/account/preferences", post(account::preferences))
         .route("/account/password", post(account::password))
-        .route("/account/totp", get(account::totp_setup).post(account::totp_enable))
+        .route(
+            "/account/totp",
+            get(account::totp_setup).post(account::totp_enable),
+        )
         .route("/account/totp/disable", post(account::totp_disable))
         .route("/t/{tenant}", get(home::dashboard))
         .route("/t/{tenant}/users", get(users::list).post(users::add))
@@ -50,7 +56,10 @@ pub fn routes() -> Router<AppState> {
         .route("/t/{tenant}/trail/export.json", get(trail::tenant_json))
         .route("/t/{tenant}/tokens", get(tokens::list).post(tokens::create))
         .route("/t/{tenant}/tokens/{id}/revoke", post(tokens::revoke))
-        .route("/admin/tenants", get(admin::tenants).post(admin::create_tenant))
+        .route(
+            "/admin/tenants",
+            get(admin::tenants).post(admin::create_tenant),
+        )
         .route("/admin/tenants/{slug}/grant", post(admin::grant))
         .route("/admin/users", get(admin::users))
         .route("/admin/users/{id}/disable", post(admin::disable_user))

@@ -142,19 +142,40 @@ pub async fn submit(
         label: typed.clone(),
     };
     let ip_failures = state.store.sign_in_failures_since(&ip_key, since).await?;
-    let account_failures = state.store.sign_in_failures_since(&account_key, since).await?;
-    if lockout::ip_delay(ip_failures).is_some() || lockout::account_delay(account_failures).is_some()
+    let account_failures = state
+        .store
+        .sign_in_failures_since(&account_key, since)
+        .await?;
+    if lockout::ip_delay(ip_failures).is_some()
+        || lockout::account_delay(account_failures).is_some()
     {
         state
-            .trace(anonymous, None, &client, "auth.sign_in", "throttled", Outcome::Denied)
+            .trace(
+                anonymous,
+                None,
+                &client,
+                "auth.sign_in",
+                "throttled",
+                Outcome::Denied,
+            )
             .await?;
         return again(m.sign_in_delayed, StatusCode::TOO_MANY_REQUESTS);
     }
     let Some(user) = check(&state, &f).await? else {
         state.store.record_sign_in_failure(&ip_key, now).await?;
-        state.store.record_sign_in_failure(&account_key, now).await?;
         state
-            .trace(anonymous, None, &client, "auth.sign_in", "", Outcome::Failure)
+            .store
+            .record_sign_in_failure(&account_key, now)
+            .await?;
+        state
+            .trace(
+                anonymous,
+                None,
+                &client,
+                "auth.sign_in",
+                "",
+                Outcome::Failure,
+            )
             .await?;
         return again(m.sign_in_failed, StatusCode::UNAUTHORIZED);
     };
@@ -177,7 +198,10 @@ pub async fn submit(
     let secure = state.settings.secure_cookies;
     Ok((
         AppendHeaders([
-            (header::SET_COOKIE, set_cookie(SESSION_COOKIE, &token, secure, None)),
+            (
+                header::SET_COOKIE,
+                set_cookie(SESSION_COOKIE, &token, secure, None),
+            ),
             (
                 header::SET_COOKIE,
                 set_cookie(LANG_COOKIE, &user.locale, secure, Some(31_536_000)),
@@ -237,7 +261,12 @@ pub async fn forgot_page(
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, PageError> {
     render(ForgotPage {
-        l: Layout::anonymous(client.lang, client.lang.msgs().forgot_title, &csrf.0, state.settings.demo),
+        l: Layout::anonymous(
+            client.lang,
+            client.lang.msgs().forgot_title,
+            &csrf.0,
+            state.settings.demo,
+        ),
         email: String::new(),
         sent: false,
     })
@@ -270,7 +299,10 @@ pub async fn forgot(
     let typed: String = f.email.trim().to_lowercase().chars().take(254).collect();
     state
         .trace(
-            Actor { user: None, label: typed.clone() },
+            Actor {
+                user: None,
+                label: typed.clone(),
+            },
             None,
             &client,
             "auth.password_reset_request",
@@ -279,7 +311,12 @@ pub async fn forgot(
         )
         .await?;
     render(ForgotPage {
-        l: Layout::anonymous(client.lang, client.lang.msgs().forgot_title, &csrf.0, state.settings.demo),
+        l: Layout::anonymous(
+            client.lang,
+            client.lang.msgs().forgot_title,
+            &csrf.0,
+            state.settings.demo,
+        ),
         email: typed,
         sent: true,
     })
@@ -293,7 +330,13 @@ struct ResetPage {
     error: Option<String>,
 }
 
-fn reset_page_for(lang: Lang, csrf: &str, demo: bool, valid: bool, error: Option<String>) -> ResetPage {
+fn reset_page_for(
+    lang: Lang,
+    csrf: &str,
+    demo: bool,
+    valid: bool,
+    error: Option<String>,
+) -> ResetPage {
     ResetPage {
         l: Layout::anonymous(lang, lang.msgs().reset_title, csrf, demo),
         valid,
@@ -307,13 +350,24 @@ pub async fn reset_page(
     Extension(csrf): Extension<CsrfToken>,
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
-    let valid = match state.store.peek_password_reset(&token_hash(&token), Timestamp::now()).await {
+    let valid = match state
+        .store
+        .peek_password_reset(&token_hash(&token), Timestamp::now())
+        .await
+    {
         Ok(_) => true,
         Err(StoreError::NotFound) => false,
         Err(e) => return Err(e.into()),
     };
-    let status = if valid { StatusCode::OK } else { StatusCode::NOT_FOUND };
-    render_status(status, reset_page_for(client.lang, &csrf.0, state.settings.demo, valid, None))
+    let status = if valid {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    render_status(
+        status,
+        reset_page_for(client.lang, &csrf.0, state.settings.demo, valid, None),
+    )
 }
 
 #[derive(Deserialize)]
@@ -337,7 +391,9 @@ pub fn password_error(lang: Lang, e: &AccountError) -> String {
         (Lang::Fr, AccountError::PasswordContainsIdentity) => {
             "Le mot de passe ne doit contenir ni votre nom ni votre adresse.".into()
         }
-        (Lang::Fr, AccountError::PasswordRepetitive) => "Le mot de passe est trop répétitif.".into(),
+        (Lang::Fr, AccountError::PasswordRepetitive) => {
+            "Le mot de passe est trop répétitif.".into()
+        }
         (Lang::Fr, _) => m.form_has_errors.into(),
         (Lang::En, e) => {
             let text = e.to_string();
@@ -359,10 +415,17 @@ pub async fn reset(
     let hash = token_hash(&token);
     let lang = client.lang;
     let demo = state.settings.demo;
-    let user_id = match state.store.peek_password_reset(&hash, Timestamp::now()).await {
+    let user_id = match state
+        .store
+        .peek_password_reset(&hash, Timestamp::now())
+        .await
+    {
         Ok(u) => u,
         Err(StoreError::NotFound) => {
-            return render_status(StatusCode::NOT_FOUND, reset_page_for(lang, &csrf.0, demo, false, None));
+            return render_status(
+                StatusCode::NOT_FOUND,
+                reset_page_for(lang, &csrf.0, demo, false, None),
+            );
         }
         Err(e) => return Err(e.into()),
     };
@@ -386,7 +449,10 @@ pub async fn reset(
         .await
         .map_err(|e| PageError::Internal(e.to_string()))?;
     // Only now is the link used up: a refused password leaves it valid.
-    state.store.consume_password_reset(&hash, Timestamp::now()).await?;
+    state
+        .store
+        .consume_password_reset(&hash, Timestamp::now())
+        .await?;
     state.store.set_password_hash(user.id, &new_hash).await?;
     state.store.delete_user_sessions(user.id).await?;
     state

@@ -68,8 +68,17 @@ struct Draft {
     created: Option<String>,
 }
 
-async fn page(state: &AppState, ctx: &TenantCtx, q: &ListQuery, d: Draft) -> Result<TokensPage, PageError> {
-    let l = Layout::for_tenant(ctx, ctx.me.client.lang.msgs().tokens_title, state.settings.demo);
+async fn page(
+    state: &AppState,
+    ctx: &TenantCtx,
+    q: &ListQuery,
+    d: Draft,
+) -> Result<TokensPage, PageError> {
+    let l = Layout::for_tenant(
+        ctx,
+        ctx.me.client.lang.msgs().tokens_title,
+        state.settings.demo,
+    );
     let list = state.store.list_tokens(&ctx.scope, q.page()).await?;
     let base = format!("{}/tokens", ctx.base());
     let now = Timestamp::now();
@@ -85,7 +94,11 @@ async fn page(state: &AppState, ctx: &TenantCtx, q: &ListQuery, d: Draft) -> Res
             expired: t.expires_at < now,
         })
         .collect();
-    let role = if d.role.is_empty() { "auditor" } else { d.role.as_str() };
+    let role = if d.role.is_empty() {
+        "auditor"
+    } else {
+        d.role.as_str()
+    };
     let roles = Role::ALL
         .into_iter()
         .map(|r| RoleOption {
@@ -94,7 +107,8 @@ async fn page(state: &AppState, ctx: &TenantCtx, q: &ListQuery, d: Draft) -> Res
             selected: r.as_str() == role,
         })
         .collect();
-    ctx.trace(state, "tokens.list", &format!("tenant:{}", ctx.tenant.id)).await?;
+    ctx.trace(state, "tokens.list", &format!("tenant:{}", ctx.tenant.id))
+        .await?;
     Ok(TokensPage {
         pager: Pager::new(&list, &base, ""),
         l,
@@ -102,7 +116,11 @@ async fn page(state: &AppState, ctx: &TenantCtx, q: &ListQuery, d: Draft) -> Res
         base,
         created: d.created,
         name: d.name,
-        days: if d.days.is_empty() { "90".into() } else { d.days },
+        days: if d.days.is_empty() {
+            "90".into()
+        } else {
+            d.days
+        },
         roles,
         name_error: d.name_error,
         days_error: d.days_error,
@@ -136,7 +154,12 @@ pub async fn create(
     require_traced(&state, &ctx, Permission::ManageTokens, "token.create").await?;
     let m = ctx.me.client.lang.msgs();
     let name = f.name.trim();
-    let days = f.days.trim().parse::<i64>().ok().filter(|d| (1..=365).contains(d));
+    let days = f
+        .days
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|d| (1..=365).contains(d));
     let role = Role::parse(&f.role);
     let name_ok = !name.is_empty() && name.chars().count() <= 100;
     let (Some(days), Some(role), true) = (days, role, name_ok) else {
@@ -167,7 +190,8 @@ pub async fn create(
             },
         )
         .await?;
-    ctx.trace(&state, "token.create", &format!("token:{}", token.id)).await?;
+    ctx.trace(&state, "token.create", &format!("token:{}", token.id))
+        .await?;
     let d = Draft {
         created: Some(secret),
         ..Draft::default()
@@ -182,6 +206,7 @@ pub async fn revoke(
 ) -> Result<Response, PageError> {
     require_traced(&state, &ctx, Permission::ManageTokens, "token.revoke").await?;
     state.store.revoke_token(&ctx.scope, ApiTokenId(id)).await?;
-    ctx.trace(&state, "token.revoke", &format!("token:{id}")).await?;
+    ctx.trace(&state, "token.revoke", &format!("token:{id}"))
+        .await?;
     Ok(see_other(&format!("{}/tokens", ctx.base()), "saved"))
 }

@@ -121,7 +121,13 @@ fn outcome_label(l: &Layout, o: Outcome) -> &'static str {
     }
 }
 
-fn trail_page(l: Layout, q: &TrailQuery, page: &Paged<AuditRecord>, path: &str, bad: Vec<&'static str>) -> TrailPage {
+fn trail_page(
+    l: Layout,
+    q: &TrailQuery,
+    page: &Paged<AuditRecord>,
+    path: &str,
+    bad: Vec<&'static str>,
+) -> TrailPage {
     let rows = page
         .items
         .iter()
@@ -152,7 +158,11 @@ fn trail_page(l: Layout, q: &TrailQuery, page: &Paged<AuditRecord>, path: &str, 
     let query = q.query();
     TrailPage {
         pager: Pager::new(page, path, &query),
-        export: if query.is_empty() { String::new() } else { format!("?{query}") },
+        export: if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{query}")
+        },
         l,
         q: q.q.clone(),
         action: q.action.clone(),
@@ -170,14 +180,23 @@ pub async fn tenant_page(
     Query(q): Query<TrailQuery>,
 ) -> Result<Response, PageError> {
     require_traced(&state, &ctx, Permission::ReadTrail, "trail.read").await?;
-    let l = Layout::for_tenant(&ctx, ctx.me.client.lang.msgs().trail_title, state.settings.demo);
+    let l = Layout::for_tenant(
+        &ctx,
+        ctx.me.client.lang.msgs().trail_title,
+        state.settings.demo,
+    );
     let (filter, bad) = q.filter(l.time_zone());
     let page = state
         .store
         .tenant_trail(&ctx.scope, &filter, Page::new(q.page, None))
         .await?;
-    ctx.trace(&state, "trail.read", &format!("tenant:{}", ctx.tenant.id)).await?;
-    let status = if bad.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    ctx.trace(&state, "trail.read", &format!("tenant:{}", ctx.tenant.id))
+        .await?;
+    let status = if bad.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let path = format!("{}/trail", ctx.base());
     render_status(status, trail_page(l, &q, &page, &path, bad))
 }
@@ -187,11 +206,23 @@ pub async fn instance_page(
     ProviderAdmin(me): ProviderAdmin,
     Query(q): Query<TrailQuery>,
 ) -> Result<Response, PageError> {
-    let l = Layout::signed_in(&me, None, me.client.lang.msgs().trail_title, state.settings.demo);
+    let l = Layout::signed_in(
+        &me,
+        None,
+        me.client.lang.msgs().trail_title,
+        state.settings.demo,
+    );
     let (filter, bad) = q.filter(l.time_zone());
-    let page = state.store.instance_trail(&filter, Page::new(q.page, None)).await?;
+    let page = state
+        .store
+        .instance_trail(&filter, Page::new(q.page, None))
+        .await?;
     me.trace(&state, None, "trail.read", "instance").await?;
-    let status = if bad.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if bad.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     render_status(status, trail_page(l, &q, &page, "/admin/trail", bad))
 }
 
@@ -237,7 +268,17 @@ fn export(records: &[AuditRecord], format: Format, name: &str) -> Result<Respons
             let mut w = csv::Writer::from_writer(Vec::new());
             let internal = |e: csv::Error| PageError::Internal(e.to_string());
             w.write_record([
-                "seq", "at", "actor_user", "actor", "tenant", "action", "object", "ip", "user_agent", "outcome", "hash",
+                "seq",
+                "at",
+                "actor_user",
+                "actor",
+                "tenant",
+                "action",
+                "object",
+                "ip",
+                "user_agent",
+                "outcome",
+                "hash",
             ])
             .map_err(internal)?;
             for r in records {
@@ -258,7 +299,8 @@ fn export(records: &[AuditRecord], format: Format, name: &str) -> Result<Respons
                 .map_err(internal)?;
             }
             (
-                w.into_inner().map_err(|e| PageError::Internal(e.to_string()))?,
+                w.into_inner()
+                    .map_err(|e| PageError::Internal(e.to_string()))?,
                 "text/csv; charset=utf-8",
                 "csv",
             )
@@ -277,16 +319,27 @@ fn export(records: &[AuditRecord], format: Format, name: &str) -> Result<Respons
         .into_response())
 }
 
-async fn tenant_export(state: AppState, ctx: TenantCtx, q: TrailQuery, f: Format) -> Result<Response, PageError> {
+async fn tenant_export(
+    state: AppState,
+    ctx: TenantCtx,
+    q: TrailQuery,
+    f: Format,
+) -> Result<Response, PageError> {
     require_traced(&state, &ctx, Permission::ReadTrail, "trail.export").await?;
     let tz = jiff::tz::TimeZone::get(&ctx.me.user.time_zone).unwrap_or(TimeZone::UTC);
     let (filter, _) = q.filter(&tz);
     let records = all_records(&state, Some(&ctx), &filter).await?;
-    ctx.trace(&state, "trail.export", &format!("tenant:{}", ctx.tenant.id)).await?;
+    ctx.trace(&state, "trail.export", &format!("tenant:{}", ctx.tenant.id))
+        .await?;
     export(&records, f, &format!("journal-{}", ctx.tenant.slug))
 }
 
-async fn instance_export(state: AppState, me: SignedIn, q: TrailQuery, f: Format) -> Result<Response, PageError> {
+async fn instance_export(
+    state: AppState,
+    me: SignedIn,
+    q: TrailQuery,
+    f: Format,
+) -> Result<Response, PageError> {
     let tz = jiff::tz::TimeZone::get(&me.user.time_zone).unwrap_or(TimeZone::UTC);
     let (filter, _) = q.filter(&tz);
     let records = all_records(&state, None, &filter).await?;
@@ -294,18 +347,34 @@ async fn instance_export(state: AppState, me: SignedIn, q: TrailQuery, f: Format
     export(&records, f, "journal-instance")
 }
 
-pub async fn tenant_csv(State(s): State<AppState>, ctx: TenantCtx, Query(q): Query<TrailQuery>) -> Result<Response, PageError> {
+pub async fn tenant_csv(
+    State(s): State<AppState>,
+    ctx: TenantCtx,
+    Query(q): Query<TrailQuery>,
+) -> Result<Response, PageError> {
     tenant_export(s, ctx, q, Format::Csv).await
 }
 
-pub async fn tenant_json(State(s): State<AppState>, ctx: TenantCtx, Query(q): Query<TrailQuery>) -> Result<Response, PageError> {
+pub async fn tenant_json(
+    State(s): State<AppState>,
+    ctx: TenantCtx,
+    Query(q): Query<TrailQuery>,
+) -> Result<Response, PageError> {
     tenant_export(s, ctx, q, Format::Json).await
 }
 
-pub async fn instance_csv(State(s): State<AppState>, ProviderAdmin(me): ProviderAdmin, Query(q): Query<TrailQuery>) -> Result<Response, PageError> {
+pub async fn instance_csv(
+    State(s): State<AppState>,
+    ProviderAdmin(me): ProviderAdmin,
+    Query(q): Query<TrailQuery>,
+) -> Result<Response, PageError> {
     instance_export(s, me, q, Format::Csv).await
 }
 
-pub async fn instance_json(State(s): State<AppState>, ProviderAdmin(me): ProviderAdmin, Query(q): Query<TrailQuery>) -> Result<Response, PageError> {
+pub async fn instance_json(
+    State(s): State<AppState>,
+    ProviderAdmin(me): ProviderAdmin,
+    Query(q): Query<TrailQuery>,
+) -> Result<Response, PageError> {
     instance_export(s, me, q, Format::Json).await
 }

@@ -17,7 +17,10 @@ use vigie_domain::{
 use vigie_store::Member;
 
 use super::{
-    forms::{ListQuery, RoleBoxes, RoleChoice, flash_text, render, render_status, role_choices, roles_text, see_other},
+    forms::{
+        ListQuery, RoleBoxes, RoleChoice, flash_text, render, render_status, role_choices,
+        roles_text, see_other,
+    },
     invite::{invite, send_password_link},
 };
 use crate::{
@@ -64,8 +67,12 @@ async fn list_page(
     form: AddForm,
     chosen: &Roles,
 ) -> Result<UsersPage, PageError> {
-    let l = Layout::for_tenant(ctx, ctx.me.client.lang.msgs().users_title, state.settings.demo)
-        .with_flash(flash_text(ctx.me.client.lang.msgs(), q.flash.as_deref()));
+    let l = Layout::for_tenant(
+        ctx,
+        ctx.me.client.lang.msgs().users_title,
+        state.settings.demo,
+    )
+    .with_flash(flash_text(ctx.me.client.lang.msgs(), q.flash.as_deref()));
     let page = state.store.members(&ctx.scope, &q.q, q.page()).await?;
     let base = format!("{}/users", ctx.base());
     let rows = page
@@ -138,7 +145,8 @@ pub async fn add(
     };
     let (user, created) = invite(&state, &ctx.tenant, &email, &name, &roles).await?;
     let action = if created { "user.create" } else { "user.roles" };
-    ctx.trace(&state, action, &format!("user:{}", user.id)).await?;
+    ctx.trace(&state, action, &format!("user:{}", user.id))
+        .await?;
     Ok(see_other(&format!("{}/users", ctx.base()), "user_added"))
 }
 
@@ -172,7 +180,8 @@ async fn user_page(
     roles_error: Option<&'static str>,
 ) -> Result<UserPage, PageError> {
     let m = ctx.me.client.lang.msgs();
-    let l = Layout::for_tenant(ctx, member.user.name.as_str(), state.settings.demo).with_flash(flash_text(m, flash));
+    let l = Layout::for_tenant(ctx, member.user.name.as_str(), state.settings.demo)
+        .with_flash(flash_text(m, flash));
     Ok(UserPage {
         base: format!("{}/users/{}", ctx.base(), member.user.id),
         choices: role_choices(m, &member.roles),
@@ -192,7 +201,8 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     require_traced(&state, &ctx, Permission::Read, "user.read").await?;
     let member = load_member(&state, &ctx, UserId(id)).await?;
-    ctx.trace(&state, "user.read", &format!("user:{id}")).await?;
+    ctx.trace(&state, "user.read", &format!("user:{id}"))
+        .await?;
     render(user_page(&state, &ctx, member, q.flash.as_deref(), None).await?)
 }
 
@@ -211,9 +221,16 @@ pub async fn set_roles(
         let page = user_page(&state, &ctx, member, None, Some(m.roles_required)).await?;
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, page);
     }
-    state.store.set_roles(ctx.tenant.id, member.user.id, &roles).await?;
-    ctx.trace(&state, "user.roles", &format!("user:{id}")).await?;
-    Ok(see_other(&format!("{}/users/{id}", ctx.base()), "roles_saved"))
+    state
+        .store
+        .set_roles(ctx.tenant.id, member.user.id, &roles)
+        .await?;
+    ctx.trace(&state, "user.roles", &format!("user:{id}"))
+        .await?;
+    Ok(see_other(
+        &format!("{}/users/{id}", ctx.base()),
+        "roles_saved",
+    ))
 }
 
 pub async fn remove(
@@ -227,7 +244,8 @@ pub async fn remove(
         .store
         .set_roles(ctx.tenant.id, member.user.id, &Roles::default())
         .await?;
-    ctx.trace(&state, "user.remove", &format!("user:{id}")).await?;
+    ctx.trace(&state, "user.remove", &format!("user:{id}"))
+        .await?;
     Ok(see_other(&format!("{}/users", ctx.base()), "user_removed"))
 }
 
@@ -237,7 +255,11 @@ async fn set_disabled(
     id: i64,
     disabled: bool,
 ) -> Result<Response, PageError> {
-    let action = if disabled { "user.disable" } else { "user.enable" };
+    let action = if disabled {
+        "user.disable"
+    } else {
+        "user.enable"
+    };
     require_traced(state, ctx, Permission::ManageUsers, action).await?;
     let member = load_member(state, ctx, UserId(id)).await?;
     if !only_here(state, &member).await? {
@@ -245,7 +267,11 @@ async fn set_disabled(
     }
     state.store.set_disabled(member.user.id, disabled).await?;
     ctx.trace(state, action, &format!("user:{id}")).await?;
-    let flash = if disabled { "user_disabled" } else { "user_enabled" };
+    let flash = if disabled {
+        "user_disabled"
+    } else {
+        "user_enabled"
+    };
     Ok(see_other(&format!("{}/users/{id}", ctx.base()), flash))
 }
 
@@ -273,6 +299,10 @@ pub async fn send_reset(
     require_traced(&state, &ctx, Permission::ManageUsers, "user.reset_link").await?;
     let member = load_member(&state, &ctx, UserId(id)).await?;
     send_password_link(&state, &member.user, None).await?;
-    ctx.trace(&state, "user.reset_link", &format!("user:{id}")).await?;
-    Ok(see_other(&format!("{}/users/{id}", ctx.base()), "reset_sent"))
+    ctx.trace(&state, "user.reset_link", &format!("user:{id}"))
+        .await?;
+    Ok(see_other(
+        &format!("{}/users/{id}", ctx.base()),
+        "reset_sent",
+    ))
 }

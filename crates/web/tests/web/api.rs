@@ -1,0 +1,174 @@
+//! The JSON API: bearer tokens with a role and an expiry, JSON errors, and
+//! the committed OpenAPI document.
+
+use axum::http::StatusCode;
+use vigie_domain::role::Role;
+
+use crate::{
+    both,
+    support::{TestApp, extract},
+};
+
+async fn token(app: &TestApp, role: &str) -> String {
+    let a = app.tenant("commune-a").await;
+    app.person("dpo@commune-a.fr", &[(&a, &[Role::Dpo])]).await;
+    app.person("agent@commune-a.fr", &[(&a, &[Role::Agent])])
+        .await;
+    let mut dpo = app.signed_in("dpo@commune-a.fr").await;
+    let r = dpo
+        .post(
+            "/t/commune-a/tokens",
+            &[("name", "export nocturne"), ("role", role), ("days", "30")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("il ne sera plus jamais affiché"));
+    extract(
+        &r.body,
+        "id=\"new-token\" type=\"text\" readonly value=\"",
+        "\"",
+    )
+    .unwrap()
+}
+
+both!(api_tokens_are_scoped_shown_once_and_revocable, |app| {
+    let secret = token(&app, "auditor").await;
+    assert!(secret.starts_with("vigie_"));
+    let mut c = app.browser();
+    let me = c.api("/api/v1/me", &secret).await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+    let v: serde_json::Value = serde_json::from_str(&me.body).unwrap();
+    assert_eq!(
+        (v["tenant"].as_str(), v["role"].as_str()),
+        (Some("commune-a"), Some("auditor"))
+    );
+    let members: serde_json::Value =
+        serde_json::from_str(&c.api("/api/v1/members?q=agent", &secret).await.body).unwrap();
+    assert_eq!(members["total"], 1);
+    assert_eq!(members["items"][0]["roles"][0], "agent");
+    let trail = c.api("/api/v1/trail?action=api.", &secret).await;
+    let trail: serde_json::Value = serde_json::from_str(&trail.body).unwrap();
+    assert!(
+        trail["total"].as_i64().unwrap() >= 2,
+        "API reads are traced: {trail}"
+    );
+    // The listing never shows the secret again.
+    let mut dpo = app.signed_in("dpo@commune-a.fr").await;
+    let list = dpo.get("/t/commune-a/tokens").await;
+    assert!(!list.body.contains(&secret));
+    assert!(list.body.contains("export nocturne"));
+    let stored = app
+        .store
+        .list_tokens(
+            &vigie_domain::scope::TenantScope::from_verified_membership(
+                app.store
+                    .tenant_by_slug(&vigie_domain::tenant::TenantSlug::parse("commune-a").unwrap())
+                    .await
+                    .unwrap()
+                    .id,
+                None,
+                vigie_domain::role::Roles::default(),
+            ),
+            vigie_domain::page::Page::default(),
+        )
+        .await
+        .unwrap();
+    let id = stored.items[0].id;
+    let r = dpo
+        .post(&format!("/t/commune-a/tokens/{id}/revoke"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = c.api("/api/v1/me", &secret).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let e: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(e["code"], "unauthorized");
+    assert!(e["message"].as_str().unwrap().contains("token"));
+});
+
+#[tokio::test]
+async fn api_role_limits_and_errors_are_json() {
+    let app = TestApp::sqlite().await;
+    let agent_token = token(&app, "agent").await;
+    let mut c = app.browser();
+    let r = c.api("/api/v1/trail", &agent_token).await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "an agent does not read the trail"
+    );
+    assert!(r.body.contains("\"code\":\"forbidden\""));
+    let r = c.api("/api/v1/members/99999", &agent_token).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = c.api("/api/v1/nothing-here", &agent_token).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("\"code\":\"not_found\""));
+    let r = c.api("/api/v1/me", "vigie_not-a-token").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.headers.get("www-authenticate").unwrap(), "Bearer");
+    let r = c.get("/api/v1/me").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let dpo_token = {
+        let mut dpo = app.signed_in("dpo@commune-a.fr").await;
+        let r = dpo
+            .post(
+                "/t/commune-a/tokens",
+                &[("name", "t2"), ("role", "dpo"), ("days", "1")],
+            )
+            .await;
+        extract(
+            &r.body,
+            "id=\"new-token\" type=\"text\" readonly value=\"",
+            "\"",
+        )
+        .unwrap()
+    };
+    let r = c.api("/api/v1/trail?from=yesterday", &dpo_token).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("`from` must be an RFC 3339 instant"));
+}
+
+#[tokio::test]
+async fn token_form_keeps_input_and_explains_errors() {
+    let app = TestApp::sqlite().await;
+    let a = app.tenant("commune-a").await;
+    app.person("dpo@commune-a.fr", &[(&a, &[Role::Dpo])]).await;
+    let mut dpo = app.signed_in("dpo@commune-a.fr").await;
+    let r = dpo
+        .post(
+            "/t/commune-a/tokens",
+            &[("name", "mon outil"), ("role", "agent"), ("days", "9999")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("entre 1 et 365"));
+    assert!(r.body.contains("value=\"mon outil\"") && r.body.contains("value=\"9999\""));
+    assert!(r.body.contains("<option value=\"agent\" selected>"));
+}
+
+#[tokio::test]
+async fn openapi_document_matches_the_committed_one() {
+    let app = TestApp::sqlite().await;
+    let served = app.browser().get("/api/v1/openapi.json").await;
+    assert_eq!(served.status, StatusCode::OK);
+    let generated = vigie_web::api::openapi_json();
+    assert_eq!(served.body, generated);
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json");
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    if committed != generated && std::env::var("VIGIE_UPDATE_OPENAPI").is_ok() {
+        std::fs::write(path, &generated).unwrap();
+        return;
+    }
+    assert!(
+        committed == generated,
+        "docs/openapi.json differs from the API; run VIGIE_UPDATE_OPENAPI=1 cargo test -p vigie-web openapi and commit it"
+    );
+    let v: serde_json::Value = serde_json::from_str(&generated).unwrap();
+    for p in [
+        "/api/v1/me",
+        "/api/v1/members",
+        "/api/v1/members/{id}",
+        "/api/v1/trail",
+    ] {
+        assert!(v["paths"][p].is_object(), "{p} documented");
+    }
+}

@@ -1,0 +1,179 @@
+//! C27: a person of tenant A reaches nothing of tenant B, whatever the
+//! request: every tenant page and API route answers 404 with no data.
+
+use axum::http::StatusCode;
+use jiff::{SignedDuration, Timestamp};
+use vigie_domain::{role::Role, role::Roles, scope::TenantScope};
+use vigie_store::NewApiToken;
+
+use crate::{
+    both,
+    support::{Reply, TestApp},
+};
+
+/// Every `/t/{tenant}` route the application declares.
+const SOURCE: &str = include_str!("../../src/pages/mod.rs");
+
+fn declared_tenant_routes() -> Vec<String> {
+    SOURCE
+        .split(".route(")
+        .skip(1)
+        .filter_map(|r| r.split('"').nth(1))
+        .filter(|p| p.starts_with("/t/{tenant}"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// (method, route pattern): what the walk below covers.
+const WALKED: &[(&str, &str)] = &[
+    ("GET", "/t/{tenant}"),
+    ("GET", "/t/{tenant}/users"),
+    ("POST", "/t/{tenant}/users"),
+    ("GET", "/t/{tenant}/users/{id}"),
+    ("POST", "/t/{tenant}/users/{id}/roles"),
+    ("POST", "/t/{tenant}/users/{id}/remove"),
+    ("POST", "/t/{tenant}/users/{id}/disable"),
+    ("POST", "/t/{tenant}/users/{id}/enable"),
+    ("POST", "/t/{tenant}/users/{id}/reset"),
+    ("GET", "/t/{tenant}/trail"),
+    ("GET", "/t/{tenant}/trail/export.csv"),
+    ("GET", "/t/{tenant}/trail/export.json"),
+    ("GET", "/t/{tenant}/tokens"),
+    ("POST", "/t/{tenant}/tokens"),
+    ("POST", "/t/{tenant}/tokens/{id}/revoke"),
+];
+
+#[test]
+fn the_walk_covers_every_tenant_route() {
+    let declared = declared_tenant_routes();
+    assert!(declared.len() >= 12, "{declared:?}");
+    for d in &declared {
+        assert!(
+            WALKED.iter().any(|(_, w)| w == d),
+            "route {d} is not walked by the isolation test"
+        );
+    }
+}
+
+fn assert_hidden(r: &Reply, what: &str, secrets: &[&str]) {
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{what}: {}", r.body);
+    for s in secrets {
+        assert!(!r.body.contains(s), "{what} leaks {s}");
+    }
+}
+
+both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
+    let a = app.tenant("commune-a").await;
+    let b = app.tenant("syndicat-b").await;
+    // Alice holds every role in A; Bob and his token live in B only.
+    app.person(
+        "alice@commune-a.fr",
+        &[(
+            &a,
+            &[Role::Dpo, Role::UserManager, Role::Agent, Role::Auditor],
+        )],
+    )
+    .await;
+    let bob = app
+        .person("bob.secret@syndicat-b.fr", &[(&b, &[Role::Dpo])])
+        .await;
+    let scope_b =
+        TenantScope::from_verified_membership(b.id, Some(bob.id), Roles::new(vec![Role::Dpo]));
+    let now = Timestamp::now();
+    let tok_b = app
+        .store
+        .create_token(
+            &scope_b,
+            &NewApiToken {
+                name: "jeton-b-secret".into(),
+                role: Role::Dpo,
+                token_hash: "hash-b".into(),
+                expires_at: now + SignedDuration::from_hours(1),
+                created_by: Some(bob.id),
+                created_at: now,
+            },
+        )
+        .await
+        .unwrap();
+    let secrets = ["bob.secret", "jeton-b-secret", "Organisation syndicat-b"];
+    let mut alice = app.signed_in("alice@commune-a.fr").await;
+
+    for (method, pattern) in WALKED {
+        // B's objects under B's address, and under A's own address.
+        for slug in ["syndicat-b", "commune-a"] {
+            let id = if pattern.contains("tokens/{id}") {
+                tok_b.id.0
+            } else {
+                bob.id.0
+            };
+            if slug == "commune-a" && !pattern.contains("{id}") {
+                continue;
+            }
+            let path = pattern
+                .replace("{tenant}", slug)
+                .replace("{id}", &id.to_string());
+            let r = if *method == "GET" {
+                alice.get(&path).await
+            } else {
+                alice
+                    .post(
+                        &path,
+                        &[
+                            ("email", "x@y.fr"),
+                            ("name", "X"),
+                            ("role_dpo", "on"),
+                            ("days", "3"),
+                            ("role", "dpo"),
+                        ],
+                    )
+                    .await
+            };
+            assert_hidden(&r, &format!("{method} {path}"), &secrets);
+        }
+    }
+    // A tenant that does not exist answers the same.
+    assert_hidden(&alice.get("/t/nowhere/users").await, "unknown tenant", &[]);
+    // Nothing of B changed.
+    assert!(!app.store.token_by_hash("hash-b").await.unwrap().revoked);
+    assert!(!app.store.user(bob.id).await.unwrap().disabled);
+    assert_eq!(app.store.memberships(bob.id).await.unwrap().len(), 1);
+    // The switcher refuses B too.
+    assert_eq!(
+        alice.get("/switch?tenant=syndicat-b").await.status,
+        StatusCode::NOT_FOUND
+    );
+});
+
+both!(c27_api_token_of_a_sees_nothing_of_b, |app| {
+    let a = app.tenant("commune-a").await;
+    let b = app.tenant("syndicat-b").await;
+    app.person("alice@commune-a.fr", &[(&a, &[Role::Dpo])])
+        .await;
+    let bob = app
+        .person("bob.secret@syndicat-b.fr", &[(&b, &[Role::Dpo])])
+        .await;
+    let mut alice = app.signed_in("alice@commune-a.fr").await;
+    let r = alice
+        .post(
+            "/t/commune-a/tokens",
+            &[("name", "outil"), ("role", "dpo"), ("days", "30")],
+        )
+        .await;
+    let token = crate::support::extract(
+        &r.body,
+        "id=\"new-token\" type=\"text\" readonly value=\"",
+        "\"",
+    )
+    .unwrap();
+    let mut api = app.browser();
+    let r = api
+        .api(&format!("/api/v1/members/{}", bob.id), &token)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("\"code\":\"not_found\"") && !r.body.contains("bob.secret"));
+    let r = api.api("/api/v1/members", &token).await;
+    assert!(!r.body.contains("bob.secret"));
+    let r = api.api("/api/v1/trail", &token).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.body.contains("bob.secret"));
+});

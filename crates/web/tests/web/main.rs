@@ -1,0 +1,10 @@
+//! The web layer against a real store (SQLite and PostgreSQL): sign-in,
+//! sessions, CSRF, isolation between tenants, the trail, the API.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod api;
+mod auth;
+mod isolation;
+mod pages;

@@ -1,0 +1,295 @@
+//! A browser that keeps cookies and reads CSRF tokens, over the in-process
+//! router, on a fresh database.
+
+use std::{collections::HashMap, net::SocketAddr, sync::Arc};
+
+use axum::{
+    Router,
+    body::Body,
+    extract::ConnectInfo,
+    http::{HeaderMap, Method, Request, StatusCode, header},
+};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+use vigie_domain::{
+    account::{DisplayName, Email},
+    role::{Role, Roles},
+    tenant::{TenantName, TenantSlug},
+};
+use vigie_store::{NewUser, Store, Tenant};
+use vigie_store_sql::testing::{TempPostgres, TempSqlite};
+use vigie_web::{AppState, Argon2Settings, PasswordHasher, WebSettings};
+
+pub const PASSWORD: &str = "Tournesol-Brume-2026";
+
+pub struct TestApp {
+    pub router: Router,
+    pub store: Arc<dyn Store>,
+    pub hasher: PasswordHasher,
+    /// Keeps the database alive (and drops it after the test).
+    _db: Box<dyn std::any::Any + Send + Sync>,
+}
+
+pub fn cheap_hasher() -> PasswordHasher {
+    PasswordHasher::new(Argon2Settings {
+        memory_kib: 256,
+        iterations: 1,
+        parallelism: 1,
+    })
+    .unwrap()
+}
+
+impl TestApp {
+    pub async fn sqlite() -> Self {
+        let db = TempSqlite::new().await;
+        let store: Arc<dyn Store> = db.store.clone();
+        Self::build(store, Box::new(db), WebSettings::default())
+    }
+
+    pub async fn postgres() -> Self {
+        let db = TempPostgres::new().await;
+        let store: Arc<dyn Store> = db.store.clone();
+        Self::build(store, Box::new(db), WebSettings::default())
+    }
+
+    pub async fn with_settings(settings: WebSettings) -> Self {
+        let db = TempSqlite::new().await;
+        let store: Arc<dyn Store> = db.store.clone();
+        Self::build(store, Box::new(db), settings)
+    }
+
+    fn build(
+        store: Arc<dyn Store>,
+        db: Box<dyn std::any::Any + Send + Sync>,
+        settings: WebSettings,
+    ) -> Self {
+        let hasher = cheap_hasher();
+        let state = AppState::new(store.clone(), settings, hasher.clone());
+        TestApp {
+            router: vigie_web::router(state),
+            store,
+            hasher,
+            _db: db,
+        }
+    }
+
+    pub async fn tenant(&self, slug: &str) -> Tenant {
+        self.store
+            .create_tenant(
+                &TenantSlug::parse(slug).unwrap(),
+                &TenantName::parse(&format!("Organisation {slug}")).unwrap(),
+            )
+            .await
+            .unwrap()
+    }
+
+    /// An account with the test password and roles in one tenant.
+    pub async fn person(
+        &self,
+        email: &str,
+        roles: &[(&Tenant, &[Role])],
+    ) -> vigie_domain::account::User {
+        self.account(email, false, roles).await
+    }
+
+    pub async fn account(
+        &self,
+        email: &str,
+        admin: bool,
+        roles: &[(&Tenant, &[Role])],
+    ) -> vigie_domain::account::User {
+        let u = self
+            .store
+            .create_user(&NewUser {
+                email: Email::parse(email).unwrap(),
+                name: DisplayName::parse("Personne Test").unwrap(),
+                password_hash: self.hasher.hash(PASSWORD).await.unwrap(),
+                is_provider_admin: admin,
+                locale: "fr".into(),
+                time_zone: "Europe/Paris".into(),
+            })
+            .await
+            .unwrap();
+        for (t, r) in roles {
+            self.store
+                .set_roles(t.id, u.id, &Roles::new(r.to_vec()))
+                .await
+                .unwrap();
+        }
+        u
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser {
+            router: self.router.clone(),
+            cookies: HashMap::new(),
+            ip: "192.0.2.10".into(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// A browser already signed in.
+    pub async fn signed_in(&self, email: &str) -> Browser {
+        let mut b = self.browser();
+        let r = b.sign_in(email, PASSWORD, "").await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "sign-in of {email}: {}",
+            r.body
+        );
+        b
+    }
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect()
+    }
+}
+
+pub struct Browser {
+    router: Router,
+    pub cookies: HashMap<String, String>,
+    pub ip: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Browser {
+    async fn send(&mut self, method: Method, path: &str, body: Option<String>) -> Reply {
+        let mut req = Request::builder().method(method).uri(path);
+        if !self.cookies.is_empty() {
+            let c: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            req = req.header(header::COOKIE, c.join("; "));
+        }
+        for (k, v) in &self.headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        let body = match body {
+            Some(b) => {
+                req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+                Body::from(b)
+            }
+            None => Body::empty(),
+        };
+        let mut req = req.body(body).unwrap();
+        let addr: SocketAddr = format!("{}:40000", self.ip).parse().unwrap();
+        req.extensions_mut().insert(ConnectInfo(addr));
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        for c in headers.get_all(header::SET_COOKIE) {
+            let c = c.to_str().unwrap();
+            let pair = c.split(';').next().unwrap();
+            let (k, v) = pair.split_once('=').unwrap();
+            if v.is_empty() || c.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_owned(), v.to_owned());
+            }
+        }
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Reply {
+        self.send(Method::GET, path, None).await
+    }
+
+    /// Posts a form exactly as given (no CSRF token added).
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{k}={}", urlencoding::encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        self.send(Method::POST, path, Some(body)).await
+    }
+
+    /// The CSRF token the forms of `page` carry.
+    pub async fn csrf(&mut self, page: &str) -> String {
+        let r = self.get(page).await;
+        extract(&r.body, "name=\"csrf\" value=\"", "\"").unwrap_or_default()
+    }
+
+    /// Posts a form with the CSRF token the site gave this browser.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let token = self.csrf("/sign-in").await;
+        let mut all = vec![("csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    pub async fn sign_in(&mut self, email: &str, password: &str, code: &str) -> Reply {
+        self.post(
+            "/sign-in",
+            &[
+                ("email", email),
+                ("password", password),
+                ("code", code),
+                ("next", ""),
+            ],
+        )
+        .await
+    }
+
+    pub async fn api(&mut self, path: &str, token: &str) -> Reply {
+        self.headers = vec![("authorization".into(), format!("Bearer {token}"))];
+        let r = self.get(path).await;
+        self.headers.clear();
+        r
+    }
+}
+
+/// The text between `start` and the next `end`.
+pub fn extract(body: &str, start: &str, end: &str) -> Option<String> {
+    let i = body.find(start)? + start.len();
+    let j = body[i..].find(end)? + i;
+    Some(body[i..j].to_owned())
+}
+
+/// Runs a test body on both backends.
+#[macro_export]
+macro_rules! both {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let $app = TestApp::sqlite().await;
+                $body
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let $app = TestApp::postgres().await;
+                $body
+            }
+        }
+    };
+}
