@@ -27,7 +27,8 @@ pub enum ConfigError {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
-    /// `sqlite://path/vigie.db` or `postgres://user@host/db`.
+    /// `sqlite://path/vigie.db` or `postgres://user@host/db`; empty means
+    /// `vigie.db` in the data folder.
     pub database_url: String,
     /// Where the SQLite file, the trail signing key and demo emails live.
     pub data_dir: PathBuf,
@@ -95,7 +96,7 @@ pub struct JobsConfig {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            database_url: "sqlite://data/vigie.db".into(),
+            database_url: String::new(),
             data_dir: PathBuf::from("data"),
             listen: "127.0.0.1:8080".into(),
             base_url: "http://127.0.0.1:8080".into(),
@@ -308,6 +309,9 @@ impl Config {
         }
         if let Some(v) = &flags.data_dir {
             c.data_dir.clone_from(v);
+        }
+        if c.database_url.is_empty() {
+            c.database_url = format!("sqlite://{}", c.data_dir.join("vigie.db").display());
         }
         c.check()?;
         Ok(c)

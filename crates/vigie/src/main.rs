@@ -167,13 +167,6 @@ async fn main() -> Result<()> {
         _ => None,
     };
     let mut c = Config::load(cli.config.as_deref(), &overrides(&cli, listen))?;
-    if let Command::Demo { .. } = cli.command
-        && cli.database_url.is_none()
-        && std::env::var("VIGIE_DATABASE_URL").is_err()
-    {
-        c.database_url = format!("sqlite://{}", c.data_dir.join("vigie.db").display());
-        c.email.mode = "files".into();
-    }
     init_logs(&c.log);
     match &cli.command {
         Command::Serve { .. } => {
