@@ -114,6 +114,10 @@ fn token_from(r: &Row) -> Result<ApiToken, StoreError> {
 
 const TOKEN_COLS: &str = "id, tenant_id, name, role, expires_at, created_by, created_at, revoked";
 
+/// Rows per INSERT of trail records: 11 parameters each, well under
+/// SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
+const INSERT_CHUNK: usize = 500;
+
 const RECORD_COLS: &str =
     "seq, at, actor_user, actor_label, tenant_id, action, object, ip, user_agent, outcome, hash";
 
@@ -813,24 +817,6 @@ impl ThisStore {
         for (i, e) in events.iter().enumerate() {
             let seq = last_seq - n + 1 + i as i64;
             let hash = chain(&prev, seq, at, e);
-            sqlx::query(
-                "INSERT INTO audit_log (seq, at, actor_user, actor_label, tenant_id, action, object, ip, user_agent, outcome, hash) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(seq)
-            .bind(to_micros(at))
-            .bind(e.actor.user.map(|u| u.0))
-            .bind(&e.actor.label)
-            .bind(e.tenant.map(|t| t.0))
-            .bind(&e.action)
-            .bind(&e.object)
-            .bind(&e.ip)
-            .bind(&e.user_agent)
-            .bind(e.outcome.as_str())
-            .bind(hash.0.as_slice())
-            .execute(&mut *tx)
-            .await
-            .db()?;
             prev = hash;
             out.push(AuditRecord {
                 seq,
@@ -838,6 +824,39 @@ impl ThisStore {
                 event: e.clone(),
                 hash,
             });
+        }
+        // Many rows per statement: one round trip per chunk, not per record.
+        for chunk in out.chunks(INSERT_CHUNK) {
+            let placeholders: Vec<String> = (0..chunk.len())
+                .map(|r| {
+                    let b = r * 11;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                        b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO audit_log ({RECORD_COLS}) VALUES {}",
+                placeholders.join(", ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for r in chunk {
+                let e = &r.event;
+                q = q
+                    .bind(r.seq)
+                    .bind(to_micros(r.at))
+                    .bind(e.actor.user.map(|u| u.0))
+                    .bind(e.actor.label.clone())
+                    .bind(e.tenant.map(|t| t.0))
+                    .bind(e.action.clone())
+                    .bind(e.object.clone())
+                    .bind(e.ip.clone())
+                    .bind(e.user_agent.clone())
+                    .bind(e.outcome.as_str())
+                    .bind(r.hash.0.to_vec());
+            }
+            q.execute(&mut *tx).await.db()?;
         }
         sqlx::query("UPDATE audit_head SET hash = $1, at = $2 WHERE id = 1")
             .bind(prev.0.as_slice())

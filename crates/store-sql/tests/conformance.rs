@@ -61,6 +61,9 @@ both!(c28_purge_keeps_verification, |s, db| {
 both!(c28_concurrent_appends_chain, |s, _db| {
     c::c28_concurrent_appends_chain(s).await
 });
+both!(c28_group_commit_appender, |s, _db| {
+    c::c28_group_commit_appender(s).await
+});
 both!(jobs_claim_and_resume, |s, _db| c::jobs_claim_and_resume(
     s.as_ref()
 )

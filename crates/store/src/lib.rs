@@ -4,6 +4,7 @@
 //! Tenant data is reached only through a [`TenantScope`]: methods that read or
 //! change a tenant's objects take one and never look outside its tenant.
 
+pub mod appender;
 pub mod conformance;
 pub mod model;
 pub mod trail;
@@ -24,7 +25,7 @@ use vigie_domain::{
 pub use model::*;
 
 /// What can go wrong in the store, in terms the layers above act on.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
     NotFound,

@@ -65,6 +65,8 @@ pub struct AppState(Arc<Inner>);
 
 pub struct Inner {
     pub store: Arc<dyn Store>,
+    /// Appends to the access trail in group commits.
+    pub trail: vigie_store::appender::Appender,
     pub settings: WebSettings,
     pub hasher: PasswordHasher,
 }
@@ -77,8 +79,10 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
+    /// Needs a Tokio runtime: it starts the trail's writer task.
     pub fn new(store: Arc<dyn Store>, settings: WebSettings, hasher: PasswordHasher) -> Self {
         AppState(Arc::new(Inner {
+            trail: vigie_store::appender::Appender::start(store.clone()),
             store,
             settings,
             hasher,

@@ -20,8 +20,8 @@ impl AppState {
         object: &str,
         outcome: Outcome,
     ) -> Result<(), StoreError> {
-        self.store
-            .append(&AuditEvent {
+        self.trail
+            .append(AuditEvent {
                 actor,
                 tenant,
                 action: action.to_owned(),

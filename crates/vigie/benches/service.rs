@@ -1,0 +1,315 @@
+//! Service benchmarks (`cargo bench -p vigie --bench service`): sign-in,
+//! authenticated pages and API calls per second over real HTTP on loopback,
+//! trail appends under concurrency, and `audit verify` on 1 million records,
+//! on SQLite and on PostgreSQL. `VIGIE_BENCH=http,trail,verify` picks parts;
+//! `VIGIE_BENCH_SECONDS` sets each HTTP run's length (default 5).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::{
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use jiff::{SignedDuration, Timestamp};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use vigie_domain::{
+    account::{DisplayName, Email},
+    audit::{Actor, AuditEvent, Outcome},
+    role::{Role, Roles},
+    scope::TenantScope,
+    tenant::{TenantName, TenantSlug},
+};
+use vigie_store::{NewApiToken, NewUser, Store, trail};
+use vigie_store_sql::testing::{TempPostgres, TempSqlite};
+use vigie_web::{AppState, Argon2Settings, PasswordHasher, WebSettings};
+
+const PASSWORD: &str = "Tournesol-Brume-2026";
+
+fn seconds() -> Duration {
+    Duration::from_secs(
+        std::env::var("VIGIE_BENCH_SECONDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(5),
+    )
+}
+
+fn wanted(part: &str) -> bool {
+    std::env::var("VIGIE_BENCH").map_or(true, |v| v.split(',').any(|p| p == part))
+}
+
+/// Reads one HTTP/1.1 response; returns its status.
+async fn read_response(s: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) -> u16 {
+    buf.clear();
+    let mut chunk = [0u8; 16384];
+    let head_end = loop {
+        let n = s.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "connection closed");
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_lowercase();
+    let status: u16 = head[9..12].parse().unwrap();
+    let len: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .map_or(0, |v| v.trim().parse().unwrap());
+    while buf.len() < head_end + len {
+        let n = s.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "connection closed");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    status
+}
+
+/// Sends the same request on `conns` keep-alive connections for a while;
+/// returns requests per second. Any unexpected status fails the bench.
+async fn load(addr: SocketAddr, request: String, expect: u16, conns: usize) -> f64 {
+    let done = Arc::new(AtomicU64::new(0));
+    let until = Instant::now() + seconds();
+    let req = Arc::new(request.into_bytes());
+    let mut tasks = Vec::new();
+    for _ in 0..conns {
+        let (done, req) = (done.clone(), req.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+            s.set_nodelay(true).unwrap();
+            let mut buf = Vec::new();
+            while Instant::now() < until {
+                s.write_all(&req).await.unwrap();
+                let status = read_response(&mut s, &mut buf).await;
+                assert_eq!(status, expect, "{}", String::from_utf8_lossy(&buf));
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    let start = Instant::now();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+}
+
+struct Seeded {
+    tenant: String,
+    session: String,
+    token: String,
+}
+
+async fn seed(store: &Arc<dyn Store>, hasher: &PasswordHasher) -> Seeded {
+    let t = store
+        .create_tenant(
+            &TenantSlug::parse("commune-bench").unwrap(),
+            &TenantName::parse("Commune").unwrap(),
+        )
+        .await
+        .unwrap();
+    let u = store
+        .create_user(&NewUser {
+            email: Email::parse("dpo@bench.fr").unwrap(),
+            name: DisplayName::parse("Personne Bench").unwrap(),
+            password_hash: hasher.hash(PASSWORD).await.unwrap(),
+            is_provider_admin: false,
+            locale: "fr".into(),
+            time_zone: "Europe/Paris".into(),
+        })
+        .await
+        .unwrap();
+    store
+        .set_roles(t.id, u.id, &Roles::new(vec![Role::Dpo]))
+        .await
+        .unwrap();
+    for i in 0..40 {
+        let p = store
+            .create_user(&NewUser {
+                email: Email::parse(&format!("agent{i}@bench.fr")).unwrap(),
+                name: DisplayName::parse(&format!("Agent {i}")).unwrap(),
+                password_hash: "!".into(),
+                is_provider_admin: false,
+                locale: "fr".into(),
+                time_zone: "Europe/Paris".into(),
+            })
+            .await
+            .unwrap();
+        store
+            .set_roles(t.id, p.id, &Roles::new(vec![Role::Agent]))
+            .await
+            .unwrap();
+    }
+    let session = "b".repeat(64);
+    store
+        .create_session(&vigie_store::NewSession {
+            token_hash: blake3::hash(session.as_bytes()).to_hex().to_string(),
+            user: u.id,
+            csrf_token: String::new(),
+            created_at: Timestamp::now(),
+            ip: "127.0.0.1".into(),
+            user_agent: "bench".into(),
+        })
+        .await
+        .unwrap();
+    let token = format!("vigie_{}", "c".repeat(64));
+    let scope =
+        TenantScope::from_verified_membership(t.id, Some(u.id), Roles::new(vec![Role::Dpo]));
+    store
+        .create_token(
+            &scope,
+            &NewApiToken {
+                name: "bench".into(),
+                role: Role::Dpo,
+                token_hash: blake3::hash(token.as_bytes()).to_hex().to_string(),
+                expires_at: Timestamp::now() + SignedDuration::from_hours(24),
+                created_by: Some(u.id),
+                created_at: Timestamp::now(),
+            },
+        )
+        .await
+        .unwrap();
+    Seeded {
+        tenant: t.slug.to_string(),
+        session,
+        token,
+    }
+}
+
+async fn http(name: &str, store: Arc<dyn Store>) {
+    let hasher = PasswordHasher::new(Argon2Settings::default()).unwrap();
+    let s = seed(&store, &hasher).await;
+    let state = AppState::new(store.clone(), WebSettings::default(), hasher);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = vigie_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    // Sign-in needs a CSRF cookie and field that match (double submit).
+    let body = format!("csrf=x&email=dpo%40bench.fr&password={PASSWORD}&code=&next=");
+    let sign_in = format!(
+        "POST /sign-in HTTP/1.1\r\nHost: b\r\nCookie: vigie_csrf=x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let rps = load(addr, sign_in, 303, 4).await;
+    println!("{name:<9} sign-in (argon2id 19 MiB, t=2)          {rps:>9.0} req/s");
+    let page = format!(
+        "GET /t/{}/users HTTP/1.1\r\nHost: b\r\nCookie: vigie_session={}\r\n\r\n",
+        s.tenant, s.session
+    );
+    let rps = load(addr, page, 200, 16).await;
+    println!("{name:<9} page /t/…/users (41 people, traced)     {rps:>9.0} req/s");
+    let api = format!(
+        "GET /api/v1/members HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer {}\r\n\r\n",
+        s.token
+    );
+    let rps = load(addr, api, 200, 16).await;
+    println!("{name:<9} API /api/v1/members (traced)            {rps:>9.0} req/s");
+}
+
+fn event(i: u64) -> AuditEvent {
+    AuditEvent {
+        actor: Actor {
+            user: Some(vigie_domain::UserId(1)),
+            label: "dpo@bench.fr".into(),
+        },
+        tenant: Some(vigie_domain::TenantId(1)),
+        action: "users.list".into(),
+        object: format!("tenant:{i}"),
+        ip: "192.0.2.1".into(),
+        user_agent: "Mozilla/5.0 (X11; Linux x86_64) bench".into(),
+        outcome: Outcome::Success,
+    }
+}
+
+/// As handlers append: each of 32 writers waits for its own record,
+/// through the group-commit appender (or directly, one transaction each).
+async fn appends(name: &str, store: Arc<dyn Store>, grouped: bool) {
+    let appender = vigie_store::appender::Appender::start(store.clone());
+    let total = Arc::new(AtomicU64::new(0));
+    let until = Instant::now() + seconds();
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..32 {
+        let (s, total, a) = (store.clone(), total.clone(), appender.clone());
+        tasks.push(tokio::spawn(async move {
+            while Instant::now() < until {
+                if grouped {
+                    a.append(event(0)).await.unwrap();
+                } else {
+                    s.append(&event(0)).await.unwrap();
+                }
+                total.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let n = total.load(Ordering::Relaxed);
+    let how = if grouped {
+        "group commit"
+    } else {
+        "one txn each"
+    };
+    println!(
+        "{name:<9} trail appends, 32 writers, {how:<12} {:>9.0} /s",
+        n as f64 / start.elapsed().as_secs_f64()
+    );
+}
+
+async fn verify(name: &str, store: Arc<dyn Store>) {
+    let key = trail::TrailKey::generate().unwrap();
+    let start = Instant::now();
+    let batch: Vec<AuditEvent> = (0..2000).map(event).collect();
+    for i in 0..500 {
+        store.append_batch(&batch).await.unwrap();
+        if i % 100 == 99 {
+            trail::checkpoint(store.as_ref(), &key, Timestamp::now())
+                .await
+                .unwrap();
+        }
+    }
+    let fill = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let r = trail::verify(store.as_ref(), Some(&key.public_hex()), |_| {})
+        .await
+        .unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(r.records, 1_000_000);
+    println!(
+        "{name:<9} audit verify, 1,000,000 records        {secs:>9.2} s ({:.0} records/s; filling took {fill:.1} s in batches of 2000)",
+        r.records as f64 / secs
+    );
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        if wanted("http") {
+            let db = TempSqlite::new().await;
+            http("sqlite", db.store.clone()).await;
+            let db = TempPostgres::new().await;
+            http("postgres", db.store.clone()).await;
+        }
+        if wanted("trail") {
+            for grouped in [false, true] {
+                let db = TempSqlite::new().await;
+                appends("sqlite", db.store.clone(), grouped).await;
+                let db = TempPostgres::new().await;
+                appends("postgres", db.store.clone(), grouped).await;
+            }
+        }
+        if wanted("verify") {
+            let db = TempSqlite::new().await;
+            verify("sqlite", db.store.clone()).await;
+            let db = TempPostgres::new().await;
+            verify("postgres", db.store.clone()).await;
+        }
+    });
+}

@@ -1,0 +1,317 @@
+//! The `vigie` binary as an operator uses it: CLI commands, and crashes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::{
+    io::{Read, Write},
+    net::TcpStream,
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+    time::{Duration, Instant},
+};
+
+struct Data(PathBuf);
+
+impl Data {
+    fn new(name: &str) -> Self {
+        let p = std::env::temp_dir().join(format!("vigie-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        Data(p)
+    }
+    fn db_url(&self) -> String {
+        format!("sqlite://{}", self.0.join("vigie.db").display())
+    }
+}
+
+impl Drop for Data {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn vigie(data: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_vigie"));
+    c.arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env("VIGIE_LOG", "warn");
+    // Cheap hashing: these tests are about the CLI, not argon2's cost.
+    c.env("VIGIE_AUTH__ARGON2__MEMORY_KIB", "256")
+        .env("VIGIE_AUTH__ARGON2__ITERATIONS", "1");
+    c
+}
+
+fn run(data: &Path, args: &[&str]) -> Output {
+    vigie(data, args).output().unwrap()
+}
+
+fn ok(data: &Path, args: &[&str]) -> String {
+    let o = run(data, args);
+    assert!(
+        o.status.success(),
+        "vigie {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn sql(data: &Data, statement: &'static str) {
+    let url = data.db_url();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query(statement).execute(&mut c).await.unwrap();
+    });
+}
+
+#[test]
+fn c25_c28_cli_manages_accounts_and_every_action_is_traced() {
+    let d = Data::new("accounts");
+    ok(&d.0, &["migrate"]);
+    ok(
+        &d.0,
+        &[
+            "tenant",
+            "add",
+            "--slug",
+            "commune-a",
+            "--name",
+            "Commune A",
+        ],
+    );
+    let out = ok(
+        &d.0,
+        &[
+            "user",
+            "add",
+            "--email",
+            "gestion@commune-a.fr",
+            "--name",
+            "Gestion A",
+            "--tenant",
+            "commune-a",
+            "--roles",
+            "user_manager",
+        ],
+    );
+    assert!(
+        out.contains("link to choose a password was queued"),
+        "{out}"
+    );
+    assert!(ok(&d.0, &["tenant", "list"]).contains("commune-a\tCommune A"));
+    let bad = run(
+        &d.0,
+        &[
+            "user",
+            "add",
+            "--email",
+            "x@y.fr",
+            "--name",
+            "X",
+            "--tenant",
+            "commune-a",
+            "--roles",
+            "boss",
+        ],
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown role `boss`"));
+    let out = ok(
+        &d.0,
+        &["user", "reset-password", "--email", "gestion@commune-a.fr"],
+    );
+    assert!(out.contains("password invalidated"));
+    ok(
+        &d.0,
+        &["user", "disable", "--email", "gestion@commune-a.fr"],
+    );
+    let missing = run(&d.0, &["user", "disable", "--email", "nobody@commune-a.fr"]);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no such account"));
+
+    let out = ok(&d.0, &["audit", "verify"]);
+    assert!(out.contains("trail intact: 4 records"), "{out}");
+    ok(&d.0, &["audit", "checkpoint"]);
+    // An edited record is found, and named.
+    sql(
+        &d,
+        "UPDATE audit_log SET actor_label = 'someone else' WHERE seq = 2",
+    );
+    let broken = run(&d.0, &["audit", "verify"]);
+    assert!(!broken.status.success());
+    let err = String::from_utf8_lossy(&broken.stderr);
+    assert!(
+        err.contains("TRAIL BROKEN") && err.contains("record 2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn config_layers_redact_secrets_and_refuse_unknown_keys() {
+    let d = Data::new("config");
+    let out = vigie(&d.0, &["config", "show"])
+        .env("VIGIE_EMAIL__SMTP_PASSWORD", "hunter2-secret")
+        .env("VIGIE_DATABASE_URL", "postgres://vigie:pw-secret@db/vigie")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        text.contains("smtp_password = \"***\"")
+            && !text.contains("hunter2")
+            && !text.contains("pw-secret"),
+        "{text}"
+    );
+    let out = vigie(&d.0, &["config", "show"])
+        .env("VIGIE_SMTP_HOST", "x")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("smtp_host"),
+        "an unknown key is named"
+    );
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn serve(d: &Data, port: u16) -> Child {
+    vigie(&d.0, &["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("VIGIE_EMAIL__DELIVERY_SCHEDULE", "* * * * * *")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+fn wait_healthy(d: &Data, port: u16) {
+    let until = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < until {
+        if run(
+            &d.0,
+            &["healthcheck", "--address", &format!("127.0.0.1:{port}")],
+        )
+        .status
+        .success()
+        {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("vigie did not become healthy");
+}
+
+/// A failed sign-in: one trail append per request.
+fn hammer(port: u16, stop: Instant) -> usize {
+    let mut n = 0;
+    while Instant::now() < stop {
+        let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+            return n;
+        };
+        let body = "csrf=x&email=nobody%40x.fr&password=wrong-password&code=&next=";
+        let req = format!(
+            "POST /sign-in HTTP/1.1\r\nHost: x\r\nConnection: close\r\nCookie: vigie_csrf=x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        if s.write_all(req.as_bytes()).is_err() {
+            return n;
+        }
+        let mut buf = Vec::new();
+        let _ = s.read_to_end(&mut buf);
+        n += 1;
+    }
+    n
+}
+
+#[test]
+fn c28_killing_the_server_mid_traffic_leaves_the_trail_verifiable_and_jobs_resume() {
+    let d = Data::new("crash");
+    ok(&d.0, &["migrate"]);
+    ok(
+        &d.0,
+        &[
+            "tenant",
+            "add",
+            "--slug",
+            "commune-a",
+            "--name",
+            "Commune A",
+        ],
+    );
+    // A job held by a worker that died: its lease ends in one second.
+    let url = d.db_url();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = rt.block_on(vigie_store_sql::open(&url)).unwrap();
+    rt.block_on(async {
+        use jiff::{SignedDuration, Timestamp};
+        let now = Timestamp::now();
+        store
+            .enqueue(
+                vigie_domain::jobs::JobKind::TrailCheckpoint,
+                "crashed-run",
+                now,
+            )
+            .await
+            .unwrap();
+        let j = store
+            .claim("dead-worker", now, now + SignedDuration::from_secs(1))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(j.key, "crashed-run");
+    });
+
+    let port = free_port();
+    let mut child = serve(&d, port);
+    wait_healthy(&d, port);
+    let stop = Instant::now() + Duration::from_secs(3);
+    let clients: Vec<_> = (0..4)
+        .map(|_| std::thread::spawn(move || hammer(port, stop)))
+        .collect();
+    std::thread::sleep(Duration::from_millis(700));
+    child.kill().unwrap(); // SIGKILL, mid-traffic
+    child.wait().unwrap();
+    let sent: usize = clients.into_iter().map(|c| c.join().unwrap()).sum();
+    assert!(sent > 0);
+    let out = ok(&d.0, &["audit", "verify"]);
+    assert!(out.contains("trail intact"), "{out}");
+
+    // Restarted, the node takes the dead worker's job again and finishes it.
+    let port = free_port();
+    let mut child = serve(&d, port);
+    wait_healthy(&d, port);
+    let until = Instant::now() + Duration::from_secs(20);
+    let job = loop {
+        let jobs = rt
+            .block_on(store.list_jobs(vigie_domain::page::Page::new(Some(1), Some(500))))
+            .unwrap();
+        let j = jobs
+            .items
+            .into_iter()
+            .find(|j| j.key == "crashed-run")
+            .unwrap();
+        if j.state == vigie_domain::jobs::JobState::Done || Instant::now() > until {
+            break j;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(job.state, vigie_domain::jobs::JobState::Done, "{job:?}");
+    assert_eq!(job.attempts, 2);
+    assert_ne!(job.locked_by.as_deref(), Some("dead-worker"));
+    let out = ok(&d.0, &["audit", "verify"]);
+    assert!(out.contains("trail intact"), "{out}");
+}
