@@ -31,6 +31,10 @@ const CLAIM_JOB: &str = "UPDATE jobs SET state = 'running', locked_by = $1, leas
 /// several nodes start together.
 const MIGRATION_LOCK: i64 = 0x0056_4947_4945;
 
+/// Trail records per INSERT (11 parameters each, under the 65,535 limit):
+/// 500 gave 83 k records/s in bulk, 20 gave 51 k (fewer round trips win).
+const INSERT_CHUNK: usize = 500;
+
 pub struct PostgresStore {
     pub(crate) pool: sqlx::Pool<Db>,
 }

@@ -114,10 +114,6 @@ fn token_from(r: &Row) -> Result<ApiToken, StoreError> {
 
 const TOKEN_COLS: &str = "id, tenant_id, name, role, expires_at, created_by, created_at, revoked";
 
-/// Rows per INSERT of trail records: 11 parameters each, well under
-/// SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
-const INSERT_CHUNK: usize = 500;
-
 const RECORD_COLS: &str =
     "seq, at, actor_user, actor_label, tenant_id, action, object, ip, user_agent, outcome, hash";
 

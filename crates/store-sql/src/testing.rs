@@ -44,6 +44,13 @@ impl TempSqlite {
     }
 }
 
+impl TempSqlite {
+    /// Closes the pool: every later call fails as when the database is gone.
+    pub async fn close(&self) {
+        self.store.pool.close().await;
+    }
+}
+
 impl Drop for TempSqlite {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);

@@ -149,36 +149,21 @@ pub async fn verify(
         records: 0,
         checkpoints: 0,
     };
-    loop {
-        let batch = trail.records_after(seq, BATCH).await?;
-        if batch.is_empty() {
-            break;
-        }
-        (seq, hash) = verify_batch(seq, hash, &batch)?;
+    let mut batch = trail.records_after(seq, BATCH).await?;
+    while !batch.is_empty() {
+        let last = batch.last().map_or(seq, |r| r.seq);
+        // The next batch is read while this one is hashed: the database
+        // (SQLite's worker thread, PostgreSQL's backend) and the hashing
+        // run side by side.
+        let (next, checked) = tokio::join!(trail.records_after(last, BATCH), async {
+            check_batch(seq, hash, &batch, &mut pending, expected_key)
+        });
+        let (s, h, cps) = checked?;
+        (seq, hash) = (s, h);
         report.records += batch.len() as u64;
-        let last = seq;
-        let covered: Vec<i64> = pending.range(..=last).map(|(s, _)| *s).collect();
-        for s in covered {
-            if let Some(c) = pending.remove(&s) {
-                check_signature(&c, expected_key)?;
-                let rec =
-                    batch
-                        .iter()
-                        .find(|r| r.seq == s)
-                        .ok_or_else(|| VerifyError::Checkpoint {
-                            seq: s,
-                            reason: "names a record that is missing".into(),
-                        })?;
-                if rec.hash != c.hash {
-                    return Err(VerifyError::Checkpoint {
-                        seq: s,
-                        reason: "the record's hash differs from the signed one".into(),
-                    });
-                }
-                report.checkpoints += 1;
-            }
-        }
+        report.checkpoints += cps;
         progress(seq);
+        batch = next?;
     }
     if let Some((s, _)) = pending.into_iter().next() {
         // A signed checkpoint beyond the last record: the tail was cut.
@@ -189,6 +174,40 @@ pub async fn verify(
     }
     report.last_seq = seq;
     Ok(report)
+}
+
+/// Verifies one batch after `(seq, hash)` and the checkpoints it covers;
+/// returns where it ended and how many checkpoints it checked.
+fn check_batch(
+    seq: i64,
+    hash: ChainHash,
+    batch: &[vigie_domain::audit::AuditRecord],
+    pending: &mut BTreeMap<i64, Checkpoint>,
+    expected_key: Option<&str>,
+) -> Result<(i64, ChainHash, u64), VerifyError> {
+    let (last, last_hash) = verify_batch(seq, hash, batch)?;
+    let covered: Vec<i64> = pending.range(..=last).map(|(s, _)| *s).collect();
+    let mut n = 0;
+    for s in covered {
+        if let Some(c) = pending.remove(&s) {
+            check_signature(&c, expected_key)?;
+            let rec = batch
+                .iter()
+                .find(|r| r.seq == s)
+                .ok_or_else(|| VerifyError::Checkpoint {
+                    seq: s,
+                    reason: "names a record that is missing".into(),
+                })?;
+            if rec.hash != c.hash {
+                return Err(VerifyError::Checkpoint {
+                    seq: s,
+                    reason: "the record's hash differs from the signed one".into(),
+                });
+            }
+            n += 1;
+        }
+    }
+    Ok((last, last_hash, n))
 }
 
 /// Deletes records older than `cutoff`, after signing a checkpoint at the

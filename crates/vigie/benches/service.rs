@@ -285,6 +285,20 @@ async fn verify(name: &str, store: Arc<dyn Store>) {
     );
 }
 
+/// Bulk appends: 100 batches of 2,000 records.
+async fn fill(name: &str, store: Arc<dyn Store>) {
+    let batch: Vec<AuditEvent> = (0..2000).map(event).collect();
+    let start = Instant::now();
+    for _ in 0..100 {
+        store.append_batch(&batch).await.unwrap();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "{name:<9} trail bulk appends, batches of 2,000     {:>9.0} /s",
+        200_000.0 / secs
+    );
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -304,6 +318,12 @@ fn main() {
                 let db = TempPostgres::new().await;
                 appends("postgres", db.store.clone(), grouped).await;
             }
+        }
+        if wanted("fill") {
+            let db = TempSqlite::new().await;
+            fill("sqlite", db.store.clone()).await;
+            let db = TempPostgres::new().await;
+            fill("postgres", db.store.clone()).await;
         }
         if wanted("verify") {
             let db = TempSqlite::new().await;

@@ -217,6 +217,8 @@ messages! {
     outbox_sent: "Envoyé le", "Sent";
     outbox_pending: "En attente", "Pending";
     outbox_error: "Dernière erreur", "Last error";
+    outbox_demo_hint: "Démonstration : chaque courriel envoyé est aussi écrit dans data/outbox/<n°>.eml (n° sur 8 chiffres).", "Demo: each email sent is also written to data/outbox/<no.>.eml (no. on 8 digits).";
+    outbox_id: "N°", "No.";
     checkpoints_title: "Points de contrôle signés du journal", "Signed checkpoints of the trail";
     checkpoints_intro: "Chaque point de contrôle signe (Ed25519) l'empreinte du journal à un instant. Remettez la clé publique à vos clients : ils peuvent vérifier que rien n'a été réécrit.", "Each checkpoint signs (Ed25519) the trail's hash at one moment. Give the public key to your clients: they can check nothing was rewritten.";
     public_key: "Clé publique", "Public key";

@@ -326,7 +326,10 @@ fn outbox_failed_send_is_retried_and_never_lost() {
     use vigie_store::{NewMessage, trail::TrailKey};
 
     let d = Data::new("outbox");
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let store = vigie_store_sql::open(&d.db_url()).await.unwrap();
         store.migrate().await.unwrap();
@@ -361,28 +364,63 @@ fn outbox_failed_send_is_retried_and_never_lost() {
             ..EmailConfig::default()
         };
         let w = worker(Mailer::from_config(&smtp, &d.0).unwrap());
-        store.enqueue(JobKind::OutboxDelivery, "o1", now).await.unwrap();
+        store
+            .enqueue(JobKind::OutboxDelivery, "o1", now)
+            .await
+            .unwrap();
         assert_eq!(w.drain().await.unwrap(), 1);
-        let m = store.list_messages("", Page::default()).await.unwrap().items.remove(0);
+        let m = store
+            .list_messages("", Page::default())
+            .await
+            .unwrap()
+            .items
+            .remove(0);
         assert_eq!((m.attempts, m.sent_at), (1, None));
         assert!(!m.last_error.is_empty(), "the reason is kept");
-        assert!(m.next_attempt_at > Timestamp::now(), "retried later, with backoff");
-        let job = store.list_jobs(Page::default()).await.unwrap().items.remove(0);
-        assert!(job.summary.contains("0 sent, 1 to retry"), "{}", job.summary);
+        assert!(
+            m.next_attempt_at > Timestamp::now(),
+            "retried later, with backoff"
+        );
+        let job = store
+            .list_jobs(Page::default())
+            .await
+            .unwrap()
+            .items
+            .remove(0);
+        assert!(
+            job.summary.contains("0 sent, 1 to retry"),
+            "{}",
+            job.summary
+        );
 
         // Time passes; the server is back (files here): the message goes.
         {
             use sqlx::Connection;
             let mut c = sqlx::SqliteConnection::connect(&d.db_url()).await.unwrap();
-            sqlx::query("UPDATE outbox SET next_attempt_at = 0").execute(&mut c).await.unwrap();
+            sqlx::query("UPDATE outbox SET next_attempt_at = 0")
+                .execute(&mut c)
+                .await
+                .unwrap();
         }
         let files = EmailConfig::default();
         let w = worker(Mailer::from_config(&files, &d.0).unwrap());
-        store.enqueue(JobKind::OutboxDelivery, "o2", Timestamp::now()).await.unwrap();
+        store
+            .enqueue(JobKind::OutboxDelivery, "o2", Timestamp::now())
+            .await
+            .unwrap();
         w.drain().await.unwrap();
-        let m = store.list_messages("", Page::default()).await.unwrap().items.remove(0);
+        let m = store
+            .list_messages("", Page::default())
+            .await
+            .unwrap()
+            .items
+            .remove(0);
         assert!(m.sent_at.is_some());
-        let eml = std::fs::read_to_string(d.0.join("outbox").join(format!("{:08}.eml", m.id.0))).unwrap();
-        assert!(eml.contains("To: dpo@commune-a.fr") && eml.contains("Subject: Lien"), "{eml}");
+        let eml =
+            std::fs::read_to_string(d.0.join("outbox").join(format!("{:08}.eml", m.id.0))).unwrap();
+        assert!(
+            eml.contains("To: dpo@commune-a.fr") && eml.contains("Subject: Lien"),
+            "{eml}"
+        );
     });
 }

@@ -378,6 +378,7 @@ pub async fn jobs(
 }
 
 pub struct MessageRow {
+    pub id: i64,
     pub to: String,
     pub subject: String,
     pub created: String,
@@ -390,6 +391,7 @@ pub struct MessageRow {
 #[template(path = "admin_outbox.html")]
 struct OutboxPage {
     l: Layout,
+    demo: bool,
     q: String,
     rows: Vec<MessageRow>,
     pager: Pager,
@@ -411,6 +413,7 @@ pub async fn outbox(
         .items
         .iter()
         .map(|m| MessageRow {
+            id: m.id.0,
             to: m.to.clone(),
             subject: m.subject.clone(),
             created: l.when(m.created_at),
@@ -421,6 +424,7 @@ pub async fn outbox(
         .collect();
     me.trace(&state, None, "outbox.list", "instance").await?;
     render(OutboxPage {
+        demo: state.settings.demo,
         pager: Pager::new(&page, "/admin/outbox", &query_of(&[("q", &q.q)])),
         l,
         q: q.q,

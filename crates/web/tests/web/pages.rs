@@ -369,3 +369,39 @@ async fn provider_admin_creates_a_tenant_and_its_first_manager() {
     let outbox = admin.get("/admin/outbox?q=commune-b").await;
     assert!(outbox.body.contains("gestion@commune-b.fr"));
 }
+
+#[tokio::test]
+async fn a_database_that_goes_away_gets_a_clear_answer() {
+    let (app, db) = TestApp::sqlite_closable().await;
+    let a = app.tenant("commune-a").await;
+    app.person("dpo@commune-a.fr", &[(&a, &[Role::Dpo])]).await;
+    let mut b = app.signed_in("dpo@commune-a.fr").await;
+    let r = b
+        .post(
+            "/t/commune-a/tokens",
+            &[("name", "outil"), ("role", "agent"), ("days", "3")],
+        )
+        .await;
+    let token = extract(
+        &r.body,
+        "id=\"new-token\" type=\"text\" readonly value=\"",
+        "\"",
+    )
+    .unwrap();
+    db.close().await;
+    let r = b.get("/t/commune-a/users").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        r.body.contains("momentanément indisponible")
+            && r.body.contains("rien n&#39;a été modifié"),
+        "{}",
+        r.body
+    );
+    let r = b.api("/api/v1/members", &token).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.body.contains("\"code\":\"unavailable\""));
+    assert_eq!(
+        b.get("/healthz").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+}

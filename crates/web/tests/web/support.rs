@@ -52,6 +52,14 @@ impl TestApp {
         Self::build(store, Box::new(db), WebSettings::default())
     }
 
+    /// On SQLite, with a handle to close the database mid-test.
+    pub async fn sqlite_closable() -> (Self, Arc<TempSqlite>) {
+        let db = Arc::new(TempSqlite::new().await);
+        let store: Arc<dyn Store> = db.store.clone();
+        let app = Self::build(store, Box::new(db.clone()), WebSettings::default());
+        (app, db)
+    }
+
     pub async fn with_settings(settings: WebSettings) -> Self {
         let db = TempSqlite::new().await;
         let store: Arc<dyn Store> = db.store.clone();
