@@ -80,6 +80,14 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// A signed-in person, named by their address at the time.
+    pub fn person(u: &crate::account::User) -> Self {
+        Actor {
+            user: Some(u.id),
+            label: u.email.to_string(),
+        }
+    }
+
     pub fn system() -> Self {
         Actor {
             user: None,

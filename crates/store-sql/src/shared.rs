@@ -150,6 +150,8 @@ fn checkpoint_from(r: &Row) -> Result<Checkpoint, StoreError> {
     })
 }
 
+const CHECKPOINT_COLS: &str = "seq, hash, signed_at, public_key, signature";
+
 const JOB_COLS: &str =
     "id, kind, key, state, run_at, attempts, locked_by, started_at, finished_at, summary";
 
@@ -348,26 +350,9 @@ impl Accounts for ThisStore {
     }
 
     async fn list_users(&self, search: &str, page: Page) -> Result<Paged<User>, StoreError> {
-        let pat = contains_pattern(search);
         let filter = "($1 = '' OR LOWER(email) LIKE $1 ESCAPE '\\' OR LOWER(name) LIKE $1 ESCAPE '\\')";
-        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT COUNT(*) FROM users WHERE {filter}"
-        )))
-        .bind(&pat)
-        .fetch_one(&self.pool)
-        .await
-        .db()?;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {USER_COLS} FROM users WHERE {filter} ORDER BY email LIMIT $2 OFFSET $3"
-        )))
-        .bind(&pat)
-        .bind(page.limit())
-        .bind(page.offset())
-        .fetch_all(&self.pool)
-        .await
-        .db()?;
-        let items = rows.iter().map(user_from).collect::<Result<_, _>>()?;
-        Ok(paged(items, total, page))
+        self.searched_page(USER_COLS, "users", filter, "email", search, page, user_from)
+            .await
     }
 
     async fn record_sign_in_failure(&self, key: &str, at: Timestamp) -> Result<(), StoreError> {
@@ -491,27 +476,10 @@ impl Tenants for ThisStore {
     }
 
     async fn list_tenants(&self, search: &str, page: Page) -> Result<Paged<Tenant>, StoreError> {
-        let pat = contains_pattern(search);
         let filter =
             "($1 = '' OR LOWER(t.slug) LIKE $1 ESCAPE '\\' OR LOWER(t.name) LIKE $1 ESCAPE '\\')";
-        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT COUNT(*) FROM tenants t WHERE {filter}"
-        )))
-        .bind(&pat)
-        .fetch_one(&self.pool)
-        .await
-        .db()?;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {TENANT_COLS} FROM tenants t WHERE {filter} ORDER BY t.name LIMIT $2 OFFSET $3"
-        )))
-        .bind(&pat)
-        .bind(page.limit())
-        .bind(page.offset())
-        .fetch_all(&self.pool)
-        .await
-        .db()?;
-        let items = rows.iter().map(tenant_from).collect::<Result<_, _>>()?;
-        Ok(paged(items, total, page))
+        self.searched_page(TENANT_COLS, "tenants t", filter, "t.name", search, page, tenant_from)
+            .await
     }
 
     async fn memberships(&self, user: UserId) -> Result<Vec<Membership>, StoreError> {
@@ -793,6 +761,41 @@ impl ApiTokens for ThisStore {
 }
 
 impl ThisStore {
+    /// One page of `SELECT cols FROM from WHERE filter ORDER BY order`, and
+    /// the total; `filter` may use `$1`, the "contains" pattern of `search`
+    /// (empty when there is nothing to search).
+    #[allow(clippy::too_many_arguments)]
+    async fn searched_page<T>(
+        &self,
+        cols: &str,
+        from: &str,
+        filter: &str,
+        order: &str,
+        search: &str,
+        page: Page,
+        decode: fn(&Row) -> Result<T, StoreError>,
+    ) -> Result<Paged<T>, StoreError> {
+        let pat = contains_pattern(search);
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM {from} WHERE {filter}"
+        )))
+        .bind(&pat)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {cols} FROM {from} WHERE {filter} ORDER BY {order} LIMIT $2 OFFSET $3"
+        )))
+        .bind(&pat)
+        .bind(page.limit())
+        .bind(page.offset())
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        let items = rows.iter().map(decode).collect::<Result<_, _>>()?;
+        Ok(paged(items, total, page))
+    }
+
     /// Appends events under the head row's lock: the next sequence numbers,
     /// the previous hash and a time never earlier than the last record's.
     async fn append_locked(&self, events: &[AuditEvent]) -> Result<Vec<AuditRecord>, StoreError> {
@@ -986,21 +989,16 @@ impl Trail for ThisStore {
     }
 
     async fn checkpoints(&self, page: Page) -> Result<Paged<Checkpoint>, StoreError> {
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_checkpoints")
-            .fetch_one(&self.pool)
-            .await
-            .db()?;
-        let rows = sqlx::query(
-            "SELECT seq, hash, signed_at, public_key, signature FROM audit_checkpoints \
-             ORDER BY seq DESC LIMIT $1 OFFSET $2",
+        self.searched_page(
+            CHECKPOINT_COLS,
+            "audit_checkpoints",
+            "$1 = ''",
+            "seq DESC",
+            "",
+            page,
+            checkpoint_from,
         )
-        .bind(page.limit())
-        .bind(page.offset())
-        .fetch_all(&self.pool)
         .await
-        .db()?;
-        let items = rows.iter().map(checkpoint_from).collect::<Result<_, _>>()?;
-        Ok(paged(items, total, page))
     }
 
     async fn checkpoints_after(&self, after: i64) -> Result<Vec<Checkpoint>, StoreError> {
@@ -1142,20 +1140,8 @@ impl Jobs for ThisStore {
     }
 
     async fn list_jobs(&self, page: Page) -> Result<Paged<Job>, StoreError> {
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs")
-            .fetch_one(&self.pool)
+        self.searched_page(JOB_COLS, "jobs", "$1 = ''", "run_at DESC, id DESC", "", page, job_from)
             .await
-            .db()?;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {JOB_COLS} FROM jobs ORDER BY run_at DESC, id DESC LIMIT $1 OFFSET $2"
-        )))
-        .bind(page.limit())
-        .bind(page.offset())
-        .fetch_all(&self.pool)
-        .await
-        .db()?;
-        let items = rows.iter().map(job_from).collect::<Result<_, _>>()?;
-        Ok(paged(items, total, page))
     }
 
     async fn purge_finished_jobs(&self, before: Timestamp) -> Result<u64, StoreError> {
@@ -1227,26 +1213,9 @@ impl Outbox for ThisStore {
     }
 
     async fn list_messages(&self, search: &str, page: Page) -> Result<Paged<OutboxMessage>, StoreError> {
-        let pat = contains_pattern(search);
         let filter = "($1 = '' OR LOWER(recipient) LIKE $1 ESCAPE '\\' OR LOWER(subject) LIKE $1 ESCAPE '\\')";
-        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT COUNT(*) FROM outbox WHERE {filter}"
-        )))
-        .bind(&pat)
-        .fetch_one(&self.pool)
-        .await
-        .db()?;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {MESSAGE_COLS} FROM outbox WHERE {filter} ORDER BY id DESC LIMIT $2 OFFSET $3"
-        )))
-        .bind(&pat)
-        .bind(page.limit())
-        .bind(page.offset())
-        .fetch_all(&self.pool)
-        .await
-        .db()?;
-        let items = rows.iter().map(message_from).collect::<Result<_, _>>()?;
-        Ok(paged(items, total, page))
+        self.searched_page(MESSAGE_COLS, "outbox", filter, "id DESC", search, page, message_from)
+            .await
     }
 }
 

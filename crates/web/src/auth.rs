@@ -39,10 +39,7 @@ pub struct SignedIn {
 
 impl SignedIn {
     pub fn actor(&self) -> Actor {
-        Actor {
-            user: Some(self.user.id),
-            label: self.user.email.to_string(),
-        }
+        Actor::person(&self.user)
     }
 
     /// Records an access by this person.

@@ -184,10 +184,7 @@ pub async fn submit(
     let token = crate::auth::open_session(&state, &user, &client, old.as_deref()).await?;
     state
         .trace(
-            Actor {
-                user: Some(user.id),
-                label: user.email.to_string(),
-            },
+            Actor::person(&user),
             None,
             &client,
             "auth.sign_in",
@@ -224,10 +221,7 @@ pub async fn sign_out(
             state.store.delete_session(&hash).await?;
             state
                 .trace(
-                    Actor {
-                        user: Some(user.id),
-                        label: user.email.to_string(),
-                    },
+                    Actor::person(&user),
                     None,
                     &client,
                     "auth.sign_out",
@@ -461,10 +455,7 @@ pub async fn reset(
         .await?;
     state
         .trace(
-            Actor {
-                user: Some(user.id),
-                label: user.email.to_string(),
-            },
+            Actor::person(&user),
             None,
             &client,
             "auth.password_reset",
