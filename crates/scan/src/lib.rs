@@ -1,0 +1,12 @@
+//! Personal-data discovery (C38, C39): finds candidates in text with a
+//! hand-written byte scanner (no Unicode word boundaries, so accented
+//! French text stays on the fast path), validates every candidate with
+//! every applicable checksum, and classifies columns by the share of their
+//! values that validate. No I/O here: readers and the CLI live elsewhere.
+
+pub mod column;
+pub mod kind;
+pub mod text;
+pub mod validate;
+
+pub use kind::PiiKind;

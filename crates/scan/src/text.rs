@@ -1,0 +1,348 @@
+//! Finding personal data in free text, in one pass over the bytes.
+//!
+//! Candidates are runs of ASCII characters; any other byte (accented
+//! letters, punctuation, spaces outside digit groups) ends a run, so French
+//! text costs a byte comparison per character. Digit groups separated by
+//! single spaces, dots or dashes form one run ("06 12 34 56 78"), which is
+//! then cut into the longest pieces that validate, so two numbers written
+//! side by side are both found. Work per byte is bounded: no quadratic
+//! behaviour on long runs of digits or dots.
+
+use crate::{PiiKind, validate};
+
+/// Where something was found, as byte offsets into the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Finding {
+    pub kind: PiiKind,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Longest identifier we look for (an IBAN).
+const MAX_ID: usize = 34;
+/// How far before a 9- or 14-digit number a SIREN/SIRET keyword may be.
+const CONTEXT: usize = 48;
+
+fn is_word(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-' | b'@' | b':')
+}
+
+/// Every finding in `text`, in order.
+pub fn scan(text: &str) -> Vec<Finding> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    words(b, &mut out);
+    numbers(b, &mut out);
+    out.sort_by_key(|f| (f.start, f.end));
+    out
+}
+
+/// Emails and IP addresses: maximal runs of word characters.
+fn words(b: &[u8], out: &mut Vec<Finding>) {
+    let mut i = 0;
+    while i < b.len() {
+        if !is_word(b[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && is_word(b[i]) {
+            i += 1;
+        }
+        // Sentence punctuation is not part of the address.
+        let mut end = i;
+        while end > start && matches!(b[end - 1], b'.' | b'-' | b':' | b'+') {
+            end -= 1;
+        }
+        let mut s = start;
+        while s < end && matches!(b[s], b'.' | b'-' | b'+') {
+            s += 1;
+        }
+        let w = &b[s..end];
+        if w.contains(&b'@') {
+            if validate::email(w) {
+                out.push(Finding {
+                    kind: PiiKind::Email,
+                    start: s,
+                    end,
+                });
+            }
+        } else if w.contains(&b':') {
+            if validate::ipv6(w) {
+                out.push(Finding {
+                    kind: PiiKind::Ipv6,
+                    start: s,
+                    end,
+                });
+            }
+        } else if w.len() <= 15
+            && w.iter().filter(|c| **c == b'.').count() == 3
+            && validate::ipv4(w)
+        {
+            out.push(Finding {
+                kind: PiiKind::Ipv4,
+                start: s,
+                end,
+            });
+        }
+    }
+}
+
+/// One group of a number run: its alphanumeric bytes and where they are.
+struct Group {
+    start: usize,
+    end: usize,
+}
+
+/// Phones, NIR, IBAN, SIREN/SIRET and cards: runs of digit groups.
+fn numbers(b: &[u8], out: &mut Vec<Finding>) {
+    let mut i = 0;
+    let mut groups: Vec<Group> = Vec::new();
+    while i < b.len() {
+        let c = b[i];
+        let starts = c.is_ascii_digit()
+            || (c == b'+' && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+            || (c.is_ascii_uppercase()
+                && b.get(i + 1).is_some_and(u8::is_ascii_uppercase)
+                && b.get(i + 2).is_some_and(u8::is_ascii_digit));
+        // A run must not start inside a word ("A1B2", "x12").
+        if !starts || (i > 0 && b[i - 1].is_ascii_alphanumeric()) {
+            i += 1;
+            continue;
+        }
+        groups.clear();
+        let run_start = i;
+        loop {
+            let g = i;
+            if b[i] == b'+' {
+                i += 1;
+            }
+            while i < b.len() && b[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            groups.push(Group { start: g, end: i });
+            // "(0)" in "+33 (0)6 …" is dropped: the group after it follows.
+            if b[i..].starts_with(b" (0)") && b.get(i + 4).is_some_and(u8::is_ascii_alphanumeric) {
+                i += 4;
+                continue;
+            }
+            let sep = b.get(i).copied();
+            let next = b.get(i + 1).copied();
+            if matches!(sep, Some(b' ' | b'.' | b'-'))
+                && next.is_some_and(|n| n.is_ascii_alphanumeric())
+            {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        pieces(b, &groups, run_start, out);
+        if i == run_start {
+            i += 1;
+        }
+    }
+}
+
+/// Cuts a run into the longest consecutive groups that validate.
+fn pieces(b: &[u8], groups: &[Group], run_start: usize, out: &mut Vec<Finding>) {
+    let mut norm: Vec<u8> = Vec::with_capacity(MAX_ID + 4);
+    let mut i = 0;
+    while i < groups.len() {
+        let mut found = None;
+        norm.clear();
+        let mut ends = Vec::new();
+        for g in &groups[i..] {
+            let bytes = &b[g.start..g.end];
+            if norm.len() + bytes.len() > MAX_ID + 1 {
+                break;
+            }
+            norm.extend_from_slice(bytes);
+            ends.push(norm.len());
+        }
+        for (k, len) in ends.iter().enumerate().rev() {
+            let start = groups[i].start;
+            let context = &b[start.saturating_sub(CONTEXT).min(run_start)..start];
+            if let Some(kind) = classify(&norm[..*len], context) {
+                found = Some((k, kind));
+                break;
+            }
+        }
+        match found {
+            Some((k, kind)) => {
+                out.push(Finding {
+                    kind,
+                    start: groups[i].start,
+                    end: groups[i + k].end,
+                });
+                i += k + 1;
+            }
+            None => i += 1,
+        }
+    }
+}
+
+fn has_company_keyword(context: &[u8]) -> bool {
+    const KEYS: [&[u8]; 4] = [b"siret", b"siren", b"rcs", b"immatricul"];
+    context.windows(3).any(|w| w.eq_ignore_ascii_case(b"rcs"))
+        || KEYS
+            .iter()
+            .any(|k| context.windows(k.len()).any(|w| w.eq_ignore_ascii_case(k)))
+}
+
+/// What a normalised candidate is, if anything. `context` is the text
+/// just before it.
+pub fn classify(n: &[u8], context: &[u8]) -> Option<PiiKind> {
+    if let Some(d) = n.strip_prefix(b"+") {
+        return validate::fr_phone(d, true).then_some(PiiKind::Phone);
+    }
+    if n.len() >= 2 && n[0].is_ascii_uppercase() && n[1].is_ascii_uppercase() {
+        return validate::iban(n).then_some(PiiKind::Iban);
+    }
+    if validate::nir(n) {
+        return Some(PiiKind::Nir);
+    }
+    if !n.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    match n.len() {
+        10 | 13 if validate::fr_phone(n, false) => Some(PiiKind::Phone),
+        9 if validate::siren(n) && has_company_keyword(context) => Some(PiiKind::Siren),
+        14 if validate::siret(n) && has_company_keyword(context) => Some(PiiKind::Siret),
+        13..=19 if matches!(n[0], b'2'..=b'6') && validate::card(n) => Some(PiiKind::Card),
+        _ => None,
+    }
+}
+
+/// The value with its letters and digits hidden but for the first and the
+/// last two, so a report shows the shape, never the data.
+pub fn mask(value: &str) -> String {
+    let total = value.chars().filter(|c| c.is_alphanumeric()).count();
+    let mut seen = 0;
+    value
+        .chars()
+        .map(|c| {
+            if !c.is_alphanumeric() {
+                return c;
+            }
+            seen += 1;
+            if seen == 1 || seen + 2 > total {
+                c
+            } else {
+                '•'
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(t: &str) -> Vec<(PiiKind, &str)> {
+        scan(t)
+            .into_iter()
+            .map(|f| (f.kind, &t[f.start..f.end]))
+            .collect()
+    }
+
+    #[test]
+    fn finds_what_french_text_holds() {
+        let t = "Mme Éloïse Dupré, née à Ajaccio, joignable au 06 12 34 56 78 ou à eloise.dupre@mairie-exemple.fr. \
+                 Son IBAN : FR14 2004 1010 0505 0001 3M02 606. Connexion depuis 192.168.1.20 et 2001:db8::1.";
+        let found = kinds(t);
+        assert!(
+            found.contains(&(PiiKind::Phone, "06 12 34 56 78")),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&(PiiKind::Email, "eloise.dupre@mairie-exemple.fr")),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&(PiiKind::Iban, "FR14 2004 1010 0505 0001 3M02 606")),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&(PiiKind::Ipv4, "192.168.1.20")),
+            "{found:?}"
+        );
+        assert!(found.contains(&(PiiKind::Ipv6, "2001:db8::1")), "{found:?}");
+    }
+
+    #[test]
+    fn phones_in_their_written_forms() {
+        for p in [
+            "0612345678",
+            "06.12.34.56.78",
+            "06-12-34-56-78",
+            "+33 6 12 34 56 78",
+            "+33 (0)6 12 34 56 78",
+            "+262 692 12 34 56",
+            "0033 6 12 34 56 78",
+        ] {
+            let t = format!("appeler le {p} demain");
+            assert_eq!(kinds(&t), vec![(PiiKind::Phone, p)], "{p}");
+        }
+        assert_eq!(
+            kinds("06 12 34 56 78 07 98 76 54 32").len(),
+            2,
+            "side by side"
+        );
+    }
+
+    #[test]
+    fn company_numbers_need_context() {
+        assert_eq!(
+            kinds("SIRET : 732 829 320 00074"),
+            vec![(PiiKind::Siret, "732 829 320 00074")]
+        );
+        assert_eq!(
+            kinds("siren 732829320"),
+            vec![(PiiKind::Siren, "732829320")]
+        );
+        assert!(
+            kinds("commande 732829320 livrée").is_empty(),
+            "a Luhn-valid number without context"
+        );
+    }
+
+    #[test]
+    fn nir_with_corsica() {
+        let body = 1_841_219_451_089u64;
+        let key = 97 - body % 97;
+        let t = format!("NIR 1 84 12 2A 451 089 {key:02}.");
+        assert_eq!(kinds(&t).first().map(|f| f.0), Some(PiiKind::Nir));
+    }
+
+    #[test]
+    fn decoys_are_not_reported() {
+        for t in [
+            "Facture n° 2026-11-23-0042",
+            "1234567890123456",
+            "v1.2.3.4",
+            "réf. 0000000000",
+            "12:30 à 14:00",
+            "a@b",
+            "prix 1 234 567,89 €",
+        ] {
+            assert!(kinds(t).is_empty(), "{t}: {:?}", kinds(t));
+        }
+    }
+
+    #[test]
+    fn masks_keep_only_the_shape() {
+        assert_eq!(mask("06 12 34 56 78"), "0• •• •• •• 78");
+        assert_eq!(mask("a@b.fr"), "a@•.fr");
+    }
+
+    #[test]
+    fn long_runs_stay_linear() {
+        for unit in ["1", "1 ", "1.", ".", "+1", "FR1 "] {
+            let t = unit.repeat(200_000);
+            let start = std::time::Instant::now();
+            let _ = scan(&t);
+            // Not a timing assertion: a quadratic scan would not finish.
+            assert!(start.elapsed().as_secs() < 30, "{unit:?}");
+        }
+    }
+}
