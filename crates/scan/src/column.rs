@@ -1,1 +1,308 @@
+//! Classifying a column (or a JSON path) from its name and a sample of its
+//! values: by the share of values that validate, never by one hit.
 
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::{PiiKind, text};
+
+/// What a column holds, as a report shows it (no value, only a mask).
+#[derive(Debug, Clone, Serialize)]
+pub struct ColumnReport {
+    pub column: String,
+    pub kind: PiiKind,
+    /// Non-empty values looked at.
+    pub sampled: usize,
+    /// Values holding this kind, validated.
+    pub matched: usize,
+    /// 0 to 1.
+    pub confidence: f64,
+    /// One match, masked.
+    pub example: String,
+    /// Why: "values", "name", or "values+name".
+    pub evidence: &'static str,
+}
+
+/// Column-name words (lowercased, split on `_`, `-`, `.`, spaces and case)
+/// that suggest a kind, French and English.
+const NAME_HINTS: &[(&str, PiiKind)] = &[
+    ("email", PiiKind::Email),
+    ("mail", PiiKind::Email),
+    ("courriel", PiiKind::Email),
+    ("tel", PiiKind::Phone),
+    ("telephone", PiiKind::Phone),
+    ("téléphone", PiiKind::Phone),
+    ("phone", PiiKind::Phone),
+    ("mobile", PiiKind::Phone),
+    ("portable", PiiKind::Phone),
+    ("fax", PiiKind::Phone),
+    ("nir", PiiKind::Nir),
+    ("secu", PiiKind::Nir),
+    ("ssn", PiiKind::Nir),
+    ("iban", PiiKind::Iban),
+    ("rib", PiiKind::Iban),
+    ("siren", PiiKind::Siren),
+    ("siret", PiiKind::Siret),
+    ("ip", PiiKind::Ipv4),
+    ("nom", PiiKind::PersonName),
+    ("prenom", PiiKind::PersonName),
+    ("prénom", PiiKind::PersonName),
+    ("name", PiiKind::PersonName),
+    ("firstname", PiiKind::PersonName),
+    ("lastname", PiiKind::PersonName),
+    ("surname", PiiKind::PersonName),
+    ("naissance", PiiKind::BirthDate),
+    ("birth", PiiKind::BirthDate),
+    ("birthdate", PiiKind::BirthDate),
+    ("dob", PiiKind::BirthDate),
+    ("adresse", PiiKind::PostalAddress),
+    ("address", PiiKind::PostalAddress),
+    ("rue", PiiKind::PostalAddress),
+    ("cp", PiiKind::PostalAddress),
+    ("postal", PiiKind::PostalAddress),
+    ("ville", PiiKind::PostalAddress),
+    ("commune", PiiKind::PostalAddress),
+    ("sante", PiiKind::Sensitive),
+    ("santé", PiiKind::Sensitive),
+    ("health", PiiKind::Sensitive),
+    ("medical", PiiKind::Sensitive),
+    ("handicap", PiiKind::Sensitive),
+    ("religion", PiiKind::Sensitive),
+    ("syndicat", PiiKind::Sensitive),
+    ("syndical", PiiKind::Sensitive),
+    ("origine", PiiKind::Sensitive),
+    ("ethnie", PiiKind::Sensitive),
+];
+
+/// The words of a column name: `dateNaissance`, `date_naissance` and
+/// `Date naissance` all give `date`, `naissance`.
+pub fn name_words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_alphanumeric() {
+            if !cur.is_empty() {
+                words.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower && !cur.is_empty() {
+            words.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_lowercase();
+        cur.extend(c.to_lowercase());
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    words
+}
+
+/// The kinds a column's name suggests.
+pub fn name_hints(name: &str) -> Vec<PiiKind> {
+    let words = name_words(name);
+    let mut kinds: Vec<PiiKind> = NAME_HINTS
+        .iter()
+        .filter(|(w, _)| words.iter().any(|x| x == w))
+        .map(|(_, k)| *k)
+        .collect();
+    // "date" + "naissance" is a birth date, not a name.
+    if kinds.contains(&PiiKind::BirthDate) {
+        kinds.retain(|k| *k != PiiKind::PersonName);
+    }
+    kinds.sort();
+    kinds.dedup();
+    kinds
+}
+
+/// A calendar date written `dd/mm/yyyy`, `dd-mm-yyyy` or `yyyy-mm-dd`,
+/// between 1900 and 2099.
+pub fn is_date(v: &str) -> bool {
+    let b = v.trim().as_bytes();
+    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    let num = |s: &[u8]| s.iter().fold(0u32, |a, d| a * 10 + u32::from(d - b'0'));
+    let (y, m, d) = match b {
+        [d1, d2, s1, m1, m2, s2, y @ ..]
+            if y.len() == 4 && matches!(s1, b'/' | b'-' | b'.') && s1 == s2 =>
+        {
+            if !digits(&[*d1, *d2, *m1, *m2]) || !digits(y) {
+                return false;
+            }
+            (num(y), num(&[*m1, *m2]), num(&[*d1, *d2]))
+        }
+        [y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2, rest @ ..]
+            if rest.is_empty() || rest[0] == b'T' || rest[0] == b' ' =>
+        {
+            if !digits(&[*y1, *y2, *y3, *y4, *m1, *m2, *d1, *d2]) {
+                return false;
+            }
+            (
+                num(&[*y1, *y2, *y3, *y4]),
+                num(&[*m1, *m2]),
+                num(&[*d1, *d2]),
+            )
+        }
+        _ => return false,
+    };
+    (1900..=2099).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d)
+}
+
+/// A French postcode: 5 digits, département 01–95 or 97x/98x.
+pub fn is_postcode(v: &str) -> bool {
+    let b = v.trim().as_bytes();
+    b.len() == 5
+        && b.iter().all(u8::is_ascii_digit)
+        && matches!(
+            (b[0], b[1]),
+            (b'0', b'1'..=b'9') | (b'1'..=b'8', _) | (b'9', b'0'..=b'5' | b'7' | b'8')
+        )
+}
+
+/// Classifies one column from its name and sampled values. Returns every
+/// kind with enough evidence, strongest first.
+pub fn classify_column<'a>(
+    name: &str,
+    values: impl IntoIterator<Item = &'a str>,
+) -> Vec<ColumnReport> {
+    let hints = name_hints(name);
+    let context = name.to_lowercase();
+    let mut sampled = 0usize;
+    let mut hits: BTreeMap<PiiKind, (usize, String)> = BTreeMap::new();
+    let note = |k: PiiKind, example: &str, hits: &mut BTreeMap<PiiKind, (usize, String)>| {
+        let e = hits.entry(k).or_insert((0, String::new()));
+        e.0 += 1;
+        if e.1.is_empty() {
+            e.1 = text::mask(example);
+        }
+    };
+    for v in values {
+        let v = v.trim();
+        if v.is_empty() {
+            continue;
+        }
+        sampled += 1;
+        let mut kinds: Vec<(PiiKind, &str)> = text::scan_in(v, context.as_bytes())
+            .into_iter()
+            .map(|f| (f.kind, &v[f.start..f.end]))
+            .collect();
+        if hints.contains(&PiiKind::BirthDate) && is_date(v) {
+            kinds.push((PiiKind::BirthDate, v));
+        }
+        if hints.contains(&PiiKind::PostalAddress)
+            && (is_postcode(v) || v.chars().any(char::is_alphabetic))
+        {
+            kinds.push((PiiKind::PostalAddress, v));
+        }
+        if hints.contains(&PiiKind::PersonName)
+            && v.chars()
+                .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\''))
+        {
+            kinds.push((PiiKind::PersonName, v));
+        }
+        kinds.sort_by_key(|(k, _)| *k);
+        kinds.dedup_by_key(|(k, _)| *k);
+        for (k, ex) in kinds {
+            note(k, ex, &mut hits);
+        }
+    }
+    let mut out: Vec<ColumnReport> = hits
+        .into_iter()
+        .filter_map(|(kind, (matched, example))| {
+            let share = matched as f64 / sampled.max(1) as f64;
+            let named =
+                hints.contains(&kind) || (kind == PiiKind::Ipv6 && hints.contains(&PiiKind::Ipv4));
+            // A kind must hold for most values, or for a fair share when the
+            // column's name says so too.
+            let needed = if named { 0.2 } else { 0.5 };
+            if share < needed {
+                return None;
+            }
+            let base = if kind.checksummed() { 1.0 } else { 0.9 };
+            let confidence = (share * base + if named { 0.1 } else { 0.0 }).min(1.0);
+            Some(ColumnReport {
+                column: name.to_owned(),
+                kind,
+                sampled,
+                matched,
+                confidence: (confidence * 100.0).round() / 100.0,
+                example,
+                evidence: if named { "values+name" } else { "values" },
+            })
+        })
+        .collect();
+    // Sensitive columns are flagged by name alone: their values are free text.
+    if hints.contains(&PiiKind::Sensitive) && sampled > 0 {
+        out.push(ColumnReport {
+            column: name.to_owned(),
+            kind: PiiKind::Sensitive,
+            sampled,
+            matched: 0,
+            confidence: 0.6,
+            example: String::new(),
+            evidence: "name",
+        });
+    }
+    out.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn french_column_names_count() {
+        assert_eq!(name_words("dateNaissance"), ["date", "naissance"]);
+        assert_eq!(name_hints("date_naissance"), [PiiKind::BirthDate]);
+        assert_eq!(name_hints("num_secu"), [PiiKind::Nir]);
+        assert_eq!(name_hints("Courriel"), [PiiKind::Email]);
+        assert_eq!(name_hints("prenom"), [PiiKind::PersonName]);
+        assert!(name_hints("montant").is_empty());
+    }
+
+    #[test]
+    fn a_column_is_classified_by_the_share_that_validates() {
+        let emails = ["a@b.fr", "c.d@mairie.fr", "", "pas une adresse", "e@f.com"];
+        let r = classify_column("contact", emails);
+        assert_eq!(r[0].kind, PiiKind::Email);
+        assert_eq!((r[0].sampled, r[0].matched), (4, 3));
+        assert!(!r[0].example.contains("mairie") || r[0].example.contains('•'));
+        // One email in free-text comments is not an email column.
+        let notes = ["rappeler", "ok", "voir a@b.fr", "RAS", "absent"];
+        assert!(classify_column("notes", notes).is_empty());
+    }
+
+    #[test]
+    fn company_numbers_count_with_the_column_name() {
+        let sirens = ["732829320", "552100554", "542065479"];
+        assert_eq!(classify_column("siren", sirens)[0].kind, PiiKind::Siren);
+        assert!(
+            classify_column("numero_commande", sirens)
+                .iter()
+                .all(|r| r.kind != PiiKind::Siren)
+        );
+    }
+
+    #[test]
+    fn dates_names_and_sensitive_hints() {
+        let r = classify_column("date_naissance", ["12/03/1984", "1990-07-01", "31/12/2001"]);
+        assert_eq!(r[0].kind, PiiKind::BirthDate);
+        assert!(classify_column("date_facture", ["12/03/2024"]).is_empty());
+        assert_eq!(
+            classify_column("nom", ["Dupré", "Le Gall", "N'Diaye"])[0].kind,
+            PiiKind::PersonName
+        );
+        let r = classify_column("observations_sante", ["asthme", "RAS"]);
+        assert!(r.iter().any(|c| c.kind == PiiKind::Sensitive));
+        assert!(
+            is_postcode("20000")
+                && is_postcode("97400")
+                && !is_postcode("96000")
+                && !is_postcode("00100")
+        );
+        assert!(!is_date("31/13/2000") && !is_date("2000-1-1"));
+    }
+}

@@ -17,6 +17,14 @@ pub enum PiiKind {
     Card,
     Ipv4,
     Ipv6,
+    /// A date of birth (a date in a column named for birth).
+    BirthDate,
+    /// First names and surnames (from the column's name).
+    PersonName,
+    /// Street address, postcode or town.
+    PostalAddress,
+    /// Art. 9 hints: health, religion, union membership, origin.
+    Sensitive,
 }
 
 impl PiiKind {
@@ -31,6 +39,10 @@ impl PiiKind {
             PiiKind::Card => "card",
             PiiKind::Ipv4 => "ipv4",
             PiiKind::Ipv6 => "ipv6",
+            PiiKind::BirthDate => "birth_date",
+            PiiKind::PersonName => "person_name",
+            PiiKind::PostalAddress => "postal_address",
+            PiiKind::Sensitive => "sensitive",
         }
     }
 

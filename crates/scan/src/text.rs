@@ -23,67 +23,91 @@ const MAX_ID: usize = 34;
 /// How far before a 9- or 14-digit number a SIREN/SIRET keyword may be.
 const CONTEXT: usize = 48;
 
-fn is_word(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-' | b'@' | b':')
-}
-
 /// Every finding in `text`, in order.
 pub fn scan(text: &str) -> Vec<Finding> {
+    scan_in(text, b"")
+}
+
+/// The same, with `context` (a column's name) counting as text just
+/// before every candidate.
+pub fn scan_in(text: &str, context: &[u8]) -> Vec<Finding> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     words(b, &mut out);
-    numbers(b, &mut out);
+    numbers(b, context, &mut out);
     out.sort_by_key(|f| (f.start, f.end));
     out
 }
 
-/// Emails and IP addresses: maximal runs of word characters.
+fn is_local(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-')
+}
+
+fn is_domain(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-')
+}
+
+fn is_ipv6(c: u8) -> bool {
+    c.is_ascii_hexdigit() || matches!(c, b':' | b'.')
+}
+
+/// Emails and IPv6 addresses, anchored on their `@` and `:` so that
+/// ordinary words cost nothing but the search for those two bytes.
 fn words(b: &[u8], out: &mut Vec<Finding>) {
-    let mut i = 0;
-    while i < b.len() {
-        if !is_word(b[i]) {
-            i += 1;
+    let mut done = 0;
+    for p in 0..b.len() {
+        let c = b[p];
+        if p < done || (c != b'@' && c != b':') {
             continue;
         }
-        let start = i;
-        while i < b.len() && is_word(b[i]) {
-            i += 1;
-        }
-        // Sentence punctuation is not part of the address.
-        let mut end = i;
-        while end > start && matches!(b[end - 1], b'.' | b'-' | b':' | b'+') {
-            end -= 1;
-        }
-        let mut s = start;
-        while s < end && matches!(b[s], b'.' | b'-' | b'+') {
-            s += 1;
-        }
-        let w = &b[s..end];
-        if w.contains(&b'@') {
-            if validate::email(w) {
+        if c == b'@' {
+            let mut start = p;
+            while start > done && is_local(b[start - 1]) {
+                start -= 1;
+            }
+            while start < p && matches!(b[start], b'.' | b'-' | b'+') {
+                start += 1;
+            }
+            let mut end = p + 1;
+            while end < b.len() && is_domain(b[end]) {
+                end += 1;
+            }
+            while end > p + 1 && matches!(b[end - 1], b'.' | b'-') {
+                end -= 1;
+            }
+            if validate::email(&b[start..end]) {
                 out.push(Finding {
                     kind: PiiKind::Email,
-                    start: s,
+                    start,
                     end,
                 });
             }
-        } else if w.contains(&b':') {
-            if validate::ipv6(w) {
+            done = end;
+        } else {
+            let mut start = p;
+            while start > done && is_ipv6(b[start - 1]) {
+                start -= 1;
+            }
+            let mut end = p + 1;
+            while end < b.len() && is_ipv6(b[end]) {
+                end += 1;
+            }
+            while end > p + 1
+                && matches!(b[end - 1], b'.' | b':')
+                && !b[start..end].ends_with(b"::")
+            {
+                end -= 1;
+            }
+            let inside_word = (start > 0 && b[start - 1].is_ascii_alphanumeric())
+                || b.get(end).is_some_and(u8::is_ascii_alphanumeric);
+            if !inside_word && validate::ipv6(&b[start..end]) {
                 out.push(Finding {
                     kind: PiiKind::Ipv6,
-                    start: s,
+                    start,
                     end,
                 });
             }
-        } else if w.len() <= 15
-            && w.iter().filter(|c| **c == b'.').count() == 3
-            && validate::ipv4(w)
-        {
-            out.push(Finding {
-                kind: PiiKind::Ipv4,
-                start: s,
-                end,
-            });
+            done = end;
         }
     }
 }
@@ -95,7 +119,7 @@ struct Group {
 }
 
 /// Phones, NIR, IBAN, SIREN/SIRET and cards: runs of digit groups.
-fn numbers(b: &[u8], out: &mut Vec<Finding>) {
+fn numbers(b: &[u8], extra: &[u8], out: &mut Vec<Finding>) {
     let mut i = 0;
     let mut groups: Vec<Group> = Vec::new();
     while i < b.len() {
@@ -108,6 +132,24 @@ fn numbers(b: &[u8], out: &mut Vec<Finding>) {
         // A run must not start inside a word ("A1B2", "x12").
         if !starts || (i > 0 && b[i - 1].is_ascii_alphanumeric()) {
             i += 1;
+            continue;
+        }
+        // A dotted quad is an IPv4 address, not digit groups.
+        let mut e = i;
+        while e < b.len() && e - i < 16 && (b[e].is_ascii_digit() || b[e] == b'.') {
+            e += 1;
+        }
+        let mut ip_end = e;
+        while ip_end > i && b[ip_end - 1] == b'.' {
+            ip_end -= 1;
+        }
+        if !b.get(e).is_some_and(|c| c.is_ascii_alphanumeric()) && validate::ipv4(&b[i..ip_end]) {
+            out.push(Finding {
+                kind: PiiKind::Ipv4,
+                start: i,
+                end: ip_end,
+            });
+            i = ip_end;
             continue;
         }
         groups.clear();
@@ -136,7 +178,7 @@ fn numbers(b: &[u8], out: &mut Vec<Finding>) {
                 break;
             }
         }
-        pieces(b, &groups, run_start, out);
+        pieces(b, &groups, run_start, extra, out);
         if i == run_start {
             i += 1;
         }
@@ -144,7 +186,7 @@ fn numbers(b: &[u8], out: &mut Vec<Finding>) {
 }
 
 /// Cuts a run into the longest consecutive groups that validate.
-fn pieces(b: &[u8], groups: &[Group], run_start: usize, out: &mut Vec<Finding>) {
+fn pieces(b: &[u8], groups: &[Group], run_start: usize, extra: &[u8], out: &mut Vec<Finding>) {
     let mut norm: Vec<u8> = Vec::with_capacity(MAX_ID + 4);
     let mut i = 0;
     while i < groups.len() {
@@ -162,7 +204,11 @@ fn pieces(b: &[u8], groups: &[Group], run_start: usize, out: &mut Vec<Finding>) 
         for (k, len) in ends.iter().enumerate().rev() {
             let start = groups[i].start;
             let context = &b[start.saturating_sub(CONTEXT).min(run_start)..start];
-            if let Some(kind) = classify(&norm[..*len], context) {
+            if let Some(kind) = classify(&norm[..*len], context).or_else(|| {
+                (!extra.is_empty())
+                    .then(|| classify(&norm[..*len], extra))
+                    .flatten()
+            }) {
                 found = Some((k, kind));
                 break;
             }
