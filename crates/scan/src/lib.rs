@@ -2,10 +2,12 @@
 //! hand-written byte scanner (no Unicode word boundaries, so accented
 //! French text stays on the fast path), validates every candidate with
 //! every applicable checksum, and classifies columns by the share of their
-//! values that validate. No I/O here: readers and the CLI live elsewhere.
+//! values that validate. Readers parse bytes already read; files and
+//! databases are opened by the binary.
 
 pub mod column;
 pub mod kind;
+pub mod read;
 pub mod text;
 pub mod validate;
 

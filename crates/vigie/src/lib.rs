@@ -5,3 +5,4 @@ pub mod config;
 pub mod demo;
 pub mod jobs;
 pub mod mail;
+pub mod scan;

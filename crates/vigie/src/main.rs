@@ -72,6 +72,15 @@ enum Command {
         #[command(subcommand)]
         command: TenantCommand,
     },
+    /// Finds personal data in CSV, JSON, JSON Lines and text files (C39).
+    Scan {
+        /// Files to scan.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// `text` for people, `json` for machines.
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+    },
     /// The access trail.
     Audit {
         #[command(subcommand)]
@@ -166,6 +175,10 @@ async fn main() -> Result<()> {
         Command::Serve { listen } | Command::Demo { listen } => listen.clone(),
         _ => None,
     };
+    // Scanning files needs no configuration, database or logs.
+    if let Command::Scan { files, format } = &cli.command {
+        return scan(files, format);
+    }
     let mut c = Config::load(cli.config.as_deref(), &overrides(&cli, listen))?;
     init_logs(&c.log);
     match &cli.command {
@@ -208,6 +221,30 @@ async fn main() -> Result<()> {
             let store = app::open_store(&c).await?;
             audit(&c, store.as_ref(), command).await
         }
+        Command::Scan { .. } => Ok(()),
+    }
+}
+
+fn scan(files: &[PathBuf], format: &str) -> Result<()> {
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let (reports, errors) = vigie::scan::scan_files(files, tty);
+    if format == "json" {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "reports": reports, "errors": errors })
+            )?
+        );
+    } else {
+        print!("{}", vigie::scan::render_text(&reports));
+    }
+    for e in &errors {
+        eprintln!("error: {e}");
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        bail!("{} file(s) could not be scanned", errors.len())
     }
 }
 
