@@ -150,6 +150,33 @@ pub fn is_date(v: &str) -> bool {
     (1900..=2099).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d)
 }
 
+/// A postcode, a street ("12 rue des Lilas") or a place name.
+fn looks_like_address(v: &str) -> bool {
+    const STREETS: [&str; 12] = [
+        "rue",
+        "avenue",
+        "av",
+        "boulevard",
+        "bd",
+        "chemin",
+        "place",
+        "allée",
+        "impasse",
+        "route",
+        "quai",
+        "lieu-dit",
+    ];
+    let lower = v.to_lowercase();
+    is_postcode(v)
+        || lower
+            .split(|c: char| !c.is_alphanumeric() && c != '-')
+            .any(|w| STREETS.contains(&w))
+        || (v
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\''))
+            && v.chars().next().is_some_and(char::is_uppercase))
+}
+
 /// A French postcode: 5 digits, département 01–95 or 97x/98x.
 pub fn is_postcode(v: &str) -> bool {
     let b = v.trim().as_bytes();
@@ -191,9 +218,7 @@ pub fn classify_column<'a>(
         if hints.contains(&PiiKind::BirthDate) && is_date(v) {
             kinds.push((PiiKind::BirthDate, v));
         }
-        if hints.contains(&PiiKind::PostalAddress)
-            && (is_postcode(v) || v.chars().any(char::is_alphabetic))
-        {
+        if hints.contains(&PiiKind::PostalAddress) && looks_like_address(v) {
             kinds.push((PiiKind::PostalAddress, v));
         }
         if hints.contains(&PiiKind::PersonName)

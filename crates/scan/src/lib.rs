@@ -7,6 +7,8 @@
 
 pub mod column;
 pub mod kind;
+#[doc(hidden)]
+pub mod labelled;
 pub mod read;
 pub mod text;
 pub mod validate;

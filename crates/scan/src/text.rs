@@ -178,7 +178,7 @@ fn numbers(b: &[u8], extra: &[u8], out: &mut Vec<Finding>) {
                 break;
             }
         }
-        pieces(b, &groups, run_start, extra, out);
+        pieces(b, &groups, extra, out);
         if i == run_start {
             i += 1;
         }
@@ -186,7 +186,7 @@ fn numbers(b: &[u8], extra: &[u8], out: &mut Vec<Finding>) {
 }
 
 /// Cuts a run into the longest consecutive groups that validate.
-fn pieces(b: &[u8], groups: &[Group], run_start: usize, extra: &[u8], out: &mut Vec<Finding>) {
+fn pieces(b: &[u8], groups: &[Group], extra: &[u8], out: &mut Vec<Finding>) {
     let mut norm: Vec<u8> = Vec::with_capacity(MAX_ID + 4);
     let mut i = 0;
     while i < groups.len() {
@@ -201,14 +201,14 @@ fn pieces(b: &[u8], groups: &[Group], run_start: usize, extra: &[u8], out: &mut 
             norm.extend_from_slice(bytes);
             ends.push(norm.len());
         }
+        let start = groups[i].start;
+        // Looked for only when a 9- or 14-digit number needs it.
+        let company = || {
+            has_company_keyword(&b[start.saturating_sub(CONTEXT)..start])
+                || has_company_keyword(extra)
+        };
         for (k, len) in ends.iter().enumerate().rev() {
-            let start = groups[i].start;
-            let context = &b[start.saturating_sub(CONTEXT).min(run_start)..start];
-            if let Some(kind) = classify(&norm[..*len], context).or_else(|| {
-                (!extra.is_empty())
-                    .then(|| classify(&norm[..*len], extra))
-                    .flatten()
-            }) {
+            if let Some(kind) = classify(&norm[..*len], company) {
                 found = Some((k, kind));
                 break;
             }
@@ -235,9 +235,31 @@ fn has_company_keyword(context: &[u8]) -> bool {
             .any(|k| context.windows(k.len()).any(|w| w.eq_ignore_ascii_case(k)))
 }
 
-/// What a normalised candidate is, if anything. `context` is the text
-/// just before it.
-pub fn classify(n: &[u8], context: &[u8]) -> Option<PiiKind> {
+/// A payment card's issuer prefix and length: Visa, Mastercard (51–55,
+/// 2221–2720), American Express, Discover; CB cards are Visa or Mastercard.
+fn card_brand(n: &[u8]) -> bool {
+    let prefix = |k: usize| {
+        n[..k]
+            .iter()
+            .fold(0u32, |a, d| a * 10 + u32::from(d - b'0'))
+    };
+    match n.len() {
+        13 | 19 => n[0] == b'4',
+        15 => matches!(prefix(2), 34 | 37),
+        16 => {
+            n[0] == b'4'
+                || (51..=55).contains(&prefix(2))
+                || (2221..=2720).contains(&prefix(4))
+                || prefix(4) == 6011
+                || prefix(2) == 65
+        }
+        _ => false,
+    }
+}
+
+/// What a normalised candidate is, if anything. `company` says whether a
+/// SIREN/SIRET keyword stands just before it (or names its column).
+pub fn classify(n: &[u8], company: impl Fn() -> bool) -> Option<PiiKind> {
     if let Some(d) = n.strip_prefix(b"+") {
         return validate::fr_phone(d, true).then_some(PiiKind::Phone);
     }
@@ -252,9 +274,9 @@ pub fn classify(n: &[u8], context: &[u8]) -> Option<PiiKind> {
     }
     match n.len() {
         10 | 13 if validate::fr_phone(n, false) => Some(PiiKind::Phone),
-        9 if validate::siren(n) && has_company_keyword(context) => Some(PiiKind::Siren),
-        14 if validate::siret(n) && has_company_keyword(context) => Some(PiiKind::Siret),
-        13..=19 if matches!(n[0], b'2'..=b'6') && validate::card(n) => Some(PiiKind::Card),
+        9 if validate::siren(n) && company() => Some(PiiKind::Siren),
+        14 if validate::siret(n) && company() => Some(PiiKind::Siret),
+        13..=19 if card_brand(n) && validate::card(n) => Some(PiiKind::Card),
         _ => None,
     }
 }

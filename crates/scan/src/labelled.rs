@@ -1,0 +1,416 @@
+//! A labelled set for measuring the scanner, generated from a fixed seed:
+//! valid identifiers of every kind in their written forms (Corsica and
+//! born-abroad NIRs, La Poste SIRETs, RIB-valid IBANs, overseas phones),
+//! decoys that look alike (wrong keys, Luhn-valid order numbers without
+//! context, amounts, dates, versions), and French sentences with accents.
+//! Used by the quality test and `cargo bench -p vigie-scan --bench quality`.
+
+use crate::{PiiKind, validate};
+
+/// A small, fast, deterministic generator (xorshift64).
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    pub fn digits(&mut self, n: usize) -> String {
+        (0..n)
+            .map(|_| char::from(b'0' + self.below(10) as u8))
+            .collect()
+    }
+    pub fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+        from[self.below(from.len() as u64) as usize]
+    }
+}
+
+fn luhn_complete(body: &str) -> String {
+    (0..10)
+        .map(|d| format!("{body}{d}"))
+        .find(|c| validate::luhn(c.as_bytes()))
+        .unwrap_or_default()
+}
+
+fn spaced(s: &str, groups: &[usize], sep: &str) -> String {
+    let mut out = Vec::new();
+    let mut i = 0;
+    for g in groups {
+        if i >= s.len() {
+            break;
+        }
+        let end = (i + g).min(s.len());
+        out.push(&s[i..end]);
+        i = end;
+    }
+    if i < s.len() {
+        out.push(&s[i..]);
+    }
+    out.join(sep)
+}
+
+pub fn nir(r: &mut Rng) -> String {
+    let sex = if r.below(2) == 0 { "1" } else { "2" };
+    let year = r.digits(2);
+    let month = format!("{:02}", 1 + r.below(12));
+    let (dept, key_dept, commune) = match r.below(10) {
+        0 => ("2A".to_owned(), "19".to_owned(), r.digits(3)),
+        1 => ("2B".to_owned(), "18".to_owned(), r.digits(3)),
+        2 => (
+            "99".to_owned(),
+            "99".to_owned(),
+            format!("{}", 100 + r.below(900)),
+        ),
+        3 => (
+            "97".to_owned(),
+            "97".to_owned(),
+            format!("{}{}", 1 + r.below(6), r.digits(2)),
+        ),
+        _ => {
+            let d = format!("{:02}", 1 + r.below(95));
+            let d = if d == "20" { "21".to_owned() } else { d };
+            (d.clone(), d, r.digits(3))
+        }
+    };
+    let order = format!("{:03}", 1 + r.below(999));
+    let body = format!("{sex}{year}{month}{key_dept}{commune}{order}");
+    let n: u64 = body.parse().unwrap_or(0);
+    let key = 97 - n % 97;
+    let written = format!("{sex}{year}{month}{dept}{commune}{order}{key:02}");
+    match r.below(3) {
+        0 => written,
+        1 => spaced(&written, &[1, 2, 2, 2, 3, 3, 2], " "),
+        _ => format!("{} {}", &written[..13], &written[13..]),
+    }
+}
+
+pub fn siren(r: &mut Rng) -> String {
+    luhn_complete(&format!("{}{}", 1 + r.below(9), r.digits(7)))
+}
+
+pub fn siret(r: &mut Rng) -> String {
+    if r.below(20) == 0 {
+        // La Poste: digit sum divisible by 5.
+        loop {
+            let c = format!("356000000{}", r.digits(5));
+            if validate::siret(c.as_bytes()) && c != "35600000000048" {
+                return c;
+            }
+        }
+    }
+    let s = luhn_complete(&format!("{}{}", siren(r), r.digits(4)));
+    if r.below(2) == 0 {
+        spaced(&s, &[3, 3, 3, 5], " ")
+    } else {
+        s
+    }
+}
+
+pub fn iban(r: &mut Rng) -> String {
+    let bank = r.digits(5);
+    let branch = r.digits(5);
+    let account = r.digits(11);
+    let rib = (0..100)
+        .map(|k| format!("{bank}{branch}{account}{k:02}"))
+        .find(|b| validate::rib_key(b.as_bytes()))
+        .unwrap_or_default();
+    let check = (0..100)
+        .map(|c| format!("FR{c:02}{rib}"))
+        .find(|i| validate::iban(i.as_bytes()))
+        .unwrap_or_default();
+    if r.below(2) == 0 {
+        spaced(&check, &[4; 7], " ")
+    } else {
+        check
+    }
+}
+
+pub fn card(r: &mut Rng) -> String {
+    let prefix = if r.below(2) == 0 {
+        "4".to_owned()
+    } else {
+        format!("5{}", 1 + r.below(5))
+    };
+    let body = format!("{prefix}{}", r.digits(15 - prefix.len()));
+    let c = luhn_complete(&body);
+    if r.below(2) == 0 {
+        spaced(&c, &[4; 4], " ")
+    } else {
+        c
+    }
+}
+
+pub fn phone(r: &mut Rng) -> String {
+    match r.below(8) {
+        0 => format!("+262 692 {} {} {}", r.digits(2), r.digits(2), r.digits(2)),
+        1 => format!("0590 {} {} {}", r.digits(2), r.digits(2), r.digits(2)),
+        _ => {
+            let lead = r.pick(&["1", "2", "3", "4", "5", "6", "7", "9"]);
+            let nsn = format!("{lead}{}", r.digits(8));
+            match r.below(5) {
+                0 => format!("0{nsn}"),
+                1 => spaced(&format!("0{nsn}"), &[2; 5], " "),
+                2 => spaced(&format!("0{nsn}"), &[2; 5], "."),
+                3 => format!("+33 {}", spaced(&nsn, &[1, 2, 2, 2, 2], " ")),
+                _ => format!("+33 (0){}", spaced(&nsn, &[1, 2, 2, 2, 2], " ")),
+            }
+        }
+    }
+}
+
+const FIRST: &[&str] = &[
+    "camille", "éloïse", "loïc", "hélène", "noël", "yann", "maëlle", "jérôme", "inès", "théo",
+];
+const LAST: &[&str] = &[
+    "martin", "dupré", "le-gall", "n'diaye", "lefèvre", "bernard", "garcía", "moreau",
+];
+
+fn ascii(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'ï' | 'î' | 'í' => 'i',
+            'ô' => 'o',
+            'ç' => 'c',
+            'à' | 'á' => 'a',
+            '\'' => '-',
+            c => c,
+        })
+        .collect()
+}
+
+pub fn email(r: &mut Rng) -> String {
+    let dom = r.pick(&[
+        "mairie-exemple.fr",
+        "sidec.example",
+        "gmail.com",
+        "cc-loue.fr",
+        "orange.fr",
+    ]);
+    format!("{}.{}@{dom}", ascii(r.pick(FIRST)), ascii(r.pick(LAST)))
+}
+
+pub fn ipv4(r: &mut Rng) -> String {
+    format!(
+        "{}.{}.{}.{}",
+        1 + r.below(223),
+        r.below(256),
+        r.below(256),
+        1 + r.below(254)
+    )
+}
+
+pub fn ipv6(r: &mut Rng) -> String {
+    format!("2001:db8:{:x}::{:x}", r.below(65536), 1 + r.below(65535))
+}
+
+/// Values that look like identifiers and are not.
+pub fn decoy(r: &mut Rng) -> String {
+    match r.below(9) {
+        0 => r.digits(9),
+        1 => r.digits(14),
+        2 => format!("{},{:02} €", 1 + r.below(99_999), r.below(100)),
+        3 => format!(
+            "{:02}/{:02}/20{:02}",
+            1 + r.below(28),
+            1 + r.below(12),
+            r.below(30)
+        ),
+        4 => format!("v{}.{}.{}", r.below(10), r.below(20), r.below(50)),
+        5 => {
+            // A NIR with a wrong key.
+            let n = nir(r).replace(' ', "");
+            let key: u32 = n[13..].parse().unwrap_or(0);
+            format!("{}{:02}", &n[..13], key % 97 + 1)
+        }
+        6 => format!("CMD-2026-{}", r.digits(6)),
+        7 => format!("{} {}", r.digits(3), r.digits(3)),
+        _ => r.digits(16),
+    }
+}
+
+pub const KINDS: [PiiKind; 9] = [
+    PiiKind::Email,
+    PiiKind::Phone,
+    PiiKind::Nir,
+    PiiKind::Iban,
+    PiiKind::Siren,
+    PiiKind::Siret,
+    PiiKind::Card,
+    PiiKind::Ipv4,
+    PiiKind::Ipv6,
+];
+
+pub fn value(kind: PiiKind, r: &mut Rng) -> String {
+    match kind {
+        PiiKind::Email => email(r),
+        PiiKind::Phone => phone(r),
+        PiiKind::Nir => nir(r),
+        PiiKind::Iban => iban(r),
+        PiiKind::Siren => siren(r),
+        PiiKind::Siret => siret(r),
+        PiiKind::Card => card(r),
+        PiiKind::Ipv4 => ipv4(r),
+        PiiKind::Ipv6 => ipv6(r),
+        _ => decoy(r),
+    }
+}
+
+/// A sentence of French prose holding one value at a known place.
+pub fn sentence(r: &mut Rng, kind: PiiKind) -> (String, usize, usize, String) {
+    let lead = r.pick(&[
+        "Suite à la réunion du conseil, l'agent a noté",
+        "Mme Éloïse Dupré, née à Ajaccio, a transmis",
+        "Délibération n° 2026-42 : le procès-verbal mentionne",
+        "Pour la forêt communale, l'élu référent indique",
+    ]);
+    let label = match kind {
+        PiiKind::Siren => "le SIREN",
+        PiiKind::Siret => "le SIRET",
+        PiiKind::Nir => "son numéro de sécurité sociale",
+        PiiKind::Phone => "son téléphone",
+        _ => "la donnée",
+    };
+    let v = value(kind, r);
+    let prefix = format!("{lead} {label} : ");
+    let tail = r.pick(&[
+        " ; dossier traité.",
+        ". Reçu à la préfecture.",
+        " — à vérifier.",
+    ]);
+    let start = prefix.len();
+    let end = start + v.len();
+    (format!("{prefix}{v}{tail}"), start, end, v)
+}
+
+/// Precision and recall of one kind.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Score {
+    pub tp: u32,
+    pub fp: u32,
+    pub fn_: u32,
+}
+
+impl Score {
+    pub fn precision(&self) -> f64 {
+        f64::from(self.tp) / f64::from((self.tp + self.fp).max(1))
+    }
+    pub fn recall(&self) -> f64 {
+        f64::from(self.tp) / f64::from((self.tp + self.fn_).max(1))
+    }
+}
+
+/// Scores the text scanner on `n` sentences per kind plus `n` decoy
+/// sentences, by exact span.
+pub fn evaluate_text(seed: u64, n: usize) -> Vec<(PiiKind, Score)> {
+    let mut r = Rng(seed);
+    let mut scores: Vec<(PiiKind, Score)> = KINDS.iter().map(|k| (*k, Score::default())).collect();
+    let mut cases: Vec<(Option<PiiKind>, String, usize, usize)> = Vec::new();
+    for k in KINDS {
+        for _ in 0..n {
+            let (t, s, e, _) = sentence(&mut r, k);
+            cases.push((Some(k), t, s, e));
+        }
+    }
+    for _ in 0..n {
+        let d = decoy(&mut r);
+        cases.push((
+            None,
+            format!("Référence du dossier : {d}, classée sans suite."),
+            0,
+            0,
+        ));
+    }
+    for (truth, t, s, e) in cases {
+        let found = crate::text::scan(&t);
+        let mut hit = false;
+        for f in &found {
+            let Some(sc) = scores.iter_mut().find(|(k, _)| *k == f.kind) else {
+                continue;
+            };
+            if Some(f.kind) == truth && f.start == s && f.end == e {
+                sc.1.tp += 1;
+                hit = true;
+            } else {
+                sc.1.fp += 1;
+            }
+        }
+        if let (Some(k), false) = (truth, hit)
+            && let Some(sc) = scores.iter_mut().find(|(x, _)| *x == k)
+        {
+            sc.1.fn_ += 1;
+        }
+    }
+    scores
+}
+
+/// Scores column classification: for every kind, columns of 50 values
+/// (named neutrally or in French, but SIREN/SIRET always by name, as the
+/// rule requires), mixed columns (70 % one kind, the rest decoys), and
+/// decoy-only columns, which must get no kind.
+pub fn evaluate_columns(seed: u64, per_kind: usize) -> Vec<(PiiKind, Score)> {
+    let mut r = Rng(seed);
+    let mut scores: Vec<(PiiKind, Score)> = KINDS.iter().map(|k| (*k, Score::default())).collect();
+    let names = |k: PiiKind| match k {
+        PiiKind::Email => "courriel",
+        PiiKind::Phone => "tel_portable",
+        PiiKind::Nir => "num_secu",
+        PiiKind::Iban => "iban",
+        PiiKind::Siren => "siren",
+        PiiKind::Siret => "siret",
+        PiiKind::Card => "carte",
+        PiiKind::Ipv4 => "ip",
+        _ => "adresse_ip",
+    };
+    let mut columns: Vec<(Option<PiiKind>, String, Vec<String>)> = Vec::new();
+    for k in KINDS {
+        for i in 0..per_kind {
+            let named = i % 2 == 0 || matches!(k, PiiKind::Siren | PiiKind::Siret);
+            let name = if named {
+                names(k).to_owned()
+            } else {
+                format!("champ_{i}")
+            };
+            let mixed = i % 3 == 0;
+            let values = (0..50)
+                .map(|j| {
+                    if mixed && j % 10 >= 7 {
+                        decoy(&mut r)
+                    } else {
+                        value(k, &mut r)
+                    }
+                })
+                .collect();
+            columns.push((Some(k), name, values));
+        }
+    }
+    for i in 0..per_kind * 2 {
+        let name = ["reference", "montant", "numero_commande", "code"][i % 4].to_owned();
+        columns.push((None, name, (0..50).map(|_| decoy(&mut r)).collect()));
+    }
+    for (truth, name, values) in columns {
+        let got = crate::column::classify_column(&name, values.iter().map(String::as_str));
+        let top = got.first().map(|c| c.kind);
+        if let Some(k) = top
+            && let Some(sc) = scores.iter_mut().find(|(x, _)| *x == k)
+        {
+            if Some(k) == truth {
+                sc.1.tp += 1;
+            } else {
+                sc.1.fp += 1;
+            }
+        }
+        if let Some(t) = truth
+            && top != Some(t)
+            && let Some(sc) = scores.iter_mut().find(|(x, _)| *x == t)
+        {
+            sc.1.fn_ += 1;
+        }
+    }
+    scores
+}
