@@ -23,7 +23,7 @@ fn c39_precision_and_recall_on_the_labelled_set() {
 
 #[test]
 fn c39_columns_are_classified_by_their_validated_share() {
-    let scores = vigie_scan::labelled::evaluate_columns(0xC0_1, 12);
+    let scores = vigie_scan::labelled::evaluate_columns(0x0C01, 12);
     for (kind, s) in &scores {
         assert!(
             s.precision() >= 0.95 && s.recall() >= 0.95,
