@@ -22,6 +22,8 @@ pub enum Format {
     Json,
     JsonLines,
     Text,
+    /// Sampled from a database's tables.
+    Database,
 }
 
 impl Format {
@@ -220,6 +222,7 @@ pub fn scan_bytes(source: &str, format: Format, bytes: &[u8]) -> Result<SourceRe
         Format::Csv => csv_columns(bytes)?,
         Format::Json => json_columns(bytes)?,
         Format::JsonLines => json_lines_columns(bytes)?,
+        Format::Database => Columns::default(),
     };
     let findings = cols
         .0

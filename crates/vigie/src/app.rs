@@ -22,6 +22,16 @@ pub async fn open_store(c: &Config) -> Result<Arc<dyn Store>> {
         .with_context(|| format!("opening {}", crate::config::redact_url(&c.database_url)))
 }
 
+/// Opens the store and, unless `auto_migrate` is off, brings its schema
+/// up to date, so that every command works on a fresh database.
+pub async fn open_migrated(c: &Config) -> Result<Arc<dyn Store>> {
+    let store = open_store(c).await?;
+    if c.auto_migrate {
+        store.migrate().await.context("applying migrations")?;
+    }
+    Ok(store)
+}
+
 /// The trail signing key: from the configuration, else from the data
 /// folder's key file, created with owner-only permissions on first use.
 pub fn trail_key(c: &Config) -> Result<TrailKey> {

@@ -75,8 +75,14 @@ enum Command {
     /// Finds personal data in CSV, JSON, JSON Lines and text files (C39).
     Scan {
         /// Files to scan.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "database")]
         files: Vec<PathBuf>,
+        /// A database to sample: postgres://, mysql:// (MariaDB too) or sqlite://.
+        #[arg(long)]
+        database: Option<String>,
+        /// Rows sampled per table.
+        #[arg(long, default_value_t = 1000)]
+        sample: u32,
         /// `text` for people, `json` for machines.
         #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
@@ -176,8 +182,14 @@ async fn main() -> Result<()> {
         _ => None,
     };
     // Scanning files needs no configuration, database or logs.
-    if let Command::Scan { files, format } = &cli.command {
-        return scan(files, format);
+    if let Command::Scan {
+        files,
+        format,
+        database,
+        sample,
+    } = &cli.command
+    {
+        return scan(files, format, database.as_deref(), *sample).await;
     }
     let mut c = Config::load(cli.config.as_deref(), &overrides(&cli, listen))?;
     init_logs(&c.log);
@@ -210,24 +222,33 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::User { command } => {
-            let store = app::open_store(&c).await?;
+            let store = app::open_migrated(&c).await?;
             user(&c, store, command).await
         }
         Command::Tenant { command } => {
-            let store = app::open_store(&c).await?;
+            let store = app::open_migrated(&c).await?;
             tenant(store.as_ref(), command).await
         }
         Command::Audit { command } => {
-            let store = app::open_store(&c).await?;
+            let store = app::open_migrated(&c).await?;
             audit(&c, store.as_ref(), command).await
         }
         Command::Scan { .. } => Ok(()),
     }
 }
 
-fn scan(files: &[PathBuf], format: &str) -> Result<()> {
+async fn scan(files: &[PathBuf], format: &str, database: Option<&str>, sample: u32) -> Result<()> {
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let (reports, errors) = vigie::scan::scan_files(files, tty);
+    let (mut reports, mut errors) = vigie::scan::scan_files(files, tty);
+    if let Some(url) = database {
+        if tty {
+            eprintln!("sampling {} …", vigie::config::redact_url(url));
+        }
+        match vigie::scan::scan_database(url, sample).await {
+            Ok(r) => reports.push(r),
+            Err(e) => errors.push(format!("{}: {e:#}", vigie::config::redact_url(url))),
+        }
+    }
     if format == "json" {
         println!(
             "{}",
@@ -244,7 +265,7 @@ fn scan(files: &[PathBuf], format: &str) -> Result<()> {
     if errors.is_empty() {
         Ok(())
     } else {
-        bail!("{} file(s) could not be scanned", errors.len())
+        bail!("{} source(s) could not be scanned", errors.len())
     }
 }
 

@@ -36,6 +36,26 @@ pub fn scan_files(paths: &[impl AsRef<Path>], progress: bool) -> (Vec<SourceRepo
     (reports, errors)
 }
 
+/// Samples a database (names and types first, at most `rows` rows per
+/// table) and classifies each column.
+pub async fn scan_database(url: &str, rows: u32) -> anyhow::Result<SourceReport> {
+    let samples = vigie_connect::sample_database(url, rows).await?;
+    let mut findings = Vec::new();
+    for s in &samples {
+        for mut f in
+            vigie_scan::column::classify_column(&s.column, s.values.iter().map(String::as_str))
+        {
+            f.column = format!("{}.{} ({})", s.table, s.column, s.data_type);
+            findings.push(f);
+        }
+    }
+    Ok(SourceReport {
+        source: crate::config::redact_url(url),
+        format: Format::Database,
+        findings,
+    })
+}
+
 /// The report as people read it.
 pub fn render_text(reports: &[SourceReport]) -> String {
     let mut s = String::new();

@@ -424,3 +424,56 @@ fn outbox_failed_send_is_retried_and_never_lost() {
         );
     });
 }
+
+#[test]
+fn c39_scan_samples_a_database_and_reports_unreadable_sources() {
+    let d = Data::new("scan");
+    ok(
+        &d.0,
+        &[
+            "tenant",
+            "add",
+            "--slug",
+            "commune-a",
+            "--name",
+            "Commune A",
+        ],
+    );
+    ok(
+        &d.0,
+        &[
+            "user",
+            "add",
+            "--email",
+            "gestion@commune-a.fr",
+            "--name",
+            "Gestion A",
+            "--tenant",
+            "commune-a",
+            "--roles",
+            "user_manager",
+        ],
+    );
+    let out = ok(&d.0, &["scan", "--database", &d.db_url(), "--sample", "50"]);
+    assert!(
+        out.contains("users.email (TEXT)") && out.contains("email"),
+        "{out}"
+    );
+    assert!(!out.contains("gestion@commune-a.fr"), "values are masked");
+    let json = run(
+        &d.0,
+        &[
+            "scan",
+            "--format",
+            "json",
+            "--database",
+            "postgres://nobody@127.0.0.1:1/x",
+        ],
+    );
+    assert!(!json.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(
+        v["errors"][0].as_str().unwrap().contains("cannot connect"),
+        "{v}"
+    );
+}

@@ -1,0 +1,263 @@
+//! Sampling a database: names and types from the catalogue, then at most
+//! `rows` rows per table, every column cast to text, in a read-only
+//! transaction where the database supports one. Large PostgreSQL tables are
+//! sampled with `TABLESAMPLE SYSTEM` rather than read from their start.
+
+use sqlx::{Connection, Row};
+
+/// One column and the values sampled from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnSample {
+    pub table: String,
+    pub column: String,
+    pub data_type: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SampleError {
+    #[error("the database URL must start with postgres://, mysql://, mariadb:// or sqlite://")]
+    Scheme,
+    #[error("cannot connect: {0}")]
+    Connect(String),
+    #[error("table {table}: {message}")]
+    Table { table: String, message: String },
+    #[error("{0}")]
+    Query(String),
+}
+
+fn q(e: sqlx::Error) -> SampleError {
+    SampleError::Query(e.to_string())
+}
+
+/// `"name"` with inner quotes doubled (PostgreSQL, SQLite).
+fn dq(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// `` `name` `` with inner backquotes doubled (MySQL).
+fn bq(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+/// Groups catalogue rows `(table, column, type)` by table, in order.
+fn by_table(cols: Vec<(String, String, String)>) -> Vec<(String, Vec<(String, String)>)> {
+    let mut out: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for (t, c, ty) in cols {
+        match out.last_mut() {
+            Some((last, v)) if *last == t => v.push((c, ty)),
+            _ => out.push((t, vec![(c, ty)])),
+        }
+    }
+    out
+}
+
+fn collect<R: Row>(
+    table: &str,
+    cols: &[(String, String)],
+    rows: Vec<R>,
+) -> Result<Vec<ColumnSample>, SampleError>
+where
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let mut out: Vec<ColumnSample> = cols
+        .iter()
+        .map(|(c, ty)| ColumnSample {
+            table: table.to_owned(),
+            column: c.clone(),
+            data_type: ty.clone(),
+            values: Vec::new(),
+        })
+        .collect();
+    for r in rows {
+        for (i, s) in out.iter_mut().enumerate() {
+            let v: Option<String> = r.try_get(i).map_err(|e| SampleError::Table {
+                table: table.to_owned(),
+                message: e.to_string(),
+            })?;
+            if let Some(v) = v {
+                s.values.push(v);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Samples every user table of the database at `url`.
+pub async fn sample_database(url: &str, rows: u32) -> Result<Vec<ColumnSample>, SampleError> {
+    let rows = i64::from(rows.max(1));
+    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        postgres(url, rows).await
+    } else if url.starts_with("mysql:") || url.starts_with("mariadb:") {
+        mysql(&url.replacen("mariadb:", "mysql:", 1), rows).await
+    } else if url.starts_with("sqlite:") {
+        sqlite(url, rows).await
+    } else {
+        Err(SampleError::Scheme)
+    }
+}
+
+async fn postgres(url: &str, rows: i64) -> Result<Vec<ColumnSample>, SampleError> {
+    let mut c = sqlx::PgConnection::connect(url)
+        .await
+        .map_err(|e| SampleError::Connect(e.to_string()))?;
+    let mut tx = c.begin().await.map_err(q)?;
+    sqlx::query("SET TRANSACTION READ ONLY")
+        .execute(&mut *tx)
+        .await
+        .map_err(q)?;
+    let catalogue: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT c.table_schema || '.' || c.table_name, c.column_name, c.data_type \
+         FROM information_schema.columns c JOIN information_schema.tables t \
+           ON t.table_schema = c.table_schema AND t.table_name = c.table_name \
+         WHERE t.table_type = 'BASE TABLE' AND c.table_schema NOT IN ('pg_catalog', 'information_schema') \
+         ORDER BY 1, c.ordinal_position",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(q)?;
+    let mut out = Vec::new();
+    for (table, cols) in by_table(catalogue) {
+        let (schema, name) = table.split_once('.').unwrap_or(("public", table.as_str()));
+        let from = format!("{}.{}", dq(schema), dq(name));
+        let estimate: f64 = sqlx::query_scalar(
+            "SELECT GREATEST(c.reltuples, 0)::float8 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = $1 AND c.relname = $2",
+        )
+        .bind(schema)
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(q)?
+        .unwrap_or(0.0);
+        // Ten times the sample, so rows come from all over the table.
+        let sample = if estimate > (rows * 10) as f64 {
+            format!(
+                " TABLESAMPLE SYSTEM ({})",
+                (rows as f64 * 1000.0 / estimate).clamp(0.01, 100.0)
+            )
+        } else {
+            String::new()
+        };
+        let select: Vec<String> = cols
+            .iter()
+            .map(|(c, _)| format!("{}::text", dq(c)))
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM {from}{sample} LIMIT {rows}",
+            select.join(", ")
+        );
+        let got = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(|e| SampleError::Table {
+                table: table.clone(),
+                message: e.to_string(),
+            })?;
+        out.extend(collect(&table, &cols, got)?);
+    }
+    tx.rollback().await.map_err(q)?;
+    Ok(out)
+}
+
+async fn mysql(url: &str, rows: i64) -> Result<Vec<ColumnSample>, SampleError> {
+    let mut c = sqlx::MySqlConnection::connect(url)
+        .await
+        .map_err(|e| SampleError::Connect(e.to_string()))?;
+    sqlx::query("SET SESSION TRANSACTION READ ONLY")
+        .execute(&mut c)
+        .await
+        .map_err(q)?;
+    let catalogue: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT CAST(c.TABLE_NAME AS CHAR), CAST(c.COLUMN_NAME AS CHAR), CAST(c.DATA_TYPE AS CHAR) \
+         FROM information_schema.COLUMNS c JOIN information_schema.TABLES t \
+           ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME \
+         WHERE c.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE = 'BASE TABLE' \
+         ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION",
+    )
+    .fetch_all(&mut c)
+    .await
+    .map_err(q)?;
+    let mut out = Vec::new();
+    for (table, cols) in by_table(catalogue) {
+        let select: Vec<String> = cols
+            .iter()
+            .map(|(c, _)| format!("CAST({} AS CHAR)", bq(c)))
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM {} LIMIT {rows}",
+            select.join(", "),
+            bq(&table)
+        );
+        let got = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut c)
+            .await
+            .map_err(|e| SampleError::Table {
+                table: table.clone(),
+                message: e.to_string(),
+            })?;
+        out.extend(collect(&table, &cols, got)?);
+    }
+    Ok(out)
+}
+
+async fn sqlite(url: &str, rows: i64) -> Result<Vec<ColumnSample>, SampleError> {
+    use std::str::FromStr;
+    let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)
+        .map_err(|e| SampleError::Connect(e.to_string()))?
+        .read_only(true);
+    let mut c = sqlx::SqliteConnection::connect_with(&opts)
+        .await
+        .map_err(|e| SampleError::Connect(e.to_string()))?;
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+    )
+    .fetch_all(&mut c)
+    .await
+    .map_err(q)?;
+    let mut out = Vec::new();
+    for table in tables {
+        let info = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "PRAGMA table_info({})",
+            dq(&table)
+        )))
+        .fetch_all(&mut c)
+        .await
+        .map_err(q)?;
+        let cols: Vec<(String, String)> = info
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<String, _>("name")?,
+                    r.try_get::<String, _>("type")?,
+                ))
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(q)?;
+        // Blobs are not text; they are left out rather than mangled.
+        let select: Vec<String> = cols
+            .iter()
+            .map(|(c, _)| {
+                format!(
+                    "CASE typeof({0}) WHEN 'blob' THEN NULL ELSE CAST({0} AS TEXT) END",
+                    dq(c)
+                )
+            })
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM {} LIMIT {rows}",
+            select.join(", "),
+            dq(&table)
+        );
+        let got = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut c)
+            .await
+            .map_err(|e| SampleError::Table {
+                table: table.clone(),
+                message: e.to_string(),
+            })?;
+        out.extend(collect(&table, &cols, got)?);
+    }
+    Ok(out)
+}

@@ -1,0 +1,166 @@
+//! Sampling real PostgreSQL, MariaDB and SQLite databases created by the
+//! test (and dropped after). A missing server fails the test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use sqlx::Connection;
+use vigie_connect::{ColumnSample, SampleError, sample_database};
+
+fn name() -> String {
+    let mut b = [0u8; 5];
+    getrandom::fill(&mut b).unwrap();
+    format!("vigie_sample_{}_{}", std::process::id(), hex::encode(b))
+}
+
+const PEOPLE: &[(&str, &str, &str)] = &[
+    ("Dupré", "eloise@mairie.fr", "06 12 34 56 78"),
+    ("Le Gall", "yann@mairie.fr", "0698765432"),
+    ("N'Diaye", "awa@mairie.fr", "+33 7 11 22 33 44"),
+];
+
+fn check(samples: &[ColumnSample]) {
+    let email = samples
+        .iter()
+        .find(|s| s.column == "courriel")
+        .expect("courriel sampled");
+    assert_eq!(email.values.len(), 3);
+    assert!(email.values.contains(&"yann@mairie.fr".to_owned()));
+    assert!(
+        samples
+            .iter()
+            .any(|s| s.column == "montant" && s.values == ["12.50"])
+    );
+    assert!(samples.iter().all(|s| !s.data_type.is_empty()));
+}
+
+#[tokio::test]
+async fn postgres_is_sampled_read_only() {
+    let admin = std::env::var("VIGIE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let db = name();
+    let mut c = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("PostgreSQL is required");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    let url = format!("{}/{db}", admin.rsplit_once('/').unwrap().0);
+    let result = async {
+        let mut d = sqlx::PgConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql(
+            "CREATE TABLE contacts (id serial PRIMARY KEY, nom text, courriel text, tel text);
+             CREATE TABLE \"Commandes\" (id serial PRIMARY KEY, montant numeric(10,2));
+             INSERT INTO \"Commandes\" (montant) VALUES (12.50);",
+        )
+        .execute(&mut d)
+        .await
+        .unwrap();
+        for (n, e, t) in PEOPLE {
+            sqlx::query("INSERT INTO contacts (nom, courriel, tel) VALUES ($1, $2, $3)")
+                .bind(n)
+                .bind(e)
+                .bind(t)
+                .execute(&mut d)
+                .await
+                .unwrap();
+        }
+        d.close().await.unwrap();
+        sample_database(&url, 100).await
+    }
+    .await;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE {db} WITH (FORCE)"
+    )))
+    .execute(&mut c)
+    .await
+    .unwrap();
+    let samples = result.unwrap();
+    check(&samples);
+    assert!(
+        samples.iter().any(|s| s.table == "public.Commandes"),
+        "quoted names work"
+    );
+}
+
+#[tokio::test]
+async fn mariadb_is_sampled() {
+    let admin = std::env::var("VIGIE_TEST_MYSQL_URL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into());
+    let db = name();
+    let mut c = sqlx::MySqlConnection::connect(&admin)
+        .await
+        .expect("MariaDB is required");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    let url = format!("{admin}/{db}");
+    let result = async {
+        let mut d = sqlx::MySqlConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql(
+            "CREATE TABLE contacts (id INT AUTO_INCREMENT PRIMARY KEY, nom TEXT, courriel VARCHAR(200), tel VARCHAR(40));
+             CREATE TABLE commandes (id INT AUTO_INCREMENT PRIMARY KEY, montant DECIMAL(10,2));
+             INSERT INTO commandes (montant) VALUES (12.50);",
+        )
+        .execute(&mut d)
+        .await
+        .unwrap();
+        for (n, e, t) in PEOPLE {
+            sqlx::query("INSERT INTO contacts (nom, courriel, tel) VALUES (?, ?, ?)")
+                .bind(n)
+                .bind(e)
+                .bind(t)
+                .execute(&mut d)
+                .await
+                .unwrap();
+        }
+        d.close().await.unwrap();
+        sample_database(&url.replacen("mysql:", "mariadb:", 1), 100).await
+    }
+    .await;
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {db}")))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    check(&result.unwrap());
+}
+
+#[tokio::test]
+async fn sqlite_is_sampled_and_bad_input_is_explained() {
+    let path = std::env::temp_dir().join(format!("{}.db", name()));
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let mut d = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE contacts (id INTEGER PRIMARY KEY, nom TEXT, courriel TEXT, tel TEXT);
+         CREATE TABLE commandes (id INTEGER PRIMARY KEY, montant TEXT);
+         INSERT INTO commandes (montant) VALUES ('12.50');",
+    )
+    .execute(&mut d)
+    .await
+    .unwrap();
+    for (n, e, t) in PEOPLE {
+        sqlx::query("INSERT INTO contacts (nom, courriel, tel) VALUES ($1, $2, $3)")
+            .bind(n)
+            .bind(e)
+            .bind(t)
+            .execute(&mut d)
+            .await
+            .unwrap();
+    }
+    d.close().await.unwrap();
+    let samples = sample_database(&format!("sqlite://{}", path.display()), 2)
+        .await
+        .unwrap();
+    let email = samples.iter().find(|s| s.column == "courriel").unwrap();
+    assert_eq!(email.values.len(), 2, "bounded by the sample size");
+    std::fs::remove_file(&path).unwrap();
+
+    assert!(matches!(
+        sample_database("oracle://x", 10).await,
+        Err(SampleError::Scheme)
+    ));
+    let refused = sample_database("postgres://nobody@127.0.0.1:1/x", 10)
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, SampleError::Connect(_)), "{refused}");
+}
