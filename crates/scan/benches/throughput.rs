@@ -99,6 +99,12 @@ fn text(density: u64, bytes: usize, seed: u64) -> String {
 fn main() {
     for density in [40, 2000] {
         let t = text(density, 32 << 20, 0x5EED_0000 + density);
+        // For scripts/presidio_compare.py: the same text, for the ratio.
+        if let Ok(path) = std::env::var("VIGIE_SCAN_DUMP")
+            && density == 40
+        {
+            std::fs::write(path, &t).unwrap();
+        }
         let _ = vigie_scan::text::scan(&t);
         let start = Instant::now();
         let mut found = 0;
