@@ -188,6 +188,33 @@ pub fn is_postcode(v: &str) -> bool {
         )
 }
 
+/// Common French first names and surnames, shipped as data (facts).
+static NAMES: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        [
+            include_str!("../data/prenoms.txt"),
+            include_str!("../data/noms.txt"),
+        ]
+        .into_iter()
+        .flat_map(str::lines)
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+    });
+
+/// A value made of one to four words, one of which is a known first name
+/// or surname ("Camille Martin", "DUPRÉ Éloïse").
+pub fn looks_like_person(v: &str) -> bool {
+    let words: Vec<String> = v.split_whitespace().map(str::to_lowercase).collect();
+    (1..=4).contains(&words.len())
+        && words.iter().all(|w| {
+            w.chars()
+                .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '.'))
+        })
+        && (words.iter().any(|w| NAMES.contains(w.as_str()))
+            || NAMES.contains(words.join(" ").as_str()))
+}
+
 /// Classifies one column from its name and sampled values. Returns every
 /// kind with enough evidence, strongest first.
 pub fn classify_column<'a>(
@@ -221,9 +248,10 @@ pub fn classify_column<'a>(
         if hints.contains(&PiiKind::PostalAddress) && looks_like_address(v) {
             kinds.push((PiiKind::PostalAddress, v));
         }
-        if hints.contains(&PiiKind::PersonName)
+        if (hints.contains(&PiiKind::PersonName)
             && v.chars()
-                .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\''))
+                .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'')))
+            || looks_like_person(v)
         {
             kinds.push((PiiKind::PersonName, v));
         }
@@ -320,6 +348,13 @@ mod tests {
             classify_column("nom", ["Dupré", "Le Gall", "N'Diaye"])[0].kind,
             PiiKind::PersonName
         );
+        // No telling name: the dictionary of first names and surnames speaks.
+        let r = classify_column(
+            "champ_3",
+            ["Camille Martin", "DUPRÉ Éloïse", "Yann Le Gall", "inconnu"],
+        );
+        assert_eq!((r[0].kind, r[0].evidence), (PiiKind::PersonName, "values"));
+        assert!(classify_column("libelle", ["Salle des fêtes", "Gymnase", "Stade"]).is_empty());
         let r = classify_column("observations_sante", ["asthme", "RAS"]);
         assert!(r.iter().any(|c| c.kind == PiiKind::Sensitive));
         assert!(
