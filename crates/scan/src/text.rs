@@ -134,6 +134,20 @@ fn numbers(b: &[u8], extra: &[u8], out: &mut Vec<Finding>) {
             i += 1;
             continue;
         }
+        // A date is a birth date when the text just before says so.
+        if let Some(date) = b.get(i..i + 10)
+            && std::str::from_utf8(date).is_ok_and(crate::column::is_date)
+            && !b.get(i + 10).is_some_and(u8::is_ascii_digit)
+            && has_birth_keyword(&b[i.saturating_sub(CONTEXT)..i])
+        {
+            out.push(Finding {
+                kind: PiiKind::BirthDate,
+                start: i,
+                end: i + 10,
+            });
+            i += 10;
+            continue;
+        }
         // A dotted quad is an IPv4 address, not digit groups.
         let mut e = i;
         while e < b.len() && e - i < 16 && (b[e].is_ascii_digit() || b[e] == b'.') {
@@ -233,6 +247,18 @@ fn has_company_keyword(context: &[u8]) -> bool {
         || KEYS
             .iter()
             .any(|k| context.windows(k.len()).any(|w| w.eq_ignore_ascii_case(k)))
+}
+
+fn has_birth_keyword(context: &[u8]) -> bool {
+    const KEYS: [&[u8]; 5] = [
+        b"n\xc3\xa9 le",
+        b"n\xc3\xa9e le",
+        b"n\xc3\xa9(e) le",
+        b"naissance",
+        b"born",
+    ];
+    KEYS.iter()
+        .any(|k| context.windows(k.len()).any(|w| w.eq_ignore_ascii_case(k)))
 }
 
 /// A payment card's issuer prefix and length: Visa, Mastercard (51–55,
@@ -380,6 +406,19 @@ mod tests {
         let key = 97 - body % 97;
         let t = format!("NIR 1 84 12 2A 451 089 {key:02}.");
         assert_eq!(kinds(&t).first().map(|f| f.0), Some(PiiKind::Nir));
+    }
+
+    #[test]
+    fn birth_dates_need_their_words() {
+        assert_eq!(
+            kinds("Éloïse, née le 12/03/1984 à Ajaccio"),
+            vec![(PiiKind::BirthDate, "12/03/1984")]
+        );
+        assert_eq!(
+            kinds("date de naissance : 1984-03-12."),
+            vec![(PiiKind::BirthDate, "1984-03-12")]
+        );
+        assert!(kinds("facture du 12/03/2024, réglée le 30/03/2024").is_empty());
     }
 
     #[test]
