@@ -57,6 +57,7 @@ messages! {
     lang_name: "Français", "English";
     switch_lang: "English", "Français";
     switch_lang_label: "Switch to English", "Passer en français";
+    demo_badge: "démo", "demo";
     skip_to_content: "Aller au contenu", "Skip to content";
     app_tagline: "Conformité RGPD, tenue par construction", "GDPR compliance, kept by construction";
     nav_main: "Navigation principale", "Main navigation";
