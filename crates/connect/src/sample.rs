@@ -30,6 +30,14 @@ fn q(e: sqlx::Error) -> SampleError {
     SampleError::Query(e.to_string())
 }
 
+/// An error while reading one table, naming it.
+fn table_err(table: &str) -> impl FnOnce(sqlx::Error) -> SampleError + '_ {
+    move |e| SampleError::Table {
+        table: table.to_owned(),
+        message: e.to_string(),
+    }
+}
+
 /// `"name"` with inner quotes doubled (PostgreSQL, SQLite).
 fn dq(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
@@ -72,10 +80,7 @@ where
         .collect();
     for r in rows {
         for (i, s) in out.iter_mut().enumerate() {
-            let v: Option<String> = r.try_get(i).map_err(|e| SampleError::Table {
-                table: table.to_owned(),
-                message: e.to_string(),
-            })?;
+            let v: Option<String> = r.try_get(i).map_err(table_err(table))?;
             if let Some(v) = v {
                 s.values.push(v);
             }
@@ -151,10 +156,7 @@ async fn postgres(url: &str, rows: i64) -> Result<Vec<ColumnSample>, SampleError
         let got = sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(&mut *tx)
             .await
-            .map_err(|e| SampleError::Table {
-                table: table.clone(),
-                message: e.to_string(),
-            })?;
+            .map_err(table_err(&table))?;
         out.extend(collect(&table, &cols, got)?);
     }
     tx.rollback().await.map_err(q)?;
@@ -193,10 +195,7 @@ async fn mysql(url: &str, rows: i64) -> Result<Vec<ColumnSample>, SampleError> {
         let got = sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(&mut c)
             .await
-            .map_err(|e| SampleError::Table {
-                table: table.clone(),
-                message: e.to_string(),
-            })?;
+            .map_err(table_err(&table))?;
         out.extend(collect(&table, &cols, got)?);
     }
     Ok(out)
@@ -253,10 +252,7 @@ async fn sqlite(url: &str, rows: i64) -> Result<Vec<ColumnSample>, SampleError> 
         let got = sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(&mut c)
             .await
-            .map_err(|e| SampleError::Table {
-                table: table.clone(),
-                message: e.to_string(),
-            })?;
+            .map_err(table_err(&table))?;
         out.extend(collect(&table, &cols, got)?);
     }
     Ok(out)

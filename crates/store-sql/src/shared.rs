@@ -593,12 +593,11 @@ impl Tenants for ThisStore {
 impl Sessions for ThisStore {
     async fn create_session(&self, s: &NewSession) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen, ip, user_agent) \
-             VALUES ($1, $2, $3, $4, $4, $5, $6)",
+            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen, ip, user_agent) \
+             VALUES ($1, $2, $3, $3, $4, $5)",
         )
         .bind(&s.token_hash)
         .bind(s.user.0)
-        .bind(&s.csrf_token)
         .bind(to_micros(s.created_at))
         .bind(&s.ip)
         .bind(&s.user_agent)
@@ -610,7 +609,7 @@ impl Sessions for ThisStore {
 
     async fn session(&self, token_hash: &str) -> Result<Session, StoreError> {
         let r = sqlx::query(
-            "SELECT token_hash, user_id, csrf_token, tenant_id, created_at, last_seen \
+            "SELECT token_hash, user_id, tenant_id, created_at, last_seen \
              FROM sessions WHERE token_hash = $1",
         )
         .bind(token_hash)
@@ -620,7 +619,6 @@ impl Sessions for ThisStore {
         Ok(Session {
             token_hash: get(&r, "token_hash")?,
             user: UserId(get(&r, "user_id")?),
-            csrf_token: get(&r, "csrf_token")?,
             tenant: get::<Option<i64>>(&r, "tenant_id")?.map(TenantId),
             created_at: from_micros(get(&r, "created_at")?),
             last_seen: from_micros(get(&r, "last_seen")?),

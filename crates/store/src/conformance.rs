@@ -112,7 +112,6 @@ pub async fn c25_accounts_and_disable(s: &dyn Store) {
     s.create_session(&NewSession {
         token_hash: "h1".into(),
         user: u.id,
-        csrf_token: "c".into(),
         created_at: now,
         ip: "192.0.2.1".into(),
         user_agent: "t".into(),
@@ -322,7 +321,6 @@ pub async fn sessions_expire_when_idle(s: &dyn Store) {
         s.create_session(&NewSession {
             token_hash: h.into(),
             user: u.id,
-            csrf_token: format!("csrf-{h}"),
             created_at: at,
             ip: "192.0.2.1".into(),
             user_agent: "t".into(),
@@ -333,8 +331,8 @@ pub async fn sessions_expire_when_idle(s: &dyn Store) {
     s.set_session_tenant("new", Some(a.id)).await.unwrap();
     let got = s.session("new").await.unwrap();
     assert_eq!(
-        (got.user, got.tenant, got.csrf_token.as_str()),
-        (u.id, Some(a.id), "csrf-new")
+        (got.user, got.tenant, got.token_hash.as_str()),
+        (u.id, Some(a.id), "new")
     );
     let removed = s
         .purge_expired(

@@ -55,7 +55,6 @@ pub struct Member {
 pub struct NewSession {
     pub token_hash: String,
     pub user: UserId,
-    pub csrf_token: String,
     pub created_at: Timestamp,
     pub ip: String,
     pub user_agent: String,
@@ -65,7 +64,6 @@ pub struct NewSession {
 pub struct Session {
     pub token_hash: String,
     pub user: UserId,
-    pub csrf_token: String,
     pub tenant: Option<TenantId>,
     pub created_at: Timestamp,
     pub last_seen: Timestamp,

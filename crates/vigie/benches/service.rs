@@ -147,7 +147,6 @@ async fn seed(store: &Arc<dyn Store>, hasher: &PasswordHasher) -> Seeded {
         .create_session(&vigie_store::NewSession {
             token_hash: blake3::hash(session.as_bytes()).to_hex().to_string(),
             user: u.id,
-            csrf_token: String::new(),
             created_at: Timestamp::now(),
             ip: "127.0.0.1".into(),
             user_agent: "bench".into(),

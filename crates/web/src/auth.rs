@@ -215,7 +215,6 @@ pub async fn open_session(
         .create_session(&NewSession {
             token_hash: token_hash(&token),
             user: user.id,
-            csrf_token: crate::csrf::for_session(&token),
             created_at: Timestamp::now(),
             ip: client.ip.clone(),
             user_agent: client.user_agent.clone(),

@@ -72,6 +72,11 @@ pub fn cookie(h: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
+/// The language preference cookie: kept a year, strictly necessary.
+pub fn lang_cookie(code: &str, secure: bool) -> String {
+    set_cookie(LANG_COOKIE, code, secure, Some(31_536_000))
+}
+
 /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Secure over TLS; a
 /// session cookie (no expiry) unless `max_age` is given.
 pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -> String {

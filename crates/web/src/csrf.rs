@@ -41,11 +41,6 @@ fn expected(h: &HeaderMap) -> Option<String> {
     }
 }
 
-/// The token forms carry for a new session cookie (just after sign-in).
-pub fn for_session(session_token: &str) -> String {
-    derive(session_token)
-}
-
 fn form_field(body: &[u8], name: &str) -> Option<String> {
     std::str::from_utf8(body)
         .ok()?

@@ -51,7 +51,6 @@ CREATE INDEX memberships_user ON memberships (user_id);
 CREATE TABLE sessions (
     token_hash TEXT PRIMARY KEY,
     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    csrf_token TEXT NOT NULL,
     tenant_id INTEGER REFERENCES tenants(id) ON DELETE SET NULL,
     created_at INTEGER NOT NULL,
     last_seen INTEGER NOT NULL,

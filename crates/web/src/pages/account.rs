@@ -18,7 +18,7 @@ use super::{
 use crate::{
     AppState,
     auth::{SignedIn, open_session},
-    client::{LANG_COOKIE, SESSION_COOKIE, set_cookie},
+    client::{SESSION_COOKIE, lang_cookie, set_cookie},
     error::PageError,
     i18n::Lang,
     layout::Layout,
@@ -115,12 +115,7 @@ pub async fn preferences(
     Ok((
         [(
             header::SET_COOKIE,
-            set_cookie(
-                LANG_COOKIE,
-                lang.code(),
-                state.settings.secure_cookies,
-                Some(31_536_000),
-            ),
+            lang_cookie(lang.code(), state.settings.secure_cookies),
         )],
         see_other("/account", "saved"),
     )

@@ -16,7 +16,7 @@ use super::forms::{ListQuery, flash_text, local_path, render};
 use crate::{
     AppState,
     auth::{SignedIn, TenantCtx},
-    client::{LANG_COOKIE, set_cookie},
+    client::lang_cookie,
     error::PageError,
     i18n::Lang,
     layout::Layout,
@@ -85,12 +85,7 @@ pub async fn lang(
     Ok((
         [(
             header::SET_COOKIE,
-            set_cookie(
-                LANG_COOKIE,
-                lang.code(),
-                state.settings.secure_cookies,
-                Some(31_536_000),
-            ),
+            lang_cookie(lang.code(), state.settings.secure_cookies),
         )],
         Redirect::to(local_path(&q.next)),
     )

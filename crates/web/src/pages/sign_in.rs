@@ -23,7 +23,7 @@ use super::{
 };
 use crate::{
     AppState,
-    client::{Client, LANG_COOKIE, SESSION_COOKIE, cookie, set_cookie},
+    client::{Client, SESSION_COOKIE, cookie, lang_cookie, set_cookie},
     csrf::CsrfToken,
     error::PageError,
     i18n::Lang,
@@ -199,10 +199,7 @@ pub async fn submit(
                 header::SET_COOKIE,
                 set_cookie(SESSION_COOKIE, &token, secure, None),
             ),
-            (
-                header::SET_COOKIE,
-                set_cookie(LANG_COOKIE, &user.locale, secure, Some(31_536_000)),
-            ),
+            (header::SET_COOKIE, lang_cookie(&user.locale, secure)),
         ]),
         Redirect::to(local_path(&f.next)),
     )
