@@ -45,3 +45,11 @@ id_type!(
     /// A message in the outbox.
     MessageId
 );
+id_type!(
+    /// A data subject's rights request ("demande d'exercice des droits").
+    RequestId
+);
+id_type!(
+    /// A tenant's connected application database ("système connecté").
+    SystemId
+);

@@ -5,10 +5,13 @@
 
 pub mod account;
 pub mod audit;
+pub mod calendar;
+pub mod dataset;
 pub mod ids;
 pub mod jobs;
 pub mod lockout;
 pub mod page;
+pub mod rights;
 pub mod role;
 pub mod scope;
 pub mod tenant;

@@ -1,0 +1,550 @@
+//! A dataset ("jeu de données"): which tables of a connected application
+//! database hold personal data, which columns identify a person, how tables
+//! reference each other, and how each field is anonymised. The structural
+//! rules live here (every table reachable from an identity, no cycle, links
+//! never masked); the live database is checked by `vigie-connect`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+/// What identifies a person in a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityKind {
+    Email,
+    Phone,
+    /// The person's account number in the application.
+    AccountId,
+    /// "numéro de sécurité sociale"
+    Nir,
+}
+
+impl IdentityKind {
+    pub const ALL: [IdentityKind; 4] = [
+        IdentityKind::Email,
+        IdentityKind::Phone,
+        IdentityKind::AccountId,
+        IdentityKind::Nir,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdentityKind::Email => "email",
+            IdentityKind::Phone => "phone",
+            IdentityKind::AccountId => "account_id",
+            IdentityKind::Nir => "nir",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// How a field is anonymised on erasure of a table kept for history (C23).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Masking {
+    /// Left as is (not identifying, or a link).
+    #[default]
+    Keep,
+    /// Set to NULL.
+    Null,
+    /// Set to a fixed value ("Anonyme").
+    Fixed(String),
+    /// Replaced by a keyed hash: equal values stay equal (counts survive),
+    /// the value cannot be recovered without the tenant's key.
+    KeyedHash,
+    /// Replaced by a value of the same shape (letters by letters, digits by
+    /// digits), so that the application's format checks still pass.
+    Fake,
+    /// A date truncated to 1 January of its year (ages stay usable).
+    YearOnly,
+}
+
+impl Masking {
+    pub fn is_keep(&self) -> bool {
+        *self == Masking::Keep
+    }
+}
+
+/// A reference from this column to a column of another table
+/// (`"table.column"`), like a foreign key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ColumnRef {
+    pub table: String,
+    pub column: String,
+}
+
+impl std::fmt::Display for ColumnRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.table, self.column)
+    }
+}
+
+impl std::str::FromStr for ColumnRef {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.split_once('.') {
+            Some((t, c)) if !t.is_empty() && !c.is_empty() && !c.contains('.') => Ok(ColumnRef {
+                table: t.to_owned(),
+                column: c.to_owned(),
+            }),
+            _ => Err(format!("« {s} » must be written table.column")),
+        }
+    }
+}
+
+/// One column holding personal data, or linking tables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnSpec {
+    pub name: String,
+    /// Data category, as in the register ("identite", "contact.email"…).
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub identity: Option<IdentityKind>,
+    #[serde(default, with = "opt_ref")]
+    pub references: Option<ColumnRef>,
+    #[serde(default, skip_serializing_if = "Masking::is_keep")]
+    pub masking: Masking,
+}
+
+/// What erasure does to a table's rows about the person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Erasure {
+    /// Rows are deleted.
+    Delete,
+    /// Rows are kept, their masked columns replaced (C23).
+    #[default]
+    Anonymise,
+}
+
+/// A column set to a value to mark rows (restriction, objection).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Marker {
+    pub column: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableSpec {
+    pub name: String,
+    pub primary_key: String,
+    #[serde(default)]
+    pub erasure: Erasure,
+    /// How to mark the person's rows as restricted (Art. 18).
+    #[serde(default)]
+    pub restrict: Option<Marker>,
+    /// How to record an objection (Art. 21), e.g. a marketing opt-out.
+    #[serde(default)]
+    pub object: Option<Marker>,
+    #[serde(default, rename = "column")]
+    pub columns: Vec<ColumnSpec>,
+}
+
+impl TableSpec {
+    pub fn column(&self, name: &str) -> Option<&ColumnSpec> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// A connected system's dataset.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dataset {
+    #[serde(default, rename = "table")]
+    pub tables: Vec<TableSpec>,
+}
+
+/// Something structurally wrong with a dataset, said so that its author
+/// can fix it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DatasetProblem {
+    #[error("the dataset declares no table")]
+    Empty,
+    #[error(
+        "no column identifies a person: mark at least one with identity = \"email\" (or phone, account_id, nir)"
+    )]
+    NoIdentity,
+    #[error("table {0} is declared twice")]
+    DuplicateTable(String),
+    #[error("column {table}.{column} is declared twice")]
+    DuplicateColumn { table: String, column: String },
+    #[error("{table}.{column} references {target}, which is not a declared table")]
+    UnknownTable {
+        table: String,
+        column: String,
+        target: String,
+    },
+    #[error(
+        "{table}.{column} references {target}, which is neither declared nor the primary key of {}",
+        target.table
+    )]
+    UnknownColumn {
+        table: String,
+        column: String,
+        target: ColumnRef,
+    },
+    #[error("references form a cycle: {}", .0.join(" → "))]
+    Cycle(Vec<String>),
+    #[error(
+        "table {0} is not reachable from an identity: give it an identity column or a reference to a reachable table"
+    )]
+    Unreachable(String),
+    #[error(
+        "{table}.{column} is a link (primary key or reference): masking it would break the history; use erasure = \"delete\" or keep it"
+    )]
+    MaskedLink { table: String, column: String },
+    #[error("{table}.{column}: a fixed masking value must not be empty")]
+    EmptyFixed { table: String, column: String },
+}
+
+impl Dataset {
+    pub fn table(&self, name: &str) -> Option<&TableSpec> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+
+    /// Every structural problem, in the order of the text; empty if none.
+    pub fn problems(&self) -> Vec<DatasetProblem> {
+        let mut out = Vec::new();
+        if self.tables.is_empty() {
+            out.push(DatasetProblem::Empty);
+            return out;
+        }
+        let mut seen = BTreeSet::new();
+        for t in &self.tables {
+            if !seen.insert(t.name.as_str()) {
+                out.push(DatasetProblem::DuplicateTable(t.name.clone()));
+            }
+            let mut cols = BTreeSet::new();
+            for c in &t.columns {
+                if !cols.insert(c.name.as_str()) {
+                    out.push(DatasetProblem::DuplicateColumn {
+                        table: t.name.clone(),
+                        column: c.name.clone(),
+                    });
+                }
+                let is_link = c.name == t.primary_key || c.references.is_some();
+                if is_link && !c.masking.is_keep() {
+                    out.push(DatasetProblem::MaskedLink {
+                        table: t.name.clone(),
+                        column: c.name.clone(),
+                    });
+                }
+                if matches!(&c.masking, Masking::Fixed(v) if v.is_empty()) {
+                    out.push(DatasetProblem::EmptyFixed {
+                        table: t.name.clone(),
+                        column: c.name.clone(),
+                    });
+                }
+                if let Some(r) = &c.references {
+                    match self.table(&r.table) {
+                        None => out.push(DatasetProblem::UnknownTable {
+                            table: t.name.clone(),
+                            column: c.name.clone(),
+                            target: r.table.clone(),
+                        }),
+                        Some(target)
+                            if target.primary_key != r.column
+                                && target.column(&r.column).is_none() =>
+                        {
+                            out.push(DatasetProblem::UnknownColumn {
+                                table: t.name.clone(),
+                                column: c.name.clone(),
+                                target: r.clone(),
+                            })
+                        }
+                        Some(_) => {}
+                    }
+                }
+            }
+        }
+        if !self
+            .tables
+            .iter()
+            .any(|t| t.columns.iter().any(|c| c.identity.is_some()))
+        {
+            out.push(DatasetProblem::NoIdentity);
+        }
+        if let Some(cycle) = self.cycle() {
+            out.push(DatasetProblem::Cycle(cycle));
+            return out;
+        }
+        let order = self.order();
+        let mut reachable = BTreeSet::new();
+        for t in &order {
+            let spec = &self.tables[*t];
+            let reached = spec.columns.iter().any(|c| {
+                c.identity.is_some()
+                    || c.references
+                        .as_ref()
+                        .is_some_and(|r| reachable.contains(r.table.as_str()))
+            });
+            if reached {
+                reachable.insert(spec.name.as_str());
+            }
+        }
+        for t in &self.tables {
+            if !reachable.contains(t.name.as_str()) {
+                out.push(DatasetProblem::Unreachable(t.name.clone()));
+            }
+        }
+        out
+    }
+
+    /// Parents of each table (the tables its columns reference), by index.
+    fn parents(&self) -> Vec<Vec<usize>> {
+        let index: BTreeMap<&str, usize> = self
+            .tables
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.name.as_str(), i))
+            .collect();
+        self.tables
+            .iter()
+            .map(|t| {
+                let mut p: Vec<usize> = t
+                    .columns
+                    .iter()
+                    .filter_map(|c| c.references.as_ref())
+                    .filter_map(|r| index.get(r.table.as_str()).copied())
+                    .collect();
+                p.sort_unstable();
+                p.dedup();
+                p
+            })
+            .collect()
+    }
+
+    /// A cycle of references, named table by table, if there is one.
+    fn cycle(&self) -> Option<Vec<String>> {
+        let parents = self.parents();
+        // 0 = unseen, 1 = on the current path, 2 = done.
+        let mut mark = vec![0u8; self.tables.len()];
+        let mut path = Vec::new();
+        fn visit(
+            i: usize,
+            parents: &[Vec<usize>],
+            mark: &mut [u8],
+            path: &mut Vec<usize>,
+        ) -> Option<Vec<usize>> {
+            mark[i] = 1;
+            path.push(i);
+            for &p in &parents[i] {
+                if mark[p] == 1 {
+                    let start = path.iter().position(|&x| x == p).unwrap_or(0);
+                    let mut c = path[start..].to_vec();
+                    c.push(p);
+                    return Some(c);
+                }
+                if mark[p] == 0
+                    && let Some(c) = visit(p, parents, mark, path)
+                {
+                    return Some(c);
+                }
+            }
+            path.pop();
+            mark[i] = 2;
+            None
+        }
+        for i in 0..self.tables.len() {
+            if mark[i] == 0
+                && let Some(c) = visit(i, &parents, &mut mark, &mut path)
+            {
+                return Some(c.iter().map(|&i| self.tables[i].name.clone()).collect());
+            }
+        }
+        None
+    }
+
+    /// Table indexes with every table after the tables it references
+    /// (parents first). Assumes no cycle; tables in a cycle come last.
+    pub fn order(&self) -> Vec<usize> {
+        let parents = self.parents();
+        let mut placed = vec![false; self.tables.len()];
+        let mut out = Vec::with_capacity(self.tables.len());
+        // Kahn's algorithm in passes, keeping the text's order among peers.
+        loop {
+            let before = out.len();
+            for i in 0..self.tables.len() {
+                if !placed[i] && parents[i].iter().all(|&p| placed[p] || p == i) {
+                    placed[i] = true;
+                    out.push(i);
+                }
+            }
+            if out.len() == before {
+                break;
+            }
+        }
+        out.extend((0..self.tables.len()).filter(|&i| !placed[i]));
+        out
+    }
+}
+
+/// `references = "table.column"` in the text form.
+mod opt_ref {
+    use super::ColumnRef;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<ColumnRef>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(r) => s.serialize_some(&r.to_string()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ColumnRef>, D::Error> {
+        let s: Option<String> = Option::deserialize(d)?;
+        s.map(|s| s.parse().map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn col(name: &str) -> ColumnSpec {
+        ColumnSpec {
+            name: name.into(),
+            category: None,
+            identity: None,
+            references: None,
+            masking: Masking::Keep,
+        }
+    }
+    fn table(name: &str, cols: Vec<ColumnSpec>) -> TableSpec {
+        TableSpec {
+            name: name.into(),
+            primary_key: "id".into(),
+            erasure: Erasure::Anonymise,
+            restrict: None,
+            object: None,
+            columns: cols,
+        }
+    }
+    fn refs(name: &str, target: &str) -> ColumnSpec {
+        ColumnSpec {
+            references: Some(target.parse().unwrap()),
+            ..col(name)
+        }
+    }
+    fn ident(name: &str) -> ColumnSpec {
+        ColumnSpec {
+            identity: Some(IdentityKind::Email),
+            masking: Masking::KeyedHash,
+            ..col(name)
+        }
+    }
+
+    fn sample() -> Dataset {
+        Dataset {
+            tables: vec![
+                table("history", vec![refs("ticket_id", "tickets.id")]),
+                table("tickets", vec![refs("contact_id", "contacts.id")]),
+                table("contacts", vec![ident("email")]),
+            ],
+        }
+    }
+
+    #[test]
+    fn a_good_dataset_has_no_problem_and_orders_parents_first() {
+        let d = sample();
+        assert_eq!(d.problems(), vec![]);
+        let names: Vec<&str> = d
+            .order()
+            .iter()
+            .map(|&i| d.tables[i].name.as_str())
+            .collect();
+        assert_eq!(names, ["contacts", "tickets", "history"]);
+    }
+
+    #[test]
+    fn unreachable_and_unknown_references_are_named() {
+        let mut d = sample();
+        d.tables.push(table("logs", vec![col("ip")]));
+        d.tables
+            .push(table("notes", vec![refs("ticket", "ticket.id")]));
+        d.tables
+            .push(table("files", vec![refs("ticket_id", "tickets.number")]));
+        let p = d.problems();
+        assert!(
+            p.contains(&DatasetProblem::Unreachable("logs".into())),
+            "{p:?}"
+        );
+        assert!(p.contains(&DatasetProblem::UnknownTable {
+            table: "notes".into(),
+            column: "ticket".into(),
+            target: "ticket".into()
+        }));
+        assert_eq!(
+            p.iter()
+                .find(|x| matches!(x, DatasetProblem::UnknownColumn { .. }))
+                .unwrap()
+                .to_string(),
+            "files.ticket_id references tickets.number, which is neither declared nor the primary key of tickets"
+        );
+    }
+
+    #[test]
+    fn cycles_are_reported_with_their_path() {
+        let mut d = sample();
+        d.tables[2].columns.push(refs("last_ticket", "history.id"));
+        let p = d.problems();
+        let cycle = p
+            .iter()
+            .find_map(|x| match x {
+                DatasetProblem::Cycle(c) => Some(c.clone()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(cycle.first(), cycle.last());
+        assert_eq!(cycle.len(), 4, "{cycle:?}");
+        assert!(
+            p.iter()
+                .any(|x| x.to_string().starts_with("references form a cycle: "))
+        );
+    }
+
+    #[test]
+    fn c23_links_cannot_be_masked() {
+        let mut d = sample();
+        d.tables[1].columns[0].masking = Masking::Null;
+        assert_eq!(
+            d.problems(),
+            vec![DatasetProblem::MaskedLink {
+                table: "tickets".into(),
+                column: "contact_id".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn no_identity_no_table_duplicates() {
+        assert_eq!(Dataset::default().problems(), vec![DatasetProblem::Empty]);
+        let d = Dataset {
+            tables: vec![table("a", vec![col("x"), col("x")]), table("a", vec![])],
+        };
+        let p = d.problems();
+        assert!(p.contains(&DatasetProblem::NoIdentity));
+        assert!(p.contains(&DatasetProblem::DuplicateTable("a".into())));
+        assert!(p.contains(&DatasetProblem::DuplicateColumn {
+            table: "a".into(),
+            column: "x".into()
+        }));
+    }
+
+    #[test]
+    fn json_round_trip_and_reference_syntax() {
+        let d = sample();
+        let j = serde_json::to_string(&d).unwrap();
+        let back: Dataset = serde_json::from_str(&j).unwrap();
+        assert_eq!(back, d);
+        assert!("nodot".parse::<ColumnRef>().is_err());
+        assert!("a.b.c".parse::<ColumnRef>().is_err());
+    }
+}
