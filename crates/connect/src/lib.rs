@@ -1,8 +1,19 @@
 //! The client organisations' own databases: PostgreSQL, MySQL/MariaDB and
-//! SQLite, reached read-only. For now: reading table and column names and
-//! types first, then a bounded sample of each table's values as text, for
-//! personal-data discovery. Only this crate speaks MySQL.
+//! SQLite. Sampling them for personal-data discovery; checking a dataset
+//! against the live schema; executing rights requests on them. Only this
+//! crate speaks MySQL.
 
+mod conn;
+mod dataset_text;
+pub mod execute;
+#[doc(hidden)]
+pub mod fixture;
+pub mod mask;
 mod sample;
+pub mod schema;
 
+pub use conn::{Conn, Dialect, Sql};
+pub use dataset_text::parse_dataset;
+pub use execute::{Action, ExecError, Outcome, Subject, TableOutcome, execute, open_checked};
 pub use sample::{ColumnSample, SampleError, sample_database};
+pub use schema::{LiveProblem, Schema};

@@ -5,6 +5,8 @@
 
 use sqlx::{Connection, Row};
 
+use crate::conn::{Dialect, bq, dq};
+
 /// One column and the values sampled from it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ColumnSample {
@@ -36,16 +38,6 @@ fn table_err(table: &str) -> impl FnOnce(sqlx::Error) -> SampleError + '_ {
         table: table.to_owned(),
         message: e.to_string(),
     }
-}
-
-/// `"name"` with inner quotes doubled (PostgreSQL, SQLite).
-fn dq(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// `` `name` `` with inner backquotes doubled (MySQL).
-fn bq(name: &str) -> String {
-    format!("`{}`", name.replace('`', "``"))
 }
 
 /// Groups catalogue rows `(table, column, type)` by table, in order.
@@ -147,7 +139,7 @@ async fn postgres(url: &str, rows: i64) -> Result<Vec<ColumnSample>, SampleError
         };
         let select: Vec<String> = cols
             .iter()
-            .map(|(c, _)| format!("{}::text", dq(c)))
+            .map(|(c, _)| Dialect::Postgres.as_text(c))
             .collect();
         let sql = format!(
             "SELECT {} FROM {from}{sample} LIMIT {rows}",
@@ -185,7 +177,7 @@ async fn mysql(url: &str, rows: i64) -> Result<Vec<ColumnSample>, SampleError> {
     for (table, cols) in by_table(catalogue) {
         let select: Vec<String> = cols
             .iter()
-            .map(|(c, _)| format!("CAST({} AS CHAR)", bq(c)))
+            .map(|(c, _)| Dialect::MySql.as_text(c))
             .collect();
         let sql = format!(
             "SELECT {} FROM {} LIMIT {rows}",
@@ -234,15 +226,9 @@ async fn sqlite(url: &str, rows: i64) -> Result<Vec<ColumnSample>, SampleError> 
             })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(q)?;
-        // Blobs are not text; they are left out rather than mangled.
         let select: Vec<String> = cols
             .iter()
-            .map(|(c, _)| {
-                format!(
-                    "CASE typeof({0}) WHEN 'blob' THEN NULL ELSE CAST({0} AS TEXT) END",
-                    dq(c)
-                )
-            })
+            .map(|(c, _)| Dialect::Sqlite.as_text(c))
             .collect();
         let sql = format!(
             "SELECT {} FROM {} LIMIT {rows}",

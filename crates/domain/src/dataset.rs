@@ -199,6 +199,10 @@ pub enum DatasetProblem {
         "{table}.{column} is a link (primary key or reference): masking it would break the history; use erasure = \"delete\" or keep it"
     )]
     MaskedLink { table: String, column: String },
+    #[error(
+        "table {table} is kept (anonymised) but references {parent}, whose rows are deleted: delete {table} too, or anonymise {parent}"
+    )]
+    KeptChildOfDeleted { table: String, parent: String },
     #[error("{table}.{column}: a fixed masking value must not be empty")]
     EmptyFixed { table: String, column: String },
 }
@@ -242,6 +246,16 @@ impl Dataset {
                     });
                 }
                 if let Some(r) = &c.references {
+                    if t.erasure == Erasure::Anonymise
+                        && self
+                            .table(&r.table)
+                            .is_some_and(|p| p.erasure == Erasure::Delete)
+                    {
+                        out.push(DatasetProblem::KeptChildOfDeleted {
+                            table: t.name.clone(),
+                            parent: r.table.clone(),
+                        });
+                    }
                     match self.table(&r.table) {
                         None => out.push(DatasetProblem::UnknownTable {
                             table: t.name.clone(),
@@ -519,6 +533,19 @@ mod tests {
             vec![DatasetProblem::MaskedLink {
                 table: "tickets".into(),
                 column: "contact_id".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn c23_kept_rows_cannot_point_to_deleted_ones() {
+        let mut d = sample();
+        d.tables[2].erasure = Erasure::Delete;
+        assert_eq!(
+            d.problems(),
+            vec![DatasetProblem::KeptChildOfDeleted {
+                table: "tickets".into(),
+                parent: "contacts".into()
             }]
         );
     }

@@ -1,11 +1,7 @@
-//! Sampling real PostgreSQL, MariaDB and SQLite databases created by the
-//! test (and dropped after). A missing server fails the test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use sqlx::Connection;
 use vigie_connect::{ColumnSample, SampleError, sample_database};
 
-fn name() -> String {
+pub fn name() -> String {
     let mut b = [0u8; 5];
     getrandom::fill(&mut b).unwrap();
     format!("vigie_sample_{}_{}", std::process::id(), hex::encode(b))

@@ -1,0 +1,532 @@
+//! Executing a rights request against one connected system (C15): find
+//! every row about the person — from the identity columns, then following
+//! references table by table, parents first — and then export, rectify,
+//! anonymise or delete, or mark them, in **one transaction**. Statements
+//! work on sets of rows (`IN (…)`, one `UPDATE … CASE` per chunk), never
+//! one statement per row. Deletion goes children first, so foreign keys
+//! hold at every statement.
+//!
+//! Exactly once: the caller's `before_commit` records the outcome in
+//! Vigie's own store before the client transaction commits. A crash
+//! before the record rolls everything back; a crash between the record and
+//! the commit leaves a recorded step that a new run finds already applied.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+
+use serde::{Deserialize, Serialize};
+use vigie_domain::dataset::{Dataset, DatasetProblem, Erasure, IdentityKind, Masking, TableSpec};
+
+use crate::conn::{Conn, Dialect, Sql};
+use crate::mask;
+use crate::schema::{LiveProblem, Schema, check};
+
+/// Values per `IN (…)` list: well under every backend's parameter limit.
+const CHUNK: usize = 500;
+
+/// Who the request is about: each identity the person gave or the agent
+/// checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subject {
+    pub identities: Vec<(IdentityKind, String)>,
+}
+
+/// What to do with the person's rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Gather for an export (access, portability).
+    Access,
+    /// Delete or anonymise per the dataset.
+    Erase,
+    /// Set every column of a data category to the new value.
+    Rectify(Vec<(String, String)>),
+    /// Set the dataset's restriction marker.
+    Restrict,
+    /// Set the dataset's objection marker.
+    Object,
+}
+
+impl Action {
+    fn writes(&self) -> bool {
+        *self != Action::Access
+    }
+}
+
+/// What happened in one table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableOutcome {
+    pub table: String,
+    pub found: u64,
+    pub changed: u64,
+    /// For access: the columns and rows found.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<Vec<Option<String>>>,
+}
+
+/// What happened in one system.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub tables: Vec<TableOutcome>,
+    /// What the dataset could not do (no restriction marker, no column of
+    /// a category to rectify…), said for the agent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl Outcome {
+    pub fn found(&self) -> u64 {
+        self.tables.iter().map(|t| t.found).sum()
+    }
+    pub fn changed(&self) -> u64 {
+        self.tables.iter().map(|t| t.changed).sum()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExecError {
+    #[error("cannot connect to the database: {0}")]
+    Connect(String),
+    #[error("the dataset is not valid: {}", join(.0))]
+    Dataset(Vec<DatasetProblem>),
+    #[error("the dataset no longer matches the database: {}", join(.0))]
+    Live(Vec<LiveProblem>),
+    #[error("the request gives no identity to search by")]
+    NoIdentity,
+    #[error("table {table}: {message} — nothing was changed")]
+    Table { table: String, message: String },
+    #[error("the database failed: {0} — nothing was changed")]
+    Db(String),
+    #[error("the result could not be recorded: {0} — nothing was changed")]
+    Record(String),
+}
+
+fn join<T: std::fmt::Display>(v: &[T]) -> String {
+    v.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Connects to `url`, checks the dataset against the live database and
+/// returns both the connection and the schema read.
+pub async fn open_checked(url: &str, dataset: &Dataset) -> Result<(Conn, Schema), ExecError> {
+    let problems = dataset.problems();
+    if !problems.is_empty() {
+        return Err(ExecError::Dataset(problems));
+    }
+    let mut conn = Conn::open(url).await.map_err(ExecError::Connect)?;
+    let schema = match Schema::read(&mut conn).await {
+        Ok(s) => s,
+        Err(e) => {
+            conn.close().await;
+            return Err(ExecError::Db(e.to_string()));
+        }
+    };
+    let live = check(dataset, &schema);
+    if !live.is_empty() {
+        conn.close().await;
+        return Err(ExecError::Live(live));
+    }
+    Ok((conn, schema))
+}
+
+/// Runs `action` for `subject` on the system at `url`. `key` is the
+/// tenant's masking key. `before_commit` sees the outcome before anything
+/// is committed; if it fails, everything is rolled back.
+pub async fn execute<F, Fut>(
+    url: &str,
+    dataset: &Dataset,
+    subject: &Subject,
+    action: &Action,
+    key: &[u8; 32],
+    before_commit: F,
+) -> Result<Outcome, ExecError>
+where
+    F: FnOnce(&Outcome) -> Fut,
+    Fut: Future<Output = Result<(), String>>,
+{
+    if subject.identities.iter().all(|(_, v)| v.trim().is_empty()) {
+        return Err(ExecError::NoIdentity);
+    }
+    let (mut conn, schema) = open_checked(url, dataset).await?;
+    let result = async {
+        conn.begin(!action.writes())
+            .await
+            .map_err(|e| ExecError::Db(e.to_string()))?;
+        let mut run = Run {
+            conn: &mut conn,
+            schema: &schema,
+            dataset,
+            key,
+        };
+        let found = run.gather(subject, action).await?;
+        let outcome = run.apply(found, action).await?;
+        before_commit(&outcome).await.map_err(ExecError::Record)?;
+        conn.commit()
+            .await
+            .map_err(|e| ExecError::Db(e.to_string()))?;
+        Ok(outcome)
+    }
+    .await;
+    if result.is_err() {
+        // The transaction may already be gone with the connection.
+        let _ = conn.rollback().await;
+    }
+    conn.close().await;
+    result
+}
+
+/// Rows found in one table.
+struct Found {
+    columns: Vec<String>,
+    rows: Vec<Vec<Option<String>>>,
+    /// Position of the primary key in `columns`.
+    pk: usize,
+}
+
+impl Found {
+    fn keys(&self) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter_map(|r| r.get(self.pk).cloned().flatten())
+            .collect()
+    }
+    fn position(&self, column: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == column)
+    }
+}
+
+struct Run<'a> {
+    conn: &'a mut Conn,
+    schema: &'a Schema,
+    dataset: &'a Dataset,
+    key: &'a [u8; 32],
+}
+
+impl Run<'_> {
+    fn d(&self) -> Dialect {
+        self.conn.dialect()
+    }
+
+    /// Every row about the subject, table by table in dataset order.
+    async fn gather(
+        &mut self,
+        subject: &Subject,
+        action: &Action,
+    ) -> Result<Vec<(usize, Found)>, ExecError> {
+        // Values of referenced columns of the rows found, for the children.
+        let mut linked: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+        let mut out = Vec::new();
+        for idx in self.dataset.order() {
+            let t = &self.dataset.tables[idx];
+            let mut conditions: Vec<(&str, Vec<String>)> = Vec::new();
+            for c in &t.columns {
+                if let Some(kind) = c.identity {
+                    let values: Vec<String> = subject
+                        .identities
+                        .iter()
+                        .filter(|(k, v)| *k == kind && !v.trim().is_empty())
+                        .flat_map(|(k, v)| mask::variants(*k, v))
+                        .collect();
+                    if !values.is_empty() {
+                        conditions.push((&c.name, values));
+                    }
+                }
+                if let Some(r) = &c.references
+                    && let Some(v) = linked.get(&(r.table.clone(), r.column.clone()))
+                    && !v.is_empty()
+                {
+                    conditions.push((&c.name, v.iter().cloned().collect()));
+                }
+            }
+            let found = self.select(t, &conditions, action.writes()).await?;
+            for column in self.referenced_columns(&t.name) {
+                let Some(pos) = found.position(&column) else {
+                    continue;
+                };
+                let set = linked.entry((t.name.clone(), column)).or_default();
+                set.extend(
+                    found
+                        .rows
+                        .iter()
+                        .filter_map(|r| r.get(pos).cloned().flatten()),
+                );
+            }
+            out.push((idx, found));
+        }
+        Ok(out)
+    }
+
+    /// Columns of `table` that other tables reference.
+    fn referenced_columns(&self, table: &str) -> Vec<String> {
+        let mut cols: Vec<String> = self
+            .dataset
+            .tables
+            .iter()
+            .flat_map(|t| t.columns.iter())
+            .filter_map(|c| c.references.as_ref())
+            .filter(|r| r.table == table)
+            .map(|r| r.column.clone())
+            .collect();
+        cols.sort();
+        cols.dedup();
+        cols
+    }
+
+    /// Rows of `t` matching any condition, each once.
+    async fn select(
+        &mut self,
+        t: &TableSpec,
+        conditions: &[(&str, Vec<String>)],
+        lock: bool,
+    ) -> Result<Found, ExecError> {
+        let live = self.schema.tables.get(&t.name);
+        let columns: Vec<String> = live
+            .map(|c| c.keys().cloned().collect())
+            .unwrap_or_default();
+        let pk = columns
+            .iter()
+            .position(|c| *c == t.primary_key)
+            .unwrap_or(0);
+        let mut found = Found {
+            columns,
+            rows: Vec::new(),
+            pk,
+        };
+        let mut seen = BTreeSet::new();
+        let d = self.d();
+        let select: Vec<String> = found.columns.iter().map(|c| d.as_text(c)).collect();
+        for (column, values) in conditions {
+            let ty = self.schema.pg_type(&t.name, column).to_owned();
+            for chunk in values.chunks(CHUNK) {
+                let mut sql = Sql::new(d);
+                sql.push(&format!(
+                    "SELECT {} FROM {} WHERE {} IN ",
+                    select.join(", "),
+                    d.ident(&t.name),
+                    d.ident(column)
+                ));
+                sql.list(chunk, &ty);
+                if lock && d != Dialect::Sqlite {
+                    sql.push(" FOR UPDATE");
+                }
+                let rows = self.conn.rows(&sql).await.map_err(|e| ExecError::Table {
+                    table: t.name.clone(),
+                    message: e.to_string(),
+                })?;
+                for r in rows {
+                    let key = r.get(pk).cloned().flatten();
+                    if seen.insert(key) {
+                        found.rows.push(r);
+                    }
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    async fn apply(
+        &mut self,
+        found: Vec<(usize, Found)>,
+        action: &Action,
+    ) -> Result<Outcome, ExecError> {
+        let mut outcome = Outcome::default();
+        let mut results: Vec<TableOutcome> = found
+            .iter()
+            .map(|(idx, f)| TableOutcome {
+                table: self.dataset.tables[*idx].name.clone(),
+                found: f.rows.len() as u64,
+                ..TableOutcome::default()
+            })
+            .collect();
+        match action {
+            Action::Access => {
+                for ((_, f), r) in found.into_iter().zip(results.iter_mut()) {
+                    r.columns = f.columns;
+                    r.rows = f.rows;
+                }
+            }
+            Action::Erase => {
+                // Children first: deleting a parent never leaves an orphan.
+                for ((idx, f), r) in found.iter().zip(results.iter_mut()).rev() {
+                    let t = &self.dataset.tables[*idx];
+                    r.changed = match t.erasure {
+                        Erasure::Delete => self.delete(t, &f.keys()).await?,
+                        Erasure::Anonymise => self.anonymise(t, f).await?,
+                    };
+                }
+            }
+            Action::Rectify(fields) => {
+                let mut used = BTreeSet::new();
+                for ((idx, f), r) in found.iter().zip(results.iter_mut()) {
+                    let t = &self.dataset.tables[*idx];
+                    let sets: Vec<(String, Option<String>)> = t
+                        .columns
+                        .iter()
+                        .filter_map(|c| {
+                            let cat = c.category.as_deref()?;
+                            let (_, v) = fields.iter().find(|(k, _)| k == cat)?;
+                            used.insert(cat.to_owned());
+                            Some((c.name.clone(), Some(v.clone())))
+                        })
+                        .collect();
+                    if !sets.is_empty() {
+                        r.changed = self.update(t, &f.keys(), &sets).await?;
+                    }
+                }
+                for (cat, _) in fields {
+                    if !used.contains(cat) {
+                        outcome
+                            .notes
+                            .push(format!("no column holds the category « {cat} »"));
+                    }
+                }
+            }
+            Action::Restrict | Action::Object => {
+                let mut marked = false;
+                for ((idx, f), r) in found.iter().zip(results.iter_mut()) {
+                    let t = &self.dataset.tables[*idx];
+                    let marker = if *action == Action::Restrict {
+                        &t.restrict
+                    } else {
+                        &t.object
+                    };
+                    if let Some(m) = marker {
+                        marked = true;
+                        let sets = [(m.column.clone(), Some(m.value.clone()))];
+                        r.changed = self.update(t, &f.keys(), &sets).await?;
+                    }
+                }
+                if !marked {
+                    outcome.notes.push(
+                        "the dataset says of no table how to mark this; it must be done by hand"
+                            .into(),
+                    );
+                }
+            }
+        }
+        outcome.tables = results;
+        Ok(outcome)
+    }
+
+    fn table_err(t: &TableSpec) -> impl FnOnce(sqlx::Error) -> ExecError + '_ {
+        move |e| ExecError::Table {
+            table: t.name.clone(),
+            message: e.to_string(),
+        }
+    }
+
+    async fn delete(&mut self, t: &TableSpec, keys: &[String]) -> Result<u64, ExecError> {
+        let d = self.d();
+        let ty = self.schema.pg_type(&t.name, &t.primary_key).to_owned();
+        let mut n = 0;
+        for chunk in keys.chunks(CHUNK) {
+            let mut sql = Sql::new(d);
+            sql.push(&format!(
+                "DELETE FROM {} WHERE {} IN ",
+                d.ident(&t.name),
+                d.ident(&t.primary_key)
+            ));
+            sql.list(chunk, &ty);
+            n += self.conn.execute(&sql).await.map_err(Self::table_err(t))?;
+        }
+        Ok(n)
+    }
+
+    /// Sets the same values on every row of `keys`.
+    async fn update(
+        &mut self,
+        t: &TableSpec,
+        keys: &[String],
+        sets: &[(String, Option<String>)],
+    ) -> Result<u64, ExecError> {
+        let d = self.d();
+        let pk_ty = self.schema.pg_type(&t.name, &t.primary_key).to_owned();
+        let mut n = 0;
+        for chunk in keys.chunks(CHUNK) {
+            let mut sql = Sql::new(d);
+            sql.push(&format!("UPDATE {} SET ", d.ident(&t.name)));
+            for (i, (col, v)) in sets.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.push(&format!("{} = ", d.ident(col)));
+                let ty = self.schema.pg_type(&t.name, col).to_owned();
+                sql.param(v.clone(), &ty);
+            }
+            sql.push(&format!(" WHERE {} IN ", d.ident(&t.primary_key)));
+            sql.list(chunk, &pk_ty);
+            n += self.conn.execute(&sql).await.map_err(Self::table_err(t))?;
+        }
+        Ok(n)
+    }
+
+    /// Replaces the masked columns of the rows found, one statement per
+    /// chunk of rows: constant maskings as plain assignments, per-value
+    /// ones as `CASE pk WHEN … THEN … END`.
+    async fn anonymise(&mut self, t: &TableSpec, f: &Found) -> Result<u64, ExecError> {
+        let masked: Vec<(&str, &Masking)> = t
+            .columns
+            .iter()
+            .filter(|c| !c.masking.is_keep())
+            .map(|c| (c.name.as_str(), &c.masking))
+            .collect();
+        if masked.is_empty() || f.rows.is_empty() {
+            return Ok(0);
+        }
+        let d = self.d();
+        let pk_ty = self.schema.pg_type(&t.name, &t.primary_key).to_owned();
+        let mut n = 0;
+        for chunk in f.rows.chunks(CHUNK) {
+            let mut sql = Sql::new(d);
+            sql.push(&format!("UPDATE {} SET ", d.ident(&t.name)));
+            for (i, (col, masking)) in masked.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                let ty = self.schema.pg_type(&t.name, col).to_owned();
+                let family = self.schema.column(&t.name, col).map(|c| c.family);
+                sql.push(&format!("{} = ", d.ident(col)));
+                match masking {
+                    Masking::Keep => {}
+                    Masking::Null => {
+                        sql.push("NULL");
+                    }
+                    Masking::Fixed(v) => {
+                        sql.param(Some(v.clone()), &ty);
+                    }
+                    Masking::KeyedHash | Masking::Fake | Masking::YearOnly => {
+                        let pos = f.position(col).unwrap_or(0);
+                        sql.push(&format!("CASE {} ", d.ident(&t.primary_key)));
+                        for row in chunk {
+                            let key = row.get(f.pk).cloned().flatten();
+                            let value = row.get(pos).cloned().flatten();
+                            let replaced = value.and_then(|v| match masking {
+                                Masking::KeyedHash => Some(mask::keyed_hash(self.key, &v)),
+                                Masking::Fake => Some(mask::fake(self.key, &v)),
+                                _ => mask::year_only(&v, family?),
+                            });
+                            sql.push("WHEN ");
+                            sql.param(key, &pk_ty);
+                            sql.push(" THEN ");
+                            sql.param(replaced, &ty);
+                            sql.push(" ");
+                        }
+                        sql.push(&format!("ELSE {} END", d.ident(col)));
+                    }
+                }
+            }
+            let keys: Vec<String> = chunk
+                .iter()
+                .filter_map(|r| r.get(f.pk).cloned().flatten())
+                .collect();
+            sql.push(&format!(" WHERE {} IN ", d.ident(&t.primary_key)));
+            sql.list(&keys, &pk_ty);
+            n += self.conn.execute(&sql).await.map_err(Self::table_err(t))?;
+        }
+        Ok(n)
+    }
+}

@@ -1,0 +1,261 @@
+//! The live shape of a client database (tables, column types, nullability,
+//! lengths) and the check of a dataset against it: every table and column
+//! exists, references join columns of the same kind, and every masking can
+//! be stored in its column.
+
+use std::collections::BTreeMap;
+
+use vigie_domain::dataset::{Dataset, Masking};
+
+use crate::conn::{Conn, Dialect, Sql};
+
+/// What a column can hold, as far as masking and joins care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Text,
+    Integer,
+    Number,
+    Bool,
+    Date,
+    Timestamp,
+    Other,
+}
+
+impl Family {
+    fn of(type_name: &str) -> Family {
+        let t = type_name.to_ascii_lowercase();
+        let has = |s: &str| t.contains(s);
+        if t.is_empty() || has("char") || has("text") || has("clob") || has("string") {
+            Family::Text
+        } else if t == "date" {
+            Family::Date
+        } else if has("timestamp") || has("datetime") {
+            Family::Timestamp
+        } else if has("bool") {
+            Family::Bool
+        } else if has("int") || has("serial") {
+            Family::Integer
+        } else if has("numeric") || has("decimal") || has("real") || has("double") || has("float") {
+            Family::Number
+        } else {
+            Family::Other
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveColumn {
+    /// The type as the database names it (`int4`, `varchar`, `TEXT`…).
+    pub type_name: String,
+    pub family: Family,
+    pub nullable: bool,
+    pub max_len: Option<i64>,
+}
+
+/// Table name → column name → column.
+#[derive(Debug, Clone, Default)]
+pub struct Schema {
+    pub tables: BTreeMap<String, BTreeMap<String, LiveColumn>>,
+}
+
+impl Schema {
+    pub fn column(&self, table: &str, column: &str) -> Option<&LiveColumn> {
+        self.tables.get(table)?.get(column)
+    }
+
+    /// The type to cast a parameter to on PostgreSQL.
+    pub fn pg_type(&self, table: &str, column: &str) -> &str {
+        self.column(table, column)
+            .map(|c| c.type_name.as_str())
+            .unwrap_or("text")
+    }
+
+    /// Reads the catalogue of the connection's current database/schema.
+    pub async fn read(conn: &mut Conn) -> Result<Schema, sqlx::Error> {
+        let text = match conn.dialect() {
+            Dialect::Postgres => {
+                "SELECT table_name::text, column_name::text, udt_name::text, is_nullable::text, \
+                        character_maximum_length::text \
+                 FROM information_schema.columns WHERE table_schema = current_schema() \
+                 ORDER BY table_name, ordinal_position"
+            }
+            Dialect::MySql => {
+                "SELECT CAST(TABLE_NAME AS CHAR), CAST(COLUMN_NAME AS CHAR), CAST(DATA_TYPE AS CHAR), \
+                        CAST(IS_NULLABLE AS CHAR), CAST(CHARACTER_MAXIMUM_LENGTH AS CHAR) \
+                 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() \
+                 ORDER BY TABLE_NAME, ORDINAL_POSITION"
+            }
+            Dialect::Sqlite => {
+                "SELECT m.name, p.name, p.type, CASE p.\"notnull\" WHEN 0 THEN 'YES' ELSE 'NO' END, NULL \
+                 FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
+                 ORDER BY m.name, p.cid"
+            }
+        };
+        let mut sql = Sql::new(conn.dialect());
+        sql.push(text);
+        let rows = conn.rows(&sql).await?;
+        let mut schema = Schema::default();
+        for r in rows {
+            let get = |i: usize| r.get(i).cloned().flatten().unwrap_or_default();
+            let type_name = get(2);
+            schema.tables.entry(get(0)).or_default().insert(
+                get(1),
+                LiveColumn {
+                    family: Family::of(&type_name),
+                    type_name,
+                    nullable: get(3) == "YES",
+                    max_len: get(4).parse().ok(),
+                },
+            );
+        }
+        Ok(schema)
+    }
+}
+
+/// A disagreement between a dataset and the live database.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LiveProblem {
+    #[error("table {0} does not exist in the database")]
+    MissingTable(String),
+    #[error("column {table}.{column} does not exist in the database")]
+    MissingColumn { table: String, column: String },
+    #[error(
+        "{from} ({from_type}) references {to} ({to_type}): the types differ, the join would match nothing"
+    )]
+    TypeMismatch {
+        from: String,
+        from_type: String,
+        to: String,
+        to_type: String,
+    },
+    #[error("{table}.{column} cannot be set to NULL (NOT NULL column): choose another masking")]
+    NotNullable { table: String, column: String },
+    #[error("{table}.{column} ({type_name}) cannot hold {what}")]
+    Unstorable {
+        table: String,
+        column: String,
+        type_name: String,
+        what: String,
+    },
+}
+
+/// Length of a keyed-hash replacement value.
+pub const HASH_LEN: usize = 16;
+
+/// Every disagreement between `dataset` and `schema`.
+pub fn check(dataset: &Dataset, schema: &Schema) -> Vec<LiveProblem> {
+    let mut out = Vec::new();
+    for t in &dataset.tables {
+        let Some(live) = schema.tables.get(&t.name) else {
+            out.push(LiveProblem::MissingTable(t.name.clone()));
+            continue;
+        };
+        let missing = |c: &str| LiveProblem::MissingColumn {
+            table: t.name.clone(),
+            column: c.to_owned(),
+        };
+        if !live.contains_key(&t.primary_key) {
+            out.push(missing(&t.primary_key));
+        }
+        for m in [&t.restrict, &t.object].into_iter().flatten() {
+            match live.get(&m.column) {
+                None => out.push(missing(&m.column)),
+                Some(lc) => check_value(&t.name, &m.column, lc, &m.value, &mut out),
+            }
+        }
+        for c in &t.columns {
+            let Some(lc) = live.get(&c.name) else {
+                out.push(missing(&c.name));
+                continue;
+            };
+            if let Some(r) = &c.references
+                && let Some(target) = schema.column(&r.table, &r.column)
+                && target.family != lc.family
+            {
+                out.push(LiveProblem::TypeMismatch {
+                    from: format!("{}.{}", t.name, c.name),
+                    from_type: lc.type_name.clone(),
+                    to: r.to_string(),
+                    to_type: target.type_name.clone(),
+                });
+            }
+            let unstorable = |what: &str| LiveProblem::Unstorable {
+                table: t.name.clone(),
+                column: c.name.clone(),
+                type_name: lc.type_name.clone(),
+                what: what.to_owned(),
+            };
+            match &c.masking {
+                Masking::Keep => {}
+                Masking::Null if !lc.nullable => out.push(LiveProblem::NotNullable {
+                    table: t.name.clone(),
+                    column: c.name.clone(),
+                }),
+                Masking::Null => {}
+                Masking::Fixed(v) => check_value(&t.name, &c.name, lc, v, &mut out),
+                Masking::KeyedHash | Masking::Fake if lc.family != Family::Text => {
+                    out.push(unstorable("a text replacement (use null or a fixed value)"))
+                }
+                Masking::KeyedHash if lc.max_len.is_some_and(|m| m < HASH_LEN as i64) => out.push(
+                    unstorable(&format!("a {HASH_LEN}-character keyed hash (too short)")),
+                ),
+                Masking::KeyedHash | Masking::Fake => {}
+                Masking::YearOnly
+                    if !matches!(lc.family, Family::Date | Family::Timestamp | Family::Text) =>
+                {
+                    out.push(unstorable("a date"))
+                }
+                Masking::YearOnly => {}
+            }
+        }
+    }
+    out
+}
+
+/// Whether a fixed value fits the column's kind.
+fn check_value(
+    table: &str,
+    column: &str,
+    lc: &LiveColumn,
+    value: &str,
+    out: &mut Vec<LiveProblem>,
+) {
+    let fits = match lc.family {
+        Family::Integer => value.trim().parse::<i64>().is_ok(),
+        Family::Number => value.trim().parse::<f64>().is_ok(),
+        Family::Bool => matches!(
+            value.trim().to_ascii_lowercase().as_str(),
+            "true" | "false" | "0" | "1"
+        ),
+        Family::Text => lc.max_len.is_none_or(|m| value.chars().count() as i64 <= m),
+        _ => true,
+    };
+    if !fits {
+        out.push(LiveProblem::Unstorable {
+            table: table.to_owned(),
+            column: column.to_owned(),
+            type_name: lc.type_name.clone(),
+            what: format!("the value « {value} »"),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn families_of_common_types() {
+        assert_eq!(Family::of("int4"), Family::Integer);
+        assert_eq!(Family::of("INTEGER"), Family::Integer);
+        assert_eq!(Family::of("bigint"), Family::Integer);
+        assert_eq!(Family::of("varchar"), Family::Text);
+        assert_eq!(Family::of("TEXT"), Family::Text);
+        assert_eq!(Family::of("date"), Family::Date);
+        assert_eq!(Family::of("timestamptz"), Family::Timestamp);
+        assert_eq!(Family::of("datetime"), Family::Timestamp);
+        assert_eq!(Family::of("numeric"), Family::Number);
+        assert_eq!(Family::of("uuid"), Family::Other);
+    }
+}

@@ -1,0 +1,291 @@
+//! Rights requests executed on real databases (C15, C23), checked row by
+//! row afterwards, on PostgreSQL, MariaDB and SQLite.
+
+use vigie_connect::{
+    Action, Dialect, ExecError, LiveProblem, Subject, execute, fixture, parse_dataset,
+};
+use vigie_domain::dataset::{Dataset, IdentityKind};
+
+use crate::support::AppDb;
+
+const KEY: [u8; 32] = [42; 32];
+const PEOPLE: i64 = 12;
+
+fn dataset() -> Dataset {
+    parse_dataset(fixture::DATASET).unwrap()
+}
+
+fn by_email(id: i64) -> Subject {
+    Subject {
+        identities: vec![(IdentityKind::Email, fixture::person(id).email)],
+    }
+}
+
+async fn run(
+    db: &AppDb,
+    d: &Dataset,
+    s: &Subject,
+    a: &Action,
+) -> Result<vigie_connect::Outcome, ExecError> {
+    execute(&db.url, d, s, a, &KEY, |_| async { Ok(()) }).await
+}
+
+/// Every row of every table that is not about person `id`.
+async fn others(db: &AppDb, id: i64) -> Vec<Vec<Option<String>>> {
+    let mut all = Vec::new();
+    for (table, filter) in [
+        ("contacts", format!("id <> {id}")),
+        ("demandes", format!("contact_id <> {id}")),
+        (
+            "historique",
+            format!("demande_id IN (SELECT id FROM demandes WHERE contact_id <> {id})"),
+        ),
+        ("journaux", format!("contact_id <> {id}")),
+    ] {
+        all.extend(db.rows(table, "*", &filter).await);
+    }
+    all
+}
+
+async fn c15_access_gathers_every_row_of_one_person(dialect: Dialect) {
+    let db = AppDb::new(dialect, PEOPLE).await;
+    let d = dataset();
+    let p = fixture::person(4);
+    let out = run(&db, &d, &by_email(4), &Action::Access).await.unwrap();
+    let t = |name: &str| out.tables.iter().find(|t| t.table == name).unwrap();
+    assert_eq!(t("contacts").found, 1);
+    assert_eq!(t("demandes").found, p.demandes as u64);
+    assert_eq!(t("historique").found, 2 * p.demandes as u64);
+    assert_eq!(t("journaux").found, 3);
+    let contacts = t("contacts");
+    let email_col = contacts.columns.iter().position(|c| c == "email").unwrap();
+    assert_eq!(
+        contacts.rows[0][email_col].as_deref(),
+        Some(p.email.as_str())
+    );
+    assert_eq!(out.changed(), 0);
+    // The same person by phone, written another way than stored.
+    let digits: String = p.mobile.chars().filter(char::is_ascii_digit).collect();
+    let by_phone = Subject {
+        identities: vec![(IdentityKind::Phone, format!("+33{}", &digits[1..]))],
+    };
+    let out2 = run(&db, &d, &by_phone, &Action::Access).await.unwrap();
+    assert_eq!(out2.found(), out.found());
+    // Nobody: found nothing, changed nothing.
+    let nobody = Subject {
+        identities: vec![(IdentityKind::Email, "personne@nulle-part.fr".into())],
+    };
+    let none = run(&db, &d, &nobody, &Action::Access).await.unwrap();
+    assert_eq!(none.found(), 0);
+    db.drop().await;
+}
+
+async fn c23_erasure_anonymises_keeps_history_and_touches_no_one_else(dialect: Dialect) {
+    let db = AppDb::new(dialect, PEOPLE).await;
+    let d = dataset();
+    let p = fixture::person(5);
+    let before = others(&db, 5).await;
+    let demandes_before = db.count("demandes", "1 = 1").await;
+    let out = run(&db, &d, &by_email(5), &Action::Erase).await.unwrap();
+    assert_eq!(out.found(), 1 + p.demandes as u64 * 3 + 3);
+    let row = &db
+        .rows(
+            "contacts",
+            "nom, prenom, email, tel_fixe, tel_mobile, login, date_naissance",
+            "id = 5",
+        )
+        .await[0];
+    assert_eq!(row[0].as_deref(), Some("Anonyme"));
+    assert_eq!(row[1].as_deref(), Some("Anonyme"));
+    let email = row[2].as_deref().unwrap();
+    assert_eq!(email.len(), 16);
+    assert!(email.chars().all(|c| c.is_ascii_hexdigit()));
+    assert_eq!(row[3], None);
+    let mobile = row[4].as_deref().unwrap();
+    assert_ne!(mobile, p.mobile);
+    assert_eq!(mobile.len(), p.mobile.len());
+    assert_ne!(row[5].as_deref(), Some(p.login.as_str()));
+    assert!(
+        row[6].as_deref().unwrap().starts_with("19")
+            && row[6].as_deref().unwrap()[4..].starts_with("-01-01")
+    );
+    // Links and counts survive (C23); logs are deleted.
+    let n = usize::try_from(p.demandes).unwrap();
+    assert_eq!(db.count("demandes", "1 = 1").await, demandes_before);
+    assert_eq!(db.count("demandes", "contact_id = 5").await, n);
+    assert_eq!(
+        db.count("demandes", "contact_id = 5 AND description = '[effacé]'")
+            .await,
+        n
+    );
+    assert_eq!(
+        db.count(
+            "historique",
+            "demande_id IN (SELECT id FROM demandes WHERE contact_id = 5)"
+        )
+        .await,
+        2 * n
+    );
+    assert_eq!(db.count("journaux", "contact_id = 5").await, 0);
+    // Everybody else, row by row, as before.
+    assert_eq!(others(&db, 5).await, before);
+    // Running again finds nobody: the identity is gone.
+    let again = run(&db, &d, &by_email(5), &Action::Erase).await.unwrap();
+    assert_eq!(again.found(), 0);
+    db.drop().await;
+}
+
+async fn c15_rectification_restriction_objection(dialect: Dialect) {
+    let db = AppDb::new(dialect, PEOPLE).await;
+    let d = dataset();
+    let before = others(&db, 7).await;
+    let out = run(
+        &db,
+        &d,
+        &by_email(7),
+        &Action::Rectify(vec![
+            ("contact.telephone".into(), "07 11 22 33 44".into()),
+            ("loisirs".into(), "x".into()),
+        ]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.changed(), 1);
+    assert_eq!(out.notes, ["no column holds the category « loisirs »"]);
+    let row = &db.rows("contacts", "tel_fixe, tel_mobile", "id = 7").await[0];
+    assert_eq!(row[0].as_deref(), Some("07 11 22 33 44"));
+    assert_eq!(row[1].as_deref(), Some("07 11 22 33 44"));
+    run(&db, &d, &by_email(7), &Action::Restrict).await.unwrap();
+    run(&db, &d, &by_email(7), &Action::Object).await.unwrap();
+    let row = &db
+        .rows("contacts", "restreint, opposition_marketing", "id = 7")
+        .await[0];
+    assert_eq!(row[0].as_deref(), Some("1"));
+    assert_eq!(row[1].as_deref(), Some("1"));
+    assert_eq!(others(&db, 7).await, before);
+    db.drop().await;
+}
+
+async fn nothing_is_half_applied(dialect: Dialect) {
+    let db = AppDb::new(dialect, PEOPLE).await;
+    let d = dataset();
+    let everything = others(&db, -1).await;
+    // The record of the outcome fails: the transaction is rolled back.
+    let e = execute(&db.url, &d, &by_email(3), &Action::Erase, &KEY, |o| {
+        let n = o.changed();
+        async move { Err(format!("store down after {n} changes")) }
+    })
+    .await
+    .unwrap_err();
+    assert!(matches!(e, ExecError::Record(_)), "{e}");
+    assert!(e.to_string().ends_with("nothing was changed"));
+    assert_eq!(others(&db, -1).await, everything);
+    // The database refuses half-way (contacts deleted while undeclared
+    // demandes point at them): the logs deleted first come back.
+    let partial = parse_dataset(
+        r#"[[table]]
+name = "contacts"
+primary_key = "id"
+erasure = "delete"
+  [[table.column]]
+  name = "email"
+  identity = "email"
+[[table]]
+name = "journaux"
+primary_key = "id"
+erasure = "delete"
+  [[table.column]]
+  name = "contact_id"
+  references = "contacts.id"
+"#,
+    )
+    .unwrap();
+    let e = run(&db, &partial, &by_email(3), &Action::Erase)
+        .await
+        .unwrap_err();
+    match &e {
+        ExecError::Table { table, .. } => assert_eq!(table, "contacts"),
+        other => panic!("{other}"),
+    }
+    assert_eq!(others(&db, -1).await, everything);
+    db.drop().await;
+}
+
+async fn bad_datasets_and_systems_are_explained(dialect: Dialect) {
+    let db = AppDb::new(dialect, 2).await;
+    let mut d = dataset();
+    d.tables[0].columns[0].name = "courriel".into();
+    d.tables[1].columns[0].references = Some("contacts.nom".parse().unwrap());
+    d.tables[1].columns[0].name = "contact_id".into();
+    let e = run(&db, &d, &by_email(1), &Action::Access)
+        .await
+        .unwrap_err();
+    let ExecError::Live(problems) = &e else {
+        panic!("{e}")
+    };
+    assert!(
+        problems.contains(&LiveProblem::MissingColumn {
+            table: "contacts".into(),
+            column: "courriel".into()
+        }),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(
+            |p| matches!(p, LiveProblem::TypeMismatch { from, .. } if from == "demandes.contact_id")
+        ),
+        "{problems:?}"
+    );
+    let mut d = dataset();
+    d.tables[0]
+        .columns
+        .iter_mut()
+        .find(|c| c.name == "nom")
+        .unwrap()
+        .masking = vigie_domain::dataset::Masking::Null;
+    let e = run(&db, &d, &by_email(1), &Action::Erase)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the dataset no longer matches the database: contacts.nom cannot be set to NULL (NOT NULL column): choose another masking"
+    );
+    db.drop().await;
+}
+
+macro_rules! on_every_backend {
+    ($($scenario:ident),* $(,)?) => {
+        mod postgres { use super::*; $( #[tokio::test] async fn $scenario() { super::$scenario(Dialect::Postgres).await } )* }
+        mod mariadb { use super::*; $( #[tokio::test] async fn $scenario() { super::$scenario(Dialect::MySql).await } )* }
+        mod sqlite { use super::*; $( #[tokio::test] async fn $scenario() { super::$scenario(Dialect::Sqlite).await } )* }
+    };
+}
+
+on_every_backend!(
+    c15_access_gathers_every_row_of_one_person,
+    c23_erasure_anonymises_keeps_history_and_touches_no_one_else,
+    c15_rectification_restriction_objection,
+    nothing_is_half_applied,
+    bad_datasets_and_systems_are_explained,
+);
+
+#[tokio::test]
+async fn a_refused_connection_is_named() {
+    let e = run_url("postgres://nobody@127.0.0.1:1/x").await;
+    assert!(matches!(e, ExecError::Connect(_)), "{e}");
+    let e = run_url("sqlite:///nonexistent/dir/app.db").await;
+    assert!(matches!(e, ExecError::Connect(_)), "{e}");
+}
+
+async fn run_url(url: &str) -> ExecError {
+    execute(
+        url,
+        &dataset(),
+        &by_email(1),
+        &Action::Access,
+        &KEY,
+        |_| async { Ok(()) },
+    )
+    .await
+    .unwrap_err()
+}

@@ -1,0 +1,8 @@
+//! Integration tests of `vigie-connect` on real PostgreSQL, MariaDB and
+//! SQLite databases created by the tests (and dropped after). A missing
+//! server fails the tests.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod execute;
+mod sample;
+mod support;
