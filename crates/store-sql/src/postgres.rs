@@ -14,10 +14,16 @@ type Db = Postgres;
 type ThisStore = PostgresStore;
 const BACKEND: &str = "postgres";
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("../migrations/postgres/0002_rights.sql"),
+    },
+];
 
 /// Several nodes claim at once: each skips rows another holds.
 const CLAIM_JOB: &str = "UPDATE jobs SET state = 'running', locked_by = $1, lease_until = $3, \
@@ -74,3 +80,4 @@ impl PostgresStore {
 }
 
 include!("shared.rs");
+include!("shared_rights.rs");

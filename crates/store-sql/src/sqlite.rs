@@ -17,10 +17,16 @@ type Db = Sqlite;
 type ThisStore = SqliteStore;
 const BACKEND: &str = "sqlite";
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("../migrations/sqlite/0001_foundation.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("../migrations/sqlite/0002_rights.sql"),
+    },
+];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the
 /// claim runs in an IMMEDIATE transaction, so one writer at a time.
@@ -78,3 +84,4 @@ impl SqliteStore {
 }
 
 include!("shared.rs");
+include!("shared_rights.rs");

@@ -87,3 +87,6 @@ fn postgres_urls_get_the_test_database() {
         "postgres://u@h/x?sslmode=disable"
     );
 }
+both!(c16_rights_requests_and_systems, |s, _db| {
+    c::c16_rights_requests_and_systems(s.as_ref()).await
+});

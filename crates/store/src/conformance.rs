@@ -710,3 +710,257 @@ pub async fn c25_totp_and_recovery_codes(s: &dyn Store) {
     assert!(!s.user(u.id).await.unwrap().totp_enabled);
     assert!(!s.consume_recovery_code(u.id, "r2").await.unwrap());
 }
+
+fn new_request(tenant: vigie_domain::TenantId, token: &str, at: Timestamp) -> crate::RightsRequest {
+    use vigie_domain::rights::{Intake, RequestKind, RequestStatus};
+    crate::RightsRequest {
+        id: vigie_domain::RequestId(0),
+        tenant,
+        reference: String::new(),
+        kind: RequestKind::Erasure,
+        intake: Intake::WebForm,
+        status: RequestStatus::AwaitingEmailCheck,
+        subject_name: "Éloïse Dupré".into(),
+        subject_email: "eloise@exemple.fr".into(),
+        identities: vec![(
+            vigie_domain::dataset::IdentityKind::Email,
+            "eloise@exemple.fr".into(),
+        )],
+        details: "Merci d'effacer mon compte.".into(),
+        channels: vec![vigie_domain::rights::Channel::Sms],
+        rectifications: vec![("contact.telephone".into(), "06 00 00 00 00".into())],
+        received_at: None,
+        due_on: None,
+        extended: false,
+        extension_reason: String::new(),
+        verification: None,
+        code_hash: Some("h".into()),
+        code_expires: Some(at + SignedDuration::from_mins(30)),
+        code_attempts: 0,
+        public_token_hash: token.into(),
+        forwarded_to: None,
+        forwarded_from: None,
+        answer: String::new(),
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+fn step(name: &str, at: Timestamp) -> crate::RequestEvent {
+    crate::RequestEvent {
+        at,
+        actor: "test".into(),
+        step: name.into(),
+        detail: String::new(),
+    }
+}
+
+/// C11–C16 storage: systems and requests stay in their tenant, references
+/// count per tenant and year, a status moved by someone else is a
+/// conflict, timelines keep their order, download links expire.
+pub async fn c16_rights_requests_and_systems(s: &dyn Store) {
+    use vigie_domain::rights::RequestStatus;
+    let (a, b) = two_tenants(s).await;
+    let sa = scope_of(&a, &[Role::Dpo]);
+    let sb = scope_of(&b, &[Role::Dpo]);
+    let now = Timestamp::now();
+
+    assert_eq!(
+        s.calendar(a.id).await.unwrap(),
+        vigie_domain::calendar::Calendar::France
+    );
+    s.set_calendar(&sa, vigie_domain::calendar::Calendar::AlsaceMoselle)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.calendar(a.id).await.unwrap(),
+        vigie_domain::calendar::Calendar::AlsaceMoselle
+    );
+
+    let sys = s
+        .create_system(
+            &sa,
+            &crate::NewSystem {
+                name: "Mes demandes".into(),
+                url_sealed: vec![1, 2, 3, 0, 255],
+                url_hint: "sqlite://app.db".into(),
+                dataset: "[[table]]".into(),
+                at: now,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(sys.url_sealed, vec![1, 2, 3, 0, 255]);
+    assert!(matches!(
+        s.system(b.id, sys.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(s.systems(&sb, "", Page::default()).await.unwrap().total, 0);
+    assert_eq!(
+        s.systems(&sa, "demandes", Page::default())
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    let mut edited = sys.clone();
+    edited.dataset = "changed".into();
+    edited.check_result = "table x does not exist".into();
+    edited.checked_at = Some(now);
+    assert!(matches!(
+        s.save_system(&sb, &edited).await,
+        Err(StoreError::NotFound)
+    ));
+    s.save_system(&sa, &edited).await.unwrap();
+    assert_eq!(s.system(a.id, sys.id).await.unwrap().dataset, "changed");
+
+    let r1 = s
+        .create_request(&new_request(a.id, "t1", now), &step("submitted", now))
+        .await
+        .unwrap();
+    let r2 = s
+        .create_request(&new_request(a.id, "t2", now), &step("submitted", now))
+        .await
+        .unwrap();
+    let rb = s
+        .create_request(&new_request(b.id, "t3", now), &step("submitted", now))
+        .await
+        .unwrap();
+    let year = now.to_zoned(jiff::tz::TimeZone::UTC).year();
+    assert_eq!(r1.reference, format!("{year}-0001"));
+    assert_eq!(r2.reference, format!("{year}-0002"));
+    assert_eq!(rb.reference, format!("{year}-0001"));
+    assert_eq!(
+        r1.rectifications,
+        new_request(a.id, "t", now).rectifications
+    );
+    assert_eq!(r1.channels, [vigie_domain::rights::Channel::Sms]);
+    assert_eq!(s.request_by_public_token("t2").await.unwrap().id, r2.id);
+    assert!(matches!(
+        s.request(b.id, r1.id).await,
+        Err(StoreError::NotFound)
+    ));
+    // Unconfirmed requests are not listed to agents.
+    assert_eq!(
+        s.requests(&sa, &crate::RequestFilter::default(), Page::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+
+    let mut confirmed = r1.clone();
+    confirmed.status = RequestStatus::Received;
+    confirmed.received_at = Some(now);
+    confirmed.due_on = Some(jiff::civil::date(2026, 12, 10));
+    s.save_request(
+        &confirmed,
+        RequestStatus::AwaitingEmailCheck,
+        &step("email_confirmed", now),
+        &[],
+    )
+    .await
+    .unwrap();
+    // A second agent acting on the old status loses.
+    assert!(matches!(
+        s.save_request(
+            &confirmed,
+            RequestStatus::AwaitingEmailCheck,
+            &step("email_confirmed", now),
+            &[]
+        )
+        .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let mut approved = confirmed.clone();
+    approved.status = RequestStatus::Executing;
+    let tasks = s
+        .save_request(
+            &approved,
+            RequestStatus::Received,
+            &step("approved", now),
+            &[sys.id],
+        )
+        .await
+        .unwrap();
+    assert_eq!(tasks.len(), 1);
+    let mut task = s.task(tasks[0]).await.unwrap();
+    assert_eq!(task.system_name, "Mes demandes");
+    assert_eq!(task.state, crate::TaskState::Queued);
+    task.state = crate::TaskState::Done;
+    task.found = 7;
+    task.outcome_sealed = Some(vec![9; 40]);
+    s.save_task(&task).await.unwrap();
+    assert_eq!(s.tasks(a.id, r1.id).await.unwrap(), vec![task.clone()]);
+    assert_eq!(s.tasks(b.id, r1.id).await.unwrap(), vec![]);
+    s.add_event(a.id, r1.id, &step("task_done", now))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.add_event(b.id, r1.id, &step("x", now)).await,
+        Err(StoreError::NotFound)
+    ));
+    let steps: Vec<String> = s
+        .events(a.id, r1.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.step)
+        .collect();
+    assert_eq!(
+        steps,
+        ["submitted", "email_confirmed", "approved", "task_done"]
+    );
+    assert_eq!(s.events(b.id, r1.id).await.unwrap(), vec![]);
+
+    let due = crate::RequestFilter {
+        due_by: Some(jiff::civil::date(2026, 12, 10)),
+        ..Default::default()
+    };
+    assert_eq!(
+        s.requests(&sa, &due, Page::default()).await.unwrap().total,
+        1
+    );
+    let due_earlier = crate::RequestFilter {
+        due_by: Some(jiff::civil::date(2026, 12, 9)),
+        ..Default::default()
+    };
+    assert_eq!(
+        s.requests(&sa, &due_earlier, Page::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(
+        s.requests_due_by(jiff::civil::date(2026, 12, 10))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let search = crate::RequestFilter {
+        search: "dupré".into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        s.requests(&sa, &search, Page::default())
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+
+    s.create_download("dl", a.id, r1.id, now + SignedDuration::from_hours(1))
+        .await
+        .unwrap();
+    assert_eq!(s.download("dl", now).await.unwrap(), (a.id, r1.id));
+    assert!(matches!(
+        s.download("dl", now + SignedDuration::from_hours(2)).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.create_download("dl2", b.id, r1.id, now).await,
+        Err(StoreError::NotFound)
+    ));
+}

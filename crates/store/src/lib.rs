@@ -7,7 +7,9 @@
 pub mod appender;
 pub mod conformance;
 pub mod model;
+pub mod rights;
 pub mod trail;
+pub mod vault;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -23,6 +25,7 @@ use vigie_domain::{
 };
 
 pub use model::*;
+pub use rights::*;
 
 /// What can go wrong in the store, in terms the layers above act on.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -200,7 +203,9 @@ pub trait Outbox: Send + Sync {
 
 /// Everything a backend offers.
 #[async_trait]
-pub trait Store: Accounts + Tenants + Sessions + ApiTokens + Trail + Jobs + Outbox {
+pub trait Store:
+    Accounts + Tenants + Sessions + ApiTokens + Trail + Jobs + Outbox + Rights
+{
     /// Applies pending migrations.
     async fn migrate(&self) -> Result<()>;
     /// Answers when the database is reachable.

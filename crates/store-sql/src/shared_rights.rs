@@ -1,0 +1,543 @@
+// Rights requests and connected systems, compiled into both backends like
+// `shared.rs` (same module: its imports and helpers are in scope).
+
+use jiff::civil::Date;
+use vigie_domain::{
+    RequestId, SystemId,
+    calendar::Calendar,
+    dataset::IdentityKind,
+    rights::{Channel, Intake, RequestKind, RequestStatus, Verification},
+};
+use vigie_store::{
+    NewSystem, RequestEvent, RequestFilter, Rights, RightsRequest, RightsTask, System, TaskState,
+};
+
+const SYSTEM_COLS: &str = "id, tenant_id, name, url_sealed, url_hint, dataset, checked_at, check_result, created_at, updated_at";
+
+fn system_from(r: &Row) -> Result<System, StoreError> {
+    Ok(System {
+        id: SystemId(get(r, "id")?),
+        tenant: TenantId(get(r, "tenant_id")?),
+        name: get(r, "name")?,
+        url_sealed: get(r, "url_sealed")?,
+        url_hint: get(r, "url_hint")?,
+        dataset: get(r, "dataset")?,
+        checked_at: get::<Option<i64>>(r, "checked_at")?.map(from_micros),
+        check_result: get(r, "check_result")?,
+        created_at: from_micros(get(r, "created_at")?),
+        updated_at: from_micros(get(r, "updated_at")?),
+    })
+}
+
+const REQUEST_COLS: &str = "id, tenant_id, reference, kind, intake, status, subject_name, subject_email, \
+    identities, details, channels, rectifications, received_at, due_on, extended, extension_reason, \
+    verification, code_hash, code_expires, code_attempts, public_token_hash, forwarded_to, \
+    forwarded_from, answer, created_at, updated_at";
+
+fn parse_or<T>(what: &str, s: String, f: impl Fn(&str) -> Option<T>) -> Result<T, StoreError> {
+    f(&s).ok_or_else(|| corrupt(what, s))
+}
+
+fn request_from(r: &Row) -> Result<RightsRequest, StoreError> {
+    let identities: Vec<(IdentityKind, String)> =
+        serde_json::from_str(&get::<String>(r, "identities")?).map_err(|e| corrupt("identities", e))?;
+    let rectifications: Vec<(String, String)> = serde_json::from_str(&get::<String>(r, "rectifications")?)
+        .map_err(|e| corrupt("rectifications", e))?;
+    let channels = get::<String>(r, "channels")?
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| Channel::parse(s).ok_or_else(|| corrupt("channel", s)))
+        .collect::<Result<_, _>>()?;
+    Ok(RightsRequest {
+        id: RequestId(get(r, "id")?),
+        tenant: TenantId(get(r, "tenant_id")?),
+        reference: get(r, "reference")?,
+        kind: parse_or("kind", get(r, "kind")?, RequestKind::parse)?,
+        intake: parse_or("intake", get(r, "intake")?, Intake::parse)?,
+        status: parse_or("status", get(r, "status")?, RequestStatus::parse)?,
+        subject_name: get(r, "subject_name")?,
+        subject_email: get(r, "subject_email")?,
+        identities,
+        details: get(r, "details")?,
+        channels,
+        rectifications,
+        received_at: get::<Option<i64>>(r, "received_at")?.map(from_micros),
+        due_on: get::<Option<String>>(r, "due_on")?
+            .map(|d| d.parse::<Date>().map_err(|e| corrupt("due_on", e)))
+            .transpose()?,
+        extended: get(r, "extended")?,
+        extension_reason: get(r, "extension_reason")?,
+        verification: get::<Option<String>>(r, "verification")?
+            .map(|v| parse_or("verification", v, Verification::parse))
+            .transpose()?,
+        code_hash: get(r, "code_hash")?,
+        code_expires: get::<Option<i64>>(r, "code_expires")?.map(from_micros),
+        code_attempts: get(r, "code_attempts")?,
+        public_token_hash: get(r, "public_token_hash")?,
+        forwarded_to: get::<Option<i64>>(r, "forwarded_to")?.map(TenantId),
+        forwarded_from: get::<Option<i64>>(r, "forwarded_from")?.map(RequestId),
+        answer: get(r, "answer")?,
+        created_at: from_micros(get(r, "created_at")?),
+        updated_at: from_micros(get(r, "updated_at")?),
+    })
+}
+
+const TASK_COLS: &str = "k.id, k.request_id, k.tenant_id, k.system_id, s.name AS system_name, k.state, \
+    k.found, k.changed, k.outcome_sealed, k.message, k.attempts, k.updated_at";
+const TASK_FROM: &str = "rights_tasks k JOIN connected_systems s ON s.id = k.system_id";
+
+fn task_from(r: &Row) -> Result<RightsTask, StoreError> {
+    Ok(RightsTask {
+        id: get(r, "id")?,
+        request: RequestId(get(r, "request_id")?),
+        tenant: TenantId(get(r, "tenant_id")?),
+        system: SystemId(get(r, "system_id")?),
+        system_name: get(r, "system_name")?,
+        state: parse_or("task state", get(r, "state")?, TaskState::parse)?,
+        found: get(r, "found")?,
+        changed: get(r, "changed")?,
+        outcome_sealed: get(r, "outcome_sealed")?,
+        message: get(r, "message")?,
+        attempts: get(r, "attempts")?,
+        updated_at: from_micros(get(r, "updated_at")?),
+    })
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    // Serialising plain pairs of strings and enums cannot fail.
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+fn channels_text(c: &[Channel]) -> String {
+    c.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",")
+}
+
+async fn insert_event(
+    tx: &mut Tx,
+    id: RequestId,
+    e: &RequestEvent,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO rights_events (request_id, at, actor, step, detail) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id.0)
+    .bind(to_micros(e.at))
+    .bind(&e.actor)
+    .bind(&e.step)
+    .bind(&e.detail)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    Ok(())
+}
+
+#[async_trait]
+impl Rights for ThisStore {
+    async fn create_system(&self, scope: &TenantScope, new: &NewSystem) -> Result<System, StoreError> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO connected_systems (tenant_id, name, url_sealed, url_hint, dataset, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        )
+        .bind(scope.tenant().0)
+        .bind(&new.name)
+        .bind(&new.url_sealed)
+        .bind(&new.url_hint)
+        .bind(&new.dataset)
+        .bind(to_micros(new.at))
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        self.system(scope.tenant(), SystemId(id)).await
+    }
+
+    async fn system(&self, tenant: TenantId, id: SystemId) -> Result<System, StoreError> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {SYSTEM_COLS} FROM connected_systems WHERE id = $1 AND tenant_id = $2"
+        )))
+        .bind(id.0)
+        .bind(tenant.0)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        system_from(&r)
+    }
+
+    async fn systems(&self, scope: &TenantScope, search: &str, page: Page) -> Result<Paged<System>, StoreError> {
+        let filter = format!(
+            "tenant_id = {} AND ($1 = '' OR LOWER(name) LIKE $1 ESCAPE '\\' OR LOWER(url_hint) LIKE $1 ESCAPE '\\')",
+            scope.tenant().0
+        );
+        self.searched_page(SYSTEM_COLS, "connected_systems", &filter, "name", search, page, system_from)
+            .await
+    }
+
+    async fn all_systems(&self, tenant: TenantId) -> Result<Vec<System>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {SYSTEM_COLS} FROM connected_systems WHERE tenant_id = $1 ORDER BY name"
+        )))
+        .bind(tenant.0)
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        rows.iter().map(system_from).collect()
+    }
+
+    async fn save_system(&self, scope: &TenantScope, s: &System) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE connected_systems SET name = $1, url_sealed = $2, url_hint = $3, dataset = $4, \
+             checked_at = $5, check_result = $6, updated_at = $7 WHERE id = $8 AND tenant_id = $9",
+        )
+        .bind(&s.name)
+        .bind(&s.url_sealed)
+        .bind(&s.url_hint)
+        .bind(&s.dataset)
+        .bind(s.checked_at.map(to_micros))
+        .bind(&s.check_result)
+        .bind(to_micros(s.updated_at))
+        .bind(s.id.0)
+        .bind(scope.tenant().0)
+        .execute(&self.pool)
+        .await
+        .db()?;
+        expect_one(done.rows_affected())
+    }
+
+    async fn calendar(&self, tenant: TenantId) -> Result<Calendar, StoreError> {
+        let c: String = sqlx::query_scalar("SELECT calendar FROM tenants WHERE id = $1")
+            .bind(tenant.0)
+            .fetch_one(&self.pool)
+            .await
+            .db()?;
+        parse_or("calendar", c, Calendar::parse)
+    }
+
+    async fn set_calendar(&self, scope: &TenantScope, c: Calendar) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE tenants SET calendar = $1 WHERE id = $2")
+            .bind(c.as_str())
+            .bind(scope.tenant().0)
+            .execute(&self.pool)
+            .await
+            .db()?;
+        expect_one(done.rows_affected())
+    }
+
+    async fn create_request(&self, r: &RightsRequest, first: &RequestEvent) -> Result<RightsRequest, StoreError> {
+        let year = r.created_at.to_zoned(jiff::tz::TimeZone::UTC).year();
+        // Two nodes may pick the same number; the unique index refuses the
+        // second, which tries the next one.
+        for _ in 0..5 {
+            let mut tx = self.begin_write().await?;
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM rights_requests WHERE tenant_id = $1 AND reference LIKE $2",
+            )
+            .bind(r.tenant.0)
+            .bind(format!("{year}-%"))
+            .fetch_one(&mut *tx)
+            .await
+            .db()?;
+            let reference = format!("{year}-{:04}", n + 1);
+            let inserted = sqlx::query_scalar::<_, i64>(
+                "INSERT INTO rights_requests (tenant_id, reference, kind, intake, status, subject_name, \
+                 subject_email, identities, details, channels, rectifications, received_at, due_on, extended, \
+                 extension_reason, verification, code_hash, code_expires, code_attempts, public_token_hash, \
+                 forwarded_to, forwarded_from, answer, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, \
+                 $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) \
+                 RETURNING id",
+            )
+            .bind(r.tenant.0)
+            .bind(&reference)
+            .bind(r.kind.as_str())
+            .bind(r.intake.as_str())
+            .bind(r.status.as_str())
+            .bind(&r.subject_name)
+            .bind(&r.subject_email)
+            .bind(json(&r.identities))
+            .bind(&r.details)
+            .bind(channels_text(&r.channels))
+            .bind(json(&r.rectifications))
+            .bind(r.received_at.map(to_micros))
+            .bind(r.due_on.map(|d| d.to_string()))
+            .bind(r.extended)
+            .bind(&r.extension_reason)
+            .bind(r.verification.map(|v| v.as_str()))
+            .bind(&r.code_hash)
+            .bind(r.code_expires.map(to_micros))
+            .bind(r.code_attempts)
+            .bind(&r.public_token_hash)
+            .bind(r.forwarded_to.map(|t| t.0))
+            .bind(r.forwarded_from.map(|t| t.0))
+            .bind(&r.answer)
+            .bind(to_micros(r.created_at))
+            .bind(to_micros(r.updated_at))
+            .fetch_one(&mut *tx)
+            .await
+            .db();
+            match inserted {
+                Ok(id) => {
+                    insert_event(&mut tx, RequestId(id), first).await?;
+                    tx.commit().await.db()?;
+                    return self.request(r.tenant, RequestId(id)).await;
+                }
+                Err(StoreError::Conflict(m)) if m.contains("reference") => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Conflict("no free request reference".into()))
+    }
+
+    async fn request(&self, tenant: TenantId, id: RequestId) -> Result<RightsRequest, StoreError> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {REQUEST_COLS} FROM rights_requests WHERE id = $1 AND tenant_id = $2"
+        )))
+        .bind(id.0)
+        .bind(tenant.0)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        request_from(&r)
+    }
+
+    async fn request_by_public_token(&self, token_hash: &str) -> Result<RightsRequest, StoreError> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {REQUEST_COLS} FROM rights_requests WHERE public_token_hash = $1"
+        )))
+        .bind(token_hash)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        request_from(&r)
+    }
+
+    async fn requests(
+        &self,
+        scope: &TenantScope,
+        filter: &RequestFilter,
+        page: Page,
+    ) -> Result<Paged<RightsRequest>, StoreError> {
+        // Only integers and names from closed enums are written into the
+        // text; what the user typed goes through `$1`.
+        let mut f = format!(
+            "tenant_id = {} AND status <> 'awaiting_email_check' AND ($1 = '' OR LOWER(reference) LIKE $1 ESCAPE '\\' \
+             OR LOWER(subject_name) LIKE $1 ESCAPE '\\' OR LOWER(subject_email) LIKE $1 ESCAPE '\\')",
+            scope.tenant().0
+        );
+        if let Some(s) = filter.status {
+            f.push_str(&format!(" AND status = '{}'", s.as_str()));
+        }
+        let open: Vec<String> = RequestStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_open())
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        if filter.open_only || filter.due_by.is_some() {
+            f.push_str(&format!(" AND status IN ({})", open.join(", ")));
+        }
+        if let Some(d) = filter.due_by {
+            f.push_str(&format!(" AND due_on <= '{d}'"));
+        }
+        self.searched_page(REQUEST_COLS, "rights_requests", &f, "due_on, id", &filter.search, page, request_from)
+            .await
+    }
+
+    async fn requests_due_by(&self, day: Date) -> Result<Vec<RightsRequest>, StoreError> {
+        let open: Vec<String> = RequestStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_open())
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {REQUEST_COLS} FROM rights_requests WHERE status IN ({}) AND due_on <= $1 ORDER BY due_on, id",
+            open.join(", ")
+        )))
+        .bind(day.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        rows.iter().map(request_from).collect()
+    }
+
+    async fn save_request(
+        &self,
+        r: &RightsRequest,
+        expected: RequestStatus,
+        event: &RequestEvent,
+        tasks: &[SystemId],
+    ) -> Result<Vec<i64>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE rights_requests SET status = $1, subject_name = $2, subject_email = $3, identities = $4, \
+             details = $5, channels = $6, rectifications = $7, received_at = $8, due_on = $9, extended = $10, \
+             extension_reason = $11, verification = $12, code_hash = $13, code_expires = $14, code_attempts = $15, \
+             forwarded_to = $16, forwarded_from = $17, answer = $18, updated_at = $19 \
+             WHERE id = $20 AND tenant_id = $21 AND status = $22",
+        )
+        .bind(r.status.as_str())
+        .bind(&r.subject_name)
+        .bind(&r.subject_email)
+        .bind(json(&r.identities))
+        .bind(&r.details)
+        .bind(channels_text(&r.channels))
+        .bind(json(&r.rectifications))
+        .bind(r.received_at.map(to_micros))
+        .bind(r.due_on.map(|d| d.to_string()))
+        .bind(r.extended)
+        .bind(&r.extension_reason)
+        .bind(r.verification.map(|v| v.as_str()))
+        .bind(&r.code_hash)
+        .bind(r.code_expires.map(to_micros))
+        .bind(r.code_attempts)
+        .bind(r.forwarded_to.map(|t| t.0))
+        .bind(r.forwarded_from.map(|t| t.0))
+        .bind(&r.answer)
+        .bind(to_micros(r.updated_at))
+        .bind(r.id.0)
+        .bind(r.tenant.0)
+        .bind(expected.as_str())
+        .execute(&mut *tx)
+        .await
+        .db()?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "request {} is no longer {}",
+                r.reference,
+                expected.as_str()
+            )));
+        }
+        if !event.step.is_empty() {
+            insert_event(&mut tx, r.id, event).await?;
+        }
+        let mut ids = Vec::with_capacity(tasks.len());
+        for system in tasks {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO rights_tasks (request_id, tenant_id, system_id, state, updated_at) \
+                 SELECT $1, $2, id, 'queued', $3 FROM connected_systems WHERE id = $4 AND tenant_id = $2 \
+                 RETURNING id",
+            )
+            .bind(r.id.0)
+            .bind(r.tenant.0)
+            .bind(to_micros(r.updated_at))
+            .bind(system.0)
+            .fetch_one(&mut *tx)
+            .await
+            .db()?;
+            ids.push(id);
+        }
+        tx.commit().await.db()?;
+        Ok(ids)
+    }
+
+    async fn events(&self, tenant: TenantId, id: RequestId) -> Result<Vec<RequestEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT e.at, e.actor, e.step, e.detail FROM rights_events e \
+             JOIN rights_requests r ON r.id = e.request_id \
+             WHERE e.request_id = $1 AND r.tenant_id = $2 ORDER BY e.id",
+        )
+        .bind(id.0)
+        .bind(tenant.0)
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        rows.iter()
+            .map(|r| {
+                Ok(RequestEvent {
+                    at: from_micros(get(r, "at")?),
+                    actor: get(r, "actor")?,
+                    step: get(r, "step")?,
+                    detail: get(r, "detail")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_event(&self, tenant: TenantId, id: RequestId, event: &RequestEvent) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let owned: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM rights_requests WHERE id = $1 AND tenant_id = $2")
+                .bind(id.0)
+                .bind(tenant.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .db()?;
+        if owned.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        insert_event(&mut tx, id, event).await?;
+        tx.commit().await.db()
+    }
+
+    async fn tasks(&self, tenant: TenantId, id: RequestId) -> Result<Vec<RightsTask>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {TASK_COLS} FROM {TASK_FROM} WHERE k.request_id = $1 AND k.tenant_id = $2 ORDER BY s.name"
+        )))
+        .bind(id.0)
+        .bind(tenant.0)
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        rows.iter().map(task_from).collect()
+    }
+
+    async fn task(&self, id: i64) -> Result<RightsTask, StoreError> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {TASK_COLS} FROM {TASK_FROM} WHERE k.id = $1"
+        )))
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        task_from(&r)
+    }
+
+    async fn save_task(&self, t: &RightsTask) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE rights_tasks SET state = $1, found = $2, changed = $3, outcome_sealed = $4, message = $5, \
+             attempts = $6, updated_at = $7 WHERE id = $8 AND tenant_id = $9",
+        )
+        .bind(t.state.as_str())
+        .bind(t.found)
+        .bind(t.changed)
+        .bind(&t.outcome_sealed)
+        .bind(&t.message)
+        .bind(t.attempts)
+        .bind(to_micros(t.updated_at))
+        .bind(t.id)
+        .bind(t.tenant.0)
+        .execute(&self.pool)
+        .await
+        .db()?;
+        expect_one(done.rows_affected())
+    }
+
+    async fn create_download(
+        &self,
+        token_hash: &str,
+        tenant: TenantId,
+        request: RequestId,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO rights_downloads (token_hash, tenant_id, request_id, expires_at) \
+             SELECT $1, $2, id, $4 FROM rights_requests WHERE id = $3 AND tenant_id = $2",
+        )
+        .bind(token_hash)
+        .bind(tenant.0)
+        .bind(request.0)
+        .bind(to_micros(expires_at))
+        .execute(&self.pool)
+        .await
+        .db()
+        .and_then(|d| expect_one(d.rows_affected()))
+    }
+
+    async fn download(&self, token_hash: &str, now: Timestamp) -> Result<(TenantId, RequestId), StoreError> {
+        let r = sqlx::query(
+            "SELECT tenant_id, request_id FROM rights_downloads WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(to_micros(now))
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        Ok((TenantId(get(&r, "tenant_id")?), RequestId(get(&r, "request_id")?)))
+    }
+}

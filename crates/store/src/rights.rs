@@ -1,0 +1,216 @@
+//! Persistence of rights requests, their timeline and execution tasks, and
+//! of the tenants' connected systems.
+
+use async_trait::async_trait;
+use jiff::{Timestamp, civil::Date};
+use vigie_domain::{
+    RequestId, SystemId, TenantId,
+    calendar::Calendar,
+    dataset::IdentityKind,
+    page::{Page, Paged},
+    rights::{Channel, Intake, RequestKind, RequestStatus, Verification},
+    scope::TenantScope,
+};
+
+use crate::Result;
+
+/// A tenant's application database ("système connecté"). The connection
+/// URL is stored sealed (see `vault`); `url_hint` is the URL without its
+/// password, for display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct System {
+    pub id: SystemId,
+    pub tenant: TenantId,
+    pub name: String,
+    pub url_sealed: Vec<u8>,
+    pub url_hint: String,
+    /// The dataset, as its author wrote it (TOML).
+    pub dataset: String,
+    /// When the dataset was last checked against the live database, and
+    /// what was found ("" when everything matched).
+    pub checked_at: Option<Timestamp>,
+    pub check_result: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSystem {
+    pub name: String,
+    pub url_sealed: Vec<u8>,
+    pub url_hint: String,
+    pub dataset: String,
+    pub at: Timestamp,
+}
+
+/// A rights request ("demande d'exercice des droits").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RightsRequest {
+    pub id: RequestId,
+    pub tenant: TenantId,
+    /// Shown to the person and the agents ("2026-0042").
+    pub reference: String,
+    pub kind: RequestKind,
+    pub intake: Intake,
+    pub status: RequestStatus,
+    pub subject_name: String,
+    pub subject_email: String,
+    /// Identities to search the connected systems by.
+    pub identities: Vec<(IdentityKind, String)>,
+    /// What the person wrote.
+    pub details: String,
+    /// For an objection: the marketing channels objected to.
+    pub channels: Vec<Channel>,
+    /// For a rectification: (data category, new value).
+    pub rectifications: Vec<(String, String)>,
+    /// Receipt (the clock's start); `None` until the email is confirmed.
+    pub received_at: Option<Timestamp>,
+    pub due_on: Option<Date>,
+    pub extended: bool,
+    pub extension_reason: String,
+    pub verification: Option<Verification>,
+    /// One-time code sent to the person (hash), its expiry, tries so far.
+    pub code_hash: Option<String>,
+    pub code_expires: Option<Timestamp>,
+    pub code_attempts: i64,
+    /// Hash of the token in the person's status link.
+    pub public_token_hash: String,
+    /// C14: the client tenant this provider's copy was forwarded to…
+    pub forwarded_to: Option<TenantId>,
+    /// … and the provider's copy a client's request came from.
+    pub forwarded_from: Option<RequestId>,
+    pub answer: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A line of a request's timeline (C16).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestEvent {
+    pub at: Timestamp,
+    /// Who: an account's name, "demandeur" or "système".
+    pub actor: String,
+    /// A `Step` name, or "received", "task_done", "task_failed"…
+    pub step: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskState {
+    Queued,
+    Running,
+    /// The outcome is recorded; the client transaction was committed or is
+    /// about to be (see `vigie_connect::execute`).
+    Done,
+    Failed,
+}
+
+impl TaskState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskState::Queued => "queued",
+            TaskState::Running => "running",
+            TaskState::Done => "done",
+            TaskState::Failed => "failed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            TaskState::Queued,
+            TaskState::Running,
+            TaskState::Done,
+            TaskState::Failed,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// One request's step on one connected system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RightsTask {
+    pub id: i64,
+    pub request: RequestId,
+    pub tenant: TenantId,
+    pub system: SystemId,
+    pub system_name: String,
+    pub state: TaskState,
+    pub found: i64,
+    pub changed: i64,
+    /// The sealed outcome (rows found, for an export).
+    pub outcome_sealed: Option<Vec<u8>>,
+    pub message: String,
+    pub attempts: i64,
+    pub updated_at: Timestamp,
+}
+
+/// Filters of the request list.
+#[derive(Debug, Clone, Default)]
+pub struct RequestFilter {
+    pub search: String,
+    pub status: Option<RequestStatus>,
+    /// Only requests still owed an answer.
+    pub open_only: bool,
+    /// Only open requests due on or before this day.
+    pub due_by: Option<Date>,
+}
+
+#[async_trait]
+pub trait Rights: Send + Sync {
+    async fn create_system(&self, scope: &TenantScope, new: &NewSystem) -> Result<System>;
+    async fn system(&self, tenant: TenantId, id: SystemId) -> Result<System>;
+    async fn systems(&self, scope: &TenantScope, search: &str, page: Page)
+    -> Result<Paged<System>>;
+    /// Every system of a tenant, for execution.
+    async fn all_systems(&self, tenant: TenantId) -> Result<Vec<System>>;
+    async fn save_system(&self, scope: &TenantScope, s: &System) -> Result<()>;
+
+    /// The tenant's legal calendar.
+    async fn calendar(&self, tenant: TenantId) -> Result<Calendar>;
+    async fn set_calendar(&self, scope: &TenantScope, c: Calendar) -> Result<()>;
+
+    /// Stores a new request with its first timeline line; the reference
+    /// is the next one of the tenant's year.
+    async fn create_request(
+        &self,
+        r: &RightsRequest,
+        first: &RequestEvent,
+    ) -> Result<RightsRequest>;
+    async fn request(&self, tenant: TenantId, id: RequestId) -> Result<RightsRequest>;
+    async fn request_by_public_token(&self, token_hash: &str) -> Result<RightsRequest>;
+    async fn requests(
+        &self,
+        scope: &TenantScope,
+        filter: &RequestFilter,
+        page: Page,
+    ) -> Result<Paged<RightsRequest>>;
+    /// Open requests of every tenant due on or before `day` (reminders).
+    async fn requests_due_by(&self, day: Date) -> Result<Vec<RightsRequest>>;
+    /// Saves `r` if its stored status is still `expected` (else
+    /// `Conflict`: someone else moved it), appends `event` and creates one
+    /// queued task per system in `tasks` — all in one transaction.
+    async fn save_request(
+        &self,
+        r: &RightsRequest,
+        expected: RequestStatus,
+        event: &RequestEvent,
+        tasks: &[SystemId],
+    ) -> Result<Vec<i64>>;
+    async fn events(&self, tenant: TenantId, id: RequestId) -> Result<Vec<RequestEvent>>;
+    /// Appends a timeline line without changing the request.
+    async fn add_event(&self, tenant: TenantId, id: RequestId, event: &RequestEvent) -> Result<()>;
+
+    async fn tasks(&self, tenant: TenantId, id: RequestId) -> Result<Vec<RightsTask>>;
+    async fn task(&self, id: i64) -> Result<RightsTask>;
+    async fn save_task(&self, t: &RightsTask) -> Result<()>;
+
+    async fn create_download(
+        &self,
+        token_hash: &str,
+        tenant: TenantId,
+        request: RequestId,
+        expires_at: Timestamp,
+    ) -> Result<()>;
+    /// The request a download link opens, if it has not expired.
+    async fn download(&self, token_hash: &str, now: Timestamp) -> Result<(TenantId, RequestId)>;
+}
