@@ -245,3 +245,78 @@ pub fn people(count: i64) -> Vec<String> {
     }
     out
 }
+
+/// Creates the fixture's tables and `people` people in the (empty)
+/// database at `url`.
+pub async fn install(url: &str, people: i64) -> Result<(), String> {
+    let mut c = crate::Conn::open(url).await?;
+    let mut result = c.run(schema()).await.map_err(|e| e.to_string());
+    if result.is_ok() {
+        for s in self::people(people) {
+            if let Err(e) = c.run(&s).await {
+                result = Err(e.to_string());
+                break;
+            }
+        }
+    }
+    c.close().await;
+    result
+}
+
+/// Servers the tests and benchmarks create their databases on.
+pub fn admin_url(dialect: crate::Dialect) -> String {
+    match dialect {
+        crate::Dialect::Postgres => std::env::var("VIGIE_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
+        crate::Dialect::MySql => std::env::var("VIGIE_TEST_MYSQL_URL")
+            .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into()),
+        crate::Dialect::Sqlite => "sqlite://".into(),
+    }
+}
+
+/// A new empty database named `name` (letters, digits, `_`); returns its
+/// URL. SQLite databases are files in the temporary directory.
+pub async fn create_database(dialect: crate::Dialect, name: &str) -> Result<String, String> {
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!("bad database name {name}"));
+    }
+    let admin = admin_url(dialect);
+    match dialect {
+        crate::Dialect::Sqlite => {
+            let path = std::env::temp_dir().join(format!("{name}.db"));
+            std::fs::File::create(&path).map_err(|e| e.to_string())?;
+            return Ok(format!("sqlite://{}", path.display()));
+        }
+        _ => {
+            let mut c = crate::Conn::open(&admin).await?;
+            let r = c.run(&format!("CREATE DATABASE {name}")).await;
+            c.close().await;
+            r.map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(match dialect {
+        crate::Dialect::Postgres => {
+            format!(
+                "{}/{name}",
+                admin.rsplit_once('/').map_or(admin.as_str(), |(a, _)| a)
+            )
+        }
+        _ => format!("{admin}/{name}").replacen("mysql:", "mariadb:", 1),
+    })
+}
+
+/// Drops a database made by `create_database`.
+pub async fn drop_database(dialect: crate::Dialect, name: &str, url: &str) -> Result<(), String> {
+    let sql = match dialect {
+        crate::Dialect::Sqlite => {
+            let _ = std::fs::remove_file(url.trim_start_matches("sqlite://"));
+            return Ok(());
+        }
+        crate::Dialect::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        crate::Dialect::MySql => format!("DROP DATABASE IF EXISTS {name}"),
+    };
+    let mut c = crate::Conn::open(&admin_url(dialect)).await?;
+    let r = c.run(&sql).await.map_err(|e| e.to_string());
+    c.close().await;
+    r
+}

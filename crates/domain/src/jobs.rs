@@ -16,14 +16,21 @@ pub enum JobKind {
     OutboxDelivery,
     /// Delete expired sessions, reset links and sign-in failures.
     SessionCleanup,
+    /// Run one rights request's step on one connected system; the key
+    /// names the task.
+    RightsTask,
+    /// Remind agents of requests due within a week or late.
+    RightsReminders,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 4] = [
+    pub const ALL: [JobKind; 6] = [
         JobKind::TrailCheckpoint,
         JobKind::TrailPurge,
         JobKind::OutboxDelivery,
         JobKind::SessionCleanup,
+        JobKind::RightsTask,
+        JobKind::RightsReminders,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -32,6 +39,8 @@ impl JobKind {
             JobKind::TrailPurge => "trail_purge",
             JobKind::OutboxDelivery => "outbox_delivery",
             JobKind::SessionCleanup => "session_cleanup",
+            JobKind::RightsTask => "rights_task",
+            JobKind::RightsReminders => "rights_reminders",
         }
     }
 

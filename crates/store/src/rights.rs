@@ -99,8 +99,11 @@ pub struct RequestEvent {
 pub enum TaskState {
     Queued,
     Running,
-    /// The outcome is recorded; the client transaction was committed or is
-    /// about to be (see `vigie_connect::execute`).
+    /// The outcome is recorded and the client transaction is being
+    /// committed: a run that finds this state after a crash checks whether
+    /// the commit happened (see `vigie_connect::execute`).
+    Applying,
+    /// The client transaction is committed.
     Done,
     Failed,
 }
@@ -110,6 +113,7 @@ impl TaskState {
         match self {
             TaskState::Queued => "queued",
             TaskState::Running => "running",
+            TaskState::Applying => "applying",
             TaskState::Done => "done",
             TaskState::Failed => "failed",
         }
@@ -118,6 +122,7 @@ impl TaskState {
         [
             TaskState::Queued,
             TaskState::Running,
+            TaskState::Applying,
             TaskState::Done,
             TaskState::Failed,
         ]

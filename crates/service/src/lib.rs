@@ -1,0 +1,65 @@
+//! Vigie's use cases, between the pages (or the worker) and the store:
+//! what happens when a person submits a rights request, when an agent
+//! verifies, extends, approves or answers it, when a task runs against a
+//! connected system. The web layer parses forms and renders; the rules and
+//! the order of writes live here.
+
+pub mod export;
+pub mod rights;
+pub mod systems;
+
+use jiff::civil::Date;
+use vigie_connect::ExecError;
+use vigie_domain::rights::IllegalStep;
+use vigie_store::{Store, StoreError, vault::Vault, vault::VaultError};
+
+/// What a use case needs.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub store: &'a dyn Store,
+    pub vault: &'a Vault,
+    /// For links in emails (`https://vigie.example.fr`).
+    pub base_url: &'a str,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Step(#[from] IllegalStep),
+    /// A form field, named, and what is wrong with it.
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error("the code has expired: submit the request again")]
+    CodeExpired,
+    #[error("wrong code: {left} tries left")]
+    WrongCode { left: i64 },
+    #[error("too many wrong codes: submit the request again")]
+    TooManyTries,
+    #[error("an extension must be told to the person within the first month (until {0})")]
+    TooLateToExtend(Date),
+    #[error(transparent)]
+    Exec(#[from] ExecError),
+    #[error("a sealed value could not be opened: {0}")]
+    Vault(#[from] VaultError),
+}
+
+pub type Result<T> = std::result::Result<T, ServiceError>;
+
+/// 32 random bytes, hex: links and tokens.
+pub(crate) fn random_token() -> String {
+    let mut b = [0u8; 32];
+    // An OS without randomness cannot run Vigie safely at all.
+    #[allow(clippy::expect_used)]
+    getrandom::fill(&mut b).expect("the operating system must provide randomness");
+    hex::encode(b)
+}
+
+/// The hash under which a token is stored (same as the web layer's).
+pub fn token_hash(token: &str) -> String {
+    blake3::hash(token.as_bytes()).to_hex().to_string()
+}

@@ -1,0 +1,959 @@
+//! A rights request from intake to closure (C11–C16): the public form and
+//! its one-time code, the agent's record of a letter, verification, the
+//! legal clock and its extension, approval into one task per connected
+//! system, the tasks' execution, the answer with its download link,
+//! forwarding by the provider (C14), and reminders. Every step is a
+//! transition of `vigie_domain::rights::Step`, saved only if nobody moved
+//! the request meanwhile, with its line in the timeline.
+
+use jiff::{SignedDuration, Timestamp, civil::Date, tz::TimeZone};
+use vigie_connect::{Action, Outcome, Subject, execute, parse_dataset};
+use vigie_domain::{
+    SystemId, TenantId,
+    account::Email,
+    dataset::IdentityKind,
+    jobs::JobKind,
+    rights::{
+        Channel, Intake, RequestKind, RequestStatus, Step, Verification, deadline, may_extend,
+    },
+    role::{Role, Roles},
+    scope::TenantScope,
+};
+use vigie_store::{
+    NewMessage, RequestEvent, RightsRequest, RightsTask, StoreError, TaskState, Tenant,
+    vault::Purpose,
+};
+
+use crate::{Ctx, Result, ServiceError, random_token, systems::url_of, token_hash};
+
+/// How long the emailed code is valid, and how many tries it allows.
+pub const CODE_VALIDITY: SignedDuration = SignedDuration::from_mins(30);
+pub const CODE_TRIES: i64 = 5;
+/// How long a download link works.
+pub const DOWNLOAD_VALIDITY: SignedDuration = SignedDuration::from_hours(24 * 7);
+
+/// Who acts, as the timeline names them.
+pub const PERSON: &str = "demandeur";
+pub const SYSTEM: &str = "système";
+
+/// What a person (or an agent recording a letter) asks.
+#[derive(Debug, Clone)]
+pub struct RequestInput {
+    pub kind: RequestKind,
+    pub name: String,
+    pub email: Email,
+    pub phone: String,
+    pub details: String,
+    pub channels: Vec<Channel>,
+    pub rectifications: Vec<(String, String)>,
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> ServiceError {
+    ServiceError::Invalid {
+        field,
+        message: message.into(),
+    }
+}
+
+impl RequestInput {
+    /// The rules of the form, whoever fills it.
+    pub fn check(&self) -> Result<()> {
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(invalid("name", "a name of 1 to 200 characters"));
+        }
+        if self.details.chars().count() > 5000 {
+            return Err(invalid("details", "at most 5,000 characters"));
+        }
+        let digits = self.phone.chars().filter(char::is_ascii_digit).count();
+        if !self.phone.trim().is_empty() && !(8..=15).contains(&digits) {
+            return Err(invalid("phone", "a phone number of 8 to 15 digits"));
+        }
+        if self.kind == RequestKind::Objection
+            && self.channels.is_empty()
+            && self.details.trim().is_empty()
+        {
+            return Err(invalid(
+                "channels",
+                "choose the channels you object to, or say what you object to",
+            ));
+        }
+        if self.kind == RequestKind::Rectification
+            && self.rectifications.is_empty()
+            && self.details.trim().is_empty()
+        {
+            return Err(invalid(
+                "details",
+                "say what is wrong and what it should be",
+            ));
+        }
+        Ok(())
+    }
+
+    fn identities(&self) -> Vec<(IdentityKind, String)> {
+        let mut v = vec![(IdentityKind::Email, self.email.as_str().to_owned())];
+        if !self.phone.trim().is_empty() {
+            v.push((IdentityKind::Phone, self.phone.trim().to_owned()));
+        }
+        v
+    }
+}
+
+fn event(actor: &str, step: &str, detail: impl Into<String>, at: Timestamp) -> RequestEvent {
+    RequestEvent {
+        at,
+        actor: actor.to_owned(),
+        step: step.to_owned(),
+        detail: detail.into(),
+    }
+}
+
+fn six_digits() -> String {
+    let mut b = [0u8; 4];
+    #[allow(clippy::expect_used)]
+    getrandom::fill(&mut b).expect("the operating system must provide randomness");
+    format!("{:06}", u32::from_le_bytes(b) % 1_000_000)
+}
+
+/// The code's hash is salted with the request's own token, so equal codes
+/// of two requests do not share a hash.
+fn code_hash(public_token_hash: &str, code: &str) -> String {
+    token_hash(&format!("{public_token_hash}:{}", code.trim()))
+}
+
+fn blank(tenant: TenantId, input: &RequestInput, intake: Intake, now: Timestamp) -> RightsRequest {
+    RightsRequest {
+        id: vigie_domain::RequestId(0),
+        tenant,
+        reference: String::new(),
+        kind: input.kind,
+        intake,
+        status: RequestStatus::AwaitingEmailCheck,
+        subject_name: input.name.trim().to_owned(),
+        subject_email: input.email.as_str().to_owned(),
+        identities: input.identities(),
+        details: input.details.trim().to_owned(),
+        channels: input.channels.clone(),
+        rectifications: input.rectifications.clone(),
+        received_at: None,
+        due_on: None,
+        extended: false,
+        extension_reason: String::new(),
+        verification: None,
+        code_hash: None,
+        code_expires: None,
+        code_attempts: 0,
+        public_token_hash: String::new(),
+        forwarded_to: None,
+        forwarded_from: None,
+        answer: String::new(),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+async fn mail(ctx: Ctx<'_>, r: &RightsRequest, subject: &str, body: String) -> Result<()> {
+    let Ok(to) = Email::parse(&r.subject_email) else {
+        return Ok(());
+    };
+    ctx.store
+        .queue_message(
+            &NewMessage {
+                tenant: Some(r.tenant),
+                to,
+                subject: format!("[{}] {subject}", r.reference),
+                body,
+            },
+            Timestamp::now(),
+        )
+        .await?;
+    Ok(())
+}
+
+fn status_link(ctx: Ctx<'_>, tenant: &Tenant, token: &str) -> String {
+    format!(
+        "{}/p/{}/demande/{token}",
+        ctx.base_url,
+        tenant.slug.as_str()
+    )
+}
+
+/// The public form (C11): stores the request as awaiting the email check
+/// and sends the code. Returns the request and the token of the person's
+/// link (never stored in clear).
+pub async fn submit(
+    ctx: Ctx<'_>,
+    tenant: &Tenant,
+    input: &RequestInput,
+    now: Timestamp,
+) -> Result<(RightsRequest, String)> {
+    input.check()?;
+    let token = random_token();
+    let code = six_digits();
+    let mut r = blank(tenant.id, input, Intake::WebForm, now);
+    r.public_token_hash = token_hash(&token);
+    r.code_hash = Some(code_hash(&r.public_token_hash, &code));
+    r.code_expires = Some(now + CODE_VALIDITY);
+    let r = ctx
+        .store
+        .create_request(&r, &event(PERSON, "submitted", "formulaire public", now))
+        .await?;
+    mail(
+        ctx,
+        &r,
+        "Code de confirmation / Confirmation code",
+        format!(
+            "Bonjour,\n\nVotre code de confirmation est : {code}\nIl est valable 30 minutes. Saisissez-le sur la page :\n{link}\n\n\
+             Si vous n'êtes pas à l'origine de cette demande, ignorez ce message.\n\n---\n\n\
+             Your confirmation code is: {code}\nIt is valid for 30 minutes. Enter it on:\n{link}\n",
+            link = status_link(ctx, tenant, &token)
+        ),
+    )
+    .await?;
+    Ok((r, token))
+}
+
+/// Moves `r` by `step`, applying `change`, if nobody moved it meanwhile;
+/// creates one task per system in `tasks`.
+#[allow(clippy::too_many_arguments)] // one call per step: a struct would only rename them
+async fn transition(
+    ctx: Ctx<'_>,
+    r: &RightsRequest,
+    step: Step,
+    actor: &str,
+    detail: impl Into<String>,
+    now: Timestamp,
+    tasks: &[SystemId],
+    change: impl FnOnce(&mut RightsRequest),
+) -> Result<(RightsRequest, Vec<i64>)> {
+    let mut next = r.clone();
+    next.status = step.apply(r.status)?;
+    next.updated_at = now;
+    change(&mut next);
+    let ids = ctx
+        .store
+        .save_request(
+            &next,
+            r.status,
+            &event(actor, step.as_str(), detail, now),
+            tasks,
+        )
+        .await?;
+    Ok((next, ids))
+}
+
+/// The person enters the emailed code: the request is received, the clock
+/// starts (C13).
+pub async fn confirm(
+    ctx: Ctx<'_>,
+    token: &str,
+    code: &str,
+    now: Timestamp,
+) -> Result<RightsRequest> {
+    let r = ctx
+        .store
+        .request_by_public_token(&token_hash(token))
+        .await?;
+    if r.status != RequestStatus::AwaitingEmailCheck {
+        return Ok(r);
+    }
+    if r.code_attempts >= CODE_TRIES {
+        return Err(ServiceError::TooManyTries);
+    }
+    if r.code_expires.is_none_or(|e| e < now) {
+        return Err(ServiceError::CodeExpired);
+    }
+    let ok = r.code_hash.as_deref() == Some(code_hash(&r.public_token_hash, code).as_str());
+    if !ok {
+        let mut tried = r.clone();
+        tried.code_attempts += 1;
+        tried.updated_at = now;
+        ctx.store
+            .save_request(&tried, r.status, &event(PERSON, "", "", now), &[])
+            .await?;
+        return Err(ServiceError::WrongCode {
+            left: CODE_TRIES - tried.code_attempts,
+        });
+    }
+    let calendar = ctx.store.calendar(r.tenant).await?;
+    let (r, _) = transition(
+        ctx,
+        &r,
+        Step::ConfirmEmail,
+        PERSON,
+        "adresse électronique confirmée par code",
+        now,
+        &[],
+        |n| {
+            n.received_at = Some(now);
+            n.due_on = Some(deadline(now, calendar, false));
+            n.code_hash = None;
+            n.code_expires = None;
+        },
+    )
+    .await?;
+    Ok(r)
+}
+
+/// An agent records a request received by letter or email, with its date
+/// of receipt (C11); the clock runs from that date.
+pub async fn record(
+    ctx: Ctx<'_>,
+    scope: &TenantScope,
+    actor: &str,
+    input: &RequestInput,
+    intake: Intake,
+    received_on: Date,
+    now: Timestamp,
+) -> Result<RightsRequest> {
+    input.check()?;
+    let today = now.to_zoned(paris()).date();
+    if received_on > today {
+        return Err(invalid(
+            "received_on",
+            "the date of receipt cannot be in the future",
+        ));
+    }
+    let received = received_on
+        .to_zoned(paris())
+        .map_err(|e| invalid("received_on", e.to_string()))?
+        .timestamp();
+    let calendar = ctx.store.calendar(scope.tenant()).await?;
+    let mut r = blank(scope.tenant(), input, intake, now);
+    r.status = RequestStatus::Received;
+    r.received_at = Some(received);
+    r.due_on = Some(deadline(received, calendar, false));
+    r.public_token_hash = token_hash(&random_token());
+    let how = match intake {
+        Intake::Letter => "courrier",
+        Intake::Email => "courriel",
+        _ => "saisie",
+    };
+    Ok(ctx
+        .store
+        .create_request(
+            &r,
+            &event(
+                actor,
+                "received",
+                format!("{how} reçu le {received_on}"),
+                now,
+            ),
+        )
+        .await?)
+}
+
+fn paris() -> TimeZone {
+    TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC)
+}
+
+/// The agent records how identity was checked (C12) and may add
+/// identities found on the way (an account number, a phone).
+pub async fn verify(
+    ctx: Ctx<'_>,
+    r: &RightsRequest,
+    method: Verification,
+    extra: Vec<(IdentityKind, String)>,
+    actor: &str,
+    now: Timestamp,
+) -> Result<RightsRequest> {
+    let detail = format!("identité vérifiée : {}", method.as_str());
+    let (r, _) = transition(ctx, r, Step::Verify, actor, detail, now, &[], |n| {
+        n.verification = Some(method);
+        for (k, v) in extra {
+            let v = v.trim().to_owned();
+            if !v.is_empty() && !n.identities.iter().any(|(k2, v2)| *k2 == k && *v2 == v) {
+                n.identities.push((k, v));
+            }
+        }
+    })
+    .await?;
+    Ok(r)
+}
+
+/// Asks the person for what is missing (C12), by email.
+pub async fn ask_information(
+    ctx: Ctx<'_>,
+    r: &RightsRequest,
+    message: &str,
+    actor: &str,
+    now: Timestamp,
+) -> Result<RightsRequest> {
+    if message.trim().is_empty() {
+        return Err(invalid("message", "say what you need from the person"));
+    }
+    let (next, _) = transition(
+        ctx,
+        r,
+        Step::AskInformation,
+        actor,
+        message.trim(),
+        now,
+        &[],
+        |_| {},
+    )
+    .await?;
+    mail(
+        ctx,
+        &next,
+        "Information complémentaire / More information needed",
+        format!("Bonjour,\n\nPour traiter votre demande, nous avons besoin de :\n\n{}\n\nRépondez simplement à ce message.\n", message.trim()),
+    )
+    .await?;
+    Ok(next)
+}
+
+/// Extends the deadline by two months (Art. 12.3), with the reason sent to
+/// the person; only within the first month (C13).
+pub async fn extend(
+    ctx: Ctx<'_>,
+    r: &RightsRequest,
+    reason: &str,
+    actor: &str,
+    now: Timestamp,
+) -> Result<RightsRequest> {
+    if reason.trim().is_empty() {
+        return Err(invalid(
+            "reason",
+            "the reason is told to the person: it is required",
+        ));
+    }
+    if r.extended {
+        return Err(invalid("reason", "the request is already extended"));
+    }
+    Step::Extend.apply(r.status)?;
+    let received = r
+        .received_at
+        .ok_or_else(|| invalid("reason", "the request has no date of receipt"))?;
+    let calendar = ctx.store.calendar(r.tenant).await?;
+    let today = now.to_zoned(paris()).date();
+    if !may_extend(received, calendar, today) {
+        return Err(ServiceError::TooLateToExtend(deadline(
+            received, calendar, false,
+        )));
+    }
+    let due = deadline(received, calendar, true);
+    let (next, _) = transition(
+        ctx,
+        r,
+        Step::Extend,
+        actor,
+        format!("nouvelle échéance {due} : {}", reason.trim()),
+        now,
+        &[],
+        |n| {
+            n.extended = true;
+            n.extension_reason = reason.trim().to_owned();
+            n.due_on = Some(due);
+        },
+    )
+    .await?;
+    mail(
+        ctx,
+        &next,
+        "Prolongation du délai / Deadline extended",
+        format!(
+            "Bonjour,\n\nLe délai de réponse à votre demande est prolongé de deux mois, jusqu'au {due}, pour la raison suivante :\n\n{}\n\n\
+             (Article 12.3 du RGPD.)\n\n---\n\nThe deadline to answer your request is extended by two months, to {due}, for the reason above.\n",
+            reason.trim()
+        ),
+    )
+    .await?;
+    Ok(next)
+}
+
+/// Approves a verified request: one task per connected system, queued as
+/// jobs. With no connected system the request is executed at once (there
+/// is nothing to run), and says so.
+pub async fn approve(
+    ctx: Ctx<'_>,
+    r: &RightsRequest,
+    actor: &str,
+    now: Timestamp,
+) -> Result<RightsRequest> {
+    if !r.kind.executes() {
+        return Err(invalid(
+            "kind",
+            "directives after death are recorded, not executed: answer the person",
+        ));
+    }
+    let systems = ctx.store.all_systems(r.tenant).await?;
+    let ids: Vec<SystemId> = systems.iter().map(|s| s.id).collect();
+    let names: Vec<&str> = systems.iter().map(|s| s.name.as_str()).collect();
+    let detail = if names.is_empty() {
+        "aucun système connecté".to_owned()
+    } else {
+        format!("exécution sur : {}", names.join(", "))
+    };
+    let (next, tasks) = transition(ctx, r, Step::Approve, actor, detail, now, &ids, |_| {}).await?;
+    for t in &tasks {
+        ctx.store
+            .enqueue(JobKind::RightsTask, &task_key(*t), now)
+            .await?;
+    }
+    if tasks.is_empty() {
+        let (done, _) = transition(
+            ctx,
+            &next,
+            Step::FinishExecution,
+            SYSTEM,
+            "rien à exécuter",
+            now,
+            &[],
+            |_| {},
+        )
+        .await?;
+        return Ok(done);
+    }
+    Ok(next)
+}
+
+/// The job key of a task.
+pub fn task_key(task: i64) -> String {
+    format!("rights_task:{task}")
+}
+
+/// The task a job key names.
+pub fn task_of_key(key: &str) -> Option<i64> {
+    let rest = key.strip_prefix("rights_task:")?;
+    rest.split('@').next()?.parse().ok()
+}
+
+fn action_of(r: &RightsRequest) -> Option<Action> {
+    Some(match r.kind {
+        RequestKind::Access | RequestKind::Portability => Action::Access,
+        RequestKind::Erasure => Action::Erase,
+        RequestKind::Rectification => Action::Rectify(r.rectifications.clone()),
+        RequestKind::Restriction => Action::Restrict,
+        RequestKind::Objection => Action::Object,
+        RequestKind::PostMortem => return None,
+    })
+}
+
+/// Runs one task (C15): the request's action on one system, in one
+/// transaction there. The outcome is recorded as `Applying` before the
+/// client database commits and as `Done` after; a run that finds
+/// `Applying` (a crash in between) and now finds nothing knows the first
+/// run committed, and keeps its counts — so nothing is applied or counted
+/// twice. Returns a summary for the job record.
+pub async fn run_task(ctx: Ctx<'_>, task_id: i64, now: Timestamp) -> Result<String> {
+    let mut task = ctx.store.task(task_id).await?;
+    if task.state == TaskState::Done {
+        return Ok(format!("task {task_id} already done"));
+    }
+    let r = ctx.store.request(task.tenant, task.request).await?;
+    if r.status != RequestStatus::Executing {
+        return Ok(format!("request {} is no longer executing", r.reference));
+    }
+    let Some(action) = action_of(&r) else {
+        return Ok("nothing to execute".into());
+    };
+    let system = ctx.store.system(task.tenant, task.system).await?;
+    let previous = (task.state == TaskState::Applying).then(|| task.clone());
+    task.state = TaskState::Running;
+    task.attempts += 1;
+    task.updated_at = now;
+    ctx.store.save_task(&task).await?;
+
+    let result = async {
+        let url = url_of(ctx, task.tenant, &system)?;
+        let dataset = parse_dataset(&system.dataset).map_err(|e| ServiceError::Invalid {
+            field: "dataset",
+            message: e,
+        })?;
+        let subject = Subject {
+            identities: r.identities.clone(),
+        };
+        let key = ctx.vault.masking_key(task.tenant);
+        let store = ctx.store;
+        let vault = ctx.vault;
+        let recorded = task.clone();
+        let outcome = execute(&url, &dataset, &subject, &action, &key, |o: &Outcome| {
+            let mut t = recorded.clone();
+            t.state = TaskState::Applying;
+            t.found = i64::try_from(o.found()).unwrap_or(i64::MAX);
+            t.changed = i64::try_from(o.changed()).unwrap_or(i64::MAX);
+            t.message = o.notes.join("; ");
+            let sealed = serde_json::to_vec(o)
+                .map_err(|e| e.to_string())
+                .and_then(|json| {
+                    vault
+                        .seal(Purpose::Export, t.tenant, &json)
+                        .map_err(|e| e.to_string())
+                });
+            async move {
+                t.outcome_sealed = Some(sealed?);
+                store.save_task(&t).await.map_err(|e| e.to_string())
+            }
+        })
+        .await?;
+        Ok::<Outcome, ServiceError>(outcome)
+    }
+    .await;
+
+    match result {
+        Ok(outcome) => {
+            let mut done = ctx.store.task(task_id).await?;
+            let mut detail = format!(
+                "{} : {} ligne(s) trouvée(s), {} modifiée(s)",
+                system.name,
+                outcome.found(),
+                outcome.changed()
+            );
+            if let Some(prev) =
+                previous.filter(|p| p.found > 0 && outcome.found() == 0 && action != Action::Access)
+            {
+                // The first run committed before the crash: its counts stand.
+                done.found = prev.found;
+                done.changed = prev.changed;
+                done.outcome_sealed = prev.outcome_sealed;
+                detail = format!(
+                    "{} : déjà appliqué avant une interruption ({} trouvée(s), {} modifiée(s))",
+                    system.name, prev.found, prev.changed
+                );
+            }
+            if outcome.found() == 0 && done.found == 0 {
+                detail = format!("{} : aucune donnée sur cette personne", system.name);
+            }
+            if !outcome.notes.is_empty() {
+                detail.push_str(&format!(" — {}", outcome.notes.join("; ")));
+            }
+            done.state = TaskState::Done;
+            done.updated_at = Timestamp::now();
+            ctx.store.save_task(&done).await?;
+            ctx.store
+                .add_event(
+                    r.tenant,
+                    r.id,
+                    &event(SYSTEM, "task_done", detail.clone(), Timestamp::now()),
+                )
+                .await?;
+            finish_if_complete(ctx, &r).await?;
+            Ok(detail)
+        }
+        Err(e) => {
+            let mut failed = ctx.store.task(task_id).await?;
+            failed.state = TaskState::Failed;
+            failed.message = e.to_string();
+            failed.updated_at = Timestamp::now();
+            ctx.store.save_task(&failed).await?;
+            ctx.store
+                .add_event(
+                    r.tenant,
+                    r.id,
+                    &event(
+                        SYSTEM,
+                        "task_failed",
+                        format!("{} : {e}", system.name),
+                        Timestamp::now(),
+                    ),
+                )
+                .await?;
+            Err(e)
+        }
+    }
+}
+
+/// Marks the request executed once every task is done.
+async fn finish_if_complete(ctx: Ctx<'_>, r: &RightsRequest) -> Result<()> {
+    let tasks = ctx.store.tasks(r.tenant, r.id).await?;
+    if tasks.iter().all(|t| t.state == TaskState::Done) {
+        let fresh = ctx.store.request(r.tenant, r.id).await?;
+        let found: i64 = tasks.iter().map(|t| t.found).sum();
+        let changed: i64 = tasks.iter().map(|t| t.changed).sum();
+        match transition(
+            ctx,
+            &fresh,
+            Step::FinishExecution,
+            SYSTEM,
+            format!(
+                "{} système(s) : {found} ligne(s) trouvée(s), {changed} modifiée(s)",
+                tasks.len()
+            ),
+            Timestamp::now(),
+            &[],
+            |_| {},
+        )
+        .await
+        {
+            // Another worker finished the last task at the same moment.
+            Ok(_)
+            | Err(ServiceError::Store(StoreError::Conflict(_)))
+            | Err(ServiceError::Step(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Retries the failed tasks of a request (after the agent fixed a system).
+pub async fn retry_failed(ctx: Ctx<'_>, r: &RightsRequest, now: Timestamp) -> Result<usize> {
+    let mut n = 0;
+    for t in ctx.store.tasks(r.tenant, r.id).await? {
+        if t.state == TaskState::Failed {
+            ctx.store
+                .enqueue(
+                    JobKind::RightsTask,
+                    &format!("{}@{}", task_key(t.id), now),
+                    now,
+                )
+                .await?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// What an access request gathered, per system.
+pub async fn export(ctx: Ctx<'_>, r: &RightsRequest) -> Result<Vec<(String, Outcome)>> {
+    let mut out = Vec::new();
+    for t in ctx.store.tasks(r.tenant, r.id).await? {
+        if let Some(sealed) = &t.outcome_sealed {
+            let json = ctx.vault.open(Purpose::Export, r.tenant, sealed)?;
+            let o: Outcome = serde_json::from_slice(&json).map_err(|e| {
+                ServiceError::Store(StoreError::Corrupt(format!("export of task {}: {e}", t.id)))
+            })?;
+            out.push((t.system_name.clone(), o));
+        }
+    }
+    Ok(out)
+}
+
+/// Answers the person; for access and portability, with a download link
+/// valid seven days. Returns the link, if any.
+pub async fn answer(
+    ctx: Ctx<'_>,
+    tenant: &Tenant,
+    r: &RightsRequest,
+    text: &str,
+    actor: &str,
+    now: Timestamp,
+) -> Result<(RightsRequest, Option<String>)> {
+    if text.trim().is_empty() {
+        return Err(invalid("answer", "write the answer sent to the person"));
+    }
+    let (next, _) = transition(
+        ctx,
+        r,
+        Step::Answer,
+        actor,
+        "réponse envoyée",
+        now,
+        &[],
+        |n| {
+            n.answer = text.trim().to_owned();
+        },
+    )
+    .await?;
+    let link = if r.kind.exports() && r.status == RequestStatus::Executed {
+        let token = random_token();
+        ctx.store
+            .create_download(&token_hash(&token), r.tenant, r.id, now + DOWNLOAD_VALIDITY)
+            .await?;
+        Some(format!(
+            "{}/p/{}/export/{token}",
+            ctx.base_url,
+            tenant.slug.as_str()
+        ))
+    } else {
+        None
+    };
+    let mut body = format!("Bonjour,\n\n{}\n", text.trim());
+    if let Some(l) = &link {
+        body.push_str(&format!(
+            "\nVos données (JSON et CSV) : {l}\nCe lien est valable 7 jours. / Your data (JSON and CSV), link valid 7 days.\n"
+        ));
+    }
+    body.push_str(
+        "\nSi vous estimez que vos droits ne sont pas respectés, vous pouvez adresser une réclamation à la CNIL (www.cnil.fr).\n",
+    );
+    mail(
+        ctx,
+        &next,
+        "Réponse à votre demande / Answer to your request",
+        body,
+    )
+    .await?;
+    Ok((next, link))
+}
+
+/// Refuses a request, with the reason told to the person (Art. 12.4).
+pub async fn refuse(
+    ctx: Ctx<'_>,
+    r: &RightsRequest,
+    reason: &str,
+    actor: &str,
+    now: Timestamp,
+) -> Result<RightsRequest> {
+    if reason.trim().is_empty() {
+        return Err(invalid(
+            "reason",
+            "the reason is told to the person: it is required",
+        ));
+    }
+    let (next, _) = transition(ctx, r, Step::Refuse, actor, reason.trim(), now, &[], |n| {
+        n.answer = reason.trim().to_owned();
+    })
+    .await?;
+    mail(
+        ctx,
+        &next,
+        "Votre demande / Your request",
+        format!(
+            "Bonjour,\n\nNous ne pouvons pas donner suite à votre demande, pour la raison suivante :\n\n{}\n\n\
+             Vous pouvez adresser une réclamation à la CNIL (www.cnil.fr) ou former un recours juridictionnel.\n",
+            reason.trim()
+        ),
+    )
+    .await?;
+    Ok(next)
+}
+
+pub async fn close(
+    ctx: Ctx<'_>,
+    r: &RightsRequest,
+    actor: &str,
+    now: Timestamp,
+) -> Result<RightsRequest> {
+    Ok(transition(ctx, r, Step::Close, actor, "", now, &[], |_| {})
+        .await?
+        .0)
+}
+
+/// Processor mode (C14): the provider forwards a request about a client's
+/// data to that client, with everything received, and does not answer it.
+/// Returns the client's copy.
+pub async fn forward(
+    ctx: Ctx<'_>,
+    r: &RightsRequest,
+    provider: &Tenant,
+    client: &Tenant,
+    actor: &str,
+    now: Timestamp,
+) -> Result<RightsRequest> {
+    if client.id == r.tenant {
+        return Err(invalid(
+            "client",
+            "choose the client organisation the request is about",
+        ));
+    }
+    let mut copy = r.clone();
+    copy.tenant = client.id;
+    copy.intake = Intake::Forwarded;
+    copy.status = RequestStatus::Received;
+    copy.verification = None;
+    copy.code_hash = None;
+    copy.code_expires = None;
+    copy.public_token_hash = token_hash(&random_token());
+    copy.forwarded_from = Some(r.id);
+    copy.forwarded_to = None;
+    copy.created_at = now;
+    copy.updated_at = now;
+    // The client's clock: its own calendar, from the original receipt.
+    if let Some(received) = r.received_at {
+        copy.due_on = Some(deadline(
+            received,
+            ctx.store.calendar(client.id).await?,
+            false,
+        ));
+    }
+    let copy = ctx
+        .store
+        .create_request(
+            &copy,
+            &event(
+                actor,
+                "received",
+                format!(
+                    "transmise par {} (sous-traitant), demande {}",
+                    provider.name.as_str(),
+                    r.reference
+                ),
+                now,
+            ),
+        )
+        .await?;
+    transition(
+        ctx,
+        r,
+        Step::Forward,
+        actor,
+        format!(
+            "transmise au responsable de traitement {} (demande {}) ; le sous-traitant n'y répond pas",
+            client.name.as_str(),
+            copy.reference
+        ),
+        now,
+        &[],
+        |n| n.forwarded_to = Some(client.id),
+    )
+    .await?;
+    Ok(copy)
+}
+
+/// Emails each tenant's DPOs and agents the requests due within a week or
+/// late. Returns how many requests were reminded.
+pub async fn remind(ctx: Ctx<'_>, now: Timestamp) -> Result<usize> {
+    let today = now.to_zoned(paris()).date();
+    let soon = today.checked_add(jiff::ToSpan::days(7)).unwrap_or(today);
+    let due = ctx.store.requests_due_by(soon).await?;
+    let mut by_tenant: std::collections::BTreeMap<TenantId, Vec<&RightsRequest>> =
+        Default::default();
+    for r in &due {
+        by_tenant.entry(r.tenant).or_default().push(r);
+    }
+    for (tenant, reqs) in &by_tenant {
+        // The reminder job acts for the tenant as the system, reading only
+        // who should be told.
+        let scope =
+            TenantScope::from_verified_membership(*tenant, None, Roles::new(vec![Role::Dpo]));
+        let members = ctx
+            .store
+            .members(
+                &scope,
+                "",
+                vigie_domain::page::Page::new(Some(1), Some(200)),
+            )
+            .await?;
+        let lines: Vec<String> = reqs
+            .iter()
+            .map(|r| {
+                let due = r.due_on.map(|d| d.to_string()).unwrap_or_default();
+                let late = if r.due_on.is_some_and(|d| d < today) {
+                    " — EN RETARD"
+                } else {
+                    ""
+                };
+                format!(
+                    "- {} ({}) : échéance {due}{late}",
+                    r.reference,
+                    r.kind.as_str()
+                )
+            })
+            .collect();
+        for m in members.items.iter().filter(|m| {
+            !m.user.disabled && (m.roles.contains(Role::Dpo) || m.roles.contains(Role::Agent))
+        }) {
+            ctx.store
+                .queue_message(
+                    &NewMessage {
+                        tenant: Some(*tenant),
+                        to: m.user.email.clone(),
+                        subject: format!("Demandes de droits à traiter : {}", reqs.len()),
+                        body: format!(
+                            "Bonjour,\n\nCes demandes arrivent à échéance dans la semaine ou sont en retard :\n\n{}\n",
+                            lines.join("\n")
+                        ),
+                    },
+                    now,
+                )
+                .await?;
+        }
+    }
+    Ok(due.len())
+}
+
+/// The tasks of a request, for its page.
+pub async fn tasks(ctx: Ctx<'_>, r: &RightsRequest) -> Result<Vec<RightsTask>> {
+    Ok(ctx.store.tasks(r.tenant, r.id).await?)
+}
