@@ -1,0 +1,464 @@
+//! Rights requests end to end (C11–C16), on Vigie's SQLite and PostgreSQL
+//! stores, executed against real PostgreSQL, MariaDB and SQLite
+//! application databases created by the tests.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
+use vigie_connect::{Dialect, fixture};
+use vigie_domain::{
+    account::Email,
+    dataset::IdentityKind,
+    page::Page,
+    rights::{Channel, Intake, RequestKind, RequestStatus, Verification},
+    role::{Role, Roles},
+    scope::TenantScope,
+    tenant::{TenantName, TenantSlug},
+};
+use vigie_service::{
+    Ctx, ServiceError,
+    rights::{self, RequestInput},
+    systems::{self, SystemInput},
+};
+use vigie_store::{Store, TaskState, Tenant, vault::Vault};
+use vigie_store_sql::testing::{TempPostgres, TempSqlite, dyn_store};
+
+const BASE: &str = "https://vigie.test";
+
+struct World {
+    store: Arc<dyn Store>,
+    vault: Vault,
+}
+
+impl World {
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            store: self.store.as_ref(),
+            vault: &self.vault,
+            base_url: BASE,
+        }
+    }
+}
+
+fn unique(prefix: &str) -> String {
+    let mut b = [0u8; 5];
+    getrandom::fill(&mut b).unwrap();
+    format!("{prefix}_{}_{}", std::process::id(), hex(&b))
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+async fn tenant(s: &dyn Store, slug: &str) -> (Tenant, TenantScope) {
+    let t = s
+        .create_tenant(
+            &TenantSlug::parse(slug).unwrap(),
+            &TenantName::parse(slug).unwrap(),
+        )
+        .await
+        .unwrap();
+    let scope =
+        TenantScope::from_verified_membership(t.id, None, Roles::new(vec![Role::Dpo, Role::Agent]));
+    (t, scope)
+}
+
+fn input(kind: RequestKind, person: i64) -> RequestInput {
+    let p = fixture::person(person);
+    RequestInput {
+        kind,
+        name: format!("{} {}", p.prenom, p.nom),
+        email: Email::parse(&p.email).unwrap(),
+        phone: String::new(),
+        details: "Demande d'essai".into(),
+        channels: vec![],
+        rectifications: vec![],
+    }
+}
+
+/// The code in the last email sent to `to`.
+async fn code_sent_to(s: &dyn Store, to: &str) -> String {
+    let m = s.list_messages(to, Page::default()).await.unwrap();
+    let body = &m.items.first().expect("an email with the code").body;
+    let at =
+        body.find("code de confirmation est : ").unwrap() + "code de confirmation est : ".len();
+    body[at..at + 6].to_owned()
+}
+
+/// Runs every queued task of a request, like the worker.
+async fn run_all(w: &World, r: &vigie_store::RightsRequest) -> Vec<Result<String, ServiceError>> {
+    let mut out = Vec::new();
+    for t in w.store.tasks(r.tenant, r.id).await.unwrap() {
+        out.push(rights::run_task(w.ctx(), t.id, Timestamp::now()).await);
+    }
+    out
+}
+
+async fn scenario(store: Arc<dyn Store>, app: Dialect) {
+    let w = World {
+        store,
+        vault: Vault::new([3; 32]),
+    };
+    let ctx = w.ctx();
+    let (t, scope) = tenant(w.store.as_ref(), "sidec-test").await;
+    let db_name = unique("vigie_app");
+    let url = fixture::create_database(app, &db_name).await.unwrap();
+    fixture::install(&url, 12).await.unwrap();
+    let sys = systems::create(
+        ctx,
+        &scope,
+        &SystemInput {
+            name: "Mes demandes".into(),
+            url: url.clone(),
+            dataset: fixture::DATASET.into(),
+        },
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    assert!(sys.checked_at.is_some(), "{}", sys.check_result);
+    assert!(
+        !String::from_utf8_lossy(&sys.url_sealed).contains("127.0.0.1") || app == Dialect::Sqlite
+    );
+
+    // C11/C12: the public form, the emailed code, a wrong try, the clock.
+    let p = fixture::person(4);
+    let (r, token) = rights::submit(ctx, &t, &input(RequestKind::Access, 4), Timestamp::now())
+        .await
+        .unwrap();
+    assert_eq!(r.status, RequestStatus::AwaitingEmailCheck);
+    let code = code_sent_to(w.store.as_ref(), &p.email).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    assert!(matches!(
+        rights::confirm(ctx, &token, wrong, Timestamp::now()).await,
+        Err(ServiceError::WrongCode { left: 4 })
+    ));
+    let r = rights::confirm(ctx, &token, &code, Timestamp::now())
+        .await
+        .unwrap();
+    assert_eq!(r.status, RequestStatus::Received);
+    assert!(r.due_on.is_some());
+    // C12: nothing runs before identity is checked.
+    assert!(matches!(
+        rights::approve(ctx, &r, "agent", Timestamp::now()).await,
+        Err(ServiceError::Step(_))
+    ));
+    let r = rights::verify(
+        ctx,
+        &r,
+        Verification::EmailCode,
+        vec![],
+        "agent",
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let r = rights::approve(ctx, &r, "agent", Timestamp::now())
+        .await
+        .unwrap();
+    assert_eq!(r.status, RequestStatus::Executing);
+    for res in run_all(&w, &r).await {
+        res.unwrap();
+    }
+    let r = w.store.request(t.id, r.id).await.unwrap();
+    assert_eq!(r.status, RequestStatus::Executed);
+    // C15: the export holds the person's rows and nobody else's.
+    let export = rights::export(ctx, &r).await.unwrap();
+    let json = vigie_service::export::json(&r.reference, &export);
+    let text = String::from_utf8(json.bytes).unwrap();
+    assert!(text.contains(&p.email));
+    assert!(!text.contains(&fixture::person(5).email));
+    assert_eq!(vigie_service::export::csvs(&export).len(), 4);
+    let (r, link) = rights::answer(ctx, &t, &r, "Voici vos données.", "agent", Timestamp::now())
+        .await
+        .unwrap();
+    let link = link.unwrap();
+    assert!(link.starts_with(&format!("{BASE}/p/sidec-test/export/")));
+    let token = link.rsplit('/').next().unwrap();
+    assert_eq!(
+        w.store
+            .download(&vigie_service::token_hash(token), Timestamp::now())
+            .await
+            .unwrap(),
+        (t.id, r.id)
+    );
+    let r = rights::close(ctx, &r, "agent", Timestamp::now())
+        .await
+        .unwrap();
+    // C16: the whole timeline.
+    let steps: Vec<String> = w
+        .store
+        .events(t.id, r.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.step)
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "submitted",
+            "email_confirmed",
+            "verified",
+            "approved",
+            "task_done",
+            "executed",
+            "answered",
+            "closed"
+        ]
+    );
+
+    // An erasure recorded from a letter, with the phone as identity.
+    let mut letter = input(RequestKind::Erasure, 5);
+    letter.phone = fixture::person(5).mobile.replace(' ', "");
+    let today = Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get("Europe/Paris").unwrap())
+        .date();
+    let r = rights::record(
+        ctx,
+        &scope,
+        "agent",
+        &letter,
+        Intake::Letter,
+        today,
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let r = rights::verify(
+        ctx,
+        &r,
+        Verification::DocumentSeen,
+        vec![],
+        "agent",
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let r = rights::approve(ctx, &r, "agent", Timestamp::now())
+        .await
+        .unwrap();
+    let task = w.store.tasks(t.id, r.id).await.unwrap().remove(0);
+    // A crash after the client commit, before "done" was written: the
+    // next run finds nothing and keeps the first run's counts.
+    rights::run_task(ctx, task.id, Timestamp::now())
+        .await
+        .unwrap();
+    let mut t1 = w.store.task(task.id).await.unwrap();
+    let first = (t1.found, t1.changed);
+    assert!(first.0 > 0 && first.1 > 0);
+    t1.state = TaskState::Applying;
+    w.store.save_task(&t1).await.unwrap();
+    let mut again = w.store.request(t.id, r.id).await.unwrap();
+    if again.status == RequestStatus::Executed {
+        // Put it back as the crash would have left it.
+        let mut back = again.clone();
+        back.status = RequestStatus::Executing;
+        w.store
+            .save_request(
+                &back,
+                RequestStatus::Executed,
+                &vigie_store::RequestEvent {
+                    at: Timestamp::now(),
+                    actor: String::new(),
+                    step: String::new(),
+                    detail: String::new(),
+                },
+                &[],
+            )
+            .await
+            .unwrap();
+        again = back;
+    }
+    let summary = rights::run_task(ctx, task.id, Timestamp::now())
+        .await
+        .unwrap();
+    assert!(summary.contains("déjà appliqué"), "{summary}");
+    let t2 = w.store.task(task.id).await.unwrap();
+    assert_eq!((t2.found, t2.changed), first);
+    assert_eq!(
+        w.store.request(t.id, again.id).await.unwrap().status,
+        RequestStatus::Executed
+    );
+
+    // A system that is down: the task fails naming it, and is retried.
+    let (t_b, scope_b) = tenant(w.store.as_ref(), "commune-b").await;
+    let down = systems::create(
+        ctx,
+        &scope_b,
+        &SystemInput {
+            name: "Logiciel éteint".into(),
+            url: "postgres://nobody@127.0.0.1:1/app".into(),
+            dataset: fixture::DATASET.into(),
+        },
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        down.check_result.starts_with("not checked: cannot connect"),
+        "{}",
+        down.check_result
+    );
+    let r = rights::record(
+        ctx,
+        &scope_b,
+        "agent",
+        &input(RequestKind::Restriction, 2),
+        Intake::Email,
+        today,
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let r = rights::verify(
+        ctx,
+        &r,
+        Verification::InPerson,
+        vec![(IdentityKind::AccountId, "u000002".into())],
+        "agent",
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        r.identities
+            .contains(&(IdentityKind::AccountId, "u000002".into()))
+    );
+    let r = rights::approve(ctx, &r, "agent", Timestamp::now())
+        .await
+        .unwrap();
+    let results = run_all(&w, &r).await;
+    assert!(matches!(&results[0], Err(ServiceError::Exec(_))));
+    let tasks = w.store.tasks(t_b.id, r.id).await.unwrap();
+    assert_eq!(tasks[0].state, TaskState::Failed);
+    assert!(
+        tasks[0].message.starts_with("cannot connect"),
+        "{}",
+        tasks[0].message
+    );
+    let events = w.store.events(t_b.id, r.id).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.step == "task_failed" && e.detail.starts_with("Logiciel éteint"))
+    );
+    assert_eq!(
+        rights::retry_failed(ctx, &r, Timestamp::now())
+            .await
+            .unwrap(),
+        1
+    );
+
+    // C14: the provider forwards a request to the client it concerns.
+    let (provider, pscope) = tenant(w.store.as_ref(), "hebergeur").await;
+    let mut vague = input(RequestKind::Objection, 3);
+    vague.details.clear();
+    let r = rights::record(
+        ctx,
+        &pscope,
+        "agent",
+        &vague,
+        Intake::Email,
+        today,
+        Timestamp::now(),
+    )
+    .await;
+    assert!(matches!(
+        r,
+        Err(ServiceError::Invalid {
+            field: "channels",
+            ..
+        })
+    ));
+    let mut obj = input(RequestKind::Objection, 3);
+    obj.channels = vec![Channel::Email, Channel::Sms];
+    let r = rights::record(
+        ctx,
+        &pscope,
+        "agent",
+        &obj,
+        Intake::Email,
+        today,
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let copy = rights::forward(ctx, &r, &provider, &t, "agent", Timestamp::now())
+        .await
+        .unwrap();
+    assert_eq!(copy.tenant, t.id);
+    assert_eq!(copy.intake, Intake::Forwarded);
+    assert_eq!(copy.channels, [Channel::Email, Channel::Sms]);
+    assert_eq!(copy.forwarded_from, Some(r.id));
+    let provider_copy = w.store.request(provider.id, r.id).await.unwrap();
+    assert_eq!(provider_copy.status, RequestStatus::Forwarded);
+    assert!(matches!(
+        rights::answer(
+            ctx,
+            &provider,
+            &provider_copy,
+            "x",
+            "agent",
+            Timestamp::now()
+        )
+        .await,
+        Err(ServiceError::Step(_))
+    ));
+
+    // C13: an extension within the first month, told to the person; a
+    // second one refused.
+    let ext = rights::extend(ctx, &copy, "Demande complexe", "dpo", Timestamp::now())
+        .await
+        .unwrap();
+    assert!(ext.extended && ext.due_on > copy.due_on);
+    assert!(matches!(
+        rights::extend(ctx, &ext, "encore", "dpo", Timestamp::now()).await,
+        Err(ServiceError::Invalid {
+            field: "reason",
+            ..
+        })
+    ));
+    // … and too late after the first month.
+    let old = rights::record(
+        ctx,
+        &scope,
+        "agent",
+        &input(RequestKind::Access, 6),
+        Intake::Letter,
+        today.checked_sub(jiff::ToSpan::days(40)).unwrap(),
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        rights::extend(ctx, &old, "trop tard", "dpo", Timestamp::now()).await,
+        Err(ServiceError::TooLateToExtend(_))
+    ));
+    // Reminders reach the tenant's agents about the late one.
+    let n = rights::remind(ctx, Timestamp::now() + SignedDuration::from_hours(1))
+        .await
+        .unwrap();
+    assert!(n >= 1);
+
+    fixture::drop_database(app, &db_name, &url).await.unwrap();
+}
+
+#[tokio::test]
+async fn sqlite_store_with_sqlite_application() {
+    let db = TempSqlite::new().await;
+    scenario(dyn_store(&db.store), Dialect::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_store_with_postgres_application() {
+    let db = TempPostgres::new().await;
+    scenario(dyn_store(&db.store), Dialect::Postgres).await;
+}
+
+#[tokio::test]
+async fn sqlite_store_with_mariadb_application() {
+    let db = TempSqlite::new().await;
+    scenario(dyn_store(&db.store), Dialect::MySql).await;
+}
