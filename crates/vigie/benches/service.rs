@@ -180,7 +180,12 @@ async fn seed(store: &Arc<dyn Store>, hasher: &PasswordHasher) -> Seeded {
 async fn http(name: &str, store: Arc<dyn Store>) {
     let hasher = PasswordHasher::new(Argon2Settings::default()).unwrap();
     let s = seed(&store, &hasher).await;
-    let state = AppState::new(store.clone(), WebSettings::default(), hasher);
+    let state = AppState::new(
+        store.clone(),
+        WebSettings::default(),
+        hasher,
+        vigie_store::vault::Vault::new([9; 32]),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = vigie_web::router(state).into_make_service_with_connect_info::<SocketAddr>();

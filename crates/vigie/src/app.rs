@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use jiff::SignedDuration;
 use tokio::sync::watch;
 use vigie_domain::jobs::JobKind;
-use vigie_store::{Store, trail::TrailKey};
+use vigie_store::{Store, trail::TrailKey, vault::Vault};
 use vigie_web::{AppState, PasswordHasher, WebSettings};
 
 use crate::{config::Config, jobs::Worker, mail::Mailer};
@@ -51,6 +51,33 @@ pub fn trail_key(c: &Config) -> Result<TrailKey> {
     Ok(key)
 }
 
+/// The data key sealing credentials and exports: from the configuration,
+/// else from the data folder's key file, created on first use.
+pub fn vault(c: &Config) -> Result<Vault> {
+    let parse = |hex_key: &str, what: &str| -> Result<Vault> {
+        let bytes = hex::decode(hex_key.trim()).with_context(|| format!("{what}: not hex"))?;
+        let key: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("{what}: must be 32 bytes (64 hex characters)"))?;
+        Ok(Vault::new(key))
+    };
+    if !c.data_key.is_empty() {
+        return parse(&c.data_key, "data_key");
+    }
+    let path = c.data_dir.join("data.key");
+    if path.exists() {
+        let hex_key = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        return parse(&hex_key, &path.display().to_string());
+    }
+    std::fs::create_dir_all(&c.data_dir)?;
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    write_private(&path, &hex::encode(key))?;
+    tracing::info!("created the data key {}", path.display());
+    Ok(Vault::new(key))
+}
+
 fn write_private(path: &Path, content: &str) -> Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
@@ -85,7 +112,7 @@ pub fn web_state(
         trail_public_key: key.public_hex(),
         demo,
     };
-    Ok(AppState::new(store, settings, hasher(c)?))
+    Ok(AppState::new(store, settings, hasher(c)?, vault(c)?))
 }
 
 pub fn worker(c: &Config, store: Arc<dyn Store>, key: TrailKey) -> Result<Worker> {
@@ -94,6 +121,8 @@ pub fn worker(c: &Config, store: Arc<dyn Store>, key: TrailKey) -> Result<Worker
         store,
         key: Arc::new(key),
         mailer: Arc::new(Mailer::from_config(&c.email, &c.data_dir)?),
+        vault: vault(c)?,
+        base_url: c.base_url.clone(),
         retention: SignedDuration::from_hours(24 * c.audit.retention_days),
         session_idle: SignedDuration::from_mins(c.auth.session_idle_minutes),
         schedules: vec![
@@ -104,6 +133,7 @@ pub fn worker(c: &Config, store: Arc<dyn Store>, key: TrailKey) -> Result<Worker
             (JobKind::TrailPurge, parse(&c.audit.purge_schedule)?),
             (JobKind::OutboxDelivery, parse(&c.email.delivery_schedule)?),
             (JobKind::SessionCleanup, parse(&c.jobs.cleanup_schedule)?),
+            (JobKind::RightsReminders, parse(&c.jobs.reminder_schedule)?),
         ],
         id: format!("{}-{}", hostname(), std::process::id()),
     })

@@ -40,6 +40,10 @@ pub struct Config {
     pub log: String,
     /// Apply pending migrations when `serve` starts.
     pub auto_migrate: bool,
+    /// Key (64 hex) sealing client databases' credentials and access
+    /// exports; when empty, `data.key` in the data folder (created on first
+    /// use). Several nodes sharing one database must share this key.
+    pub data_key: String,
     pub auth: AuthConfig,
     pub audit: AuditConfig,
     pub email: EmailConfig,
@@ -91,6 +95,8 @@ pub struct JobsConfig {
     /// Run the job worker in this process (turn off on web-only nodes).
     pub worker: bool,
     pub cleanup_schedule: String,
+    /// When agents are reminded of rights requests due within a week.
+    pub reminder_schedule: String,
 }
 
 impl Default for Config {
@@ -102,6 +108,7 @@ impl Default for Config {
             base_url: "http://127.0.0.1:8080".into(),
             log: "info".into(),
             auto_migrate: true,
+            data_key: String::new(),
             auth: AuthConfig::default(),
             audit: AuditConfig::default(),
             email: EmailConfig::default(),
@@ -152,6 +159,7 @@ impl Default for JobsConfig {
         JobsConfig {
             worker: true,
             cleanup_schedule: "0 5 * * * *".into(),
+            reminder_schedule: "0 0 6 * * *".into(),
         }
     }
 }
@@ -353,6 +361,7 @@ impl Config {
             ("audit.purge_schedule", &self.audit.purge_schedule),
             ("email.delivery_schedule", &self.email.delivery_schedule),
             ("jobs.cleanup_schedule", &self.jobs.cleanup_schedule),
+            ("jobs.reminder_schedule", &self.jobs.reminder_schedule),
         ] {
             if let Err(e) = s.parse::<cron::Schedule>() {
                 return bad(
@@ -368,7 +377,11 @@ impl Config {
     pub fn redacted_toml(&self) -> String {
         let mut c = self.clone();
         c.database_url = redact_url(&c.database_url);
-        for s in [&mut c.audit.signing_key, &mut c.email.smtp_password] {
+        for s in [
+            &mut c.audit.signing_key,
+            &mut c.email.smtp_password,
+            &mut c.data_key,
+        ] {
             if !s.is_empty() {
                 *s = "***".into();
             }

@@ -17,6 +17,9 @@ use vigie_store::{
     trail::{self, TrailKey},
 };
 
+use vigie_service::{Ctx, rights};
+use vigie_store::vault::Vault;
+
 use crate::mail::Mailer;
 
 /// How long a claimed job is ours before another worker may take it.
@@ -26,6 +29,10 @@ pub struct Worker {
     pub store: Arc<dyn Store>,
     pub key: Arc<TrailKey>,
     pub mailer: Arc<Mailer>,
+    /// Opens connected systems' credentials and seals exports.
+    pub vault: Vault,
+    /// For links in emails.
+    pub base_url: String,
     pub retention: SignedDuration,
     pub session_idle: SignedDuration,
     pub schedules: Vec<(JobKind, cron::Schedule)>,
@@ -137,6 +144,27 @@ impl Worker {
                     "{n} expired sessions, links and failures removed; {j} old job records removed"
                 ))
             }
+            JobKind::RightsTask => {
+                let id = rights::task_of_key(&job.key)
+                    .ok_or_else(|| format!("no task in job key {}", job.key))?;
+                rights::run_task(self.ctx(), id, now)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            JobKind::RightsReminders => {
+                let n = rights::remind(self.ctx(), now)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(format!("{n} requests due within a week or late"))
+            }
+        }
+    }
+
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            store: self.store.as_ref(),
+            vault: &self.vault,
+            base_url: &self.base_url,
         }
     }
 

@@ -69,6 +69,8 @@ pub struct Inner {
     pub trail: vigie_store::appender::Appender,
     pub settings: WebSettings,
     pub hasher: PasswordHasher,
+    /// Seals connected systems' credentials; opens access exports.
+    pub vault: vigie_store::vault::Vault,
 }
 
 impl std::ops::Deref for AppState {
@@ -80,13 +82,28 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     /// Needs a Tokio runtime: it starts the trail's writer task.
-    pub fn new(store: Arc<dyn Store>, settings: WebSettings, hasher: PasswordHasher) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        settings: WebSettings,
+        hasher: PasswordHasher,
+        vault: vigie_store::vault::Vault,
+    ) -> Self {
         AppState(Arc::new(Inner {
             trail: vigie_store::appender::Appender::start(store.clone()),
             store,
             settings,
             hasher,
+            vault,
         }))
+    }
+
+    /// What the use cases of `vigie-service` need.
+    pub fn ctx(&self) -> vigie_service::Ctx<'_> {
+        vigie_service::Ctx {
+            store: self.store.as_ref(),
+            vault: &self.vault,
+            base_url: &self.settings.base_url,
+        }
     }
 }
 

@@ -337,6 +337,8 @@ fn outbox_failed_send_is_retried_and_never_lost() {
             store: store.clone(),
             key: Arc::new(TrailKey::generate().unwrap()),
             mailer: Arc::new(mailer),
+            vault: vigie_store::vault::Vault::new([5; 32]),
+            base_url: "http://127.0.0.1:8080".into(),
             retention: SignedDuration::from_hours(24),
             session_idle: SignedDuration::from_mins(30),
             schedules: Vec::new(),

@@ -72,7 +72,12 @@ impl TestApp {
         settings: WebSettings,
     ) -> Self {
         let hasher = cheap_hasher();
-        let state = AppState::new(store.clone(), settings, hasher.clone());
+        let state = AppState::new(
+            store.clone(),
+            settings,
+            hasher.clone(),
+            vigie_store::vault::Vault::new([9; 32]),
+        );
         TestApp {
             router: vigie_web::router(state),
             store,
