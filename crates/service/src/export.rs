@@ -28,6 +28,11 @@ fn slug(s: &str) -> String {
     out.trim_matches('-').to_owned()
 }
 
+/// The CSV file name of a system's table.
+pub fn csv_name(system: &str, table: &str) -> String {
+    format!("{}-{}.csv", slug(system), slug(table))
+}
+
 /// `{system: {table: [{column: value}]}}`.
 pub fn json(reference: &str, systems: &[(String, Outcome)]) -> ExportFile {
     let mut root = Map::new();
@@ -75,7 +80,7 @@ pub fn csvs(systems: &[(String, Outcome)]) -> Vec<ExportFile> {
                 });
             if let (true, Ok(bytes)) = (ok, w.into_inner()) {
                 out.push(ExportFile {
-                    name: format!("{}-{}.csv", slug(name), slug(&t.table)),
+                    name: csv_name(name, &t.table),
                     content_type: "text/csv; charset=utf-8",
                     bytes,
                 });

@@ -12,6 +12,7 @@ mod client;
 mod csrf;
 mod error;
 pub mod i18n;
+pub mod labels;
 mod layout;
 pub mod mfa;
 mod pages;

@@ -41,6 +41,9 @@ pub fn flash_text(m: &'static Msgs, key: Option<&str>) -> Option<&'static str> {
         "password_changed" => m.password_changed,
         "tenant_created" => m.tenant_created,
         "no_tenant" => m.no_tenant,
+        "recorded" => m.request_recorded,
+        "done" => m.request_done,
+        "system_saved" => m.system_saved,
         _ => return None,
     })
 }

@@ -150,10 +150,33 @@ pub async fn dashboard(
             coming: false,
         });
     }
+    let today = Timestamp::now().to_zoned(l.time_zone().clone()).date();
+    let requests = format!("{}/demandes", ctx.base());
+    for (title, due, filter) in [
+        (m.requests_late, today.yesterday().ok(), "late"),
+        (
+            m.requests_soon,
+            today.checked_add(jiff::ToSpan::days(7)).ok(),
+            "soon",
+        ),
+        (m.requests_open, None, "open"),
+    ] {
+        let f = vigie_store::RequestFilter {
+            open_only: true,
+            due_by: due,
+            ..Default::default()
+        };
+        let n = state.store.requests(&ctx.scope, &f, one).await?.total;
+        cards.push(Card {
+            title,
+            text: n.to_string(),
+            href: Some(format!("{requests}?due={filter}")),
+            coming: false,
+        });
+    }
     for (title, text) in [
         (m.card_register, m.card_register_text),
         (m.card_subprocessors, m.card_subprocessors_text),
-        (m.card_rights, m.card_rights_text),
         (m.card_breaches, m.card_breaches_text),
         (m.card_retention, m.card_retention_text),
         (m.card_backups, m.card_backups_text),

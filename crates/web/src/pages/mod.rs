@@ -6,7 +6,11 @@ mod assets;
 mod forms;
 mod home;
 pub mod invite;
+mod public;
+mod request_form;
+mod requests;
 mod sign_in;
+mod systems;
 mod tokens;
 mod trail;
 mod users;
@@ -43,7 +47,44 @@ pub fn routes() -> Router<AppState> {
             get(account::totp_setup).post(account::totp_enable),
         )
         .route("/account/totp/disable", post(account::totp_disable))
+        .route("/p/{tenant}/droits", get(public::form).post(public::submit))
+        .route(
+            "/p/{tenant}/demande/{token}",
+            get(public::status).post(public::confirm),
+        )
+        .route("/p/{tenant}/export/{token}", get(public::export_page))
+        .route(
+            "/p/{tenant}/export/{token}/{file}",
+            get(public::export_file),
+        )
         .route("/t/{tenant}", get(home::dashboard))
+        .route(
+            "/t/{tenant}/demandes",
+            get(requests::list).post(requests::record),
+        )
+        .route("/t/{tenant}/demandes/nouvelle", get(requests::new_form))
+        .route(
+            "/t/{tenant}/demandes/calendrier",
+            post(requests::set_calendar),
+        )
+        .route("/t/{tenant}/demandes/{id}", get(requests::show))
+        .route(
+            "/t/{tenant}/demandes/{id}/historique.csv",
+            get(requests::timeline_csv),
+        )
+        .route(
+            "/t/{tenant}/demandes/{id}/export/{file}",
+            get(requests::export_file),
+        )
+        .route("/t/{tenant}/demandes/{id}/{action}", post(requests::act))
+        .route(
+            "/t/{tenant}/systemes",
+            get(systems::list).post(systems::create),
+        )
+        .route(
+            "/t/{tenant}/systemes/{id}",
+            get(systems::show).post(systems::update),
+        )
         .route("/t/{tenant}/users", get(users::list).post(users::add))
         .route("/t/{tenant}/users/{id}", get(users::show))
         .route("/t/{tenant}/users/{id}/roles", post(users::set_roles))

@@ -1,0 +1,376 @@
+//! A tenant's public pages for people without an account (C11): the
+//! rights request form, the emailed-code confirmation and the request's
+//! status, and the download of an access export through its expiring link.
+
+use askama::Template;
+use axum::{
+    Extension, Form,
+    extract::{Path, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use jiff::Timestamp;
+use serde::Deserialize;
+use vigie_domain::{
+    audit::{Actor, Outcome},
+    rights::RequestStatus,
+    tenant::TenantSlug,
+};
+use vigie_service::{ServiceError, export, rights, token_hash};
+use vigie_store::{RightsRequest, StoreError, Tenant};
+
+use super::{
+    forms::{render, render_status},
+    request_form::{FormErrors, FormView, RequestForm},
+};
+use crate::{AppState, client::Client, csrf::CsrfToken, error::PageError, labels, layout::Layout};
+
+/// The person, as the trail names them.
+fn person() -> Actor {
+    Actor {
+        user: None,
+        label: rights::PERSON.into(),
+    }
+}
+
+async fn tenant(state: &AppState, slug: &str) -> Result<Tenant, PageError> {
+    let slug = TenantSlug::parse(slug).map_err(|_| PageError::NOT_FOUND)?;
+    Ok(state.store.tenant_by_slug(&slug).await?)
+}
+
+#[derive(Template)]
+#[template(path = "public_request.html")]
+struct RequestPage {
+    l: Layout,
+    org: String,
+    action: String,
+    v: FormView,
+}
+
+fn request_page(
+    state: &AppState,
+    client: &Client,
+    csrf: &str,
+    t: &Tenant,
+    v: FormView,
+) -> RequestPage {
+    let m = client.lang.msgs();
+    RequestPage {
+        l: Layout::anonymous(client.lang, m.rights_form_title, csrf, state.settings.demo),
+        org: t.name.as_str().to_owned(),
+        action: format!("/p/{}/droits", t.slug),
+        v,
+    }
+}
+
+pub async fn form(
+    State(state): State<AppState>,
+    client: Client,
+    Extension(csrf): Extension<CsrfToken>,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let t = tenant(&state, &slug).await?;
+    let v = RequestForm::default().view(client.lang.msgs(), FormErrors::default());
+    render(request_page(&state, &client, &csrf.0, &t, v))
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    client: Client,
+    Extension(csrf): Extension<CsrfToken>,
+    Path(slug): Path<String>,
+    Form(f): Form<RequestForm>,
+) -> Result<Response, PageError> {
+    let t = tenant(&state, &slug).await?;
+    let m = client.lang.msgs();
+    let input = match f.parse(m) {
+        Ok(i) => i,
+        Err(e) => {
+            let page = request_page(&state, &client, &csrf.0, &t, f.view(m, e));
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, page);
+        }
+    };
+    let (r, token) = match rights::submit(state.ctx(), &t, &input, Timestamp::now()).await {
+        Ok(x) => x,
+        Err(ServiceError::Store(e)) => return Err(e.into()),
+        Err(e) => {
+            let errs = FormErrors::from_service(m, &e)
+                .ok_or_else(|| PageError::Internal(e.to_string()))?;
+            let page = request_page(&state, &client, &csrf.0, &t, f.view(m, errs));
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, page);
+        }
+    };
+    state
+        .trace(
+            person(),
+            Some(t.id),
+            &client,
+            "rights.submit",
+            &format!("request:{}", r.id),
+            Outcome::Success,
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/p/{}/demande/{token}", t.slug)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "public_status.html")]
+struct StatusPage {
+    l: Layout,
+    org: String,
+    action: String,
+    reference: String,
+    status: &'static str,
+    awaiting_code: bool,
+    received: String,
+    due: String,
+    code_error: Option<String>,
+}
+
+async fn request_of(
+    state: &AppState,
+    slug: &str,
+    token: &str,
+) -> Result<(Tenant, RightsRequest), PageError> {
+    let t = tenant(state, slug).await?;
+    let r = state
+        .store
+        .request_by_public_token(&token_hash(token))
+        .await?;
+    if r.tenant != t.id {
+        return Err(PageError::NOT_FOUND);
+    }
+    Ok((t, r))
+}
+
+fn status_page(
+    state: &AppState,
+    client: &Client,
+    csrf: &str,
+    t: &Tenant,
+    r: &RightsRequest,
+    token: &str,
+    code_error: Option<String>,
+) -> StatusPage {
+    let m = client.lang.msgs();
+    let awaiting = r.status == RequestStatus::AwaitingEmailCheck;
+    let l = Layout::anonymous(
+        client.lang,
+        if awaiting {
+            m.rights_code_title
+        } else {
+            m.rights_status_title
+        },
+        csrf,
+        state.settings.demo,
+    );
+    StatusPage {
+        received: r.received_at.map(|t| l.when(t)).unwrap_or_default(),
+        due: r.due_on.map(|d| d.to_string()).unwrap_or_default(),
+        l,
+        org: t.name.as_str().to_owned(),
+        action: format!("/p/{}/demande/{token}", t.slug),
+        reference: r.reference.clone(),
+        status: labels::status(m, r.status),
+        awaiting_code: awaiting,
+        code_error,
+    }
+}
+
+pub async fn status(
+    State(state): State<AppState>,
+    client: Client,
+    Extension(csrf): Extension<CsrfToken>,
+    Path((slug, token)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let (t, r) = request_of(&state, &slug, &token).await?;
+    render(status_page(&state, &client, &csrf.0, &t, &r, &token, None))
+}
+
+#[derive(Deserialize)]
+pub struct CodeInput {
+    #[serde(default)]
+    code: String,
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    client: Client,
+    Extension(csrf): Extension<CsrfToken>,
+    Path((slug, token)): Path<(String, String)>,
+    Form(f): Form<CodeInput>,
+) -> Result<Response, PageError> {
+    let (t, r) = request_of(&state, &slug, &token).await?;
+    let m = client.lang.msgs();
+    let err = match rights::confirm(state.ctx(), &token, &f.code, Timestamp::now()).await {
+        Ok(r) => {
+            state
+                .trace(
+                    person(),
+                    Some(t.id),
+                    &client,
+                    "rights.confirm",
+                    &format!("request:{}", r.id),
+                    Outcome::Success,
+                )
+                .await?;
+            return render(status_page(&state, &client, &csrf.0, &t, &r, &token, None));
+        }
+        Err(ServiceError::WrongCode { left }) => format!("{} {left}", m.rights_code_wrong),
+        Err(ServiceError::CodeExpired | ServiceError::TooManyTries) => {
+            m.rights_code_expired.to_owned()
+        }
+        Err(ServiceError::Store(e)) => return Err(e.into()),
+        Err(e) => return Err(PageError::Internal(e.to_string())),
+    };
+    state
+        .trace(
+            person(),
+            Some(t.id),
+            &client,
+            "rights.confirm",
+            &format!("request:{}", r.id),
+            Outcome::Failure,
+        )
+        .await?;
+    let page = status_page(&state, &client, &csrf.0, &t, &r, &token, Some(err));
+    render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
+}
+
+/// One table of an export, for the summary.
+pub struct ExportTable {
+    pub system: String,
+    pub table: String,
+    pub rows: usize,
+    pub file: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "export.html")]
+struct ExportPage {
+    l: Layout,
+    org: String,
+    reference: String,
+    base: String,
+    json_name: String,
+    tables: Vec<ExportTable>,
+}
+
+/// The files of a request's export, and a summary of its tables.
+pub async fn export_files(
+    state: &AppState,
+    r: &RightsRequest,
+) -> Result<(Vec<export::ExportFile>, Vec<ExportTable>), PageError> {
+    let systems = rights::export(state.ctx(), r).await.map_err(|e| match e {
+        ServiceError::Store(e) => PageError::Store(e),
+        e => PageError::Internal(e.to_string()),
+    })?;
+    let mut files = vec![export::json(&r.reference, &systems)];
+    let csvs = export::csvs(&systems);
+    let mut tables = Vec::new();
+    for (name, o) in &systems {
+        for t in &o.tables {
+            let csv = export::csv_name(name, &t.table);
+            let file = csvs.iter().any(|f| f.name == csv).then_some(csv);
+            tables.push(ExportTable {
+                system: name.clone(),
+                table: t.table.clone(),
+                rows: t.rows.len(),
+                file,
+            });
+        }
+    }
+    files.extend(csvs);
+    Ok((files, tables))
+}
+
+async fn download_of(
+    state: &AppState,
+    slug: &str,
+    token: &str,
+) -> Result<(Tenant, RightsRequest), PageError> {
+    let t = tenant(state, slug).await?;
+    let (tenant_id, id) = match state
+        .store
+        .download(&token_hash(token), Timestamp::now())
+        .await
+    {
+        Ok(x) => x,
+        Err(StoreError::NotFound) => return Err(PageError::NOT_FOUND),
+        Err(e) => return Err(e.into()),
+    };
+    if tenant_id != t.id {
+        return Err(PageError::NOT_FOUND);
+    }
+    let r = state.store.request(t.id, id).await?;
+    Ok((t, r))
+}
+
+pub async fn export_page(
+    State(state): State<AppState>,
+    client: Client,
+    Extension(csrf): Extension<CsrfToken>,
+    Path((slug, token)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let (t, r) = download_of(&state, &slug, &token).await?;
+    let (files, tables) = export_files(&state, &r).await?;
+    state
+        .trace(
+            person(),
+            Some(t.id),
+            &client,
+            "rights.export.view",
+            &format!("request:{}", r.id),
+            Outcome::Success,
+        )
+        .await?;
+    let m = client.lang.msgs();
+    render(ExportPage {
+        l: Layout::anonymous(client.lang, m.export_title, &csrf.0, state.settings.demo),
+        org: t.name.as_str().to_owned(),
+        reference: r.reference.clone(),
+        base: format!("/p/{}/export/{token}", t.slug),
+        json_name: files.first().map(|f| f.name.clone()).unwrap_or_default(),
+        tables,
+    })
+}
+
+/// A file as a download.
+pub fn attachment(f: export::ExportFile) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, f.content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", f.name),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        f.bytes,
+    )
+        .into_response()
+}
+
+pub async fn export_file(
+    State(state): State<AppState>,
+    client: Client,
+    Path((slug, token, file)): Path<(String, String, String)>,
+) -> Result<Response, PageError> {
+    let (t, r) = download_of(&state, &slug, &token).await?;
+    let (files, _) = export_files(&state, &r).await?;
+    let f = files
+        .into_iter()
+        .find(|f| f.name == file)
+        .ok_or(PageError::NOT_FOUND)?;
+    state
+        .trace(
+            person(),
+            Some(t.id),
+            &client,
+            "rights.export.download",
+            &format!("request:{}/{file}", r.id),
+            Outcome::Success,
+        )
+        .await?;
+    Ok(attachment(f))
+}

@@ -1,0 +1,661 @@
+//! The agents' side of rights requests (C11–C16): the list with what is
+//! late or due soon, recording a letter, and one request's page with its
+//! facts, execution per system, timeline (exportable) and the actions its
+//! status allows.
+
+use askama::Template;
+use axum::{
+    Form,
+    extract::{Path, Query, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use jiff::{Timestamp, civil::Date, tz::TimeZone};
+use serde::Deserialize;
+use vigie_domain::{
+    RequestId,
+    calendar::Calendar,
+    dataset::IdentityKind,
+    rights::{Intake, RequestStatus, Step, Urgency, Verification, urgency},
+    role::Permission,
+    tenant::TenantSlug,
+};
+use vigie_service::{ServiceError, rights};
+use vigie_store::{RequestFilter, RightsRequest, StoreError, TaskState};
+
+use super::{
+    forms::{render, render_status, see_other},
+    public::{ExportTable, attachment, export_files},
+    request_form::{FormErrors, FormView, RequestForm},
+};
+use crate::{
+    AppState,
+    auth::{TenantCtx, require_traced},
+    error::PageError,
+    labels::{self, Choice},
+    layout::{Layout, Pager, query_of},
+};
+
+fn today() -> Date {
+    Timestamp::now()
+        .to_zoned(TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC))
+        .date()
+}
+
+pub struct Row {
+    pub id: i64,
+    pub reference: String,
+    pub person: String,
+    pub kind: &'static str,
+    pub status: &'static str,
+    pub due: String,
+    /// "late", "soon" or "".
+    pub urgency: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "requests.html")]
+struct ListPage {
+    l: Layout,
+    rows: Vec<Row>,
+    pager: Pager,
+    base: String,
+    q: String,
+    filters: Vec<Choice>,
+    calendars: Vec<Choice>,
+    can_write: bool,
+    public_form: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    /// "open" (default), "soon", "late" or "all".
+    #[serde(default)]
+    due: String,
+    page: Option<u32>,
+    flash: Option<String>,
+}
+
+fn urgency_of(r: &RightsRequest, today: Date) -> &'static str {
+    match (r.status.is_open(), r.due_on) {
+        (true, Some(d)) => match urgency(d, today) {
+            Urgency::Late => "late",
+            Urgency::DueSoon => "soon",
+            Urgency::OnTime => "",
+        },
+        _ => "",
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    require_traced(&state, &ctx, Permission::Read, "rights.list").await?;
+    let m = ctx.me.client.lang.msgs();
+    let today = today();
+    let due = if q.due.is_empty() {
+        "open"
+    } else {
+        q.due.as_str()
+    };
+    let filter = RequestFilter {
+        search: q.q.clone(),
+        status: None,
+        open_only: due != "all",
+        due_by: match due {
+            "late" => today.yesterday().ok(),
+            "soon" => today.checked_add(jiff::ToSpan::days(7)).ok(),
+            _ => None,
+        },
+    };
+    let list = state
+        .store
+        .requests(
+            &ctx.scope,
+            &filter,
+            vigie_domain::page::Page::new(q.page, None),
+        )
+        .await?;
+    let l = Layout::for_tenant(&ctx, m.requests_title, state.settings.demo)
+        .with_flash(super::forms::flash_text(m, q.flash.as_deref()));
+    let rows = list
+        .items
+        .iter()
+        .map(|r| Row {
+            id: r.id.0,
+            reference: r.reference.clone(),
+            person: r.subject_name.clone(),
+            kind: labels::kind(m, r.kind),
+            status: labels::status(m, r.status),
+            due: r.due_on.map(|d| d.to_string()).unwrap_or_default(),
+            urgency: urgency_of(r, today),
+        })
+        .collect();
+    let base = format!("{}/demandes", ctx.base());
+    let calendar = state.store.calendar(ctx.tenant.id).await?;
+    ctx.trace(&state, "rights.list", &format!("tenant:{}", ctx.tenant.id))
+        .await?;
+    let filters = [
+        ("open", m.requests_open),
+        ("soon", m.requests_soon),
+        ("late", m.requests_late),
+        ("all", m.requests_all),
+    ]
+    .into_iter()
+    .map(|(value, label)| Choice {
+        value,
+        label,
+        selected: value == due,
+    })
+    .collect();
+    render(ListPage {
+        pager: Pager::new(&list, &base, &query_of(&[("q", &q.q), ("due", due)])),
+        rows,
+        q: q.q.clone(),
+        filters,
+        calendars: labels::choices(
+            &[Calendar::France, Calendar::AlsaceMoselle],
+            Calendar::as_str,
+            |c| labels::calendar(m, c),
+            |c| c == calendar,
+        ),
+        can_write: ctx.scope.allows(Permission::Write),
+        public_form: format!("/p/{}/droits", ctx.tenant.slug),
+        base,
+        l,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CalendarInput {
+    #[serde(default)]
+    calendar: String,
+}
+
+pub async fn set_calendar(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+    Form(f): Form<CalendarInput>,
+) -> Result<Response, PageError> {
+    require_traced(&state, &ctx, Permission::Write, "rights.calendar").await?;
+    let c = Calendar::parse(&f.calendar).ok_or(PageError::NOT_FOUND)?;
+    state.store.set_calendar(&ctx.scope, c).await?;
+    ctx.trace(&state, "rights.calendar", c.as_str()).await?;
+    Ok(see_other(&format!("{}/demandes", ctx.base()), "saved"))
+}
+
+#[derive(Template)]
+#[template(path = "request_new.html")]
+struct NewPage {
+    l: Layout,
+    action: String,
+    v: FormView,
+    intakes: Vec<Choice>,
+}
+
+fn new_page(state: &AppState, ctx: &TenantCtx, mut f: RequestForm, e: FormErrors) -> NewPage {
+    let m = ctx.me.client.lang.msgs();
+    if f.received_on.is_empty() {
+        f.received_on = today().to_string();
+    }
+    let intake = if f.intake.is_empty() {
+        "letter".to_owned()
+    } else {
+        f.intake.clone()
+    };
+    NewPage {
+        l: Layout::for_tenant(ctx, m.requests_new, state.settings.demo),
+        action: format!("{}/demandes", ctx.base()),
+        intakes: labels::choices(
+            &[Intake::Letter, Intake::Email],
+            Intake::as_str,
+            |i| labels::intake(m, i),
+            |i| i.as_str() == intake,
+        ),
+        v: f.view(m, e),
+    }
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+) -> Result<Response, PageError> {
+    require_traced(&state, &ctx, Permission::Write, "rights.new").await?;
+    render(new_page(
+        &state,
+        &ctx,
+        RequestForm::default(),
+        FormErrors::default(),
+    ))
+}
+
+pub async fn record(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+    Form(f): Form<RequestForm>,
+) -> Result<Response, PageError> {
+    require_traced(&state, &ctx, Permission::Write, "rights.record").await?;
+    let m = ctx.me.client.lang.msgs();
+    let received: Option<Date> = f.received_on.trim().parse().ok();
+    let intake = Intake::parse(&f.intake).filter(|i| matches!(i, Intake::Letter | Intake::Email));
+    let parsed = f.parse(m);
+    let (Ok(input), Some(received), Some(intake)) = (&parsed, received, intake) else {
+        let mut e = parsed.err().unwrap_or_default();
+        if received.is_none() {
+            e.received_on = Some(m.date_invalid);
+        }
+        let page = new_page(&state, &ctx, f, e);
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, page);
+    };
+    let actor = ctx.me.user.name.as_str().to_owned();
+    match rights::record(
+        state.ctx(),
+        &ctx.scope,
+        &actor,
+        input,
+        intake,
+        received,
+        Timestamp::now(),
+    )
+    .await
+    {
+        Ok(r) => {
+            ctx.trace(&state, "rights.record", &format!("request:{}", r.id))
+                .await?;
+            Ok(see_other(
+                &format!("{}/demandes/{}", ctx.base(), r.id),
+                "recorded",
+            ))
+        }
+        Err(ServiceError::Store(e)) => Err(e.into()),
+        Err(e) => {
+            let errs = FormErrors::from_service(m, &e)
+                .ok_or_else(|| PageError::Internal(e.to_string()))?;
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                new_page(&state, &ctx, f, errs),
+            )
+        }
+    }
+}
+
+pub struct TaskRow {
+    pub system: String,
+    pub state: &'static str,
+    pub found: i64,
+    pub changed: i64,
+    pub message: String,
+}
+
+pub struct EventRow {
+    pub at: String,
+    pub actor: String,
+    pub step: String,
+    pub detail: String,
+}
+
+/// What an agent typed in an action form, put back after an error.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct ActInput {
+    #[serde(default)]
+    method: String,
+    #[serde(default)]
+    account_id: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    answer: String,
+    #[serde(default)]
+    client: String,
+}
+
+#[derive(Template)]
+#[template(path = "request.html")]
+struct ShowPage {
+    l: Layout,
+    base: String,
+    r: RightsRequest,
+    kind: &'static str,
+    status: &'static str,
+    intake: &'static str,
+    verification: &'static str,
+    received: String,
+    due: String,
+    urgency: &'static str,
+    identities: Vec<String>,
+    channels: Vec<&'static str>,
+    tasks: Vec<TaskRow>,
+    events: Vec<EventRow>,
+    exports: Vec<ExportTable>,
+    json_name: String,
+    methods: Vec<Choice>,
+    clients: Vec<ClientOption>,
+    can: Can,
+    draft: ActInput,
+    error: Option<String>,
+}
+
+/// A client organisation a provider may forward a request to (C14).
+pub struct ClientOption {
+    pub slug: String,
+    pub name: String,
+    pub selected: bool,
+}
+
+/// Which action forms the request's status and the agent's role allow.
+#[derive(Default)]
+pub struct Can {
+    pub verify: bool,
+    pub ask: bool,
+    pub extend: bool,
+    pub approve: bool,
+    pub retry: bool,
+    pub answer: bool,
+    pub refuse: bool,
+    pub close: bool,
+    pub forward: bool,
+}
+
+async fn show_page(
+    state: &AppState,
+    ctx: &TenantCtx,
+    r: RightsRequest,
+    flash: Option<&str>,
+    draft: ActInput,
+    error: Option<String>,
+) -> Result<ShowPage, PageError> {
+    let m = ctx.me.client.lang.msgs();
+    let l = Layout::for_tenant(
+        ctx,
+        &format!("{} {}", m.request_kind, r.reference),
+        state.settings.demo,
+    )
+    .with_flash(super::forms::flash_text(m, flash));
+    let tasks = state.store.tasks(r.tenant, r.id).await?;
+    let events = state.store.events(r.tenant, r.id).await?;
+    let (exports, json_name) =
+        if r.kind.exports() && tasks.iter().any(|t| t.state == TaskState::Done) {
+            let (files, tables) = export_files(state, &r).await?;
+            (
+                tables,
+                files.first().map(|f| f.name.clone()).unwrap_or_default(),
+            )
+        } else {
+            (Vec::new(), String::new())
+        };
+    let write = ctx.scope.allows(Permission::Write);
+    let allowed = |s: Step| write && s.apply(r.status).is_ok();
+    let can = Can {
+        verify: allowed(Step::Verify),
+        ask: allowed(Step::AskInformation),
+        extend: allowed(Step::Extend) && !r.extended,
+        approve: allowed(Step::Approve) && r.kind.executes(),
+        retry: write
+            && r.status == RequestStatus::Executing
+            && tasks.iter().any(|t| t.state == TaskState::Failed),
+        answer: allowed(Step::Answer),
+        refuse: allowed(Step::Refuse),
+        close: allowed(Step::Close),
+        forward: allowed(Step::Forward) && ctx.me.user.is_provider_admin,
+    };
+    let clients = if can.forward {
+        let all = state
+            .store
+            .list_tenants("", vigie_domain::page::Page::new(Some(1), Some(200)))
+            .await?;
+        all.items
+            .into_iter()
+            .filter(|t| t.id != ctx.tenant.id)
+            .map(|t| ClientOption {
+                selected: t.slug.as_str() == draft.client,
+                slug: t.slug.to_string(),
+                name: t.name.as_str().to_owned(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let method = if draft.method.is_empty() {
+        "email_code"
+    } else {
+        draft.method.as_str()
+    };
+    Ok(ShowPage {
+        base: format!("{}/demandes/{}", ctx.base(), r.id),
+        kind: labels::kind(m, r.kind),
+        status: labels::status(m, r.status),
+        intake: labels::intake(m, r.intake),
+        verification: r
+            .verification
+            .map(|v| labels::verification(m, v))
+            .unwrap_or(""),
+        received: r.received_at.map(|t| l.when(t)).unwrap_or_default(),
+        due: r.due_on.map(|d| d.to_string()).unwrap_or_default(),
+        urgency: urgency_of(&r, today()),
+        identities: r
+            .identities
+            .iter()
+            .map(|(k, v)| format!("{} : {v}", k.as_str()))
+            .collect(),
+        channels: r.channels.iter().map(|c| labels::channel(m, *c)).collect(),
+        tasks: tasks
+            .iter()
+            .map(|t| TaskRow {
+                system: t.system_name.clone(),
+                state: t.state.as_str(),
+                found: t.found,
+                changed: t.changed,
+                message: t.message.clone(),
+            })
+            .collect(),
+        events: events
+            .iter()
+            .map(|e| EventRow {
+                at: l.when(e.at),
+                actor: e.actor.clone(),
+                step: e.step.clone(),
+                detail: e.detail.clone(),
+            })
+            .collect(),
+        exports,
+        json_name,
+        methods: labels::choices(
+            &Verification::ALL,
+            Verification::as_str,
+            |v| labels::verification(m, v),
+            |v| v.as_str() == method,
+        ),
+        clients,
+        can,
+        draft,
+        error,
+        r,
+        l,
+    })
+}
+
+fn request_id(id: &str) -> Result<RequestId, PageError> {
+    id.parse().map_err(|_| PageError::NOT_FOUND)
+}
+
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    flash: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+    Path((_, id)): Path<(String, String)>,
+    Query(q): Query<ShowQuery>,
+) -> Result<Response, PageError> {
+    require_traced(&state, &ctx, Permission::Read, "rights.show").await?;
+    let r = state.store.request(ctx.tenant.id, request_id(&id)?).await?;
+    ctx.trace(&state, "rights.show", &format!("request:{}", r.id))
+        .await?;
+    render(
+        show_page(
+            &state,
+            &ctx,
+            r,
+            q.flash.as_deref(),
+            ActInput::default(),
+            None,
+        )
+        .await?,
+    )
+}
+
+pub async fn act(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+    Path((_, id, action)): Path<(String, String, String)>,
+    Form(f): Form<ActInput>,
+) -> Result<Response, PageError> {
+    require_traced(&state, &ctx, Permission::Write, &format!("rights.{action}")).await?;
+    let m = ctx.me.client.lang.msgs();
+    let r = state.store.request(ctx.tenant.id, request_id(&id)?).await?;
+    let actor = ctx.me.user.name.as_str().to_owned();
+    let now = Timestamp::now();
+    let c = state.ctx();
+    let result: Result<(), ServiceError> = match action.as_str() {
+        "verify" => {
+            let method = Verification::parse(&f.method).ok_or(PageError::NOT_FOUND)?;
+            let extra = if f.account_id.trim().is_empty() {
+                vec![]
+            } else {
+                vec![(IdentityKind::AccountId, f.account_id.trim().to_owned())]
+            };
+            rights::verify(c, &r, method, extra, &actor, now)
+                .await
+                .map(drop)
+        }
+        "ask" => rights::ask_information(c, &r, &f.message, &actor, now)
+            .await
+            .map(drop),
+        "extend" => rights::extend(c, &r, &f.reason, &actor, now)
+            .await
+            .map(drop),
+        "approve" => rights::approve(c, &r, &actor, now).await.map(drop),
+        "retry" => rights::retry_failed(c, &r, now).await.map(drop),
+        "answer" => rights::answer(c, &ctx.tenant, &r, &f.answer, &actor, now)
+            .await
+            .map(drop),
+        "refuse" => rights::refuse(c, &r, &f.reason, &actor, now)
+            .await
+            .map(drop),
+        "close" => rights::close(c, &r, &actor, now).await.map(drop),
+        "forward" if ctx.me.user.is_provider_admin => {
+            let slug = TenantSlug::parse(&f.client).map_err(|_| PageError::NOT_FOUND)?;
+            let client = state.store.tenant_by_slug(&slug).await?;
+            rights::forward(c, &r, &ctx.tenant, &client, &actor, now)
+                .await
+                .map(drop)
+        }
+        _ => return Err(PageError::NOT_FOUND),
+    };
+    let error = match result {
+        Ok(()) => {
+            ctx.trace(
+                &state,
+                &format!("rights.{action}"),
+                &format!("request:{}", r.id),
+            )
+            .await?;
+            return Ok(see_other(
+                &format!("{}/demandes/{}", ctx.base(), r.id),
+                "done",
+            ));
+        }
+        Err(ServiceError::Step(_)) => m.request_step_refused.to_owned(),
+        Err(ServiceError::Store(StoreError::Conflict(_))) => m.request_conflict.to_owned(),
+        Err(ServiceError::TooLateToExtend(d)) => format!("{} ({d})", m.request_too_late),
+        Err(ServiceError::Invalid { .. }) => m.request_required.to_owned(),
+        Err(ServiceError::Store(e)) => return Err(e.into()),
+        Err(e) => e.to_string(),
+    };
+    let fresh = state.store.request(ctx.tenant.id, r.id).await?;
+    let page = show_page(&state, &ctx, fresh, None, f, Some(error)).await?;
+    render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
+}
+
+/// The timeline as CSV, for the CNIL (C16).
+pub async fn timeline_csv(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    require_traced(&state, &ctx, Permission::Read, "rights.timeline.export").await?;
+    let r = state.store.request(ctx.tenant.id, request_id(&id)?).await?;
+    let events = state.store.events(r.tenant, r.id).await?;
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let header = ["reference", "at_utc", "actor", "step", "detail"];
+    let mut ok = w.write_record(header).is_ok();
+    for e in &events {
+        ok &= w
+            .write_record([
+                r.reference.as_str(),
+                &e.at.to_string(),
+                &e.actor,
+                &e.step,
+                &e.detail,
+            ])
+            .is_ok();
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| PageError::Internal(e.to_string()))?;
+    if !ok {
+        return Err(PageError::Internal("timeline CSV".into()));
+    }
+    ctx.trace(
+        &state,
+        "rights.timeline.export",
+        &format!("request:{}", r.id),
+    )
+    .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"demande-{}-historique.csv\"",
+                    r.reference
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// A file of the request's export, for the agent.
+pub async fn export_file(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+    Path((_, id, file)): Path<(String, String, String)>,
+) -> Result<Response, PageError> {
+    require_traced(&state, &ctx, Permission::Write, "rights.export.download").await?;
+    let r = state.store.request(ctx.tenant.id, request_id(&id)?).await?;
+    let (files, _) = export_files(&state, &r).await?;
+    let f = files
+        .into_iter()
+        .find(|f| f.name == file)
+        .ok_or(PageError::NOT_FOUND)?;
+    ctx.trace(
+        &state,
+        "rights.export.download",
+        &format!("request:{}/{file}", r.id),
+    )
+    .await?;
+    Ok(attachment(f))
+}
