@@ -41,6 +41,18 @@ const WALKED: &[(&str, &str)] = &[
     ("GET", "/t/{tenant}/tokens"),
     ("POST", "/t/{tenant}/tokens"),
     ("POST", "/t/{tenant}/tokens/{id}/revoke"),
+    ("GET", "/t/{tenant}/demandes"),
+    ("POST", "/t/{tenant}/demandes"),
+    ("GET", "/t/{tenant}/demandes/nouvelle"),
+    ("POST", "/t/{tenant}/demandes/calendrier"),
+    ("GET", "/t/{tenant}/demandes/{id}"),
+    ("GET", "/t/{tenant}/demandes/{id}/historique.csv"),
+    ("GET", "/t/{tenant}/demandes/{id}/export/{file}"),
+    ("POST", "/t/{tenant}/demandes/{id}/{action}"),
+    ("GET", "/t/{tenant}/systemes"),
+    ("POST", "/t/{tenant}/systemes"),
+    ("GET", "/t/{tenant}/systemes/{id}"),
+    ("POST", "/t/{tenant}/systemes/{id}"),
 ];
 
 #[test]
@@ -95,7 +107,14 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
         )
         .await
         .unwrap();
-    let secrets = ["bob.secret", "jeton-b-secret", "Organisation syndicat-b"];
+    let (req_b, sys_b) = crate::support::rights_objects_of(&app, &scope_b).await;
+    let secrets = [
+        "bob.secret",
+        "jeton-b-secret",
+        "Organisation syndicat-b",
+        "Bertrand Secret",
+        "Logiciel secret B",
+    ];
     let mut alice = app.signed_in("alice@commune-a.fr").await;
 
     for (method, pattern) in WALKED {
@@ -103,6 +122,10 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
         for slug in ["syndicat-b", "commune-a"] {
             let id = if pattern.contains("tokens/{id}") {
                 tok_b.id.0
+            } else if pattern.contains("demandes/{id}") {
+                req_b.0
+            } else if pattern.contains("systemes/{id}") {
+                sys_b.0
             } else {
                 bob.id.0
             };
@@ -111,7 +134,9 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
             }
             let path = pattern
                 .replace("{tenant}", slug)
-                .replace("{id}", &id.to_string());
+                .replace("{id}", &id.to_string())
+                .replace("{action}", "approve")
+                .replace("{file}", "export.json");
             let r = if *method == "GET" {
                 alice.get(&path).await
             } else {
@@ -137,6 +162,12 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
     assert!(!app.store.token_by_hash("hash-b").await.unwrap().revoked);
     assert!(!app.store.user(bob.id).await.unwrap().disabled);
     assert_eq!(app.store.memberships(bob.id).await.unwrap().len(), 1);
+    let still = app.store.request(b.id, req_b).await.unwrap();
+    assert_eq!(still.status, vigie_domain::rights::RequestStatus::Verified);
+    assert_eq!(
+        app.store.system(b.id, sys_b).await.unwrap().name,
+        "Logiciel secret B"
+    );
     // The switcher refuses B too.
     assert_eq!(
         alice.get("/switch?tenant=syndicat-b").await.status,

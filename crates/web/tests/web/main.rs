@@ -8,3 +8,4 @@ mod api;
 mod auth;
 mod isolation;
 mod pages;
+mod rights;

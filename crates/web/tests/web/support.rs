@@ -306,3 +306,74 @@ macro_rules! both {
         }
     };
 }
+
+/// The key the test application seals with.
+pub fn test_vault() -> vigie_store::vault::Vault {
+    vigie_store::vault::Vault::new([9; 32])
+}
+
+/// A verified rights request and a connected system in the scope's tenant.
+pub async fn rights_objects_of(
+    app: &TestApp,
+    scope: &vigie_domain::scope::TenantScope,
+) -> (vigie_domain::RequestId, vigie_domain::SystemId) {
+    use jiff::Timestamp;
+    let vault = test_vault();
+    let ctx = vigie_service::Ctx {
+        store: app.store.as_ref(),
+        vault: &vault,
+        base_url: "http://test",
+    };
+    let input = vigie_service::rights::RequestInput {
+        kind: vigie_domain::rights::RequestKind::Erasure,
+        name: "Bertrand Secret".into(),
+        email: Email::parse("bertrand@secret.fr").unwrap(),
+        phone: String::new(),
+        details: String::new(),
+        channels: vec![],
+        rectifications: vec![],
+    };
+    let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    let r = vigie_service::rights::record(
+        ctx,
+        scope,
+        "agent",
+        &input,
+        vigie_domain::rights::Intake::Letter,
+        today,
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let r = vigie_service::rights::verify(
+        ctx,
+        &r,
+        vigie_domain::rights::Verification::DocumentSeen,
+        vec![],
+        "agent",
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let s = app
+        .store
+        .create_system(
+            scope,
+            &vigie_store::NewSystem {
+                name: "Logiciel secret B".into(),
+                url_sealed: vault
+                    .seal(
+                        vigie_store::vault::Purpose::Credentials,
+                        scope.tenant(),
+                        b"sqlite:///nowhere.db",
+                    )
+                    .unwrap(),
+                url_hint: "sqlite:///nowhere.db".into(),
+                dataset: String::new(),
+                at: Timestamp::now(),
+            },
+        )
+        .await
+        .unwrap();
+    (r.id, s.id)
+}

@@ -1,0 +1,186 @@
+//! Rights requests through the pages (C11–C16): the public form and its
+//! code, the agent's actions, a connected SQLite application, and the
+//! person's download — with errors shown next to their field.
+
+use axum::http::StatusCode;
+use jiff::Timestamp;
+use vigie_connect::{Dialect, fixture};
+use vigie_domain::{page::Page, role::Role};
+
+use crate::{
+    both,
+    support::{TestApp, extract, test_vault},
+};
+
+both!(c11_c15_a_request_from_the_form_to_the_download, |app| {
+    let t = app.tenant("commune-a").await;
+    app.person("agent@commune-a.fr", &[(&t, &[Role::Dpo, Role::Agent])])
+        .await;
+    let p = fixture::person(4);
+
+    // The public form, without an account; a bad field keeps what was typed.
+    let mut visitor = app.browser();
+    let form = visitor.get("/p/commune-a/droits").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("for=\"rq-email\""));
+    assert_eq!(
+        visitor.get("/p/nulle-part/droits").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let bad = visitor
+        .post(
+            "/p/commune-a/droits",
+            &[
+                ("kind", "access"),
+                ("name", "Éloïse Dupré"),
+                ("email", "pas-une-adresse"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("value=\"Éloïse Dupré\""));
+    assert!(bad.body.contains("id=\"rq-email-error\""));
+    let sent = visitor
+        .post(
+            "/p/commune-a/droits",
+            &[
+                ("kind", "access"),
+                ("name", "Éloïse Dupré"),
+                ("email", &p.email),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let status_page = sent.location().to_owned();
+    assert!(status_page.starts_with("/p/commune-a/demande/"));
+    let wrong = visitor.post(&status_page, &[("code", "12345x")]).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mail = app
+        .store
+        .list_messages(&p.email, Page::default())
+        .await
+        .unwrap();
+    let code = extract(&mail.items[0].body, "code de confirmation est : ", "\n").unwrap();
+    let ok = visitor.post(&status_page, &[("code", &code)]).await;
+    assert_eq!(ok.status, StatusCode::OK);
+    let year = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).year();
+    assert!(ok.body.contains(&format!("{year}-0001")), "{}", ok.body);
+
+    // A connected system; a wrong dataset is explained, nothing is lost.
+    let db = format!(
+        "vigie_web_app_{}_{}",
+        std::process::id(),
+        app.store.backend()
+    );
+    let url = fixture::create_database(Dialect::Sqlite, &db)
+        .await
+        .unwrap();
+    fixture::install(&url, 6).await.unwrap();
+    let mut agent = app.signed_in("agent@commune-a.fr").await;
+    let broken = fixture::DATASET.replace("name = \"tel_mobile\"", "name = \"portable\"");
+    let refused = agent
+        .post(
+            "/t/commune-a/systemes",
+            &[
+                ("name", "Mes demandes"),
+                ("url", &url),
+                ("dataset", &broken),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .body
+            .contains("column contacts.portable does not exist in the database")
+    );
+    assert!(refused.body.contains("value=\"Mes demandes\""));
+    assert!(!refused.body.contains(&url), "the URL is not sent back");
+    let saved = agent
+        .post(
+            "/t/commune-a/systemes",
+            &[
+                ("name", "Mes demandes"),
+                ("url", &url),
+                ("dataset", fixture::DATASET),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+
+    // The agent's list shows it; verify, approve, run, answer.
+    let list = agent.get("/t/commune-a/demandes").await;
+    assert!(list.body.contains("Éloïse Dupré"));
+    let r = app
+        .store
+        .request_by_public_token(&vigie_service::token_hash(
+            status_page.rsplit('/').next().unwrap(),
+        ))
+        .await
+        .unwrap();
+    let base = format!("/t/commune-a/demandes/{}", r.id);
+    let too_soon = agent.post(&format!("{base}/approve"), &[]).await;
+    assert_eq!(too_soon.status, StatusCode::UNPROCESSABLE_ENTITY, "C12");
+    let v = agent
+        .post(&format!("{base}/verify"), &[("method", "email_code")])
+        .await;
+    assert_eq!(v.status, StatusCode::SEE_OTHER, "{}", v.body);
+    let a = agent.post(&format!("{base}/approve"), &[]).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let vault = test_vault();
+    let ctx = vigie_service::Ctx {
+        store: app.store.as_ref(),
+        vault: &vault,
+        base_url: "http://test",
+    };
+    for task in app.store.tasks(t.id, r.id).await.unwrap() {
+        vigie_service::rights::run_task(ctx, task.id, Timestamp::now())
+            .await
+            .unwrap();
+    }
+    let page = agent.get(&base).await;
+    assert!(
+        page.body.contains("mes-demandes-contacts.csv"),
+        "{}",
+        page.body
+    );
+    let empty = agent
+        .post(&format!("{base}/answer"), &[("answer", " ")])
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let answered = agent
+        .post(
+            &format!("{base}/answer"),
+            &[("answer", "Voici vos données.")],
+        )
+        .await;
+    assert_eq!(answered.status, StatusCode::SEE_OTHER);
+    let csv = agent.get(&format!("{base}/historique.csv")).await;
+    assert!(csv.body.contains("answered") && csv.body.contains("email_confirmed"));
+
+    // The person's link, without an account.
+    let mail = app
+        .store
+        .list_messages(&p.email, Page::default())
+        .await
+        .unwrap();
+    let answer = mail
+        .items
+        .iter()
+        .find(|m| m.body.contains("/export/"))
+        .unwrap();
+    let link = extract(&answer.body, "http://127.0.0.1:8080", "\n").unwrap();
+    let export = visitor.get(&link).await;
+    assert_eq!(export.status, StatusCode::OK, "{link}");
+    let json_name = extract(&export.body, &format!("{link}/"), "\"").unwrap();
+    let json = visitor.get(&format!("{link}/{json_name}")).await;
+    assert!(json.body.contains(&p.email));
+    assert!(!json.body.contains(&fixture::person(5).email));
+    assert_eq!(
+        visitor.get(&format!("{link}x")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    fixture::drop_database(Dialect::Sqlite, &db, &url)
+        .await
+        .unwrap();
+});
