@@ -1,14 +1,24 @@
 //! `vigie demo`: a living instance from the seeds' organisations, with one
 //! account per role, so the product can be tried in a browser at once.
 
+use std::path::Path;
+
 use anyhow::Result;
+use jiff::Timestamp;
 use vigie_domain::{
     account::{DisplayName, Email, NewPassword},
     audit::{Actor, AuditEvent, Outcome},
+    rights::{Intake, RequestKind, Verification},
     role::{Role, Roles},
+    scope::TenantScope,
     tenant::{TenantName, TenantSlug},
 };
-use vigie_store::{NewUser, Store, StoreError};
+use vigie_service::{
+    Ctx,
+    rights::{self, RequestInput},
+    systems::{self, SystemInput},
+};
+use vigie_store::{NewUser, Store, StoreError, vault::Vault};
 use vigie_web::PasswordHasher;
 
 /// Every demo account uses this password; it satisfies the policy.
@@ -139,4 +149,93 @@ pub fn banner(base_url: &str) -> String {
     }
     s.push_str("Courriels / emails: data/outbox/*.eml\n");
     s
+}
+
+/// People in the demo's application database.
+const DEMO_PEOPLE: i64 = 40;
+
+/// The rights side of the demo, unless it exists: a "Mes demandes"
+/// application database (SQLite, fictitious people) connected to the
+/// SIDEC tenant with its dataset, and two requests — one just received
+/// from the public form's person, one received by letter five weeks ago
+/// and now late — so that an access or an erasure can be run from the
+/// browser with no external service.
+pub async fn seed_rights(
+    store: &dyn Store,
+    vault: &Vault,
+    data_dir: &Path,
+    base_url: &str,
+) -> Result<()> {
+    let slug = TenantSlug::parse("sidec-jura")?;
+    let tenant = store.tenant_by_slug(&slug).await?;
+    if !store.all_systems(tenant.id).await?.is_empty() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let path = std::path::absolute(data_dir.join("mes-demandes.db"))?;
+    let url = format!("sqlite://{}", path.display());
+    if !path.exists() {
+        std::fs::File::create(&path)?;
+        vigie_connect::fixture::install(&url, DEMO_PEOPLE)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo application database: {e}"))?;
+    }
+    let scope = TenantScope::from_verified_membership(tenant.id, None, Roles::new(vec![Role::Dpo]));
+    let ctx = Ctx {
+        store,
+        vault,
+        base_url,
+    };
+    let now = Timestamp::now();
+    systems::create(
+        ctx,
+        &scope,
+        &SystemInput {
+            name: "Mes demandes (SIDEC)".into(),
+            url,
+            dataset: vigie_connect::fixture::DATASET.into(),
+        },
+        now,
+    )
+    .await?;
+    let paris = jiff::tz::TimeZone::get("Europe/Paris")?;
+    let today = now.to_zoned(paris).date();
+    for (person, kind, days_ago, verified) in [
+        (4, RequestKind::Access, 2, false),
+        (7, RequestKind::Erasure, 36, true),
+    ] {
+        let p = vigie_connect::fixture::person(person);
+        let input = RequestInput {
+            kind,
+            name: format!("{} {}", p.prenom, p.nom),
+            email: Email::parse(&p.email)?,
+            phone: String::new(),
+            details: String::new(),
+            channels: vec![],
+            rectifications: vec![],
+        };
+        let received = today.checked_sub(jiff::ToSpan::days(days_ago))?;
+        let r = rights::record(
+            ctx,
+            &scope,
+            "démonstration",
+            &input,
+            Intake::Letter,
+            received,
+            now,
+        )
+        .await?;
+        if verified {
+            rights::verify(
+                ctx,
+                &r,
+                Verification::DocumentSeen,
+                vec![],
+                "démonstration",
+                now,
+            )
+            .await?;
+        }
+    }
+    Ok(())
 }

@@ -203,6 +203,7 @@ async fn main() -> Result<()> {
             let store = app::open_store(&c).await?;
             store.migrate().await?;
             demo::seed(store.as_ref(), &app::hasher(&c)?).await?;
+            demo::seed_rights(store.as_ref(), &app::vault(&c)?, &c.data_dir, &c.base_url).await?;
             println!("{}", demo::banner(&c.base_url));
             app::serve(&c, store, true).await
         }
