@@ -282,7 +282,7 @@ async fn main() {
         )
         .await
         .unwrap();
-        let r = rights::approve(ctx, &r, "bench", Timestamp::now())
+        let r = rights::approve(ctx, &r, vec![], "bench", Timestamp::now())
             .await
             .unwrap();
         tasks.extend(

@@ -465,12 +465,27 @@ pub async fn extend(
 /// Approves a verified request: one task per connected system, queued as
 /// jobs. With no connected system the request is executed at once (there
 /// is nothing to run), and says so.
+///
+/// For a rectification, `corrections` (data category, new value) say what
+/// to write; they replace those given at intake when not empty.
 pub async fn approve(
     ctx: Ctx<'_>,
     r: &RightsRequest,
+    corrections: Vec<(String, String)>,
     actor: &str,
     now: Timestamp,
 ) -> Result<RightsRequest> {
+    let corrections = if corrections.is_empty() {
+        r.rectifications.clone()
+    } else {
+        corrections
+    };
+    if r.kind == RequestKind::Rectification && corrections.is_empty() {
+        return Err(invalid(
+            "corrections",
+            "say which data category gets which new value (category = value)",
+        ));
+    }
     if !r.kind.executes() {
         return Err(invalid(
             "kind",
@@ -485,7 +500,10 @@ pub async fn approve(
     } else {
         format!("exécution sur : {}", names.join(", "))
     };
-    let (next, tasks) = transition(ctx, r, Step::Approve, actor, detail, now, &ids, |_| {}).await?;
+    let (next, tasks) = transition(ctx, r, Step::Approve, actor, detail, now, &ids, |n| {
+        n.rectifications = corrections;
+    })
+    .await?;
     for t in &tasks {
         ctx.store
             .enqueue(JobKind::RightsTask, &task_key(*t), now)
@@ -506,6 +524,21 @@ pub async fn approve(
         return Ok(done);
     }
     Ok(next)
+}
+
+/// Corrections written one per line as `category = new value`.
+pub fn parse_corrections(text: &str) -> Result<Vec<(String, String)>> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .map(|(i, l)| match l.split_once('=') {
+            Some((c, v)) if !c.trim().is_empty() => Ok((c.trim().to_owned(), v.trim().to_owned())),
+            _ => Err(invalid(
+                "corrections",
+                format!("line {}: write category = new value", i + 1),
+            )),
+        })
+        .collect()
 }
 
 /// The job key of a task.

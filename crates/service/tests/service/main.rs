@@ -141,7 +141,7 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
     assert!(r.due_on.is_some());
     // C12: nothing runs before identity is checked.
     assert!(matches!(
-        rights::approve(ctx, &r, "agent", Timestamp::now()).await,
+        rights::approve(ctx, &r, vec![], "agent", Timestamp::now()).await,
         Err(ServiceError::Step(_))
     ));
     let r = rights::verify(
@@ -154,7 +154,7 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
     )
     .await
     .unwrap();
-    let r = rights::approve(ctx, &r, "agent", Timestamp::now())
+    let r = rights::approve(ctx, &r, vec![], "agent", Timestamp::now())
         .await
         .unwrap();
     assert_eq!(r.status, RequestStatus::Executing);
@@ -236,7 +236,7 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
     )
     .await
     .unwrap();
-    let r = rights::approve(ctx, &r, "agent", Timestamp::now())
+    let r = rights::approve(ctx, &r, vec![], "agent", Timestamp::now())
         .await
         .unwrap();
     let task = w.store.tasks(t.id, r.id).await.unwrap().remove(0);
@@ -326,7 +326,7 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
         r.identities
             .contains(&(IdentityKind::AccountId, "u000002".into()))
     );
-    let r = rights::approve(ctx, &r, "agent", Timestamp::now())
+    let r = rights::approve(ctx, &r, vec![], "agent", Timestamp::now())
         .await
         .unwrap();
     let results = run_all(&w, &r).await;
@@ -441,6 +441,59 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
         .await
         .unwrap();
     assert!(n >= 1);
+
+    // Rectification (C15): the agent says what to write, by category.
+    let mut rect = input(RequestKind::Rectification, 8);
+    rect.details = "Mon portable a changé.".into();
+    let r = rights::record(
+        ctx,
+        &scope,
+        "agent",
+        &rect,
+        Intake::Email,
+        today,
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let r = rights::verify(
+        ctx,
+        &r,
+        Verification::EmailCode,
+        vec![],
+        "agent",
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        rights::approve(ctx, &r, vec![], "agent", Timestamp::now()).await,
+        Err(ServiceError::Invalid {
+            field: "corrections",
+            ..
+        })
+    ));
+    assert!(rights::parse_corrections("pas de signe égal").is_err());
+    let corrections = rights::parse_corrections("contact.telephone = 07 99 88 77 66\n").unwrap();
+    let r = rights::approve(ctx, &r, corrections, "agent", Timestamp::now())
+        .await
+        .unwrap();
+    for res in run_all(&w, &r).await {
+        res.unwrap();
+    }
+    let tasks = w.store.tasks(t.id, r.id).await.unwrap();
+    assert_eq!(tasks[0].changed, 1, "{:?}", tasks[0]);
+    let mut c = vigie_connect::Conn::open(&url).await.unwrap();
+    let mut q = vigie_connect::Sql::new(app);
+    q.push(&format!(
+        "SELECT {} FROM contacts WHERE id = 8",
+        app.as_text("tel_mobile")
+    ));
+    assert_eq!(
+        c.rows(&q).await.unwrap()[0][0].as_deref(),
+        Some("07 99 88 77 66")
+    );
+    c.close().await;
 
     fixture::drop_database(app, &db_name, &url).await.unwrap();
 }

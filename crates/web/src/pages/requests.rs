@@ -313,6 +313,9 @@ pub struct ActInput {
     answer: String,
     #[serde(default)]
     client: String,
+    /// Rectification: `category = new value` per line.
+    #[serde(default)]
+    corrections: String,
 }
 
 #[derive(Template)]
@@ -339,6 +342,9 @@ struct ShowPage {
     can: Can,
     draft: ActInput,
     error: Option<String>,
+    /// Rectification: the data categories the connected systems hold.
+    categories: Vec<String>,
+    is_rectification: bool,
 }
 
 /// A client organisation a provider may forward a request to (C14).
@@ -426,6 +432,22 @@ async fn show_page(
     } else {
         draft.method.as_str()
     };
+    let is_rectification = r.kind == vigie_domain::rights::RequestKind::Rectification;
+    let mut categories = Vec::new();
+    if is_rectification && can.approve {
+        for s in state.store.all_systems(r.tenant).await? {
+            if let Ok(d) = vigie_connect::parse_dataset(&s.dataset) {
+                categories.extend(
+                    d.tables
+                        .iter()
+                        .flat_map(|t| t.columns.iter())
+                        .filter_map(|c| c.category.clone()),
+                );
+            }
+        }
+        categories.sort();
+        categories.dedup();
+    }
     Ok(ShowPage {
         base: format!("{}/demandes/{}", ctx.base(), r.id),
         kind: labels::kind(m, r.kind),
@@ -475,6 +497,8 @@ async fn show_page(
         can,
         draft,
         error,
+        categories,
+        is_rectification,
         r,
         l,
     })
@@ -542,7 +566,12 @@ pub async fn act(
         "extend" => rights::extend(c, &r, &f.reason, &actor, now)
             .await
             .map(drop),
-        "approve" => rights::approve(c, &r, &actor, now).await.map(drop),
+        "approve" => match rights::parse_corrections(&f.corrections) {
+            Ok(corrections) => rights::approve(c, &r, corrections, &actor, now)
+                .await
+                .map(drop),
+            Err(e) => Err(e),
+        },
         "retry" => rights::retry_failed(c, &r, now).await.map(drop),
         "answer" => rights::answer(c, &ctx.tenant, &r, &f.answer, &actor, now)
             .await
