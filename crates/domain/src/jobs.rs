@@ -21,16 +21,19 @@ pub enum JobKind {
     RightsTask,
     /// Remind agents of requests due within a week or late.
     RightsReminders,
+    /// Scan a connected system for personal data; the key names the scan.
+    SystemScan,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 6] = [
+    pub const ALL: [JobKind; 7] = [
         JobKind::TrailCheckpoint,
         JobKind::TrailPurge,
         JobKind::OutboxDelivery,
         JobKind::SessionCleanup,
         JobKind::RightsTask,
         JobKind::RightsReminders,
+        JobKind::SystemScan,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -41,6 +44,7 @@ impl JobKind {
             JobKind::SessionCleanup => "session_cleanup",
             JobKind::RightsTask => "rights_task",
             JobKind::RightsReminders => "rights_reminders",
+            JobKind::SystemScan => "system_scan",
         }
     }
 

@@ -4,6 +4,7 @@
 //! connected system. The web layer parses forms and renders; the rules and
 //! the order of writes live here.
 
+pub mod discovery;
 pub mod export;
 pub mod rights;
 pub mod systems;

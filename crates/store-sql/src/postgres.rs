@@ -23,6 +23,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 2,
         sql: include_str!("../migrations/postgres/0002_rights.sql"),
     },
+    Migration {
+        version: 3,
+        sql: include_str!("../migrations/postgres/0003_scans.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.

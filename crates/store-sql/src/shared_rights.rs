@@ -9,7 +9,8 @@ use vigie_domain::{
     rights::{Channel, Intake, RequestKind, RequestStatus, Verification},
 };
 use vigie_store::{
-    NewSystem, RequestEvent, RequestFilter, Rights, RightsRequest, RightsTask, System, TaskState,
+    NewSystem, RequestEvent, RequestFilter, Rights, RightsRequest, RightsTask, Scans, System,
+    SystemScan, TaskState,
 };
 
 const SYSTEM_COLS: &str = "id, tenant_id, name, url_sealed, url_hint, dataset, checked_at, check_result, created_at, updated_at";
@@ -539,5 +540,78 @@ impl Rights for ThisStore {
         .await
         .db()?;
         Ok((TenantId(get(&r, "tenant_id")?), RequestId(get(&r, "request_id")?)))
+    }
+}
+
+const SCAN_COLS: &str = "id, tenant_id, system_id, state, requested_at, finished_at, report, message";
+
+fn scan_from(r: &Row) -> Result<SystemScan, StoreError> {
+    Ok(SystemScan {
+        id: get(r, "id")?,
+        tenant: TenantId(get(r, "tenant_id")?),
+        system: SystemId(get(r, "system_id")?),
+        state: get(r, "state")?,
+        requested_at: from_micros(get(r, "requested_at")?),
+        finished_at: get::<Option<i64>>(r, "finished_at")?.map(from_micros),
+        report: get(r, "report")?,
+        message: get(r, "message")?,
+    })
+}
+
+#[async_trait]
+impl Scans for ThisStore {
+    async fn create_scan(&self, scope: &TenantScope, system: SystemId, at: Timestamp) -> Result<SystemScan, StoreError> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO system_scans (tenant_id, system_id, state, requested_at) \
+             SELECT $1, id, 'queued', $3 FROM connected_systems WHERE id = $2 AND tenant_id = $1 RETURNING id",
+        )
+        .bind(scope.tenant().0)
+        .bind(system.0)
+        .bind(to_micros(at))
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        self.scan(scope.tenant(), id).await
+    }
+
+    async fn scan(&self, tenant: TenantId, id: i64) -> Result<SystemScan, StoreError> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {SCAN_COLS} FROM system_scans WHERE id = $1 AND tenant_id = $2"
+        )))
+        .bind(id)
+        .bind(tenant.0)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        scan_from(&r)
+    }
+
+    async fn save_scan(&self, s: &SystemScan) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE system_scans SET state = $1, finished_at = $2, report = $3, message = $4 WHERE id = $5 AND tenant_id = $6",
+        )
+        .bind(&s.state)
+        .bind(s.finished_at.map(to_micros))
+        .bind(&s.report)
+        .bind(&s.message)
+        .bind(s.id)
+        .bind(s.tenant.0)
+        .execute(&self.pool)
+        .await
+        .db()?;
+        expect_one(done.rows_affected())
+    }
+
+    async fn scans(&self, tenant: TenantId, system: SystemId, limit: i64) -> Result<Vec<SystemScan>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {SCAN_COLS} FROM system_scans WHERE tenant_id = $1 AND system_id = $2 ORDER BY id DESC LIMIT $3"
+        )))
+        .bind(tenant.0)
+        .bind(system.0)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        rows.iter().map(scan_from).collect()
     }
 }

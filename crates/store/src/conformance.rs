@@ -963,4 +963,22 @@ pub async fn c16_rights_requests_and_systems(s: &dyn Store) {
         s.create_download("dl2", b.id, r1.id, now).await,
         Err(StoreError::NotFound)
     ));
+
+    // C39: scans of a system, kept, in their tenant.
+    let mut scan = s.create_scan(&sa, sys.id, now).await.unwrap();
+    assert_eq!(scan.state, "queued");
+    assert!(matches!(
+        s.create_scan(&sb, sys.id, now).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.scan(b.id, scan.id).await,
+        Err(StoreError::NotFound)
+    ));
+    scan.state = "done".into();
+    scan.report = "[]".into();
+    scan.finished_at = Some(scan.requested_at);
+    s.save_scan(&scan).await.unwrap();
+    assert_eq!(s.scans(a.id, sys.id, 10).await.unwrap(), vec![scan]);
+    assert_eq!(s.scans(b.id, sys.id, 10).await.unwrap(), vec![]);
 }

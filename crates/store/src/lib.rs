@@ -204,7 +204,7 @@ pub trait Outbox: Send + Sync {
 /// Everything a backend offers.
 #[async_trait]
 pub trait Store:
-    Accounts + Tenants + Sessions + ApiTokens + Trail + Jobs + Outbox + Rights
+    Accounts + Tenants + Sessions + ApiTokens + Trail + Jobs + Outbox + Rights + Scans
 {
     /// Applies pending migrations.
     async fn migrate(&self) -> Result<()>;

@@ -160,6 +160,41 @@ pub struct RequestFilter {
     pub due_by: Option<Date>,
 }
 
+/// A discovery scan of a connected system (C39): queued, run by the
+/// worker, its report kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SystemScan {
+    pub id: i64,
+    pub tenant: TenantId,
+    pub system: SystemId,
+    /// "queued", "running", "done" or "failed".
+    pub state: String,
+    pub requested_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
+    /// The findings, as JSON (see `vigie_service::discovery`).
+    pub report: String,
+    pub message: String,
+}
+
+#[async_trait]
+pub trait Scans: Send + Sync {
+    async fn create_scan(
+        &self,
+        scope: &TenantScope,
+        system: SystemId,
+        at: Timestamp,
+    ) -> Result<SystemScan>;
+    async fn scan(&self, tenant: TenantId, id: i64) -> Result<SystemScan>;
+    async fn save_scan(&self, s: &SystemScan) -> Result<()>;
+    /// The latest scans of a system, newest first.
+    async fn scans(
+        &self,
+        tenant: TenantId,
+        system: SystemId,
+        limit: i64,
+    ) -> Result<Vec<SystemScan>>;
+}
+
 #[async_trait]
 pub trait Rights: Send + Sync {
     async fn create_system(&self, scope: &TenantScope, new: &NewSystem) -> Result<System>;

@@ -17,7 +17,7 @@ use vigie_store::{
     trail::{self, TrailKey},
 };
 
-use vigie_service::{Ctx, rights};
+use vigie_service::{Ctx, discovery, rights};
 use vigie_store::vault::Vault;
 
 use crate::mail::Mailer;
@@ -148,6 +148,13 @@ impl Worker {
                 let id = rights::task_of_key(&job.key)
                     .ok_or_else(|| format!("no task in job key {}", job.key))?;
                 rights::run_task(self.ctx(), id, now)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            JobKind::SystemScan => {
+                let (tenant, id) = discovery::scan_of_key(&job.key)
+                    .ok_or_else(|| format!("no scan in job key {}", job.key))?;
+                discovery::run(self.ctx(), tenant, id, now)
                     .await
                     .map_err(|e| e.to_string())
             }

@@ -44,6 +44,8 @@ pub fn flash_text(m: &'static Msgs, key: Option<&str>) -> Option<&'static str> {
         "recorded" => m.request_recorded,
         "done" => m.request_done,
         "system_saved" => m.system_saved,
+        "scan_queued" => m.scan_queued,
+        "scan_accepted" => m.scan_accepted,
         _ => return None,
     })
 }

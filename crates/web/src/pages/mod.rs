@@ -85,6 +85,12 @@ pub fn routes() -> Router<AppState> {
             "/t/{tenant}/systemes/{id}",
             get(systems::show).post(systems::update),
         )
+        .route("/t/{tenant}/systemes/{id}/analyse", post(systems::scan))
+        .route(
+            "/t/{tenant}/systemes/{id}/analyses/{scan}",
+            get(systems::scan_report),
+        )
+        .route("/t/{tenant}/systemes/{id}/accepter", post(systems::accept))
         .route("/t/{tenant}/users", get(users::list).post(users::add))
         .route("/t/{tenant}/users/{id}", get(users::show))
         .route("/t/{tenant}/users/{id}/roles", post(users::set_roles))

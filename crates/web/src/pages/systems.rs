@@ -14,6 +14,7 @@ use serde::Deserialize;
 use vigie_domain::{SystemId, role::Permission};
 use vigie_service::{
     ServiceError,
+    discovery::{self, Gap},
     systems::{self, SystemInput},
 };
 use vigie_store::{StoreError, System};
@@ -67,10 +68,19 @@ struct ListPage {
     can_write: bool,
 }
 
+/// A scan in the system's history.
+pub struct ScanRow {
+    pub id: i64,
+    pub when: String,
+    pub state: &'static str,
+    pub message: String,
+}
+
 #[derive(Template)]
 #[template(path = "system.html")]
 struct EditPage {
     l: Layout,
+    scans: Vec<ScanRow>,
     action: String,
     url_hint: String,
     checked: String,
@@ -193,17 +203,39 @@ async fn system_of(state: &AppState, ctx: &TenantCtx, id: &str) -> Result<System
     Ok(state.store.system(ctx.tenant.id, id).await?)
 }
 
-fn edit_page(
+fn scan_state(m: &'static crate::i18n::Msgs, s: &str) -> &'static str {
+    match s {
+        "queued" => m.scan_state_queued,
+        "running" => m.scan_state_running,
+        "done" => m.scan_state_done,
+        _ => m.scan_state_failed,
+    }
+}
+
+async fn edit_page(
     state: &AppState,
     ctx: &TenantCtx,
     s: &System,
     f: SystemForm,
     e: Errors,
     flash: Option<&str>,
-) -> EditPage {
+) -> Result<EditPage, PageError> {
     let m = ctx.me.client.lang.msgs();
     let l = Layout::for_tenant(ctx, &s.name, state.settings.demo).with_flash(flash_text(m, flash));
-    EditPage {
+    let scans = state
+        .store
+        .scans(ctx.tenant.id, s.id, 20)
+        .await?
+        .into_iter()
+        .map(|x| ScanRow {
+            id: x.id,
+            when: l.when(x.requested_at),
+            state: scan_state(m, &x.state),
+            message: x.message,
+        })
+        .collect();
+    Ok(EditPage {
+        scans,
         action: format!("{}/systemes/{}", ctx.base(), s.id),
         url_hint: s.url_hint.clone(),
         checked: checked(&l, s),
@@ -212,7 +244,7 @@ fn edit_page(
         e,
         can_write: ctx.scope.allows(Permission::Write),
         l,
-    }
+    })
 }
 
 #[derive(Deserialize)]
@@ -235,14 +267,7 @@ pub async fn show(
         url: String::new(),
         dataset: s.dataset.clone(),
     };
-    render(edit_page(
-        &state,
-        &ctx,
-        &s,
-        f,
-        Errors::default(),
-        q.flash.as_deref(),
-    ))
+    render(edit_page(&state, &ctx, &s, f, Errors::default(), q.flash.as_deref()).await?)
 }
 
 pub async fn update(
@@ -279,7 +304,158 @@ pub async fn update(
             };
             render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                edit_page(&state, &ctx, &s, f, e, None),
+                edit_page(&state, &ctx, &s, f, e, None).await?,
+            )
+        }
+    }
+}
+
+/// Queues a scan of the system (C39).
+pub async fn scan(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    require_traced(&state, &ctx, Permission::Write, "systems.scan").await?;
+    let s = system_of(&state, &ctx, &id).await?;
+    let scan = discovery::request(state.ctx(), &ctx.scope, s.id, Timestamp::now())
+        .await
+        .map_err(service_error)?;
+    ctx.trace(
+        &state,
+        "systems.scan",
+        &format!("system:{}/scan:{}", s.id, scan.id),
+    )
+    .await?;
+    Ok(see_other(
+        &format!("{}/systemes/{}", ctx.base(), s.id),
+        "scan_queued",
+    ))
+}
+
+pub struct FindingRow {
+    pub table: String,
+    pub column: String,
+    pub kind: String,
+    pub matched: usize,
+    pub sampled: usize,
+    pub example: String,
+    pub sensitive: bool,
+    pub gap: &'static str,
+    pub acceptable: bool,
+    pub category: String,
+}
+
+#[derive(Template)]
+#[template(path = "scan.html")]
+struct ScanPage {
+    l: Layout,
+    system: String,
+    base: String,
+    state: &'static str,
+    finished: bool,
+    message: String,
+    rows: Vec<FindingRow>,
+    can_write: bool,
+}
+
+pub async fn scan_report(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+    Path((_, id, scan)): Path<(String, String, String)>,
+) -> Result<Response, PageError> {
+    require_traced(&state, &ctx, Permission::Read, "systems.scan.read").await?;
+    let s = system_of(&state, &ctx, &id).await?;
+    let scan_id: i64 = scan.parse().map_err(|_| PageError::NOT_FOUND)?;
+    let scan = state.store.scan(ctx.tenant.id, scan_id).await?;
+    if scan.system != s.id {
+        return Err(PageError::NOT_FOUND);
+    }
+    ctx.trace(&state, "systems.scan.read", &format!("scan:{}", scan.id))
+        .await?;
+    let m = ctx.me.client.lang.msgs();
+    let rows = discovery::findings(&scan)
+        .into_iter()
+        .map(|f| FindingRow {
+            gap: match f.gap {
+                Gap::Declared => m.gap_declared,
+                Gap::UndeclaredColumn => m.gap_undeclared_column,
+                Gap::UndeclaredTable => m.gap_undeclared_table,
+            },
+            acceptable: f.gap == Gap::UndeclaredColumn,
+            table: f.table,
+            column: f.column,
+            kind: f.kind,
+            matched: f.matched,
+            sampled: f.sampled,
+            example: f.example,
+            sensitive: f.sensitive,
+            category: f.category,
+        })
+        .collect();
+    render(ScanPage {
+        l: Layout::for_tenant(&ctx, m.scan_title, state.settings.demo),
+        system: s.name.clone(),
+        base: format!("{}/systemes/{}", ctx.base(), s.id),
+        state: scan_state(m, &scan.state),
+        finished: matches!(scan.state.as_str(), "done" | "failed"),
+        message: scan.message.clone(),
+        rows,
+        can_write: ctx.scope.allows(Permission::Write),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct AcceptInput {
+    #[serde(default)]
+    table: String,
+    #[serde(default)]
+    column: String,
+    #[serde(default)]
+    category: String,
+}
+
+/// Adds a finding's column to the dataset, in one step (C39).
+pub async fn accept(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+    Path((_, id)): Path<(String, String)>,
+    Form(f): Form<AcceptInput>,
+) -> Result<Response, PageError> {
+    require_traced(&state, &ctx, Permission::Write, "systems.accept").await?;
+    let m = ctx.me.client.lang.msgs();
+    let s = system_of(&state, &ctx, &id).await?;
+    let target = format!("{}/systemes/{}", ctx.base(), s.id);
+    match discovery::accept(
+        state.ctx(),
+        &ctx.scope,
+        s.clone(),
+        &f.table,
+        &f.column,
+        &f.category,
+        Timestamp::now(),
+    )
+    .await
+    {
+        Ok(_) => {
+            ctx.trace(
+                &state,
+                "systems.accept",
+                &format!("system:{}/{}.{}", s.id, f.table, f.column),
+            )
+            .await?;
+            Ok(see_other(&target, "scan_accepted"))
+        }
+        Err(err) => {
+            let e = errors(m, &err).ok_or_else(|| service_error(err))?;
+            let form = SystemForm {
+                name: s.name.clone(),
+                url: String::new(),
+                dataset: s.dataset.clone(),
+            };
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                edit_page(&state, &ctx, &s, form, e, None).await?,
             )
         }
     }

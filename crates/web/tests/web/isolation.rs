@@ -53,6 +53,9 @@ const WALKED: &[(&str, &str)] = &[
     ("POST", "/t/{tenant}/systemes"),
     ("GET", "/t/{tenant}/systemes/{id}"),
     ("POST", "/t/{tenant}/systemes/{id}"),
+    ("POST", "/t/{tenant}/systemes/{id}/analyse"),
+    ("GET", "/t/{tenant}/systemes/{id}/analyses/{scan}"),
+    ("POST", "/t/{tenant}/systemes/{id}/accepter"),
 ];
 
 #[test]
@@ -108,6 +111,12 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
         .await
         .unwrap();
     let (req_b, sys_b) = crate::support::rights_objects_of(&app, &scope_b).await;
+    let scan_b = app
+        .store
+        .create_scan(&scope_b, sys_b, Timestamp::now())
+        .await
+        .unwrap()
+        .id;
     let secrets = [
         "bob.secret",
         "jeton-b-secret",
@@ -136,7 +145,8 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
                 .replace("{tenant}", slug)
                 .replace("{id}", &id.to_string())
                 .replace("{action}", "approve")
-                .replace("{file}", "export.json");
+                .replace("{file}", "export.json")
+                .replace("{scan}", &scan_b.to_string());
             let r = if *method == "GET" {
                 alice.get(&path).await
             } else {

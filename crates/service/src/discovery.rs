@@ -1,0 +1,314 @@
+//! Discovery on a connected system (C39, C38): sample its database, classify
+//! every column, and compare with what its dataset declares — personal data
+//! found but not declared, sensitive data where the dataset has none. A
+//! finding can be accepted into the dataset in one step. Scans run as jobs
+//! and their reports are kept.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use vigie_domain::{SystemId, TenantId, dataset::Dataset, jobs::JobKind, scope::TenantScope};
+use vigie_scan::{PiiKind, column::classify_column};
+use vigie_store::{System, SystemScan};
+
+use crate::{
+    Ctx, Result, ServiceError,
+    systems::{self, SystemInput, url_of},
+};
+
+/// Rows sampled per table.
+pub const SAMPLE_ROWS: u32 = 500;
+
+/// How a finding stands against the dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gap {
+    /// The column is in the dataset.
+    Declared,
+    /// The table is in the dataset, not this column.
+    UndeclaredColumn,
+    /// The table is not in the dataset at all.
+    UndeclaredTable,
+}
+
+/// One column holding personal data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub table: String,
+    pub column: String,
+    pub data_type: String,
+    /// `vigie_scan::PiiKind` name.
+    pub kind: String,
+    pub sampled: usize,
+    pub matched: usize,
+    pub confidence: f64,
+    /// Masked: never the value itself.
+    pub example: String,
+    pub sensitive: bool,
+    pub gap: Gap,
+    /// The data category accepting this finding would declare.
+    pub category: String,
+}
+
+/// The data category a kind of personal data is declared under.
+pub fn category_of(kind: PiiKind) -> &'static str {
+    match kind {
+        PiiKind::Email => "contact.email",
+        PiiKind::Phone => "contact.telephone",
+        PiiKind::PostalAddress => "contact.adresse",
+        PiiKind::Nir => "identite.nir",
+        PiiKind::PersonName => "identite",
+        PiiKind::BirthDate => "identite.naissance",
+        PiiKind::Iban | PiiKind::Card => "finance",
+        PiiKind::Siren | PiiKind::Siret => "entreprise",
+        PiiKind::Ipv4 | PiiKind::Ipv6 => "connexion.ip",
+        PiiKind::Sensitive => "sensible",
+    }
+}
+
+/// Compares classified columns with a dataset.
+pub fn compare(
+    dataset: Option<&Dataset>,
+    columns: impl IntoIterator<Item = (String, String, String, vigie_scan::column::ColumnReport)>,
+) -> Vec<Finding> {
+    let mut out: Vec<Finding> = columns
+        .into_iter()
+        .map(|(table, column, data_type, r)| {
+            let t = dataset.and_then(|d| d.table(&table));
+            let gap = match t {
+                None => Gap::UndeclaredTable,
+                Some(t) if t.column(&column).is_some() || t.primary_key == column => Gap::Declared,
+                Some(_) => Gap::UndeclaredColumn,
+            };
+            Finding {
+                sensitive: r.kind == PiiKind::Sensitive,
+                category: category_of(r.kind).to_owned(),
+                kind: r.kind.as_str().to_owned(),
+                sampled: r.sampled,
+                matched: r.matched,
+                confidence: r.confidence,
+                example: r.example,
+                gap,
+                table,
+                column,
+                data_type,
+            }
+        })
+        .collect();
+    // Gaps first, sensitive first among them.
+    out.sort_by(|a, b| {
+        (a.gap == Gap::Declared, !a.sensitive, &a.table, &a.column).cmp(&(
+            b.gap == Gap::Declared,
+            !b.sensitive,
+            &b.table,
+            &b.column,
+        ))
+    });
+    out
+}
+
+/// Queues a scan of a system; the worker runs it.
+pub async fn request(
+    ctx: Ctx<'_>,
+    scope: &TenantScope,
+    system: SystemId,
+    now: Timestamp,
+) -> Result<SystemScan> {
+    let scan = ctx.store.create_scan(scope, system, now).await?;
+    ctx.store
+        .enqueue(JobKind::SystemScan, &scan_key(scope.tenant(), scan.id), now)
+        .await?;
+    Ok(scan)
+}
+
+pub fn scan_key(tenant: TenantId, id: i64) -> String {
+    format!("system_scan:{}:{id}", tenant.0)
+}
+
+pub fn scan_of_key(key: &str) -> Option<(TenantId, i64)> {
+    let rest = key.strip_prefix("system_scan:")?;
+    let (t, id) = rest.split_once(':')?;
+    Some((TenantId(t.parse().ok()?), id.parse().ok()?))
+}
+
+/// Runs a queued scan: samples, classifies, compares, keeps the report.
+pub async fn run(ctx: Ctx<'_>, tenant: TenantId, id: i64, now: Timestamp) -> Result<String> {
+    let mut scan = ctx.store.scan(tenant, id).await?;
+    if scan.state == "done" {
+        return Ok(format!("scan {id} already done"));
+    }
+    scan.state = "running".into();
+    ctx.store.save_scan(&scan).await?;
+    let system = ctx.store.system(tenant, scan.system).await?;
+    let result = async {
+        let url = url_of(ctx, tenant, &system)?;
+        let samples = vigie_connect::sample_database(&url, SAMPLE_ROWS)
+            .await
+            .map_err(|e| ServiceError::Invalid {
+                field: "system",
+                message: e.to_string(),
+            })?;
+        let dataset = vigie_connect::parse_dataset(&system.dataset).ok();
+        let columns = samples.iter().flat_map(|s| {
+            // PostgreSQL names come as schema.table; datasets use the table.
+            let table = s.table.rsplit('.').next().unwrap_or(&s.table).to_owned();
+            classify_column(&s.column, s.values.iter().map(String::as_str))
+                .into_iter()
+                .map(move |r| (table.clone(), s.column.clone(), s.data_type.clone(), r))
+        });
+        Ok::<_, ServiceError>(compare(dataset.as_ref(), columns))
+    }
+    .await;
+    scan.finished_at = Some(Timestamp::now().max(now));
+    match result {
+        Ok(findings) => {
+            let gaps = findings.iter().filter(|f| f.gap != Gap::Declared).count();
+            scan.state = "done".into();
+            scan.report = serde_json::to_string(&findings).unwrap_or_default();
+            scan.message = format!("{} findings, {gaps} not declared", findings.len());
+            ctx.store.save_scan(&scan).await?;
+            Ok(scan.message)
+        }
+        Err(e) => {
+            scan.state = "failed".into();
+            scan.message = e.to_string();
+            ctx.store.save_scan(&scan).await?;
+            Err(e)
+        }
+    }
+}
+
+/// The findings of a finished scan.
+pub fn findings(scan: &SystemScan) -> Vec<Finding> {
+    serde_json::from_str(&scan.report).unwrap_or_default()
+}
+
+/// Adds `table.column` with `category` to the system's dataset, in the
+/// table's own block so the author's layout and comments stay, then saves
+/// through the usual checks.
+pub async fn accept(
+    ctx: Ctx<'_>,
+    scope: &TenantScope,
+    system: System,
+    table: &str,
+    column: &str,
+    category: &str,
+    now: Timestamp,
+) -> Result<System> {
+    let text = insert_column(&system.dataset, table, column, category).ok_or_else(|| {
+        ServiceError::Invalid {
+            field: "dataset",
+            message: format!(
+                "table {table} is not in the dataset: add it with a reference to a declared table"
+            ),
+        }
+    })?;
+    let input = SystemInput {
+        name: system.name.clone(),
+        url: String::new(),
+        dataset: text,
+    };
+    systems::update(ctx, scope, system, &input, now).await
+}
+
+/// The dataset text with a column block added at the end of `table`'s
+/// block; `None` if the table is not declared or the column already is.
+pub fn insert_column(text: &str, table: &str, column: &str, category: &str) -> Option<String> {
+    let d = vigie_connect::parse_dataset(text).ok()?;
+    let t = d.table(table)?;
+    if t.column(column).is_some() {
+        return None;
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    // The line opening each [[table]] and its name.
+    let mut start = None;
+    let mut current: Option<String> = None;
+    let mut end = lines.len();
+    for (i, l) in lines.iter().enumerate() {
+        let trimmed = l.trim();
+        if trimmed == "[[table]]" {
+            if start.is_some() {
+                end = i;
+                break;
+            }
+            current = None;
+        } else if current.is_none()
+            && let Some(v) = trimmed.strip_prefix("name")
+            && let Some(v) = v.trim_start().strip_prefix('=')
+        {
+            let name = v.trim().trim_matches('"').to_owned();
+            if name == table && start.is_none() {
+                start = Some(i);
+            }
+            current = Some(name);
+        }
+    }
+    start?;
+    // Trailing blank lines of the block stay after the insertion.
+    while end > 0 && lines[end - 1].trim().is_empty() {
+        end -= 1;
+    }
+    let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    let block = format!(
+        "\n  [[table.column]]\n  name = {}\n  category = {}\n",
+        quote(column),
+        quote(category)
+    );
+    let mut out = lines[..end].join("\n");
+    out.push('\n');
+    out.push_str(&block);
+    if end < lines.len() {
+        out.push('\n');
+        out.push_str(&lines[end..].join("\n"));
+        out.push('\n');
+    }
+    // The result must read back with the column in the right table.
+    let back = vigie_connect::parse_dataset(&out).ok()?;
+    back.table(table)?.column(column)?;
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vigie_connect::fixture::DATASET;
+
+    #[test]
+    fn accepting_a_finding_adds_it_to_its_own_table() {
+        let text = insert_column(DATASET, "demandes", "titre", "demande.contenu").unwrap();
+        let d = vigie_connect::parse_dataset(&text).unwrap();
+        assert_eq!(
+            d.table("demandes")
+                .unwrap()
+                .column("titre")
+                .unwrap()
+                .category
+                .as_deref(),
+            Some("demande.contenu")
+        );
+        assert!(d.table("journaux").unwrap().column("titre").is_none());
+        assert!(text.starts_with("# « Mes demandes »"), "comments stay");
+        assert_eq!(d.problems(), vec![]);
+        // The last table too.
+        let text = insert_column(DATASET, "journaux", "evenement", "connexion").unwrap();
+        assert!(
+            vigie_connect::parse_dataset(&text)
+                .unwrap()
+                .table("journaux")
+                .unwrap()
+                .column("evenement")
+                .is_some()
+        );
+        // Not twice, not into an undeclared table.
+        assert_eq!(insert_column(DATASET, "contacts", "email", "x"), None);
+        assert_eq!(insert_column(DATASET, "organisations", "nom", "x"), None);
+    }
+
+    #[test]
+    fn keys_round_trip() {
+        assert_eq!(
+            scan_of_key(&scan_key(TenantId(3), 42)),
+            Some((TenantId(3), 42))
+        );
+        assert_eq!(scan_of_key("rights_task:1"), None);
+    }
+}
