@@ -51,8 +51,25 @@ pub enum ServiceError {
 
 pub type Result<T> = std::result::Result<T, ServiceError>;
 
+/// A form field's error.
+pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> ServiceError {
+    ServiceError::Invalid {
+        field,
+        message: message.into(),
+    }
+}
+
+/// Problems, one per line.
+pub(crate) fn lines<T: std::fmt::Display>(problems: &[T]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// 32 random bytes, hex: links and tokens.
-pub(crate) fn random_token() -> String {
+pub fn random_token() -> String {
     let mut b = [0u8; 32];
     // An OS without randomness cannot run Vigie safely at all.
     #[allow(clippy::expect_used)]
@@ -60,7 +77,7 @@ pub(crate) fn random_token() -> String {
     hex::encode(b)
 }
 
-/// The hash under which a token is stored (same as the web layer's).
+/// The hash under which a token is stored.
 pub fn token_hash(token: &str) -> String {
     blake3::hash(token.as_bytes()).to_hex().to_string()
 }

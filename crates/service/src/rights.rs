@@ -24,7 +24,7 @@ use vigie_store::{
     vault::Purpose,
 };
 
-use crate::{Ctx, Result, ServiceError, random_token, systems::url_of, token_hash};
+use crate::{Ctx, Result, ServiceError, invalid, random_token, systems::url_of, token_hash};
 
 /// How long the emailed code is valid, and how many tries it allows.
 pub const CODE_VALIDITY: SignedDuration = SignedDuration::from_mins(30);
@@ -46,13 +46,6 @@ pub struct RequestInput {
     pub details: String,
     pub channels: Vec<Channel>,
     pub rectifications: Vec<(String, String)>,
-}
-
-fn invalid(field: &'static str, message: impl Into<String>) -> ServiceError {
-    ServiceError::Invalid {
-        field,
-        message: message.into(),
-    }
 }
 
 impl RequestInput {

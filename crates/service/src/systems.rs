@@ -7,7 +7,7 @@ use vigie_connect::{Dialect, ExecError, open_checked, parse_dataset};
 use vigie_domain::{TenantId, dataset::Dataset, scope::TenantScope};
 use vigie_store::{NewSystem, System, vault::Purpose};
 
-use crate::{Ctx, Result, ServiceError};
+use crate::{Ctx, Result, invalid, lines};
 
 /// What the form gives.
 #[derive(Debug, Clone, Default)]
@@ -32,13 +32,6 @@ pub fn url_hint(url: &str) -> String {
     }
 }
 
-fn invalid(field: &'static str, message: impl Into<String>) -> ServiceError {
-    ServiceError::Invalid {
-        field,
-        message: message.into(),
-    }
-}
-
 /// Parses and checks a dataset's text: every problem, one per line.
 pub fn parse_checked(text: &str) -> Result<Dataset> {
     let d = parse_dataset(text).map_err(|e| invalid("dataset", e))?;
@@ -46,14 +39,7 @@ pub fn parse_checked(text: &str) -> Result<Dataset> {
     if problems.is_empty() {
         Ok(d)
     } else {
-        Err(invalid(
-            "dataset",
-            problems
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n"),
-        ))
+        Err(invalid("dataset", lines(&problems)))
     }
 }
 
@@ -68,14 +54,7 @@ async fn check_live(url: &str, dataset: &Dataset) -> Result<Option<String>> {
             Ok(None)
         }
         Err(ExecError::Connect(e)) => Ok(Some(format!("not checked: cannot connect ({e})"))),
-        Err(ExecError::Live(problems)) => Err(invalid(
-            "dataset",
-            problems
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )),
+        Err(ExecError::Live(problems)) => Err(invalid("dataset", lines(&problems))),
         Err(e) => Err(invalid("dataset", e.to_string())),
     }
 }

@@ -1,19 +1,7 @@
 //! Random tokens and their stored hashes: the database never holds a
 //! session cookie, reset link or API token in clear.
 
-/// 32 random bytes, hex-encoded.
-pub fn random_token() -> String {
-    let mut b = [0u8; 32];
-    // An OS without randomness cannot run Vigie safely at all.
-    #[allow(clippy::expect_used)]
-    getrandom::fill(&mut b).expect("the operating system must provide randomness");
-    hex::encode(b)
-}
-
-/// The hash under which a token is stored.
-pub fn token_hash(token: &str) -> String {
-    blake3::hash(token.as_bytes()).to_hex().to_string()
-}
+pub use vigie_service::{random_token, token_hash};
 
 /// Constant-time comparison of two secrets.
 pub fn same(a: &str, b: &str) -> bool {

@@ -50,6 +50,12 @@ pub fn flash_text(m: &'static Msgs, key: Option<&str>) -> Option<&'static str> {
     })
 }
 
+/// `?flash=…` of a page a form redirects to.
+#[derive(Debug, Default, Deserialize)]
+pub struct FlashQuery {
+    pub flash: Option<String>,
+}
+
 /// `?q=…&page=…&flash=…` of list pages.
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {

@@ -25,12 +25,22 @@ use super::{
 };
 use crate::{AppState, client::Client, csrf::CsrfToken, error::PageError, labels, layout::Layout};
 
-/// The person, as the trail names them.
-fn person() -> Actor {
-    Actor {
+/// Records an access by the person (no account) to their request (C28).
+async fn trace_person(
+    state: &AppState,
+    t: &Tenant,
+    client: &Client,
+    action: &str,
+    object: &str,
+    outcome: Outcome,
+) -> Result<(), PageError> {
+    let person = Actor {
         user: None,
         label: rights::PERSON.into(),
-    }
+    };
+    Ok(state
+        .trace(person, Some(t.id), client, action, object, outcome)
+        .await?)
 }
 
 async fn tenant(state: &AppState, slug: &str) -> Result<Tenant, PageError> {
@@ -100,16 +110,15 @@ pub async fn submit(
             return render_status(StatusCode::UNPROCESSABLE_ENTITY, page);
         }
     };
-    state
-        .trace(
-            person(),
-            Some(t.id),
-            &client,
-            "rights.submit",
-            &format!("request:{}", r.id),
-            Outcome::Success,
-        )
-        .await?;
+    trace_person(
+        &state,
+        &t,
+        &client,
+        "rights.submit",
+        &format!("request:{}", r.id),
+        Outcome::Success,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/p/{}/demande/{token}", t.slug)).into_response())
 }
 
@@ -204,16 +213,15 @@ pub async fn confirm(
     let m = client.lang.msgs();
     let err = match rights::confirm(state.ctx(), &token, &f.code, Timestamp::now()).await {
         Ok(r) => {
-            state
-                .trace(
-                    person(),
-                    Some(t.id),
-                    &client,
-                    "rights.confirm",
-                    &format!("request:{}", r.id),
-                    Outcome::Success,
-                )
-                .await?;
+            trace_person(
+                &state,
+                &t,
+                &client,
+                "rights.confirm",
+                &format!("request:{}", r.id),
+                Outcome::Success,
+            )
+            .await?;
             return render(status_page(&state, &client, &csrf.0, &t, &r, &token, None));
         }
         Err(ServiceError::WrongCode { left }) => format!("{} {left}", m.rights_code_wrong),
@@ -223,16 +231,15 @@ pub async fn confirm(
         Err(ServiceError::Store(e)) => return Err(e.into()),
         Err(e) => return Err(PageError::Internal(e.to_string())),
     };
-    state
-        .trace(
-            person(),
-            Some(t.id),
-            &client,
-            "rights.confirm",
-            &format!("request:{}", r.id),
-            Outcome::Failure,
-        )
-        .await?;
+    trace_person(
+        &state,
+        &t,
+        &client,
+        "rights.confirm",
+        &format!("request:{}", r.id),
+        Outcome::Failure,
+    )
+    .await?;
     let page = status_page(&state, &client, &csrf.0, &t, &r, &token, Some(err));
     render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
 }
@@ -314,16 +321,15 @@ pub async fn export_page(
 ) -> Result<Response, PageError> {
     let (t, r) = download_of(&state, &slug, &token).await?;
     let (files, tables) = export_files(&state, &r).await?;
-    state
-        .trace(
-            person(),
-            Some(t.id),
-            &client,
-            "rights.export.view",
-            &format!("request:{}", r.id),
-            Outcome::Success,
-        )
-        .await?;
+    trace_person(
+        &state,
+        &t,
+        &client,
+        "rights.export.view",
+        &format!("request:{}", r.id),
+        Outcome::Success,
+    )
+    .await?;
     let m = client.lang.msgs();
     render(ExportPage {
         l: Layout::anonymous(client.lang, m.export_title, &csrf.0, state.settings.demo),
@@ -362,15 +368,14 @@ pub async fn export_file(
         .into_iter()
         .find(|f| f.name == file)
         .ok_or(PageError::NOT_FOUND)?;
-    state
-        .trace(
-            person(),
-            Some(t.id),
-            &client,
-            "rights.export.download",
-            &format!("request:{}/{file}", r.id),
-            Outcome::Success,
-        )
-        .await?;
+    trace_person(
+        &state,
+        &t,
+        &client,
+        "rights.export.download",
+        &format!("request:{}/{file}", r.id),
+        Outcome::Success,
+    )
+    .await?;
     Ok(attachment(f))
 }

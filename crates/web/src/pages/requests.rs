@@ -508,16 +508,11 @@ fn request_id(id: &str) -> Result<RequestId, PageError> {
     id.parse().map_err(|_| PageError::NOT_FOUND)
 }
 
-#[derive(Deserialize)]
-pub struct ShowQuery {
-    flash: Option<String>,
-}
-
 pub async fn show(
     State(state): State<AppState>,
     ctx: TenantCtx,
     Path((_, id)): Path<(String, String)>,
-    Query(q): Query<ShowQuery>,
+    Query(q): Query<super::forms::FlashQuery>,
 ) -> Result<Response, PageError> {
     require_traced(&state, &ctx, Permission::Read, "rights.show").await?;
     let r = state.store.request(ctx.tenant.id, request_id(&id)?).await?;

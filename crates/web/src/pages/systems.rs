@@ -247,16 +247,11 @@ async fn edit_page(
     })
 }
 
-#[derive(Deserialize)]
-pub struct ShowQuery {
-    flash: Option<String>,
-}
-
 pub async fn show(
     State(state): State<AppState>,
     ctx: TenantCtx,
     Path((_, id)): Path<(String, String)>,
-    Query(q): Query<ShowQuery>,
+    Query(q): Query<super::forms::FlashQuery>,
 ) -> Result<Response, PageError> {
     require_traced(&state, &ctx, Permission::Read, "systems.show").await?;
     let s = system_of(&state, &ctx, &id).await?;
