@@ -479,3 +479,120 @@ fn c39_scan_samples_a_database_and_reports_unreadable_sources() {
         "{v}"
     );
 }
+
+/// C15/C39: the worker picks up rights tasks and scans by their job keys,
+/// as `serve` runs it.
+#[test]
+fn the_worker_runs_rights_tasks_and_scans() {
+    use std::sync::Arc;
+
+    use jiff::{SignedDuration, Timestamp};
+    use vigie::{config::EmailConfig, jobs::Worker, mail::Mailer};
+    use vigie_domain::{
+        account::Email,
+        rights::{Intake, RequestKind, RequestStatus, Verification},
+        role::{Role, Roles},
+        scope::TenantScope,
+        tenant::{TenantName, TenantSlug},
+    };
+    use vigie_service::{
+        Ctx, discovery,
+        rights::{self, RequestInput},
+        systems::{self, SystemInput},
+    };
+    use vigie_store::{trail::TrailKey, vault::Vault};
+
+    let d = Data::new("worker-rights");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = vigie_store_sql::open(&d.db_url()).await.unwrap();
+        store.migrate().await.unwrap();
+        let app_url = format!("sqlite://{}", d.0.join("app.db").display());
+        std::fs::File::create(d.0.join("app.db")).unwrap();
+        vigie_connect::fixture::install(&app_url, 5).await.unwrap();
+        let vault = Vault::new([5; 32]);
+        let ctx = Ctx {
+            store: store.as_ref(),
+            vault: &vault,
+            base_url: "http://127.0.0.1:8080",
+        };
+        let t = store
+            .create_tenant(
+                &TenantSlug::parse("sidec").unwrap(),
+                &TenantName::parse("SIDEC").unwrap(),
+            )
+            .await
+            .unwrap();
+        let scope = TenantScope::from_verified_membership(t.id, None, Roles::new(vec![Role::Dpo]));
+        let sys = systems::create(
+            ctx,
+            &scope,
+            &SystemInput {
+                name: "Mes demandes".into(),
+                url: app_url,
+                dataset: vigie_connect::fixture::DATASET.into(),
+            },
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        let p = vigie_connect::fixture::person(2);
+        let input = RequestInput {
+            kind: RequestKind::Erasure,
+            name: "Yann".into(),
+            email: Email::parse(&p.email).unwrap(),
+            phone: String::new(),
+            details: String::new(),
+            channels: vec![],
+            rectifications: vec![],
+        };
+        let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+        let r = rights::record(
+            ctx,
+            &scope,
+            "agent",
+            &input,
+            Intake::Email,
+            today,
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        let r = rights::verify(
+            ctx,
+            &r,
+            Verification::InPerson,
+            vec![],
+            "agent",
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        rights::approve(ctx, &r, vec![], "agent", Timestamp::now())
+            .await
+            .unwrap();
+        discovery::request(ctx, &scope, sys.id, Timestamp::now())
+            .await
+            .unwrap();
+        let w = Worker {
+            store: store.clone(),
+            key: Arc::new(TrailKey::generate().unwrap()),
+            mailer: Arc::new(Mailer::from_config(&EmailConfig::default(), &d.0).unwrap()),
+            vault: vault.clone(),
+            base_url: "http://127.0.0.1:8080".into(),
+            retention: SignedDuration::from_hours(24),
+            session_idle: SignedDuration::from_mins(30),
+            schedules: Vec::new(),
+            id: "test".into(),
+        };
+        assert_eq!(w.drain().await.unwrap(), 2);
+        let done = store.request(t.id, r.id).await.unwrap();
+        assert_eq!(done.status, RequestStatus::Executed);
+        let scans = store.scans(t.id, sys.id, 5).await.unwrap();
+        assert_eq!(scans[0].state, "done", "{}", scans[0].message);
+        assert!(!discovery::findings(&scans[0]).is_empty());
+    });
+}
