@@ -53,3 +53,7 @@ id_type!(
     /// A tenant's connected application database ("système connecté").
     SystemId
 );
+id_type!(
+    /// A processing activity of a register ("fiche de traitement").
+    ActivityId
+);

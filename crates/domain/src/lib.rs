@@ -11,6 +11,7 @@ pub mod ids;
 pub mod jobs;
 pub mod lockout;
 pub mod page;
+pub mod register;
 pub mod rights;
 pub mod role;
 pub mod scope;
