@@ -27,6 +27,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 3,
         sql: include_str!("../migrations/postgres/0003_scans.sql"),
     },
+    Migration {
+        version: 4,
+        sql: include_str!("../migrations/postgres/0004_register.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.
@@ -85,3 +89,4 @@ impl PostgresStore {
 
 include!("shared.rs");
 include!("shared_rights.rs");
+include!("shared_register.rs");

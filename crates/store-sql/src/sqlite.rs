@@ -30,6 +30,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 3,
         sql: include_str!("../migrations/sqlite/0003_scans.sql"),
     },
+    Migration {
+        version: 4,
+        sql: include_str!("../migrations/sqlite/0004_register.sql"),
+    },
 ];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the
@@ -89,3 +93,4 @@ impl SqliteStore {
 
 include!("shared.rs");
 include!("shared_rights.rs");
+include!("shared_register.rs");

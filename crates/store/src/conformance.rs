@@ -982,3 +982,133 @@ pub async fn c16_rights_requests_and_systems(s: &dyn Store) {
     assert_eq!(s.scans(a.id, sys.id, 10).await.unwrap(), vec![scan]);
     assert_eq!(s.scans(b.id, sys.id, 10).await.unwrap(), vec![]);
 }
+
+/// C01/C04: activities stay in their tenant; every change keeps who, when,
+/// why and the previous values; a stale save is a conflict; the list
+/// filters by words, status and sensitive data.
+pub async fn c04_register_keeps_every_version(s: &dyn Store) {
+    use vigie_domain::register::{Activity, ActivityStatus, LegalBasis};
+    let (a, b) = two_tenants(s).await;
+    let sa = scope_of(&a, &[Role::Dpo]);
+    let sb = scope_of(&b, &[Role::Dpo]);
+    let now = Timestamp::now();
+    let change = |body: Activity, status, reason: &str| crate::ActivityChange {
+        status,
+        body,
+        author: "dpo@commune-a.fr".into(),
+        reason: reason.into(),
+        at: now,
+    };
+    let v1 = Activity {
+        name: "Gestion du recrutement".into(),
+        purposes: "Traiter les candidatures".into(),
+        legal_bases: vec![LegalBasis::LegitimateInterest],
+        ..Activity::default()
+    };
+    let created = s
+        .create_activity(&sa, &change(v1.clone(), ActivityStatus::Draft, "création"))
+        .await
+        .unwrap();
+    assert_eq!(created.version, 1);
+    assert_eq!(created.body, v1);
+    let mut v2 = v1.clone();
+    v2.data_categories = vec!["sante".into()];
+    let saved = s
+        .save_activity(
+            &sa,
+            created.id,
+            1,
+            &change(
+                v2.clone(),
+                ActivityStatus::Complete,
+                "ajout des données de santé",
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(saved.version, 2);
+    assert!(matches!(
+        s.save_activity(
+            &sa,
+            created.id,
+            1,
+            &change(v1.clone(), ActivityStatus::Draft, "vieux")
+        )
+        .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        s.save_activity(
+            &sb,
+            created.id,
+            2,
+            &change(v1.clone(), ActivityStatus::Draft, "autre")
+        )
+        .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.activity(b.id, created.id).await,
+        Err(StoreError::NotFound)
+    ));
+    let versions = s.versions(a.id, created.id).await.unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0].reason, "ajout des données de santé");
+    assert_eq!(versions[1].body, v1, "the previous values are kept");
+    assert_eq!(s.versions(b.id, created.id).await.unwrap(), vec![]);
+
+    let other = Activity {
+        name: "Communication".into(),
+        ..Activity::default()
+    };
+    s.create_activity(&sa, &change(other, ActivityStatus::Draft, "création"))
+        .await
+        .unwrap();
+    let sa2 = &sa;
+    let all = |f: crate::ActivityFilter| async move {
+        s.activities(sa2, &f, Page::default()).await.unwrap().total
+    };
+    assert_eq!(all(crate::ActivityFilter::default()).await, 2);
+    assert_eq!(
+        all(crate::ActivityFilter {
+            search: "RECRUTEMENT".into(),
+            ..Default::default()
+        })
+        .await,
+        1
+    );
+    assert_eq!(
+        all(crate::ActivityFilter {
+            sensitive_only: true,
+            ..Default::default()
+        })
+        .await,
+        1
+    );
+    assert_eq!(
+        all(crate::ActivityFilter {
+            status: Some(ActivityStatus::Checked),
+            ..Default::default()
+        })
+        .await,
+        0
+    );
+    assert_eq!(
+        s.activities(&sb, &crate::ActivityFilter::default(), Page::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(s.all_activities(a.id).await.unwrap().len(), 2);
+    let history = s.register_history(&sa, Page::default()).await.unwrap();
+    assert_eq!(history.total, 3);
+    assert_eq!(history.items[0].name, "Communication");
+    assert_eq!(
+        s.register_history(&sb, Page::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+}

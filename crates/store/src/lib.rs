@@ -7,6 +7,7 @@
 pub mod appender;
 pub mod conformance;
 pub mod model;
+pub mod register;
 pub mod rights;
 pub mod trail;
 pub mod vault;
@@ -25,6 +26,7 @@ use vigie_domain::{
 };
 
 pub use model::*;
+pub use register::*;
 pub use rights::*;
 
 /// What can go wrong in the store, in terms the layers above act on.
@@ -204,7 +206,7 @@ pub trait Outbox: Send + Sync {
 /// Everything a backend offers.
 #[async_trait]
 pub trait Store:
-    Accounts + Tenants + Sessions + ApiTokens + Trail + Jobs + Outbox + Rights + Scans
+    Accounts + Tenants + Sessions + ApiTokens + Trail + Jobs + Outbox + Rights + Scans + Register
 {
     /// Applies pending migrations.
     async fn migrate(&self) -> Result<()>;

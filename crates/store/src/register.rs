@@ -1,0 +1,92 @@
+//! Persistence of the register of processing activities, with every
+//! version of every activity (C01, C04).
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use vigie_domain::{
+    ActivityId, TenantId,
+    page::{Page, Paged},
+    register::{Activity, ActivityStatus},
+    scope::TenantScope,
+};
+
+use crate::Result;
+
+/// An activity as stored: its current version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredActivity {
+    pub id: ActivityId,
+    pub tenant: TenantId,
+    pub status: ActivityStatus,
+    pub body: Activity,
+    /// 1 for the first version, then one more per change.
+    pub version: i64,
+    pub updated_at: Timestamp,
+    pub updated_by: String,
+}
+
+/// One version of an activity: who, when, why, and the values then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityVersion {
+    pub activity: ActivityId,
+    pub name: String,
+    pub version: i64,
+    pub at: Timestamp,
+    pub author: String,
+    pub reason: String,
+    pub status: ActivityStatus,
+    pub body: Activity,
+}
+
+/// A change to write.
+#[derive(Debug, Clone)]
+pub struct ActivityChange {
+    pub status: ActivityStatus,
+    pub body: Activity,
+    pub author: String,
+    pub reason: String,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ActivityFilter {
+    pub search: String,
+    pub status: Option<ActivityStatus>,
+    pub sensitive_only: bool,
+}
+
+#[async_trait]
+pub trait Register: Send + Sync {
+    async fn create_activity(
+        &self,
+        scope: &TenantScope,
+        c: &ActivityChange,
+    ) -> Result<StoredActivity>;
+    async fn activity(&self, tenant: TenantId, id: ActivityId) -> Result<StoredActivity>;
+    async fn activities(
+        &self,
+        scope: &TenantScope,
+        filter: &ActivityFilter,
+        page: Page,
+    ) -> Result<Paged<StoredActivity>>;
+    /// Every activity of a tenant, by name (exports, public policy).
+    async fn all_activities(&self, tenant: TenantId) -> Result<Vec<StoredActivity>>;
+    /// Writes a new version if the stored one is still `expected_version`
+    /// (else `Conflict`: someone saved in between).
+    async fn save_activity(
+        &self,
+        scope: &TenantScope,
+        id: ActivityId,
+        expected_version: i64,
+        c: &ActivityChange,
+    ) -> Result<StoredActivity>;
+    /// Every version of an activity, newest first.
+    async fn versions(&self, tenant: TenantId, id: ActivityId) -> Result<Vec<ActivityVersion>>;
+    /// The register's history: every version of every activity, newest
+    /// first.
+    async fn register_history(
+        &self,
+        scope: &TenantScope,
+        page: Page,
+    ) -> Result<Paged<ActivityVersion>>;
+}
