@@ -381,9 +381,10 @@ impl Activity {
     }
 
     fn essentials_filled(&self) -> bool {
-        !self.purposes.trim().is_empty()
+        let has_data = !self.data_categories.is_empty() || !self.other_data.trim().is_empty();
+        has_data
+            && !self.purposes.trim().is_empty()
             && !self.legal_bases.is_empty()
-            && !(self.data_categories.is_empty() && self.other_data.trim().is_empty())
             && !self.subject_categories.is_empty()
             && !self.retentions.is_empty()
     }
