@@ -6,6 +6,7 @@
 
 pub mod discovery;
 pub mod export;
+pub mod register;
 pub mod rights;
 pub mod systems;
 
