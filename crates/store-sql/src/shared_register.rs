@@ -196,8 +196,8 @@ impl Register for ThisStore {
         rows.iter().map(version_from).collect()
     }
 
-    async fn register_history(&self, scope: &TenantScope, page: Page) -> Result<Paged<ActivityVersion>, StoreError> {
-        let filter = format!("v.tenant_id = {} AND $1 = $1", scope.tenant().0);
+    async fn register_history(&self, tenant: TenantId, page: Page) -> Result<Paged<ActivityVersion>, StoreError> {
+        let filter = format!("v.tenant_id = {} AND $1 = $1", tenant.0);
         self.searched_page(
             VERSION_COLS,
             "activity_versions v JOIN activities a ON a.id = v.activity_id",

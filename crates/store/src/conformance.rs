@@ -1101,11 +1101,11 @@ pub async fn c04_register_keeps_every_version(s: &dyn Store) {
         0
     );
     assert_eq!(s.all_activities(a.id).await.unwrap().len(), 2);
-    let history = s.register_history(&sa, Page::default()).await.unwrap();
+    let history = s.register_history(a.id, Page::default()).await.unwrap();
     assert_eq!(history.total, 3);
     assert_eq!(history.items[0].name, "Communication");
     assert_eq!(
-        s.register_history(&sb, Page::default())
+        s.register_history(b.id, Page::default())
             .await
             .unwrap()
             .total,

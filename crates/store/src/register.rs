@@ -83,10 +83,10 @@ pub trait Register: Send + Sync {
     /// Every version of an activity, newest first.
     async fn versions(&self, tenant: TenantId, id: ActivityId) -> Result<Vec<ActivityVersion>>;
     /// The register's history: every version of every activity, newest
-    /// first.
+    /// first (also shown on the public policy page, hence a tenant id).
     async fn register_history(
         &self,
-        scope: &TenantScope,
+        tenant: TenantId,
         page: Page,
     ) -> Result<Paged<ActivityVersion>>;
 }

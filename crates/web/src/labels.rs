@@ -89,3 +89,135 @@ pub fn choices<T: Copy>(
         })
         .collect()
 }
+
+/// French or English, by the page's language code.
+fn tr(lang: &str, fr: &'static str, en: &'static str) -> &'static str {
+    if lang == "en" { en } else { fr }
+}
+
+pub mod register {
+    //! The register's closed lists, in the page's language.
+
+    use vigie_domain::register::{
+        ActivityStatus, Collection, DpiaCriterion, FinalFate, LegalBasis, RecipientKind, Safeguard,
+    };
+
+    use super::tr;
+
+    pub fn legal_basis(lang: &str, b: LegalBasis) -> &'static str {
+        match b {
+            LegalBasis::Consent => tr(lang, "Consentement", "Consent"),
+            LegalBasis::Contract => tr(lang, "Exécution d'un contrat", "Performance of a contract"),
+            LegalBasis::LegalObligation => tr(lang, "Obligation légale", "Legal obligation"),
+            LegalBasis::VitalInterest => {
+                tr(lang, "Sauvegarde des intérêts vitaux", "Vital interests")
+            }
+            LegalBasis::PublicTask => tr(
+                lang,
+                "Mission d'intérêt public ou autorité publique",
+                "Public task or official authority",
+            ),
+            LegalBasis::LegitimateInterest => tr(lang, "Intérêt légitime", "Legitimate interest"),
+        }
+    }
+
+    pub fn fate(lang: &str, f: FinalFate) -> &'static str {
+        match f {
+            FinalFate::Destruction => tr(lang, "destruction", "destruction"),
+            FinalFate::IntermediateArchive => {
+                tr(lang, "archivage intermédiaire", "intermediate archive")
+            }
+            FinalFate::PublicArchives => tr(
+                lang,
+                "versement aux archives publiques",
+                "transfer to public archives",
+            ),
+            FinalFate::Sorting => tr(lang, "tri", "sorting"),
+        }
+    }
+
+    pub fn criterion(lang: &str, c: DpiaCriterion) -> &'static str {
+        match c {
+            DpiaCriterion::Scoring => tr(lang, "Évaluation ou notation", "Evaluation or scoring"),
+            DpiaCriterion::AutomatedDecision => tr(
+                lang,
+                "Décision automatisée à effet juridique",
+                "Automated decision with legal effect",
+            ),
+            DpiaCriterion::SystematicMonitoring => {
+                tr(lang, "Surveillance systématique", "Systematic monitoring")
+            }
+            DpiaCriterion::SensitiveData => tr(
+                lang,
+                "Données sensibles ou hautement personnelles",
+                "Sensitive or highly personal data",
+            ),
+            DpiaCriterion::LargeScale => tr(lang, "Traitement à grande échelle", "Large scale"),
+            DpiaCriterion::Matching => {
+                tr(lang, "Croisement de données", "Matching or combining data")
+            }
+            DpiaCriterion::VulnerablePeople => {
+                tr(lang, "Personnes vulnérables", "Vulnerable people")
+            }
+            DpiaCriterion::InnovativeUse => tr(lang, "Usage innovant", "Innovative use"),
+            DpiaCriterion::Exclusion => tr(
+                lang,
+                "Exclusion du bénéfice d'un droit ou d'un service",
+                "Exclusion from a right or service",
+            ),
+        }
+    }
+
+    pub fn collection(lang: &str, c: Collection) -> &'static str {
+        match c {
+            Collection::WebForm => tr(lang, "Formulaire en ligne", "Online form"),
+            Collection::PaperForm => tr(lang, "Formulaire papier", "Paper form"),
+            Collection::Contract => tr(lang, "Contrat", "Contract"),
+            Collection::ReceivedList => tr(
+                lang,
+                "Liste reçue d'un tiers",
+                "List received from a third party",
+            ),
+            Collection::Interview => tr(lang, "Entretien", "Interview"),
+            Collection::Automatic => tr(
+                lang,
+                "Collecte automatique (journaux, capteurs)",
+                "Automatic (logs, sensors)",
+            ),
+            Collection::Other => tr(lang, "Autre", "Other"),
+        }
+    }
+
+    pub fn status(lang: &str, s: ActivityStatus) -> &'static str {
+        match s {
+            ActivityStatus::Draft => tr(lang, "Brouillon", "Draft"),
+            ActivityStatus::Complete => tr(lang, "Complète", "Complete"),
+            ActivityStatus::Checked => tr(lang, "Contrôlée par le DPO", "Checked by the DPO"),
+        }
+    }
+
+    pub fn recipient_kind(lang: &str, k: RecipientKind) -> &'static str {
+        match k {
+            RecipientKind::Internal => tr(lang, "Destinataires internes", "Internal recipients"),
+            RecipientKind::External => tr(lang, "Destinataires externes", "External recipients"),
+            RecipientKind::Processor => tr(lang, "Sous-traitants", "Processors"),
+        }
+    }
+
+    pub fn safeguard(lang: &str, s: Safeguard) -> &'static str {
+        match s {
+            Safeguard::Adequacy => tr(lang, "décision d'adéquation", "adequacy decision"),
+            Safeguard::StandardClauses => tr(
+                lang,
+                "clauses contractuelles types",
+                "standard contractual clauses",
+            ),
+            Safeguard::BindingRules => tr(
+                lang,
+                "règles d'entreprise contraignantes",
+                "binding corporate rules",
+            ),
+            Safeguard::Derogation => tr(lang, "dérogation (art. 49)", "derogation (Art. 49)"),
+        }
+    }
+}

@@ -82,6 +82,7 @@ impl Layout {
             let base = format!("/t/{slug}");
             nav.push(item(base.clone(), m.nav_dashboard));
             if mb.roles.allows(Permission::Read) {
+                nav.push(item(format!("{base}/registre"), m.nav_register));
                 nav.push(item(format!("{base}/demandes"), m.nav_requests));
                 nav.push(item(format!("{base}/systemes"), m.nav_systems));
                 nav.push(item(format!("{base}/users"), m.nav_users));

@@ -7,6 +7,8 @@ mod forms;
 mod home;
 pub mod invite;
 mod public;
+mod register;
+mod register_form;
 mod request_form;
 mod requests;
 mod sign_in;
@@ -57,7 +59,24 @@ pub fn routes() -> Router<AppState> {
             "/p/{tenant}/export/{token}/{file}",
             get(public::export_file),
         )
+        .route("/p/{tenant}/confidentialite", get(public::policy))
         .route("/t/{tenant}", get(home::dashboard))
+        .route(
+            "/t/{tenant}/registre",
+            get(register::list).post(register::create),
+        )
+        .route("/t/{tenant}/registre/nouveau", get(register::new_form))
+        .route("/t/{tenant}/registre/historique", get(register::history))
+        .route("/t/{tenant}/registre/export.csv", get(register::export_csv))
+        .route(
+            "/t/{tenant}/registre/export.json",
+            get(register::export_json),
+        )
+        .route(
+            "/t/{tenant}/registre/{id}",
+            get(register::show).post(register::save),
+        )
+        .route("/t/{tenant}/registre/{id}/versions", get(register::compare))
         .route(
             "/t/{tenant}/demandes",
             get(requests::list).post(requests::record),

@@ -379,3 +379,133 @@ pub async fn export_file(
     .await?;
     Ok(attachment(f))
 }
+
+/// One activity as the public policy shows it.
+pub struct PolicyActivity {
+    pub name: String,
+    pub purposes: String,
+    pub legal_bases: Vec<&'static str>,
+    pub legitimate_interest: String,
+    pub subjects: Vec<String>,
+    pub data: Vec<String>,
+    pub recipients: Vec<(&'static str, Vec<String>)>,
+    pub transfers: Vec<String>,
+    pub retentions: Vec<String>,
+}
+
+pub struct PolicyVersion {
+    pub when: String,
+    pub what: String,
+}
+
+#[derive(Template)]
+#[template(path = "policy.html")]
+struct PolicyPage {
+    l: Layout,
+    org: String,
+    intro: String,
+    dpo: String,
+    rights_form: String,
+    activities: Vec<PolicyActivity>,
+    versions: Vec<PolicyVersion>,
+}
+
+/// The tenant's privacy policy, generated from its register (C05), in the
+/// visitor's language, without an account.
+pub async fn policy(
+    State(state): State<AppState>,
+    client: Client,
+    Extension(csrf): Extension<CsrfToken>,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    use crate::labels::register as rl;
+    use vigie_domain::register::{RecipientKind, data_category};
+
+    let t = tenant(&state, &slug).await?;
+    let m = client.lang.msgs();
+    let lang = client.lang.code();
+    let l = Layout::anonymous(client.lang, m.policy_title, &csrf.0, state.settings.demo);
+    let all = state.store.all_activities(t.id).await?;
+    let history = state
+        .store
+        .register_history(t.id, vigie_domain::page::Page::new(Some(1), Some(30)))
+        .await?;
+    let activities = all
+        .iter()
+        .map(|a| {
+            let b = &a.body;
+            PolicyActivity {
+                name: b.name.clone(),
+                purposes: b.purposes.clone(),
+                legal_bases: b
+                    .legal_bases
+                    .iter()
+                    .map(|x| rl::legal_basis(lang, *x))
+                    .collect(),
+                legitimate_interest: b.legitimate_interest.clone(),
+                subjects: b.subject_categories.clone(),
+                data: b
+                    .data_categories
+                    .iter()
+                    .map(|c| {
+                        data_category(c).map_or(c.clone(), |d| {
+                            (if lang == "en" { d.en } else { d.fr }).to_owned()
+                        })
+                    })
+                    .chain((!b.other_data.is_empty()).then(|| b.other_data.clone()))
+                    .collect(),
+                recipients: RecipientKind::ALL
+                    .iter()
+                    .map(|k| {
+                        let names: Vec<String> = b
+                            .recipients
+                            .iter()
+                            .filter(|r| r.kind == *k)
+                            .map(|r| r.name.clone())
+                            .collect();
+                        (rl::recipient_kind(lang, *k), names)
+                    })
+                    .filter(|(_, v)| !v.is_empty())
+                    .collect(),
+                transfers: b
+                    .transfers
+                    .iter()
+                    .map(|x| {
+                        format!(
+                            "{} ({}) — {}",
+                            x.recipient,
+                            x.country,
+                            rl::safeguard(lang, x.safeguard)
+                        )
+                    })
+                    .collect(),
+                retentions: b
+                    .retentions
+                    .iter()
+                    .map(|r| format!("{} : {} ({})", r.data, r.duration, rl::fate(lang, r.fate)))
+                    .collect(),
+            }
+        })
+        .collect();
+    render(PolicyPage {
+        intro: m.policy_intro.replace("{org}", t.name.as_str()),
+        dpo: all
+            .iter()
+            .map(|a| a.body.dpo_contact.trim())
+            .find(|d| !d.is_empty())
+            .unwrap_or_default()
+            .to_owned(),
+        rights_form: format!("/p/{}/droits", t.slug),
+        versions: history
+            .items
+            .iter()
+            .map(|v| PolicyVersion {
+                when: l.when(v.at),
+                what: format!("{} (v{}) — {}", v.name, v.version, v.reason),
+            })
+            .collect(),
+        org: t.name.as_str().to_owned(),
+        activities,
+        l,
+    })
+}

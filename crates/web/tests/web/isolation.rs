@@ -56,6 +56,15 @@ const WALKED: &[(&str, &str)] = &[
     ("POST", "/t/{tenant}/systemes/{id}/analyse"),
     ("GET", "/t/{tenant}/systemes/{id}/analyses/{scan}"),
     ("POST", "/t/{tenant}/systemes/{id}/accepter"),
+    ("GET", "/t/{tenant}/registre"),
+    ("POST", "/t/{tenant}/registre"),
+    ("GET", "/t/{tenant}/registre/nouveau"),
+    ("GET", "/t/{tenant}/registre/historique"),
+    ("GET", "/t/{tenant}/registre/export.csv"),
+    ("GET", "/t/{tenant}/registre/export.json"),
+    ("GET", "/t/{tenant}/registre/{id}"),
+    ("POST", "/t/{tenant}/registre/{id}"),
+    ("GET", "/t/{tenant}/registre/{id}/versions"),
 ];
 
 #[test]
@@ -117,7 +126,26 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
         .await
         .unwrap()
         .id;
+    let act_b = app
+        .store
+        .create_activity(
+            &scope_b,
+            &vigie_store::ActivityChange {
+                status: vigie_domain::register::ActivityStatus::Draft,
+                body: vigie_domain::register::Activity {
+                    name: "Activité secrète B".into(),
+                    ..Default::default()
+                },
+                author: "bob".into(),
+                reason: "création".into(),
+                at: Timestamp::now(),
+            },
+        )
+        .await
+        .unwrap()
+        .id;
     let secrets = [
+        "Activité secrète B",
         "bob.secret",
         "jeton-b-secret",
         "Organisation syndicat-b",
@@ -135,6 +163,8 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
                 req_b.0
             } else if pattern.contains("systemes/{id}") {
                 sys_b.0
+            } else if pattern.contains("registre/{id}") {
+                act_b.0
             } else {
                 bob.id.0
             };

@@ -9,4 +9,5 @@ mod auth;
 mod discovery;
 mod isolation;
 mod pages;
+mod register;
 mod rights;

@@ -1,0 +1,440 @@
+//! The activity form: every field of the register as plain HTML inputs
+//! (checkboxes for closed lists, one item per line for open lists), parsed
+//! into an `Activity` with an error next to each wrong field, and redrawn
+//! from an activity or from what was typed.
+
+use std::collections::BTreeMap;
+
+use vigie_domain::register::{
+    Activity, ActivityStatus, Collection, DATA_CATEGORIES, DpiaCriterion, FinalFate, LegalBasis,
+    Recipient, RecipientKind, Retention, Safeguard, Transfer,
+};
+
+use crate::labels::{self, register as rl};
+
+/// The form as typed.
+#[derive(Debug, Default, Clone)]
+pub struct ActivityForm {
+    pub name: String,
+    pub controller: String,
+    pub joint_controllers: String,
+    pub dpo_contact: String,
+    pub purposes: String,
+    pub legitimate_interest: String,
+    pub subjects: String,
+    pub other_data: String,
+    pub internal: String,
+    pub external: String,
+    pub processors: String,
+    pub transfers: String,
+    pub retentions: String,
+    pub security: String,
+    pub automated_decision: bool,
+    pub profiling: bool,
+    pub no_sensitive_data: bool,
+    pub no_minors: bool,
+    pub legal_bases: Vec<String>,
+    pub categories: Vec<String>,
+    pub collection: Vec<String>,
+    pub dpia: Vec<String>,
+    pub status: String,
+    pub reason: String,
+    pub version: String,
+}
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+impl ActivityForm {
+    /// From the urlencoded pairs (checkbox groups repeat their key).
+    pub fn from_pairs(pairs: &[(String, String)]) -> Self {
+        let one = |k: &str| {
+            pairs
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        let all = |k: &str| {
+            pairs
+                .iter()
+                .filter(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+                .collect::<Vec<_>>()
+        };
+        let on = |k: &str| pairs.iter().any(|(key, _)| key == k);
+        ActivityForm {
+            name: one("name"),
+            controller: one("controller"),
+            joint_controllers: one("joint_controllers"),
+            dpo_contact: one("dpo_contact"),
+            purposes: one("purposes"),
+            legitimate_interest: one("legitimate_interest"),
+            subjects: one("subjects"),
+            other_data: one("other_data"),
+            internal: one("internal"),
+            external: one("external"),
+            processors: one("processors"),
+            transfers: one("transfers"),
+            retentions: one("retentions"),
+            security: one("security"),
+            automated_decision: on("automated_decision"),
+            profiling: on("profiling"),
+            no_sensitive_data: on("no_sensitive_data"),
+            no_minors: on("no_minors"),
+            legal_bases: all("legal_basis"),
+            categories: all("category"),
+            collection: all("collection"),
+            dpia: all("dpia"),
+            status: one("status"),
+            reason: one("reason"),
+            version: one("version"),
+        }
+    }
+
+    /// The form showing an activity.
+    pub fn of(a: &Activity, status: ActivityStatus, version: i64, lang: &str) -> Self {
+        let names = |k: RecipientKind| {
+            a.recipients
+                .iter()
+                .filter(|r| r.kind == k)
+                .map(|r| r.name.clone())
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        ActivityForm {
+            name: a.name.clone(),
+            controller: a.controller.clone(),
+            joint_controllers: a.joint_controllers.clone(),
+            dpo_contact: a.dpo_contact.clone(),
+            purposes: a.purposes.clone(),
+            legitimate_interest: a.legitimate_interest.clone(),
+            subjects: a.subject_categories.join("\n"),
+            other_data: a.other_data.clone(),
+            internal: names(RecipientKind::Internal),
+            external: names(RecipientKind::External),
+            processors: names(RecipientKind::Processor),
+            transfers: a
+                .transfers
+                .iter()
+                .map(|t| format!("{} ; {} ; {}", t.country, t.recipient, t.safeguard.as_str()))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            retentions: a
+                .retentions
+                .iter()
+                .map(|r| format!("{} ; {} ; {}", r.data, r.duration, rl::fate(lang, r.fate)))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            security: a.security_measures.join("\n"),
+            automated_decision: a.automated_decision,
+            profiling: a.profiling,
+            no_sensitive_data: a.no_sensitive_data,
+            no_minors: a.no_minors,
+            legal_bases: a
+                .legal_bases
+                .iter()
+                .map(|b| b.as_str().to_owned())
+                .collect(),
+            categories: a.data_categories.clone(),
+            collection: a.collection.iter().map(|c| c.as_str().to_owned()).collect(),
+            dpia: a
+                .dpia_criteria
+                .iter()
+                .map(|c| c.as_str().to_owned())
+                .collect(),
+            status: status.as_str().to_owned(),
+            reason: String::new(),
+            version: version.to_string(),
+        }
+    }
+
+    /// The activity and its status, or the error of each wrong field.
+    pub fn parse(
+        &self,
+        fr: bool,
+    ) -> Result<(Activity, ActivityStatus), BTreeMap<&'static str, String>> {
+        let mut e = BTreeMap::new();
+        let msg = |f: &str, en: &str| if fr { f.to_owned() } else { en.to_owned() };
+        let status = ActivityStatus::parse(&self.status).unwrap_or(ActivityStatus::Draft);
+        let mut transfers = Vec::new();
+        for (i, l) in lines(&self.transfers).iter().enumerate() {
+            let parts: Vec<&str> = l.split(';').map(str::trim).collect();
+            let safeguard = parts.get(2).and_then(|s| parse_safeguard(s));
+            match (parts.first(), parts.get(1), safeguard) {
+                (Some(c), Some(r), Some(s)) if !c.is_empty() && !r.is_empty() => {
+                    transfers.push(Transfer {
+                        country: (*c).to_owned(),
+                        recipient: (*r).to_owned(),
+                        safeguard: s,
+                    })
+                }
+                _ => {
+                    e.insert(
+                        "transfers",
+                        msg(
+                            &format!("Ligne {} : pays ; destinataire ; garantie (adéquation, clauses types, BCR, dérogation).", i + 1),
+                            &format!("Line {}: country ; recipient ; safeguard (adequacy, standard clauses, BCR, derogation).", i + 1),
+                        ),
+                    );
+                }
+            }
+        }
+        let mut retentions = Vec::new();
+        for (i, l) in lines(&self.retentions).iter().enumerate() {
+            let parts: Vec<&str> = l.split(';').map(str::trim).collect();
+            let fate = parts
+                .get(2)
+                .map_or(Some(FinalFate::Destruction), |s| parse_fate(s));
+            match (parts.first(), parts.get(1), fate) {
+                (Some(d), Some(t), Some(f)) if !d.is_empty() && !t.is_empty() => {
+                    retentions.push(Retention {
+                        data: (*d).to_owned(),
+                        duration: (*t).to_owned(),
+                        fate: f,
+                    })
+                }
+                _ => {
+                    e.insert(
+                        "retentions",
+                        msg(
+                            &format!("Ligne {} : données ; durée ; sort final (destruction, archivage intermédiaire, versement, tri).", i + 1),
+                            &format!("Line {}: data ; duration ; final fate (destruction, intermediate archive, public archives, sorting).", i + 1),
+                        ),
+                    );
+                }
+            }
+        }
+        let recipients = [
+            (RecipientKind::Internal, &self.internal),
+            (RecipientKind::External, &self.external),
+            (RecipientKind::Processor, &self.processors),
+        ]
+        .into_iter()
+        .flat_map(|(kind, text)| {
+            lines(text)
+                .into_iter()
+                .map(move |name| Recipient { kind, name })
+        })
+        .collect();
+        let a = Activity {
+            name: self.name.trim().to_owned(),
+            controller: self.controller.trim().to_owned(),
+            joint_controllers: self.joint_controllers.trim().to_owned(),
+            dpo_contact: self.dpo_contact.trim().to_owned(),
+            purposes: self.purposes.trim().to_owned(),
+            legal_bases: self
+                .legal_bases
+                .iter()
+                .filter_map(|b| LegalBasis::parse(b))
+                .collect(),
+            legitimate_interest: self.legitimate_interest.trim().to_owned(),
+            subject_categories: lines(&self.subjects),
+            data_categories: self.categories.clone(),
+            other_data: self.other_data.trim().to_owned(),
+            recipients,
+            transfers,
+            retentions,
+            security_measures: lines(&self.security),
+            automated_decision: self.automated_decision,
+            profiling: self.profiling,
+            collection: self
+                .collection
+                .iter()
+                .filter_map(|c| Collection::parse(c))
+                .collect(),
+            dpia_criteria: self
+                .dpia
+                .iter()
+                .filter_map(|c| DpiaCriterion::parse(c))
+                .collect(),
+            no_sensitive_data: self.no_sensitive_data,
+            no_minors: self.no_minors,
+        };
+        for p in a.problems(status) {
+            let text = match p.field() {
+                "name" => msg(
+                    "Donnez un nom de 1 à 200 caractères.",
+                    "Give a name of 1 to 200 characters.",
+                ),
+                "legitimate_interest" => msg(
+                    "Précisez l'intérêt légitime poursuivi.",
+                    "Say which legitimate interest is pursued.",
+                ),
+                "data_categories" => msg(
+                    "Des données sensibles sont cochées alors que l'activité promet de n'en traiter aucune.",
+                    "Sensitive data is ticked while the activity promises none.",
+                ),
+                "status" => msg(
+                    "Pour passer en « complète », renseignez finalités, base légale, données, personnes et conservation.",
+                    "To be complete, fill in purposes, legal basis, data, people and retention.",
+                ),
+                _ => p.to_string(),
+            };
+            e.entry(p.field()).or_insert(text);
+        }
+        if e.is_empty() {
+            Ok((a, status))
+        } else {
+            Err(e)
+        }
+    }
+}
+
+fn parse_safeguard(s: &str) -> Option<Safeguard> {
+    let s = s.to_lowercase();
+    Safeguard::parse(&s).or(match s.as_str() {
+        x if x.contains("adéquation") || x.contains("adequa") => Some(Safeguard::Adequacy),
+        x if x.contains("clause") || x == "cct" || x == "scc" => Some(Safeguard::StandardClauses),
+        x if x.contains("bcr") || x.contains("contraignantes") => Some(Safeguard::BindingRules),
+        x if x.contains("dérogation") || x.contains("derogation") => Some(Safeguard::Derogation),
+        _ => None,
+    })
+}
+
+fn parse_fate(s: &str) -> Option<FinalFate> {
+    let s = s.to_lowercase();
+    FinalFate::parse(&s).or(match s.as_str() {
+        x if x.contains("destruction") || x.contains("suppression") => Some(FinalFate::Destruction),
+        x if x.contains("intermédiaire") || x.contains("intermediate") => {
+            Some(FinalFate::IntermediateArchive)
+        }
+        x if x.contains("versement") || x.contains("public") => Some(FinalFate::PublicArchives),
+        x if x.contains("tri") || x.contains("sort") => Some(FinalFate::Sorting),
+        _ => None,
+    })
+}
+
+/// A checkbox of a group.
+pub struct Check {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub checked: bool,
+    /// Art. 9/10 or NIR, for the data categories.
+    pub sensitive: bool,
+}
+
+/// The groups of checkboxes and the status options, for the template.
+pub struct Groups {
+    pub legal_bases: Vec<Check>,
+    pub categories: Vec<Check>,
+    pub collection: Vec<Check>,
+    pub dpia: Vec<Check>,
+    pub statuses: Vec<labels::Choice>,
+}
+
+impl Groups {
+    pub fn of(f: &ActivityForm, lang: &str, may_check: bool) -> Self {
+        let check = |value: &'static str, label: &'static str, chosen: &[String]| Check {
+            value,
+            label,
+            checked: chosen.iter().any(|c| c == value),
+            sensitive: false,
+        };
+        let status = if f.status.is_empty() {
+            "draft"
+        } else {
+            f.status.as_str()
+        };
+        Groups {
+            legal_bases: LegalBasis::ALL
+                .iter()
+                .map(|b| check(b.as_str(), rl::legal_basis(lang, *b), &f.legal_bases))
+                .collect(),
+            categories: DATA_CATEGORIES
+                .iter()
+                .map(|c| Check {
+                    sensitive: c.sensitivity != vigie_domain::register::Sensitivity::Ordinary,
+                    ..check(
+                        c.code,
+                        if lang == "en" { c.en } else { c.fr },
+                        &f.categories,
+                    )
+                })
+                .collect(),
+            collection: Collection::ALL
+                .iter()
+                .map(|c| check(c.as_str(), rl::collection(lang, *c), &f.collection))
+                .collect(),
+            dpia: DpiaCriterion::ALL
+                .iter()
+                .map(|c| check(c.as_str(), rl::criterion(lang, *c), &f.dpia))
+                .collect(),
+            statuses: ActivityStatus::ALL
+                .iter()
+                .filter(|s| may_check || **s != ActivityStatus::Checked || status == "checked")
+                .map(|s| labels::Choice {
+                    value: s.as_str(),
+                    label: rl::status(lang, *s),
+                    selected: s.as_str() == status,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c01_the_form_round_trips_an_activity() {
+        let pairs: Vec<(String, String)> = [
+            ("name", "Gestion du recrutement"),
+            ("purposes", "Traiter les candidatures"),
+            ("legal_basis", "legitimate_interest"),
+            ("legal_basis", "contract"),
+            ("legitimate_interest", "Sélection des profils"),
+            ("subjects", "Candidats\n\nSalariés"),
+            ("category", "etat_civil"),
+            ("category", "nir"),
+            ("internal", "Pôle RH"),
+            ("processors", "Welcome to the jungle"),
+            ("transfers", "États-Unis ; LinkedIn ; clauses contractuelles types"),
+            ("retentions", "Candidat non recruté ; 2 ans ; destruction\nRecruté ; 5 ans après le départ ; archivage intermédiaire"),
+            ("status", "complete"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        let f = ActivityForm::from_pairs(&pairs);
+        let (a, status) = f.parse(true).unwrap();
+        assert_eq!(status, ActivityStatus::Complete);
+        assert_eq!(a.subject_categories, ["Candidats", "Salariés"]);
+        assert_eq!(a.transfers[0].safeguard, Safeguard::StandardClauses);
+        assert_eq!(a.retentions[1].fate, FinalFate::IntermediateArchive);
+        assert_eq!(a.recipients.len(), 2);
+        let back = ActivityForm::of(&a, status, 1, "fr").parse(true).unwrap();
+        assert_eq!(back.0, a);
+    }
+
+    #[test]
+    fn errors_are_put_next_to_their_field() {
+        let pairs: Vec<(String, String)> = [
+            ("name", ""),
+            ("legal_basis", "legitimate_interest"),
+            ("transfers", "Canada ; sans garantie ; aucune"),
+            ("retentions", "Données sans durée"),
+            ("status", "checked"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        let e = ActivityForm::from_pairs(&pairs).parse(true).unwrap_err();
+        for field in [
+            "name",
+            "legitimate_interest",
+            "transfers",
+            "retentions",
+            "status",
+        ] {
+            assert!(e.contains_key(field), "{field}: {e:?}");
+        }
+        assert!(e["transfers"].starts_with("Ligne 1"));
+    }
+}

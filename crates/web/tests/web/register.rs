@@ -1,0 +1,155 @@
+//! The register through the pages (C01, C04, C05, C06): an activity with
+//! every kind of field, errors next to their field with nothing lost, a
+//! change with its reason and the comparison of versions, the exports and
+//! the public policy.
+
+use axum::http::StatusCode;
+use vigie_domain::role::Role;
+
+use crate::{both, support::TestApp};
+
+fn activity_fields<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut v = vec![
+        ("name", "Gestion du recrutement"),
+        ("controller", "Commune A"),
+        ("dpo_contact", "dpo@commune-a.fr"),
+        ("purposes", "Réceptionner et traiter les candidatures"),
+        ("legal_basis", "public_task"),
+        ("legal_basis", "legitimate_interest"),
+        ("legitimate_interest", "Recherche des profils adaptés"),
+        ("subjects", "Candidats"),
+        ("category", "etat_civil"),
+        ("category", "vie_professionnelle"),
+        ("internal", "Service RH\nDirection générale"),
+        ("processors", "Welcome to the jungle"),
+        (
+            "retentions",
+            "Candidat non recruté ; 2 ans après le dernier contact ; destruction",
+        ),
+        ("security", "Accès restreint au service RH"),
+        ("collection", "web_form"),
+        ("status", "complete"),
+    ];
+    v.extend_from_slice(extra);
+    v
+}
+
+both!(c01_c04_c06_the_register_through_the_pages, |app| {
+    let t = app.tenant("commune-a").await;
+    app.person("dpo@commune-a.fr", &[(&t, &[Role::Dpo])]).await;
+    app.person("agent@commune-a.fr", &[(&t, &[Role::Agent])])
+        .await;
+    let mut dpo = app.signed_in("dpo@commune-a.fr").await;
+
+    // Errors next to their field, what was typed kept.
+    let bad = dpo
+        .post(
+            "/t/commune-a/registre",
+            &[
+                ("name", "Vidéoprotection"),
+                ("legal_basis", "legitimate_interest"),
+                ("retentions", "Images sans durée"),
+                ("status", "complete"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for id in ["a-li-error", "a-ret-error", "a-status-error"] {
+        assert!(bad.body.contains(&format!("id=\"{id}\"")), "{id}");
+    }
+    assert!(bad.body.contains("value=\"Vidéoprotection\""));
+    assert!(bad.body.contains("Images sans durée"));
+
+    let created = dpo
+        .post("/t/commune-a/registre", &activity_fields(&[]))
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let page = created.location().split('?').next().unwrap().to_owned();
+    let shown = dpo.get(&page).await;
+    assert!(shown.body.contains("Welcome to the jungle"));
+    assert!(
+        shown
+            .body
+            .contains("Candidat non recruté ; 2 ans après le dernier contact ; destruction")
+    );
+
+    // A change needs its reason (C04); then the versions compare.
+    let no_reason = dpo
+        .post(
+            &page,
+            &activity_fields(&[("category", "sante"), ("version", "1")]),
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.body.contains("id=\"a-reason-error\""));
+    let saved = dpo
+        .post(
+            &page,
+            &activity_fields(&[
+                ("category", "sante"),
+                ("version", "1"),
+                ("reason", "Visite médicale d'embauche"),
+            ]),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    // A save from a stale form is refused, not lost silently.
+    let stale = dpo
+        .post(
+            &page,
+            &activity_fields(&[("version", "1"), ("reason", "ancienne copie")]),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let diff = dpo.get(&format!("{page}/versions?a=1&b=2")).await;
+    assert_eq!(diff.status, StatusCode::OK);
+    assert!(diff.body.contains("data_categories") && diff.body.contains("sante"));
+    let history = dpo.get("/t/commune-a/registre/historique").await;
+    assert!(history.body.contains("Visite médicale"), "{}", history.body);
+
+    // Lists filter; sensitive data shows.
+    let list = dpo.get("/t/commune-a/registre?sensitive=on").await;
+    assert!(list.body.contains("Gestion du recrutement"));
+    let none = dpo.get("/t/commune-a/registre?q=parking").await;
+    assert!(!none.body.contains("Gestion du recrutement"));
+
+    // Only the DPO marks an activity as checked.
+    let mut agent = app.signed_in("agent@commune-a.fr").await;
+    let mut checked: Vec<(&str, &str)> =
+        activity_fields(&[("version", "2"), ("reason", "contrôle")])
+            .into_iter()
+            .filter(|(k, _)| *k != "status")
+            .collect();
+    checked.push(("status", "checked"));
+    let refused = agent.post(&page, &checked).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Exports (C06).
+    let csv = dpo.get("/t/commune-a/registre/export.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(
+        csv.body.lines().count(),
+        1 + 3,
+        "one row per category: {}",
+        csv.body
+    );
+    let json = dpo.get("/t/commune-a/registre/export.json").await;
+    assert!(json.body.contains("\"version\": 2"));
+
+    // The public policy, without an account, in both languages (C05).
+    let mut visitor = app.browser();
+    let policy = visitor.get("/p/commune-a/confidentialite").await;
+    assert_eq!(policy.status, StatusCode::OK);
+    assert!(policy.body.contains("Gestion du recrutement"));
+    assert!(policy.body.contains("intérêt public"), "{}", policy.body);
+    assert!(policy.body.contains("/p/commune-a/droits"));
+    assert!(policy.body.contains("CNIL"));
+    assert!(policy.body.contains("dpo@commune-a.fr"));
+    visitor.get("/lang/en?next=/").await;
+    let en = visitor.get("/p/commune-a/confidentialite").await;
+    assert!(
+        en.body.contains("Public task or official authority"),
+        "{}",
+        en.body
+    );
+});
