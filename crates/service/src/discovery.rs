@@ -6,7 +6,13 @@
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use vigie_domain::{SystemId, TenantId, dataset::Dataset, jobs::JobKind, scope::TenantScope};
+use vigie_domain::{
+    SystemId, TenantId,
+    dataset::Dataset,
+    jobs::JobKind,
+    register::{Activity, Sensitivity, data_category},
+    scope::TenantScope,
+};
 use vigie_scan::{PiiKind, column::classify_column};
 use vigie_store::{System, SystemScan};
 
@@ -47,6 +53,24 @@ pub struct Finding {
     pub gap: Gap,
     /// The data category accepting this finding would declare.
     pub category: String,
+    /// C38: sensitive data (Art. 9 hints or a NIR) that no activity of the
+    /// register declares, or that an activity promises not to hold.
+    #[serde(default)]
+    pub register_gap: bool,
+}
+
+/// Whether the register accounts for a sensitive finding: some activity
+/// declares that kind of data and none promises to hold no sensitive data.
+fn register_covers(kind: PiiKind, register: &[Activity]) -> bool {
+    let declared = register.iter().any(|a| {
+        a.data_categories.iter().any(|c| {
+            data_category(c).is_some_and(|d| match kind {
+                PiiKind::Nir => d.sensitivity == Sensitivity::Nir,
+                _ => d.sensitivity == Sensitivity::Special,
+            })
+        })
+    });
+    declared && !register.iter().any(|a| a.no_sensitive_data)
 }
 
 /// The data category a kind of personal data is declared under.
@@ -68,6 +92,7 @@ pub fn category_of(kind: PiiKind) -> &'static str {
 /// Compares classified columns with a dataset.
 pub fn compare(
     dataset: Option<&Dataset>,
+    register: &[Activity],
     columns: impl IntoIterator<Item = (String, String, String, vigie_scan::column::ColumnReport)>,
 ) -> Vec<Finding> {
     let mut out: Vec<Finding> = columns
@@ -79,8 +104,10 @@ pub fn compare(
                 Some(t) if t.column(&column).is_some() || t.primary_key == column => Gap::Declared,
                 Some(_) => Gap::UndeclaredColumn,
             };
+            let sensitive = matches!(r.kind, PiiKind::Sensitive | PiiKind::Nir);
             Finding {
-                sensitive: r.kind == PiiKind::Sensitive,
+                register_gap: sensitive && !register_covers(r.kind, register),
+                sensitive,
                 category: category_of(r.kind).to_owned(),
                 kind: r.kind.as_str().to_owned(),
                 sampled: r.sampled,
@@ -94,14 +121,22 @@ pub fn compare(
             }
         })
         .collect();
-    // Gaps first, sensitive first among them.
+    // Register gaps first, then dataset gaps, sensitive first among them.
     out.sort_by(|a, b| {
-        (a.gap == Gap::Declared, !a.sensitive, &a.table, &a.column).cmp(&(
-            b.gap == Gap::Declared,
-            !b.sensitive,
-            &b.table,
-            &b.column,
-        ))
+        (
+            !a.register_gap,
+            a.gap == Gap::Declared,
+            !a.sensitive,
+            &a.table,
+            &a.column,
+        )
+            .cmp(&(
+                !b.register_gap,
+                b.gap == Gap::Declared,
+                !b.sensitive,
+                &b.table,
+                &b.column,
+            ))
     });
     out
 }
@@ -148,6 +183,13 @@ pub async fn run(ctx: Ctx<'_>, tenant: TenantId, id: i64, now: Timestamp) -> Res
                 message: e.to_string(),
             })?;
         let dataset = vigie_connect::parse_dataset(&system.dataset).ok();
+        let register: Vec<Activity> = ctx
+            .store
+            .all_activities(tenant)
+            .await?
+            .into_iter()
+            .map(|a| a.body)
+            .collect();
         let columns = samples.iter().flat_map(|s| {
             // PostgreSQL names come as schema.table; datasets use the table.
             let table = s.table.rsplit('.').next().unwrap_or(&s.table).to_owned();
@@ -155,16 +197,20 @@ pub async fn run(ctx: Ctx<'_>, tenant: TenantId, id: i64, now: Timestamp) -> Res
                 .into_iter()
                 .map(move |r| (table.clone(), s.column.clone(), s.data_type.clone(), r))
         });
-        Ok::<_, ServiceError>(compare(dataset.as_ref(), columns))
+        Ok::<_, ServiceError>(compare(dataset.as_ref(), &register, columns))
     }
     .await;
     scan.finished_at = Some(Timestamp::now().max(now));
     match result {
         Ok(findings) => {
             let gaps = findings.iter().filter(|f| f.gap != Gap::Declared).count();
+            let register_gaps = findings.iter().filter(|f| f.register_gap).count();
             scan.state = "done".into();
             scan.report = serde_json::to_string(&findings).unwrap_or_default();
-            scan.message = format!("{} findings, {gaps} not declared", findings.len());
+            scan.message = format!(
+                "{} findings, {gaps} not in the dataset, {register_gaps} sensitive not in the register",
+                findings.len()
+            );
             ctx.store.save_scan(&scan).await?;
             Ok(scan.message)
         }
@@ -301,6 +347,55 @@ mod tests {
         // Not twice, not into an undeclared table.
         assert_eq!(insert_column(DATASET, "contacts", "email", "x"), None);
         assert_eq!(insert_column(DATASET, "organisations", "nom", "x"), None);
+    }
+
+    #[test]
+    fn c38_sensitive_data_missing_from_the_register_is_flagged() {
+        use vigie_scan::column::ColumnReport;
+        let report = |kind| ColumnReport {
+            column: "x".into(),
+            kind,
+            sampled: 10,
+            matched: 10,
+            confidence: 1.0,
+            example: "1 ** ** ** *** *** **".into(),
+            evidence: "values",
+        };
+        let cols = || {
+            vec![
+                (
+                    "agents".to_owned(),
+                    "num_secu".to_owned(),
+                    "text".to_owned(),
+                    report(PiiKind::Nir),
+                ),
+                (
+                    "agents".to_owned(),
+                    "email".to_owned(),
+                    "text".to_owned(),
+                    report(PiiKind::Email),
+                ),
+            ]
+        };
+        let none = compare(None, &[], cols());
+        assert!(none[0].register_gap && none[0].kind == "nir");
+        assert!(!none[1].register_gap, "ordinary data is not a register gap");
+        let mut declared = Activity {
+            name: "Paie".into(),
+            data_categories: vec!["nir".into()],
+            ..Activity::default()
+        };
+        assert!(!compare(None, &[declared.clone()], cols())[1].register_gap);
+        assert!(
+            compare(None, &[declared.clone()], cols())
+                .iter()
+                .all(|f| !f.register_gap)
+        );
+        declared.no_sensitive_data = true;
+        assert!(
+            compare(None, &[declared], cols())[0].register_gap,
+            "a promise of none"
+        );
     }
 
     #[test]

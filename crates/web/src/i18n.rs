@@ -432,8 +432,9 @@ messages! {
     gap_declared: "Déclarée", "Declared";
     gap_undeclared_column: "Non déclarée", "Not declared";
     gap_undeclared_table: "Table absente du jeu de données", "Table not in the dataset";
-    scan_sensitive: "Donnée sensible (art. 9)", "Sensitive data (Art. 9)";
+    scan_sensitive: "Donnée sensible (art. 9 ou NIR)", "Sensitive data (Art. 9 or NIR)";
     scan_accept: "Ajouter au jeu de données", "Add to the dataset";
+    scan_register_gap: "absente du registre (ou le registre promet de ne pas en traiter)", "not in the register (or the register promises none)";
     scan_accepted: "Colonne ajoutée au jeu de données, vérifié sur la base.", "Column added to the dataset, checked against the database.";
     scan_history: "Analyses", "Scans";
     email_reset_subject: "Vigie : réinitialisation de votre mot de passe", "Vigie: reset your password";

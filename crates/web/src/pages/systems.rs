@@ -339,6 +339,7 @@ pub struct FindingRow {
     pub gap: &'static str,
     pub acceptable: bool,
     pub category: String,
+    pub register_gap: bool,
 }
 
 #[derive(Template)]
@@ -378,6 +379,7 @@ pub async fn scan_report(
                 Gap::UndeclaredTable => m.gap_undeclared_table,
             },
             acceptable: f.gap == Gap::UndeclaredColumn,
+            register_gap: f.register_gap,
             table: f.table,
             column: f.column,
             kind: f.kind,
