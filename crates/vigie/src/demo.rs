@@ -239,3 +239,34 @@ pub async fn seed_rights(
     }
     Ok(())
 }
+
+/// The demo registers (CIS Valley's after seed 004, the SIDEC's "Mes
+/// demandes" after seed 002), unless they exist.
+pub async fn seed_register(store: &dyn Store) -> Result<()> {
+    for (slug, activities) in [
+        ("cis-valley", crate::demo_register::cis_valley()),
+        ("sidec-jura", crate::demo_register::sidec()),
+    ] {
+        let tenant = store.tenant_by_slug(&TenantSlug::parse(slug)?).await?;
+        if !store.all_activities(tenant.id).await?.is_empty() {
+            continue;
+        }
+        let scope =
+            TenantScope::from_verified_membership(tenant.id, None, Roles::new(vec![Role::Dpo]));
+        for (body, status) in activities {
+            store
+                .create_activity(
+                    &scope,
+                    &vigie_store::ActivityChange {
+                        status,
+                        body,
+                        author: "démonstration".into(),
+                        reason: "reprise du registre publié".into(),
+                        at: Timestamp::now(),
+                    },
+                )
+                .await?;
+        }
+    }
+    Ok(())
+}

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod config;
 pub mod demo;
+pub mod demo_register;
 pub mod jobs;
 pub mod mail;
 pub mod scan;

@@ -204,6 +204,7 @@ async fn main() -> Result<()> {
             store.migrate().await?;
             demo::seed(store.as_ref(), &app::hasher(&c)?).await?;
             demo::seed_rights(store.as_ref(), &app::vault(&c)?, &c.data_dir, &c.base_url).await?;
+            demo::seed_register(store.as_ref()).await?;
             println!("{}", demo::banner(&c.base_url));
             app::serve(&c, store, true).await
         }

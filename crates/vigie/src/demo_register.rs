@@ -1,0 +1,198 @@
+//! The demo's registers, after the seeds: CIS Valley's own register in the
+//! shape of seed 004, and the SIDEC's "Mes demandes" activity of seed 002.
+
+use vigie_domain::register::{
+    Activity, ActivityStatus, Collection, FinalFate, LegalBasis, Recipient, RecipientKind,
+    Retention,
+};
+
+fn recipients(internal: &[&str], external: &[&str], processors: &[&str]) -> Vec<Recipient> {
+    let one = |kind, names: &[&str]| {
+        names
+            .iter()
+            .map(|n| Recipient {
+                kind,
+                name: (*n).to_owned(),
+            })
+            .collect::<Vec<_>>()
+    };
+    [
+        one(RecipientKind::Internal, internal),
+        one(RecipientKind::External, external),
+        one(RecipientKind::Processor, processors),
+    ]
+    .concat()
+}
+
+fn keep(data: &str, duration: &str, fate: FinalFate) -> Retention {
+    Retention {
+        data: data.into(),
+        duration: duration.into(),
+        fate,
+    }
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| (*s).to_owned()).collect()
+}
+
+const CIS_DPO: &str =
+    "Délégué à la protection des données, CIS Valley, 3 rue Adrienne Bolland, 33185 Le Haillan";
+
+fn cis(name: &str) -> Activity {
+    Activity {
+        name: name.into(),
+        controller: "CIS VALLEY".into(),
+        dpo_contact: CIS_DPO.into(),
+        security_measures: strings(&[
+            "Contrôle d'accès par habilitation",
+            "Journalisation des accès",
+            "Sauvegardes chiffrées",
+        ]),
+        ..Activity::default()
+    }
+}
+
+/// CIS Valley's register (controller), after seed 004.
+pub fn cis_valley() -> Vec<(Activity, ActivityStatus)> {
+    vec![
+        (
+            Activity {
+                purposes: "Réceptionner et traiter les candidatures ; disposer d'un vivier ; effectuer les recrutements ; gestion prévisionnelle des compétences".into(),
+                legal_bases: vec![LegalBasis::LegitimateInterest],
+                legitimate_interest: "Recherche et sélection des profils adaptés aux postes ouverts".into(),
+                subject_categories: strings(&["Candidats"]),
+                data_categories: strings(&["etat_civil", "coordonnees", "vie_professionnelle"]),
+                recipients: recipients(
+                    &["Pôle RH", "Managers concernés", "Directeur de département", "Directeur général"],
+                    &[],
+                    &["Welcome to the Jungle", "Apec", "LinkedIn"],
+                ),
+                retentions: vec![
+                    keep("Candidat recruté", "5 ans après le départ du collaborateur", FinalFate::IntermediateArchive),
+                    keep("Candidat non recruté", "2 ans après le dernier contact", FinalFate::Destruction),
+                ],
+                collection: vec![Collection::WebForm, Collection::Interview],
+                ..cis("Gestion du recrutement")
+            },
+            ActivityStatus::Checked,
+        ),
+        (
+            Activity {
+                purposes: "Proposer des services aux prospects ; contacter les clients dans le cadre des projets ; constituer une proposition commerciale".into(),
+                legal_bases: vec![LegalBasis::Contract, LegalBasis::LegitimateInterest],
+                legitimate_interest: "Proposer aux prospects des services adaptés à leurs enjeux métiers".into(),
+                subject_categories: strings(&["Clients", "Prospects"]),
+                data_categories: strings(&["etat_civil", "coordonnees", "vie_professionnelle"]),
+                recipients: recipients(&["Ingénieurs d'affaires", "Équipe avant-vente"], &["Partenaires"], &[]),
+                retentions: vec![
+                    keep("Clients", "Jusqu'à la fin de la relation commerciale", FinalFate::Destruction),
+                    keep("Prospects", "3 ans à compter du dernier contact", FinalFate::Destruction),
+                ],
+                ..cis("Activités commerciales")
+            },
+            ActivityStatus::Complete,
+        ),
+        (
+            Activity {
+                purposes: "Exécuter les obligations contractuelles de maintenance ; traiter les tickets ; reproduire et corriger les anomalies".into(),
+                legal_bases: vec![LegalBasis::Contract],
+                subject_categories: strings(&["Utilisateurs des logiciels clients", "Usagers des clients"]),
+                data_categories: strings(&["etat_civil", "vie_personnelle", "vie_professionnelle", "economique", "connexion", "nir", "bancaire"]),
+                recipients: recipients(&["Équipes de maintenance", "Équipe BI", "Équipe DBA"], &["Clients CIS Valley"], &[]),
+                retentions: vec![keep("Données de maintenance", "Jusqu'à la fin de la relation contractuelle", FinalFate::Destruction)],
+                ..cis("Maintenance applicative")
+            },
+            ActivityStatus::Complete,
+        ),
+        (
+            Activity {
+                purposes: "Surveiller les événements de sécurité et la performance du système d'information".into(),
+                legal_bases: vec![LegalBasis::LegalObligation],
+                subject_categories: strings(&["Collaborateurs", "Utilisateurs des services hébergés"]),
+                data_categories: strings(&["connexion"]),
+                recipients: recipients(&["RSSI", "Ingénieurs chargés des incidents"], &[], &[]),
+                retentions: vec![keep("Journaux (identifiant, date, événement, adresse IP)", "1 an", FinalFate::Destruction)],
+                collection: vec![Collection::Automatic],
+                ..cis("Gestion des traces")
+            },
+            ActivityStatus::Checked,
+        ),
+        (
+            Activity {
+                purposes: "Identifier les personnes autorisées à accéder aux zones du site ; revues mensuelles des droits ; accueil des visiteurs".into(),
+                legal_bases: vec![LegalBasis::LegitimateInterest],
+                legitimate_interest: "Garantir que seules les personnes autorisées accèdent aux zones du site".into(),
+                subject_categories: strings(&["Collaborateurs", "Visiteurs"]),
+                data_categories: strings(&["etat_civil", "image"]),
+                recipients: recipients(&["Moyens généraux", "RSSI"], &[], &[]),
+                retentions: vec![
+                    keep("Enregistrement des accès par badge", "1 mois glissant", FinalFate::Destruction),
+                    keep("Pièce d'identité des visiteurs", "1 mois glissant", FinalFate::Destruction),
+                ],
+                ..cis("Contrôle d'accès physique – Le Haillan")
+            },
+            ActivityStatus::Complete,
+        ),
+        (
+            Activity {
+                purposes: "Tenir la base de contacts clients de l'outil de ticketing ; gérer les tickets ; archiver les contacts obsolètes".into(),
+                legal_bases: vec![LegalBasis::LegitimateInterest],
+                legitimate_interest: "Assurer le support technique et tracer les incidents".into(),
+                subject_categories: strings(&["Contacts clients"]),
+                data_categories: strings(&["etat_civil", "coordonnees"]),
+                recipients: recipients(&["Services managés cloud, logiciels et décisionnels"], &[], &[]),
+                retentions: vec![keep("Tickets d'incident ou de demande", "15 ans", FinalFate::IntermediateArchive)],
+                ..cis("Outil de ticketing")
+            },
+            ActivityStatus::Draft,
+        ),
+    ]
+}
+
+/// The SIDEC's "Mes demandes" portal, after seed 002.
+pub fn sidec() -> Vec<(Activity, ActivityStatus)> {
+    vec![(
+        Activity {
+            name: "Plate-forme « Mes demandes »".into(),
+            controller: "SIDEC du Jura".into(),
+            dpo_contact: "dpo@sidec-jura.fr".into(),
+            purposes: "Gestion des configurations, des demandes des utilisateurs, des changements, des incidents, des problèmes, des interventions, des contrats et des services proposés par le SIDEC".into(),
+            legal_bases: vec![LegalBasis::Contract, LegalBasis::LegalObligation, LegalBasis::PublicTask],
+            subject_categories: strings(&["Agents des collectivités adhérentes", "Agents du SIDEC"]),
+            data_categories: strings(&["etat_civil", "coordonnees", "vie_professionnelle", "connexion"]),
+            other_data: "Login ; supérieur hiérarchique ; historique des modifications".into(),
+            recipients: recipients(&["Services du SIDEC"], &["Collectivités adhérentes"], &["COMBODO (éditeur et hébergeur)"]),
+            retentions: vec![
+                keep("Compte inactif", "1 an d'inactivité, puis suppression", FinalFate::Destruction),
+                keep("Compte d'une personne ayant cessé son activité", "3 mois après la notification", FinalFate::Destruction),
+                keep("Sauvegardes quotidiennes chiffrées", "14 jours", FinalFate::Destruction),
+            ],
+            security_measures: strings(&[
+                "Environnements de production et de test séparés",
+                "Sauvegarde quotidienne compressée et chiffrée, rétention 14 jours",
+                "Identifiant personnel pour chaque utilisateur",
+                "Pare-feu n'autorisant que HTTPS",
+            ]),
+            collection: vec![Collection::WebForm],
+            ..Activity::default()
+        },
+        ActivityStatus::Complete,
+    )]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_registers_follow_the_rules() {
+        for (a, status) in cis_valley().into_iter().chain(sidec()) {
+            assert_eq!(a.problems(status), vec![], "{}", a.name);
+        }
+        assert!(
+            cis_valley().iter().any(|(a, _)| a.has_sensitive_data()),
+            "maintenance holds the NIR"
+        );
+    }
+}
