@@ -1,7 +1,8 @@
 //! Service benchmarks (`cargo bench -p vigie --bench service`): sign-in,
 //! authenticated pages and API calls per second over real HTTP on loopback,
 //! trail appends under concurrency, and `audit verify` on 1 million records,
-//! on SQLite and on PostgreSQL. `VIGIE_BENCH=http,trail,verify` picks parts;
+//! on SQLite and on PostgreSQL, and a 2,000-activity register (list,
+//! filter, CSV export, public policy). `VIGIE_BENCH=http,trail,verify,register` picks parts;
 //! `VIGIE_BENCH_SECONDS` sets each HTTP run's length (default 5).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -213,6 +214,76 @@ async fn http(name: &str, store: Arc<dyn Store>) {
     println!("{name:<9} API /api/v1/members (traced)            {rps:>9.0} req/s");
 }
 
+/// A 2,000-activity register: the list page, a filtered list, the CSV
+/// export and the public policy page, over HTTP.
+async fn register(name: &str, store: Arc<dyn Store>) {
+    let hasher = PasswordHasher::new(Argon2Settings::default()).unwrap();
+    let s = seed(&store, &hasher).await;
+    let tenant = store
+        .tenant_by_slug(&TenantSlug::parse(&s.tenant).unwrap())
+        .await
+        .unwrap();
+    let scope = TenantScope::from_verified_membership(tenant.id, None, Roles::new(vec![Role::Dpo]));
+    let models = vigie::demo_register::cis_valley();
+    let start = Instant::now();
+    for i in 0..2000 {
+        let (mut body, status) = models[i % models.len()].clone();
+        body.name = format!("{} n°{i}", body.name);
+        store
+            .create_activity(
+                &scope,
+                &vigie_store::ActivityChange {
+                    status,
+                    body,
+                    author: "bench".into(),
+                    reason: "création".into(),
+                    at: Timestamp::now(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let fill = start.elapsed().as_secs_f64();
+    let state = AppState::new(
+        store.clone(),
+        WebSettings::default(),
+        hasher,
+        vigie_store::vault::Vault::new([9; 32]),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = vigie_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let get = |path: String| {
+        format!(
+            "GET {path} HTTP/1.1\r\nHost: b\r\nCookie: vigie_session={}\r\n\r\n",
+            s.session
+        )
+    };
+    println!("{name:<9} register: 2,000 activities created in {fill:.1} s");
+    for (what, path) in [
+        ("list, first page", format!("/t/{}/registre", s.tenant)),
+        (
+            "list, search + sensitive",
+            format!("/t/{}/registre?q=maintenance&sensitive=on", s.tenant),
+        ),
+        (
+            "CSV export (2,000)",
+            format!("/t/{}/registre/export.csv", s.tenant),
+        ),
+        (
+            "public policy (2,000)",
+            format!("/p/{}/confidentialite", s.tenant),
+        ),
+    ] {
+        let rps = load(addr, get(path), 200, 4).await;
+        println!(
+            "{name:<9} register {what:<27} {rps:>9.1} req/s ({:.1} ms each)",
+            1000.0 / rps * 4.0
+        );
+    }
+}
+
 fn event(i: u64) -> AuditEvent {
     AuditEvent {
         actor: Actor {
@@ -328,6 +399,12 @@ fn main() {
             fill("sqlite", db.store.clone()).await;
             let db = TempPostgres::new().await;
             fill("postgres", db.store.clone()).await;
+        }
+        if wanted("register") {
+            let db = TempSqlite::new().await;
+            register("sqlite", db.store.clone()).await;
+            let db = TempPostgres::new().await;
+            register("postgres", db.store.clone()).await;
         }
         if wanted("verify") {
             let db = TempSqlite::new().await;
