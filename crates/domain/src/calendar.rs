@@ -89,6 +89,16 @@ impl Calendar {
     }
 }
 
+impl Calendar {
+    /// The last day of a period of `days` days from an event on `event`
+    /// (Regulation 1182/71, art. 3: the day of the event does not count),
+    /// moved to the next working day if it is not one.
+    pub fn days_after(self, event: Date, days: i32) -> Date {
+        let end = event.checked_add(days.days()).unwrap_or(Date::MAX);
+        self.next_working_day(end)
+    }
+}
+
 /// Easter Sunday in the Gregorian calendar (the anonymous "Meeus/Jones/
 /// Butcher" computation).
 pub fn easter_sunday(year: i16) -> Option<Date> {
@@ -196,6 +206,26 @@ mod tests {
         // is a Saturday anyway).
         assert_eq!(
             Calendar::France.months_after(date(2026, 11, 25), 1),
+            date(2026, 12, 28)
+        );
+    }
+
+    // C09: the 10-day objection window.
+    #[test]
+    fn c09_ten_days_from_receipt() {
+        // Mon 2 Nov 2026 → Thu 12 Nov.
+        assert_eq!(
+            Calendar::France.days_after(date(2026, 11, 2), 10),
+            date(2026, 11, 12)
+        );
+        // Sun 1 Nov → Wed 11 Nov (Armistice) → Thu 12 Nov.
+        assert_eq!(
+            Calendar::France.days_after(date(2026, 11, 1), 10),
+            date(2026, 11, 12)
+        );
+        // Wed 16 Dec → Sat 26 Dec → Mon 28 Dec.
+        assert_eq!(
+            Calendar::France.days_after(date(2026, 12, 16), 10),
             date(2026, 12, 28)
         );
     }

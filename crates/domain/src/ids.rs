@@ -57,3 +57,11 @@ id_type!(
     /// A processing activity of a register ("fiche de traitement").
     ActivityId
 );
+id_type!(
+    /// A sub-processor of the provider ("sous-traitant ultérieur").
+    SubProcessorId
+);
+id_type!(
+    /// A notice of a change of sub-processor sent to tenants.
+    NoticeId
+);

@@ -15,6 +15,7 @@ pub mod register;
 pub mod rights;
 pub mod role;
 pub mod scope;
+pub mod subprocessor;
 pub mod tenant;
 pub mod time;
 

@@ -31,6 +31,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 4,
         sql: include_str!("../migrations/postgres/0004_register.sql"),
     },
+    Migration {
+        version: 5,
+        sql: include_str!("../migrations/postgres/0005_subprocessors.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.
@@ -90,3 +94,4 @@ impl PostgresStore {
 include!("shared.rs");
 include!("shared_rights.rs");
 include!("shared_register.rs");
+include!("shared_subprocessors.rs");

@@ -34,6 +34,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 4,
         sql: include_str!("../migrations/sqlite/0004_register.sql"),
     },
+    Migration {
+        version: 5,
+        sql: include_str!("../migrations/sqlite/0005_subprocessors.sql"),
+    },
 ];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the
@@ -94,3 +98,4 @@ impl SqliteStore {
 include!("shared.rs");
 include!("shared_rights.rs");
 include!("shared_register.rs");
+include!("shared_subprocessors.rs");

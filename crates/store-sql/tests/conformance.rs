@@ -93,3 +93,6 @@ both!(c16_rights_requests_and_systems, |s, _db| {
 both!(c04_register_keeps_every_version, |s, _db| {
     c::c04_register_keeps_every_version(s.as_ref()).await
 });
+both!(c09_notices_and_objection_windows, |s, _db| {
+    c::c09_notices_and_objection_windows(s.as_ref()).await
+});

@@ -1112,3 +1112,103 @@ pub async fn c04_register_keeps_every_version(s: &dyn Store) {
         0
     );
 }
+
+/// C07/C09/C10: sub-processors, the tenants they serve, notices with one
+/// window per tenant, objections and their resolution, silence as
+/// acceptance once the deadline is past.
+pub async fn c09_notices_and_objection_windows(s: &dyn Store) {
+    use vigie_domain::subprocessor::{ChangeKind, Country, Site, SubProcessor, WindowState};
+    let (a, b) = two_tenants(s).await;
+    let now = Timestamp::now();
+    let ovh = SubProcessor {
+        name: "OVH".into(),
+        purpose: "Hébergement".into(),
+        sites: vec![Site {
+            name: "Roubaix".into(),
+            country: Country::parse("FR").unwrap(),
+        }],
+        certifications: vec!["ISO 27001".into(), "HDS".into()],
+        ..SubProcessor::default()
+    };
+    let sp = s.create_subprocessor(&ovh, now).await.unwrap();
+    assert_eq!(sp.body, ovh);
+    assert!(s.subprocessors_of_tenant(a.id).await.unwrap().is_empty());
+    let d1 = jiff::civil::date(2026, 12, 3);
+    let notice = s
+        .create_notice(&crate::NewNotice {
+            subprocessor: sp.id,
+            kind: ChangeKind::Added,
+            replaces: String::new(),
+            activities: "Hébergement de « Mes demandes »".into(),
+            at: now,
+            tenants: vec![(a.id, d1), (b.id, d1)],
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        s.subprocessors_of_tenant(a.id).await.unwrap().len(),
+        1,
+        "C10"
+    );
+    assert_eq!(
+        s.tenants_of_subprocessor(sp.id).await.unwrap(),
+        vec![a.id, b.id]
+    );
+    let na = s.notices_of_tenant(a.id).await.unwrap();
+    assert_eq!(na.len(), 1);
+    assert_eq!((na[0].state, na[0].deadline), (WindowState::Open, d1));
+    s.answer_notice(
+        notice,
+        a.id,
+        WindowState::Open,
+        WindowState::Objected,
+        "Hébergement hors de nos exigences",
+        now,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        s.answer_notice(
+            notice,
+            a.id,
+            WindowState::Open,
+            WindowState::Accepted,
+            "",
+            now
+        )
+        .await,
+        Err(StoreError::Conflict(_))
+    ));
+    // Past the deadline: B's silence is acceptance; A's objection stays.
+    let closed = s
+        .close_windows(jiff::civil::date(2026, 12, 4), now)
+        .await
+        .unwrap();
+    assert_eq!(closed.len(), 1);
+    assert_eq!(closed[0].tenant, b.id);
+    assert_eq!(
+        s.notices_of_tenant(b.id).await.unwrap()[0].state,
+        WindowState::AcceptedBySilence
+    );
+    s.answer_notice(
+        notice,
+        a.id,
+        WindowState::Objected,
+        WindowState::Resolved,
+        "Données restées en France",
+        now,
+    )
+    .await
+    .unwrap();
+    let all = s.notices_of_subprocessor(sp.id).await.unwrap();
+    let of_a = all.iter().find(|n| n.tenant == a.id).unwrap();
+    assert_eq!(of_a.state, WindowState::Resolved);
+    assert_eq!(of_a.reason, "Hébergement hors de nos exigences");
+    assert_eq!(of_a.resolution, "Données restées en France");
+    assert!(
+        s.close_windows(jiff::civil::date(2027, 1, 1), now)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -9,6 +9,7 @@ pub mod conformance;
 pub mod model;
 pub mod register;
 pub mod rights;
+pub mod subprocessors;
 pub mod trail;
 pub mod vault;
 
@@ -28,6 +29,7 @@ use vigie_domain::{
 pub use model::*;
 pub use register::*;
 pub use rights::*;
+pub use subprocessors::*;
 
 /// What can go wrong in the store, in terms the layers above act on.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -206,7 +208,17 @@ pub trait Outbox: Send + Sync {
 /// Everything a backend offers.
 #[async_trait]
 pub trait Store:
-    Accounts + Tenants + Sessions + ApiTokens + Trail + Jobs + Outbox + Rights + Scans + Register
+    Accounts
+    + Tenants
+    + Sessions
+    + ApiTokens
+    + Trail
+    + Jobs
+    + Outbox
+    + Rights
+    + Scans
+    + Register
+    + SubProcessors
 {
     /// Applies pending migrations.
     async fn migrate(&self) -> Result<()>;
