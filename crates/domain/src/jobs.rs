@@ -23,10 +23,12 @@ pub enum JobKind {
     RightsReminders,
     /// Scan a connected system for personal data; the key names the scan.
     SystemScan,
+    /// Close sub-processor objection windows past their deadline.
+    ObjectionWindows,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 7] = [
+    pub const ALL: [JobKind; 8] = [
         JobKind::TrailCheckpoint,
         JobKind::TrailPurge,
         JobKind::OutboxDelivery,
@@ -34,6 +36,7 @@ impl JobKind {
         JobKind::RightsTask,
         JobKind::RightsReminders,
         JobKind::SystemScan,
+        JobKind::ObjectionWindows,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -45,6 +48,7 @@ impl JobKind {
             JobKind::RightsTask => "rights_task",
             JobKind::RightsReminders => "rights_reminders",
             JobKind::SystemScan => "system_scan",
+            JobKind::ObjectionWindows => "objection_windows",
         }
     }
 

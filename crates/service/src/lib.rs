@@ -8,6 +8,7 @@ pub mod discovery;
 pub mod export;
 pub mod register;
 pub mod rights;
+pub mod subprocessors;
 pub mod systems;
 
 use jiff::civil::Date;

@@ -134,6 +134,10 @@ pub fn worker(c: &Config, store: Arc<dyn Store>, key: TrailKey) -> Result<Worker
             (JobKind::OutboxDelivery, parse(&c.email.delivery_schedule)?),
             (JobKind::SessionCleanup, parse(&c.jobs.cleanup_schedule)?),
             (JobKind::RightsReminders, parse(&c.jobs.reminder_schedule)?),
+            (
+                JobKind::ObjectionWindows,
+                parse(&c.jobs.objection_schedule)?,
+            ),
         ],
         id: format!("{}-{}", hostname(), std::process::id()),
     })

@@ -97,6 +97,8 @@ pub struct JobsConfig {
     pub cleanup_schedule: String,
     /// When agents are reminded of rights requests due within a week.
     pub reminder_schedule: String,
+    /// When sub-processor objection windows past their deadline close.
+    pub objection_schedule: String,
 }
 
 impl Default for Config {
@@ -160,6 +162,7 @@ impl Default for JobsConfig {
             worker: true,
             cleanup_schedule: "0 5 * * * *".into(),
             reminder_schedule: "0 0 6 * * *".into(),
+            objection_schedule: "0 20 * * * *".into(),
         }
     }
 }
@@ -362,6 +365,7 @@ impl Config {
             ("email.delivery_schedule", &self.email.delivery_schedule),
             ("jobs.cleanup_schedule", &self.jobs.cleanup_schedule),
             ("jobs.reminder_schedule", &self.jobs.reminder_schedule),
+            ("jobs.objection_schedule", &self.jobs.objection_schedule),
         ] {
             if let Err(e) = s.parse::<cron::Schedule>() {
                 return bad(

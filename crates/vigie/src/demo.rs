@@ -241,8 +241,39 @@ pub async fn seed_rights(
 }
 
 /// The demo registers (CIS Valley's after seed 004, the SIDEC's "Mes
-/// demandes" after seed 002), unless they exist.
+/// demandes" after seed 002) and the sub-processors of seed 000 serving
+/// the client organisations, unless they exist.
 pub async fn seed_register(store: &dyn Store) -> Result<()> {
+    if store
+        .subprocessors("", vigie_domain::page::Page::default())
+        .await?
+        .total
+        == 0
+    {
+        let mut clients = Vec::new();
+        for slug in ["sidec-jura", "commune-exemple"] {
+            clients.push(store.tenant_by_slug(&TenantSlug::parse(slug)?).await?.id);
+        }
+        let received = Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::get("Europe/Paris")?)
+            .date();
+        for sp in crate::demo_register::subprocessors() {
+            sp.transfer_basis()?;
+            let stored = store.create_subprocessor(&sp, Timestamp::now()).await?;
+            // A notice each, its window open, so that an objection can be tried.
+            let deadline = vigie_domain::calendar::Calendar::France.days_after(received, 10);
+            store
+                .create_notice(&vigie_store::NewNotice {
+                    subprocessor: stored.id,
+                    kind: vigie_domain::subprocessor::ChangeKind::Added,
+                    replaces: String::new(),
+                    activities: "Hébergement et exploitation des logiciels".into(),
+                    at: Timestamp::now(),
+                    tenants: clients.iter().map(|t| (*t, deadline)).collect(),
+                })
+                .await?;
+        }
+    }
     for (slug, activities) in [
         ("cis-valley", crate::demo_register::cis_valley()),
         ("sidec-jura", crate::demo_register::sidec()),

@@ -186,6 +186,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn c07_c08_the_demo_subprocessors_pass_the_transfer_guard() {
+        let all = subprocessors();
+        assert_eq!(all.len(), 5);
+        for sp in all {
+            assert!(!sp.sites.is_empty(), "{}", sp.name);
+            assert!(sp.transfer_basis().is_ok(), "{}", sp.name);
+        }
+    }
+
+    #[test]
     fn the_demo_registers_follow_the_rules() {
         for (a, status) in cis_valley().into_iter().chain(sidec()) {
             assert_eq!(a.problems(status), vec![], "{}", a.name);
@@ -195,4 +205,63 @@ mod tests {
             "maintenance holds the NIR"
         );
     }
+}
+
+/// The provider's sub-processors, after seed 000.
+pub fn subprocessors() -> Vec<vigie_domain::subprocessor::SubProcessor> {
+    use vigie_domain::subprocessor::{Country, Site, SubProcessor};
+    let fr = |names: &[&str]| -> Vec<Site> {
+        names
+            .iter()
+            .filter_map(|n| {
+                Country::parse("FR").ok().map(|country| Site {
+                    name: (*n).into(),
+                    country,
+                })
+            })
+            .collect()
+    };
+    vec![
+        SubProcessor {
+            name: "OVH".into(),
+            address: "2 rue Kellermann, 59100 Roubaix".into(),
+            contact: "https://www.ovh.com/fr/".into(),
+            purpose: "Hébergement : centres de données, connectivité, support".into(),
+            sites: fr(&["Roubaix", "Gravelines", "Strasbourg"]),
+            certifications: strings(&["ISO 27001", "HDS"]),
+            ..SubProcessor::default()
+        },
+        SubProcessor {
+            name: "Scaleway".into(),
+            address: "8 rue de la Ville-l'Évêque, 75008 Paris".into(),
+            contact: "https://www.scaleway.com".into(),
+            purpose: "Hébergement : centres de données, connectivité, support".into(),
+            sites: fr(&["Paris"]),
+            certifications: strings(&["ISO 27001", "HDS"]),
+            ..SubProcessor::default()
+        },
+        SubProcessor {
+            name: "ARXONE".into(),
+            purpose: "Externalisation des sauvegardes".into(),
+            sites: fr(&["France"]),
+            ..SubProcessor::default()
+        },
+        SubProcessor {
+            name: "DIGORA".into(),
+            address: "98 rue de Hochfelden, 67200 Strasbourg".into(),
+            purpose: "Services managés : support et maintien en condition opérationnelle Oracle"
+                .into(),
+            sites: fr(&["Strasbourg"]),
+            ..SubProcessor::default()
+        },
+        SubProcessor {
+            name: "NOVADYS".into(),
+            address: "3 rue Raymond Aron, 51520 Saint-Martin-sur-le-Pré".into(),
+            purpose:
+                "Services managés : authentification unique, envoi de courriels et SMS, traçabilité"
+                    .into(),
+            sites: fr(&["Saint-Martin-sur-le-Pré"]),
+            ..SubProcessor::default()
+        },
+    ]
 }

@@ -17,7 +17,7 @@ use vigie_store::{
     trail::{self, TrailKey},
 };
 
-use vigie_service::{Ctx, discovery, rights};
+use vigie_service::{Ctx, discovery, rights, subprocessors};
 use vigie_store::vault::Vault;
 
 use crate::mail::Mailer;
@@ -157,6 +157,12 @@ impl Worker {
                 discovery::run(self.ctx(), tenant, id, now)
                     .await
                     .map_err(|e| e.to_string())
+            }
+            JobKind::ObjectionWindows => {
+                let n = subprocessors::close_windows(self.ctx(), now)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(format!("{n} objection windows closed: accepted by silence"))
             }
             JobKind::RightsReminders => {
                 let n = rights::remind(self.ctx(), now)

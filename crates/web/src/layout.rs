@@ -84,6 +84,7 @@ impl Layout {
             if mb.roles.allows(Permission::Read) {
                 nav.push(item(format!("{base}/registre"), m.nav_register));
                 nav.push(item(format!("{base}/demandes"), m.nav_requests));
+                nav.push(item(format!("{base}/sous-traitants"), m.nav_subprocessors));
                 nav.push(item(format!("{base}/systemes"), m.nav_systems));
                 nav.push(item(format!("{base}/users"), m.nav_users));
             }
@@ -98,6 +99,7 @@ impl Layout {
         let admin_nav = if me.user.is_provider_admin {
             vec![
                 item("/admin/tenants".into(), m.nav_tenants),
+                item("/admin/sous-traitants".into(), m.nav_subprocessors),
                 item("/admin/users".into(), m.nav_all_users),
                 item("/admin/trail".into(), m.nav_trail),
                 item("/admin/checkpoints".into(), m.nav_checkpoints),

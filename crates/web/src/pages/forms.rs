@@ -46,6 +46,7 @@ pub fn flash_text(m: &'static Msgs, key: Option<&str>) -> Option<&'static str> {
         "system_saved" => m.system_saved,
         "scan_queued" => m.scan_queued,
         "scan_accepted" => m.scan_accepted,
+        "notified" => m.sp_notified,
         _ => return None,
     })
 }

@@ -12,6 +12,7 @@ mod register_form;
 mod request_form;
 mod requests;
 mod sign_in;
+mod subprocessors;
 mod systems;
 mod tokens;
 mod trail;
@@ -77,6 +78,30 @@ pub fn routes() -> Router<AppState> {
             get(register::show).post(register::save),
         )
         .route("/t/{tenant}/registre/{id}/versions", get(register::compare))
+        .route(
+            "/t/{tenant}/sous-traitants",
+            get(subprocessors::tenant_list),
+        )
+        .route(
+            "/t/{tenant}/sous-traitants/avis/{notice}/{action}",
+            post(subprocessors::tenant_answer),
+        )
+        .route(
+            "/admin/sous-traitants",
+            get(subprocessors::admin_list).post(subprocessors::admin_create),
+        )
+        .route(
+            "/admin/sous-traitants/{id}",
+            get(subprocessors::admin_show).post(subprocessors::admin_save),
+        )
+        .route(
+            "/admin/sous-traitants/{id}/notifier",
+            post(subprocessors::admin_notify),
+        )
+        .route(
+            "/admin/sous-traitants/{id}/avis/{notice}/{tenant}",
+            post(subprocessors::admin_resolve),
+        )
         .route(
             "/t/{tenant}/demandes",
             get(requests::list).post(requests::record),

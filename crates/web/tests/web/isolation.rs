@@ -65,6 +65,8 @@ const WALKED: &[(&str, &str)] = &[
     ("GET", "/t/{tenant}/registre/{id}"),
     ("POST", "/t/{tenant}/registre/{id}"),
     ("GET", "/t/{tenant}/registre/{id}/versions"),
+    ("GET", "/t/{tenant}/sous-traitants"),
+    ("POST", "/t/{tenant}/sous-traitants/avis/{notice}/{action}"),
 ];
 
 #[test]
@@ -144,7 +146,31 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
         .await
         .unwrap()
         .id;
+    let sp_b = app
+        .store
+        .create_subprocessor(
+            &vigie_domain::subprocessor::SubProcessor {
+                name: "Hébergeur secret B".into(),
+                ..Default::default()
+            },
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    let notice_b = app
+        .store
+        .create_notice(&vigie_store::NewNotice {
+            subprocessor: sp_b.id,
+            kind: vigie_domain::subprocessor::ChangeKind::Added,
+            replaces: String::new(),
+            activities: "x".into(),
+            at: Timestamp::now(),
+            tenants: vec![(b.id, jiff::civil::date(2099, 1, 1))],
+        })
+        .await
+        .unwrap();
     let secrets = [
+        "Hébergeur secret B",
         "Activité secrète B",
         "bob.secret",
         "jeton-b-secret",
@@ -176,7 +202,8 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
                 .replace("{id}", &id.to_string())
                 .replace("{action}", "approve")
                 .replace("{file}", "export.json")
-                .replace("{scan}", &scan_b.to_string());
+                .replace("{scan}", &scan_b.to_string())
+                .replace("{notice}", &notice_b.to_string());
             let r = if *method == "GET" {
                 alice.get(&path).await
             } else {

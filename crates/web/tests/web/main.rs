@@ -11,3 +11,4 @@ mod isolation;
 mod pages;
 mod register;
 mod rights;
+mod subprocessors;
