@@ -181,32 +181,6 @@ pub fn sidec() -> Vec<(Activity, ActivityStatus)> {
     )]
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn c07_c08_the_demo_subprocessors_pass_the_transfer_guard() {
-        let all = subprocessors();
-        assert_eq!(all.len(), 5);
-        for sp in all {
-            assert!(!sp.sites.is_empty(), "{}", sp.name);
-            assert!(sp.transfer_basis().is_ok(), "{}", sp.name);
-        }
-    }
-
-    #[test]
-    fn the_demo_registers_follow_the_rules() {
-        for (a, status) in cis_valley().into_iter().chain(sidec()) {
-            assert_eq!(a.problems(status), vec![], "{}", a.name);
-        }
-        assert!(
-            cis_valley().iter().any(|(a, _)| a.has_sensitive_data()),
-            "maintenance holds the NIR"
-        );
-    }
-}
-
 /// The provider's sub-processors, after seed 000.
 pub fn subprocessors() -> Vec<vigie_domain::subprocessor::SubProcessor> {
     use vigie_domain::subprocessor::{Country, Site, SubProcessor};
@@ -264,4 +238,30 @@ pub fn subprocessors() -> Vec<vigie_domain::subprocessor::SubProcessor> {
             ..SubProcessor::default()
         },
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c07_c08_the_demo_subprocessors_pass_the_transfer_guard() {
+        let all = subprocessors();
+        assert_eq!(all.len(), 5);
+        for sp in all {
+            assert!(!sp.sites.is_empty(), "{}", sp.name);
+            assert!(sp.transfer_basis().is_ok(), "{}", sp.name);
+        }
+    }
+
+    #[test]
+    fn the_demo_registers_follow_the_rules() {
+        for (a, status) in cis_valley().into_iter().chain(sidec()) {
+            assert_eq!(a.problems(status), vec![], "{}", a.name);
+        }
+        assert!(
+            cis_valley().iter().any(|(a, _)| a.has_sensitive_data()),
+            "maintenance holds the NIR"
+        );
+    }
 }
