@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod audits;
 pub mod calendar;
 pub mod dataset;
 pub mod ids;

@@ -4,6 +4,7 @@
 //! connected system. The web layer parses forms and renders; the rules and
 //! the order of writes live here.
 
+pub mod audits;
 pub mod discovery;
 pub mod export;
 pub mod register;

@@ -35,6 +35,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 5,
         sql: include_str!("../migrations/postgres/0005_subprocessors.sql"),
     },
+    Migration {
+        version: 6,
+        sql: include_str!("../migrations/postgres/0006_audits.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.
@@ -95,3 +99,4 @@ include!("shared.rs");
 include!("shared_rights.rs");
 include!("shared_register.rs");
 include!("shared_subprocessors.rs");
+include!("shared_audits.rs");

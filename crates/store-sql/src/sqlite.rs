@@ -38,6 +38,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 5,
         sql: include_str!("../migrations/sqlite/0005_subprocessors.sql"),
     },
+    Migration {
+        version: 6,
+        sql: include_str!("../migrations/sqlite/0006_audits.sql"),
+    },
 ];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the
@@ -99,3 +103,4 @@ include!("shared.rs");
 include!("shared_rights.rs");
 include!("shared_register.rs");
 include!("shared_subprocessors.rs");
+include!("shared_audits.rs");

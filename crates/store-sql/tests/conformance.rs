@@ -96,3 +96,6 @@ both!(c04_register_keeps_every_version, |s, _db| {
 both!(c09_notices_and_objection_windows, |s, _db| {
     c::c09_notices_and_objection_windows(s.as_ref()).await
 });
+both!(c40_c41_audits_and_instructions, |s, _db| {
+    c::c40_c41_audits_and_instructions(s.as_ref()).await
+});

@@ -1212,3 +1212,68 @@ pub async fn c09_notices_and_objection_windows(s: &dyn Store) {
             .is_empty()
     );
 }
+
+/// C40/C41: audits and instructions stay in their tenant and keep what
+/// the provider adds.
+pub async fn c40_c41_audits_and_instructions(s: &dyn Store) {
+    use vigie_domain::audits::{Audit, Instruction};
+    let (a, b) = two_tenants(s).await;
+    let sa = scope_of(&a, &[Role::Dpo]);
+    let now = Timestamp::now();
+    let mut audit = Audit {
+        scope: "Hébergement".into(),
+        ..Audit::default()
+    };
+    let stored = s
+        .create_audit(
+            &sa,
+            jiff::civil::date(2026, 11, 23),
+            jiff::civil::date(2027, 1, 5),
+            &audit,
+            "dpo",
+            now,
+        )
+        .await
+        .unwrap();
+    audit.plan = "Visite du centre de données".into();
+    s.save_audit(a.id, stored.id, &audit, now).await.unwrap();
+    assert!(matches!(
+        s.save_audit(b.id, stored.id, &audit, now).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        s.audits(a.id).await.unwrap()[0].body.plan,
+        "Visite du centre de données"
+    );
+    assert!(s.audits(b.id).await.unwrap().is_empty());
+    let mut ins = Instruction {
+        given_by: "Maire".into(),
+        purpose: "Archivage".into(),
+        operation: "Exporter les dossiers clos".into(),
+        ..Instruction::default()
+    };
+    let i = s
+        .create_instruction(&sa, jiff::civil::date(2026, 11, 20), &ins, "dpo", now)
+        .await
+        .unwrap();
+    ins.flagged_unlawful = true;
+    ins.flag_reason = "Durée de conservation dépassée".into();
+    s.save_instruction(a.id, i.id, &ins, now).await.unwrap();
+    assert!(matches!(
+        s.save_instruction(b.id, i.id, &ins, now).await,
+        Err(StoreError::NotFound)
+    ));
+    let found = s
+        .instructions(a.id, "dossiers", Page::default())
+        .await
+        .unwrap();
+    assert_eq!(found.total, 1);
+    assert!(found.items[0].body.flagged_unlawful);
+    assert_eq!(
+        s.instructions(b.id, "", Page::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+}

@@ -5,6 +5,7 @@
 //! change a tenant's objects take one and never look outside its tenant.
 
 pub mod appender;
+pub mod audits;
 pub mod conformance;
 pub mod model;
 pub mod register;
@@ -26,6 +27,7 @@ use vigie_domain::{
     tenant::{TenantName, TenantSlug},
 };
 
+pub use audits::*;
 pub use model::*;
 pub use register::*;
 pub use rights::*;
@@ -219,6 +221,7 @@ pub trait Store:
     + Scans
     + Register
     + SubProcessors
+    + ClientRecords
 {
     /// Applies pending migrations.
     async fn migrate(&self) -> Result<()>;

@@ -85,6 +85,8 @@ impl Layout {
                 nav.push(item(format!("{base}/registre"), m.nav_register));
                 nav.push(item(format!("{base}/demandes"), m.nav_requests));
                 nav.push(item(format!("{base}/sous-traitants"), m.nav_subprocessors));
+                nav.push(item(format!("{base}/audits"), m.nav_audits));
+                nav.push(item(format!("{base}/instructions"), m.nav_instructions));
                 nav.push(item(format!("{base}/systemes"), m.nav_systems));
                 nav.push(item(format!("{base}/users"), m.nav_users));
             }
@@ -100,6 +102,10 @@ impl Layout {
             vec![
                 item("/admin/tenants".into(), m.nav_tenants),
                 item("/admin/sous-traitants".into(), m.nav_subprocessors),
+                item(
+                    "/admin/registre-sous-traitant".into(),
+                    m.nav_processor_register,
+                ),
                 item("/admin/users".into(), m.nav_all_users),
                 item("/admin/trail".into(), m.nav_trail),
                 item("/admin/checkpoints".into(), m.nav_checkpoints),

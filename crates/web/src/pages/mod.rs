@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod assets;
+mod clients;
 mod forms;
 mod home;
 pub mod invite;
@@ -81,6 +82,26 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/t/{tenant}/sous-traitants",
             get(subprocessors::tenant_list),
+        )
+        .route(
+            "/t/{tenant}/audits",
+            get(clients::audits_list).post(clients::audits_create),
+        )
+        .route(
+            "/t/{tenant}/instructions",
+            get(clients::instructions_list).post(clients::instructions_create),
+        )
+        .route(
+            "/admin/registre-sous-traitant",
+            get(clients::processor_register),
+        )
+        .route(
+            "/admin/clients/{slug}/audits/{id}",
+            post(clients::answer_audit),
+        )
+        .route(
+            "/admin/clients/{slug}/instructions/{id}",
+            post(clients::flag_instruction),
         )
         .route(
             "/t/{tenant}/sous-traitants/avis/{notice}/{action}",

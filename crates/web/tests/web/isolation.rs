@@ -67,6 +67,10 @@ const WALKED: &[(&str, &str)] = &[
     ("GET", "/t/{tenant}/registre/{id}/versions"),
     ("GET", "/t/{tenant}/sous-traitants"),
     ("POST", "/t/{tenant}/sous-traitants/avis/{notice}/{action}"),
+    ("GET", "/t/{tenant}/audits"),
+    ("POST", "/t/{tenant}/audits"),
+    ("GET", "/t/{tenant}/instructions"),
+    ("POST", "/t/{tenant}/instructions"),
 ];
 
 #[test]

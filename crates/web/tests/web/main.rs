@@ -6,6 +6,7 @@ mod support;
 
 mod api;
 mod auth;
+mod clients;
 mod discovery;
 mod isolation;
 mod pages;

@@ -1,0 +1,139 @@
+//! C40/C41 and C02 through the pages: an audit refused with the reason
+//! (notice, once a year), an authority's audit accepted; an instruction
+//! recorded and flagged by the provider; the processor register shows each
+//! client's processing, sub-processors and transfers.
+
+use axum::http::StatusCode;
+use jiff::{Timestamp, ToSpan};
+use vigie_domain::role::Role;
+
+use crate::{both, support::TestApp};
+
+both!(
+    c40_c41_c02_audits_instructions_and_processor_register,
+    |app| {
+        let a = app.tenant("commune-a").await;
+        app.account("admin@hebergeur.fr", true, &[]).await;
+        app.person("dpo@commune-a.fr", &[(&a, &[Role::Dpo])]).await;
+        let mut dpo = app.signed_in("dpo@commune-a.fr").await;
+        let today = Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::get("Europe/Paris").unwrap())
+            .date();
+        let soon = today.checked_add(10.days()).unwrap().to_string();
+        let later = today.checked_add(2.months()).unwrap().to_string();
+        let too_close = today.checked_add(5.months()).unwrap().to_string();
+
+        let short = dpo
+            .post(
+                "/t/commune-a/audits",
+                &[("scope", "Hébergement"), ("planned_on", &soon)],
+            )
+            .await;
+        assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(short.body.contains("one month ahead"), "{}", short.body);
+        assert!(short.body.contains("value=\"Hébergement\""));
+        let ok = dpo
+            .post(
+                "/t/commune-a/audits",
+                &[("scope", "Hébergement"), ("planned_on", &later)],
+            )
+            .await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+        let second = dpo
+            .post(
+                "/t/commune-a/audits",
+                &[("scope", "Sauvegardes"), ("planned_on", &too_close)],
+            )
+            .await;
+        assert_eq!(second.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(second.body.contains("one audit per 12 months"));
+        let authority = dpo
+            .post(
+                "/t/commune-a/audits",
+                &[
+                    ("scope", "Sauvegardes"),
+                    ("planned_on", &too_close),
+                    ("authority_required", "on"),
+                    ("authority", "CNIL"),
+                ],
+            )
+            .await;
+        assert_eq!(authority.status, StatusCode::SEE_OTHER);
+
+        let given = today.to_string();
+        let missing = dpo
+            .post(
+                "/t/commune-a/instructions",
+                &[("given_on", &given), ("purpose", "Archivage")],
+            )
+            .await;
+        assert!(missing.body.contains("id=\"in-op-error\""));
+        let recorded = dpo
+            .post(
+                "/t/commune-a/instructions",
+                &[
+                    ("given_on", &given),
+                    ("given_by", "Le maire"),
+                    ("purpose", "Archivage"),
+                    ("operation", "Conserver les dossiers 50 ans"),
+                ],
+            )
+            .await;
+        assert_eq!(recorded.status, StatusCode::SEE_OTHER);
+
+        let mut admin = app.signed_in("admin@hebergeur.fr").await;
+        let register = admin.get("/admin/registre-sous-traitant").await;
+        assert_eq!(register.status, StatusCode::OK);
+        assert!(register.body.contains("Organisation commune-a"));
+        let instruction = app
+            .store
+            .instructions(a.id, "", Default::default())
+            .await
+            .unwrap()
+            .items[0]
+            .id;
+        let no_reason = admin
+            .post(
+                &format!("/admin/clients/commune-a/instructions/{instruction}"),
+                &[("flagged", "on")],
+            )
+            .await;
+        assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let flagged = admin
+            .post(
+                &format!("/admin/clients/commune-a/instructions/{instruction}"),
+                &[
+                    ("flagged", "on"),
+                    ("flag_reason", "Durée sans rapport avec la finalité"),
+                ],
+            )
+            .await;
+        assert_eq!(flagged.status, StatusCode::SEE_OTHER);
+        let audit = app.store.audits(a.id).await.unwrap()[0].id;
+        let planned = admin
+            .post(
+                &format!("/admin/clients/commune-a/audits/{audit}"),
+                &[("plan", "Visite du site de Roubaix")],
+            )
+            .await;
+        assert_eq!(planned.status, StatusCode::SEE_OTHER);
+        let seen = dpo.get("/t/commune-a/instructions").await;
+        assert!(seen.body.contains("Durée sans rapport avec la finalité"));
+        assert!(
+            dpo.get("/t/commune-a/audits")
+                .await
+                .body
+                .contains("Visite du site de Roubaix")
+        );
+        // Only the provider administrator reaches these forms.
+        assert_eq!(
+            dpo.post(
+                &format!("/admin/clients/commune-a/audits/{audit}"),
+                &[("plan", "x")]
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
+    }
+);
