@@ -16,10 +16,11 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 use vigie_domain::{
-    UserId,
+    ActivityId, UserId,
     audit::{Actor, Outcome},
     page::{Page, Paged},
-    role::{Permission, Roles},
+    register::ActivityStatus,
+    role::{Permission, Role, Roles},
     scope::TenantScope,
 };
 use vigie_store::{ApiToken, StoreError, Tenant, TrailFilter};
@@ -43,6 +44,7 @@ pub enum ApiFailure {
     Forbidden,
     NotFound,
     BadRequest(String),
+    Conflict(String),
     Unavailable,
     Internal,
 }
@@ -51,6 +53,7 @@ impl From<StoreError> for ApiFailure {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ApiFailure::NotFound,
+            StoreError::Conflict(m) => ApiFailure::Conflict(m),
             StoreError::Unavailable(m) => {
                 tracing::warn!("database unavailable: {m}");
                 ApiFailure::Unavailable
@@ -82,6 +85,7 @@ impl IntoResponse for ApiFailure {
                 "no such object".to_owned(),
             ),
             ApiFailure::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m),
+            ApiFailure::Conflict(m) => (StatusCode::CONFLICT, "conflict", m),
             ApiFailure::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
@@ -425,6 +429,239 @@ async fn trail(
     }))
 }
 
+/// One activity of the register with its version and computed flags.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActivityOut {
+    pub id: i64,
+    pub version: i64,
+    /// `draft`, `complete` or `checked`.
+    pub status: String,
+    pub updated_at: String,
+    pub updated_by: String,
+    pub completeness: u8,
+    pub sensitive_data: bool,
+    pub dpia_required: bool,
+    /// Every field of the activity (Art. 30.1 and beyond).
+    #[schema(value_type = Object)]
+    pub activity: vigie_domain::register::Activity,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActivityPage {
+    pub items: Vec<ActivityOut>,
+    pub total: i64,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+/// A new activity, or a new version of one.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ActivityIn {
+    /// `draft` (default), `complete` or `checked` (DPO tokens only).
+    #[serde(default)]
+    pub status: Option<String>,
+    /// For an update: the version it was read at (a later save is a 409).
+    #[serde(default)]
+    pub version: Option<i64>,
+    /// For an update: why it changes (kept in the history).
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[schema(value_type = Object)]
+    pub activity: vigie_domain::register::Activity,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct RegisterParams {
+    /// Words in the name, purposes, people or recipients.
+    #[serde(default)]
+    pub q: String,
+    /// `draft`, `complete` or `checked`.
+    pub status: Option<String>,
+    /// Only activities with Art. 9/10 data or the NIR.
+    #[serde(default)]
+    pub sensitive: bool,
+    pub page: Option<u32>,
+    pub page_size: Option<u32>,
+}
+
+fn activity_out(a: &vigie_store::StoredActivity) -> ActivityOut {
+    ActivityOut {
+        id: a.id.0,
+        version: a.version,
+        status: a.status.as_str().into(),
+        updated_at: a.updated_at.to_string(),
+        updated_by: a.updated_by.clone(),
+        completeness: a.body.completeness(),
+        sensitive_data: a.body.has_sensitive_data(),
+        dpia_required: a.body.dpia_required(),
+        activity: a.body.clone(),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/register", tag = "register", params(RegisterParams),
+    responses((status = 200, description = "The tenant's register of processing activities", body = ActivityPage),
+              (status = 401, body = ApiError), (status = 403, body = ApiError)),
+    security(("bearer" = [])))]
+async fn register_list(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Query(p): Query<RegisterParams>,
+) -> Result<Json<ActivityPage>, ApiFailure> {
+    ctx.require(&state, Permission::Read, "api.register.list")
+        .await?;
+    let status = match p.status.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(ActivityStatus::parse(s).ok_or_else(|| {
+            ApiFailure::BadRequest(format!("status: {s} is not draft, complete or checked"))
+        })?),
+    };
+    let filter = vigie_store::ActivityFilter {
+        search: p.q.clone(),
+        status,
+        sensitive_only: p.sensitive,
+    };
+    let page = state
+        .store
+        .activities(&ctx.scope, &filter, Page::new(p.page, p.page_size))
+        .await?;
+    ctx.trace(
+        &state,
+        "api.register.list",
+        &format!("tenant:{}", ctx.tenant.id),
+        Outcome::Success,
+    )
+    .await?;
+    Ok(Json(ActivityPage {
+        items: page.items.iter().map(activity_out).collect(),
+        total: page.total,
+        page: page.page,
+        page_size: page.page_size,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/register/{id}", tag = "register",
+    params(("id" = i64, Path, description = "Activity id")),
+    responses((status = 200, description = "One activity", body = ActivityOut),
+              (status = 404, body = ApiError), (status = 401, body = ApiError)),
+    security(("bearer" = [])))]
+async fn register_read(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Path(id): Path<i64>,
+) -> Result<Json<ActivityOut>, ApiFailure> {
+    ctx.require(&state, Permission::Read, "api.register.read")
+        .await?;
+    let a = state.store.activity(ctx.tenant.id, ActivityId(id)).await?;
+    ctx.trace(
+        &state,
+        "api.register.read",
+        &format!("activity:{id}"),
+        Outcome::Success,
+    )
+    .await?;
+    Ok(Json(activity_out(&a)))
+}
+
+fn status_of(ctx: &ApiCtx, s: &Option<String>) -> Result<ActivityStatus, ApiFailure> {
+    let status = match s.as_deref() {
+        None | Some("") => ActivityStatus::Draft,
+        Some(s) => ActivityStatus::parse(s).ok_or_else(|| {
+            ApiFailure::BadRequest(format!("status: {s} is not draft, complete or checked"))
+        })?,
+    };
+    if status == ActivityStatus::Checked && !ctx.scope.roles().contains(Role::Dpo) {
+        return Err(ApiFailure::BadRequest(
+            "status: only a DPO marks an activity as checked".into(),
+        ));
+    }
+    Ok(status)
+}
+
+fn service_failure(e: vigie_service::ServiceError) -> ApiFailure {
+    match e {
+        vigie_service::ServiceError::Invalid { message, .. } => ApiFailure::BadRequest(message),
+        vigie_service::ServiceError::Store(e) => e.into(),
+        other => {
+            tracing::error!("api: {other}");
+            ApiFailure::Internal
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/register", tag = "register", request_body = ActivityIn,
+    responses((status = 201, description = "Created, version 1", body = ActivityOut),
+              (status = 400, description = "What is wrong, field by field", body = ApiError),
+              (status = 401, body = ApiError), (status = 403, body = ApiError)),
+    security(("bearer" = [])))]
+async fn register_create(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Json(input): Json<ActivityIn>,
+) -> Result<(StatusCode, Json<ActivityOut>), ApiFailure> {
+    ctx.require(&state, Permission::Write, "api.register.create")
+        .await?;
+    let status = status_of(&ctx, &input.status)?;
+    let a = vigie_service::register::create(
+        state.ctx(),
+        &ctx.scope,
+        input.activity,
+        status,
+        &ctx.actor().label,
+        Timestamp::now(),
+    )
+    .await
+    .map_err(service_failure)?;
+    ctx.trace(
+        &state,
+        "api.register.create",
+        &format!("activity:{}", a.id),
+        Outcome::Success,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(activity_out(&a))))
+}
+
+#[utoipa::path(put, path = "/api/v1/register/{id}", tag = "register", request_body = ActivityIn,
+    params(("id" = i64, Path, description = "Activity id")),
+    responses((status = 200, description = "The new version", body = ActivityOut),
+              (status = 400, body = ApiError), (status = 404, body = ApiError),
+              (status = 409, description = "Saved by someone else since `version`", body = ApiError)),
+    security(("bearer" = [])))]
+async fn register_update(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Path(id): Path<i64>,
+    Json(input): Json<ActivityIn>,
+) -> Result<Json<ActivityOut>, ApiFailure> {
+    ctx.require(&state, Permission::Write, "api.register.update")
+        .await?;
+    let status = status_of(&ctx, &input.status)?;
+    let version = input.version.ok_or_else(|| {
+        ApiFailure::BadRequest("version: the version the activity was read at".into())
+    })?;
+    let a = vigie_service::register::save(
+        state.ctx(),
+        &ctx.scope,
+        ActivityId(id),
+        version,
+        input.activity,
+        status,
+        &ctx.actor().label,
+        input.reason.as_deref().unwrap_or_default(),
+        Timestamp::now(),
+    )
+    .await
+    .map_err(service_failure)?;
+    ctx.trace(
+        &state,
+        "api.register.update",
+        &format!("activity:{id}/v{}", a.version),
+        Outcome::Success,
+    )
+    .await?;
+    Ok(Json(activity_out(&a)))
+}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -441,8 +678,8 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Vigie API", version = "1", description = "A tenant's data in Vigie. Authenticate with a tenant API token."),
-    paths(me, members, member, trail),
-    components(schemas(ApiError, MeOut, MemberOut, MemberPage, RecordOut, RecordPage)),
+    paths(me, members, member, trail, register_list, register_read, register_create, register_update),
+    components(schemas(ApiError, MeOut, MemberOut, MemberPage, RecordOut, RecordPage, ActivityOut, ActivityPage, ActivityIn)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -467,5 +704,7 @@ pub fn routes() -> Router<AppState> {
         .route("/members", get(members))
         .route("/members/{id}", get(member))
         .route("/trail", get(trail))
+        .route("/register", get(register_list).post(register_create))
+        .route("/register/{id}", get(register_read).put(register_update))
         .fallback(api_not_found)
 }

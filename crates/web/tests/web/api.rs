@@ -172,3 +172,117 @@ async fn openapi_document_matches_the_committed_one() {
         assert!(v["paths"][p].is_object(), "{p} documented");
     }
 }
+
+both!(c01_c04_the_register_through_the_api, |app| {
+    let secret = token(&app, "agent").await;
+    let mut c = app.browser();
+    let activity = serde_json::json!({
+        "name": "Cantine scolaire",
+        "purposes": "Inscriptions et facturation de la cantine",
+        "legal_bases": ["public_task"],
+        "subject_categories": ["Parents", "Enfants"],
+        "data_categories": ["etat_civil", "coordonnees", "sante"],
+        "retentions": [{"data": "Dossiers", "duration": "1 an après la fin de l'année scolaire", "fate": "destruction"}]
+    });
+    let created = c
+        .api_json(
+            "POST",
+            "/api/v1/register",
+            &secret,
+            &serde_json::json!({"status": "complete", "activity": activity}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let v: serde_json::Value = serde_json::from_str(&created.body).unwrap();
+    assert_eq!(
+        (v["version"].as_i64(), v["sensitive_data"].as_bool()),
+        (Some(1), Some(true))
+    );
+    let id = v["id"].as_i64().unwrap();
+
+    let bad = c
+        .api_json(
+            "POST",
+            "/api/v1/register",
+            &secret,
+            &serde_json::json!({"activity": {"name": "", "legal_bases": ["legitimate_interest"]}}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("legitimate_interest"), "{}", bad.body);
+    let checked = c
+        .api_json(
+            "POST",
+            "/api/v1/register",
+            &secret,
+            &serde_json::json!({"status": "checked", "activity": activity}),
+        )
+        .await;
+    assert_eq!(checked.status, StatusCode::BAD_REQUEST, "only a DPO checks");
+
+    let mut changed = activity.clone();
+    changed["purposes"] = "Inscriptions, facturation et allergies".into();
+    let no_reason = c
+        .api_json(
+            "PUT",
+            &format!("/api/v1/register/{id}"),
+            &secret,
+            &serde_json::json!({"version": 1, "activity": changed}),
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+    let saved = c
+        .api_json(
+            "PUT",
+            &format!("/api/v1/register/{id}"),
+            &secret,
+            &serde_json::json!({"version": 1, "reason": "allergies", "status": "complete", "activity": changed}),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let stale = c
+        .api_json(
+            "PUT",
+            &format!("/api/v1/register/{id}"),
+            &secret,
+            &serde_json::json!({"version": 1, "reason": "ancienne copie", "activity": activity}),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    let list: serde_json::Value = serde_json::from_str(
+        &c.api("/api/v1/register?q=cantine&sensitive=true", &secret)
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["version"], 2);
+    assert_eq!(
+        list["items"][0]["activity"]["purposes"],
+        "Inscriptions, facturation et allergies"
+    );
+    assert_eq!(
+        c.api("/api/v1/register/999999", &secret).await.status,
+        StatusCode::NOT_FOUND
+    );
+});
+
+#[tokio::test]
+async fn the_register_is_read_only_for_an_auditor_token() {
+    let app = TestApp::sqlite().await;
+    let secret = token(&app, "auditor").await;
+    let mut c = app.browser();
+    let r = c
+        .api_json(
+            "POST",
+            "/api/v1/register",
+            &secret,
+            &serde_json::json!({"activity": {"name": "x"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        c.api("/api/v1/register", &secret).await.status,
+        StatusCode::OK
+    );
+}

@@ -200,7 +200,9 @@ impl Browser {
         }
         let body = match body {
             Some(b) => {
-                req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+                if !self.headers.iter().any(|(k, _)| k == "content-type") {
+                    req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+                }
                 Body::from(b)
             }
             None => Body::empty(),
@@ -268,6 +270,24 @@ impl Browser {
             ],
         )
         .await
+    }
+
+    /// A JSON request to the API with a bearer token.
+    pub async fn api_json(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: &serde_json::Value,
+    ) -> Reply {
+        self.headers = vec![
+            ("authorization".into(), format!("Bearer {token}")),
+            ("content-type".into(), "application/json".into()),
+        ];
+        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        let r = self.send(method, path, Some(body.to_string())).await;
+        self.headers.clear();
+        r
     }
 
     pub async fn api(&mut self, path: &str, token: &str) -> Reply {
