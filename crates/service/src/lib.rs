@@ -7,6 +7,7 @@
 pub mod audits;
 pub mod discovery;
 pub mod export;
+pub mod models;
 pub mod register;
 pub mod rights;
 pub mod subprocessors;

@@ -39,6 +39,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 6,
         sql: include_str!("../migrations/postgres/0006_audits.sql"),
     },
+    Migration {
+        version: 7,
+        sql: include_str!("../migrations/postgres/0007_models.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.
@@ -100,3 +104,4 @@ include!("shared_rights.rs");
 include!("shared_register.rs");
 include!("shared_subprocessors.rs");
 include!("shared_audits.rs");
+include!("shared_models.rs");

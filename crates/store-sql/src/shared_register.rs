@@ -66,28 +66,43 @@ async fn insert_version(
     Ok(())
 }
 
+/// Inserts an activity, its first version and its model link, if any, in
+/// one transaction.
+async fn insert_activity(
+    store: &ThisStore,
+    scope: &TenantScope,
+    c: &ActivityChange,
+    link: Option<&vigie_store::ModelLink>,
+) -> Result<i64, StoreError> {
+    let body = json(&c.body);
+    let mut tx = store.begin_write().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO activities (tenant_id, name, status, sensitive, search, body, version, updated_at, updated_by, \
+         model_id, model_version, model_name) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(scope.tenant().0)
+    .bind(c.body.name.trim())
+    .bind(c.status.as_str())
+    .bind(c.body.has_sensitive_data())
+    .bind(c.body.search_text())
+    .bind(&body)
+    .bind(to_micros(c.at))
+    .bind(&c.author)
+    .bind(link.map(|l| l.model))
+    .bind(link.map(|l| l.version))
+    .bind(link.map(|l| l.name.clone()))
+    .fetch_one(&mut *tx)
+    .await
+    .db()?;
+    insert_version(&mut tx, scope.tenant(), id, 1, c, &body).await?;
+    tx.commit().await.db()?;
+    Ok(id)
+}
+
 #[async_trait]
 impl Register for ThisStore {
     async fn create_activity(&self, scope: &TenantScope, c: &ActivityChange) -> Result<StoredActivity, StoreError> {
-        let body = json(&c.body);
-        let mut tx = self.begin_write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO activities (tenant_id, name, status, sensitive, search, body, version, updated_at, updated_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8) RETURNING id",
-        )
-        .bind(scope.tenant().0)
-        .bind(c.body.name.trim())
-        .bind(c.status.as_str())
-        .bind(c.body.has_sensitive_data())
-        .bind(c.body.search_text())
-        .bind(&body)
-        .bind(to_micros(c.at))
-        .bind(&c.author)
-        .fetch_one(&mut *tx)
-        .await
-        .db()?;
-        insert_version(&mut tx, scope.tenant(), id, 1, c, &body).await?;
-        tx.commit().await.db()?;
+        let id = insert_activity(self, scope, c, None).await?;
         self.activity(scope.tenant(), ActivityId(id)).await
     }
 

@@ -42,6 +42,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 6,
         sql: include_str!("../migrations/sqlite/0006_audits.sql"),
     },
+    Migration {
+        version: 7,
+        sql: include_str!("../migrations/sqlite/0007_models.sql"),
+    },
 ];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the
@@ -104,3 +108,4 @@ include!("shared_rights.rs");
 include!("shared_register.rs");
 include!("shared_subprocessors.rs");
 include!("shared_audits.rs");
+include!("shared_models.rs");

@@ -8,6 +8,7 @@ pub mod appender;
 pub mod audits;
 pub mod conformance;
 pub mod model;
+pub mod models;
 pub mod register;
 pub mod rights;
 pub mod subprocessors;
@@ -29,6 +30,7 @@ use vigie_domain::{
 
 pub use audits::*;
 pub use model::*;
+pub use models::*;
 pub use register::*;
 pub use rights::*;
 pub use subprocessors::*;
@@ -222,6 +224,7 @@ pub trait Store:
     + Register
     + SubProcessors
     + ClientRecords
+    + Models
 {
     /// Applies pending migrations.
     async fn migrate(&self) -> Result<()>;

@@ -515,3 +515,164 @@ async fn sqlite_store_with_mariadb_application() {
     let db = TempSqlite::new().await;
     scenario(dyn_store(&db.store), Dialect::MySql).await;
 }
+
+/// C03: a model published from the provider's model register, imported
+/// in one step, then updated: the tenant sees what the model changed and
+/// takes what it chooses, keeping its own edits elsewhere.
+async fn models_scenario(store: Arc<dyn Store>) {
+    use vigie_domain::register::{Activity, ActivityStatus, LegalBasis};
+    use vigie_service::models;
+    use vigie_store::ActivityChange;
+    let w = World {
+        store,
+        vault: Vault::new([3; 32]),
+    };
+    let ctx = w.ctx();
+    let (_, model_scope) = tenant(w.store.as_ref(), "modele-mes-demandes").await;
+    let (client, scope) = tenant(w.store.as_ref(), "sidec").await;
+    let v1 = Activity {
+        name: "Mes demandes".into(),
+        purposes: "Gestion des demandes".into(),
+        legal_bases: vec![LegalBasis::Contract],
+        ..Activity::default()
+    };
+    let a = w
+        .store
+        .create_activity(
+            &model_scope,
+            &ActivityChange {
+                status: ActivityStatus::Draft,
+                body: v1.clone(),
+                author: "éditeur".into(),
+                reason: "création".into(),
+                at: Timestamp::now(),
+            },
+        )
+        .await
+        .unwrap();
+    let m = models::publish(
+        ctx,
+        "Mes demandes (iTop)",
+        model_scope.tenant(),
+        "éditeur",
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(m.version, 1);
+    assert_eq!(
+        models::import(ctx, &scope, m.id, "SIDEC du Jura", "dpo", Timestamp::now())
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        models::import(ctx, &scope, m.id, "SIDEC du Jura", "dpo", Timestamp::now())
+            .await
+            .unwrap(),
+        0,
+        "not twice"
+    );
+    let (mine, link) = w
+        .store
+        .linked_activities(&scope, m.id)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(
+        (link.version, mine.body.controller.as_str()),
+        (1, "SIDEC du Jura")
+    );
+    // The tenant adapts its copy; the provider changes the model.
+    let mut adapted = mine.body.clone();
+    adapted.subject_categories = vec!["Agents des collectivités".into()];
+    vigie_service::register::save(
+        ctx,
+        &scope,
+        mine.id,
+        1,
+        adapted,
+        ActivityStatus::Draft,
+        "dpo",
+        "adaptation",
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let mut v2 = v1.clone();
+    v2.purposes = "Gestion des demandes, incidents et changements".into();
+    v2.legal_bases = vec![LegalBasis::Contract, LegalBasis::PublicTask];
+    vigie_service::register::save(
+        ctx,
+        &model_scope,
+        a.id,
+        1,
+        v2,
+        ActivityStatus::Draft,
+        "éditeur",
+        "v2",
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let m2 = models::publish(
+        ctx,
+        "Mes demandes (iTop)",
+        model_scope.tenant(),
+        "éditeur",
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((m2.id, m2.version), (m.id, 2));
+    let ups = models::updates(ctx, &scope, m.id).await.unwrap();
+    assert_eq!(ups.len(), 1);
+    let fields: Vec<&str> = ups[0].changes.iter().map(|c| c.field.as_str()).collect();
+    assert_eq!(fields, ["legal_bases", "purposes"]);
+    assert_eq!(ups[0].changes[1].yours, "Gestion des demandes");
+    // Take the purposes only.
+    let taken = models::take(
+        ctx,
+        &scope,
+        m.id,
+        mine.id,
+        &["purposes".into()],
+        "dpo",
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        taken.body.purposes,
+        "Gestion des demandes, incidents et changements"
+    );
+    assert_eq!(
+        taken.body.legal_bases,
+        vec![LegalBasis::Contract],
+        "not taken"
+    );
+    assert_eq!(
+        taken.body.subject_categories,
+        ["Agents des collectivités"],
+        "own edit kept"
+    );
+    assert_eq!(taken.body.controller, "SIDEC du Jura");
+    assert!(models::updates(ctx, &scope, m.id).await.unwrap().is_empty());
+    assert!(
+        w.store.versions(client.id, mine.id).await.unwrap()[0]
+            .reason
+            .contains("purposes repris")
+    );
+}
+
+#[tokio::test]
+async fn c03_models_on_sqlite() {
+    let db = TempSqlite::new().await;
+    models_scenario(dyn_store(&db.store)).await;
+}
+
+#[tokio::test]
+async fn c03_models_on_postgres() {
+    let db = TempPostgres::new().await;
+    models_scenario(dyn_store(&db.store)).await;
+}
