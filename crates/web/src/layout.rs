@@ -83,6 +83,7 @@ impl Layout {
             nav.push(item(base.clone(), m.nav_dashboard));
             if mb.roles.allows(Permission::Read) {
                 nav.push(item(format!("{base}/registre"), m.nav_register));
+                nav.push(item(format!("{base}/modeles"), m.nav_models));
                 nav.push(item(format!("{base}/demandes"), m.nav_requests));
                 nav.push(item(format!("{base}/sous-traitants"), m.nav_subprocessors));
                 nav.push(item(format!("{base}/audits"), m.nav_audits));

@@ -7,6 +7,7 @@ mod clients;
 mod forms;
 mod home;
 pub mod invite;
+mod models;
 mod public;
 mod register;
 mod register_form;
@@ -94,6 +95,19 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admin/registre-sous-traitant",
             get(clients::processor_register),
+        )
+        .route(
+            "/admin/modeles",
+            get(models::admin_list).post(models::admin_publish),
+        )
+        .route("/t/{tenant}/modeles", get(models::tenant_list))
+        .route(
+            "/t/{tenant}/modeles/{id}/importer",
+            post(models::tenant_import),
+        )
+        .route(
+            "/t/{tenant}/modeles/{id}/activites/{activity}",
+            post(models::tenant_take),
         )
         .route(
             "/admin/clients/{slug}/audits/{id}",

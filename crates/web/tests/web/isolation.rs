@@ -71,6 +71,9 @@ const WALKED: &[(&str, &str)] = &[
     ("POST", "/t/{tenant}/audits"),
     ("GET", "/t/{tenant}/instructions"),
     ("POST", "/t/{tenant}/instructions"),
+    ("GET", "/t/{tenant}/modeles"),
+    ("POST", "/t/{tenant}/modeles/{id}/importer"),
+    ("POST", "/t/{tenant}/modeles/{id}/activites/{activity}"),
 ];
 
 #[test]
@@ -207,7 +210,8 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
                 .replace("{action}", "approve")
                 .replace("{file}", "export.json")
                 .replace("{scan}", &scan_b.to_string())
-                .replace("{notice}", &notice_b.to_string());
+                .replace("{notice}", &notice_b.to_string())
+                .replace("{activity}", &act_b.to_string());
             let r = if *method == "GET" {
                 alice.get(&path).await
             } else {

@@ -153,3 +153,106 @@ both!(c01_c04_c06_the_register_through_the_pages, |app| {
         en.body
     );
 });
+
+both!(c03_a_model_is_published_imported_and_followed, |app| {
+    let model = app.tenant("modele-mes-demandes").await;
+    let a = app.tenant("commune-a").await;
+    app.account("admin@hebergeur.fr", true, &[(&model, &[Role::Dpo])])
+        .await;
+    app.person("dpo@commune-a.fr", &[(&a, &[Role::Dpo])]).await;
+    let mut admin = app.signed_in("admin@hebergeur.fr").await;
+    let created = admin
+        .post("/t/modele-mes-demandes/registre", &activity_fields(&[]))
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let empty = admin
+        .post(
+            "/admin/modeles",
+            &[("product", ""), ("source", "modele-mes-demandes")],
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let published = admin
+        .post(
+            "/admin/modeles",
+            &[
+                ("product", "Mes demandes"),
+                ("source", "modele-mes-demandes"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        published.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        published.body
+    );
+
+    let mut dpo = app.signed_in("dpo@commune-a.fr").await;
+    let models = dpo.get("/t/commune-a/modeles").await;
+    assert!(models.body.contains("Mes demandes"));
+    let model_id = app
+        .store
+        .models("", Default::default())
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    let imported = dpo
+        .post(&format!("/t/commune-a/modeles/{model_id}/importer"), &[])
+        .await;
+    assert_eq!(imported.status, StatusCode::SEE_OTHER, "{}", imported.body);
+    let register = dpo.get("/t/commune-a/registre").await;
+    assert!(register.body.contains("Gestion du recrutement"));
+
+    // The model changes; the tenant sees the field and takes it.
+    let source = admin.get("/t/modele-mes-demandes/registre").await;
+    let link =
+        crate::support::extract(&source.body, "/t/modele-mes-demandes/registre/", "\"").unwrap();
+    let changed: Vec<(&str, &str)> = activity_fields(&[("version", "1"), ("reason", "v2")])
+        .into_iter()
+        .map(|(k, v)| {
+            if k == "purposes" {
+                (k, "Réceptionner, traiter et archiver les candidatures")
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    let saved = admin
+        .post(&format!("/t/modele-mes-demandes/registre/{link}"), &changed)
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    admin
+        .post(
+            "/admin/modeles",
+            &[
+                ("product", "Mes demandes"),
+                ("source", "modele-mes-demandes"),
+            ],
+        )
+        .await;
+    let page = dpo.get("/t/commune-a/modeles").await;
+    assert!(
+        page.body.contains("archiver les candidatures"),
+        "{}",
+        page.body
+    );
+    let activity = app.store.all_activities(a.id).await.unwrap()[0].id;
+    let taken = dpo
+        .post(
+            &format!("/t/commune-a/modeles/{model_id}/activites/{activity}"),
+            &[("field", "purposes")],
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::SEE_OTHER, "{}", taken.body);
+    assert_eq!(
+        app.store
+            .activity(a.id, activity)
+            .await
+            .unwrap()
+            .body
+            .purposes,
+        "Réceptionner, traiter et archiver les candidatures"
+    );
+});
