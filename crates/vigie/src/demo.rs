@@ -274,28 +274,49 @@ pub async fn seed_register(store: &dyn Store) -> Result<()> {
                 .await?;
         }
     }
-    for (slug, activities) in [
-        ("cis-valley", crate::demo_register::cis_valley()),
-        ("sidec-jura", crate::demo_register::sidec()),
-    ] {
-        let tenant = store.tenant_by_slug(&TenantSlug::parse(slug)?).await?;
-        if !store.all_activities(tenant.id).await?.is_empty() {
-            continue;
-        }
+    let change = |body, status| vigie_store::ActivityChange {
+        status,
+        body,
+        author: "démonstration".into(),
+        reason: "reprise du registre publié".into(),
+        at: Timestamp::now(),
+    };
+    let cis = store
+        .tenant_by_slug(&TenantSlug::parse("cis-valley")?)
+        .await?;
+    if store.all_activities(cis.id).await?.is_empty() {
         let scope =
-            TenantScope::from_verified_membership(tenant.id, None, Roles::new(vec![Role::Dpo]));
+            TenantScope::from_verified_membership(cis.id, None, Roles::new(vec![Role::Dpo]));
+        for (body, status) in crate::demo_register::cis_valley() {
+            store.create_activity(&scope, &change(body, status)).await?;
+        }
+    }
+    // The SIDEC's "Mes demandes" activity comes from the product's model
+    // register (C03), as a client importing it would have it.
+    let sidec = store
+        .tenant_by_slug(&TenantSlug::parse("sidec-jura")?)
+        .await?;
+    if store.all_activities(sidec.id).await?.is_empty() {
+        let scope =
+            TenantScope::from_verified_membership(sidec.id, None, Roles::new(vec![Role::Dpo]));
+        let activities = crate::demo_register::sidec();
+        let bodies: Vec<_> = activities.iter().map(|(a, _)| a.clone()).collect();
+        let model = store
+            .create_model(
+                "Mes demandes (iTop, COMBODO)",
+                &bodies,
+                "démonstration",
+                Timestamp::now(),
+            )
+            .await?;
         for (body, status) in activities {
+            let link = vigie_store::ModelLink {
+                model: model.id,
+                version: model.version,
+                name: body.name.clone(),
+            };
             store
-                .create_activity(
-                    &scope,
-                    &vigie_store::ActivityChange {
-                        status,
-                        body,
-                        author: "démonstration".into(),
-                        reason: "reprise du registre publié".into(),
-                        at: Timestamp::now(),
-                    },
-                )
+                .create_linked_activity(&scope, &change(body, status), &link)
                 .await?;
         }
     }
