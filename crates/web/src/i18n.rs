@@ -119,10 +119,8 @@ messages! {
     dashboard_title: "Tableau de bord", "Dashboard";
     card_members: "Personnes ayant un rôle", "People with a role";
     card_trail_today: "Accès tracés aujourd'hui", "Accesses traced today";
-    card_register: "Registre des traitements", "Register of processing";
-    card_register_text: "Activités de traitement, registre du sous-traitant, modèles. Bientôt.", "Processing activities, processor register, models. Coming.";
-    card_subprocessors: "Sous-traitants ultérieurs", "Sub-processors";
-    card_subprocessors_text: "Notifications et délai d'objection de 10 jours. Bientôt.", "Notices and 10-day objection window. Coming.";
+    card_register: "Activités au registre", "Activities in the register";
+    card_open_windows: "Changements de sous-traitants en attente de votre réponse", "Sub-processor changes awaiting your answer";
     card_breaches: "Violations de données", "Data breaches";
     card_breaches_text: "Notification à la CNIL sous 72 heures. Bientôt.", "Notification to the CNIL within 72 hours. Coming.";
     card_retention: "Durées de conservation", "Retention";

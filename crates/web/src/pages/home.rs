@@ -150,6 +150,30 @@ pub async fn dashboard(
             coming: false,
         });
     }
+    let activities = state
+        .store
+        .activities(&ctx.scope, &vigie_store::ActivityFilter::default(), one)
+        .await?
+        .total;
+    cards.push(Card {
+        title: m.card_register,
+        text: activities.to_string(),
+        href: Some(format!("{}/registre", ctx.base())),
+        coming: false,
+    });
+    let open_windows = state
+        .store
+        .notices_of_tenant(ctx.tenant.id)
+        .await?
+        .iter()
+        .filter(|n| n.state == vigie_domain::subprocessor::WindowState::Open)
+        .count();
+    cards.push(Card {
+        title: m.card_open_windows,
+        text: open_windows.to_string(),
+        href: Some(format!("{}/sous-traitants", ctx.base())),
+        coming: false,
+    });
     let today = Timestamp::now().to_zoned(l.time_zone().clone()).date();
     let requests = format!("{}/demandes", ctx.base());
     for (title, due, filter) in [
@@ -175,8 +199,6 @@ pub async fn dashboard(
         });
     }
     for (title, text) in [
-        (m.card_register, m.card_register_text),
-        (m.card_subprocessors, m.card_subprocessors_text),
         (m.card_breaches, m.card_breaches_text),
         (m.card_retention, m.card_retention_text),
         (m.card_backups, m.card_backups_text),
