@@ -22,33 +22,16 @@ use vigie_domain::{
 use vigie_service::{ServiceError, audits};
 use vigie_store::{StoreError, Tenant};
 
-use super::forms::{FlashQuery, ListQuery, flash_text, render, render_status, see_other};
+use super::forms::{
+    FlashQuery, ListQuery, field, field_errors, flash_text, render, render_status, see_other,
+    ticked,
+};
 use crate::{
     AppState,
     auth::{ProviderAdmin, TenantCtx, require_traced},
     error::PageError,
     layout::{Layout, Pager, query_of},
 };
-
-fn one(pairs: &[(String, String)], k: &str) -> String {
-    pairs
-        .iter()
-        .find(|(key, _)| key == k)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
-fn on(pairs: &[(String, String)], k: &str) -> bool {
-    pairs.iter().any(|(key, _)| key == k)
-}
-
-fn refusal(e: ServiceError) -> Result<BTreeMap<&'static str, String>, PageError> {
-    match e {
-        ServiceError::Invalid { field, message } => Ok(BTreeMap::from([(field, message)])),
-        ServiceError::Store(e) => Err(e.into()),
-        e => Err(PageError::Internal(e.to_string())),
-    }
-}
 
 pub struct AuditRow {
     pub id: i64,
@@ -154,13 +137,13 @@ pub async fn audits_create(
     require_traced(&state, &ctx, Permission::Write, "audits.request").await?;
     let typed: Typed = pairs.iter().cloned().collect();
     let body = Audit {
-        scope: one(&pairs, "scope").trim().to_owned(),
-        auditor: one(&pairs, "auditor").trim().to_owned(),
-        authority_required: on(&pairs, "authority_required"),
-        authority: one(&pairs, "authority").trim().to_owned(),
+        scope: field(&pairs, "scope").trim().to_owned(),
+        auditor: field(&pairs, "auditor").trim().to_owned(),
+        authority_required: ticked(&pairs, "authority_required"),
+        authority: field(&pairs, "authority").trim().to_owned(),
         ..Audit::default()
     };
-    let errors = match one(&pairs, "planned_on").trim().parse::<Date>() {
+    let errors = match field(&pairs, "planned_on").trim().parse::<Date>() {
         Err(_) => BTreeMap::from([(
             "planned_on",
             ctx.me.client.lang.msgs().date_invalid.to_owned(),
@@ -182,7 +165,7 @@ pub async fn audits_create(
                         .await?;
                     return Ok(see_other(&format!("{}/audits", ctx.base()), "saved"));
                 }
-                Err(e) => refusal(e)?,
+                Err(e) => field_errors(e)?,
             }
         }
     };
@@ -286,12 +269,12 @@ pub async fn instructions_create(
     require_traced(&state, &ctx, Permission::Write, "instructions.record").await?;
     let typed: Typed = pairs.iter().cloned().collect();
     let body = Instruction {
-        given_by: one(&pairs, "given_by").trim().to_owned(),
-        purpose: one(&pairs, "purpose").trim().to_owned(),
-        operation: one(&pairs, "operation").trim().to_owned(),
+        given_by: field(&pairs, "given_by").trim().to_owned(),
+        purpose: field(&pairs, "purpose").trim().to_owned(),
+        operation: field(&pairs, "operation").trim().to_owned(),
         ..Instruction::default()
     };
-    let errors = match one(&pairs, "given_on").trim().parse::<Date>() {
+    let errors = match field(&pairs, "given_on").trim().parse::<Date>() {
         Err(_) => BTreeMap::from([(
             "given_on",
             ctx.me.client.lang.msgs().date_invalid.to_owned(),
@@ -317,7 +300,7 @@ pub async fn instructions_create(
                     .await?;
                     return Ok(see_other(&format!("{}/instructions", ctx.base()), "saved"));
                 }
-                Err(e) => refusal(e)?,
+                Err(e) => field_errors(e)?,
             }
         }
     };
@@ -462,7 +445,7 @@ async fn after(
         }
         Err(ServiceError::Store(StoreError::NotFound)) => Err(PageError::NOT_FOUND),
         Err(e) => {
-            let text = refusal(e)?.into_values().next().unwrap_or_default();
+            let text = field_errors(e)?.into_values().next().unwrap_or_default();
             let page = processor_page(state, me, &ListQuery::default(), Some(text)).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
         }
@@ -481,9 +464,9 @@ pub async fn answer_audit(
         state.ctx(),
         t.id,
         id,
-        &one(&pairs, "plan"),
-        &one(&pairs, "report"),
-        &one(&pairs, "answers"),
+        &field(&pairs, "plan"),
+        &field(&pairs, "report"),
+        &field(&pairs, "answers"),
         Timestamp::now(),
     )
     .await;
@@ -502,8 +485,8 @@ pub async fn flag_instruction(
         state.ctx(),
         t.id,
         id,
-        on(&pairs, "flagged"),
-        &one(&pairs, "flag_reason"),
+        ticked(&pairs, "flagged"),
+        &field(&pairs, "flag_reason"),
         Timestamp::now(),
     )
     .await;

@@ -141,6 +141,36 @@ pub fn local_path(next: &str) -> &str {
     }
 }
 
+/// The first value of a field in urlencoded pairs (forms with checkbox
+/// groups repeat their keys, so they are read as pairs).
+pub fn field(pairs: &[(String, String)], k: &str) -> String {
+    pairs
+        .iter()
+        .find(|(key, _)| key == k)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+/// Whether a checkbox was ticked.
+pub fn ticked(pairs: &[(String, String)], k: &str) -> bool {
+    pairs.iter().any(|(key, _)| key == k)
+}
+
+/// A use case's refusal, on its field; other failures become the error
+/// page.
+pub fn field_errors(
+    e: vigie_service::ServiceError,
+) -> Result<std::collections::BTreeMap<&'static str, String>, crate::error::PageError> {
+    use vigie_service::ServiceError;
+    use vigie_store::StoreError;
+    match e {
+        ServiceError::Invalid { field, message } => Ok([(field, message)].into()),
+        ServiceError::Store(StoreError::Conflict(m)) => Ok([("state", m)].into()),
+        ServiceError::Store(e) => Err(e.into()),
+        e => Err(crate::error::PageError::Internal(e.to_string())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

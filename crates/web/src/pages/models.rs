@@ -13,7 +13,9 @@ use jiff::Timestamp;
 use vigie_domain::{ActivityId, page::Page, role::Permission, tenant::TenantSlug};
 use vigie_service::{ServiceError, models};
 
-use super::forms::{FlashQuery, ListQuery, flash_text, render, render_status, see_other};
+use super::forms::{
+    FlashQuery, ListQuery, field_errors, flash_text, render, render_status, see_other,
+};
 use crate::{
     AppState,
     auth::{ProviderAdmin, SignedIn, TenantCtx, require_traced},
@@ -28,13 +30,9 @@ pub struct ModelRow {
     pub updated: String,
 }
 
+/// A use case's refusal as one sentence.
 fn message(e: ServiceError) -> Result<String, PageError> {
-    match e {
-        ServiceError::Invalid { message, .. } => Ok(message),
-        ServiceError::Store(vigie_store::StoreError::Conflict(m)) => Ok(m),
-        ServiceError::Store(e) => Err(e.into()),
-        e => Err(PageError::Internal(e.to_string())),
-    }
+    Ok(field_errors(e)?.into_values().next().unwrap_or_default())
 }
 
 pub struct TenantOption {

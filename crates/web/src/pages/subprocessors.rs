@@ -24,7 +24,10 @@ use vigie_domain::{
 use vigie_service::{ServiceError, subprocessors};
 use vigie_store::{StoreError, StoredSubProcessor, TenantNotice};
 
-use super::forms::{FlashQuery, ListQuery, flash_text, render, render_status, see_other};
+use super::forms::{
+    FlashQuery, ListQuery, field, field_errors, flash_text, render, render_status, see_other,
+    ticked,
+};
 use crate::{
     AppState,
     auth::{ProviderAdmin, SignedIn, TenantCtx, require_traced},
@@ -46,25 +49,17 @@ pub struct SpForm {
     pub dpf: bool,
 }
 
-fn pairs_one(pairs: &[(String, String)], k: &str) -> String {
-    pairs
-        .iter()
-        .find(|(key, _)| key == k)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
 impl SpForm {
     fn from_pairs(p: &[(String, String)]) -> Self {
         SpForm {
-            name: pairs_one(p, "name"),
-            address: pairs_one(p, "address"),
-            contact: pairs_one(p, "contact"),
-            purpose: pairs_one(p, "purpose"),
-            sites: pairs_one(p, "sites"),
-            certifications: pairs_one(p, "certifications"),
-            safeguard: pairs_one(p, "safeguard"),
-            dpf: p.iter().any(|(k, _)| k == "dpf"),
+            name: field(p, "name"),
+            address: field(p, "address"),
+            contact: field(p, "contact"),
+            purpose: field(p, "purpose"),
+            sites: field(p, "sites"),
+            certifications: field(p, "certifications"),
+            safeguard: field(p, "safeguard"),
+            dpf: ticked(p, "dpf"),
         }
     }
 
@@ -137,16 +132,6 @@ impl SpForm {
             safeguard: Safeguard::parse(&self.safeguard),
             dpf_certified: self.dpf,
         })
-    }
-}
-
-/// The service's refusal, on its field.
-fn refusal(e: ServiceError) -> Result<BTreeMap<&'static str, String>, PageError> {
-    match e {
-        ServiceError::Invalid { field, message } => Ok(BTreeMap::from([(field, message)])),
-        ServiceError::Store(StoreError::Conflict(m)) => Ok(BTreeMap::from([("state", m)])),
-        ServiceError::Store(e) => Err(e.into()),
-        e => Err(PageError::Internal(e.to_string())),
     }
 }
 
@@ -280,7 +265,7 @@ pub async fn admin_create(
                     "saved",
                 ));
             }
-            Err(e) => refusal(e)?,
+            Err(e) => field_errors(e)?,
         },
         Err(e) => e,
     };
@@ -435,7 +420,7 @@ pub async fn admin_save(
                     "saved",
                 ));
             }
-            Err(e) => refusal(e)?,
+            Err(e) => field_errors(e)?,
         },
         Err(e) => e,
     };
@@ -459,13 +444,13 @@ pub async fn admin_notify(
             tenants.push(state.store.tenant_by_slug(&slug).await?);
         }
     }
-    let kind = ChangeKind::parse(&pairs_one(&pairs, "kind")).unwrap_or(ChangeKind::Added);
+    let kind = ChangeKind::parse(&field(&pairs, "kind")).unwrap_or(ChangeKind::Added);
     let result = subprocessors::notify(
         state.ctx(),
         &sp,
         kind,
-        &pairs_one(&pairs, "replaces"),
-        &pairs_one(&pairs, "activities"),
+        &field(&pairs, "replaces"),
+        &field(&pairs, "activities"),
         &tenants,
         Timestamp::now(),
     )
@@ -480,7 +465,7 @@ pub async fn admin_notify(
             ))
         }
         Err(e) => {
-            let errors = refusal(e)?;
+            let errors = field_errors(e)?;
             let page = show_page(&state, &me, &sp, SpForm::of(&sp.body), errors, None).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
         }
@@ -501,7 +486,7 @@ pub async fn admin_resolve(
         state.ctx(),
         notice,
         tenant,
-        &pairs_one(&pairs, "resolution"),
+        &field(&pairs, "resolution"),
         Timestamp::now(),
     )
     .await
@@ -520,7 +505,7 @@ pub async fn admin_resolve(
             ))
         }
         Err(e) => {
-            let errors = refusal(e)?;
+            let errors = field_errors(e)?;
             let page = show_page(&state, &me, &sp, SpForm::of(&sp.body), errors, None).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
         }
@@ -591,7 +576,7 @@ pub async fn tenant_answer(
                 state.ctx(),
                 &ctx.scope,
                 notice,
-                &pairs_one(&pairs, "reason"),
+                &field(&pairs, "reason"),
                 now,
             )
             .await
@@ -614,7 +599,7 @@ pub async fn tenant_answer(
         }
         Err(ServiceError::Store(StoreError::NotFound)) => Err(PageError::NOT_FOUND),
         Err(e) => {
-            let text = refusal(e)?.into_values().next().unwrap_or_default();
+            let text = field_errors(e)?.into_values().next().unwrap_or_default();
             let page = tenant_page(&state, &ctx, None, Some(text)).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
         }
