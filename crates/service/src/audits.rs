@@ -44,8 +44,7 @@ pub async fn request_audit(
         .filter(|a| !a.body.authority_required)
         .map(|a| a.planned_on)
         .collect();
-    check_audit(today(now), planned_on, body.authority_required, &earlier)
-        .map_err(|e| invalid("planned_on", e.to_string()))?;
+    check_audit(today(now), planned_on, body.authority_required, &earlier)?;
     Ok(ctx
         .store
         .create_audit(scope, today(now), planned_on, body, by, now)

@@ -51,6 +51,12 @@ pub enum ServiceError {
     Exec(#[from] ExecError),
     #[error("a sealed value could not be opened: {0}")]
     Vault(#[from] VaultError),
+    /// C08: the transfer guard's refusal, on the safeguard field.
+    #[error("safeguard: {0}")]
+    Transfer(#[from] vigie_domain::subprocessor::TransferRefusal),
+    /// C40: an audit request the contract does not allow, on its date.
+    #[error("planned_on: {0}")]
+    Audit(#[from] vigie_domain::audits::AuditRefusal),
 }
 
 pub type Result<T> = std::result::Result<T, ServiceError>;

@@ -38,8 +38,7 @@ pub fn check(body: &SubProcessor) -> Result<TransferBasis> {
             "give at least one data centre and its country",
         ));
     }
-    body.transfer_basis()
-        .map_err(|e| invalid("safeguard", e.to_string()))
+    Ok(body.transfer_basis()?)
 }
 
 pub async fn create(

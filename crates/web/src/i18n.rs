@@ -295,6 +295,10 @@ messages! {
     nav_requests: "Demandes de droits", "Rights requests";
     nav_subprocessors: "Sous-traitants", "Sub-processors";
     nav_audits: "Audits", "Audits";
+    guard_no_safeguard: "{country} est hors de l'UE/EEE sans décision d'adéquation : enregistrez des clauses contractuelles types ou des règles d'entreprise contraignantes (art. 46).", "{country} is outside the EU/EEA with no adequacy decision: record standard contractual clauses or binding corporate rules (Art. 46).";
+    guard_derogation: "{country} : une dérogation de l'art. 49 vaut pour un transfert occasionnel, pas pour un sous-traitant qui conserve des données ; enregistrez une garantie de l'art. 46.", "{country}: an Art. 49 derogation is for occasional transfers, not for a sub-processor that keeps data; record an Art. 46 safeguard.";
+    audit_notice_too_short: "Un audit s'annonce au moins un mois à l'avance : la première date possible est le {date}.", "An audit is announced at least one month ahead: the earliest date is {date}.";
+    audit_one_per_year: "Un audit par période de 12 mois : le dernier était prévu le {last} ; le prochain est possible à partir du {next}, sauf si une autorité l'exige.", "One audit per 12 months: the last one was planned on {last}; the next is possible from {next}, unless an authority requires it.";
     nav_models: "Modèles de registre", "Model registers";
     models_title: "Modèles de registre", "Model registers";
     models_intro: "Les registres types publiés par le prestataire pour chaque logiciel : importez-les en une fois, puis choisissez ce que vous reprenez quand ils changent.", "The model registers the provider publishes for each software product: import them in one step, then choose what to take when they change.";

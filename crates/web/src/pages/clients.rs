@@ -165,7 +165,7 @@ pub async fn audits_create(
                         .await?;
                     return Ok(see_other(&format!("{}/audits", ctx.base()), "saved"));
                 }
-                Err(e) => field_errors(e)?,
+                Err(e) => field_errors(ctx.me.client.lang.msgs(), e)?,
             }
         }
     };
@@ -300,7 +300,7 @@ pub async fn instructions_create(
                     .await?;
                     return Ok(see_other(&format!("{}/instructions", ctx.base()), "saved"));
                 }
-                Err(e) => field_errors(e)?,
+                Err(e) => field_errors(ctx.me.client.lang.msgs(), e)?,
             }
         }
     };
@@ -445,7 +445,10 @@ async fn after(
         }
         Err(ServiceError::Store(StoreError::NotFound)) => Err(PageError::NOT_FOUND),
         Err(e) => {
-            let text = field_errors(e)?.into_values().next().unwrap_or_default();
+            let text = field_errors(me.client.lang.msgs(), e)?
+                .into_values()
+                .next()
+                .unwrap_or_default();
             let page = processor_page(state, me, &ListQuery::default(), Some(text)).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
         }

@@ -159,11 +159,38 @@ pub fn ticked(pairs: &[(String, String)], k: &str) -> bool {
 /// A use case's refusal, on its field; other failures become the error
 /// page.
 pub fn field_errors(
+    m: &'static Msgs,
     e: vigie_service::ServiceError,
 ) -> Result<std::collections::BTreeMap<&'static str, String>, crate::error::PageError> {
+    use vigie_domain::{audits::AuditRefusal, subprocessor::TransferRefusal};
     use vigie_service::ServiceError;
     use vigie_store::StoreError;
     match e {
+        ServiceError::Transfer(TransferRefusal::NoSafeguard { country }) => Ok([(
+            "safeguard",
+            m.guard_no_safeguard.replace("{country}", &country),
+        )]
+        .into()),
+        ServiceError::Transfer(TransferRefusal::DerogationForRegularTransfer { country }) => {
+            Ok([(
+                "safeguard",
+                m.guard_derogation.replace("{country}", &country),
+            )]
+            .into())
+        }
+        ServiceError::Audit(AuditRefusal::NoticeTooShort { earliest }) => Ok([(
+            "planned_on",
+            m.audit_notice_too_short
+                .replace("{date}", &earliest.to_string()),
+        )]
+        .into()),
+        ServiceError::Audit(AuditRefusal::OnePerYear { last, next }) => Ok([(
+            "planned_on",
+            m.audit_one_per_year
+                .replace("{last}", &last.to_string())
+                .replace("{next}", &next.to_string()),
+        )]
+        .into()),
         ServiceError::Invalid { field, message } => Ok([(field, message)].into()),
         ServiceError::Store(StoreError::Conflict(m)) => Ok([("state", m)].into()),
         ServiceError::Store(e) => Err(e.into()),

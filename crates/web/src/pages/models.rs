@@ -31,8 +31,8 @@ pub struct ModelRow {
 }
 
 /// A use case's refusal as one sentence.
-fn message(e: ServiceError) -> Result<String, PageError> {
-    Ok(field_errors(e)?.into_values().next().unwrap_or_default())
+fn message(m: &'static crate::i18n::Msgs, e: ServiceError) -> Result<String, PageError> {
+    Ok(field_errors(m, e)?.into_values().next().unwrap_or_default())
 }
 
 pub struct TenantOption {
@@ -129,7 +129,7 @@ pub async fn admin_publish(
             Ok(super::forms::see_other("/admin/modeles", "saved"))
         }
         Err(e) => {
-            let text = message(e)?;
+            let text = message(me.client.lang.msgs(), e)?;
             let page =
                 admin_page(&state, &me, &ListQuery::default(), Some(text), f.product).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
@@ -271,7 +271,7 @@ pub async fn tenant_import(
             Ok(see_other(&format!("{}/modeles", ctx.base()), "saved"))
         }
         Err(e) => {
-            let text = message(e)?;
+            let text = message(ctx.me.client.lang.msgs(), e)?;
             render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 tenant_page(&state, &ctx, None, Some(text)).await?,
@@ -315,7 +315,7 @@ pub async fn tenant_take(
         }
         Err(ServiceError::Store(vigie_store::StoreError::NotFound)) => Err(PageError::NOT_FOUND),
         Err(e) => {
-            let text = message(e)?;
+            let text = message(ctx.me.client.lang.msgs(), e)?;
             render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 tenant_page(&state, &ctx, None, Some(text)).await?,

@@ -265,7 +265,7 @@ pub async fn admin_create(
                     "saved",
                 ));
             }
-            Err(e) => field_errors(e)?,
+            Err(e) => field_errors(me.client.lang.msgs(), e)?,
         },
         Err(e) => e,
     };
@@ -420,7 +420,7 @@ pub async fn admin_save(
                     "saved",
                 ));
             }
-            Err(e) => field_errors(e)?,
+            Err(e) => field_errors(me.client.lang.msgs(), e)?,
         },
         Err(e) => e,
     };
@@ -465,7 +465,7 @@ pub async fn admin_notify(
             ))
         }
         Err(e) => {
-            let errors = field_errors(e)?;
+            let errors = field_errors(me.client.lang.msgs(), e)?;
             let page = show_page(&state, &me, &sp, SpForm::of(&sp.body), errors, None).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
         }
@@ -505,7 +505,7 @@ pub async fn admin_resolve(
             ))
         }
         Err(e) => {
-            let errors = field_errors(e)?;
+            let errors = field_errors(me.client.lang.msgs(), e)?;
             let page = show_page(&state, &me, &sp, SpForm::of(&sp.body), errors, None).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
         }
@@ -599,7 +599,10 @@ pub async fn tenant_answer(
         }
         Err(ServiceError::Store(StoreError::NotFound)) => Err(PageError::NOT_FOUND),
         Err(e) => {
-            let text = field_errors(e)?.into_values().next().unwrap_or_default();
+            let text = field_errors(ctx.me.client.lang.msgs(), e)?
+                .into_values()
+                .next()
+                .unwrap_or_default();
             let page = tenant_page(&state, &ctx, None, Some(text)).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
         }

@@ -30,7 +30,7 @@ both!(
             )
             .await;
         assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(short.body.contains("one month ahead"), "{}", short.body);
+        assert!(short.body.contains("la première date possible est le"), "{}", short.body);
         assert!(short.body.contains("value=\"Hébergement\""));
         let ok = dpo
             .post(
@@ -46,7 +46,7 @@ both!(
             )
             .await;
         assert_eq!(second.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(second.body.contains("one audit per 12 months"));
+        assert!(second.body.contains("Un audit par période de 12 mois"));
         let authority = dpo
             .post(
                 "/t/commune-a/audits",
