@@ -1,7 +1,7 @@
 //! Precision and recall per kind on the labelled set
 //! (`cargo bench -p vigie-scan --bench quality`).
 
-use vigie_scan::labelled::{Score, evaluate_columns, evaluate_text};
+use vigie_scan::labelled::{Score, evaluate_columns, evaluate_prose, evaluate_text};
 
 fn table(title: &str, rows: &[(vigie_scan::PiiKind, Score)]) {
     println!("{title}");
@@ -26,6 +26,10 @@ fn main() {
     table(
         "French sentences, exact spans (2,000 per kind + 2,000 decoys)",
         &evaluate_text(0xC39, 2000),
+    );
+    table(
+        "Names and addresses in French prose, exact spans (2,000 of each + 2,000 decoy sentences)",
+        &evaluate_prose(0xADD, 2000),
     );
     table(
         "Columns of 50 values (60 per kind, a third mixed with decoys; 120 decoy columns)",

@@ -202,6 +202,21 @@ static NAMES: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
         .collect()
     });
 
+/// Common French first names alone, for names in prose.
+static FIRST_NAMES: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        include_str!("../data/prenoms.txt")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect()
+    });
+
+/// Whether `w` (any case) is a common French first name.
+pub fn is_first_name(w: &str) -> bool {
+    FIRST_NAMES.contains(w.to_lowercase().as_str())
+}
+
 /// A value made of one to four words, one of which is a known first name
 /// or surname ("Camille Martin", "DUPRÉ Éloïse").
 pub fn looks_like_person(v: &str) -> bool {
@@ -242,6 +257,14 @@ pub fn classify_column<'a>(
             .into_iter()
             .map(|f| (f.kind, &v[f.start..f.end]))
             .collect();
+        // Free text ("Bonjour, je suis Yann Dupré…"): names and addresses.
+        if v.len() > 24 && v.contains(' ') {
+            kinds.extend(
+                crate::prose::scan(v)
+                    .into_iter()
+                    .map(|f| (f.kind, &v[f.start..f.end])),
+            );
+        }
         if hints.contains(&PiiKind::BirthDate) && is_date(v) {
             kinds.push((PiiKind::BirthDate, v));
         }

@@ -25,6 +25,11 @@ impl Rng {
             .map(|_| char::from(b'0' + self.below(10) as u8))
             .collect()
     }
+    pub fn pick2<'a, T>(&mut self, from: &'a [T]) -> &'a T {
+        let i = usize::try_from(self.below(from.len() as u64)).unwrap_or(0);
+        &from[i]
+    }
+
     pub fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
         from[self.below(from.len() as u64) as usize]
     }
@@ -330,6 +335,151 @@ pub fn evaluate_text(seed: u64, n: usize) -> Vec<(PiiKind, Score)> {
         let found = crate::text::scan(&t);
         let mut hit = false;
         for f in &found {
+            let Some(sc) = scores.iter_mut().find(|(k, _)| *k == f.kind) else {
+                continue;
+            };
+            if Some(f.kind) == truth && f.start == s && f.end == e {
+                sc.1.tp += 1;
+                hit = true;
+            } else {
+                sc.1.fp += 1;
+            }
+        }
+        if let (Some(k), false) = (truth, hit)
+            && let Some(sc) = scores.iter_mut().find(|(x, _)| *x == k)
+        {
+            sc.1.fn_ += 1;
+        }
+    }
+    scores
+}
+
+const PROSE_FIRST: &[&str] = &[
+    "Éloïse", "Yann", "Camille", "Théo", "Maëlys", "Lucas", "Inès", "Hugo", "Chloé", "Nathan",
+    "Léa", "Jules", "Manon", "Louis", "Zoé", "Gabriel",
+];
+const PROSE_LAST: &[&str] = &[
+    "Dupré",
+    "Le Gall",
+    "Martin",
+    "Bernard",
+    "Lefèvre",
+    "Moreau",
+    "Garnier",
+    "Roux",
+    "Faure",
+    "Girard",
+    "Mercier",
+    "de La Fontaine",
+    "Bonnet",
+    "Lambert",
+];
+const TOWNS: &[(&str, &str)] = &[
+    ("39000", "Lons-le-Saunier"),
+    ("39300", "Champagnole"),
+    ("39200", "Saint-Claude"),
+    ("25000", "Besançon"),
+    ("75011", "Paris"),
+    ("69003", "Lyon"),
+];
+const STREETS: &[&str] = &[
+    "rue des Lilas",
+    "avenue Victor Hugo",
+    "chemin du Moulin",
+    "place de la Mairie",
+    "impasse des Tilleuls",
+    "boulevard Gambetta",
+    "route de Dole",
+    "allée des Peupliers",
+];
+
+/// A person's name as French prose writes it: with or without a civility
+/// title, the surname sometimes in capitals.
+pub fn person_name(r: &mut Rng) -> String {
+    let first = r.pick(PROSE_FIRST);
+    let last = r.pick(PROSE_LAST);
+    let last = if r.below(3) == 0 {
+        last.to_uppercase()
+    } else {
+        last.to_owned()
+    };
+    match r.below(3) {
+        0 => format!(
+            "{} {first} {last}",
+            r.pick(&["M.", "Mme", "Madame", "Monsieur", "Dr"])
+        ),
+        1 => format!("{} {last}", r.pick(&["M.", "Mme", "Madame", "Monsieur"])),
+        _ => format!("{first} {last}"),
+    }
+}
+
+/// A postal address: number, street, and often the postcode and town.
+pub fn postal_address(r: &mut Rng) -> String {
+    let n = 1 + r.below(180);
+    let bis = if r.below(6) == 0 { " bis" } else { "" };
+    let street = r.pick(STREETS);
+    let (pc, town) = TOWNS[usize::try_from(r.below(TOWNS.len() as u64)).unwrap_or(0)];
+    match r.below(3) {
+        0 => format!("{n}{bis} {street}"),
+        1 => format!("{pc} {town}"),
+        _ => format!("{n}{bis} {street}, {pc} {town}"),
+    }
+}
+
+/// Prose without a name or an address, written to tempt the rules:
+/// functions after titles, capitalised institutions, streets without a
+/// number, numbers before other nouns, postcode-like counts.
+const PROSE_DECOYS: &[&str] = &[
+    "Madame la Maire a ouvert la séance du Conseil Municipal.",
+    "Monsieur le Président remercie les élus présents.",
+    "La rue principale sera fermée pour travaux en Mars.",
+    "Les 12 rues du centre-ville seront rénovées par la Région.",
+    "La commune compte 39000 habitants selon l'Insee.",
+    "Le Syndicat Intercommunal gère la Forêt Communale.",
+    "Délibération n° 2026-42 : Budget Primitif adopté.",
+    "Saint-Claude et Morez forment le Haut-Jura.",
+    "Le Tribunal Administratif de Besançon a rendu sa décision.",
+    "La Place du Marché accueille la Fête de la Musique.",
+];
+
+/// Scores names and addresses in prose (`prose::scan`) by exact span, on
+/// `n` sentences of each and `n` decoy sentences.
+pub fn evaluate_prose(seed: u64, n: usize) -> Vec<(PiiKind, Score)> {
+    let mut r = Rng(seed);
+    let kinds = [PiiKind::PersonName, PiiKind::PostalAddress];
+    let mut scores: Vec<(PiiKind, Score)> = kinds.iter().map(|k| (*k, Score::default())).collect();
+    let mut cases: Vec<(Option<PiiKind>, String, usize, usize)> = Vec::new();
+    for _ in 0..n {
+        let v = person_name(&mut r);
+        let (pre, post) = *r.pick2(&[
+            ("Courrier de ", ", reçu le 3 mars."),
+            ("Rendez-vous avec ", " à la mairie."),
+            ("Le dossier de ", " est complet."),
+            ("Signé : ", "."),
+        ]);
+        cases.push((
+            Some(PiiKind::PersonName),
+            format!("{pre}{v}{post}"),
+            pre.len(),
+            pre.len() + v.len(),
+        ));
+        let v = postal_address(&mut r);
+        let (pre, post) = *r.pick2(&[
+            ("Adresse : ", "."),
+            ("Le colis a été livré au ", " ; merci."),
+            ("Nouvelle adresse du demandeur : ", ", depuis janvier."),
+        ]);
+        cases.push((
+            Some(PiiKind::PostalAddress),
+            format!("{pre}{v}{post}"),
+            pre.len(),
+            pre.len() + v.len(),
+        ));
+        cases.push((None, r.pick(PROSE_DECOYS).to_owned(), 0, 0));
+    }
+    for (truth, t, s, e) in cases {
+        let mut hit = false;
+        for f in crate::prose::scan(&t) {
             let Some(sc) = scores.iter_mut().find(|(k, _)| *k == f.kind) else {
                 continue;
             };

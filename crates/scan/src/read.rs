@@ -189,7 +189,10 @@ pub struct SourceReport {
 /// Scans free text: one finding per kind, with its count.
 pub fn text_report(source: &str, text_content: &str) -> SourceReport {
     let mut by_kind: BTreeMap<PiiKind, (usize, String)> = BTreeMap::new();
-    for f in text::scan(text_content) {
+    for f in text::scan(text_content)
+        .into_iter()
+        .chain(crate::prose::scan(text_content))
+    {
         let e = by_kind.entry(f.kind).or_insert((0, String::new()));
         e.0 += 1;
         if e.1.is_empty() {

@@ -36,6 +36,14 @@ proptest! {
     }
 
     #[test]
+    fn prose_findings_are_in_bounds_on_any_text(t in "\\PC{0,300}") {
+        for f in vigie_scan::prose::scan(&t) {
+            prop_assert!(f.start < f.end && f.end <= t.len());
+            prop_assert!(t.is_char_boundary(f.start) && t.is_char_boundary(f.end));
+        }
+    }
+
+    #[test]
     fn a_valid_identifier_is_found_between_any_words(
         seed in any::<u64>(),
         kind in prop::sample::select(vec![PiiKind::Email, PiiKind::Phone, PiiKind::Nir, PiiKind::Iban, PiiKind::Ipv4]),

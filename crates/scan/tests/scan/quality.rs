@@ -31,3 +31,15 @@ fn c39_columns_are_classified_by_their_validated_share() {
         );
     }
 }
+
+#[test]
+fn c39_names_and_addresses_in_prose() {
+    for (kind, s) in vigie_scan::labelled::evaluate_prose(0xADD, 300) {
+        assert!(
+            s.precision() >= 0.95 && s.recall() >= 0.95,
+            "{kind:?} precision {:.3} recall {:.3} ({s:?})",
+            s.precision(),
+            s.recall()
+        );
+    }
+}

@@ -30,7 +30,11 @@ both!(
             )
             .await;
         assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(short.body.contains("la première date possible est le"), "{}", short.body);
+        assert!(
+            short.body.contains("la première date possible est le"),
+            "{}",
+            short.body
+        );
         assert!(short.body.contains("value=\"Hébergement\""));
         let ok = dpo
             .post(

@@ -34,7 +34,11 @@ both!(c07_c10_sub_processors_notices_and_objections, |app| {
         )
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.body.contains("(art. 46)") && refused.body.contains("US est hors"), "{}", refused.body);
+    assert!(
+        refused.body.contains("(art. 46)") && refused.body.contains("US est hors"),
+        "{}",
+        refused.body
+    );
     assert!(
         refused.body.contains("Virginie ; US"),
         "what was typed stays"
