@@ -8,6 +8,11 @@ pub const WINDOW: SignedDuration = SignedDuration::from_mins(15);
 
 /// How long an account must wait before the next attempt, given its recent
 /// failures: free for the first 4, then 1 min doubling up to 15 min.
+/// Rights requests one address (IP) may submit on a tenant's public form
+/// within `WINDOW`: each sends an email, so the form must not become a way
+/// to send mail to anyone.
+pub const PUBLIC_FORM_PER_WINDOW: u32 = 5;
+
 pub fn account_delay(failures: u32) -> Option<SignedDuration> {
     growing(failures, 5)
 }

@@ -20,8 +20,7 @@ use vigie_domain::{
     scope::TenantScope,
 };
 use vigie_store::{
-    NewMessage, RequestEvent, RightsRequest, RightsTask, StoreError, TaskState, Tenant,
-    vault::Purpose,
+    NewMessage, RequestEvent, RightsRequest, StoreError, TaskState, Tenant, vault::Purpose,
 };
 
 use crate::{Ctx, Result, ServiceError, invalid, random_token, systems::url_of, token_hash};
@@ -977,9 +976,4 @@ pub async fn remind(ctx: Ctx<'_>, now: Timestamp) -> Result<usize> {
         }
     }
     Ok(due.len())
-}
-
-/// The tasks of a request, for its page.
-pub async fn tasks(ctx: Ctx<'_>, r: &RightsRequest) -> Result<Vec<RightsTask>> {
-    Ok(ctx.store.tasks(r.tenant, r.id).await?)
 }

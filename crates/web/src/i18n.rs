@@ -427,6 +427,7 @@ messages! {
     rights_phone_invalid: "Numéro de téléphone : 8 à 15 chiffres.", "Phone number: 8 to 15 digits.";
     rights_details_invalid: "5 000 caractères au plus ; pour une correction, dites ce qui est inexact.", "At most 5,000 characters; for a correction, say what is wrong.";
     rights_channels_invalid: "Choisissez au moins un canal, ou précisez à quoi vous vous opposez.", "Choose at least one channel, or say what you object to.";
+    rights_throttled: "Trop de demandes envoyées depuis cette connexion : réessayez dans un quart d'heure.", "Too many requests sent from this connection: try again in a quarter of an hour.";
     rights_kind_invalid: "Choisissez le type de demande.", "Choose the kind of request.";
     requests_title: "Demandes d'exercice des droits", "Data subject rights requests";
     requests_new: "Enregistrer une demande reçue par courrier ou courriel", "Record a request received by letter or email";

@@ -93,6 +93,28 @@ pub async fn submit(
 ) -> Result<Response, PageError> {
     let t = tenant(&state, &slug).await?;
     let m = client.lang.msgs();
+    // Each submission sends an email: a few per address and quarter hour.
+    let now = Timestamp::now();
+    let key = format!("rights-form:{}", client.ip);
+    let recent = state
+        .store
+        .sign_in_failures_since(&key, now - vigie_domain::lockout::WINDOW)
+        .await?;
+    if recent >= vigie_domain::lockout::PUBLIC_FORM_PER_WINDOW {
+        trace_person(
+            &state,
+            &t,
+            &client,
+            "rights.submit",
+            "throttled",
+            Outcome::Denied,
+        )
+        .await?;
+        let mut v = f.view(m, FormErrors::default());
+        v.e.email = Some(m.rights_throttled);
+        let page = request_page(&state, &client, &csrf.0, &t, v);
+        return render_status(StatusCode::TOO_MANY_REQUESTS, page);
+    }
     let input = match f.parse(m) {
         Ok(i) => i,
         Err(e) => {
@@ -100,8 +122,11 @@ pub async fn submit(
             return render_status(StatusCode::UNPROCESSABLE_ENTITY, page);
         }
     };
-    let (r, token) = match rights::submit(state.ctx(), &t, &input, Timestamp::now()).await {
-        Ok(x) => x,
+    let (r, token) = match rights::submit(state.ctx(), &t, &input, now).await {
+        Ok(x) => {
+            state.store.record_sign_in_failure(&key, now).await?;
+            x
+        }
         Err(ServiceError::Store(e)) => return Err(e.into()),
         Err(e) => {
             let errs = FormErrors::from_service(m, &e)

@@ -184,3 +184,47 @@ both!(c11_c15_a_request_from_the_form_to_the_download, |app| {
         .await
         .unwrap();
 });
+
+#[tokio::test]
+async fn c11_the_public_form_cannot_be_used_to_send_mail_to_anyone() {
+    let app = TestApp::sqlite().await;
+    app.tenant("commune-a").await;
+    let mut visitor = app.browser();
+    for i in 0..5 {
+        let email = format!("personne{i}@exemple.fr");
+        let r = visitor
+            .post(
+                "/p/commune-a/droits",
+                &[
+                    ("kind", "access"),
+                    ("name", "Une Personne"),
+                    ("email", &email),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{i}: {}", r.body);
+    }
+    let sixth = visitor
+        .post(
+            "/p/commune-a/droits",
+            &[
+                ("kind", "access"),
+                ("name", "Une Personne"),
+                ("email", "victime@exemple.fr"),
+            ],
+        )
+        .await;
+    assert_eq!(sixth.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        sixth.body.contains("value=\"Une Personne\""),
+        "what was typed stays"
+    );
+    assert_eq!(
+        app.store
+            .list_messages("victime@exemple.fr", Page::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+}
