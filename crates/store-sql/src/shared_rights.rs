@@ -541,6 +541,25 @@ impl Rights for ThisStore {
         .db()?;
         Ok((TenantId(get(&r, "tenant_id")?), RequestId(get(&r, "request_id")?)))
     }
+
+    async fn purge_exports(&self, before: Timestamp, now: Timestamp) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE rights_tasks SET outcome_sealed = NULL WHERE outcome_sealed IS NOT NULL AND updated_at < $1 AND state = 'done'",
+        )
+        .bind(to_micros(before))
+        .execute(&mut *tx)
+        .await
+        .db()?
+        .rows_affected();
+        sqlx::query("DELETE FROM rights_downloads WHERE expires_at < $1")
+            .bind(to_micros(now))
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        tx.commit().await.db()?;
+        Ok(n)
+    }
 }
 
 const SCAN_COLS: &str = "id, tenant_id, system_id, state, requested_at, finished_at, report, message";

@@ -963,6 +963,28 @@ pub async fn c16_rights_requests_and_systems(s: &dyn Store) {
         s.create_download("dl2", b.id, r1.id, now).await,
         Err(StoreError::NotFound)
     ));
+    // Old exports go; the counts stay.
+    assert_eq!(
+        s.purge_exports(now - SignedDuration::from_hours(1), now)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        s.purge_exports(
+            now + SignedDuration::from_hours(1),
+            now + SignedDuration::from_hours(2)
+        )
+        .await
+        .unwrap(),
+        1
+    );
+    let purged = s.task(task.id).await.unwrap();
+    assert_eq!((purged.outcome_sealed, purged.found), (None, 7));
+    assert!(matches!(
+        s.download("dl", now).await,
+        Err(StoreError::NotFound)
+    ));
 
     // C39: scans of a system, kept, in their tenant.
     let mut scan = s.create_scan(&sa, sys.id, now).await.unwrap();

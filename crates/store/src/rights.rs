@@ -253,4 +253,8 @@ pub trait Rights: Send + Sync {
     ) -> Result<()>;
     /// The request a download link opens, if it has not expired.
     async fn download(&self, token_hash: &str, now: Timestamp) -> Result<(TenantId, RequestId)>;
+    /// Forgets the rows gathered by tasks last touched before `before`
+    /// (the counts stay) and expired download links; returns how many
+    /// exports were dropped.
+    async fn purge_exports(&self, before: Timestamp, now: Timestamp) -> Result<u64>;
 }

@@ -140,8 +140,13 @@ impl Worker {
                     .purge_finished_jobs(now - SignedDuration::from_hours(24 * 30))
                     .await
                     .map_err(|e| e.to_string())?;
+                // Exports outlive their 7-day link by a margin, then go.
+                let e = s
+                    .purge_exports(now - SignedDuration::from_hours(24 * 30), now)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 Ok(format!(
-                    "{n} expired sessions, links and failures removed; {j} old job records removed"
+                    "{n} expired sessions, links and failures removed; {j} old job records removed; {e} old exports dropped"
                 ))
             }
             JobKind::RightsTask => {
