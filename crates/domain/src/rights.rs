@@ -2,7 +2,7 @@
 //! can be asked, how a request moves from receipt to closure, and its legal
 //! deadline (Art. 12.3 GDPR).
 
-use jiff::{Timestamp, civil::Date, tz::TimeZone};
+use jiff::{Timestamp, civil::Date};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
@@ -300,8 +300,7 @@ impl Step {
 /// month, counted on the Paris calendar date of receipt; three months once
 /// extended (Art. 12.3: "prolongé de deux mois").
 pub fn deadline(received: Timestamp, calendar: Calendar, extended: bool) -> Date {
-    let paris = TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC);
-    let day = received.to_zoned(paris).date();
+    let day = crate::time::legal_date(received);
     calendar.months_after(day, if extended { 3 } else { 1 })
 }
 

@@ -17,3 +17,14 @@ pub fn from_micros(us: i64) -> Timestamp {
         Timestamp::MAX
     })
 }
+
+/// The zone legal calendars are computed in (design: Europe/Paris); UTC
+/// only if the system has no time-zone database.
+pub fn legal_zone() -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::get("Europe/Paris").unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+/// The calendar date of an instant in the legal zone.
+pub fn legal_date(t: Timestamp) -> jiff::civil::Date {
+    t.to_zoned(legal_zone()).date()
+}

@@ -2,7 +2,7 @@
 //! and writes; the provider plans, answers and may flag an instruction it
 //! believes unlawful.
 
-use jiff::{Timestamp, civil::Date, tz::TimeZone};
+use jiff::{Timestamp, civil::Date};
 use vigie_domain::{
     TenantId,
     audits::{Audit, Instruction, check_audit},
@@ -11,11 +11,6 @@ use vigie_domain::{
 use vigie_store::{StoredAudit, StoredInstruction};
 
 use crate::{Ctx, Result, invalid};
-
-fn today(now: Timestamp) -> Date {
-    now.to_zoned(TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC))
-        .date()
-}
 
 /// A client asks for an audit on `planned_on` (C40): a month's notice, at
 /// most one in 12 months unless an authority requires it.
@@ -44,10 +39,22 @@ pub async fn request_audit(
         .filter(|a| !a.body.authority_required)
         .map(|a| a.planned_on)
         .collect();
-    check_audit(today(now), planned_on, body.authority_required, &earlier)?;
+    check_audit(
+        vigie_domain::time::legal_date(now),
+        planned_on,
+        body.authority_required,
+        &earlier,
+    )?;
     Ok(ctx
         .store
-        .create_audit(scope, today(now), planned_on, body, by, now)
+        .create_audit(
+            scope,
+            vigie_domain::time::legal_date(now),
+            planned_on,
+            body,
+            by,
+            now,
+        )
         .await?)
 }
 
@@ -83,7 +90,7 @@ pub async fn record_instruction(
     if body.operation.trim().is_empty() {
         return Err(invalid("operation", "say what is to be done with the data"));
     }
-    if given_on > today(now) {
+    if given_on > vigie_domain::time::legal_date(now) {
         return Err(invalid("given_on", "the date cannot be in the future"));
     }
     Ok(ctx

@@ -6,7 +6,7 @@
 //! transition of `vigie_domain::rights::Step`, saved only if nobody moved
 //! the request meanwhile, with its line in the timeline.
 
-use jiff::{SignedDuration, Timestamp, civil::Date, tz::TimeZone};
+use jiff::{SignedDuration, Timestamp, civil::Date};
 use vigie_connect::{Action, Outcome, Subject, execute, parse_dataset};
 use vigie_domain::{
     SystemId, TenantId,
@@ -18,6 +18,7 @@ use vigie_domain::{
     },
     role::{Role, Roles},
     scope::TenantScope,
+    time::{legal_date, legal_zone},
 };
 use vigie_store::{
     NewMessage, RequestEvent, RightsRequest, StoreError, TaskState, Tenant, vault::Purpose,
@@ -299,7 +300,7 @@ pub async fn record(
     now: Timestamp,
 ) -> Result<RightsRequest> {
     input.check()?;
-    let today = now.to_zoned(paris()).date();
+    let today = legal_date(now);
     if received_on > today {
         return Err(invalid(
             "received_on",
@@ -307,7 +308,7 @@ pub async fn record(
         ));
     }
     let received = received_on
-        .to_zoned(paris())
+        .to_zoned(legal_zone())
         .map_err(|e| invalid("received_on", e.to_string()))?
         .timestamp();
     let calendar = ctx.store.calendar(scope.tenant()).await?;
@@ -333,10 +334,6 @@ pub async fn record(
             ),
         )
         .await?)
-}
-
-fn paris() -> TimeZone {
-    TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC)
 }
 
 /// The agent records how identity was checked (C12) and may add
@@ -418,7 +415,7 @@ pub async fn extend(
         .received_at
         .ok_or_else(|| invalid("reason", "the request has no date of receipt"))?;
     let calendar = ctx.store.calendar(r.tenant).await?;
-    let today = now.to_zoned(paris()).date();
+    let today = legal_date(now);
     if !may_extend(received, calendar, today) {
         return Err(ServiceError::TooLateToExtend(deadline(
             received, calendar, false,
@@ -919,7 +916,7 @@ pub async fn forward(
 /// Emails each tenant's DPOs and agents the requests due within a week or
 /// late. Returns how many requests were reminded.
 pub async fn remind(ctx: Ctx<'_>, now: Timestamp) -> Result<usize> {
-    let today = now.to_zoned(paris()).date();
+    let today = legal_date(now);
     let soon = today.checked_add(jiff::ToSpan::days(7)).unwrap_or(today);
     let due = ctx.store.requests_due_by(soon).await?;
     let mut by_tenant: std::collections::BTreeMap<TenantId, Vec<&RightsRequest>> =

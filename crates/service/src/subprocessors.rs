@@ -3,7 +3,7 @@
 //! 10-day objection window counted from receipt, objections with their
 //! reason and resolution, and silence recorded as acceptance.
 
-use jiff::{Timestamp, tz::TimeZone};
+use jiff::Timestamp;
 use vigie_domain::{
     NoticeId, SubProcessorId,
     page::Page,
@@ -14,11 +14,6 @@ use vigie_domain::{
 use vigie_store::{NewMessage, NewNotice, StoreError, StoredSubProcessor, Tenant, TenantNotice};
 
 use crate::{Ctx, Result, ServiceError, invalid};
-
-fn today(now: Timestamp) -> jiff::civil::Date {
-    now.to_zoned(TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC))
-        .date()
-}
 
 /// The rules of a sub-processor's record, the transfer guard first (C08).
 pub fn check(body: &SubProcessor) -> Result<TransferBasis> {
@@ -90,7 +85,7 @@ pub async fn notify(
     if kind == ChangeKind::Replaced && replaces.trim().is_empty() {
         return Err(invalid("replaces", "say which sub-processor is replaced"));
     }
-    let received = today(now);
+    let received = vigie_domain::time::legal_date(now);
     let mut windows = Vec::new();
     for t in tenants {
         let calendar = ctx.store.calendar(t.id).await?;
@@ -183,7 +178,7 @@ pub async fn object(
         return Err(invalid("reason", "an objection states its reason"));
     }
     let w = window(ctx, scope, notice).await?;
-    if w.state != WindowState::Open || today(now) > w.deadline {
+    if w.state != WindowState::Open || vigie_domain::time::legal_date(now) > w.deadline {
         return Err(invalid(
             "reason",
             format!("the window closed on {}", w.deadline),
@@ -253,5 +248,9 @@ pub async fn resolve(
 /// Closes every window past its deadline without objection: silence is
 /// acceptance, recorded with its date (the scheduled job).
 pub async fn close_windows(ctx: Ctx<'_>, now: Timestamp) -> Result<usize> {
-    Ok(ctx.store.close_windows(today(now), now).await?.len())
+    Ok(ctx
+        .store
+        .close_windows(vigie_domain::time::legal_date(now), now)
+        .await?
+        .len())
 }

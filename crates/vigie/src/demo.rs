@@ -198,8 +198,7 @@ pub async fn seed_rights(
         now,
     )
     .await?;
-    let paris = jiff::tz::TimeZone::get("Europe/Paris")?;
-    let today = now.to_zoned(paris).date();
+    let today = vigie_domain::time::legal_date(now);
     for (person, kind, days_ago, verified) in [
         (4, RequestKind::Access, 2, false),
         (7, RequestKind::Erasure, 36, true),
@@ -254,9 +253,7 @@ pub async fn seed_register(store: &dyn Store) -> Result<()> {
         for slug in ["sidec-jura", "commune-exemple"] {
             clients.push(store.tenant_by_slug(&TenantSlug::parse(slug)?).await?.id);
         }
-        let received = Timestamp::now()
-            .to_zoned(jiff::tz::TimeZone::get("Europe/Paris")?)
-            .date();
+        let received = vigie_domain::time::legal_date(Timestamp::now());
         for sp in crate::demo_register::subprocessors() {
             sp.transfer_basis()?;
             let stored = store.create_subprocessor(&sp, Timestamp::now()).await?;

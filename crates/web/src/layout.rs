@@ -176,7 +176,7 @@ impl Layout {
 }
 
 fn paris() -> TimeZone {
-    TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC)
+    vigie_domain::time::legal_zone()
 }
 
 /// Links to the previous and next pages of a list, keeping its filters.

@@ -23,8 +23,8 @@ use vigie_service::{ServiceError, audits};
 use vigie_store::{StoreError, Tenant};
 
 use super::forms::{
-    FlashQuery, ListQuery, field, field_errors, flash_text, render, render_status, see_other,
-    ticked,
+    FieldErrors, FlashQuery, ListQuery, Typed, field, field_errors, flash_text, render,
+    render_status, see_other, ticked,
 };
 use crate::{
     AppState,
@@ -65,9 +65,6 @@ fn audit_rows(list: &[vigie_store::StoredAudit]) -> Vec<AuditRow> {
         .collect()
 }
 
-/// What was typed in a form, by field name.
-pub type Typed = BTreeMap<String, String>;
-
 #[derive(Template)]
 #[template(path = "audits.html")]
 struct AuditsPage {
@@ -76,16 +73,7 @@ struct AuditsPage {
     rows: Vec<AuditRow>,
     can_write: bool,
     typed: Typed,
-    errors: BTreeMap<&'static str, String>,
-}
-
-impl AuditsPage {
-    fn err(&self, field: &str) -> Option<&str> {
-        self.errors.get(field).map(String::as_str)
-    }
-    fn typed(&self, field: &str) -> &str {
-        self.typed.get(field).map_or("", String::as_str)
-    }
+    errors: FieldErrors,
 }
 
 async fn audits_page(
@@ -104,7 +92,7 @@ async fn audits_page(
         rows: audit_rows(&list),
         can_write: ctx.scope.allows(Permission::Write),
         typed,
-        errors,
+        errors: FieldErrors(errors),
         l,
     })
 }
@@ -121,7 +109,7 @@ pub async fn audits_list(
         audits_page(
             &state,
             &ctx,
-            Typed::new(),
+            Typed::default(),
             BTreeMap::new(),
             q.flash.as_deref(),
         )
@@ -135,7 +123,7 @@ pub async fn audits_create(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     require_traced(&state, &ctx, Permission::Write, "audits.request").await?;
-    let typed: Typed = pairs.iter().cloned().collect();
+    let typed = Typed::of(&pairs);
     let body = Audit {
         scope: field(&pairs, "scope").trim().to_owned(),
         auditor: field(&pairs, "auditor").trim().to_owned(),
@@ -207,16 +195,7 @@ struct InstructionsPage {
     pager: Pager,
     can_write: bool,
     typed: Typed,
-    errors: BTreeMap<&'static str, String>,
-}
-
-impl InstructionsPage {
-    fn err(&self, field: &str) -> Option<&str> {
-        self.errors.get(field).map(String::as_str)
-    }
-    fn typed(&self, field: &str) -> &str {
-        self.typed.get(field).map_or("", String::as_str)
-    }
+    errors: FieldErrors,
 }
 
 async fn instructions_page(
@@ -241,7 +220,7 @@ async fn instructions_page(
         base,
         can_write: ctx.scope.allows(Permission::Write),
         typed,
-        errors,
+        errors: FieldErrors(errors),
         l,
     })
 }
@@ -258,7 +237,7 @@ pub async fn instructions_list(
         &format!("tenant:{}", ctx.tenant.id),
     )
     .await?;
-    render(instructions_page(&state, &ctx, &q, Typed::new(), BTreeMap::new()).await?)
+    render(instructions_page(&state, &ctx, &q, Typed::default(), BTreeMap::new()).await?)
 }
 
 pub async fn instructions_create(
@@ -267,7 +246,7 @@ pub async fn instructions_create(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     require_traced(&state, &ctx, Permission::Write, "instructions.record").await?;
-    let typed: Typed = pairs.iter().cloned().collect();
+    let typed = Typed::of(&pairs);
     let body = Instruction {
         given_by: field(&pairs, "given_by").trim().to_owned(),
         purpose: field(&pairs, "purpose").trim().to_owned(),

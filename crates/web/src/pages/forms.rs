@@ -198,6 +198,32 @@ pub fn field_errors(
     }
 }
 
+/// Errors of a form, by field, for the template (`errors.field("name")`).
+#[derive(Debug, Default, Clone)]
+pub struct FieldErrors(pub std::collections::BTreeMap<&'static str, String>);
+
+impl FieldErrors {
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// What was typed in a form, by field, to redraw it (`typed.get("name")`).
+#[derive(Debug, Default, Clone)]
+pub struct Typed(pub std::collections::BTreeMap<String, String>);
+
+impl Typed {
+    pub fn of(pairs: &[(String, String)]) -> Self {
+        Typed(pairs.iter().cloned().collect())
+    }
+    pub fn get(&self, name: &str) -> &str {
+        self.0.get(name).map_or("", String::as_str)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

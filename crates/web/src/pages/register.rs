@@ -23,7 +23,7 @@ use vigie_service::{ServiceError, register};
 use vigie_store::{ActivityFilter, StoreError, StoredActivity};
 
 use super::{
-    forms::{FlashQuery, flash_text, render, render_status, see_other},
+    forms::{FieldErrors, FlashQuery, flash_text, render, render_status, see_other},
     register_form::{ActivityForm, Groups},
 };
 use crate::{
@@ -147,18 +147,12 @@ struct FormPage {
     base: String,
     f: ActivityForm,
     g: Groups,
-    errors: BTreeMap<&'static str, String>,
+    errors: FieldErrors,
     is_new: bool,
     can_write: bool,
     versions: Vec<VersionRow>,
     completeness: u8,
     dpia: bool,
-}
-
-impl FormPage {
-    fn err(&self, field: &str) -> Option<&str> {
-        self.errors.get(field).map(String::as_str)
-    }
 }
 
 pub struct VersionRow {
@@ -208,7 +202,7 @@ async fn form_page(
         can_write: ctx.scope.allows(Permission::Write),
         base,
         f,
-        errors,
+        errors: FieldErrors(errors),
         versions,
         l,
     })

@@ -10,7 +10,7 @@ use axum::{
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
-use jiff::{Timestamp, civil::Date, tz::TimeZone};
+use jiff::{Timestamp, civil::Date};
 use serde::Deserialize;
 use vigie_domain::{
     RequestId,
@@ -37,9 +37,7 @@ use crate::{
 };
 
 fn today() -> Date {
-    Timestamp::now()
-        .to_zoned(TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC))
-        .date()
+    vigie_domain::time::legal_date(Timestamp::now())
 }
 
 pub struct Row {

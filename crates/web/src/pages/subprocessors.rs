@@ -25,8 +25,8 @@ use vigie_service::{ServiceError, subprocessors};
 use vigie_store::{StoreError, StoredSubProcessor, TenantNotice};
 
 use super::forms::{
-    FlashQuery, ListQuery, field, field_errors, flash_text, render, render_status, see_other,
-    ticked,
+    FieldErrors, FlashQuery, ListQuery, field, field_errors, flash_text, render, render_status,
+    see_other, ticked,
 };
 use crate::{
     AppState,
@@ -200,14 +200,8 @@ struct ListPage {
     q: String,
     f: SpForm,
     safeguards: Vec<SafeguardOption>,
-    errors: BTreeMap<&'static str, String>,
+    errors: FieldErrors,
     action: String,
-}
-
-impl ListPage {
-    fn err(&self, field: &str) -> Option<&str> {
-        self.errors.get(field).map(String::as_str)
-    }
 }
 
 async fn list_page(
@@ -229,7 +223,7 @@ async fn list_page(
         q: q.q.clone(),
         safeguards: safeguards(l.lang, &f.safeguard),
         f,
-        errors,
+        errors: FieldErrors(errors),
         action: "/admin/sous-traitants".into(),
         l,
     })
@@ -328,15 +322,9 @@ struct ShowPage {
     action: String,
     f: SpForm,
     safeguards: Vec<SafeguardOption>,
-    errors: BTreeMap<&'static str, String>,
+    errors: FieldErrors,
     tenants: Vec<TenantChoice>,
     notices: Vec<NoticeRow>,
-}
-
-impl ShowPage {
-    fn err(&self, field: &str) -> Option<&str> {
-        self.errors.get(field).map(String::as_str)
-    }
 }
 
 async fn show_page(
@@ -370,7 +358,7 @@ async fn show_page(
             .collect(),
         notices: notices.iter().map(|n| notice_row(&l, n)).collect(),
         f,
-        errors,
+        errors: FieldErrors(errors),
         l,
     })
 }
