@@ -104,6 +104,42 @@ fn task_from(r: &Row) -> Result<RightsTask, StoreError> {
     })
 }
 
+/// The columns a request's life changes, in the order
+/// `bind_request_fields` binds them ($1…$19).
+const REQUEST_FIELDS: &str = "status, subject_name, subject_email, identities, details, channels, \
+    rectifications, received_at, due_on, extended, extension_reason, verification, code_hash, \
+    code_expires, code_attempts, forwarded_to, forwarded_from, answer, updated_at";
+
+fn placeholders(n: usize) -> String {
+    (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+type ScalarQuery<'q> = sqlx::query::QueryScalar<'q, Db, i64, <Db as sqlx::Database>::Arguments>;
+
+/// Binds `REQUEST_FIELDS` of `r`, shared by the insert and the update so
+/// that their order cannot drift apart.
+fn bind_request_fields<'q>(q: ScalarQuery<'q>, r: &'q RightsRequest) -> ScalarQuery<'q> {
+    q.bind(r.status.as_str())
+        .bind(&r.subject_name)
+        .bind(&r.subject_email)
+        .bind(json(&r.identities))
+        .bind(&r.details)
+        .bind(channels_text(&r.channels))
+        .bind(json(&r.rectifications))
+        .bind(r.received_at.map(to_micros))
+        .bind(r.due_on.map(|d| d.to_string()))
+        .bind(r.extended)
+        .bind(&r.extension_reason)
+        .bind(r.verification.map(|v| v.as_str()))
+        .bind(&r.code_hash)
+        .bind(r.code_expires.map(to_micros))
+        .bind(r.code_attempts)
+        .bind(r.forwarded_to.map(|t| t.0))
+        .bind(r.forwarded_from.map(|t| t.0))
+        .bind(&r.answer)
+        .bind(to_micros(r.updated_at))
+}
+
 fn json<T: serde::Serialize>(v: &T) -> String {
     // Serialising plain pairs of strings and enums cannot fail.
     serde_json::to_string(v).unwrap_or_default()
@@ -237,39 +273,20 @@ impl Rights for ThisStore {
             .await
             .db()?;
             let reference = format!("{year}-{:04}", n + 1);
-            let inserted = sqlx::query_scalar::<_, i64>(
-                "INSERT INTO rights_requests (tenant_id, reference, kind, intake, status, subject_name, \
-                 subject_email, identities, details, channels, rectifications, received_at, due_on, extended, \
-                 extension_reason, verification, code_hash, code_expires, code_attempts, public_token_hash, \
-                 forwarded_to, forwarded_from, answer, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, \
-                 $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) \
-                 RETURNING id",
+            let inserted = bind_request_fields(
+                sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO rights_requests ({REQUEST_FIELDS}, tenant_id, reference, kind, intake, \
+                     public_token_hash, created_at) VALUES ({}, $20, $21, $22, $23, $24, $25) RETURNING id",
+                    placeholders(19)
+                ))),
+                r,
             )
             .bind(r.tenant.0)
             .bind(&reference)
             .bind(r.kind.as_str())
             .bind(r.intake.as_str())
-            .bind(r.status.as_str())
-            .bind(&r.subject_name)
-            .bind(&r.subject_email)
-            .bind(json(&r.identities))
-            .bind(&r.details)
-            .bind(channels_text(&r.channels))
-            .bind(json(&r.rectifications))
-            .bind(r.received_at.map(to_micros))
-            .bind(r.due_on.map(|d| d.to_string()))
-            .bind(r.extended)
-            .bind(&r.extension_reason)
-            .bind(r.verification.map(|v| v.as_str()))
-            .bind(&r.code_hash)
-            .bind(r.code_expires.map(to_micros))
-            .bind(r.code_attempts)
             .bind(&r.public_token_hash)
-            .bind(r.forwarded_to.map(|t| t.0))
-            .bind(r.forwarded_from.map(|t| t.0))
-            .bind(&r.answer)
             .bind(to_micros(r.created_at))
-            .bind(to_micros(r.updated_at))
             .fetch_one(&mut *tx)
             .await
             .db();
@@ -365,39 +382,25 @@ impl Rights for ThisStore {
         tasks: &[SystemId],
     ) -> Result<Vec<i64>, StoreError> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query(
-            "UPDATE rights_requests SET status = $1, subject_name = $2, subject_email = $3, identities = $4, \
-             details = $5, channels = $6, rectifications = $7, received_at = $8, due_on = $9, extended = $10, \
-             extension_reason = $11, verification = $12, code_hash = $13, code_expires = $14, code_attempts = $15, \
-             forwarded_to = $16, forwarded_from = $17, answer = $18, updated_at = $19 \
-             WHERE id = $20 AND tenant_id = $21 AND status = $22",
+        let sets: Vec<String> = REQUEST_FIELDS
+            .split(", ")
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ${}", i + 1))
+            .collect();
+        let done = bind_request_fields(
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+                "UPDATE rights_requests SET {} WHERE id = $20 AND tenant_id = $21 AND status = $22 RETURNING id",
+                sets.join(", ")
+            ))),
+            r,
         )
-        .bind(r.status.as_str())
-        .bind(&r.subject_name)
-        .bind(&r.subject_email)
-        .bind(json(&r.identities))
-        .bind(&r.details)
-        .bind(channels_text(&r.channels))
-        .bind(json(&r.rectifications))
-        .bind(r.received_at.map(to_micros))
-        .bind(r.due_on.map(|d| d.to_string()))
-        .bind(r.extended)
-        .bind(&r.extension_reason)
-        .bind(r.verification.map(|v| v.as_str()))
-        .bind(&r.code_hash)
-        .bind(r.code_expires.map(to_micros))
-        .bind(r.code_attempts)
-        .bind(r.forwarded_to.map(|t| t.0))
-        .bind(r.forwarded_from.map(|t| t.0))
-        .bind(&r.answer)
-        .bind(to_micros(r.updated_at))
         .bind(r.id.0)
         .bind(r.tenant.0)
         .bind(expected.as_str())
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await
         .db()?;
-        if done.rows_affected() == 0 {
+        if done.is_none() {
             return Err(StoreError::Conflict(format!(
                 "request {} is no longer {}",
                 r.reference,
