@@ -78,6 +78,49 @@ pub(crate) fn lines<T: std::fmt::Display>(problems: &[T]) -> String {
         .join("\n")
 }
 
+/// Emails every active member of `tenant` who holds one of `roles`; the
+/// jobs act as the system here, reading only who should be told.
+pub(crate) async fn mail_members(
+    ctx: Ctx<'_>,
+    tenant: vigie_domain::TenantId,
+    roles: &[vigie_domain::role::Role],
+    subject: &str,
+    body: &str,
+    now: jiff::Timestamp,
+) -> Result<usize> {
+    use vigie_domain::{page::Page, role::Roles, scope::TenantScope};
+    let scope = TenantScope::from_verified_membership(tenant, None, Roles::new(roles.to_vec()));
+    let mut sent = 0;
+    for number in 1.. {
+        let page = ctx
+            .store
+            .members(&scope, "", Page::new(Some(number), Some(200)))
+            .await?;
+        for m in page
+            .items
+            .iter()
+            .filter(|m| !m.user.disabled && roles.iter().any(|r| m.roles.contains(*r)))
+        {
+            ctx.store
+                .queue_message(
+                    &vigie_store::NewMessage {
+                        tenant: Some(tenant),
+                        to: m.user.email.clone(),
+                        subject: subject.to_owned(),
+                        body: body.to_owned(),
+                    },
+                    now,
+                )
+                .await?;
+            sent += 1;
+        }
+        if !page.has_next() {
+            break;
+        }
+    }
+    Ok(sent)
+}
+
 /// 32 random bytes, hex: links and tokens.
 pub fn random_token() -> String {
     let mut b = [0u8; 32];

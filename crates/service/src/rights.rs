@@ -16,7 +16,7 @@ use vigie_domain::{
     rights::{
         Channel, Intake, RequestKind, RequestStatus, Step, Verification, deadline, may_extend,
     },
-    role::{Role, Roles},
+    role::Role,
     scope::TenantScope,
     time::{legal_date, legal_zone},
 };
@@ -925,18 +925,6 @@ pub async fn remind(ctx: Ctx<'_>, now: Timestamp) -> Result<usize> {
         by_tenant.entry(r.tenant).or_default().push(r);
     }
     for (tenant, reqs) in &by_tenant {
-        // The reminder job acts for the tenant as the system, reading only
-        // who should be told.
-        let scope =
-            TenantScope::from_verified_membership(*tenant, None, Roles::new(vec![Role::Dpo]));
-        let members = ctx
-            .store
-            .members(
-                &scope,
-                "",
-                vigie_domain::page::Page::new(Some(1), Some(200)),
-            )
-            .await?;
         let lines: Vec<String> = reqs
             .iter()
             .map(|r| {
@@ -953,24 +941,18 @@ pub async fn remind(ctx: Ctx<'_>, now: Timestamp) -> Result<usize> {
                 )
             })
             .collect();
-        for m in members.items.iter().filter(|m| {
-            !m.user.disabled && (m.roles.contains(Role::Dpo) || m.roles.contains(Role::Agent))
-        }) {
-            ctx.store
-                .queue_message(
-                    &NewMessage {
-                        tenant: Some(*tenant),
-                        to: m.user.email.clone(),
-                        subject: format!("Demandes de droits à traiter : {}", reqs.len()),
-                        body: format!(
-                            "Bonjour,\n\nCes demandes arrivent à échéance dans la semaine ou sont en retard :\n\n{}\n",
-                            lines.join("\n")
-                        ),
-                    },
-                    now,
-                )
-                .await?;
-        }
+        crate::mail_members(
+            ctx,
+            *tenant,
+            &[Role::Dpo, Role::Agent],
+            &format!("Demandes de droits à traiter : {}", reqs.len()),
+            &format!(
+                "Bonjour,\n\nCes demandes arrivent à échéance dans la semaine ou sont en retard :\n\n{}\n",
+                lines.join("\n")
+            ),
+            now,
+        )
+        .await?;
     }
     Ok(due.len())
 }

@@ -6,12 +6,11 @@
 use jiff::Timestamp;
 use vigie_domain::{
     NoticeId, SubProcessorId,
-    page::Page,
-    role::{Role, Roles},
+    role::Role,
     scope::TenantScope,
     subprocessor::{ChangeKind, OBJECTION_DAYS, SubProcessor, TransferBasis, WindowState},
 };
-use vigie_store::{NewMessage, NewNotice, StoreError, StoredSubProcessor, Tenant, TenantNotice};
+use vigie_store::{NewNotice, StoreError, StoredSubProcessor, Tenant, TenantNotice};
 
 use crate::{Ctx, Result, ServiceError, invalid};
 
@@ -131,28 +130,18 @@ pub async fn notify(
             ctx.base_url,
             t.slug.as_str(),
         );
-        let scope = TenantScope::from_verified_membership(t.id, None, Roles::new(vec![Role::Dpo]));
-        let members = ctx
-            .store
-            .members(&scope, "", Page::new(Some(1), Some(200)))
-            .await?;
-        for m in members
-            .items
-            .iter()
-            .filter(|m| !m.user.disabled && m.roles.contains(Role::Dpo))
-        {
-            ctx.store
-                .queue_message(
-                    &NewMessage {
-                        tenant: Some(t.id),
-                        to: m.user.email.clone(),
-                        subject: format!("Sous-traitance ultérieure : {} — objection possible jusqu'au {deadline}", b.name),
-                        body: body.clone(),
-                    },
-                    now,
-                )
-                .await?;
-        }
+        crate::mail_members(
+            ctx,
+            t.id,
+            &[Role::Dpo],
+            &format!(
+                "Sous-traitance ultérieure : {} — objection possible jusqu'au {deadline}",
+                b.name
+            ),
+            &body,
+            now,
+        )
+        .await?;
     }
     Ok(id)
 }

@@ -34,7 +34,7 @@ fn activity_fields<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> 
     v
 }
 
-both!(c01_c04_c06_the_register_through_the_pages, |app| {
+both!(c01_c04_c05_c06_the_register_through_the_pages, |app| {
     let t = app.tenant("commune-a").await;
     app.person("dpo@commune-a.fr", &[(&t, &[Role::Dpo])]).await;
     app.person("agent@commune-a.fr", &[(&t, &[Role::Agent])])
