@@ -3,6 +3,8 @@
 //! only place that knows how. Every value travels as text (or NULL), cast
 //! to the column's type by the database, so one code path serves all.
 
+use std::time::Duration;
+
 use sqlx::{Connection, Row};
 
 /// The kind of a client database.
@@ -115,8 +117,13 @@ impl Sql {
     }
 }
 
-/// An open connection.
-pub enum Conn {
+/// An open connection, and how long one statement may take on it.
+pub struct Conn {
+    pub(crate) db: Db,
+    timeout: Option<Duration>,
+}
+
+pub(crate) enum Db {
     Postgres(sqlx::PgConnection),
     MySql(sqlx::MySqlConnection),
     Sqlite(sqlx::SqliteConnection),
@@ -125,26 +132,61 @@ pub enum Conn {
 macro_rules! on_conn {
     ($conn:expr, $c:ident => $body:expr) => {
         match $conn {
-            Conn::Postgres($c) => $body,
-            Conn::MySql($c) => $body,
-            Conn::Sqlite($c) => $body,
+            Db::Postgres($c) => $body,
+            Db::MySql($c) => $body,
+            Db::Sqlite($c) => $body,
         }
     };
 }
 
+/// `f`, failed if it takes longer than `limit`.
+async fn bounded<T>(
+    limit: Option<Duration>,
+    f: impl std::future::Future<Output = Result<T, sqlx::Error>>,
+) -> Result<T, sqlx::Error> {
+    match limit {
+        Some(limit) => tokio::time::timeout(limit, f)
+            .await
+            .unwrap_or_else(|_| Err(timed_out(limit))),
+        None => f.await,
+    }
+}
+
+/// The error of a statement that did not answer in time.
+fn timed_out(limit: Duration) -> sqlx::Error {
+    sqlx::Error::Io(std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        format!("no answer within {} s", limit.as_secs().max(1)),
+    ))
+}
+
 impl Conn {
-    /// Connects to `url`; a SQLite file must already exist (a typo must not
-    /// create an empty database that "holds nobody").
+    pub(crate) fn new(db: Db) -> Self {
+        Conn { db, timeout: None }
+    }
+
+    /// Every statement from now on fails if it takes longer than `limit`
+    /// (a server that stops answering must not hold a worker).
+    pub fn with_timeout(mut self, limit: Duration) -> Self {
+        self.timeout = Some(limit);
+        self
+    }
+
+    /// Connects to `url` with no confinement: for the operator's own
+    /// command line, the fixtures and the tests. Whatever a tenant wrote
+    /// goes through `Confinement::open` instead. A SQLite file must
+    /// already exist (a typo must not create an empty database that
+    /// "holds nobody").
     pub async fn open(url: &str) -> Result<Self, String> {
         match Dialect::of_url(url) {
             Some(Dialect::Postgres) => sqlx::PgConnection::connect(url)
                 .await
-                .map(Conn::Postgres)
+                .map(|c| Conn::new(Db::Postgres(c)))
                 .map_err(|e| e.to_string()),
             Some(Dialect::MySql) => {
                 sqlx::MySqlConnection::connect(&url.replacen("mariadb:", "mysql:", 1))
                     .await
-                    .map(Conn::MySql)
+                    .map(|c| Conn::new(Db::MySql(c)))
                     .map_err(|e| e.to_string())
             }
             Some(Dialect::Sqlite) => {
@@ -155,7 +197,7 @@ impl Conn {
                     .foreign_keys(true);
                 sqlx::SqliteConnection::connect_with(&opts)
                     .await
-                    .map(Conn::Sqlite)
+                    .map(|c| Conn::new(Db::Sqlite(c)))
                     .map_err(|e| e.to_string())
             }
             None => Err(
@@ -166,43 +208,52 @@ impl Conn {
     }
 
     pub fn dialect(&self) -> Dialect {
-        match self {
-            Conn::Postgres(_) => Dialect::Postgres,
-            Conn::MySql(_) => Dialect::MySql,
-            Conn::Sqlite(_) => Dialect::Sqlite,
+        match self.db {
+            Db::Postgres(_) => Dialect::Postgres,
+            Db::MySql(_) => Dialect::MySql,
+            Db::Sqlite(_) => Dialect::Sqlite,
         }
     }
 
     /// Rows of a statement whose every column is read as text.
     pub async fn rows(&mut self, sql: &Sql) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
-        on_conn!(self, c => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.text.clone()));
-            for p in &sql.params {
-                q = q.bind(p.clone());
-            }
-            let rows = q.fetch_all(&mut *c).await?;
-            rows.iter()
-                .map(|r| (0..r.len()).map(|i| r.try_get::<Option<String>, _>(i)).collect())
-                .collect()
+        bounded(self.timeout, async {
+            on_conn!(&mut self.db, c => {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.text.clone()));
+                for p in &sql.params {
+                    q = q.bind(p.clone());
+                }
+                let rows = q.fetch_all(&mut *c).await?;
+                rows.iter()
+                    .map(|r| (0..r.len()).map(|i| r.try_get::<Option<String>, _>(i)).collect())
+                    .collect()
+            })
         })
+        .await
     }
 
     /// Runs a statement; returns the number of rows it changed.
     pub async fn execute(&mut self, sql: &Sql) -> Result<u64, sqlx::Error> {
-        on_conn!(self, c => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.text.clone()));
-            for p in &sql.params {
-                q = q.bind(p.clone());
-            }
-            Ok(q.execute(&mut *c).await?.rows_affected())
+        bounded(self.timeout, async {
+            on_conn!(&mut self.db, c => {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.text.clone()));
+                for p in &sql.params {
+                    q = q.bind(p.clone());
+                }
+                Ok(q.execute(&mut *c).await?.rows_affected())
+            })
         })
+        .await
     }
 
     /// Runs a statement without parameters.
     pub async fn run(&mut self, text: &str) -> Result<(), sqlx::Error> {
-        on_conn!(self, c => {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(text.to_owned())).execute(&mut *c).await.map(|_| ())
+        bounded(self.timeout, async {
+            on_conn!(&mut self.db, c => {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(text.to_owned())).execute(&mut *c).await.map(|_| ())
+            })
         })
+        .await
     }
 
     /// Opens a transaction; `read_only` asks for one consistent snapshot.
@@ -227,6 +278,9 @@ impl Conn {
     }
 
     pub async fn close(self) {
-        let _ = on_conn!(self, c => c.close().await);
+        let limit = self.timeout.unwrap_or(Duration::from_secs(10));
+        // A server that stopped answering must not hold us on goodbye.
+        let _ =
+            tokio::time::timeout(limit, async { on_conn!(self.db, c => c.close().await) }).await;
     }
 }

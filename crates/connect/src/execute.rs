@@ -20,6 +20,7 @@ use vigie_domain::dataset::{Dataset, DatasetProblem, Erasure, IdentityKind, Mask
 use crate::conn::{Conn, Dialect, Sql};
 use crate::mask;
 use crate::schema::{LiveProblem, Schema, check};
+use crate::target::{ConnectError, RowFilter};
 
 /// Values per `IN (…)` list: well under every backend's parameter limit.
 const CHUNK: usize = 500;
@@ -39,7 +40,7 @@ pub enum Action {
     Access,
     /// Delete or anonymise per the dataset.
     Erase,
-    /// Set every column of a data category to the new value.
+    /// Set every rectifiable column of a data category to the new value.
     Rectify(Vec<(String, String)>),
     /// Set the dataset's restriction marker.
     Restrict,
@@ -85,16 +86,38 @@ impl Outcome {
     }
 }
 
+/// One execution: what to do, for whom, with what.
+#[derive(Clone, Copy)]
+pub struct Plan<'a> {
+    pub dataset: &'a Dataset,
+    pub subject: &'a Subject,
+    pub action: &'a Action,
+    /// The tenant's masking key.
+    pub key: &'a [u8; 32],
+    /// On a database shared by several tenants, this tenant's rows.
+    pub filter: Option<&'a RowFilter>,
+    /// The agent confirmed that rows carrying another identity of the
+    /// same kind are the person's too (duplicate accounts).
+    pub confirmed: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExecError {
     #[error("cannot connect to the database: {0}")]
-    Connect(String),
+    Connect(#[from] ConnectError),
     #[error("the dataset is not valid: {}", join(.0))]
     Dataset(Vec<DatasetProblem>),
     #[error("the dataset no longer matches the database: {}", join(.0))]
     Live(Vec<LiveProblem>),
     #[error("the request gives no identity to search by")]
     NoIdentity,
+    /// Rows found that carry someone else's identity: nothing is exported
+    /// or changed until the agent confirms (C27).
+    #[error(
+        "the identities match more than one person — nothing was read out or changed; check and confirm: {}",
+        .0.join("; ")
+    )]
+    Crowd(Vec<String>),
     #[error("table {table}: {message} — nothing was changed")]
     Table { table: String, message: String },
     #[error("the database failed: {0} — nothing was changed")]
@@ -110,60 +133,63 @@ fn join<T: std::fmt::Display>(v: &[T]) -> String {
         .join("; ")
 }
 
-/// Connects to `url`, checks the dataset against the live database and
-/// returns both the connection and the schema read.
-pub async fn open_checked(url: &str, dataset: &Dataset) -> Result<(Conn, Schema), ExecError> {
+/// Reads the live schema of an open database and checks the dataset (and
+/// a shared database's row filter) against it.
+pub async fn read_checked(
+    conn: &mut Conn,
+    dataset: &Dataset,
+    filter: Option<&RowFilter>,
+) -> Result<Schema, ExecError> {
     let problems = dataset.problems();
     if !problems.is_empty() {
         return Err(ExecError::Dataset(problems));
     }
-    let mut conn = Conn::open(url).await.map_err(ExecError::Connect)?;
-    let schema = match Schema::read(&mut conn).await {
-        Ok(s) => s,
-        Err(e) => {
-            conn.close().await;
-            return Err(ExecError::Db(e.to_string()));
-        }
-    };
-    let live = check(dataset, &schema);
+    let schema = Schema::read(conn)
+        .await
+        .map_err(|e| ExecError::Db(e.to_string()))?;
+    let mut live = check(dataset, &schema);
+    if let Some(f) = filter {
+        live.extend(crate::schema::check_filter(dataset, &schema, f));
+    }
     if !live.is_empty() {
-        conn.close().await;
         return Err(ExecError::Live(live));
     }
-    Ok((conn, schema))
+    Ok(schema)
 }
 
-/// Runs `action` for `subject` on the system at `url`. `key` is the
-/// tenant's masking key. `before_commit` sees the outcome before anything
-/// is committed; if it fails, everything is rolled back.
+/// Runs the plan on an open database, which it closes. `before_commit`
+/// sees the outcome before anything is committed; if it fails, everything
+/// is rolled back.
 pub async fn execute<F, Fut>(
-    url: &str,
-    dataset: &Dataset,
-    subject: &Subject,
-    action: &Action,
-    key: &[u8; 32],
+    mut conn: Conn,
+    plan: Plan<'_>,
     before_commit: F,
 ) -> Result<Outcome, ExecError>
 where
     F: FnOnce(&Outcome) -> Fut,
     Fut: Future<Output = Result<(), String>>,
 {
-    if subject.identities.iter().all(|(_, v)| v.trim().is_empty()) {
+    if plan
+        .subject
+        .identities
+        .iter()
+        .all(|(_, v)| v.trim().is_empty())
+    {
+        conn.close().await;
         return Err(ExecError::NoIdentity);
     }
-    let (mut conn, schema) = open_checked(url, dataset).await?;
     let result = async {
-        conn.begin(!action.writes())
+        let schema = read_checked(&mut conn, plan.dataset, plan.filter).await?;
+        conn.begin(!plan.action.writes())
             .await
             .map_err(|e| ExecError::Db(e.to_string()))?;
         let mut run = Run {
             conn: &mut conn,
             schema: &schema,
-            dataset,
-            key,
+            plan,
         };
-        let found = run.gather(subject, action).await?;
-        let outcome = run.apply(found, action).await?;
+        let found = run.gather().await?;
+        let outcome = run.apply(found).await?;
         before_commit(&outcome).await.map_err(ExecError::Record)?;
         conn.commit()
             .await
@@ -202,8 +228,7 @@ impl Found {
 struct Run<'a> {
     conn: &'a mut Conn,
     schema: &'a Schema,
-    dataset: &'a Dataset,
-    key: &'a [u8; 32],
+    plan: Plan<'a>,
 }
 
 impl Run<'_> {
@@ -211,17 +236,16 @@ impl Run<'_> {
         self.conn.dialect()
     }
 
-    /// Every row about the subject, table by table in dataset order.
-    async fn gather(
-        &mut self,
-        subject: &Subject,
-        action: &Action,
-    ) -> Result<Vec<(usize, Found)>, ExecError> {
+    /// Every row about the subject, table by table in dataset order;
+    /// refused if rows found carry someone else's identity.
+    async fn gather(&mut self) -> Result<Vec<(usize, Found)>, ExecError> {
+        let (dataset, subject) = (self.plan.dataset, self.plan.subject);
         // Values of referenced columns of the rows found, for the children.
         let mut linked: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
         let mut out = Vec::new();
-        for idx in self.dataset.order() {
-            let t = &self.dataset.tables[idx];
+        let mut others = Vec::new();
+        for idx in dataset.order() {
+            let t = &dataset.tables[idx];
             let mut conditions: Vec<(&str, Vec<String>)> = Vec::new();
             for c in &t.columns {
                 if let Some(kind) = c.identity {
@@ -242,7 +266,12 @@ impl Run<'_> {
                     conditions.push((&c.name, v.iter().cloned().collect()));
                 }
             }
-            let found = self.select(t, &conditions, action.writes()).await?;
+            let found = self
+                .select(t, &conditions, self.plan.action.writes())
+                .await?;
+            if !self.plan.confirmed {
+                others.extend(someone_else(t, &found, subject));
+            }
             for column in self.referenced_columns(&t.name) {
                 let Some(pos) = found.position(&column) else {
                     continue;
@@ -257,12 +286,16 @@ impl Run<'_> {
             }
             out.push((idx, found));
         }
+        if !others.is_empty() {
+            return Err(ExecError::Crowd(others));
+        }
         Ok(out)
     }
 
     /// Columns of `table` that other tables reference.
     fn referenced_columns(&self, table: &str) -> Vec<String> {
         let mut cols: Vec<String> = self
+            .plan
             .dataset
             .tables
             .iter()
@@ -276,21 +309,33 @@ impl Run<'_> {
         cols
     }
 
-    /// Rows of `t` matching any condition, each once.
+    /// ` AND filter = value` when `t` holds the shared database's tenant
+    /// column.
+    fn push_filter(&self, sql: &mut Sql, t: &TableSpec) {
+        if let Some(f) = self.plan.filter
+            && self.schema.column(&t.name, &f.column).is_some()
+        {
+            let ty = self.schema.pg_type(&t.name, &f.column).to_owned();
+            sql.push(&format!(" AND {} = ", self.d().ident(&f.column)));
+            sql.param(Some(f.value.clone()), &ty);
+        }
+    }
+
+    /// Rows of `t` matching any condition, each once: the primary key and
+    /// the columns the dataset declares, nothing else (C27).
     async fn select(
         &mut self,
         t: &TableSpec,
         conditions: &[(&str, Vec<String>)],
         lock: bool,
     ) -> Result<Found, ExecError> {
-        let live = self.schema.tables.get(&t.name);
-        let columns: Vec<String> = live
-            .map(|c| c.keys().cloned().collect())
-            .unwrap_or_default();
-        let pk = columns
-            .iter()
-            .position(|c| *c == t.primary_key)
-            .unwrap_or(0);
+        let mut columns = vec![t.primary_key.clone()];
+        for c in &t.columns {
+            if !columns.contains(&c.name) {
+                columns.push(c.name.clone());
+            }
+        }
+        let pk = 0;
         let mut found = Found {
             columns,
             rows: Vec::new(),
@@ -310,6 +355,7 @@ impl Run<'_> {
                     d.ident(column)
                 ));
                 sql.list(chunk, &ty);
+                self.push_filter(&mut sql, t);
                 if lock && d != Dialect::Sqlite {
                     sql.push(" FOR UPDATE");
                 }
@@ -328,16 +374,13 @@ impl Run<'_> {
         Ok(found)
     }
 
-    async fn apply(
-        &mut self,
-        found: Vec<(usize, Found)>,
-        action: &Action,
-    ) -> Result<Outcome, ExecError> {
+    async fn apply(&mut self, found: Vec<(usize, Found)>) -> Result<Outcome, ExecError> {
+        let (dataset, action) = (self.plan.dataset, self.plan.action);
         let mut outcome = Outcome::default();
         let mut results: Vec<TableOutcome> = found
             .iter()
             .map(|(idx, f)| TableOutcome {
-                table: self.dataset.tables[*idx].name.clone(),
+                table: dataset.tables[*idx].name.clone(),
                 found: f.rows.len() as u64,
                 ..TableOutcome::default()
             })
@@ -352,7 +395,7 @@ impl Run<'_> {
             Action::Erase => {
                 // Children first: deleting a parent never leaves an orphan.
                 for ((idx, f), r) in found.iter().zip(results.iter_mut()).rev() {
-                    let t = &self.dataset.tables[*idx];
+                    let t = &dataset.tables[*idx];
                     r.changed = match t.erasure {
                         Erasure::Delete => self.delete(t, &f.keys()).await?,
                         Erasure::Anonymise => self.anonymise(t, f).await?,
@@ -360,35 +403,49 @@ impl Run<'_> {
                 }
             }
             Action::Rectify(fields) => {
+                // Only columns the dataset marks rectifiable: never a key,
+                // a link or an undeclared column (C27).
                 let mut used = BTreeSet::new();
+                let mut locked = BTreeSet::new();
                 for ((idx, f), r) in found.iter().zip(results.iter_mut()) {
-                    let t = &self.dataset.tables[*idx];
-                    let sets: Vec<(String, Option<String>)> = t
-                        .columns
-                        .iter()
-                        .filter_map(|c| {
-                            let cat = c.category.as_deref()?;
-                            let (_, v) = fields.iter().find(|(k, _)| k == cat)?;
+                    let t = &dataset.tables[*idx];
+                    let mut sets: Vec<(String, Option<String>)> = Vec::new();
+                    for c in &t.columns {
+                        let Some(cat) = c.category.as_deref() else {
+                            continue;
+                        };
+                        let Some((_, v)) = fields.iter().find(|(k, _)| k == cat) else {
+                            continue;
+                        };
+                        if c.rectifiable {
                             used.insert(cat.to_owned());
-                            Some((c.name.clone(), Some(v.clone())))
-                        })
-                        .collect();
+                            sets.push((c.name.clone(), Some(v.clone())));
+                        } else {
+                            locked.insert(format!("{}.{}", t.name, c.name));
+                        }
+                    }
                     if !sets.is_empty() {
                         r.changed = self.update(t, &f.keys(), &sets).await?;
                     }
                 }
                 for (cat, _) in fields {
                     if !used.contains(cat) {
-                        outcome
-                            .notes
-                            .push(format!("no column holds the category « {cat} »"));
+                        outcome.notes.push(format!(
+                            "no rectifiable column holds the category « {cat} »"
+                        ));
                     }
+                }
+                if !locked.is_empty() {
+                    outcome.notes.push(format!(
+                        "not rectifiable per the dataset, left as is: {}",
+                        locked.into_iter().collect::<Vec<_>>().join(", ")
+                    ));
                 }
             }
             Action::Restrict | Action::Object => {
                 let mut marked = false;
                 for ((idx, f), r) in found.iter().zip(results.iter_mut()) {
-                    let t = &self.dataset.tables[*idx];
+                    let t = &dataset.tables[*idx];
                     let marker = if *action == Action::Restrict {
                         &t.restrict
                     } else {
@@ -431,6 +488,7 @@ impl Run<'_> {
                 d.ident(&t.primary_key)
             ));
             sql.list(chunk, &ty);
+            self.push_filter(&mut sql, t);
             n += self.conn.execute(&sql).await.map_err(Self::table_err(t))?;
         }
         Ok(n)
@@ -459,6 +517,7 @@ impl Run<'_> {
             }
             sql.push(&format!(" WHERE {} IN ", d.ident(&t.primary_key)));
             sql.list(chunk, &pk_ty);
+            self.push_filter(&mut sql, t);
             n += self.conn.execute(&sql).await.map_err(Self::table_err(t))?;
         }
         Ok(n)
@@ -505,8 +564,8 @@ impl Run<'_> {
                             let key = row.get(f.pk).cloned().flatten();
                             let value = row.get(pos).cloned().flatten();
                             let replaced = value.and_then(|v| match masking {
-                                Masking::KeyedHash => Some(mask::keyed_hash(self.key, &v)),
-                                Masking::Fake => Some(mask::fake(self.key, &v)),
+                                Masking::KeyedHash => Some(mask::keyed_hash(self.plan.key, &v)),
+                                Masking::Fake => Some(mask::fake(self.plan.key, &v)),
                                 _ => mask::year_only(&v, family?),
                             });
                             sql.push("WHEN ");
@@ -525,8 +584,46 @@ impl Run<'_> {
                 .collect();
             sql.push(&format!(" WHERE {} IN ", d.ident(&t.primary_key)));
             sql.list(&keys, &pk_ty);
+            self.push_filter(&mut sql, t);
             n += self.conn.execute(&sql).await.map_err(Self::table_err(t))?;
         }
         Ok(n)
     }
+}
+
+/// Rows of `t` found for the subject whose identity column holds another
+/// identity of a kind the subject gave: a phone shared by a household, an
+/// empty-looking account number — the rows of someone else.
+fn someone_else(t: &TableSpec, found: &Found, subject: &Subject) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in &t.columns {
+        let Some(kind) = c.identity else { continue };
+        let given: BTreeSet<String> = subject
+            .identities
+            .iter()
+            .filter(|(k, v)| *k == kind && !v.trim().is_empty())
+            .map(|(k, v)| mask::normal(*k, v))
+            .collect();
+        let Some(pos) = found.position(&c.name) else {
+            continue;
+        };
+        if given.is_empty() {
+            continue;
+        }
+        for row in &found.rows {
+            let Some(v) = row.get(pos).cloned().flatten() else {
+                continue;
+            };
+            if !v.trim().is_empty() && !given.contains(&mask::normal(kind, &v)) {
+                let key = row.get(found.pk).cloned().flatten().unwrap_or_default();
+                out.push(format!(
+                    "{}#{key} holds another {} ({})",
+                    t.name,
+                    kind.as_str(),
+                    mask::hint(&v)
+                ));
+            }
+        }
+    }
+    out
 }

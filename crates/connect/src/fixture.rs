@@ -45,28 +45,33 @@ object = { column = "opposition_marketing", value = "1" }
   [[table.column]]
   name = "email"
   category = "contact.email"
+  rectifiable = true
   identity = "email"
   masking = "keyed_hash"
 
   [[table.column]]
   name = "tel_mobile"
   category = "contact.telephone"
+  rectifiable = true
   identity = "phone"
   masking = "fake"
 
   [[table.column]]
   name = "tel_fixe"
   category = "contact.telephone"
+  rectifiable = true
   masking = "null"
 
   [[table.column]]
   name = "nom"
   category = "identite"
+  rectifiable = true
   masking = { fixed = "Anonyme" }
 
   [[table.column]]
   name = "prenom"
   category = "identite"
+  rectifiable = true
   masking = { fixed = "Anonyme" }
 
   [[table.column]]

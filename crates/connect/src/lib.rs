@@ -11,9 +11,11 @@ pub mod fixture;
 pub mod mask;
 mod sample;
 pub mod schema;
+pub mod target;
 
 pub use conn::{Conn, Dialect, Sql};
 pub use dataset_text::parse_dataset;
-pub use execute::{Action, ExecError, Outcome, Subject, TableOutcome, execute, open_checked};
-pub use sample::{ColumnSample, SampleError, sample_database};
+pub use execute::{Action, ExecError, Outcome, Plan, Subject, TableOutcome, execute, read_checked};
+pub use sample::{ColumnSample, SampleError, sample, sample_database};
 pub use schema::{LiveProblem, Schema};
+pub use target::{Confinement, ConnectError, Opened, Refusal, RowFilter};

@@ -5,7 +5,7 @@
 
 use sqlx::{Connection, Row};
 
-use crate::conn::{Dialect, bq, dq};
+use crate::conn::{Conn, Db, Dialect, bq, dq};
 
 /// One column and the values sampled from it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,24 +81,29 @@ where
     Ok(out)
 }
 
-/// Samples every user table of the database at `url`.
+/// Samples every user table of the database at `url`, with no
+/// confinement: the operator's command line (`vigie scan`).
 pub async fn sample_database(url: &str, rows: u32) -> Result<Vec<ColumnSample>, SampleError> {
+    if Dialect::of_url(url).is_none() {
+        return Err(SampleError::Scheme);
+    }
+    let mut c = Conn::open(url).await.map_err(SampleError::Connect)?;
+    let out = sample(&mut c, rows).await;
+    c.close().await;
+    out
+}
+
+/// Samples every user table of an open database, reading only.
+pub async fn sample(conn: &mut Conn, rows: u32) -> Result<Vec<ColumnSample>, SampleError> {
     let rows = i64::from(rows.max(1));
-    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        postgres(url, rows).await
-    } else if url.starts_with("mysql:") || url.starts_with("mariadb:") {
-        mysql(&url.replacen("mariadb:", "mysql:", 1), rows).await
-    } else if url.starts_with("sqlite:") {
-        sqlite(url, rows).await
-    } else {
-        Err(SampleError::Scheme)
+    match &mut conn.db {
+        Db::Postgres(c) => postgres(c, rows).await,
+        Db::MySql(c) => mysql(c, rows).await,
+        Db::Sqlite(c) => sqlite(c, rows).await,
     }
 }
 
-async fn postgres(url: &str, rows: i64) -> Result<Vec<ColumnSample>, SampleError> {
-    let mut c = sqlx::PgConnection::connect(url)
-        .await
-        .map_err(|e| SampleError::Connect(e.to_string()))?;
+async fn postgres(c: &mut sqlx::PgConnection, rows: i64) -> Result<Vec<ColumnSample>, SampleError> {
     let mut tx = c.begin().await.map_err(q)?;
     sqlx::query("SET TRANSACTION READ ONLY")
         .execute(&mut *tx)
@@ -155,12 +160,9 @@ async fn postgres(url: &str, rows: i64) -> Result<Vec<ColumnSample>, SampleError
     Ok(out)
 }
 
-async fn mysql(url: &str, rows: i64) -> Result<Vec<ColumnSample>, SampleError> {
-    let mut c = sqlx::MySqlConnection::connect(url)
-        .await
-        .map_err(|e| SampleError::Connect(e.to_string()))?;
+async fn mysql(c: &mut sqlx::MySqlConnection, rows: i64) -> Result<Vec<ColumnSample>, SampleError> {
     sqlx::query("SET SESSION TRANSACTION READ ONLY")
-        .execute(&mut c)
+        .execute(&mut *c)
         .await
         .map_err(q)?;
     let catalogue: Vec<(String, String, String)> = sqlx::query_as(
@@ -170,7 +172,7 @@ async fn mysql(url: &str, rows: i64) -> Result<Vec<ColumnSample>, SampleError> {
          WHERE c.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE = 'BASE TABLE' \
          ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION",
     )
-    .fetch_all(&mut c)
+    .fetch_all(&mut *c)
     .await
     .map_err(q)?;
     let mut out = Vec::new();
@@ -185,7 +187,7 @@ async fn mysql(url: &str, rows: i64) -> Result<Vec<ColumnSample>, SampleError> {
             bq(&table)
         );
         let got = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .fetch_all(&mut c)
+            .fetch_all(&mut *c)
             .await
             .map_err(table_err(&table))?;
         out.extend(collect(&table, &cols, got)?);
@@ -193,18 +195,18 @@ async fn mysql(url: &str, rows: i64) -> Result<Vec<ColumnSample>, SampleError> {
     Ok(out)
 }
 
-async fn sqlite(url: &str, rows: i64) -> Result<Vec<ColumnSample>, SampleError> {
-    use std::str::FromStr;
-    let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)
-        .map_err(|e| SampleError::Connect(e.to_string()))?
-        .read_only(true);
-    let mut c = sqlx::SqliteConnection::connect_with(&opts)
+async fn sqlite(
+    c: &mut sqlx::SqliteConnection,
+    rows: i64,
+) -> Result<Vec<ColumnSample>, SampleError> {
+    sqlx::query("PRAGMA query_only = ON")
+        .execute(&mut *c)
         .await
-        .map_err(|e| SampleError::Connect(e.to_string()))?;
+        .map_err(q)?;
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
     )
-    .fetch_all(&mut c)
+    .fetch_all(&mut *c)
     .await
     .map_err(q)?;
     let mut out = Vec::new();
@@ -213,7 +215,7 @@ async fn sqlite(url: &str, rows: i64) -> Result<Vec<ColumnSample>, SampleError> 
             "PRAGMA table_info({})",
             dq(&table)
         )))
-        .fetch_all(&mut c)
+        .fetch_all(&mut *c)
         .await
         .map_err(q)?;
         let cols: Vec<(String, String)> = info
@@ -236,7 +238,7 @@ async fn sqlite(url: &str, rows: i64) -> Result<Vec<ColumnSample>, SampleError> 
             dq(&table)
         );
         let got = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .fetch_all(&mut c)
+            .fetch_all(&mut *c)
             .await
             .map_err(table_err(&table))?;
         out.extend(collect(&table, &cols, got)?);

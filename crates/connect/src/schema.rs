@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use vigie_domain::dataset::{Dataset, Masking};
 
-use crate::conn::{Conn, Dialect, Sql};
+use crate::conn::{Conn, Dialect, Sql, dq};
+use crate::target::RowFilter;
 
 /// What a column can hold, as far as masking and joins care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +48,10 @@ impl Family {
 pub struct LiveColumn {
     /// The type as the database names it (`int4`, `varchar`, `TEXT`…).
     pub type_name: String,
+    /// On PostgreSQL, the type as a cast names it, schema-qualified and
+    /// quoted (`"pg_catalog"."int4"`): a client's catalogue may hold any
+    /// type name, and nothing read from it enters SQL unquoted.
+    pub pg_cast: String,
     pub family: Family,
     pub nullable: bool,
     pub max_len: Option<i64>,
@@ -66,7 +71,8 @@ impl Schema {
     /// The type to cast a parameter to on PostgreSQL.
     pub fn pg_type(&self, table: &str, column: &str) -> &str {
         self.column(table, column)
-            .map(|c| c.type_name.as_str())
+            .map(|c| c.pg_cast.as_str())
+            .filter(|c| !c.is_empty())
             .unwrap_or("text")
     }
 
@@ -75,18 +81,18 @@ impl Schema {
         let text = match conn.dialect() {
             Dialect::Postgres => {
                 "SELECT table_name::text, column_name::text, udt_name::text, is_nullable::text, \
-                        character_maximum_length::text \
+                        character_maximum_length::text, udt_schema::text \
                  FROM information_schema.columns WHERE table_schema = current_schema() \
                  ORDER BY table_name, ordinal_position"
             }
             Dialect::MySql => {
                 "SELECT CAST(TABLE_NAME AS CHAR), CAST(COLUMN_NAME AS CHAR), CAST(DATA_TYPE AS CHAR), \
-                        CAST(IS_NULLABLE AS CHAR), CAST(CHARACTER_MAXIMUM_LENGTH AS CHAR) \
+                        CAST(IS_NULLABLE AS CHAR), CAST(CHARACTER_MAXIMUM_LENGTH AS CHAR), NULL \
                  FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() \
                  ORDER BY TABLE_NAME, ORDINAL_POSITION"
             }
             Dialect::Sqlite => {
-                "SELECT m.name, p.name, p.type, CASE p.\"notnull\" WHEN 0 THEN 'YES' ELSE 'NO' END, NULL \
+                "SELECT m.name, p.name, p.type, CASE p.\"notnull\" WHEN 0 THEN 'YES' ELSE 'NO' END, NULL, NULL \
                  FROM sqlite_master m JOIN pragma_table_info(m.name) p \
                  WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
                  ORDER BY m.name, p.cid"
@@ -99,10 +105,17 @@ impl Schema {
         for r in rows {
             let get = |i: usize| r.get(i).cloned().flatten().unwrap_or_default();
             let type_name = get(2);
+            let type_schema = get(5);
+            let pg_cast = if type_schema.is_empty() {
+                String::new()
+            } else {
+                format!("{}.{}", dq(&type_schema), dq(&type_name))
+            };
             schema.tables.entry(get(0)).or_default().insert(
                 get(1),
                 LiveColumn {
                     family: Family::of(&type_name),
+                    pg_cast,
                     type_name,
                     nullable: get(3) == "YES",
                     max_len: get(4).parse().ok(),
@@ -129,6 +142,10 @@ pub enum LiveProblem {
         to: String,
         to_type: String,
     },
+    #[error(
+        "table {table} holds identities but no column {column}: on a database shared by several organisations, Vigie could not tell whose rows it finds"
+    )]
+    Unfiltered { table: String, column: String },
     #[error("{table}.{column} cannot be set to NULL (NOT NULL column): choose another masking")]
     NotNullable { table: String, column: String },
     #[error("{table}.{column} ({type_name}) cannot hold {what}")]
@@ -138,6 +155,23 @@ pub enum LiveProblem {
         type_name: String,
         what: String,
     },
+}
+
+/// On a database shared by several tenants: every table that can be
+/// reached by an identity must hold the tenant column, so that no row of
+/// another tenant can be found (tables reached only through references
+/// follow rows already filtered).
+pub fn check_filter(dataset: &Dataset, schema: &Schema, filter: &RowFilter) -> Vec<LiveProblem> {
+    dataset
+        .tables
+        .iter()
+        .filter(|t| t.columns.iter().any(|c| c.identity.is_some()))
+        .filter(|t| schema.column(&t.name, &filter.column).is_none())
+        .map(|t| LiveProblem::Unfiltered {
+            table: t.name.clone(),
+            column: filter.column.clone(),
+        })
+        .collect()
 }
 
 /// Length of a keyed-hash replacement value.

@@ -108,6 +108,10 @@ pub struct ColumnSpec {
     pub references: Option<ColumnRef>,
     #[serde(default, skip_serializing_if = "Masking::is_keep")]
     pub masking: Masking,
+    /// A rectification may write this column (Art. 16); nothing else is
+    /// ever written by one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rectifiable: bool,
 }
 
 /// What erasure does to a table's rows about the person.
@@ -203,6 +207,10 @@ pub enum DatasetProblem {
         "table {table} is kept (anonymised) but references {parent}, whose rows are deleted: delete {table} too, or anonymise {parent}"
     )]
     KeptChildOfDeleted { table: String, parent: String },
+    #[error(
+        "{table}.{column} is a link (primary key or reference): a rectification must never write it"
+    )]
+    RectifiableLink { table: String, column: String },
     #[error("{table}.{column}: a fixed masking value must not be empty")]
     EmptyFixed { table: String, column: String },
 }
@@ -233,6 +241,12 @@ impl Dataset {
                     });
                 }
                 let is_link = c.name == t.primary_key || c.references.is_some();
+                if is_link && c.rectifiable {
+                    out.push(DatasetProblem::RectifiableLink {
+                        table: t.name.clone(),
+                        column: c.name.clone(),
+                    });
+                }
                 if is_link && !c.masking.is_keep() {
                     out.push(DatasetProblem::MaskedLink {
                         table: t.name.clone(),
@@ -429,6 +443,7 @@ mod tests {
             identity: None,
             references: None,
             masking: Masking::Keep,
+            rectifiable: false,
         }
     }
     fn table(name: &str, cols: Vec<ColumnSpec>) -> TableSpec {

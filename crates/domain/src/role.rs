@@ -30,6 +30,9 @@ pub enum Permission {
     ReadTrail,
     /// Create and revoke API tokens.
     ManageTokens,
+    /// Connect an application database, change its URL or dataset (C27):
+    /// what Vigie may read and change there is the DPO's decision.
+    ManageSystems,
 }
 
 impl Role {
@@ -51,7 +54,7 @@ impl Role {
     pub fn allows(self, p: Permission) -> bool {
         use Permission::*;
         match self {
-            Role::Dpo => matches!(p, Read | Write | ReadTrail | ManageTokens),
+            Role::Dpo => matches!(p, Read | Write | ReadTrail | ManageTokens | ManageSystems),
             Role::UserManager => matches!(p, Read | ManageUsers),
             Role::Agent => matches!(p, Read | Write),
             Role::Auditor => matches!(p, Read | ReadTrail),
@@ -105,6 +108,13 @@ mod tests {
         assert!(!Role::Auditor.allows(Permission::ManageUsers));
         assert!(Role::UserManager.allows(Permission::ManageUsers));
         assert!(!Role::Agent.allows(Permission::ManageUsers));
+    }
+
+    #[test]
+    fn c27_only_the_dpo_connects_systems() {
+        for r in Role::ALL {
+            assert_eq!(r.allows(Permission::ManageSystems), r == Role::Dpo, "{r:?}");
+        }
     }
 
     #[test]

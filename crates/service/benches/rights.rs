@@ -18,7 +18,10 @@
 use std::{sync::Arc, time::Instant};
 
 use jiff::Timestamp;
-use vigie_connect::{Action, Conn, Dialect, Subject, execute, fixture, parse_dataset};
+use vigie_connect::{
+    Action, Confinement, Conn, Dialect, Plan, Subject, execute, fixture, parse_dataset,
+    target::HostPattern,
+};
 use vigie_domain::{
     account::Email,
     dataset::IdentityKind,
@@ -38,6 +41,40 @@ use vigie_store_sql::testing::{TempSqlite, dyn_store};
 const DB: &str = "vigie_bench_rights";
 /// The erasure subject: beyond the generated ids.
 const BIG: i64 = 90_000_000;
+
+/// The bench's places: the local PostgreSQL, as a provider would list it.
+fn confinement() -> Confinement {
+    Confinement {
+        hosts: vec![
+            HostPattern::parse("127.0.0.1:*").unwrap(),
+            HostPattern::parse("localhost:*").unwrap(),
+        ],
+        ..Confinement::default()
+    }
+}
+
+/// One execution as the worker runs it: opened through the confinement.
+async fn run(
+    conf: &Confinement,
+    url: &str,
+    dataset: &vigie_domain::dataset::Dataset,
+    subject: &Subject,
+    action: &Action,
+    key: &[u8; 32],
+) -> vigie_connect::Outcome {
+    let opened = conf.open(url).await.unwrap();
+    let plan = Plan {
+        dataset,
+        subject,
+        action,
+        key,
+        filter: None,
+        confirmed: false,
+    };
+    execute(opened.conn, plan, |_| async { Ok(()) })
+        .await
+        .unwrap()
+}
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -140,6 +177,7 @@ async fn main() {
     let url = ensure_database(scale).await;
     let dataset = parse_dataset(fixture::DATASET).unwrap();
     let key = [1u8; 32];
+    let conf = confinement();
     let contacts = (1e6 * scale) as i64;
 
     // Access for one person, 30 people spread over the table.
@@ -151,11 +189,7 @@ async fn main() {
             identities: vec![(IdentityKind::Email, format!("p{id}@exemple-mairie.fr"))],
         };
         let t = Instant::now();
-        let o = execute(&url, &dataset, &subject, &Action::Access, &key, |_| async {
-            Ok(())
-        })
-        .await
-        .unwrap();
+        let o = run(&conf, &url, &dataset, &subject, &Action::Access, &key).await;
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         rows += o.found();
     }
@@ -178,11 +212,7 @@ async fn main() {
             identities: vec![(IdentityKind::Email, "grand.compte@exemple-mairie.fr".into())],
         };
         let t = Instant::now();
-        let o = execute(&url, &dataset, &subject, &Action::Erase, &key, |_| async {
-            Ok(())
-        })
-        .await
-        .unwrap();
+        let o = run(&conf, &url, &dataset, &subject, &Action::Erase, &key).await;
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         assert_eq!(o.found(), 1000, "{o:?}");
         remove_big_person(&url).await;
@@ -226,6 +256,7 @@ async fn main() {
         store: store.as_ref(),
         vault: &vault,
         base_url: "http://bench",
+        confinement: &conf,
     };
     let tenant = store
         .create_tenant(
@@ -243,6 +274,7 @@ async fn main() {
             url: url.clone(),
             dataset: fixture::DATASET.into(),
         },
+        "bench",
         Timestamp::now(),
     )
     .await
@@ -304,11 +336,13 @@ async fn main() {
     for chunk in chunks {
         let store = store.clone();
         let vault = vault.clone();
+        let conf = conf.clone();
         handles.push(tokio::spawn(async move {
             let ctx = Ctx {
                 store: store.as_ref(),
                 vault: &vault,
                 base_url: "http://bench",
+                confinement: &conf,
             };
             let mut errors = 0;
             for id in chunk {

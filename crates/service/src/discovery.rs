@@ -17,7 +17,7 @@ use vigie_scan::{PiiKind, column::classify_column};
 use vigie_store::{System, SystemScan};
 
 use crate::{
-    Ctx, Result, ServiceError,
+    Ctx, Result, ServiceError, invalid,
     systems::{self, SystemInput, url_of},
 };
 
@@ -176,12 +176,34 @@ pub async fn run(ctx: Ctx<'_>, tenant: TenantId, id: i64, now: Timestamp) -> Res
     let system = ctx.store.system(tenant, scan.system).await?;
     let result = async {
         let url = url_of(ctx, tenant, &system)?;
-        let samples = vigie_connect::sample_database(&url, SAMPLE_ROWS)
-            .await
-            .map_err(|e| ServiceError::Invalid {
-                field: "system",
-                message: e.to_string(),
-            })?;
+        let (mut opened, filter) = systems::open(ctx, tenant, &url).await?;
+        if filter.is_some() {
+            // Sampling reads any row; on a database shared with other
+            // organisations those would be theirs (C27).
+            opened.conn.close().await;
+            return Err(invalid(
+                "system",
+                "this database is shared with other organisations: the provider scans it",
+            ));
+        }
+        // One statement is bounded by the confinement; the whole scan by a
+        // generous multiple, so a server that trickles cannot hold the worker.
+        let limit = ctx.confinement.statement_timeout * 10;
+        let sampled =
+            tokio::time::timeout(limit, vigie_connect::sample(&mut opened.conn, SAMPLE_ROWS)).await;
+        opened.conn.close().await;
+        let samples = match sampled {
+            Ok(r) => r.map_err(|e| invalid("system", e.to_string()))?,
+            Err(_) => {
+                return Err(invalid(
+                    "system",
+                    format!(
+                        "the scan took longer than {} s and was stopped",
+                        limit.as_secs()
+                    ),
+                ));
+            }
+        };
         let dataset = vigie_connect::parse_dataset(&system.dataset).ok();
         let register: Vec<Activity> = ctx
             .store
@@ -235,9 +257,9 @@ pub async fn accept(
     ctx: Ctx<'_>,
     scope: &TenantScope,
     system: System,
-    table: &str,
-    column: &str,
+    (table, column): (&str, &str),
     category: &str,
+    actor: &str,
     now: Timestamp,
 ) -> Result<System> {
     let text = insert_column(&system.dataset, table, column, category).ok_or_else(|| {
@@ -253,7 +275,7 @@ pub async fn accept(
         url: String::new(),
         dataset: text,
     };
-    systems::update(ctx, scope, system, &input, now).await
+    systems::update(ctx, scope, system, &input, actor, now).await
 }
 
 /// The dataset text with a column block added at the end of `table`'s

@@ -25,6 +25,8 @@ pub struct Ctx<'a> {
     pub vault: &'a Vault,
     /// For links in emails (`https://vigie.example.fr`).
     pub base_url: &'a str,
+    /// Where tenants' connected systems may live (C27).
+    pub confinement: &'a vigie_connect::Confinement,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -7,10 +7,11 @@
 //! the request meanwhile, with its line in the timeline.
 
 use jiff::{SignedDuration, Timestamp, civil::Date};
-use vigie_connect::{Action, Outcome, Subject, execute, parse_dataset};
+use vigie_connect::{Action, ExecError, Outcome, Plan, Subject, execute, parse_dataset};
 use vigie_domain::{
     SystemId, TenantId,
     account::Email,
+    audit::{Actor, AuditEvent, Outcome as AuditOutcome},
     dataset::IdentityKind,
     jobs::JobKind,
     rights::{
@@ -24,7 +25,11 @@ use vigie_store::{
     NewMessage, RequestEvent, RightsRequest, StoreError, TaskState, Tenant, vault::Purpose,
 };
 
-use crate::{Ctx, Result, ServiceError, invalid, random_token, systems::url_of, token_hash};
+use crate::{
+    Ctx, Result, ServiceError, invalid, random_token,
+    systems::{self, url_of},
+    token_hash,
+};
 
 /// How long the emailed code is valid, and how many tries it allows.
 pub const CODE_VALIDITY: SignedDuration = SignedDuration::from_mins(30);
@@ -346,6 +351,29 @@ pub async fn verify(
     actor: &str,
     now: Timestamp,
 ) -> Result<RightsRequest> {
+    // An identity is searched for only where a dataset declares its kind
+    // (C27): anything else would be an identity no system can check.
+    if !extra.is_empty() {
+        let mut declared = std::collections::BTreeSet::new();
+        for s in ctx.store.all_systems(r.tenant).await? {
+            if let Ok(d) = parse_dataset(&s.dataset) {
+                declared.extend(
+                    d.tables
+                        .iter()
+                        .flat_map(|t| t.columns.iter().filter_map(|c| c.identity)),
+                );
+            }
+        }
+        if let Some((k, _)) = extra.iter().find(|(k, _)| !declared.contains(k)) {
+            return Err(invalid(
+                "identities",
+                format!(
+                    "no connected system identifies people by « {} »: declare it in a dataset first",
+                    k.as_str()
+                ),
+            ));
+        }
+    }
     let detail = format!("identité vérifiée : {}", method.as_str());
     let (r, _) = transition(ctx, r, Step::Verify, actor, detail, now, &[], |n| {
         n.verification = Some(method);
@@ -577,6 +605,7 @@ pub async fn run_task(ctx: Ctx<'_>, task_id: i64, now: Timestamp) -> Result<Stri
     task.updated_at = now;
     ctx.store.save_task(&task).await?;
 
+    let confirmed = !task.confirmed_by.is_empty();
     let result = async {
         let url = url_of(ctx, task.tenant, &system)?;
         let dataset = parse_dataset(&system.dataset).map_err(|e| ServiceError::Invalid {
@@ -587,10 +616,19 @@ pub async fn run_task(ctx: Ctx<'_>, task_id: i64, now: Timestamp) -> Result<Stri
             identities: r.identities.clone(),
         };
         let key = ctx.vault.masking_key(task.tenant);
+        let (opened, filter) = systems::open(ctx, task.tenant, &url).await?;
+        let plan = Plan {
+            dataset: &dataset,
+            subject: &subject,
+            action: &action,
+            key: &key,
+            filter: filter.as_ref(),
+            confirmed,
+        };
         let store = ctx.store;
         let vault = ctx.vault;
         let recorded = task.clone();
-        let outcome = execute(&url, &dataset, &subject, &action, &key, |o: &Outcome| {
+        let outcome = execute(opened.conn, plan, |o: &Outcome| {
             let mut t = recorded.clone();
             t.state = TaskState::Applying;
             t.found = i64::try_from(o.found()).unwrap_or(i64::MAX);
@@ -643,6 +681,7 @@ pub async fn run_task(ctx: Ctx<'_>, task_id: i64, now: Timestamp) -> Result<Stri
             done.state = TaskState::Done;
             done.updated_at = Timestamp::now();
             ctx.store.save_task(&done).await?;
+            trace_task(ctx, &r, &system.name, &done, &action, AuditOutcome::Success).await?;
             ctx.store
                 .add_event(
                     r.tenant,
@@ -651,6 +690,24 @@ pub async fn run_task(ctx: Ctx<'_>, task_id: i64, now: Timestamp) -> Result<Stri
                 )
                 .await?;
             finish_if_complete(ctx, &r).await?;
+            Ok(detail)
+        }
+        Err(ServiceError::Exec(e @ ExecError::Crowd(_))) => {
+            // Nothing was read out or changed: the agent decides (C27).
+            let mut held = ctx.store.task(task_id).await?;
+            held.state = TaskState::Held;
+            held.message = e.to_string();
+            held.updated_at = Timestamp::now();
+            ctx.store.save_task(&held).await?;
+            let detail = format!("{} : à confirmer — {e}", system.name);
+            ctx.store
+                .add_event(
+                    r.tenant,
+                    r.id,
+                    &event(SYSTEM, "task_held", detail.clone(), Timestamp::now()),
+                )
+                .await?;
+            trace_task(ctx, &r, &system.name, &held, &action, AuditOutcome::Denied).await?;
             Ok(detail)
         }
         Err(e) => {
@@ -674,6 +731,87 @@ pub async fn run_task(ctx: Ctx<'_>, task_id: i64, now: Timestamp) -> Result<Stri
             Err(e)
         }
     }
+}
+
+/// The trail record of what a task read or changed in a system, in the
+/// tenant that owns the system (C28), with its counts.
+async fn trace_task(
+    ctx: Ctx<'_>,
+    r: &RightsRequest,
+    system: &str,
+    t: &vigie_store::RightsTask,
+    action: &Action,
+    outcome: AuditOutcome,
+) -> Result<()> {
+    let verb = if *action == Action::Access {
+        "system.read"
+    } else {
+        "system.write"
+    };
+    ctx.store
+        .append(&AuditEvent {
+            actor: Actor::system(),
+            tenant: Some(r.tenant),
+            action: verb.into(),
+            object: format!(
+                "system:{} request:{} found:{} changed:{} ({system})",
+                t.system.0, r.reference, t.found, t.changed
+            ),
+            ip: String::new(),
+            user_agent: String::new(),
+            outcome,
+        })
+        .await?;
+    Ok(())
+}
+
+/// The agent confirms that every row a held task found is the person's
+/// (duplicate accounts, a shared phone checked): the task runs again,
+/// this time to the end. Recorded on the timeline with who confirmed.
+pub async fn confirm_task(
+    ctx: Ctx<'_>,
+    r: &RightsRequest,
+    task_id: i64,
+    actor: &str,
+    now: Timestamp,
+) -> Result<()> {
+    let mut t = ctx.store.task(task_id).await?;
+    if t.tenant != r.tenant || t.request != r.id {
+        return Err(ServiceError::Store(StoreError::NotFound));
+    }
+    if t.state != TaskState::Held {
+        return Err(invalid(
+            "task",
+            "this task is not waiting for a confirmation",
+        ));
+    }
+    t.confirmed_by = actor.to_owned();
+    t.state = TaskState::Queued;
+    t.updated_at = now;
+    ctx.store.save_task(&t).await?;
+    ctx.store
+        .add_event(
+            r.tenant,
+            r.id,
+            &event(
+                actor,
+                "task_confirmed",
+                format!(
+                    "{} : lignes confirmées comme celles de la personne",
+                    t.system_name
+                ),
+                now,
+            ),
+        )
+        .await?;
+    ctx.store
+        .enqueue(
+            JobKind::RightsTask,
+            &format!("{}@{}", task_key(t.id), now),
+            now,
+        )
+        .await?;
+    Ok(())
 }
 
 /// Marks the request executed once every task is done.

@@ -3,11 +3,18 @@
 //! every save against the dataset rules and the live database.
 
 use jiff::Timestamp;
-use vigie_connect::{Dialect, ExecError, open_checked, parse_dataset};
-use vigie_domain::{TenantId, dataset::Dataset, scope::TenantScope};
-use vigie_store::{NewSystem, System, vault::Purpose};
+use vigie_connect::{
+    ConnectError, Dialect, ExecError, Opened, Refusal, RowFilter, parse_dataset, read_checked,
+};
+use vigie_domain::{
+    TenantId,
+    dataset::Dataset,
+    role::{Permission, Role},
+    scope::TenantScope,
+};
+use vigie_store::{NewSystem, System, TargetOwner, vault::Purpose};
 
-use crate::{Ctx, Result, invalid, lines};
+use crate::{Ctx, Result, ServiceError, invalid, lines, mail_members};
 
 /// What the form gives.
 #[derive(Debug, Clone, Default)]
@@ -18,11 +25,17 @@ pub struct SystemInput {
     pub dataset: String,
 }
 
-/// The URL without its password, for display.
+/// The URL without its password, for display; of a SQLite path, only the
+/// file's name (where the provider keeps files is not the tenant's
+/// business).
 pub fn url_hint(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
+    if scheme == "sqlite" {
+        let name = rest.rsplit('/').next().unwrap_or(rest);
+        return format!("sqlite://…/{name}");
+    }
     match rest.split_once('@') {
         Some((userinfo, host)) => {
             let user = userinfo.split(':').next().unwrap_or("");
@@ -43,17 +56,74 @@ pub fn parse_checked(text: &str) -> Result<Dataset> {
     }
 }
 
+/// Opens a tenant's system through the confinement (C27) and binds the
+/// database to the tenant — or, on a database the provider declared
+/// shared, returns the tenant's row filter. Driver details go to the log.
+pub async fn open(
+    ctx: Ctx<'_>,
+    tenant: TenantId,
+    url: &str,
+) -> Result<(Opened, Option<RowFilter>)> {
+    let opened = ctx.confinement.open(url).await.map_err(|e| {
+        if !e.detail().is_empty() {
+            tracing::warn!(tenant = tenant.0, "connected system: {e}: {}", e.detail());
+        }
+        ServiceError::Exec(ExecError::Connect(e))
+    })?;
+    let refuse = |why| ServiceError::Exec(ExecError::Connect(ConnectError::Refused(why)));
+    let (owner, filter) = match ctx.confinement.shared_for(&opened) {
+        Some(shared) => {
+            let slug = ctx.store.tenant(tenant).await?.slug;
+            let Some(value) = shared.tenants.get(slug.as_str()) else {
+                opened.conn.close().await;
+                return Err(refuse(Refusal::SharedNotYours));
+            };
+            let filter = RowFilter {
+                column: shared.column.clone(),
+                value: value.clone(),
+            };
+            (TargetOwner::Shared, Some(filter))
+        }
+        None => (TargetOwner::Tenant(tenant), None),
+    };
+    let got = ctx
+        .store
+        .bind_target(&opened.identity, owner, Timestamp::now())
+        .await?;
+    if got != owner {
+        tracing::warn!(
+            tenant = tenant.0,
+            identity = %opened.identity,
+            "connected system refused: the database is bound to {got:?}"
+        );
+        opened.conn.close().await;
+        return Err(refuse(Refusal::BoundElsewhere));
+    }
+    Ok((opened, filter))
+}
+
 /// Checks the dataset against the live database. `Ok(Some(reason))` when
 /// the database could not be reached: the dataset is then saved, marked
 /// as not checked, since a database down for maintenance must not stop a
-/// DPO from writing a dataset.
-async fn check_live(url: &str, dataset: &Dataset) -> Result<Option<String>> {
-    match open_checked(url, dataset).await {
-        Ok((conn, _)) => {
-            conn.close().await;
-            Ok(None)
+/// DPO from writing a dataset. A place the provider does not allow, or a
+/// database that is not the tenant's to use, is refused.
+async fn check_live(
+    ctx: Ctx<'_>,
+    tenant: TenantId,
+    url: &str,
+    dataset: &Dataset,
+) -> Result<Option<String>> {
+    let (mut opened, filter) = match open(ctx, tenant, url).await {
+        Ok(o) => o,
+        Err(ServiceError::Exec(ExecError::Connect(e))) if e.is_transient() => {
+            return Ok(Some(format!("not checked: {e}")));
         }
-        Err(ExecError::Connect(e)) => Ok(Some(format!("not checked: cannot connect ({e})"))),
+        Err(e) => return Err(e),
+    };
+    let checked = read_checked(&mut opened.conn, dataset, filter.as_ref()).await;
+    opened.conn.close().await;
+    match checked {
+        Ok(_) => Ok(None),
         Err(ExecError::Live(problems)) => Err(invalid("dataset", lines(&problems))),
         Err(e) => Err(invalid("dataset", e.to_string())),
     }
@@ -81,16 +151,60 @@ fn check_input(input: &SystemInput, url_required: bool) -> Result<()> {
     Ok(())
 }
 
+/// Only a DPO connects a system or changes one (C27).
+fn may_manage(scope: &TenantScope) -> Result<()> {
+    if scope.allows(Permission::ManageSystems) {
+        Ok(())
+    } else {
+        Err(invalid(
+            "role",
+            "only the organisation's DPO connects a system or changes one",
+        ))
+    }
+}
+
+/// Tells the tenant's DPOs that a system was connected or changed.
+async fn notify(
+    ctx: Ctx<'_>,
+    tenant: TenantId,
+    what: &str,
+    s: &System,
+    actor: &str,
+    now: Timestamp,
+) -> Result<()> {
+    mail_members(
+        ctx,
+        tenant,
+        &[Role::Dpo],
+        &format!(
+            "Système connecté {what} / Connected system {what}: {}",
+            s.name
+        ),
+        &format!(
+            "Bonjour,\n\n{actor} a {what} le système connecté « {} » ({}).\n\
+             Vigie peut y lire et y modifier les données que son jeu de données déclare.\n\
+             Si ce n'est pas vous qui l'avez demandé, vérifiez-le dans Vigie.\n\n---\n\n\
+             {actor} {what} the connected system \"{}\" ({}).\n",
+            s.name, s.url_hint, s.name, s.url_hint
+        ),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
 pub async fn create(
     ctx: Ctx<'_>,
     scope: &TenantScope,
     input: &SystemInput,
+    actor: &str,
     now: Timestamp,
 ) -> Result<System> {
+    may_manage(scope)?;
     check_input(input, true)?;
     let dataset = parse_checked(&input.dataset)?;
     let url = input.url.trim();
-    let note = check_live(url, &dataset).await?;
+    let note = check_live(ctx, scope.tenant(), url, &dataset).await?;
     let mut s = ctx
         .store
         .create_system(
@@ -109,6 +223,7 @@ pub async fn create(
     s.checked_at = note.is_none().then_some(now);
     s.check_result = note.unwrap_or_default();
     ctx.store.save_system(scope, &s).await?;
+    notify(ctx, scope.tenant(), "connecté", &s, actor, now).await?;
     Ok(s)
 }
 
@@ -117,8 +232,10 @@ pub async fn update(
     scope: &TenantScope,
     mut s: System,
     input: &SystemInput,
+    actor: &str,
     now: Timestamp,
 ) -> Result<System> {
+    may_manage(scope)?;
     check_input(input, false)?;
     let dataset = parse_checked(&input.dataset)?;
     let url = if input.url.trim().is_empty() {
@@ -126,7 +243,7 @@ pub async fn update(
     } else {
         input.url.trim().to_owned()
     };
-    let note = check_live(&url, &dataset).await?;
+    let note = check_live(ctx, scope.tenant(), &url, &dataset).await?;
     s.name = input.name.trim().to_owned();
     s.url_sealed = ctx
         .vault
@@ -137,6 +254,7 @@ pub async fn update(
     s.check_result = note.unwrap_or_default();
     s.updated_at = now;
     ctx.store.save_system(scope, &s).await?;
+    notify(ctx, scope.tenant(), "modifié", &s, actor, now).await?;
     Ok(s)
 }
 
@@ -150,7 +268,10 @@ mod tests {
             url_hint("postgres://app:s3cret@db.local:5432/mes_demandes"),
             "postgres://app:•••@db.local:5432/mes_demandes"
         );
-        assert_eq!(url_hint("sqlite:///var/app.db"), "sqlite:///var/app.db");
+        assert_eq!(
+            url_hint("sqlite:///srv/clients/sidec/app.db"),
+            "sqlite://…/app.db"
+        );
     }
 
     #[test]

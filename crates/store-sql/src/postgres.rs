@@ -43,6 +43,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 7,
         sql: include_str!("../migrations/postgres/0007_models.sql"),
     },
+    Migration {
+        version: 8,
+        sql: include_str!("../migrations/postgres/0008_confinement.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.

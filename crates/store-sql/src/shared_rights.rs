@@ -10,7 +10,7 @@ use vigie_domain::{
 };
 use vigie_store::{
     NewSystem, RequestEvent, RequestFilter, Rights, RightsRequest, RightsTask, Scans, System,
-    SystemScan, TaskState,
+    SystemScan, TargetOwner, TaskState,
 };
 
 const SYSTEM_COLS: &str = "id, tenant_id, name, url_sealed, url_hint, dataset, checked_at, check_result, created_at, updated_at";
@@ -84,7 +84,7 @@ fn request_from(r: &Row) -> Result<RightsRequest, StoreError> {
 }
 
 const TASK_COLS: &str = "k.id, k.request_id, k.tenant_id, k.system_id, s.name AS system_name, k.state, \
-    k.found, k.changed, k.outcome_sealed, k.message, k.attempts, k.updated_at";
+    k.found, k.changed, k.outcome_sealed, k.message, k.attempts, k.updated_at, k.confirmed_by";
 const TASK_FROM: &str = "rights_tasks k JOIN connected_systems s ON s.id = k.system_id";
 
 fn task_from(r: &Row) -> Result<RightsTask, StoreError> {
@@ -101,6 +101,7 @@ fn task_from(r: &Row) -> Result<RightsTask, StoreError> {
         message: get(r, "message")?,
         attempts: get(r, "attempts")?,
         updated_at: from_micros(get(r, "updated_at")?),
+        confirmed_by: get(r, "confirmed_by")?,
     })
 }
 
@@ -237,6 +238,36 @@ impl Rights for ThisStore {
         .await
         .db()?;
         expect_one(done.rows_affected())
+    }
+
+    async fn bind_target(
+        &self,
+        identity: &str,
+        owner: TargetOwner,
+        at: Timestamp,
+    ) -> Result<TargetOwner, StoreError> {
+        let tenant = match owner {
+            TargetOwner::Tenant(t) => Some(t.0),
+            TargetOwner::Shared => None,
+        };
+        // The first binding wins, whichever node or tenant gets there first.
+        sqlx::query(
+            "INSERT INTO connect_targets (identity, tenant_id, bound_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (identity) DO NOTHING",
+        )
+        .bind(identity)
+        .bind(tenant)
+        .bind(to_micros(at))
+        .execute(&self.pool)
+        .await
+        .db()?;
+        let bound: Option<i64> =
+            sqlx::query_scalar("SELECT tenant_id FROM connect_targets WHERE identity = $1")
+                .bind(identity)
+                .fetch_one(&self.pool)
+                .await
+                .db()?;
+        Ok(bound.map_or(TargetOwner::Shared, |t| TargetOwner::Tenant(TenantId(t))))
     }
 
     async fn calendar(&self, tenant: TenantId) -> Result<Calendar, StoreError> {
@@ -495,7 +526,7 @@ impl Rights for ThisStore {
     async fn save_task(&self, t: &RightsTask) -> Result<(), StoreError> {
         let done = sqlx::query(
             "UPDATE rights_tasks SET state = $1, found = $2, changed = $3, outcome_sealed = $4, message = $5, \
-             attempts = $6, updated_at = $7 WHERE id = $8 AND tenant_id = $9",
+             attempts = $6, updated_at = $7, confirmed_by = $10 WHERE id = $8 AND tenant_id = $9",
         )
         .bind(t.state.as_str())
         .bind(t.found)
@@ -506,6 +537,7 @@ impl Rights for ThisStore {
         .bind(to_micros(t.updated_at))
         .bind(t.id)
         .bind(t.tenant.0)
+        .bind(&t.confirmed_by)
         .execute(&self.pool)
         .await
         .db()?;

@@ -106,6 +106,9 @@ pub enum TaskState {
     /// The client transaction is committed.
     Done,
     Failed,
+    /// Stopped before reading out or changing anything: the identities
+    /// matched rows of someone else; waits for an agent's confirmation.
+    Held,
 }
 
 impl TaskState {
@@ -116,6 +119,7 @@ impl TaskState {
             TaskState::Applying => "applying",
             TaskState::Done => "done",
             TaskState::Failed => "failed",
+            TaskState::Held => "held",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -125,6 +129,7 @@ impl TaskState {
             TaskState::Applying,
             TaskState::Done,
             TaskState::Failed,
+            TaskState::Held,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -147,6 +152,17 @@ pub struct RightsTask {
     pub message: String,
     pub attempts: i64,
     pub updated_at: Timestamp,
+    /// The agent who confirmed that every row found is the person's, when
+    /// the identities matched rows of someone else too; empty otherwise.
+    pub confirmed_by: String,
+}
+
+/// Who a client database is bound to (C27): one tenant, or several
+/// through the provider's declaration of a shared database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetOwner {
+    Tenant(TenantId),
+    Shared,
 }
 
 /// Filters of the request list.
@@ -204,6 +220,14 @@ pub trait Rights: Send + Sync {
     /// Every system of a tenant, for execution.
     async fn all_systems(&self, tenant: TenantId) -> Result<Vec<System>>;
     async fn save_system(&self, scope: &TenantScope, s: &System) -> Result<()>;
+    /// Binds the client database named `identity` to `owner` unless it is
+    /// bound already; returns its owner, which the caller compares.
+    async fn bind_target(
+        &self,
+        identity: &str,
+        owner: TargetOwner,
+        at: Timestamp,
+    ) -> Result<TargetOwner>;
 
     /// The tenant's legal calendar.
     async fn calendar(&self, tenant: TenantId) -> Result<Calendar>;

@@ -4,12 +4,19 @@ use std::{net::SocketAddr, path::Path, sync::Arc};
 
 use anyhow::{Context, Result};
 use jiff::SignedDuration;
+use std::time::Duration;
 use tokio::sync::watch;
 use vigie_domain::jobs::JobKind;
-use vigie_store::{Store, trail::TrailKey, vault::Vault};
+
+use vigie_connect::Confinement;
+use vigie_store::{Store, TargetOwner, trail::TrailKey, vault::Vault};
 use vigie_web::{AppState, PasswordHasher, WebSettings};
 
-use crate::{config::Config, jobs::Worker, mail::Mailer};
+use crate::{
+    config::{Config, redact_url},
+    jobs::Worker,
+    mail::Mailer,
+};
 
 /// Opens the configured database (creating the data folder for SQLite).
 pub async fn open_store(c: &Config) -> Result<Arc<dyn Store>> {
@@ -94,6 +101,72 @@ fn write_private(path: &Path, content: &str) -> Result<()> {
     Ok(())
 }
 
+/// The places tenants' systems may live, from `[connect]`; Vigie's own
+/// SQLite file is named by its identity so that no spelling of its path
+/// reaches it. Shared databases are opened once to learn what they are
+/// and bound as shared, so that no tenant can claim one for itself.
+pub async fn confinement(c: &Config, store: &dyn Store) -> Result<Confinement> {
+    use vigie_connect::target::{FileId, HostPattern, Location, SharedTarget};
+    let mut conf = Confinement {
+        hosts: c
+            .connect
+            .hosts
+            .iter()
+            .map(|h| HostPattern::parse(h).map_err(anyhow::Error::msg))
+            .collect::<Result<_>>()?,
+        connect_timeout: Duration::from_secs(c.connect.connect_timeout_seconds),
+        statement_timeout: Duration::from_secs(c.connect.statement_timeout_seconds),
+        ..Confinement::default()
+    };
+    for dir in &c.connect.sqlite_dirs {
+        let written = std::path::absolute(dir)?;
+        // A folder is allowed as written and as it really is (links
+        // followed); a path is checked against both, then resolved.
+        conf.sqlite_dirs.push(written.clone());
+        match std::fs::canonicalize(&written) {
+            Ok(real) => conf.sqlite_dirs.push(real),
+            Err(e) => tracing::warn!("connect.sqlite_dirs: {}: {e}", written.display()),
+        }
+    }
+    if let Some(path) = c.database_url.strip_prefix("sqlite://")
+        && let Ok(id) = FileId::of(std::path::Path::new(path.split('?').next().unwrap_or(path)))
+    {
+        conf.own_files.push(id);
+    }
+    let mut urls = Vec::new();
+    for sh in &c.connect.shared {
+        conf.shared.push(SharedTarget {
+            location: Location::parse(&sh.url)
+                .map_err(|e| anyhow::anyhow!("connect.shared: {}: {e}", redact_url(&sh.url)))?,
+            identity: None,
+            column: sh.column.clone(),
+            tenants: sh.tenants.clone(),
+        });
+        urls.push(sh.url.clone());
+    }
+    for (url, e) in conf.identify_shared(&urls).await {
+        tracing::warn!(
+            "connect.shared: {} cannot be opened now ({e}: {}); it is recognised by its address only",
+            redact_url(&url),
+            e.detail()
+        );
+    }
+    for sh in &conf.shared {
+        if let Some(identity) = &sh.identity {
+            let owner = store
+                .bind_target(identity, TargetOwner::Shared, jiff::Timestamp::now())
+                .await?;
+            if owner != TargetOwner::Shared {
+                tracing::error!(
+                    "connect.shared: {} was already connected by one tenant ({owner:?}); its other tenants are refused until the provider resolves it",
+                    sh.location
+                );
+            }
+        }
+    }
+    Ok(conf)
+}
+
 pub fn hasher(c: &Config) -> Result<PasswordHasher> {
     Ok(PasswordHasher::new(c.auth.argon2)?)
 }
@@ -103,6 +176,7 @@ pub fn web_state(
     store: Arc<dyn Store>,
     key: &TrailKey,
     demo: bool,
+    confinement: Confinement,
 ) -> Result<AppState> {
     let settings = WebSettings {
         base_url: c.base_url.clone(),
@@ -111,11 +185,17 @@ pub fn web_state(
         session_max: SignedDuration::from_hours(c.auth.session_max_hours),
         trail_public_key: key.public_hex(),
         demo,
+        confinement,
     };
     Ok(AppState::new(store, settings, hasher(c)?, vault(c)?))
 }
 
-pub fn worker(c: &Config, store: Arc<dyn Store>, key: TrailKey) -> Result<Worker> {
+pub fn worker(
+    c: &Config,
+    store: Arc<dyn Store>,
+    key: TrailKey,
+    confinement: Confinement,
+) -> Result<Worker> {
     let parse = |s: &str| s.parse::<cron::Schedule>().map_err(anyhow::Error::from);
     Ok(Worker {
         store,
@@ -123,6 +203,7 @@ pub fn worker(c: &Config, store: Arc<dyn Store>, key: TrailKey) -> Result<Worker
         mailer: Arc::new(Mailer::from_config(&c.email, &c.data_dir)?),
         vault: vault(c)?,
         base_url: c.base_url.clone(),
+        confinement,
         retention: SignedDuration::from_hours(24 * c.audit.retention_days),
         session_idle: SignedDuration::from_mins(c.auth.session_idle_minutes),
         schedules: vec![
@@ -155,10 +236,11 @@ pub async fn serve(c: &Config, store: Arc<dyn Store>, demo: bool) -> Result<()> 
         store.migrate().await.context("applying migrations")?;
     }
     let key = trail_key(c)?;
-    let state = web_state(c, store.clone(), &key, demo)?;
+    let confinement = confinement(c, store.as_ref()).await?;
+    let state = web_state(c, store.clone(), &key, demo, confinement.clone())?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker_task = if c.jobs.worker {
-        let w = worker(c, store.clone(), key)?;
+        let w = worker(c, store.clone(), key, confinement)?;
         Some(tokio::spawn(w.run_forever(stop_rx)))
     } else {
         None

@@ -48,6 +48,7 @@ pub struct Config {
     pub audit: AuditConfig,
     pub email: EmailConfig,
     pub jobs: JobsConfig,
+    pub connect: ConnectConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -101,6 +102,48 @@ pub struct JobsConfig {
     pub objection_schedule: String,
 }
 
+/// Where tenants' connected systems may live (C27): the provider's
+/// decision. Nothing is allowed until listed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConnectConfig {
+    /// `host:port` patterns for PostgreSQL and MySQL/MariaDB systems:
+    /// `db.clients.example:5432`, `*.clients.example:5432`, `10.0.0.12:*`.
+    pub hosts: Vec<String>,
+    /// Folders that may hold SQLite systems (their subfolders too).
+    pub sqlite_dirs: Vec<PathBuf>,
+    pub connect_timeout_seconds: u64,
+    /// Longest one statement may run on a client database.
+    pub statement_timeout_seconds: u64,
+    /// Databases serving several tenants (processor mode).
+    pub shared: Vec<SharedConfig>,
+}
+
+/// One database the provider shares between tenants, each seeing only the
+/// rows whose `column` holds its value.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharedConfig {
+    /// How Vigie reaches it (credentials allowed: this is the provider's
+    /// file); it must be among the allowed places.
+    pub url: String,
+    pub column: String,
+    /// Tenant slug → the value of `column` on that tenant's rows.
+    pub tenants: std::collections::BTreeMap<String, String>,
+}
+
+impl Default for ConnectConfig {
+    fn default() -> Self {
+        ConnectConfig {
+            hosts: Vec::new(),
+            sqlite_dirs: Vec::new(),
+            connect_timeout_seconds: 10,
+            statement_timeout_seconds: 60,
+            shared: Vec::new(),
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -115,6 +158,7 @@ impl Default for Config {
             audit: AuditConfig::default(),
             email: EmailConfig::default(),
             jobs: JobsConfig::default(),
+            connect: ConnectConfig::default(),
         }
     }
 }
@@ -352,6 +396,34 @@ impl Config {
         }
         if self.audit.retention_days < 1 {
             return bad("audit.retention_days", "must be at least 1");
+        }
+        for (i, h) in self.connect.hosts.iter().enumerate() {
+            if let Err(e) = vigie_connect::target::HostPattern::parse(h) {
+                return bad(&format!("connect.hosts[{i}]"), &e);
+            }
+        }
+        if !(1..=300).contains(&self.connect.connect_timeout_seconds) {
+            return bad(
+                "connect.connect_timeout_seconds",
+                "must be between 1 and 300",
+            );
+        }
+        if !(1..=3600).contains(&self.connect.statement_timeout_seconds) {
+            return bad(
+                "connect.statement_timeout_seconds",
+                "must be between 1 and 3600",
+            );
+        }
+        for (i, sh) in self.connect.shared.iter().enumerate() {
+            if let Err(e) = vigie_connect::target::Location::parse(&sh.url) {
+                return bad(&format!("connect.shared[{i}].url"), &e.to_string());
+            }
+            if sh.column.trim().is_empty() || sh.tenants.is_empty() {
+                return bad(
+                    &format!("connect.shared[{i}]"),
+                    "name the tenant column and at least one tenant with its value",
+                );
+            }
         }
         if !["smtp", "files"].contains(&self.email.mode.as_str()) {
             return bad("email.mode", "must be smtp or files");

@@ -163,16 +163,17 @@ const DEMO_PEOPLE: i64 = 40;
 pub async fn seed_rights(
     store: &dyn Store,
     vault: &Vault,
-    data_dir: &Path,
+    clients_dir: &Path,
     base_url: &str,
+    confinement: &vigie_connect::Confinement,
 ) -> Result<()> {
     let slug = TenantSlug::parse("sidec-jura")?;
     let tenant = store.tenant_by_slug(&slug).await?;
     if !store.all_systems(tenant.id).await?.is_empty() {
         return Ok(());
     }
-    std::fs::create_dir_all(data_dir)?;
-    let path = std::path::absolute(data_dir.join("mes-demandes.db"))?;
+    std::fs::create_dir_all(clients_dir)?;
+    let path = std::path::absolute(clients_dir.join("mes-demandes.db"))?;
     let url = format!("sqlite://{}", path.display());
     if !path.exists() {
         std::fs::File::create(&path)?;
@@ -185,6 +186,7 @@ pub async fn seed_rights(
         store,
         vault,
         base_url,
+        confinement,
     };
     let now = Timestamp::now();
     systems::create(
@@ -195,6 +197,7 @@ pub async fn seed_rights(
             url,
             dataset: vigie_connect::fixture::DATASET.into(),
         },
+        "démonstration",
         now,
     )
     .await?;

@@ -33,6 +33,8 @@ pub struct Worker {
     pub vault: Vault,
     /// For links in emails.
     pub base_url: String,
+    /// Where tenants' connected systems may live (C27).
+    pub confinement: vigie_connect::Confinement,
     pub retention: SignedDuration,
     pub session_idle: SignedDuration,
     pub schedules: Vec<(JobKind, cron::Schedule)>,
@@ -183,6 +185,7 @@ impl Worker {
             store: self.store.as_ref(),
             vault: &self.vault,
             base_url: &self.base_url,
+            confinement: &self.confinement,
         }
     }
 

@@ -200,10 +200,25 @@ async fn main() -> Result<()> {
         }
         Command::Demo { .. } => {
             c.base_url = format!("http://{}", c.listen);
+            // The demo's application databases live in their own folder,
+            // the only one its tenants may connect to (C27).
+            let clients = c.data_dir.join("clients");
+            std::fs::create_dir_all(&clients)?;
+            if c.connect.sqlite_dirs.is_empty() {
+                c.connect.sqlite_dirs.push(clients.clone());
+            }
             let store = app::open_store(&c).await?;
             store.migrate().await?;
             demo::seed(store.as_ref(), &app::hasher(&c)?).await?;
-            demo::seed_rights(store.as_ref(), &app::vault(&c)?, &c.data_dir, &c.base_url).await?;
+            let confinement = app::confinement(&c, store.as_ref()).await?;
+            demo::seed_rights(
+                store.as_ref(),
+                &app::vault(&c)?,
+                &clients,
+                &c.base_url,
+                &confinement,
+            )
+            .await?;
             demo::seed_register(store.as_ref()).await?;
             println!("{}", demo::banner(&c.base_url));
             app::serve(&c, store, true).await
@@ -334,7 +349,13 @@ fn parse_roles(s: &str) -> Result<Roles> {
 }
 
 async fn user(c: &Config, store: Arc<dyn Store>, cmd: &UserCommand) -> Result<()> {
-    let state = app::web_state(c, store.clone(), &app::trail_key(c)?, false)?;
+    let state = app::web_state(
+        c,
+        store.clone(),
+        &app::trail_key(c)?,
+        false,
+        vigie_connect::Confinement::default(),
+    )?;
     match cmd {
         UserCommand::Add {
             email,

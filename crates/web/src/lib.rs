@@ -45,6 +45,8 @@ pub struct WebSettings {
     pub trail_public_key: String,
     /// Shown in the page header in the demo.
     pub demo: bool,
+    /// Where tenants' connected systems may live (C27).
+    pub confinement: vigie_connect::Confinement,
 }
 
 impl Default for WebSettings {
@@ -56,6 +58,7 @@ impl Default for WebSettings {
             session_max: SignedDuration::from_hours(12),
             trail_public_key: String::new(),
             demo: false,
+            confinement: vigie_connect::Confinement::default(),
         }
     }
 }
@@ -104,6 +107,7 @@ impl AppState {
             store: self.store.as_ref(),
             vault: &self.vault,
             base_url: &self.settings.base_url,
+            confinement: &self.settings.confinement,
         }
     }
 }

@@ -2,7 +2,8 @@
 //! row afterwards, on PostgreSQL, MariaDB and SQLite.
 
 use vigie_connect::{
-    Action, Dialect, ExecError, LiveProblem, Subject, execute, fixture, parse_dataset,
+    Action, Dialect, ExecError, LiveProblem, Plan, RowFilter, Subject, execute, fixture,
+    parse_dataset, read_checked,
 };
 use vigie_domain::dataset::{Dataset, IdentityKind};
 
@@ -21,13 +22,24 @@ fn by_email(id: i64) -> Subject {
     }
 }
 
+pub fn plan<'a>(d: &'a Dataset, s: &'a Subject, a: &'a Action) -> Plan<'a> {
+    Plan {
+        dataset: d,
+        subject: s,
+        action: a,
+        key: &KEY,
+        filter: None,
+        confirmed: false,
+    }
+}
+
 async fn run(
     db: &AppDb,
     d: &Dataset,
     s: &Subject,
     a: &Action,
 ) -> Result<vigie_connect::Outcome, ExecError> {
-    execute(&db.url, d, s, a, &KEY, |_| async { Ok(()) }).await
+    execute(db.conn().await, plan(d, s, a), |_| async { Ok(()) }).await
 }
 
 /// Every row of every table that is not about person `id`.
@@ -151,7 +163,10 @@ async fn c15_rectification_restriction_objection(dialect: Dialect) {
     .await
     .unwrap();
     assert_eq!(out.changed(), 1);
-    assert_eq!(out.notes, ["no column holds the category « loisirs »"]);
+    assert_eq!(
+        out.notes,
+        ["no rectifiable column holds the category « loisirs »"]
+    );
     let row = &db.rows("contacts", "tel_fixe, tel_mobile", "id = 7").await[0];
     assert_eq!(row[0].as_deref(), Some("07 11 22 33 44"));
     assert_eq!(row[1].as_deref(), Some("07 11 22 33 44"));
@@ -171,10 +186,14 @@ async fn nothing_is_half_applied(dialect: Dialect) {
     let d = dataset();
     let everything = others(&db, -1).await;
     // The record of the outcome fails: the transaction is rolled back.
-    let e = execute(&db.url, &d, &by_email(3), &Action::Erase, &KEY, |o| {
-        let n = o.changed();
-        async move { Err(format!("store down after {n} changes")) }
-    })
+    let e = execute(
+        db.conn().await,
+        plan(&d, &by_email(3), &Action::Erase),
+        |o| {
+            let n = o.changed();
+            async move { Err(format!("store down after {n} changes")) }
+        },
+    )
     .await
     .unwrap_err();
     assert!(matches!(e, ExecError::Record(_)), "{e}");
@@ -262,6 +281,10 @@ macro_rules! on_every_backend {
 }
 
 on_every_backend!(
+    c27_access_exports_declared_columns_only,
+    c27_rectification_writes_only_rectifiable_columns,
+    c27_an_identity_matching_several_people_stops_before_anything,
+    c27_a_shared_database_is_filtered_per_tenant,
     c15_access_gathers_every_row_of_one_person,
     c23_erasure_anonymises_keeps_history_and_touches_no_one_else,
     c15_rectification_restriction_objection,
@@ -269,23 +292,159 @@ on_every_backend!(
     bad_datasets_and_systems_are_explained,
 );
 
-#[tokio::test]
-async fn a_refused_connection_is_named() {
-    let e = run_url("postgres://nobody@127.0.0.1:1/x").await;
-    assert!(matches!(e, ExecError::Connect(_)), "{e}");
-    let e = run_url("sqlite:///nonexistent/dir/app.db").await;
-    assert!(matches!(e, ExecError::Connect(_)), "{e}");
+/// C27: an access export holds the primary key and the declared columns,
+/// nothing the DPO did not declare (the job title, the manager, the
+/// markers of the contacts table stay out).
+async fn c27_access_exports_declared_columns_only(dialect: Dialect) {
+    let db = AppDb::new(dialect, PEOPLE).await;
+    let d = dataset();
+    let out = run(&db, &d, &by_email(4), &Action::Access).await.unwrap();
+    let contacts = out.tables.iter().find(|t| t.table == "contacts").unwrap();
+    let declared: Vec<&str> = std::iter::once("id")
+        .chain(d.tables[0].columns.iter().map(|c| c.name.as_str()))
+        .collect();
+    assert_eq!(contacts.columns, declared);
+    for undeclared in ["fonction", "superieur_id", "organisation_id", "restreint"] {
+        assert!(
+            !contacts.columns.iter().any(|c| c == undeclared),
+            "{undeclared}"
+        );
+    }
+    assert!(contacts.rows.iter().all(|r| r.len() == declared.len()));
+    db.drop().await;
 }
 
-async fn run_url(url: &str) -> ExecError {
-    execute(
-        url,
-        &dataset(),
-        &by_email(1),
-        &Action::Access,
-        &KEY,
-        |_| async { Ok(()) },
+/// C27: a rectification writes only the columns marked rectifiable — a
+/// category held by a column that is not (the login) is left alone and
+/// said so; a link can never be marked rectifiable.
+async fn c27_rectification_writes_only_rectifiable_columns(dialect: Dialect) {
+    let db = AppDb::new(dialect, PEOPLE).await;
+    let d = dataset();
+    let p = fixture::person(6);
+    let before = others(&db, 6).await;
+    let out = run(
+        &db,
+        &d,
+        &by_email(6),
+        &Action::Rectify(vec![
+            ("compte".into(), "admin".into()),
+            ("identite".into(), "Durand".into()),
+        ]),
     )
     .await
-    .unwrap_err()
+    .unwrap();
+    let row = &db.rows("contacts", "login, nom, prenom", "id = 6").await[0];
+    assert_eq!(row[0].as_deref(), Some(p.login.as_str()));
+    assert_eq!(row[1].as_deref(), Some("Durand"));
+    assert!(
+        out.notes.iter().any(|n| n.contains("contacts.login")),
+        "{:?}",
+        out.notes
+    );
+    assert_eq!(others(&db, 6).await, before);
+    let mut bad = dataset();
+    let link = bad.tables[1]
+        .columns
+        .iter_mut()
+        .find(|c| c.name == "contact_id")
+        .unwrap();
+    link.rectifiable = true;
+    link.category = Some("identite".into());
+    let e = run(&db, &bad, &by_email(6), &Action::Rectify(vec![]))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("must never write it"), "{e}");
+    db.drop().await;
+}
+
+/// C27: identities that lead to rows carrying someone else's identity (an
+/// email of one person, the phone of another) stop the task before anything
+/// is read out or changed; once the agent confirms, it runs.
+async fn c27_an_identity_matching_several_people_stops_before_anything(dialect: Dialect) {
+    let db = AppDb::new(dialect, PEOPLE).await;
+    let d = dataset();
+    let everything = others(&db, -1).await;
+    let crowd = Subject {
+        identities: vec![
+            (IdentityKind::Email, fixture::person(2).email),
+            (IdentityKind::Phone, fixture::person(3).mobile),
+        ],
+    };
+    for action in [Action::Access, Action::Erase] {
+        let e = run(&db, &d, &crowd, &action).await.unwrap_err();
+        let ExecError::Crowd(rows) = &e else {
+            panic!("{e}")
+        };
+        assert!(
+            rows.iter().any(|r| r.starts_with("contacts#2 ")),
+            "{rows:?}"
+        );
+        assert!(
+            rows.iter().any(|r| r.starts_with("contacts#3 ")),
+            "{rows:?}"
+        );
+        assert!(!e.to_string().contains(&fixture::person(3).email), "{e}");
+    }
+    assert_eq!(others(&db, -1).await, everything);
+    // The same person's phone written another way is not a crowd.
+    let p = fixture::person(2);
+    let digits: String = p.mobile.chars().filter(char::is_ascii_digit).collect();
+    let same = Subject {
+        identities: vec![
+            (IdentityKind::Email, p.email.to_uppercase()),
+            (IdentityKind::Phone, format!("0033{}", &digits[1..])),
+        ],
+    };
+    assert!(run(&db, &d, &same, &Action::Access).await.unwrap().found() > 0);
+    let confirmed = Plan {
+        confirmed: true,
+        ..plan(&d, &crowd, &Action::Access)
+    };
+    let out = execute(db.conn().await, confirmed, |_| async { Ok(()) })
+        .await
+        .unwrap();
+    assert_eq!(out.tables[0].found, 2);
+    db.drop().await;
+}
+
+/// C27: on a database shared by several tenants, every statement carries
+/// the tenant's row filter: a person of the other organisation is not
+/// found, and nothing of theirs changes; a table with identities but no
+/// tenant column is refused.
+async fn c27_a_shared_database_is_filtered_per_tenant(dialect: Dialect) {
+    let db = AppDb::new(dialect, PEOPLE).await;
+    let d = dataset();
+    // Even ids belong to organisation 1, odd ids to organisation 2.
+    let org1 = RowFilter {
+        column: "organisation_id".into(),
+        value: "1".into(),
+    };
+    let everything = others(&db, 4).await;
+    for (person, found) in [(3, false), (4, true)] {
+        let s = by_email(person);
+        let p = Plan {
+            filter: Some(&org1),
+            ..plan(&d, &s, &Action::Erase)
+        };
+        let out = execute(db.conn().await, p, |_| async { Ok(()) })
+            .await
+            .unwrap();
+        assert_eq!(out.found() > 0, found, "person {person}");
+    }
+    assert_eq!(others(&db, 4).await, everything);
+    let no_column = RowFilter {
+        column: "collectivite".into(),
+        value: "1".into(),
+    };
+    let mut c = db.conn().await;
+    let e = read_checked(&mut c, &d, Some(&no_column))
+        .await
+        .unwrap_err();
+    c.close().await;
+    assert!(
+        e.to_string()
+            .contains("holds identities but no column collectivite"),
+        "{e}"
+    );
+    db.drop().await;
 }

@@ -3,6 +3,7 @@
 //! server fails the tests.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod confine;
 mod execute;
 mod sample;
 mod support;

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
-use vigie_connect::{Dialect, fixture};
+use vigie_connect::{Confinement, Dialect, fixture, target::HostPattern};
 use vigie_domain::{
     account::Email,
     dataset::IdentityKind,
@@ -29,15 +29,41 @@ const BASE: &str = "https://vigie.test";
 struct World {
     store: Arc<dyn Store>,
     vault: Vault,
+    confinement: Confinement,
 }
 
 impl World {
+    fn new(store: Arc<dyn Store>) -> Self {
+        World {
+            store,
+            vault: Vault::new([3; 32]),
+            confinement: confinement(),
+        }
+    }
+
     fn ctx(&self) -> Ctx<'_> {
         Ctx {
             store: self.store.as_ref(),
             vault: &self.vault,
             base_url: BASE,
+            confinement: &self.confinement,
         }
+    }
+}
+
+/// The tests' places: the temporary folder (where the tests' own Vigie
+/// SQLite databases live too) and the local servers (where the tests' own
+/// Vigie PostgreSQL databases live too).
+fn confinement() -> Confinement {
+    Confinement {
+        hosts: vec![
+            HostPattern::parse("127.0.0.1:*").unwrap(),
+            HostPattern::parse("localhost:*").unwrap(),
+        ],
+        sqlite_dirs: vec![std::fs::canonicalize(std::env::temp_dir()).unwrap()],
+        connect_timeout: std::time::Duration::from_secs(2),
+        statement_timeout: std::time::Duration::from_secs(5),
+        ..Confinement::default()
     }
 }
 
@@ -96,10 +122,7 @@ async fn run_all(w: &World, r: &vigie_store::RightsRequest) -> Vec<Result<String
 }
 
 async fn scenario(store: Arc<dyn Store>, app: Dialect) {
-    let w = World {
-        store,
-        vault: Vault::new([3; 32]),
-    };
+    let w = World::new(store);
     let ctx = w.ctx();
     let (t, scope) = tenant(w.store.as_ref(), "sidec-test").await;
     let db_name = unique("vigie_app");
@@ -113,6 +136,7 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
             url: url.clone(),
             dataset: fixture::DATASET.into(),
         },
+        "dpo",
         Timestamp::now(),
     )
     .await
@@ -292,12 +316,13 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
             url: "postgres://nobody@127.0.0.1:1/app".into(),
             dataset: fixture::DATASET.into(),
         },
+        "dpo",
         Timestamp::now(),
     )
     .await
     .unwrap();
     assert!(
-        down.check_result.starts_with("not checked: cannot connect"),
+        down.check_result.starts_with("not checked: not reachable"),
         "{}",
         down.check_result
     );
@@ -334,7 +359,9 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
     let tasks = w.store.tasks(t_b.id, r.id).await.unwrap();
     assert_eq!(tasks[0].state, TaskState::Failed);
     assert!(
-        tasks[0].message.starts_with("cannot connect"),
+        tasks[0]
+            .message
+            .starts_with("cannot connect to the database: not reachable"),
         "{}",
         tasks[0].message
     );
@@ -523,10 +550,7 @@ async fn models_scenario(store: Arc<dyn Store>) {
     use vigie_domain::register::{Activity, ActivityStatus, LegalBasis};
     use vigie_service::models;
     use vigie_store::ActivityChange;
-    let w = World {
-        store,
-        vault: Vault::new([3; 32]),
-    };
+    let w = World::new(store);
     let ctx = w.ctx();
     let (_, model_scope) = tenant(w.store.as_ref(), "modele-mes-demandes").await;
     let (client, scope) = tenant(w.store.as_ref(), "sidec").await;

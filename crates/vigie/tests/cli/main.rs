@@ -339,6 +339,7 @@ fn outbox_failed_send_is_retried_and_never_lost() {
             mailer: Arc::new(mailer),
             vault: vigie_store::vault::Vault::new([5; 32]),
             base_url: "http://127.0.0.1:8080".into(),
+            confinement: vigie_connect::Confinement::default(),
             retention: SignedDuration::from_hours(24),
             session_idle: SignedDuration::from_mins(30),
             schedules: Vec::new(),
@@ -510,14 +511,21 @@ fn the_worker_runs_rights_tasks_and_scans() {
     rt.block_on(async {
         let store = vigie_store_sql::open(&d.db_url()).await.unwrap();
         store.migrate().await.unwrap();
-        let app_url = format!("sqlite://{}", d.0.join("app.db").display());
-        std::fs::File::create(d.0.join("app.db")).unwrap();
+        let clients = d.0.join("clients");
+        std::fs::create_dir_all(&clients).unwrap();
+        let app_url = format!("sqlite://{}", clients.join("app.db").display());
+        std::fs::File::create(clients.join("app.db")).unwrap();
         vigie_connect::fixture::install(&app_url, 5).await.unwrap();
         let vault = Vault::new([5; 32]);
+        let confinement = vigie_connect::Confinement {
+            sqlite_dirs: vec![std::fs::canonicalize(&clients).unwrap()],
+            ..Default::default()
+        };
         let ctx = Ctx {
             store: store.as_ref(),
             vault: &vault,
             base_url: "http://127.0.0.1:8080",
+            confinement: &confinement,
         };
         let t = store
             .create_tenant(
@@ -535,6 +543,7 @@ fn the_worker_runs_rights_tasks_and_scans() {
                 url: app_url,
                 dataset: vigie_connect::fixture::DATASET.into(),
             },
+            "dpo",
             Timestamp::now(),
         )
         .await
@@ -583,6 +592,7 @@ fn the_worker_runs_rights_tasks_and_scans() {
             mailer: Arc::new(Mailer::from_config(&EmailConfig::default(), &d.0).unwrap()),
             vault: vault.clone(),
             base_url: "http://127.0.0.1:8080".into(),
+            confinement: confinement.clone(),
             retention: SignedDuration::from_hours(24),
             session_idle: SignedDuration::from_mins(30),
             schedules: Vec::new(),

@@ -282,6 +282,9 @@ pub async fn record(
 }
 
 pub struct TaskRow {
+    pub id: i64,
+    /// Waits for an agent's confirmation (identities matched someone else).
+    pub held: bool,
     pub system: String,
     pub state: &'static str,
     pub found: i64,
@@ -314,6 +317,9 @@ pub struct ActInput {
     /// Rectification: `category = new value` per line.
     #[serde(default)]
     corrections: String,
+    /// The held task an agent confirms.
+    #[serde(default)]
+    task: String,
 }
 
 #[derive(Template)]
@@ -467,6 +473,8 @@ async fn show_page(
         tasks: tasks
             .iter()
             .map(|t| TaskRow {
+                id: t.id,
+                held: t.state == TaskState::Held && ctx.scope.allows(Permission::Write),
                 system: t.system_name.clone(),
                 state: t.state.as_str(),
                 found: t.found,
@@ -566,6 +574,10 @@ pub async fn act(
             Err(e) => Err(e),
         },
         "retry" => rights::retry_failed(c, &r, now).await.map(drop),
+        "confirm" => {
+            let task = f.task.trim().parse().map_err(|_| PageError::NOT_FOUND)?;
+            rights::confirm_task(c, &r, task, &actor, now).await
+        }
         "answer" => rights::answer(c, &ctx.tenant, &r, &f.answer, &actor, now)
             .await
             .map(drop),

@@ -11,6 +11,7 @@ use axum::{
 };
 use jiff::Timestamp;
 use serde::Deserialize;
+use vigie_connect::{ConnectError, ExecError, Refusal};
 use vigie_domain::{SystemId, role::Permission};
 use vigie_service::{
     ServiceError,
@@ -49,7 +50,7 @@ pub struct SystemForm {
 #[derive(Default)]
 pub struct Errors {
     pub name: Option<&'static str>,
-    pub url: Option<&'static str>,
+    pub url: Option<String>,
     /// The dataset's problems, one per line (technical, as written by the
     /// checker).
     pub dataset: Vec<String>,
@@ -65,7 +66,8 @@ struct ListPage {
     q: String,
     f: SystemForm,
     e: Errors,
-    can_write: bool,
+    /// Connecting a system is the DPO's (C27).
+    can_manage: bool,
 }
 
 /// A scan in the system's history.
@@ -87,14 +89,19 @@ struct EditPage {
     note: String,
     f: SystemForm,
     e: Errors,
+    /// Runs a scan (reads a sample).
     can_write: bool,
+    /// Changes the URL or the dataset (C27).
+    can_manage: bool,
 }
 
 fn errors(m: &'static crate::i18n::Msgs, e: &ServiceError) -> Option<Errors> {
     let mut out = Errors::default();
     match e {
         ServiceError::Invalid { field: "name", .. } => out.name = Some(m.system_name_invalid),
-        ServiceError::Invalid { field: "url", .. } => out.url = Some(m.system_url_invalid),
+        ServiceError::Invalid { field: "url", .. } => out.url = Some(m.system_url_invalid.into()),
+        ServiceError::Exec(ExecError::Connect(c)) => out.url = Some(connect_message(m, c)),
+        ServiceError::Invalid { field: "role", .. } => out.url = Some(m.system_dpo_only.into()),
         ServiceError::Invalid {
             field: "dataset",
             message,
@@ -103,6 +110,29 @@ fn errors(m: &'static crate::i18n::Msgs, e: &ServiceError) -> Option<Errors> {
         _ => return None,
     }
     Some(out)
+}
+
+/// Why a connection was refused or failed, in the page's language; the
+/// driver's own words never reach the page (C27).
+pub(crate) fn connect_message(m: &'static crate::i18n::Msgs, e: &ConnectError) -> String {
+    match e {
+        ConnectError::Refused(r) => match r {
+            Refusal::Scheme => m.system_url_invalid.into(),
+            Refusal::Unreadable => m.connect_unreadable.into(),
+            Refusal::Parameter(p) => m.connect_parameter.replace("{name}", p),
+            Refusal::NoHost => m.connect_no_host.into(),
+            Refusal::NoDatabase => m.connect_no_database.into(),
+            Refusal::HostNotAllowed(h) => m.connect_host_not_allowed.replace("{place}", h),
+            Refusal::NotAFileUrl => m.connect_not_a_file.into(),
+            Refusal::FileNotAllowed => m.connect_file_not_allowed.into(),
+            Refusal::SharedNotYours => m.connect_shared_not_yours.into(),
+            Refusal::BoundElsewhere => m.connect_bound_elsewhere.into(),
+        },
+        ConnectError::Unreachable { .. } => m.connect_unreachable.into(),
+        ConnectError::Authentication { .. } => m.connect_authentication.into(),
+        ConnectError::NotUsable { .. } => m.connect_not_usable.into(),
+        ConnectError::TimedOut(s) => m.connect_timed_out.replace("{s}", &s.to_string()),
+    }
 }
 
 fn checked(l: &Layout, s: &System) -> String {
@@ -140,7 +170,7 @@ async fn list_page(
         q: q.q.clone(),
         f,
         e,
-        can_write: ctx.scope.allows(Permission::Write),
+        can_manage: ctx.scope.allows(Permission::ManageSystems),
         l,
     })
 }
@@ -167,9 +197,18 @@ pub async fn create(
     ctx: TenantCtx,
     Form(f): Form<SystemForm>,
 ) -> Result<Response, PageError> {
-    require_traced(&state, &ctx, Permission::Write, "systems.create").await?;
+    require_traced(&state, &ctx, Permission::ManageSystems, "systems.create").await?;
     let m = ctx.me.client.lang.msgs();
-    match systems::create(state.ctx(), &ctx.scope, &input(&f), Timestamp::now()).await {
+    let actor = ctx.me.user.name.as_str().to_owned();
+    match systems::create(
+        state.ctx(),
+        &ctx.scope,
+        &input(&f),
+        &actor,
+        Timestamp::now(),
+    )
+    .await
+    {
         Ok(s) => {
             ctx.trace(&state, "systems.create", &format!("system:{}", s.id))
                 .await?;
@@ -243,6 +282,7 @@ async fn edit_page(
         f,
         e,
         can_write: ctx.scope.allows(Permission::Write),
+        can_manage: ctx.scope.allows(Permission::ManageSystems),
         l,
     })
 }
@@ -271,14 +311,16 @@ pub async fn update(
     Path((_, id)): Path<(String, String)>,
     Form(f): Form<SystemForm>,
 ) -> Result<Response, PageError> {
-    require_traced(&state, &ctx, Permission::Write, "systems.update").await?;
+    require_traced(&state, &ctx, Permission::ManageSystems, "systems.update").await?;
     let m = ctx.me.client.lang.msgs();
     let s = system_of(&state, &ctx, &id).await?;
+    let actor = ctx.me.user.name.as_str().to_owned();
     match systems::update(
         state.ctx(),
         &ctx.scope,
         s.clone(),
         &input(&f),
+        &actor,
         Timestamp::now(),
     )
     .await
@@ -398,7 +440,7 @@ pub async fn scan_report(
         finished: matches!(scan.state.as_str(), "done" | "failed"),
         message: scan.message.clone(),
         rows,
-        can_write: ctx.scope.allows(Permission::Write),
+        can_write: ctx.scope.allows(Permission::ManageSystems),
     })
 }
 
@@ -419,17 +461,18 @@ pub async fn accept(
     Path((_, id)): Path<(String, String)>,
     Form(f): Form<AcceptInput>,
 ) -> Result<Response, PageError> {
-    require_traced(&state, &ctx, Permission::Write, "systems.accept").await?;
+    require_traced(&state, &ctx, Permission::ManageSystems, "systems.accept").await?;
     let m = ctx.me.client.lang.msgs();
     let s = system_of(&state, &ctx, &id).await?;
     let target = format!("{}/systemes/{}", ctx.base(), s.id);
+    let actor = ctx.me.user.name.as_str().to_owned();
     match discovery::accept(
         state.ctx(),
         &ctx.scope,
         s.clone(),
-        &f.table,
-        &f.column,
+        (&f.table, &f.column),
         &f.category,
+        &actor,
         Timestamp::now(),
     )
     .await

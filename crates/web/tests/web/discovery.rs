@@ -64,6 +64,7 @@ both!(
             store: app.store.as_ref(),
             vault: &vault,
             base_url: "http://test",
+            confinement: &crate::support::test_confinement(),
         };
         vigie_service::discovery::run(ctx, t.id, scan.id, Timestamp::now())
             .await

@@ -132,6 +132,7 @@ both!(c11_c15_a_request_from_the_form_to_the_download, |app| {
         store: app.store.as_ref(),
         vault: &vault,
         base_url: "http://test",
+        confinement: &crate::support::test_confinement(),
     };
     for task in app.store.tasks(t.id, r.id).await.unwrap() {
         vigie_service::rights::run_task(ctx, task.id, Timestamp::now())

@@ -143,6 +143,7 @@ both!(c07_c10_sub_processors_notices_and_objections, |app| {
         store: app.store.as_ref(),
         vault: &vault,
         base_url: "http://test",
+        confinement: &crate::support::test_confinement(),
     };
     let later = Timestamp::now() + SignedDuration::from_hours(24 * 15);
     assert_eq!(

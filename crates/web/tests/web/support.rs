@@ -39,24 +39,48 @@ pub fn cheap_hasher() -> PasswordHasher {
     .unwrap()
 }
 
+/// Where the tests' connected systems may live: the temporary folder
+/// (where the tests' own Vigie databases live too, so the marker and the
+/// file identity are what keeps them out) and the local servers.
+pub fn test_confinement() -> vigie_connect::Confinement {
+    use vigie_connect::target::HostPattern;
+    vigie_connect::Confinement {
+        hosts: vec![
+            HostPattern::parse("127.0.0.1:*").unwrap(),
+            HostPattern::parse("localhost:*").unwrap(),
+        ],
+        sqlite_dirs: vec![std::fs::canonicalize(std::env::temp_dir()).unwrap()],
+        connect_timeout: std::time::Duration::from_secs(3),
+        statement_timeout: std::time::Duration::from_secs(5),
+        ..Default::default()
+    }
+}
+
+fn test_settings() -> WebSettings {
+    WebSettings {
+        confinement: test_confinement(),
+        ..WebSettings::default()
+    }
+}
+
 impl TestApp {
     pub async fn sqlite() -> Self {
         let db = TempSqlite::new().await;
         let store: Arc<dyn Store> = db.store.clone();
-        Self::build(store, Box::new(db), WebSettings::default())
+        Self::build(store, Box::new(db), test_settings())
     }
 
     pub async fn postgres() -> Self {
         let db = TempPostgres::new().await;
         let store: Arc<dyn Store> = db.store.clone();
-        Self::build(store, Box::new(db), WebSettings::default())
+        Self::build(store, Box::new(db), test_settings())
     }
 
     /// On SQLite, with a handle to close the database mid-test.
     pub async fn sqlite_closable() -> (Self, Arc<TempSqlite>) {
         let db = Arc::new(TempSqlite::new().await);
         let store: Arc<dyn Store> = db.store.clone();
-        let app = Self::build(store, Box::new(db.clone()), WebSettings::default());
+        let app = Self::build(store, Box::new(db.clone()), test_settings());
         (app, db)
     }
 
@@ -343,6 +367,7 @@ pub async fn rights_objects_of(
         store: app.store.as_ref(),
         vault: &vault,
         base_url: "http://test",
+        confinement: &crate::support::test_confinement(),
     };
     let input = vigie_service::rights::RequestInput {
         kind: vigie_domain::rights::RequestKind::Erasure,
