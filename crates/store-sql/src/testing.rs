@@ -45,6 +45,11 @@ impl TempSqlite {
 }
 
 impl TempSqlite {
+    /// The database file (tests aim connected systems at it, C27).
+    pub fn path(&self) -> std::path::PathBuf {
+        self.dir.join("vigie.db")
+    }
+
     /// Closes the pool: every later call fails as when the database is gone.
     pub async fn close(&self) {
         self.store.pool.close().await;

@@ -1008,6 +1008,34 @@ pub async fn c16_rights_requests_and_systems(s: &dyn Store) {
 /// C01/C04: activities stay in their tenant; every change keeps who, when,
 /// why and the previous values; a stale save is a conflict; the list
 /// filters by words, status and sensitive data.
+/// C27: a client database is bound to the first tenant that uses it (or
+/// to the provider as shared), whoever asks next.
+pub async fn c27_targets_bind_once(s: &dyn Store) {
+    use crate::TargetOwner;
+    let (a, b) = two_tenants(s).await;
+    let now = Timestamp::now();
+    let first = s
+        .bind_target("postgresql:1:2", TargetOwner::Tenant(a.id), now)
+        .await
+        .unwrap();
+    assert_eq!(first, TargetOwner::Tenant(a.id));
+    let again = s
+        .bind_target("postgresql:1:2", TargetOwner::Tenant(b.id), now)
+        .await
+        .unwrap();
+    assert_eq!(again, TargetOwner::Tenant(a.id), "the first binding wins");
+    let shared = s
+        .bind_target("sqlite:3:4", TargetOwner::Shared, now)
+        .await
+        .unwrap();
+    assert_eq!(shared, TargetOwner::Shared);
+    let claimed = s
+        .bind_target("sqlite:3:4", TargetOwner::Tenant(b.id), now)
+        .await
+        .unwrap();
+    assert_eq!(claimed, TargetOwner::Shared);
+}
+
 pub async fn c04_register_keeps_every_version(s: &dyn Store) {
     use vigie_domain::register::{Activity, ActivityStatus, LegalBasis};
     let (a, b) = two_tenants(s).await;

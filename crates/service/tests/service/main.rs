@@ -3,6 +3,8 @@
 //! application databases created by the tests.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod confine;
+
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};

@@ -7,6 +7,7 @@ mod support;
 mod api;
 mod auth;
 mod clients;
+mod confine;
 mod discovery;
 mod isolation;
 mod pages;

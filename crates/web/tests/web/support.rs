@@ -26,6 +26,8 @@ pub struct TestApp {
     pub router: Router,
     pub store: Arc<dyn Store>,
     pub hasher: PasswordHasher,
+    /// Vigie's own database, as a URL (C27: tenants aim at it).
+    pub own_url: String,
     /// Keeps the database alive (and drops it after the test).
     _db: Box<dyn std::any::Any + Send + Sync>,
 }
@@ -67,13 +69,20 @@ impl TestApp {
     pub async fn sqlite() -> Self {
         let db = TempSqlite::new().await;
         let store: Arc<dyn Store> = db.store.clone();
-        Self::build(store, Box::new(db), test_settings())
+        let own = format!("sqlite://{}", db.path().display());
+        Self::build(store, Box::new(db), test_settings()).with_own_url(own)
     }
 
     pub async fn postgres() -> Self {
         let db = TempPostgres::new().await;
         let store: Arc<dyn Store> = db.store.clone();
-        Self::build(store, Box::new(db), test_settings())
+        let own = db.url.clone();
+        Self::build(store, Box::new(db), test_settings()).with_own_url(own)
+    }
+
+    fn with_own_url(mut self, url: String) -> Self {
+        self.own_url = url;
+        self
     }
 
     /// On SQLite, with a handle to close the database mid-test.
@@ -106,6 +115,7 @@ impl TestApp {
             router: vigie_web::router(state),
             store,
             hasher,
+            own_url: String::new(),
             _db: db,
         }
     }
