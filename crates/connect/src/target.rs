@@ -20,7 +20,6 @@
 //! Errors say what happened in Vigie's words; the driver's own message,
 //! which could tell a file or a port apart, goes to the server log only.
 
-use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
@@ -79,20 +78,6 @@ impl HostPattern {
     }
 }
 
-/// One database serving several tenants (processor mode, like "Mes
-/// demandes"), declared by the provider: every statement Vigie runs there
-/// for a tenant is restricted to the rows whose `column` holds that
-/// tenant's value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SharedTarget {
-    pub location: Location,
-    /// What the database is, once opened (see `identify_shared`).
-    pub identity: Option<String>,
-    pub column: String,
-    /// Tenant slug → value of `column` for that tenant's rows.
-    pub tenants: BTreeMap<String, String>,
-}
-
 /// The rows of a shared database that belong to one tenant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowFilter {
@@ -110,7 +95,6 @@ pub struct Confinement {
     pub own_files: Vec<FileId>,
     pub connect_timeout: Duration,
     pub statement_timeout: Duration,
-    pub shared: Vec<SharedTarget>,
 }
 
 impl Default for Confinement {
@@ -122,7 +106,6 @@ impl Default for Confinement {
             own_files: Vec::new(),
             connect_timeout: Duration::from_secs(10),
             statement_timeout: Duration::from_secs(60),
-            shared: Vec::new(),
         }
     }
 }
@@ -356,33 +339,6 @@ impl Confinement {
             }
         }
         Ok(location)
-    }
-
-    /// The shared declaration an opened database falls under, if any: by
-    /// what it is (when known) or by where it was declared.
-    pub fn shared_for(&self, opened: &Opened) -> Option<&SharedTarget> {
-        self.shared.iter().find(|s| {
-            s.identity.as_deref() == Some(opened.identity.as_str()) || s.location == opened.location
-        })
-    }
-
-    /// Learns what each shared database is by opening it (the provider's
-    /// own URL), so that another spelling of it is recognised too; returns
-    /// the identities learnt and the declarations that could not be opened.
-    pub async fn identify_shared(&mut self, urls: &[String]) -> Vec<(String, ConnectError)> {
-        let mut failed = Vec::new();
-        for (i, url) in urls.iter().enumerate() {
-            match self.open(url).await {
-                Ok(o) => {
-                    if let Some(s) = self.shared.get_mut(i) {
-                        s.identity = Some(o.identity.clone());
-                    }
-                    o.conn.close().await;
-                }
-                Err(e) => failed.push((url.clone(), e)),
-            }
-        }
-        failed
     }
 
     /// Opens `url` if the provider allows it and it is not a Vigie

@@ -10,7 +10,7 @@ use vigie_domain::{
 };
 use vigie_store::{
     NewSystem, RequestEvent, RequestFilter, Rights, RightsRequest, RightsTask, Scans, System,
-    SystemScan, TargetOwner, TaskState,
+    SystemScan, TargetBinding, TargetOwner, TaskState,
 };
 
 const SYSTEM_COLS: &str = "id, tenant_id, name, url_sealed, url_hint, dataset, checked_at, check_result, created_at, updated_at";
@@ -27,6 +27,21 @@ fn system_from(r: &Row) -> Result<System, StoreError> {
         check_result: get(r, "check_result")?,
         created_at: from_micros(get(r, "created_at")?),
         updated_at: from_micros(get(r, "updated_at")?),
+    })
+}
+
+const TARGET_COLS: &str = "identity, location, tenant_id, bound_at, label, filter_column";
+
+fn target_from(r: &Row) -> Result<TargetBinding, StoreError> {
+    Ok(TargetBinding {
+        identity: get(r, "identity")?,
+        location: get(r, "location")?,
+        owner: get::<Option<i64>>(r, "tenant_id")?
+            .map_or(TargetOwner::Shared, |t| TargetOwner::Tenant(TenantId(t))),
+        bound_at: from_micros(get(r, "bound_at")?),
+        label: get(r, "label")?,
+        column: get(r, "filter_column")?,
+        tenants: Vec::new(),
     })
 }
 
@@ -243,31 +258,114 @@ impl Rights for ThisStore {
     async fn bind_target(
         &self,
         identity: &str,
-        owner: TargetOwner,
+        location: &str,
+        tenant: TenantId,
         at: Timestamp,
-    ) -> Result<TargetOwner, StoreError> {
-        let tenant = match owner {
-            TargetOwner::Tenant(t) => Some(t.0),
-            TargetOwner::Shared => None,
-        };
+    ) -> Result<TargetBinding, StoreError> {
         // The first binding wins, whichever node or tenant gets there first.
         sqlx::query(
-            "INSERT INTO connect_targets (identity, tenant_id, bound_at) VALUES ($1, $2, $3) \
+            "INSERT INTO connect_targets (identity, location, tenant_id, bound_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (identity) DO NOTHING",
         )
         .bind(identity)
-        .bind(tenant)
+        .bind(location)
+        .bind(tenant.0)
         .bind(to_micros(at))
         .execute(&self.pool)
         .await
         .db()?;
-        let bound: Option<i64> =
+        self.target(identity).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn target(&self, identity: &str) -> Result<Option<TargetBinding>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {TARGET_COLS} FROM connect_targets WHERE identity = $1"
+        )))
+        .bind(identity)
+        .fetch_optional(&self.pool)
+        .await
+        .db()?;
+        match row {
+            None => Ok(None),
+            Some(r) => {
+                let mut b = target_from(&r)?;
+                b.tenants = self.target_tenants(identity).await?;
+                Ok(Some(b))
+            }
+        }
+    }
+
+    async fn targets(&self, search: &str, page: Page) -> Result<Paged<TargetBinding>, StoreError> {
+        let filter = "($1 = '' OR LOWER(location) LIKE $1 ESCAPE '\\' OR LOWER(label) LIKE $1 ESCAPE '\\')";
+        let mut out = self
+            .searched_page(
+                TARGET_COLS,
+                "connect_targets",
+                filter,
+                "(tenant_id IS NOT NULL), bound_at DESC, identity",
+                search,
+                page,
+                target_from,
+            )
+            .await?;
+        for b in &mut out.items {
+            if b.owner == TargetOwner::Shared {
+                b.tenants = self.target_tenants(&b.identity).await?;
+            }
+        }
+        Ok(out)
+    }
+
+    async fn declare_shared(&self, b: &TargetBinding) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let held: Option<Option<i64>> =
             sqlx::query_scalar("SELECT tenant_id FROM connect_targets WHERE identity = $1")
-                .bind(identity)
-                .fetch_one(&self.pool)
+                .bind(&b.identity)
+                .fetch_optional(&mut *tx)
                 .await
                 .db()?;
-        Ok(bound.map_or(TargetOwner::Shared, |t| TargetOwner::Tenant(TenantId(t))))
+        if let Some(Some(tenant)) = held {
+            return Err(StoreError::Conflict(format!("tenant:{tenant}")));
+        }
+        sqlx::query(
+            "INSERT INTO connect_targets (identity, location, tenant_id, bound_at, label, filter_column) \
+             VALUES ($1, $2, NULL, $3, $4, $5) \
+             ON CONFLICT (identity) DO UPDATE SET location = $2, label = $4, filter_column = $5",
+        )
+        .bind(&b.identity)
+        .bind(&b.location)
+        .bind(to_micros(b.bound_at))
+        .bind(&b.label)
+        .bind(&b.column)
+        .execute(&mut *tx)
+        .await
+        .db()?;
+        sqlx::query("DELETE FROM connect_target_tenants WHERE identity = $1")
+            .bind(&b.identity)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        for (tenant, value) in &b.tenants {
+            sqlx::query(
+                "INSERT INTO connect_target_tenants (identity, tenant_id, filter_value) VALUES ($1, $2, $3)",
+            )
+            .bind(&b.identity)
+            .bind(tenant.0)
+            .bind(value)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        }
+        tx.commit().await.db()
+    }
+
+    async fn release_target(&self, identity: &str) -> Result<(), StoreError> {
+        let done = sqlx::query("DELETE FROM connect_targets WHERE identity = $1")
+            .bind(identity)
+            .execute(&self.pool)
+            .await
+            .db()?;
+        expect_one(done.rows_affected())
     }
 
     async fn calendar(&self, tenant: TenantId) -> Result<Calendar, StoreError> {
@@ -667,5 +765,19 @@ impl Scans for ThisStore {
         .await
         .db()?;
         rows.iter().map(scan_from).collect()
+    }
+}
+
+impl ThisStore {
+    /// The tenants of a shared database and their filter values.
+    async fn target_tenants(&self, identity: &str) -> Result<Vec<(TenantId, String)>, StoreError> {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT tenant_id, filter_value FROM connect_target_tenants WHERE identity = $1 ORDER BY tenant_id",
+        )
+        .bind(identity)
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        Ok(rows.into_iter().map(|(t, v)| (TenantId(t), v)).collect())
     }
 }

@@ -1008,32 +1008,75 @@ pub async fn c16_rights_requests_and_systems(s: &dyn Store) {
 /// C01/C04: activities stay in their tenant; every change keeps who, when,
 /// why and the previous values; a stale save is a conflict; the list
 /// filters by words, status and sensitive data.
-/// C27: a client database is bound to the first tenant that uses it (or
-/// to the provider as shared), whoever asks next.
+/// C27: a client database is bound to the first tenant that uses it,
+/// whoever asks next; the provider declares one shared (not one a tenant
+/// holds), lists and releases bindings.
 pub async fn c27_targets_bind_once(s: &dyn Store) {
-    use crate::TargetOwner;
+    use crate::{TargetBinding, TargetOwner};
     let (a, b) = two_tenants(s).await;
     let now = Timestamp::now();
     let first = s
-        .bind_target("postgresql:1:2", TargetOwner::Tenant(a.id), now)
+        .bind_target("postgresql:1:2", "postgresql://db:5432/app", a.id, now)
         .await
         .unwrap();
-    assert_eq!(first, TargetOwner::Tenant(a.id));
+    assert_eq!(first.owner, TargetOwner::Tenant(a.id));
     let again = s
-        .bind_target("postgresql:1:2", TargetOwner::Tenant(b.id), now)
+        .bind_target("postgresql:1:2", "postgresql://autre:5432/app", b.id, now)
         .await
         .unwrap();
-    assert_eq!(again, TargetOwner::Tenant(a.id), "the first binding wins");
-    let shared = s
-        .bind_target("sqlite:3:4", TargetOwner::Shared, now)
-        .await
-        .unwrap();
-    assert_eq!(shared, TargetOwner::Shared);
+    assert_eq!(
+        again.owner,
+        TargetOwner::Tenant(a.id),
+        "the first binding wins"
+    );
+    assert_eq!(again.location, "postgresql://db:5432/app");
+    let shared = TargetBinding {
+        identity: "sqlite:3:4".into(),
+        location: "sqlite:///srv/clients/mes-demandes.db".into(),
+        owner: TargetOwner::Shared,
+        bound_at: now,
+        label: "Mes demandes".into(),
+        column: "organisation_id".into(),
+        tenants: vec![(a.id, "1".into()), (b.id, "2".into())],
+    };
+    s.declare_shared(&shared).await.unwrap();
     let claimed = s
-        .bind_target("sqlite:3:4", TargetOwner::Tenant(b.id), now)
+        .bind_target("sqlite:3:4", "sqlite:///ailleurs.db", b.id, now)
         .await
         .unwrap();
-    assert_eq!(claimed, TargetOwner::Shared);
+    assert_eq!(claimed.owner, TargetOwner::Shared);
+    assert_eq!(claimed.value_for(b.id), Some("2"));
+    assert!(matches!(
+        s.declare_shared(&TargetBinding {
+            identity: "postgresql:1:2".into(),
+            ..shared.clone()
+        })
+        .await,
+        Err(StoreError::Conflict(_))
+    ));
+    // Redeclared with one tenant fewer.
+    s.declare_shared(&TargetBinding {
+        tenants: vec![(a.id, "1".into())],
+        ..shared.clone()
+    })
+    .await
+    .unwrap();
+    let t = s.target("sqlite:3:4").await.unwrap().unwrap();
+    assert_eq!(t.value_for(b.id), None);
+    let listed = s.targets("", Page::default()).await.unwrap();
+    assert_eq!(listed.total, 2);
+    assert_eq!(listed.items[0].owner, TargetOwner::Shared, "shared first");
+    assert_eq!(
+        s.targets("demandes", Page::default()).await.unwrap().total,
+        1
+    );
+    s.release_target("postgresql:1:2").await.unwrap();
+    assert_eq!(s.target("postgresql:1:2").await.unwrap(), None);
+    let now_b = s
+        .bind_target("postgresql:1:2", "postgresql://db:5432/app", b.id, now)
+        .await
+        .unwrap();
+    assert_eq!(now_b.owner, TargetOwner::Tenant(b.id));
 }
 
 pub async fn c04_register_keeps_every_version(s: &dyn Store) {

@@ -165,6 +165,35 @@ pub enum TargetOwner {
     Shared,
 }
 
+/// A client database as Vigie knows it: what it is, where it was reached
+/// from, who may use it ("base partagée" when several tenants do).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetBinding {
+    /// What the database is (see `vigie_connect::target`).
+    pub identity: String,
+    /// Where it was reached from, without credentials.
+    pub location: String,
+    pub owner: TargetOwner,
+    pub bound_at: Timestamp,
+    /// Shared: the provider's name for it.
+    pub label: String,
+    /// Shared: the column that tells whose rows are whose…
+    pub column: String,
+    /// … and each tenant's value in it.
+    pub tenants: Vec<(TenantId, String)>,
+}
+
+impl TargetBinding {
+    /// The value of the filter column on `tenant`'s rows, if the database is
+    /// shared with it.
+    pub fn value_for(&self, tenant: TenantId) -> Option<&str> {
+        self.tenants
+            .iter()
+            .find(|(t, _)| *t == tenant)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// Filters of the request list.
 #[derive(Debug, Clone, Default)]
 pub struct RequestFilter {
@@ -220,14 +249,24 @@ pub trait Rights: Send + Sync {
     /// Every system of a tenant, for execution.
     async fn all_systems(&self, tenant: TenantId) -> Result<Vec<System>>;
     async fn save_system(&self, scope: &TenantScope, s: &System) -> Result<()>;
-    /// Binds the client database named `identity` to `owner` unless it is
-    /// bound already; returns its owner, which the caller compares.
+    /// Binds the client database named `identity` to `tenant` unless it is
+    /// bound already; returns its binding, which the caller compares.
     async fn bind_target(
         &self,
         identity: &str,
-        owner: TargetOwner,
+        location: &str,
+        tenant: TenantId,
         at: Timestamp,
-    ) -> Result<TargetOwner>;
+    ) -> Result<TargetBinding>;
+    async fn target(&self, identity: &str) -> Result<Option<TargetBinding>>;
+    /// Bindings whose location or label contains `search`, shared ones
+    /// first (the provider's page).
+    async fn targets(&self, search: &str, page: Page) -> Result<Paged<TargetBinding>>;
+    /// Declares a database shared (or changes its tenants); `Conflict` if
+    /// one tenant holds it.
+    async fn declare_shared(&self, b: &TargetBinding) -> Result<()>;
+    /// Forgets a binding: the provider releases a database.
+    async fn release_target(&self, identity: &str) -> Result<()>;
 
     /// The tenant's legal calendar.
     async fn calendar(&self, tenant: TenantId) -> Result<Calendar>;

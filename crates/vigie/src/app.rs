@@ -9,14 +9,10 @@ use tokio::sync::watch;
 use vigie_domain::jobs::JobKind;
 
 use vigie_connect::Confinement;
-use vigie_store::{Store, TargetOwner, trail::TrailKey, vault::Vault};
+use vigie_store::{Store, trail::TrailKey, vault::Vault};
 use vigie_web::{AppState, PasswordHasher, WebSettings};
 
-use crate::{
-    config::{Config, redact_url},
-    jobs::Worker,
-    mail::Mailer,
-};
+use crate::{config::Config, jobs::Worker, mail::Mailer};
 
 /// Opens the configured database (creating the data folder for SQLite).
 pub async fn open_store(c: &Config) -> Result<Arc<dyn Store>> {
@@ -103,10 +99,9 @@ fn write_private(path: &Path, content: &str) -> Result<()> {
 
 /// The places tenants' systems may live, from `[connect]`; Vigie's own
 /// SQLite file is named by its identity so that no spelling of its path
-/// reaches it. Shared databases are opened once to learn what they are
-/// and bound as shared, so that no tenant can claim one for itself.
-pub async fn confinement(c: &Config, store: &dyn Store) -> Result<Confinement> {
-    use vigie_connect::target::{FileId, HostPattern, Location, SharedTarget};
+/// reaches it.
+pub fn confinement(c: &Config) -> Result<Confinement> {
+    use vigie_connect::target::{FileId, HostPattern};
     let mut conf = Confinement {
         hosts: c
             .connect
@@ -119,9 +114,9 @@ pub async fn confinement(c: &Config, store: &dyn Store) -> Result<Confinement> {
         ..Confinement::default()
     };
     for dir in &c.connect.sqlite_dirs {
-        let written = std::path::absolute(dir)?;
         // A folder is allowed as written and as it really is (links
         // followed); a path is checked against both, then resolved.
+        let written = std::path::absolute(dir)?;
         conf.sqlite_dirs.push(written.clone());
         match std::fs::canonicalize(&written) {
             Ok(real) => conf.sqlite_dirs.push(real),
@@ -132,37 +127,6 @@ pub async fn confinement(c: &Config, store: &dyn Store) -> Result<Confinement> {
         && let Ok(id) = FileId::of(std::path::Path::new(path.split('?').next().unwrap_or(path)))
     {
         conf.own_files.push(id);
-    }
-    let mut urls = Vec::new();
-    for sh in &c.connect.shared {
-        conf.shared.push(SharedTarget {
-            location: Location::parse(&sh.url)
-                .map_err(|e| anyhow::anyhow!("connect.shared: {}: {e}", redact_url(&sh.url)))?,
-            identity: None,
-            column: sh.column.clone(),
-            tenants: sh.tenants.clone(),
-        });
-        urls.push(sh.url.clone());
-    }
-    for (url, e) in conf.identify_shared(&urls).await {
-        tracing::warn!(
-            "connect.shared: {} cannot be opened now ({e}: {}); it is recognised by its address only",
-            redact_url(&url),
-            e.detail()
-        );
-    }
-    for sh in &conf.shared {
-        if let Some(identity) = &sh.identity {
-            let owner = store
-                .bind_target(identity, TargetOwner::Shared, jiff::Timestamp::now())
-                .await?;
-            if owner != TargetOwner::Shared {
-                tracing::error!(
-                    "connect.shared: {} was already connected by one tenant ({owner:?}); its other tenants are refused until the provider resolves it",
-                    sh.location
-                );
-            }
-        }
     }
     Ok(conf)
 }
@@ -236,7 +200,7 @@ pub async fn serve(c: &Config, store: Arc<dyn Store>, demo: bool) -> Result<()> 
         store.migrate().await.context("applying migrations")?;
     }
     let key = trail_key(c)?;
-    let confinement = confinement(c, store.as_ref()).await?;
+    let confinement = confinement(c)?;
     let state = web_state(c, store.clone(), &key, demo, confinement.clone())?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker_task = if c.jobs.worker {

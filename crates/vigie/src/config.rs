@@ -103,7 +103,8 @@ pub struct JobsConfig {
 }
 
 /// Where tenants' connected systems may live (C27): the provider's
-/// decision. Nothing is allowed until listed.
+/// decision. Nothing is allowed until listed. (Databases shared between
+/// tenants are declared by the provider administrator in the interface.)
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ConnectConfig {
@@ -115,21 +116,6 @@ pub struct ConnectConfig {
     pub connect_timeout_seconds: u64,
     /// Longest one statement may run on a client database.
     pub statement_timeout_seconds: u64,
-    /// Databases serving several tenants (processor mode).
-    pub shared: Vec<SharedConfig>,
-}
-
-/// One database the provider shares between tenants, each seeing only the
-/// rows whose `column` holds its value.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SharedConfig {
-    /// How Vigie reaches it (credentials allowed: this is the provider's
-    /// file); it must be among the allowed places.
-    pub url: String,
-    pub column: String,
-    /// Tenant slug → the value of `column` on that tenant's rows.
-    pub tenants: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for ConnectConfig {
@@ -139,7 +125,6 @@ impl Default for ConnectConfig {
             sqlite_dirs: Vec::new(),
             connect_timeout_seconds: 10,
             statement_timeout_seconds: 60,
-            shared: Vec::new(),
         }
     }
 }
@@ -413,17 +398,6 @@ impl Config {
                 "connect.statement_timeout_seconds",
                 "must be between 1 and 3600",
             );
-        }
-        for (i, sh) in self.connect.shared.iter().enumerate() {
-            if let Err(e) = vigie_connect::target::Location::parse(&sh.url) {
-                return bad(&format!("connect.shared[{i}].url"), &e.to_string());
-            }
-            if sh.column.trim().is_empty() || sh.tenants.is_empty() {
-                return bad(
-                    &format!("connect.shared[{i}]"),
-                    "name the tenant column and at least one tenant with its value",
-                );
-            }
         }
         if !["smtp", "files"].contains(&self.email.mode.as_str()) {
             return bad("email.mode", "must be smtp or files");

@@ -210,7 +210,7 @@ async fn main() -> Result<()> {
             let store = app::open_store(&c).await?;
             store.migrate().await?;
             demo::seed(store.as_ref(), &app::hasher(&c)?).await?;
-            let confinement = app::confinement(&c, store.as_ref()).await?;
+            let confinement = app::confinement(&c)?;
             demo::seed_rights(
                 store.as_ref(),
                 &app::vault(&c)?,

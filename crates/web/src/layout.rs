@@ -110,6 +110,7 @@ impl Layout {
                 item("/admin/users".into(), m.nav_all_users),
                 item("/admin/trail".into(), m.nav_trail),
                 item("/admin/checkpoints".into(), m.nav_checkpoints),
+                item("/admin/bases".into(), m.nav_targets),
                 item("/admin/jobs".into(), m.nav_jobs),
                 item("/admin/outbox".into(), m.nav_outbox),
             ]

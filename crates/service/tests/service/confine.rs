@@ -8,10 +8,7 @@
 use std::{sync::Arc, time::Instant};
 
 use jiff::Timestamp;
-use vigie_connect::{
-    ConnectError, Dialect, ExecError, Refusal, fixture,
-    target::{Location, SharedTarget},
-};
+use vigie_connect::{ConnectError, Dialect, ExecError, Refusal, fixture};
 use vigie_domain::{
     dataset::IdentityKind,
     page::Page,
@@ -21,7 +18,7 @@ use vigie_domain::{
 };
 use vigie_service::{
     ServiceError, rights,
-    systems::{self, SystemInput},
+    systems::{self, SharedInput, SystemInput},
 };
 use vigie_store::{RightsRequest, Store, TaskState, Tenant, TrailFilter};
 use vigie_store_sql::testing::{TempPostgres, TempSqlite, dyn_store};
@@ -222,24 +219,37 @@ async fn c27_another_tenants_database_is_refused() {
 #[tokio::test]
 async fn c27_a_shared_database_is_filtered_per_tenant() {
     let db = TempSqlite::new().await;
-    let mut w = World::new(dyn_store(&db.store));
+    let w = World::new(dyn_store(&db.store));
     let (ta, a) = tenant(w.store.as_ref(), "commune-a").await;
     let (_, b) = tenant(w.store.as_ref(), "commune-b").await;
     let (_, c) = tenant(w.store.as_ref(), "commune-c").await;
     let (name, url) = sqlite_app(8).await;
     // Even ids are organisation 1 (commune-a), odd ids organisation 2.
-    w.confinement.shared.push(SharedTarget {
-        location: Location::parse(&url).unwrap(),
-        identity: None,
+    let share = |tenants: &str| SharedInput {
+        url: url.clone(),
+        label: "Mes demandes".into(),
         column: "organisation_id".into(),
-        tenants: [
-            ("commune-a".to_owned(), "1".to_owned()),
-            ("commune-b".to_owned(), "2".to_owned()),
-        ]
-        .into(),
-    });
-    let urls = vec![url.clone()];
-    assert!(w.confinement.identify_shared(&urls).await.is_empty());
+        tenants: tenants.into(),
+    };
+    let e = systems::declare_shared(
+        w.ctx(),
+        &share("commune-a = 1\nnulle-part = 3"),
+        Timestamp::now(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("line 2: no organisation « nulle-part »"),
+        "{e}"
+    );
+    systems::declare_shared(
+        w.ctx(),
+        &share("commune-a = 1\ncommune-b = 2"),
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
     systems::create(w.ctx(), &a, &system(&url), "dpo", Timestamp::now())
         .await
         .unwrap();
@@ -275,10 +285,30 @@ async fn c27_a_shared_database_is_filtered_per_tenant() {
             .map_or(0, |t| t.rows.len());
         assert_eq!(rows, found, "person {person}: {tasks:?}");
     }
-    let _ = std::fs::remove_file(&alias);
-    fixture::drop_database(Dialect::Sqlite, &name, &url)
+    // A database one tenant holds cannot be declared shared behind its back.
+    let (held_name, held_url) = sqlite_app(2).await;
+    let mut held = system(&held_url);
+    held.name = "Autre".into();
+    systems::create(w.ctx(), &a, &held, "dpo", Timestamp::now())
         .await
         .unwrap();
+    let e = systems::declare_shared(
+        w.ctx(),
+        &SharedInput {
+            url: held_url.clone(),
+            ..share("commune-b = 2")
+        },
+        Timestamp::now(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refusal(e), ConnectError::Refused(Refusal::BoundElsewhere));
+    let _ = std::fs::remove_file(&alias);
+    for (n, u) in [(name, url), (held_name, held_url)] {
+        fixture::drop_database(Dialect::Sqlite, &n, &u)
+            .await
+            .unwrap();
+    }
 }
 
 /// An identity that leads to someone else's rows holds the task; nothing

@@ -13,9 +13,22 @@ VALUES (lower(hex(randomblob(16))), CAST(strftime('%s', 'now') AS INTEGER) * 100
 
 CREATE TABLE connect_targets (
     identity TEXT PRIMARY KEY,
+    -- Where it was first reached from, for the provider (no credentials).
+    location TEXT NOT NULL,
     -- NULL when the provider declared the database shared.
     tenant_id INTEGER REFERENCES tenants(id) ON DELETE CASCADE,
-    bound_at INTEGER NOT NULL
+    bound_at INTEGER NOT NULL,
+    -- A shared database: the provider's name for it and the column that
+    -- tells whose rows are whose.
+    label TEXT NOT NULL DEFAULT '',
+    filter_column TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE connect_target_tenants (
+    identity TEXT NOT NULL REFERENCES connect_targets(identity) ON DELETE CASCADE,
+    tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    filter_value TEXT NOT NULL,
+    PRIMARY KEY (identity, tenant_id)
 );
 
 ALTER TABLE rights_tasks ADD COLUMN confirmed_by TEXT NOT NULL DEFAULT '';

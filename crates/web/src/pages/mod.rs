@@ -16,6 +16,7 @@ mod requests;
 mod sign_in;
 mod subprocessors;
 mod systems;
+mod targets;
 mod tokens;
 mod trail;
 mod users;
@@ -195,6 +196,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/trail/export.csv", get(trail::instance_csv))
         .route("/admin/trail/export.json", get(trail::instance_json))
         .route("/admin/checkpoints", get(admin::checkpoints))
+        .route("/admin/bases", get(targets::list).post(targets::declare))
+        .route("/admin/bases/liberer", post(targets::release))
         .route("/admin/jobs", get(admin::jobs))
         .route("/admin/outbox", get(admin::outbox))
         .fallback(error::not_found)

@@ -241,3 +241,87 @@ both!(
             .unwrap();
     }
 );
+
+both!(c27_the_provider_declares_a_shared_database, |app| {
+    let a = app.tenant("commune-a").await;
+    let b = app.tenant("commune-b").await;
+    app.account("admin@hebergeur.fr", true, &[]).await;
+    app.person("dpo@commune-a.fr", &[(&a, &[Role::Dpo])]).await;
+    app.person("dpo@commune-b.fr", &[(&b, &[Role::Dpo])]).await;
+    let mut admin = app.signed_in("admin@hebergeur.fr").await;
+    let mut dpo_a = app.signed_in("dpo@commune-a.fr").await;
+    let mut dpo_b = app.signed_in("dpo@commune-b.fr").await;
+    let name = format!(
+        "vigie_web_shared_{}_{}",
+        std::process::id(),
+        app.store.backend()
+    );
+    let url = fixture::create_database(Dialect::Sqlite, &name)
+        .await
+        .unwrap();
+    fixture::install(&url, 4).await.unwrap();
+
+    // Only the provider administrator sees and declares.
+    assert_ne!(dpo_a.get("/admin/bases").await.status, StatusCode::OK);
+    let refused = dpo_a
+        .post(
+            "/admin/bases",
+            &[
+                ("url", &url),
+                ("label", "Mes demandes"),
+                ("column", "organisation_id"),
+                ("tenants", "commune-a = 1"),
+            ],
+        )
+        .await;
+    assert_ne!(refused.status, StatusCode::SEE_OTHER);
+    // A mistake is explained next to its field, what was typed stays.
+    let bad = admin
+        .post(
+            "/admin/bases",
+            &[
+                ("url", &url),
+                ("label", "Mes demandes"),
+                ("column", "organisation_id"),
+                ("tenants", "commune-a = 1\ncommune-z = 2"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("commune-z"), "{}", bad.body);
+    assert!(!bad.body.contains(&url), "the URL is not sent back");
+    let ok = admin
+        .post(
+            "/admin/bases",
+            &[
+                ("url", &url),
+                ("label", "Mes demandes"),
+                ("column", "organisation_id"),
+                ("tenants", "commune-a = 1\ncommune-b = 2"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let list = admin.get("/admin/bases").await;
+    assert!(list.body.contains("Partagée"), "{}", list.body);
+    assert!(list.body.contains("organisation_id = 2"), "{}", list.body);
+
+    // Both tenants connect it; each sees its own rows only (the use
+    // cases' tests check the rows).
+    for (browser, slug) in [(&mut dpo_a, "commune-a"), (&mut dpo_b, "commune-b")] {
+        let r = browser
+            .post(
+                &format!("/t/{slug}/systemes"),
+                &[
+                    ("name", "Mes demandes"),
+                    ("url", &url),
+                    ("dataset", fixture::DATASET),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{slug}: {}", r.body);
+    }
+    fixture::drop_database(Dialect::Sqlite, &name, &url)
+        .await
+        .unwrap();
+});
