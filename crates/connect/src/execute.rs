@@ -25,6 +25,10 @@ use crate::target::{ConnectError, RowFilter};
 /// Values per `IN (…)` list: well under every backend's parameter limit.
 const CHUNK: usize = 500;
 
+/// More rows than this found by identity alone in one table is a crowd,
+/// not one person's duplicate accounts: the agent confirms first.
+pub const CROWD_ROWS: usize = 10;
+
 /// Who the request is about: each identity the person gave or the agent
 /// checked.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -596,6 +600,15 @@ impl Run<'_> {
 /// empty-looking account number — the rows of someone else.
 fn someone_else(t: &TableSpec, found: &Found, subject: &Subject) -> Vec<String> {
     let mut out = Vec::new();
+    let by_identity_only = t.columns.iter().any(|c| c.identity.is_some())
+        && t.columns.iter().all(|c| c.references.is_none());
+    if by_identity_only && found.rows.len() > CROWD_ROWS {
+        out.push(format!(
+            "{}: {} rows match (more than {CROWD_ROWS} accounts for one person)",
+            t.name,
+            found.rows.len()
+        ));
+    }
     for c in &t.columns {
         let Some(kind) = c.identity else { continue };
         let given: BTreeSet<String> = subject

@@ -404,6 +404,17 @@ async fn c27_an_identity_matching_several_people_stops_before_anything(dialect: 
         .await
         .unwrap();
     assert_eq!(out.tables[0].found, 2);
+    // An account number every row shares is a crowd even with no other
+    // identity to compare (a dataset that knows only the account).
+    let mut c = db.conn().await;
+    c.run("UPDATE contacts SET login = 'commun'").await.unwrap();
+    c.close().await;
+    let shared = Subject {
+        identities: vec![(IdentityKind::AccountId, "commun".into())],
+    };
+    let e = run(&db, &d, &shared, &Action::Erase).await.unwrap_err();
+    assert!(e.to_string().contains("contacts: 12 rows match"), "{e}");
+    assert_eq!(db.count("contacts", "nom = 'Anonyme'").await, 0);
     db.drop().await;
 }
 
