@@ -589,6 +589,12 @@ fn action_of(r: &RightsRequest) -> Option<Action> {
 pub async fn run_task(ctx: Ctx<'_>, task_id: i64, now: Timestamp) -> Result<String> {
     let mut task = ctx.store.task(task_id).await?;
     if task.state == TaskState::Done {
+        // A run killed after its task was done but before the request was
+        // marked executed leaves the job to be taken again: finish here.
+        let r = ctx.store.request(task.tenant, task.request).await?;
+        if r.status == RequestStatus::Executing {
+            finish_if_complete(ctx, &r).await?;
+        }
         return Ok(format!("task {task_id} already done"));
     }
     let r = ctx.store.request(task.tenant, task.request).await?;

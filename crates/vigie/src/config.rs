@@ -87,6 +87,9 @@ pub struct EmailConfig {
     pub smtp_tls: String,
     pub smtp_username: String,
     pub smtp_password: String,
+    /// Longest wait for the SMTP server, per message: a server that
+    /// accepts and never answers must not hold the worker.
+    pub smtp_timeout_seconds: u64,
     pub delivery_schedule: String,
 }
 
@@ -180,6 +183,7 @@ impl Default for EmailConfig {
             smtp_tls: "starttls".into(),
             smtp_username: String::new(),
             smtp_password: String::new(),
+            smtp_timeout_seconds: 10,
             delivery_schedule: "*/15 * * * * *".into(),
         }
     }
@@ -398,6 +402,9 @@ impl Config {
                 "connect.statement_timeout_seconds",
                 "must be between 1 and 3600",
             );
+        }
+        if !(1..=300).contains(&self.email.smtp_timeout_seconds) {
+            return bad("email.smtp_timeout_seconds", "must be between 1 and 300");
         }
         if !["smtp", "files"].contains(&self.email.mode.as_str()) {
             return bad("email.mode", "must be smtp or files");

@@ -128,10 +128,17 @@ impl Worker {
                                 .await
                                 .map_err(|e| e.to_string())?;
                             failed += 1;
+                            // A server that fails one message would fail
+                            // the next: the rest wait for the next pass
+                            // rather than each costing a timeout now.
+                            break;
                         }
                     }
                 }
-                Ok(format!("{sent} sent, {failed} to retry"))
+                let waiting = due.len() - sent - failed;
+                Ok(format!(
+                    "{sent} sent, {failed} to retry, {waiting} left for the next pass"
+                ))
             }
             JobKind::SessionCleanup => {
                 let n = s

@@ -1,7 +1,7 @@
 //! Delivering outbox messages: SMTP (lettre, rustls) in production, `.eml`
 //! files in the data folder for the demo and for tests.
 
-use std::path::PathBuf;
+use std::{path::PathBuf, time::Duration};
 
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
@@ -16,6 +16,8 @@ pub enum Mailer {
     Smtp {
         transport: AsyncSmtpTransport<Tokio1Executor>,
         from: Mailbox,
+        /// The whole exchange of one message, however the server stalls.
+        limit: Duration,
     },
     Files {
         dir: PathBuf,
@@ -51,7 +53,8 @@ impl Mailer {
                 AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&c.smtp_host).map_err(smtp)?
             }
         }
-        .port(c.smtp_port);
+        .port(c.smtp_port)
+        .timeout(Some(Duration::from_secs(c.smtp_timeout_seconds)));
         if !c.smtp_username.is_empty() {
             b = b.credentials(Credentials::new(
                 c.smtp_username.clone(),
@@ -61,6 +64,7 @@ impl Mailer {
         Ok(Mailer::Smtp {
             transport: b.build(),
             from,
+            limit: Duration::from_secs(c.smtp_timeout_seconds * 2),
         })
     }
 
@@ -83,11 +87,15 @@ impl Mailer {
             .body(m.body.clone())
             .map_err(|e| e.to_string())?;
         match self {
-            Mailer::Smtp { transport, .. } => transport
-                .send(email)
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
+            Mailer::Smtp {
+                transport, limit, ..
+            } => match tokio::time::timeout(*limit, transport.send(email)).await {
+                Ok(sent) => sent.map(|_| ()).map_err(|e| e.to_string()),
+                Err(_) => Err(format!(
+                    "the SMTP server did not answer within {} s",
+                    limit.as_secs()
+                )),
+            },
             Mailer::Files { dir, .. } => {
                 tokio::fs::create_dir_all(dir)
                     .await

@@ -25,7 +25,7 @@ use vigie_store_sql::testing::{TempPostgres, TempSqlite, dyn_store};
 
 use crate::{World, input, run_all, tenant, unique};
 
-fn system(url: &str) -> SystemInput {
+pub(crate) fn system(url: &str) -> SystemInput {
     SystemInput {
         name: "Mes demandes".into(),
         url: url.into(),
@@ -40,7 +40,7 @@ fn refusal(e: ServiceError) -> ConnectError {
     }
 }
 
-async fn sqlite_app(people: i64) -> (String, String) {
+pub(crate) async fn sqlite_app(people: i64) -> (String, String) {
     let name = unique("vigie_confine");
     let url = fixture::create_database(Dialect::Sqlite, &name)
         .await
@@ -50,7 +50,7 @@ async fn sqlite_app(people: i64) -> (String, String) {
 }
 
 /// A verified, approved request of `kind` about `identities`.
-async fn approved(
+pub(crate) async fn approved(
     w: &World,
     scope: &TenantScope,
     kind: RequestKind,

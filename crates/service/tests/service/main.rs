@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod confine;
+mod faults;
 
 use std::sync::Arc;
 

@@ -773,3 +773,100 @@ fn c27_a_silent_system_does_not_hold_another_tenants_email() {
         );
     });
 }
+
+/// Issue 10 (1): an SMTP server that accepts and never answers costs one
+/// timeout per pass, not one per message, and the jobs behind it run.
+#[test]
+fn a_silent_smtp_server_does_not_stall_the_worker() {
+    use std::sync::Arc;
+
+    use jiff::{SignedDuration, Timestamp};
+    use vigie::{config::EmailConfig, jobs::Worker, mail::Mailer};
+    use vigie_domain::{account::Email, jobs::JobKind, page::Page};
+    use vigie_store::{NewMessage, trail::TrailKey};
+
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in silent.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    let d = Data::new("silent-smtp");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = vigie_store_sql::open(&d.db_url()).await.unwrap();
+        store.migrate().await.unwrap();
+        let now = Timestamp::now();
+        for i in 0..20 {
+            store
+                .queue_message(
+                    &NewMessage {
+                        tenant: None,
+                        to: Email::parse(&format!("p{i}@commune-a.fr")).unwrap(),
+                        subject: "Code".into(),
+                        body: "123456".into(),
+                    },
+                    now,
+                )
+                .await
+                .unwrap();
+        }
+        let smtp = EmailConfig {
+            mode: "smtp".into(),
+            smtp_host: "127.0.0.1".into(),
+            smtp_port: port,
+            smtp_tls: "none".into(),
+            smtp_timeout_seconds: 1,
+            ..EmailConfig::default()
+        };
+        let w = Worker {
+            store: store.clone(),
+            key: Arc::new(TrailKey::generate().unwrap()),
+            mailer: Arc::new(Mailer::from_config(&smtp, &d.0).unwrap()),
+            vault: vigie_store::vault::Vault::new([5; 32]),
+            base_url: "http://127.0.0.1:8080".into(),
+            confinement: vigie_connect::Confinement::default(),
+            retention: SignedDuration::from_hours(24),
+            session_idle: SignedDuration::from_mins(30),
+            schedules: Vec::new(),
+            id: "test".into(),
+        };
+        store
+            .enqueue(JobKind::OutboxDelivery, "o1", now)
+            .await
+            .unwrap();
+        store
+            .enqueue(
+                JobKind::TrailCheckpoint,
+                "c1",
+                now + SignedDuration::from_micros(1),
+            )
+            .await
+            .unwrap();
+        let started = std::time::Instant::now();
+        assert_eq!(w.drain().await.unwrap(), 2);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(6),
+            "{:?}",
+            started.elapsed()
+        );
+        let jobs = store.list_jobs(Page::default()).await.unwrap().items;
+        let outbox = jobs.iter().find(|j| j.key == "o1").unwrap();
+        assert!(
+            outbox.summary.contains("0 sent, 1 to retry, 19 left"),
+            "{}",
+            outbox.summary
+        );
+        let unsent = store.list_messages("", Page::default()).await.unwrap();
+        assert!(
+            unsent.items.iter().all(|m| m.sent_at.is_none()),
+            "nothing lost, nothing sent"
+        );
+        assert_eq!(unsent.total, 20);
+    });
+}
