@@ -50,6 +50,9 @@ const MIGRATIONS: &[Migration] = &[
 ];
 
 /// Several nodes claim at once: each skips rows another holds.
+/// How due outbox messages are locked while being claimed: another node skips them.
+const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
+
 const CLAIM_JOB: &str = "UPDATE jobs SET state = 'running', locked_by = $1, lease_until = $3, \
      started_at = $2, attempts = attempts + 1 \
      WHERE id = (SELECT id FROM jobs \

@@ -1,6 +1,6 @@
 // The SQL both backends share, compiled once in `sqlite` and once in
 // `postgres` with that module's `Db`, `ThisStore`, `BACKEND`, `MIGRATIONS`,
-// `CLAIM_JOB` and `begin_write`.
+// `CLAIM_JOB`, `SKIP_LOCKED` and `begin_write`.
 
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -1185,6 +1185,30 @@ impl Outbox for ThisStore {
         rows.iter().map(message_from).collect()
     }
 
+    async fn claim_messages(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE outbox SET next_attempt_at = $2 WHERE id IN (SELECT id FROM outbox \
+             WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $3{SKIP_LOCKED}) \
+             RETURNING {MESSAGE_COLS}"
+        )))
+        .bind(to_micros(now))
+        .bind(to_micros(lease_until))
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await
+        .db()?;
+        tx.commit().await.db()?;
+        let mut out = rows.iter().map(message_from).collect::<Result<Vec<_>, _>>()?;
+        out.sort_by_key(|m| m.id.0);
+        Ok(out)
+    }
+
     async fn mark_sent(&self, id: MessageId, at: Timestamp) -> Result<(), StoreError> {
         let done = sqlx::query(
             "UPDATE outbox SET sent_at = $1, attempts = attempts + 1, last_error = '' WHERE id = $2",
@@ -1194,6 +1218,16 @@ impl Outbox for ThisStore {
         .execute(&self.pool)
         .await
         .db()?;
+        expect_one(done.rows_affected())
+    }
+
+    async fn release_message(&self, id: MessageId, at: Timestamp) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 AND sent_at IS NULL")
+            .bind(to_micros(at))
+            .bind(id.0)
+            .execute(&self.pool)
+            .await
+            .db()?;
         expect_one(done.rows_affected())
     }
 

@@ -54,6 +54,9 @@ const MIGRATIONS: &[Migration] = &[
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the
 /// claim runs in an IMMEDIATE transaction, so one writer at a time.
+/// How due outbox messages are locked while being claimed (nothing here: the claim runs in an IMMEDIATE transaction).
+const SKIP_LOCKED: &str = "";
+
 const CLAIM_JOB: &str = "UPDATE jobs SET state = 'running', locked_by = $1, lease_until = $3, \
      started_at = $2, attempts = attempts + 1 \
      WHERE id = (SELECT id FROM jobs \

@@ -691,6 +691,41 @@ pub async fn outbox_retries_until_sent(s: &dyn Store) {
     let listed = s.list_messages("réinit", Page::default()).await.unwrap();
     assert_eq!(listed.total, 1);
     assert!(listed.items[0].sent_at.is_some());
+    // Claimed messages are not due for anyone else until the lease ends;
+    // a released one is due again at once.
+    let later = now + SignedDuration::from_hours(2);
+    let a = s
+        .queue_message(
+            &NewMessage {
+                tenant: None,
+                to: Email::parse("claim@exemple.fr").unwrap(),
+                subject: "Claim".into(),
+                body: "x".into(),
+            },
+            later,
+        )
+        .await
+        .unwrap();
+    let first = s
+        .claim_messages(later, later + SignedDuration::from_mins(5), 10)
+        .await
+        .unwrap();
+    assert_eq!(first.iter().map(|m| m.id).collect::<Vec<_>>(), vec![a]);
+    assert!(
+        s.claim_messages(later, later + SignedDuration::from_mins(5), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "claimed once"
+    );
+    s.release_message(a, later).await.unwrap();
+    assert_eq!(
+        s.claim_messages(later, later + SignedDuration::from_mins(5), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 /// Second factor: recovery codes are single-use.

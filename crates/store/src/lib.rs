@@ -204,7 +204,20 @@ pub trait Jobs: Send + Sync {
 pub trait Outbox: Send + Sync {
     async fn queue_message(&self, m: &NewMessage, at: Timestamp) -> Result<MessageId>;
     async fn due_messages(&self, now: Timestamp, limit: i64) -> Result<Vec<OutboxMessage>>;
+    /// Claims up to `limit` due messages for one sender: they are not due
+    /// again before `lease_until`, so another node does not send them too;
+    /// `mark_sent` or `mark_failed` settles each. A sender killed mid-send
+    /// leaves its messages to be sent again after the lease (at most one
+    /// resend).
+    async fn claim_messages(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<OutboxMessage>>;
     async fn mark_sent(&self, id: MessageId, at: Timestamp) -> Result<()>;
+    /// Gives back a claimed message not tried: due again at `at`.
+    async fn release_message(&self, id: MessageId, at: Timestamp) -> Result<()>;
     async fn mark_failed(&self, id: MessageId, error: &str, retry_at: Timestamp) -> Result<()>;
     async fn list_messages(&self, search: &str, page: Page) -> Result<Paged<OutboxMessage>>;
 }

@@ -112,7 +112,10 @@ impl Worker {
                 Ok(format!("{n} records older than {cutoff} purged"))
             }
             JobKind::OutboxDelivery => {
-                let due = s.due_messages(now, 200).await.map_err(|e| e.to_string())?;
+                let due = s
+                    .claim_messages(now, now + LEASE, 200)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 let (mut sent, mut failed) = (0, 0);
                 for m in &due {
                     match self.mailer.send(m).await {
@@ -135,7 +138,13 @@ impl Worker {
                         }
                     }
                 }
+                // Claimed but not tried: due again now, for the next pass.
                 let waiting = due.len() - sent - failed;
+                for m in due.iter().skip(sent + failed) {
+                    s.release_message(m.id, Timestamp::now())
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
                 Ok(format!(
                     "{sent} sent, {failed} to retry, {waiting} left for the next pass"
                 ))

@@ -870,3 +870,131 @@ fn a_silent_smtp_server_does_not_stall_the_worker() {
         assert_eq!(unsent.total, 20);
     });
 }
+
+/// A minimal SMTP server that accepts every message and counts, per
+/// recipient, how many it received.
+fn counting_smtp() -> (
+    u16,
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+) {
+    use std::io::{BufRead, BufReader, Write};
+    let received = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let counts = received.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let counts = counts.clone();
+            std::thread::spawn(move || {
+                let mut out = stream.try_clone().unwrap();
+                let mut lines = BufReader::new(stream);
+                let _ = out.write_all(b"220 test ESMTP\r\n");
+                let mut to = String::new();
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    if lines.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let upper = line.to_ascii_uppercase();
+                    let reply: &[u8] = if upper.starts_with("RCPT TO:") {
+                        to = line[8..].trim().trim_matches(['<', '>']).to_owned();
+                        b"250 OK\r\n"
+                    } else if upper.starts_with("DATA") {
+                        let _ = out.write_all(b"354 go\r\n");
+                        loop {
+                            line.clear();
+                            if lines.read_line(&mut line).unwrap_or(0) == 0 {
+                                return;
+                            }
+                            if line == ".\r\n" {
+                                break;
+                            }
+                        }
+                        *counts.lock().unwrap().entry(to.clone()).or_insert(0) += 1;
+                        b"250 queued\r\n"
+                    } else if upper.starts_with("QUIT") {
+                        let _ = out.write_all(b"221 bye\r\n");
+                        return;
+                    } else {
+                        b"250 OK\r\n"
+                    };
+                    let _ = out.write_all(reply);
+                }
+            });
+        }
+    });
+    (port, received)
+}
+
+/// Issue 10 (3): two nodes on one PostgreSQL deliver 300 queued emails,
+/// each exactly once (a message is claimed before it is sent).
+#[test]
+fn two_nodes_send_each_email_once() {
+    use std::sync::Arc;
+
+    use jiff::{SignedDuration, Timestamp};
+    use vigie::{config::EmailConfig, jobs::Worker, mail::Mailer};
+    use vigie_domain::{account::Email, jobs::JobKind};
+    use vigie_store::{Jobs, NewMessage, Outbox, trail::TrailKey};
+
+    let (port, received) = counting_smtp();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let db = vigie_store_sql::testing::TempPostgres::new().await;
+        let now = Timestamp::now();
+        for i in 0..300 {
+            db.store
+                .queue_message(
+                    &NewMessage {
+                        tenant: None,
+                        to: Email::parse(&format!("p{i}@commune-a.fr")).unwrap(),
+                        subject: "Code".into(),
+                        body: "123456".into(),
+                    },
+                    now,
+                )
+                .await
+                .unwrap();
+        }
+        let smtp = EmailConfig {
+            mode: "smtp".into(),
+            smtp_host: "127.0.0.1".into(),
+            smtp_port: port,
+            smtp_tls: "none".into(),
+            ..EmailConfig::default()
+        };
+        let dir = std::env::temp_dir();
+        let mut nodes = Vec::new();
+        for n in 0..2 {
+            let store = vigie_store_sql::open(&db.url).await.unwrap();
+            nodes.push(Worker {
+                store,
+                key: Arc::new(TrailKey::generate().unwrap()),
+                mailer: Arc::new(Mailer::from_config(&smtp, &dir).unwrap()),
+                vault: vigie_store::vault::Vault::new([5; 32]),
+                base_url: "http://127.0.0.1:8080".into(),
+                confinement: vigie_connect::Confinement::default(),
+                retention: SignedDuration::from_hours(24),
+                session_idle: SignedDuration::from_mins(30),
+                schedules: Vec::new(),
+                id: format!("node-{n}"),
+            });
+        }
+        for k in 0..4 {
+            db.store
+                .enqueue(JobKind::OutboxDelivery, &format!("o{k}"), now)
+                .await
+                .unwrap();
+        }
+        let (a, b) = tokio::join!(nodes[0].drain(), nodes[1].drain());
+        assert_eq!(a.unwrap() + b.unwrap(), 4);
+        let counts = received.lock().unwrap().clone();
+        assert_eq!(counts.len(), 300, "every email went out");
+        let twice: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
+        assert!(twice.is_empty(), "sent twice: {twice:?}");
+    });
+}
