@@ -660,6 +660,11 @@ pub async fn run_task(ctx: Ctx<'_>, task_id: i64, now: Timestamp) -> Result<Stri
     match result {
         Ok(outcome) => {
             let mut done = ctx.store.task(task_id).await?;
+            if done.state == TaskState::Done {
+                // Another run finished it meanwhile: its counts are the
+                // evidence and are written once (issue 10).
+                return Ok(format!("task {task_id} already done by another run"));
+            }
             let mut detail = format!(
                 "{} : {} ligne(s) trouvée(s), {} modifiée(s)",
                 system.name,

@@ -1098,6 +1098,19 @@ impl Jobs for ThisStore {
         r.as_ref().map(job_from).transpose()
     }
 
+    async fn renew(&self, id: JobId, worker: &str, lease_until: Timestamp) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND locked_by = $3 AND state = 'running'",
+        )
+        .bind(to_micros(lease_until))
+        .bind(id.0)
+        .bind(worker)
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn finish(&self, id: JobId, at: Timestamp, summary: &str) -> Result<(), StoreError> {
         let done = sqlx::query(
             "UPDATE jobs SET state = 'done', finished_at = $1, summary = $2, lease_until = NULL WHERE id = $3",

@@ -566,6 +566,9 @@ pub async fn jobs_claim_and_resume(s: &dyn Store) {
         s.claim("w2", now, lease).await.unwrap().is_none(),
         "held and not due"
     );
+    // Only the holder renews.
+    assert!(s.renew(j.id, "w1", lease).await.unwrap());
+    assert!(!s.renew(j.id, "w2", lease).await.unwrap());
     // w1 dies; after the lease w2 takes the job again.
     let later = lease + SignedDuration::from_secs(1);
     let again = s

@@ -186,6 +186,9 @@ pub trait Jobs: Send + Sync {
         now: Timestamp,
         lease_until: Timestamp,
     ) -> Result<Option<Job>>;
+    /// Extends the lease of a job `worker` still holds; `false` if another
+    /// worker took it meanwhile.
+    async fn renew(&self, id: JobId, worker: &str, lease_until: Timestamp) -> Result<bool>;
     async fn finish(&self, id: JobId, at: Timestamp, summary: &str) -> Result<()>;
     async fn fail(
         &self,

@@ -185,6 +185,7 @@ pub fn worker(
             ),
         ],
         id: format!("{}-{}", hostname(), std::process::id()),
+        lease: crate::jobs::LEASE,
     })
 }
 

@@ -22,8 +22,9 @@ use vigie_store::vault::Vault;
 
 use crate::mail::Mailer;
 
-/// How long a claimed job is ours before another worker may take it.
-const LEASE: SignedDuration = SignedDuration::from_mins(5);
+/// How long a claimed job is ours before another worker may take it; a
+/// running job renews it every third of that.
+pub const LEASE: SignedDuration = SignedDuration::from_mins(5);
 
 pub struct Worker {
     pub store: Arc<dyn Store>,
@@ -39,6 +40,8 @@ pub struct Worker {
     pub session_idle: SignedDuration,
     pub schedules: Vec<(JobKind, cron::Schedule)>,
     pub id: String,
+    /// `LEASE` in production; shorter in tests.
+    pub lease: SignedDuration,
 }
 
 impl Worker {
@@ -62,11 +65,11 @@ impl Worker {
         let mut n = 0;
         loop {
             let now = Timestamp::now();
-            let Some(job) = self.store.claim(&self.id, now, now + LEASE).await? else {
+            let Some(job) = self.store.claim(&self.id, now, now + self.lease).await? else {
                 return Ok(n);
             };
             n += 1;
-            match self.run(&job).await {
+            match self.run_renewing(&job).await {
                 Ok(summary) => {
                     self.store
                         .finish(job.id, Timestamp::now(), &summary)
@@ -79,6 +82,40 @@ impl Worker {
                     self.store.fail(job.id, Timestamp::now(), &e, retry).await?;
                 }
             }
+        }
+    }
+
+    /// Runs a job while renewing its lease, so that a long job (a client's
+    /// row lock, a large erasure) is never taken by another worker while
+    /// it still runs.
+    async fn run_renewing(&self, job: &Job) -> Result<String, String> {
+        let every = std::time::Duration::from_micros(
+            u64::try_from(self.lease.as_micros() / 3)
+                .unwrap_or(1)
+                .max(1),
+        );
+        let renew = async {
+            loop {
+                tokio::time::sleep(every).await;
+                match self
+                    .store
+                    .renew(job.id, &self.id, Timestamp::now() + self.lease)
+                    .await
+                {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(job = %job.key, "lease lost to another worker");
+                        return;
+                    }
+                    Err(e) => tracing::warn!(job = %job.key, "renewing the lease: {e}"),
+                }
+            }
+        };
+        let run = self.run(job);
+        tokio::pin!(run);
+        tokio::select! {
+            r = &mut run => r,
+            () = renew => run.await,
         }
     }
 

@@ -344,6 +344,7 @@ fn outbox_failed_send_is_retried_and_never_lost() {
             session_idle: SignedDuration::from_mins(30),
             schedules: Vec::new(),
             id: "test".into(),
+            lease: vigie::jobs::LEASE,
         };
         let now = Timestamp::now();
         store
@@ -597,6 +598,7 @@ fn the_worker_runs_rights_tasks_and_scans() {
             session_idle: SignedDuration::from_mins(30),
             schedules: Vec::new(),
             id: "test".into(),
+            lease: vigie::jobs::LEASE,
         };
         assert_eq!(w.drain().await.unwrap(), 2);
         let done = store.request(t.id, r.id).await.unwrap();
@@ -750,6 +752,7 @@ fn c27_a_silent_system_does_not_hold_another_tenants_email() {
             session_idle: SignedDuration::from_mins(30),
             schedules: Vec::new(),
             id: "test".into(),
+            lease: vigie::jobs::LEASE,
         };
         let started = std::time::Instant::now();
         assert_eq!(w.drain().await.unwrap(), 2);
@@ -835,6 +838,7 @@ fn a_silent_smtp_server_does_not_stall_the_worker() {
             session_idle: SignedDuration::from_mins(30),
             schedules: Vec::new(),
             id: "test".into(),
+            lease: vigie::jobs::LEASE,
         };
         store
             .enqueue(JobKind::OutboxDelivery, "o1", now)
@@ -982,6 +986,7 @@ fn two_nodes_send_each_email_once() {
                 session_idle: SignedDuration::from_mins(30),
                 schedules: Vec::new(),
                 id: format!("node-{n}"),
+                lease: vigie::jobs::LEASE,
             });
         }
         for k in 0..4 {
@@ -996,5 +1001,153 @@ fn two_nodes_send_each_email_once() {
         assert_eq!(counts.len(), 300, "every email went out");
         let twice: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
         assert!(twice.is_empty(), "sent twice: {twice:?}");
+    });
+}
+
+/// Issue 10 (4): a task that runs past its lease (waiting on a client's row
+/// lock) keeps it by renewing; another node takes nothing meanwhile, and
+/// the counts recorded are the real run's.
+#[test]
+fn a_long_task_keeps_its_lease() {
+    use std::sync::Arc;
+
+    use jiff::{SignedDuration, Timestamp};
+    use vigie::{config::EmailConfig, jobs::Worker, mail::Mailer};
+    use vigie_connect::{Confinement, Conn, Dialect, fixture, target::HostPattern};
+    use vigie_domain::{
+        account::Email,
+        rights::{Intake, RequestKind, RequestStatus, Verification},
+        role::{Role, Roles},
+        scope::TenantScope,
+        tenant::{TenantName, TenantSlug},
+    };
+    use vigie_service::{
+        Ctx,
+        rights::{self, RequestInput},
+        systems::{self, SystemInput},
+    };
+    use vigie_store::{TaskState, trail::TrailKey, vault::Vault};
+
+    let d = Data::new("long-task");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = vigie_store_sql::open(&d.db_url()).await.unwrap();
+        store.migrate().await.unwrap();
+        let name = format!("vigie_long_task_{}", std::process::id());
+        let url = fixture::create_database(Dialect::Postgres, &name)
+            .await
+            .unwrap();
+        fixture::install(&url, 4).await.unwrap();
+        let vault = Vault::new([5; 32]);
+        let confinement = Confinement {
+            hosts: vec![HostPattern::parse("127.0.0.1:*").unwrap()],
+            ..Confinement::default()
+        };
+        let ctx = Ctx {
+            store: store.as_ref(),
+            vault: &vault,
+            base_url: "http://127.0.0.1:8080",
+            confinement: &confinement,
+        };
+        let t = store
+            .create_tenant(
+                &TenantSlug::parse("sidec").unwrap(),
+                &TenantName::parse("SIDEC").unwrap(),
+            )
+            .await
+            .unwrap();
+        let scope = TenantScope::from_verified_membership(t.id, None, Roles::new(vec![Role::Dpo]));
+        systems::create(
+            ctx,
+            &scope,
+            &SystemInput {
+                name: "Mes demandes".into(),
+                url: url.clone(),
+                dataset: fixture::DATASET.into(),
+            },
+            "dpo",
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        let p = fixture::person(2);
+        let input = RequestInput {
+            kind: RequestKind::Erasure,
+            name: "Yann".into(),
+            email: Email::parse(&p.email).unwrap(),
+            phone: String::new(),
+            details: String::new(),
+            channels: vec![],
+            rectifications: vec![],
+        };
+        let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+        let r = rights::record(
+            ctx,
+            &scope,
+            "agent",
+            &input,
+            Intake::Email,
+            today,
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        let r = rights::verify(
+            ctx,
+            &r,
+            Verification::InPerson,
+            vec![],
+            "agent",
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        // The client's application holds the person's row for 4 s.
+        let mut locker = Conn::open(&url).await.unwrap();
+        locker.begin(false).await.unwrap();
+        let mut q = vigie_connect::Sql::new(Dialect::Postgres);
+        q.push("SELECT id::text FROM contacts WHERE id = 2 FOR UPDATE");
+        locker.rows(&q).await.unwrap();
+        rights::approve(ctx, &r, vec![], "agent", Timestamp::now())
+            .await
+            .unwrap();
+        let node = |n: u32| Worker {
+            store: store.clone(),
+            key: Arc::new(TrailKey::generate().unwrap()),
+            mailer: Arc::new(Mailer::from_config(&EmailConfig::default(), &d.0).unwrap()),
+            vault: vault.clone(),
+            base_url: "http://127.0.0.1:8080".into(),
+            confinement: confinement.clone(),
+            retention: SignedDuration::from_hours(24),
+            session_idle: SignedDuration::from_mins(30),
+            schedules: Vec::new(),
+            id: format!("node-{n}"),
+            lease: SignedDuration::from_secs(1),
+        };
+        let (a, b) = (node(1), node(2));
+        let first = tokio::spawn(async move { a.drain().await.unwrap() });
+        let mut taken_by_b = 0;
+        for _ in 0..12 {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            taken_by_b += b.drain().await.unwrap();
+        }
+        locker.rollback().await.unwrap();
+        locker.close().await;
+        assert_eq!(first.await.unwrap(), 1);
+        assert_eq!(taken_by_b, 0, "the running task's lease was renewed");
+        let task = store.tasks(t.id, r.id).await.unwrap().remove(0);
+        assert_eq!(task.state, TaskState::Done);
+        assert!(task.found > 0 && task.changed > 0, "{task:?}");
+        assert_eq!(task.attempts, 1);
+        assert_eq!(
+            store.request(t.id, r.id).await.unwrap().status,
+            RequestStatus::Executed
+        );
+        fixture::drop_database(Dialect::Postgres, &name, &url)
+            .await
+            .unwrap();
     });
 }
