@@ -1098,6 +1098,18 @@ impl Jobs for ThisStore {
         r.as_ref().map(job_from).transpose()
     }
 
+    async fn release_jobs(&self, worker: &str, now: Timestamp) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET lease_until = $1 WHERE locked_by = $2 AND state = 'running' AND lease_until > $1",
+        )
+        .bind(to_micros(now))
+        .bind(worker)
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(done.rows_affected())
+    }
+
     async fn renew(&self, id: JobId, worker: &str, lease_until: Timestamp) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND locked_by = $3 AND state = 'running'",

@@ -569,6 +569,8 @@ pub async fn jobs_claim_and_resume(s: &dyn Store) {
     // Only the holder renews.
     assert!(s.renew(j.id, "w1", lease).await.unwrap());
     assert!(!s.renew(j.id, "w2", lease).await.unwrap());
+    // Another name releases nothing.
+    assert_eq!(s.release_jobs("w9", now).await.unwrap(), 0);
     // w1 dies; after the lease w2 takes the job again.
     let later = lease + SignedDuration::from_secs(1);
     let again = s

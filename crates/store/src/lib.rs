@@ -186,6 +186,10 @@ pub trait Jobs: Send + Sync {
         now: Timestamp,
         lease_until: Timestamp,
     ) -> Result<Option<Job>>;
+    /// Makes the jobs `worker` was running claimable at once: a node that
+    /// restarts under the same name takes back its interrupted work without
+    /// waiting for the lease. Returns how many.
+    async fn release_jobs(&self, worker: &str, now: Timestamp) -> Result<u64>;
     /// Extends the lease of a job `worker` still holds; `false` if another
     /// worker took it meanwhile.
     async fn renew(&self, id: JobId, worker: &str, lease_until: Timestamp) -> Result<bool>;

@@ -184,7 +184,11 @@ pub fn worker(
                 parse(&c.jobs.objection_schedule)?,
             ),
         ],
-        id: format!("{}-{}", hostname(), std::process::id()),
+        id: if c.jobs.node_name.is_empty() {
+            format!("{}-{}", hostname(), std::process::id())
+        } else {
+            c.jobs.node_name.clone()
+        },
         lease: crate::jobs::LEASE,
     })
 }

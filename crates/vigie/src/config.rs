@@ -98,6 +98,10 @@ pub struct EmailConfig {
 pub struct JobsConfig {
     /// Run the job worker in this process (turn off on web-only nodes).
     pub worker: bool,
+    /// This node's name among the workers, unique per process. When set,
+    /// a node that restarts takes back at once the jobs it was running;
+    /// when empty, `hostname-pid` (nothing to take back: the lease ends).
+    pub node_name: String,
     pub cleanup_schedule: String,
     /// When agents are reminded of rights requests due within a week.
     pub reminder_schedule: String,
@@ -193,6 +197,7 @@ impl Default for JobsConfig {
     fn default() -> Self {
         JobsConfig {
             worker: true,
+            node_name: String::new(),
             cleanup_schedule: "0 5 * * * *".into(),
             reminder_schedule: "0 0 6 * * *".into(),
             objection_schedule: "0 20 * * * *".into(),

@@ -242,8 +242,20 @@ impl Worker {
         }
     }
 
+    /// Takes back the jobs this node was running when it stopped.
+    pub async fn resume(&self) -> Result<u64, StoreError> {
+        let n = self.store.release_jobs(&self.id, Timestamp::now()).await?;
+        if n > 0 {
+            tracing::info!("{n} interrupted job(s) of {} taken back", self.id);
+        }
+        Ok(n)
+    }
+
     /// Schedules and drains every few seconds until shutdown.
     pub async fn run_forever(self, mut shutdown: watch::Receiver<bool>) {
+        if let Err(e) = self.resume().await {
+            tracing::warn!("taking back interrupted jobs: {e}");
+        }
         loop {
             if let Err(e) = self.schedule(Timestamp::now()).await {
                 tracing::warn!("scheduling jobs: {e}");

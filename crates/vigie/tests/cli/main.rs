@@ -1151,3 +1151,175 @@ fn a_long_task_keeps_its_lease() {
             .unwrap();
     });
 }
+
+/// Issue 10 (10), C15: `serve` killed (SIGKILL) while a rights task waits
+/// on a client's row lock; restarted under the same node name, it takes the
+/// task back at once — not after the 5-minute lease — and the request is
+/// executed once.
+#[test]
+fn a_restarted_node_takes_back_its_interrupted_task_at_once() {
+    use jiff::Timestamp;
+    use vigie_connect::{Confinement, Conn, Dialect, fixture, target::HostPattern};
+    use vigie_domain::{
+        account::Email,
+        jobs::JobState,
+        page::Page,
+        rights::{Intake, RequestKind, RequestStatus, Verification},
+        role::{Role, Roles},
+        scope::TenantScope,
+        tenant::{TenantName, TenantSlug},
+    };
+    use vigie_service::{
+        Ctx,
+        rights::{self, RequestInput},
+        systems::{self, SystemInput},
+    };
+    use vigie_store::vault::Vault;
+
+    const KEY: [u8; 32] = [7; 32];
+    let d = Data::new("restart-node");
+    ok(&d.0, &["migrate"]);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = rt.block_on(vigie_store_sql::open(&d.db_url())).unwrap();
+    let name = format!("vigie_restart_{}", std::process::id());
+    let (url, t, r, mut locker) = rt.block_on(async {
+        let url = fixture::create_database(Dialect::Postgres, &name)
+            .await
+            .unwrap();
+        fixture::install(&url, 4).await.unwrap();
+        let vault = Vault::new(KEY);
+        let confinement = Confinement {
+            hosts: vec![HostPattern::parse("127.0.0.1:*").unwrap()],
+            ..Confinement::default()
+        };
+        let ctx = Ctx {
+            store: store.as_ref(),
+            vault: &vault,
+            base_url: "http://127.0.0.1:8080",
+            confinement: &confinement,
+        };
+        let t = store
+            .create_tenant(
+                &TenantSlug::parse("sidec").unwrap(),
+                &TenantName::parse("SIDEC").unwrap(),
+            )
+            .await
+            .unwrap();
+        let scope = TenantScope::from_verified_membership(t.id, None, Roles::new(vec![Role::Dpo]));
+        systems::create(
+            ctx,
+            &scope,
+            &SystemInput {
+                name: "Mes demandes".into(),
+                url: url.clone(),
+                dataset: fixture::DATASET.into(),
+            },
+            "dpo",
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        let input = RequestInput {
+            kind: RequestKind::Erasure,
+            name: "Yann".into(),
+            email: Email::parse(&fixture::person(2).email).unwrap(),
+            phone: String::new(),
+            details: String::new(),
+            channels: vec![],
+            rectifications: vec![],
+        };
+        let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+        let r = rights::record(
+            ctx,
+            &scope,
+            "agent",
+            &input,
+            Intake::Email,
+            today,
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        let r = rights::verify(
+            ctx,
+            &r,
+            Verification::InPerson,
+            vec![],
+            "agent",
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        // The client's application holds the person's row.
+        let mut locker = Conn::open(&url).await.unwrap();
+        locker.begin(false).await.unwrap();
+        let mut q = vigie_connect::Sql::new(Dialect::Postgres);
+        q.push("SELECT id::text FROM contacts WHERE id = 2 FOR UPDATE");
+        locker.rows(&q).await.unwrap();
+        let r = rights::approve(ctx, &r, vec![], "agent", Timestamp::now())
+            .await
+            .unwrap();
+        (url, t, r, locker)
+    });
+    let node = |d: &Data, port: u16| {
+        vigie(&d.0, &["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("VIGIE_DATA_KEY", hex::encode(KEY))
+            .env("VIGIE_JOBS__NODE_NAME", "node-a")
+            .env("VIGIE_CONNECT__HOSTS", "[\"127.0.0.1:*\"]")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let rights_job = || {
+        rt.block_on(store.list_jobs(Page::new(Some(1), Some(500))))
+            .unwrap()
+            .items
+            .into_iter()
+            .find(|j| j.key.starts_with("rights_task:"))
+            .unwrap()
+    };
+    let port = free_port();
+    let mut child = node(&d, port);
+    wait_healthy(&d, port);
+    let until = Instant::now() + Duration::from_secs(20);
+    while rights_job().state != JobState::Running {
+        assert!(Instant::now() < until, "the task never started");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child.kill().unwrap(); // SIGKILL while the task waits on the lock
+    child.wait().unwrap();
+    rt.block_on(async {
+        locker.rollback().await.unwrap();
+        locker.close().await;
+    });
+    let port = free_port();
+    let started = Instant::now();
+    let mut child = node(&d, port);
+    wait_healthy(&d, port);
+    let until = Instant::now() + Duration::from_secs(40);
+    let status = loop {
+        let status = rt.block_on(store.request(t.id, r.id)).unwrap().status;
+        if status == RequestStatus::Executed || Instant::now() > until {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        status,
+        RequestStatus::Executed,
+        "taken back within {:?}",
+        started.elapsed()
+    );
+    let job = rights_job();
+    assert_eq!((job.state, job.attempts), (JobState::Done, 2), "{job:?}");
+    let task = rt.block_on(store.tasks(t.id, r.id)).unwrap().remove(0);
+    assert!(task.found > 0 && task.changed > 0, "{task:?}");
+    rt.block_on(fixture::drop_database(Dialect::Postgres, &name, &url))
+        .unwrap();
+}
