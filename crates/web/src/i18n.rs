@@ -518,6 +518,7 @@ messages! {
     target_label: "Nom", "Name";
     target_column: "Colonne qui indique l'organisation", "Column that tells the organisation";
     target_tenants: "Organisations, une par ligne : identifiant = valeur", "Organisations, one per line: identifier = value";
+    invalid_character: "Le champ « {field} » contient un caractère nul (NUL), qui ne peut pas être enregistré : retirez-le et renvoyez le formulaire.", "The field \"{field}\" contains a NUL character, which cannot be stored: remove it and send the form again.";
     system_name_invalid: "Donnez un nom de 1 à 100 caractères (unique).", "Give a name of 1 to 100 characters (unique).";
     system_dataset_invalid: "Le jeu de données ne convient pas :", "The dataset is not right:";
     dashboard_requests: "Demandes de droits", "Rights requests";

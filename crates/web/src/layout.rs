@@ -223,14 +223,14 @@ pub fn query_of(pairs: &[(&str, &str)]) -> String {
 #[template(path = "error.html")]
 pub struct ErrorPage {
     pub l: Layout,
-    pub text: &'static str,
+    pub text: String,
 }
 
 impl ErrorPage {
-    pub fn new(lang: Lang, title: &str, text: &'static str) -> Self {
+    pub fn new(lang: Lang, title: &str, text: impl Into<String>) -> Self {
         ErrorPage {
             l: Layout::anonymous(lang, title, "", false),
-            text,
+            text: text.into(),
         }
     }
 }

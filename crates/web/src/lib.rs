@@ -12,6 +12,7 @@ mod client;
 mod csrf;
 mod error;
 pub mod i18n;
+mod input;
 pub mod labels;
 mod layout;
 pub mod mfa;
@@ -120,6 +121,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(html)
         .nest("/api/v1", api::routes())
+        .layer(middleware::from_fn(input::refuse_nul))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
 }

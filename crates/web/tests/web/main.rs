@@ -9,6 +9,7 @@ mod auth;
 mod clients;
 mod confine;
 mod discovery;
+mod input;
 mod isolation;
 mod pages;
 mod register;
