@@ -103,7 +103,7 @@ pub struct TrailFilter {
 }
 
 /// A signed statement that the trail reached `seq` with `hash`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Checkpoint {
     pub seq: i64,
     pub hash: ChainHash,

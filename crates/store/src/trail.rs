@@ -65,6 +65,10 @@ pub enum VerifyError {
     Break(#[from] ChainBreak),
     #[error("checkpoint at record {seq}: {reason}")]
     Checkpoint { seq: i64, reason: String },
+    #[error(
+        "the trail's head names record {head}, but the records end at {last}: records were removed"
+    )]
+    Head { head: i64, last: i64 },
 }
 
 /// What verification walked.
@@ -75,6 +79,9 @@ pub struct VerifyReport {
     pub last_seq: i64,
     pub records: u64,
     pub checkpoints: u64,
+    /// Records after the last signed checkpoint: not provable yet against
+    /// a copy kept outside the database.
+    pub unsigned: u64,
 }
 
 /// Checks a checkpoint's signature, and that it was made with the expected
@@ -137,21 +144,31 @@ pub async fn verify(
         None => (0, ChainHash::GENESIS),
     };
     let from_seq = seq;
+    // Read before the walk: records appended meanwhile come after it.
+    let head = trail.head().await?;
     let mut pending: BTreeMap<i64, Checkpoint> = trail
         .checkpoints_after(seq)
         .await?
         .into_iter()
         .map(|c| (c.seq, c))
         .collect();
+    let last_signed = pending.keys().next_back().copied().unwrap_or(from_seq);
     let mut report = VerifyReport {
         from_seq,
         last_seq: seq,
         records: 0,
         checkpoints: 0,
+        unsigned: 0,
     };
+    let mut head_hash_seen = None;
     let mut batch = trail.records_after(seq, BATCH).await?;
     while !batch.is_empty() {
         let last = batch.last().map_or(seq, |r| r.seq);
+        if let Some((h, _)) = head
+            && let Some(r) = batch.iter().find(|r| r.seq == h)
+        {
+            head_hash_seen = Some(r.hash);
+        }
         // The next batch is read while this one is hashed: the database
         // (SQLite's worker thread, PostgreSQL's backend) and the hashing
         // run side by side.
@@ -172,8 +189,59 @@ pub async fn verify(
             reason: "records up to this signed checkpoint are missing (the end of the trail was removed)".into(),
         });
     }
+    // The head is written with every append: records cut after the last
+    // checkpoint show as a head beyond the end, or at another hash.
+    if let Some((h, h_hash)) = head
+        && h > from_seq
+        && (h > seq || head_hash_seen.is_some_and(|x| x != h_hash) || head_hash_seen.is_none())
+    {
+        return Err(VerifyError::Head { head: h, last: seq });
+    }
     report.last_seq = seq;
+    report.unsigned = u64::try_from(seq - last_signed.max(from_seq)).unwrap_or(0);
     Ok(report)
+}
+
+/// Checks the checkpoints kept outside the database (a file on each node,
+/// `checkpoints.jsonl`) against the trail verified in `report`: each must
+/// be validly signed and name a record that is there with the same hash.
+/// A copy beyond the trail's end shows a cut tail, or a wiped trail, even
+/// when the database's own checkpoints and head were removed with it.
+/// Returns how many copies were checked (those before the anchor were
+/// purged with their records and are skipped).
+pub async fn check_witness(
+    trail: &dyn Trail,
+    report: &VerifyReport,
+    witness: &[Checkpoint],
+    expected_key: Option<&str>,
+) -> Result<u64, VerifyError> {
+    let mut n = 0;
+    for c in witness {
+        check_signature(c, expected_key)?;
+        if c.seq <= report.from_seq {
+            continue;
+        }
+        if c.seq > report.last_seq {
+            return Err(VerifyError::Checkpoint {
+                seq: c.seq,
+                reason: format!(
+                    "a copy kept outside the database names this record, beyond the trail's end ({}): records were removed",
+                    report.last_seq
+                ),
+            });
+        }
+        let rec = trail.records_after(c.seq - 1, 1).await?;
+        match rec.first() {
+            Some(r) if r.seq == c.seq && r.hash == c.hash => n += 1,
+            _ => {
+                return Err(VerifyError::Checkpoint {
+                    seq: c.seq,
+                    reason: "a copy kept outside the database does not match the record".into(),
+                });
+            }
+        }
+    }
+    Ok(n)
 }
 
 /// Verifies one batch after `(seq, hash)` and the checkpoints it covers;

@@ -190,6 +190,7 @@ pub fn worker(
             c.jobs.node_name.clone()
         },
         lease: crate::jobs::LEASE,
+        witness: Some(c.data_dir.join(crate::witness::FILE)),
     })
 }
 

@@ -42,6 +42,8 @@ pub struct Worker {
     pub id: String,
     /// `LEASE` in production; shorter in tests.
     pub lease: SignedDuration,
+    /// Where signed checkpoints are also written (C28), if anywhere.
+    pub witness: Option<std::path::PathBuf>,
 }
 
 impl Worker {
@@ -124,7 +126,19 @@ impl Worker {
         let s = self.store.as_ref();
         match job.kind {
             JobKind::TrailCheckpoint => match trail::checkpoint(s, &self.key, now).await {
-                Ok(Some(c)) => Ok(format!("checkpoint signed at record {}", c.seq)),
+                Ok(Some(c)) => {
+                    let copy = match &self.witness {
+                        Some(path) => match crate::witness::append(path, &c) {
+                            Ok(()) => format!(", copied to {}", path.display()),
+                            Err(e) => {
+                                tracing::warn!("checkpoint copy: {e:#}");
+                                format!(" (copy not written: {e:#})")
+                            }
+                        },
+                        None => String::new(),
+                    };
+                    Ok(format!("checkpoint signed at record {}{copy}", c.seq))
+                }
                 Ok(None) => Ok("no new record since the last checkpoint".into()),
                 Err(e) => Err(e.to_string()),
             },

@@ -7,3 +7,4 @@ pub mod demo_register;
 pub mod jobs;
 pub mod mail;
 pub mod scan;
+pub mod witness;

@@ -516,25 +516,38 @@ async fn audit(c: &Config, store: &dyn Store, cmd: &AuditCommand) -> Result<()> 
             if tty {
                 eprintln!();
             }
-            match result {
-                Ok(r) => {
-                    println!(
-                        "trail intact: {} records (from anchor {} to {}), {} signed checkpoints, {:.2} s",
-                        r.records,
-                        r.from_seq,
-                        r.last_seq,
-                        r.checkpoints,
-                        started.elapsed().as_secs_f64()
-                    );
-                    Ok(())
-                }
+            let witness_path = c.data_dir.join(vigie::witness::FILE);
+            let witness = vigie::witness::read(&witness_path)?;
+            let report = match result {
+                Ok(r) => r,
                 Err(e) => bail!("TRAIL BROKEN: {e}"),
-            }
+            };
+            let copies = trail::check_witness(store, &report, &witness, expected.as_deref())
+                .await
+                .map_err(|e| anyhow::anyhow!("TRAIL BROKEN: {e}"))?;
+            println!(
+                "trail intact: {} records (from anchor {} to {}), {} signed checkpoints, {:.2} s",
+                report.records,
+                report.from_seq,
+                report.last_seq,
+                report.checkpoints,
+                started.elapsed().as_secs_f64()
+            );
+            println!(
+                "{} checkpoint copies outside the database match ({}); {} records after the last signed checkpoint",
+                copies,
+                witness_path.display(),
+                report.unsigned
+            );
+            Ok(())
         }
         AuditCommand::Checkpoint => {
             let key = app::trail_key(c)?;
             match trail::checkpoint(store, &key, jiff::Timestamp::now()).await? {
-                Some(cp) => println!("checkpoint signed at record {}", cp.seq),
+                Some(cp) => {
+                    vigie::witness::append(&c.data_dir.join(vigie::witness::FILE), &cp)?;
+                    println!("checkpoint signed at record {}", cp.seq)
+                }
                 None => println!("nothing new to sign"),
             }
             Ok(())

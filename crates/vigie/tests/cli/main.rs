@@ -345,6 +345,7 @@ fn outbox_failed_send_is_retried_and_never_lost() {
             schedules: Vec::new(),
             id: "test".into(),
             lease: vigie::jobs::LEASE,
+            witness: None,
         };
         let now = Timestamp::now();
         store
@@ -599,6 +600,7 @@ fn the_worker_runs_rights_tasks_and_scans() {
             schedules: Vec::new(),
             id: "test".into(),
             lease: vigie::jobs::LEASE,
+            witness: None,
         };
         assert_eq!(w.drain().await.unwrap(), 2);
         let done = store.request(t.id, r.id).await.unwrap();
@@ -753,6 +755,7 @@ fn c27_a_silent_system_does_not_hold_another_tenants_email() {
             schedules: Vec::new(),
             id: "test".into(),
             lease: vigie::jobs::LEASE,
+            witness: None,
         };
         let started = std::time::Instant::now();
         assert_eq!(w.drain().await.unwrap(), 2);
@@ -839,6 +842,7 @@ fn a_silent_smtp_server_does_not_stall_the_worker() {
             schedules: Vec::new(),
             id: "test".into(),
             lease: vigie::jobs::LEASE,
+            witness: None,
         };
         store
             .enqueue(JobKind::OutboxDelivery, "o1", now)
@@ -987,6 +991,7 @@ fn two_nodes_send_each_email_once() {
                 schedules: Vec::new(),
                 id: format!("node-{n}"),
                 lease: vigie::jobs::LEASE,
+                witness: None,
             });
         }
         for k in 0..4 {
@@ -1126,6 +1131,7 @@ fn a_long_task_keeps_its_lease() {
             schedules: Vec::new(),
             id: format!("node-{n}"),
             lease: SignedDuration::from_secs(1),
+            witness: None,
         };
         let (a, b) = (node(1), node(2));
         let first = tokio::spawn(async move { a.drain().await.unwrap() });
@@ -1322,4 +1328,73 @@ fn a_restarted_node_takes_back_its_interrupted_task_at_once() {
     assert!(task.found > 0 && task.changed > 0, "{task:?}");
     rt.block_on(fixture::drop_database(Dialect::Postgres, &name, &url))
         .unwrap();
+}
+
+/// Issue 10 (6), C28: `audit verify` compares with the head and with the
+/// checkpoints kept outside the database — a tail cut after the last
+/// checkpoint, a cut through it with the head and checkpoints reset, and a
+/// wiped trail are each reported broken.
+#[test]
+fn c28_audit_verify_sees_a_cut_tail_and_a_wiped_trail() {
+    let d = Data::new("verify-cut");
+    ok(&d.0, &["migrate"]);
+    for slug in ["commune-a", "commune-b"] {
+        ok(&d.0, &["tenant", "add", "--slug", slug, "--name", slug]);
+    }
+    let out = ok(&d.0, &["audit", "checkpoint"]);
+    assert!(out.contains("checkpoint signed"), "{out}");
+    for slug in ["commune-c", "commune-d"] {
+        ok(&d.0, &["tenant", "add", "--slug", slug, "--name", slug]);
+    }
+    let out = ok(&d.0, &["audit", "verify"]);
+    assert!(out.contains("trail intact"), "{out}");
+    assert!(
+        out.contains("1 checkpoint copies outside the database match"),
+        "{out}"
+    );
+    assert!(
+        out.contains("2 records after the last signed checkpoint"),
+        "{out}"
+    );
+
+    let broken = |what: &str| {
+        let o = run(&d.0, &["audit", "verify"]);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(!o.status.success(), "{what}: {text}");
+        assert!(text.contains("TRAIL BROKEN"), "{what}: {text}");
+        text
+    };
+    // 1. The records after the last checkpoint are cut; the head still
+    //    names the last one.
+    sql(
+        &d,
+        "DELETE FROM audit_log WHERE seq > (SELECT MAX(seq) FROM audit_checkpoints)",
+    );
+    let text = broken("tail cut");
+    assert!(text.contains("head names record"), "{text}");
+    // 2. Cut through the checkpoint too, its row deleted, the head reset.
+    sql(
+        &d,
+        "DELETE FROM audit_log WHERE seq >= (SELECT MAX(seq) FROM audit_checkpoints)",
+    );
+    sql(&d, "DELETE FROM audit_checkpoints");
+    sql(
+        &d,
+        "UPDATE audit_head SET seq = (SELECT MAX(seq) FROM audit_log), \
+         hash = (SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1) WHERE id = 1",
+    );
+    let text = broken("cut with the head and checkpoints");
+    assert!(text.contains("outside the database"), "{text}");
+    // 3. Everything wiped.
+    sql(&d, "DELETE FROM audit_log");
+    sql(
+        &d,
+        "UPDATE audit_head SET seq = 0, hash = zeroblob(32) WHERE id = 1",
+    );
+    let text = broken("wiped");
+    assert!(text.contains("beyond the trail's end"), "{text}");
 }
