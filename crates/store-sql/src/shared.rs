@@ -1283,8 +1283,14 @@ impl Store for ThisStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.db()?;
-        Ok(())
+        // A write, committed: a store that answers reads but cannot write
+        // (a full disk, a read-only replica) is not healthy.
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE vigie_instance SET created_at = created_at")
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        tx.commit().await.db()
     }
 
     fn backend(&self) -> &'static str {

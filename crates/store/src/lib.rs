@@ -248,7 +248,7 @@ pub trait Store:
 {
     /// Applies pending migrations.
     async fn migrate(&self) -> Result<()>;
-    /// Answers when the database is reachable.
+    /// Answers when the database is reachable and takes a write.
     async fn ping(&self) -> Result<()>;
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;

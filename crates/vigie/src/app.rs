@@ -150,6 +150,7 @@ pub fn web_state(
         trail_public_key: key.public_hex(),
         demo,
         confinement,
+        request_timeout: std::time::Duration::from_secs(c.request_timeout_seconds),
     };
     Ok(AppState::new(store, settings, hasher(c)?, vault(c)?))
 }

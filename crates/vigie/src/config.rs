@@ -40,6 +40,9 @@ pub struct Config {
     pub log: String,
     /// Apply pending migrations when `serve` starts.
     pub auto_migrate: bool,
+    /// A request still unanswered after this many seconds (a database link
+    /// that froze) answers 503.
+    pub request_timeout_seconds: u64,
     /// Key (64 hex) sealing client databases' credentials and access
     /// exports; when empty, `data.key` in the data folder (created on first
     /// use). Several nodes sharing one database must share this key.
@@ -145,6 +148,7 @@ impl Default for Config {
             base_url: "http://127.0.0.1:8080".into(),
             log: "info".into(),
             auto_migrate: true,
+            request_timeout_seconds: 30,
             data_key: String::new(),
             auth: AuthConfig::default(),
             audit: AuditConfig::default(),
@@ -395,6 +399,9 @@ impl Config {
             if let Err(e) = vigie_connect::target::HostPattern::parse(h) {
                 return bad(&format!("connect.hosts[{i}]"), &e);
             }
+        }
+        if !(1..=3600).contains(&self.request_timeout_seconds) {
+            return bad("request_timeout_seconds", "must be between 1 and 3600");
         }
         if !(1..=300).contains(&self.connect.connect_timeout_seconds) {
             return bad(

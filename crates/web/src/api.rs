@@ -49,6 +49,11 @@ pub enum ApiFailure {
     Internal,
 }
 
+/// The API's 503, for the layers outside the handlers.
+pub(crate) fn unavailable() -> Response {
+    ApiFailure::Unavailable.into_response()
+}
+
 impl From<StoreError> for ApiFailure {
     fn from(e: StoreError) -> Self {
         match e {

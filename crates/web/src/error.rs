@@ -100,3 +100,35 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
 pub async fn not_found() -> PageError {
     PageError::NOT_FOUND
 }
+
+/// Answers 503 when a request is still unanswered after the configured
+/// time — a database link that froze, not a slow page — so that the
+/// person is told and the connection is freed.
+pub async fn answer_within(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let lang = lang_of(req.headers());
+    let path = req.uri().path().to_owned();
+    match tokio::time::timeout(state.settings.request_timeout, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => {
+            tracing::warn!(
+                "{path}: no answer within {} s, 503",
+                state.settings.request_timeout.as_secs()
+            );
+            if api {
+                return crate::api::unavailable();
+            }
+            let m = lang.msgs();
+            let page = ErrorPage::new(lang, m.error_title, m.unavailable_text);
+            let status = StatusCode::SERVICE_UNAVAILABLE;
+            match askama::Template::render(&page) {
+                Ok(body) => (status, Html(body)).into_response(),
+                Err(_) => (status, m.unavailable_text).into_response(),
+            }
+        }
+    }
+}

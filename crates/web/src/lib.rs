@@ -48,6 +48,9 @@ pub struct WebSettings {
     pub demo: bool,
     /// Where tenants' connected systems may live (C27).
     pub confinement: vigie_connect::Confinement,
+    /// A request still unanswered after this (a frozen database link)
+    /// answers 503.
+    pub request_timeout: std::time::Duration,
 }
 
 impl Default for WebSettings {
@@ -60,6 +63,7 @@ impl Default for WebSettings {
             trail_public_key: String::new(),
             demo: false,
             confinement: vigie_connect::Confinement::default(),
+            request_timeout: std::time::Duration::from_secs(30),
         }
     }
 }
@@ -122,6 +126,10 @@ pub fn router(state: AppState) -> Router {
         .merge(html)
         .nest("/api/v1", api::routes())
         .layer(middleware::from_fn(input::refuse_nul))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            error::answer_within,
+        ))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
 }

@@ -11,6 +11,7 @@ mod confine;
 mod discovery;
 mod input;
 mod isolation;
+mod outage;
 mod pages;
 mod register;
 mod rights;

@@ -80,6 +80,19 @@ impl TestApp {
         Self::build(store, Box::new(db), test_settings()).with_own_url(own)
     }
 
+    /// On PostgreSQL reached through `url` (a proxy the test controls),
+    /// with `settings`.
+    pub async fn postgres_through(
+        rewrite: impl Fn(&str) -> String,
+        settings: WebSettings,
+    ) -> (Self, String) {
+        let db = TempPostgres::new().await;
+        let direct = db.url.clone();
+        let store = vigie_store_sql::open(&rewrite(&direct)).await.unwrap();
+        let app = Self::build(store, Box::new(db), settings).with_own_url(direct.clone());
+        (app, direct)
+    }
+
     fn with_own_url(mut self, url: String) -> Self {
         self.own_url = url;
         self
