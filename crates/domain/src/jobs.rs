@@ -27,6 +27,34 @@ pub enum JobKind {
     ObjectionWindows,
 }
 
+/// A worker loop's share of the jobs: mail, the trail and the rest each
+/// run in their own loop, so that a dead SMTP server or a slow client
+/// database never holds a checkpoint or another tenant's code by email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    Mail,
+    Trail,
+    Work,
+}
+
+impl Lane {
+    pub const ALL: [Lane; 3] = [Lane::Mail, Lane::Trail, Lane::Work];
+
+    pub fn kinds(self) -> &'static [JobKind] {
+        match self {
+            Lane::Mail => &[JobKind::OutboxDelivery],
+            Lane::Trail => &[JobKind::TrailCheckpoint, JobKind::TrailPurge],
+            Lane::Work => &[
+                JobKind::SessionCleanup,
+                JobKind::RightsTask,
+                JobKind::RightsReminders,
+                JobKind::SystemScan,
+                JobKind::ObjectionWindows,
+            ],
+        }
+    }
+}
+
 impl JobKind {
     pub const ALL: [JobKind; 8] = [
         JobKind::TrailCheckpoint,
@@ -99,6 +127,14 @@ pub fn retry_delay(attempts: u32) -> SignedDuration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_kind_is_in_one_lane() {
+        for k in JobKind::ALL {
+            let lanes = Lane::ALL.iter().filter(|l| l.kinds().contains(&k)).count();
+            assert_eq!(lanes, 1, "{k:?}");
+        }
+    }
 
     #[test]
     fn backoff_grows_and_caps() {

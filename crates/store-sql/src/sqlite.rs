@@ -60,7 +60,8 @@ const SKIP_LOCKED: &str = "";
 const CLAIM_JOB: &str = "UPDATE jobs SET state = 'running', locked_by = $1, lease_until = $3, \
      started_at = $2, attempts = attempts + 1 \
      WHERE id = (SELECT id FROM jobs \
-        WHERE (state = 'queued' AND run_at <= $2) OR (state = 'running' AND lease_until < $2) \
+        WHERE ((state = 'queued' AND run_at <= $2) OR (state = 'running' AND lease_until < $2)) \
+          AND kind IN ({kinds}) \
         ORDER BY run_at, id LIMIT 1) \
      RETURNING id, kind, key, state, run_at, attempts, locked_by, started_at, finished_at, summary";
 

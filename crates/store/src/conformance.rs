@@ -557,14 +557,29 @@ pub async fn jobs_claim_and_resume(s: &dyn Store) {
         .unwrap()
     );
     let lease = now + SignedDuration::from_mins(5);
-    let j = s.claim("w1", now, lease).await.unwrap().unwrap();
+    let j = s
+        .claim("w1", now, lease, &JobKind::ALL)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         (j.kind, j.state, j.attempts),
         (JobKind::TrailCheckpoint, JobState::Running, 1)
     );
     assert!(
-        s.claim("w2", now, lease).await.unwrap().is_none(),
+        s.claim("w2", now, lease, &JobKind::ALL)
+            .await
+            .unwrap()
+            .is_none(),
         "held and not due"
+    );
+    // A lane claims only its kinds.
+    assert!(
+        s.claim("w3", now, lease, &[JobKind::OutboxDelivery])
+            .await
+            .unwrap()
+            .is_none(),
+        "no outbox job is queued"
     );
     // Only the holder renews.
     assert!(s.renew(j.id, "w1", lease).await.unwrap());
@@ -574,7 +589,12 @@ pub async fn jobs_claim_and_resume(s: &dyn Store) {
     // w1 dies; after the lease w2 takes the job again.
     let later = lease + SignedDuration::from_secs(1);
     let again = s
-        .claim("w2", later, later + SignedDuration::from_mins(5))
+        .claim(
+            "w2",
+            later,
+            later + SignedDuration::from_mins(5),
+            &JobKind::ALL,
+        )
         .await
         .unwrap()
         .unwrap();
@@ -595,6 +615,7 @@ pub async fn jobs_claim_and_resume(s: &dyn Store) {
             "w2",
             later + SignedDuration::from_secs(31),
             later + SignedDuration::from_mins(6),
+            &JobKind::ALL,
         )
         .await
         .unwrap()
@@ -635,7 +656,12 @@ pub async fn jobs_concurrent_claims_are_exclusive(s: Arc<dyn Store>) {
         tasks.push(tokio::spawn(async move {
             let mut got = Vec::new();
             while let Some(j) = s
-                .claim(&format!("w{w}"), now, now + SignedDuration::from_mins(5))
+                .claim(
+                    &format!("w{w}"),
+                    now,
+                    now + SignedDuration::from_mins(5),
+                    &JobKind::ALL,
+                )
                 .await
                 .unwrap()
             {

@@ -185,6 +185,7 @@ pub trait Jobs: Send + Sync {
         worker: &str,
         now: Timestamp,
         lease_until: Timestamp,
+        kinds: &[JobKind],
     ) -> Result<Option<Job>>;
     /// Makes the jobs `worker` was running claimable at once: a node that
     /// restarts under the same name takes back its interrupted work without

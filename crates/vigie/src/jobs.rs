@@ -10,7 +10,7 @@ use jiff::{SignedDuration, Timestamp};
 use tokio::sync::watch;
 use vigie_domain::{
     audit::{Actor, AuditEvent, Outcome},
-    jobs::{JobKind, retry_delay},
+    jobs::{JobKind, Lane, retry_delay},
 };
 use vigie_store::{
     Job, Store, StoreError,
@@ -62,12 +62,21 @@ impl Worker {
         Ok(())
     }
 
-    /// Runs due jobs until none is left; returns how many ran.
+    /// Runs due jobs of every kind until none is left; returns how many ran.
     pub async fn drain(&self) -> Result<usize, StoreError> {
+        self.drain_kinds(&JobKind::ALL).await
+    }
+
+    /// Runs due jobs of `kinds` until none is left; returns how many ran.
+    pub async fn drain_kinds(&self, kinds: &[JobKind]) -> Result<usize, StoreError> {
         let mut n = 0;
         loop {
             let now = Timestamp::now();
-            let Some(job) = self.store.claim(&self.id, now, now + self.lease).await? else {
+            let Some(job) = self
+                .store
+                .claim(&self.id, now, now + self.lease, kinds)
+                .await?
+            else {
                 return Ok(n);
             };
             n += 1;
@@ -265,22 +274,44 @@ impl Worker {
         Ok(n)
     }
 
-    /// Schedules and drains every few seconds until shutdown.
-    pub async fn run_forever(self, mut shutdown: watch::Receiver<bool>) {
+    /// Schedules, and drains each lane in its own loop every few seconds,
+    /// until shutdown: mail, the trail, and the rest on two loops, so that
+    /// one tenant's slow system holds neither another tenant's task nor
+    /// anybody's email or checkpoint.
+    pub async fn run_forever(self, shutdown: watch::Receiver<bool>) {
         if let Err(e) = self.resume().await {
             tracing::warn!("taking back interrupted jobs: {e}");
         }
-        loop {
-            if let Err(e) = self.schedule(Timestamp::now()).await {
-                tracing::warn!("scheduling jobs: {e}");
+        let me = Arc::new(self);
+        let mut loops = Vec::new();
+        for (lane, copies) in [(Lane::Mail, 1), (Lane::Trail, 1), (Lane::Work, 2)] {
+            for _ in 0..copies {
+                let (w, mut stop) = (me.clone(), shutdown.clone());
+                loops.push(tokio::spawn(async move {
+                    loop {
+                        if let Err(e) = w.drain_kinds(lane.kinds()).await {
+                            tracing::warn!("running {lane:?} jobs: {e}");
+                        }
+                        tokio::select! {
+                            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                            _ = stop.changed() => return,
+                        }
+                    }
+                }));
             }
-            if let Err(e) = self.drain().await {
-                tracing::warn!("running jobs: {e}");
+        }
+        let mut stop = shutdown;
+        loop {
+            if let Err(e) = me.schedule(Timestamp::now()).await {
+                tracing::warn!("scheduling jobs: {e}");
             }
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_secs(2)) => {}
-                _ = shutdown.changed() => return,
+                _ = stop.changed() => break,
             }
+        }
+        for l in loops {
+            let _ = l.await;
         }
     }
 }

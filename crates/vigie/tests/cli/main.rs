@@ -266,7 +266,12 @@ fn c28_killing_the_server_mid_traffic_leaves_the_trail_verifiable_and_jobs_resum
             .await
             .unwrap();
         let j = store
-            .claim("dead-worker", now, now + SignedDuration::from_secs(1))
+            .claim(
+                "dead-worker",
+                now,
+                now + SignedDuration::from_secs(1),
+                &vigie_domain::jobs::JobKind::ALL,
+            )
             .await
             .unwrap()
             .unwrap();
@@ -777,6 +782,180 @@ fn c27_a_silent_system_does_not_hold_another_tenants_email() {
                 .any(|j| j.summary.contains("not reachable: no answer within 2 s")),
             "{jobs:?}"
         );
+    });
+}
+
+/// Issue 10 (1): mail has its own loop: a rights task waiting on a silent
+/// system does not delay another tenant's email.
+#[test]
+fn issue10_the_mail_lane_does_not_wait_for_a_slow_system() {
+    use std::sync::Arc;
+
+    use jiff::{SignedDuration, Timestamp};
+    use vigie::{config::EmailConfig, jobs::Worker, mail::Mailer};
+    use vigie_connect::{Confinement, target::HostPattern};
+    use vigie_domain::{
+        account::Email,
+        jobs::JobKind,
+        page::Page,
+        rights::{Intake, RequestKind, Verification},
+        role::{Role, Roles},
+        scope::TenantScope,
+        tenant::{TenantName, TenantSlug},
+    };
+    use vigie_service::{
+        Ctx,
+        rights::{self, RequestInput},
+        systems::{self, SystemInput},
+    };
+    use vigie_store::{NewMessage, trail::TrailKey, vault::Vault};
+
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in silent.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    let d = Data::new("silent-system");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = vigie_store_sql::open(&d.db_url()).await.unwrap();
+        store.migrate().await.unwrap();
+        let vault = Vault::new([5; 32]);
+        let confinement = Confinement {
+            hosts: vec![HostPattern::parse("127.0.0.1:*").unwrap()],
+            connect_timeout: std::time::Duration::from_secs(8),
+            ..Confinement::default()
+        };
+        let ctx = Ctx {
+            store: store.as_ref(),
+            vault: &vault,
+            base_url: "http://127.0.0.1:8080",
+            confinement: &confinement,
+        };
+        let a = store
+            .create_tenant(
+                &TenantSlug::parse("commune-a").unwrap(),
+                &TenantName::parse("A").unwrap(),
+            )
+            .await
+            .unwrap();
+        let b = store
+            .create_tenant(
+                &TenantSlug::parse("commune-b").unwrap(),
+                &TenantName::parse("B").unwrap(),
+            )
+            .await
+            .unwrap();
+        let scope = TenantScope::from_verified_membership(a.id, None, Roles::new(vec![Role::Dpo]));
+        systems::create(
+            ctx,
+            &scope,
+            &SystemInput {
+                name: "Muet".into(),
+                url: format!("postgres://app@127.0.0.1:{port}/app"),
+                dataset: vigie_connect::fixture::DATASET.into(),
+            },
+            "dpo",
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        let input = RequestInput {
+            kind: RequestKind::Access,
+            name: "Awa".into(),
+            email: Email::parse("awa@exemple.fr").unwrap(),
+            phone: String::new(),
+            details: String::new(),
+            channels: vec![],
+            rectifications: vec![],
+        };
+        let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+        let r = rights::record(
+            ctx,
+            &scope,
+            "agent",
+            &input,
+            Intake::Email,
+            today,
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        let r = rights::verify(
+            ctx,
+            &r,
+            Verification::InPerson,
+            vec![],
+            "agent",
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        rights::approve(ctx, &r, vec![], "agent", Timestamp::now())
+            .await
+            .unwrap();
+        store
+            .queue_message(
+                &NewMessage {
+                    tenant: Some(b.id),
+                    to: Email::parse("dpo@commune-b.fr").unwrap(),
+                    subject: "Code".into(),
+                    body: "123456".into(),
+                },
+                Timestamp::now(),
+            )
+            .await
+            .unwrap();
+        store
+            .enqueue(JobKind::OutboxDelivery, "outbox-b", Timestamp::now())
+            .await
+            .unwrap();
+        let w = Worker {
+            store: store.clone(),
+            key: Arc::new(TrailKey::generate().unwrap()),
+            mailer: Arc::new(Mailer::from_config(&EmailConfig::default(), &d.0).unwrap()),
+            vault: vault.clone(),
+            base_url: "http://127.0.0.1:8080".into(),
+            confinement: confinement.clone(),
+            retention: SignedDuration::from_hours(24),
+            session_idle: SignedDuration::from_mins(30),
+            schedules: Vec::new(),
+            id: "test".into(),
+            lease: vigie::jobs::LEASE,
+            witness: None,
+        };
+        let (stop, shutdown) = tokio::sync::watch::channel(false);
+        let running = tokio::spawn(w.run_forever(shutdown));
+        let started = std::time::Instant::now();
+        let sent_after = loop {
+            // The test's own reads may meet a busy store under load.
+            if let Ok(m) = store
+                .list_messages("dpo@commune-b.fr", Page::default())
+                .await
+                && m.items.first().is_some_and(|m| m.sent_at.is_some())
+            {
+                break started.elapsed();
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(8),
+                "the email waited"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
+        // The task is still waiting on its silent server (8 s): the mail
+        // lane did not.
+        assert!(
+            sent_after < std::time::Duration::from_secs(3),
+            "{sent_after:?}"
+        );
+        let _ = stop.send(true);
+        running.await.unwrap();
     });
 }
 
