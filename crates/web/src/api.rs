@@ -712,4 +712,47 @@ pub fn routes() -> Router<AppState> {
         .route("/register", get(register_list).post(register_create))
         .route("/register/{id}", get(register_read).put(register_update))
         .fallback(api_not_found)
+        .layer(axum::middleware::from_fn(errors_as_json))
+}
+
+/// Every API error is JSON with a stable `code`, those of the extractors
+/// too (a malformed body, a wrong content type, a bad path or query):
+/// their plain-text answers are rewritten here, their words kept.
+async fn errors_as_json(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let res = next.run(req).await;
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if status.is_success() || status.is_redirection() || is_json {
+        return res;
+    }
+    let code = match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid_body",
+        s if s.is_server_error() => "internal",
+        _ => "bad_request",
+    };
+    let (parts, body) = res.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_lowercase()
+    } else {
+        text
+    };
+    let mut out = (parts.status, Json(ApiError { code, message })).into_response();
+    if let Some(v) = parts.headers.get(header::WWW_AUTHENTICATE) {
+        out.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, v.clone());
+    }
+    out
 }

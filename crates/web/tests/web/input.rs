@@ -78,3 +78,55 @@ both!(a_nul_character_is_refused_on_its_field, |app| {
         "{v}"
     );
 });
+
+both!(api_errors_are_json_even_from_the_extractors, |app| {
+    let a = app.tenant("commune-a").await;
+    app.person("dpo@commune-a.fr", &[(&a, &[Role::Dpo])]).await;
+    let mut dpo = app.signed_in("dpo@commune-a.fr").await;
+    let page = dpo
+        .post(
+            "/t/commune-a/tokens",
+            &[("name", "api"), ("role", "dpo"), ("days", "30")],
+        )
+        .await;
+    let secret = crate::support::extract(
+        &page.body,
+        "id=\"new-token\" type=\"text\" readonly value=\"",
+        "\"",
+    )
+    .unwrap();
+    let mut c = app.browser();
+    for (method, path, body, code) in [
+        (
+            "POST",
+            "/api/v1/register",
+            serde_json::json!({"activity": 3}),
+            "invalid_body",
+        ),
+        (
+            "GET",
+            "/api/v1/register/abc",
+            serde_json::json!(null),
+            "bad_request",
+        ),
+        (
+            "GET",
+            "/api/v1/register?page=minus",
+            serde_json::json!(null),
+            "bad_request",
+        ),
+        (
+            "DELETE",
+            "/api/v1/me",
+            serde_json::json!(null),
+            "method_not_allowed",
+        ),
+    ] {
+        let r = c.api_json(method, path, &secret, &body).await;
+        assert!(!r.status.is_success(), "{path}");
+        let v: serde_json::Value = serde_json::from_str(&r.body)
+            .unwrap_or_else(|e| panic!("{method} {path}: not JSON ({e}): {}", r.body));
+        assert_eq!(v["code"], code, "{method} {path}: {v}");
+        assert!(!v["message"].as_str().unwrap().is_empty());
+    }
+});
