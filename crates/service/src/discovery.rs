@@ -19,6 +19,7 @@ use vigie_store::{System, SystemScan};
 use crate::{
     Ctx, Result, ServiceError, invalid,
     systems::{self, SystemInput, url_of},
+    targets,
 };
 
 /// Rows sampled per table.
@@ -176,7 +177,7 @@ pub async fn run(ctx: Ctx<'_>, tenant: TenantId, id: i64, now: Timestamp) -> Res
     let system = ctx.store.system(tenant, scan.system).await?;
     let result = async {
         let url = url_of(ctx, tenant, &system)?;
-        let (mut opened, filter) = systems::open(ctx, tenant, &url).await?;
+        let (mut opened, filter) = targets::open(ctx, tenant, &url).await?;
         if filter.is_some() {
             // Sampling reads any row; on a database shared with other
             // organisations those would be theirs (C27).

@@ -12,6 +12,7 @@ pub mod register;
 pub mod rights;
 pub mod subprocessors;
 pub mod systems;
+pub mod targets;
 
 use jiff::civil::Date;
 use vigie_connect::ExecError;

@@ -26,9 +26,7 @@ use vigie_store::{
 };
 
 use crate::{
-    Ctx, Result, ServiceError, invalid, random_token,
-    systems::{self, url_of},
-    token_hash,
+    Ctx, Result, ServiceError, invalid, random_token, systems::url_of, targets, token_hash,
 };
 
 /// How long the emailed code is valid, and how many tries it allows.
@@ -622,7 +620,7 @@ pub async fn run_task(ctx: Ctx<'_>, task_id: i64, now: Timestamp) -> Result<Stri
             identities: r.identities.clone(),
         };
         let key = ctx.vault.masking_key(task.tenant);
-        let (opened, filter) = systems::open(ctx, task.tenant, &url).await?;
+        let (opened, filter) = targets::open(ctx, task.tenant, &url).await?;
         let plan = Plan {
             dataset: &dataset,
             subject: &subject,

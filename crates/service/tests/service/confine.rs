@@ -18,7 +18,8 @@ use vigie_domain::{
 };
 use vigie_service::{
     ServiceError, rights,
-    systems::{self, SharedInput, SystemInput},
+    systems::{self, SystemInput},
+    targets::{self, SharedInput},
 };
 use vigie_store::{RightsRequest, Store, TaskState, Tenant, TrailFilter};
 use vigie_store_sql::testing::{TempPostgres, TempSqlite, dyn_store};
@@ -231,7 +232,7 @@ async fn c27_a_shared_database_is_filtered_per_tenant() {
         column: "organisation_id".into(),
         tenants: tenants.into(),
     };
-    let e = systems::declare_shared(
+    let e = targets::declare_shared(
         w.ctx(),
         &share("commune-a = 1\nnulle-part = 3"),
         Timestamp::now(),
@@ -243,7 +244,7 @@ async fn c27_a_shared_database_is_filtered_per_tenant() {
             .contains("line 2: no organisation « nulle-part »"),
         "{e}"
     );
-    systems::declare_shared(
+    targets::declare_shared(
         w.ctx(),
         &share("commune-a = 1\ncommune-b = 2"),
         Timestamp::now(),
@@ -292,7 +293,7 @@ async fn c27_a_shared_database_is_filtered_per_tenant() {
     systems::create(w.ctx(), &a, &held, "dpo", Timestamp::now())
         .await
         .unwrap();
-    let e = systems::declare_shared(
+    let e = targets::declare_shared(
         w.ctx(),
         &SharedInput {
             url: held_url.clone(),

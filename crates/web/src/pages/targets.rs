@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use vigie_service::{
     ServiceError,
-    systems::{self, SharedInput},
+    targets::{self, SharedInput},
 };
 use vigie_store::{TargetOwner, Tenant};
 
@@ -141,7 +141,7 @@ pub async fn declare(
         column: f.column.clone(),
         tenants: f.tenants.clone(),
     };
-    let (field, error) = match systems::declare_shared(state.ctx(), &input, Timestamp::now()).await
+    let (field, error) = match targets::declare_shared(state.ctx(), &input, Timestamp::now()).await
     {
         Ok(b) => {
             me.trace(
