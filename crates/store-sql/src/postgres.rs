@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use sqlx::{Postgres, postgres::PgPoolOptions};
+use sqlx::{Connection, Postgres, postgres::PgPoolOptions};
 use vigie_store::StoreError;
 
 use crate::{
@@ -76,6 +76,11 @@ pub struct PostgresStore {
 impl PostgresStore {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new()
+            // A connection whose COMMIT or ROLLBACK failed (a full disk, a
+            // dropped link) still counts a transaction: it is closed, never
+            // handed out again, so the service recovers by itself.
+            .after_release(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
+            .before_acquire(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
             .connect(url)

@@ -1296,7 +1296,8 @@ impl Store for ThisStore {
         // A write, committed: a store that answers reads but cannot write
         // (a full disk, a read-only replica) is not healthy.
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE vigie_instance SET created_at = created_at")
+        sqlx::query("UPDATE vigie_instance SET checked_at = $1")
+            .bind(to_micros(Timestamp::now()))
             .execute(&mut *tx)
             .await
             .db()?;

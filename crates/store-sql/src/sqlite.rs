@@ -3,7 +3,7 @@
 use std::{str::FromStr, time::Duration};
 
 use sqlx::{
-    Sqlite,
+    Connection, Sqlite,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 use vigie_store::StoreError;
@@ -85,6 +85,11 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
+            // A connection whose COMMIT or ROLLBACK failed (a full disk, a
+            // dropped link) still counts a transaction: it is closed, never
+            // handed out again, so the service recovers by itself.
+            .after_release(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
+            .before_acquire(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
             .max_connections(4)
             .connect_with(opts)
             .await

@@ -6,7 +6,9 @@
 
 CREATE TABLE vigie_instance (
     id TEXT PRIMARY KEY,
-    created_at BIGINT NOT NULL
+    created_at BIGINT NOT NULL,
+    -- Written by every health check: a store that cannot write shows.
+    checked_at BIGINT NOT NULL DEFAULT 0
 );
 INSERT INTO vigie_instance (id, created_at)
 VALUES (md5(random()::text || clock_timestamp()::text), (extract(epoch FROM now()) * 1000000)::bigint);

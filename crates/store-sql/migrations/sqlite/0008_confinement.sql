@@ -6,7 +6,9 @@
 
 CREATE TABLE vigie_instance (
     id TEXT PRIMARY KEY,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    -- Written by every health check: a store that cannot write shows.
+    checked_at INTEGER NOT NULL DEFAULT 0
 );
 INSERT INTO vigie_instance (id, created_at)
 VALUES (lower(hex(randomblob(16))), CAST(strftime('%s', 'now') AS INTEGER) * 1000000);

@@ -1577,3 +1577,68 @@ fn c28_audit_verify_sees_a_cut_tail_and_a_wiped_trail() {
     let text = broken("wiped");
     assert!(text.contains("beyond the trail's end"), "{text}");
 }
+
+/// Issue 10 (5): the disk fills under SQLite (a file-size limit on the
+/// running server: every write fails, reads work), then space returns —
+/// the service answers again by itself, without a restart.
+#[test]
+fn the_service_recovers_by_itself_when_the_disk_has_room_again() {
+    let d = Data::new("disk-full");
+    ok(&d.0, &["migrate"]);
+    let port = free_port();
+    // Writes past the limit fail with EFBIG instead of killing the process.
+    let mut child = Command::new("bash")
+        .arg("-c")
+        .arg("trap '' XFSZ; exec \"$@\"")
+        .arg("vigie")
+        .arg(env!("CARGO_BIN_EXE_vigie"))
+        .arg("--data-dir")
+        .arg(&d.0)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("VIGIE_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_healthy(&d, port);
+    let health = || {
+        run(
+            &d.0,
+            &["healthcheck", "--address", &format!("127.0.0.1:{port}")],
+        )
+        .status
+        .success()
+    };
+    let limit = |value: &str| {
+        let s = Command::new("prlimit")
+            .args([
+                "--pid",
+                &child.id().to_string(),
+                &format!("--fsize={value}"),
+            ])
+            .status()
+            .unwrap();
+        assert!(s.success(), "prlimit");
+    };
+    limit("1:unlimited");
+    let until = Instant::now() + Duration::from_secs(10);
+    while health() {
+        assert!(Instant::now() < until, "a full disk must show in /healthz");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // A few more requests meet the full disk.
+    for _ in 0..5 {
+        assert!(!health());
+    }
+    limit("unlimited:unlimited");
+    let until = Instant::now() + Duration::from_secs(15);
+    while !health() {
+        assert!(
+            Instant::now() < until,
+            "the service must recover once the disk has room again"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
