@@ -818,7 +818,7 @@ fn issue10_the_mail_lane_does_not_wait_for_a_slow_system() {
             held.push(s);
         }
     });
-    let d = Data::new("silent-system");
+    let d = Data::new("mail-lane");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
