@@ -1222,19 +1222,21 @@ impl Outbox for ThisStore {
 
     async fn claim_messages(
         &self,
+        sender: &str,
         now: Timestamp,
         lease_until: Timestamp,
         limit: i64,
     ) -> Result<Vec<OutboxMessage>, StoreError> {
         let mut tx = self.begin_write().await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE outbox SET next_attempt_at = $2 WHERE id IN (SELECT id FROM outbox \
+            "UPDATE outbox SET next_attempt_at = $2, claimed_by = $4 WHERE id IN (SELECT id FROM outbox \
              WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $3{SKIP_LOCKED}) \
              RETURNING {MESSAGE_COLS}"
         )))
         .bind(to_micros(now))
         .bind(to_micros(lease_until))
         .bind(limit)
+        .bind(sender)
         .fetch_all(&mut *tx)
         .await
         .db()?;
@@ -1246,7 +1248,7 @@ impl Outbox for ThisStore {
 
     async fn mark_sent(&self, id: MessageId, at: Timestamp) -> Result<(), StoreError> {
         let done = sqlx::query(
-            "UPDATE outbox SET sent_at = $1, attempts = attempts + 1, last_error = '' WHERE id = $2",
+            "UPDATE outbox SET sent_at = $1, attempts = attempts + 1, last_error = '', claimed_by = NULL WHERE id = $2",
         )
         .bind(to_micros(at))
         .bind(id.0)
@@ -1256,8 +1258,21 @@ impl Outbox for ThisStore {
         expect_one(done.rows_affected())
     }
 
+    async fn release_messages(&self, sender: &str, now: Timestamp) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE outbox SET next_attempt_at = $1, claimed_by = NULL \
+             WHERE claimed_by = $2 AND sent_at IS NULL AND next_attempt_at > $1",
+        )
+        .bind(to_micros(now))
+        .bind(sender)
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(done.rows_affected())
+    }
+
     async fn release_message(&self, id: MessageId, at: Timestamp) -> Result<(), StoreError> {
-        let done = sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 AND sent_at IS NULL")
+        let done = sqlx::query("UPDATE outbox SET next_attempt_at = $1, claimed_by = NULL WHERE id = $2 AND sent_at IS NULL")
             .bind(to_micros(at))
             .bind(id.0)
             .execute(&self.pool)
@@ -1268,7 +1283,7 @@ impl Outbox for ThisStore {
 
     async fn mark_failed(&self, id: MessageId, error: &str, retry_at: Timestamp) -> Result<(), StoreError> {
         let done = sqlx::query(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3",
+            "UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, claimed_by = NULL WHERE id = $3",
         )
         .bind(error)
         .bind(to_micros(retry_at))

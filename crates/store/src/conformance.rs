@@ -738,20 +738,33 @@ pub async fn outbox_retries_until_sent(s: &dyn Store) {
         .await
         .unwrap();
     let first = s
-        .claim_messages(later, later + SignedDuration::from_mins(5), 10)
+        .claim_messages("n1", later, later + SignedDuration::from_mins(5), 10)
         .await
         .unwrap();
     assert_eq!(first.iter().map(|m| m.id).collect::<Vec<_>>(), vec![a]);
     assert!(
-        s.claim_messages(later, later + SignedDuration::from_mins(5), 10)
+        s.claim_messages("n1", later, later + SignedDuration::from_mins(5), 10)
             .await
             .unwrap()
             .is_empty(),
         "claimed once"
     );
+    assert_eq!(s.release_messages("n2", later).await.unwrap(), 0);
+    assert_eq!(
+        s.release_messages("n1", later).await.unwrap(),
+        1,
+        "n1 restarted"
+    );
+    assert_eq!(
+        s.claim_messages("n2", later, later + SignedDuration::from_mins(5), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     s.release_message(a, later).await.unwrap();
     assert_eq!(
-        s.claim_messages(later, later + SignedDuration::from_mins(5), 10)
+        s.claim_messages("n1", later, later + SignedDuration::from_mins(5), 10)
             .await
             .unwrap()
             .len(),

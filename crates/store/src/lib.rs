@@ -219,10 +219,14 @@ pub trait Outbox: Send + Sync {
     /// resend).
     async fn claim_messages(
         &self,
+        sender: &str,
         now: Timestamp,
         lease_until: Timestamp,
         limit: i64,
     ) -> Result<Vec<OutboxMessage>>;
+    /// Gives back every message `sender` claimed and did not settle (it
+    /// restarted): due again at `now`. Returns how many.
+    async fn release_messages(&self, sender: &str, now: Timestamp) -> Result<u64>;
     async fn mark_sent(&self, id: MessageId, at: Timestamp) -> Result<()>;
     /// Gives back a claimed message not tried: due again at `at`.
     async fn release_message(&self, id: MessageId, at: Timestamp) -> Result<()>;

@@ -26,6 +26,13 @@ use crate::mail::Mailer;
 /// running job renews it every third of that.
 pub const LEASE: SignedDuration = SignedDuration::from_mins(5);
 
+/// Outbox messages claimed at a time, how long the claim holds (a batch
+/// sent one by one, each bounded by the SMTP timeout), and how many one
+/// job sends before the lane looks at its other work.
+const OUTBOX_BATCH: i64 = 20;
+const OUTBOX_LEASE: SignedDuration = SignedDuration::from_mins(2);
+const OUTBOX_PER_JOB: usize = 200;
+
 pub struct Worker {
     pub store: Arc<dyn Store>,
     pub key: Arc<TrailKey>,
@@ -172,38 +179,45 @@ impl Worker {
                 Ok(format!("{n} records older than {cutoff} purged"))
             }
             JobKind::OutboxDelivery => {
-                let due = s
-                    .claim_messages(now, now + LEASE, 200)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let (mut sent, mut failed) = (0, 0);
-                for m in &due {
-                    match self.mailer.send(m).await {
-                        Ok(()) => {
-                            s.mark_sent(m.id, Timestamp::now())
-                                .await
-                                .map_err(|e| e.to_string())?;
-                            sent += 1;
-                        }
-                        Err(e) => {
-                            let attempts = u32::try_from(m.attempts).unwrap_or(0);
-                            s.mark_failed(m.id, &e, Timestamp::now() + retry_delay(attempts))
-                                .await
-                                .map_err(|e| e.to_string())?;
-                            failed += 1;
-                            // A server that fails one message would fail
-                            // the next: the rest wait for the next pass
-                            // rather than each costing a timeout now.
-                            break;
-                        }
-                    }
-                }
-                // Claimed but not tried: due again now, for the next pass.
-                let waiting = due.len() - sent - failed;
-                for m in due.iter().skip(sent + failed) {
-                    s.release_message(m.id, Timestamp::now())
+                // Small claims: a node killed mid-send strands at most one
+                // batch, given back when it restarts or its lease ends.
+                let (mut sent, mut failed, mut waiting) = (0, 0, 0);
+                'pass: while sent + failed < OUTBOX_PER_JOB {
+                    let now = Timestamp::now();
+                    let due = s
+                        .claim_messages(&self.id, now, now + OUTBOX_LEASE, OUTBOX_BATCH)
                         .await
                         .map_err(|e| e.to_string())?;
+                    if due.is_empty() {
+                        break;
+                    }
+                    for (i, m) in due.iter().enumerate() {
+                        match self.mailer.send(m).await {
+                            Ok(()) => {
+                                s.mark_sent(m.id, Timestamp::now())
+                                    .await
+                                    .map_err(|e| e.to_string())?;
+                                sent += 1;
+                            }
+                            Err(e) => {
+                                let attempts = u32::try_from(m.attempts).unwrap_or(0);
+                                s.mark_failed(m.id, &e, Timestamp::now() + retry_delay(attempts))
+                                    .await
+                                    .map_err(|e| e.to_string())?;
+                                failed += 1;
+                                // A server that fails one message would fail
+                                // the next: the rest wait for the next pass
+                                // rather than each costing a timeout now.
+                                for rest in &due[i + 1..] {
+                                    s.release_message(rest.id, Timestamp::now())
+                                        .await
+                                        .map_err(|e| e.to_string())?;
+                                    waiting += 1;
+                                }
+                                break 'pass;
+                            }
+                        }
+                    }
                 }
                 Ok(format!(
                     "{sent} sent, {failed} to retry, {waiting} left for the next pass"
@@ -265,13 +279,19 @@ impl Worker {
         }
     }
 
-    /// Takes back the jobs this node was running when it stopped.
+    /// Takes back the jobs and outbox messages this node held when it
+    /// stopped.
     pub async fn resume(&self) -> Result<u64, StoreError> {
-        let n = self.store.release_jobs(&self.id, Timestamp::now()).await?;
-        if n > 0 {
-            tracing::info!("{n} interrupted job(s) of {} taken back", self.id);
+        let now = Timestamp::now();
+        let n = self.store.release_jobs(&self.id, now).await?;
+        let m = self.store.release_messages(&self.id, now).await?;
+        if n + m > 0 {
+            tracing::info!(
+                "{n} interrupted job(s) and {m} claimed email(s) of {} taken back",
+                self.id
+            );
         }
-        Ok(n)
+        Ok(n + m)
     }
 
     /// Schedules, and drains each lane in its own loop every few seconds,

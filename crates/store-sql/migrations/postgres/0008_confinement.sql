@@ -34,3 +34,7 @@ CREATE TABLE connect_target_tenants (
 );
 
 ALTER TABLE rights_tasks ADD COLUMN confirmed_by TEXT NOT NULL DEFAULT '';
+
+-- The node that claimed an outbox message for sending: a node restarting
+-- under its name gives back at once what it had claimed.
+ALTER TABLE outbox ADD COLUMN claimed_by TEXT;

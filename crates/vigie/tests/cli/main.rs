@@ -1642,3 +1642,209 @@ fn the_service_recovers_by_itself_when_the_disk_has_room_again() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// Issue 10, end to end: 1,000 queued emails and 200 rights tasks over two
+/// `serve` nodes on one PostgreSQL, one node killed (SIGKILL) twice and
+/// restarted under its name. Every email goes out, at most one resend per
+/// kill; every task is done once; no request is left executing. The
+/// figures are printed for the closing note.
+#[test]
+fn two_nodes_one_killed_twice_lose_nothing_and_do_nothing_twice() {
+    use jiff::Timestamp;
+    use vigie_connect::{Confinement, Dialect, fixture, target::HostPattern};
+    use vigie_domain::{
+        account::Email,
+        rights::{Intake, RequestKind, RequestStatus, Verification},
+        role::{Role, Roles},
+        scope::TenantScope,
+        tenant::{TenantName, TenantSlug},
+    };
+    use vigie_service::{
+        Ctx,
+        rights::{self, RequestInput},
+        systems::{self, SystemInput},
+    };
+    use vigie_store::{NewMessage, vault::Vault};
+
+    const KEY: [u8; 32] = [9; 32];
+    const MAILS: usize = 1000;
+    const TASKS: i64 = 200;
+    let (smtp_port, received) = counting_smtp();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let db = rt.block_on(vigie_store_sql::testing::TempPostgres::new());
+    let store: std::sync::Arc<dyn vigie_store::Store> = db.store.clone();
+    let name = format!("vigie_two_nodes_{}", std::process::id());
+    let (url, tenant, requests) = rt.block_on(async {
+        let url = fixture::create_database(Dialect::Postgres, &name)
+            .await
+            .unwrap();
+        fixture::install(&url, TASKS).await.unwrap();
+        let vault = Vault::new(KEY);
+        let confinement = Confinement {
+            hosts: vec![HostPattern::parse("127.0.0.1:*").unwrap()],
+            ..Confinement::default()
+        };
+        let ctx = Ctx {
+            store: store.as_ref(),
+            vault: &vault,
+            base_url: "http://127.0.0.1:8080",
+            confinement: &confinement,
+        };
+        let t = store
+            .create_tenant(
+                &TenantSlug::parse("sidec").unwrap(),
+                &TenantName::parse("SIDEC").unwrap(),
+            )
+            .await
+            .unwrap();
+        let scope = TenantScope::from_verified_membership(t.id, None, Roles::new(vec![Role::Dpo]));
+        systems::create(
+            ctx,
+            &scope,
+            &SystemInput {
+                name: "Mes demandes".into(),
+                url: url.clone(),
+                dataset: fixture::DATASET.into(),
+            },
+            "dpo",
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+        let mut requests = Vec::new();
+        for person in 1..=TASKS {
+            let input = RequestInput {
+                kind: RequestKind::Restriction,
+                name: format!("Personne {person}"),
+                email: Email::parse(&fixture::person(person).email).unwrap(),
+                phone: String::new(),
+                details: String::new(),
+                channels: vec![],
+                rectifications: vec![],
+            };
+            let r = rights::record(
+                ctx,
+                &scope,
+                "agent",
+                &input,
+                Intake::Letter,
+                today,
+                Timestamp::now(),
+            )
+            .await
+            .unwrap();
+            let r = rights::verify(
+                ctx,
+                &r,
+                Verification::InPerson,
+                vec![],
+                "agent",
+                Timestamp::now(),
+            )
+            .await
+            .unwrap();
+            let r = rights::approve(ctx, &r, vec![], "agent", Timestamp::now())
+                .await
+                .unwrap();
+            requests.push(r.id);
+        }
+        for i in 0..MAILS {
+            store
+                .queue_message(
+                    &NewMessage {
+                        tenant: None,
+                        to: Email::parse(&format!("m{i}@charge.example")).unwrap(),
+                        subject: "Code".into(),
+                        body: "123456".into(),
+                    },
+                    Timestamp::now(),
+                )
+                .await
+                .unwrap();
+        }
+        (url, t, requests)
+    });
+    let dirs = [Data::new("two-nodes-a"), Data::new("two-nodes-b")];
+    let node = |i: usize| {
+        let port = free_port();
+        let child = vigie(
+            &dirs[i].0,
+            &["serve", "--listen", &format!("127.0.0.1:{port}")],
+        )
+        .env("VIGIE_DATABASE_URL", &db.url)
+        .env("VIGIE_DATA_KEY", hex::encode(KEY))
+        .env("VIGIE_JOBS__NODE_NAME", format!("node-{i}"))
+        .env("VIGIE_CONNECT__HOSTS", "[\"127.0.0.1:*\"]")
+        .env("VIGIE_EMAIL__MODE", "smtp")
+        .env("VIGIE_EMAIL__SMTP_HOST", "127.0.0.1")
+        .env("VIGIE_EMAIL__SMTP_PORT", smtp_port.to_string())
+        .env("VIGIE_EMAIL__SMTP_TLS", "none")
+        .env("VIGIE_EMAIL__DELIVERY_SCHEDULE", "* * * * * *")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+        wait_healthy(&dirs[i], port);
+        child
+    };
+    let started = Instant::now();
+    let mut a = node(0);
+    let mut b = node(1);
+    for _ in 0..2 {
+        std::thread::sleep(Duration::from_millis(1500));
+        a.kill().unwrap(); // SIGKILL, mid-work
+        a.wait().unwrap();
+        a = node(0);
+    }
+    let until = Instant::now() + Duration::from_secs(180);
+    let (sent, done) = loop {
+        let sent = received
+            .lock()
+            .unwrap()
+            .keys()
+            .filter(|k| k.ends_with("@charge.example"))
+            .count();
+        let done = requests
+            .iter()
+            .filter(|id| {
+                rt.block_on(store.request(tenant.id, **id)).unwrap().status
+                    == RequestStatus::Executed
+            })
+            .count();
+        if (sent == MAILS && done == requests.len()) || Instant::now() > until {
+            break (sent, done);
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    for c in [&mut a, &mut b] {
+        c.kill().unwrap();
+        c.wait().unwrap();
+    }
+    let counts = received.lock().unwrap().clone();
+    let twice = counts
+        .iter()
+        .filter(|(k, n)| k.ends_with("@charge.example") && **n > 1)
+        .count();
+    let mut done_twice = 0;
+    for id in &requests {
+        let events = rt.block_on(store.events(tenant.id, *id)).unwrap();
+        if events.iter().filter(|e| e.step == "task_done").count() > 1 {
+            done_twice += 1;
+        }
+    }
+    let stuck = requests.len() - done;
+    println!(
+        "two nodes, one killed twice, {:.1} s: mails sent {sent}/{MAILS}, sent twice {twice}; tasks done {done}/{TASKS}, done twice {done_twice}; requests stuck {stuck}",
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(sent, MAILS, "no email lost");
+    assert!(twice <= 2, "at most one resend per kill: {twice}");
+    assert_eq!(done_twice, 0);
+    assert_eq!(stuck, 0);
+    rt.block_on(fixture::drop_database(Dialect::Postgres, &name, &url))
+        .unwrap();
+}
