@@ -151,7 +151,12 @@ pub async fn request(
 ) -> Result<SystemScan> {
     let scan = ctx.store.create_scan(scope, system, now).await?;
     ctx.store
-        .enqueue(JobKind::SystemScan, &scan_key(scope.tenant(), scan.id), now)
+        .enqueue_for(
+            scope.tenant(),
+            JobKind::SystemScan,
+            &scan_key(scope.tenant(), scan.id),
+            now,
+        )
         .await?;
     Ok(scan)
 }

@@ -521,7 +521,7 @@ pub async fn approve(
     .await?;
     for t in &tasks {
         ctx.store
-            .enqueue(JobKind::RightsTask, &task_key(*t), now)
+            .enqueue_for(r.tenant, JobKind::RightsTask, &task_key(*t), now)
             .await?;
     }
     if tasks.is_empty() {
@@ -814,7 +814,8 @@ pub async fn confirm_task(
         )
         .await?;
     ctx.store
-        .enqueue(
+        .enqueue_for(
+            r.tenant,
             JobKind::RightsTask,
             &format!("{}@{}", task_key(t.id), now),
             now,
@@ -861,7 +862,8 @@ pub async fn retry_failed(ctx: Ctx<'_>, r: &RightsRequest, now: Timestamp) -> Re
     for t in ctx.store.tasks(r.tenant, r.id).await? {
         if t.state == TaskState::Failed {
             ctx.store
-                .enqueue(
+                .enqueue_for(
+                    r.tenant,
                     JobKind::RightsTask,
                     &format!("{}@{}", task_key(t.id), now),
                     now,

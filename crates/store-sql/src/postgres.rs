@@ -53,11 +53,18 @@ const MIGRATIONS: &[Migration] = &[
 /// How due outbox messages are locked while being claimed: another node skips them.
 const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 
+/// Claims are serialised across nodes, so that two claims at the same
+/// instant cannot both take a job of the same tenant.
+const CLAIM_LOCK: Option<&str> = Some("SELECT pg_advisory_xact_lock(5657896917550)");
+
 const CLAIM_JOB: &str = "UPDATE jobs SET state = 'running', locked_by = $1, lease_until = $3, \
      started_at = $2, attempts = attempts + 1 \
      WHERE id = (SELECT id FROM jobs \
         WHERE ((state = 'queued' AND run_at <= $2) OR (state = 'running' AND lease_until < $2)) \
           AND kind IN ({kinds}) \
+          AND (tenant_id IS NULL OR NOT EXISTS (SELECT 1 FROM jobs busy \
+               WHERE busy.tenant_id = jobs.tenant_id AND busy.state = 'running' \
+               AND busy.lease_until >= $2 AND busy.id <> jobs.id)) \
         ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
      RETURNING id, kind, key, state, run_at, attempts, locked_by, started_at, finished_at, summary";
 

@@ -1,6 +1,6 @@
 // The SQL both backends share, compiled once in `sqlite` and once in
 // `postgres` with that module's `Db`, `ThisStore`, `BACKEND`, `MIGRATIONS`,
-// `CLAIM_JOB`, `SKIP_LOCKED` and `begin_write`.
+// `CLAIM_JOB`, `CLAIM_LOCK`, `SKIP_LOCKED` and `begin_write`.
 
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -1080,6 +1080,27 @@ impl Jobs for ThisStore {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn enqueue_for(
+        &self,
+        tenant: TenantId,
+        kind: JobKind,
+        key: &str,
+        run_at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO jobs (kind, key, state, run_at, tenant_id) VALUES ($1, $2, 'queued', $3, $4) \
+             ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(kind.as_str())
+        .bind(key)
+        .bind(to_micros(run_at))
+        .bind(tenant.0)
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn claim(
         &self,
         worker: &str,
@@ -1091,6 +1112,9 @@ impl Jobs for ThisStore {
             return Ok(None);
         }
         let mut tx = self.begin_write().await?;
+        if let Some(lock) = CLAIM_LOCK {
+            sqlx::query(lock).execute(&mut *tx).await.db()?;
+        }
         // The kinds are the domain's own names, never input.
         let list = kinds
             .iter()

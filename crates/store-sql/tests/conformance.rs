@@ -90,6 +90,9 @@ fn postgres_urls_get_the_test_database() {
 both!(c16_rights_requests_and_systems, |s, _db| {
     c::c16_rights_requests_and_systems(s.as_ref()).await
 });
+both!(jobs_one_at_a_time_per_tenant, |s, _db| {
+    c::jobs_one_at_a_time_per_tenant(s.as_ref()).await
+});
 both!(c27_targets_bind_once, |s, _db| {
     c::c27_targets_bind_once(s.as_ref()).await
 });

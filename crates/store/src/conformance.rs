@@ -643,6 +643,49 @@ pub async fn jobs_claim_and_resume(s: &dyn Store) {
 }
 
 /// Jobs: concurrent workers never claim the same job twice.
+/// Issue 10: a tenant's jobs run one at a time, whatever its queue: the
+/// next claim skips to another tenant's job, even a later one.
+pub async fn jobs_one_at_a_time_per_tenant(s: &dyn Store) {
+    let (a, b) = two_tenants(s).await;
+    let now = Timestamp::now();
+    let later = now + SignedDuration::from_secs(1);
+    for i in 0..3 {
+        s.enqueue_for(a.id, JobKind::RightsTask, &format!("a{i}"), now)
+            .await
+            .unwrap();
+    }
+    s.enqueue_for(b.id, JobKind::RightsTask, "b0", later)
+        .await
+        .unwrap();
+    let lease = later + SignedDuration::from_mins(5);
+    let first = s
+        .claim("w1", later, lease, &JobKind::ALL)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.key, "a0");
+    let second = s
+        .claim("w2", later, lease, &JobKind::ALL)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(second.key, "b0", "A is busy: B's later job goes first");
+    assert!(
+        s.claim("w3", later, lease, &JobKind::ALL)
+            .await
+            .unwrap()
+            .is_none(),
+        "both tenants busy"
+    );
+    s.finish(first.id, later, "done").await.unwrap();
+    let third = s
+        .claim("w1", later, lease, &JobKind::ALL)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(third.key, "a1");
+}
+
 pub async fn jobs_concurrent_claims_are_exclusive(s: Arc<dyn Store>) {
     let now = Timestamp::now();
     for i in 0..40 {

@@ -178,6 +178,15 @@ pub trait Jobs: Send + Sync {
     /// Queues a job unless one with the same key exists (idempotent).
     /// Returns true when it was queued.
     async fn enqueue(&self, kind: JobKind, key: &str, run_at: Timestamp) -> Result<bool>;
+    /// A job working for one tenant: no worker runs two of a tenant's
+    /// jobs at once, so one tenant's queue never holds another's.
+    async fn enqueue_for(
+        &self,
+        tenant: TenantId,
+        kind: JobKind,
+        key: &str,
+        run_at: Timestamp,
+    ) -> Result<bool>;
     /// Claims the next due job: queued and due, or running with an expired
     /// lease (its worker died). Sets a lease until `lease_until`.
     async fn claim(

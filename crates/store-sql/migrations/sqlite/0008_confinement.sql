@@ -38,3 +38,8 @@ ALTER TABLE rights_tasks ADD COLUMN confirmed_by TEXT NOT NULL DEFAULT '';
 -- The node that claimed an outbox message for sending: a node restarting
 -- under its name gives back at once what it had claimed.
 ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+
+-- The tenant a job works for (rights tasks, scans): the worker runs at
+-- most one job per tenant at a time, so one tenant's queue or slow system
+-- never holds the others'.
+ALTER TABLE jobs ADD COLUMN tenant_id INTEGER;
