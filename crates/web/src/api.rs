@@ -34,6 +34,12 @@ use crate::{
 /// A JSON error: `code` is stable, `message` is for people.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApiError {
+    /// One of `unauthorized`, `forbidden`, `not_found`, `bad_request`,
+    /// `conflict`, `unavailable` (503: the database cannot serve now,
+    /// nothing was changed), `internal`; for a request the API cannot read:
+    /// `invalid_body` (422, JSON of the wrong shape), `invalid_character`
+    /// (422, a NUL character in a field, named in `message`),
+    /// `unsupported_media_type`, `method_not_allowed`, `too_large`.
     pub code: &'static str,
     pub message: String,
 }
@@ -596,6 +602,7 @@ fn service_failure(e: vigie_service::ServiceError) -> ApiFailure {
 #[utoipa::path(post, path = "/api/v1/register", tag = "register", request_body = ActivityIn,
     responses((status = 201, description = "Created, version 1", body = ActivityOut),
               (status = 400, description = "What is wrong, field by field", body = ApiError),
+              (status = 422, description = "A body of the wrong shape (`invalid_body`) or a NUL character in a field (`invalid_character`)", body = ApiError),
               (status = 401, body = ApiError), (status = 403, body = ApiError)),
     security(("bearer" = [])))]
 async fn register_create(
@@ -630,7 +637,8 @@ async fn register_create(
     params(("id" = i64, Path, description = "Activity id")),
     responses((status = 200, description = "The new version", body = ActivityOut),
               (status = 400, body = ApiError), (status = 404, body = ApiError),
-              (status = 409, description = "Saved by someone else since `version`", body = ApiError)),
+              (status = 409, description = "Saved by someone else since `version`", body = ApiError),
+              (status = 422, description = "A body of the wrong shape (`invalid_body`) or a NUL character in a field (`invalid_character`)", body = ApiError)),
     security(("bearer" = [])))]
 async fn register_update(
     State(state): State<AppState>,
