@@ -144,17 +144,30 @@ both!(
             format!("mysql://root@127.0.0.1:{port}/app"),
             format!("postgres://postgres@127.0.0.1:{port}/app"),
         ] {
-            let r = dpo_a.post("/t/commune-a/systemes", &form(&url)).await;
+            let before = app.store.all_systems(a.id).await.unwrap().len();
+            let fields = [
+                ("name", url.as_str()),
+                ("url", url.as_str()),
+                ("dataset", fixture::DATASET),
+            ];
+            let r = dpo_a.post("/t/commune-a/systemes", &fields).await;
             leaks(&r.body, &url);
             let list = dpo_a.get("/t/commune-a/systemes").await;
             leaks(&list.body, &url);
-        }
-        for s in app.store.all_systems(a.id).await.unwrap() {
-            assert!(
-                s.check_result.starts_with("not checked: not reachable"),
-                "{}",
-                s.check_result
-            );
+            let systems = app.store.all_systems(a.id).await.unwrap();
+            if r.status == StatusCode::SEE_OTHER {
+                // Kept as "not reachable", in Vigie's words.
+                assert_eq!(systems.len(), before + 1, "{url}");
+                assert!(
+                    systems
+                        .iter()
+                        .all(|s| s.check_result.starts_with("not checked: not reachable")),
+                    "{url}"
+                );
+            } else {
+                assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{url}");
+                assert_eq!(systems.len(), before, "{url}");
+            }
         }
         let before_dpo = systems_of(&app, &a).await;
 

@@ -7,6 +7,25 @@ use vigie_domain::{page::Page, role::Role};
 
 use crate::{both, support::TestApp};
 
+/// An API token of a DPO of `t`, created through the tokens page.
+async fn dpo_token(app: &TestApp, t: &vigie_store::Tenant) -> String {
+    let email = format!("dpo@{}.fr", t.slug.as_str());
+    app.person(&email, &[(t, &[Role::Dpo])]).await;
+    let mut dpo = app.signed_in(&email).await;
+    let page = dpo
+        .post(
+            &format!("/t/{}/tokens", t.slug.as_str()),
+            &[("name", "api"), ("role", "dpo"), ("days", "30")],
+        )
+        .await;
+    crate::support::extract(
+        &page.body,
+        "id=\"new-token\" type=\"text\" readonly value=\"",
+        "\"",
+    )
+    .unwrap()
+}
+
 both!(a_nul_character_is_refused_on_its_field, |app| {
     let a = app.tenant("commune-a").await;
     let mut visitor = app.browser();
@@ -48,20 +67,7 @@ both!(a_nul_character_is_refused_on_its_field, |app| {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // The API answers in JSON, with a stable code and the field's path.
-    app.person("dpo@commune-a.fr", &[(&a, &[Role::Dpo])]).await;
-    let mut dpo = app.signed_in("dpo@commune-a.fr").await;
-    let page = dpo
-        .post(
-            "/t/commune-a/tokens",
-            &[("name", "api"), ("role", "dpo"), ("days", "30")],
-        )
-        .await;
-    let secret = crate::support::extract(
-        &page.body,
-        "id=\"new-token\" type=\"text\" readonly value=\"",
-        "\"",
-    )
-    .unwrap();
+    let secret = dpo_token(&app, &a).await;
     let r = visitor
         .api_json(
             "POST",
@@ -81,20 +87,7 @@ both!(a_nul_character_is_refused_on_its_field, |app| {
 
 both!(api_errors_are_json_even_from_the_extractors, |app| {
     let a = app.tenant("commune-a").await;
-    app.person("dpo@commune-a.fr", &[(&a, &[Role::Dpo])]).await;
-    let mut dpo = app.signed_in("dpo@commune-a.fr").await;
-    let page = dpo
-        .post(
-            "/t/commune-a/tokens",
-            &[("name", "api"), ("role", "dpo"), ("days", "30")],
-        )
-        .await;
-    let secret = crate::support::extract(
-        &page.body,
-        "id=\"new-token\" type=\"text\" readonly value=\"",
-        "\"",
-    )
-    .unwrap();
+    let secret = dpo_token(&app, &a).await;
     let mut c = app.browser();
     for (method, path, body, code) in [
         (
