@@ -52,6 +52,9 @@ pub enum Outcome {
     Success,
     Failure,
     Denied,
+    /// The request ended without saying (the process stopped, or the
+    /// answer timed out): what it was to change may or may not be done.
+    Interrupted,
 }
 
 impl Outcome {
@@ -60,12 +63,18 @@ impl Outcome {
             Outcome::Success => "success",
             Outcome::Failure => "failure",
             Outcome::Denied => "denied",
+            Outcome::Interrupted => "interrupted",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Outcome::Success, Outcome::Failure, Outcome::Denied]
-            .into_iter()
-            .find(|o| o.as_str() == s)
+        [
+            Outcome::Success,
+            Outcome::Failure,
+            Outcome::Denied,
+            Outcome::Interrupted,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
     }
 }
 

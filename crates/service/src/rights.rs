@@ -689,8 +689,10 @@ pub async fn run_task(ctx: Ctx<'_>, task_id: i64, now: Timestamp) -> Result<Stri
             }
             done.state = TaskState::Done;
             done.updated_at = Timestamp::now();
-            ctx.store.save_task(&done).await?;
+            // Recorded before the task is marked done: a crash in between
+            // runs the task again and records it again, never not at all.
             trace_task(ctx, &r, &system.name, &done, &action, AuditOutcome::Success).await?;
+            ctx.store.save_task(&done).await?;
             ctx.store
                 .add_event(
                     r.tenant,

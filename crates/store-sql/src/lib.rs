@@ -12,16 +12,39 @@ mod migrate;
 pub mod postgres;
 pub mod sqlite;
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use vigie_store::{Store, StoreError};
 
+/// How the pool behaves when the database is slow or gone.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolOptions {
+    /// The longest a request waits for a connection (PostgreSQL) or for
+    /// the write lock (SQLite) before it is told the database is
+    /// unavailable (503).
+    pub wait: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        PoolOptions {
+            wait: Duration::from_secs(5),
+        }
+    }
+}
+
 /// Opens the store named by a URL: `sqlite://path` or `postgres://…`.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    open_with(url, PoolOptions::default()).await
+}
+
+pub async fn open_with(url: &str, o: PoolOptions) -> Result<Arc<dyn Store>, StoreError> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
+        Ok(Arc::new(sqlite::SqliteStore::connect_with(url, o).await?))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Ok(Arc::new(postgres::PostgresStore::connect(url).await?))
+        Ok(Arc::new(
+            postgres::PostgresStore::connect_with(url, o).await?,
+        ))
     } else {
         Err(StoreError::Other(
             "the database URL must start with sqlite:// or postgres://".into(),

@@ -1,7 +1,5 @@
 //! The PostgreSQL backend: several stateless Vigie nodes share one database.
 
-use std::time::Duration;
-
 use sqlx::{Connection, Postgres, postgres::PgPoolOptions};
 use vigie_store::StoreError;
 
@@ -47,6 +45,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 8,
         sql: include_str!("../migrations/postgres/0008_confinement.sql"),
     },
+    Migration {
+        version: 9,
+        sql: include_str!("../migrations/postgres/0009_trail_intents.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.
@@ -82,6 +84,10 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, crate::PoolOptions::default()).await
+    }
+
+    pub async fn connect_with(url: &str, o: crate::PoolOptions) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new()
             // A connection whose COMMIT or ROLLBACK failed (a full disk, a
             // dropped link) still counts a transaction: it is closed, never
@@ -89,7 +95,7 @@ impl PostgresStore {
             .after_release(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
             .before_acquire(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(o.wait)
             .connect(url)
             .await
             .db()?;

@@ -17,8 +17,8 @@ use vigie_domain::{
     time::{from_micros, to_micros},
 };
 use vigie_store::{
-    Accounts, ApiToken, ApiTokens, Checkpoint, Credentials, Job, Jobs, Member, Membership,
-    NewApiToken, NewMessage, NewSession, NewUser, Outbox, OutboxMessage, Session, Sessions,
+    Accounts, ApiToken, ApiTokens, Checkpoint, Credentials, Intent, Job, Jobs, Member, Membership,
+    NewApiToken, NewIntent, NewMessage, NewSession, NewUser, Outbox, OutboxMessage, Session, Sessions,
     Store, Tenant, Tenants, Trail, TrailFilter,
 };
 
@@ -116,6 +116,23 @@ const TOKEN_COLS: &str = "id, tenant_id, name, role, expires_at, created_by, cre
 
 const RECORD_COLS: &str =
     "seq, at, actor_user, actor_label, tenant_id, action, object, ip, user_agent, outcome, hash";
+
+const INTENT_COLS: &str = "id, at, credential, tenant_slug, method, path, ip, user_agent";
+
+fn intent_from(r: &Row) -> Result<Intent, StoreError> {
+    Ok(Intent {
+        id: get(r, "id")?,
+        note: NewIntent {
+            at: from_micros(get(r, "at")?),
+            credential: get(r, "credential")?,
+            tenant_slug: get(r, "tenant_slug")?,
+            method: get(r, "method")?,
+            path: get(r, "path")?,
+            ip: get(r, "ip")?,
+            user_agent: get(r, "user_agent")?,
+        },
+    })
+}
 
 fn record_from(r: &Row) -> Result<AuditRecord, StoreError> {
     let outcome: String = get(r, "outcome")?;
@@ -796,9 +813,27 @@ impl ThisStore {
 
     /// Appends events under the head row's lock: the next sequence numbers,
     /// the previous hash and a time never earlier than the last record's.
-    async fn append_locked(&self, events: &[AuditEvent]) -> Result<Vec<AuditRecord>, StoreError> {
+    async fn append_locked(
+        &self,
+        events: &[AuditEvent],
+        settled: &[i64],
+    ) -> Result<Vec<AuditRecord>, StoreError> {
         let n = i64::try_from(events.len()).map_err(|e| StoreError::Other(e.to_string()))?;
         let mut tx = self.begin_write().await?;
+        for chunk in settled.chunks(INSERT_CHUNK) {
+            let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM audit_intents WHERE id IN ({list})"
+            )));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(&mut *tx).await.db()?;
+        }
+        if events.is_empty() {
+            tx.commit().await.db()?;
+            return Ok(Vec::new());
+        }
         let head = sqlx::query(
             "UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash, at",
         )
@@ -916,7 +951,7 @@ impl ThisStore {
 #[async_trait]
 impl Trail for ThisStore {
     async fn append(&self, event: &AuditEvent) -> Result<AuditRecord, StoreError> {
-        self.append_locked(std::slice::from_ref(event))
+        self.append_locked(std::slice::from_ref(event), &[])
             .await?
             .pop()
             .ok_or_else(|| StoreError::Other("no record appended".into()))
@@ -926,7 +961,58 @@ impl Trail for ThisStore {
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        self.append_locked(events).await
+        self.append_locked(events, &[]).await
+    }
+
+    async fn append_settling(
+        &self,
+        events: &[AuditEvent],
+        settled: &[i64],
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        if events.is_empty() && settled.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.append_locked(events, settled).await
+    }
+
+    async fn begin_intent(&self, n: &NewIntent) -> Result<i64, StoreError> {
+        sqlx::query_scalar(
+            "INSERT INTO audit_intents (at, credential, tenant_slug, method, path, ip, user_agent) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(to_micros(n.at))
+        .bind(&n.credential)
+        .bind(&n.tenant_slug)
+        .bind(&n.method)
+        .bind(&n.path)
+        .bind(&n.ip)
+        .bind(&n.user_agent)
+        .fetch_one(&self.pool)
+        .await
+        .db()
+    }
+
+    async fn intent(&self, id: i64) -> Result<Intent, StoreError> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {INTENT_COLS} FROM audit_intents WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        intent_from(&r)
+    }
+
+    async fn intents_before(&self, at: Timestamp, limit: i64) -> Result<Vec<Intent>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {INTENT_COLS} FROM audit_intents WHERE at < $1 ORDER BY id LIMIT $2"
+        )))
+        .bind(to_micros(at))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        rows.iter().map(intent_from).collect()
     }
 
     async fn tenant_trail(

@@ -1,6 +1,6 @@
 //! The SQLite backend: the embedded default, one file in the data folder.
 
-use std::{str::FromStr, time::Duration};
+use std::str::FromStr;
 
 use sqlx::{
     Connection, Sqlite,
@@ -50,6 +50,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 8,
         sql: include_str!("../migrations/sqlite/0008_confinement.sql"),
     },
+    Migration {
+        version: 9,
+        sql: include_str!("../migrations/sqlite/0009_trail_intents.sql"),
+    },
 ];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the
@@ -83,12 +87,16 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (and creates if missing) the database file, in WAL mode.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, crate::PoolOptions::default()).await
+    }
+
+    pub async fn connect_with(url: &str, o: crate::PoolOptions) -> Result<Self, StoreError> {
         let opts = SqliteConnectOptions::from_str(url)
             .db()?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10))
+            .busy_timeout(o.wait)
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
             // A connection whose COMMIT or ROLLBACK failed (a full disk, a
@@ -97,6 +105,7 @@ impl SqliteStore {
             .after_release(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
             .before_acquire(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
             .max_connections(4)
+            .acquire_timeout(o.wait)
             .connect_with(opts)
             .await
             .db()?;

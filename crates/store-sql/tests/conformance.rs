@@ -64,6 +64,9 @@ both!(c28_concurrent_appends_chain, |s, _db| {
 both!(c28_group_commit_appender, |s, _db| {
     c::c28_group_commit_appender(s).await
 });
+both!(c28_intents_settle_with_their_record, |s, _db| {
+    c::c28_intents_settle_with_their_record(s).await
+});
 both!(jobs_claim_and_resume, |s, _db| c::jobs_claim_and_resume(
     s.as_ref()
 )

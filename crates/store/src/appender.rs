@@ -16,6 +16,8 @@ const MAX_BATCH: usize = 1000;
 
 struct Pending {
     event: AuditEvent,
+    /// The request's intent, removed with its record.
+    settles: Option<i64>,
     reply: oneshot::Sender<Result<AuditRecord, StoreError>>,
 }
 
@@ -32,7 +34,8 @@ impl Appender {
             let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
             while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
                 let events: Vec<AuditEvent> = batch.iter().map(|p| p.event.clone()).collect();
-                match store.append_batch(&events).await {
+                let settled: Vec<i64> = batch.iter().filter_map(|p| p.settles).collect();
+                match store.append_settling(&events, &settled).await {
                     Ok(records) => {
                         for (p, r) in batch.drain(..).zip(records) {
                             let _ = p.reply.send(Ok(r));
@@ -49,11 +52,20 @@ impl Appender {
         Appender { tx }
     }
 
-    /// Appends one record; returns once it is committed.
-    pub async fn append(&self, event: AuditEvent) -> Result<AuditRecord, StoreError> {
+    /// Appends one record; returns once it is committed, together with
+    /// the removal of the intent it settles, if any.
+    pub async fn append(
+        &self,
+        event: AuditEvent,
+        settles: Option<i64>,
+    ) -> Result<AuditRecord, StoreError> {
         let (reply, rx) = oneshot::channel();
         self.tx
-            .send(Pending { event, reply })
+            .send(Pending {
+                event,
+                settles,
+                reply,
+            })
             .await
             .map_err(|_| StoreError::Unavailable("the trail writer has stopped".into()))?;
         rx.await

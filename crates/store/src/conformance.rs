@@ -518,7 +518,9 @@ pub async fn c28_group_commit_appender(s: Arc<dyn Store>) {
     for i in 0..300 {
         let a = appender.clone();
         tasks.push(tokio::spawn(async move {
-            a.append(event(&format!("g.{i}"), None)).await.unwrap()
+            a.append(event(&format!("g.{i}"), None), None)
+                .await
+                .unwrap()
         }));
     }
     let mut seqs = Vec::new();
@@ -1491,4 +1493,124 @@ pub async fn c40_c41_audits_and_instructions(s: &dyn Store) {
             .total,
         0
     );
+}
+
+/// C28 (issue 10): a request's note is removed in the transaction of its
+/// record; notes left by requests that never recorded become
+/// `interrupted` records naming who (through the session they presented),
+/// in which tenant and which request; nothing is left behind.
+pub async fn c28_intents_settle_with_their_record(s: Arc<dyn Store>) {
+    let (a, _) = two_tenants(s.as_ref()).await;
+    let u = s.create_user(&new_user("agent@exemple.fr")).await.unwrap();
+    let now = Timestamp::now();
+    s.create_session(&NewSession {
+        token_hash: "sess".into(),
+        user: u.id,
+        created_at: now,
+        ip: "192.0.2.1".into(),
+        user_agent: "t".into(),
+    })
+    .await
+    .unwrap();
+    let note = |path: &str, credential: &str| crate::NewIntent {
+        at: now,
+        credential: credential.into(),
+        tenant_slug: "commune-a".into(),
+        method: "POST".into(),
+        path: path.into(),
+        ip: "192.0.2.9".into(),
+        user_agent: "ua".into(),
+    };
+    let traced = s
+        .begin_intent(&note("/t/commune-a/registre", "sess"))
+        .await
+        .unwrap();
+    let killed = s
+        .begin_intent(&note("/t/commune-a/registre/7", "sess"))
+        .await
+        .unwrap();
+    let anonymous = s
+        .begin_intent(&note("/p/commune-a/droits", ""))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.intent(killed).await.unwrap().note.path,
+        "/t/commune-a/registre/7"
+    );
+
+    // The request that recorded itself: record and removal together.
+    let appender = crate::appender::Appender::start(s.clone());
+    appender
+        .append(event("register.create", Some(a.id)), Some(traced))
+        .await
+        .unwrap();
+    assert!(matches!(s.intent(traced).await, Err(StoreError::NotFound)));
+
+    // Nothing is settled that is younger than the cut.
+    let early = now - SignedDuration::from_secs(1);
+    assert_eq!(
+        crate::intent::settle_stale(s.as_ref(), early)
+            .await
+            .unwrap(),
+        0
+    );
+    let later = now + SignedDuration::from_secs(1);
+    let left: Vec<i64> = s
+        .intents_before(later, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(left, vec![killed, anonymous]);
+    assert_eq!(
+        crate::intent::settle_stale(s.as_ref(), later)
+            .await
+            .unwrap(),
+        2
+    );
+    assert!(s.intents_before(later, 10).await.unwrap().is_empty());
+
+    let recs = s.records_after(0, 10).await.unwrap();
+    let got: Vec<(&str, &str, Option<vigie_domain::TenantId>, &str, Outcome)> = recs
+        .iter()
+        .map(|r| {
+            (
+                r.event.action.as_str(),
+                r.event.actor.label.as_str(),
+                r.event.tenant,
+                r.event.object.as_str(),
+                r.event.outcome,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "register.create",
+                "dpo@exemple.fr",
+                Some(a.id),
+                "user:1",
+                Outcome::Success
+            ),
+            (
+                "request.interrupted",
+                "agent@exemple.fr",
+                Some(a.id),
+                "POST /t/commune-a/registre/7",
+                Outcome::Interrupted
+            ),
+            (
+                "request.interrupted",
+                "anonymous",
+                Some(a.id),
+                "POST /p/commune-a/droits",
+                Outcome::Interrupted
+            ),
+        ]
+    );
+    assert_eq!(recs[1].event.ip, "192.0.2.9");
+    let rep = trail::verify(s.as_ref(), None, |_| {}).await.unwrap();
+    assert_eq!(rep.records, 3);
 }

@@ -7,6 +7,7 @@
 pub mod appender;
 pub mod audits;
 pub mod conformance;
+pub mod intent;
 pub mod model;
 pub mod models;
 pub mod register;
@@ -146,6 +147,20 @@ pub trait Trail: Send + Sync {
     async fn append(&self, event: &AuditEvent) -> Result<AuditRecord>;
     /// Appends several records in one transaction (in order).
     async fn append_batch(&self, events: &[AuditEvent]) -> Result<Vec<AuditRecord>>;
+    /// Appends records and removes the intents they settle, in one
+    /// transaction: a request's record and the removal of its note commit
+    /// together (either may be empty).
+    async fn append_settling(
+        &self,
+        events: &[AuditEvent],
+        settled: &[i64],
+    ) -> Result<Vec<AuditRecord>>;
+    /// Notes a state-changing request before it acts; returns its id.
+    async fn begin_intent(&self, note: &NewIntent) -> Result<i64>;
+    async fn intent(&self, id: i64) -> Result<Intent>;
+    /// Intents noted before `at`, oldest first: their requests ended
+    /// without a record (the process died, or the answer timed out).
+    async fn intents_before(&self, at: Timestamp, limit: i64) -> Result<Vec<Intent>>;
     /// Records of one tenant (scope) matching a filter, newest first.
     async fn tenant_trail(
         &self,

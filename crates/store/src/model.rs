@@ -150,3 +150,25 @@ pub struct OutboxMessage {
     pub sent_at: Option<Timestamp>,
     pub last_error: String,
 }
+
+/// A state-changing request noted before it acts (C28): removed with the
+/// request's trail record in one transaction, or turned into a record of
+/// its own when the request ends without one or never ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewIntent {
+    pub at: Timestamp,
+    /// Hash of the session cookie or API token presented, or empty.
+    pub credential: String,
+    /// The tenant named in the path (`/t/<slug>/…`), or empty.
+    pub tenant_slug: String,
+    pub method: String,
+    pub path: String,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Intent {
+    pub id: i64,
+    pub note: NewIntent,
+}

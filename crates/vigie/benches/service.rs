@@ -312,7 +312,7 @@ async fn appends(name: &str, store: Arc<dyn Store>, grouped: bool) {
         tasks.push(tokio::spawn(async move {
             while Instant::now() < until {
                 if grouped {
-                    a.append(event(0)).await.unwrap();
+                    a.append(event(0), None).await.unwrap();
                 } else {
                     s.append(&event(0)).await.unwrap();
                 }

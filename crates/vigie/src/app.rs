@@ -20,7 +20,10 @@ pub async fn open_store(c: &Config) -> Result<Arc<dyn Store>> {
         std::fs::create_dir_all(&c.data_dir)
             .with_context(|| format!("creating the data folder {}", c.data_dir.display()))?;
     }
-    vigie_store_sql::open(&c.database_url)
+    let options = vigie_store_sql::PoolOptions {
+        wait: std::time::Duration::from_secs(c.database_wait_seconds),
+    };
+    vigie_store_sql::open_with(&c.database_url, options)
         .await
         .with_context(|| format!("opening {}", crate::config::redact_url(&c.database_url)))
 }
@@ -192,6 +195,9 @@ pub fn worker(
         },
         lease: crate::jobs::LEASE,
         witness: Some(c.data_dir.join(crate::witness::FILE)),
+        intent_grace: SignedDuration::from_secs(
+            i64::try_from(c.request_timeout_seconds).unwrap_or(i64::MAX / 2) + 10,
+        ),
     })
 }
 

@@ -43,6 +43,9 @@ pub struct Config {
     /// A request still unanswered after this many seconds (a database link
     /// that froze) answers 503.
     pub request_timeout_seconds: u64,
+    /// The longest a request waits for a database connection (PostgreSQL)
+    /// or the write lock (SQLite) before answering 503.
+    pub database_wait_seconds: u64,
     /// Key (64 hex) sealing client databases' credentials and access
     /// exports; when empty, `data.key` in the data folder (created on first
     /// use). Several nodes sharing one database must share this key.
@@ -149,6 +152,7 @@ impl Default for Config {
             log: "info".into(),
             auto_migrate: true,
             request_timeout_seconds: 30,
+            database_wait_seconds: 5,
             data_key: String::new(),
             auth: AuthConfig::default(),
             audit: AuditConfig::default(),
@@ -402,6 +406,9 @@ impl Config {
         }
         if !(1..=3600).contains(&self.request_timeout_seconds) {
             return bad("request_timeout_seconds", "must be between 1 and 3600");
+        }
+        if !(1..=600).contains(&self.database_wait_seconds) {
+            return bad("database_wait_seconds", "must be between 1 and 600");
         }
         if !(1..=300).contains(&self.connect.connect_timeout_seconds) {
             return bad(

@@ -51,6 +51,9 @@ pub struct Worker {
     pub lease: SignedDuration,
     /// Where signed checkpoints are also written (C28), if anywhere.
     pub witness: Option<std::path::PathBuf>,
+    /// A request's note older than this belongs to a request that ended
+    /// (longer than the request timeout): it is recorded as interrupted.
+    pub intent_grace: SignedDuration,
 }
 
 impl Worker {
@@ -294,6 +297,18 @@ impl Worker {
         Ok(n + m)
     }
 
+    /// Records the requests that ended without a trail record (C28): the
+    /// process died, or the answer timed out, between acting and
+    /// recording. Any node may do it: each note is removed with its record.
+    pub async fn settle_intents(&self, now: Timestamp) -> Result<u64, StoreError> {
+        let n =
+            vigie_store::intent::settle_stale(self.store.as_ref(), now - self.intent_grace).await?;
+        if n > 0 {
+            tracing::info!("{n} interrupted request(s) recorded in the trail");
+        }
+        Ok(n)
+    }
+
     /// Schedules, and drains each lane in its own loop every few seconds,
     /// until shutdown: mail, the trail, and the rest on two loops, so that
     /// one tenant's slow system holds neither another tenant's task nor
@@ -324,6 +339,9 @@ impl Worker {
         loop {
             if let Err(e) = me.schedule(Timestamp::now()).await {
                 tracing::warn!("scheduling jobs: {e}");
+            }
+            if let Err(e) = me.settle_intents(Timestamp::now()).await {
+                tracing::warn!("recording interrupted requests: {e}");
             }
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_secs(2)) => {}

@@ -241,7 +241,7 @@ pub struct RecordOut {
     pub action: String,
     pub object: String,
     pub ip: String,
-    /// success, failure or denied.
+    /// success, failure, denied or interrupted.
     pub outcome: String,
     /// BLAKE3 chain hash, hex.
     pub hash: String,
@@ -275,7 +275,7 @@ pub struct TrailParams {
     /// Only actions starting with this (`auth.`, `user.`…).
     #[serde(default)]
     pub action: String,
-    /// success, failure or denied.
+    /// success, failure, denied or interrupted.
     #[serde(default)]
     pub outcome: String,
     /// RFC 3339 instant, inclusive.
@@ -398,7 +398,9 @@ async fn trail(
     let outcome = match p.outcome.trim() {
         "" => None,
         o => Some(Outcome::parse(o).ok_or_else(|| {
-            ApiFailure::BadRequest("`outcome` must be success, failure or denied".into())
+            ApiFailure::BadRequest(
+                "`outcome` must be success, failure, denied or interrupted".into(),
+            )
         })?),
     };
     let filter = TrailFilter {

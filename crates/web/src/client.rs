@@ -19,6 +19,8 @@ pub struct Client {
     pub ip: String,
     pub user_agent: String,
     pub lang: Lang,
+    /// The note of a state-changing request, taken by its first record.
+    pub intent: crate::intent::IntentSlot,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Client {
@@ -46,6 +48,11 @@ pub fn client_of(parts: &Parts) -> Client {
         ip,
         user_agent,
         lang: lang_of(&parts.headers),
+        intent: parts
+            .extensions
+            .get::<crate::intent::IntentSlot>()
+            .cloned()
+            .unwrap_or_default(),
     }
 }
 

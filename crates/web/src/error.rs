@@ -119,16 +119,21 @@ pub async fn answer_within(
                 "{path}: no answer within {} s, 503",
                 state.settings.request_timeout.as_secs()
             );
-            if api {
-                return crate::api::unavailable();
-            }
-            let m = lang.msgs();
-            let page = ErrorPage::new(lang, m.error_title, m.unavailable_text);
-            let status = StatusCode::SERVICE_UNAVAILABLE;
-            match askama::Template::render(&page) {
-                Ok(body) => (status, Html(body)).into_response(),
-                Err(_) => (status, m.unavailable_text).into_response(),
-            }
+            unavailable(api, lang)
         }
+    }
+}
+
+/// 503 outside a handler: JSON for the API, a page otherwise.
+pub fn unavailable(api: bool, lang: crate::i18n::Lang) -> Response {
+    if api {
+        return crate::api::unavailable();
+    }
+    let m = lang.msgs();
+    let page = ErrorPage::new(lang, m.error_title, m.unavailable_text);
+    let status = StatusCode::SERVICE_UNAVAILABLE;
+    match askama::Template::render(&page) {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(_) => (status, m.unavailable_text).into_response(),
     }
 }

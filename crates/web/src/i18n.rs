@@ -163,6 +163,7 @@ messages! {
     outcome_success: "Réussi", "Success";
     outcome_failure: "Échec", "Failure";
     outcome_denied: "Refusé", "Denied";
+    outcome_interrupted: "Interrompu (issue inconnue)", "Interrupted (outcome unknown)";
     export_csv: "Exporter en CSV", "Export as CSV";
     export_json: "Exporter en JSON", "Export as JSON";
     tokens_title: "Jetons d'API", "API tokens";

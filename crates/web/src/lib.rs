@@ -18,6 +18,7 @@ mod layout;
 pub mod mfa;
 mod pages;
 pub use pages::invite;
+mod intent;
 pub mod password;
 mod secrets;
 mod trace;
@@ -126,6 +127,7 @@ pub fn router(state: AppState) -> Router {
         .merge(html)
         .nest("/api/v1", api::routes())
         .layer(middleware::from_fn(input::refuse_nul))
+        .layer(middleware::from_fn_with_state(state.clone(), intent::note))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             error::answer_within,

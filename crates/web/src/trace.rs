@@ -10,7 +10,8 @@ use crate::{AppState, client::Client};
 
 impl AppState {
     /// Records one access. Handlers call it before answering: if the trail
-    /// cannot be written, the request fails rather than go untraced.
+    /// cannot be written, the request fails rather than go untraced. The
+    /// first record of a state-changing request removes its note.
     pub async fn trace(
         &self,
         actor: Actor,
@@ -20,17 +21,25 @@ impl AppState {
         object: &str,
         outcome: Outcome,
     ) -> Result<(), StoreError> {
-        self.trail
-            .append(AuditEvent {
-                actor,
-                tenant,
-                action: action.to_owned(),
-                object: object.to_owned(),
-                ip: client.ip.clone(),
-                user_agent: client.user_agent.clone(),
-                outcome,
-            })
-            .await
-            .map(|_| ())
+        let settles = client.intent.take();
+        let appended = self
+            .trail
+            .append(
+                AuditEvent {
+                    actor,
+                    tenant,
+                    action: action.to_owned(),
+                    object: object.to_owned(),
+                    ip: client.ip.clone(),
+                    user_agent: client.user_agent.clone(),
+                    outcome,
+                },
+                settles,
+            )
+            .await;
+        if appended.is_err() {
+            client.intent.restore(settles);
+        }
+        appended.map(|_| ())
     }
 }

@@ -353,6 +353,7 @@ fn outbox_failed_send_is_retried_and_never_lost() {
             id: "test".into(),
             lease: vigie::jobs::LEASE,
             witness: None,
+            intent_grace: SignedDuration::from_secs(60),
         };
         let now = Timestamp::now();
         store
@@ -608,6 +609,7 @@ fn the_worker_runs_rights_tasks_and_scans() {
             id: "test".into(),
             lease: vigie::jobs::LEASE,
             witness: None,
+            intent_grace: SignedDuration::from_secs(60),
         };
         assert_eq!(w.drain().await.unwrap(), 2);
         let done = store.request(t.id, r.id).await.unwrap();
@@ -815,6 +817,7 @@ fn a_silent_smtp_server_does_not_stall_the_worker() {
             id: "test".into(),
             lease: vigie::jobs::LEASE,
             witness: None,
+            intent_grace: SignedDuration::from_secs(60),
         };
         store
             .enqueue(JobKind::OutboxDelivery, "o1", now)
@@ -964,6 +967,7 @@ fn two_nodes_send_each_email_once() {
                 id: format!("node-{n}"),
                 lease: vigie::jobs::LEASE,
                 witness: None,
+                intent_grace: SignedDuration::from_secs(60),
             });
         }
         for k in 0..4 {
@@ -1426,4 +1430,170 @@ fn c15_two_nodes_one_killed_twice_lose_nothing_and_do_nothing_twice() {
     assert_eq!(stuck, 0);
     rt.block_on(fixture::drop_database(Dialect::Postgres, &name, &url))
         .unwrap();
+}
+
+/// Creates activities through the API until `stop`; returns how many
+/// requests were answered.
+fn create_activities(port: u16, secret: &str, stop: Instant) -> usize {
+    let mut n = 0;
+    while Instant::now() < stop {
+        let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+            return n;
+        };
+        let body = format!(r#"{{"activity": {{"name": "Fiche {n}"}}}}"#);
+        let req = format!(
+            "POST /api/v1/register HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {secret}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        if s.write_all(req.as_bytes()).is_err() {
+            return n;
+        }
+        let mut buf = Vec::new();
+        let _ = s.read_to_end(&mut buf);
+        n += 1;
+    }
+    n
+}
+
+/// C28 (issue 10, item 8): a server killed while writing never leaves a
+/// write without a trail record. Every activity in the database has its
+/// `api.register.create` record, or its request was noted before it acted
+/// and is recorded as interrupted once the restarted node sees the note
+/// is older than the request timeout. Two kills under four writers.
+#[test]
+fn c28_a_write_killed_before_its_record_is_still_traced() {
+    use jiff::Timestamp;
+    use vigie_domain::{
+        audit::Outcome,
+        page::Page,
+        role::{Role, Roles},
+        scope::TenantScope,
+        tenant::TenantSlug,
+    };
+    use vigie_store::NewApiToken;
+
+    let d = Data::new("intents");
+    ok(&d.0, &["migrate"]);
+    ok(
+        &d.0,
+        &[
+            "tenant",
+            "add",
+            "--slug",
+            "commune-a",
+            "--name",
+            "Commune A",
+        ],
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = rt.block_on(vigie_store_sql::open(&d.db_url())).unwrap();
+    let secret = "vigie_test_writer_token_0123456789";
+    rt.block_on(async {
+        let t = store
+            .tenant_by_slug(&TenantSlug::parse("commune-a").unwrap())
+            .await
+            .unwrap();
+        let scope = TenantScope::from_verified_membership(t.id, None, Roles::new(vec![Role::Dpo]));
+        store
+            .create_token(
+                &scope,
+                &NewApiToken {
+                    name: "writer".into(),
+                    role: Role::Dpo,
+                    token_hash: vigie_service::token_hash(secret),
+                    expires_at: Timestamp::now() + jiff::SignedDuration::from_hours(1),
+                    created_by: None,
+                    created_at: Timestamp::now(),
+                },
+            )
+            .await
+            .unwrap();
+    });
+    let serve_fast = |port: u16| {
+        vigie(&d.0, &["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("VIGIE_REQUEST_TIMEOUT_SECONDS", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut answered = 0;
+    for _ in 0..2 {
+        let port = free_port();
+        let mut child = serve_fast(port);
+        wait_healthy(&d, port);
+        let stop = Instant::now() + Duration::from_secs(3);
+        let writers: Vec<_> = (0..4)
+            .map(|_| std::thread::spawn(move || create_activities(port, secret, stop)))
+            .collect();
+        std::thread::sleep(Duration::from_millis(1500));
+        child.kill().unwrap(); // SIGKILL, mid-write
+        child.wait().unwrap();
+        answered += writers
+            .into_iter()
+            .map(|w| w.join().unwrap())
+            .sum::<usize>();
+    }
+    assert!(answered > 20, "{answered} requests");
+
+    // Restarted, the node records what the killed ones left noted.
+    let port = free_port();
+    let mut child = serve_fast(port);
+    wait_healthy(&d, port);
+    let far = Timestamp::now() + jiff::SignedDuration::from_hours(1);
+    let until = Instant::now() + Duration::from_secs(60);
+    while !rt
+        .block_on(store.intents_before(far, 1))
+        .unwrap()
+        .is_empty()
+    {
+        assert!(Instant::now() < until, "notes left unsettled");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let records = rt.block_on(store.records_after(0, 1_000_000)).unwrap();
+    let traced: std::collections::BTreeSet<String> = records
+        .iter()
+        .filter(|r| r.event.action == "api.register.create")
+        .map(|r| r.event.object.clone())
+        .collect();
+    let interrupted = records
+        .iter()
+        .filter(|r| r.event.outcome == Outcome::Interrupted)
+        .inspect(|r| {
+            assert_eq!(r.event.object, "POST /api/v1/register");
+            assert_eq!(r.event.actor.label, "token:1:writer");
+        })
+        .count();
+    let t = rt
+        .block_on(store.tenant_by_slug(&TenantSlug::parse("commune-a").unwrap()))
+        .unwrap();
+    let scope = TenantScope::from_verified_membership(t.id, None, Roles::new(vec![Role::Dpo]));
+    let activities = rt
+        .block_on(store.activities(
+            &scope,
+            &Default::default(),
+            Page::new(Some(1), Some(100_000)),
+        ))
+        .unwrap();
+    let untraced = activities
+        .items
+        .iter()
+        .filter(|a| !traced.contains(&format!("activity:{}", a.id)))
+        .count();
+    assert!(activities.total > 20, "{} activities", activities.total);
+    // Killed mid-traffic, requests were in flight: their notes became
+    // records, and they cover every write that lost its own record.
+    assert!(interrupted >= 1, "no request recorded as interrupted");
+    assert!(
+        untraced <= interrupted,
+        "{untraced} activities without a record, {interrupted} interrupted requests recorded"
+    );
+    let out = ok(&d.0, &["audit", "verify"]);
+    assert!(out.contains("trail intact"), "{out}");
 }

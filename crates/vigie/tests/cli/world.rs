@@ -144,6 +144,7 @@ pub fn worker(
         id: id.into(),
         lease,
         witness: None,
+        intent_grace: SignedDuration::from_secs(60),
     }
 }
 

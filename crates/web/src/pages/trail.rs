@@ -118,6 +118,7 @@ fn outcome_label(l: &Layout, o: Outcome) -> &'static str {
         Outcome::Success => l.m.outcome_success,
         Outcome::Failure => l.m.outcome_failure,
         Outcome::Denied => l.m.outcome_denied,
+        Outcome::Interrupted => l.m.outcome_interrupted,
     }
 }
 
@@ -147,6 +148,7 @@ fn trail_page(
         ("success", l.m.outcome_success),
         ("failure", l.m.outcome_failure),
         ("denied", l.m.outcome_denied),
+        ("interrupted", l.m.outcome_interrupted),
     ]
     .into_iter()
     .map(|(value, label)| OutcomeChoice {

@@ -10,6 +10,7 @@ mod clients;
 mod confine;
 mod discovery;
 mod input;
+mod intents;
 mod isolation;
 mod outage;
 mod pages;

@@ -147,3 +147,43 @@ async fn healthz_reports_a_store_that_cannot_write() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// Issue 10, item 9: a database that keeps its write lock (another
+/// process in a long transaction) answers 503 after the configured wait,
+/// not the pool's default ten seconds, and nothing is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_database_answers_503_after_the_configured_wait() {
+    let (app, path) = TestApp::sqlite_waiting(Duration::from_secs(1)).await;
+    let a = app.tenant("commune-a").await;
+    app.person(
+        "dpo@commune-a.fr",
+        &[(&a, &[vigie_domain::role::Role::Dpo])],
+    )
+    .await;
+    let mut dpo = app.signed_in("dpo@commune-a.fr").await;
+    let before = app.store.head().await.unwrap();
+    let mut holder = vigie_connect::Conn::open(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    holder.run("BEGIN IMMEDIATE").await.unwrap();
+    let started = Instant::now();
+    let r = dpo
+        .post(
+            "/t/commune-a/registre",
+            &[("name", "Cantine"), ("status", "draft")],
+        )
+        .await;
+    let took = started.elapsed();
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+    assert!(took < Duration::from_secs(4), "{took:?}");
+    holder.run("ROLLBACK").await.unwrap();
+    holder.close().await;
+    assert_eq!(app.store.head().await.unwrap(), before);
+    let created = dpo
+        .post(
+            "/t/commune-a/registre",
+            &[("name", "Cantine"), ("status", "draft")],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+}

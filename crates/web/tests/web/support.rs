@@ -112,6 +112,18 @@ impl TestApp {
         Self::build(store, Box::new(db), settings)
     }
 
+    /// On SQLite, with the store waiting at most `wait` for its write
+    /// lock (`database_wait_seconds`); the database file's path.
+    pub async fn sqlite_waiting(wait: std::time::Duration) -> (Self, std::path::PathBuf) {
+        let db = TempSqlite::new().await;
+        let path = db.path();
+        let url = format!("sqlite://{}", path.display());
+        let store = vigie_store_sql::open_with(&url, vigie_store_sql::PoolOptions { wait })
+            .await
+            .unwrap();
+        (Self::build(store, Box::new(db), test_settings()), path)
+    }
+
     fn build(
         store: Arc<dyn Store>,
         db: Box<dyn std::any::Any + Send + Sync>,
