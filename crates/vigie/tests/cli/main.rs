@@ -1586,6 +1586,10 @@ fn c28_a_write_killed_before_its_record_is_still_traced() {
         .iter()
         .filter(|a| !traced.contains(&format!("activity:{}", a.id)))
         .count();
+    eprintln!(
+        "{} activities, {untraced} without their own record, {interrupted} requests recorded as interrupted",
+        activities.total
+    );
     assert!(activities.total > 20, "{} activities", activities.total);
     // Killed mid-traffic, requests were in flight: their notes became
     // records, and they cover every write that lost its own record.
