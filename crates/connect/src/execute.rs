@@ -15,10 +15,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 
 use serde::{Deserialize, Serialize};
-use vigie_domain::dataset::{Dataset, DatasetProblem, Erasure, IdentityKind, Masking, TableSpec};
+use vigie_domain::dataset::{
+    ColumnSpec, Dataset, DatasetProblem, Erasure, IdentityKind, Masking, Matching, TableSpec,
+};
 
 use crate::conn::{Conn, Dialect, Sql};
 use crate::mask;
+use crate::matching;
 use crate::schema::{LiveProblem, Schema, check};
 use crate::target::{ConnectError, RowFilter};
 
@@ -209,6 +212,14 @@ where
     result
 }
 
+/// `expr IN (values)`: a column as stored, or an identity column
+/// normalised; `ty` is what PostgreSQL casts the values to.
+struct Condition {
+    expr: String,
+    ty: String,
+    values: Vec<String>,
+}
+
 /// Rows found in one table.
 struct Found {
     columns: Vec<String>,
@@ -250,24 +261,34 @@ impl Run<'_> {
         let mut others = Vec::new();
         for idx in dataset.order() {
             let t = &dataset.tables[idx];
-            let mut conditions: Vec<(&str, Vec<String>)> = Vec::new();
+            let mut conditions: Vec<Condition> = Vec::new();
             for c in &t.columns {
                 if let Some(kind) = c.identity {
-                    let values: Vec<String> = subject
+                    let given = subject
                         .identities
                         .iter()
-                        .filter(|(k, v)| *k == kind && !v.trim().is_empty())
-                        .flat_map(|(k, v)| mask::variants(*k, v))
-                        .collect();
+                        .filter(|(k, v)| *k == kind && !v.trim().is_empty());
+                    let mut values: Vec<String> = match c.matching {
+                        Matching::Exact => given.flat_map(|(k, v)| mask::variants(*k, v)).collect(),
+                        Matching::Normalised => {
+                            given.flat_map(|(k, v)| matching::keys(*k, v)).collect()
+                        }
+                    };
+                    values.sort();
+                    values.dedup();
                     if !values.is_empty() {
-                        conditions.push((&c.name, values));
+                        conditions.push(self.identity_condition(t, c, kind, values));
                     }
                 }
                 if let Some(r) = &c.references
                     && let Some(v) = linked.get(&(r.table.clone(), r.column.clone()))
                     && !v.is_empty()
                 {
-                    conditions.push((&c.name, v.iter().cloned().collect()));
+                    conditions.push(Condition {
+                        expr: self.d().ident(&c.name),
+                        ty: self.schema.pg_type(&t.name, &c.name).to_owned(),
+                        values: v.iter().cloned().collect(),
+                    });
                 }
             }
             let found = self
@@ -294,6 +315,36 @@ impl Run<'_> {
             return Err(ExecError::Crowd(others));
         }
         Ok(out)
+    }
+
+    /// How identity column `c` is compared with the person's `values`
+    /// (already in the form the comparison needs).
+    fn identity_condition(
+        &self,
+        t: &TableSpec,
+        c: &ColumnSpec,
+        kind: IdentityKind,
+        values: Vec<String>,
+    ) -> Condition {
+        let ty = self.schema.pg_type(&t.name, &c.name).to_owned();
+        match c.matching {
+            Matching::Exact => Condition {
+                expr: self.d().ident(&c.name),
+                ty,
+                values,
+            },
+            Matching::Normalised => {
+                let is_text = self
+                    .schema
+                    .column(&t.name, &c.name)
+                    .is_none_or(|l| l.family == crate::schema::Family::Text);
+                Condition {
+                    expr: matching::expression(self.d(), kind, &c.name, !is_text),
+                    ty: "text".into(),
+                    values,
+                }
+            }
+        }
     }
 
     /// Columns of `table` that other tables reference.
@@ -330,7 +381,7 @@ impl Run<'_> {
     async fn select(
         &mut self,
         t: &TableSpec,
-        conditions: &[(&str, Vec<String>)],
+        conditions: &[Condition],
         lock: bool,
     ) -> Result<Found, ExecError> {
         let mut columns = vec![t.primary_key.clone()];
@@ -348,17 +399,16 @@ impl Run<'_> {
         let mut seen = BTreeSet::new();
         let d = self.d();
         let select: Vec<String> = found.columns.iter().map(|c| d.as_text(c)).collect();
-        for (column, values) in conditions {
-            let ty = self.schema.pg_type(&t.name, column).to_owned();
-            for chunk in values.chunks(CHUNK) {
+        for cond in conditions {
+            for chunk in cond.values.chunks(CHUNK) {
                 let mut sql = Sql::new(d);
                 sql.push(&format!(
                     "SELECT {} FROM {} WHERE {} IN ",
                     select.join(", "),
                     d.ident(&t.name),
-                    d.ident(column)
+                    cond.expr
                 ));
-                sql.list(chunk, &ty);
+                sql.list(chunk, &cond.ty);
                 self.push_filter(&mut sql, t);
                 if lock && d != Dialect::Sqlite {
                     sql.push(" FOR UPDATE");

@@ -9,6 +9,7 @@ pub mod execute;
 #[doc(hidden)]
 pub mod fixture;
 pub mod mask;
+pub mod matching;
 mod sample;
 pub mod schema;
 pub mod target;

@@ -112,6 +112,37 @@ pub struct ColumnSpec {
     /// ever written by one.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub rectifiable: bool,
+    /// How an identity column is compared with the person's identity.
+    #[serde(
+        default,
+        rename = "match",
+        skip_serializing_if = "Matching::is_default"
+    )]
+    pub matching: Matching,
+}
+
+/// How an identity column's stored values are compared with the request's
+/// (`match = "…"` in the dataset).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Matching {
+    /// Normalised on both sides, in the database: an email trimmed and in
+    /// lower case, a phone's digits whatever its written form (`+33 (0)6…`,
+    /// `0033…`, dots, spaces), a NIR without spaces in upper case, an
+    /// account number trimmed. Finds what people typed however they typed
+    /// it; an index on the same expression keeps it fast (see the docs).
+    #[default]
+    Normalised,
+    /// As stored, against the usual written forms of the identity: an
+    /// ordinary index serves it, but `Jean@X.fr` or a value padded with
+    /// spaces is missed. For columns the application already normalises.
+    Exact,
+}
+
+impl Matching {
+    pub fn is_default(&self) -> bool {
+        *self == Matching::Normalised
+    }
 }
 
 /// What erasure does to a table's rows about the person.
@@ -444,6 +475,7 @@ mod tests {
             references: None,
             masking: Masking::Keep,
             rectifiable: false,
+            matching: Matching::Normalised,
         }
     }
     fn table(name: &str, cols: Vec<ColumnSpec>) -> TableSpec {

@@ -212,6 +212,15 @@ async fn http(name: &str, store: Arc<dyn Store>) {
     );
     let rps = load(addr, api, 200, 16).await;
     println!("{name:<9} API /api/v1/members (traced)            {rps:>9.0} req/s");
+    // A write: noted before it acts, the note removed with its record.
+    let body = r#"{"activity": {"name": "Fiche du banc d'essai"}}"#;
+    let create = format!(
+        "POST /api/v1/register HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        s.token,
+        body.len()
+    );
+    let rps = load(addr, create, 201, 16).await;
+    println!("{name:<9} API POST /api/v1/register (noted, traced) {rps:>7.0} req/s");
 }
 
 /// A 2,000-activity register: the list page, a filtered list, the CSV

@@ -5,5 +5,6 @@
 
 mod confine;
 mod execute;
+mod recruitment;
 mod sample;
 mod support;
