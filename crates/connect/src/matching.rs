@@ -30,6 +30,26 @@ pub fn expression(d: Dialect, kind: IdentityKind, column: &str, as_text: bool) -
     }
 }
 
+/// The index that makes normalised matching on `table.column` an index
+/// lookup, for the DPO to hand to the application's administrator:
+/// an expression index on PostgreSQL, SQLite and MySQL 8. MariaDB has no
+/// expression index: there the comparison reads the table (or the column
+/// is declared `match = "exact"` when the application normalises it).
+pub fn index_statement(
+    d: Dialect,
+    kind: IdentityKind,
+    table: &str,
+    column: &str,
+    as_text: bool,
+) -> String {
+    let name = d.ident(&format!("{table}_{column}_vigie"));
+    format!(
+        "CREATE INDEX {name} ON {} (({}))",
+        d.ident(table),
+        expression(d, kind, column, as_text)
+    )
+}
+
 /// The values [`expression`] gives for every way `value` may be stored:
 /// one for most kinds; for a French phone, its national form and the
 /// international ones (`33…`, `0033…`, and `330…` from `+33 (0)…`).
