@@ -1070,40 +1070,60 @@ pub async fn remind(ctx: Ctx<'_>, now: Timestamp) -> Result<usize> {
     let today = legal_date(now);
     let soon = today.checked_add(jiff::ToSpan::days(7)).unwrap_or(today);
     let due = ctx.store.requests_due_by(soon).await?;
-    let mut by_tenant: std::collections::BTreeMap<TenantId, Vec<&RightsRequest>> =
+    let stalled = ctx.store.stalled_tasks(None).await?;
+    let mut by_tenant: std::collections::BTreeMap<TenantId, (Vec<String>, Vec<String>)> =
         Default::default();
     for r in &due {
-        by_tenant.entry(r.tenant).or_default().push(r);
+        let d = r.due_on.map(|d| d.to_string()).unwrap_or_default();
+        let late = if r.due_on.is_some_and(|d| d < today) {
+            " — EN RETARD"
+        } else {
+            ""
+        };
+        by_tenant.entry(r.tenant).or_default().0.push(format!(
+            "- {} ({}) : échéance {d}{late}",
+            r.reference,
+            r.kind.as_str()
+        ));
     }
-    for (tenant, reqs) in &by_tenant {
-        let lines: Vec<String> = reqs
-            .iter()
-            .map(|r| {
-                let due = r.due_on.map(|d| d.to_string()).unwrap_or_default();
-                let late = if r.due_on.is_some_and(|d| d < today) {
-                    " — EN RETARD"
-                } else {
-                    ""
-                };
-                format!(
-                    "- {} ({}) : échéance {due}{late}",
-                    r.reference,
-                    r.kind.as_str()
-                )
-            })
-            .collect();
+    for t in &stalled {
+        let state = if t.state == TaskState::Held {
+            "à confirmer"
+        } else {
+            "en échec"
+        };
+        by_tenant.entry(t.tenant).or_default().1.push(format!(
+            "- {} : {} {state} — {}",
+            t.reference, t.system, t.message
+        ));
+    }
+    for (tenant, (due_lines, stalled_lines)) in &by_tenant {
+        let mut body = String::from("Bonjour,\n\n");
+        if !due_lines.is_empty() {
+            body.push_str(&format!(
+                "Ces demandes arrivent à échéance dans la semaine ou sont en retard :\n\n{}\n\n",
+                due_lines.join("\n")
+            ));
+        }
+        if !stalled_lines.is_empty() {
+            body.push_str(&format!(
+                "L'exécution de ces demandes est arrêtée (elles ne seront pas « exécutées » tant que chaque système n'a pas abouti) :\n\n{}\n",
+                stalled_lines.join("\n")
+            ));
+        }
         crate::mail_members(
             ctx,
             *tenant,
             &[Role::Dpo, Role::Agent],
-            &format!("Demandes de droits à traiter : {}", reqs.len()),
             &format!(
-                "Bonjour,\n\nCes demandes arrivent à échéance dans la semaine ou sont en retard :\n\n{}\n",
-                lines.join("\n")
+                "Demandes de droits à traiter : {} à échéance, {} exécution(s) arrêtée(s)",
+                due_lines.len(),
+                stalled_lines.len()
             ),
+            &body,
             now,
         )
         .await?;
     }
-    Ok(due.len())
+    Ok(due.len() + stalled.len())
 }

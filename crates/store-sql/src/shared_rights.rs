@@ -9,7 +9,7 @@ use vigie_domain::{
     rights::{Channel, Intake, RequestKind, RequestStatus, Verification},
 };
 use vigie_store::{
-    NewSystem, RequestEvent, RequestFilter, Rights, RightsRequest, RightsTask, Scans, System,
+    NewSystem, RequestEvent, RequestFilter, Rights, RightsRequest, RightsTask, Scans, StalledTask, System,
     SystemScan, TargetBinding, TargetOwner, TaskState,
 };
 
@@ -44,6 +44,10 @@ fn target_from(r: &Row) -> Result<TargetBinding, StoreError> {
         tenants: Vec::new(),
     })
 }
+
+/// A request with a task failed or held for confirmation.
+const STALLED: &str = "EXISTS (SELECT 1 FROM rights_tasks tk WHERE tk.request_id = rights_requests.id \
+     AND tk.state IN ('failed', 'held'))";
 
 const REQUEST_COLS: &str = "id, tenant_id, reference, kind, intake, status, subject_name, subject_email, \
     identities, details, channels, rectifications, received_at, due_on, extended, extension_reason, \
@@ -482,8 +486,45 @@ impl Rights for ThisStore {
         if let Some(d) = filter.due_by {
             f.push_str(&format!(" AND due_on <= '{d}'"));
         }
+        if filter.stalled_only {
+            f.push_str(&format!(" AND status IN ({}) AND {STALLED}", open.join(", ")));
+        }
         self.searched_page(REQUEST_COLS, "rights_requests", &f, "due_on, id", &filter.search, page, request_from)
             .await
+    }
+
+    async fn stalled_tasks(&self, tenant: Option<TenantId>) -> Result<Vec<StalledTask>, StoreError> {
+        let open: Vec<String> = RequestStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_open())
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT r.tenant_id, r.id, r.reference, s.name, t.state, t.message \
+             FROM rights_tasks t JOIN rights_requests r ON r.id = t.request_id \
+             JOIN connected_systems s ON s.id = t.system_id \
+             WHERE t.state IN ('failed', 'held') AND r.status IN ({}) \
+               AND ($1 < 0 OR r.tenant_id = $1) \
+             ORDER BY r.tenant_id, r.due_on, r.id, s.name",
+            open.join(", ")
+        )))
+        .bind(tenant.map_or(-1, |t| t.0))
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        rows.iter()
+            .map(|r| {
+                let state: String = get(r, "state")?;
+                Ok(StalledTask {
+                    tenant: TenantId(get(r, "tenant_id")?),
+                    request: RequestId(get(r, "id")?),
+                    reference: get(r, "reference")?,
+                    system: get(r, "name")?,
+                    state: TaskState::parse(&state).ok_or_else(|| corrupt("task state", &state))?,
+                    message: get(r, "message")?,
+                })
+            })
+            .collect()
     }
 
     async fn requests_due_by(&self, day: Date) -> Result<Vec<RightsRequest>, StoreError> {

@@ -203,6 +203,21 @@ pub struct RequestFilter {
     pub open_only: bool,
     /// Only open requests due on or before this day.
     pub due_by: Option<Date>,
+    /// Only open requests with a task failed or held for confirmation.
+    pub stalled_only: bool,
+}
+
+/// A task of an open request that stopped: failed (the system refused,
+/// was unreachable, the dataset no longer fits) or held for an agent's
+/// confirmation. Shown in the list, the dashboard and the daily email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StalledTask {
+    pub tenant: TenantId,
+    pub request: RequestId,
+    pub reference: String,
+    pub system: String,
+    pub state: TaskState,
+    pub message: String,
 }
 
 /// A discovery scan of a connected system (C39): queued, run by the
@@ -289,6 +304,9 @@ pub trait Rights: Send + Sync {
     ) -> Result<Paged<RightsRequest>>;
     /// Open requests of every tenant due on or before `day` (reminders).
     async fn requests_due_by(&self, day: Date) -> Result<Vec<RightsRequest>>;
+    /// Failed or held tasks of open requests: of one tenant, or of all
+    /// (the daily email), by request.
+    async fn stalled_tasks(&self, tenant: Option<TenantId>) -> Result<Vec<StalledTask>>;
     /// Saves `r` if its stored status is still `expected` (else
     /// `Conflict`: someone else moved it), appends `event` and creates one
     /// queued task per system in `tasks` — all in one transaction.

@@ -268,7 +268,7 @@ impl Worker {
                 let n = rights::remind(self.ctx(), now)
                     .await
                     .map_err(|e| e.to_string())?;
-                Ok(format!("{n} requests due within a week or late"))
+                Ok(format!("{n} requests due within a week, late or stalled"))
             }
         }
     }

@@ -436,6 +436,9 @@ messages! {
     requests_soon: "Échéance sous 7 jours", "Due within 7 days";
     requests_open: "Demandes à traiter", "Open requests";
     requests_all: "Toutes", "All";
+    requests_stalled: "Exécution en échec ou à confirmer", "Execution failed or to confirm";
+    stalled_failed: "Échec", "Failed";
+    stalled_held: "À confirmer", "To confirm";
     requests_public_form: "Formulaire public de cette organisation", "This organisation's public form";
     request_person: "Personne", "Person";
     request_kind: "Demande", "Request";

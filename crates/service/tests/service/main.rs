@@ -374,6 +374,66 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
             .iter()
             .any(|e| e.step == "task_failed" && e.detail.starts_with("Logiciel éteint"))
     );
+    // Issue 11: a failed execution is flagged, never "executed": in the
+    // tenant's list (filter and flag), and in the daily email to its agents.
+    let stalled = w.store.stalled_tasks(Some(t_b.id)).await.unwrap();
+    assert_eq!(
+        stalled
+            .iter()
+            .map(|t| (t.request, t.system.as_str(), t.state))
+            .collect::<Vec<_>>(),
+        vec![(r.id, "Logiciel éteint", TaskState::Failed)]
+    );
+    assert!(stalled[0].message.contains("not reachable"), "{stalled:?}");
+    let flagged = w
+        .store
+        .requests(
+            &scope_b,
+            &vigie_store::RequestFilter {
+                stalled_only: true,
+                ..Default::default()
+            },
+            Page::new(None, None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        flagged.items.iter().map(|x| x.id).collect::<Vec<_>>(),
+        vec![r.id]
+    );
+    assert_ne!(
+        w.store.request(t_b.id, r.id).await.unwrap().status,
+        RequestStatus::Executed
+    );
+    let agent = w
+        .store
+        .create_user(&vigie_store::NewUser {
+            email: Email::parse("agent@logiciel-b.fr").unwrap(),
+            name: vigie_domain::account::DisplayName::parse("Agent B").unwrap(),
+            password_hash: "x".into(),
+            is_provider_admin: false,
+            locale: "fr".into(),
+            time_zone: "Europe/Paris".into(),
+        })
+        .await
+        .unwrap();
+    w.store
+        .set_roles(t_b.id, agent.id, &Roles::new(vec![Role::Agent]))
+        .await
+        .unwrap();
+    rights::remind(ctx, Timestamp::now()).await.unwrap();
+    let mails = w
+        .store
+        .list_messages("agent@logiciel-b.fr", Page::new(None, None))
+        .await
+        .unwrap();
+    assert!(
+        mails.items.iter().any(|m| m
+            .body
+            .contains(&format!("{} : Logiciel éteint en échec", r.reference))),
+        "{:?}",
+        mails.items
+    );
     assert_eq!(
         rights::retry_failed(ctx, &r, Timestamp::now())
             .await

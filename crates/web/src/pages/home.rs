@@ -198,6 +198,24 @@ pub async fn dashboard(
             coming: false,
         });
     }
+    let stalled = state
+        .store
+        .requests(
+            &ctx.scope,
+            &vigie_store::RequestFilter {
+                stalled_only: true,
+                ..Default::default()
+            },
+            one,
+        )
+        .await?
+        .total;
+    cards.push(Card {
+        title: m.requests_stalled,
+        text: stalled.to_string(),
+        href: Some(format!("{requests}?due=stalled")),
+        coming: false,
+    });
     for (title, text) in [
         (m.card_breaches, m.card_breaches_text),
         (m.card_retention, m.card_retention_text),

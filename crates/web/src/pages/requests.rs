@@ -49,6 +49,8 @@ pub struct Row {
     pub due: String,
     /// "late", "soon" or "".
     pub urgency: &'static str,
+    /// A task failed or held: which system, why.
+    pub problems: Vec<String>,
 }
 
 #[derive(Template)]
@@ -69,7 +71,7 @@ struct ListPage {
 pub struct ListQuery {
     #[serde(default)]
     q: String,
-    /// "open" (default), "soon", "late" or "all".
+    /// "open" (default), "soon", "late", "stalled" or "all".
     #[serde(default)]
     due: String,
     page: Option<u32>,
@@ -85,6 +87,25 @@ fn urgency_of(r: &RightsRequest, today: Date) -> &'static str {
         },
         _ => "",
     }
+}
+
+/// "Échec — Système : raison" lines, by request.
+pub fn stalled_by_request(
+    m: &crate::i18n::Msgs,
+    tasks: Vec<vigie_store::StalledTask>,
+) -> std::collections::BTreeMap<vigie_domain::RequestId, Vec<String>> {
+    let mut out: std::collections::BTreeMap<_, Vec<String>> = Default::default();
+    for t in tasks {
+        let state = if t.state == vigie_store::TaskState::Held {
+            m.stalled_held
+        } else {
+            m.stalled_failed
+        };
+        out.entry(t.request)
+            .or_default()
+            .push(format!("{state} — {} : {}", t.system, t.message));
+    }
+    out
 }
 
 pub async fn list(
@@ -109,6 +130,7 @@ pub async fn list(
             "soon" => today.checked_add(jiff::ToSpan::days(7)).ok(),
             _ => None,
         },
+        stalled_only: due == "stalled",
     };
     let list = state
         .store
@@ -120,10 +142,12 @@ pub async fn list(
         .await?;
     let l = Layout::for_tenant(&ctx, m.requests_title, state.settings.demo)
         .with_flash(super::forms::flash_text(m, q.flash.as_deref()));
+    let problems = stalled_by_request(m, state.store.stalled_tasks(Some(ctx.tenant.id)).await?);
     let rows = list
         .items
         .iter()
         .map(|r| Row {
+            problems: problems.get(&r.id).cloned().unwrap_or_default(),
             id: r.id.0,
             reference: r.reference.clone(),
             person: r.subject_name.clone(),
@@ -141,6 +165,7 @@ pub async fn list(
         ("open", m.requests_open),
         ("soon", m.requests_soon),
         ("late", m.requests_late),
+        ("stalled", m.requests_stalled),
         ("all", m.requests_all),
     ]
     .into_iter()

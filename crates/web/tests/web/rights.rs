@@ -229,3 +229,134 @@ async fn c11_the_public_form_cannot_be_used_to_send_mail_to_anyone() {
         0
     );
 }
+
+// Issue 11: an execution that fails is flagged where agents look — the
+// list (a filter and the system's reason on the row) and the dashboard —
+// and the request is not shown as executed.
+both!(
+    c15_a_failed_execution_is_flagged_in_the_list_and_dashboard,
+    |app| {
+        use vigie_domain::{
+            rights::{Intake, RequestKind, Verification},
+            role::Roles,
+            scope::TenantScope,
+        };
+        use vigie_service::{
+            rights::{self, RequestInput},
+            systems::{self, SystemInput},
+        };
+
+        let t = app.tenant("commune-a").await;
+        app.person("agent@commune-a.fr", &[(&t, &[Role::Dpo, Role::Agent])])
+            .await;
+        let db = format!(
+            "vigie_web_stalled_{}_{}",
+            std::process::id(),
+            app.store.backend()
+        );
+        let url = fixture::create_database(Dialect::Sqlite, &db)
+            .await
+            .unwrap();
+        fixture::install(&url, 6).await.unwrap();
+        let vault = test_vault();
+        let confinement = crate::support::test_confinement();
+        let ctx = vigie_service::Ctx {
+            store: app.store.as_ref(),
+            vault: &vault,
+            base_url: "http://test",
+            confinement: &confinement,
+        };
+        let scope = TenantScope::from_verified_membership(
+            t.id,
+            None,
+            Roles::new(vec![Role::Dpo, Role::Agent]),
+        );
+        systems::create(
+            ctx,
+            &scope,
+            &SystemInput {
+                name: "Mes demandes".into(),
+                url: url.clone(),
+                dataset: fixture::DATASET.into(),
+            },
+            "dpo",
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        let p = fixture::person(2);
+        let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+        let r = rights::record(
+            ctx,
+            &scope,
+            "agent",
+            &RequestInput {
+                kind: RequestKind::Erasure,
+                name: "Yann".into(),
+                email: vigie_domain::account::Email::parse(&p.email).unwrap(),
+                phone: String::new(),
+                details: String::new(),
+                channels: vec![],
+                rectifications: vec![],
+            },
+            Intake::Email,
+            today,
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        let r = rights::verify(
+            ctx,
+            &r,
+            Verification::InPerson,
+            vec![],
+            "agent",
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        let r = rights::approve(ctx, &r, vec![], "agent", Timestamp::now())
+            .await
+            .unwrap();
+        // The application changed since the dataset was written.
+        let mut c = vigie_connect::Conn::open(&url).await.unwrap();
+        c.run("ALTER TABLE contacts RENAME COLUMN tel_mobile TO portable")
+            .await
+            .unwrap();
+        c.close().await;
+        for task in app.store.tasks(t.id, r.id).await.unwrap() {
+            assert!(
+                rights::run_task(ctx, task.id, Timestamp::now())
+                    .await
+                    .is_err()
+            );
+        }
+
+        let mut agent = app.signed_in("agent@commune-a.fr").await;
+        let flagged = agent.get("/t/commune-a/demandes?due=stalled").await;
+        assert_eq!(flagged.status, StatusCode::OK);
+        assert!(flagged.body.contains(&r.reference), "{}", flagged.body);
+        assert!(
+            flagged
+                .body
+                .contains("Échec — Mes demandes : the dataset no longer matches the database"),
+            "{}",
+            flagged.body
+        );
+        let late = agent.get("/t/commune-a/demandes?due=late").await;
+        assert!(!late.body.contains(&r.reference));
+        let dashboard = agent.get("/t/commune-a").await;
+        let card = extract(
+            &dashboard.body,
+            "Exécution en échec ou à confirmer</a></h2>",
+            "</p>",
+        )
+        .unwrap();
+        assert!(card.ends_with(">1"), "{card}");
+        let page = agent.get(&format!("/t/commune-a/demandes/{}", r.id)).await;
+        assert!(!page.body.contains(">Exécutée<"), "not executed");
+        fixture::drop_database(Dialect::Sqlite, &db, &url)
+            .await
+            .unwrap();
+    }
+);
