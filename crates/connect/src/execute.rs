@@ -82,6 +82,9 @@ pub struct Outcome {
     /// a category to rectify…), said for the agent.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Identities found on the person's rows and used to search further.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identities_added: Vec<(IdentityKind, String)>,
 }
 
 impl Outcome {
@@ -195,8 +198,9 @@ where
             schema: &schema,
             plan,
         };
-        let found = run.gather().await?;
-        let outcome = run.apply(found).await?;
+        let (found, closure) = run.gather().await?;
+        let mut outcome = run.apply(found).await?;
+        closure.report(&mut outcome);
         before_commit(&outcome).await.map_err(ExecError::Record)?;
         conn.commit()
             .await
@@ -210,6 +214,77 @@ where
     }
     conn.close().await;
     result
+}
+
+/// Search passes at most: the identities given, then those found on the
+/// person's rows, then those found on the rows these found.
+const CLOSURE_PASSES: usize = 3;
+/// Identities the closure adds (or sets aside) at most.
+const CLOSURE_MAX: usize = 10;
+
+/// What the identity closure did.
+#[derive(Debug, Default)]
+struct Closure {
+    /// Found on the person's rows and used to search.
+    used: Vec<(IdentityKind, String)>,
+    /// Found on the person's rows but leading to someone else's: not used.
+    shared: Vec<(IdentityKind, String)>,
+}
+
+impl Closure {
+    fn report(self, o: &mut Outcome) {
+        let list = |v: &[(IdentityKind, String)]| {
+            v.iter()
+                .map(|(k, x)| format!("{} {}", k.as_str(), mask::hint(x)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !self.used.is_empty() {
+            o.notes.push(format!(
+                "identifiants trouvés sur les lignes de la personne et utilisés : {}",
+                list(&self.used)
+            ));
+        }
+        if !self.shared.is_empty() {
+            o.notes.push(format!(
+                "identifiants trouvés sur ses lignes mais partagés avec une autre personne, non utilisés : {}",
+                list(&self.shared)
+            ));
+        }
+        o.identities_added = self.used;
+    }
+}
+
+/// Identities on the rows found, in declared identity columns, that the
+/// subject does not have yet (compared normalised), each once.
+fn discovered(
+    dataset: &Dataset,
+    found: &[(usize, Found)],
+    subject: &Subject,
+) -> Vec<(IdentityKind, String)> {
+    let mut known: BTreeSet<(IdentityKind, String)> = subject
+        .identities
+        .iter()
+        .map(|(k, v)| (*k, mask::normal(*k, v)))
+        .collect();
+    let mut out = Vec::new();
+    for (idx, f) in found {
+        for c in &dataset.tables[*idx].columns {
+            let (Some(kind), Some(pos)) = (c.identity, f.position(&c.name)) else {
+                continue;
+            };
+            for row in &f.rows {
+                let Some(v) = row.get(pos).cloned().flatten() else {
+                    continue;
+                };
+                let n = mask::normal(kind, &v);
+                if !n.is_empty() && known.insert((kind, n)) {
+                    out.push((kind, v.trim().to_owned()));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// `expr IN (values)`: a column as stored, or an identity column
@@ -251,10 +326,67 @@ impl Run<'_> {
         self.conn.dialect()
     }
 
-    /// Every row about the subject, table by table in dataset order;
-    /// refused if rows found carry someone else's identity.
-    async fn gather(&mut self) -> Result<Vec<(usize, Found)>, ExecError> {
-        let (dataset, subject) = (self.plan.dataset, self.plan.subject);
+    /// Every row about the subject: first by the identities given, then
+    /// widened by the identities found on the person's own rows (a mobile
+    /// on her account when her letter gave the landline, a second email),
+    /// at most [`CLOSURE_PASSES`] passes and [`CLOSURE_MAX`] identities.
+    /// An identity found that leads to rows of someone else (a household's
+    /// shared phone) is not used, and said.
+    async fn gather(&mut self) -> Result<(Vec<(usize, Found)>, Closure), ExecError> {
+        let mut subject = self.plan.subject.clone();
+        let mut found = self.gather_once(&subject, !self.plan.confirmed).await?;
+        let mut closure = Closure::default();
+        for _ in 1..CLOSURE_PASSES {
+            let room = CLOSURE_MAX.saturating_sub(closure.used.len() + closure.shared.len());
+            let new: Vec<(IdentityKind, String)> = discovered(self.plan.dataset, &found, &subject)
+                .into_iter()
+                .filter(|i| !closure.shared.contains(i))
+                .take(room)
+                .collect();
+            if new.is_empty() {
+                break;
+            }
+            let mut widened = subject.clone();
+            widened.identities.extend(new.iter().cloned());
+            match self.gather_once(&widened, true).await {
+                Ok(f) => {
+                    (found, subject) = (f, widened);
+                    closure.used.extend(new);
+                }
+                Err(ExecError::Crowd(_)) => {
+                    // One at a time: keep those that lead to nobody else.
+                    let mut kept = false;
+                    for id in new {
+                        let mut w = subject.clone();
+                        w.identities.push(id.clone());
+                        match self.gather_once(&w, true).await {
+                            Ok(f) => {
+                                (found, subject, kept) = (f, w, true);
+                                closure.used.push(id);
+                            }
+                            Err(ExecError::Crowd(_)) => closure.shared.push(id),
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    if !kept {
+                        break;
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok((found, closure))
+    }
+
+    /// One pass: every row reached from `subject`'s identities, table by
+    /// table in dataset order; with `crowd`, refused if rows found carry
+    /// someone else's identity.
+    async fn gather_once(
+        &mut self,
+        subject: &Subject,
+        crowd: bool,
+    ) -> Result<Vec<(usize, Found)>, ExecError> {
+        let dataset = self.plan.dataset;
         // Values of referenced columns of the rows found, for the children.
         let mut linked: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
         let mut out = Vec::new();
@@ -294,7 +426,7 @@ impl Run<'_> {
             let found = self
                 .select(t, &conditions, self.plan.action.writes())
                 .await?;
-            if !self.plan.confirmed {
+            if crowd {
                 others.extend(someone_else(t, &found, subject));
             }
             for column in self.referenced_columns(&t.name) {

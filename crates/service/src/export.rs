@@ -113,6 +113,7 @@ mod tests {
                     },
                 ],
                 notes: vec![],
+                identities_added: vec![],
             },
         )]
     }

@@ -164,8 +164,16 @@ async fn c15_rectification_restriction_objection(dialect: Dialect) {
     .unwrap();
     assert_eq!(out.changed(), 1);
     assert_eq!(
-        out.notes,
-        ["no rectifiable column holds the category « loisirs »"]
+        out.notes[0],
+        "no rectifiable column holds the category « loisirs »"
+    );
+    // Her mobile and login, found on her row, searched too (issue 11).
+    assert_eq!(
+        out.identities_added
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect::<Vec<_>>(),
+        ["phone", "account_id"]
     );
     let row = &db.rows("contacts", "tel_fixe, tel_mobile", "id = 7").await[0];
     assert_eq!(row[0].as_deref(), Some("07 11 22 33 44"));

@@ -103,8 +103,15 @@ fn candidates() -> Vec<(i64, &'static str, Option<String>, Option<String>)> {
             Some("elodie.lefevre-menard@laposte.fr".into()),
             Some("06 12 34 56 79".into()),
         ),
-        // Marc typed spaces around his address; a decoy without the dot.
-        (4, "Durand", Some("  marc.durand@orange.fr ".into()), None),
+        // Marc typed spaces around his address; his mobile is on another
+        // account with no email (found only through the closure); a decoy
+        // without the dot.
+        (
+            4,
+            "Durand",
+            Some("  marc.durand@orange.fr ".into()),
+            Some("07 98 76 54 32".into()),
+        ),
         (5, "Durand", Some("marcdurand@orange.fr".into()), None),
         // Sofia, three accounts, her mobile in three international forms.
         (
@@ -134,6 +141,20 @@ fn candidates() -> Vec<(i64, &'static str, Option<String>, Option<String>)> {
             Some("+33 7 00 00 00 01".into()),
         ),
     ];
+    v.push((301, "Durand", None, Some("0798765432".into())));
+    // Paul and Anne share the household's phone: it is not Paul's alone.
+    v.push((
+        302,
+        "Martin",
+        Some("paul.martin@sfr.fr".into()),
+        Some("06 55 55 55 55".into()),
+    ));
+    v.push((
+        303,
+        "Martin",
+        Some("anne.martin@sfr.fr".into()),
+        Some("06 55 55 55 55".into()),
+    ));
     for i in 11..=300 {
         let email = if i % 4 == 0 {
             format!("Candidat{i}@Exemple.FR")
@@ -229,23 +250,28 @@ async fn truth(
         Dialect::Postgres => format!("CAST({col} AS TEXT)"),
         _ => format!("CAST({col} AS CHAR)"),
     };
-    let who = match kind {
+    let stored = match dialect {
+        Dialect::Postgres => "regexp_replace(telephone, '[^0-9]', '', 'g')",
+        _ => "REGEXP_REPLACE(telephone, '[^0-9]', '')",
+    };
+    let last9 = format!("CASE WHEN LENGTH({stored}) BETWEEN 10 AND 14 THEN RIGHT({stored}, 9) END");
+    let given = match kind {
         IdentityKind::Email => format!(
             "UPPER(TRIM(email)) = UPPER('{}')",
             value.trim().replace('\'', "''")
         ),
         IdentityKind::Phone => {
             let digits: String = value.chars().filter(char::is_ascii_digit).collect();
-            let last9 = &digits[digits.len() - 9..];
-            let stored = match dialect {
-                Dialect::Postgres => "regexp_replace(telephone, '[^0-9]', '', 'g')",
-                _ => "REGEXP_REPLACE(telephone, '[^0-9]', '')",
-            };
-            format!("RIGHT({stored}, 9) = '{last9}' AND LENGTH({stored}) BETWEEN 10 AND 14")
+            format!("{last9} = '{}'", &digits[digits.len() - 9..])
         }
         _ => unreachable!(),
     };
-    let people = format!("SELECT id FROM candidats WHERE {who}");
+    // One step of closure: the emails and phones on those rows.
+    let people = format!(
+        "SELECT id FROM candidats WHERE {given} \
+         OR UPPER(TRIM(email)) IN (SELECT UPPER(TRIM(email)) FROM candidats WHERE ({given}) AND email IS NOT NULL) \
+         OR {last9} IN (SELECT {last9} FROM candidats WHERE ({given}) AND telephone IS NOT NULL)"
+    );
     let apps = format!("SELECT id FROM candidatures WHERE candidat_id IN ({people})");
     let interviews = format!("SELECT id FROM entretiens WHERE candidature_id IN ({apps})");
     let pieces = format!("SELECT id FROM pieces WHERE entretien_id IN ({interviews})");
@@ -306,7 +332,7 @@ const KEY: [u8; 32] = [3; 32];
 fn requests() -> Vec<(IdentityKind, &'static str, usize)> {
     vec![
         (IdentityKind::Email, "elodie.lefevre-menard@laposte.net", 2),
-        (IdentityKind::Email, "Marc.Durand@orange.fr", 1),
+        (IdentityKind::Email, "Marc.Durand@orange.fr", 2),
         (IdentityKind::Phone, "06 11 22 33 44", 3),
         (IdentityKind::Phone, "+33 (0)6 11 22 33 44", 3),
         (IdentityKind::Email, " Jean.Petit@Example.org ", 1),
@@ -389,6 +415,55 @@ macro_rules! on_servers {
 }
 
 on_servers!(
+    c15_a_shared_identity_found_on_the_rows_is_not_followed,
     c15_access_finds_every_row_of_the_person_and_no_other,
     c23_erasure_by_phone_leaves_every_other_row_byte_identical
 );
+
+/// Issue 11, identity closure: a phone found on Paul's account is shared
+/// with Anne's: it is set aside (and said), and Anne's file is neither
+/// exported nor held for confirmation. Marc's mobile, found on his
+/// account, leads to his second account.
+async fn c15_a_shared_identity_found_on_the_rows_is_not_followed(dialect: Dialect) {
+    let (url, name) = install(dialect).await;
+    let dataset = parse_dataset(DATASET).unwrap();
+    let access = |email: &str| Subject {
+        identities: vec![(IdentityKind::Email, email.to_owned())],
+    };
+    let paul = access("paul.martin@sfr.fr");
+    let conn = Conn::open(&url).await.unwrap();
+    let outcome = execute(conn, plan(&dataset, &paul, &Action::Access), |_| async {
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        found(&outcome)["candidats"],
+        BTreeSet::from(["302".to_owned()])
+    );
+    assert!(outcome.identities_added.is_empty());
+    assert!(
+        outcome
+            .notes
+            .iter()
+            .any(|n| n.contains("partagés") && n.contains("phone 0•••")),
+        "{:?}",
+        outcome.notes
+    );
+    let marc = access("marc.durand@orange.fr");
+    let conn = Conn::open(&url).await.unwrap();
+    let outcome = execute(conn, plan(&dataset, &marc, &Action::Access), |_| async {
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        outcome.identities_added,
+        vec![(IdentityKind::Phone, "07 98 76 54 32".to_owned())]
+    );
+    assert_eq!(
+        found(&outcome)["candidats"],
+        BTreeSet::from(["301".to_owned(), "4".to_owned()])
+    );
+    fixture::drop_database(dialect, &name, &url).await.unwrap();
+}
