@@ -16,7 +16,7 @@ use std::future::Future;
 
 use serde::{Deserialize, Serialize};
 use vigie_domain::dataset::{
-    ColumnSpec, Dataset, DatasetProblem, Erasure, IdentityKind, Masking, Matching, TableSpec,
+    ColumnSpec, Dataset, DatasetProblem, Erasure, IdentityKind, Link, Masking, Matching, TableSpec,
 };
 
 use crate::conn::{Conn, Dialect, Sql};
@@ -72,6 +72,14 @@ pub struct TableOutcome {
     pub columns: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rows: Vec<Vec<Option<String>>>,
+    /// Rows of someone else that name the person (a mention link).
+    #[serde(default)]
+    pub mentioned: u64,
+    /// For access: the key and mention columns of those rows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mention_columns: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mention_rows: Vec<Vec<Option<String>>>,
 }
 
 /// What happened in one system.
@@ -298,9 +306,15 @@ struct Condition {
 /// Rows found in one table.
 struct Found {
     columns: Vec<String>,
+    /// The person's own rows.
     rows: Vec<Vec<Option<String>>>,
     /// Position of the primary key in `columns`.
     pk: usize,
+    /// Rows of someone else that name the person: by mention column, the
+    /// keys of the rows whose column holds one of the person's rows.
+    mentions: Vec<(String, Vec<String>)>,
+    /// Those rows (their columns as in `columns`), each once.
+    mention_rows: Vec<Vec<Option<String>>>,
 }
 
 impl Found {
@@ -413,17 +427,14 @@ impl Run<'_> {
                     }
                 }
                 if let Some(r) = &c.references
+                    && c.link == Link::Owner
                     && let Some(v) = linked.get(&(r.table.clone(), r.column.clone()))
                     && !v.is_empty()
                 {
-                    conditions.push(Condition {
-                        expr: self.d().ident(&c.name),
-                        ty: self.schema.pg_type(&t.name, &c.name).to_owned(),
-                        values: v.iter().cloned().collect(),
-                    });
+                    conditions.push(self.link_condition(t, c, v));
                 }
             }
-            let found = self
+            let mut found = self
                 .select(t, &conditions, self.plan.action.writes())
                 .await?;
             if crowd {
@@ -441,12 +452,75 @@ impl Run<'_> {
                         .filter_map(|r| r.get(pos).cloned().flatten()),
                 );
             }
+            // After the person's own rows, so that a table mentioning its
+            // own rows (a sponsor) sees them.
+            self.mentions(t, &mut found, &linked).await?;
             out.push((idx, found));
         }
         if !others.is_empty() {
             return Err(ExecError::Crowd(others));
         }
         Ok(out)
+    }
+
+    /// `c IN (values)`, for a reference to rows already found.
+    fn link_condition(
+        &self,
+        t: &TableSpec,
+        c: &ColumnSpec,
+        values: &BTreeSet<String>,
+    ) -> Condition {
+        Condition {
+            expr: self.d().ident(&c.name),
+            ty: self.schema.pg_type(&t.name, &c.name).to_owned(),
+            values: values.iter().cloned().collect(),
+        }
+    }
+
+    /// Rows of `t` that are not the person's but whose mention columns
+    /// hold one of the person's rows, and which column names them.
+    async fn mentions(
+        &mut self,
+        t: &TableSpec,
+        found: &mut Found,
+        linked: &BTreeMap<(String, String), BTreeSet<String>>,
+    ) -> Result<(), ExecError> {
+        let owned: BTreeSet<String> = found.keys().into_iter().collect();
+        for c in t.columns.iter().filter(|c| c.link == Link::Mention) {
+            let Some(r) = &c.references else { continue };
+            let Some(targets) = linked.get(&(r.table.clone(), r.column.clone())) else {
+                continue;
+            };
+            if targets.is_empty() {
+                continue;
+            }
+            let cond = self.link_condition(t, c, targets);
+            let rows = self
+                .select(t, &[cond], self.plan.action.writes())
+                .await?
+                .rows;
+            let mut keys = Vec::new();
+            for row in rows {
+                let Some(key) = row.get(found.pk).cloned().flatten() else {
+                    continue;
+                };
+                if owned.contains(&key) {
+                    continue;
+                }
+                if !found
+                    .mention_rows
+                    .iter()
+                    .any(|m| m.get(found.pk).cloned().flatten().as_ref() == Some(&key))
+                {
+                    found.mention_rows.push(row);
+                }
+                keys.push(key);
+            }
+            if !keys.is_empty() {
+                found.mentions.push((c.name.clone(), keys));
+            }
+        }
+        Ok(())
     }
 
     /// How identity column `c` is compared with the person's `values`
@@ -527,6 +601,8 @@ impl Run<'_> {
             columns,
             rows: Vec::new(),
             pk,
+            mentions: Vec::new(),
+            mention_rows: Vec::new(),
         };
         let mut seen = BTreeSet::new();
         let d = self.d();
@@ -568,21 +644,46 @@ impl Run<'_> {
             .map(|(idx, f)| TableOutcome {
                 table: dataset.tables[*idx].name.clone(),
                 found: f.rows.len() as u64,
+                mentioned: f.mention_rows.len() as u64,
                 ..TableOutcome::default()
             })
             .collect();
         match action {
             Action::Access => {
                 for ((_, f), r) in found.into_iter().zip(results.iter_mut()) {
+                    // Of someone else's rows, only the key and what names
+                    // the person.
+                    let shown: Vec<usize> = std::iter::once(f.pk)
+                        .chain(f.mentions.iter().filter_map(|(c, _)| f.position(c)))
+                        .collect();
+                    r.mention_columns = shown.iter().map(|&i| f.columns[i].clone()).collect();
+                    r.mention_rows = f
+                        .mention_rows
+                        .iter()
+                        .map(|row| {
+                            shown
+                                .iter()
+                                .map(|&i| row.get(i).cloned().flatten())
+                                .collect()
+                        })
+                        .collect();
+                    if r.mention_rows.is_empty() {
+                        r.mention_columns.clear();
+                    }
                     r.columns = f.columns;
                     r.rows = f.rows;
                 }
             }
             Action::Erase => {
-                // Children first: deleting a parent never leaves an orphan.
+                // Children first: deleting a parent never leaves an orphan;
+                // in each table, mentions are emptied before the person's
+                // rows go (a table mentioning its own rows).
                 for ((idx, f), r) in found.iter().zip(results.iter_mut()).rev() {
                     let t = &dataset.tables[*idx];
-                    r.changed = match t.erasure {
+                    for (column, keys) in &f.mentions {
+                        r.changed += self.update(t, keys, &[(column.clone(), None)]).await?;
+                    }
+                    r.changed += match t.erasure {
                         Erasure::Delete => self.delete(t, &f.keys()).await?,
                         Erasure::Anonymise => self.anonymise(t, f).await?,
                     };

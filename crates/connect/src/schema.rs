@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use vigie_domain::dataset::{Dataset, Masking};
+use vigie_domain::dataset::{Dataset, Link, Masking};
 
 use crate::conn::{Conn, Dialect, Sql, dq};
 use crate::target::RowFilter;
@@ -220,7 +220,10 @@ pub fn check(dataset: &Dataset, schema: &Schema) -> Vec<LiveProblem> {
                 type_name: lc.type_name.clone(),
                 what: what.to_owned(),
             };
-            match &c.masking {
+            // A mention is emptied on erasure, whatever its masking says.
+            let mention = c.references.is_some() && c.link == Link::Mention;
+            let masking = if mention { &Masking::Null } else { &c.masking };
+            match masking {
                 Masking::Keep => {}
                 Masking::Null if !lc.nullable => out.push(LiveProblem::NotNullable {
                     table: t.name.clone(),

@@ -119,6 +119,31 @@ pub struct ColumnSpec {
         skip_serializing_if = "Matching::is_default"
     )]
     pub matching: Matching,
+    /// What a reference says of the row that holds it.
+    #[serde(default, skip_serializing_if = "Link::is_owner")]
+    pub link: Link,
+}
+
+/// What a reference (`references = "table.column"`) says of its row
+/// (`link = "…"` in the dataset).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Link {
+    /// The row belongs to the person whose row it references: exported and
+    /// erased with theirs (a request of a contact, its history).
+    #[default]
+    Owner,
+    /// The row is someone else's and only names the person (an application
+    /// co-opted by them, a candidate they sponsored, a referee): the
+    /// mention is exported, and on erasure only this column is emptied.
+    /// A table may mention its own rows (a self reference).
+    Mention,
+}
+
+impl Link {
+    pub fn is_owner(&self) -> bool {
+        *self == Link::Owner
+    }
 }
 
 /// How an identity column's stored values are compared with the request's
@@ -244,6 +269,14 @@ pub enum DatasetProblem {
     RectifiableLink { table: String, column: String },
     #[error("{table}.{column}: a fixed masking value must not be empty")]
     EmptyFixed { table: String, column: String },
+    #[error(
+        "{table}.{column} references its own table as owner: a row cannot belong to the person because another row of the same table does; declare link = \"mention\""
+    )]
+    SelfOwner { table: String, column: String },
+    #[error(
+        "{table}.{column} is a mention: on erasure it is emptied (NULL); its masking can only be \"null\" or left out"
+    )]
+    MentionMasking { table: String, column: String },
 }
 
 impl Dataset {
@@ -278,7 +311,23 @@ impl Dataset {
                         column: c.name.clone(),
                     });
                 }
-                if is_link && !c.masking.is_keep() {
+                let mention = c.references.is_some() && c.link == Link::Mention;
+                if mention && !matches!(c.masking, Masking::Keep | Masking::Null) {
+                    out.push(DatasetProblem::MentionMasking {
+                        table: t.name.clone(),
+                        column: c.name.clone(),
+                    });
+                }
+                if let Some(r) = &c.references
+                    && r.table == t.name
+                    && c.link == Link::Owner
+                {
+                    out.push(DatasetProblem::SelfOwner {
+                        table: t.name.clone(),
+                        column: c.name.clone(),
+                    });
+                }
+                if is_link && !mention && !c.masking.is_keep() {
                     out.push(DatasetProblem::MaskedLink {
                         table: t.name.clone(),
                         column: c.name.clone(),
@@ -291,7 +340,9 @@ impl Dataset {
                     });
                 }
                 if let Some(r) = &c.references {
+                    // A mention is emptied before its target is deleted.
                     if t.erasure == Erasure::Anonymise
+                        && c.link == Link::Owner
                         && self
                             .table(&r.table)
                             .is_some_and(|p| p.erasure == Erasure::Delete)
@@ -366,10 +417,12 @@ impl Dataset {
         self.tables
             .iter()
             .map(|t| {
+                // A table mentioning its own rows is not its own parent.
                 let mut p: Vec<usize> = t
                     .columns
                     .iter()
                     .filter_map(|c| c.references.as_ref())
+                    .filter(|r| r.table != t.name)
                     .filter_map(|r| index.get(r.table.as_str()).copied())
                     .collect();
                 p.sort_unstable();
@@ -476,6 +529,7 @@ mod tests {
             masking: Masking::Keep,
             rectifiable: false,
             matching: Matching::Normalised,
+            link: Link::Owner,
         }
     }
     fn table(name: &str, cols: Vec<ColumnSpec>) -> TableSpec {
@@ -548,6 +602,52 @@ mod tests {
                 .unwrap()
                 .to_string(),
             "files.ticket_id references tickets.number, which is neither declared nor the primary key of tickets"
+        );
+    }
+
+    #[test]
+    fn a_table_may_mention_its_own_rows_but_not_own_them() {
+        let mention = |name: &str, target: &str| ColumnSpec {
+            link: Link::Mention,
+            ..refs(name, target)
+        };
+        let mut d = sample();
+        // A contact sponsored by another; a ticket co-signed by one.
+        d.tables[2]
+            .columns
+            .push(mention("sponsor_id", "contacts.id"));
+        d.tables[1]
+            .columns
+            .push(mention("cosigner_id", "contacts.id"));
+        assert_eq!(d.problems(), vec![]);
+        let names: Vec<&str> = d
+            .order()
+            .iter()
+            .map(|&i| d.tables[i].name.as_str())
+            .collect();
+        assert_eq!(names, ["contacts", "tickets", "history"]);
+        // A mention is emptied on erasure: no other masking, and kept
+        // rows may mention deleted ones.
+        d.tables[2].erasure = Erasure::Delete;
+        d.tables[1].columns[1].masking = Masking::Fixed("x".into());
+        d.tables[2].columns.push(refs("previous_id", "contacts.id"));
+        let p = d.problems();
+        assert!(p.contains(&DatasetProblem::MentionMasking {
+            table: "tickets".into(),
+            column: "cosigner_id".into()
+        }));
+        assert!(p.contains(&DatasetProblem::SelfOwner {
+            table: "contacts".into(),
+            column: "previous_id".into()
+        }));
+        // tickets is kept but owned by deleted contacts: still refused.
+        assert!(p.contains(&DatasetProblem::KeptChildOfDeleted {
+            table: "tickets".into(),
+            parent: "contacts".into()
+        }));
+        assert!(
+            !p.iter().any(|x| matches!(x, DatasetProblem::Cycle(_))),
+            "{p:?}"
         );
     }
 

@@ -33,30 +33,46 @@ pub fn csv_name(system: &str, table: &str) -> String {
     format!("{}-{}.csv", slug(system), slug(table))
 }
 
-/// `{system: {table: [{column: value}]}}`.
+/// Rows as `[{column: value}]`.
+fn objects(columns: &[String], rows: &[Vec<Option<String>>]) -> Value {
+    Value::Array(
+        rows.iter()
+            .map(|r| {
+                let obj: Map<String, Value> = columns
+                    .iter()
+                    .zip(r)
+                    .map(|(c, v)| (c.clone(), v.clone().map_or(Value::Null, Value::String)))
+                    .collect();
+                Value::Object(obj)
+            })
+            .collect(),
+    )
+}
+
+/// `{systems: {system: {table: [{column: value}]}}, mentions: {…}}`: the
+/// person's rows, and apart, the rows of others that name them (only
+/// their key and the naming column).
 pub fn json(reference: &str, systems: &[(String, Outcome)]) -> ExportFile {
     let mut root = Map::new();
+    let mut mentions = Map::new();
     for (name, o) in systems {
         let mut tables = Map::new();
+        let mut named = Map::new();
         for t in &o.tables {
-            let rows: Vec<Value> = t
-                .rows
-                .iter()
-                .map(|r| {
-                    let obj: Map<String, Value> = t
-                        .columns
-                        .iter()
-                        .zip(r)
-                        .map(|(c, v)| (c.clone(), v.clone().map_or(Value::Null, Value::String)))
-                        .collect();
-                    Value::Object(obj)
-                })
-                .collect();
-            tables.insert(t.table.clone(), Value::Array(rows));
+            tables.insert(t.table.clone(), objects(&t.columns, &t.rows));
+            if !t.mention_rows.is_empty() {
+                named.insert(
+                    t.table.clone(),
+                    objects(&t.mention_columns, &t.mention_rows),
+                );
+            }
         }
         root.insert(name.clone(), Value::Object(tables));
+        if !named.is_empty() {
+            mentions.insert(name.clone(), Value::Object(named));
+        }
     }
-    let doc = json!({ "request": reference, "systems": root });
+    let doc = json!({ "request": reference, "systems": root, "mentions": mentions });
     ExportFile {
         name: format!("{}.json", slug(reference)),
         content_type: "application/json",
@@ -64,26 +80,38 @@ pub fn json(reference: &str, systems: &[(String, Outcome)]) -> ExportFile {
     }
 }
 
-/// One CSV per system and table with rows, header first; `;`-separated
-/// with a BOM, as French spreadsheets expect.
+/// A `;`-separated CSV with a BOM, as French spreadsheets expect.
+fn csv_file(name: String, columns: &[String], rows: &[Vec<Option<String>>]) -> Option<ExportFile> {
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let ok = w.write_record(columns).is_ok()
+        && rows.iter().all(|r| {
+            w.write_record(r.iter().map(|v| v.as_deref().unwrap_or("")))
+                .is_ok()
+        });
+    match (ok, w.into_inner()) {
+        (true, Ok(bytes)) => Some(ExportFile {
+            name,
+            content_type: "text/csv; charset=utf-8",
+            bytes,
+        }),
+        _ => None,
+    }
+}
+
+/// One CSV per system and table with rows, header first, and one per
+/// table with mentions (`…-mentions.csv`).
 pub fn csvs(systems: &[(String, Outcome)]) -> Vec<ExportFile> {
     let mut out = Vec::new();
     for (name, o) in systems {
-        for t in o.tables.iter().filter(|t| !t.rows.is_empty()) {
-            let mut w = csv::WriterBuilder::new()
-                .delimiter(b';')
-                .from_writer(vec![0xEF, 0xBB, 0xBF]);
-            let ok = w.write_record(&t.columns).is_ok()
-                && t.rows.iter().all(|r| {
-                    w.write_record(r.iter().map(|v| v.as_deref().unwrap_or("")))
-                        .is_ok()
-                });
-            if let (true, Ok(bytes)) = (ok, w.into_inner()) {
-                out.push(ExportFile {
-                    name: csv_name(name, &t.table),
-                    content_type: "text/csv; charset=utf-8",
-                    bytes,
-                });
+        for t in &o.tables {
+            if !t.rows.is_empty() {
+                out.extend(csv_file(csv_name(name, &t.table), &t.columns, &t.rows));
+            }
+            if !t.mention_rows.is_empty() {
+                let file = csv_name(name, &format!("{}-mentions", t.table));
+                out.extend(csv_file(file, &t.mention_columns, &t.mention_rows));
             }
         }
     }
@@ -106,6 +134,9 @@ mod tests {
                         changed: 0,
                         columns: vec!["id".into(), "nom".into(), "tel".into()],
                         rows: vec![vec![Some("4".into()), Some("Dupré; Éloïse".into()), None]],
+                        mentioned: 1,
+                        mention_columns: vec!["id".into(), "parrain_id".into()],
+                        mention_rows: vec![vec![Some("9".into()), Some("4".into())]],
                     },
                     TableOutcome {
                         table: "journaux".into(),
@@ -131,10 +162,18 @@ mod tests {
             v["systems"]["Mes demandes"]["contacts"][0]["tel"],
             Value::Null
         );
+        assert_eq!(
+            v["mentions"]["Mes demandes"]["contacts"][0]["parrain_id"],
+            "4"
+        );
+        assert!(v["mentions"]["Mes demandes"]["contacts"][0]["nom"].is_null());
         let c = csvs(&sample());
-        assert_eq!(c.len(), 1, "empty tables have no file");
+        assert_eq!(c.len(), 2, "empty tables have no file");
         assert_eq!(c[0].name, "mes-demandes-contacts.csv");
         let text = String::from_utf8(c[0].bytes[3..].to_vec()).unwrap();
         assert_eq!(text, "id;nom;tel\n4;\"Dupré; Éloïse\";\n");
+        assert_eq!(c[1].name, "mes-demandes-contacts-mentions.csv");
+        let text = String::from_utf8(c[1].bytes[3..].to_vec()).unwrap();
+        assert_eq!(text, "id;parrain_id\n9;4\n");
     }
 }

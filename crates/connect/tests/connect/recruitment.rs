@@ -18,7 +18,8 @@ const SCHEMA: &[&str] = &[
      prenom VARCHAR(100) NOT NULL, email VARCHAR(200), telephone VARCHAR(40), parrain_id INTEGER, \
      FOREIGN KEY (parrain_id) REFERENCES candidats(id))",
     "CREATE TABLE candidatures (id INTEGER PRIMARY KEY, candidat_id INTEGER NOT NULL, \
-     poste VARCHAR(200) NOT NULL, lettre TEXT, FOREIGN KEY (candidat_id) REFERENCES candidats(id))",
+     poste VARCHAR(200) NOT NULL, lettre TEXT, coopte_par INTEGER, \
+     FOREIGN KEY (candidat_id) REFERENCES candidats(id), FOREIGN KEY (coopte_par) REFERENCES candidats(id))",
     "CREATE TABLE entretiens (id INTEGER PRIMARY KEY, candidature_id INTEGER NOT NULL, \
      compte_rendu TEXT, FOREIGN KEY (candidature_id) REFERENCES candidatures(id))",
     "CREATE TABLE pieces (id INTEGER PRIMARY KEY, entretien_id INTEGER NOT NULL, \
@@ -49,6 +50,12 @@ erasure = "anonymise"
   name = "prenom"
   masking = { fixed = "Anonyme" }
 
+  # A candidate sponsored by another: the sponsor is only named.
+  [[table.column]]
+  name = "parrain_id"
+  references = "candidats.id"
+  link = "mention"
+
 [[table]]
 name = "candidatures"
 primary_key = "id"
@@ -60,6 +67,12 @@ erasure = "delete"
 
   [[table.column]]
   name = "lettre"
+
+  # An application co-opted by someone: theirs to know, not their file.
+  [[table.column]]
+  name = "coopte_par"
+  references = "candidats.id"
+  link = "mention"
 
 [[table]]
 name = "entretiens"
@@ -141,6 +154,19 @@ fn candidates() -> Vec<(i64, &'static str, Option<String>, Option<String>)> {
             Some("+33 7 00 00 00 01".into()),
         ),
     ];
+    for i in 11..=300 {
+        let email = if i % 4 == 0 {
+            format!("Candidat{i}@Exemple.FR")
+        } else {
+            format!(" candidat{i}@exemple.fr")
+        };
+        let phone = match i % 3 {
+            0 => format!("06 {:02} {:02} 00 00", i / 100, i % 100),
+            1 => format!("+33 6 {:02} {:02} 00 00", i / 100, i % 100),
+            _ => format!("00336{:02}{:02}0000", i / 100, i % 100),
+        };
+        v.push((i, "Candidat", Some(email), Some(phone)));
+    }
     v.push((301, "Durand", None, Some("0798765432".into())));
     // Paul and Anne share the household's phone: it is not Paul's alone.
     v.push((
@@ -155,19 +181,6 @@ fn candidates() -> Vec<(i64, &'static str, Option<String>, Option<String>)> {
         Some("anne.martin@sfr.fr".into()),
         Some("06 55 55 55 55".into()),
     ));
-    for i in 11..=300 {
-        let email = if i % 4 == 0 {
-            format!("Candidat{i}@Exemple.FR")
-        } else {
-            format!(" candidat{i}@exemple.fr")
-        };
-        let phone = match i % 3 {
-            0 => format!("06 {:02} {:02} 00 00", i / 100, i % 100),
-            1 => format!("+33 6 {:02} {:02} 00 00", i / 100, i % 100),
-            _ => format!("00336{:02}{:02}0000", i / 100, i % 100),
-        };
-        v.push((i, "Candidat", Some(email), Some(phone)));
-    }
     v
 }
 
@@ -189,21 +202,27 @@ async fn install(dialect: Dialect) -> (String, String) {
     let (mut app, mut interview, mut piece) = (0, 0, 0);
     let mut rows = Vec::new();
     for (id, nom, email, phone) in candidates() {
-        // Every tenth candidate was referred by the previous one.
-        let sponsor = if id % 10 == 0 {
-            (id - 1).to_string()
-        } else {
-            "NULL".into()
+        // Every tenth candidate was referred by the previous one; Sofia
+        // sponsored candidate 21 and co-opted 22's first application.
+        let sponsor = match id {
+            21 => "6".to_owned(),
+            _ if id % 10 == 0 => (id - 1).to_string(),
+            _ => "NULL".into(),
         };
         rows.push(format!(
             "INSERT INTO candidats VALUES ({id}, '{nom}', 'Prénom', {}, {}, {sponsor})",
             quote(&email),
             quote(&phone)
         ));
-        for _ in 0..(id % 3 + 1) {
+        for n in 0..(id % 3 + 1) {
             app += 1;
+            let coopted = match (id, n) {
+                (22, 0) => "7".to_owned(),
+                _ if app % 7 == 0 => (id - 1).to_string(),
+                _ => "NULL".into(),
+            };
             rows.push(format!(
-                "INSERT INTO candidatures VALUES ({app}, {id}, 'Poste {app}', 'Lettre de {nom}')"
+                "INSERT INTO candidatures VALUES ({app}, {id}, 'Poste {app}', 'Lettre de {nom}', {coopted})"
             ));
             if app % 2 == 0 {
                 interview += 1;
@@ -289,8 +308,77 @@ async fn truth(
     out
 }
 
+/// Rows of others that name the person's accounts `owned`: sponsored
+/// candidates and co-opted applications (by SQL, not the engine).
+async fn truth_mentions(
+    url: &str,
+    dialect: Dialect,
+    owned: &BTreeMap<String, BTreeSet<String>>,
+) -> BTreeMap<String, BTreeSet<String>> {
+    let list = |t: &str| {
+        let v: Vec<&str> = owned[t].iter().map(String::as_str).collect();
+        if v.is_empty() {
+            "NULL".to_owned()
+        } else {
+            v.join(", ")
+        }
+    };
+    let (people, apps) = (list("candidats"), list("candidatures"));
+    let cast = |c: &str| match dialect {
+        Dialect::Postgres => format!("CAST({c} AS TEXT)"),
+        _ => format!("CAST({c} AS CHAR)"),
+    };
+    let mut c = Conn::open(url).await.unwrap();
+    let mut out = BTreeMap::new();
+    out.insert(
+        "candidats".to_owned(),
+        ids(
+            &mut c,
+            dialect,
+            &format!(
+                "SELECT {} FROM candidats WHERE parrain_id IN ({people}) AND id NOT IN ({people})",
+                cast("id")
+            ),
+        )
+        .await,
+    );
+    out.insert(
+        "candidatures".to_owned(),
+        ids(
+            &mut c,
+            dialect,
+            &format!(
+                "SELECT {} FROM candidatures WHERE coopte_par IN ({people}) AND id NOT IN ({apps})",
+                cast("id")
+            ),
+        )
+        .await,
+    );
+    c.close().await;
+    out
+}
+
+fn mentioned(o: &vigie_connect::Outcome) -> BTreeMap<String, BTreeSet<String>> {
+    o.tables
+        .iter()
+        .filter(|t| t.table == "candidats" || t.table == "candidatures")
+        .map(|t| {
+            (
+                t.table.clone(),
+                t.mention_rows
+                    .iter()
+                    .filter_map(|r| r.first().cloned().flatten())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
 /// Every row of every table, by table and id, as text.
-async fn snapshot(url: &str, dialect: Dialect) -> BTreeMap<(String, String), Vec<Option<String>>> {
+async fn snapshot(
+    url: &str,
+    dialect: Dialect,
+) -> BTreeMap<(String, String), BTreeMap<String, Option<String>>> {
     let mut c = Conn::open(url).await.unwrap();
     let schema = vigie_connect::Schema::read(&mut c).await.unwrap();
     let mut out = BTreeMap::new();
@@ -304,7 +392,7 @@ async fn snapshot(url: &str, dialect: Dialect) -> BTreeMap<(String, String), Vec
         ));
         for mut r in c.rows(&q).await.unwrap() {
             let id = r.remove(0).unwrap_or_default();
-            out.insert((table.clone(), id), r);
+            out.insert((table.clone(), id), cols.keys().cloned().zip(r).collect());
         }
     }
     c.close().await;
@@ -357,8 +445,14 @@ async fn c15_access_finds_every_row_of_the_person_and_no_other(dialect: Dialect)
         let mut p = plan(&dataset, &subject, &Action::Access);
         p.key = &KEY;
         let outcome = execute(conn, p, |_| async { Ok(()) }).await.unwrap();
-        // Recall and precision of rows are both 1: the same sets.
+        // Recall and precision of rows are both 1: the same sets; the
+        // rows that merely name them, apart, likewise.
         assert_eq!(found(&outcome), expected, "{value}");
+        assert_eq!(
+            mentioned(&outcome),
+            truth_mentions(&url, dialect, &expected).await,
+            "{value}: mentions"
+        );
     }
     fixture::drop_database(dialect, &name, &url).await.unwrap();
 }
@@ -368,6 +462,12 @@ async fn c23_erasure_by_phone_leaves_every_other_row_byte_identical(dialect: Dia
     let dataset = parse_dataset(DATASET).unwrap();
     let (kind, value) = (IdentityKind::Phone, "+33 6 11 22 33 44");
     let hers = truth(&url, dialect, kind, value).await;
+    let naming = truth_mentions(&url, dialect, &hers).await;
+    assert_eq!(
+        (naming["candidats"].len(), naming["candidatures"].len()),
+        (1, 1),
+        "Sofia sponsored one candidate and co-opted one application"
+    );
     let before = snapshot(&url, dialect).await;
     let subject = Subject {
         identities: vec![(kind, value.to_owned())],
@@ -380,10 +480,32 @@ async fn c23_erasure_by_phone_leaves_every_other_row_byte_identical(dialect: Dia
     .unwrap();
     let after = snapshot(&url, dialect).await;
     let is_hers = |(table, id): &(String, String)| hers.get(table).is_some_and(|s| s.contains(id));
-    let others_before: BTreeMap<_, _> = before.iter().filter(|(k, _)| !is_hers(k)).collect();
-    let others_after: BTreeMap<_, _> = after.iter().filter(|(k, _)| !is_hers(k)).collect();
-    assert!(others_before.len() > 1000, "{}", others_before.len());
-    assert_eq!(others_after, others_before, "someone else's row changed");
+    // Everyone else's rows are as they were, but for the one column that
+    // named her, now empty.
+    let expected: BTreeMap<_, _> = before
+        .iter()
+        .filter(|(k, _)| !is_hers(k))
+        .map(|((table, id), row)| {
+            let mut row = row.clone();
+            if naming.get(table).is_some_and(|s| s.contains(id)) {
+                let column = if table == "candidats" {
+                    "parrain_id"
+                } else {
+                    "coopte_par"
+                };
+                row.insert(column.to_owned(), None);
+            }
+            ((table.clone(), id.clone()), row)
+        })
+        .collect();
+    let others_after: BTreeMap<_, _> = after
+        .iter()
+        .filter(|(k, _)| !is_hers(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    assert!(expected.len() > 1000, "{}", expected.len());
+    assert_eq!(others_after, expected, "someone else's row changed");
+    assert_eq!(outcome.tables.iter().map(|t| t.mentioned).sum::<u64>(), 2);
     // Hers: children deleted, accounts kept but without her phone.
     let total: usize = hers.values().map(BTreeSet::len).sum();
     assert_eq!(outcome.found() as usize, total);
@@ -394,7 +516,7 @@ async fn c23_erasure_by_phone_leaves_every_other_row_byte_identical(dialect: Dia
                 let row = &after[&key];
                 assert_ne!(row, &before[&key], "{key:?} unchanged");
                 assert!(
-                    !row.iter()
+                    !row.values()
                         .flatten()
                         .any(|v| v.contains("22 33 44") || v.contains("223344")),
                     "{row:?}"
