@@ -47,7 +47,8 @@ pub enum Action {
     Access,
     /// Delete or anonymise per the dataset.
     Erase,
-    /// Set every rectifiable column of a data category to the new value.
+    /// Write new values: each key is `table.column`, or a data category
+    /// held by one rectifiable column of the person's own record.
     Rectify(Vec<(String, String)>),
     /// Set the dataset's restriction marker.
     Restrict,
@@ -690,43 +691,30 @@ impl Run<'_> {
                 }
             }
             Action::Rectify(fields) => {
-                // Only columns the dataset marks rectifiable: never a key,
-                // a link or an undeclared column (C27).
-                let mut used = BTreeSet::new();
-                let mut locked = BTreeSet::new();
+                // Only the columns each correction names (Art. 16): never
+                // a key, a link, an undeclared column (C27) or a history
+                // table; a category only where one column holds it.
+                let mut sets: BTreeMap<String, Vec<(String, Option<String>)>> = BTreeMap::new();
+                for (key, value) in fields {
+                    match dataset.rectify_targets(key) {
+                        Ok(cols) if cols.is_empty() => outcome.notes.push(format!(
+                            "no rectifiable column holds the category « {key} »"
+                        )),
+                        Ok(cols) => {
+                            for c in cols {
+                                sets.entry(c.table)
+                                    .or_default()
+                                    .push((c.column, Some(value.clone())));
+                            }
+                        }
+                        Err(e) => outcome.notes.push(e.to_string()),
+                    }
+                }
                 for ((idx, f), r) in found.iter().zip(results.iter_mut()) {
                     let t = &dataset.tables[*idx];
-                    let mut sets: Vec<(String, Option<String>)> = Vec::new();
-                    for c in &t.columns {
-                        let Some(cat) = c.category.as_deref() else {
-                            continue;
-                        };
-                        let Some((_, v)) = fields.iter().find(|(k, _)| k == cat) else {
-                            continue;
-                        };
-                        if c.rectifiable {
-                            used.insert(cat.to_owned());
-                            sets.push((c.name.clone(), Some(v.clone())));
-                        } else {
-                            locked.insert(format!("{}.{}", t.name, c.name));
-                        }
+                    if let Some(s) = sets.get(&t.name) {
+                        r.changed = self.update(t, &f.keys(), s).await?;
                     }
-                    if !sets.is_empty() {
-                        r.changed = self.update(t, &f.keys(), &sets).await?;
-                    }
-                }
-                for (cat, _) in fields {
-                    if !used.contains(cat) {
-                        outcome.notes.push(format!(
-                            "no rectifiable column holds the category « {cat} »"
-                        ));
-                    }
-                }
-                if !locked.is_empty() {
-                    outcome.notes.push(format!(
-                        "not rectifiable per the dataset, left as is: {}",
-                        locked.into_iter().collect::<Vec<_>>().join(", ")
-                    ));
                 }
             }
             Action::Restrict | Action::Object => {

@@ -103,6 +103,7 @@ erasure = "anonymise"
 name = "historique"
 primary_key = "id"
 erasure = "anonymise"
+history = true
 
   [[table.column]]
   name = "demande_id"

@@ -202,6 +202,10 @@ pub struct TableSpec {
     /// How to record an objection (Art. 21), e.g. a marketing opt-out.
     #[serde(default)]
     pub object: Option<Marker>,
+    /// An account of what happened (history, messages sent): a
+    /// rectification never rewrites it (erasure still applies).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub history: bool,
     #[serde(default, rename = "column")]
     pub columns: Vec<ColumnSpec>,
 }
@@ -279,7 +283,88 @@ pub enum DatasetProblem {
     MentionMasking { table: String, column: String },
 }
 
+/// Why a correction cannot be written as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RectifyProblem {
+    #[error("{0} is not a declared column")]
+    UnknownColumn(String),
+    #[error("not rectifiable per the dataset, left as is: {}", .0.join(", "))]
+    NotRectifiable(Vec<String>),
+    #[error("table {0} is an account of what happened: a rectification never rewrites it")]
+    History(String),
+    #[error(
+        "the category « {category} » is held by several columns ({}): write one of them as table.column = value",
+        .columns.join(", ")
+    )]
+    Ambiguous {
+        category: String,
+        columns: Vec<String>,
+    },
+}
+
 impl Dataset {
+    /// The columns a correction `key` writes (Art. 16): `table.column`
+    /// names one; a data category names the one rectifiable column that
+    /// holds it in a table where the person is identified (their own
+    /// record, not what hangs below it). Never a history table. Empty
+    /// when nothing here holds the category.
+    pub fn rectify_targets(&self, key: &str) -> Result<Vec<ColumnRef>, RectifyProblem> {
+        let key = key.trim();
+        if let Ok(r) = key.parse::<ColumnRef>()
+            && let Some(t) = self.table(&r.table)
+        {
+            if t.history {
+                return Err(RectifyProblem::History(t.name.clone()));
+            }
+            let c = t
+                .column(&r.column)
+                .ok_or_else(|| RectifyProblem::UnknownColumn(key.to_owned()))?;
+            if !c.rectifiable {
+                return Err(RectifyProblem::NotRectifiable(vec![key.to_owned()]));
+            }
+            return Ok(vec![r]);
+        }
+        let holders: Vec<(&TableSpec, &ColumnSpec)> = self
+            .tables
+            .iter()
+            .filter(|t| !t.history && t.columns.iter().any(|c| c.identity.is_some()))
+            .flat_map(|t| t.columns.iter().map(move |c| (t, c)))
+            .filter(|(_, c)| c.category.as_deref() == Some(key))
+            .collect();
+        let name = |(t, c): &(&TableSpec, &ColumnSpec)| format!("{}.{}", t.name, c.name);
+        let writable: Vec<&(&TableSpec, &ColumnSpec)> =
+            holders.iter().filter(|(_, c)| c.rectifiable).collect();
+        match writable.as_slice() {
+            [] if holders.is_empty() => Ok(vec![]),
+            [] => Err(RectifyProblem::NotRectifiable(
+                holders.iter().map(name).collect(),
+            )),
+            [(t, c)] => Ok(vec![ColumnRef {
+                table: t.name.clone(),
+                column: c.name.clone(),
+            }]),
+            many => Err(RectifyProblem::Ambiguous {
+                category: key.to_owned(),
+                columns: many.iter().map(|x| name(x)).collect(),
+            }),
+        }
+    }
+
+    /// `table.column (category)` of every column a rectification may
+    /// write, for the agent.
+    pub fn rectifiable_columns(&self) -> Vec<String> {
+        self.tables
+            .iter()
+            .filter(|t| !t.history)
+            .flat_map(|t| t.columns.iter().map(move |c| (t, c)))
+            .filter(|(_, c)| c.rectifiable)
+            .map(|(t, c)| match &c.category {
+                Some(cat) => format!("{}.{} ({cat})", t.name, c.name),
+                None => format!("{}.{}", t.name, c.name),
+            })
+            .collect()
+    }
+
     pub fn table(&self, name: &str) -> Option<&TableSpec> {
         self.tables.iter().find(|t| t.name == name)
     }
@@ -539,6 +624,7 @@ mod tests {
             erasure: Erasure::Anonymise,
             restrict: None,
             object: None,
+            history: false,
             columns: cols,
         }
     }

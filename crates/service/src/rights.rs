@@ -508,6 +508,9 @@ pub async fn approve(
         ));
     }
     let systems = ctx.store.all_systems(r.tenant).await?;
+    if r.kind == RequestKind::Rectification {
+        check_corrections(&systems, &corrections)?;
+    }
     let ids: Vec<SystemId> = systems.iter().map(|s| s.id).collect();
     let names: Vec<&str> = systems.iter().map(|s| s.name.as_str()).collect();
     let detail = if names.is_empty() {
@@ -539,6 +542,38 @@ pub async fn approve(
         return Ok(done);
     }
     Ok(next)
+}
+
+/// Each correction must name columns the systems can write, without
+/// doubt: a category held by several columns (landline and mobile, first
+/// and last name) is refused before anything runs, saying which to write.
+fn check_corrections(
+    systems: &[vigie_store::System],
+    corrections: &[(String, String)],
+) -> Result<()> {
+    let mut problems = Vec::new();
+    for (key, _) in corrections {
+        let (mut written, before) = (false, problems.len());
+        for s in systems {
+            let Ok(d) = parse_dataset(&s.dataset) else {
+                continue;
+            };
+            match d.rectify_targets(key) {
+                Ok(cols) => written |= !cols.is_empty(),
+                Err(e) => problems.push(format!("{} : {e}", s.name)),
+            }
+        }
+        if !written && problems.len() == before && !systems.is_empty() {
+            problems.push(format!(
+                "« {key} » : aucune colonne modifiable des systèmes connectés"
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid("corrections", problems.join(" ; ")))
+    }
 }
 
 /// Corrections written one per line as `category = new value`.

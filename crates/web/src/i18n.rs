@@ -461,8 +461,8 @@ messages! {
     request_approve: "Approuver et exécuter sur les systèmes connectés", "Approve and run on the connected systems";
     request_retry: "Relancer les étapes en échec", "Retry the failed steps";
     request_answer: "Répondre", "Answer";
-    request_corrections: "Corrections à écrire (une par ligne : catégorie = nouvelle valeur)", "Corrections to write (one per line: category = new value)";
-    request_corrections_hint: "Catégories des systèmes connectés :", "Categories of the connected systems:";
+    request_corrections: "Corrections à écrire (une par ligne : table.colonne = nouvelle valeur, ou catégorie = valeur si une seule colonne la porte)", "Corrections to write (one per line: table.column = new value, or category = value when one column holds it)";
+    request_corrections_hint: "Colonnes modifiables des systèmes connectés :", "Columns the connected systems may write:";
     request_answer_text: "Réponse (envoyée à la personne)", "Answer (sent to the person)";
     request_refuse: "Refuser", "Refuse";
     request_refuse_reason: "Motif du refus (envoyé à la personne)", "Reason for refusal (sent to the person)";

@@ -34,13 +34,17 @@ erasure = "anonymise"
 
   [[table.column]]
   name = "email"
+  category = "contact.email"
   identity = "email"
   masking = "keyed_hash"
+  rectifiable = true
 
   [[table.column]]
   name = "telephone"
+  category = "contact.telephone"
   identity = "phone"
   masking = "null"
+  rectifiable = true
 
   [[table.column]]
   name = "nom"
@@ -78,6 +82,7 @@ erasure = "delete"
 name = "entretiens"
 primary_key = "id"
 erasure = "delete"
+history = true
 
   [[table.column]]
   name = "candidature_id"
@@ -537,6 +542,7 @@ macro_rules! on_servers {
 }
 
 on_servers!(
+    c16_rectification_changes_exactly_the_chosen_cells,
     c15_a_shared_identity_found_on_the_rows_is_not_followed,
     c15_access_finds_every_row_of_the_person_and_no_other,
     c23_erasure_by_phone_leaves_every_other_row_byte_identical
@@ -587,5 +593,57 @@ async fn c15_a_shared_identity_found_on_the_rows_is_not_followed(dialect: Dialec
         found(&outcome)["candidats"],
         BTreeSet::from(["301".to_owned(), "4".to_owned()])
     );
+    fixture::drop_database(dialect, &name, &url).await.unwrap();
+}
+
+/// Issue 11, rectification by column: exactly the cells named change, in
+/// the person's own rows (both of Élodie's accounts, the one without a
+/// phone included); a history table is never rewritten.
+async fn c16_rectification_changes_exactly_the_chosen_cells(dialect: Dialect) {
+    let (url, name) = install(dialect).await;
+    let dataset = parse_dataset(DATASET).unwrap();
+    let subject = Subject {
+        identities: vec![(
+            IdentityKind::Email,
+            "elodie.lefevre-menard@laposte.net".into(),
+        )],
+    };
+    let before = snapshot(&url, dialect).await;
+    let action = Action::Rectify(vec![
+        ("contact.telephone".into(), "06 99 99 99 99".into()),
+        ("entretiens.compte_rendu".into(), "réécrit".into()),
+    ]);
+    let conn = Conn::open(&url).await.unwrap();
+    let outcome = execute(conn, plan(&dataset, &subject, &action), |_| async {
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert!(
+        outcome
+            .notes
+            .iter()
+            .any(|n| n.contains("table entretiens is an account of what happened")),
+        "{:?}",
+        outcome.notes
+    );
+    let after = snapshot(&url, dialect).await;
+    let mut changed = Vec::new();
+    for (key, row) in &after {
+        for (column, v) in row {
+            if before[key].get(column) != Some(v) {
+                changed.push((key.0.as_str(), key.1.as_str(), column.as_str(), v.clone()));
+            }
+        }
+    }
+    let new = Some("06 99 99 99 99".to_owned());
+    assert_eq!(
+        changed,
+        vec![
+            ("candidats", "1", "telephone", new.clone()),
+            ("candidats", "2", "telephone", new),
+        ]
+    );
+    assert_eq!(before.len(), after.len());
     fixture::drop_database(dialect, &name, &url).await.unwrap();
 }

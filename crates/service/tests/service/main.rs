@@ -564,7 +564,20 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
         })
     ));
     assert!(rights::parse_corrections("pas de signe égal").is_err());
-    let corrections = rights::parse_corrections("contact.telephone = 07 99 88 77 66\n").unwrap();
+    // Issue 11: the category is held by the landline and the mobile: the
+    // agent is told to name the column, before anything runs.
+    let vague = rights::parse_corrections("contact.telephone = 07 99 88 77 66\n").unwrap();
+    match rights::approve(ctx, &r, vague, "agent", Timestamp::now()).await {
+        Err(ServiceError::Invalid { field, message }) => {
+            assert_eq!(field, "corrections");
+            assert!(
+                message.contains("(contacts.tel_mobile, contacts.tel_fixe)"),
+                "{message}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let corrections = rights::parse_corrections("contacts.tel_mobile = 07 99 88 77 66\n").unwrap();
     let r = rights::approve(ctx, &r, corrections, "agent", Timestamp::now())
         .await
         .unwrap();
@@ -576,12 +589,16 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
     let mut c = vigie_connect::Conn::open(&url).await.unwrap();
     let mut q = vigie_connect::Sql::new(app);
     q.push(&format!(
-        "SELECT {} FROM contacts WHERE id = 8",
-        app.as_text("tel_mobile")
+        "SELECT {}, {} FROM contacts WHERE id = 8",
+        app.as_text("tel_mobile"),
+        app.as_text("tel_fixe")
     ));
-    assert_eq!(
-        c.rows(&q).await.unwrap()[0][0].as_deref(),
-        Some("07 99 88 77 66")
+    let row = c.rows(&q).await.unwrap().remove(0);
+    assert_eq!(row[0].as_deref(), Some("07 99 88 77 66"));
+    assert_ne!(
+        row[1].as_deref(),
+        Some("07 99 88 77 66"),
+        "the landline stays"
     );
     c.close().await;
 

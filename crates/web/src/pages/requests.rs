@@ -371,7 +371,8 @@ struct ShowPage {
     can: Can,
     draft: ActInput,
     error: Option<String>,
-    /// Rectification: the data categories the connected systems hold.
+    /// Rectification: the columns the connected systems may write, with
+    /// their data category.
     categories: Vec<String>,
     is_rectification: bool,
 }
@@ -466,12 +467,7 @@ async fn show_page(
     if is_rectification && can.approve {
         for s in state.store.all_systems(r.tenant).await? {
             if let Ok(d) = vigie_connect::parse_dataset(&s.dataset) {
-                categories.extend(
-                    d.tables
-                        .iter()
-                        .flat_map(|t| t.columns.iter())
-                        .filter_map(|c| c.category.clone()),
-                );
+                categories.extend(d.rectifiable_columns());
             }
         }
         categories.sort();
