@@ -76,6 +76,10 @@ pub struct TableOutcome {
     /// Rows of someone else that name the person (a mention link).
     #[serde(default)]
     pub mentioned: u64,
+    /// Of `found`, records shared with someone else (a household): kept
+    /// as they are on erasure.
+    #[serde(default)]
+    pub shared: u64,
     /// For access: the key and mention columns of those rows.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mention_columns: Vec<String>,
@@ -316,9 +320,34 @@ struct Found {
     mentions: Vec<(String, Vec<String>)>,
     /// Those rows (their columns as in `columns`), each once.
     mention_rows: Vec<Vec<Option<String>>>,
+    /// Keys of the shared records (a household) among `rows` that someone
+    /// else's rows reference too: exported, kept on erasure.
+    shared: BTreeSet<String>,
 }
 
 impl Found {
+    /// The rows that are the person's alone (shared records left out).
+    fn without_shared(&self) -> Found {
+        Found {
+            columns: self.columns.clone(),
+            rows: self
+                .rows
+                .iter()
+                .filter(|r| {
+                    r.get(self.pk)
+                        .cloned()
+                        .flatten()
+                        .is_none_or(|k| !self.shared.contains(&k))
+                })
+                .cloned()
+                .collect(),
+            pk: self.pk,
+            mentions: Vec::new(),
+            mention_rows: Vec::new(),
+            shared: BTreeSet::new(),
+        }
+    }
+
     fn keys(&self) -> Vec<String> {
         self.rows
             .iter()
@@ -461,7 +490,85 @@ impl Run<'_> {
         if !others.is_empty() {
             return Err(ExecError::Crowd(others));
         }
+        self.shared_records(&mut out).await?;
         Ok(out)
+    }
+
+    /// The records the person's rows reference through a shared link (a
+    /// household), and which of them someone else's rows reference too.
+    async fn shared_records(&mut self, out: &mut [(usize, Found)]) -> Result<(), ExecError> {
+        let dataset = self.plan.dataset;
+        let mut wanted: Vec<(usize, String, BTreeSet<String>)> = Vec::new();
+        let mut shared: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+        for (idx, f) in out.iter() {
+            let child = &dataset.tables[*idx];
+            for c in child.columns.iter().filter(|c| c.link == Link::Shared) {
+                let (Some(r), Some(pos)) = (&c.references, f.position(&c.name)) else {
+                    continue;
+                };
+                let Some(p) = dataset.tables.iter().position(|t| t.name == r.table) else {
+                    continue;
+                };
+                let values: BTreeSet<String> = f
+                    .rows
+                    .iter()
+                    .filter_map(|row| row.get(pos).cloned().flatten())
+                    .collect();
+                if values.is_empty() {
+                    continue;
+                }
+                // Referenced by a row that is not the person's: shared.
+                let mut sql = Sql::new(self.d());
+                let d = self.d();
+                sql.push(&format!(
+                    "SELECT DISTINCT {} FROM {} WHERE {} IN ",
+                    d.as_text(&c.name),
+                    d.ident(&child.name),
+                    d.ident(&c.name)
+                ));
+                let vals: Vec<String> = values.iter().cloned().collect();
+                sql.list(&vals, self.schema.pg_type(&child.name, &c.name));
+                let keys = f.keys();
+                if !keys.is_empty() {
+                    sql.push(&format!(" AND {} NOT IN ", d.ident(&child.primary_key)));
+                    sql.list(&keys, self.schema.pg_type(&child.name, &child.primary_key));
+                }
+                self.push_filter(&mut sql, child);
+                let others = self.conn.rows(&sql).await.map_err(Self::table_err(child))?;
+                shared.entry(p).or_default().extend(
+                    others
+                        .into_iter()
+                        .filter_map(|r| r.into_iter().next().flatten()),
+                );
+                wanted.push((p, r.column.clone(), values));
+            }
+        }
+        for (p, column, values) in wanted {
+            let t = &dataset.tables[p];
+            let cond = Condition {
+                expr: self.d().ident(&column),
+                ty: self.schema.pg_type(&t.name, &column).to_owned(),
+                values: values.into_iter().collect(),
+            };
+            let rows = self
+                .select(t, &[cond], self.plan.action.writes())
+                .await?
+                .rows;
+            if let Some((_, f)) = out.iter_mut().find(|(i, _)| *i == p) {
+                let known: BTreeSet<String> = f.keys().into_iter().collect();
+                for row in rows {
+                    let key = row.get(f.pk).cloned().flatten();
+                    if key.as_ref().is_some_and(|k| !known.contains(k)) {
+                        f.rows.push(row);
+                    }
+                }
+                if let Some(s) = shared.get(&p) {
+                    f.shared
+                        .extend(f.keys().into_iter().filter(|k| s.contains(k)));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// `c IN (values)`, for a reference to rows already found.
@@ -604,6 +711,7 @@ impl Run<'_> {
             pk,
             mentions: Vec::new(),
             mention_rows: Vec::new(),
+            shared: BTreeSet::new(),
         };
         let mut seen = BTreeSet::new();
         let d = self.d();
@@ -640,12 +748,20 @@ impl Run<'_> {
     async fn apply(&mut self, found: Vec<(usize, Found)>) -> Result<Outcome, ExecError> {
         let (dataset, action) = (self.plan.dataset, self.plan.action);
         let mut outcome = Outcome::default();
+        let shared: Vec<String> = found
+            .iter()
+            .flat_map(|(idx, f)| {
+                let table = &dataset.tables[*idx].name;
+                f.shared.iter().map(move |k| format!("{table}#{k}"))
+            })
+            .collect();
         let mut results: Vec<TableOutcome> = found
             .iter()
             .map(|(idx, f)| TableOutcome {
                 table: dataset.tables[*idx].name.clone(),
                 found: f.rows.len() as u64,
                 mentioned: f.mention_rows.len() as u64,
+                shared: f.shared.len() as u64,
                 ..TableOutcome::default()
             })
             .collect();
@@ -684,9 +800,10 @@ impl Run<'_> {
                     for (column, keys) in &f.mentions {
                         r.changed += self.update(t, keys, &[(column.clone(), None)]).await?;
                     }
+                    let alone = f.without_shared();
                     r.changed += match t.erasure {
-                        Erasure::Delete => self.delete(t, &f.keys()).await?,
-                        Erasure::Anonymise => self.anonymise(t, f).await?,
+                        Erasure::Delete => self.delete(t, &alone.keys()).await?,
+                        Erasure::Anonymise => self.anonymise(t, &alone).await?,
                     };
                 }
             }
@@ -739,6 +856,17 @@ impl Run<'_> {
                     );
                 }
             }
+        }
+        if !shared.is_empty() && action.writes() {
+            outcome.notes.push(format!(
+                "partagé avec une autre personne, laissé tel quel : {}",
+                shared.join(", ")
+            ));
+        } else if !shared.is_empty() {
+            outcome.notes.push(format!(
+                "partagé avec une autre personne : {}",
+                shared.join(", ")
+            ));
         }
         outcome.tables = results;
         Ok(outcome)

@@ -138,6 +138,12 @@ pub enum Link {
     /// mention is exported, and on erasure only this column is emptied.
     /// A table may mention its own rows (a self reference).
     Mention,
+    /// The row referenced is a record the person may share with others
+    /// (a household, a company account): reached from the person's rows;
+    /// theirs alone, it is treated like theirs; referenced by someone
+    /// else's rows too, it is exported but kept as is on erasure, and
+    /// said to the agent.
+    Shared,
 }
 
 impl Link {
@@ -427,7 +433,7 @@ impl Dataset {
                 if let Some(r) = &c.references {
                     // A mention is emptied before its target is deleted.
                     if t.erasure == Erasure::Anonymise
-                        && c.link == Link::Owner
+                        && c.link != Link::Mention
                         && self
                             .table(&r.table)
                             .is_some_and(|p| p.erasure == Erasure::Delete)
@@ -482,6 +488,23 @@ impl Dataset {
             if reached {
                 reachable.insert(spec.name.as_str());
             }
+        }
+        // A shared record is reached from the rows that reference it.
+        loop {
+            let more: Vec<&str> = self
+                .tables
+                .iter()
+                .filter(|t| reachable.contains(t.name.as_str()))
+                .flat_map(|t| t.columns.iter())
+                .filter(|c| c.link == Link::Shared)
+                .filter_map(|c| c.references.as_ref())
+                .map(|r| r.table.as_str())
+                .filter(|t| !reachable.contains(t))
+                .collect();
+            if more.is_empty() {
+                break;
+            }
+            reachable.extend(more);
         }
         for t in &self.tables {
             if !reachable.contains(t.name.as_str()) {

@@ -135,6 +135,7 @@ mod tests {
                         columns: vec!["id".into(), "nom".into(), "tel".into()],
                         rows: vec![vec![Some("4".into()), Some("Dupré; Éloïse".into()), None]],
                         mentioned: 1,
+                        shared: 0,
                         mention_columns: vec!["id".into(), "parrain_id".into()],
                         mention_rows: vec![vec![Some("9".into()), Some("4".into())]],
                     },

@@ -14,9 +14,11 @@ use vigie_domain::dataset::IdentityKind;
 use crate::execute::plan;
 
 const SCHEMA: &[&str] = &[
+    "CREATE TABLE foyers (id INTEGER PRIMARY KEY, adresse VARCHAR(200) NOT NULL)",
     "CREATE TABLE candidats (id INTEGER PRIMARY KEY, nom VARCHAR(100) NOT NULL, \
      prenom VARCHAR(100) NOT NULL, email VARCHAR(200), telephone VARCHAR(40), parrain_id INTEGER, \
-     FOREIGN KEY (parrain_id) REFERENCES candidats(id))",
+     foyer_id INTEGER, FOREIGN KEY (parrain_id) REFERENCES candidats(id), \
+     FOREIGN KEY (foyer_id) REFERENCES foyers(id))",
     "CREATE TABLE candidatures (id INTEGER PRIMARY KEY, candidat_id INTEGER NOT NULL, \
      poste VARCHAR(200) NOT NULL, lettre TEXT, coopte_par INTEGER, \
      FOREIGN KEY (candidat_id) REFERENCES candidats(id), FOREIGN KEY (coopte_par) REFERENCES candidats(id))",
@@ -27,6 +29,16 @@ const SCHEMA: &[&str] = &[
 ];
 
 const DATASET: &str = r#"
+# A household's address: shared by the people who live there.
+[[table]]
+name = "foyers"
+primary_key = "id"
+erasure = "anonymise"
+
+  [[table.column]]
+  name = "adresse"
+  masking = { fixed = "[effacé]" }
+
 [[table]]
 name = "candidats"
 primary_key = "id"
@@ -53,6 +65,11 @@ erasure = "anonymise"
   [[table.column]]
   name = "prenom"
   masking = { fixed = "Anonyme" }
+
+  [[table.column]]
+  name = "foyer_id"
+  references = "foyers.id"
+  link = "shared"
 
   # A candidate sponsored by another: the sponsor is only named.
   [[table.column]]
@@ -205,7 +222,11 @@ async fn install(dialect: Dialect) -> (String, String) {
         c.run(s).await.unwrap();
     }
     let (mut app, mut interview, mut piece) = (0, 0, 0);
-    let mut rows = Vec::new();
+    let mut rows = vec![
+        "INSERT INTO foyers VALUES (1, '3 rue des Lilas, 39000 Lons')".to_owned(),
+        "INSERT INTO foyers VALUES (2, '8 place du Marché, 25000 Besançon')".to_owned(),
+        "INSERT INTO foyers VALUES (3, '1 chemin Vert, 70000 Vesoul')".to_owned(),
+    ];
     for (id, nom, email, phone) in candidates() {
         // Every tenth candidate was referred by the previous one; Sofia
         // sponsored candidate 21 and co-opted 22's first application.
@@ -214,8 +235,15 @@ async fn install(dialect: Dialect) -> (String, String) {
             _ if id % 10 == 0 => (id - 1).to_string(),
             _ => "NULL".into(),
         };
+        // Paul and Anne live together; Élodie's two accounts, one home.
+        let home = match id {
+            302 | 303 => "1",
+            1 | 2 => "2",
+            4 => "3",
+            _ => "NULL",
+        };
         rows.push(format!(
-            "INSERT INTO candidats VALUES ({id}, '{nom}', 'Prénom', {}, {}, {sponsor})",
+            "INSERT INTO candidats VALUES ({id}, '{nom}', 'Prénom', {}, {}, {sponsor}, {home})",
             quote(&email),
             quote(&phone)
         ));
@@ -299,12 +327,16 @@ async fn truth(
     let apps = format!("SELECT id FROM candidatures WHERE candidat_id IN ({people})");
     let interviews = format!("SELECT id FROM entretiens WHERE candidature_id IN ({apps})");
     let pieces = format!("SELECT id FROM pieces WHERE entretien_id IN ({interviews})");
+    let homes = format!(
+        "SELECT id FROM foyers WHERE id IN (SELECT foyer_id FROM candidats WHERE id IN ({people}))"
+    );
     let mut out = BTreeMap::new();
     for (table, q) in [
         ("candidats", &people),
         ("candidatures", &apps),
         ("entretiens", &interviews),
         ("pieces", &pieces),
+        ("foyers", &homes),
     ] {
         let q = q.replacen("SELECT id", &format!("SELECT {}", id("id")), 1);
         out.insert(table.to_owned(), ids(&mut c, dialect, &q).await);
@@ -593,6 +625,59 @@ async fn c15_a_shared_identity_found_on_the_rows_is_not_followed(dialect: Dialec
         found(&outcome)["candidats"],
         BTreeSet::from(["301".to_owned(), "4".to_owned()])
     );
+
+    // Paul's home is Anne's too: exported, kept as is on erasure, said.
+    let conn = Conn::open(&url).await.unwrap();
+    let access = execute(conn, plan(&dataset, &paul, &Action::Access), |_| async {
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(found(&access)["foyers"], BTreeSet::from(["1".to_owned()]));
+    let before = snapshot(&url, dialect).await;
+    let conn = Conn::open(&url).await.unwrap();
+    let erased = execute(conn, plan(&dataset, &paul, &Action::Erase), |_| async {
+        Ok(())
+    })
+    .await
+    .unwrap();
+    let after = snapshot(&url, dialect).await;
+    let home = ("foyers".to_owned(), "1".to_owned());
+    assert_eq!(after[&home], before[&home], "a shared home is kept");
+    let anne = ("candidats".to_owned(), "303".to_owned());
+    assert_eq!(after[&anne], before[&anne], "Anne's account is hers");
+    assert_ne!(
+        after[&("candidats".to_owned(), "302".to_owned())],
+        before[&("candidats".to_owned(), "302".to_owned())]
+    );
+    assert!(
+        erased
+            .notes
+            .iter()
+            .any(|n| n.contains("laissé tel quel : foyers#1")),
+        "{:?}",
+        erased.notes
+    );
+    assert_eq!(erased.tables.iter().map(|t| t.shared).sum::<u64>(), 1);
+    // Élodie's home is hers alone (two accounts of hers): anonymised.
+    let elodie = Subject {
+        identities: vec![(
+            IdentityKind::Email,
+            "Elodie.Lefevre-Menard@laposte.net".into(),
+        )],
+    };
+    let conn = Conn::open(&url).await.unwrap();
+    execute(conn, plan(&dataset, &elodie, &Action::Erase), |_| async {
+        Ok(())
+    })
+    .await
+    .unwrap();
+    let after = snapshot(&url, dialect).await;
+    assert_eq!(
+        after[&("foyers".to_owned(), "2".to_owned())]["adresse"].as_deref(),
+        Some("[effacé]")
+    );
+    assert_eq!(after[&home], before[&home]);
     fixture::drop_database(dialect, &name, &url).await.unwrap();
 }
 
