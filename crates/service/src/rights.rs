@@ -779,6 +779,92 @@ pub async fn run_task(ctx: Ctx<'_>, task_id: i64, now: Timestamp) -> Result<Stri
     }
 }
 
+/// What one system holds for a request, read before approval without
+/// changing anything: the person's rows by table, records shared with
+/// someone else, rows that mention them, identities the search would add,
+/// or why it cannot run (someone else's identity, a system down).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    pub system: String,
+    /// (table, the person's rows, shared records among them, mentions).
+    pub tables: Vec<(String, u64, u64, u64)>,
+    pub notes: Vec<String>,
+    pub error: Option<String>,
+}
+
+/// Reads every connected system for a verified request (C12: never
+/// before the identity is checked) so that the agent sees, before
+/// approving, what an erasure would touch — shared records and mentions
+/// included. Each system read is traced (C28).
+pub async fn preview(ctx: Ctx<'_>, r: &RightsRequest) -> Result<Vec<Preview>> {
+    if r.status != RequestStatus::Verified {
+        return Err(invalid(
+            "status",
+            "the identity must be checked before the systems are read",
+        ));
+    }
+    let subject = Subject {
+        identities: r.identities.clone(),
+    };
+    let key = ctx.vault.masking_key(r.tenant);
+    let mut out = Vec::new();
+    for system in ctx.store.all_systems(r.tenant).await? {
+        let read = async {
+            let url = url_of(ctx, r.tenant, &system)?;
+            let dataset = parse_dataset(&system.dataset).map_err(|e| invalid("dataset", e))?;
+            let (opened, filter) = targets::open(ctx, r.tenant, &url).await?;
+            let plan = Plan {
+                dataset: &dataset,
+                subject: &subject,
+                action: &Action::Access,
+                key: &key,
+                filter: filter.as_ref(),
+                confirmed: false,
+            };
+            Ok::<Outcome, ServiceError>(execute(opened.conn, plan, |_| async { Ok(()) }).await?)
+        }
+        .await;
+        let (found, outcome) = match &read {
+            Ok(o) => (o.found(), AuditOutcome::Success),
+            Err(_) => (0, AuditOutcome::Failure),
+        };
+        ctx.store
+            .append(&AuditEvent {
+                actor: Actor::system(),
+                tenant: Some(r.tenant),
+                action: "system.preview".into(),
+                object: format!(
+                    "system:{} request:{} found:{found} ({})",
+                    system.id.0, r.reference, system.name
+                ),
+                ip: String::new(),
+                user_agent: String::new(),
+                outcome,
+            })
+            .await?;
+        out.push(match read {
+            Ok(o) => Preview {
+                system: system.name.clone(),
+                tables: o
+                    .tables
+                    .iter()
+                    .filter(|t| t.found + t.mentioned > 0)
+                    .map(|t| (t.table.clone(), t.found, t.shared, t.mentioned))
+                    .collect(),
+                notes: o.notes,
+                error: None,
+            },
+            Err(e) => Preview {
+                system: system.name.clone(),
+                tables: vec![],
+                notes: vec![],
+                error: Some(e.to_string()),
+            },
+        });
+    }
+    Ok(out)
+}
+
 /// The trail record of what a task read or changed in a system, in the
 /// tenant that owns the system (C28), with its counts.
 async fn trace_task(

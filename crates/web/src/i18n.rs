@@ -436,6 +436,13 @@ messages! {
     requests_soon: "Échéance sous 7 jours", "Due within 7 days";
     requests_open: "Demandes à traiter", "Open requests";
     requests_all: "Toutes", "All";
+    request_preview: "Voir ce que les systèmes contiennent (sans rien modifier)", "See what the systems hold (nothing is changed)";
+    preview_title: "Aperçu avant approbation", "Preview before approval";
+    preview_table: "Table", "Table";
+    preview_found: "Lignes de la personne", "The person's rows";
+    preview_shared: "Dont partagées avec une autre personne (gardées)", "Of which shared with someone else (kept)";
+    preview_mentioned: "Lignes d'autres personnes qui la nomment", "Rows of others naming them";
+    preview_nothing: "Rien sur cette personne.", "Nothing about this person.";
     requests_stalled: "Exécution en échec ou à confirmer", "Execution failed or to confirm";
     stalled_failed: "Échec", "Failed";
     stalled_held: "À confirmer", "To confirm";

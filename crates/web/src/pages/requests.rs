@@ -375,6 +375,8 @@ struct ShowPage {
     /// their data category.
     categories: Vec<String>,
     is_rectification: bool,
+    /// What the systems hold, read on the agent's demand before approval.
+    previews: Vec<rights::Preview>,
 }
 
 /// A client organisation a provider may forward a request to (C14).
@@ -526,6 +528,7 @@ async fn show_page(
         error,
         categories,
         is_rectification,
+        previews: vec![],
         r,
         l,
     })
@@ -570,6 +573,19 @@ pub async fn act(
     let actor = ctx.me.user.name.as_str().to_owned();
     let now = Timestamp::now();
     let c = state.ctx();
+    if action == "preview" {
+        // Read only: the page again, with what each system holds.
+        let (previews, error) = match rights::preview(c, &r).await {
+            Ok(p) => (p, None),
+            Err(ServiceError::Store(e)) => return Err(e.into()),
+            Err(e) => (vec![], Some(e.to_string())),
+        };
+        ctx.trace(&state, "rights.preview", &format!("request:{}", r.id))
+            .await?;
+        let mut page = show_page(&state, &ctx, r, None, f, error).await?;
+        page.previews = previews;
+        return render(page);
+    }
     let result: Result<(), ServiceError> = match action.as_str() {
         "verify" => {
             let method = Verification::parse(&f.method).ok_or(PageError::NOT_FOUND)?;
@@ -631,6 +647,10 @@ pub async fn act(
         Err(ServiceError::Step(_)) => m.request_step_refused.to_owned(),
         Err(ServiceError::Store(StoreError::Conflict(_))) => m.request_conflict.to_owned(),
         Err(ServiceError::TooLateToExtend(d)) => format!("{} ({d})", m.request_too_late),
+        Err(ServiceError::Invalid {
+            field: "corrections",
+            message,
+        }) => format!("{} — {message}", m.request_required),
         Err(ServiceError::Invalid { .. }) => m.request_required.to_owned(),
         Err(ServiceError::Store(e)) => return Err(e.into()),
         Err(e) => e.to_string(),

@@ -360,3 +360,135 @@ both!(
             .unwrap();
     }
 );
+
+// Issue 11: before approving, the agent sees what each system holds for
+// the person — read only, traced, and never before the identity is
+// checked (C12).
+both!(
+    c12_c15_a_preview_before_approval_reads_and_changes_nothing,
+    |app| {
+        use vigie_domain::{
+            rights::{Intake, RequestKind, Verification},
+            role::Roles,
+            scope::TenantScope,
+        };
+        use vigie_service::{
+            rights::{self, RequestInput},
+            systems::{self, SystemInput},
+        };
+
+        let t = app.tenant("commune-a").await;
+        app.person("agent@commune-a.fr", &[(&t, &[Role::Dpo, Role::Agent])])
+            .await;
+        let db = format!(
+            "vigie_web_preview_{}_{}",
+            std::process::id(),
+            app.store.backend()
+        );
+        let url = fixture::create_database(Dialect::Sqlite, &db)
+            .await
+            .unwrap();
+        fixture::install(&url, 6).await.unwrap();
+        let vault = test_vault();
+        let confinement = crate::support::test_confinement();
+        let ctx = vigie_service::Ctx {
+            store: app.store.as_ref(),
+            vault: &vault,
+            base_url: "http://test",
+            confinement: &confinement,
+        };
+        let scope = TenantScope::from_verified_membership(
+            t.id,
+            None,
+            Roles::new(vec![Role::Dpo, Role::Agent]),
+        );
+        systems::create(
+            ctx,
+            &scope,
+            &SystemInput {
+                name: "Mes demandes".into(),
+                url: url.clone(),
+                dataset: fixture::DATASET.into(),
+            },
+            "dpo",
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        let p = fixture::person(3);
+        let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+        let r = rights::record(
+            ctx,
+            &scope,
+            "agent",
+            &RequestInput {
+                kind: RequestKind::Erasure,
+                name: "Awa".into(),
+                email: vigie_domain::account::Email::parse(&p.email).unwrap(),
+                phone: String::new(),
+                details: String::new(),
+                channels: vec![],
+                rectifications: vec![],
+            },
+            Intake::Email,
+            today,
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        let snapshot = || async {
+            let mut c = vigie_connect::Conn::open(&url).await.unwrap();
+            let mut q = vigie_connect::Sql::new(Dialect::Sqlite);
+            q.push("SELECT CAST(id AS TEXT), nom, email, tel_mobile FROM contacts ORDER BY id");
+            let rows = c.rows(&q).await.unwrap();
+            c.close().await;
+            rows
+        };
+        let before = snapshot().await;
+        let base = format!("/t/commune-a/demandes/{}", r.id);
+        let mut agent = app.signed_in("agent@commune-a.fr").await;
+        let early = agent.post(&format!("{base}/preview"), &[]).await;
+        assert!(
+            early.body.contains("the identity must be checked"),
+            "{}",
+            early.body
+        );
+        rights::verify(
+            ctx,
+            &r,
+            Verification::InPerson,
+            vec![],
+            "agent",
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        let shown = agent.post(&format!("{base}/preview"), &[]).await;
+        assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
+        assert!(
+            shown.body.contains("Aperçu avant approbation"),
+            "{}",
+            shown.body
+        );
+        let contacts = extract(&shown.body, "<tr><td>contacts</td>", "</tr>").unwrap();
+        assert_eq!(contacts, "<td>1</td><td>0</td><td>0</td>");
+        assert!(shown.body.contains("<tr><td>demandes</td>"));
+        assert_eq!(snapshot().await, before, "nothing changed");
+        let fresh = app.store.request(t.id, r.id).await.unwrap();
+        assert_eq!(
+            fresh.status,
+            vigie_domain::rights::RequestStatus::Verified,
+            "still awaiting approval"
+        );
+        let trail = app.store.records_after(0, 10_000).await.unwrap();
+        assert!(
+            trail
+                .iter()
+                .any(|x| x.event.action == "system.preview" && x.event.tenant == Some(t.id)),
+            "the read is traced"
+        );
+        fixture::drop_database(Dialect::Sqlite, &db, &url)
+            .await
+            .unwrap();
+    }
+);
