@@ -7,6 +7,7 @@ pub mod account;
 pub mod audit;
 pub mod audits;
 pub mod calendar;
+pub mod cell;
 pub mod dataset;
 pub mod ids;
 pub mod jobs;

@@ -87,8 +87,11 @@ fn csv_file(name: String, columns: &[String], rows: &[Vec<Option<String>>]) -> O
         .from_writer(vec![0xEF, 0xBB, 0xBF]);
     let ok = w.write_record(columns).is_ok()
         && rows.iter().all(|r| {
-            w.write_record(r.iter().map(|v| v.as_deref().unwrap_or("")))
-                .is_ok()
+            w.write_record(
+                r.iter()
+                    .map(|v| vigie_domain::cell::spreadsheet_safe(v.as_deref().unwrap_or(""))),
+            )
+            .is_ok()
         });
     match (ok, w.into_inner()) {
         (true, Ok(bytes)) => Some(ExportFile {
@@ -137,7 +140,7 @@ mod tests {
                         mentioned: 1,
                         shared: 0,
                         mention_columns: vec!["id".into(), "parrain_id".into()],
-                        mention_rows: vec![vec![Some("9".into()), Some("4".into())]],
+                        mention_rows: vec![vec![Some("9".into()), Some("=cmd|x".into())]],
                     },
                     TableOutcome {
                         table: "journaux".into(),
@@ -164,8 +167,8 @@ mod tests {
             Value::Null
         );
         assert_eq!(
-            v["mentions"]["Mes demandes"]["contacts"][0]["parrain_id"],
-            "4"
+            v["mentions"]["Mes demandes"]["contacts"][0]["parrain_id"], "=cmd|x",
+            "JSON is not a spreadsheet: as is"
         );
         assert!(v["mentions"]["Mes demandes"]["contacts"][0]["nom"].is_null());
         let c = csvs(&sample());
@@ -175,6 +178,7 @@ mod tests {
         assert_eq!(text, "id;nom;tel\n4;\"Dupré; Éloïse\";\n");
         assert_eq!(c[1].name, "mes-demandes-contacts-mentions.csv");
         let text = String::from_utf8(c[1].bytes[3..].to_vec()).unwrap();
-        assert_eq!(text, "id;parrain_id\n9;4\n");
+        // A value that a spreadsheet would run is written inert (issue 12).
+        assert_eq!(text, "id;parrain_id\n9;'=cmd|x\n");
     }
 }

@@ -5,6 +5,7 @@
 
 use jiff::Timestamp;
 use serde_json::json;
+use vigie_domain::cell::spreadsheet_safe;
 use vigie_domain::{
     ActivityId,
     register::{Activity, ActivityProblem, ActivityStatus, data_category},
@@ -198,7 +199,9 @@ pub fn csv(activities: &[StoredActivity]) -> Vec<u8> {
             row.push(cat);
             row.push(sensitivity.to_owned());
             row.extend(rest.iter().cloned());
-            ok &= w.write_record(&row).is_ok();
+            ok &= w
+                .write_record(row.iter().map(|c| spreadsheet_safe(c)))
+                .is_ok();
         }
     }
     match (ok, w.into_inner()) {

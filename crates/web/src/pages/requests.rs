@@ -676,13 +676,16 @@ pub async fn timeline_csv(
     let mut ok = w.write_record(header).is_ok();
     for e in &events {
         ok &= w
-            .write_record([
-                r.reference.as_str(),
-                &e.at.to_string(),
-                &e.actor,
-                &e.step,
-                &e.detail,
-            ])
+            .write_record(
+                [
+                    r.reference.as_str(),
+                    &e.at.to_string(),
+                    &e.actor,
+                    &e.step,
+                    &e.detail,
+                ]
+                .map(vigie_domain::cell::spreadsheet_safe),
+            )
             .is_ok();
     }
     let bytes = w

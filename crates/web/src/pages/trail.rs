@@ -285,19 +285,22 @@ fn export(records: &[AuditRecord], format: Format, name: &str) -> Result<Respons
             .map_err(internal)?;
             for r in records {
                 let e = &r.event;
-                w.write_record([
-                    r.seq.to_string(),
-                    r.at.to_string(),
-                    e.actor.user.map(|u| u.to_string()).unwrap_or_default(),
-                    e.actor.label.clone(),
-                    e.tenant.map(|t| t.to_string()).unwrap_or_default(),
-                    e.action.clone(),
-                    e.object.clone(),
-                    e.ip.clone(),
-                    e.user_agent.clone(),
-                    e.outcome.as_str().to_owned(),
-                    r.hash.to_hex(),
-                ])
+                w.write_record(
+                    [
+                        r.seq.to_string(),
+                        r.at.to_string(),
+                        e.actor.user.map(|u| u.to_string()).unwrap_or_default(),
+                        e.actor.label.clone(),
+                        e.tenant.map(|t| t.to_string()).unwrap_or_default(),
+                        e.action.clone(),
+                        e.object.clone(),
+                        e.ip.clone(),
+                        e.user_agent.clone(),
+                        e.outcome.as_str().to_owned(),
+                        r.hash.to_hex(),
+                    ]
+                    .map(|c| vigie_domain::cell::spreadsheet_safe(&c)),
+                )
                 .map_err(internal)?;
             }
             (

@@ -256,3 +256,66 @@ both!(c03_a_model_is_published_imported_and_followed, |app| {
         "Réceptionner, traiter et archiver les candidatures"
     );
 });
+
+// Issue 12 (C28, exports): a cell that starts like a formula — typed into
+// a register field, or sent as a User-Agent by an anonymous visitor — is
+// written inert ('=…) in every CSV: here the register and the trail; the
+// timeline and access exports go through the same function.
+both!(c28_csv_exports_never_carry_a_formula, |app| {
+    let t = app.tenant("commune-a").await;
+    app.person("dpo@commune-a.fr", &[(&t, &[Role::Dpo])]).await;
+    let mut dpo = app.signed_in("dpo@commune-a.fr").await;
+    let formula = "=HYPERLINK(\"http://evil.example\",\"x\")";
+    let created = dpo
+        .post(
+            "/t/commune-a/registre",
+            &[("name", formula), ("status", "draft")],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let mut visitor = app.browser();
+    visitor
+        .headers
+        .push(("user-agent".into(), "@SUM(1+1)*cmd|' /C calc'!A0".into()));
+    visitor.get("/sign-in").await;
+    let bad = visitor
+        .post(
+            "/sign-in",
+            &[("email", "+33@x.fr"), ("password", "nope"), ("code", "")],
+        )
+        .await;
+    assert_ne!(bad.status, StatusCode::SEE_OTHER);
+    let cells = |csv: &str| -> Vec<String> {
+        let body = csv.trim_start_matches('\u{feff}');
+        let delimiter = if body.lines().next().unwrap_or("").contains(';') {
+            b';'
+        } else {
+            b','
+        };
+        csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .from_reader(body.as_bytes())
+            .records()
+            .flat_map(|r| r.unwrap().iter().map(str::to_owned).collect::<Vec<_>>())
+            .collect()
+    };
+    let register = dpo.get("/t/commune-a/registre/export.csv").await;
+    let register = cells(&register.body);
+    assert!(register.contains(&format!("'{formula}")), "{register:?}");
+    let admin_trail = {
+        app.account("admin@hebergeur.fr", true, &[]).await;
+        let mut admin = app.signed_in("admin@hebergeur.fr").await;
+        cells(&admin.get("/admin/trail/export.csv").await.body)
+    };
+    assert!(
+        admin_trail.iter().any(|c| c.starts_with("'@SUM(1+1)")),
+        "{admin_trail:?}"
+    );
+    for all in [&register, &admin_trail] {
+        assert!(
+            all.iter()
+                .all(|c| !c.starts_with(['=', '+', '-', '@', '\t', '\r'])),
+            "{all:?}"
+        );
+    }
+});
