@@ -132,9 +132,15 @@ pub fn roles_text(l: &crate::layout::Layout, roles: &Roles) -> String {
         .join(", ")
 }
 
-/// A safe place to go after sign-in: only a path of this site.
+/// A safe place to go after sign-in: only a path of this site. Browsers
+/// drop tabs and line breaks from a URL and read `\` as `/`, so
+/// `/<tab>/evil.example` would leave the site: any control character,
+/// space or backslash sends home instead (issue 12).
 pub fn local_path(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+    let odd = next
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    if !odd && next.starts_with('/') && !next.starts_with("//") {
         next
     } else {
         "/"
@@ -234,5 +240,16 @@ mod tests {
         assert_eq!(local_path("//evil.example"), "/");
         assert_eq!(local_path("https://evil.example"), "/");
         assert_eq!(local_path("/\\evil.example"), "/");
+        // Issue 12: what browsers drop or turn into a slash.
+        for bad in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "/ /evil.example",
+            "/x\\..\\/evil",
+        ] {
+            assert_eq!(local_path(bad), "/", "{bad:?}");
+        }
+        assert_eq!(local_path("/t/a/registre?q=x"), "/t/a/registre?q=x");
     }
 }
