@@ -35,6 +35,17 @@ pub enum Permission {
     ManageSystems,
 }
 
+impl Permission {
+    pub const ALL: [Permission; 6] = [
+        Permission::Read,
+        Permission::Write,
+        Permission::ManageUsers,
+        Permission::ReadTrail,
+        Permission::ManageTokens,
+        Permission::ManageSystems,
+    ];
+}
+
 impl Role {
     pub const ALL: [Role; 4] = [Role::Dpo, Role::UserManager, Role::Agent, Role::Auditor];
 
@@ -77,6 +88,13 @@ impl Roles {
     }
     pub fn contains(&self, r: Role) -> bool {
         self.0.contains(&r)
+    }
+    /// Whether these roles allow everything `r` does: a token of role `r`
+    /// made by their holder carries no more than they hold.
+    pub fn covers(&self, r: Role) -> bool {
+        Permission::ALL
+            .into_iter()
+            .all(|p| !r.allows(p) || self.allows(p))
     }
     pub fn iter(&self) -> impl Iterator<Item = Role> + '_ {
         self.0.iter().copied()

@@ -519,6 +519,22 @@ impl Tenants for ThisStore {
     }
 
     async fn set_roles(&self, tenant: TenantId, user: UserId, roles: &Roles) -> Result<(), StoreError> {
+        // The tokens this person made carry a role they no longer hold:
+        // revoked with the change (issue 12).
+        let kept: Vec<String> = Role::ALL
+            .into_iter()
+            .filter(|r| roles.covers(*r))
+            .map(|r| format!("'{}'", r.as_str()))
+            .collect();
+        let kept = if kept.is_empty() { "''".to_owned() } else { kept.join(", ") };
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE api_tokens SET revoked = TRUE WHERE tenant_id = $1 AND created_by = $2 AND role NOT IN ({kept})"
+        )))
+        .bind(tenant.0)
+        .bind(user.0)
+        .execute(&self.pool)
+        .await
+        .db()?;
         if roles.is_empty() {
             sqlx::query("DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2")
                 .bind(tenant.0)

@@ -188,6 +188,19 @@ impl FromRequestParts<AppState> for ApiCtx {
         if token.revoked || token.expires_at <= Timestamp::now() {
             return Err(ApiFailure::Unauthorized);
         }
+        // The token acts for its creator: no more than they still hold
+        // in this tenant (removed or demoted since, it stops).
+        if let Some(creator) = token.created_by {
+            let holds = state
+                .store
+                .memberships(creator)
+                .await?
+                .iter()
+                .any(|m| m.tenant.id == token.tenant && m.roles.covers(token.role));
+            if !holds {
+                return Err(ApiFailure::Unauthorized);
+            }
+        }
         let tenant = state.store.tenant(token.tenant).await?;
         let scope = TenantScope::from_verified_membership(
             tenant.id,

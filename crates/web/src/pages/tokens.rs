@@ -56,6 +56,7 @@ struct TokensPage {
     roles: Vec<RoleOption>,
     name_error: Option<&'static str>,
     days_error: Option<&'static str>,
+    role_error: Option<&'static str>,
 }
 
 #[derive(Default)]
@@ -65,6 +66,7 @@ struct Draft {
     role: String,
     name_error: Option<&'static str>,
     days_error: Option<&'static str>,
+    role_error: Option<&'static str>,
     created: Option<String>,
 }
 
@@ -99,8 +101,10 @@ async fn page(
     } else {
         d.role.as_str()
     };
+    // A token never carries more than its creator holds (issue 12).
     let roles = Role::ALL
         .into_iter()
+        .filter(|r| ctx.scope.roles().covers(*r))
         .map(|r| RoleOption {
             value: r.as_str(),
             label: l.role_label(r),
@@ -124,6 +128,7 @@ async fn page(
         roles,
         name_error: d.name_error,
         days_error: d.days_error,
+        role_error: d.role_error,
     })
 }
 
@@ -160,7 +165,7 @@ pub async fn create(
         .parse::<i64>()
         .ok()
         .filter(|d| (1..=365).contains(d));
-    let role = Role::parse(&f.role);
+    let role = Role::parse(&f.role).filter(|r| ctx.scope.roles().covers(*r));
     let name_ok = !name.is_empty() && name.chars().count() <= 100;
     let (Some(days), Some(role), true) = (days, role, name_ok) else {
         let d = Draft {
@@ -169,6 +174,7 @@ pub async fn create(
             role: f.role.clone(),
             name_error: (!name_ok).then_some(m.token_name_invalid),
             days_error: days.is_none().then_some(m.token_days_invalid),
+            role_error: role.is_none().then_some(m.token_role_not_held),
             created: None,
         };
         let p = page(&state, &ctx, &ListQuery::default(), d).await?;

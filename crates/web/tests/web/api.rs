@@ -286,3 +286,94 @@ async fn the_register_is_read_only_for_an_auditor_token() {
         StatusCode::OK
     );
 }
+
+// Issue 12 (C26): a token never carries more than its creator holds — a
+// DPO cannot mint a user manager's token — and stops when its creator is
+// removed from the tenant or loses what the token allows.
+both!(c26_a_token_never_carries_more_than_its_creator, |app| {
+    let a = app.tenant("commune-a").await;
+    let dpo_user = app.person("dpo@commune-a.fr", &[(&a, &[Role::Dpo])]).await;
+    let mut dpo = app.signed_in("dpo@commune-a.fr").await;
+    let above = dpo
+        .post(
+            "/t/commune-a/tokens",
+            &[("name", "trop"), ("role", "user_manager"), ("days", "30")],
+        )
+        .await;
+    assert_eq!(above.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        above.body.contains("id=\"token-role-error\""),
+        "{}",
+        above.body
+    );
+    assert!(!above.body.contains("<option value=\"user_manager\""));
+    let mut secrets = Vec::new();
+    for role in ["dpo", "auditor", "agent"] {
+        let r = dpo
+            .post(
+                "/t/commune-a/tokens",
+                &[("name", role), ("role", role), ("days", "30")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{role}: {}", r.body);
+        secrets.push(
+            extract(
+                &r.body,
+                "id=\"new-token\" type=\"text\" readonly value=\"",
+                "\"",
+            )
+            .unwrap(),
+        );
+    }
+    let mut c = app.browser();
+    for s in &secrets {
+        assert_eq!(c.api("/api/v1/me", s).await.status, StatusCode::OK);
+    }
+    // Now only an agent: the DPO's and auditor's tokens (trail reading)
+    // stop; the agent's goes on.
+    app.store
+        .set_roles(
+            a.id,
+            dpo_user.id,
+            &vigie_domain::role::Roles::new(vec![Role::Agent]),
+        )
+        .await
+        .unwrap();
+    let codes: Vec<StatusCode> = {
+        let mut v = Vec::new();
+        for s in &secrets {
+            v.push(c.api("/api/v1/me", s).await.status);
+        }
+        v
+    };
+    assert_eq!(
+        codes,
+        [
+            StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::OK
+        ]
+    );
+    // Removed from the tenant: nothing works any more.
+    app.store
+        .set_roles(a.id, dpo_user.id, &vigie_domain::role::Roles::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        c.api("/api/v1/me", &secrets[2]).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let revoked = app
+        .store
+        .list_tokens(
+            &vigie_domain::scope::TenantScope::from_verified_membership(
+                a.id,
+                None,
+                vigie_domain::role::Roles::new(vec![Role::Dpo]),
+            ),
+            vigie_domain::page::Page::new(None, None),
+        )
+        .await
+        .unwrap();
+    assert!(revoked.items.iter().all(|t| t.revoked), "shown as revoked");
+});

@@ -268,7 +268,11 @@ async fn french_by_default_english_on_request() {
     let r = b.get("/lang/en?next=https%3A%2F%2Fevil.example").await;
     assert_eq!(r.location(), "/", "no open redirect");
     // Issue 12: a tab survives a naive check and browsers drop it.
-    for next in ["/%09/evil.example", "/%0A/evil.example", "/%5C/evil.example"] {
+    for next in [
+        "/%09/evil.example",
+        "/%0A/evil.example",
+        "/%5C/evil.example",
+    ] {
         let r = b.get(&format!("/lang/en?next={next}")).await;
         assert_eq!(r.location(), "/", "{next}");
     }
