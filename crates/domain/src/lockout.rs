@@ -13,6 +13,12 @@ pub const WINDOW: SignedDuration = SignedDuration::from_mins(15);
 /// to send mail to anyone.
 pub const PUBLIC_FORM_PER_WINDOW: u32 = 5;
 
+/// Reset links one account may be sent within `WINDOW` (each is an email
+/// to a victim when someone else asks), and reset requests one address
+/// may make (issue 12).
+pub const RESET_LINKS_PER_WINDOW: u32 = 3;
+pub const RESET_REQUESTS_PER_WINDOW: u32 = 10;
+
 pub fn account_delay(failures: u32) -> Option<SignedDuration> {
     growing(failures, 5)
 }

@@ -435,18 +435,28 @@ impl Accounts for ThisStore {
         token_hash: &str,
         now: Timestamp,
     ) -> Result<UserId, StoreError> {
+        let mut tx = self.begin_write().await?;
         let r = sqlx::query(
             "DELETE FROM password_resets WHERE token_hash = $1 RETURNING user_id, expires_at",
         )
         .bind(token_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .db()?
         .ok_or(StoreError::NotFound)?;
         if get::<i64>(&r, "expires_at")? < to_micros(now) {
+            tx.commit().await.db()?;
             return Err(StoreError::NotFound);
         }
-        Ok(UserId(get(&r, "user_id")?))
+        let user = UserId(get(&r, "user_id")?);
+        // One use voids every other link of the account (issue 12).
+        sqlx::query("DELETE FROM password_resets WHERE user_id = $1")
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        tx.commit().await.db()?;
+        Ok(user)
     }
 }
 

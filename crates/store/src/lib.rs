@@ -92,7 +92,8 @@ pub trait Accounts: Send + Sync {
     /// the link stays usable.
     async fn peek_password_reset(&self, token_hash: &str, now: Timestamp) -> Result<UserId>;
     /// Uses a reset link once: returns its account if it exists and has not
-    /// expired, and deletes it in the same step.
+    /// expired, and deletes it — and every other link of the account — in
+    /// the same step.
     async fn consume_password_reset(&self, token_hash: &str, now: Timestamp) -> Result<UserId>;
 }
 

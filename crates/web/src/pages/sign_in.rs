@@ -276,10 +276,62 @@ pub async fn forgot(
     Extension(csrf): Extension<CsrfToken>,
     Form(f): Form<ForgotForm>,
 ) -> Result<Response, PageError> {
+    use vigie_domain::lockout::{RESET_LINKS_PER_WINDOW, RESET_REQUESTS_PER_WINDOW, WINDOW};
+    let now = Timestamp::now();
+    let by_address = format!("password-reset:ip:{}", client.ip);
+    if state
+        .store
+        .sign_in_failures_since(&by_address, now - WINDOW)
+        .await?
+        >= RESET_REQUESTS_PER_WINDOW
+    {
+        state
+            .trace(
+                Actor {
+                    user: None,
+                    label: f.email.trim().to_lowercase().chars().take(254).collect(),
+                },
+                None,
+                &client,
+                "auth.password_reset_request",
+                "throttled",
+                Outcome::Denied,
+            )
+            .await?;
+        let mut page = ForgotPage {
+            l: Layout::anonymous(
+                client.lang,
+                client.lang.msgs().forgot_title,
+                &csrf.0,
+                state.settings.demo,
+            ),
+            email: f.email.clone(),
+            sent: false,
+        };
+        page.l = page
+            .l
+            .with_flash(Some(client.lang.msgs().rights_throttled));
+        return render_status(StatusCode::TOO_MANY_REQUESTS, page);
+    }
+    state.store.record_sign_in_failure(&by_address, now).await?;
     let mut object = "unknown".to_owned();
     if let Ok(email) = Email::parse(&f.email) {
+        let by_account = format!("password-reset:account:{email}");
         match state.store.user_by_email(&email).await {
+            // Past a few links, the answer stays the same but nothing is
+            // sent: the form neither floods a mailbox nor tells who exists.
+            Ok(u)
+                if !u.disabled
+                    && state
+                        .store
+                        .sign_in_failures_since(&by_account, now - WINDOW)
+                        .await?
+                        >= RESET_LINKS_PER_WINDOW =>
+            {
+                object = format!("user:{} throttled", u.id);
+            }
             Ok(u) if !u.disabled => {
+                state.store.record_sign_in_failure(&by_account, now).await?;
                 send_password_link(&state, &u, None).await?;
                 object = format!("user:{}", u.id);
             }
