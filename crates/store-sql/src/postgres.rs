@@ -49,6 +49,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 9,
         sql: include_str!("../migrations/postgres/0009_trail_intents.sql"),
     },
+    Migration {
+        version: 10,
+        sql: include_str!("../migrations/postgres/0010_totp_steps.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.

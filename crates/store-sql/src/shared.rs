@@ -326,6 +326,18 @@ impl Accounts for ThisStore {
         expect_one(done.rows_affected())
     }
 
+    async fn use_totp_step(&self, id: UserId, step: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1",
+        )
+        .bind(step)
+        .bind(id.0)
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn set_totp(
         &self,
         id: UserId,

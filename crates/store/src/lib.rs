@@ -66,6 +66,9 @@ pub trait Accounts: Send + Sync {
     async fn set_disabled(&self, id: UserId, disabled: bool) -> Result<()>;
     async fn set_preferences(&self, id: UserId, locale: &str, time_zone: &str) -> Result<()>;
     /// Turns the second factor on (with hashed recovery codes) or off.
+    /// Accepts TOTP time step `step` for the account once: `false` when it
+    /// (or a later one) was already used — a replayed code.
+    async fn use_totp_step(&self, id: UserId, step: i64) -> Result<bool>;
     async fn set_totp(
         &self,
         id: UserId,

@@ -27,8 +27,19 @@ pub fn setup_url(secret_b32: &str, account: &str) -> Option<String> {
 
 /// Whether the code is the current one (one step of clock skew allowed).
 pub fn code_matches(secret_b32: &str, code: &str) -> bool {
+    matched_step(secret_b32, code).is_some()
+}
+
+/// The time step the code belongs to, if it is current: a caller accepts
+/// each step once (RFC 6238 §5.2).
+pub fn matched_step(secret_b32: &str, code: &str) -> Option<i64> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    code.len() == 6 && totp(secret_b32, "x").is_some_and(|t| t.check_current(&code).is_some())
+    if code.len() != 6 {
+        return None;
+    }
+    totp(secret_b32, "x")?
+        .check_current(&code)
+        .and_then(|s| i64::try_from(s).ok())
 }
 
 /// The current code, for tests and the demo.

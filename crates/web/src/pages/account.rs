@@ -224,6 +224,10 @@ pub struct TotpEnable {
     secret: String,
     #[serde(default)]
     code: String,
+    /// The password: a signed-in session alone does not change the
+    /// second factor (a stolen session would keep the account).
+    #[serde(default)]
+    current: String,
 }
 
 pub async fn totp_enable(
@@ -233,7 +237,12 @@ pub async fn totp_enable(
 ) -> Result<Response, PageError> {
     let m = me.client.lang.msgs();
     let l = Layout::signed_in(&me, None, m.totp_title, state.settings.demo);
-    if !mfa::code_matches(&f.secret, &f.code) {
+    let creds = state.store.credentials(me.user.id).await?;
+    let password_ok = state
+        .hasher
+        .verify(&f.current, Some(&creds.password_hash))
+        .await;
+    if !password_ok || !mfa::code_matches(&f.secret, &f.code) {
         let url = mfa::setup_url(&f.secret, me.user.email.as_str()).unwrap_or_default();
         return render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -241,7 +250,11 @@ pub async fn totp_enable(
                 l,
                 secret: f.secret,
                 url,
-                error: Some(m.totp_bad_code),
+                error: Some(if password_ok {
+                    m.totp_bad_code
+                } else {
+                    m.password_wrong
+                }),
                 recovery: Vec::new(),
             },
         );

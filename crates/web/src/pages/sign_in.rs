@@ -101,14 +101,20 @@ async fn check(state: &AppState, f: &SignInForm) -> Result<Option<User>, StoreEr
     if user.disabled {
         return Ok(None);
     }
-    if let Some(secret) = &creds.totp_secret
-        && !mfa::code_matches(secret, &f.code)
-        && !state
-            .store
-            .consume_recovery_code(user.id, &token_hash(f.code.trim()))
-            .await?
-    {
-        return Ok(None);
+    if let Some(secret) = &creds.totp_secret {
+        // A current code, used once; else a recovery code, used once.
+        let by_code = match mfa::matched_step(secret, &f.code) {
+            Some(step) => state.store.use_totp_step(user.id, step).await?,
+            None => false,
+        };
+        if !by_code
+            && !state
+                .store
+                .consume_recovery_code(user.id, &token_hash(f.code.trim()))
+                .await?
+        {
+            return Ok(None);
+        }
     }
     Ok(Some(user))
 }
@@ -308,9 +314,7 @@ pub async fn forgot(
             email: f.email.clone(),
             sent: false,
         };
-        page.l = page
-            .l
-            .with_flash(Some(client.lang.msgs().rights_throttled));
+        page.l = page.l.with_flash(Some(client.lang.msgs().rights_throttled));
         return render_status(StatusCode::TOO_MANY_REQUESTS, page);
     }
     state.store.record_sign_in_failure(&by_address, now).await?;

@@ -293,12 +293,28 @@ async fn c25_totp_second_factor_and_recovery_codes() {
     let setup = b.get("/account/totp").await;
     let secret = extract(&setup.body, "name=\"secret\" value=\"", "\"").unwrap();
     let r = b
-        .post("/account/totp", &[("secret", &secret), ("code", "000000x")])
+        .post(
+            "/account/totp",
+            &[
+                ("secret", &secret),
+                ("code", "000000x"),
+                ("current", PASSWORD),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let code = vigie_web::mfa::current_code(&secret).unwrap();
+    // Issue 12: a session alone does not change the second factor.
     let r = b
         .post("/account/totp", &[("secret", &secret), ("code", &code)])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Le mot de passe actuel est incorrect."));
+    let r = b
+        .post(
+            "/account/totp",
+            &[("secret", &secret), ("code", &code), ("current", PASSWORD)],
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     let codes: Vec<String> = r
@@ -323,6 +339,14 @@ async fn c25_totp_second_factor_and_recovery_codes() {
     assert_eq!(
         c.sign_in("a@b.fr", PASSWORD, &code).await.status,
         StatusCode::SEE_OTHER
+    );
+    // Issue 12: the same code is not accepted twice within its window
+    // (RFC 6238 §5.2): someone who saw it cannot reuse it.
+    let mut replay = app.browser();
+    assert_eq!(
+        replay.sign_in("a@b.fr", PASSWORD, &code).await.status,
+        StatusCode::UNAUTHORIZED,
+        "replayed code"
     );
     let mut d = app.browser();
     assert_eq!(
@@ -425,57 +449,60 @@ async fn c25_password_change_checks_current_and_policy() {
 // Issue 12 (C25): the forgotten-password form cannot flood a mailbox
 // (three links per account and quarter hour, ten requests per address,
 // the same answer either way), and using one link voids the others.
-both!(c25_password_reset_is_throttled_and_one_use_voids_all_links, |app| {
-    app.person("victime@b.fr", &[]).await;
-    let mut attacker = app.browser();
-    let mut statuses = Vec::new();
-    for _ in 0..12 {
-        statuses.push(
-            attacker
-                .post("/password/forgot", &[("email", "victime@b.fr")])
-                .await
-                .status,
-        );
-    }
-    let mails = app
-        .store
-        .list_messages("victime@b.fr", Page::default())
-        .await
-        .unwrap();
-    assert_eq!(mails.total, 3, "three links, not twelve");
-    assert_eq!(statuses[..10], [StatusCode::OK; 10]);
-    assert_eq!(statuses[10..], [StatusCode::TOO_MANY_REQUESTS; 2]);
-    // From another address, the victim still gets no fourth link.
-    let mut other = app.browser();
-    other.ip = "192.0.2.77".into();
-    let r = other
-        .post("/password/forgot", &[("email", "victime@b.fr")])
-        .await;
-    assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(
-        app.store
+both!(
+    c25_password_reset_is_throttled_and_one_use_voids_all_links,
+    |app| {
+        app.person("victime@b.fr", &[]).await;
+        let mut attacker = app.browser();
+        let mut statuses = Vec::new();
+        for _ in 0..12 {
+            statuses.push(
+                attacker
+                    .post("/password/forgot", &[("email", "victime@b.fr")])
+                    .await
+                    .status,
+            );
+        }
+        let mails = app
+            .store
             .list_messages("victime@b.fr", Page::default())
             .await
-            .unwrap()
-            .total,
-        3
-    );
-    let links: Vec<String> = mails
-        .items
-        .iter()
-        .map(|m| extract(&m.body, "http://127.0.0.1:8080", "\n").unwrap())
-        .collect();
-    let r = other
-        .post(
-            &links[0],
-            &[
-                ("password", "un nouveau secret solide"),
-                ("confirm", "un nouveau secret solide"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
-    for l in &links[1..] {
-        assert_eq!(other.get(l).await.status, StatusCode::NOT_FOUND, "{l}");
+            .unwrap();
+        assert_eq!(mails.total, 3, "three links, not twelve");
+        assert_eq!(statuses[..10], [StatusCode::OK; 10]);
+        assert_eq!(statuses[10..], [StatusCode::TOO_MANY_REQUESTS; 2]);
+        // From another address, the victim still gets no fourth link.
+        let mut other = app.browser();
+        other.ip = "192.0.2.77".into();
+        let r = other
+            .post("/password/forgot", &[("email", "victime@b.fr")])
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(
+            app.store
+                .list_messages("victime@b.fr", Page::default())
+                .await
+                .unwrap()
+                .total,
+            3
+        );
+        let links: Vec<String> = mails
+            .items
+            .iter()
+            .map(|m| extract(&m.body, "http://127.0.0.1:8080", "\n").unwrap())
+            .collect();
+        let r = other
+            .post(
+                &links[0],
+                &[
+                    ("password", "un nouveau secret solide"),
+                    ("confirm", "un nouveau secret solide"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        for l in &links[1..] {
+            assert_eq!(other.get(l).await.status, StatusCode::NOT_FOUND, "{l}");
+        }
     }
-});
+);
