@@ -215,10 +215,19 @@ pub async fn set_roles(
     require_traced(&state, &ctx, Permission::ManageUsers, "user.roles").await?;
     let mut member = load_member(&state, &ctx, UserId(id)).await?;
     let roles = f.roles();
-    if roles.is_empty() {
+    let m = ctx.me.client.lang.msgs();
+    // Nobody changes their own roles: a user manager would grant itself
+    // DPO (issue 12); another manager or the provider does it.
+    let error = if member.user.id == ctx.me.user.id {
+        Some(m.roles_not_own)
+    } else if roles.is_empty() {
+        Some(m.roles_required)
+    } else {
+        None
+    };
+    if let Some(error) = error {
         member.roles = roles;
-        let m = ctx.me.client.lang.msgs();
-        let page = user_page(&state, &ctx, member, None, Some(m.roles_required)).await?;
+        let page = user_page(&state, &ctx, member, None, Some(error)).await?;
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, page);
     }
     state

@@ -79,6 +79,22 @@ both!(c26_user_manager_runs_the_tenants_accounts, |app| {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let ms = app.store.memberships(created.id).await.unwrap();
     assert!(ms[0].roles.contains(Role::Auditor) && !ms[0].roles.contains(Role::Agent));
+    // Issue 12 (C26): the manager cannot make itself DPO.
+    let me = app
+        .store
+        .user_by_email(&vigie_domain::account::Email::parse("gestion@commune-a.fr").unwrap())
+        .await
+        .unwrap();
+    let r = m
+        .post(
+            &format!("/t/commune-a/users/{}/roles", me.id),
+            &[("role_user_manager", "on"), ("role_dpo", "on")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Personne ne change ses propres rôles"));
+    let mine = app.store.memberships(me.id).await.unwrap();
+    assert!(!mine[0].roles.contains(Role::Dpo), "still not DPO");
 
     let r = m
         .post(&format!("/t/commune-a/users/{}/disable", created.id), &[])
