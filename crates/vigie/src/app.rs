@@ -154,6 +154,11 @@ pub fn web_state(
         demo,
         confinement,
         request_timeout: std::time::Duration::from_secs(c.request_timeout_seconds),
+        trusted_proxies: c
+            .trusted_proxies
+            .iter()
+            .filter_map(|p| p.trim().parse().ok())
+            .collect(),
     };
     Ok(AppState::new(store, settings, hasher(c)?, vault(c)?))
 }

@@ -46,6 +46,9 @@ pub struct Config {
     /// The longest a request waits for a database connection (PostgreSQL)
     /// or the write lock (SQLite) before answering 503.
     pub database_wait_seconds: u64,
+    /// Reverse proxies (IP addresses) whose `X-Forwarded-For` or
+    /// `Forwarded` header names the caller; nobody else is believed.
+    pub trusted_proxies: Vec<String>,
     /// Key (64 hex) sealing client databases' credentials and access
     /// exports; when empty, `data.key` in the data folder (created on first
     /// use). Several nodes sharing one database must share this key.
@@ -153,6 +156,7 @@ impl Default for Config {
             auto_migrate: true,
             request_timeout_seconds: 30,
             database_wait_seconds: 5,
+            trusted_proxies: Vec::new(),
             data_key: String::new(),
             auth: AuthConfig::default(),
             audit: AuditConfig::default(),
@@ -406,6 +410,14 @@ impl Config {
         }
         if !(1..=3600).contains(&self.request_timeout_seconds) {
             return bad("request_timeout_seconds", "must be between 1 and 3600");
+        }
+        for (i, p) in self.trusted_proxies.iter().enumerate() {
+            if p.trim().parse::<std::net::IpAddr>().is_err() {
+                return bad(
+                    &format!("trusted_proxies[{i}]"),
+                    "must be an IP address (e.g. 127.0.0.1 or ::1)",
+                );
+            }
         }
         if !(1..=600).contains(&self.database_wait_seconds) {
             return bad("database_wait_seconds", "must be between 1 and 600");

@@ -32,10 +32,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
 }
 
 pub fn client_of(parts: &Parts) -> Client {
-    let ip = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+    let ip = match parts.extensions.get::<crate::proxy::CallerIp>() {
+        Some(c) => c.0.to_string(),
+        None => parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string()),
+    };
     let user_agent = parts
         .headers
         .get(header::USER_AGENT)

@@ -20,6 +20,7 @@ mod pages;
 pub use pages::invite;
 mod intent;
 pub mod password;
+pub mod proxy;
 mod secrets;
 mod trace;
 
@@ -52,6 +53,8 @@ pub struct WebSettings {
     /// A request still unanswered after this (a frozen database link)
     /// answers 503.
     pub request_timeout: std::time::Duration,
+    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for WebSettings {
@@ -65,6 +68,7 @@ impl Default for WebSettings {
             demo: false,
             confinement: vigie_connect::Confinement::default(),
             request_timeout: std::time::Duration::from_secs(30),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -133,6 +137,10 @@ pub fn router(state: AppState) -> Router {
             error::answer_within,
         ))
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            proxy::resolve,
+        ))
         .with_state(state)
 }
 

@@ -506,3 +506,37 @@ both!(
         }
     }
 );
+
+// Issue 12 (C25, C28): behind a listed reverse proxy, the trail and the
+// per-address limits see the person's address; a header from anyone else
+// is ignored.
+#[tokio::test]
+async fn c28_only_a_trusted_proxy_names_the_caller() {
+    for (trusted, expected) in [(true, "198.51.100.7"), (false, "192.0.2.10")] {
+        let settings = vigie_web::WebSettings {
+            trusted_proxies: if trusted {
+                vec!["192.0.2.10".parse().unwrap()]
+            } else {
+                vec![]
+            },
+            ..vigie_web::WebSettings::default()
+        };
+        let app = TestApp::with_settings(settings).await;
+        let mut b = app.browser();
+        b.headers
+            .push(("x-forwarded-for".into(), "198.51.100.7".into()));
+        let r = b.sign_in("personne@b.fr", "mauvais mot de passe", "").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        let f = TrailFilter {
+            action_prefix: "auth.sign_in".into(),
+            ..Default::default()
+        };
+        let t = app.store.instance_trail(&f, Page::default()).await.unwrap();
+        assert!(!t.items.is_empty());
+        assert!(
+            t.items.iter().all(|r| r.event.ip == expected),
+            "trusted={trusted}: {:?}",
+            t.items.iter().map(|r| &r.event.ip).collect::<Vec<_>>()
+        );
+    }
+}
