@@ -19,6 +19,22 @@ pub const PUBLIC_FORM_PER_WINDOW: u32 = 5;
 pub const RESET_LINKS_PER_WINDOW: u32 = 3;
 pub const RESET_REQUESTS_PER_WINDOW: u32 = 10;
 
+/// How long failed sign-ins are remembered: long enough for the delay to
+/// keep growing while someone keeps guessing (the counters the public
+/// form and the reset form use are shorter, `WINDOW`).
+pub const FAILURE_MEMORY: SignedDuration = SignedDuration::from_hours(24);
+
+/// What is left to wait before the next attempt, given the failures
+/// remembered and the last one's age: `None` to go ahead.
+pub fn remaining(
+    delay: Option<SignedDuration>,
+    since_last: SignedDuration,
+) -> Option<SignedDuration> {
+    delay
+        .map(|d| d - since_last)
+        .filter(|left| left.is_positive())
+}
+
 pub fn account_delay(failures: u32) -> Option<SignedDuration> {
     growing(failures, 5)
 }
@@ -49,5 +65,16 @@ mod tests {
         assert_eq!(account_delay(30), Some(SignedDuration::from_mins(15)));
         assert_eq!(ip_delay(19), None);
         assert!(ip_delay(20).is_some());
+    }
+
+    #[test]
+    fn c25_the_wait_counts_from_the_last_failure() {
+        let d = account_delay(6);
+        assert_eq!(
+            remaining(d, SignedDuration::from_secs(30)),
+            Some(SignedDuration::from_secs(90))
+        );
+        assert_eq!(remaining(d, SignedDuration::from_mins(2)), None);
+        assert_eq!(remaining(None, SignedDuration::ZERO), None);
     }
 }

@@ -405,6 +405,15 @@ impl Accounts for ThisStore {
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
+    async fn last_sign_in_failure(&self, key: &str) -> Result<Option<Timestamp>, StoreError> {
+        let at: Option<i64> = sqlx::query_scalar("SELECT MAX(at) FROM sign_in_failures WHERE key = $1")
+            .bind(key)
+            .fetch_one(&self.pool)
+            .await
+            .db()?;
+        Ok(at.map(from_micros))
+    }
+
     async fn clear_sign_in_failures(&self, key: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM sign_in_failures WHERE key = $1")
             .bind(key)
@@ -730,7 +739,7 @@ impl Sessions for ThisStore {
             ("DELETE FROM password_resets WHERE expires_at < $1", now),
             (
                 "DELETE FROM sign_in_failures WHERE at < $1",
-                now - vigie_domain::lockout::WINDOW,
+                now - vigie_domain::lockout::FAILURE_MEMORY,
             ),
         ] {
             n += sqlx::query(sql)

@@ -82,6 +82,8 @@ pub trait Accounts: Send + Sync {
 
     async fn record_sign_in_failure(&self, key: &str, at: Timestamp) -> Result<()>;
     async fn sign_in_failures_since(&self, key: &str, since: Timestamp) -> Result<u32>;
+    /// When the last failure of `key` was recorded, if any.
+    async fn last_sign_in_failure(&self, key: &str) -> Result<Option<Timestamp>>;
     async fn clear_sign_in_failures(&self, key: &str) -> Result<()>;
 
     /// Stores the hash of a one-time reset link.

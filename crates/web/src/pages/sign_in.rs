@@ -119,6 +119,19 @@ async fn check(state: &AppState, f: &SignInForm) -> Result<Option<User>, StoreEr
     Ok(Some(user))
 }
 
+/// How long ago `key` last failed to sign in (forever if never).
+async fn since_last_failure(
+    state: &AppState,
+    key: &str,
+    now: Timestamp,
+) -> Result<jiff::SignedDuration, StoreError> {
+    Ok(state
+        .store
+        .last_sign_in_failure(key)
+        .await?
+        .map_or(jiff::SignedDuration::MAX, |last| now.duration_since(last)))
+}
+
 pub async fn submit(
     State(state): State<AppState>,
     client: Client,
@@ -127,7 +140,7 @@ pub async fn submit(
     Form(f): Form<SignInForm>,
 ) -> Result<Response, PageError> {
     let now = Timestamp::now();
-    let since = now - lockout::WINDOW;
+    let since = now - lockout::FAILURE_MEMORY;
     let typed: String = f.email.trim().to_lowercase().chars().take(254).collect();
     let ip_key = format!("ip:{}", client.ip);
     let account_key = format!("account:{typed}");
@@ -152,9 +165,17 @@ pub async fn submit(
         .store
         .sign_in_failures_since(&account_key, since)
         .await?;
-    if lockout::ip_delay(ip_failures).is_some()
-        || lockout::account_delay(account_failures).is_some()
-    {
+    // The delay grows with the failures remembered and counts from the
+    // last one: 1 min after the fifth, then 2, 4, 8, at most 15.
+    let ip_wait = lockout::remaining(
+        lockout::ip_delay(ip_failures),
+        since_last_failure(&state, &ip_key, now).await?,
+    );
+    let account_wait = lockout::remaining(
+        lockout::account_delay(account_failures),
+        since_last_failure(&state, &account_key, now).await?,
+    );
+    if ip_wait.is_some() || account_wait.is_some() {
         state
             .trace(
                 anonymous,

@@ -540,3 +540,47 @@ async fn c28_only_a_trusted_proxy_names_the_caller() {
         );
     }
 }
+
+// Issue 12 (C25): the delay grows with the failures and counts from the
+// last one, with the durations production uses (failures placed in the
+// past through the store, not shortened constants): after 5 failures the
+// account waits 1 minute, after 6 two; then the right password works.
+both!(c25_the_sign_in_delay_grows_as_documented, |app| {
+    use jiff::{SignedDuration, Timestamp};
+    app.person("a@b.fr", &[]).await;
+    let key = "account:a@b.fr";
+    let now = Timestamp::now();
+    let ago = |s: i64| now - SignedDuration::from_secs(s);
+    // Five failures, the last 30 s ago: one minute to wait.
+    for s in [600, 500, 400, 300, 30] {
+        app.store.record_sign_in_failure(key, ago(s)).await.unwrap();
+    }
+    let mut b = app.browser();
+    assert_eq!(
+        b.sign_in("a@b.fr", PASSWORD, "").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // The same five, the last 70 s ago: the minute is over.
+    app.store.clear_sign_in_failures(key).await.unwrap();
+    for s in [600, 500, 400, 300, 70] {
+        app.store.record_sign_in_failure(key, ago(s)).await.unwrap();
+    }
+    assert_eq!(
+        b.sign_in("a@b.fr", PASSWORD, "").await.status,
+        StatusCode::SEE_OTHER,
+        "no fixed 15-minute lockout"
+    );
+    // Six failures, the last 70 s ago: two minutes, still waiting; and it
+    // keeps growing past the old 15-minute window (failures an hour old
+    // still count).
+    app.store.clear_sign_in_failures(key).await.unwrap();
+    for s in [3600, 3000, 2400, 1800, 1200, 70] {
+        app.store.record_sign_in_failure(key, ago(s)).await.unwrap();
+    }
+    let mut c = app.browser();
+    c.ip = "198.51.100.8".into();
+    assert_eq!(
+        c.sign_in("a@b.fr", PASSWORD, "").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+});
