@@ -8,7 +8,7 @@ use chacha20poly1305::{
     ChaCha20Poly1305, Key, KeyInit, Nonce,
     aead::{Aead, Payload},
 };
-use vigie_domain::TenantId;
+use vigie_domain::{TenantId, UserId};
 
 const VERSION: u8 = 1;
 
@@ -58,9 +58,23 @@ impl Vault {
     }
 
     fn key(&self, context: &str, tenant: TenantId) -> [u8; 32] {
+        self.derive(context, tenant.0)
+    }
+
+    fn derive(&self, context: &str, owner: i64) -> [u8; 32] {
         let mut material = self.master.to_vec();
-        material.extend_from_slice(&tenant.0.to_le_bytes());
+        material.extend_from_slice(&owner.to_le_bytes());
         blake3::derive_key(context, &material)
+    }
+
+    /// Seals an account's second-factor secret (issue 12), under a key of
+    /// that account only.
+    pub fn seal_second_factor(&self, user: UserId, plain: &[u8]) -> Result<Vec<u8>, VaultError> {
+        seal_with(&self.derive(SECOND_FACTOR, user.0), plain)
+    }
+
+    pub fn open_second_factor(&self, user: UserId, sealed: &[u8]) -> Result<Vec<u8>, VaultError> {
+        open_with(&self.derive(SECOND_FACTOR, user.0), sealed)
     }
 
     /// The tenant's key for anonymisation (keyed hashes, fake values).
@@ -74,24 +88,7 @@ impl Vault {
         tenant: TenantId,
         plain: &[u8],
     ) -> Result<Vec<u8>, VaultError> {
-        let cipher = ChaCha20Poly1305::new(Key::from_slice(&self.key(purpose.context(), tenant)));
-        let mut nonce = [0u8; 12];
-        getrandom::fill(&mut nonce).map_err(|_| VaultError::Random)?;
-        let aad = [VERSION];
-        let sealed = cipher
-            .encrypt(
-                Nonce::from_slice(&nonce),
-                Payload {
-                    msg: plain,
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| VaultError::Damaged)?;
-        let mut out = Vec::with_capacity(1 + 12 + sealed.len());
-        out.push(VERSION);
-        out.extend_from_slice(&nonce);
-        out.extend_from_slice(&sealed);
-        Ok(out)
+        seal_with(&self.key(purpose.context(), tenant), plain)
     }
 
     pub fn open(
@@ -100,20 +97,47 @@ impl Vault {
         tenant: TenantId,
         sealed: &[u8],
     ) -> Result<Vec<u8>, VaultError> {
-        if sealed.len() < 13 || sealed[0] != VERSION {
-            return Err(VaultError::Damaged);
-        }
-        let cipher = ChaCha20Poly1305::new(Key::from_slice(&self.key(purpose.context(), tenant)));
-        cipher
-            .decrypt(
-                Nonce::from_slice(&sealed[1..13]),
-                Payload {
-                    msg: &sealed[13..],
-                    aad: &sealed[..1],
-                },
-            )
-            .map_err(|_| VaultError::Damaged)
+        open_with(&self.key(purpose.context(), tenant), sealed)
     }
+}
+
+const SECOND_FACTOR: &str = "vigie 2026-12 second factor secret";
+
+fn seal_with(key: &[u8; 32], plain: &[u8]) -> Result<Vec<u8>, VaultError> {
+    let cipher = ChaCha20Poly1305::new(Key::from_slice(key));
+    let mut nonce = [0u8; 12];
+    getrandom::fill(&mut nonce).map_err(|_| VaultError::Random)?;
+    let aad = [VERSION];
+    let sealed = cipher
+        .encrypt(
+            Nonce::from_slice(&nonce),
+            Payload {
+                msg: plain,
+                aad: &aad,
+            },
+        )
+        .map_err(|_| VaultError::Damaged)?;
+    let mut out = Vec::with_capacity(1 + 12 + sealed.len());
+    out.push(VERSION);
+    out.extend_from_slice(&nonce);
+    out.extend_from_slice(&sealed);
+    Ok(out)
+}
+
+fn open_with(key: &[u8; 32], sealed: &[u8]) -> Result<Vec<u8>, VaultError> {
+    if sealed.len() < 13 || sealed[0] != VERSION {
+        return Err(VaultError::Damaged);
+    }
+    let cipher = ChaCha20Poly1305::new(Key::from_slice(key));
+    cipher
+        .decrypt(
+            Nonce::from_slice(&sealed[1..13]),
+            Payload {
+                msg: &sealed[13..],
+                aad: &sealed[..1],
+            },
+        )
+        .map_err(|_| VaultError::Damaged)
 }
 
 #[cfg(test)]

@@ -20,6 +20,35 @@ fn totp(secret_b32: &str, account: &str) -> Option<Totp> {
         .ok()
 }
 
+/// How a sealed secret is stored (a secret from before sealing is plain
+/// base32, still read).
+const SEALED: &str = "sealed:";
+
+/// The secret as stored: sealed under a key of the account (issue 12), so
+/// that a copy of the database alone does not give anyone's codes.
+pub fn seal(
+    vault: &vigie_store::vault::Vault,
+    user: vigie_domain::UserId,
+    secret_b32: &str,
+) -> Option<String> {
+    let sealed = vault.seal_second_factor(user, secret_b32.as_bytes()).ok()?;
+    Some(format!("{SEALED}{}", hex::encode(sealed)))
+}
+
+/// The secret from what is stored; `None` when it cannot be opened (the
+/// data key changed, the value was altered).
+pub fn open(
+    vault: &vigie_store::vault::Vault,
+    user: vigie_domain::UserId,
+    stored: &str,
+) -> Option<String> {
+    let Some(h) = stored.strip_prefix(SEALED) else {
+        return Some(stored.to_owned());
+    };
+    let plain = vault.open_second_factor(user, &hex::decode(h).ok()?).ok()?;
+    String::from_utf8(plain).ok()
+}
+
 /// The `otpauth://` address an app can import.
 pub fn setup_url(secret_b32: &str, account: &str) -> Option<String> {
     totp(secret_b32, account)?.to_url().ok()
@@ -50,6 +79,25 @@ pub fn current_code(secret_b32: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_are_sealed_per_account() {
+        let v = vigie_store::vault::Vault::new([4; 32]);
+        let s = new_secret();
+        let stored = seal(&v, vigie_domain::UserId(7), &s).unwrap();
+        assert!(!stored.contains(&s));
+        assert_eq!(open(&v, vigie_domain::UserId(7), &stored), Some(s.clone()));
+        assert_eq!(
+            open(&v, vigie_domain::UserId(8), &stored),
+            None,
+            "another account's key"
+        );
+        assert_eq!(
+            open(&v, vigie_domain::UserId(7), &s),
+            Some(s.clone()),
+            "legacy plain"
+        );
+    }
 
     #[test]
     fn c25_totp_codes_check() {

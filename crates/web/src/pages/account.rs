@@ -261,9 +261,11 @@ pub async fn totp_enable(
     }
     let codes: Vec<String> = (0..10).map(|_| recovery_code()).collect();
     let hashes: Vec<String> = codes.iter().map(|c| token_hash(c)).collect();
+    let sealed = mfa::seal(&state.vault, me.user.id, &f.secret)
+        .ok_or_else(|| PageError::Internal("no randomness to seal the secret".into()))?;
     state
         .store
-        .set_totp(me.user.id, Some(&f.secret), &hashes)
+        .set_totp(me.user.id, Some(&sealed), &hashes)
         .await?;
     me.trace(
         &state,

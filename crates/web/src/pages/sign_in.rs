@@ -101,9 +101,10 @@ async fn check(state: &AppState, f: &SignInForm) -> Result<Option<User>, StoreEr
     if user.disabled {
         return Ok(None);
     }
-    if let Some(secret) = &creds.totp_secret {
+    if let Some(stored) = &creds.totp_secret {
         // A current code, used once; else a recovery code, used once.
-        let by_code = match mfa::matched_step(secret, &f.code) {
+        let secret = mfa::open(&state.vault, user.id, stored).unwrap_or_default();
+        let by_code = match mfa::matched_step(&secret, &f.code) {
             Some(step) => state.store.use_totp_step(user.id, step).await?,
             None => false,
         };

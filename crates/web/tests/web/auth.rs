@@ -324,6 +324,23 @@ async fn c25_totp_second_factor_and_recovery_codes() {
         .map(|s| s.split('<').next().unwrap().to_owned())
         .collect();
     assert_eq!(codes.len(), 10);
+    // Issue 12: the secret is sealed at rest, not stored in clear.
+    let u = app
+        .store
+        .user_by_email(&vigie_domain::account::Email::parse("a@b.fr").unwrap())
+        .await
+        .unwrap();
+    let stored = app
+        .store
+        .credentials(u.id)
+        .await
+        .unwrap()
+        .totp_secret
+        .unwrap();
+    assert!(
+        stored.starts_with("sealed:") && !stored.contains(&secret),
+        "{stored}"
+    );
 
     let mut c = app.browser();
     assert_eq!(
