@@ -35,6 +35,15 @@ impl IntentSlot {
     pub fn take(&self) -> Option<i64> {
         Some(self.0.swap(0, Ordering::AcqRel)).filter(|id| *id > 0)
     }
+    /// A read that has no note: tells whether its handler traced it.
+    fn watching() -> Self {
+        IntentSlot(Arc::new(AtomicI64::new(UNTRACED)))
+    }
+
+    fn traced(&self) -> bool {
+        self.0.load(Ordering::Acquire) != UNTRACED
+    }
+
     /// Puts it back when the record could not be written.
     pub fn restore(&self, id: Option<i64>) {
         if let Some(id) = id {
@@ -42,6 +51,9 @@ impl IntentSlot {
         }
     }
 }
+
+/// A watched read whose handler has not traced it yet.
+const UNTRACED: i64 = -1;
 
 fn changes_state(m: &Method) -> bool {
     !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
@@ -71,9 +83,54 @@ fn tenant_slug(path: &str) -> String {
     }
 }
 
+/// Pages where a refusal says someone tried to reach what is not theirs.
+fn guarded(path: &str) -> bool {
+    ["/t/", "/admin", "/api/"]
+        .iter()
+        .any(|p| path.starts_with(p))
+}
+
 pub async fn note(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     if !changes_state(req.method()) {
-        return next.run(req).await;
+        // A read refused (another tenant's page, an admin page, a bad
+        // token) is traced too (issue 12); nothing to note beforehand.
+        let path: String = req.uri().path().chars().take(500).collect();
+        if !guarded(&path) {
+            return next.run(req).await;
+        }
+        let (parts, body) = req.into_parts();
+        let client = client_of(&parts);
+        let note = NewIntent {
+            at: Timestamp::now(),
+            credential: credential(&parts.headers),
+            tenant_slug: tenant_slug(&path),
+            method: parts.method.to_string(),
+            path,
+            ip: client.ip,
+            user_agent: client.user_agent,
+        };
+        let slot = IntentSlot::watching();
+        let mut req = Request::from_parts(parts, body);
+        req.extensions_mut().insert(slot.clone());
+        let res = next.run(req).await;
+        // A handler that traced its refusal already said it.
+        if !slot.traced()
+            && matches!(
+                res.status(),
+                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+            )
+        {
+            let refused = async {
+                let i = Intent { id: 0, note };
+                let event =
+                    event_of(state.store.as_ref(), &i, "request.refused", Outcome::Denied).await?;
+                state.trail.append(event, None).await.map(drop)
+            };
+            if let Err(e) = refused.await {
+                tracing::warn!("a refused read could not be traced: {e}");
+            }
+        }
+        return res;
     }
     let api = req.uri().path().starts_with("/api/");
     let (parts, body) = req.into_parts();

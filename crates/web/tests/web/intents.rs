@@ -104,3 +104,70 @@ both!(
         );
     }
 );
+
+// Issue 12 (C28): a read refused — another tenant's page, an admin page,
+// a bad API token — leaves a record too, once (a refusal the handler
+// traced itself is not recorded twice).
+both!(c28_refused_reads_are_traced_once, |app| {
+    let a = app.tenant("commune-a").await;
+    let b = app.tenant("syndicat-b").await;
+    app.person("agent@commune-a.fr", &[(&a, &[Role::Agent])])
+        .await;
+    let mut agent = app.signed_in("agent@commune-a.fr").await;
+    let before = app.store.head().await.unwrap().map_or(0, |h| h.0);
+    assert_eq!(
+        agent.get("/t/syndicat-b/registre").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        agent.get("/admin/users").await.status,
+        StatusCode::FORBIDDEN
+    );
+    // The trail needs the auditor's right: the handler traces its refusal.
+    assert_eq!(
+        agent.get("/t/commune-a/trail").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mut bot = app.browser();
+    assert_eq!(
+        bot.api("/api/v1/me", "vigie_not-a-token").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let records = app.store.records_after(before, 100).await.unwrap();
+    let denied: Vec<_> = records
+        .iter()
+        .filter(|r| r.event.outcome == Outcome::Denied)
+        .map(|r| {
+            (
+                r.event.action.as_str(),
+                r.event.actor.label.as_str(),
+                r.event.tenant,
+                r.event.object.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        denied,
+        vec![
+            (
+                "request.refused",
+                "agent@commune-a.fr",
+                Some(b.id),
+                "GET /t/syndicat-b/registre"
+            ),
+            (
+                "request.refused",
+                "agent@commune-a.fr",
+                None,
+                "GET /admin/users"
+            ),
+            ("trail.read", "agent@commune-a.fr", Some(a.id), ""),
+            (
+                "request.refused",
+                "unknown credential",
+                None,
+                "GET /api/v1/me"
+            ),
+        ]
+    );
+});
