@@ -594,6 +594,8 @@ impl Run<'_> {
         linked: &BTreeMap<(String, String), BTreeSet<String>>,
     ) -> Result<(), ExecError> {
         let owned: BTreeSet<String> = found.keys().into_iter().collect();
+        // A row naming the person in two columns is one mention row.
+        let mut shown: BTreeSet<String> = BTreeSet::new();
         for c in t.columns.iter().filter(|c| c.link == Link::Mention) {
             let Some(r) = &c.references else { continue };
             let Some(targets) = linked.get(&(r.table.clone(), r.column.clone())) else {
@@ -615,11 +617,7 @@ impl Run<'_> {
                 if owned.contains(&key) {
                     continue;
                 }
-                if !found
-                    .mention_rows
-                    .iter()
-                    .any(|m| m.get(found.pk).cloned().flatten().as_ref() == Some(&key))
-                {
+                if shown.insert(key.clone()) {
                     found.mention_rows.push(row);
                 }
                 keys.push(key);

@@ -91,7 +91,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_written_form_of_a_phone_has_a_key() {
+    fn c15_every_written_form_of_a_phone_has_a_key() {
         let k = keys(IdentityKind::Phone, "06 12 34 56 78");
         // What the SQL expression makes of each stored form.
         let strip = |s: &str| {
@@ -121,7 +121,7 @@ mod tests {
     }
 
     #[test]
-    fn emails_and_identifiers_compare_without_case_or_padding() {
+    fn c15_emails_and_identifiers_compare_without_case_or_padding() {
         assert_eq!(
             keys(IdentityKind::Email, "  Elodie.Lefevre-Menard@LaPoste.net "),
             vec!["elodie.lefevre-menard@laposte.net"]

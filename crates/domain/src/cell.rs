@@ -20,7 +20,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn formulas_are_shown_not_run() {
+    fn c28_formulas_are_shown_not_run() {
         for v in [
             "=HYPERLINK(\"http://x\")",
             "+33 6 12",

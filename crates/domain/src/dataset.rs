@@ -715,7 +715,7 @@ mod tests {
     }
 
     #[test]
-    fn a_table_may_mention_its_own_rows_but_not_own_them() {
+    fn c15_c23_a_table_may_mention_its_own_rows_but_not_own_them() {
         let mention = |name: &str, target: &str| ColumnSpec {
             link: Link::Mention,
             ..refs(name, target)

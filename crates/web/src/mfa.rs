@@ -81,7 +81,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn secrets_are_sealed_per_account() {
+    fn c25_secrets_are_sealed_per_account() {
         let v = vigie_store::vault::Vault::new([4; 32]);
         let s = new_secret();
         let stored = seal(&v, vigie_domain::UserId(7), &s).unwrap();

@@ -97,7 +97,7 @@ mod tests {
     }
 
     #[test]
-    fn only_a_listed_proxy_is_believed() {
+    fn c25_c28_only_a_listed_proxy_is_believed() {
         let proxy: IpAddr = "10.0.0.2".parse().unwrap();
         let stranger: IpAddr = "203.0.113.9".parse().unwrap();
         let xff = h(&[("x-forwarded-for", "198.51.100.7")]);

@@ -298,10 +298,6 @@ async fn truth(
     value: &str,
 ) -> BTreeMap<String, BTreeSet<String>> {
     let mut c = Conn::open(url).await.unwrap();
-    let id = |col: &str| match dialect {
-        Dialect::Postgres => format!("CAST({col} AS TEXT)"),
-        _ => format!("CAST({col} AS CHAR)"),
-    };
     let stored = match dialect {
         Dialect::Postgres => "regexp_replace(telephone, '[^0-9]', '', 'g')",
         _ => "REGEXP_REPLACE(telephone, '[^0-9]', '')",
@@ -338,7 +334,7 @@ async fn truth(
         ("pieces", &pieces),
         ("foyers", &homes),
     ] {
-        let q = q.replacen("SELECT id", &format!("SELECT {}", id("id")), 1);
+        let q = q.replacen("SELECT id", &format!("SELECT {}", dialect.as_text("id")), 1);
         out.insert(table.to_owned(), ids(&mut c, dialect, &q).await);
     }
     c.close().await;
@@ -361,10 +357,6 @@ async fn truth_mentions(
         }
     };
     let (people, apps) = (list("candidats"), list("candidatures"));
-    let cast = |c: &str| match dialect {
-        Dialect::Postgres => format!("CAST({c} AS TEXT)"),
-        _ => format!("CAST({c} AS CHAR)"),
-    };
     let mut c = Conn::open(url).await.unwrap();
     let mut out = BTreeMap::new();
     out.insert(
@@ -374,7 +366,7 @@ async fn truth_mentions(
             dialect,
             &format!(
                 "SELECT {} FROM candidats WHERE parrain_id IN ({people}) AND id NOT IN ({people})",
-                cast("id")
+                dialect.as_text("id")
             ),
         )
         .await,
@@ -386,7 +378,7 @@ async fn truth_mentions(
             dialect,
             &format!(
                 "SELECT {} FROM candidatures WHERE coopte_par IN ({people}) AND id NOT IN ({apps})",
-                cast("id")
+                dialect.as_text("id")
             ),
         )
         .await,

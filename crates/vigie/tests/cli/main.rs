@@ -212,19 +212,16 @@ fn wait_healthy(d: &Data, port: u16) {
     panic!("vigie did not become healthy");
 }
 
-/// A failed sign-in: one trail append per request.
-fn hammer(port: u16, stop: Instant) -> usize {
+/// Sends `request(n)` (a whole HTTP/1.1 request, connection closed) over
+/// and over until `stop` or until the server is gone; returns how many
+/// were answered.
+fn send_until(port: u16, stop: Instant, request: impl Fn(usize) -> String) -> usize {
     let mut n = 0;
     while Instant::now() < stop {
         let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
             return n;
         };
-        let body = "csrf=x&email=nobody%40x.fr&password=wrong-password&code=&next=";
-        let req = format!(
-            "POST /sign-in HTTP/1.1\r\nHost: x\r\nConnection: close\r\nCookie: vigie_csrf=x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        if s.write_all(req.as_bytes()).is_err() {
+        if s.write_all(request(n).as_bytes()).is_err() {
             return n;
         }
         let mut buf = Vec::new();
@@ -232,6 +229,17 @@ fn hammer(port: u16, stop: Instant) -> usize {
         n += 1;
     }
     n
+}
+
+/// A failed sign-in: one trail append per request.
+fn hammer(port: u16, stop: Instant) -> usize {
+    send_until(port, stop, |_| {
+        let body = "csrf=x&email=nobody%40x.fr&password=wrong-password&code=&next=";
+        format!(
+            "POST /sign-in HTTP/1.1\r\nHost: x\r\nConnection: close\r\nCookie: vigie_csrf=x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    })
 }
 
 #[test]
@@ -1435,24 +1443,13 @@ fn c15_two_nodes_one_killed_twice_lose_nothing_and_do_nothing_twice() {
 /// Creates activities through the API until `stop`; returns how many
 /// requests were answered.
 fn create_activities(port: u16, secret: &str, stop: Instant) -> usize {
-    let mut n = 0;
-    while Instant::now() < stop {
-        let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
-            return n;
-        };
+    send_until(port, stop, |n| {
         let body = format!(r#"{{"activity": {{"name": "Fiche {n}"}}}}"#);
-        let req = format!(
+        format!(
             "POST /api/v1/register HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {secret}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
-        );
-        if s.write_all(req.as_bytes()).is_err() {
-            return n;
-        }
-        let mut buf = Vec::new();
-        let _ = s.read_to_end(&mut buf);
-        n += 1;
-    }
-    n
+        )
+    })
 }
 
 /// C28 (issue 10, item 8): a server killed while writing never leaves a

@@ -375,5 +375,6 @@ both!(c26_a_token_never_carries_more_than_its_creator, |app| {
         )
         .await
         .unwrap();
+    assert_eq!(revoked.items.len(), 3);
     assert!(revoked.items.iter().all(|t| t.revoked), "shown as revoked");
 });

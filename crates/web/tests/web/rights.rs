@@ -230,14 +230,22 @@ async fn c11_the_public_form_cannot_be_used_to_send_mail_to_anyone() {
     );
 }
 
-// Issue 11: an execution that fails is flagged where agents look — the
-// list (a filter and the system's reason on the row) and the dashboard —
-// and the request is not shown as executed.
-both!(
-    c15_a_failed_execution_is_flagged_in_the_list_and_dashboard,
-    |app| {
+/// Tenant commune-a with an agent-DPO, a connected "Mes demandes"
+/// SQLite application, and an erasure request of fixture person `person`
+/// recorded by email (not yet verified).
+struct AgentWithApp {
+    tenant: vigie_store::Tenant,
+    db: String,
+    url: String,
+    vault: vigie_store::vault::Vault,
+    confinement: vigie_connect::Confinement,
+    request: vigie_store::RightsRequest,
+}
+
+impl AgentWithApp {
+    async fn new(app: &TestApp, db: &str, person: i64) -> Self {
         use vigie_domain::{
-            rights::{Intake, RequestKind, Verification},
+            rights::{Intake, RequestKind},
             role::Roles,
             scope::TenantScope,
         };
@@ -245,32 +253,29 @@ both!(
             rights::{self, RequestInput},
             systems::{self, SystemInput},
         };
-
-        let t = app.tenant("commune-a").await;
-        app.person("agent@commune-a.fr", &[(&t, &[Role::Dpo, Role::Agent])])
-            .await;
-        let db = format!(
-            "vigie_web_stalled_{}_{}",
-            std::process::id(),
-            app.store.backend()
-        );
+        let tenant = app.tenant("commune-a").await;
+        app.person(
+            "agent@commune-a.fr",
+            &[(&tenant, &[Role::Dpo, Role::Agent])],
+        )
+        .await;
+        let db = format!("{db}_{}_{}", std::process::id(), app.store.backend());
         let url = fixture::create_database(Dialect::Sqlite, &db)
             .await
             .unwrap();
         fixture::install(&url, 6).await.unwrap();
-        let vault = test_vault();
-        let confinement = crate::support::test_confinement();
+        let (vault, confinement) = (test_vault(), crate::support::test_confinement());
+        let scope = TenantScope::from_verified_membership(
+            tenant.id,
+            None,
+            Roles::new(vec![Role::Dpo, Role::Agent]),
+        );
         let ctx = vigie_service::Ctx {
             store: app.store.as_ref(),
             vault: &vault,
             base_url: "http://test",
             confinement: &confinement,
         };
-        let scope = TenantScope::from_verified_membership(
-            t.id,
-            None,
-            Roles::new(vec![Role::Dpo, Role::Agent]),
-        );
         systems::create(
             ctx,
             &scope,
@@ -284,15 +289,15 @@ both!(
         )
         .await
         .unwrap();
-        let p = fixture::person(2);
+        let p = fixture::person(person);
         let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
-        let r = rights::record(
+        let request = rights::record(
             ctx,
             &scope,
             "agent",
             &RequestInput {
                 kind: RequestKind::Erasure,
-                name: "Yann".into(),
+                name: p.prenom.clone(),
                 email: vigie_domain::account::Email::parse(&p.email).unwrap(),
                 phone: String::new(),
                 details: String::new(),
@@ -305,33 +310,73 @@ both!(
         )
         .await
         .unwrap();
-        let r = rights::verify(
-            ctx,
-            &r,
-            Verification::InPerson,
+        AgentWithApp {
+            tenant,
+            db,
+            url,
+            vault,
+            confinement,
+            request,
+        }
+    }
+
+    fn ctx<'a>(&'a self, app: &'a TestApp) -> vigie_service::Ctx<'a> {
+        vigie_service::Ctx {
+            store: app.store.as_ref(),
+            vault: &self.vault,
+            base_url: "http://test",
+            confinement: &self.confinement,
+        }
+    }
+
+    async fn verify(&self, app: &TestApp) -> vigie_store::RightsRequest {
+        vigie_service::rights::verify(
+            self.ctx(app),
+            &self.request,
+            vigie_domain::rights::Verification::InPerson,
             vec![],
             "agent",
             Timestamp::now(),
         )
         .await
-        .unwrap();
+        .unwrap()
+    }
+
+    async fn drop(self) {
+        fixture::drop_database(Dialect::Sqlite, &self.db, &self.url)
+            .await
+            .unwrap();
+    }
+}
+
+// Issue 11: an execution that fails is flagged where agents look — the
+// list (a filter and the system's reason on the row) and the dashboard —
+// and the request is not shown as executed.
+both!(
+    c15_a_failed_execution_is_flagged_in_the_list_and_dashboard,
+    |app| {
+        use vigie_service::rights;
+        let w = AgentWithApp::new(&app, "vigie_web_stalled", 2).await;
+        let ctx = w.ctx(&app);
+        let r = w.verify(&app).await;
         let r = rights::approve(ctx, &r, vec![], "agent", Timestamp::now())
             .await
             .unwrap();
         // The application changed since the dataset was written.
-        let mut c = vigie_connect::Conn::open(&url).await.unwrap();
+        let mut c = vigie_connect::Conn::open(&w.url).await.unwrap();
         c.run("ALTER TABLE contacts RENAME COLUMN tel_mobile TO portable")
             .await
             .unwrap();
         c.close().await;
-        for task in app.store.tasks(t.id, r.id).await.unwrap() {
+        let tasks = app.store.tasks(w.tenant.id, r.id).await.unwrap();
+        assert_eq!(tasks.len(), 1);
+        for task in tasks {
             assert!(
                 rights::run_task(ctx, task.id, Timestamp::now())
                     .await
                     .is_err()
             );
         }
-
         let mut agent = app.signed_in("agent@commune-a.fr").await;
         let flagged = agent.get("/t/commune-a/demandes?due=stalled").await;
         assert_eq!(flagged.status, StatusCode::OK);
@@ -355,9 +400,7 @@ both!(
         assert!(card.ends_with(">1"), "{card}");
         let page = agent.get(&format!("/t/commune-a/demandes/{}", r.id)).await;
         assert!(!page.body.contains(">Exécutée<"), "not executed");
-        fixture::drop_database(Dialect::Sqlite, &db, &url)
-            .await
-            .unwrap();
+        w.drop().await;
     }
 );
 
@@ -367,77 +410,10 @@ both!(
 both!(
     c12_c15_a_preview_before_approval_reads_and_changes_nothing,
     |app| {
-        use vigie_domain::{
-            rights::{Intake, RequestKind, Verification},
-            role::Roles,
-            scope::TenantScope,
-        };
-        use vigie_service::{
-            rights::{self, RequestInput},
-            systems::{self, SystemInput},
-        };
-
-        let t = app.tenant("commune-a").await;
-        app.person("agent@commune-a.fr", &[(&t, &[Role::Dpo, Role::Agent])])
-            .await;
-        let db = format!(
-            "vigie_web_preview_{}_{}",
-            std::process::id(),
-            app.store.backend()
-        );
-        let url = fixture::create_database(Dialect::Sqlite, &db)
-            .await
-            .unwrap();
-        fixture::install(&url, 6).await.unwrap();
-        let vault = test_vault();
-        let confinement = crate::support::test_confinement();
-        let ctx = vigie_service::Ctx {
-            store: app.store.as_ref(),
-            vault: &vault,
-            base_url: "http://test",
-            confinement: &confinement,
-        };
-        let scope = TenantScope::from_verified_membership(
-            t.id,
-            None,
-            Roles::new(vec![Role::Dpo, Role::Agent]),
-        );
-        systems::create(
-            ctx,
-            &scope,
-            &SystemInput {
-                name: "Mes demandes".into(),
-                url: url.clone(),
-                dataset: fixture::DATASET.into(),
-            },
-            "dpo",
-            Timestamp::now(),
-        )
-        .await
-        .unwrap();
-        let p = fixture::person(3);
-        let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
-        let r = rights::record(
-            ctx,
-            &scope,
-            "agent",
-            &RequestInput {
-                kind: RequestKind::Erasure,
-                name: "Awa".into(),
-                email: vigie_domain::account::Email::parse(&p.email).unwrap(),
-                phone: String::new(),
-                details: String::new(),
-                channels: vec![],
-                rectifications: vec![],
-            },
-            Intake::Email,
-            today,
-            Timestamp::now(),
-        )
-        .await
-        .unwrap();
+        let w = AgentWithApp::new(&app, "vigie_web_preview", 3).await;
+        let (t, r, url) = (&w.tenant, &w.request, &w.url);
         let snapshot = || async {
-            let mut c = vigie_connect::Conn::open(&url).await.unwrap();
+            let mut c = vigie_connect::Conn::open(url).await.unwrap();
             let mut q = vigie_connect::Sql::new(Dialect::Sqlite);
             q.push("SELECT CAST(id AS TEXT), nom, email, tel_mobile FROM contacts ORDER BY id");
             let rows = c.rows(&q).await.unwrap();
@@ -453,16 +429,7 @@ both!(
             "{}",
             early.body
         );
-        rights::verify(
-            ctx,
-            &r,
-            Verification::InPerson,
-            vec![],
-            "agent",
-            Timestamp::now(),
-        )
-        .await
-        .unwrap();
+        w.verify(&app).await;
         let shown = agent.post(&format!("{base}/preview"), &[]).await;
         assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
         assert!(
@@ -487,8 +454,6 @@ both!(
                 .any(|x| x.event.action == "system.preview" && x.event.tenant == Some(t.id)),
             "the read is traced"
         );
-        fixture::drop_database(Dialect::Sqlite, &db, &url)
-            .await
-            .unwrap();
+        w.drop().await;
     }
 );
