@@ -95,9 +95,14 @@ pub struct Outcome {
     /// a category to rectify…), said for the agent.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
-    /// Identities found on the person's rows and used to search further.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub identities_added: Vec<(IdentityKind, String)>,
+    /// Identities found on the person's rows, leading to nobody else's,
+    /// not searched by until an agent checks them (C12).
+    #[serde(
+        default,
+        alias = "identities_added",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub identities_found: Vec<(IdentityKind, String)>,
 }
 
 impl Outcome {
@@ -229,18 +234,15 @@ where
     result
 }
 
-/// Search passes at most: the identities given, then those found on the
-/// person's rows, then those found on the rows these found.
-const CLOSURE_PASSES: usize = 3;
-/// Identities the closure adds (or sets aside) at most.
+/// Identities found on the person's rows that are reported at most.
 const CLOSURE_MAX: usize = 10;
 
-/// What the identity closure did.
+/// Identities found on the person's rows.
 #[derive(Debug, Default)]
 struct Closure {
-    /// Found on the person's rows and used to search.
-    used: Vec<(IdentityKind, String)>,
-    /// Found on the person's rows but leading to someone else's: not used.
+    /// Leading to the person's rows only: to be checked by an agent.
+    found: Vec<(IdentityKind, String)>,
+    /// Leading to someone else's rows too (a household's phone).
     shared: Vec<(IdentityKind, String)>,
 }
 
@@ -252,10 +254,10 @@ impl Closure {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        if !self.used.is_empty() {
+        if !self.found.is_empty() {
             o.notes.push(format!(
-                "identifiants trouvés sur les lignes de la personne et utilisés : {}",
-                list(&self.used)
+                "identifiants trouvés sur les lignes de la personne, non utilisés tant qu'un agent ne les a pas vérifiés : {}",
+                list(&self.found)
             ));
         }
         if !self.shared.is_empty() {
@@ -264,7 +266,7 @@ impl Closure {
                 list(&self.shared)
             ));
         }
-        o.identities_added = self.used;
+        o.identities_found = self.found;
     }
 }
 
@@ -278,7 +280,7 @@ fn discovered(
     let mut known: BTreeSet<(IdentityKind, String)> = subject
         .identities
         .iter()
-        .map(|(k, v)| (*k, mask::normal(*k, v)))
+        .map(|(k, v)| (*k, k.normal(v)))
         .collect();
     let mut out = Vec::new();
     for (idx, f) in found {
@@ -290,7 +292,7 @@ fn discovered(
                 let Some(v) = row.get(pos).cloned().flatten() else {
                     continue;
                 };
-                let n = mask::normal(kind, &v);
+                let n = kind.normal(&v);
                 if !n.is_empty() && known.insert((kind, n)) {
                     out.push((kind, v.trim().to_owned()));
                 }
@@ -370,52 +372,24 @@ impl Run<'_> {
         self.conn.dialect()
     }
 
-    /// Every row about the subject: first by the identities given, then
-    /// widened by the identities found on the person's own rows (a mobile
-    /// on her account when her letter gave the landline, a second email),
-    /// at most [`CLOSURE_PASSES`] passes and [`CLOSURE_MAX`] identities.
-    /// An identity found that leads to rows of someone else (a household's
-    /// shared phone) is not used, and said.
+    /// Every row reached by the subject's identities — all proven: the
+    /// caller gives no other (C12). Identities found on these rows that the
+    /// subject lacks are reported, not followed: a phone on the person's
+    /// account may be anybody's until an agent checks it. Each is tried,
+    /// read only, to say whether it also leads to someone else's rows.
     async fn gather(&mut self) -> Result<(Vec<(usize, Found)>, Closure), ExecError> {
-        let mut subject = self.plan.subject.clone();
-        let mut found = self.gather_once(&subject, !self.plan.confirmed).await?;
+        let subject = self.plan.subject.clone();
+        let found = self.gather_once(&subject, !self.plan.confirmed).await?;
         let mut closure = Closure::default();
-        for _ in 1..CLOSURE_PASSES {
-            let room = CLOSURE_MAX.saturating_sub(closure.used.len() + closure.shared.len());
-            let new: Vec<(IdentityKind, String)> = discovered(self.plan.dataset, &found, &subject)
-                .into_iter()
-                .filter(|i| !closure.shared.contains(i))
-                .take(room)
-                .collect();
-            if new.is_empty() {
-                break;
-            }
+        for id in discovered(self.plan.dataset, &found, &subject)
+            .into_iter()
+            .take(CLOSURE_MAX)
+        {
             let mut widened = subject.clone();
-            widened.identities.extend(new.iter().cloned());
+            widened.identities.push(id.clone());
             match self.gather_once(&widened, true).await {
-                Ok(f) => {
-                    (found, subject) = (f, widened);
-                    closure.used.extend(new);
-                }
-                Err(ExecError::Crowd(_)) => {
-                    // One at a time: keep those that lead to nobody else.
-                    let mut kept = false;
-                    for id in new {
-                        let mut w = subject.clone();
-                        w.identities.push(id.clone());
-                        match self.gather_once(&w, true).await {
-                            Ok(f) => {
-                                (found, subject, kept) = (f, w, true);
-                                closure.used.push(id);
-                            }
-                            Err(ExecError::Crowd(_)) => closure.shared.push(id),
-                            Err(e) => return Err(e),
-                        }
-                    }
-                    if !kept {
-                        break;
-                    }
-                }
+                Ok(_) => closure.found.push(id),
+                Err(ExecError::Crowd(_)) => closure.shared.push(id),
                 Err(e) => return Err(e),
             }
         }
@@ -1012,7 +986,7 @@ fn someone_else(t: &TableSpec, found: &Found, subject: &Subject) -> Vec<String> 
             .identities
             .iter()
             .filter(|(k, v)| *k == kind && !v.trim().is_empty())
-            .map(|(k, v)| mask::normal(*k, v))
+            .map(|(k, v)| k.normal(v))
             .collect();
         let Some(pos) = found.position(&c.name) else {
             continue;
@@ -1024,7 +998,7 @@ fn someone_else(t: &TableSpec, found: &Found, subject: &Subject) -> Vec<String> 
             let Some(v) = row.get(pos).cloned().flatten() else {
                 continue;
             };
-            if !v.trim().is_empty() && !given.contains(&mask::normal(kind, &v)) {
+            if !v.trim().is_empty() && !given.contains(&kind.normal(&v)) {
                 let key = row.get(found.pk).cloned().flatten().unwrap_or_default();
                 out.push(format!(
                     "{}#{key} holds another {} ({})",

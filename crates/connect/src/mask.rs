@@ -92,33 +92,6 @@ pub fn variants(kind: IdentityKind, value: &str) -> Vec<String> {
     out
 }
 
-/// One written form per identity, to tell whether two values are the same
-/// person's: an email in lower case, a French phone as ten digits, other
-/// identifiers without spaces.
-pub fn normal(kind: IdentityKind, value: &str) -> String {
-    let v = value.trim();
-    match kind {
-        IdentityKind::Email => v.to_lowercase(),
-        IdentityKind::Phone => {
-            let digits: String = v
-                .replace("(0)", "")
-                .chars()
-                .filter(char::is_ascii_digit)
-                .collect();
-            match digits
-                .strip_prefix("0033")
-                .or_else(|| digits.strip_prefix("33"))
-            {
-                Some(rest) if rest.len() == 9 => format!("0{rest}"),
-                _ => digits,
-            }
-        }
-        IdentityKind::Nir | IdentityKind::AccountId => {
-            v.chars().filter(|c| !c.is_whitespace()).collect()
-        }
-    }
-}
-
 /// A value shown to an agent without showing it: its first character and
 /// its domain, if any (`j•••@mairie.fr`).
 pub fn hint(value: &str) -> String {
@@ -174,13 +147,13 @@ mod tests {
     #[test]
     fn normal_forms_tell_people_apart() {
         assert_eq!(
-            normal(IdentityKind::Email, " Yann@Mairie.FR"),
+            IdentityKind::Email.normal(" Yann@Mairie.FR"),
             "yann@mairie.fr"
         );
         for p in ["+33 (0)6 12 34 56 78", "0033612345678", "06.12.34.56.78"] {
-            assert_eq!(normal(IdentityKind::Phone, p), "0612345678", "{p}");
+            assert_eq!(IdentityKind::Phone.normal(p), "0612345678", "{p}");
         }
-        assert_eq!(normal(IdentityKind::AccountId, " ab 12 "), "ab12");
+        assert_eq!(IdentityKind::AccountId.normal(" ab 12 "), "ab12");
         assert_eq!(hint("jeanne@mairie.fr"), "j•••@mairie.fr");
         assert_eq!(hint("0612345678"), "0•••");
     }

@@ -7,7 +7,6 @@
 use vigie_domain::dataset::IdentityKind;
 
 use crate::conn::Dialect;
-use crate::mask;
 
 /// Characters people put between a phone's digits, removed in SQL.
 const PHONE_SEPARATORS: [&str; 7] = [" ", ".", "-", "(", ")", "+", "/"];
@@ -65,7 +64,7 @@ pub fn keys(kind: IdentityKind, value: &str) -> Vec<String> {
         ],
         IdentityKind::AccountId => vec![v.to_owned()],
         IdentityKind::Phone => {
-            let national = mask::normal(kind, v);
+            let national = kind.normal(v);
             match national.strip_prefix('0') {
                 Some(rest) if national.len() == 10 && rest.bytes().all(|b| b.is_ascii_digit()) => {
                     vec![

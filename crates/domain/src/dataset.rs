@@ -38,6 +38,32 @@ impl IdentityKind {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
+    /// One written form per identity, to tell whether two values are the same
+    /// person's: an email in lower case, a French phone as ten digits, other
+    /// identifiers without spaces.
+    pub fn normal(self, value: &str) -> String {
+        let v = value.trim();
+        match self {
+            IdentityKind::Email => v.to_lowercase(),
+            IdentityKind::Phone => {
+                let digits: String = v
+                    .replace("(0)", "")
+                    .chars()
+                    .filter(char::is_ascii_digit)
+                    .collect();
+                match digits
+                    .strip_prefix("0033")
+                    .or_else(|| digits.strip_prefix("33"))
+                {
+                    Some(rest) if rest.len() == 9 => format!("0{rest}"),
+                    _ => digits,
+                }
+            }
+            IdentityKind::Nir | IdentityKind::AccountId => {
+                v.chars().filter(|c| !c.is_whitespace()).collect()
+            }
+        }
+    }
 }
 
 /// How a field is anonymised on erasure of a table kept for history (C23).

@@ -9,6 +9,7 @@ pub mod audits;
 pub mod calendar;
 pub mod cell;
 pub mod dataset;
+pub mod identities;
 pub mod ids;
 pub mod jobs;
 pub mod lockout;

@@ -392,7 +392,7 @@ async fn main() {
             ctx,
             &r,
             Verification::EmailCode,
-            vec![],
+            rights::IdentityCheck::all(&r),
             "bench",
             Timestamp::now(),
         )

@@ -148,7 +148,7 @@ mod tests {
                     },
                 ],
                 notes: vec![],
-                identities_added: vec![],
+                identities_found: vec![],
             },
         )]
     }

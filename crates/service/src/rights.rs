@@ -13,6 +13,7 @@ use vigie_domain::{
     account::Email,
     audit::{Actor, AuditEvent, Outcome as AuditOutcome},
     dataset::IdentityKind,
+    identities::{Identities, IdentityProof},
     jobs::JobKind,
     rights::{
         Channel, Intake, RequestKind, RequestStatus, Step, Verification, deadline, may_extend,
@@ -86,12 +87,12 @@ impl RequestInput {
         Ok(())
     }
 
-    fn identities(&self) -> Vec<(IdentityKind, String)> {
-        let mut v = vec![(IdentityKind::Email, self.email.as_str().to_owned())];
-        if !self.phone.trim().is_empty() {
-            v.push((IdentityKind::Phone, self.phone.trim().to_owned()));
-        }
-        v
+    /// What the person gave, none of it proven yet (C12).
+    fn identities(&self) -> Identities {
+        let mut ids = Identities::default();
+        ids.add(IdentityKind::Email, self.email.as_str());
+        ids.add(IdentityKind::Phone, &self.phone);
+        ids
     }
 }
 
@@ -285,6 +286,14 @@ pub async fn confirm(
             n.due_on = Some(deadline(now, calendar, false));
             n.code_hash = None;
             n.code_expires = None;
+            // The code proves this address, and nothing else (C12).
+            let proof = IdentityProof {
+                method: Verification::EmailCode,
+                by: PERSON.to_owned(),
+                at: now,
+            };
+            let email = n.subject_email.clone();
+            n.identities.prove(IdentityKind::Email, &email, proof);
         },
     )
     .await?;
@@ -339,51 +348,193 @@ pub async fn record(
         .await?)
 }
 
-/// The agent records how identity was checked (C12) and may add
-/// identities found on the way (an account number, a phone).
+/// What an agent checked (C12), identifier by identifier.
+#[derive(Debug, Clone, Default)]
+pub struct IdentityCheck {
+    /// The request's identifiers the agent proved the person's.
+    pub proven: Vec<(IdentityKind, String)>,
+    /// Identifiers the agent adds (an account number read on a letter):
+    /// the agent vouches for them.
+    pub added: Vec<(IdentityKind, String)>,
+}
+
+impl IdentityCheck {
+    /// Every identifier of `r`: the agent saw them all (at the desk, on a
+    /// document that shows them).
+    pub fn all(r: &RightsRequest) -> Self {
+        IdentityCheck {
+            proven: r
+                .identities
+                .iter()
+                .map(|i| (i.kind, i.value.clone()))
+                .collect(),
+            added: vec![],
+        }
+    }
+}
+
+/// An identifier is searched for only where a dataset declares its kind
+/// (C27): anything else would be an identity no system can check.
+async fn check_declared(
+    ctx: Ctx<'_>,
+    r: &RightsRequest,
+    added: &[(IdentityKind, String)],
+) -> Result<()> {
+    if added.is_empty() {
+        return Ok(());
+    }
+    let mut declared = std::collections::BTreeSet::new();
+    for s in ctx.store.all_systems(r.tenant).await? {
+        if let Ok(d) = parse_dataset(&s.dataset) {
+            declared.extend(
+                d.tables
+                    .iter()
+                    .flat_map(|t| t.columns.iter().filter_map(|c| c.identity)),
+            );
+        }
+    }
+    match added.iter().find(|(k, _)| !declared.contains(k)) {
+        Some((k, _)) => Err(invalid(
+            "identities",
+            format!(
+                "no connected system identifies people by « {} »: declare it in a dataset first",
+                k.as_str()
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Applies an agent's check to `n`; says which identifiers it proved.
+fn apply_check(
+    n: &mut RightsRequest,
+    method: Verification,
+    check: IdentityCheck,
+    actor: &str,
+    now: Timestamp,
+) -> Vec<String> {
+    let proof = IdentityProof {
+        method,
+        by: actor.to_owned(),
+        at: now,
+    };
+    let mut said = Vec::new();
+    for (k, v) in check.proven.into_iter().chain(check.added) {
+        let before = n.identities.proven().len();
+        n.identities.prove(k, &v, proof.clone());
+        if n.identities.proven().len() > before {
+            said.push(k.as_str().to_owned());
+        }
+    }
+    said
+}
+
+/// The agent records how identity was checked (C12), which of the
+/// request's identifiers they proved, and any they add.
 pub async fn verify(
     ctx: Ctx<'_>,
     r: &RightsRequest,
     method: Verification,
-    extra: Vec<(IdentityKind, String)>,
+    check: IdentityCheck,
     actor: &str,
     now: Timestamp,
 ) -> Result<RightsRequest> {
-    // An identity is searched for only where a dataset declares its kind
-    // (C27): anything else would be an identity no system can check.
-    if !extra.is_empty() {
-        let mut declared = std::collections::BTreeSet::new();
-        for s in ctx.store.all_systems(r.tenant).await? {
-            if let Ok(d) = parse_dataset(&s.dataset) {
-                declared.extend(
-                    d.tables
-                        .iter()
-                        .flat_map(|t| t.columns.iter().filter_map(|c| c.identity)),
-                );
-            }
-        }
-        if let Some((k, _)) = extra.iter().find(|(k, _)| !declared.contains(k)) {
-            return Err(invalid(
-                "identities",
-                format!(
-                    "no connected system identifies people by « {} »: declare it in a dataset first",
-                    k.as_str()
-                ),
-            ));
-        }
+    check_declared(ctx, r, &check.added).await?;
+    let mut preview = r.clone();
+    let proved = apply_check(&mut preview, method, check.clone(), actor, now);
+    let mut detail = format!("identité vérifiée : {}", method.as_str());
+    if !proved.is_empty() {
+        detail.push_str(&format!(" ; identifiants prouvés : {}", proved.join(", ")));
     }
-    let detail = format!("identité vérifiée : {}", method.as_str());
     let (r, _) = transition(ctx, r, Step::Verify, actor, detail, now, &[], |n| {
         n.verification = Some(method);
-        for (k, v) in extra {
-            let v = v.trim().to_owned();
-            if !v.is_empty() && !n.identities.iter().any(|(k2, v2)| *k2 == k && *v2 == v) {
-                n.identities.push((k, v));
-            }
-        }
+        apply_check(n, method, check, actor, now);
     })
     .await?;
     Ok(r)
+}
+
+/// After verification, the agent proves identifiers found on the way (on
+/// the person's rows, or given unproven on the form), one by one (C12).
+pub async fn check_identities(
+    ctx: Ctx<'_>,
+    r: &RightsRequest,
+    method: Verification,
+    check: IdentityCheck,
+    actor: &str,
+    now: Timestamp,
+) -> Result<RightsRequest> {
+    if !matches!(
+        r.status,
+        RequestStatus::Received | RequestStatus::AwaitingInformation | RequestStatus::Verified
+    ) {
+        return Err(invalid(
+            "identities",
+            "identifiers are checked before the request is approved",
+        ));
+    }
+    check_declared(ctx, r, &check.added).await?;
+    let mut next = r.clone();
+    let proved = apply_check(&mut next, method, check, actor, now);
+    if proved.is_empty() {
+        return Err(invalid("identities", "tick the identifiers you checked"));
+    }
+    next.updated_at = now;
+    let detail = format!(
+        "identifiants prouvés ({}) : {}",
+        method.as_str(),
+        proved.join(", ")
+    );
+    ctx.store
+        .save_request(
+            &next,
+            r.status,
+            &event(actor, "identities_checked", detail, now),
+            &[],
+        )
+        .await?;
+    Ok(next)
+}
+
+/// Identifiers a system found on the person's rows join the request,
+/// unproven, for an agent to check (C12). Retried when another task moved
+/// the request meanwhile.
+async fn remember_found(
+    ctx: Ctx<'_>,
+    r: &RightsRequest,
+    found: &[(IdentityKind, String)],
+    system: &str,
+) -> Result<()> {
+    for _ in 0..3 {
+        let fresh = ctx.store.request(r.tenant, r.id).await?;
+        let mut next = fresh.clone();
+        let added: Vec<&str> = found
+            .iter()
+            .filter(|(k, v)| next.identities.add(*k, v))
+            .map(|(k, _)| k.as_str())
+            .collect();
+        if added.is_empty() {
+            return Ok(());
+        }
+        let detail = format!(
+            "{system} : identifiants trouvés sur les lignes de la personne, à vérifier : {}",
+            added.join(", ")
+        );
+        match ctx
+            .store
+            .save_request(
+                &next,
+                fresh.status,
+                &event(SYSTEM, "identities_found", detail, Timestamp::now()),
+                &[],
+            )
+            .await
+        {
+            Err(StoreError::Conflict(_)) => continue,
+            other => return Ok(other.map(drop)?),
+        }
+    }
+    Ok(())
 }
 
 /// Asks the person for what is missing (C12), by email.
@@ -505,6 +656,12 @@ pub async fn approve(
         return Err(invalid(
             "kind",
             "directives after death are recorded, not executed: answer the person",
+        ));
+    }
+    if r.identities.proven().is_empty() {
+        return Err(invalid(
+            "identities",
+            "no identifier of the person is proven: check at least one",
         ));
     }
     let systems = ctx.store.all_systems(r.tenant).await?;
@@ -652,7 +809,7 @@ pub async fn run_task(ctx: Ctx<'_>, task_id: i64, now: Timestamp) -> Result<Stri
             message: e,
         })?;
         let subject = Subject {
-            identities: r.identities.clone(),
+            identities: r.identities.proven(),
         };
         let key = ctx.vault.masking_key(task.tenant);
         let (opened, filter) = targets::open(ctx, task.tenant, &url).await?;
@@ -735,6 +892,7 @@ pub async fn run_task(ctx: Ctx<'_>, task_id: i64, now: Timestamp) -> Result<Stri
                     &event(SYSTEM, "task_done", detail.clone(), Timestamp::now()),
                 )
                 .await?;
+            remember_found(ctx, &r, &outcome.identities_found, &system.name).await?;
             finish_if_complete(ctx, &r).await?;
             Ok(detail)
         }
@@ -804,7 +962,7 @@ pub async fn preview(ctx: Ctx<'_>, r: &RightsRequest) -> Result<Vec<Preview>> {
         ));
     }
     let subject = Subject {
-        identities: r.identities.clone(),
+        identities: r.identities.proven(),
     };
     let key = ctx.vault.masking_key(r.tenant);
     let mut out = Vec::new();
@@ -842,6 +1000,9 @@ pub async fn preview(ctx: Ctx<'_>, r: &RightsRequest) -> Result<Vec<Preview>> {
                 outcome,
             })
             .await?;
+        if let Ok(o) = &read {
+            remember_found(ctx, r, &o.identities_found, &system.name).await?;
+        }
         out.push(match read {
             Ok(o) => Preview {
                 system: system.name.clone(),

@@ -6,6 +6,7 @@ use vigie_domain::{
     RequestId, SystemId,
     calendar::Calendar,
     dataset::IdentityKind,
+    identities::{Identities, IdentityProof},
     rights::{Channel, Intake, RequestKind, RequestStatus, Verification},
 };
 use vigie_store::{
@@ -58,9 +59,54 @@ fn parse_or<T>(what: &str, s: String, f: impl Fn(&str) -> Option<T>) -> Result<T
     f(&s).ok_or_else(|| corrupt(what, s))
 }
 
+/// The identities column: a list of identifiers with their proofs, or, as
+/// written before proofs were kept per identifier (issue 12), `[kind,
+/// value]` pairs. Of those only the request's own email counts as proven,
+/// once the person confirmed it or an agent verified the request; the
+/// others wait for an agent.
+fn identities_from(
+    text: &str,
+    (intake, status, verification, email, received): (
+        Intake,
+        RequestStatus,
+        Option<Verification>,
+        &str,
+        Option<Timestamp>,
+    ),
+) -> Result<Identities, StoreError> {
+    // Pairs first: serde would also read a pair as an identity without proof.
+    let Ok(pairs) = serde_json::from_str::<Vec<(IdentityKind, String)>>(text) else {
+        return serde_json::from_str(text).map_err(|e| corrupt("identities", e));
+    };
+    let mut ids = Identities::default();
+    for (kind, value) in pairs {
+        ids.add(kind, &value);
+    }
+    let method = match (intake, status, verification) {
+        (_, RequestStatus::AwaitingEmailCheck, _) => None,
+        (_, _, Some(v)) => Some(v),
+        (Intake::WebForm, _, None) => Some(Verification::EmailCode),
+        _ => None,
+    };
+    if let (Some(method), Some(at)) = (method, received) {
+        let by = "avant la preuve par identifiant".to_owned();
+        ids.prove(IdentityKind::Email, email, IdentityProof { method, by, at });
+    }
+    Ok(ids)
+}
+
 fn request_from(r: &Row) -> Result<RightsRequest, StoreError> {
-    let identities: Vec<(IdentityKind, String)> =
-        serde_json::from_str(&get::<String>(r, "identities")?).map_err(|e| corrupt("identities", e))?;
+    let status = parse_or("status", get(r, "status")?, RequestStatus::parse)?;
+    let intake = parse_or("intake", get(r, "intake")?, Intake::parse)?;
+    let verification = get::<Option<String>>(r, "verification")?
+        .map(|v| parse_or("verification", v, Verification::parse))
+        .transpose()?;
+    let subject_email: String = get(r, "subject_email")?;
+    let received_at = get::<Option<i64>>(r, "received_at")?.map(from_micros);
+    let identities = identities_from(
+        &get::<String>(r, "identities")?,
+        (intake, status, verification, &subject_email, received_at),
+    )?;
     let rectifications: Vec<(String, String)> = serde_json::from_str(&get::<String>(r, "rectifications")?)
         .map_err(|e| corrupt("rectifications", e))?;
     let channels = get::<String>(r, "channels")?
@@ -73,23 +119,21 @@ fn request_from(r: &Row) -> Result<RightsRequest, StoreError> {
         tenant: TenantId(get(r, "tenant_id")?),
         reference: get(r, "reference")?,
         kind: parse_or("kind", get(r, "kind")?, RequestKind::parse)?,
-        intake: parse_or("intake", get(r, "intake")?, Intake::parse)?,
-        status: parse_or("status", get(r, "status")?, RequestStatus::parse)?,
+        intake,
+        status,
         subject_name: get(r, "subject_name")?,
-        subject_email: get(r, "subject_email")?,
+        subject_email,
         identities,
         details: get(r, "details")?,
         channels,
         rectifications,
-        received_at: get::<Option<i64>>(r, "received_at")?.map(from_micros),
+        received_at,
         due_on: get::<Option<String>>(r, "due_on")?
             .map(|d| d.parse::<Date>().map_err(|e| corrupt("due_on", e)))
             .transpose()?,
         extended: get(r, "extended")?,
         extension_reason: get(r, "extension_reason")?,
-        verification: get::<Option<String>>(r, "verification")?
-            .map(|v| parse_or("verification", v, Verification::parse))
-            .transpose()?,
+        verification,
         code_hash: get(r, "code_hash")?,
         code_expires: get::<Option<i64>>(r, "code_expires")?.map(from_micros),
         code_attempts: get(r, "code_attempts")?,
@@ -820,5 +864,30 @@ impl ThisStore {
         .await
         .db()?;
         Ok(rows.into_iter().map(|(t, v)| (TenantId(t), v)).collect())
+    }
+}
+
+#[cfg(test)]
+mod legacy_identities {
+    use super::*;
+
+    const PAIRS: &str = r#"[["email","anne@mairie.fr"],["phone","06 12 34 56 78"]]"#;
+
+    #[test]
+    fn c12_of_an_old_list_only_the_confirmed_address_counts_as_proven() {
+        let at = Some(Timestamp::UNIX_EPOCH);
+        let read = |intake, status, verification| {
+            identities_from(PAIRS, (intake, status, verification, "anne@mairie.fr", at))
+                .unwrap()
+                .proven()
+        };
+        let email = vec![(IdentityKind::Email, "anne@mairie.fr".to_owned())];
+        assert_eq!(read(Intake::WebForm, RequestStatus::Received, None), email);
+        assert_eq!(read(Intake::Letter, RequestStatus::Verified, Some(Verification::InPerson)), email);
+        assert!(read(Intake::Letter, RequestStatus::Received, None).is_empty());
+        assert!(read(Intake::WebForm, RequestStatus::AwaitingEmailCheck, None).is_empty());
+        let ids = identities_from(PAIRS, (Intake::WebForm, RequestStatus::Received, None, "anne@mairie.fr", at)).unwrap();
+        assert_eq!(ids.len(), 2);
+        assert!(identities_from("{", (Intake::WebForm, RequestStatus::Received, None, "", at)).is_err());
     }
 }

@@ -846,10 +846,21 @@ fn new_request(tenant: vigie_domain::TenantId, token: &str, at: Timestamp) -> cr
         status: RequestStatus::AwaitingEmailCheck,
         subject_name: "Éloïse Dupré".into(),
         subject_email: "eloise@exemple.fr".into(),
-        identities: vec![(
-            vigie_domain::dataset::IdentityKind::Email,
-            "eloise@exemple.fr".into(),
-        )],
+        identities: {
+            use vigie_domain::{dataset::IdentityKind, identities::*};
+            let mut ids = Identities::default();
+            ids.add(IdentityKind::Email, "eloise@exemple.fr");
+            ids.prove(
+                IdentityKind::Phone,
+                "06 11 22 33 44",
+                IdentityProof {
+                    method: vigie_domain::rights::Verification::InPerson,
+                    by: "Agent".into(),
+                    at,
+                },
+            );
+            ids
+        },
         details: "Merci d'effacer mon compte.".into(),
         channels: vec![vigie_domain::rights::Channel::Sms],
         rectifications: vec![("contact.telephone".into(), "06 00 00 00 00".into())],
@@ -959,6 +970,12 @@ pub async fn c16_rights_requests_and_systems(s: &dyn Store) {
         new_request(a.id, "t", now).rectifications
     );
     assert_eq!(r1.channels, [vigie_domain::rights::Channel::Sms]);
+    // C12: each identifier's proof is kept with it.
+    assert_eq!(
+        s.request(a.id, r1.id).await.unwrap().identities,
+        new_request(a.id, "t", now).identities
+    );
+    assert_eq!(r1.identities.proven().len(), 1);
     assert_eq!(s.request_by_public_token("t2").await.unwrap().id, r2.id);
     assert!(matches!(
         s.request(b.id, r1.id).await,

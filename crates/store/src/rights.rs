@@ -6,7 +6,7 @@ use jiff::{Timestamp, civil::Date};
 use vigie_domain::{
     RequestId, SystemId, TenantId,
     calendar::Calendar,
-    dataset::IdentityKind,
+    identities::Identities,
     page::{Page, Paged},
     rights::{Channel, Intake, RequestKind, RequestStatus, Verification},
     scope::TenantScope,
@@ -55,8 +55,8 @@ pub struct RightsRequest {
     pub status: RequestStatus,
     pub subject_name: String,
     pub subject_email: String,
-    /// Identities to search the connected systems by.
-    pub identities: Vec<(IdentityKind, String)>,
+    /// The person's identifiers; only the proven ones are searched by.
+    pub identities: Identities,
     /// What the person wrote.
     pub details: String,
     /// For an objection: the marketing channels objected to.

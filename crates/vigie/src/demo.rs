@@ -232,7 +232,7 @@ pub async fn seed_rights(
                 ctx,
                 &r,
                 Verification::DocumentSeen,
-                vec![],
+                rights::IdentityCheck::all(&r),
                 "démonstration",
                 now,
             )

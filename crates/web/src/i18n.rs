@@ -453,7 +453,11 @@ messages! {
     request_kind: "Demande", "Request";
     request_intake: "Reçue par", "Received by";
     request_received_on: "Date de réception", "Date of receipt";
-    request_identities: "Identifiants recherchés", "Identities searched";
+    request_identities: "Identifiants de la personne", "The person's identifiers";
+    identity_proven: "prouvé", "proven";
+    identity_unproven: "non prouvé : pas utilisé pour la recherche", "not proven: not searched by";
+    request_check_identities: "Identifiants vérifiés", "Identifiers checked";
+    request_check_hint: "Cochez ceux dont vous avez vérifié qu'ils sont bien à la personne. Seuls les identifiants prouvés servent à chercher ses données.", "Tick those you checked belong to the person. Only proven identifiers are used to search their data.";
     request_verification: "Vérification d'identité", "Identity check";
     request_timeline: "Historique", "Timeline";
     request_tasks: "Exécution par système", "Execution per system";

@@ -174,9 +174,10 @@ async fn c15_rectification_restriction_objection(dialect: Dialect) {
             "table historique is an account of what happened: a rectification never rewrites it",
         ]
     );
-    // Her mobile and login, found on her row, searched too (issue 11).
+    // Her mobile and login, found on her row, reported to be checked, not
+    // searched by (C12).
     assert_eq!(
-        out.identities_added
+        out.identities_found
             .iter()
             .map(|(k, _)| k.as_str())
             .collect::<Vec<_>>(),

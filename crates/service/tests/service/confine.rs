@@ -83,7 +83,10 @@ pub(crate) async fn approved(
         ctx,
         &r,
         Verification::InPerson,
-        extra,
+        rights::IdentityCheck {
+            added: extra,
+            ..rights::IdentityCheck::all(&r)
+        },
         "agent",
         Timestamp::now(),
     )
@@ -427,7 +430,10 @@ async fn c27_identities_of_undeclared_kinds_are_refused() {
         w.ctx(),
         &r,
         Verification::InPerson,
-        vec![(IdentityKind::Nir, "1 84 12 75 123 456 78".into())],
+        rights::IdentityCheck {
+            added: vec![(IdentityKind::Nir, "1 84 12 75 123 456 78".into())],
+            ..rights::IdentityCheck::all(&r)
+        },
         "agent",
         Timestamp::now(),
     )
@@ -438,7 +444,10 @@ async fn c27_identities_of_undeclared_kinds_are_refused() {
         w.ctx(),
         &r,
         Verification::InPerson,
-        vec![(IdentityKind::AccountId, "u000001".into())],
+        rights::IdentityCheck {
+            added: vec![(IdentityKind::AccountId, "u000001".into())],
+            ..rights::IdentityCheck::all(&r)
+        },
         "agent",
         Timestamp::now(),
     )
@@ -446,6 +455,7 @@ async fn c27_identities_of_undeclared_kinds_are_refused() {
     .unwrap();
     assert!(
         r.identities
+            .proven()
             .contains(&(IdentityKind::AccountId, "u000001".into()))
     );
     fixture::drop_database(Dialect::Sqlite, &name, &url)

@@ -5,6 +5,7 @@
 
 mod confine;
 mod faults;
+mod identity;
 
 use std::sync::Arc;
 
@@ -175,7 +176,7 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
         ctx,
         &r,
         Verification::EmailCode,
-        vec![],
+        rights::IdentityCheck::all(&r),
         "agent",
         Timestamp::now(),
     )
@@ -230,6 +231,8 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
             "verified",
             "approved",
             "task_done",
+            // Her mobile and login, read on her row, for the agent (C12).
+            "identities_found",
             "executed",
             "answered",
             "closed"
@@ -257,7 +260,7 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
         ctx,
         &r,
         Verification::DocumentSeen,
-        vec![],
+        rights::IdentityCheck::all(&r),
         "agent",
         Timestamp::now(),
     )
@@ -344,7 +347,10 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
         ctx,
         &r,
         Verification::InPerson,
-        vec![(IdentityKind::AccountId, "u000002".into())],
+        rights::IdentityCheck {
+            added: vec![(IdentityKind::AccountId, "u000002".into())],
+            ..rights::IdentityCheck::all(&r)
+        },
         "agent",
         Timestamp::now(),
     )
@@ -352,6 +358,7 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
     .unwrap();
     assert!(
         r.identities
+            .proven()
             .contains(&(IdentityKind::AccountId, "u000002".into()))
     );
     let r = rights::approve(ctx, &r, vec![], "agent", Timestamp::now())
@@ -550,7 +557,7 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
         ctx,
         &r,
         Verification::EmailCode,
-        vec![],
+        rights::IdentityCheck::all(&r),
         "agent",
         Timestamp::now(),
     )

@@ -592,7 +592,7 @@ fn the_worker_runs_rights_tasks_and_scans() {
             ctx,
             &r,
             Verification::InPerson,
-            vec![],
+            rights::IdentityCheck::all(&r),
             "agent",
             Timestamp::now(),
         )

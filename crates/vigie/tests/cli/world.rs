@@ -115,9 +115,16 @@ pub async fn approved_request(
     let r = rights::record(ctx, scope, "agent", &input, Intake::Letter, today, now)
         .await
         .unwrap();
-    let r = rights::verify(ctx, &r, Verification::InPerson, vec![], "agent", now)
-        .await
-        .unwrap();
+    let r = rights::verify(
+        ctx,
+        &r,
+        Verification::InPerson,
+        rights::IdentityCheck::all(&r),
+        "agent",
+        now,
+    )
+    .await
+    .unwrap();
     rights::approve(ctx, &r, vec![], "agent", now)
         .await
         .unwrap()

@@ -20,7 +20,10 @@ use vigie_domain::{
     role::Permission,
     tenant::TenantSlug,
 };
-use vigie_service::{ServiceError, rights};
+use vigie_service::{
+    ServiceError,
+    rights::{self, IdentityCheck},
+};
 use vigie_store::{RequestFilter, RightsRequest, StoreError, TaskState};
 
 use super::{
@@ -345,6 +348,31 @@ pub struct ActInput {
     /// The held task an agent confirms.
     #[serde(default)]
     task: String,
+    /// `prove_{n}` for each identifier (by position) the agent checked.
+    #[serde(flatten)]
+    ticks: std::collections::HashMap<String, String>,
+}
+
+impl ActInput {
+    /// The request's identifiers whose box is ticked.
+    fn proven(&self, r: &RightsRequest) -> Vec<(IdentityKind, String)> {
+        r.identities
+            .iter()
+            .enumerate()
+            .filter(|(n, _)| self.ticks.contains_key(&format!("prove_{n}")))
+            .map(|(_, i)| (i.kind, i.value.clone()))
+            .collect()
+    }
+}
+
+/// One of the person's identifiers, with its proof.
+pub struct IdentityRow {
+    /// Its position, named by its checkbox.
+    pub n: usize,
+    pub text: String,
+    pub proof: String,
+    pub proven: bool,
+    pub ticked: bool,
 }
 
 #[derive(Template)]
@@ -360,7 +388,7 @@ struct ShowPage {
     received: String,
     due: String,
     urgency: &'static str,
-    identities: Vec<String>,
+    identities: Vec<IdentityRow>,
     channels: Vec<&'static str>,
     tasks: Vec<TaskRow>,
     events: Vec<EventRow>,
@@ -430,7 +458,10 @@ async fn show_page(
     let write = ctx.scope.allows(Permission::Write);
     let allowed = |s: Step| write && s.apply(r.status).is_ok();
     let can = Can {
-        verify: allowed(Step::Verify),
+        verify: allowed(Step::Verify)
+            || (write
+                && r.status == RequestStatus::Verified
+                && r.identities.unproven().next().is_some()),
         ask: allowed(Step::AskInformation),
         extend: allowed(Step::Extend) && !r.extended,
         approve: allowed(Step::Approve) && r.kind.executes(),
@@ -490,7 +521,23 @@ async fn show_page(
         identities: r
             .identities
             .iter()
-            .map(|(k, v)| format!("{} : {v}", k.as_str()))
+            .enumerate()
+            .map(|(n, i)| IdentityRow {
+                n,
+                text: format!("{} : {}", i.kind.as_str(), i.value),
+                proof: match &i.proof {
+                    Some(p) => format!(
+                        "{} — {}, {}, {}",
+                        m.identity_proven,
+                        labels::verification(m, p.method),
+                        p.by,
+                        l.when(p.at)
+                    ),
+                    None => m.identity_unproven.to_owned(),
+                },
+                proven: i.is_proven(),
+                ticked: draft.ticks.contains_key(&format!("prove_{n}")),
+            })
             .collect(),
         channels: r.channels.iter().map(|c| labels::channel(m, *c)).collect(),
         tasks: tasks
@@ -589,14 +636,20 @@ pub async fn act(
     let result: Result<(), ServiceError> = match action.as_str() {
         "verify" => {
             let method = Verification::parse(&f.method).ok_or(PageError::NOT_FOUND)?;
-            let extra = if f.account_id.trim().is_empty() {
-                vec![]
-            } else {
-                vec![(IdentityKind::AccountId, f.account_id.trim().to_owned())]
+            let check = IdentityCheck {
+                proven: f.proven(&r),
+                added: if f.account_id.trim().is_empty() {
+                    vec![]
+                } else {
+                    vec![(IdentityKind::AccountId, f.account_id.trim().to_owned())]
+                },
             };
-            rights::verify(c, &r, method, extra, &actor, now)
-                .await
-                .map(drop)
+            if r.status == RequestStatus::Verified {
+                rights::check_identities(c, &r, method, check, &actor, now).await
+            } else {
+                rights::verify(c, &r, method, check, &actor, now).await
+            }
+            .map(drop)
         }
         "ask" => rights::ask_information(c, &r, &f.message, &actor, now)
             .await

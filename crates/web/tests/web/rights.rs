@@ -40,6 +40,8 @@ both!(c11_c15_a_request_from_the_form_to_the_download, |app| {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("value=\"Éloïse Dupré\""));
     assert!(bad.body.contains("id=\"rq-email-error\""));
+    // C12: she types someone else's phone; only her address gets proven.
+    let other = fixture::person(5);
     let sent = visitor
         .post(
             "/p/commune-a/droits",
@@ -47,6 +49,7 @@ both!(c11_c15_a_request_from_the_form_to_the_download, |app| {
                 ("kind", "access"),
                 ("name", "Éloïse Dupré"),
                 ("email", &p.email),
+                ("phone", &other.mobile),
             ],
         )
         .await;
@@ -121,10 +124,28 @@ both!(c11_c15_a_request_from_the_form_to_the_download, |app| {
     let base = format!("/t/commune-a/demandes/{}", r.id);
     let too_soon = agent.post(&format!("{base}/approve"), &[]).await;
     assert_eq!(too_soon.status, StatusCode::UNPROCESSABLE_ENTITY, "C12");
+    let shown = agent.get(&base).await;
+    assert!(
+        shown.body.contains(&format!("phone : {}", other.mobile))
+            && shown.body.contains("non prouvé")
+            && shown.body.contains("name=\"prove_1\""),
+        "{}",
+        shown.body
+    );
+    assert!(
+        !shown.body.contains("name=\"prove_0\""),
+        "her address is proven"
+    );
     let v = agent
         .post(&format!("{base}/verify"), &[("method", "email_code")])
         .await;
     assert_eq!(v.status, StatusCode::SEE_OTHER, "{}", v.body);
+    let verified = app.store.request(t.id, r.id).await.unwrap();
+    assert_eq!(
+        verified.identities.proven().len(),
+        1,
+        "the phone is not ticked"
+    );
     let a = agent.post(&format!("{base}/approve"), &[]).await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
     let vault = test_vault();
@@ -334,7 +355,7 @@ impl AgentWithApp {
             self.ctx(app),
             &self.request,
             vigie_domain::rights::Verification::InPerson,
-            vec![],
+            vigie_service::rights::IdentityCheck::all(&self.request),
             "agent",
             Timestamp::now(),
         )

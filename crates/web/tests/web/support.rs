@@ -429,7 +429,7 @@ pub async fn rights_objects_of(
         ctx,
         &r,
         vigie_domain::rights::Verification::DocumentSeen,
-        vec![],
+        vigie_service::rights::IdentityCheck::all(&r),
         "agent",
         Timestamp::now(),
     )
