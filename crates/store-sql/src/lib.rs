@@ -8,6 +8,7 @@
 //! See docs/decisions.md.
 
 mod errors;
+mod legacy;
 mod migrate;
 pub mod postgres;
 pub mod sqlite;
