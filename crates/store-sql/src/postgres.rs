@@ -53,6 +53,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 10,
         sql: include_str!("../migrations/postgres/0010_totp_steps.sql"),
     },
+    Migration {
+        version: 11,
+        sql: include_str!("../migrations/postgres/0011_invitations.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.

@@ -17,7 +17,7 @@ use vigie_domain::{
     time::{from_micros, to_micros},
 };
 use vigie_store::{
-    Accounts, ApiToken, ApiTokens, Checkpoint, Credentials, Intent, Job, Jobs, Member, Membership,
+    Accounts, ApiToken, ApiTokens, Checkpoint, Credentials, Intent, Job, Jobs, Invitation, Member, Membership,
     NewApiToken, NewIntent, NewMessage, NewSession, NewUser, Outbox, OutboxMessage, Session, Sessions,
     Store, Tenant, Tenants, Trail, TrailFilter,
 };
@@ -92,6 +92,22 @@ fn tenant_from(r: &Row) -> Result<Tenant, StoreError> {
         name: TenantName::parse(&get::<String>(r, "tenant_name")?)
             .map_err(|e| corrupt("tenant name", e))?,
         created_at: from_micros(get(r, "tenant_created_at")?),
+    })
+}
+
+const INVITATION_SELECT: &str = "SELECT i.id, i.user_id, u.email, i.roles, i.invited_by, i.expires_at, \
+     t.id AS tenant_id, t.slug AS tenant_slug, t.name AS tenant_name, t.created_at AS tenant_created_at \
+     FROM invitations i JOIN users u ON u.id = i.user_id JOIN tenants t ON t.id = i.tenant_id";
+
+fn invitation_from(r: &Row) -> Result<Invitation, StoreError> {
+    Ok(Invitation {
+        id: get(r, "id")?,
+        tenant: tenant_from(r)?,
+        user: UserId(get(r, "user_id")?),
+        email: Email::parse(&get::<String>(r, "email")?).map_err(|e| corrupt("email", e))?,
+        roles: Roles::from_db(&get::<String>(r, "roles")?),
+        invited_by: get(r, "invited_by")?,
+        expires_at: from_micros(get(r, "expires_at")?),
     })
 }
 
@@ -650,6 +666,125 @@ impl Tenants for ThisStore {
             user: user_from(&r)?,
             roles: Roles::from_db(&get::<String>(&r, "roles")?),
         })
+    }
+
+    async fn invite(
+        &self,
+        scope: &TenantScope,
+        user: UserId,
+        roles: &Roles,
+        token_hash: &str,
+        invited_by: &str,
+        expires: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM invitations WHERE tenant_id = $1 AND user_id = $2")
+            .bind(scope.tenant().0)
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        sqlx::query(
+            "INSERT INTO invitations (tenant_id, user_id, roles, token_hash, invited_by, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(scope.tenant().0)
+        .bind(user.0)
+        .bind(roles.to_db())
+        .bind(token_hash)
+        .bind(invited_by)
+        .bind(to_micros(Timestamp::now()))
+        .bind(to_micros(expires))
+        .execute(&mut *tx)
+        .await
+        .db()?;
+        tx.commit().await.db()
+    }
+
+    async fn invitations(&self, scope: &TenantScope, now: Timestamp) -> Result<Vec<Invitation>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{INVITATION_SELECT} WHERE i.tenant_id = $1 AND i.expires_at >= $2 ORDER BY u.email"
+        )))
+        .bind(scope.tenant().0)
+        .bind(to_micros(now))
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        rows.iter().map(invitation_from).collect()
+    }
+
+    async fn invitation(&self, token_hash: &str, user: UserId, now: Timestamp) -> Result<Invitation, StoreError> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{INVITATION_SELECT} WHERE i.token_hash = $1 AND i.user_id = $2 AND i.expires_at >= $3"
+        )))
+        .bind(token_hash)
+        .bind(user.0)
+        .bind(to_micros(now))
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        invitation_from(&r)
+    }
+
+    async fn accept_invitation(&self, token_hash: &str, user: UserId, now: Timestamp) -> Result<Invitation, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{INVITATION_SELECT} WHERE i.token_hash = $1 AND i.user_id = $2 AND i.expires_at >= $3"
+        )))
+        .bind(token_hash)
+        .bind(user.0)
+        .bind(to_micros(now))
+        .fetch_one(&mut *tx)
+        .await
+        .db()?;
+        let invitation = invitation_from(&r)?;
+        // Deleted first: of two acceptances at once, one deletes it.
+        let gone = sqlx::query("DELETE FROM invitations WHERE id = $1")
+            .bind(invitation.id)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        if gone.rows_affected() != 1 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query(
+            "INSERT INTO memberships (tenant_id, user_id, roles) VALUES ($1, $2, $3) \
+             ON CONFLICT (tenant_id, user_id) DO UPDATE SET roles = excluded.roles",
+        )
+        .bind(invitation.tenant.id.0)
+        .bind(user.0)
+        .bind(invitation.roles.to_db())
+        .execute(&mut *tx)
+        .await
+        .db()?;
+        tx.commit().await.db()?;
+        Ok(invitation)
+    }
+
+    async fn withdraw_invitation(&self, scope: &TenantScope, id: i64) -> Result<(), StoreError> {
+        let gone = sqlx::query("DELETE FROM invitations WHERE id = $1 AND tenant_id = $2")
+            .bind(id)
+            .bind(scope.tenant().0)
+            .execute(&self.pool)
+            .await
+            .db()?;
+        if gone.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn decline_invitation(&self, token_hash: &str, user: UserId) -> Result<(), StoreError> {
+        let gone = sqlx::query("DELETE FROM invitations WHERE token_hash = $1 AND user_id = $2")
+            .bind(token_hash)
+            .bind(user.0)
+            .execute(&self.pool)
+            .await
+            .db()?;
+        if gone.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 }
 

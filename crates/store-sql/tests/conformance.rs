@@ -108,3 +108,6 @@ both!(c09_notices_and_objection_windows, |s, _db| {
 both!(c40_c41_audits_and_instructions, |s, _db| {
     c::c40_c41_audits_and_instructions(s.as_ref()).await
 });
+both!(c25_invitations_are_accepted_by_their_owner, |s, _db| {
+    c::c25_invitations_are_accepted_by_their_owner(s.as_ref()).await
+});

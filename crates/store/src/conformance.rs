@@ -1631,3 +1631,71 @@ pub async fn c28_intents_settle_with_their_record(s: Arc<dyn Store>) {
     let rep = trail::verify(s.as_ref(), None, |_| {}).await.unwrap();
     assert_eq!(rep.records, 3);
 }
+
+/// Issue 12: an existing account joins another tenant only by accepting,
+/// once, signed in as itself, before the link expires; the tenant
+/// withdraws only its own invitations.
+pub async fn c25_invitations_are_accepted_by_their_owner(s: &dyn Store) {
+    let (a, b) = two_tenants(s).await;
+    let bob = s.create_user(&new_user("bob@syndicat-b.fr")).await.unwrap();
+    let eve = s.create_user(&new_user("eve@commune-a.fr")).await.unwrap();
+    s.set_roles(b.id, bob.id, &Roles::new(vec![Role::UserManager]))
+        .await
+        .unwrap();
+    let sa = scope_of(&a, &[Role::UserManager]);
+    let sb = scope_of(&b, &[Role::UserManager]);
+    let now = Timestamp::now();
+    let week = now + SignedDuration::from_hours(24 * 7);
+    let agent = Roles::new(vec![Role::Agent]);
+    s.invite(&sa, bob.id, &Roles::new(vec![Role::Dpo]), "h0", "Eve", week)
+        .await
+        .unwrap();
+    // A second invitation replaces the first (and its link).
+    s.invite(&sa, bob.id, &agent, "h1", "Eve", week)
+        .await
+        .unwrap();
+    let pending = s.invitations(&sa, now).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].roles, agent);
+    assert_eq!(pending[0].email.as_str(), "bob@syndicat-b.fr");
+    assert!(s.invitations(&sb, now).await.unwrap().is_empty());
+    assert_eq!(s.memberships(bob.id).await.unwrap().len(), 1, "not yet");
+    assert!(matches!(
+        s.invitation("h0", bob.id, now).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.accept_invitation("h1", eve.id, now).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.accept_invitation("h1", bob.id, week + SignedDuration::from_secs(1))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.withdraw_invitation(&sb, pending[0].id).await,
+        Err(StoreError::NotFound)
+    ));
+    let accepted = s.accept_invitation("h1", bob.id, now).await.unwrap();
+    assert_eq!(accepted.tenant.id, a.id);
+    assert!(matches!(
+        s.accept_invitation("h1", bob.id, now).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(s.member(&sa, bob.id).await.unwrap().roles, agent);
+    assert!(s.invitations(&sa, now).await.unwrap().is_empty());
+    // Withdrawn or declined, it cannot be accepted.
+    s.invite(&sa, eve.id, &agent, "h2", "Eve", week)
+        .await
+        .unwrap();
+    let id = s.invitations(&sa, now).await.unwrap()[0].id;
+    s.withdraw_invitation(&sa, id).await.unwrap();
+    assert!(s.accept_invitation("h2", eve.id, now).await.is_err());
+    s.invite(&sa, eve.id, &agent, "h3", "Eve", week)
+        .await
+        .unwrap();
+    s.decline_invitation("h3", eve.id).await.unwrap();
+    assert!(s.accept_invitation("h3", eve.id, now).await.is_err());
+    assert!(s.memberships(eve.id).await.unwrap().is_empty());
+}

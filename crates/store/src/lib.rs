@@ -119,6 +119,39 @@ pub trait Tenants: Send + Sync {
     -> Result<Paged<Member>>;
     /// One person of the scope's tenant; NotFound for anyone else.
     async fn member(&self, scope: &TenantScope, user: UserId) -> Result<Member>;
+    /// Invites an existing account into the scope's tenant with `roles`,
+    /// replacing a pending invitation of the same account.
+    async fn invite(
+        &self,
+        scope: &TenantScope,
+        user: UserId,
+        roles: &Roles,
+        token_hash: &str,
+        invited_by: &str,
+        expires: Timestamp,
+    ) -> Result<()>;
+    /// The scope's tenant's invitations not yet accepted nor expired.
+    async fn invitations(&self, scope: &TenantScope, now: Timestamp) -> Result<Vec<Invitation>>;
+    /// The pending invitation of `user` behind a link; NotFound when it
+    /// is someone else's, used, withdrawn or expired.
+    async fn invitation(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<Invitation>;
+    /// Accepts it: the membership is made and the invitation deleted in
+    /// one step (a link works once).
+    async fn accept_invitation(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<Invitation>;
+    /// The tenant withdraws one of its invitations.
+    async fn withdraw_invitation(&self, scope: &TenantScope, id: i64) -> Result<()>;
+    /// Its owner declines it, by its link.
+    async fn decline_invitation(&self, token_hash: &str, user: UserId) -> Result<()>;
 }
 
 /// Sign-in sessions, kept by the hash of their cookie.

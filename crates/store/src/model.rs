@@ -37,6 +37,21 @@ pub struct Tenant {
     pub created_at: Timestamp,
 }
 
+/// An existing account asked to join a tenant ("invitation"): it joins
+/// only when its owner accepts, signed in (issue 12). The tenant sees the
+/// address it typed, never the account's name or other tenants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Invitation {
+    pub id: i64,
+    pub tenant: Tenant,
+    pub user: UserId,
+    pub email: Email,
+    pub roles: Roles,
+    /// Who invited, as named in the tenant.
+    pub invited_by: String,
+    pub expires_at: Timestamp,
+}
+
 /// A person's roles in one tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Membership {

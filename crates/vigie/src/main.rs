@@ -377,7 +377,7 @@ async fn user(c: &Config, store: Arc<dyn Store>, cmd: &UserCommand) -> Result<()
                         .await
                         .context("unknown tenant")?;
                     let (u, _) =
-                        vigie_web::invite::invite(&state, &t, &email, &name, &roles).await?;
+                        vigie_web::invite::grant(&state, &t, &email, &name, &roles).await?;
                     trace_cli(
                         store.as_ref(),
                         "user.create",

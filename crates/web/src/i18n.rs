@@ -131,6 +131,18 @@ messages! {
     user_add_title: "Ajouter une personne", "Add a person";
     user_add_intro: "La personne reçoit un lien pour choisir elle-même son mot de passe.", "The person receives a link to choose their own password.";
     user_added: "Personne ajoutée ; un lien lui a été envoyé.", "Person added; a link was sent to them.";
+    user_invited: "Cette adresse a déjà un compte Vigie : une invitation lui a été envoyée ; la personne rejoindra l'organisation si elle l'accepte.", "This address already has a Vigie account: an invitation was sent; the person joins the organisation if they accept it.";
+    user_already_member: "Cette personne est déjà membre : changez ses rôles sur sa page.", "This person is already a member: change their roles on their page.";
+    invitations_title: "Invitations en attente", "Pending invitations";
+    invitation_expires: "Expire le", "Expires";
+    invitation_withdraw: "Retirer", "Withdraw";
+    invitation_withdrawn: "Invitation retirée.", "Invitation withdrawn.";
+    invitation_title: "Invitation", "Invitation";
+    invitation_text: "{who} vous invite à rejoindre {org} avec les rôles : {roles}.", "{who} invites you to join {org} with the roles: {roles}.";
+    invitation_accept: "Accepter", "Accept";
+    invitation_decline: "Refuser", "Decline";
+    invitation_accepted: "Vous avez rejoint l'organisation.", "You joined the organisation.";
+    invitation_declined: "Invitation refusée.", "Invitation declined.";
     user_roles_saved: "Rôles enregistrés.", "Roles saved.";
     user_removed: "La personne n'a plus de rôle dans l'organisation.", "The person no longer has a role in the organisation.";
     user_disabled_done: "Compte désactivé ; ses sessions et jetons sont révoqués.", "Account disabled; its sessions and tokens are revoked.";
@@ -563,6 +575,8 @@ messages! {
     scan_history: "Analyses", "Scans";
     email_reset_subject: "Vigie : réinitialisation de votre mot de passe", "Vigie: reset your password";
     email_reset_body: "Bonjour,\n\nPour choisir un nouveau mot de passe, ouvrez ce lien (valable une heure, utilisable une fois) :\n\n{link}\n\nSi vous n'êtes pas à l'origine de cette demande, ignorez ce message.\nVigie ne vous demandera jamais votre mot de passe par courriel.\n", "Hello,\n\nTo choose a new password, open this link (valid for one hour, usable once):\n\n{link}\n\nIf you did not ask for this, ignore this message.\nVigie will never ask for your password by email.\n";
+    email_invitation_subject: "Vigie : invitation à rejoindre {org}", "Vigie: invitation to join {org}";
+    email_invitation_body: "Bonjour,\n\n{who} vous invite à rejoindre {org} dans Vigie. Pour accepter ou refuser, connectez-vous puis ouvrez ce lien (valable 7 jours) :\n\n{link}\n\nSi vous ne connaissez pas cette organisation, ignorez ce message : rien ne change sans votre accord.\n", "Hello,\n\n{who} invites you to join {org} in Vigie. To accept or decline, sign in and open this link (valid for 7 days):\n\n{link}\n\nIf you do not know this organisation, ignore this message: nothing changes without your consent.\n";
     email_welcome_subject: "Vigie : votre compte a été créé", "Vigie: your account was created";
     email_welcome_body: "Bonjour,\n\nUn compte Vigie a été créé pour vous ({org}). Pour choisir votre mot de passe, ouvrez ce lien (valable 72 heures, utilisable une fois) :\n\n{link}\n\nVigie ne vous demandera jamais votre mot de passe par courriel.\n", "Hello,\n\nA Vigie account was created for you ({org}). To choose your password, open this link (valid for 72 hours, usable once):\n\n{link}\n\nVigie will never ask for your password by email.\n";
 }
@@ -586,8 +600,10 @@ mod tests {
         for (fr, en) in [
             (FR.email_reset_body, EN.email_reset_body),
             (FR.email_welcome_body, EN.email_welcome_body),
+            (FR.email_invitation_body, EN.email_invitation_body),
+            (FR.invitation_text, EN.invitation_text),
         ] {
-            for p in ["{link}", "{org}"] {
+            for p in ["{link}", "{org}", "{who}", "{roles}"] {
                 assert_eq!(fr.contains(p), en.contains(p), "{p}");
             }
         }

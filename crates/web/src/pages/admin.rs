@@ -22,7 +22,7 @@ use super::{
         ListQuery, RoleBoxes, RoleChoice, flash_text, render, render_status, role_choices,
         see_other,
     },
-    invite::{invite, send_password_link},
+    invite::{self, send_password_link},
 };
 use crate::{
     AppState,
@@ -173,7 +173,7 @@ pub async fn grant(
         page.roles_error = Some(m.form_has_errors);
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, page);
     };
-    let (user, _) = invite(&state, &tenant, &email, &name, &roles).await?;
+    let (user, _) = invite::grant(&state, &tenant, &email, &name, &roles).await?;
     me.trace(
         &state,
         Some(&tenant),

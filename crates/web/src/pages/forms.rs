@@ -31,6 +31,11 @@ pub fn see_other(to: &str, flash: &str) -> Response {
 pub fn flash_text(m: &'static Msgs, key: Option<&str>) -> Option<&'static str> {
     Some(match key? {
         "user_added" => m.user_added,
+        "user_invited" => m.user_invited,
+        "user_already_member" => m.user_already_member,
+        "invitation_withdrawn" => m.invitation_withdrawn,
+        "invitation_accepted" => m.invitation_accepted,
+        "invitation_declined" => m.invitation_declined,
         "roles_saved" => m.user_roles_saved,
         "user_removed" => m.user_removed,
         "user_disabled" => m.user_disabled_done,

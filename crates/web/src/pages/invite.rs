@@ -1,10 +1,14 @@
 //! Adding a person to a tenant, and sending one-time password links. The
-//! platform never chooses, shows or emails a password (C25).
+//! platform never chooses, shows or emails a password (C25). A tenant's
+//! user manager creates new accounts in its tenant but only invites an
+//! existing one: it joins when its owner accepts (issue 12).
 
 use jiff::{SignedDuration, Timestamp};
 use vigie_domain::{
+    UserId,
     account::{DisplayName, Email, User},
     role::Roles,
+    scope::TenantScope,
 };
 use vigie_store::{NewMessage, NewUser, StoreError, Tenant};
 
@@ -18,9 +22,82 @@ use crate::{
 /// password verifies against it.
 const NO_PASSWORD: &str = "!unset";
 
-/// Gives a person roles in a tenant, creating their account if needed (and
-/// sending them a link to choose a password). True when it was created.
-pub async fn invite(
+/// How long an invitation's link works.
+const INVITATION_VALIDITY: SignedDuration = SignedDuration::from_hours(24 * 7);
+
+/// What adding a person to a tenant did.
+pub enum Added {
+    /// A new account, member at once, sent a link to choose a password.
+    Created(User),
+    /// An existing account, sent an invitation to accept.
+    Invited,
+    /// Already a member: roles are changed on the person's page.
+    AlreadyMember(UserId),
+}
+
+/// A tenant's user manager adds a person by address: a new account is
+/// created in the tenant; an existing one, someone else's until now, is
+/// only invited — its name is not shown, its roles elsewhere untouched.
+pub async fn add_to_tenant(
+    state: &AppState,
+    scope: &TenantScope,
+    tenant: &Tenant,
+    (email, name, roles): (&Email, &DisplayName, &Roles),
+    inviter: &str,
+) -> Result<Added, StoreError> {
+    let user = match state.store.user_by_email(email).await {
+        Ok(u) => u,
+        Err(StoreError::NotFound) => {
+            let (user, _) = grant(state, tenant, email, name, roles).await?;
+            return Ok(Added::Created(user));
+        }
+        Err(e) => return Err(e),
+    };
+    if state.store.member(scope, user.id).await.is_ok() {
+        return Ok(Added::AlreadyMember(user.id));
+    }
+    let token = random_token();
+    state
+        .store
+        .invite(
+            scope,
+            user.id,
+            roles,
+            &token_hash(&token),
+            inviter,
+            Timestamp::now() + INVITATION_VALIDITY,
+        )
+        .await?;
+    let m = Lang::parse(&user.locale).unwrap_or_default().msgs();
+    let link = format!(
+        "{}/invitations/{token}",
+        state.settings.base_url.trim_end_matches('/')
+    );
+    state
+        .store
+        .queue_message(
+            &NewMessage {
+                tenant: Some(tenant.id),
+                to: user.email.clone(),
+                subject: m
+                    .email_invitation_subject
+                    .replace("{org}", tenant.name.as_str()),
+                body: m
+                    .email_invitation_body
+                    .replace("{org}", tenant.name.as_str())
+                    .replace("{who}", inviter)
+                    .replace("{link}", &link),
+            },
+            Timestamp::now(),
+        )
+        .await?;
+    Ok(Added::Invited)
+}
+
+/// The provider (its administrators, the CLI) gives a person roles in a
+/// tenant directly, creating their account if needed (and sending them a
+/// link to choose a password). True when it was created.
+pub async fn grant(
     state: &AppState,
     tenant: &Tenant,
     email: &Email,

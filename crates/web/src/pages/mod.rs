@@ -6,6 +6,7 @@ mod assets;
 mod clients;
 mod forms;
 mod home;
+mod invitation;
 pub mod invite;
 mod models;
 mod public;
@@ -46,6 +47,9 @@ pub fn routes() -> Router<AppState> {
             get(sign_in::reset_page).post(sign_in::reset),
         )
         .route("/account", get(account::page))
+        .route("/invitations/{token}", get(invitation::page))
+        .route("/invitations/{token}/accept", post(invitation::accept))
+        .route("/invitations/{token}/decline", post(invitation::decline))
         .route("/account/preferences", post(account::preferences))
         .route("/account/password", post(account::password))
         .route(
@@ -178,6 +182,10 @@ pub fn routes() -> Router<AppState> {
         .route("/t/{tenant}/users/{id}/disable", post(users::disable))
         .route("/t/{tenant}/users/{id}/enable", post(users::enable))
         .route("/t/{tenant}/users/{id}/reset", post(users::send_reset))
+        .route(
+            "/t/{tenant}/invitations/{id}/withdraw",
+            post(users::withdraw_invitation),
+        )
         .route("/t/{tenant}/trail", get(trail::tenant_page))
         .route("/t/{tenant}/trail/export.csv", get(trail::tenant_csv))
         .route("/t/{tenant}/trail/export.json", get(trail::tenant_json))

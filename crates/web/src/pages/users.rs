@@ -8,6 +8,7 @@ use axum::{
     http::StatusCode,
     response::Response,
 };
+use jiff::Timestamp;
 use serde::Deserialize;
 use vigie_domain::{
     UserId,
@@ -21,7 +22,7 @@ use super::{
         ListQuery, RoleBoxes, RoleChoice, flash_text, render, render_status, role_choices,
         roles_text, see_other,
     },
-    invite::{invite, send_password_link},
+    invite::{Added, add_to_tenant, send_password_link},
 };
 use crate::{
     AppState,
@@ -47,12 +48,22 @@ pub struct AddForm {
     pub roles_error: Option<&'static str>,
 }
 
+/// An invitation not yet accepted, as the tenant sees it.
+pub struct InvitationRow {
+    pub withdraw: String,
+    pub email: String,
+    pub roles: String,
+    pub invited_by: String,
+    pub expires: String,
+}
+
 #[derive(Template)]
 #[template(path = "users.html")]
 struct UsersPage {
     l: Layout,
     q: String,
     rows: Vec<MemberRow>,
+    invitations: Vec<InvitationRow>,
     pager: Pager,
     can_manage: bool,
     form: AddForm,
@@ -86,9 +97,27 @@ async fn list_page(
             disabled: mb.user.disabled,
         })
         .collect();
+    let invitations = if ctx.scope.allows(Permission::ManageUsers) {
+        state
+            .store
+            .invitations(&ctx.scope, Timestamp::now())
+            .await?
+            .into_iter()
+            .map(|i| InvitationRow {
+                withdraw: format!("{}/invitations/{}/withdraw", ctx.base(), i.id),
+                email: i.email.to_string(),
+                roles: roles_text(&l, &i.roles),
+                invited_by: i.invited_by,
+                expires: l.when(i.expires_at),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     ctx.trace(state, "users.list", &format!("tenant:{}", ctx.tenant.id))
         .await?;
     Ok(UsersPage {
+        invitations,
         choices: role_choices(l.m, chosen),
         pager: Pager::new(&page, &base, &query_of(&[("q", &q.q)])),
         l,
@@ -143,11 +172,52 @@ pub async fn add(
     let (Ok(email), Ok(name)) = (email, name) else {
         return Err(PageError::Internal("unreachable form state".into()));
     };
-    let (user, created) = invite(&state, &ctx.tenant, &email, &name, &roles).await?;
-    let action = if created { "user.create" } else { "user.roles" };
-    ctx.trace(&state, action, &format!("user:{}", user.id))
-        .await?;
-    Ok(see_other(&format!("{}/users", ctx.base()), "user_added"))
+    let inviter = ctx.me.user.name.as_str().to_owned();
+    let added = add_to_tenant(
+        &state,
+        &ctx.scope,
+        &ctx.tenant,
+        (&email, &name, &roles),
+        &inviter,
+    )
+    .await?;
+    let (action, object, flash) = match added {
+        Added::Created(user) => ("user.create", format!("user:{}", user.id), "user_added"),
+        Added::Invited => ("user.invite", format!("email:{email}"), "user_invited"),
+        Added::AlreadyMember(id) => {
+            return Ok(see_other(
+                &format!("{}/users/{id}", ctx.base()),
+                "user_already_member",
+            ));
+        }
+    };
+    ctx.trace(&state, action, &object).await?;
+    Ok(see_other(&format!("{}/users", ctx.base()), flash))
+}
+
+pub async fn withdraw_invitation(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+    Path((_, id)): Path<(String, i64)>,
+) -> Result<Response, PageError> {
+    require_traced(
+        &state,
+        &ctx,
+        Permission::ManageUsers,
+        "user.invitation_withdraw",
+    )
+    .await?;
+    state.store.withdraw_invitation(&ctx.scope, id).await?;
+    ctx.trace(
+        &state,
+        "user.invitation_withdraw",
+        &format!("invitation:{id}"),
+    )
+    .await?;
+    Ok(see_other(
+        &format!("{}/users", ctx.base()),
+        "invitation_withdrawn",
+    ))
 }
 
 #[derive(Template)]

@@ -35,6 +35,7 @@ const WALKED: &[(&str, &str)] = &[
     ("POST", "/t/{tenant}/users/{id}/disable"),
     ("POST", "/t/{tenant}/users/{id}/enable"),
     ("POST", "/t/{tenant}/users/{id}/reset"),
+    ("POST", "/t/{tenant}/invitations/{id}/withdraw"),
     ("GET", "/t/{tenant}/trail"),
     ("GET", "/t/{tenant}/trail/export.csv"),
     ("GET", "/t/{tenant}/trail/export.json"),
@@ -129,6 +130,19 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
         .await
         .unwrap();
     let (req_b, sys_b) = crate::support::rights_objects_of(&app, &scope_b).await;
+    let invited = app.person("invitee@ailleurs.fr", &[]).await;
+    app.store
+        .invite(
+            &scope_b,
+            invited.id,
+            &vigie_domain::role::Roles::new(vec![Role::Agent]),
+            "invitation-b",
+            "Bertrand Secret",
+            now + SignedDuration::from_hours(1),
+        )
+        .await
+        .unwrap();
+    let inv_b = app.store.invitations(&scope_b, now).await.unwrap()[0].id;
     let scan_b = app
         .store
         .create_scan(&scope_b, sys_b, Timestamp::now())
@@ -198,6 +212,8 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
                 sys_b.0
             } else if pattern.contains("registre/{id}") {
                 act_b.0
+            } else if pattern.contains("invitations/{id}") {
+                inv_b
             } else {
                 bob.id.0
             };
@@ -237,6 +253,7 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
     assert!(!app.store.token_by_hash("hash-b").await.unwrap().revoked);
     assert!(!app.store.user(bob.id).await.unwrap().disabled);
     assert_eq!(app.store.memberships(bob.id).await.unwrap().len(), 1);
+    assert_eq!(app.store.invitations(&scope_b, now).await.unwrap().len(), 1);
     let still = app.store.request(b.id, req_b).await.unwrap();
     assert_eq!(still.status, vigie_domain::rights::RequestStatus::Verified);
     assert_eq!(

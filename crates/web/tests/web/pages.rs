@@ -430,3 +430,133 @@ async fn a_database_that_goes_away_gets_a_clear_answer() {
         StatusCode::SERVICE_UNAVAILABLE
     );
 }
+
+both!(c26_an_existing_account_is_invited_not_pulled_in, |app| {
+    let a = app.tenant("commune-a").await;
+    let b = app.tenant("syndicat-b").await;
+    app.person("gestion@commune-a.fr", &[(&a, &[Role::UserManager])])
+        .await;
+    app.person("gestion@syndicat-b.fr", &[(&b, &[Role::UserManager])])
+        .await;
+    let bob = app
+        .person("bob@syndicat-b.fr", &[(&b, &[Role::Agent])])
+        .await;
+    let mut m = app.signed_in("gestion@commune-a.fr").await;
+    let r = m
+        .post(
+            "/t/commune-a/users",
+            &[
+                ("email", "bob@syndicat-b.fr"),
+                ("name", "Nom inventé"),
+                ("role_dpo", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        r.location().ends_with("flash=user_invited"),
+        "{}",
+        r.location()
+    );
+    // Not a member of A: B's manager still runs the account alone.
+    assert_eq!(app.store.memberships(bob.id).await.unwrap().len(), 1);
+    let list = m.get("/t/commune-a/users").await;
+    assert!(
+        list.body.contains("bob@syndicat-b.fr") && list.body.contains("Invitations en attente")
+    );
+    let bob_name = app.store.user(bob.id).await.unwrap().name;
+    assert!(
+        !list.body.contains(bob_name.as_str()),
+        "A does not learn B's account's name"
+    );
+    let mut bm = app.signed_in("gestion@syndicat-b.fr").await;
+    let r = bm
+        .post(&format!("/t/syndicat-b/users/{}/disable", bob.id), &[])
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "B's manager keeps their account"
+    );
+    let r = bm
+        .post(&format!("/t/syndicat-b/users/{}/enable", bob.id), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+
+    let mail = app
+        .store
+        .list_messages("bob@syndicat-b.fr", Page::default())
+        .await
+        .unwrap();
+    let link = extract(&mail.items[0].body, "http://127.0.0.1:8080", "\n").unwrap();
+    assert!(link.starts_with("/invitations/"), "{link}");
+    // Only Bob, signed in, can answer it.
+    assert_eq!(m.get(&link).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        m.post(&format!("{link}/accept"), &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let mut anonymous = app.browser();
+    assert_eq!(anonymous.get(&link).await.status, StatusCode::SEE_OTHER);
+    let mut bob_browser = app.signed_in("bob@syndicat-b.fr").await;
+    let page = bob_browser.get(&link).await;
+    assert!(
+        page.body.contains("rejoindre Organisation commune-a avec les rôles : DPO") && page.body.contains("Accepter"),
+        "{}",
+        page.body
+    );
+    let r = bob_browser.post(&format!("{link}/accept"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let ms = app.store.memberships(bob.id).await.unwrap();
+    assert_eq!(ms.len(), 2);
+    assert!(
+        ms.iter()
+            .any(|x| x.tenant.id == a.id && x.roles.contains(Role::Dpo))
+    );
+    assert_eq!(
+        bob_browser
+            .post(&format!("{link}/accept"), &[])
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "a link works once"
+    );
+    // Adding a member again says so and changes nothing.
+    let r = m
+        .post(
+            "/t/commune-a/users",
+            &[
+                ("email", "bob@syndicat-b.fr"),
+                ("name", "X"),
+                ("role_agent", "on"),
+            ],
+        )
+        .await;
+    assert!(
+        r.location().contains("user_already_member"),
+        "{}",
+        r.location()
+    );
+    let trail = app
+        .store
+        .tenant_trail(
+            &vigie_domain::scope::TenantScope::from_verified_membership(
+                a.id,
+                None,
+                vigie_domain::role::Roles::new(vec![Role::Dpo]),
+            ),
+            &TrailFilter::default(),
+            Page::default(),
+        )
+        .await
+        .unwrap();
+    let actions: Vec<&str> = trail
+        .items
+        .iter()
+        .map(|e| e.event.action.as_str())
+        .collect();
+    assert!(
+        actions.contains(&"user.invite") && actions.contains(&"invitation.accept"),
+        "{actions:?}"
+    );
+});

@@ -174,7 +174,10 @@ impl TestApp {
             .store
             .create_user(&NewUser {
                 email: Email::parse(email).unwrap(),
-                name: DisplayName::parse("Personne Test").unwrap(),
+                // Each person named after their address: a page that shows
+                // a name shows whose it is.
+                name: DisplayName::parse(&format!("Personne {}", email.split('@').next().unwrap()))
+                    .unwrap(),
                 password_hash: self.hasher.hash(PASSWORD).await.unwrap(),
                 is_provider_admin: admin,
                 locale: "fr".into(),
