@@ -240,15 +240,18 @@ async fn main() -> Result<()> {
         }
         Command::User { command } => {
             let store = app::open_migrated(&c).await?;
-            user(&c, store, command).await
+            let result = user(&c, store.clone(), command).await;
+            traced_failure(store.as_ref(), "user", result).await
         }
         Command::Tenant { command } => {
             let store = app::open_migrated(&c).await?;
-            tenant(store.as_ref(), command).await
+            let result = tenant(store.as_ref(), command).await;
+            traced_failure(store.as_ref(), "tenant", result).await
         }
         Command::Audit { command } => {
             let store = app::open_migrated(&c).await?;
-            audit(&c, store.as_ref(), command).await
+            let result = audit(&c, store.as_ref(), command).await;
+            traced_failure(store.as_ref(), "audit", result).await
         }
         Command::Scan { .. } => Ok(()),
     }
@@ -318,6 +321,34 @@ async fn trace_cli(
     object: &str,
     tenant: Option<vigie_domain::TenantId>,
 ) -> Result<()> {
+    trace_cli_outcome(store, action, object, tenant, Outcome::Success).await
+}
+
+/// A CLI command that failed once the store was open (an unknown account,
+/// a broken trail) is recorded too, with its reason (C28).
+async fn traced_failure(store: &dyn Store, group: &str, result: Result<()>) -> Result<()> {
+    if let Err(e) = &result {
+        let reason: String = e.to_string().chars().take(300).collect();
+        // The command's own error is the one to report.
+        let _ = trace_cli_outcome(
+            store,
+            &format!("cli.{group}"),
+            &reason,
+            None,
+            Outcome::Failure,
+        )
+        .await;
+    }
+    result
+}
+
+async fn trace_cli_outcome(
+    store: &dyn Store,
+    action: &str,
+    object: &str,
+    tenant: Option<vigie_domain::TenantId>,
+    outcome: Outcome,
+) -> Result<()> {
     let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
     store
         .append(&AuditEvent {
@@ -330,7 +361,7 @@ async fn trace_cli(
             object: object.into(),
             ip: "local".into(),
             user_agent: "vigie-cli".into(),
-            outcome: Outcome::Success,
+            outcome,
         })
         .await?;
     Ok(())
@@ -479,6 +510,8 @@ async fn tenant(store: &dyn Store, cmd: &TenantCommand) -> Result<()> {
             println!("tenant {} created ({})", t.slug, t.id);
         }
         TenantCommand::List { search } => {
+            // A read of every client's name: traced like any admin read.
+            trace_cli(store, "tenant.list", &format!("search:{search}"), None).await?;
             let mut n = 1;
             loop {
                 let page = store
@@ -539,16 +572,26 @@ async fn audit(c: &Config, store: &dyn Store, cmd: &AuditCommand) -> Result<()> 
                 witness_path.display(),
                 report.unsigned
             );
+            // Recorded after the proof, so that it proves what was there.
+            trace_cli(
+                store,
+                "audit.verify",
+                &format!("records:{}", report.records),
+                None,
+            )
+            .await?;
             Ok(())
         }
         AuditCommand::Checkpoint => {
             let key = app::trail_key(c)?;
+            // Recorded first: the signature covers who asked for it.
+            trace_cli(store, "audit.checkpoint", "", None).await?;
             match trail::checkpoint(store, &key, jiff::Timestamp::now()).await? {
                 Some(cp) => {
                     vigie::witness::append(&c.data_dir.join(vigie::witness::FILE), &cp)?;
                     println!("checkpoint signed at record {}", cp.seq)
                 }
-                None => println!("nothing new to sign"),
+                None => println!("nothing to sign"),
             }
             Ok(())
         }

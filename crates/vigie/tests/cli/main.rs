@@ -70,6 +70,23 @@ fn sql(data: &Data, statement: &'static str) {
     });
 }
 
+/// The trail as (action, object, outcome), in order, read directly.
+fn trail_rows(data: &Data) -> Vec<(String, String, String)> {
+    let url = data.db_url();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query_as("SELECT action, object, outcome FROM audit_log WHERE actor_label LIKE 'cli:%' ORDER BY seq")
+            .fetch_all(&mut c)
+            .await
+            .unwrap()
+    })
+}
+
 #[test]
 fn c25_c28_cli_manages_accounts_and_every_action_is_traced() {
     let d = Data::new("accounts");
@@ -135,8 +152,35 @@ fn c25_c28_cli_manages_accounts_and_every_action_is_traced() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no such account"));
 
     let out = ok(&d.0, &["audit", "verify"]);
-    assert!(out.contains("trail intact: 4 records"), "{out}");
     ok(&d.0, &["audit", "checkpoint"]);
+    // Each command, its reads and its failures included, in order (C28).
+    let rows = trail_rows(&d);
+    let actions: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|(a, _, o)| (a.as_str(), o.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("tenant.create", "success"),
+            ("user.create", "success"),
+            ("tenant.list", "success"),
+            ("cli.user", "failure"),
+            ("user.reset_password", "success"),
+            ("user.disable", "success"),
+            ("cli.user", "failure"),
+            ("audit.verify", "success"),
+            ("audit.checkpoint", "success"),
+        ],
+        "{rows:?}"
+    );
+    assert!(rows[3].1.contains("unknown role `boss`"), "{rows:?}");
+    assert!(rows[6].1.contains("no such account"), "{rows:?}");
+    let records = rows.len() - 2;
+    assert!(
+        out.contains(&format!("trail intact: {records} records")),
+        "{out}"
+    );
     // An edited record is found, and named.
     sql(
         &d,
@@ -149,6 +193,10 @@ fn c25_c28_cli_manages_accounts_and_every_action_is_traced() {
         err.contains("TRAIL BROKEN") && err.contains("record 2"),
         "{err}"
     );
+    // The failed verification is on the trail too.
+    let last = trail_rows(&d).pop().unwrap();
+    assert_eq!((last.0.as_str(), last.2.as_str()), ("cli.audit", "failure"));
+    assert!(last.1.contains("record 2"), "{last:?}");
 }
 
 #[test]

@@ -64,6 +64,13 @@ pub async fn page(
     me: SignedIn,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
+    me.trace(
+        &state,
+        None,
+        "account.read",
+        &format!("user:{}", me.user.id),
+    )
+    .await?;
     render(account_page(
         &state,
         &me,

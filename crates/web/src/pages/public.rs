@@ -217,7 +217,34 @@ pub async fn status(
     Extension(csrf): Extension<CsrfToken>,
     Path((slug, token)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let (t, r) = request_of(&state, &slug, &token).await?;
+    // Reading a request's status is an access to it, traced; so is a link
+    // that leads nowhere (someone trying tokens) (C28).
+    let (t, r) = match request_of(&state, &slug, &token).await {
+        Ok(found) => found,
+        Err(e) => {
+            if let Ok(t) = tenant(&state, &slug).await {
+                trace_person(
+                    &state,
+                    &t,
+                    &client,
+                    "rights.public_status",
+                    "lien inconnu",
+                    Outcome::Failure,
+                )
+                .await?;
+            }
+            return Err(e);
+        }
+    };
+    trace_person(
+        &state,
+        &t,
+        &client,
+        "rights.public_status",
+        &format!("request:{}", r.id),
+        Outcome::Success,
+    )
+    .await?;
     render(status_page(&state, &client, &csrf.0, &t, &r, &token, None))
 }
 

@@ -501,7 +501,9 @@ both!(c26_an_existing_account_is_invited_not_pulled_in, |app| {
     let mut bob_browser = app.signed_in("bob@syndicat-b.fr").await;
     let page = bob_browser.get(&link).await;
     assert!(
-        page.body.contains("rejoindre Organisation commune-a avec les rôles : DPO") && page.body.contains("Accepter"),
+        page.body
+            .contains("rejoindre Organisation commune-a avec les rôles : DPO")
+            && page.body.contains("Accepter"),
         "{}",
         page.body
     );
@@ -560,3 +562,62 @@ both!(c26_an_existing_account_is_invited_not_pulled_in, |app| {
         "{actions:?}"
     );
 });
+
+both!(
+    c28_the_account_page_and_the_public_status_page_are_traced,
+    |app| {
+        let a = app.tenant("commune-a").await;
+        let u = app
+            .person("agent@commune-a.fr", &[(&a, &[Role::Agent])])
+            .await;
+        let mut me = app.signed_in("agent@commune-a.fr").await;
+        assert_eq!(me.get("/account").await.status, StatusCode::OK);
+        let mut visitor = app.browser();
+        let sent = visitor
+            .post(
+                "/p/commune-a/droits",
+                &[
+                    ("kind", "access"),
+                    ("name", "Éloïse Dupré"),
+                    ("email", "eloise@exemple.fr"),
+                ],
+            )
+            .await;
+        let status_page = sent.location().to_owned();
+        assert_eq!(visitor.get(&status_page).await.status, StatusCode::OK);
+        let guessed = format!("{status_page}x");
+        assert_eq!(visitor.get(&guessed).await.status, StatusCode::NOT_FOUND);
+        let scope = vigie_domain::scope::TenantScope::from_verified_membership(
+            a.id,
+            None,
+            vigie_domain::role::Roles::new(vec![Role::Dpo]),
+        );
+        let mut all = app
+            .store
+            .instance_trail(&TrailFilter::default(), Page::new(Some(1), Some(200)))
+            .await
+            .unwrap()
+            .items;
+        all.extend(
+            app.store
+                .tenant_trail(
+                    &scope,
+                    &TrailFilter::default(),
+                    Page::new(Some(1), Some(200)),
+                )
+                .await
+                .unwrap()
+                .items,
+        );
+        let has = |action: &str, object: &str, outcome: &str| {
+            all.iter().any(|r| {
+                r.event.action == action
+                    && r.event.object.contains(object)
+                    && r.event.outcome.as_str() == outcome
+            })
+        };
+        assert!(has("account.read", &format!("user:{}", u.id), "success"));
+        assert!(has("rights.public_status", "request:", "success"));
+        assert!(has("rights.public_status", "lien inconnu", "failure"));
+    }
+);
