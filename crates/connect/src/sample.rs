@@ -5,7 +5,10 @@
 
 use sqlx::{Connection, Row};
 
-use crate::conn::{Conn, Db, Dialect, bq, dq};
+use crate::{
+    Sql,
+    conn::{Conn, Db, Dialect, bq, dq},
+};
 
 /// One column and the values sampled from it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,9 +96,19 @@ pub async fn sample_database(url: &str, rows: u32) -> Result<Vec<ColumnSample>, 
     out
 }
 
-/// Samples every user table of an open database, reading only.
+/// Samples every user table of an open database, reading only: the
+/// session is made read-only first and stays so, whatever a hostile
+/// table or column name would make a statement do.
 pub async fn sample(conn: &mut Conn, rows: u32) -> Result<Vec<ColumnSample>, SampleError> {
     let rows = i64::from(rows.max(1));
+    let read_only = match &conn.db {
+        Db::Postgres(_) => "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+        Db::MySql(_) => "SET SESSION TRANSACTION READ ONLY",
+        Db::Sqlite(_) => "PRAGMA query_only = ON",
+    };
+    let mut sql = Sql::new(conn.dialect());
+    sql.push(read_only);
+    conn.execute(&sql).await.map_err(q)?;
     match &mut conn.db {
         Db::Postgres(c) => postgres(c, rows).await,
         Db::MySql(c) => mysql(c, rows).await,
@@ -104,11 +117,8 @@ pub async fn sample(conn: &mut Conn, rows: u32) -> Result<Vec<ColumnSample>, Sam
 }
 
 async fn postgres(c: &mut sqlx::PgConnection, rows: i64) -> Result<Vec<ColumnSample>, SampleError> {
+    // One snapshot for the whole catalogue and its samples.
     let mut tx = c.begin().await.map_err(q)?;
-    sqlx::query("SET TRANSACTION READ ONLY")
-        .execute(&mut *tx)
-        .await
-        .map_err(q)?;
     let catalogue: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT c.table_schema || '.' || c.table_name, c.column_name, c.data_type \
          FROM information_schema.columns c JOIN information_schema.tables t \
@@ -161,10 +171,6 @@ async fn postgres(c: &mut sqlx::PgConnection, rows: i64) -> Result<Vec<ColumnSam
 }
 
 async fn mysql(c: &mut sqlx::MySqlConnection, rows: i64) -> Result<Vec<ColumnSample>, SampleError> {
-    sqlx::query("SET SESSION TRANSACTION READ ONLY")
-        .execute(&mut *c)
-        .await
-        .map_err(q)?;
     let catalogue: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT CAST(c.TABLE_NAME AS CHAR), CAST(c.COLUMN_NAME AS CHAR), CAST(c.DATA_TYPE AS CHAR) \
          FROM information_schema.COLUMNS c JOIN information_schema.TABLES t \
@@ -199,10 +205,6 @@ async fn sqlite(
     c: &mut sqlx::SqliteConnection,
     rows: i64,
 ) -> Result<Vec<ColumnSample>, SampleError> {
-    sqlx::query("PRAGMA query_only = ON")
-        .execute(&mut *c)
-        .await
-        .map_err(q)?;
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
     )

@@ -1348,7 +1348,16 @@ pub async fn forward(
 
 /// Emails each tenant's DPOs and agents the requests due within a week or
 /// late. Returns how many requests were reminded.
-pub async fn remind(ctx: Ctx<'_>, now: Timestamp) -> Result<usize> {
+/// What a round of reminders did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reminded {
+    /// Requests due within a week or late, and stalled executions.
+    pub items: usize,
+    /// Emails queued to the tenants' DPOs and agents.
+    pub emails: usize,
+}
+
+pub async fn remind(ctx: Ctx<'_>, now: Timestamp) -> Result<Reminded> {
     let today = legal_date(now);
     let soon = today.checked_add(jiff::ToSpan::days(7)).unwrap_or(today);
     let due = ctx.store.requests_due_by(soon).await?;
@@ -1379,6 +1388,7 @@ pub async fn remind(ctx: Ctx<'_>, now: Timestamp) -> Result<usize> {
             t.reference, t.system, t.message
         ));
     }
+    let mut emails = 0;
     for (tenant, (due_lines, stalled_lines)) in &by_tenant {
         let mut body = String::from("Bonjour,\n\n");
         if !due_lines.is_empty() {
@@ -1393,7 +1403,7 @@ pub async fn remind(ctx: Ctx<'_>, now: Timestamp) -> Result<usize> {
                 stalled_lines.join("\n")
             ));
         }
-        crate::mail_members(
+        emails += crate::mail_members(
             ctx,
             *tenant,
             &[Role::Dpo, Role::Agent],
@@ -1407,5 +1417,8 @@ pub async fn remind(ctx: Ctx<'_>, now: Timestamp) -> Result<usize> {
         )
         .await?;
     }
-    Ok(due.len() + stalled.len())
+    Ok(Reminded {
+        items: due.len() + stalled.len(),
+        emails,
+    })
 }

@@ -265,10 +265,13 @@ impl Worker {
                 Ok(format!("{n} objection windows closed: accepted by silence"))
             }
             JobKind::RightsReminders => {
-                let n = rights::remind(self.ctx(), now)
+                let r = rights::remind(self.ctx(), now)
                     .await
                     .map_err(|e| e.to_string())?;
-                Ok(format!("{n} requests due within a week, late or stalled"))
+                Ok(format!(
+                    "{} requests due within a week, late or stalled; {} emails queued",
+                    r.items, r.emails
+                ))
             }
         }
     }

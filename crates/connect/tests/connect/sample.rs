@@ -1,5 +1,23 @@
 use sqlx::Connection;
-use vigie_connect::{ColumnSample, SampleError, sample_database};
+use vigie_connect::{ColumnSample, Conn, SampleError, Sql, sample, sample_database};
+
+/// Samples `url`, then tries to write through the same connection: the
+/// sampling session must refuse it (read only, whatever it ran).
+async fn sample_read_only(url: &str) -> Result<Vec<ColumnSample>, SampleError> {
+    let mut conn = Conn::open(url).await.unwrap();
+    let samples = sample(&mut conn, 100).await;
+    let mut delete = Sql::new(conn.dialect());
+    delete.push("DELETE FROM contacts");
+    let write = conn.execute(&delete).await;
+    conn.close().await;
+    let e = write.expect_err("a write after sampling must be refused");
+    let text = e.to_string().to_lowercase();
+    assert!(
+        text.contains("read-only") || text.contains("read only") || text.contains("readonly"),
+        "{text}"
+    );
+    samples
+}
 
 pub fn name() -> String {
     let mut b = [0u8; 5];
@@ -29,7 +47,7 @@ fn check(samples: &[ColumnSample]) {
 }
 
 #[tokio::test]
-async fn postgres_is_sampled_read_only() {
+async fn c15_postgres_is_sampled_read_only() {
     let admin = std::env::var("VIGIE_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let db = name();
@@ -61,7 +79,7 @@ async fn postgres_is_sampled_read_only() {
                 .unwrap();
         }
         d.close().await.unwrap();
-        sample_database(&url, 100).await
+        sample_read_only(&url).await
     }
     .await;
     sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -79,7 +97,7 @@ async fn postgres_is_sampled_read_only() {
 }
 
 #[tokio::test]
-async fn mariadb_is_sampled() {
+async fn c15_mariadb_is_sampled_read_only() {
     let admin = std::env::var("VIGIE_TEST_MYSQL_URL")
         .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into());
     let db = name();
@@ -111,7 +129,7 @@ async fn mariadb_is_sampled() {
                 .unwrap();
         }
         d.close().await.unwrap();
-        sample_database(&url.replacen("mysql:", "mariadb:", 1), 100).await
+        sample_read_only(&url.replacen("mysql:", "mariadb:", 1)).await
     }
     .await;
     sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {db}")))
@@ -149,6 +167,11 @@ async fn sqlite_is_sampled_and_bad_input_is_explained() {
         .unwrap();
     let email = samples.iter().find(|s| s.column == "courriel").unwrap();
     assert_eq!(email.values.len(), 2, "bounded by the sample size");
+    check(
+        &sample_read_only(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap(),
+    );
     std::fs::remove_file(&path).unwrap();
 
     assert!(matches!(

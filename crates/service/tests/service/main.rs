@@ -533,11 +533,55 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
         rights::extend(ctx, &old, "trop tard", "dpo", Timestamp::now()).await,
         Err(ServiceError::TooLateToExtend(_))
     ));
-    // Reminders reach the tenant's agents about the late one.
-    let n = rights::remind(ctx, Timestamp::now() + SignedDuration::from_hours(1))
+    // Reminders reach the tenant's agents about the late one: one email
+    // per agent or DPO, none to an auditor.
+    for (email, role) in [
+        ("agent@sidec.fr", Role::Agent),
+        ("audit@sidec.fr", Role::Auditor),
+    ] {
+        let u = w
+            .store
+            .create_user(&vigie_store::NewUser {
+                email: Email::parse(email).unwrap(),
+                name: vigie_domain::account::DisplayName::parse("Personne").unwrap(),
+                password_hash: "x".into(),
+                is_provider_admin: false,
+                locale: "fr".into(),
+                time_zone: "Europe/Paris".into(),
+            })
+            .await
+            .unwrap();
+        w.store
+            .set_roles(t.id, u.id, &Roles::new(vec![role]))
+            .await
+            .unwrap();
+    }
+    let sent = rights::remind(ctx, Timestamp::now() + SignedDuration::from_hours(1))
         .await
         .unwrap();
-    assert!(n >= 1);
+    assert!(sent.items >= 1 && sent.emails >= 1, "{sent:?}");
+    let mail = w
+        .store
+        .list_messages("agent@sidec.fr", Page::default())
+        .await
+        .unwrap();
+    assert_eq!(mail.total, 1);
+    assert!(
+        mail.items[0]
+            .body
+            .contains(&format!("{} (access) : échéance", old.reference))
+            && mail.items[0].body.contains("EN RETARD"),
+        "{}",
+        mail.items[0].body
+    );
+    assert_eq!(
+        w.store
+            .list_messages("audit@sidec.fr", Page::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
 
     // Rectification (C15): the agent says what to write, by category.
     let mut rect = input(RequestKind::Rectification, 8);

@@ -85,10 +85,46 @@ both!(
             .await;
         assert_eq!(recorded.status, StatusCode::SEE_OTHER);
 
+        // C02: what the provider does for A — A's processing (with the
+        // processor named), sub-processors, transfers, security measures —
+        // in A's section, and nothing of A in B's.
+        let b = app.tenant("syndicat-b").await;
+        seed_processing(&app, &a, &b).await;
         let mut admin = app.signed_in("admin@hebergeur.fr").await;
         let register = admin.get("/admin/registre-sous-traitant").await;
         assert_eq!(register.status, StatusCode::OK);
-        assert!(register.body.contains("Organisation commune-a"));
+        let section = |name: &str| {
+            register
+                .body
+                .split("<section class=\"card\">")
+                .find(|s| s.contains(&format!("<h2>{name}</h2>")))
+                .unwrap_or_else(|| panic!("{}", register.body))
+                .to_owned()
+        };
+        let of_a = section("Organisation commune-a");
+        for expected in [
+            "État civil — Logiciel Foncine",
+            "Stockage Nord (Sauvegardes chiffrées)",
+            "Support Outre-Atlantique (US, standard_clauses)",
+            "Stockage Nord — Site Montréal (CA)",
+            "Chiffrement des sauvegardes",
+            "Journalisation des accès",
+        ] {
+            assert!(of_a.contains(expected), "{expected}: {of_a}");
+        }
+        assert!(
+            !of_a.contains("Site Roubaix"),
+            "a site in the EEA is no transfer"
+        );
+        let of_b = section("Organisation syndicat-b");
+        for absent in [
+            "État civil",
+            "Stockage Nord",
+            "Outre-Atlantique",
+            "Chiffrement",
+        ] {
+            assert!(!of_b.contains(absent), "{absent}: {of_b}");
+        }
         let instruction = app
             .store
             .instructions(a.id, "", Default::default())
@@ -141,3 +177,85 @@ both!(
         );
     }
 );
+
+/// A's register and sub-processor, as the provider's register must show
+/// them (C02); B has an activity of its own only.
+async fn seed_processing(app: &TestApp, a: &vigie_store::Tenant, b: &vigie_store::Tenant) {
+    use vigie_domain::{register::*, role::Roles, scope::TenantScope, subprocessor::*};
+    let scope = |t: &vigie_store::Tenant| {
+        TenantScope::from_verified_membership(t.id, None, Roles::new(vec![Role::Dpo]))
+    };
+    let change = |body: Activity| vigie_store::ActivityChange {
+        status: ActivityStatus::Draft,
+        body,
+        author: "dpo".into(),
+        reason: "création".into(),
+        at: Timestamp::now(),
+    };
+    app.store
+        .create_activity(
+            &scope(a),
+            &change(Activity {
+                name: "État civil".into(),
+                recipients: vec![Recipient {
+                    kind: RecipientKind::Processor,
+                    name: "Logiciel Foncine".into(),
+                }],
+                transfers: vec![Transfer {
+                    country: "US".into(),
+                    recipient: "Support Outre-Atlantique".into(),
+                    safeguard: Safeguard::StandardClauses,
+                }],
+                security_measures: vec![
+                    "Chiffrement des sauvegardes".into(),
+                    "Journalisation des accès".into(),
+                ],
+                ..Default::default()
+            }),
+        )
+        .await
+        .unwrap();
+    app.store
+        .create_activity(
+            &scope(b),
+            &change(Activity {
+                name: "Paie".into(),
+                ..Default::default()
+            }),
+        )
+        .await
+        .unwrap();
+    let sp = app
+        .store
+        .create_subprocessor(
+            &SubProcessor {
+                name: "Stockage Nord".into(),
+                purpose: "Sauvegardes chiffrées".into(),
+                sites: vec![
+                    Site {
+                        name: "Site Roubaix".into(),
+                        country: Country::parse("FR").unwrap(),
+                    },
+                    Site {
+                        name: "Site Montréal".into(),
+                        country: Country::parse("CA").unwrap(),
+                    },
+                ],
+                ..Default::default()
+            },
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    app.store
+        .create_notice(&vigie_store::NewNotice {
+            subprocessor: sp.id,
+            kind: ChangeKind::Added,
+            replaces: String::new(),
+            activities: "Sauvegardes".into(),
+            at: Timestamp::now(),
+            tenants: vec![(a.id, jiff::civil::date(2099, 1, 1))],
+        })
+        .await
+        .unwrap();
+}
