@@ -147,7 +147,8 @@ pub fn web_state(
 ) -> Result<AppState> {
     let settings = WebSettings {
         base_url: c.base_url.clone(),
-        secure_cookies: c.auth.secure_cookies,
+        // Over HTTPS served here, cookies are Secure whatever the setting.
+        secure_cookies: c.auth.secure_cookies || c.tls.enabled(),
         session_idle: SignedDuration::from_mins(c.auth.session_idle_minutes),
         session_max: SignedDuration::from_hours(c.auth.session_max_hours),
         trail_public_key: key.public_hex(),
@@ -228,17 +229,50 @@ pub async fn serve(c: &Config, store: Arc<dyn Store>, demo: bool) -> Result<()> 
         None
     };
     let addr: SocketAddr = c.listen.parse().context("listen")?;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("listening on {addr}"))?;
-    tracing::info!("Vigie listens on http://{addr} ({})", store.backend());
-    let app = vigie_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            let _ = stop_tx.send(true);
-        })
-        .await?;
+    let router = vigie_web::router(state);
+    let stop = async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    };
+    if c.tls.enabled() {
+        let files = crate::tls::TlsFiles {
+            cert: c.tls.certificate_path.clone(),
+            key: c.tls.key_path.clone(),
+        };
+        let reload = std::time::Duration::from_secs(c.tls.reload_seconds);
+        // `tap_io` (doing nothing) is how axum gives a listener of ours the
+        // caller's address as `ConnectInfo`.
+        let listener =
+            axum::serve::ListenerExt::tap_io(crate::tls::bind(addr, files, reload).await?, |_| {});
+        if !c.tls.redirect_listen.is_empty() {
+            let plain: SocketAddr = c
+                .tls
+                .redirect_listen
+                .parse()
+                .context("tls.redirect_listen")?;
+            let redirect = tokio::net::TcpListener::bind(plain)
+                .await
+                .with_context(|| format!("listening on {plain}"))?;
+            let app = crate::tls::redirect_app(&c.base_url);
+            tracing::info!("Vigie redirects http://{plain} to {}", c.base_url);
+            tokio::spawn(async move { axum::serve(redirect, app).await });
+        }
+        tracing::info!("Vigie listens on https://{addr} ({})", store.backend());
+        let app = crate::tls::with_hsts(router, c.tls.hsts_max_age_seconds)
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, app)
+            .with_graceful_shutdown(stop)
+            .await?;
+    } else {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("listening on {addr}"))?;
+        tracing::info!("Vigie listens on http://{addr} ({})", store.backend());
+        let app = router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, app)
+            .with_graceful_shutdown(stop)
+            .await?;
+    }
     if let Some(t) = worker_task {
         let _ = t.await;
     }

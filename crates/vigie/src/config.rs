@@ -58,6 +58,44 @@ pub struct Config {
     pub email: EmailConfig,
     pub jobs: JobsConfig,
     pub connect: ConnectConfig,
+    pub tls: TlsConfig,
+}
+
+/// HTTPS served by Vigie itself (C29); empty files mean plain HTTP (for
+/// a reverse proxy that terminates TLS, with `trusted_proxies`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsConfig {
+    /// PEM certificate chain (the leaf first), e.g. an ACME client's
+    /// `fullchain.pem`.
+    pub certificate_path: PathBuf,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1).
+    pub key_path: PathBuf,
+    /// Plain-HTTP address that only redirects to `base_url` (usually
+    /// `0.0.0.0:80`); empty: none.
+    pub redirect_listen: String,
+    /// `Strict-Transport-Security` max-age sent over HTTPS.
+    pub hsts_max_age_seconds: u64,
+    /// How often the certificate files are checked for a renewal.
+    pub reload_seconds: u64,
+}
+
+impl TlsConfig {
+    pub fn enabled(&self) -> bool {
+        !self.certificate_path.as_os_str().is_empty()
+    }
+}
+
+impl Default for TlsConfig {
+    fn default() -> Self {
+        TlsConfig {
+            certificate_path: PathBuf::new(),
+            key_path: PathBuf::new(),
+            redirect_listen: String::new(),
+            hsts_max_age_seconds: 31_536_000,
+            reload_seconds: 60,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -163,6 +201,7 @@ impl Default for Config {
             email: EmailConfig::default(),
             jobs: JobsConfig::default(),
             connect: ConnectConfig::default(),
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -418,6 +457,33 @@ impl Config {
                     "must be an IP address (e.g. 127.0.0.1 or ::1)",
                 );
             }
+        }
+        if self.tls.enabled() == self.tls.key_path.as_os_str().is_empty() {
+            return bad("tls", "certificate_path and key_path go together");
+        }
+        if self.tls.enabled() && !self.base_url.starts_with("https://") {
+            return bad("base_url", "must start with https:// when Vigie serves TLS");
+        }
+        if !self.tls.enabled() && !self.tls.redirect_listen.is_empty() {
+            return bad(
+                "tls.redirect_listen",
+                "redirects to HTTPS: set certificate_path and key_path",
+            );
+        }
+        if !self.tls.redirect_listen.is_empty()
+            && self
+                .tls
+                .redirect_listen
+                .parse::<std::net::SocketAddr>()
+                .is_err()
+        {
+            return bad(
+                "tls.redirect_listen",
+                "must be an address and port, like 0.0.0.0:80",
+            );
+        }
+        if !(1..=86_400).contains(&self.tls.reload_seconds) {
+            return bad("tls.reload_seconds", "must be between 1 and 86400");
         }
         if !(1..=600).contains(&self.database_wait_seconds) {
             return bad("database_wait_seconds", "must be between 1 and 600");

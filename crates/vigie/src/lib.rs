@@ -7,4 +7,5 @@ pub mod demo_register;
 pub mod jobs;
 pub mod mail;
 pub mod scan;
+pub mod tls;
 pub mod witness;

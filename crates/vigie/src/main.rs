@@ -230,7 +230,7 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Healthcheck { address } => {
-            healthcheck(address.as_deref().unwrap_or(&c.listen)).await
+            healthcheck(&c, address.as_deref().unwrap_or(&c.listen)).await
         }
         Command::Config {
             command: ConfigCommand::Show,
@@ -289,29 +289,52 @@ async fn scan(files: &[PathBuf], format: &str, database: Option<&str>, sample: u
     }
 }
 
-/// A plain HTTP GET of `/healthz` (no client library needed).
-async fn healthcheck(address: &str) -> Result<()> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::time::timeout(
-        std::time::Duration::from_secs(5),
-        tokio::net::TcpStream::connect(address),
-    )
-    .await
-    .context("timed out")?
-    .with_context(|| format!("connecting to {address}"))?;
-    s.write_all(format!("GET /healthz HTTP/1.0\r\nHost: {address}\r\n\r\n").as_bytes())
-        .await?;
-    let mut buf = Vec::new();
-    tokio::time::timeout(std::time::Duration::from_secs(5), s.read_to_end(&mut buf))
+/// A GET of `/healthz`, over HTTPS when Vigie serves TLS itself.
+async fn healthcheck(c: &Config, address: &str) -> Result<()> {
+    let limit = std::time::Duration::from_secs(5);
+    let text = if c.tls.enabled() {
+        let files = vigie::tls::TlsFiles {
+            cert: c.tls.certificate_path.clone(),
+            key: c.tls.key_path.clone(),
+        };
+        let s = tokio::time::timeout(
+            limit,
+            vigie::tls::connect_self(address, &files, &c.base_url),
+        )
         .await
         .context("timed out")??;
-    let text = String::from_utf8_lossy(&buf);
+        get_healthz(s, address).await?
+    } else {
+        let s = tokio::time::timeout(limit, tokio::net::TcpStream::connect(address))
+            .await
+            .context("timed out")?
+            .with_context(|| format!("connecting to {address}"))?;
+        get_healthz(s, address).await?
+    };
     if text.starts_with("HTTP/1.0 200") || text.starts_with("HTTP/1.1 200") {
         println!("ok");
         Ok(())
     } else {
         bail!("unhealthy: {}", text.lines().next().unwrap_or("no answer"))
     }
+}
+
+async fn get_healthz(
+    mut s: impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    address: &str,
+) -> Result<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    s.write_all(format!("GET /healthz HTTP/1.0\r\nHost: {address}\r\n\r\n").as_bytes())
+        .await?;
+    let mut buf = Vec::new();
+    // A TLS peer may close without notify once it answered: what came is read.
+    let read = tokio::time::timeout(std::time::Duration::from_secs(5), s.read_to_end(&mut buf))
+        .await
+        .context("timed out")?;
+    if buf.is_empty() {
+        read?;
+    }
+    Ok(String::from_utf8_lossy(&buf).into_owned())
 }
 
 /// Every CLI action is an admin action: it goes into the trail.
