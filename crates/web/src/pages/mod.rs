@@ -1,6 +1,7 @@
 //! The HTML pages, one module per area.
 
 mod account;
+mod cookies;
 mod admin;
 mod assets;
 mod clients;
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/switch", get(home::switch))
         .route("/lang/{code}", get(home::lang))
         .route("/healthz", get(home::health))
+        .route("/cookies", get(cookies::page))
         .route("/static/{file}", get(assets::file))
         .route("/sign-in", get(sign_in::page).post(sign_in::submit))
         .route("/sign-out", post(sign_in::sign_out))

@@ -627,3 +627,25 @@ both!(
         assert!(has("rights.public_status", "lien inconnu", "failure"));
     }
 );
+
+both!(c29_the_cookie_page_names_every_cookie_vigie_sets, |app| {
+    let a = app.tenant("commune-a").await;
+    app.person("agent@commune-a.fr", &[(&a, &[Role::Agent])])
+        .await;
+    let mut b = app.signed_in("agent@commune-a.fr").await;
+    b.get("/lang/en?next=/account").await;
+    let mut visitor = app.browser();
+    visitor.get("/p/commune-a/droits").await;
+    let mut seen: Vec<String> = b.cookies.keys().cloned().collect();
+    seen.extend(visitor.cookies.keys().cloned());
+    seen.sort();
+    seen.dedup();
+    assert!(seen.len() >= 3, "{seen:?}");
+    let page = app.browser().get("/cookies").await;
+    assert_eq!(page.status, StatusCode::OK);
+    for name in &seen {
+        assert!(page.body.contains(&format!("<code>{name}</code>")), "{name} is not explained");
+    }
+    assert!(page.body.contains("strictement nécessaires"));
+    assert!(b.get("/account").await.body.contains("href=\"/cookies\""), "linked from every page");
+});
