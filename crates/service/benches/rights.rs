@@ -403,7 +403,10 @@ async fn main() {
             .unwrap();
         tasks.extend(
             store
-                .tasks(tenant.id, r.id)
+                .tasks(
+                    &vigie_domain::scope::TenantScope::of_provider(tenant.id),
+                    r.id,
+                )
                 .await
                 .unwrap()
                 .into_iter()

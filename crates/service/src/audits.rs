@@ -4,7 +4,6 @@
 
 use jiff::{Timestamp, civil::Date};
 use vigie_domain::{
-    TenantId,
     audits::{Audit, Instruction, check_audit},
     scope::TenantScope,
 };
@@ -33,7 +32,7 @@ pub async fn request_audit(
     }
     let earlier: Vec<Date> = ctx
         .store
-        .audits(scope.tenant())
+        .audits(scope)
         .await?
         .iter()
         .filter(|a| !a.body.authority_required)
@@ -61,18 +60,18 @@ pub async fn request_audit(
 /// The provider writes the plan, the report or its answers.
 pub async fn answer_audit(
     ctx: Ctx<'_>,
-    tenant: TenantId,
+    scope: &TenantScope,
     id: i64,
     plan: &str,
     report: &str,
     answers: &str,
     now: Timestamp,
 ) -> Result<()> {
-    let mut a = ctx.store.audit(tenant, id).await?;
+    let mut a = ctx.store.audit(scope, id).await?;
     a.body.plan = plan.trim().to_owned();
     a.body.report = report.trim().to_owned();
     a.body.answers = answers.trim().to_owned();
-    Ok(ctx.store.save_audit(tenant, id, &a.body, now).await?)
+    Ok(ctx.store.save_audit(scope, id, &a.body, now).await?)
 }
 
 /// A client's instruction, written down (C41).
@@ -103,7 +102,7 @@ pub async fn record_instruction(
 /// with its reason (Art. 28.3 h).
 pub async fn flag_instruction(
     ctx: Ctx<'_>,
-    tenant: TenantId,
+    scope: &TenantScope,
     id: i64,
     flagged: bool,
     reason: &str,
@@ -115,8 +114,8 @@ pub async fn flag_instruction(
             "say why the instruction seems unlawful",
         ));
     }
-    let mut i = ctx.store.instruction(tenant, id).await?;
+    let mut i = ctx.store.instruction(scope, id).await?;
     i.body.flagged_unlawful = flagged;
     i.body.flag_reason = reason.trim().to_owned();
-    Ok(ctx.store.save_instruction(tenant, id, &i.body, now).await?)
+    Ok(ctx.store.save_instruction(scope, id, &i.body, now).await?)
 }

@@ -172,14 +172,15 @@ pub fn scan_of_key(key: &str) -> Option<(TenantId, i64)> {
 }
 
 /// Runs a queued scan: samples, classifies, compares, keeps the report.
-pub async fn run(ctx: Ctx<'_>, tenant: TenantId, id: i64, now: Timestamp) -> Result<String> {
-    let mut scan = ctx.store.scan(tenant, id).await?;
+pub async fn run(ctx: Ctx<'_>, scope: &TenantScope, id: i64, now: Timestamp) -> Result<String> {
+    let tenant = scope.tenant();
+    let mut scan = ctx.store.scan(scope, id).await?;
     if scan.state == "done" {
         return Ok(format!("scan {id} already done"));
     }
     scan.state = "running".into();
     ctx.store.save_scan(&scan).await?;
-    let system = ctx.store.system(tenant, scan.system).await?;
+    let system = ctx.store.system(scope, scan.system).await?;
     let result = async {
         let url = url_of(ctx, tenant, &system)?;
         let (mut opened, filter) = targets::open(ctx, tenant, &url).await?;
@@ -213,7 +214,7 @@ pub async fn run(ctx: Ctx<'_>, tenant: TenantId, id: i64, now: Timestamp) -> Res
         let dataset = vigie_connect::parse_dataset(&system.dataset).ok();
         let register: Vec<Activity> = ctx
             .store
-            .all_activities(tenant)
+            .all_activities(scope)
             .await?
             .into_iter()
             .map(|a| a.body)

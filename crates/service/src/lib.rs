@@ -91,8 +91,8 @@ pub(crate) async fn mail_members(
     body: &str,
     now: jiff::Timestamp,
 ) -> Result<usize> {
-    use vigie_domain::{page::Page, role::Roles, scope::TenantScope};
-    let scope = TenantScope::from_verified_membership(tenant, None, Roles::new(roles.to_vec()));
+    use vigie_domain::{page::Page, scope::TenantScope};
+    let scope = TenantScope::of_system(tenant);
     let mut sent = 0;
     for number in 1.. {
         let page = ctx

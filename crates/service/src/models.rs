@@ -33,7 +33,7 @@ pub async fn publish(
     }
     let activities: Vec<Activity> = ctx
         .store
-        .all_activities(source)
+        .all_activities(&TenantScope::of_system(source))
         .await?
         .into_iter()
         .map(|a| a.body)

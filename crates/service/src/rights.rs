@@ -272,7 +272,10 @@ pub async fn confirm(
             left: CODE_TRIES - tried.code_attempts,
         });
     }
-    let calendar = ctx.store.calendar(r.tenant).await?;
+    let calendar = ctx
+        .store
+        .calendar(&TenantScope::of_system(r.tenant))
+        .await?;
     let (r, _) = transition(
         ctx,
         &r,
@@ -323,7 +326,7 @@ pub async fn record(
         .to_zoned(legal_zone())
         .map_err(|e| invalid("received_on", e.to_string()))?
         .timestamp();
-    let calendar = ctx.store.calendar(scope.tenant()).await?;
+    let calendar = ctx.store.calendar(scope).await?;
     let mut r = blank(scope.tenant(), input, intake, now);
     r.status = RequestStatus::Received;
     r.received_at = Some(received);
@@ -384,7 +387,11 @@ async fn check_declared(
         return Ok(());
     }
     let mut declared = std::collections::BTreeSet::new();
-    for s in ctx.store.all_systems(r.tenant).await? {
+    for s in ctx
+        .store
+        .all_systems(&TenantScope::of_system(r.tenant))
+        .await?
+    {
         if let Ok(d) = parse_dataset(&s.dataset) {
             declared.extend(
                 d.tables
@@ -506,7 +513,10 @@ async fn remember_found(
     system: &str,
 ) -> Result<()> {
     for _ in 0..3 {
-        let fresh = ctx.store.request(r.tenant, r.id).await?;
+        let fresh = ctx
+            .store
+            .request(&TenantScope::of_system(r.tenant), r.id)
+            .await?;
         let mut next = fresh.clone();
         let added: Vec<&str> = found
             .iter()
@@ -591,7 +601,10 @@ pub async fn extend(
     let received = r
         .received_at
         .ok_or_else(|| invalid("reason", "the request has no date of receipt"))?;
-    let calendar = ctx.store.calendar(r.tenant).await?;
+    let calendar = ctx
+        .store
+        .calendar(&TenantScope::of_system(r.tenant))
+        .await?;
     let today = legal_date(now);
     if !may_extend(received, calendar, today) {
         return Err(ServiceError::TooLateToExtend(deadline(
@@ -664,7 +677,10 @@ pub async fn approve(
             "no identifier of the person is proven: check at least one",
         ));
     }
-    let systems = ctx.store.all_systems(r.tenant).await?;
+    let systems = ctx
+        .store
+        .all_systems(&TenantScope::of_system(r.tenant))
+        .await?;
     if r.kind == RequestKind::Rectification {
         check_corrections(&systems, &corrections)?;
     }
@@ -781,20 +797,29 @@ pub async fn run_task(ctx: Ctx<'_>, task_id: i64, now: Timestamp) -> Result<Stri
     if task.state == TaskState::Done {
         // A run killed after its task was done but before the request was
         // marked executed leaves the job to be taken again: finish here.
-        let r = ctx.store.request(task.tenant, task.request).await?;
+        let r = ctx
+            .store
+            .request(&TenantScope::of_system(task.tenant), task.request)
+            .await?;
         if r.status == RequestStatus::Executing {
             finish_if_complete(ctx, &r).await?;
         }
         return Ok(format!("task {task_id} already done"));
     }
-    let r = ctx.store.request(task.tenant, task.request).await?;
+    let r = ctx
+        .store
+        .request(&TenantScope::of_system(task.tenant), task.request)
+        .await?;
     if r.status != RequestStatus::Executing {
         return Ok(format!("request {} is no longer executing", r.reference));
     }
     let Some(action) = action_of(&r) else {
         return Ok("nothing to execute".into());
     };
-    let system = ctx.store.system(task.tenant, task.system).await?;
+    let system = ctx
+        .store
+        .system(&TenantScope::of_system(task.tenant), task.system)
+        .await?;
     let previous = (task.state == TaskState::Applying).then(|| task.clone());
     task.state = TaskState::Running;
     task.attempts += 1;
@@ -887,7 +912,7 @@ pub async fn run_task(ctx: Ctx<'_>, task_id: i64, now: Timestamp) -> Result<Stri
             ctx.store.save_task(&done).await?;
             ctx.store
                 .add_event(
-                    r.tenant,
+                    &TenantScope::of_system(r.tenant),
                     r.id,
                     &event(SYSTEM, "task_done", detail.clone(), Timestamp::now()),
                 )
@@ -906,7 +931,7 @@ pub async fn run_task(ctx: Ctx<'_>, task_id: i64, now: Timestamp) -> Result<Stri
             let detail = format!("{} : à confirmer — {e}", system.name);
             ctx.store
                 .add_event(
-                    r.tenant,
+                    &TenantScope::of_system(r.tenant),
                     r.id,
                     &event(SYSTEM, "task_held", detail.clone(), Timestamp::now()),
                 )
@@ -922,7 +947,7 @@ pub async fn run_task(ctx: Ctx<'_>, task_id: i64, now: Timestamp) -> Result<Stri
             ctx.store.save_task(&failed).await?;
             ctx.store
                 .add_event(
-                    r.tenant,
+                    &TenantScope::of_system(r.tenant),
                     r.id,
                     &event(
                         SYSTEM,
@@ -966,7 +991,11 @@ pub async fn preview(ctx: Ctx<'_>, r: &RightsRequest) -> Result<Vec<Preview>> {
     };
     let key = ctx.vault.masking_key(r.tenant);
     let mut out = Vec::new();
-    for system in ctx.store.all_systems(r.tenant).await? {
+    for system in ctx
+        .store
+        .all_systems(&TenantScope::of_system(r.tenant))
+        .await?
+    {
         let read = async {
             let url = url_of(ctx, r.tenant, &system)?;
             let dataset = parse_dataset(&system.dataset).map_err(|e| invalid("dataset", e))?;
@@ -1084,7 +1113,7 @@ pub async fn confirm_task(
     ctx.store.save_task(&t).await?;
     ctx.store
         .add_event(
-            r.tenant,
+            &TenantScope::of_system(r.tenant),
             r.id,
             &event(
                 actor,
@@ -1110,9 +1139,15 @@ pub async fn confirm_task(
 
 /// Marks the request executed once every task is done.
 async fn finish_if_complete(ctx: Ctx<'_>, r: &RightsRequest) -> Result<()> {
-    let tasks = ctx.store.tasks(r.tenant, r.id).await?;
+    let tasks = ctx
+        .store
+        .tasks(&TenantScope::of_system(r.tenant), r.id)
+        .await?;
     if tasks.iter().all(|t| t.state == TaskState::Done) {
-        let fresh = ctx.store.request(r.tenant, r.id).await?;
+        let fresh = ctx
+            .store
+            .request(&TenantScope::of_system(r.tenant), r.id)
+            .await?;
         let found: i64 = tasks.iter().map(|t| t.found).sum();
         let changed: i64 = tasks.iter().map(|t| t.changed).sum();
         match transition(
@@ -1143,7 +1178,11 @@ async fn finish_if_complete(ctx: Ctx<'_>, r: &RightsRequest) -> Result<()> {
 /// Retries the failed tasks of a request (after the agent fixed a system).
 pub async fn retry_failed(ctx: Ctx<'_>, r: &RightsRequest, now: Timestamp) -> Result<usize> {
     let mut n = 0;
-    for t in ctx.store.tasks(r.tenant, r.id).await? {
+    for t in ctx
+        .store
+        .tasks(&TenantScope::of_system(r.tenant), r.id)
+        .await?
+    {
         if t.state == TaskState::Failed {
             ctx.store
                 .enqueue_for(
@@ -1162,7 +1201,11 @@ pub async fn retry_failed(ctx: Ctx<'_>, r: &RightsRequest, now: Timestamp) -> Re
 /// What an access request gathered, per system.
 pub async fn export(ctx: Ctx<'_>, r: &RightsRequest) -> Result<Vec<(String, Outcome)>> {
     let mut out = Vec::new();
-    for t in ctx.store.tasks(r.tenant, r.id).await? {
+    for t in ctx
+        .store
+        .tasks(&TenantScope::of_system(r.tenant), r.id)
+        .await?
+    {
         if let Some(sealed) = &t.outcome_sealed {
             let json = ctx.vault.open(Purpose::Export, r.tenant, sealed)?;
             let o: Outcome = serde_json::from_slice(&json).map_err(|e| {
@@ -1308,7 +1351,9 @@ pub async fn forward(
     if let Some(received) = r.received_at {
         copy.due_on = Some(deadline(
             received,
-            ctx.store.calendar(client.id).await?,
+            ctx.store
+                .calendar(&TenantScope::of_system(client.id))
+                .await?,
             false,
         ));
     }

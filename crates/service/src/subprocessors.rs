@@ -87,7 +87,7 @@ pub async fn notify(
     let received = vigie_domain::time::legal_date(now);
     let mut windows = Vec::new();
     for t in tenants {
-        let calendar = ctx.store.calendar(t.id).await?;
+        let calendar = ctx.store.calendar(&TenantScope::of_system(t.id)).await?;
         windows.push((t.id, calendar.days_after(received, OBJECTION_DAYS)));
     }
     let id = ctx
@@ -148,7 +148,7 @@ pub async fn notify(
 
 async fn window(ctx: Ctx<'_>, scope: &TenantScope, notice: NoticeId) -> Result<TenantNotice> {
     ctx.store
-        .notices_of_tenant(scope.tenant())
+        .notices_of_tenant(scope)
         .await?
         .into_iter()
         .find(|n| n.notice == notice)
@@ -177,7 +177,7 @@ pub async fn object(
         .store
         .answer_notice(
             notice,
-            scope.tenant(),
+            scope,
             WindowState::Open,
             WindowState::Objected,
             reason.trim(),
@@ -201,7 +201,7 @@ pub async fn accept(
         .store
         .answer_notice(
             notice,
-            scope.tenant(),
+            scope,
             WindowState::Open,
             WindowState::Accepted,
             "",
@@ -225,7 +225,7 @@ pub async fn resolve(
         .store
         .answer_notice(
             notice,
-            tenant,
+            &TenantScope::of_system(tenant),
             WindowState::Objected,
             WindowState::Resolved,
             resolution.trim(),

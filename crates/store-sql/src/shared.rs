@@ -565,7 +565,8 @@ impl Tenants for ThisStore {
             .collect()
     }
 
-    async fn set_roles(&self, tenant: TenantId, user: UserId, roles: &Roles) -> Result<(), StoreError> {
+    async fn set_roles(&self, scope: &TenantScope, user: UserId, roles: &Roles) -> Result<(), StoreError> {
+        let tenant = scope.tenant();
         // The tokens this person made carry a role they no longer hold:
         // revoked with the change (issue 12).
         let kept: Vec<String> = Role::ALL

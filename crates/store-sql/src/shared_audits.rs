@@ -65,7 +65,8 @@ impl ClientRecords for ThisStore {
         audit_from(&r)
     }
 
-    async fn audits(&self, tenant: TenantId) -> Result<Vec<StoredAudit>, StoreError> {
+    async fn audits(&self, scope: &TenantScope) -> Result<Vec<StoredAudit>, StoreError> {
+        let tenant = scope.tenant();
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {AUDIT_COLS} FROM audits WHERE tenant_id = $1 ORDER BY planned_on DESC, id DESC"
         )))
@@ -76,7 +77,8 @@ impl ClientRecords for ThisStore {
         rows.iter().map(audit_from).collect()
     }
 
-    async fn audit(&self, tenant: TenantId, id: i64) -> Result<StoredAudit, StoreError> {
+    async fn audit(&self, scope: &TenantScope, id: i64) -> Result<StoredAudit, StoreError> {
+        let tenant = scope.tenant();
         let r = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {AUDIT_COLS} FROM audits WHERE id = $1 AND tenant_id = $2"
         )))
@@ -88,7 +90,8 @@ impl ClientRecords for ThisStore {
         audit_from(&r)
     }
 
-    async fn save_audit(&self, tenant: TenantId, id: i64, body: &Audit, at: Timestamp) -> Result<(), StoreError> {
+    async fn save_audit(&self, scope: &TenantScope, id: i64, body: &Audit, at: Timestamp) -> Result<(), StoreError> {
+        let tenant = scope.tenant();
         let done = sqlx::query("UPDATE audits SET body = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4")
             .bind(json(body))
             .bind(to_micros(at))
@@ -124,13 +127,15 @@ impl ClientRecords for ThisStore {
         instruction_from(&r)
     }
 
-    async fn instructions(&self, tenant: TenantId, search: &str, page: Page) -> Result<Paged<StoredInstruction>, StoreError> {
+    async fn instructions(&self, scope: &TenantScope, search: &str, page: Page) -> Result<Paged<StoredInstruction>, StoreError> {
+        let tenant = scope.tenant();
         let filter = format!("tenant_id = {} AND ($1 = '' OR search LIKE $1 ESCAPE '\\')", tenant.0);
         self.searched_page(INSTRUCTION_COLS, "instructions", &filter, "given_on DESC, id DESC", search, page, instruction_from)
             .await
     }
 
-    async fn instruction(&self, tenant: TenantId, id: i64) -> Result<StoredInstruction, StoreError> {
+    async fn instruction(&self, scope: &TenantScope, id: i64) -> Result<StoredInstruction, StoreError> {
+        let tenant = scope.tenant();
         let r = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {INSTRUCTION_COLS} FROM instructions WHERE id = $1 AND tenant_id = $2"
         )))
@@ -142,7 +147,8 @@ impl ClientRecords for ThisStore {
         instruction_from(&r)
     }
 
-    async fn save_instruction(&self, tenant: TenantId, id: i64, body: &Instruction, at: Timestamp) -> Result<(), StoreError> {
+    async fn save_instruction(&self, scope: &TenantScope, id: i64, body: &Instruction, at: Timestamp) -> Result<(), StoreError> {
+        let tenant = scope.tenant();
         let done = sqlx::query(
             "UPDATE instructions SET body = $1, search = $2, updated_at = $3 WHERE id = $4 AND tenant_id = $5",
         )

@@ -115,7 +115,7 @@ impl Models for ThisStore {
         link: &ModelLink,
     ) -> Result<StoredActivity, StoreError> {
         let id = insert_activity(self, scope, c, Some(link)).await?;
-        self.activity(scope.tenant(), ActivityId(id)).await
+        self.activity(scope, ActivityId(id)).await
     }
 
     async fn linked_activities(&self, scope: &TenantScope, model: i64) -> Result<Vec<(StoredActivity, ModelLink)>, StoreError> {

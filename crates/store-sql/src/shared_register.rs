@@ -103,10 +103,11 @@ async fn insert_activity(
 impl Register for ThisStore {
     async fn create_activity(&self, scope: &TenantScope, c: &ActivityChange) -> Result<StoredActivity, StoreError> {
         let id = insert_activity(self, scope, c, None).await?;
-        self.activity(scope.tenant(), ActivityId(id)).await
+        self.activity(scope, ActivityId(id)).await
     }
 
-    async fn activity(&self, tenant: TenantId, id: ActivityId) -> Result<StoredActivity, StoreError> {
+    async fn activity(&self, scope: &TenantScope, id: ActivityId) -> Result<StoredActivity, StoreError> {
+        let tenant = scope.tenant();
         let r = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {ACTIVITY_COLS} FROM activities WHERE id = $1 AND tenant_id = $2"
         )))
@@ -140,7 +141,8 @@ impl Register for ThisStore {
             .await
     }
 
-    async fn all_activities(&self, tenant: TenantId) -> Result<Vec<StoredActivity>, StoreError> {
+    async fn all_activities(&self, scope: &TenantScope) -> Result<Vec<StoredActivity>, StoreError> {
+        let tenant = scope.tenant();
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {ACTIVITY_COLS} FROM activities WHERE tenant_id = $1 ORDER BY name, id"
         )))
@@ -195,10 +197,11 @@ impl Register for ThisStore {
         }
         insert_version(&mut tx, scope.tenant(), id.0, expected_version + 1, c, &body).await?;
         tx.commit().await.db()?;
-        self.activity(scope.tenant(), id).await
+        self.activity(scope, id).await
     }
 
-    async fn versions(&self, tenant: TenantId, id: ActivityId) -> Result<Vec<ActivityVersion>, StoreError> {
+    async fn versions(&self, scope: &TenantScope, id: ActivityId) -> Result<Vec<ActivityVersion>, StoreError> {
+        let tenant = scope.tenant();
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {VERSION_COLS} FROM activity_versions v JOIN activities a ON a.id = v.activity_id \
              WHERE v.activity_id = $1 AND v.tenant_id = $2 ORDER BY v.version DESC"

@@ -210,10 +210,11 @@ impl Rights for ThisStore {
         .fetch_one(&self.pool)
         .await
         .db()?;
-        self.system(scope.tenant(), SystemId(id)).await
+        self.system(scope, SystemId(id)).await
     }
 
-    async fn system(&self, tenant: TenantId, id: SystemId) -> Result<System, StoreError> {
+    async fn system(&self, scope: &TenantScope, id: SystemId) -> Result<System, StoreError> {
+        let tenant = scope.tenant();
         let r = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {SYSTEM_COLS} FROM connected_systems WHERE id = $1 AND tenant_id = $2"
         )))
@@ -234,7 +235,8 @@ impl Rights for ThisStore {
             .await
     }
 
-    async fn all_systems(&self, tenant: TenantId) -> Result<Vec<System>, StoreError> {
+    async fn all_systems(&self, scope: &TenantScope) -> Result<Vec<System>, StoreError> {
+        let tenant = scope.tenant();
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {SYSTEM_COLS} FROM connected_systems WHERE tenant_id = $1 ORDER BY name"
         )))
@@ -378,7 +380,8 @@ impl Rights for ThisStore {
         expect_one(done.rows_affected())
     }
 
-    async fn calendar(&self, tenant: TenantId) -> Result<Calendar, StoreError> {
+    async fn calendar(&self, scope: &TenantScope) -> Result<Calendar, StoreError> {
+        let tenant = scope.tenant();
         let c: String = sqlx::query_scalar("SELECT calendar FROM tenants WHERE id = $1")
             .bind(tenant.0)
             .fetch_one(&self.pool)
@@ -433,7 +436,15 @@ impl Rights for ThisStore {
                 Ok(id) => {
                     insert_event(&mut tx, RequestId(id), first).await?;
                     tx.commit().await.db()?;
-                    return self.request(r.tenant, RequestId(id)).await;
+                    // Read back as stored (its reference, its defaults).
+                    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "SELECT {REQUEST_COLS} FROM rights_requests WHERE id = $1"
+                    )))
+                    .bind(id)
+                    .fetch_one(&self.pool)
+                    .await
+                    .db()?;
+                    return request_from(&row);
                 }
                 Err(StoreError::Conflict(m)) if m.contains("reference") => continue,
                 Err(e) => return Err(e),
@@ -442,7 +453,8 @@ impl Rights for ThisStore {
         Err(StoreError::Conflict("no free request reference".into()))
     }
 
-    async fn request(&self, tenant: TenantId, id: RequestId) -> Result<RightsRequest, StoreError> {
+    async fn request(&self, scope: &TenantScope, id: RequestId) -> Result<RightsRequest, StoreError> {
+        let tenant = scope.tenant();
         let r = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {REQUEST_COLS} FROM rights_requests WHERE id = $1 AND tenant_id = $2"
         )))
@@ -606,7 +618,8 @@ impl Rights for ThisStore {
         Ok(ids)
     }
 
-    async fn events(&self, tenant: TenantId, id: RequestId) -> Result<Vec<RequestEvent>, StoreError> {
+    async fn events(&self, scope: &TenantScope, id: RequestId) -> Result<Vec<RequestEvent>, StoreError> {
+        let tenant = scope.tenant();
         let rows = sqlx::query(
             "SELECT e.at, e.actor, e.step, e.detail FROM rights_events e \
              JOIN rights_requests r ON r.id = e.request_id \
@@ -629,7 +642,8 @@ impl Rights for ThisStore {
             .collect()
     }
 
-    async fn add_event(&self, tenant: TenantId, id: RequestId, event: &RequestEvent) -> Result<(), StoreError> {
+    async fn add_event(&self, scope: &TenantScope, id: RequestId, event: &RequestEvent) -> Result<(), StoreError> {
+        let tenant = scope.tenant();
         let mut tx = self.begin_write().await?;
         let owned: Option<i64> =
             sqlx::query_scalar("SELECT id FROM rights_requests WHERE id = $1 AND tenant_id = $2")
@@ -645,7 +659,8 @@ impl Rights for ThisStore {
         tx.commit().await.db()
     }
 
-    async fn tasks(&self, tenant: TenantId, id: RequestId) -> Result<Vec<RightsTask>, StoreError> {
+    async fn tasks(&self, scope: &TenantScope, id: RequestId) -> Result<Vec<RightsTask>, StoreError> {
+        let tenant = scope.tenant();
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {TASK_COLS} FROM {TASK_FROM} WHERE k.request_id = $1 AND k.tenant_id = $2 ORDER BY s.name"
         )))
@@ -770,10 +785,11 @@ impl Scans for ThisStore {
         .fetch_one(&self.pool)
         .await
         .db()?;
-        self.scan(scope.tenant(), id).await
+        self.scan(scope, id).await
     }
 
-    async fn scan(&self, tenant: TenantId, id: i64) -> Result<SystemScan, StoreError> {
+    async fn scan(&self, scope: &TenantScope, id: i64) -> Result<SystemScan, StoreError> {
+        let tenant = scope.tenant();
         let r = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {SCAN_COLS} FROM system_scans WHERE id = $1 AND tenant_id = $2"
         )))
@@ -801,7 +817,8 @@ impl Scans for ThisStore {
         expect_one(done.rows_affected())
     }
 
-    async fn scans(&self, tenant: TenantId, system: SystemId, limit: i64) -> Result<Vec<SystemScan>, StoreError> {
+    async fn scans(&self, scope: &TenantScope, system: SystemId, limit: i64) -> Result<Vec<SystemScan>, StoreError> {
+        let tenant = scope.tenant();
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {SCAN_COLS} FROM system_scans WHERE tenant_id = $1 AND system_id = $2 ORDER BY id DESC LIMIT $3"
         )))

@@ -89,7 +89,8 @@ impl SubProcessors for ThisStore {
             .await
     }
 
-    async fn subprocessors_of_tenant(&self, tenant: TenantId) -> Result<Vec<StoredSubProcessor>, StoreError> {
+    async fn subprocessors_of_tenant(&self, scope: &TenantScope) -> Result<Vec<StoredSubProcessor>, StoreError> {
+        let tenant = scope.tenant();
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {SP_COLS} FROM subprocessors s JOIN subprocessor_tenants st ON st.subprocessor_id = s.id \
              WHERE st.tenant_id = $1 ORDER BY s.name"
@@ -150,7 +151,8 @@ impl SubProcessors for ThisStore {
         Ok(NoticeId(id))
     }
 
-    async fn notices_of_tenant(&self, tenant: TenantId) -> Result<Vec<TenantNotice>, StoreError> {
+    async fn notices_of_tenant(&self, scope: &TenantScope) -> Result<Vec<TenantNotice>, StoreError> {
+        let tenant = scope.tenant();
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {NOTICE_COLS} FROM {NOTICE_FROM} WHERE nt.tenant_id = $1 ORDER BY n.id DESC"
         )))
@@ -175,12 +177,13 @@ impl SubProcessors for ThisStore {
     async fn answer_notice(
         &self,
         notice: NoticeId,
-        tenant: TenantId,
+        scope: &TenantScope,
         from: WindowState,
         to: WindowState,
         text: &str,
         at: Timestamp,
     ) -> Result<(), StoreError> {
+        let tenant = scope.tenant();
         // An objection or acceptance writes the reason; a resolution its own
         // text, keeping the objection's reason.
         let sql = if from == WindowState::Objected {

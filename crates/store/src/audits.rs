@@ -45,11 +45,11 @@ pub trait ClientRecords: Send + Sync {
         at: Timestamp,
     ) -> Result<StoredAudit>;
     /// A tenant's audits, newest planned first.
-    async fn audits(&self, tenant: TenantId) -> Result<Vec<StoredAudit>>;
-    async fn audit(&self, tenant: TenantId, id: i64) -> Result<StoredAudit>;
+    async fn audits(&self, scope: &TenantScope) -> Result<Vec<StoredAudit>>;
+    async fn audit(&self, scope: &TenantScope, id: i64) -> Result<StoredAudit>;
     async fn save_audit(
         &self,
-        tenant: TenantId,
+        scope: &TenantScope,
         id: i64,
         body: &Audit,
         at: Timestamp,
@@ -64,14 +64,14 @@ pub trait ClientRecords: Send + Sync {
     ) -> Result<StoredInstruction>;
     async fn instructions(
         &self,
-        tenant: TenantId,
+        scope: &TenantScope,
         search: &str,
         page: Page,
     ) -> Result<Paged<StoredInstruction>>;
-    async fn instruction(&self, tenant: TenantId, id: i64) -> Result<StoredInstruction>;
+    async fn instruction(&self, scope: &TenantScope, id: i64) -> Result<StoredInstruction>;
     async fn save_instruction(
         &self,
-        tenant: TenantId,
+        scope: &TenantScope,
         id: i64,
         body: &Instruction,
         at: Timestamp,

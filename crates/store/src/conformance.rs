@@ -214,19 +214,35 @@ pub async fn c27_tenant_isolation(s: &dyn Store) {
         .unwrap();
     let bob = s.create_user(&new_user("bob@syndicat-b.fr")).await.unwrap();
     let dpo = s.create_user(&new_user("dpo@mutualise.fr")).await.unwrap();
-    s.set_roles(a.id, alice.id, &Roles::new(vec![Role::Agent]))
-        .await
-        .unwrap();
-    s.set_roles(b.id, bob.id, &Roles::new(vec![Role::UserManager]))
-        .await
-        .unwrap();
+    s.set_roles(
+        &vigie_domain::scope::TenantScope::of_provider(a.id),
+        alice.id,
+        &Roles::new(vec![Role::Agent]),
+    )
+    .await
+    .unwrap();
+    s.set_roles(
+        &vigie_domain::scope::TenantScope::of_provider(b.id),
+        bob.id,
+        &Roles::new(vec![Role::UserManager]),
+    )
+    .await
+    .unwrap();
     // One DPO serving both tenants.
-    s.set_roles(a.id, dpo.id, &Roles::new(vec![Role::Dpo]))
-        .await
-        .unwrap();
-    s.set_roles(b.id, dpo.id, &Roles::new(vec![Role::Dpo, Role::Auditor]))
-        .await
-        .unwrap();
+    s.set_roles(
+        &vigie_domain::scope::TenantScope::of_provider(a.id),
+        dpo.id,
+        &Roles::new(vec![Role::Dpo]),
+    )
+    .await
+    .unwrap();
+    s.set_roles(
+        &vigie_domain::scope::TenantScope::of_provider(b.id),
+        dpo.id,
+        &Roles::new(vec![Role::Dpo, Role::Auditor]),
+    )
+    .await
+    .unwrap();
     let ms = s.memberships(dpo.id).await.unwrap();
     assert_eq!(ms.len(), 2);
     assert!(
@@ -296,9 +312,13 @@ pub async fn c27_tenant_isolation(s: &dyn Store) {
     assert_eq!(ta.total, 1);
     assert!(ta.items.iter().all(|r| r.event.tenant == Some(a.id)));
 
-    s.set_roles(a.id, alice.id, &Roles::default())
-        .await
-        .unwrap();
+    s.set_roles(
+        &vigie_domain::scope::TenantScope::of_provider(a.id),
+        alice.id,
+        &Roles::default(),
+    )
+    .await
+    .unwrap();
     assert!(matches!(
         s.member(&sa, alice.id).await,
         Err(StoreError::NotFound)
@@ -901,14 +921,18 @@ pub async fn c16_rights_requests_and_systems(s: &dyn Store) {
     let now = Timestamp::now();
 
     assert_eq!(
-        s.calendar(a.id).await.unwrap(),
+        s.calendar(&vigie_domain::scope::TenantScope::of_provider(a.id))
+            .await
+            .unwrap(),
         vigie_domain::calendar::Calendar::France
     );
     s.set_calendar(&sa, vigie_domain::calendar::Calendar::AlsaceMoselle)
         .await
         .unwrap();
     assert_eq!(
-        s.calendar(a.id).await.unwrap(),
+        s.calendar(&vigie_domain::scope::TenantScope::of_provider(a.id))
+            .await
+            .unwrap(),
         vigie_domain::calendar::Calendar::AlsaceMoselle
     );
 
@@ -927,7 +951,8 @@ pub async fn c16_rights_requests_and_systems(s: &dyn Store) {
         .unwrap();
     assert_eq!(sys.url_sealed, vec![1, 2, 3, 0, 255]);
     assert!(matches!(
-        s.system(b.id, sys.id).await,
+        s.system(&vigie_domain::scope::TenantScope::of_provider(b.id), sys.id)
+            .await,
         Err(StoreError::NotFound)
     ));
     assert_eq!(s.systems(&sb, "", Page::default()).await.unwrap().total, 0);
@@ -947,7 +972,13 @@ pub async fn c16_rights_requests_and_systems(s: &dyn Store) {
         Err(StoreError::NotFound)
     ));
     s.save_system(&sa, &edited).await.unwrap();
-    assert_eq!(s.system(a.id, sys.id).await.unwrap().dataset, "changed");
+    assert_eq!(
+        s.system(&vigie_domain::scope::TenantScope::of_provider(a.id), sys.id)
+            .await
+            .unwrap()
+            .dataset,
+        "changed"
+    );
 
     let r1 = s
         .create_request(&new_request(a.id, "t1", now), &step("submitted", now))
@@ -972,13 +1003,17 @@ pub async fn c16_rights_requests_and_systems(s: &dyn Store) {
     assert_eq!(r1.channels, [vigie_domain::rights::Channel::Sms]);
     // C12: each identifier's proof is kept with it.
     assert_eq!(
-        s.request(a.id, r1.id).await.unwrap().identities,
+        s.request(&vigie_domain::scope::TenantScope::of_provider(a.id), r1.id)
+            .await
+            .unwrap()
+            .identities,
         new_request(a.id, "t", now).identities
     );
     assert_eq!(r1.identities.proven().len(), 1);
     assert_eq!(s.request_by_public_token("t2").await.unwrap().id, r2.id);
     assert!(matches!(
-        s.request(b.id, r1.id).await,
+        s.request(&vigie_domain::scope::TenantScope::of_provider(b.id), r1.id)
+            .await,
         Err(StoreError::NotFound)
     ));
     // Unconfirmed requests are not listed to agents.
@@ -1032,17 +1067,36 @@ pub async fn c16_rights_requests_and_systems(s: &dyn Store) {
     task.found = 7;
     task.outcome_sealed = Some(vec![9; 40]);
     s.save_task(&task).await.unwrap();
-    assert_eq!(s.tasks(a.id, r1.id).await.unwrap(), vec![task.clone()]);
-    assert_eq!(s.tasks(b.id, r1.id).await.unwrap(), vec![]);
-    s.add_event(a.id, r1.id, &step("task_done", now))
-        .await
-        .unwrap();
+    assert_eq!(
+        s.tasks(&vigie_domain::scope::TenantScope::of_provider(a.id), r1.id)
+            .await
+            .unwrap(),
+        vec![task.clone()]
+    );
+    assert_eq!(
+        s.tasks(&vigie_domain::scope::TenantScope::of_provider(b.id), r1.id)
+            .await
+            .unwrap(),
+        vec![]
+    );
+    s.add_event(
+        &vigie_domain::scope::TenantScope::of_provider(a.id),
+        r1.id,
+        &step("task_done", now),
+    )
+    .await
+    .unwrap();
     assert!(matches!(
-        s.add_event(b.id, r1.id, &step("x", now)).await,
+        s.add_event(
+            &vigie_domain::scope::TenantScope::of_provider(b.id),
+            r1.id,
+            &step("x", now)
+        )
+        .await,
         Err(StoreError::NotFound)
     ));
     let steps: Vec<String> = s
-        .events(a.id, r1.id)
+        .events(&vigie_domain::scope::TenantScope::of_provider(a.id), r1.id)
         .await
         .unwrap()
         .into_iter()
@@ -1052,7 +1106,12 @@ pub async fn c16_rights_requests_and_systems(s: &dyn Store) {
         steps,
         ["submitted", "email_confirmed", "approved", "task_done"]
     );
-    assert_eq!(s.events(b.id, r1.id).await.unwrap(), vec![]);
+    assert_eq!(
+        s.events(&vigie_domain::scope::TenantScope::of_provider(b.id), r1.id)
+            .await
+            .unwrap(),
+        vec![]
+    );
 
     let due = crate::RequestFilter {
         due_by: Some(jiff::civil::date(2026, 12, 10)),
@@ -1135,15 +1194,37 @@ pub async fn c16_rights_requests_and_systems(s: &dyn Store) {
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        s.scan(b.id, scan.id).await,
+        s.scan(
+            &vigie_domain::scope::TenantScope::of_provider(b.id),
+            scan.id
+        )
+        .await,
         Err(StoreError::NotFound)
     ));
     scan.state = "done".into();
     scan.report = "[]".into();
     scan.finished_at = Some(scan.requested_at);
     s.save_scan(&scan).await.unwrap();
-    assert_eq!(s.scans(a.id, sys.id, 10).await.unwrap(), vec![scan]);
-    assert_eq!(s.scans(b.id, sys.id, 10).await.unwrap(), vec![]);
+    assert_eq!(
+        s.scans(
+            &vigie_domain::scope::TenantScope::of_provider(a.id),
+            sys.id,
+            10
+        )
+        .await
+        .unwrap(),
+        vec![scan]
+    );
+    assert_eq!(
+        s.scans(
+            &vigie_domain::scope::TenantScope::of_provider(b.id),
+            sys.id,
+            10
+        )
+        .await
+        .unwrap(),
+        vec![]
+    );
 }
 
 /// C01/C04: activities stay in their tenant; every change keeps who, when,
@@ -1282,14 +1363,32 @@ pub async fn c04_register_keeps_every_version(s: &dyn Store) {
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        s.activity(b.id, created.id).await,
+        s.activity(
+            &vigie_domain::scope::TenantScope::of_provider(b.id),
+            created.id
+        )
+        .await,
         Err(StoreError::NotFound)
     ));
-    let versions = s.versions(a.id, created.id).await.unwrap();
+    let versions = s
+        .versions(
+            &vigie_domain::scope::TenantScope::of_provider(a.id),
+            created.id,
+        )
+        .await
+        .unwrap();
     assert_eq!(versions.len(), 2);
     assert_eq!(versions[0].reason, "ajout des données de santé");
     assert_eq!(versions[1].body, v1, "the previous values are kept");
-    assert_eq!(s.versions(b.id, created.id).await.unwrap(), vec![]);
+    assert_eq!(
+        s.versions(
+            &vigie_domain::scope::TenantScope::of_provider(b.id),
+            created.id
+        )
+        .await
+        .unwrap(),
+        vec![]
+    );
 
     let other = Activity {
         name: "Communication".into(),
@@ -1334,7 +1433,13 @@ pub async fn c04_register_keeps_every_version(s: &dyn Store) {
             .total,
         0
     );
-    assert_eq!(s.all_activities(a.id).await.unwrap().len(), 2);
+    assert_eq!(
+        s.all_activities(&vigie_domain::scope::TenantScope::of_provider(a.id))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
     let history = s.register_history(a.id, Page::default()).await.unwrap();
     assert_eq!(history.total, 3);
     assert_eq!(history.items[0].name, "Communication");
@@ -1366,7 +1471,12 @@ pub async fn c09_notices_and_objection_windows(s: &dyn Store) {
     };
     let sp = s.create_subprocessor(&ovh, now).await.unwrap();
     assert_eq!(sp.body, ovh);
-    assert!(s.subprocessors_of_tenant(a.id).await.unwrap().is_empty());
+    assert!(
+        s.subprocessors_of_tenant(&vigie_domain::scope::TenantScope::of_provider(a.id))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let d1 = jiff::civil::date(2026, 12, 3);
     let notice = s
         .create_notice(&crate::NewNotice {
@@ -1380,7 +1490,10 @@ pub async fn c09_notices_and_objection_windows(s: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(
-        s.subprocessors_of_tenant(a.id).await.unwrap().len(),
+        s.subprocessors_of_tenant(&vigie_domain::scope::TenantScope::of_provider(a.id))
+            .await
+            .unwrap()
+            .len(),
         1,
         "C10"
     );
@@ -1388,12 +1501,15 @@ pub async fn c09_notices_and_objection_windows(s: &dyn Store) {
         s.tenants_of_subprocessor(sp.id).await.unwrap(),
         vec![a.id, b.id]
     );
-    let na = s.notices_of_tenant(a.id).await.unwrap();
+    let na = s
+        .notices_of_tenant(&vigie_domain::scope::TenantScope::of_provider(a.id))
+        .await
+        .unwrap();
     assert_eq!(na.len(), 1);
     assert_eq!((na[0].state, na[0].deadline), (WindowState::Open, d1));
     s.answer_notice(
         notice,
-        a.id,
+        &vigie_domain::scope::TenantScope::of_provider(a.id),
         WindowState::Open,
         WindowState::Objected,
         "Hébergement hors de nos exigences",
@@ -1404,7 +1520,7 @@ pub async fn c09_notices_and_objection_windows(s: &dyn Store) {
     assert!(matches!(
         s.answer_notice(
             notice,
-            a.id,
+            &vigie_domain::scope::TenantScope::of_provider(a.id),
             WindowState::Open,
             WindowState::Accepted,
             "",
@@ -1421,12 +1537,15 @@ pub async fn c09_notices_and_objection_windows(s: &dyn Store) {
     assert_eq!(closed.len(), 1);
     assert_eq!(closed[0].tenant, b.id);
     assert_eq!(
-        s.notices_of_tenant(b.id).await.unwrap()[0].state,
+        s.notices_of_tenant(&vigie_domain::scope::TenantScope::of_provider(b.id))
+            .await
+            .unwrap()[0]
+            .state,
         WindowState::AcceptedBySilence
     );
     s.answer_notice(
         notice,
-        a.id,
+        &vigie_domain::scope::TenantScope::of_provider(a.id),
         WindowState::Objected,
         WindowState::Resolved,
         "Données restées en France",
@@ -1470,16 +1589,38 @@ pub async fn c40_c41_audits_and_instructions(s: &dyn Store) {
         .await
         .unwrap();
     audit.plan = "Visite du centre de données".into();
-    s.save_audit(a.id, stored.id, &audit, now).await.unwrap();
+    s.save_audit(
+        &vigie_domain::scope::TenantScope::of_provider(a.id),
+        stored.id,
+        &audit,
+        now,
+    )
+    .await
+    .unwrap();
     assert!(matches!(
-        s.save_audit(b.id, stored.id, &audit, now).await,
+        s.save_audit(
+            &vigie_domain::scope::TenantScope::of_provider(b.id),
+            stored.id,
+            &audit,
+            now
+        )
+        .await,
         Err(StoreError::NotFound)
     ));
     assert_eq!(
-        s.audits(a.id).await.unwrap()[0].body.plan,
+        s.audits(&vigie_domain::scope::TenantScope::of_provider(a.id))
+            .await
+            .unwrap()[0]
+            .body
+            .plan,
         "Visite du centre de données"
     );
-    assert!(s.audits(b.id).await.unwrap().is_empty());
+    assert!(
+        s.audits(&vigie_domain::scope::TenantScope::of_provider(b.id))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let mut ins = Instruction {
         given_by: "Maire".into(),
         purpose: "Archivage".into(),
@@ -1492,22 +1633,43 @@ pub async fn c40_c41_audits_and_instructions(s: &dyn Store) {
         .unwrap();
     ins.flagged_unlawful = true;
     ins.flag_reason = "Durée de conservation dépassée".into();
-    s.save_instruction(a.id, i.id, &ins, now).await.unwrap();
+    s.save_instruction(
+        &vigie_domain::scope::TenantScope::of_provider(a.id),
+        i.id,
+        &ins,
+        now,
+    )
+    .await
+    .unwrap();
     assert!(matches!(
-        s.save_instruction(b.id, i.id, &ins, now).await,
+        s.save_instruction(
+            &vigie_domain::scope::TenantScope::of_provider(b.id),
+            i.id,
+            &ins,
+            now
+        )
+        .await,
         Err(StoreError::NotFound)
     ));
     let found = s
-        .instructions(a.id, "dossiers", Page::default())
+        .instructions(
+            &vigie_domain::scope::TenantScope::of_provider(a.id),
+            "dossiers",
+            Page::default(),
+        )
         .await
         .unwrap();
     assert_eq!(found.total, 1);
     assert!(found.items[0].body.flagged_unlawful);
     assert_eq!(
-        s.instructions(b.id, "", Page::default())
-            .await
-            .unwrap()
-            .total,
+        s.instructions(
+            &vigie_domain::scope::TenantScope::of_provider(b.id),
+            "",
+            Page::default()
+        )
+        .await
+        .unwrap()
+        .total,
         0
     );
 }
@@ -1639,9 +1801,13 @@ pub async fn c25_invitations_are_accepted_by_their_owner(s: &dyn Store) {
     let (a, b) = two_tenants(s).await;
     let bob = s.create_user(&new_user("bob@syndicat-b.fr")).await.unwrap();
     let eve = s.create_user(&new_user("eve@commune-a.fr")).await.unwrap();
-    s.set_roles(b.id, bob.id, &Roles::new(vec![Role::UserManager]))
-        .await
-        .unwrap();
+    s.set_roles(
+        &vigie_domain::scope::TenantScope::of_provider(b.id),
+        bob.id,
+        &Roles::new(vec![Role::UserManager]),
+    )
+    .await
+    .unwrap();
     let sa = scope_of(&a, &[Role::UserManager]);
     let sb = scope_of(&b, &[Role::UserManager]);
     let now = Timestamp::now();

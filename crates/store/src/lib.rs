@@ -113,7 +113,7 @@ pub trait Tenants: Send + Sync {
     async fn memberships(&self, user: UserId) -> Result<Vec<Membership>>;
     /// Sets a person's roles in a tenant; empty roles remove the membership.
     /// Only the provider (CLI, provider admin) calls it without a scope.
-    async fn set_roles(&self, tenant: TenantId, user: UserId, roles: &Roles) -> Result<()>;
+    async fn set_roles(&self, scope: &TenantScope, user: UserId, roles: &Roles) -> Result<()>;
     /// The people of the scope's tenant.
     async fn members(&self, scope: &TenantScope, search: &str, page: Page)
     -> Result<Paged<Member>>;

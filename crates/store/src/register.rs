@@ -62,7 +62,7 @@ pub trait Register: Send + Sync {
         scope: &TenantScope,
         c: &ActivityChange,
     ) -> Result<StoredActivity>;
-    async fn activity(&self, tenant: TenantId, id: ActivityId) -> Result<StoredActivity>;
+    async fn activity(&self, scope: &TenantScope, id: ActivityId) -> Result<StoredActivity>;
     async fn activities(
         &self,
         scope: &TenantScope,
@@ -70,7 +70,7 @@ pub trait Register: Send + Sync {
         page: Page,
     ) -> Result<Paged<StoredActivity>>;
     /// Every activity of a tenant, by name (exports, public policy).
-    async fn all_activities(&self, tenant: TenantId) -> Result<Vec<StoredActivity>>;
+    async fn all_activities(&self, scope: &TenantScope) -> Result<Vec<StoredActivity>>;
     /// Writes a new version if the stored one is still `expected_version`
     /// (else `Conflict`: someone saved in between).
     async fn save_activity(
@@ -81,7 +81,7 @@ pub trait Register: Send + Sync {
         c: &ActivityChange,
     ) -> Result<StoredActivity>;
     /// Every version of an activity, newest first.
-    async fn versions(&self, tenant: TenantId, id: ActivityId) -> Result<Vec<ActivityVersion>>;
+    async fn versions(&self, scope: &TenantScope, id: ActivityId) -> Result<Vec<ActivityVersion>>;
     /// The register's history: every version of every activity, newest
     /// first (also shown on the public policy page, hence a tenant id).
     async fn register_history(

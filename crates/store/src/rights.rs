@@ -244,12 +244,12 @@ pub trait Scans: Send + Sync {
         system: SystemId,
         at: Timestamp,
     ) -> Result<SystemScan>;
-    async fn scan(&self, tenant: TenantId, id: i64) -> Result<SystemScan>;
+    async fn scan(&self, scope: &TenantScope, id: i64) -> Result<SystemScan>;
     async fn save_scan(&self, s: &SystemScan) -> Result<()>;
     /// The latest scans of a system, newest first.
     async fn scans(
         &self,
-        tenant: TenantId,
+        scope: &TenantScope,
         system: SystemId,
         limit: i64,
     ) -> Result<Vec<SystemScan>>;
@@ -258,11 +258,11 @@ pub trait Scans: Send + Sync {
 #[async_trait]
 pub trait Rights: Send + Sync {
     async fn create_system(&self, scope: &TenantScope, new: &NewSystem) -> Result<System>;
-    async fn system(&self, tenant: TenantId, id: SystemId) -> Result<System>;
+    async fn system(&self, scope: &TenantScope, id: SystemId) -> Result<System>;
     async fn systems(&self, scope: &TenantScope, search: &str, page: Page)
     -> Result<Paged<System>>;
     /// Every system of a tenant, for execution.
-    async fn all_systems(&self, tenant: TenantId) -> Result<Vec<System>>;
+    async fn all_systems(&self, scope: &TenantScope) -> Result<Vec<System>>;
     async fn save_system(&self, scope: &TenantScope, s: &System) -> Result<()>;
     /// Binds the client database named `identity` to `tenant` unless it is
     /// bound already; returns its binding, which the caller compares.
@@ -284,7 +284,7 @@ pub trait Rights: Send + Sync {
     async fn release_target(&self, identity: &str) -> Result<()>;
 
     /// The tenant's legal calendar.
-    async fn calendar(&self, tenant: TenantId) -> Result<Calendar>;
+    async fn calendar(&self, scope: &TenantScope) -> Result<Calendar>;
     async fn set_calendar(&self, scope: &TenantScope, c: Calendar) -> Result<()>;
 
     /// Stores a new request with its first timeline line; the reference
@@ -294,7 +294,7 @@ pub trait Rights: Send + Sync {
         r: &RightsRequest,
         first: &RequestEvent,
     ) -> Result<RightsRequest>;
-    async fn request(&self, tenant: TenantId, id: RequestId) -> Result<RightsRequest>;
+    async fn request(&self, scope: &TenantScope, id: RequestId) -> Result<RightsRequest>;
     async fn request_by_public_token(&self, token_hash: &str) -> Result<RightsRequest>;
     async fn requests(
         &self,
@@ -317,11 +317,16 @@ pub trait Rights: Send + Sync {
         event: &RequestEvent,
         tasks: &[SystemId],
     ) -> Result<Vec<i64>>;
-    async fn events(&self, tenant: TenantId, id: RequestId) -> Result<Vec<RequestEvent>>;
+    async fn events(&self, scope: &TenantScope, id: RequestId) -> Result<Vec<RequestEvent>>;
     /// Appends a timeline line without changing the request.
-    async fn add_event(&self, tenant: TenantId, id: RequestId, event: &RequestEvent) -> Result<()>;
+    async fn add_event(
+        &self,
+        scope: &TenantScope,
+        id: RequestId,
+        event: &RequestEvent,
+    ) -> Result<()>;
 
-    async fn tasks(&self, tenant: TenantId, id: RequestId) -> Result<Vec<RightsTask>>;
+    async fn tasks(&self, scope: &TenantScope, id: RequestId) -> Result<Vec<RightsTask>>;
     async fn task(&self, id: i64) -> Result<RightsTask>;
     async fn save_task(&self, t: &RightsTask) -> Result<()>;
 

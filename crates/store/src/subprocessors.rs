@@ -6,6 +6,7 @@ use jiff::{Timestamp, civil::Date};
 use vigie_domain::{
     NoticeId, SubProcessorId, TenantId,
     page::{Page, Paged},
+    scope::TenantScope,
     subprocessor::{ChangeKind, SubProcessor, WindowState},
 };
 
@@ -67,19 +68,20 @@ pub trait SubProcessors: Send + Sync {
     async fn subprocessor(&self, id: SubProcessorId) -> Result<StoredSubProcessor>;
     async fn subprocessors(&self, search: &str, page: Page) -> Result<Paged<StoredSubProcessor>>;
     /// The sub-processors serving a tenant (C10).
-    async fn subprocessors_of_tenant(&self, tenant: TenantId) -> Result<Vec<StoredSubProcessor>>;
+    async fn subprocessors_of_tenant(&self, scope: &TenantScope)
+    -> Result<Vec<StoredSubProcessor>>;
     async fn tenants_of_subprocessor(&self, id: SubProcessorId) -> Result<Vec<TenantId>>;
     /// Records a notice and, for each tenant, its open window — and that
     /// the sub-processor now serves it — in one transaction.
     async fn create_notice(&self, n: &NewNotice) -> Result<NoticeId>;
-    async fn notices_of_tenant(&self, tenant: TenantId) -> Result<Vec<TenantNotice>>;
+    async fn notices_of_tenant(&self, scope: &TenantScope) -> Result<Vec<TenantNotice>>;
     async fn notices_of_subprocessor(&self, id: SubProcessorId) -> Result<Vec<TenantNotice>>;
     /// Moves a tenant's window from `from` to `to` with a text (reason or
     /// resolution); `Conflict` if it is no longer in `from`.
     async fn answer_notice(
         &self,
         notice: NoticeId,
-        tenant: TenantId,
+        scope: &TenantScope,
         from: WindowState,
         to: WindowState,
         text: &str,

@@ -123,7 +123,11 @@ async fn seed(store: &Arc<dyn Store>, hasher: &PasswordHasher) -> Seeded {
         .await
         .unwrap();
     store
-        .set_roles(t.id, u.id, &Roles::new(vec![Role::Dpo]))
+        .set_roles(
+            &vigie_domain::scope::TenantScope::of_provider(t.id),
+            u.id,
+            &Roles::new(vec![Role::Dpo]),
+        )
         .await
         .unwrap();
     for i in 0..40 {
@@ -139,7 +143,11 @@ async fn seed(store: &Arc<dyn Store>, hasher: &PasswordHasher) -> Seeded {
             .await
             .unwrap();
         store
-            .set_roles(t.id, p.id, &Roles::new(vec![Role::Agent]))
+            .set_roles(
+                &vigie_domain::scope::TenantScope::of_provider(t.id),
+                p.id,
+                &Roles::new(vec![Role::Agent]),
+            )
             .await
             .unwrap();
     }

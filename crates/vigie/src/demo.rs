@@ -117,7 +117,11 @@ pub async fn seed(store: &dyn Store, hasher: &PasswordHasher) -> Result<bool> {
         for (slug, roles) in a.roles {
             if let Some(t) = tenants.iter().find(|t| t.slug.as_str() == *slug) {
                 store
-                    .set_roles(t.id, user.id, &Roles::new(roles.to_vec()))
+                    .set_roles(
+                        &TenantScope::of_provider(t.id),
+                        user.id,
+                        &Roles::new(roles.to_vec()),
+                    )
                     .await?;
             }
         }
@@ -169,7 +173,11 @@ pub async fn seed_rights(
 ) -> Result<()> {
     let slug = TenantSlug::parse("sidec-jura")?;
     let tenant = store.tenant_by_slug(&slug).await?;
-    if !store.all_systems(tenant.id).await?.is_empty() {
+    if !store
+        .all_systems(&TenantScope::of_provider(tenant.id))
+        .await?
+        .is_empty()
+    {
         return Ok(());
     }
     std::fs::create_dir_all(clients_dir)?;
@@ -181,7 +189,7 @@ pub async fn seed_rights(
             .await
             .map_err(|e| anyhow::anyhow!("demo application database: {e}"))?;
     }
-    let scope = TenantScope::from_verified_membership(tenant.id, None, Roles::new(vec![Role::Dpo]));
+    let scope = TenantScope::of_provider(tenant.id);
     let ctx = Ctx {
         store,
         vault,
@@ -284,9 +292,12 @@ pub async fn seed_register(store: &dyn Store) -> Result<()> {
     let cis = store
         .tenant_by_slug(&TenantSlug::parse("cis-valley")?)
         .await?;
-    if store.all_activities(cis.id).await?.is_empty() {
-        let scope =
-            TenantScope::from_verified_membership(cis.id, None, Roles::new(vec![Role::Dpo]));
+    if store
+        .all_activities(&TenantScope::of_provider(cis.id))
+        .await?
+        .is_empty()
+    {
+        let scope = TenantScope::of_provider(cis.id);
         for (body, status) in crate::demo_register::cis_valley() {
             store.create_activity(&scope, &change(body, status)).await?;
         }
@@ -296,9 +307,12 @@ pub async fn seed_register(store: &dyn Store) -> Result<()> {
     let sidec = store
         .tenant_by_slug(&TenantSlug::parse("sidec-jura")?)
         .await?;
-    if store.all_activities(sidec.id).await?.is_empty() {
-        let scope =
-            TenantScope::from_verified_membership(sidec.id, None, Roles::new(vec![Role::Dpo]));
+    if store
+        .all_activities(&TenantScope::of_provider(sidec.id))
+        .await?
+        .is_empty()
+    {
+        let scope = TenantScope::of_provider(sidec.id);
         let activities = crate::demo_register::sidec();
         let bodies: Vec<_> = activities.iter().map(|(a, _)| a.clone()).collect();
         let model = store

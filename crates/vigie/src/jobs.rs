@@ -254,9 +254,14 @@ impl Worker {
             JobKind::SystemScan => {
                 let (tenant, id) = discovery::scan_of_key(&job.key)
                     .ok_or_else(|| format!("no scan in job key {}", job.key))?;
-                discovery::run(self.ctx(), tenant, id, now)
-                    .await
-                    .map_err(|e| e.to_string())
+                discovery::run(
+                    self.ctx(),
+                    &vigie_domain::scope::TenantScope::of_system(tenant),
+                    id,
+                    now,
+                )
+                .await
+                .map_err(|e| e.to_string())
             }
             JobKind::ObjectionWindows => {
                 let n = subprocessors::close_windows(self.ctx(), now)

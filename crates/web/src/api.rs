@@ -577,7 +577,7 @@ async fn register_read(
 ) -> Result<Json<ActivityOut>, ApiFailure> {
     ctx.require(&state, Permission::Read, "api.register.read")
         .await?;
-    let a = state.store.activity(ctx.tenant.id, ActivityId(id)).await?;
+    let a = state.store.activity(&ctx.scope, ActivityId(id)).await?;
     ctx.trace(
         &state,
         "api.register.read",

@@ -130,7 +130,9 @@ async fn own_database_is_refused(store: Arc<dyn Store>, own: Vec<String>) {
     }
     assert!(
         w.store
-            .all_systems(scope.tenant())
+            .all_systems(&vigie_domain::scope::TenantScope::of_provider(
+                scope.tenant()
+            ))
             .await
             .unwrap()
             .is_empty()
@@ -279,7 +281,11 @@ async fn c27_a_shared_database_is_filtered_per_tenant() {
         for res in run_all(&w, &r).await {
             res.unwrap();
         }
-        let tasks = w.store.tasks(ta.id, r.id).await.unwrap();
+        let tasks = w
+            .store
+            .tasks(&vigie_domain::scope::TenantScope::of_provider(ta.id), r.id)
+            .await
+            .unwrap();
         let contacts = rights::export(w.ctx(), &r).await.unwrap();
         let rows = contacts[0]
             .1
@@ -338,7 +344,12 @@ async fn c27_a_crowd_is_held_for_the_agent_and_traced() {
     let before = fixture::person(3);
     let summary = run_all(&w, &r).await.remove(0).unwrap();
     assert!(summary.contains("à confirmer"), "{summary}");
-    let task = w.store.tasks(t.id, r.id).await.unwrap().remove(0);
+    let task = w
+        .store
+        .tasks(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
+        .await
+        .unwrap()
+        .remove(0);
     assert_eq!(task.state, TaskState::Held);
     assert!(
         task.message.contains("more than one person"),
@@ -347,7 +358,11 @@ async fn c27_a_crowd_is_held_for_the_agent_and_traced() {
     );
     assert!(!task.message.contains(&before.email), "{}", task.message);
     assert_eq!(
-        w.store.request(t.id, r.id).await.unwrap().status,
+        w.store
+            .request(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
+            .await
+            .unwrap()
+            .status,
         RequestStatus::Executing
     );
     let mut c = vigie_connect::Conn::open(&url).await.unwrap();
@@ -373,13 +388,21 @@ async fn c27_a_crowd_is_held_for_the_agent_and_traced() {
         res.unwrap();
     }
     assert_eq!(
-        w.store.request(t.id, r.id).await.unwrap().status,
+        w.store
+            .request(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
+            .await
+            .unwrap()
+            .status,
         RequestStatus::Executed
     );
     let emails = c.rows(&q).await.unwrap();
     assert_ne!(emails[1][0].as_deref(), Some(before.email.as_str()));
     c.close().await;
-    let events = w.store.events(t.id, r.id).await.unwrap();
+    let events = w
+        .store
+        .events(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
+        .await
+        .unwrap();
     assert!(
         events
             .iter()
@@ -494,7 +517,12 @@ async fn c15_a_silent_system_fails_its_task_within_the_timeout() {
         e.to_string(),
         "cannot connect to the database: not reachable: no answer within 2 s"
     );
-    let task = w.store.tasks(t.id, r.id).await.unwrap().remove(0);
+    let task = w
+        .store
+        .tasks(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
+        .await
+        .unwrap()
+        .remove(0);
     assert_eq!(task.state, TaskState::Failed);
     assert_eq!(
         rights::retry_failed(w.ctx(), &r, Timestamp::now())

@@ -27,13 +27,22 @@ async fn c15_a_request_left_executing_by_a_crash_is_finished_on_retry() {
         .unwrap();
     let r = approved(&w, &scope, RequestKind::Restriction, 1, vec![]).await;
     // The state a kill leaves: the task done, the request still executing.
-    let mut task = w.store.tasks(t.id, r.id).await.unwrap().remove(0);
+    let mut task = w
+        .store
+        .tasks(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
+        .await
+        .unwrap()
+        .remove(0);
     task.state = TaskState::Done;
     task.found = 1;
     task.changed = 1;
     w.store.save_task(&task).await.unwrap();
     assert_eq!(
-        w.store.request(t.id, r.id).await.unwrap().status,
+        w.store
+            .request(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
+            .await
+            .unwrap()
+            .status,
         RequestStatus::Executing
     );
     let summary = rights::run_task(w.ctx(), task.id, Timestamp::now())
@@ -41,7 +50,11 @@ async fn c15_a_request_left_executing_by_a_crash_is_finished_on_retry() {
         .unwrap();
     assert!(summary.contains("already done"), "{summary}");
     assert_eq!(
-        w.store.request(t.id, r.id).await.unwrap().status,
+        w.store
+            .request(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
+            .await
+            .unwrap()
+            .status,
         RequestStatus::Executed
     );
     let again = w.store.task(task.id).await.unwrap();

@@ -94,7 +94,11 @@ async fn c12_a_phone_typed_on_the_form_is_not_searched_until_checked() {
         Some(fixture::person(2).email.as_str()),
         "her own row is erased"
     );
-    let stored = w.store.request(t.id, r.id).await.unwrap();
+    let stored = w
+        .store
+        .request(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
+        .await
+        .unwrap();
     assert_eq!(stored.status, RequestStatus::Executed);
     // Nor did a phone found on her row become a searched identity.
     assert_eq!(stored.identities.proven().len(), 1);
@@ -180,7 +184,11 @@ async fn c12_found_identifiers_and_unproven_ones_wait_for_the_agent() {
         "{:?}",
         previews[0].notes
     );
-    let r = w.store.request(t.id, r.id).await.unwrap();
+    let r = w
+        .store
+        .request(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
+        .await
+        .unwrap();
     let found: Vec<_> = r
         .identities
         .unproven()
@@ -195,7 +203,11 @@ async fn c12_found_identifiers_and_unproven_ones_wait_for_the_agent() {
         ]
     );
     assert_eq!(r.identities.proven().len(), 1);
-    let events = w.store.events(t.id, r.id).await.unwrap();
+    let events = w
+        .store
+        .events(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
+        .await
+        .unwrap();
     assert!(
         events
             .iter()
@@ -237,7 +249,11 @@ async fn c12_found_identifiers_and_unproven_ones_wait_for_the_agent() {
         res.unwrap();
     }
     assert_eq!(
-        w.store.request(t.id, r.id).await.unwrap().status,
+        w.store
+            .request(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
+            .await
+            .unwrap()
+            .status,
         RequestStatus::Executed
     );
     fixture::drop_database(Dialect::Sqlite, &name, &url)

@@ -119,7 +119,15 @@ async fn code_sent_to(s: &dyn Store, to: &str) -> String {
 /// Runs every queued task of a request, like the worker.
 async fn run_all(w: &World, r: &vigie_store::RightsRequest) -> Vec<Result<String, ServiceError>> {
     let mut out = Vec::new();
-    for t in w.store.tasks(r.tenant, r.id).await.unwrap() {
+    for t in w
+        .store
+        .tasks(
+            &vigie_domain::scope::TenantScope::of_provider(r.tenant),
+            r.id,
+        )
+        .await
+        .unwrap()
+    {
         out.push(rights::run_task(w.ctx(), t.id, Timestamp::now()).await);
     }
     out
@@ -189,7 +197,11 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
     for res in run_all(&w, &r).await {
         res.unwrap();
     }
-    let r = w.store.request(t.id, r.id).await.unwrap();
+    let r = w
+        .store
+        .request(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
+        .await
+        .unwrap();
     assert_eq!(r.status, RequestStatus::Executed);
     // C15: the export holds the person's rows and nobody else's.
     let export = rights::export(ctx, &r).await.unwrap();
@@ -217,7 +229,7 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
     // C16: the whole timeline.
     let steps: Vec<String> = w
         .store
-        .events(t.id, r.id)
+        .events(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
         .await
         .unwrap()
         .into_iter()
@@ -269,7 +281,12 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
     let r = rights::approve(ctx, &r, vec![], "agent", Timestamp::now())
         .await
         .unwrap();
-    let task = w.store.tasks(t.id, r.id).await.unwrap().remove(0);
+    let task = w
+        .store
+        .tasks(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
+        .await
+        .unwrap()
+        .remove(0);
     // A crash after the client commit, before "done" was written: the
     // next run finds nothing and keeps the first run's counts.
     rights::run_task(ctx, task.id, Timestamp::now())
@@ -280,7 +297,11 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
     assert!(first.0 > 0 && first.1 > 0);
     t1.state = TaskState::Applying;
     w.store.save_task(&t1).await.unwrap();
-    let mut again = w.store.request(t.id, r.id).await.unwrap();
+    let mut again = w
+        .store
+        .request(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
+        .await
+        .unwrap();
     if again.status == RequestStatus::Executed {
         // Put it back as the crash would have left it.
         let mut back = again.clone();
@@ -308,7 +329,14 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
     let t2 = w.store.task(task.id).await.unwrap();
     assert_eq!((t2.found, t2.changed), first);
     assert_eq!(
-        w.store.request(t.id, again.id).await.unwrap().status,
+        w.store
+            .request(
+                &vigie_domain::scope::TenantScope::of_provider(t.id),
+                again.id
+            )
+            .await
+            .unwrap()
+            .status,
         RequestStatus::Executed
     );
 
@@ -366,7 +394,11 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
         .unwrap();
     let results = run_all(&w, &r).await;
     assert!(matches!(&results[0], Err(ServiceError::Exec(_))));
-    let tasks = w.store.tasks(t_b.id, r.id).await.unwrap();
+    let tasks = w
+        .store
+        .tasks(&vigie_domain::scope::TenantScope::of_provider(t_b.id), r.id)
+        .await
+        .unwrap();
     assert_eq!(tasks[0].state, TaskState::Failed);
     assert!(
         tasks[0]
@@ -375,7 +407,11 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
         "{}",
         tasks[0].message
     );
-    let events = w.store.events(t_b.id, r.id).await.unwrap();
+    let events = w
+        .store
+        .events(&vigie_domain::scope::TenantScope::of_provider(t_b.id), r.id)
+        .await
+        .unwrap();
     assert!(
         events
             .iter()
@@ -409,7 +445,11 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
         vec![r.id]
     );
     assert_ne!(
-        w.store.request(t_b.id, r.id).await.unwrap().status,
+        w.store
+            .request(&vigie_domain::scope::TenantScope::of_provider(t_b.id), r.id)
+            .await
+            .unwrap()
+            .status,
         RequestStatus::Executed
     );
     let agent = w
@@ -425,7 +465,11 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
         .await
         .unwrap();
     w.store
-        .set_roles(t_b.id, agent.id, &Roles::new(vec![Role::Agent]))
+        .set_roles(
+            &vigie_domain::scope::TenantScope::of_provider(t_b.id),
+            agent.id,
+            &Roles::new(vec![Role::Agent]),
+        )
         .await
         .unwrap();
     rights::remind(ctx, Timestamp::now()).await.unwrap();
@@ -489,7 +533,14 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
     assert_eq!(copy.intake, Intake::Forwarded);
     assert_eq!(copy.channels, [Channel::Email, Channel::Sms]);
     assert_eq!(copy.forwarded_from, Some(r.id));
-    let provider_copy = w.store.request(provider.id, r.id).await.unwrap();
+    let provider_copy = w
+        .store
+        .request(
+            &vigie_domain::scope::TenantScope::of_provider(provider.id),
+            r.id,
+        )
+        .await
+        .unwrap();
     assert_eq!(provider_copy.status, RequestStatus::Forwarded);
     assert!(matches!(
         rights::answer(
@@ -552,7 +603,11 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
             .await
             .unwrap();
         w.store
-            .set_roles(t.id, u.id, &Roles::new(vec![role]))
+            .set_roles(
+                &vigie_domain::scope::TenantScope::of_provider(t.id),
+                u.id,
+                &Roles::new(vec![role]),
+            )
             .await
             .unwrap();
     }
@@ -635,7 +690,11 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
     for res in run_all(&w, &r).await {
         res.unwrap();
     }
-    let tasks = w.store.tasks(t.id, r.id).await.unwrap();
+    let tasks = w
+        .store
+        .tasks(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
+        .await
+        .unwrap();
     assert_eq!(tasks[0].changed, 1, "{:?}", tasks[0]);
     let mut c = vigie_connect::Conn::open(&url).await.unwrap();
     let mut q = vigie_connect::Sql::new(app);
@@ -814,7 +873,13 @@ async fn models_scenario(store: Arc<dyn Store>) {
     assert_eq!(taken.body.controller, "SIDEC du Jura");
     assert!(models::updates(ctx, &scope, m.id).await.unwrap().is_empty());
     assert!(
-        w.store.versions(client.id, mine.id).await.unwrap()[0]
+        w.store
+            .versions(
+                &vigie_domain::scope::TenantScope::of_provider(client.id),
+                mine.id
+            )
+            .await
+            .unwrap()[0]
             .reason
             .contains("purposes repris")
     );

@@ -669,9 +669,19 @@ fn the_worker_runs_rights_tasks_and_scans() {
             intent_grace: SignedDuration::from_secs(60),
         };
         assert_eq!(w.drain().await.unwrap(), 2);
-        let done = store.request(t.id, r.id).await.unwrap();
+        let done = store
+            .request(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
+            .await
+            .unwrap();
         assert_eq!(done.status, RequestStatus::Executed);
-        let scans = store.scans(t.id, sys.id, 5).await.unwrap();
+        let scans = store
+            .scans(
+                &vigie_domain::scope::TenantScope::of_provider(t.id),
+                sys.id,
+                5,
+            )
+            .await
+            .unwrap();
         assert_eq!(scans[0].state, "done", "{}", scans[0].message);
         assert!(!discovery::findings(&scans[0]).is_empty());
     });
@@ -1098,12 +1108,20 @@ fn c15_a_long_task_keeps_its_lease() {
         locker.close().await;
         assert_eq!(first.await.unwrap(), 1);
         assert_eq!(taken_by_b, 0, "the running task's lease was renewed");
-        let task = store.tasks(t.id, r.id).await.unwrap().remove(0);
+        let task = store
+            .tasks(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
+            .await
+            .unwrap()
+            .remove(0);
         assert_eq!(task.state, TaskState::Done);
         assert!(task.found > 0 && task.changed > 0, "{task:?}");
         assert_eq!(task.attempts, 1);
         assert_eq!(
-            store.request(t.id, r.id).await.unwrap().status,
+            store
+                .request(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
+                .await
+                .unwrap()
+                .status,
             RequestStatus::Executed
         );
         fixture::drop_database(Dialect::Postgres, &name, &url)
@@ -1191,7 +1209,10 @@ fn c15_a_restarted_node_takes_back_its_interrupted_task_at_once() {
     wait_healthy(&d, port);
     let until = Instant::now() + Duration::from_secs(40);
     let status = loop {
-        let status = rt.block_on(store.request(t.id, r.id)).unwrap().status;
+        let status = rt
+            .block_on(store.request(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id))
+            .unwrap()
+            .status;
         if status == RequestStatus::Executed || Instant::now() > until {
             break status;
         }
@@ -1207,7 +1228,10 @@ fn c15_a_restarted_node_takes_back_its_interrupted_task_at_once() {
     );
     let job = rights_job();
     assert_eq!((job.state, job.attempts), (JobState::Done, 2), "{job:?}");
-    let task = rt.block_on(store.tasks(t.id, r.id)).unwrap().remove(0);
+    let task = rt
+        .block_on(store.tasks(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id))
+        .unwrap()
+        .remove(0);
     assert!(task.found > 0 && task.changed > 0, "{task:?}");
     rt.block_on(fixture::drop_database(Dialect::Postgres, &name, &url))
         .unwrap();
@@ -1451,7 +1475,12 @@ fn c15_two_nodes_one_killed_twice_lose_nothing_and_do_nothing_twice() {
         let done = requests
             .iter()
             .filter(|id| {
-                rt.block_on(store.request(tenant.id, **id)).unwrap().status
+                rt.block_on(store.request(
+                    &vigie_domain::scope::TenantScope::of_provider(tenant.id),
+                    **id,
+                ))
+                .unwrap()
+                .status
                     == RequestStatus::Executed
             })
             .count();
@@ -1471,7 +1500,12 @@ fn c15_two_nodes_one_killed_twice_lose_nothing_and_do_nothing_twice() {
         .count();
     let mut done_twice = 0;
     for id in &requests {
-        let events = rt.block_on(store.events(tenant.id, *id)).unwrap();
+        let events = rt
+            .block_on(store.events(
+                &vigie_domain::scope::TenantScope::of_provider(tenant.id),
+                *id,
+            ))
+            .unwrap();
         if events.iter().filter(|e| e.step == "task_done").count() > 1 {
             done_twice += 1;
         }

@@ -86,7 +86,7 @@ async fn audits_page(
     let m = ctx.me.client.lang.msgs();
     let l = Layout::for_tenant(ctx, m.audits_title, state.settings.demo)
         .with_flash(flash_text(m, flash));
-    let list = state.store.audits(ctx.tenant.id).await?;
+    let list = state.store.audits(&ctx.scope).await?;
     Ok(AuditsPage {
         base: format!("{}/audits", ctx.base()),
         rows: audit_rows(&list),
@@ -208,10 +208,7 @@ async fn instructions_page(
     let m = ctx.me.client.lang.msgs();
     let l = Layout::for_tenant(ctx, m.instructions_title, state.settings.demo)
         .with_flash(flash_text(m, q.flash.as_deref()));
-    let list = state
-        .store
-        .instructions(ctx.tenant.id, &q.q, q.page())
-        .await?;
+    let list = state.store.instructions(&ctx.scope, &q.q, q.page()).await?;
     let base = format!("{}/instructions", ctx.base());
     Ok(InstructionsPage {
         rows: instruction_rows(&list.items),
@@ -310,8 +307,14 @@ struct ProcessorPage {
 }
 
 async fn section(state: &AppState, t: &Tenant) -> Result<ClientSection, PageError> {
-    let activities = state.store.all_activities(t.id).await?;
-    let sps = state.store.subprocessors_of_tenant(t.id).await?;
+    let activities = state
+        .store
+        .all_activities(&vigie_domain::scope::TenantScope::of_provider(t.id))
+        .await?;
+    let sps = state
+        .store
+        .subprocessors_of_tenant(&vigie_domain::scope::TenantScope::of_provider(t.id))
+        .await?;
     let mut transfers: Vec<String> = activities
         .iter()
         .flat_map(|a| a.body.transfers.iter())
@@ -330,10 +333,17 @@ async fn section(state: &AppState, t: &Tenant) -> Result<ClientSection, PageErro
         .collect();
     security.sort();
     security.dedup();
-    let audits = state.store.audits(t.id).await?;
+    let audits = state
+        .store
+        .audits(&vigie_domain::scope::TenantScope::of_provider(t.id))
+        .await?;
     let instructions = state
         .store
-        .instructions(t.id, "", vigie_domain::page::Page::new(Some(1), Some(50)))
+        .instructions(
+            &vigie_domain::scope::TenantScope::of_provider(t.id),
+            "",
+            vigie_domain::page::Page::new(Some(1), Some(50)),
+        )
         .await?;
     Ok(ClientSection {
         slug: t.slug.to_string(),
@@ -444,7 +454,7 @@ pub async fn answer_audit(
     let t = client(&state, &slug).await?;
     let r = audits::answer_audit(
         state.ctx(),
-        t.id,
+        &vigie_domain::scope::TenantScope::of_provider(t.id),
         id,
         &field(&pairs, "plan"),
         &field(&pairs, "report"),
@@ -465,7 +475,7 @@ pub async fn flag_instruction(
     let t = client(&state, &slug).await?;
     let r = audits::flag_instruction(
         state.ctx(),
-        t.id,
+        &vigie_domain::scope::TenantScope::of_provider(t.id),
         id,
         ticked(&pairs, "flagged"),
         &field(&pairs, "flag_reason"),

@@ -163,7 +163,7 @@ pub async fn dashboard(
     });
     let open_windows = state
         .store
-        .notices_of_tenant(ctx.tenant.id)
+        .notices_of_tenant(&ctx.scope)
         .await?
         .iter()
         .filter(|n| n.state == vigie_domain::subprocessor::WindowState::Open)

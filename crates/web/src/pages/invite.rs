@@ -122,7 +122,10 @@ pub async fn grant(
         }
         Err(e) => return Err(e),
     };
-    state.store.set_roles(tenant.id, user.id, roles).await?;
+    state
+        .store
+        .set_roles(&TenantScope::of_provider(tenant.id), user.id, roles)
+        .await?;
     if created {
         send_password_link(state, &user, Some(tenant)).await?;
     }

@@ -1,10 +1,10 @@
 //! The HTML pages, one module per area.
 
 mod account;
-mod cookies;
 mod admin;
 mod assets;
 mod clients;
+mod cookies;
 mod forms;
 mod home;
 mod invitation;

@@ -361,7 +361,10 @@ async fn download_of(
     if tenant_id != t.id {
         return Err(PageError::NOT_FOUND);
     }
-    let r = state.store.request(t.id, id).await?;
+    let r = state
+        .store
+        .request(&vigie_domain::scope::TenantScope::of_system(t.id), id)
+        .await?;
     Ok((t, r))
 }
 
@@ -477,7 +480,10 @@ pub async fn policy(
     let m = client.lang.msgs();
     let lang = client.lang.code();
     let l = Layout::anonymous(client.lang, m.policy_title, &csrf.0, state.settings.demo);
-    let all = state.store.all_activities(t.id).await?;
+    let all = state
+        .store
+        .all_activities(&vigie_domain::scope::TenantScope::of_system(t.id))
+        .await?;
     let history = state
         .store
         .register_history(t.id, vigie_domain::page::Page::new(Some(1), Some(30)))

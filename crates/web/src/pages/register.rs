@@ -181,7 +181,7 @@ async fn form_page(
     let versions = match existing {
         Some(a) => state
             .store
-            .versions(ctx.tenant.id, a.id)
+            .versions(&ctx.scope, a.id)
             .await?
             .into_iter()
             .map(|v| VersionRow {
@@ -301,10 +301,7 @@ pub async fn show(
     Query(q): Query<FlashQuery>,
 ) -> Result<Response, PageError> {
     require_traced(&state, &ctx, Permission::Read, "register.read").await?;
-    let a = state
-        .store
-        .activity(ctx.tenant.id, activity_id(&id)?)
-        .await?;
+    let a = state.store.activity(&ctx.scope, activity_id(&id)?).await?;
     ctx.trace(&state, "register.read", &format!("activity:{}", a.id))
         .await?;
     let lang = ctx.me.client.lang.code();
@@ -330,10 +327,7 @@ pub async fn save(
 ) -> Result<Response, PageError> {
     require_traced(&state, &ctx, Permission::Write, "register.save").await?;
     let m = ctx.me.client.lang.msgs();
-    let a = state
-        .store
-        .activity(ctx.tenant.id, activity_id(&id)?)
-        .await?;
+    let a = state.store.activity(&ctx.scope, activity_id(&id)?).await?;
     let f = ActivityForm::from_pairs(&pairs);
     let fr = ctx.me.client.lang.code() == "fr";
     let expected: i64 = f.version.parse().unwrap_or(a.version);
@@ -408,7 +402,7 @@ pub async fn compare(
 ) -> Result<Response, PageError> {
     require_traced(&state, &ctx, Permission::Read, "register.compare").await?;
     let id = activity_id(&id)?;
-    let versions = state.store.versions(ctx.tenant.id, id).await?;
+    let versions = state.store.versions(&ctx.scope, id).await?;
     let latest = versions.first().ok_or(PageError::NOT_FOUND)?;
     let b_no = q.b.unwrap_or(latest.version);
     let a_no = q.a.unwrap_or(b_no - 1);
@@ -523,7 +517,7 @@ pub async fn export_csv(
     ctx: TenantCtx,
 ) -> Result<Response, PageError> {
     require_traced(&state, &ctx, Permission::Read, "register.export").await?;
-    let all = state.store.all_activities(ctx.tenant.id).await?;
+    let all = state.store.all_activities(&ctx.scope).await?;
     ctx.trace(&state, "register.export", "csv").await?;
     Ok(download(
         "text/csv; charset=utf-8",
@@ -538,7 +532,7 @@ pub async fn export_json(
     ctx: TenantCtx,
 ) -> Result<Response, PageError> {
     require_traced(&state, &ctx, Permission::Read, "register.export").await?;
-    let all = state.store.all_activities(ctx.tenant.id).await?;
+    let all = state.store.all_activities(&ctx.scope).await?;
     ctx.trace(&state, "register.export", "json").await?;
     Ok(download(
         "application/json",

@@ -161,7 +161,7 @@ pub async fn list(
         })
         .collect();
     let base = format!("{}/demandes", ctx.base());
-    let calendar = state.store.calendar(ctx.tenant.id).await?;
+    let calendar = state.store.calendar(&ctx.scope).await?;
     ctx.trace(&state, "rights.list", &format!("tenant:{}", ctx.tenant.id))
         .await?;
     let filters = [
@@ -443,8 +443,8 @@ async fn show_page(
         state.settings.demo,
     )
     .with_flash(super::forms::flash_text(m, flash));
-    let tasks = state.store.tasks(r.tenant, r.id).await?;
-    let events = state.store.events(r.tenant, r.id).await?;
+    let tasks = state.store.tasks(&ctx.scope, r.id).await?;
+    let events = state.store.events(&ctx.scope, r.id).await?;
     let (exports, json_name) =
         if r.kind.exports() && tasks.iter().any(|t| t.state == TaskState::Done) {
             let (files, tables) = export_files(state, &r).await?;
@@ -498,7 +498,7 @@ async fn show_page(
     let is_rectification = r.kind == vigie_domain::rights::RequestKind::Rectification;
     let mut categories = Vec::new();
     if is_rectification && can.approve {
-        for s in state.store.all_systems(r.tenant).await? {
+        for s in state.store.all_systems(&ctx.scope).await? {
             if let Ok(d) = vigie_connect::parse_dataset(&s.dataset) {
                 categories.extend(d.rectifiable_columns());
             }
@@ -592,7 +592,7 @@ pub async fn show(
     Query(q): Query<super::forms::FlashQuery>,
 ) -> Result<Response, PageError> {
     require_traced(&state, &ctx, Permission::Read, "rights.show").await?;
-    let r = state.store.request(ctx.tenant.id, request_id(&id)?).await?;
+    let r = state.store.request(&ctx.scope, request_id(&id)?).await?;
     ctx.trace(&state, "rights.show", &format!("request:{}", r.id))
         .await?;
     render(
@@ -616,7 +616,7 @@ pub async fn act(
 ) -> Result<Response, PageError> {
     require_traced(&state, &ctx, Permission::Write, &format!("rights.{action}")).await?;
     let m = ctx.me.client.lang.msgs();
-    let r = state.store.request(ctx.tenant.id, request_id(&id)?).await?;
+    let r = state.store.request(&ctx.scope, request_id(&id)?).await?;
     let actor = ctx.me.user.name.as_str().to_owned();
     let now = Timestamp::now();
     let c = state.ctx();
@@ -708,7 +708,7 @@ pub async fn act(
         Err(ServiceError::Store(e)) => return Err(e.into()),
         Err(e) => e.to_string(),
     };
-    let fresh = state.store.request(ctx.tenant.id, r.id).await?;
+    let fresh = state.store.request(&ctx.scope, r.id).await?;
     let page = show_page(&state, &ctx, fresh, None, f, Some(error)).await?;
     render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
 }
@@ -720,8 +720,8 @@ pub async fn timeline_csv(
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     require_traced(&state, &ctx, Permission::Read, "rights.timeline.export").await?;
-    let r = state.store.request(ctx.tenant.id, request_id(&id)?).await?;
-    let events = state.store.events(r.tenant, r.id).await?;
+    let r = state.store.request(&ctx.scope, request_id(&id)?).await?;
+    let events = state.store.events(&ctx.scope, r.id).await?;
     let mut w = csv::WriterBuilder::new()
         .delimiter(b';')
         .from_writer(vec![0xEF, 0xBB, 0xBF]);
@@ -776,7 +776,7 @@ pub async fn export_file(
     Path((_, id, file)): Path<(String, String, String)>,
 ) -> Result<Response, PageError> {
     require_traced(&state, &ctx, Permission::Write, "rights.export.download").await?;
-    let r = state.store.request(ctx.tenant.id, request_id(&id)?).await?;
+    let r = state.store.request(&ctx.scope, request_id(&id)?).await?;
     let (files, _) = export_files(&state, &r).await?;
     let f = files
         .into_iter()

@@ -520,8 +520,8 @@ async fn tenant_page(
     let m = ctx.me.client.lang.msgs();
     let l = Layout::for_tenant(ctx, m.subprocessors_title, state.settings.demo)
         .with_flash(flash_text(m, flash));
-    let sps = state.store.subprocessors_of_tenant(ctx.tenant.id).await?;
-    let notices = state.store.notices_of_tenant(ctx.tenant.id).await?;
+    let sps = state.store.subprocessors_of_tenant(&ctx.scope).await?;
+    let notices = state.store.notices_of_tenant(&ctx.scope).await?;
     Ok(TenantPage {
         base: format!("{}/sous-traitants", ctx.base()),
         rows: sps.iter().map(row).collect(),

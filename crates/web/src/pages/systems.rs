@@ -239,7 +239,7 @@ fn service_error(e: ServiceError) -> PageError {
 
 async fn system_of(state: &AppState, ctx: &TenantCtx, id: &str) -> Result<System, PageError> {
     let id: SystemId = id.parse().map_err(|_| PageError::NOT_FOUND)?;
-    Ok(state.store.system(ctx.tenant.id, id).await?)
+    Ok(state.store.system(&ctx.scope, id).await?)
 }
 
 fn scan_state(m: &'static crate::i18n::Msgs, s: &str) -> &'static str {
@@ -263,7 +263,7 @@ async fn edit_page(
     let l = Layout::for_tenant(ctx, &s.name, state.settings.demo).with_flash(flash_text(m, flash));
     let scans = state
         .store
-        .scans(ctx.tenant.id, s.id, 20)
+        .scans(&ctx.scope, s.id, 20)
         .await?
         .into_iter()
         .map(|x| ScanRow {
@@ -405,7 +405,7 @@ pub async fn scan_report(
     require_traced(&state, &ctx, Permission::Read, "systems.scan.read").await?;
     let s = system_of(&state, &ctx, &id).await?;
     let scan_id: i64 = scan.parse().map_err(|_| PageError::NOT_FOUND)?;
-    let scan = state.store.scan(ctx.tenant.id, scan_id).await?;
+    let scan = state.store.scan(&ctx.scope, scan_id).await?;
     if scan.system != s.id {
         return Err(PageError::NOT_FOUND);
     }

@@ -302,7 +302,7 @@ pub async fn set_roles(
     }
     state
         .store
-        .set_roles(ctx.tenant.id, member.user.id, &roles)
+        .set_roles(&ctx.scope, member.user.id, &roles)
         .await?;
     ctx.trace(&state, "user.roles", &format!("user:{id}"))
         .await?;
@@ -321,7 +321,7 @@ pub async fn remove(
     let member = load_member(&state, &ctx, UserId(id)).await?;
     state
         .store
-        .set_roles(ctx.tenant.id, member.user.id, &Roles::default())
+        .set_roles(&ctx.scope, member.user.id, &Roles::default())
         .await?;
     ctx.trace(&state, "user.remove", &format!("user:{id}"))
         .await?;

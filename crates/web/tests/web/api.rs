@@ -333,7 +333,7 @@ both!(c26_a_token_never_carries_more_than_its_creator, |app| {
     // stop; the agent's goes on.
     app.store
         .set_roles(
-            a.id,
+            &vigie_domain::scope::TenantScope::of_provider(a.id),
             dpo_user.id,
             &vigie_domain::role::Roles::new(vec![Role::Agent]),
         )
@@ -356,7 +356,11 @@ both!(c26_a_token_never_carries_more_than_its_creator, |app| {
     );
     // Removed from the tenant: nothing works any more.
     app.store
-        .set_roles(a.id, dpo_user.id, &vigie_domain::role::Roles::default())
+        .set_roles(
+            &vigie_domain::scope::TenantScope::of_provider(a.id),
+            dpo_user.id,
+            &vigie_domain::role::Roles::default(),
+        )
         .await
         .unwrap();
     assert_eq!(

@@ -127,7 +127,11 @@ both!(
         }
         let instruction = app
             .store
-            .instructions(a.id, "", Default::default())
+            .instructions(
+                &vigie_domain::scope::TenantScope::of_provider(a.id),
+                "",
+                Default::default(),
+            )
             .await
             .unwrap()
             .items[0]
@@ -149,7 +153,12 @@ both!(
             )
             .await;
         assert_eq!(flagged.status, StatusCode::SEE_OTHER);
-        let audit = app.store.audits(a.id).await.unwrap()[0].id;
+        let audit = app
+            .store
+            .audits(&vigie_domain::scope::TenantScope::of_provider(a.id))
+            .await
+            .unwrap()[0]
+            .id;
         let planned = admin
             .post(
                 &format!("/admin/clients/commune-a/audits/{audit}"),

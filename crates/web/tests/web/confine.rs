@@ -144,7 +144,12 @@ both!(
             format!("mysql://root@127.0.0.1:{port}/app"),
             format!("postgres://postgres@127.0.0.1:{port}/app"),
         ] {
-            let before = app.store.all_systems(a.id).await.unwrap().len();
+            let before = app
+                .store
+                .all_systems(&vigie_domain::scope::TenantScope::of_provider(a.id))
+                .await
+                .unwrap()
+                .len();
             let fields = [
                 ("name", url.as_str()),
                 ("url", url.as_str()),
@@ -154,7 +159,11 @@ both!(
             leaks(&r.body, &url);
             let list = dpo_a.get("/t/commune-a/systemes").await;
             leaks(&list.body, &url);
-            let systems = app.store.all_systems(a.id).await.unwrap();
+            let systems = app
+                .store
+                .all_systems(&vigie_domain::scope::TenantScope::of_provider(a.id))
+                .await
+                .unwrap();
             if r.status == StatusCode::SEE_OTHER {
                 // Kept as "not reachable", in Vigie's words.
                 assert_eq!(systems.len(), before + 1, "{url}");

@@ -55,7 +55,11 @@ both!(
         let sys_id = system.rsplit('/').next().unwrap().parse().unwrap();
         let scan = app
             .store
-            .scans(t.id, vigie_domain::SystemId(sys_id), 1)
+            .scans(
+                &vigie_domain::scope::TenantScope::of_provider(t.id),
+                vigie_domain::SystemId(sys_id),
+                1,
+            )
             .await
             .unwrap()
             .remove(0);
@@ -66,9 +70,14 @@ both!(
             base_url: "http://test",
             confinement: &crate::support::test_confinement(),
         };
-        vigie_service::discovery::run(ctx, t.id, scan.id, Timestamp::now())
-            .await
-            .unwrap();
+        vigie_service::discovery::run(
+            ctx,
+            &vigie_domain::scope::TenantScope::of_provider(t.id),
+            scan.id,
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
 
         let report = dpo.get(&format!("{system}/analyses/{}", scan.id)).await;
         assert_eq!(report.status, StatusCode::OK);
@@ -113,7 +122,10 @@ both!(
         assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.body);
         let s = app
             .store
-            .system(t.id, vigie_domain::SystemId(sys_id))
+            .system(
+                &vigie_domain::scope::TenantScope::of_provider(t.id),
+                vigie_domain::SystemId(sys_id),
+            )
             .await
             .unwrap();
         let d = vigie_connect::parse_dataset(&s.dataset).unwrap();

@@ -254,10 +254,18 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
     assert!(!app.store.user(bob.id).await.unwrap().disabled);
     assert_eq!(app.store.memberships(bob.id).await.unwrap().len(), 1);
     assert_eq!(app.store.invitations(&scope_b, now).await.unwrap().len(), 1);
-    let still = app.store.request(b.id, req_b).await.unwrap();
+    let still = app
+        .store
+        .request(&vigie_domain::scope::TenantScope::of_provider(b.id), req_b)
+        .await
+        .unwrap();
     assert_eq!(still.status, vigie_domain::rights::RequestStatus::Verified);
     assert_eq!(
-        app.store.system(b.id, sys_b).await.unwrap().name,
+        app.store
+            .system(&vigie_domain::scope::TenantScope::of_provider(b.id), sys_b)
+            .await
+            .unwrap()
+            .name,
         "Logiciel secret B"
     );
     // The switcher refuses B too.

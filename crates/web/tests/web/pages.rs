@@ -249,9 +249,13 @@ async fn lists_are_paginated_and_searchable() {
             .map(|id| (id, a.id))
             .map(|(id, t)| (app.store.clone(), id, t))
             .map(|(s, id, t)| async move {
-                s.set_roles(t, id, &vigie_domain::role::Roles::new(vec![Role::Agent]))
-                    .await
-                    .unwrap()
+                s.set_roles(
+                    &vigie_domain::scope::TenantScope::of_provider(t),
+                    id,
+                    &vigie_domain::role::Roles::new(vec![Role::Agent]),
+                )
+                .await
+                .unwrap()
             })
             .unwrap()
             .await;
@@ -644,8 +648,14 @@ both!(c29_the_cookie_page_names_every_cookie_vigie_sets, |app| {
     let page = app.browser().get("/cookies").await;
     assert_eq!(page.status, StatusCode::OK);
     for name in &seen {
-        assert!(page.body.contains(&format!("<code>{name}</code>")), "{name} is not explained");
+        assert!(
+            page.body.contains(&format!("<code>{name}</code>")),
+            "{name} is not explained"
+        );
     }
     assert!(page.body.contains("strictement nécessaires"));
-    assert!(b.get("/account").await.body.contains("href=\"/cookies\""), "linked from every page");
+    assert!(
+        b.get("/account").await.body.contains("href=\"/cookies\""),
+        "linked from every page"
+    );
 });

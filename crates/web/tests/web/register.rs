@@ -238,7 +238,12 @@ both!(c03_a_model_is_published_imported_and_followed, |app| {
         "{}",
         page.body
     );
-    let activity = app.store.all_activities(a.id).await.unwrap()[0].id;
+    let activity = app
+        .store
+        .all_activities(&vigie_domain::scope::TenantScope::of_provider(a.id))
+        .await
+        .unwrap()[0]
+        .id;
     let taken = dpo
         .post(
             &format!("/t/commune-a/modeles/{model_id}/activites/{activity}"),
@@ -248,7 +253,10 @@ both!(c03_a_model_is_published_imported_and_followed, |app| {
     assert_eq!(taken.status, StatusCode::SEE_OTHER, "{}", taken.body);
     assert_eq!(
         app.store
-            .activity(a.id, activity)
+            .activity(
+                &vigie_domain::scope::TenantScope::of_provider(a.id),
+                activity
+            )
             .await
             .unwrap()
             .body

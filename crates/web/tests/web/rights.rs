@@ -140,7 +140,11 @@ both!(c11_c15_a_request_from_the_form_to_the_download, |app| {
         .post(&format!("{base}/verify"), &[("method", "email_code")])
         .await;
     assert_eq!(v.status, StatusCode::SEE_OTHER, "{}", v.body);
-    let verified = app.store.request(t.id, r.id).await.unwrap();
+    let verified = app
+        .store
+        .request(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
+        .await
+        .unwrap();
     assert_eq!(
         verified.identities.proven().len(),
         1,
@@ -155,7 +159,12 @@ both!(c11_c15_a_request_from_the_form_to_the_download, |app| {
         base_url: "http://test",
         confinement: &crate::support::test_confinement(),
     };
-    for task in app.store.tasks(t.id, r.id).await.unwrap() {
+    for task in app
+        .store
+        .tasks(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
+        .await
+        .unwrap()
+    {
         vigie_service::rights::run_task(ctx, task.id, Timestamp::now())
             .await
             .unwrap();
@@ -389,7 +398,14 @@ both!(
             .await
             .unwrap();
         c.close().await;
-        let tasks = app.store.tasks(w.tenant.id, r.id).await.unwrap();
+        let tasks = app
+            .store
+            .tasks(
+                &vigie_domain::scope::TenantScope::of_provider(w.tenant.id),
+                r.id,
+            )
+            .await
+            .unwrap();
         assert_eq!(tasks.len(), 1);
         for task in tasks {
             assert!(
@@ -462,7 +478,11 @@ both!(
         assert_eq!(contacts, "<td>1</td><td>0</td><td>0</td>");
         assert!(shown.body.contains("<tr><td>demandes</td>"));
         assert_eq!(snapshot().await, before, "nothing changed");
-        let fresh = app.store.request(t.id, r.id).await.unwrap();
+        let fresh = app
+            .store
+            .request(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
+            .await
+            .unwrap();
         assert_eq!(
             fresh.status,
             vigie_domain::rights::RequestStatus::Verified,

@@ -110,7 +110,12 @@ both!(c07_c10_sub_processors_notices_and_objections, |app| {
     );
 
     // A objects, with a reason; an empty reason is refused.
-    let notice = app.store.notices_of_tenant(a.id).await.unwrap()[0].notice;
+    let notice = app
+        .store
+        .notices_of_tenant(&vigie_domain::scope::TenantScope::of_provider(a.id))
+        .await
+        .unwrap()[0]
+        .notice;
     let empty = dpo_a
         .post(
             &format!("/t/commune-a/sous-traitants/avis/{notice}/objection"),
@@ -153,11 +158,19 @@ both!(c07_c10_sub_processors_notices_and_objections, |app| {
         1
     );
     assert_eq!(
-        app.store.notices_of_tenant(b.id).await.unwrap()[0].state,
+        app.store
+            .notices_of_tenant(&vigie_domain::scope::TenantScope::of_provider(b.id))
+            .await
+            .unwrap()[0]
+            .state,
         WindowState::AcceptedBySilence
     );
     assert_eq!(
-        app.store.notices_of_tenant(a.id).await.unwrap()[0].state,
+        app.store
+            .notices_of_tenant(&vigie_domain::scope::TenantScope::of_provider(a.id))
+            .await
+            .unwrap()[0]
+            .state,
         WindowState::Objected
     );
 

@@ -187,7 +187,11 @@ impl TestApp {
             .unwrap();
         for (t, r) in roles {
             self.store
-                .set_roles(t.id, u.id, &Roles::new(r.to_vec()))
+                .set_roles(
+                    &vigie_domain::scope::TenantScope::of_provider(t.id),
+                    u.id,
+                    &Roles::new(r.to_vec()),
+                )
                 .await
                 .unwrap();
         }
