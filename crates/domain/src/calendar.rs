@@ -99,6 +99,52 @@ impl Calendar {
     }
 }
 
+/// Working time in contracts that count it (C34): 08:30–12:30 and
+/// 13:30–17:30, Monday to Friday, public holidays of the calendar
+/// excluded, in the legal zone.
+pub const WORKING_WINDOWS: [((i8, i8), (i8, i8)); 2] = [((8, 30), (12, 30)), ((13, 30), (17, 30))];
+
+impl Calendar {
+    /// The instant `minutes` of working time after `start` (an
+    /// intervention "within 2 working hours", an RTO of 8): time outside
+    /// the windows, weekends and holidays does not count.
+    pub fn add_working_minutes(self, start: jiff::Timestamp, minutes: i64) -> jiff::Timestamp {
+        let zone = crate::time::legal_zone();
+        let mut left = minutes.max(0);
+        let mut now = start.to_zoned(zone.clone()).datetime();
+        // Bounded: a year of working days is far more than any contract asks.
+        for _ in 0..(366 * 2 + 2) {
+            if self.is_working_day(now.date()) {
+                for ((h1, m1), (h2, m2)) in WORKING_WINDOWS {
+                    let open = now.date().at(h1, m1, 0, 0);
+                    let close = now.date().at(h2, m2, 0, 0);
+                    if now >= close {
+                        continue;
+                    }
+                    let from = if now < open { open } else { now };
+                    let room = from.duration_until(close).as_mins();
+                    if left <= room {
+                        let end = from
+                            .checked_add(jiff::SignedDuration::from_mins(left))
+                            .unwrap_or(close);
+                        return end
+                            .to_zoned(zone.clone())
+                            .map(|z| z.timestamp())
+                            .unwrap_or(start);
+                    }
+                    left -= room;
+                    now = close;
+                }
+            }
+            now = match now.date().tomorrow() {
+                Ok(d) => d.at(0, 0, 0, 0),
+                Err(_) => return jiff::Timestamp::MAX,
+            };
+        }
+        jiff::Timestamp::MAX
+    }
+}
+
 /// Easter Sunday in the Gregorian calendar (the anonymous "Meeus/Jones/
 /// Butcher" computation).
 pub fn easter_sunday(year: i16) -> Option<Date> {
@@ -237,5 +283,56 @@ mod tests {
             Calendar::France.months_after(date(2026, 11, 30), 3),
             date(2027, 3, 1)
         );
+    }
+}
+
+#[cfg(test)]
+mod working_hours {
+    use super::*;
+    use jiff::{Timestamp, civil::date};
+
+    fn paris(d: Date, h: i8, m: i8) -> Timestamp {
+        d.at(h, m, 0, 0)
+            .to_zoned(crate::time::legal_zone())
+            .unwrap()
+            .timestamp()
+    }
+
+    #[test]
+    fn c34_two_working_hours_across_lunch_evening_and_weekend() {
+        let fr = Calendar::France;
+        // Tuesday 1 December 2026, 11:45 → 45 min before lunch, 75 after.
+        let tue = date(2026, 12, 1);
+        assert_eq!(fr.add_working_minutes(paris(tue, 11, 45), 120), paris(tue, 14, 45));
+        // During lunch: counting starts at 13:30.
+        assert_eq!(fr.add_working_minutes(paris(tue, 12, 50), 120), paris(tue, 15, 30));
+        // At night: from 08:30 the next morning.
+        assert_eq!(fr.add_working_minutes(paris(tue, 22, 10), 120), paris(date(2026, 12, 2), 10, 30));
+        // Friday 16:30 → 1 h on Friday, 1 h on Monday.
+        let fri = date(2026, 12, 4);
+        assert_eq!(fr.add_working_minutes(paris(fri, 16, 30), 120), paris(date(2026, 12, 7), 9, 30));
+        // RTO of 8 working hours from Monday 09:00: Tuesday 09:00.
+        let mon = date(2026, 12, 7);
+        assert_eq!(fr.add_working_minutes(paris(mon, 9, 0), 480), paris(date(2026, 12, 8), 9, 0));
+    }
+
+    #[test]
+    fn c34_holidays_are_not_working_time() {
+        let fr = Calendar::France;
+        let am = Calendar::AlsaceMoselle;
+        // Thursday 30 April 2026 17:00; 1 May is a Friday holiday.
+        let eve = paris(date(2026, 4, 30), 17, 0);
+        assert_eq!(fr.add_working_minutes(eve, 60), paris(date(2026, 5, 4), 9, 0));
+        // Ascension 2026 is Thursday 14 May.
+        let wed = paris(date(2026, 5, 13), 17, 0);
+        assert_eq!(fr.add_working_minutes(wed, 60), paris(date(2026, 5, 15), 9, 0));
+        // Good Friday (3 April 2026) counts in France, not in Alsace-Moselle.
+        let thu = paris(date(2026, 4, 2), 17, 0);
+        assert_eq!(fr.add_working_minutes(thu, 60), paris(date(2026, 4, 3), 9, 0));
+        assert_eq!(am.add_working_minutes(thu, 60), paris(date(2026, 4, 7), 9, 0), "Easter Monday too");
+        // 26 December 2025 is a Friday: a holiday in Alsace-Moselle only.
+        let xmas_eve = paris(date(2025, 12, 24), 17, 0);
+        assert_eq!(fr.add_working_minutes(xmas_eve, 60), paris(date(2025, 12, 26), 9, 0));
+        assert_eq!(am.add_working_minutes(xmas_eve, 60), paris(date(2025, 12, 29), 9, 0));
     }
 }

@@ -3,9 +3,31 @@
 //! Everything here is checked on construction ("parse, don't validate"): a value
 //! of these types cannot hold something the product would refuse.
 
+/// A closed list of codes (stored and sent as `snake_case`), with `ALL`,
+/// `as_str` and `parse`. Defined before the modules that use it.
+macro_rules! closed_list {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $code:literal),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vdoc])* $variant),* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $code),* }
+            }
+            pub fn parse(s: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|x| x.as_str() == s)
+            }
+        }
+    };
+}
+
 pub mod account;
 pub mod audit;
 pub mod audits;
+pub mod breach;
 pub mod calendar;
 pub mod cell;
 pub mod dataset;
