@@ -259,7 +259,10 @@ mod tests {
         assert_eq!(clock.deadline(), paris(2026, 5, 4, 2, 14));
         assert!(!clock.is_late(paris(2026, 5, 4, 2, 14)));
         assert!(clock.is_late(paris(2026, 5, 4, 2, 15)));
-        assert_eq!(hours_and_minutes(clock.left(paris(2026, 5, 1, 3, 2))), "71 h 12 min");
+        assert_eq!(
+            hours_and_minutes(clock.left(paris(2026, 5, 1, 3, 2))),
+            "71 h 12 min"
+        );
         assert_eq!(clock.reminders_due(paris(2026, 5, 2, 2, 13)), 0);
         assert_eq!(clock.reminders_due(paris(2026, 5, 2, 2, 14)), 1);
         assert_eq!(clock.reminders_due(paris(2026, 5, 3, 14, 14)), 3);

@@ -303,17 +303,32 @@ mod working_hours {
         let fr = Calendar::France;
         // Tuesday 1 December 2026, 11:45 → 45 min before lunch, 75 after.
         let tue = date(2026, 12, 1);
-        assert_eq!(fr.add_working_minutes(paris(tue, 11, 45), 120), paris(tue, 14, 45));
+        assert_eq!(
+            fr.add_working_minutes(paris(tue, 11, 45), 120),
+            paris(tue, 14, 45)
+        );
         // During lunch: counting starts at 13:30.
-        assert_eq!(fr.add_working_minutes(paris(tue, 12, 50), 120), paris(tue, 15, 30));
+        assert_eq!(
+            fr.add_working_minutes(paris(tue, 12, 50), 120),
+            paris(tue, 15, 30)
+        );
         // At night: from 08:30 the next morning.
-        assert_eq!(fr.add_working_minutes(paris(tue, 22, 10), 120), paris(date(2026, 12, 2), 10, 30));
+        assert_eq!(
+            fr.add_working_minutes(paris(tue, 22, 10), 120),
+            paris(date(2026, 12, 2), 10, 30)
+        );
         // Friday 16:30 → 1 h on Friday, 1 h on Monday.
         let fri = date(2026, 12, 4);
-        assert_eq!(fr.add_working_minutes(paris(fri, 16, 30), 120), paris(date(2026, 12, 7), 9, 30));
+        assert_eq!(
+            fr.add_working_minutes(paris(fri, 16, 30), 120),
+            paris(date(2026, 12, 7), 9, 30)
+        );
         // RTO of 8 working hours from Monday 09:00: Tuesday 09:00.
         let mon = date(2026, 12, 7);
-        assert_eq!(fr.add_working_minutes(paris(mon, 9, 0), 480), paris(date(2026, 12, 8), 9, 0));
+        assert_eq!(
+            fr.add_working_minutes(paris(mon, 9, 0), 480),
+            paris(date(2026, 12, 8), 9, 0)
+        );
     }
 
     #[test]
@@ -322,17 +337,36 @@ mod working_hours {
         let am = Calendar::AlsaceMoselle;
         // Thursday 30 April 2026 17:00; 1 May is a Friday holiday.
         let eve = paris(date(2026, 4, 30), 17, 0);
-        assert_eq!(fr.add_working_minutes(eve, 60), paris(date(2026, 5, 4), 9, 0));
+        assert_eq!(
+            fr.add_working_minutes(eve, 60),
+            paris(date(2026, 5, 4), 9, 0)
+        );
         // Ascension 2026 is Thursday 14 May.
         let wed = paris(date(2026, 5, 13), 17, 0);
-        assert_eq!(fr.add_working_minutes(wed, 60), paris(date(2026, 5, 15), 9, 0));
+        assert_eq!(
+            fr.add_working_minutes(wed, 60),
+            paris(date(2026, 5, 15), 9, 0)
+        );
         // Good Friday (3 April 2026) counts in France, not in Alsace-Moselle.
         let thu = paris(date(2026, 4, 2), 17, 0);
-        assert_eq!(fr.add_working_minutes(thu, 60), paris(date(2026, 4, 3), 9, 0));
-        assert_eq!(am.add_working_minutes(thu, 60), paris(date(2026, 4, 7), 9, 0), "Easter Monday too");
+        assert_eq!(
+            fr.add_working_minutes(thu, 60),
+            paris(date(2026, 4, 3), 9, 0)
+        );
+        assert_eq!(
+            am.add_working_minutes(thu, 60),
+            paris(date(2026, 4, 7), 9, 0),
+            "Easter Monday too"
+        );
         // 26 December 2025 is a Friday: a holiday in Alsace-Moselle only.
         let xmas_eve = paris(date(2025, 12, 24), 17, 0);
-        assert_eq!(fr.add_working_minutes(xmas_eve, 60), paris(date(2025, 12, 26), 9, 0));
-        assert_eq!(am.add_working_minutes(xmas_eve, 60), paris(date(2025, 12, 29), 9, 0));
+        assert_eq!(
+            fr.add_working_minutes(xmas_eve, 60),
+            paris(date(2025, 12, 26), 9, 0)
+        );
+        assert_eq!(
+            am.add_working_minutes(xmas_eve, 60),
+            paris(date(2025, 12, 29), 9, 0)
+        );
     }
 }

@@ -57,6 +57,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 11,
         sql: include_str!("../migrations/postgres/0011_invitations.sql"),
     },
+    Migration {
+        version: 12,
+        sql: include_str!("../migrations/postgres/0012_incidents.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.
@@ -139,3 +143,4 @@ include!("shared_register.rs");
 include!("shared_subprocessors.rs");
 include!("shared_audits.rs");
 include!("shared_models.rs");
+include!("shared_incidents.rs");

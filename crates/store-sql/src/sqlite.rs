@@ -62,6 +62,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 11,
         sql: include_str!("../migrations/sqlite/0011_invitations.sql"),
     },
+    Migration {
+        version: 12,
+        sql: include_str!("../migrations/sqlite/0012_incidents.sql"),
+    },
 ];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the
@@ -145,3 +149,4 @@ include!("shared_register.rs");
 include!("shared_subprocessors.rs");
 include!("shared_audits.rs");
 include!("shared_models.rs");
+include!("shared_incidents.rs");

@@ -64,12 +64,12 @@ impl Drop for TempSqlite {
 
 #[async_trait]
 impl RawSql for TempSqlite {
-    async fn exec(&self, sql: &'static str) -> u64 {
+    async fn try_exec(&self, sql: &'static str) -> Result<u64, String> {
         sqlx::query(sql)
             .execute(&self.store.pool)
             .await
-            .unwrap()
-            .rows_affected()
+            .map(|d| d.rows_affected())
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -141,12 +141,12 @@ impl Drop for TempPostgres {
 
 #[async_trait]
 impl RawSql for TempPostgres {
-    async fn exec(&self, sql: &'static str) -> u64 {
+    async fn try_exec(&self, sql: &'static str) -> Result<u64, String> {
         sqlx::query(sql)
             .execute(&self.store.pool)
             .await
-            .unwrap()
-            .rows_affected()
+            .map(|d| d.rows_affected())
+            .map_err(|e| e.to_string())
     }
 }
 

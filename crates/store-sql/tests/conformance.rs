@@ -111,3 +111,6 @@ both!(c40_c41_audits_and_instructions, |s, _db| {
 both!(c25_invitations_are_accepted_by_their_owner, |s, _db| {
     c::c25_invitations_are_accepted_by_their_owner(s.as_ref()).await
 });
+both!(c17_incidents_and_phases, |s, db| {
+    c::c17_incidents_and_phases(s.as_ref(), &db).await
+});

@@ -25,7 +25,11 @@ use crate::{
 /// Raw SQL on the backend under test, to play the attacker who edits rows.
 #[async_trait]
 pub trait RawSql: Send + Sync {
-    async fn exec(&self, sql: &'static str) -> u64;
+    /// Runs one statement behind the store's back (a tamperer's view).
+    async fn try_exec(&self, sql: &'static str) -> Result<u64, String>;
+    async fn exec(&self, sql: &'static str) -> u64 {
+        self.try_exec(sql).await.unwrap()
+    }
 }
 
 pub fn new_user(email: &str) -> NewUser {
@@ -1864,4 +1868,123 @@ pub async fn c25_invitations_are_accepted_by_their_owner(s: &dyn Store) {
     s.decline_invitation("h3", eve.id).await.unwrap();
     assert!(s.accept_invitation("h3", eve.id, now).await.is_err());
     assert!(s.memberships(eve.id).await.unwrap().is_empty());
+}
+
+/// C17/C18: every incident kept with its reference; reads scoped; a save
+/// over someone else's is refused; phases numbered, kept as sent — the
+/// database itself refuses to change or remove one.
+pub async fn c17_incidents_and_phases(s: &dyn Store, raw: &dyn RawSql) {
+    use vigie_domain::breach::{Facts, IncidentStatus, Intake, PhaseKind};
+    let (a, b) = two_tenants(s).await;
+    let sa = scope_of(&a, &[Role::Dpo]);
+    let sb = scope_of(&b, &[Role::Dpo]);
+    let now = Timestamp::now();
+    let new = |title: &str| crate::NewIncident {
+        title: title.into(),
+        description: "Ordinateur portable volé".into(),
+        intake: Intake::Account,
+        declared_by: "Agent".into(),
+        aware_at: now - SignedDuration::from_hours(30),
+        at: now,
+    };
+    let first = s.create_incident(&sa, &new("Vol")).await.unwrap();
+    let second = s
+        .create_incident(&sa, &new("Courriel mal adressé"))
+        .await
+        .unwrap();
+    let other = s.create_incident(&sb, &new("Panne")).await.unwrap();
+    let year = vigie_domain::time::legal_date(now).year();
+    assert_eq!(first.reference, format!("V-{year}-001"));
+    assert_eq!(second.reference, format!("V-{year}-002"));
+    assert_eq!(other.reference, format!("V-{year}-001"));
+    assert!(matches!(
+        s.incident(&sb, first.id).await,
+        Err(StoreError::NotFound)
+    ));
+    let found = s.incidents(&sa, "courriel", Page::default()).await.unwrap();
+    assert_eq!((found.total, found.items[0].id), (1, second.id));
+    assert_eq!(s.running_clocks(Some(&sa)).await.unwrap().len(), 2);
+    assert_eq!(s.running_clocks(None).await.unwrap().len(), 3);
+
+    // Qualified as not a breach: its clock stops; it stays listed.
+    let mut not_breach = second.clone();
+    not_breach.facts.is_breach = Some(false);
+    not_breach.facts.not_breach_reason = "Données chiffrées".into();
+    not_breach.status = IncidentStatus::Qualified;
+    not_breach.updated_at = now + SignedDuration::from_secs(1);
+    s.save_incident(&sa, &not_breach, second.updated_at)
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.save_incident(&sa, &not_breach, second.updated_at).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        s.save_incident(&sb, &not_breach, not_breach.updated_at)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(s.running_clocks(Some(&sa)).await.unwrap().len(), 1);
+    assert_eq!(
+        s.incidents(&sa, "", Page::default()).await.unwrap().total,
+        2
+    );
+
+    // Two phases, numbered; the incident notified with the first.
+    let mut notified = first.clone();
+    notified.status = IncidentStatus::Notified;
+    notified.notified_at = Some(now);
+    notified.updated_at = now + SignedDuration::from_secs(2);
+    let facts = Facts {
+        persons: Some(120),
+        ..Facts::default()
+    };
+    let phase = crate::Phase {
+        n: 0,
+        kind: PhaseKind::Initial,
+        facts: facts.clone(),
+        late_reason: String::new(),
+        sent_at: now,
+        sent_by: "DPO".into(),
+    };
+    assert_eq!(
+        s.add_phase(&sa, &notified, first.updated_at, &phase)
+            .await
+            .unwrap()
+            .n,
+        1
+    );
+    let mut again = notified.clone();
+    again.updated_at = now + SignedDuration::from_secs(3);
+    let complement = crate::Phase {
+        kind: PhaseKind::Complementary,
+        facts: Facts {
+            persons: Some(340),
+            ..facts
+        },
+        ..phase.clone()
+    };
+    s.add_phase(&sa, &again, notified.updated_at, &complement)
+        .await
+        .unwrap();
+    let phases = s.phases(&sa, first.id).await.unwrap();
+    assert_eq!(phases.iter().map(|p| p.n).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(
+        phases[0].facts.persons,
+        Some(120),
+        "the first phase says what it said"
+    );
+    assert!(s.phases(&sb, first.id).await.unwrap().is_empty());
+    assert!(s.running_clocks(Some(&sa)).await.unwrap().is_empty());
+    assert!(
+        raw.try_exec("UPDATE incident_phases SET facts = '{}'")
+            .await
+            .is_err()
+    );
+    assert!(raw.try_exec("DELETE FROM incident_phases").await.is_err());
+    assert_eq!(s.phases(&sa, first.id).await.unwrap(), phases);
+    // Reminders are counted once.
+    assert!(s.mark_reminded(other.id, 1).await.unwrap());
+    assert!(!s.mark_reminded(other.id, 1).await.unwrap());
+    assert!(s.mark_reminded(other.id, 2).await.unwrap());
 }

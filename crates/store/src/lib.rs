@@ -7,6 +7,7 @@
 pub mod appender;
 pub mod audits;
 pub mod conformance;
+pub mod incidents;
 pub mod intent;
 pub mod model;
 pub mod models;
@@ -30,6 +31,7 @@ use vigie_domain::{
 };
 
 pub use audits::*;
+pub use incidents::*;
 pub use model::*;
 pub use models::*;
 pub use register::*;
@@ -313,6 +315,7 @@ pub trait Store:
     + SubProcessors
     + ClientRecords
     + Models
+    + Incidents
 {
     /// Applies pending migrations.
     async fn migrate(&self) -> Result<()>;
