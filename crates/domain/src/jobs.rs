@@ -25,6 +25,8 @@ pub enum JobKind {
     SystemScan,
     /// Close sub-processor objection windows past their deadline.
     ObjectionWindows,
+    /// Remind DPOs of breaches whose 72-hour clock runs (24, 48, 60 h).
+    BreachReminders,
 }
 
 /// A worker loop's share of the jobs: mail, the trail and the rest each
@@ -50,13 +52,14 @@ impl Lane {
                 JobKind::RightsReminders,
                 JobKind::SystemScan,
                 JobKind::ObjectionWindows,
+                JobKind::BreachReminders,
             ],
         }
     }
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 8] = [
+    pub const ALL: [JobKind; 9] = [
         JobKind::TrailCheckpoint,
         JobKind::TrailPurge,
         JobKind::OutboxDelivery,
@@ -65,6 +68,7 @@ impl JobKind {
         JobKind::RightsReminders,
         JobKind::SystemScan,
         JobKind::ObjectionWindows,
+        JobKind::BreachReminders,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -77,6 +81,7 @@ impl JobKind {
             JobKind::RightsReminders => "rights_reminders",
             JobKind::SystemScan => "system_scan",
             JobKind::ObjectionWindows => "objection_windows",
+            JobKind::BreachReminders => "breach_reminders",
         }
     }
 

@@ -5,6 +5,7 @@
 //! the order of writes live here.
 
 pub mod audits;
+pub mod breaches;
 pub mod discovery;
 pub mod export;
 pub mod models;
@@ -60,6 +61,9 @@ pub enum ServiceError {
     /// C40: an audit request the contract does not allow, on its date.
     #[error("planned_on: {0}")]
     Audit(#[from] vigie_domain::audits::AuditRefusal),
+    /// Several fields wrong at once (a breach's facts), each named.
+    #[error("{}", .0.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; "))]
+    Fields(Vec<(&'static str, String)>),
 }
 
 pub type Result<T> = std::result::Result<T, ServiceError>;

@@ -193,6 +193,10 @@ pub fn worker(
                 JobKind::ObjectionWindows,
                 parse(&c.jobs.objection_schedule)?,
             ),
+            (
+                JobKind::BreachReminders,
+                parse(&c.jobs.breach_reminder_schedule)?,
+            ),
         ],
         id: if c.jobs.node_name.is_empty() {
             format!("{}-{}", hostname(), std::process::id())

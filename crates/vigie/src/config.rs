@@ -154,6 +154,8 @@ pub struct JobsConfig {
     pub reminder_schedule: String,
     /// When sub-processor objection windows past their deadline close.
     pub objection_schedule: String,
+    /// When breach clocks are checked for the 24/48/60-hour reminders.
+    pub breach_reminder_schedule: String,
 }
 
 /// Where tenants' connected systems may live (C27): the provider's
@@ -252,6 +254,7 @@ impl Default for JobsConfig {
             cleanup_schedule: "0 5 * * * *".into(),
             reminder_schedule: "0 0 6 * * *".into(),
             objection_schedule: "0 20 * * * *".into(),
+            breach_reminder_schedule: "0 */5 * * * *".into(),
         }
     }
 }
@@ -516,6 +519,10 @@ impl Config {
             ("jobs.cleanup_schedule", &self.jobs.cleanup_schedule),
             ("jobs.reminder_schedule", &self.jobs.reminder_schedule),
             ("jobs.objection_schedule", &self.jobs.objection_schedule),
+            (
+                "jobs.breach_reminder_schedule",
+                &self.jobs.breach_reminder_schedule,
+            ),
         ] {
             if let Err(e) = s.parse::<cron::Schedule>() {
                 return bad(

@@ -269,6 +269,12 @@ impl Worker {
                     .map_err(|e| e.to_string())?;
                 Ok(format!("{n} objection windows closed: accepted by silence"))
             }
+            JobKind::BreachReminders => {
+                let n = vigie_service::breaches::remind(self.ctx(), now)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(format!("{n} breach reminders sent"))
+            }
             JobKind::RightsReminders => {
                 let r = rights::remind(self.ctx(), now)
                     .await

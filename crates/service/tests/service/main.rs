@@ -3,6 +3,7 @@
 //! application databases created by the tests.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod breaches;
 mod confine;
 mod faults;
 mod identity;

@@ -203,6 +203,7 @@ pub fn field_errors(
         )]
         .into()),
         ServiceError::Invalid { field, message } => Ok([(field, message)].into()),
+        ServiceError::Fields(all) => Ok(all.into_iter().collect()),
         ServiceError::Store(StoreError::Conflict(m)) => Ok([("state", m)].into()),
         ServiceError::Store(e) => Err(e.into()),
         e => Err(crate::error::PageError::Internal(e.to_string())),
