@@ -33,16 +33,20 @@ pub enum Permission {
     /// Connect an application database, change its URL or dataset (C27):
     /// what Vigie may read and change there is the DPO's decision.
     ManageSystems,
+    /// Qualify a breach, notify the CNIL, decide on informing the people
+    /// (C17–C20): the DPO's. Declaring one needs only `Read`.
+    HandleBreaches,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 6] = [
+    pub const ALL: [Permission; 7] = [
         Permission::Read,
         Permission::Write,
         Permission::ManageUsers,
         Permission::ReadTrail,
         Permission::ManageTokens,
         Permission::ManageSystems,
+        Permission::HandleBreaches,
     ];
 }
 
@@ -65,7 +69,10 @@ impl Role {
     pub fn allows(self, p: Permission) -> bool {
         use Permission::*;
         match self {
-            Role::Dpo => matches!(p, Read | Write | ReadTrail | ManageTokens | ManageSystems),
+            Role::Dpo => matches!(
+                p,
+                Read | Write | ReadTrail | ManageTokens | ManageSystems | HandleBreaches
+            ),
             Role::UserManager => matches!(p, Read | ManageUsers),
             Role::Agent => matches!(p, Read | Write),
             Role::Auditor => matches!(p, Read | ReadTrail),

@@ -140,6 +140,9 @@ pub struct TenantCtx {
     pub me: SignedIn,
     pub tenant: Tenant,
     pub scope: TenantScope,
+    /// Breaches whose 72-hour clock runs: every page of the tenant shows
+    /// them (C17).
+    pub clocks: Vec<vigie_store::Incident>,
 }
 
 impl TenantCtx {
@@ -178,7 +181,13 @@ impl FromRequestParts<AppState> for TenantCtx {
         let scope =
             TenantScope::from_verified_membership(m.tenant.id, Some(me.user.id), m.roles.clone());
         let tenant = m.tenant.clone();
-        Ok(TenantCtx { me, tenant, scope })
+        let clocks = state.store.running_clocks(Some(&scope)).await?;
+        Ok(TenantCtx {
+            me,
+            tenant,
+            scope,
+            clocks,
+        })
     }
 }
 

@@ -221,3 +221,52 @@ pub mod register {
         }
     }
 }
+
+pub fn incident_status(m: &'static Msgs, s: vigie_domain::breach::IncidentStatus) -> &'static str {
+    use vigie_domain::breach::IncidentStatus as S;
+    match s {
+        S::Declared => m.incident_declared,
+        S::Qualified => m.incident_qualified,
+        S::Notified => m.incident_notified,
+        S::Closed => m.incident_closed,
+    }
+}
+
+pub fn incident_intake(m: &'static Msgs, i: vigie_domain::breach::Intake) -> &'static str {
+    use vigie_domain::breach::Intake as I;
+    match i {
+        I::Account => m.incident_by_account,
+        I::Phone => m.incident_by_phone,
+        I::Mail => m.incident_by_mail,
+        I::Vigie => m.incident_by_vigie,
+    }
+}
+
+pub fn criterion(m: &'static Msgs, c: vigie_domain::breach::Criterion) -> &'static str {
+    use vigie_domain::breach::Criterion as C;
+    match c {
+        C::Availability => m.criterion_availability,
+        C::Integrity => m.criterion_integrity,
+        C::Confidentiality => m.criterion_confidentiality,
+    }
+}
+
+pub fn phase_kind(m: &'static Msgs, k: vigie_domain::breach::PhaseKind) -> &'static str {
+    use vigie_domain::breach::PhaseKind as K;
+    match k {
+        K::Initial => m.phase_initial,
+        K::Complementary => m.phase_complementary,
+        K::Complete => m.phase_complete,
+    }
+}
+
+pub fn inform_decision(m: &'static Msgs, d: vigie_domain::breach::InformDecision) -> &'static str {
+    use vigie_domain::breach::InformDecision as D;
+    match d {
+        D::Inform => m.inform_yes,
+        D::NoHighRisk => m.inform_no_high_risk,
+        D::Unintelligible => m.inform_unintelligible,
+        D::LaterMeasures => m.inform_later_measures,
+        D::PublicCommunication => m.inform_public,
+    }
+}

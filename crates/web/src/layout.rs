@@ -4,6 +4,7 @@
 use askama::Template;
 use jiff::{Timestamp, tz::TimeZone};
 use vigie_domain::{
+    breach::{CnilClock, hours_and_minutes},
     page::Paged,
     role::{Permission, Role},
 };
@@ -26,6 +27,26 @@ pub struct TenantLink {
 }
 
 /// The frame of a page.
+/// A breach whose 72-hour clock runs, shown on every page of its tenant.
+pub struct Alert {
+    pub href: String,
+    pub text: String,
+    pub late: bool,
+}
+
+/// The clock as a sentence: time left, or how late.
+pub fn breach_clock_text(m: &'static Msgs, i: &vigie_store::Incident, now: Timestamp) -> String {
+    let left = CnilClock {
+        awareness: i.aware_at,
+    }
+    .left(now);
+    if left.is_negative() {
+        m.breach_overdue.replace("{late}", &hours_and_minutes(left))
+    } else {
+        m.breach_left.replace("{left}", &hours_and_minutes(left))
+    }
+}
+
 pub struct Layout {
     pub m: &'static Msgs,
     pub lang: &'static str,
@@ -41,6 +62,8 @@ pub struct Layout {
     /// to come back.
     pub here_encoded: String,
     pub demo: bool,
+    /// Breach clocks running in the current tenant (C17).
+    pub alerts: Vec<Alert>,
     time_zone: TimeZone,
 }
 
@@ -59,6 +82,7 @@ impl Layout {
             flash: None,
             here_encoded: "%2F".into(),
             demo,
+            alerts: Vec::new(),
             time_zone: paris(),
         }
     }
@@ -85,6 +109,7 @@ impl Layout {
                 nav.push(item(format!("{base}/registre"), m.nav_register));
                 nav.push(item(format!("{base}/modeles"), m.nav_models));
                 nav.push(item(format!("{base}/demandes"), m.nav_requests));
+                nav.push(item(format!("{base}/incidents"), m.nav_incidents));
                 nav.push(item(format!("{base}/sous-traitants"), m.nav_subprocessors));
                 nav.push(item(format!("{base}/audits"), m.nav_audits));
                 nav.push(item(format!("{base}/instructions"), m.nav_instructions));
@@ -138,12 +163,28 @@ impl Layout {
             flash: None,
             here_encoded: urlencoding::encode(&me.path).into_owned(),
             demo,
+            alerts: Vec::new(),
             time_zone: TimeZone::get(&me.user.time_zone).unwrap_or_else(|_| paris()),
         }
     }
 
     pub fn for_tenant(ctx: &TenantCtx, title: &str, demo: bool) -> Self {
-        Self::signed_in(&ctx.me, Some(ctx.tenant.slug.as_str()), title, demo)
+        let mut l = Self::signed_in(&ctx.me, Some(ctx.tenant.slug.as_str()), title, demo);
+        let now = Timestamp::now();
+        l.alerts = ctx
+            .clocks
+            .iter()
+            .map(|i| Alert {
+                href: format!("{}/incidents/{}", ctx.base(), i.id),
+                text: format!("{} — {}", i.reference, breach_clock_text(l.m, i, now)),
+                late: CnilClock {
+                    awareness: i.aware_at,
+                }
+                .left(now)
+                .is_negative(),
+            })
+            .collect();
+        l
     }
 
     pub fn with_flash(mut self, flash: Option<&'static str>) -> Self {

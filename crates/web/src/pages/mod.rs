@@ -7,6 +7,7 @@ mod clients;
 mod cookies;
 mod forms;
 mod home;
+mod incidents;
 mod invitation;
 pub mod invite;
 mod models;
@@ -91,6 +92,16 @@ pub fn routes() -> Router<AppState> {
             "/t/{tenant}/sous-traitants",
             get(subprocessors::tenant_list),
         )
+        .route(
+            "/t/{tenant}/incidents",
+            get(incidents::list).post(incidents::declare),
+        )
+        .route("/t/{tenant}/incidents/{id}", get(incidents::show))
+        .route(
+            "/t/{tenant}/incidents/{id}/notification",
+            get(incidents::notification),
+        )
+        .route("/t/{tenant}/incidents/{id}/{action}", post(incidents::act))
         .route(
             "/t/{tenant}/audits",
             get(clients::audits_list).post(clients::audits_create),

@@ -36,6 +36,11 @@ const WALKED: &[(&str, &str)] = &[
     ("POST", "/t/{tenant}/users/{id}/enable"),
     ("POST", "/t/{tenant}/users/{id}/reset"),
     ("POST", "/t/{tenant}/invitations/{id}/withdraw"),
+    ("GET", "/t/{tenant}/incidents"),
+    ("POST", "/t/{tenant}/incidents"),
+    ("GET", "/t/{tenant}/incidents/{id}"),
+    ("GET", "/t/{tenant}/incidents/{id}/notification"),
+    ("POST", "/t/{tenant}/incidents/{id}/{action}"),
     ("GET", "/t/{tenant}/trail"),
     ("GET", "/t/{tenant}/trail/export.csv"),
     ("GET", "/t/{tenant}/trail/export.json"),
@@ -143,6 +148,21 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
         .await
         .unwrap();
     let inv_b = app.store.invitations(&scope_b, now).await.unwrap()[0].id;
+    let inc_b = app
+        .store
+        .create_incident(
+            &scope_b,
+            &vigie_store::NewIncident {
+                title: "Fuite secrète B".into(),
+                description: "bob.secret".into(),
+                intake: vigie_domain::breach::Intake::Account,
+                declared_by: "Bertrand Secret".into(),
+                aware_at: now,
+                at: now,
+            },
+        )
+        .await
+        .unwrap();
     let scan_b = app
         .store
         .create_scan(&scope_b, sys_b, Timestamp::now())
@@ -191,6 +211,7 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
         .await
         .unwrap();
     let secrets = [
+        "Fuite secrète B",
         "Hébergeur secret B",
         "Activité secrète B",
         "bob.secret",
@@ -214,6 +235,8 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
                 act_b.0
             } else if pattern.contains("invitations/{id}") {
                 inv_b
+            } else if pattern.contains("incidents/{id}") {
+                inc_b.id
             } else {
                 bob.id.0
             };
@@ -223,7 +246,14 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
             let path = pattern
                 .replace("{tenant}", slug)
                 .replace("{id}", &id.to_string())
-                .replace("{action}", "approve")
+                .replace(
+                    "{action}",
+                    if pattern.contains("incidents") {
+                        "notify"
+                    } else {
+                        "approve"
+                    },
+                )
                 .replace("{file}", "export.json")
                 .replace("{scan}", &scan_b.to_string())
                 .replace("{notice}", &notice_b.to_string())
@@ -254,6 +284,7 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
     assert!(!app.store.user(bob.id).await.unwrap().disabled);
     assert_eq!(app.store.memberships(bob.id).await.unwrap().len(), 1);
     assert_eq!(app.store.invitations(&scope_b, now).await.unwrap().len(), 1);
+    assert_eq!(app.store.incident(&scope_b, inc_b.id).await.unwrap(), inc_b);
     let still = app
         .store
         .request(&vigie_domain::scope::TenantScope::of_provider(b.id), req_b)

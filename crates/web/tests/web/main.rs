@@ -6,6 +6,7 @@ mod support;
 
 mod api;
 mod auth;
+mod breaches;
 mod clients;
 mod confine;
 mod discovery;

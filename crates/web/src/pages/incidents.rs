@@ -1,0 +1,612 @@
+//! The incident and breach register in the pages (C17–C20): anyone of the
+//! tenant declares; the DPO qualifies, notifies the CNIL in phases,
+//! decides on informing the people; the notification prints as the CNIL
+//! form's sections.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::{
+    Form,
+    extract::{Path, Query, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use jiff::{Timestamp, civil::DateTime, tz::TimeZone};
+use vigie_domain::{
+    breach::{CnilClock, Criterion, Facts, InformDecision, Intake, PhaseKind},
+    role::Permission,
+};
+use vigie_service::breaches::{self, Declaration};
+use vigie_store::{Incident, Phase};
+
+use super::forms::{
+    FieldErrors, ListQuery, Typed, field, field_errors, flash_text, render, render_status,
+    see_other, ticked,
+};
+use crate::{
+    AppState,
+    auth::{TenantCtx, require_traced},
+    error::PageError,
+    i18n::Msgs,
+    labels,
+    layout::{Layout, Pager, breach_clock_text, query_of},
+};
+
+/// `datetime-local` as the reader means it: in their time zone.
+fn parse_local(value: &str, zone: &TimeZone) -> Option<Timestamp> {
+    let dt: DateTime = value.trim().parse().ok()?;
+    dt.to_zoned(zone.clone()).ok().map(|z| z.timestamp())
+}
+
+fn local(t: Timestamp, zone: &TimeZone) -> String {
+    t.to_zoned(zone.clone())
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+pub struct IncidentRow {
+    pub href: String,
+    pub reference: String,
+    pub title: String,
+    pub aware: String,
+    pub status: &'static str,
+    pub clock: String,
+}
+
+#[derive(Template)]
+#[template(path = "incidents.html")]
+struct ListPage {
+    l: Layout,
+    q: String,
+    base: String,
+    rows: Vec<IncidentRow>,
+    pager: Pager,
+    intakes: Vec<(&'static str, &'static str)>,
+    typed: Typed,
+    errors: FieldErrors,
+}
+
+async fn list_page(
+    state: &AppState,
+    ctx: &TenantCtx,
+    q: &ListQuery,
+    typed: Typed,
+    errors: BTreeMap<&'static str, String>,
+) -> Result<ListPage, PageError> {
+    let m = ctx.me.client.lang.msgs();
+    let l = Layout::for_tenant(ctx, m.incidents_title, state.settings.demo)
+        .with_flash(flash_text(m, q.flash.as_deref()));
+    let base = format!("{}/incidents", ctx.base());
+    let page = state.store.incidents(&ctx.scope, &q.q, q.page()).await?;
+    let now = Timestamp::now();
+    let rows = page
+        .items
+        .iter()
+        .map(|i| IncidentRow {
+            href: format!("{base}/{}", i.id),
+            reference: i.reference.clone(),
+            title: i.title.clone(),
+            aware: l.when(i.aware_at),
+            status: labels::incident_status(m, i.status),
+            clock: if i.clock_runs() {
+                breach_clock_text(m, i, now)
+            } else {
+                String::new()
+            },
+        })
+        .collect();
+    let mut typed = typed;
+    if typed.get("aware_at").is_empty() {
+        typed.0.insert("aware_at".into(), local(now, l.time_zone()));
+    }
+    Ok(ListPage {
+        pager: Pager::new(&page, &base, &query_of(&[("q", &q.q)])),
+        q: q.q.clone(),
+        intakes: [Intake::Account, Intake::Phone, Intake::Mail]
+            .into_iter()
+            .map(|k| (k.as_str(), labels::incident_intake(m, k)))
+            .collect(),
+        base,
+        rows,
+        typed,
+        errors: FieldErrors(errors),
+        l,
+    })
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    require_traced(&state, &ctx, Permission::Read, "incidents.list").await?;
+    let page = list_page(&state, &ctx, &q, Typed::default(), BTreeMap::new()).await?;
+    ctx.trace(
+        &state,
+        "incidents.list",
+        &format!("tenant:{}", ctx.tenant.id),
+    )
+    .await?;
+    render(page)
+}
+
+/// Anyone of the tenant declares (C19).
+pub async fn declare(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    require_traced(&state, &ctx, Permission::Read, "incident.declare").await?;
+    let m = ctx.me.client.lang.msgs();
+    let zone =
+        TimeZone::get(&ctx.me.user.time_zone).unwrap_or_else(|_| vigie_domain::time::legal_zone());
+    let errors = match parse_local(&field(&pairs, "aware_at"), &zone) {
+        None => BTreeMap::from([("aware_at", m.datetime_invalid.to_owned())]),
+        Some(aware_at) => {
+            let d = Declaration {
+                title: field(&pairs, "title"),
+                description: field(&pairs, "description"),
+                aware_at,
+                intake: Intake::parse(&field(&pairs, "intake")).unwrap_or(Intake::Account),
+                declared_by: ctx.me.user.name.as_str().to_owned(),
+            };
+            match breaches::declare(state.ctx(), &ctx.scope, &d, Timestamp::now()).await {
+                Ok(i) => {
+                    ctx.trace(&state, "incident.declare", &format!("incident:{}", i.id))
+                        .await?;
+                    return Ok(see_other(
+                        &format!("{}/incidents/{}", ctx.base(), i.id),
+                        "saved",
+                    ));
+                }
+                Err(e) => field_errors(m, e)?,
+            }
+        }
+    };
+    let page = list_page(
+        &state,
+        &ctx,
+        &ListQuery::default(),
+        Typed::of(&pairs),
+        errors,
+    )
+    .await?;
+    render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
+}
+
+pub struct PhaseRow {
+    pub n: i64,
+    pub kind: &'static str,
+    pub sent: String,
+    pub by: String,
+    pub late_reason: String,
+}
+
+/// One input of the qualification form.
+pub struct FactField {
+    pub name: &'static str,
+    pub label: &'static str,
+    /// `text`, `textarea`, `datetime-local` or `number`.
+    pub kind: &'static str,
+}
+
+fn fact_fields(m: &'static Msgs) -> Vec<FactField> {
+    let f = |name, label, kind| FactField { name, label, kind };
+    vec![
+        f("started_at", m.fact_started, "datetime-local"),
+        f("ended_at", m.fact_ended, "datetime-local"),
+        f("origin", m.fact_origin, "text"),
+        f("cause", m.fact_cause, "text"),
+        f("systems", m.fact_systems, "textarea"),
+        f("activities", m.fact_activities, "textarea"),
+        f("subprocessors", m.fact_subprocessors, "text"),
+        f("person_categories", m.fact_person_categories, "text"),
+        f("persons", m.fact_persons, "number"),
+        f("records", m.fact_records, "number"),
+        f("consequences", m.fact_consequences, "textarea"),
+        f("measures_taken", m.fact_measures_taken, "textarea"),
+        f("measures_proposed", m.fact_measures_proposed, "textarea"),
+        f("dpo_contact", m.fact_dpo_contact, "text"),
+    ]
+}
+
+pub struct Choice {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "incident.html")]
+struct ShowPage {
+    l: Layout,
+    base: String,
+    i: Incident,
+    status: &'static str,
+    intake: &'static str,
+    aware: String,
+    deadline: String,
+    clock: String,
+    late: bool,
+    can_handle: bool,
+    phases: Vec<PhaseRow>,
+    criteria: Vec<Choice>,
+    decisions: Vec<Choice>,
+    kinds: Vec<Choice>,
+    typed: Typed,
+    errors: FieldErrors,
+    draft: String,
+    fields: Vec<FactField>,
+}
+
+/// The facts as typed in the form, or as stored.
+fn typed_of(i: &Incident, zone: &TimeZone) -> Typed {
+    let f = &i.facts;
+    let t = |v: Option<Timestamp>| v.map(|t| local(t, zone)).unwrap_or_default();
+    let n = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let mut out = BTreeMap::from([
+        ("aware_at".to_owned(), local(i.aware_at, zone)),
+        (
+            "is_breach".to_owned(),
+            match f.is_breach {
+                Some(true) => "yes".into(),
+                Some(false) => "no".into(),
+                None => String::new(),
+            },
+        ),
+        ("not_breach_reason".to_owned(), f.not_breach_reason.clone()),
+        ("started_at".to_owned(), t(f.started_at)),
+        ("ended_at".to_owned(), t(f.ended_at)),
+        ("origin".to_owned(), f.origin.clone()),
+        ("cause".to_owned(), f.cause.clone()),
+        ("systems".to_owned(), f.systems.clone()),
+        ("activities".to_owned(), f.activities.clone()),
+        ("subprocessors".to_owned(), f.subprocessors.clone()),
+        ("person_categories".to_owned(), f.person_categories.clone()),
+        ("persons".to_owned(), n(f.persons)),
+        ("records".to_owned(), n(f.records)),
+        ("consequences".to_owned(), f.consequences.clone()),
+        ("measures_taken".to_owned(), f.measures_taken.clone()),
+        ("measures_proposed".to_owned(), f.measures_proposed.clone()),
+        ("dpo_contact".to_owned(), f.dpo_contact.clone()),
+        ("inform_reasoning".to_owned(), i.inform_reasoning.clone()),
+    ]);
+    for c in &f.criteria {
+        out.insert(format!("crit_{}", c.as_str()), "on".into());
+    }
+    Typed(out)
+}
+
+async fn show_page(
+    state: &AppState,
+    ctx: &TenantCtx,
+    i: Incident,
+    typed: Option<Typed>,
+    errors: BTreeMap<&'static str, String>,
+    flash: Option<&str>,
+) -> Result<ShowPage, PageError> {
+    let m = ctx.me.client.lang.msgs();
+    let l = Layout::for_tenant(
+        ctx,
+        &format!("{} — {}", i.reference, i.title),
+        state.settings.demo,
+    )
+    .with_flash(flash_text(m, flash));
+    let typed = typed.unwrap_or_else(|| typed_of(&i, l.time_zone()));
+    let phases = state
+        .store
+        .phases(&ctx.scope, i.id)
+        .await?
+        .iter()
+        .map(|p| PhaseRow {
+            n: p.n,
+            kind: labels::phase_kind(m, p.kind),
+            sent: l.when(p.sent_at),
+            by: p.sent_by.clone(),
+            late_reason: p.late_reason.clone(),
+        })
+        .collect();
+    let now = Timestamp::now();
+    let clock = CnilClock {
+        awareness: i.aware_at,
+    };
+    let chosen = |c: Criterion| !typed.get(&format!("crit_{}", c.as_str())).is_empty();
+    Ok(ShowPage {
+        base: format!("{}/incidents/{}", ctx.base(), i.id),
+        status: labels::incident_status(m, i.status),
+        intake: labels::incident_intake(m, i.intake),
+        aware: l.when(i.aware_at),
+        deadline: l.when(clock.deadline()),
+        clock: if i.clock_runs() {
+            breach_clock_text(m, &i, now)
+        } else {
+            String::new()
+        },
+        late: i.notified_at.is_none() && clock.is_late(now),
+        can_handle: ctx.scope.allows(Permission::HandleBreaches),
+        phases,
+        criteria: Criterion::ALL
+            .iter()
+            .map(|c| Choice {
+                value: c.as_str(),
+                label: labels::criterion(m, *c),
+                selected: chosen(*c),
+            })
+            .collect(),
+        decisions: InformDecision::ALL
+            .iter()
+            .map(|d| Choice {
+                value: d.as_str(),
+                label: labels::inform_decision(m, *d),
+                selected: i.inform == Some(*d),
+            })
+            .collect(),
+        kinds: PhaseKind::ALL
+            .iter()
+            .filter(|k| {
+                (**k == PhaseKind::Initial) == i.notified_at.is_none() || **k == PhaseKind::Complete
+            })
+            .map(|k| Choice {
+                value: k.as_str(),
+                label: labels::phase_kind(m, *k),
+                selected: false,
+            })
+            .collect(),
+        draft: breaches::draft_message(&i, ctx.tenant.name.as_str()),
+        fields: fact_fields(m),
+        typed,
+        errors: FieldErrors(errors),
+        i,
+        l,
+    })
+}
+
+async fn load(state: &AppState, ctx: &TenantCtx, id: i64) -> Result<Incident, PageError> {
+    Ok(state.store.incident(&ctx.scope, id).await?)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+    Path((_, id)): Path<(String, i64)>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    require_traced(&state, &ctx, Permission::Read, "incident.read").await?;
+    let i = load(&state, &ctx, id).await?;
+    ctx.trace(&state, "incident.read", &format!("incident:{id}"))
+        .await?;
+    render(show_page(&state, &ctx, i, None, BTreeMap::new(), q.flash.as_deref()).await?)
+}
+
+/// Reads the facts form; a number or a date that is not one is an error
+/// on its field, never a silent blank.
+fn facts_of(
+    pairs: &[(String, String)],
+    zone: &TimeZone,
+    m: &'static Msgs,
+    errors: &mut BTreeMap<&'static str, String>,
+) -> Facts {
+    let mut when = |name: &'static str| {
+        let v = field(pairs, name);
+        if v.trim().is_empty() {
+            return None;
+        }
+        let t = parse_local(&v, zone);
+        if t.is_none() {
+            errors.insert(name, m.datetime_invalid.to_owned());
+        }
+        t
+    };
+    let started_at = when("started_at");
+    let ended_at = when("ended_at");
+    let mut count = |name: &'static str| {
+        let v = field(pairs, name);
+        if v.trim().is_empty() {
+            return None;
+        }
+        let n = v.trim().replace([' ', '\u{a0}'], "").parse::<u64>().ok();
+        if n.is_none() {
+            errors.insert(name, m.count_invalid.to_owned());
+        }
+        n
+    };
+    let persons = count("persons");
+    let records = count("records");
+    Facts {
+        criteria: Criterion::ALL
+            .iter()
+            .copied()
+            .filter(|c| ticked(pairs, &format!("crit_{}", c.as_str())))
+            .collect(),
+        is_breach: match field(pairs, "is_breach").as_str() {
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => None,
+        },
+        not_breach_reason: field(pairs, "not_breach_reason").trim().to_owned(),
+        started_at,
+        ended_at,
+        origin: field(pairs, "origin").trim().to_owned(),
+        cause: field(pairs, "cause").trim().to_owned(),
+        systems: field(pairs, "systems").trim().to_owned(),
+        activities: field(pairs, "activities").trim().to_owned(),
+        subprocessors: field(pairs, "subprocessors").trim().to_owned(),
+        person_categories: field(pairs, "person_categories").trim().to_owned(),
+        persons,
+        records,
+        consequences: field(pairs, "consequences").trim().to_owned(),
+        measures_taken: field(pairs, "measures_taken").trim().to_owned(),
+        measures_proposed: field(pairs, "measures_proposed").trim().to_owned(),
+        dpo_contact: field(pairs, "dpo_contact").trim().to_owned(),
+    }
+}
+
+/// The DPO's actions on an incident: qualify, notify, inform, close.
+pub async fn act(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+    Path((_, id, action)): Path<(String, i64, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let trail_action = format!("incident.{action}");
+    require_traced(&state, &ctx, Permission::HandleBreaches, &trail_action).await?;
+    let m = ctx.me.client.lang.msgs();
+    let i = load(&state, &ctx, id).await?;
+    let zone =
+        TimeZone::get(&ctx.me.user.time_zone).unwrap_or_else(|_| vigie_domain::time::legal_zone());
+    let now = Timestamp::now();
+    let c = state.ctx();
+    let actor = ctx.me.user.name.as_str().to_owned();
+    let mut errors = BTreeMap::new();
+    let result = match action.as_str() {
+        "qualify" => {
+            let facts = facts_of(&pairs, &zone, m, &mut errors);
+            let aware_at = parse_local(&field(&pairs, "aware_at"), &zone);
+            if aware_at.is_none() {
+                errors.insert("aware_at", m.datetime_invalid.to_owned());
+            }
+            match aware_at {
+                Some(aware_at) if errors.is_empty() => {
+                    breaches::qualify(c, &ctx.scope, &i, facts, aware_at, now)
+                        .await
+                        .map(drop)
+                }
+                _ => Ok(()),
+            }
+        }
+        "notify" => {
+            let kind = PhaseKind::parse(&field(&pairs, "kind")).ok_or(PageError::NOT_FOUND)?;
+            breaches::notify(
+                c,
+                &ctx.scope,
+                &i,
+                kind,
+                &field(&pairs, "late_reason"),
+                &actor,
+                now,
+            )
+            .await
+            .map(drop)
+        }
+        "inform" => {
+            let d = InformDecision::parse(&field(&pairs, "inform")).ok_or(PageError::NOT_FOUND)?;
+            breaches::decide_inform(
+                c,
+                &ctx.scope,
+                &i,
+                d,
+                &field(&pairs, "inform_reasoning"),
+                now,
+            )
+            .await
+            .map(drop)
+        }
+        "close" => breaches::close(c, &ctx.scope, &i, now).await.map(drop),
+        _ => return Err(PageError::NOT_FOUND),
+    };
+    if let Err(e) = result {
+        errors.extend(field_errors(m, e)?);
+    }
+    if errors.is_empty() {
+        ctx.trace(&state, &trail_action, &format!("incident:{id}"))
+            .await?;
+        return Ok(see_other(
+            &format!("{}/incidents/{id}", ctx.base()),
+            "saved",
+        ));
+    }
+    let page = show_page(&state, &ctx, i, Some(Typed::of(&pairs)), errors, None).await?;
+    render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
+}
+
+#[derive(Template)]
+#[template(path = "notification.html")]
+struct NotificationPage {
+    l: Layout,
+    i: Incident,
+    organisation: String,
+    phase: Option<Phase>,
+    facts: Facts,
+    criteria: Vec<&'static str>,
+    aware: String,
+    started: String,
+    ended: String,
+    sent: String,
+    inform: &'static str,
+}
+
+/// The notification as the CNIL form's sections, to print or paste: the
+/// phase asked (`?phase=n`), else the facts as they stand (a draft).
+pub async fn notification(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+    Path((_, id)): Path<(String, i64)>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Result<Response, PageError> {
+    require_traced(&state, &ctx, Permission::Read, "incident.notification").await?;
+    let m = ctx.me.client.lang.msgs();
+    let i = load(&state, &ctx, id).await?;
+    let phases = state.store.phases(&ctx.scope, id).await?;
+    let phase = match q.get("phase") {
+        Some(n) => Some(
+            phases
+                .into_iter()
+                .find(|p| p.n.to_string() == *n)
+                .ok_or(PageError::NOT_FOUND)?,
+        ),
+        None => None,
+    };
+    ctx.trace(&state, "incident.notification", &format!("incident:{id}"))
+        .await?;
+    let facts = phase
+        .as_ref()
+        .map_or_else(|| i.facts.clone(), |p| p.facts.clone());
+    if q.get("format").map(String::as_str) == Some("json") {
+        let body = serde_json::json!({
+            "reference": i.reference,
+            "organisation": ctx.tenant.name.as_str(),
+            "title": i.title,
+            "description": i.description,
+            "aware_at": i.aware_at.to_string(),
+            "phase": phase.as_ref().map(|p| serde_json::json!({
+                "n": p.n, "kind": p.kind.as_str(), "sent_at": p.sent_at.to_string(),
+                "sent_by": p.sent_by, "late_reason": p.late_reason,
+            })),
+            "facts": facts,
+            "inform": i.inform.map(|d| d.as_str()),
+            "inform_reasoning": i.inform_reasoning,
+        });
+        return Ok((
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response());
+    }
+    let l = Layout::for_tenant(
+        &ctx,
+        &format!("{} — {}", m.notification_title, i.reference),
+        state.settings.demo,
+    );
+    let t = |v: Option<Timestamp>| v.map(|x| l.when(x)).unwrap_or_default();
+    render(NotificationPage {
+        organisation: ctx.tenant.name.as_str().to_owned(),
+        criteria: facts
+            .criteria
+            .iter()
+            .map(|c| labels::criterion(m, *c))
+            .collect(),
+        aware: l.when(i.aware_at),
+        started: t(facts.started_at),
+        ended: t(facts.ended_at),
+        sent: phase
+            .as_ref()
+            .map(|p| l.when(p.sent_at))
+            .unwrap_or_default(),
+        inform: i.inform.map_or("", |d| labels::inform_decision(m, d)),
+        facts,
+        phase,
+        i,
+        l,
+    })
+}
