@@ -102,7 +102,8 @@ pub async fn qualify(
     if let Err(e) = check_awareness(aware_at, now) {
         wrong.push((e.field, e.message.to_owned()));
     }
-    if i.notified_at.is_some() && aware_at != i.aware_at {
+    // Compared as stored, to the microsecond.
+    if i.notified_at.is_some() && aware_at.as_microsecond() != i.aware_at.as_microsecond() {
         wrong.push((
             "aware_at",
             "the CNIL was notified with this moment of awareness: it stays".to_owned(),

@@ -336,3 +336,171 @@ pub async fn seed_register(store: &dyn Store) -> Result<()> {
     }
     Ok(())
 }
+
+/// The breach register of the demo (C17–C20), unless it exists: one
+/// breach whose clock runs, one notified in two phases with its Art. 34
+/// decision, one incident that was not a breach.
+pub async fn seed_incidents(store: &dyn Store, vault: &Vault, base_url: &str) -> Result<()> {
+    use jiff::SignedDuration;
+    use vigie_domain::breach::{Criterion, Facts, InformDecision, Intake, PhaseKind};
+    use vigie_service::breaches::{self, Declaration};
+
+    let tenant = store
+        .tenant_by_slug(&TenantSlug::parse("sidec-jura")?)
+        .await?;
+    let scope = TenantScope::of_provider(tenant.id);
+    if store.incidents(&scope, "", Default::default()).await?.total > 0 {
+        return Ok(());
+    }
+    let confinement = vigie_connect::Confinement::default();
+    let ctx = Ctx {
+        store,
+        vault,
+        base_url,
+        confinement: &confinement,
+    };
+    let now = Timestamp::now();
+    let hours = |h: i64| now - SignedDuration::from_hours(h);
+    let declared = |title: &str, description: &str, aware_at, intake| Declaration {
+        title: title.into(),
+        description: description.into(),
+        aware_at,
+        intake,
+        declared_by: "Agent de démonstration".into(),
+    };
+    let dpo = "dpo@sidec-jura.fr (démonstration)".to_owned();
+
+    // Notified in two phases, ten days ago; no high risk for the people.
+    let sent = hours(240);
+    let i = breaches::declare(
+        ctx,
+        &scope,
+        &declared(
+            "Courriel de relance envoyé au mauvais destinataire",
+            "Un agent a joint le tableau des impayés de cantine d'une commune à un courriel destiné à une autre.",
+            sent,
+            Intake::Account,
+        ),
+        sent + SignedDuration::from_hours(1),
+    )
+    .await?;
+    let mut facts = Facts {
+        criteria: vec![Criterion::Confidentiality],
+        is_breach: Some(true),
+        started_at: Some(sent - SignedDuration::from_mins(20)),
+        ended_at: Some(sent),
+        origin: "Erreur humaine".into(),
+        cause: "Pièce jointe choisie dans le mauvais dossier".into(),
+        activities: "Facturation de la restauration scolaire".into(),
+        person_categories: "Familles d'élèves".into(),
+        persons: Some(37),
+        consequences: "Divulgation de dettes de cantine à une autre collectivité".into(),
+        dpo_contact: dpo.clone(),
+        ..Facts::default()
+    };
+    let i = breaches::qualify(
+        ctx,
+        &scope,
+        &i,
+        facts.clone(),
+        sent,
+        sent + SignedDuration::from_hours(3),
+    )
+    .await?;
+    breaches::notify(
+        ctx,
+        &scope,
+        &i,
+        PhaseKind::Initial,
+        "",
+        "DPO SIDEC",
+        sent + SignedDuration::from_hours(30),
+    )
+    .await?;
+    let i = store.incident(&scope, i.id).await?;
+    facts.records = Some(37);
+    facts.measures_taken =
+        "Le destinataire a confirmé la suppression par écrit ; rappel de la procédure d'envoi."
+            .into();
+    let later = sent + SignedDuration::from_hours(96);
+    let i = breaches::qualify(ctx, &scope, &i, facts, sent, later).await?;
+    breaches::notify(ctx, &scope, &i, PhaseKind::Complete, "", "DPO SIDEC", later).await?;
+    let i = store.incident(&scope, i.id).await?;
+    breaches::decide_inform(
+        ctx,
+        &scope,
+        &i,
+        InformDecision::NoHighRisk,
+        "Un seul destinataire, agent public tenu au secret, suppression confirmée.",
+        later,
+    )
+    .await?;
+
+    // Not a breach: stays in the register with the reason.
+    let aware = hours(72);
+    let i = breaches::declare(
+        ctx,
+        &scope,
+        &declared(
+            "Coupure électrique de la salle serveur",
+            "Trois heures d'interruption ; onduleur déchargé.",
+            aware,
+            Intake::Phone,
+        ),
+        aware + SignedDuration::from_mins(30),
+    )
+    .await?;
+    let i = breaches::qualify(
+        ctx,
+        &scope,
+        &i,
+        Facts {
+            criteria: vec![Criterion::Availability],
+            is_breach: Some(false),
+            not_breach_reason:
+                "Aucune donnée perdue ni exposée : service rétabli, sauvegardes intactes.".into(),
+            ..Facts::default()
+        },
+        aware,
+        aware + SignedDuration::from_hours(2),
+    )
+    .await?;
+    breaches::close(ctx, &scope, &i, aware + SignedDuration::from_hours(2)).await?;
+
+    // The clock runs: 20 hours gone, qualified, not yet notified.
+    let aware = hours(20);
+    let i = breaches::declare(
+        ctx,
+        &scope,
+        &declared(
+            "Rançongiciel sur le serveur de fichiers",
+            "Fichiers chiffrés et message de rançon sur le partage des services techniques.",
+            aware,
+            Intake::Account,
+        ),
+        aware + SignedDuration::from_mins(15),
+    )
+    .await?;
+    breaches::qualify(
+        ctx,
+        &scope,
+        &i,
+        Facts {
+            criteria: vec![Criterion::Availability, Criterion::Confidentiality],
+            is_breach: Some(true),
+            started_at: Some(aware - SignedDuration::from_hours(6)),
+            origin: "Attaque externe".into(),
+            systems: "Serveur de fichiers des services techniques".into(),
+            person_categories: "Agents, usagers des services techniques".into(),
+            persons: Some(850),
+            consequences: "Indisponibilité des dossiers ; exfiltration possible".into(),
+            measures_taken: "Serveur isolé du réseau, plainte en cours".into(),
+            dpo_contact: dpo,
+            ..Facts::default()
+        },
+        aware,
+        aware + SignedDuration::from_hours(2),
+    )
+    .await?;
+    Ok(())
+}
