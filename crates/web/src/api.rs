@@ -31,6 +31,8 @@ use crate::{
     secrets::token_hash,
 };
 
+mod incidents;
+
 /// A JSON error: `code` is stable, `message` is for people.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApiError {
@@ -605,7 +607,16 @@ fn status_of(ctx: &ApiCtx, s: &Option<String>) -> Result<ActivityStatus, ApiFail
 
 fn service_failure(e: vigie_service::ServiceError) -> ApiFailure {
     match e {
-        vigie_service::ServiceError::Invalid { message, .. } => ApiFailure::BadRequest(message),
+        vigie_service::ServiceError::Invalid { field, message } => {
+            ApiFailure::BadRequest(format!("{field}: {message}"))
+        }
+        vigie_service::ServiceError::Fields(all) => ApiFailure::BadRequest(
+            all.iter()
+                .map(|(f, m)| format!("{f}: {m}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        vigie_service::ServiceError::Store(StoreError::Conflict(m)) => ApiFailure::Conflict(m),
         vigie_service::ServiceError::Store(e) => e.into(),
         other => {
             tracing::error!("api: {other}");
@@ -706,8 +717,10 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Vigie API", version = "1", description = "A tenant's data in Vigie. Authenticate with a tenant API token."),
-    paths(me, members, member, trail, register_list, register_read, register_create, register_update),
-    components(schemas(ApiError, MeOut, MemberOut, MemberPage, RecordOut, RecordPage, ActivityOut, ActivityPage, ActivityIn)),
+    paths(me, members, member, trail, register_list, register_read, register_create, register_update,
+        incidents::list, incidents::declare, incidents::read, incidents::qualify, incidents::notify),
+    components(schemas(ApiError, MeOut, MemberOut, MemberPage, RecordOut, RecordPage, ActivityOut, ActivityPage, ActivityIn,
+        incidents::IncidentOut, incidents::IncidentPage, incidents::IncidentIn, incidents::FactsIn, incidents::PhaseIn, incidents::PhaseOut)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -734,6 +747,16 @@ pub fn routes() -> Router<AppState> {
         .route("/trail", get(trail))
         .route("/register", get(register_list).post(register_create))
         .route("/register/{id}", get(register_read).put(register_update))
+        .route("/incidents", get(incidents::list).post(incidents::declare))
+        .route("/incidents/{id}", get(incidents::read))
+        .route(
+            "/incidents/{id}/facts",
+            axum::routing::put(incidents::qualify),
+        )
+        .route(
+            "/incidents/{id}/phases",
+            axum::routing::post(incidents::notify),
+        )
         .fallback(api_not_found)
         .layer(axum::middleware::from_fn(errors_as_json))
 }

@@ -14,6 +14,11 @@ async fn token(app: &TestApp, role: &str) -> String {
     app.person("dpo@commune-a.fr", &[(&a, &[Role::Dpo])]).await;
     app.person("agent@commune-a.fr", &[(&a, &[Role::Agent])])
         .await;
+    another_token(app, role).await
+}
+
+/// A token of `role` minted by commune-a's DPO (set up by `token`).
+async fn another_token(app: &TestApp, role: &str) -> String {
     let mut dpo = app.signed_in("dpo@commune-a.fr").await;
     let r = dpo
         .post(
@@ -381,4 +386,90 @@ both!(c26_a_token_never_carries_more_than_its_creator, |app| {
         .unwrap();
     assert_eq!(revoked.items.len(), 3);
     assert!(revoked.items.iter().all(|t| t.revoked), "shown as revoked");
+});
+
+both!(c17_c19_incidents_through_the_api, |app| {
+    let monitoring = token(&app, "agent").await;
+    let dpo_token = another_token(&app, "dpo").await;
+    let mut c = app.browser();
+    let future = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(3)).to_string();
+    let refused = c
+        .api_json(
+            "POST",
+            "/api/v1/incidents",
+            &monitoring,
+            &serde_json::json!({"title": "Disque plein", "aware_at": future}),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("aware_at"), "{}", refused.body);
+    let aware = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(2)).to_string();
+    let created = c
+        .api_json(
+            "POST",
+            "/api/v1/incidents",
+            &monitoring,
+            &serde_json::json!({"title": "Accès anormal à la base", "description": "Alerte SIEM", "aware_at": aware}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let v: serde_json::Value = serde_json::from_str(&created.body).unwrap();
+    let id = v["id"].as_i64().unwrap();
+    assert_eq!(v["clock_running"], true);
+    assert!(v["declared_by"].as_str().unwrap().starts_with("token:"));
+    // An agent's token declares; it does not qualify.
+    let facts =
+        serde_json::json!({"is_breach": true, "criteria": ["confidentiality"], "persons": 40});
+    let body =
+        serde_json::json!({"updated_at": v["updated_at"], "aware_at": aware, "facts": facts});
+    let path = format!("/api/v1/incidents/{id}/facts");
+    assert_eq!(
+        c.api_json("PUT", &path, &monitoring, &body).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let stale = serde_json::json!({"updated_at": "2020-01-01T00:00:00Z", "aware_at": aware, "facts": facts});
+    assert_eq!(
+        c.api_json("PUT", &path, &dpo_token, &stale).await.status,
+        StatusCode::CONFLICT
+    );
+    let q = c.api_json("PUT", &path, &dpo_token, &body).await;
+    assert_eq!(q.status, StatusCode::OK, "{}", q.body);
+    let phases = format!("/api/v1/incidents/{id}/phases");
+    let incomplete = c
+        .api_json(
+            "POST",
+            &phases,
+            &dpo_token,
+            &serde_json::json!({"kind": "complete"}),
+        )
+        .await;
+    assert_eq!(incomplete.status, StatusCode::BAD_REQUEST);
+    assert!(
+        incomplete.body.contains("dpo_contact"),
+        "{}",
+        incomplete.body
+    );
+    let sent = c
+        .api_json(
+            "POST",
+            &phases,
+            &dpo_token,
+            &serde_json::json!({"kind": "initial"}),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.body);
+    let read: serde_json::Value = serde_json::from_str(
+        &c.api(&format!("/api/v1/incidents/{id}"), &monitoring)
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(
+        (read["status"].as_str(), read["clock_running"].as_bool()),
+        (Some("notified"), Some(false))
+    );
+    assert_eq!(read["phases"][0]["facts"]["persons"], 40);
+    let list: serde_json::Value =
+        serde_json::from_str(&c.api("/api/v1/incidents?q=siem", &monitoring).await.body).unwrap();
+    assert_eq!(list["total"], 1);
 });

@@ -338,4 +338,47 @@ both!(c27_api_token_of_a_sees_nothing_of_b, |app| {
     let r = api.api("/api/v1/trail", &token).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(!r.body.contains("bob.secret"));
+    // B's incident, by id, read or changed: not found; never listed.
+    let scope_b = vigie_domain::scope::TenantScope::from_verified_membership(
+        b.id,
+        None,
+        vigie_domain::role::Roles::new(vec![Role::Dpo]),
+    );
+    let now = Timestamp::now();
+    let inc = app
+        .store
+        .create_incident(
+            &scope_b,
+            &vigie_store::NewIncident {
+                title: "Fuite chez bob.secret".into(),
+                description: String::new(),
+                intake: vigie_domain::breach::Intake::Account,
+                declared_by: "bob".into(),
+                aware_at: now,
+                at: now,
+            },
+        )
+        .await
+        .unwrap();
+    let r = api
+        .api(&format!("/api/v1/incidents/{}", inc.id), &token)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(!r.body.contains("bob.secret"));
+    assert!(
+        !api.api("/api/v1/incidents", &token)
+            .await
+            .body
+            .contains("bob.secret")
+    );
+    let r = api
+        .api_json(
+            "POST",
+            &format!("/api/v1/incidents/{}/phases", inc.id),
+            &token,
+            &serde_json::json!({"kind": "initial"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(app.store.phases(&scope_b, inc.id).await.unwrap().is_empty());
 });
