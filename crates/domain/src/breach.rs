@@ -216,6 +216,30 @@ impl CnilClock {
     }
 }
 
+/// Service-hours promises of the provider's contracts (C34): an
+/// intervention within 2 working hours of the declaration, data and
+/// service back within 8 working hours (RPO and RTO) of the incident.
+pub const INTERVENTION_WORKING_MINUTES: i64 = 2 * 60;
+pub const RECOVERY_WORKING_MINUTES: i64 = 8 * 60;
+
+/// The service-hours clocks of an incident, on the tenant's calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServiceClocks {
+    /// Intervention due by.
+    pub intervention: Timestamp,
+    /// Service and data restored by (RTO, RPO).
+    pub recovery: Timestamp,
+}
+
+impl ServiceClocks {
+    pub fn of(calendar: crate::calendar::Calendar, declared: Timestamp, aware: Timestamp) -> Self {
+        ServiceClocks {
+            intervention: calendar.add_working_minutes(declared, INTERVENTION_WORKING_MINUTES),
+            recovery: calendar.add_working_minutes(aware, RECOVERY_WORKING_MINUTES),
+        }
+    }
+}
+
 /// "47 h 12 min", for a countdown; a negative duration counts the delay.
 pub fn hours_and_minutes(d: SignedDuration) -> String {
     let mins = d.as_mins().abs();
@@ -266,6 +290,19 @@ mod tests {
         assert_eq!(clock.reminders_due(paris(2026, 5, 2, 2, 13)), 0);
         assert_eq!(clock.reminders_due(paris(2026, 5, 2, 2, 14)), 1);
         assert_eq!(clock.reminders_due(paris(2026, 5, 3, 14, 14)), 3);
+    }
+
+    #[test]
+    fn c34_service_clocks_count_working_hours_of_the_tenant_calendar() {
+        // Declared Thursday 24 Dec 2026 at 16:45 in Alsace-Moselle: 45 min
+        // that day; 25 and 26 Dec are holidays, then the weekend.
+        let c = ServiceClocks::of(
+            crate::calendar::Calendar::AlsaceMoselle,
+            paris(2026, 12, 24, 16, 45),
+            paris(2026, 12, 24, 16, 0),
+        );
+        assert_eq!(c.intervention, paris(2026, 12, 28, 9, 45));
+        assert_eq!(c.recovery, paris(2026, 12, 28, 16, 0));
     }
 
     #[test]

@@ -599,6 +599,8 @@ messages! {
     breach_overdue: "Délai de 72 h dépassé de {late}", "72-hour deadline passed by {late}";
     breach_deadline: "À notifier avant le", "To notify before";
     breach_late_hint: "Le délai est dépassé : la notification doit donner les motifs du retard (article 33.1).", "The deadline has passed: the notification must give the reasons for the delay (Art. 33.1).";
+    service_intervention: "Intervention due avant (2 heures ouvrées)", "Intervention due by (2 working hours)";
+    service_recovery: "Reprise due avant (RTO et RPO : 8 heures ouvrées)", "Recovery due by (RTO and RPO: 8 working hours)";
     qualify_title: "Qualification", "Qualification";
     qualify_save: "Enregistrer la qualification", "Save the qualification";
     fact_criteria: "Critères atteints", "Criteria affected";

@@ -14,7 +14,7 @@ use axum::{
 };
 use jiff::{Timestamp, civil::DateTime, tz::TimeZone};
 use vigie_domain::{
-    breach::{CnilClock, Criterion, Facts, InformDecision, Intake, PhaseKind},
+    breach::{CnilClock, Criterion, Facts, InformDecision, Intake, PhaseKind, ServiceClocks},
     role::Permission,
 };
 use vigie_service::breaches::{self, Declaration};
@@ -229,6 +229,9 @@ struct ShowPage {
     deadline: String,
     clock: String,
     late: bool,
+    /// C34: intervention and recovery due, in working hours.
+    intervention_by: String,
+    recovery_by: String,
     can_handle: bool,
     phases: Vec<PhaseRow>,
     criteria: Vec<Choice>,
@@ -312,6 +315,8 @@ async fn show_page(
         awareness: i.aware_at,
     };
     let chosen = |c: Criterion| !typed.get(&format!("crit_{}", c.as_str())).is_empty();
+    let calendar = state.store.calendar(&ctx.scope).await?;
+    let service = ServiceClocks::of(calendar, i.declared_at, i.aware_at);
     Ok(ShowPage {
         base: format!("{}/incidents/{}", ctx.base(), i.id),
         status: labels::incident_status(m, i.status),
@@ -324,6 +329,8 @@ async fn show_page(
             String::new()
         },
         late: i.notified_at.is_none() && clock.is_late(now),
+        intervention_by: l.when(service.intervention),
+        recovery_by: l.when(service.recovery),
         can_handle: ctx.scope.allows(Permission::HandleBreaches),
         phases,
         criteria: Criterion::ALL

@@ -113,6 +113,12 @@ both!(
         assert_eq!(initial.status, StatusCode::SEE_OTHER, "{}", initial.body);
         let shown = dpo.get(&page_url).await;
         assert!(
+            shown
+                .body
+                .contains("Intervention due avant (2 heures ouvrées)"),
+            "C34"
+        );
+        assert!(
             shown.body.contains("Notifications envoyées")
                 && shown.body.contains("notification?phase=1")
         );
