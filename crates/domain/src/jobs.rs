@@ -27,6 +27,8 @@ pub enum JobKind {
     ObjectionWindows,
     /// Remind DPOs of breaches whose 72-hour clock runs (24, 48, 60 h).
     BreachReminders,
+    /// Verify the whole access trail; an alteration opens an incident.
+    TrailVerify,
 }
 
 /// A worker loop's share of the jobs: mail, the trail and the rest each
@@ -45,7 +47,11 @@ impl Lane {
     pub fn kinds(self) -> &'static [JobKind] {
         match self {
             Lane::Mail => &[JobKind::OutboxDelivery],
-            Lane::Trail => &[JobKind::TrailCheckpoint, JobKind::TrailPurge],
+            Lane::Trail => &[
+                JobKind::TrailCheckpoint,
+                JobKind::TrailPurge,
+                JobKind::TrailVerify,
+            ],
             Lane::Work => &[
                 JobKind::SessionCleanup,
                 JobKind::RightsTask,
@@ -59,7 +65,7 @@ impl Lane {
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 9] = [
+    pub const ALL: [JobKind; 10] = [
         JobKind::TrailCheckpoint,
         JobKind::TrailPurge,
         JobKind::OutboxDelivery,
@@ -69,6 +75,7 @@ impl JobKind {
         JobKind::SystemScan,
         JobKind::ObjectionWindows,
         JobKind::BreachReminders,
+        JobKind::TrailVerify,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -82,6 +89,7 @@ impl JobKind {
             JobKind::SystemScan => "system_scan",
             JobKind::ObjectionWindows => "objection_windows",
             JobKind::BreachReminders => "breach_reminders",
+            JobKind::TrailVerify => "trail_verify",
         }
     }
 

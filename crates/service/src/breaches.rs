@@ -312,3 +312,79 @@ pub async fn remind(ctx: Ctx<'_>, now: Timestamp) -> Result<usize> {
     }
     Ok(sent)
 }
+
+/// Title of the incident Vigie opens itself when the access trail fails
+/// verification.
+pub const TRAIL_ALTERED: &str = "Journal des accès altéré ou tronqué";
+
+/// The access trail failed verification (CNIL recommendation on logging:
+/// alert on modification): Vigie opens an integrity incident in every
+/// tenant — the trail is each one's evidence — unless one is still open
+/// there, and emails the provider's administrators. Returns how many
+/// incidents it opened.
+pub async fn trail_altered(ctx: Ctx<'_>, reason: &str, now: Timestamp) -> Result<usize> {
+    use vigie_domain::page::Page;
+    let mut opened = 0;
+    for n in 1.. {
+        let tenants = ctx
+            .store
+            .list_tenants("", Page::new(Some(n), Some(200)))
+            .await?;
+        for t in &tenants.items {
+            let scope = TenantScope::of_system(t.id);
+            let open = ctx
+                .store
+                .incidents(&scope, TRAIL_ALTERED, Page::new(Some(1), Some(50)))
+                .await?
+                .items
+                .into_iter()
+                .any(|i| i.intake == Intake::Vigie && i.status != IncidentStatus::Closed);
+            if open {
+                continue;
+            }
+            let d = Declaration {
+                title: TRAIL_ALTERED.to_owned(),
+                description: format!(
+                    "La vérification du journal des accès a échoué : {reason}\nLes enregistrements concernés ne prouvent plus qui a accédé à quoi ; une altération volontaire est possible."
+                ),
+                aware_at: now,
+                intake: Intake::Vigie,
+                declared_by: "Vigie".to_owned(),
+            };
+            declare(ctx, &scope, &d, now).await?;
+            opened += 1;
+        }
+        if !tenants.has_next() {
+            break;
+        }
+    }
+    for n in 1.. {
+        let users = ctx
+            .store
+            .list_users("", Page::new(Some(n), Some(200)))
+            .await?;
+        for u in users
+            .items
+            .iter()
+            .filter(|u| u.is_provider_admin && !u.disabled)
+        {
+            ctx.store
+                .queue_message(
+                    &vigie_store::NewMessage {
+                        tenant: None,
+                        to: u.email.clone(),
+                        subject: "ALERTE : journal des accès altéré".to_owned(),
+                        body: format!(
+                            "Bonjour,\n\nLa vérification du journal des accès de Vigie a échoué : {reason}\n\n{opened} incident(s) d'intégrité ouvert(s) chez les clients. Lancez `vigie audit verify` pour le détail.\n"
+                        ),
+                    },
+                    now,
+                )
+                .await?;
+        }
+        if !users.has_next() {
+            break;
+        }
+    }
+    Ok(opened)
+}

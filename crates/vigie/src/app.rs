@@ -186,6 +186,7 @@ pub fn worker(
                 parse(&c.audit.checkpoint_schedule)?,
             ),
             (JobKind::TrailPurge, parse(&c.audit.purge_schedule)?),
+            (JobKind::TrailVerify, parse(&c.audit.verify_schedule)?),
             (JobKind::OutboxDelivery, parse(&c.email.delivery_schedule)?),
             (JobKind::SessionCleanup, parse(&c.jobs.cleanup_schedule)?),
             (JobKind::RightsReminders, parse(&c.jobs.reminder_schedule)?),

@@ -120,6 +120,8 @@ pub struct AuditConfig {
     /// Cron schedules (with seconds, UTC).
     pub checkpoint_schedule: String,
     pub purge_schedule: String,
+    /// When the whole trail is verified; an alteration opens an incident.
+    pub verify_schedule: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -226,6 +228,7 @@ impl Default for AuditConfig {
             signing_key: String::new(),
             checkpoint_schedule: "0 */10 * * * *".into(),
             purge_schedule: "0 30 2 * * *".into(),
+            verify_schedule: "0 45 3 * * *".into(),
         }
     }
 }
@@ -515,6 +518,7 @@ impl Config {
         for (key, s) in [
             ("audit.checkpoint_schedule", &self.audit.checkpoint_schedule),
             ("audit.purge_schedule", &self.audit.purge_schedule),
+            ("audit.verify_schedule", &self.audit.verify_schedule),
             ("email.delivery_schedule", &self.email.delivery_schedule),
             ("jobs.cleanup_schedule", &self.jobs.cleanup_schedule),
             ("jobs.reminder_schedule", &self.jobs.reminder_schedule),

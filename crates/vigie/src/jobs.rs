@@ -161,6 +161,35 @@ impl Worker {
                 Ok(None) => Ok("no new record since the last checkpoint".into()),
                 Err(e) => Err(e.to_string()),
             },
+            JobKind::TrailVerify => {
+                let key = self.key.public_hex();
+                let checked = async {
+                    let report = trail::verify(s, Some(&key), |_| {})
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let witness = match &self.witness {
+                        Some(path) => crate::witness::read(path).map_err(|e| e.to_string())?,
+                        None => Vec::new(),
+                    };
+                    trail::check_witness(s, &report, &witness, Some(&key))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    Ok::<_, String>(report.records)
+                }
+                .await;
+                match checked {
+                    Ok(records) => Ok(format!("trail intact: {records} records")),
+                    Err(reason) => {
+                        let opened =
+                            vigie_service::breaches::trail_altered(self.ctx(), &reason, now)
+                                .await
+                                .map_err(|e| e.to_string())?;
+                        Err(format!(
+                            "TRAIL BROKEN: {reason} — {opened} integrity incident(s) opened"
+                        ))
+                    }
+                }
+            }
             JobKind::TrailPurge => {
                 let cutoff = now - self.retention;
                 let n = trail::purge(s, &self.key, cutoff, now)

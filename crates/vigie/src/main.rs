@@ -575,13 +575,33 @@ async fn audit(c: &Config, store: &dyn Store, cmd: &AuditCommand) -> Result<()> 
             }
             let witness_path = c.data_dir.join(vigie::witness::FILE);
             let witness = vigie::witness::read(&witness_path)?;
-            let report = match result {
-                Ok(r) => r,
-                Err(e) => bail!("TRAIL BROKEN: {e}"),
+            let checked = match result {
+                Ok(report) => trail::check_witness(store, &report, &witness, expected.as_deref())
+                    .await
+                    .map(|copies| (report, copies)),
+                Err(e) => Err(e),
             };
-            let copies = trail::check_witness(store, &report, &witness, expected.as_deref())
-                .await
-                .map_err(|e| anyhow::anyhow!("TRAIL BROKEN: {e}"))?;
+            let (report, copies) = match checked {
+                Ok(done) => done,
+                Err(e) => {
+                    // On demand as when scheduled: the alteration opens an
+                    // integrity incident and alerts the administrators.
+                    let confinement = vigie_connect::Confinement::default();
+                    let ctx = vigie_service::Ctx {
+                        store,
+                        vault: &app::vault(c)?,
+                        base_url: &c.base_url,
+                        confinement: &confinement,
+                    };
+                    let opened = vigie_service::breaches::trail_altered(
+                        ctx,
+                        &e.to_string(),
+                        jiff::Timestamp::now(),
+                    )
+                    .await?;
+                    bail!("TRAIL BROKEN: {e} ({opened} integrity incident(s) opened)")
+                }
+            };
             println!(
                 "trail intact: {} records (from anchor {} to {}), {} signed checkpoints, {:.2} s",
                 report.records,

@@ -345,3 +345,63 @@ async fn c17_reminders_at_24_48_and_60_hours_once_each() {
     );
     assert_eq!(breaches::remind(ctx, at(80)).await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn c28_c17_an_altered_trail_opens_an_integrity_incident_in_each_tenant_once() {
+    let db = TempSqlite::new().await;
+    let w = World::new(dyn_store(&db.store));
+    let ctx = w.ctx();
+    let (_, sa) = tenant(w.store.as_ref(), "commune-ta").await;
+    let (_, sb) = tenant(w.store.as_ref(), "commune-tb").await;
+    w.store
+        .create_user(&NewUser {
+            email: Email::parse("admin@hebergeur.fr").unwrap(),
+            name: DisplayName::parse("Admin").unwrap(),
+            password_hash: "x".into(),
+            is_provider_admin: true,
+            locale: "fr".into(),
+            time_zone: "Europe/Paris".into(),
+        })
+        .await
+        .unwrap();
+    let now = now_us();
+    assert_eq!(
+        breaches::trail_altered(ctx, "record 12 was altered", now)
+            .await
+            .unwrap(),
+        2
+    );
+    for scope in [&sa, &sb] {
+        let list = w.store.incidents(scope, "", Page::default()).await.unwrap();
+        assert_eq!(list.total, 1);
+        let i = &list.items[0];
+        assert_eq!(
+            (i.intake, i.title.as_str()),
+            (Intake::Vigie, breaches::TRAIL_ALTERED)
+        );
+        assert!(i.description.contains("record 12"));
+        assert!(i.clock_runs(), "its clock runs until the DPO qualifies it");
+    }
+    let alert = w
+        .store
+        .list_messages("admin@hebergeur.fr", Page::default())
+        .await
+        .unwrap();
+    assert_eq!(alert.total, 1);
+    assert!(alert.items[0].body.contains("record 12"));
+    // While it is open, the next failed verification opens no other.
+    assert_eq!(
+        breaches::trail_altered(ctx, "record 12 was altered", now)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        w.store
+            .incidents(&sa, "", Page::default())
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+}

@@ -194,6 +194,29 @@ fn c25_c28_cli_manages_accounts_and_every_action_is_traced() {
         err.contains("TRAIL BROKEN") && err.contains("record 2"),
         "{err}"
     );
+    // It opened an integrity incident in the tenant (C17), once.
+    let opened = |d: &Data| {
+        let url = d.db_url();
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async move {
+                use sqlx::Connection;
+                let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM incidents WHERE intake = 'vigie' AND status <> 'closed'",
+                )
+                .fetch_one(&mut c)
+                .await
+                .unwrap()
+            })
+    };
+    assert!(err.contains("1 integrity incident(s) opened"), "{err}");
+    assert_eq!(opened(&d), 1);
+    let again = run(&d.0, &["audit", "verify"]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("0 integrity incident(s) opened"));
+    assert_eq!(opened(&d), 1, "not opened twice while it is open");
     // The failed verification is on the trail too.
     let last = trail_rows(&d).pop().unwrap();
     assert_eq!((last.0.as_str(), last.2.as_str()), ("cli.audit", "failure"));
