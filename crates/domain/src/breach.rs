@@ -50,6 +50,9 @@ closed_list!(
         Mail = "mail",
         /// Opened by Vigie itself (an altered access trail).
         Vigie = "vigie",
+        /// Declared by a partner or sub-processor through the public link,
+        /// their address confirmed by a code.
+        Partner = "partner",
     }
 );
 

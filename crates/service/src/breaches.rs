@@ -63,23 +63,7 @@ pub async fn declare(
             },
         )
         .await?;
-    crate::mail_members(
-        ctx,
-        scope.tenant(),
-        &[Role::Dpo],
-        &format!("Incident déclaré : {} — {}", i.reference, i.title),
-        &format!(
-            "Bonjour,\n\n{} a déclaré un incident : {}\n\nSi des données personnelles sont en cause, la CNIL doit être notifiée avant le {} (72 heures après la prise de connaissance).\n",
-            i.declared_by,
-            i.title,
-            CnilClock { awareness: i.aware_at }
-                .deadline()
-                .to_zoned(vigie_domain::time::legal_zone())
-                .strftime("%d/%m/%Y à %H:%M (heure de Paris)")
-        ),
-        now,
-    )
-    .await?;
+    tell_dpos(ctx, scope, &i, now).await?;
     Ok(i)
 }
 
@@ -387,4 +371,126 @@ pub async fn trail_altered(ctx: Ctx<'_>, reason: &str, now: Timestamp) -> Result
         }
     }
     Ok(opened)
+}
+
+/// A declaration by a partner or sub-processor, without an account (C19).
+#[derive(Debug, Clone)]
+pub struct PartnerDeclaration {
+    pub name: String,
+    pub organisation: String,
+    pub email: vigie_domain::account::Email,
+    pub title: String,
+    pub description: String,
+    pub aware_at: Timestamp,
+}
+
+/// Keeps the declaration and emails its author a code; it reaches the
+/// register only once the code is entered. Returns the token of the
+/// author's link.
+pub async fn submit_declaration(
+    ctx: Ctx<'_>,
+    tenant: &vigie_store::Tenant,
+    d: &PartnerDeclaration,
+    now: Timestamp,
+) -> Result<String> {
+    let title = text("title", &d.title, 200)?;
+    if title.is_empty() {
+        return Err(invalid("title", "say in a few words what happened"));
+    }
+    let name = text("name", &d.name, 200)?;
+    if name.is_empty() {
+        return Err(invalid("name", "your name"));
+    }
+    let organisation = text("organisation", &d.organisation, 200)?;
+    let description = text("description", &d.description, 10_000)?;
+    check_awareness(d.aware_at, now).map_err(|e| invalid(e.field, e.message))?;
+    let token = crate::random_token();
+    let code = crate::rights::six_digits();
+    let token_hash = crate::token_hash(&token);
+    ctx.store
+        .create_declaration(
+            &token_hash,
+            &vigie_store::PendingDeclaration {
+                tenant: tenant.id,
+                code_hash: crate::rights::code_hash(&token_hash, &code),
+                code_expires: now + crate::rights::CODE_VALIDITY,
+                attempts: 0,
+                title,
+                description,
+                declared_by: if organisation.is_empty() {
+                    name
+                } else {
+                    format!("{name} ({organisation})")
+                },
+                email: d.email.as_str().to_owned(),
+                aware_at: d.aware_at,
+                created_at: now,
+            },
+        )
+        .await?;
+    ctx.store
+        .queue_message(
+            &vigie_store::NewMessage {
+                tenant: Some(tenant.id),
+                to: d.email.clone(),
+                subject: format!("Code de confirmation — déclaration d'incident ({})", tenant.name.as_str()),
+                body: format!(
+                    "Bonjour,\n\nVotre code de confirmation est : {code}\nIl est valable 30 minutes. Saisissez-le sur la page :\n{}/p/{}/incident/{token}\n\nSi vous n'êtes pas à l'origine de cette déclaration, ignorez ce message.\n",
+                    ctx.base_url,
+                    tenant.slug.as_str()
+                ),
+            },
+            now,
+        )
+        .await?;
+    Ok(token)
+}
+
+/// The author enters the code: the declaration becomes an incident, its
+/// clock from the awareness they gave, and the DPOs are told.
+pub async fn confirm_declaration(
+    ctx: Ctx<'_>,
+    token: &str,
+    code: &str,
+    now: Timestamp,
+) -> Result<Incident> {
+    let token_hash = crate::token_hash(token);
+    let d = ctx.store.declaration(&token_hash).await?;
+    if d.attempts >= crate::rights::CODE_TRIES {
+        return Err(ServiceError::TooManyTries);
+    }
+    if d.code_expires < now {
+        return Err(ServiceError::CodeExpired);
+    }
+    if crate::rights::code_hash(&token_hash, code) != d.code_hash {
+        let tried = ctx.store.declaration_attempt(&token_hash).await?;
+        return Err(ServiceError::WrongCode {
+            left: (crate::rights::CODE_TRIES - tried).max(0),
+        });
+    }
+    let i = ctx.store.confirm_declaration(&token_hash, now).await?;
+    tell_dpos(ctx, &TenantScope::of_system(i.tenant), &i, now).await?;
+    Ok(i)
+}
+
+/// Tells the tenant's DPOs of a new incident and of the CNIL deadline.
+async fn tell_dpos(ctx: Ctx<'_>, scope: &TenantScope, i: &Incident, now: Timestamp) -> Result<()> {
+    crate::mail_members(
+        ctx,
+        scope.tenant(),
+        &[Role::Dpo],
+        &format!("Incident déclaré : {} — {}", i.reference, i.title),
+        &format!(
+            "Bonjour,\n\n{} a déclaré un incident : {}\n\nSi des données personnelles sont en cause, la CNIL doit être notifiée avant le {} (72 heures après la prise de connaissance).\n",
+            i.declared_by,
+            i.title,
+            CnilClock { awareness: i.aware_at }
+                .deadline()
+                .to_zoned(vigie_domain::time::legal_zone())
+                .strftime("%d/%m/%Y à %H:%M (heure de Paris)")
+        ),
+        now,
+    )
+    .await?;
+    Ok(())
 }

@@ -105,7 +105,7 @@ fn event(actor: &str, step: &str, detail: impl Into<String>, at: Timestamp) -> R
     }
 }
 
-fn six_digits() -> String {
+pub(crate) fn six_digits() -> String {
     let mut b = [0u8; 4];
     #[allow(clippy::expect_used)]
     getrandom::fill(&mut b).expect("the operating system must provide randomness");
@@ -114,7 +114,7 @@ fn six_digits() -> String {
 
 /// The code's hash is salted with the request's own token, so equal codes
 /// of two requests do not share a hash.
-fn code_hash(public_token_hash: &str, code: &str) -> String {
+pub(crate) fn code_hash(public_token_hash: &str, code: &str) -> String {
     token_hash(&format!("{public_token_hash}:{}", code.trim()))
 }
 

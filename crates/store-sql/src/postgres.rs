@@ -61,6 +61,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 12,
         sql: include_str!("../migrations/postgres/0012_incidents.sql"),
     },
+    Migration {
+        version: 13,
+        sql: include_str!("../migrations/postgres/0013_incident_declarations.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.

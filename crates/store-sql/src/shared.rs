@@ -873,6 +873,9 @@ impl Sessions for ThisStore {
         for (sql, at) in [
             ("DELETE FROM sessions WHERE last_seen < $1", idle_before),
             ("DELETE FROM password_resets WHERE expires_at < $1", now),
+            ("DELETE FROM invitations WHERE expires_at < $1", now),
+            // A public declaration whose code expired can no longer be confirmed.
+            ("DELETE FROM incident_declarations WHERE code_expires < $1", now),
             (
                 "DELETE FROM sign_in_failures WHERE at < $1",
                 now - vigie_domain::lockout::FAILURE_MEMORY,

@@ -2,7 +2,7 @@
 // `shared.rs` (same module: its imports and helpers are in scope).
 
 use vigie_domain::breach::{Facts, IncidentStatus, InformDecision, PhaseKind};
-use vigie_store::{Incident, Incidents, NewIncident, Phase};
+use vigie_store::{Incident, Incidents, NewIncident, PendingDeclaration, Phase};
 
 const INCIDENT_COLS: &str = "id, tenant_id, reference, title, description, intake, declared_by, declared_at, \
     aware_at, status, facts, inform, inform_reasoning, reminders_sent, notified_at, late_reason, updated_at";
@@ -92,45 +92,67 @@ async fn update_incident(
     Ok(())
 }
 
+/// Inserts an incident with the tenant's next reference of the year.
+async fn insert_incident(tx: &mut Tx, tenant: TenantId, new: &NewIncident) -> Result<Incident, StoreError> {
+    let year = vigie_domain::time::legal_date(new.at).year();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM incidents WHERE tenant_id = $1 AND reference LIKE $2")
+        .bind(tenant.0)
+        .bind(format!("V-{year}-%"))
+        .fetch_one(&mut **tx)
+        .await
+        .db()?;
+    let reference = format!("V-{year}-{:03}", n + 1);
+    let search = format!("{reference} {} {}", new.title, new.description).to_lowercase();
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO incidents (tenant_id, reference, title, description, intake, declared_by, declared_at, \
+         aware_at, status, facts, search, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $7) RETURNING {INCIDENT_COLS}"
+    )))
+    .bind(tenant.0)
+    .bind(&reference)
+    .bind(&new.title)
+    .bind(&new.description)
+    .bind(new.intake.as_str())
+    .bind(&new.declared_by)
+    .bind(to_micros(new.at))
+    .bind(to_micros(new.aware_at))
+    .bind(IncidentStatus::Declared.as_str())
+    .bind(json(&Facts::default()))
+    .bind(search)
+    .fetch_one(&mut **tx)
+    .await
+    .db()?;
+    incident_from(&row)
+}
+
+const DECLARATION_COLS: &str =
+    "tenant_id, code_hash, code_expires, attempts, title, description, declared_by, email, aware_at, created_at";
+
+fn declaration_from(r: &Row) -> Result<PendingDeclaration, StoreError> {
+    Ok(PendingDeclaration {
+        tenant: TenantId(get(r, "tenant_id")?),
+        code_hash: get(r, "code_hash")?,
+        code_expires: from_micros(get(r, "code_expires")?),
+        attempts: get(r, "attempts")?,
+        title: get(r, "title")?,
+        description: get(r, "description")?,
+        declared_by: get(r, "declared_by")?,
+        email: get(r, "email")?,
+        aware_at: from_micros(get(r, "aware_at")?),
+        created_at: from_micros(get(r, "created_at")?),
+    })
+}
+
 #[async_trait]
 impl Incidents for ThisStore {
     async fn create_incident(&self, scope: &TenantScope, new: &NewIncident) -> Result<Incident, StoreError> {
-        let tenant = scope.tenant();
-        let year = vigie_domain::time::legal_date(new.at).year();
         // Two declarations at once: the second retries with the next number.
         for _ in 0..5 {
             let mut tx = self.begin_write().await?;
-            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM incidents WHERE tenant_id = $1 AND reference LIKE $2")
-                .bind(tenant.0)
-                .bind(format!("V-{year}-%"))
-                .fetch_one(&mut *tx)
-                .await
-                .db()?;
-            let reference = format!("V-{year}-{:03}", n + 1);
-            let search = format!("{reference} {} {}", new.title, new.description).to_lowercase();
-            let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO incidents (tenant_id, reference, title, description, intake, declared_by, declared_at, \
-                 aware_at, status, facts, search, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $7) RETURNING {INCIDENT_COLS}"
-            )))
-            .bind(tenant.0)
-            .bind(&reference)
-            .bind(&new.title)
-            .bind(&new.description)
-            .bind(new.intake.as_str())
-            .bind(&new.declared_by)
-            .bind(to_micros(new.at))
-            .bind(to_micros(new.aware_at))
-            .bind(IncidentStatus::Declared.as_str())
-            .bind(json(&Facts::default()))
-            .bind(search)
-            .fetch_one(&mut *tx)
-            .await
-            .db();
-            match inserted {
-                Ok(row) => {
+            match insert_incident(&mut tx, scope.tenant(), new).await {
+                Ok(i) => {
                     tx.commit().await.db()?;
-                    return incident_from(&row);
+                    return Ok(i);
                 }
                 Err(StoreError::Conflict(_)) => continue,
                 Err(e) => return Err(e),
@@ -230,5 +252,79 @@ impl Incidents for ThisStore {
             .await
             .db()?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn create_declaration(&self, token_hash: &str, d: &PendingDeclaration) -> Result<(), StoreError> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO incident_declarations (token_hash, {DECLARATION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        )))
+        .bind(token_hash)
+        .bind(d.tenant.0)
+        .bind(&d.code_hash)
+        .bind(to_micros(d.code_expires))
+        .bind(d.attempts)
+        .bind(&d.title)
+        .bind(&d.description)
+        .bind(&d.declared_by)
+        .bind(&d.email)
+        .bind(to_micros(d.aware_at))
+        .bind(to_micros(d.created_at))
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(())
+    }
+
+    async fn declaration(&self, token_hash: &str) -> Result<PendingDeclaration, StoreError> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {DECLARATION_COLS} FROM incident_declarations WHERE token_hash = $1"
+        )))
+        .bind(token_hash)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        declaration_from(&r)
+    }
+
+    async fn declaration_attempt(&self, token_hash: &str) -> Result<i64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "UPDATE incident_declarations SET attempts = attempts + 1 WHERE token_hash = $1 RETURNING attempts",
+        )
+        .bind(token_hash)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        Ok(n)
+    }
+
+    async fn confirm_declaration(&self, token_hash: &str, now: Timestamp) -> Result<Incident, StoreError> {
+        for _ in 0..5 {
+            let mut tx = self.begin_write().await?;
+            let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM incident_declarations WHERE token_hash = $1 RETURNING {DECLARATION_COLS}"
+            )))
+            .bind(token_hash)
+            .fetch_one(&mut *tx)
+            .await
+            .db()?;
+            let d = declaration_from(&r)?;
+            let new = NewIncident {
+                title: d.title,
+                description: d.description,
+                intake: vigie_domain::breach::Intake::Partner,
+                declared_by: format!("{} <{}>", d.declared_by, d.email),
+                aware_at: d.aware_at,
+                at: now,
+            };
+            match insert_incident(&mut tx, d.tenant, &new).await {
+                Ok(i) => {
+                    tx.commit().await.db()?;
+                    return Ok(i);
+                }
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Conflict("no free incident reference".into()))
     }
 }

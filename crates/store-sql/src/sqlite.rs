@@ -66,6 +66,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 12,
         sql: include_str!("../migrations/sqlite/0012_incidents.sql"),
     },
+    Migration {
+        version: 13,
+        sql: include_str!("../migrations/sqlite/0013_incident_declarations.sql"),
+    },
 ];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the

@@ -59,6 +59,22 @@ pub struct NewIncident {
     pub at: Timestamp,
 }
 
+/// A declaration through the public link, waiting for its author's code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingDeclaration {
+    pub tenant: TenantId,
+    pub code_hash: String,
+    pub code_expires: Timestamp,
+    pub attempts: i64,
+    pub title: String,
+    pub description: String,
+    /// "Name (organisation)".
+    pub declared_by: String,
+    pub email: String,
+    pub aware_at: Timestamp,
+    pub created_at: Timestamp,
+}
+
 /// One notification sent to the CNIL, as it was sent: never changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Phase {
@@ -104,4 +120,13 @@ pub trait Incidents: Send + Sync {
     async fn running_clocks(&self, scope: Option<&TenantScope>) -> Result<Vec<Incident>>;
     /// Records that `count` reminders were sent, if fewer were.
     async fn mark_reminded(&self, id: i64, count: i64) -> Result<bool>;
+
+    /// Keeps a public declaration until its code is entered.
+    async fn create_declaration(&self, token_hash: &str, d: &PendingDeclaration) -> Result<()>;
+    async fn declaration(&self, token_hash: &str) -> Result<PendingDeclaration>;
+    /// Counts a wrong code; returns the tries so far.
+    async fn declaration_attempt(&self, token_hash: &str) -> Result<i64>;
+    /// Turns the declaration into an incident (intake `partner`) and
+    /// forgets it, in one transaction: declared once, never lost.
+    async fn confirm_declaration(&self, token_hash: &str, now: Timestamp) -> Result<Incident>;
 }

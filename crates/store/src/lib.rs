@@ -165,8 +165,9 @@ pub trait Sessions: Send + Sync {
     async fn set_session_tenant(&self, token_hash: &str, tenant: Option<TenantId>) -> Result<()>;
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
     async fn delete_user_sessions(&self, user: UserId) -> Result<u64>;
-    /// Deletes sessions idle since before `idle_before`, expired reset links
-    /// and old sign-in failures. Returns the number of rows removed.
+    /// Deletes sessions idle since before `idle_before`, expired reset
+    /// links and invitations, unconfirmed public declarations whose code
+    /// expired, and old sign-in failures. Returns the number of rows removed.
     async fn purge_expired(&self, idle_before: Timestamp, now: Timestamp) -> Result<u64>;
 }
 

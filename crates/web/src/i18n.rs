@@ -595,6 +595,17 @@ messages! {
     incident_by_phone: "Par téléphone", "By phone";
     incident_by_mail: "Par courrier ou télécopie", "By mail or fax";
     incident_by_vigie: "Ouvert par Vigie", "Opened by Vigie";
+    incident_by_partner: "Déclaré par un partenaire (lien public)", "Declared by a partner (public link)";
+    partner_title: "Déclarer un incident touchant des données personnelles", "Declare an incident affecting personal data";
+    partner_intro: "Partenaire, prestataire ou sous-traitant de cette organisation : déclarez ici un incident que vous avez constaté. Un code vous sera envoyé par courriel pour confirmer votre adresse ; la déclaration n'est transmise qu'ensuite.", "Partner, supplier or sub-processor of this organisation: declare here an incident you noticed. A code will be emailed to you to confirm your address; the declaration is passed on only then.";
+    partner_name: "Votre nom", "Your name";
+    partner_organisation: "Votre organisation", "Your organisation";
+    partner_email: "Votre adresse électronique", "Your email address";
+    partner_send: "Envoyer la déclaration", "Send the declaration";
+    partner_code_intro: "Saisissez le code reçu par courriel (valable 30 minutes).", "Enter the code you received by email (valid for 30 minutes).";
+    partner_code: "Code", "Code";
+    partner_confirm: "Confirmer", "Confirm";
+    partner_done: "Merci. Votre déclaration a été transmise au délégué à la protection des données sous la référence {reference}.", "Thank you. Your declaration was passed to the data protection officer under the reference {reference}.";
     breach_left: "{left} pour notifier la CNIL", "{left} left to notify the CNIL";
     breach_overdue: "Délai de 72 h dépassé de {late}", "72-hour deadline passed by {late}";
     breach_deadline: "À notifier avant le", "To notify before";

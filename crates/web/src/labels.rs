@@ -239,6 +239,7 @@ pub fn incident_intake(m: &'static Msgs, i: vigie_domain::breach::Intake) -> &'s
         I::Phone => m.incident_by_phone,
         I::Mail => m.incident_by_mail,
         I::Vigie => m.incident_by_vigie,
+        I::Partner => m.incident_by_partner,
     }
 }
 

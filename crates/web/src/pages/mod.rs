@@ -11,6 +11,7 @@ mod incidents;
 mod invitation;
 pub mod invite;
 mod models;
+mod partner;
 mod public;
 mod register;
 mod register_form;
@@ -61,6 +62,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/account/totp/disable", post(account::totp_disable))
         .route("/p/{tenant}/droits", get(public::form).post(public::submit))
+        .route(
+            "/p/{tenant}/incident",
+            get(partner::form).post(partner::submit),
+        )
+        .route(
+            "/p/{tenant}/incident/{token}",
+            get(partner::code_form).post(partner::confirm),
+        )
         .route(
             "/p/{tenant}/demande/{token}",
             get(public::status).post(public::confirm),

@@ -149,3 +149,97 @@ both!(
         );
     }
 );
+
+both!(
+    c19_a_partner_declares_through_the_public_link_once_the_code_is_entered,
+    |app| {
+        let a = app.tenant("commune-a").await;
+        app.tenant("syndicat-b").await;
+        app.person("dpo@commune-a.fr", &[(&a, &[Role::Dpo])]).await;
+        let mut partner = app.browser();
+        assert_eq!(
+            partner.get("/p/commune-a/incident").await.status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            partner.get("/p/nulle-part/incident").await.status,
+            StatusCode::NOT_FOUND
+        );
+        let fields = |email: &'static str| {
+            vec![
+                ("name", "Chloé Martin"),
+                ("organisation", "Infogérant Nord"),
+                ("email", email),
+                ("title", "Sauvegarde exposée sur Internet"),
+                ("aware_at", "2026-11-30T09:15"),
+            ]
+        };
+        let bad = partner
+            .post("/p/commune-a/incident", &fields("pas-une-adresse"))
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            bad.body.contains("id=\"pi-email-error\"")
+                && bad.body.contains("value=\"Infogérant Nord\"")
+        );
+        let sent = partner
+            .post("/p/commune-a/incident", &fields("chloe@infogerant.fr"))
+            .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+        let link = sent.location().to_owned();
+        let scope = vigie_domain::scope::TenantScope::from_verified_membership(
+            a.id,
+            None,
+            vigie_domain::role::Roles::new(vec![Role::Dpo]),
+        );
+        assert_eq!(
+            app.store
+                .incidents(&scope, "", vigie_domain::page::Page::default())
+                .await
+                .unwrap()
+                .total,
+            0,
+            "nothing in the register before the code"
+        );
+        // The link under another tenant's address leads nowhere.
+        let elsewhere = link.replace("/p/commune-a/", "/p/syndicat-b/");
+        assert_eq!(partner.get(&elsewhere).await.status, StatusCode::NOT_FOUND);
+        let wrong = partner.post(&link, &[("code", "abcdef")]).await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(wrong.body.contains("Essais restants : 4"), "{}", wrong.body);
+        let mail = app
+            .store
+            .list_messages("chloe@infogerant.fr", vigie_domain::page::Page::default())
+            .await
+            .unwrap();
+        let code =
+            crate::support::extract(&mail.items[0].body, "code de confirmation est : ", "\n")
+                .unwrap();
+        let done = partner.post(&link, &[("code", &code)]).await;
+        assert_eq!(done.status, StatusCode::OK);
+        assert!(done.body.contains("sous la référence V-"), "{}", done.body);
+        let list = app
+            .store
+            .incidents(&scope, "", vigie_domain::page::Page::default())
+            .await
+            .unwrap();
+        assert_eq!(list.total, 1);
+        let i = &list.items[0];
+        assert_eq!(i.intake, vigie_domain::breach::Intake::Partner);
+        assert!(
+            i.declared_by.contains("Infogérant Nord")
+                && i.declared_by.contains("chloe@infogerant.fr")
+        );
+        let told = app
+            .store
+            .list_messages("dpo@commune-a.fr", vigie_domain::page::Page::default())
+            .await
+            .unwrap();
+        assert!(told.items.iter().any(|m| m.subject.contains(&i.reference)));
+        // Used: the link is gone.
+        assert_eq!(
+            partner.post(&link, &[("code", &code)]).await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+);
