@@ -4,19 +4,17 @@
 
 use jiff::{SignedDuration, Timestamp};
 use vigie_domain::{
-    account::{DisplayName, Email},
     breach::{Criterion, Facts, IncidentStatus, InformDecision, Intake, PhaseKind},
     page::Page,
-    role::{Role, Roles},
+    role::Role,
 };
 use vigie_service::{
     ServiceError,
     breaches::{self, Declaration},
 };
-use vigie_store::NewUser;
 use vigie_store_sql::testing::{TempSqlite, dyn_store};
 
-use crate::{World, tenant};
+use crate::{World, person, tenant};
 
 /// Now, to the microsecond the store keeps.
 fn now_us() -> Timestamp {
@@ -37,22 +35,13 @@ async fn c17_c18_c20_a_breach_from_declaration_to_notification() {
     let w = World::new(dyn_store(&db.store));
     let ctx = w.ctx();
     let (t, scope) = tenant(w.store.as_ref(), "commune-br").await;
-    let dpo = w
-        .store
-        .create_user(&NewUser {
-            email: Email::parse("dpo@commune-br.fr").unwrap(),
-            name: DisplayName::parse("DPO").unwrap(),
-            password_hash: "x".into(),
-            is_provider_admin: false,
-            locale: "fr".into(),
-            time_zone: "Europe/Paris".into(),
-        })
-        .await
-        .unwrap();
-    w.store
-        .set_roles(&scope, dpo.id, &Roles::new(vec![Role::Dpo]))
-        .await
-        .unwrap();
+    person(
+        w.store.as_ref(),
+        "dpo@commune-br.fr",
+        false,
+        Some((&scope, Role::Dpo)),
+    )
+    .await;
     let now = now_us();
     let declaration = |aware_at| Declaration {
         title: "Portable volé dans un véhicule".into(),
@@ -250,22 +239,7 @@ async fn c17_reminders_at_24_48_and_60_hours_once_each() {
     let ctx = w.ctx();
     let (_, scope) = tenant(w.store.as_ref(), "commune-rem").await;
     for (email, role) in [("dpo@rem.fr", Role::Dpo), ("agent@rem.fr", Role::Agent)] {
-        let u = w
-            .store
-            .create_user(&NewUser {
-                email: Email::parse(email).unwrap(),
-                name: DisplayName::parse("Personne").unwrap(),
-                password_hash: "x".into(),
-                is_provider_admin: false,
-                locale: "fr".into(),
-                time_zone: "Europe/Paris".into(),
-            })
-            .await
-            .unwrap();
-        w.store
-            .set_roles(&scope, u.id, &Roles::new(vec![role]))
-            .await
-            .unwrap();
+        person(w.store.as_ref(), email, false, Some((&scope, role))).await;
     }
     let aware = now_us() - SignedDuration::from_hours(1);
     let i = breaches::declare(
@@ -353,17 +327,7 @@ async fn c28_c17_an_altered_trail_opens_an_integrity_incident_in_each_tenant_onc
     let ctx = w.ctx();
     let (_, sa) = tenant(w.store.as_ref(), "commune-ta").await;
     let (_, sb) = tenant(w.store.as_ref(), "commune-tb").await;
-    w.store
-        .create_user(&NewUser {
-            email: Email::parse("admin@hebergeur.fr").unwrap(),
-            name: DisplayName::parse("Admin").unwrap(),
-            password_hash: "x".into(),
-            is_provider_admin: true,
-            locale: "fr".into(),
-            time_zone: "Europe/Paris".into(),
-        })
-        .await
-        .unwrap();
+    person(w.store.as_ref(), "admin@hebergeur.fr", true, None).await;
     let now = now_us();
     assert_eq!(
         breaches::trail_altered(ctx, "record 12 was altered", now)

@@ -117,6 +117,33 @@ async fn code_sent_to(s: &dyn Store, to: &str) -> String {
     body[at..at + 6].to_owned()
 }
 
+/// An account (a provider administrator, or none) holding `role` in the
+/// scope's tenant, if any.
+pub(crate) async fn person(
+    s: &dyn Store,
+    email: &str,
+    admin: bool,
+    role: Option<(&TenantScope, Role)>,
+) -> vigie_domain::account::User {
+    let u = s
+        .create_user(&vigie_store::NewUser {
+            email: Email::parse(email).unwrap(),
+            name: vigie_domain::account::DisplayName::parse("Personne").unwrap(),
+            password_hash: "x".into(),
+            is_provider_admin: admin,
+            locale: "fr".into(),
+            time_zone: "Europe/Paris".into(),
+        })
+        .await
+        .unwrap();
+    if let Some((scope, role)) = role {
+        s.set_roles(scope, u.id, &Roles::new(vec![role]))
+            .await
+            .unwrap();
+    }
+    u
+}
+
 /// Runs every queued task of a request, like the worker.
 async fn run_all(w: &World, r: &vigie_store::RightsRequest) -> Vec<Result<String, ServiceError>> {
     let mut out = Vec::new();
@@ -453,26 +480,13 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
             .status,
         RequestStatus::Executed
     );
-    let agent = w
-        .store
-        .create_user(&vigie_store::NewUser {
-            email: Email::parse("agent@logiciel-b.fr").unwrap(),
-            name: vigie_domain::account::DisplayName::parse("Agent B").unwrap(),
-            password_hash: "x".into(),
-            is_provider_admin: false,
-            locale: "fr".into(),
-            time_zone: "Europe/Paris".into(),
-        })
-        .await
-        .unwrap();
-    w.store
-        .set_roles(
-            &vigie_domain::scope::TenantScope::of_provider(t_b.id),
-            agent.id,
-            &Roles::new(vec![Role::Agent]),
-        )
-        .await
-        .unwrap();
+    person(
+        w.store.as_ref(),
+        "agent@logiciel-b.fr",
+        false,
+        Some((&TenantScope::of_provider(t_b.id), Role::Agent)),
+    )
+    .await;
     rights::remind(ctx, Timestamp::now()).await.unwrap();
     let mails = w
         .store
@@ -591,26 +605,13 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
         ("agent@sidec.fr", Role::Agent),
         ("audit@sidec.fr", Role::Auditor),
     ] {
-        let u = w
-            .store
-            .create_user(&vigie_store::NewUser {
-                email: Email::parse(email).unwrap(),
-                name: vigie_domain::account::DisplayName::parse("Personne").unwrap(),
-                password_hash: "x".into(),
-                is_provider_admin: false,
-                locale: "fr".into(),
-                time_zone: "Europe/Paris".into(),
-            })
-            .await
-            .unwrap();
-        w.store
-            .set_roles(
-                &vigie_domain::scope::TenantScope::of_provider(t.id),
-                u.id,
-                &Roles::new(vec![role]),
-            )
-            .await
-            .unwrap();
+        person(
+            w.store.as_ref(),
+            email,
+            false,
+            Some((&TenantScope::of_provider(t.id), role)),
+        )
+        .await;
     }
     let sent = rights::remind(ctx, Timestamp::now() + SignedDuration::from_hours(1))
         .await

@@ -14,7 +14,6 @@ use jiff::{Timestamp, civil::DateTime};
 use vigie_domain::{
     account::Email,
     audit::{Actor, Outcome},
-    tenant::TenantSlug,
 };
 use vigie_service::{
     ServiceError,
@@ -22,13 +21,11 @@ use vigie_service::{
 };
 use vigie_store::Tenant;
 
-use super::forms::{FieldErrors, Typed, field, field_errors, render, render_status};
+use super::{
+    forms::{FieldErrors, Typed, field, field_errors, render, render_status},
+    public::{over_limit, tenant},
+};
 use crate::{AppState, client::Client, csrf::CsrfToken, error::PageError, layout::Layout};
-
-async fn tenant(state: &AppState, slug: &str) -> Result<Tenant, PageError> {
-    let slug = TenantSlug::parse(slug).map_err(|_| PageError::NOT_FOUND)?;
-    Ok(state.store.tenant_by_slug(&slug).await?)
-}
 
 async fn trace(
     state: &AppState,
@@ -113,11 +110,7 @@ pub async fn submit(
     let typed = Typed::of(&pairs);
     let now = Timestamp::now();
     let key = format!("incident-form:{}", client.ip);
-    let recent = state
-        .store
-        .sign_in_failures_since(&key, now - vigie_domain::lockout::WINDOW)
-        .await?;
-    if recent >= vigie_domain::lockout::PUBLIC_FORM_PER_WINDOW {
+    if over_limit(&state, &key, now).await? {
         trace(
             &state,
             &t,

@@ -43,7 +43,21 @@ async fn trace_person(
         .await?)
 }
 
-async fn tenant(state: &AppState, slug: &str) -> Result<Tenant, PageError> {
+/// Whether `key` (a public form and the caller's address) reached the
+/// public forms' limit: each submission sends an email.
+pub(super) async fn over_limit(
+    state: &AppState,
+    key: &str,
+    now: Timestamp,
+) -> Result<bool, PageError> {
+    let recent = state
+        .store
+        .sign_in_failures_since(key, now - vigie_domain::lockout::WINDOW)
+        .await?;
+    Ok(recent >= vigie_domain::lockout::PUBLIC_FORM_PER_WINDOW)
+}
+
+pub(super) async fn tenant(state: &AppState, slug: &str) -> Result<Tenant, PageError> {
     let slug = TenantSlug::parse(slug).map_err(|_| PageError::NOT_FOUND)?;
     Ok(state.store.tenant_by_slug(&slug).await?)
 }
@@ -96,11 +110,7 @@ pub async fn submit(
     // Each submission sends an email: a few per address and quarter hour.
     let now = Timestamp::now();
     let key = format!("rights-form:{}", client.ip);
-    let recent = state
-        .store
-        .sign_in_failures_since(&key, now - vigie_domain::lockout::WINDOW)
-        .await?;
-    if recent >= vigie_domain::lockout::PUBLIC_FORM_PER_WINDOW {
+    if over_limit(&state, &key, now).await? {
         trace_person(
             &state,
             &t,
