@@ -243,6 +243,69 @@ impl ServiceClocks {
     }
 }
 
+/// The crisis process's escalation (C19): level 1, 2 or 3 from how long
+/// the incident lasts and how many people it touches. The provider sets
+/// the thresholds; the defaults: level 2 from 4 hours or 100 people,
+/// level 3 from 24 hours or 1,000 people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EscalationRules {
+    pub level2_hours: i64,
+    pub level3_hours: i64,
+    pub level2_persons: u64,
+    pub level3_persons: u64,
+}
+
+impl Default for EscalationRules {
+    fn default() -> Self {
+        EscalationRules {
+            level2_hours: 4,
+            level3_hours: 24,
+            level2_persons: 100,
+            level3_persons: 1000,
+        }
+    }
+}
+
+impl EscalationRules {
+    /// The thresholds make sense: positive, level 3 above level 2.
+    pub fn check(&self) -> Result<(), &'static str> {
+        if self.level2_hours < 1 || self.level3_hours <= self.level2_hours {
+            return Err("level2_hours must be at least 1 and below level3_hours");
+        }
+        if self.level2_persons < 1 || self.level3_persons <= self.level2_persons {
+            return Err("level2_persons must be at least 1 and below level3_persons");
+        }
+        Ok(())
+    }
+
+    /// The level of an incident at `now`: its duration runs from its start
+    /// (or awareness) to its end (or now).
+    pub fn level(&self, facts: &Facts, aware: Timestamp, now: Timestamp) -> u8 {
+        let from = facts.started_at.unwrap_or(aware);
+        let to = facts.ended_at.unwrap_or(now);
+        let hours = from.duration_until(to).as_hours();
+        let persons = facts.persons.unwrap_or(0);
+        if hours >= self.level3_hours || persons >= self.level3_persons {
+            3
+        } else if hours >= self.level2_hours || persons >= self.level2_persons {
+            2
+        } else {
+            1
+        }
+    }
+}
+
+/// How often those impacted are kept informed at each level until
+/// closure (level 1: at closure only).
+pub fn update_every(level: u8) -> Option<SignedDuration> {
+    match level {
+        3 => Some(SignedDuration::from_hours(4)),
+        2 => Some(SignedDuration::from_hours(24)),
+        _ => None,
+    }
+}
+
 /// "47 h 12 min", for a countdown; a negative duration counts the delay.
 pub fn hours_and_minutes(d: SignedDuration) -> String {
     let mins = d.as_mins().abs();
@@ -306,6 +369,45 @@ mod tests {
         );
         assert_eq!(c.intervention, paris(2026, 12, 28, 9, 45));
         assert_eq!(c.recovery, paris(2026, 12, 28, 16, 0));
+    }
+
+    #[test]
+    fn c19_escalation_by_duration_and_people() {
+        let rules = EscalationRules::default();
+        let aware = paris(2026, 12, 1, 8, 0);
+        let facts = |persons, ended: Option<Timestamp>| Facts {
+            persons,
+            ended_at: ended,
+            ..Facts::default()
+        };
+        assert_eq!(
+            rules.level(&facts(Some(10), None), aware, paris(2026, 12, 1, 11, 59)),
+            1
+        );
+        assert_eq!(
+            rules.level(&facts(Some(10), None), aware, paris(2026, 12, 1, 12, 0)),
+            2
+        );
+        assert_eq!(rules.level(&facts(Some(150), None), aware, aware), 2);
+        assert_eq!(rules.level(&facts(Some(5000), None), aware, aware), 3);
+        assert_eq!(
+            rules.level(&facts(None, None), aware, paris(2026, 12, 2, 8, 0)),
+            3
+        );
+        // Ended after an hour: level 1 however late it is read.
+        let ended = Some(paris(2026, 12, 1, 9, 0));
+        assert_eq!(
+            rules.level(&facts(None, ended), aware, paris(2026, 12, 9, 8, 0)),
+            1
+        );
+        assert_eq!(update_every(3), Some(SignedDuration::from_hours(4)));
+        assert!(update_every(1).is_none());
+        let wrong = EscalationRules {
+            level3_hours: 2,
+            ..rules
+        };
+        assert!(wrong.check().is_err());
+        assert!(rules.check().is_ok());
     }
 
     #[test]

@@ -155,6 +155,7 @@ pub fn web_state(
         demo,
         confinement,
         request_timeout: std::time::Duration::from_secs(c.request_timeout_seconds),
+        escalation: c.breaches,
         trusted_proxies: c
             .trusted_proxies
             .iter()

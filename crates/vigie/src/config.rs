@@ -59,6 +59,9 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub connect: ConnectConfig,
     pub tls: TlsConfig,
+    /// Crisis escalation thresholds (C19): level 2 and 3 by duration
+    /// (hours) and by people touched.
+    pub breaches: vigie_domain::breach::EscalationRules,
 }
 
 /// HTTPS served by Vigie itself (C29); empty files mean plain HTTP (for
@@ -206,6 +209,7 @@ impl Default for Config {
             jobs: JobsConfig::default(),
             connect: ConnectConfig::default(),
             tls: TlsConfig::default(),
+            breaches: vigie_domain::breach::EscalationRules::default(),
         }
     }
 }
@@ -488,6 +492,9 @@ impl Config {
                 "must be an address and port, like 0.0.0.0:80",
             );
         }
+        if let Err(e) = self.breaches.check() {
+            return bad("breaches", e);
+        }
         if !(1..=86_400).contains(&self.tls.reload_seconds) {
             return bad("tls.reload_seconds", "must be between 1 and 86400");
         }
@@ -646,5 +653,28 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("auth.session_idle_minutes"), "{e}");
+    }
+
+    #[test]
+    fn c19_escalation_thresholds_and_tls_pairs_are_checked() {
+        let load = |pairs: &[(&str, &str)]| {
+            Config::load_from(None, &Overrides::default(), env(pairs).into_iter())
+        };
+        let c = load(&[("VIGIE_BREACHES__LEVEL2_HOURS", "2")]).unwrap();
+        assert_eq!(c.breaches.level2_hours, 2);
+        let e = load(&[
+            ("VIGIE_BREACHES__LEVEL3_HOURS", "3"),
+            ("VIGIE_BREACHES__LEVEL2_HOURS", "5"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("breaches") && e.contains("level3_hours"), "{e}");
+        let e = load(&[
+            ("VIGIE_TLS__CERTIFICATE_PATH", "/x.pem"),
+            ("VIGIE_BASE_URL", "https://v.fr"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("key_path"), "{e}");
     }
 }

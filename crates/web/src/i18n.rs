@@ -610,6 +610,8 @@ messages! {
     breach_overdue: "Délai de 72 h dépassé de {late}", "72-hour deadline passed by {late}";
     breach_deadline: "À notifier avant le", "To notify before";
     breach_late_hint: "Le délai est dépassé : la notification doit donner les motifs du retard (article 33.1).", "The deadline has passed: the notification must give the reasons for the delay (Art. 33.1).";
+    escalation_level: "Niveau d'escalade (gestion de crise)", "Escalation level (crisis process)";
+    escalation_updates: "informer les personnes concernées de l'évolution toutes les {hours} h jusqu'à la clôture", "keep those impacted informed every {hours} h until closure";
     service_intervention: "Intervention due avant (2 heures ouvrées)", "Intervention due by (2 working hours)";
     service_recovery: "Reprise due avant (RTO et RPO : 8 heures ouvrées)", "Recovery due by (RTO and RPO: 8 working hours)";
     qualify_title: "Qualification", "Qualification";

@@ -55,6 +55,8 @@ pub struct WebSettings {
     pub request_timeout: std::time::Duration,
     /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The provider's crisis escalation thresholds (C19).
+    pub escalation: vigie_domain::breach::EscalationRules,
 }
 
 impl Default for WebSettings {
@@ -69,6 +71,7 @@ impl Default for WebSettings {
             confinement: vigie_connect::Confinement::default(),
             request_timeout: std::time::Duration::from_secs(30),
             trusted_proxies: Vec::new(),
+            escalation: vigie_domain::breach::EscalationRules::default(),
         }
     }
 }

@@ -14,7 +14,9 @@ use axum::{
 };
 use jiff::{Timestamp, civil::DateTime, tz::TimeZone};
 use vigie_domain::{
-    breach::{CnilClock, Criterion, Facts, InformDecision, Intake, PhaseKind, ServiceClocks},
+    breach::{
+        CnilClock, Criterion, Facts, InformDecision, Intake, PhaseKind, ServiceClocks, update_every,
+    },
     role::Permission,
 };
 use vigie_service::breaches::{self, Declaration};
@@ -229,6 +231,10 @@ struct ShowPage {
     deadline: String,
     clock: String,
     late: bool,
+    /// C19: the crisis process's level now, and how often those impacted
+    /// are kept informed.
+    level: u8,
+    update_hours: Option<i64>,
     /// C34: intervention and recovery due, in working hours.
     intervention_by: String,
     recovery_by: String,
@@ -329,6 +335,9 @@ async fn show_page(
             String::new()
         },
         late: i.notified_at.is_none() && clock.is_late(now),
+        level: state.settings.escalation.level(&i.facts, i.aware_at, now),
+        update_hours: update_every(state.settings.escalation.level(&i.facts, i.aware_at, now))
+            .map(|d| d.as_hours()),
         intervention_by: l.when(service.intervention),
         recovery_by: l.when(service.recovery),
         can_handle: ctx.scope.allows(Permission::HandleBreaches),
