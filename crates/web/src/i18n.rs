@@ -588,6 +588,8 @@ messages! {
     incident_declare: "Déclarer un incident", "Declare an incident";
     incident_declare_intro: "Déclarez dès que vous constatez un incident, même si vous n'êtes pas sûr : le délégué à la protection des données le qualifiera.", "Declare as soon as you notice an incident, even if unsure: the data protection officer will qualify it.";
     incident_declared: "Déclaré", "Declared";
+    incident_reported_by: "Qui l'a signalé (reçu par téléphone ou courrier)", "Who reported it (received by phone or mail)";
+    incident_reported_by_hint: "Nom et moyen de contact de la personne ; laissez vide si vous le déclarez vous-même.", "The person's name and contact; leave empty if you declare it yourself.";
     incident_qualified: "Qualifié", "Qualified";
     incident_notified: "Notifié à la CNIL", "Notified to the CNIL";
     incident_closed: "Clos", "Closed";

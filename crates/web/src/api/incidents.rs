@@ -49,6 +49,8 @@ pub struct IncidentOut {
     pub deadline: String,
     /// Whether the clock runs (a breach or not yet qualified, not notified).
     pub clock_running: bool,
+    /// The crisis process's escalation level now, 1 to 3 (C19).
+    pub level: u8,
     /// `declared`, `qualified`, `notified` or `closed`.
     pub status: String,
     /// Its version: give it back to change the facts (a later save is a 409).
@@ -117,7 +119,11 @@ fn phase_out(p: &Phase) -> PhaseOut {
     }
 }
 
-fn incident_out(i: &Incident, phases: &[Phase]) -> IncidentOut {
+fn incident_out(
+    i: &Incident,
+    phases: &[Phase],
+    rules: &vigie_domain::breach::EscalationRules,
+) -> IncidentOut {
     IncidentOut {
         id: i.id,
         reference: i.reference.clone(),
@@ -131,6 +137,7 @@ fn incident_out(i: &Incident, phases: &[Phase]) -> IncidentOut {
         .deadline()
         .to_string(),
         clock_running: i.clock_runs(),
+        level: rules.level(&i.facts, i.aware_at, Timestamp::now()),
         status: i.status.as_str().into(),
         updated_at: i.updated_at.to_string(),
         notified_at: i.notified_at.map(|t| t.to_string()),
@@ -165,7 +172,11 @@ pub async fn list(
     )
     .await?;
     Ok(Json(IncidentPage {
-        items: page.items.iter().map(|i| incident_out(i, &[])).collect(),
+        items: page
+            .items
+            .iter()
+            .map(|i| incident_out(i, &[], &state.settings.escalation))
+            .collect(),
         total: page.total,
         page: page.page,
         page_size: page.page_size,
@@ -201,7 +212,10 @@ pub async fn declare(
         Outcome::Success,
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(incident_out(&i, &[]))))
+    Ok((
+        StatusCode::CREATED,
+        Json(incident_out(&i, &[], &state.settings.escalation)),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents",
@@ -225,7 +239,7 @@ pub async fn read(
         Outcome::Success,
     )
     .await?;
-    Ok(Json(incident_out(&i, &phases)))
+    Ok(Json(incident_out(&i, &phases, &state.settings.escalation)))
 }
 
 #[utoipa::path(put, path = "/api/v1/incidents/{id}/facts", tag = "incidents", request_body = FactsIn,
@@ -269,7 +283,11 @@ pub async fn qualify(
     )
     .await?;
     let phases = state.store.phases(&ctx.scope, id).await?;
-    Ok(Json(incident_out(&next, &phases)))
+    Ok(Json(incident_out(
+        &next,
+        &phases,
+        &state.settings.escalation,
+    )))
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/phases", tag = "incidents", request_body = PhaseIn,

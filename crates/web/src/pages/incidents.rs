@@ -146,12 +146,24 @@ pub async fn declare(
     let errors = match parse_local(&field(&pairs, "aware_at"), &zone) {
         None => BTreeMap::from([("aware_at", m.datetime_invalid.to_owned())]),
         Some(aware_at) => {
+            let intake = match Intake::parse(&field(&pairs, "intake")) {
+                Some(i @ (Intake::Phone | Intake::Mail)) => i,
+                _ => Intake::Account,
+            };
+            // Received by phone or mail: who called or wrote, and who
+            // recorded it.
+            let me = ctx.me.user.name.as_str();
+            let caller = field(&pairs, "reported_by");
+            let declared_by = match (intake, caller.trim()) {
+                (Intake::Account, _) | (_, "") => me.to_owned(),
+                (_, caller) => format!("{caller} (reçu par {me})"),
+            };
             let d = Declaration {
                 title: field(&pairs, "title"),
                 description: field(&pairs, "description"),
                 aware_at,
-                intake: Intake::parse(&field(&pairs, "intake")).unwrap_or(Intake::Account),
-                declared_by: ctx.me.user.name.as_str().to_owned(),
+                intake,
+                declared_by,
             };
             match breaches::declare(state.ctx(), &ctx.scope, &d, Timestamp::now()).await {
                 Ok(i) => {

@@ -415,7 +415,10 @@ both!(c17_c19_incidents_through_the_api, |app| {
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let v: serde_json::Value = serde_json::from_str(&created.body).unwrap();
     let id = v["id"].as_i64().unwrap();
-    assert_eq!(v["clock_running"], true);
+    assert_eq!(
+        (v["clock_running"].as_bool(), v["level"].as_u64()),
+        (Some(true), Some(1))
+    );
     assert!(v["declared_by"].as_str().unwrap().starts_with("token:"));
     // An agent's token declares; it does not qualify.
     let facts =

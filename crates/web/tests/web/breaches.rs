@@ -44,11 +44,20 @@ both!(
                     ("title", "Clé USB perdue"),
                     ("description", "Liste des usagers"),
                     ("aware_at", &now),
+                    ("intake", "phone"),
+                    ("reported_by", "M. Girard, prestataire, 06 00 00 00 00"),
                 ],
             )
             .await;
         assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
         let page_url = ok.location().split('?').next().unwrap().to_owned();
+        let declared = agent.get(ok.location()).await;
+        assert!(
+            declared
+                .body
+                .contains("M. Girard, prestataire, 06 00 00 00 00 (reçu par Personne agent)"),
+            "who called and who recorded it"
+        );
         // The clock is on every page of the tenant.
         let home = agent.get("/t/commune-a").await;
         assert!(home.body.contains("pour notifier la CNIL"), "{}", home.body);
