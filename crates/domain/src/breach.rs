@@ -188,6 +188,12 @@ impl Facts {
     }
 }
 
+/// Whether an incident's 72-hour clock runs: a breach (or not yet
+/// qualified), not notified, not closed.
+pub fn clock_runs(facts: &Facts, notified: bool, status: IncidentStatus) -> bool {
+    facts.is_breach != Some(false) && !notified && status != IncidentStatus::Closed
+}
+
 /// A breach's 72-hour clock, from awareness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CnilClock {

@@ -17,6 +17,12 @@ use vigie_store::{Incident, NewIncident, Phase};
 
 use crate::{Ctx, Result, ServiceError, invalid};
 
+/// The `updated_at` of a change to `i`: now, and always after the one read,
+/// so that a save over it is seen (the store compares them).
+fn next_version(i: &Incident, now: Timestamp) -> Timestamp {
+    now.max(i.updated_at + jiff::SignedDuration::from_micros(1))
+}
+
 /// What someone declares: short on purpose (C19).
 #[derive(Debug, Clone)]
 pub struct Declaration {
@@ -108,7 +114,7 @@ pub async fn qualify(
     if next.status == IncidentStatus::Declared {
         next.status = IncidentStatus::Qualified;
     }
-    next.updated_at = now.max(i.updated_at + jiff::SignedDuration::from_micros(1));
+    next.updated_at = next_version(i, now);
     ctx.store.save_incident(scope, &next, i.updated_at).await?;
     Ok(next)
 }
@@ -169,7 +175,7 @@ pub async fn notify(
         next.notified_at = Some(now);
         next.late_reason.clone_from(&late_reason);
     }
-    next.updated_at = now.max(i.updated_at + jiff::SignedDuration::from_micros(1));
+    next.updated_at = next_version(i, now);
     let phase = Phase {
         n: 0,
         kind,
@@ -203,7 +209,7 @@ pub async fn decide_inform(
     let mut next = i.clone();
     next.inform = Some(decision);
     next.inform_reasoning = reasoning;
-    next.updated_at = now.max(i.updated_at + jiff::SignedDuration::from_micros(1));
+    next.updated_at = next_version(i, now);
     ctx.store.save_incident(scope, &next, i.updated_at).await?;
     Ok(next)
 }
@@ -220,7 +226,7 @@ pub async fn close(
     }
     let mut next = i.clone();
     next.status = IncidentStatus::Closed;
-    next.updated_at = now.max(i.updated_at + jiff::SignedDuration::from_micros(1));
+    next.updated_at = next_version(i, now);
     ctx.store.save_incident(scope, &next, i.updated_at).await?;
     Ok(next)
 }

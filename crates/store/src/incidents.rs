@@ -40,12 +40,9 @@ pub struct Incident {
 }
 
 impl Incident {
-    /// Whether its 72-hour clock runs: a breach (or not yet qualified),
-    /// not notified, not closed.
+    /// Whether its 72-hour clock runs (the rule is the domain's).
     pub fn clock_runs(&self) -> bool {
-        self.facts.is_breach != Some(false)
-            && self.notified_at.is_none()
-            && self.status != IncidentStatus::Closed
+        vigie_domain::breach::clock_runs(&self.facts, self.notified_at.is_some(), self.status)
     }
 }
 

@@ -229,7 +229,13 @@ async fn c17_c18_c20_a_breach_from_declaration_to_notification() {
         draft.contains("Hameçonnage ciblé possible") && draft.contains("dpo@commune-br.fr"),
         "{draft}"
     );
-    assert!(!draft.contains("[à compléter]") || i.facts.measures_proposed.is_empty());
+    // What is not known yet is marked for the DPO, once: only the advice.
+    assert!(i.facts.measures_proposed.is_empty());
+    assert_eq!(draft.matches("[à compléter]").count(), 1, "{draft}");
+    assert!(
+        draft.contains("Ce que nous vous conseillons : [à compléter]"),
+        "{draft}"
+    );
 }
 
 #[tokio::test]

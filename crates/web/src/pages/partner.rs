@@ -15,15 +15,12 @@ use vigie_domain::{
     account::Email,
     audit::{Actor, Outcome},
 };
-use vigie_service::{
-    ServiceError,
-    breaches::{self, PartnerDeclaration},
-};
+use vigie_service::breaches::{self, PartnerDeclaration};
 use vigie_store::Tenant;
 
 use super::{
     forms::{FieldErrors, Typed, field, field_errors, render, render_status},
-    public::{over_limit, tenant},
+    public::{code_refused, over_limit, tenant},
 };
 use crate::{AppState, client::Client, csrf::CsrfToken, error::PageError, layout::Layout};
 
@@ -260,12 +257,7 @@ pub async fn confirm(
                 Some(done),
             ));
         }
-        Err(ServiceError::WrongCode { left }) => format!("{} {left}", m.rights_code_wrong),
-        Err(ServiceError::CodeExpired | ServiceError::TooManyTries) => {
-            m.rights_code_expired.to_owned()
-        }
-        Err(ServiceError::Store(e)) => return Err(e.into()),
-        Err(e) => return Err(PageError::Internal(e.to_string())),
+        Err(e) => code_refused(m, e)?,
     };
     trace(
         &state,

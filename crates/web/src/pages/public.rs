@@ -43,6 +43,22 @@ async fn trace_person(
         .await?)
 }
 
+/// What a person is told when the emailed code is refused; any other
+/// failure is the error page.
+pub(super) fn code_refused(
+    m: &'static crate::i18n::Msgs,
+    e: ServiceError,
+) -> Result<String, PageError> {
+    match e {
+        ServiceError::WrongCode { left } => Ok(format!("{} {left}", m.rights_code_wrong)),
+        ServiceError::CodeExpired | ServiceError::TooManyTries => {
+            Ok(m.rights_code_expired.to_owned())
+        }
+        ServiceError::Store(e) => Err(e.into()),
+        e => Err(PageError::Internal(e.to_string())),
+    }
+}
+
 /// Whether `key` (a public form and the caller's address) reached the
 /// public forms' limit: each submission sends an email.
 pub(super) async fn over_limit(
@@ -286,12 +302,7 @@ pub async fn confirm(
             .await?;
             return render(status_page(&state, &client, &csrf.0, &t, &r, &token, None));
         }
-        Err(ServiceError::WrongCode { left }) => format!("{} {left}", m.rights_code_wrong),
-        Err(ServiceError::CodeExpired | ServiceError::TooManyTries) => {
-            m.rights_code_expired.to_owned()
-        }
-        Err(ServiceError::Store(e)) => return Err(e.into()),
-        Err(e) => return Err(PageError::Internal(e.to_string())),
+        Err(e) => code_refused(m, e)?,
     };
     trace_person(
         &state,
