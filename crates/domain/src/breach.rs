@@ -53,6 +53,9 @@ closed_list!(
         /// Declared by a partner or sub-processor through the public link,
         /// their address confirmed by a code.
         Partner = "partner",
+        /// Notified by the provider, the client's processor (Art. 33.2):
+        /// its part of a provider-wide incident.
+        Processor = "processor",
     }
 );
 
@@ -312,6 +315,46 @@ pub fn update_every(level: u8) -> Option<SignedDuration> {
     }
 }
 
+/// The processor's notice to each affected client (Art. 33.2: "without
+/// undue delay"), within the limit of that client's contract; 48 hours
+/// where the contract names none.
+pub const DEFAULT_PROCESSOR_NOTICE_HOURS: i64 = 48;
+
+/// A contractual notice limit makes sense between 1 hour and 72: past
+/// that the client could not notify the CNIL in time.
+pub fn check_notice_hours(hours: i64) -> Result<(), &'static str> {
+    if (1..=72).contains(&hours) {
+        Ok(())
+    } else {
+        Err("between 1 and 72 hours")
+    }
+}
+
+/// When the provider's notice to one client is due: from the provider's
+/// awareness, in elapsed hours.
+pub fn notice_due(provider_aware: Timestamp, hours: i64) -> Timestamp {
+    provider_aware
+        .saturating_add(SignedDuration::from_hours(hours))
+        .unwrap_or(Timestamp::MAX)
+}
+
+/// When the impacted clients are next owed news of a provider-wide
+/// incident ("problème") at `level`: the set interval after the last
+/// thing they were told. `None` at level 1 (news at closure only).
+pub fn next_update_due(level: u8, last_told: Timestamp) -> Option<Timestamp> {
+    update_every(level).map(|every| last_told.saturating_add(every).unwrap_or(Timestamp::MAX))
+}
+
+closed_list!(
+    /// Where a provider-wide incident stands.
+    ProblemStatus {
+        /// Its impacted clients are told as it unfolds.
+        Open = "open",
+        /// Closed with the general information to every impacted client.
+        Closed = "closed",
+    }
+);
+
 /// "47 h 12 min", for a countdown; a negative duration counts the delay.
 pub fn hours_and_minutes(d: SignedDuration) -> String {
     let mins = d.as_mins().abs();
@@ -414,6 +457,19 @@ mod tests {
         };
         assert!(wrong.check().is_err());
         assert!(rules.check().is_ok());
+    }
+
+    #[test]
+    fn c17_c19_the_processor_notice_and_the_updates_run_on_their_own_clocks() {
+        let aware = paris(2026, 10, 24, 20, 0);
+        // 24 contractual hours across the autumn change: 19:00 on the wall.
+        assert_eq!(notice_due(aware, 24), paris(2026, 10, 25, 19, 0));
+        assert!(check_notice_hours(0).is_err());
+        assert!(check_notice_hours(73).is_err());
+        assert!(check_notice_hours(DEFAULT_PROCESSOR_NOTICE_HOURS).is_ok());
+        assert_eq!(next_update_due(1, aware), None);
+        assert_eq!(next_update_due(3, aware), Some(paris(2026, 10, 25, 0, 0)));
+        assert_eq!(next_update_due(2, aware), Some(paris(2026, 10, 25, 19, 0)));
     }
 
     #[test]

@@ -66,6 +66,7 @@ pub async fn declare(
                 declared_by: d.declared_by.clone(),
                 aware_at: d.aware_at,
                 at: now,
+                facts: Default::default(),
             },
         )
         .await?;
@@ -348,34 +349,18 @@ pub async fn trail_altered(ctx: Ctx<'_>, reason: &str, now: Timestamp) -> Result
             break;
         }
     }
-    for n in 1.. {
-        let users = ctx
-            .store
-            .list_users("", Page::new(Some(n), Some(200)))
-            .await?;
-        for u in users
-            .items
-            .iter()
-            .filter(|u| u.is_provider_admin && !u.disabled)
-        {
-            ctx.store
-                .queue_message(
-                    &vigie_store::NewMessage {
-                        tenant: None,
-                        to: u.email.clone(),
-                        subject: "ALERTE : journal des accès altéré".to_owned(),
-                        body: format!(
-                            "Bonjour,\n\nLa vérification du journal des accès de Vigie a échoué : {reason}\n\n{opened} incident(s) d'intégrité ouvert(s) chez les clients. Lancez `vigie audit verify` pour le détail.\n"
-                        ),
-                    },
-                    now,
-                )
-                .await?;
-        }
-        if !users.has_next() {
-            break;
-        }
-    }
+    let admins = crate::provider_admins(ctx).await?;
+    crate::mail_each(
+        ctx,
+        None,
+        admins,
+        "ALERTE : journal des accès altéré",
+        &format!(
+            "Bonjour,\n\nLa vérification du journal des accès de Vigie a échoué : {reason}\n\n{opened} incident(s) d'intégrité ouvert(s) chez les clients. Lancez `vigie audit verify` pour le détail.\n"
+        ),
+        now,
+    )
+    .await?;
     Ok(opened)
 }
 
@@ -390,12 +375,12 @@ pub struct PartnerDeclaration {
     pub aware_at: Timestamp,
 }
 
-/// Keeps the declaration and emails its author a code; it reaches the
-/// register only once the code is entered. Returns the token of the
-/// author's link.
+/// Keeps the declaration — to a tenant, or with `None` to the provider
+/// itself — and emails its author a code; it reaches the register only
+/// once the code is entered. Returns the token of the author's link.
 pub async fn submit_declaration(
     ctx: Ctx<'_>,
-    tenant: &vigie_store::Tenant,
+    tenant: Option<&vigie_store::Tenant>,
     d: &PartnerDeclaration,
     now: Timestamp,
 ) -> Result<String> {
@@ -417,7 +402,7 @@ pub async fn submit_declaration(
         .create_declaration(
             &token_hash,
             &vigie_store::PendingDeclaration {
-                tenant: tenant.id,
+                tenant: tenant.map(|t| t.id),
                 code_hash: crate::rights::code_hash(&token_hash, &code),
                 code_expires: now + crate::rights::CODE_VALIDITY,
                 attempts: 0,
@@ -434,16 +419,24 @@ pub async fn submit_declaration(
             },
         )
         .await?;
+    let (to_whom, link) = match tenant {
+        Some(t) => (
+            t.name.as_str().to_owned(),
+            format!("{}/p/{}/incident/{token}", ctx.base_url, t.slug.as_str()),
+        ),
+        None => (
+            "prestataire".to_owned(),
+            format!("{}/prestataire/incident/{token}", ctx.base_url),
+        ),
+    };
     ctx.store
         .queue_message(
             &vigie_store::NewMessage {
-                tenant: Some(tenant.id),
+                tenant: tenant.map(|t| t.id),
                 to: d.email.clone(),
-                subject: format!("Code de confirmation — déclaration d'incident ({})", tenant.name.as_str()),
+                subject: format!("Code de confirmation — déclaration d'incident ({to_whom})"),
                 body: format!(
-                    "Bonjour,\n\nVotre code de confirmation est : {code}\nIl est valable 30 minutes. Saisissez-le sur la page :\n{}/p/{}/incident/{token}\n\nSi vous n'êtes pas à l'origine de cette déclaration, ignorez ce message.\n",
-                    ctx.base_url,
-                    tenant.slug.as_str()
+                    "Bonjour,\n\nVotre code de confirmation est : {code}\nIl est valable 30 minutes. Saisissez-le sur la page :\n{link}\n\nSi vous n'êtes pas à l'origine de cette déclaration, ignorez ce message.\n"
                 ),
             },
             now,
@@ -453,13 +446,14 @@ pub async fn submit_declaration(
 }
 
 /// The author enters the code: the declaration becomes an incident, its
-/// clock from the awareness they gave, and the DPOs are told.
+/// clock from the awareness they gave, and the DPOs are told (the
+/// provider's administrators for one declared to the provider).
 pub async fn confirm_declaration(
     ctx: Ctx<'_>,
     token: &str,
     code: &str,
     now: Timestamp,
-) -> Result<Incident> {
+) -> Result<vigie_store::Declared> {
     let token_hash = crate::token_hash(token);
     let d = ctx.store.declaration(&token_hash).await?;
     if d.attempts >= crate::rights::CODE_TRIES {
@@ -474,9 +468,14 @@ pub async fn confirm_declaration(
             left: (crate::rights::CODE_TRIES - tried).max(0),
         });
     }
-    let i = ctx.store.confirm_declaration(&token_hash, now).await?;
-    tell_dpos(ctx, &TenantScope::of_system(i.tenant), &i, now).await?;
-    Ok(i)
+    let declared = ctx.store.confirm_declaration(&token_hash, now).await?;
+    match &declared {
+        vigie_store::Declared::Incident(i) => {
+            tell_dpos(ctx, &TenantScope::of_system(i.tenant), i, now).await?;
+        }
+        vigie_store::Declared::Problem(p) => crate::problems::tell_admins_of(ctx, p, now).await?,
+    }
+    Ok(declared)
 }
 
 /// Tells the tenant's DPOs of a new incident and of the CNIL deadline.

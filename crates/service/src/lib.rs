@@ -9,6 +9,7 @@ pub mod breaches;
 pub mod discovery;
 pub mod export;
 pub mod models;
+pub mod problems;
 pub mod register;
 pub mod rights;
 pub mod subprocessors;
@@ -85,8 +86,85 @@ pub(crate) fn lines<T: std::fmt::Display>(problems: &[T]) -> String {
         .join("\n")
 }
 
-/// Emails every active member of `tenant` who holds one of `roles`; the
-/// jobs act as the system here, reading only who should be told.
+/// The addresses of every active member of `tenant` who holds one of
+/// `roles`; the jobs act as the system here, reading only who should be
+/// told.
+pub(crate) async fn members_to_tell(
+    ctx: Ctx<'_>,
+    tenant: vigie_domain::TenantId,
+    roles: &[vigie_domain::role::Role],
+) -> Result<Vec<vigie_domain::account::Email>> {
+    use vigie_domain::{page::Page, scope::TenantScope};
+    let scope = TenantScope::of_system(tenant);
+    let mut out = Vec::new();
+    for number in 1.. {
+        let page = ctx
+            .store
+            .members(&scope, "", Page::new(Some(number), Some(200)))
+            .await?;
+        out.extend(
+            page.items
+                .iter()
+                .filter(|m| !m.user.disabled && roles.iter().any(|r| m.roles.contains(*r)))
+                .map(|m| m.user.email.clone()),
+        );
+        if !page.has_next() {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// The addresses of the provider's active administrators.
+pub(crate) async fn provider_admins(ctx: Ctx<'_>) -> Result<Vec<vigie_domain::account::Email>> {
+    use vigie_domain::page::Page;
+    let mut out = Vec::new();
+    for n in 1.. {
+        let users = ctx
+            .store
+            .list_users("", Page::new(Some(n), Some(200)))
+            .await?;
+        out.extend(
+            users
+                .items
+                .iter()
+                .filter(|u| u.is_provider_admin && !u.disabled)
+                .map(|u| u.email.clone()),
+        );
+        if !users.has_next() {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Queues one message to each of `to`.
+pub(crate) async fn mail_each(
+    ctx: Ctx<'_>,
+    tenant: Option<vigie_domain::TenantId>,
+    to: Vec<vigie_domain::account::Email>,
+    subject: &str,
+    body: &str,
+    now: jiff::Timestamp,
+) -> Result<usize> {
+    let n = to.len();
+    for to in to {
+        ctx.store
+            .queue_message(
+                &vigie_store::NewMessage {
+                    tenant,
+                    to,
+                    subject: subject.to_owned(),
+                    body: body.to_owned(),
+                },
+                now,
+            )
+            .await?;
+    }
+    Ok(n)
+}
+
+/// Emails every active member of `tenant` who holds one of `roles`.
 pub(crate) async fn mail_members(
     ctx: Ctx<'_>,
     tenant: vigie_domain::TenantId,
@@ -95,37 +173,8 @@ pub(crate) async fn mail_members(
     body: &str,
     now: jiff::Timestamp,
 ) -> Result<usize> {
-    use vigie_domain::{page::Page, scope::TenantScope};
-    let scope = TenantScope::of_system(tenant);
-    let mut sent = 0;
-    for number in 1.. {
-        let page = ctx
-            .store
-            .members(&scope, "", Page::new(Some(number), Some(200)))
-            .await?;
-        for m in page
-            .items
-            .iter()
-            .filter(|m| !m.user.disabled && roles.iter().any(|r| m.roles.contains(*r)))
-        {
-            ctx.store
-                .queue_message(
-                    &vigie_store::NewMessage {
-                        tenant: Some(tenant),
-                        to: m.user.email.clone(),
-                        subject: subject.to_owned(),
-                        body: body.to_owned(),
-                    },
-                    now,
-                )
-                .await?;
-            sent += 1;
-        }
-        if !page.has_next() {
-            break;
-        }
-    }
-    Ok(sent)
+    let to = members_to_tell(ctx, tenant, roles).await?;
+    mail_each(ctx, Some(tenant), to, subject, body, now).await
 }
 
 /// 32 random bytes, hex: links and tokens.

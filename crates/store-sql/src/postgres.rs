@@ -65,6 +65,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 13,
         sql: include_str!("../migrations/postgres/0013_incident_declarations.sql"),
     },
+    Migration {
+        version: 14,
+        sql: include_str!("../migrations/postgres/0014_problems.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.
@@ -148,3 +152,4 @@ include!("shared_subprocessors.rs");
 include!("shared_audits.rs");
 include!("shared_models.rs");
 include!("shared_incidents.rs");
+include!("shared_problems.rs");

@@ -1485,22 +1485,32 @@ impl Jobs for ThisStore {
     }
 }
 
+/// Queues a message on `ex`: the pool, or a transaction that must send it
+/// with the rest of its writes or not at all.
+async fn insert_message<'e, E: sqlx::Executor<'e, Database = Db>>(
+    ex: E,
+    m: &NewMessage,
+    at: Timestamp,
+) -> Result<MessageId, StoreError> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO outbox (tenant_id, recipient, subject, body, created_at, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+    )
+    .bind(m.tenant.map(|t| t.0))
+    .bind(m.to.as_str())
+    .bind(&m.subject)
+    .bind(&m.body)
+    .bind(to_micros(at))
+    .fetch_one(ex)
+    .await
+    .db()?;
+    Ok(MessageId(id))
+}
+
 #[async_trait]
 impl Outbox for ThisStore {
     async fn queue_message(&self, m: &NewMessage, at: Timestamp) -> Result<MessageId, StoreError> {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO outbox (tenant_id, recipient, subject, body, created_at, next_attempt_at) \
-             VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-        )
-        .bind(m.tenant.map(|t| t.0))
-        .bind(m.to.as_str())
-        .bind(&m.subject)
-        .bind(&m.body)
-        .bind(to_micros(at))
-        .fetch_one(&self.pool)
-        .await
-        .db()?;
-        Ok(MessageId(id))
+        insert_message(&self.pool, m, at).await
     }
 
     async fn due_messages(&self, now: Timestamp, limit: i64) -> Result<Vec<OutboxMessage>, StoreError> {

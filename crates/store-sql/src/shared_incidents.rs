@@ -2,7 +2,7 @@
 // `shared.rs` (same module: its imports and helpers are in scope).
 
 use vigie_domain::breach::{Facts, IncidentStatus, InformDecision, PhaseKind};
-use vigie_store::{Incident, Incidents, NewIncident, PendingDeclaration, Phase};
+use vigie_store::{Declared, Incident, Incidents, NewIncident, PendingDeclaration, Phase};
 
 const INCIDENT_COLS: &str = "id, tenant_id, reference, title, description, intake, declared_by, declared_at, \
     aware_at, status, facts, inform, inform_reasoning, reminders_sent, notified_at, late_reason, updated_at";
@@ -117,7 +117,7 @@ async fn insert_incident(tx: &mut Tx, tenant: TenantId, new: &NewIncident) -> Re
     .bind(to_micros(new.at))
     .bind(to_micros(new.aware_at))
     .bind(IncidentStatus::Declared.as_str())
-    .bind(json(&Facts::default()))
+    .bind(json(&new.facts))
     .bind(search)
     .fetch_one(&mut **tx)
     .await
@@ -130,7 +130,7 @@ const DECLARATION_COLS: &str =
 
 fn declaration_from(r: &Row) -> Result<PendingDeclaration, StoreError> {
     Ok(PendingDeclaration {
-        tenant: TenantId(get(r, "tenant_id")?),
+        tenant: get::<Option<i64>>(r, "tenant_id")?.map(TenantId),
         code_hash: get(r, "code_hash")?,
         code_expires: from_micros(get(r, "code_expires")?),
         attempts: get(r, "attempts")?,
@@ -143,22 +143,32 @@ fn declaration_from(r: &Row) -> Result<PendingDeclaration, StoreError> {
     })
 }
 
+/// Creates a record in a fresh transaction, retrying when two took the
+/// same reference at once.
+macro_rules! with_free_reference {
+    ($self:ident, $tx:ident => $body:expr) => {{
+        let mut out = Err(StoreError::Conflict("no free incident reference".into()));
+        for _ in 0..5 {
+            let mut $tx = $self.begin_write().await?;
+            match $body {
+                Ok(v) => {
+                    $tx.commit().await.db()?;
+                    out = Ok(v);
+                    break;
+                }
+                Err(StoreError::Conflict(m)) if m.contains("reference") || m.contains("unique") => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        out
+    }};
+}
+
 #[async_trait]
 impl Incidents for ThisStore {
     async fn create_incident(&self, scope: &TenantScope, new: &NewIncident) -> Result<Incident, StoreError> {
         // Two declarations at once: the second retries with the next number.
-        for _ in 0..5 {
-            let mut tx = self.begin_write().await?;
-            match insert_incident(&mut tx, scope.tenant(), new).await {
-                Ok(i) => {
-                    tx.commit().await.db()?;
-                    return Ok(i);
-                }
-                Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e),
-            }
-        }
-        Err(StoreError::Conflict("no free incident reference".into()))
+        with_free_reference!(self, tx => insert_incident(&mut tx, scope.tenant(), new).await)
     }
 
     async fn incident(&self, scope: &TenantScope, id: i64) -> Result<Incident, StoreError> {
@@ -259,7 +269,7 @@ impl Incidents for ThisStore {
             "INSERT INTO incident_declarations (token_hash, {DECLARATION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         )))
         .bind(token_hash)
-        .bind(d.tenant.0)
+        .bind(d.tenant.map(|t| t.0))
         .bind(&d.code_hash)
         .bind(to_micros(d.code_expires))
         .bind(d.attempts)
@@ -297,9 +307,8 @@ impl Incidents for ThisStore {
         Ok(n)
     }
 
-    async fn confirm_declaration(&self, token_hash: &str, now: Timestamp) -> Result<Incident, StoreError> {
-        for _ in 0..5 {
-            let mut tx = self.begin_write().await?;
+    async fn confirm_declaration(&self, token_hash: &str, now: Timestamp) -> Result<Declared, StoreError> {
+        with_free_reference!(self, tx => async {
             let r = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DELETE FROM incident_declarations WHERE token_hash = $1 RETURNING {DECLARATION_COLS}"
             )))
@@ -308,23 +317,33 @@ impl Incidents for ThisStore {
             .await
             .db()?;
             let d = declaration_from(&r)?;
-            let new = NewIncident {
-                title: d.title,
-                description: d.description,
-                intake: vigie_domain::breach::Intake::Partner,
-                declared_by: format!("{} <{}>", d.declared_by, d.email),
-                aware_at: d.aware_at,
-                at: now,
-            };
-            match insert_incident(&mut tx, d.tenant, &new).await {
-                Ok(i) => {
-                    tx.commit().await.db()?;
-                    return Ok(i);
+            let declared_by = format!("{} <{}>", d.declared_by, d.email);
+            let intake = vigie_domain::breach::Intake::Partner;
+            match d.tenant {
+                Some(tenant) => {
+                    let new = NewIncident {
+                        title: d.title,
+                        description: d.description,
+                        intake,
+                        declared_by,
+                        aware_at: d.aware_at,
+                        at: now,
+                        facts: Default::default(),
+                    };
+                    insert_incident(&mut tx, tenant, &new).await.map(Declared::Incident)
                 }
-                Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e),
+                None => {
+                    let new = vigie_store::NewProblem {
+                        title: d.title,
+                        description: d.description,
+                        intake,
+                        declared_by,
+                        aware_at: d.aware_at,
+                        at: now,
+                    };
+                    insert_problem(&mut tx, &new).await.map(Declared::Problem)
+                }
             }
-        }
-        Err(StoreError::Conflict("no free incident reference".into()))
+        }.await)
     }
 }

@@ -70,6 +70,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 13,
         sql: include_str!("../migrations/sqlite/0013_incident_declarations.sql"),
     },
+    Migration {
+        version: 14,
+        sql: include_str!("../migrations/sqlite/0014_problems.sql"),
+    },
 ];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the
@@ -154,3 +158,4 @@ include!("shared_subprocessors.rs");
 include!("shared_audits.rs");
 include!("shared_models.rs");
 include!("shared_incidents.rs");
+include!("shared_problems.rs");

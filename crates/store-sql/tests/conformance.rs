@@ -114,3 +114,6 @@ both!(c25_invitations_are_accepted_by_their_owner, |s, _db| {
 both!(c17_incidents_and_phases, |s, db| {
     c::c17_incidents_and_phases(s.as_ref(), &db).await
 });
+both!(c19_problems_tell_each_client_its_part, |s, db| {
+    c::c19_problems_tell_each_client_its_part(s.as_ref(), &db).await
+});

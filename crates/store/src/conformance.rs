@@ -1886,6 +1886,7 @@ pub async fn c17_incidents_and_phases(s: &dyn Store, raw: &dyn RawSql) {
         declared_by: "Agent".into(),
         aware_at: now - SignedDuration::from_hours(30),
         at: now,
+        facts: Default::default(),
     };
     let first = s.create_incident(&sa, &new("Vol")).await.unwrap();
     let second = s
@@ -1987,4 +1988,156 @@ pub async fn c17_incidents_and_phases(s: &dyn Store, raw: &dyn RawSql) {
     assert!(s.mark_reminded(other.id, 1).await.unwrap());
     assert!(!s.mark_reminded(other.id, 1).await.unwrap());
     assert!(s.mark_reminded(other.id, 2).await.unwrap());
+}
+
+/// A provider-wide incident ("problème"): each impacted client told once,
+/// in its own register, with its own part; updates kept as sent and seen
+/// only through the client's own incident (C17, C19).
+pub async fn c19_problems_tell_each_client_its_part(s: &dyn Store, raw: &dyn RawSql) {
+    use vigie_domain::breach::{Intake, ProblemStatus};
+    let (a, b) = two_tenants(s).await;
+    let sa = scope_of(&a, &[Role::Dpo]);
+    let sb = scope_of(&b, &[Role::Dpo]);
+    let now = Timestamp::now();
+    assert_eq!(s.processor_notice_hours(a.id).await.unwrap(), 48);
+    s.set_processor_notice_hours(a.id, 24).await.unwrap();
+    assert_eq!(s.processor_notice_hours(a.id).await.unwrap(), 24);
+    let p = s
+        .create_problem(&crate::NewProblem {
+            title: "Panne de l'hébergement".into(),
+            description: "Baie de stockage hors service".into(),
+            intake: Intake::Account,
+            declared_by: "Astreinte".into(),
+            aware_at: now - SignedDuration::from_hours(2),
+            at: now,
+        })
+        .await
+        .unwrap();
+    let year = vigie_domain::time::legal_date(now).year();
+    assert_eq!(p.reference, format!("P-{year}-001"));
+    assert_eq!(p.status, ProblemStatus::Open);
+    let client = |t: &crate::Tenant, part: &str| crate::ImpactedClient {
+        tenant: t.id,
+        tenant_name: String::new(),
+        part: part.into(),
+        persons: Some(40),
+        notice_hours: 24,
+        added_at: now,
+        added_by: "Admin".into(),
+        noticed_at: None,
+        incident: None,
+        notice_reminded: false,
+    };
+    s.add_impacted(p.id, &client(&a, "Votre état civil"))
+        .await
+        .unwrap();
+    s.add_impacted(p.id, &client(&b, "Vos listes électorales"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.add_impacted(p.id, &client(&a, "Encore")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let list = s.impacted(p.id).await.unwrap();
+    assert_eq!(list.len(), 2);
+    assert!(list.iter().all(|c| c.noticed_at.is_none()));
+
+    let new = crate::NewIncident {
+        title: p.title.clone(),
+        description: "Votre état civil".into(),
+        intake: Intake::Processor,
+        declared_by: "Prestataire".into(),
+        aware_at: now,
+        at: now,
+        facts: Default::default(),
+    };
+    let mail = crate::NewMessage {
+        tenant: Some(a.id),
+        to: Email::parse("dpo@a.example").unwrap(),
+        subject: "Violation".into(),
+        body: "…".into(),
+    };
+    let before = s.due_messages(now, 100).await.unwrap().len();
+    let ia = s
+        .notice_client(p.id, &sa, &new, std::slice::from_ref(&mail), now)
+        .await
+        .unwrap();
+    assert_eq!(ia.intake, Intake::Processor);
+    assert_eq!(
+        s.incident(&sa, ia.id).await.unwrap().description,
+        "Votre état civil"
+    );
+    assert_eq!(s.due_messages(now, 100).await.unwrap().len(), before + 1);
+    // Told once: a second notice opens nothing and queues nothing.
+    assert!(matches!(
+        s.notice_client(p.id, &sa, &new, &[mail], now).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        s.incidents(&sa, "", Page::default()).await.unwrap().total,
+        1
+    );
+    assert_eq!(s.due_messages(now, 100).await.unwrap().len(), before + 1);
+    let list = s.impacted(p.id).await.unwrap();
+    let noticed = list.iter().find(|c| c.tenant == a.id).unwrap();
+    assert_eq!(
+        (noticed.incident, noticed.noticed_at.is_some()),
+        (Some(ia.id), true)
+    );
+
+    // An update reaches the client through its incident, and no one else.
+    let mut next = p.clone();
+    next.updated_at = now + SignedDuration::from_secs(1);
+    let u = crate::ProblemUpdate {
+        n: 0,
+        body: "Service rétabli à 80 %".into(),
+        closing: false,
+        sent_at: now,
+        sent_by: "Admin".into(),
+    };
+    assert_eq!(
+        s.add_problem_update(&next, p.updated_at, &u, &[])
+            .await
+            .unwrap()
+            .n,
+        1
+    );
+    assert!(matches!(
+        s.add_problem_update(&next, p.updated_at, &u, &[]).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(s.updates_for_incident(&sa, ia.id).await.unwrap().len(), 1);
+    assert!(s.updates_for_incident(&sb, ia.id).await.unwrap().is_empty());
+    let mut closed = next.clone();
+    closed.status = ProblemStatus::Closed;
+    closed.closed_at = Some(now);
+    closed.updated_at = now + SignedDuration::from_secs(2);
+    let closing = crate::ProblemUpdate {
+        body: "Incident clos".into(),
+        closing: true,
+        ..u.clone()
+    };
+    s.add_problem_update(&closed, next.updated_at, &closing, &[])
+        .await
+        .unwrap();
+    assert!(s.open_problems().await.unwrap().is_empty());
+    let sent = s.problem_updates(p.id).await.unwrap();
+    assert_eq!(
+        sent.iter().map(|u| u.closing).collect::<Vec<_>>(),
+        [false, true]
+    );
+    assert!(
+        raw.try_exec("UPDATE problem_updates SET body = 'rien'")
+            .await
+            .is_err()
+    );
+    assert!(raw.try_exec("DELETE FROM problem_updates").await.is_err());
+    assert_eq!(s.problem_updates(p.id).await.unwrap(), sent);
+    // Reminders: one per deadline, one per client notice.
+    assert!(s.mark_problem_reminded(p.id, now).await.unwrap());
+    assert!(!s.mark_problem_reminded(p.id, now).await.unwrap());
+    assert!(s.mark_notice_reminded(p.id, b.id).await.unwrap());
+    assert!(!s.mark_notice_reminded(p.id, b.id).await.unwrap());
+    let found = s.problems("hébergement", Page::default()).await.unwrap();
+    assert_eq!(found.total, 1);
 }

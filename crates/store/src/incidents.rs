@@ -54,12 +54,15 @@ pub struct NewIncident {
     pub declared_by: String,
     pub aware_at: Timestamp,
     pub at: Timestamp,
+    /// What is known already: empty, or what the processor told (C18).
+    pub facts: Facts,
 }
 
 /// A declaration through the public link, waiting for its author's code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingDeclaration {
-    pub tenant: TenantId,
+    /// `None`: declared to the provider itself (a provider-wide incident).
+    pub tenant: Option<TenantId>,
     pub code_hash: String,
     pub code_expires: Timestamp,
     pub attempts: i64,
@@ -70,6 +73,14 @@ pub struct PendingDeclaration {
     pub email: String,
     pub aware_at: Timestamp,
     pub created_at: Timestamp,
+}
+
+/// What a confirmed declaration became.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Declared {
+    Incident(Incident),
+    /// Declared to the provider: its own incident, "problème".
+    Problem(crate::Problem),
 }
 
 /// One notification sent to the CNIL, as it was sent: never changed.
@@ -123,7 +134,8 @@ pub trait Incidents: Send + Sync {
     async fn declaration(&self, token_hash: &str) -> Result<PendingDeclaration>;
     /// Counts a wrong code; returns the tries so far.
     async fn declaration_attempt(&self, token_hash: &str) -> Result<i64>;
-    /// Turns the declaration into an incident (intake `partner`) and
-    /// forgets it, in one transaction: declared once, never lost.
-    async fn confirm_declaration(&self, token_hash: &str, now: Timestamp) -> Result<Incident>;
+    /// Turns the declaration into an incident of its tenant, or of the
+    /// provider (intake `partner`), and forgets it, in one transaction:
+    /// declared once, never lost.
+    async fn confirm_declaration(&self, token_hash: &str, now: Timestamp) -> Result<Declared>;
 }

@@ -11,6 +11,7 @@ pub mod incidents;
 pub mod intent;
 pub mod model;
 pub mod models;
+pub mod problems;
 pub mod register;
 pub mod rights;
 pub mod subprocessors;
@@ -34,6 +35,7 @@ pub use audits::*;
 pub use incidents::*;
 pub use model::*;
 pub use models::*;
+pub use problems::*;
 pub use register::*;
 pub use rights::*;
 pub use subprocessors::*;
@@ -317,6 +319,7 @@ pub trait Store:
     + ClientRecords
     + Models
     + Incidents
+    + Problems
 {
     /// Applies pending migrations.
     async fn migrate(&self) -> Result<()>;

@@ -54,6 +54,9 @@ pub struct Worker {
     /// A request's note older than this belongs to a request that ended
     /// (longer than the request timeout): it is recorded as interrupted.
     pub intent_grace: SignedDuration,
+    /// The provider's crisis escalation thresholds (C19): the cadence of
+    /// updates owed to clients of a provider-wide incident.
+    pub escalation: vigie_domain::breach::EscalationRules,
 }
 
 impl Worker {
@@ -302,7 +305,12 @@ impl Worker {
                 let n = vigie_service::breaches::remind(self.ctx(), now)
                     .await
                     .map_err(|e| e.to_string())?;
-                Ok(format!("{n} breach reminders sent"))
+                let m = vigie_service::problems::remind(self.ctx(), &self.escalation, now)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(format!(
+                    "{n} breach reminders sent; {m} for provider-wide incidents"
+                ))
             }
             JobKind::RightsReminders => {
                 let r = rights::remind(self.ctx(), now)

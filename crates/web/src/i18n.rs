@@ -597,7 +597,10 @@ messages! {
     incident_by_phone: "Par téléphone", "By phone";
     incident_by_mail: "Par courrier ou télécopie", "By mail or fax";
     incident_by_vigie: "Ouvert par Vigie", "Opened by Vigie";
+    incident_by_processor: "notifié par le prestataire (sous-traitant)", "notified by the provider (processor)";
+    problem_open: "en cours", "open";
     incident_by_partner: "Déclaré par un partenaire (lien public)", "Declared by a partner (public link)";
+    partner_provider: "Le prestataire (hébergeur et éditeur) — incident touchant plusieurs clients", "The provider (host and publisher) — incident touching several clients";
     partner_title: "Déclarer un incident touchant des données personnelles", "Declare an incident affecting personal data";
     partner_intro: "Partenaire, prestataire ou sous-traitant de cette organisation : déclarez ici un incident que vous avez constaté. Un code vous sera envoyé par courriel pour confirmer votre adresse ; la déclaration n'est transmise qu'ensuite.", "Partner, supplier or sub-processor of this organisation: declare here an incident you noticed. A code will be emailed to you to confirm your address; the declaration is passed on only then.";
     partner_name: "Votre nom", "Your name";

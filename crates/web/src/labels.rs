@@ -240,6 +240,15 @@ pub fn incident_intake(m: &'static Msgs, i: vigie_domain::breach::Intake) -> &'s
         I::Mail => m.incident_by_mail,
         I::Vigie => m.incident_by_vigie,
         I::Partner => m.incident_by_partner,
+        I::Processor => m.incident_by_processor,
+    }
+}
+
+pub fn problem_status(m: &'static Msgs, s: vigie_domain::breach::ProblemStatus) -> &'static str {
+    use vigie_domain::breach::ProblemStatus as S;
+    match s {
+        S::Open => m.problem_open,
+        S::Closed => m.incident_closed,
     }
 }
 

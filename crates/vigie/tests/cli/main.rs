@@ -434,6 +434,7 @@ fn outbox_failed_send_is_retried_and_never_lost() {
             lease: vigie::jobs::LEASE,
             witness: None,
             intent_grace: SignedDuration::from_secs(60),
+            escalation: Default::default(),
         };
         let now = Timestamp::now();
         store
@@ -690,6 +691,7 @@ fn the_worker_runs_rights_tasks_and_scans() {
             lease: vigie::jobs::LEASE,
             witness: None,
             intent_grace: SignedDuration::from_secs(60),
+            escalation: Default::default(),
         };
         assert_eq!(w.drain().await.unwrap(), 2);
         let done = store
@@ -908,6 +910,7 @@ fn a_silent_smtp_server_does_not_stall_the_worker() {
             lease: vigie::jobs::LEASE,
             witness: None,
             intent_grace: SignedDuration::from_secs(60),
+            escalation: Default::default(),
         };
         store
             .enqueue(JobKind::OutboxDelivery, "o1", now)
@@ -1058,6 +1061,7 @@ fn two_nodes_send_each_email_once() {
                 lease: vigie::jobs::LEASE,
                 witness: None,
                 intent_grace: SignedDuration::from_secs(60),
+                escalation: Default::default(),
             });
         }
         for k in 0..4 {

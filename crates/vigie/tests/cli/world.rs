@@ -152,6 +152,7 @@ pub fn worker(
         lease,
         witness: None,
         intent_grace: SignedDuration::from_secs(60),
+        escalation: Default::default(),
     }
 }
 

@@ -63,6 +63,14 @@ pub fn routes() -> Router<AppState> {
         .route("/account/totp/disable", post(account::totp_disable))
         .route("/p/{tenant}/droits", get(public::form).post(public::submit))
         .route(
+            "/prestataire/incident",
+            get(partner::provider_form).post(partner::provider_submit),
+        )
+        .route(
+            "/prestataire/incident/{token}",
+            get(partner::provider_code_form).post(partner::provider_confirm),
+        )
+        .route(
             "/p/{tenant}/incident",
             get(partner::form).post(partner::submit),
         )

@@ -1,7 +1,8 @@
-//! The tenant's public link for partners and sub-processors to declare an
-//! incident (C19): no account; the address is confirmed by a code before
-//! the declaration reaches the register; a few per address and quarter
-//! hour.
+//! The public links for partners and sub-processors to declare an
+//! incident (C19) — one per tenant, one for the provider itself (a
+//! provider-wide incident): no account; the address is confirmed by a
+//! code before the declaration reaches the register; a few per address
+//! and quarter hour.
 
 use askama::Template;
 use axum::{
@@ -16,7 +17,7 @@ use vigie_domain::{
     audit::{Actor, Outcome},
 };
 use vigie_service::breaches::{self, PartnerDeclaration};
-use vigie_store::Tenant;
+use vigie_store::{Declared, Tenant};
 
 use super::{
     forms::{FieldErrors, Typed, field, field_errors, render, render_status},
@@ -24,9 +25,27 @@ use super::{
 };
 use crate::{AppState, client::Client, csrf::CsrfToken, error::PageError, layout::Layout};
 
+/// Where a declaration goes: a tenant, or the provider (`None`).
+type To<'a> = Option<&'a Tenant>;
+
+/// The path of the public link of `to`.
+fn link(to: To<'_>) -> String {
+    match to {
+        Some(t) => format!("/p/{}/incident", t.slug),
+        None => "/prestataire/incident".to_owned(),
+    }
+}
+
+fn org(client: &Client, to: To<'_>) -> String {
+    match to {
+        Some(t) => t.name.as_str().to_owned(),
+        None => client.lang.msgs().partner_provider.to_owned(),
+    }
+}
+
 async fn trace(
     state: &AppState,
-    t: &Tenant,
+    to: To<'_>,
     client: &Client,
     action: &str,
     object: &str,
@@ -37,7 +56,7 @@ async fn trace(
         label: "déclarant (lien public)".into(),
     };
     Ok(state
-        .trace(who, Some(t.id), client, action, object, outcome)
+        .trace(who, to.map(|t| t.id), client, action, object, outcome)
         .await?)
 }
 
@@ -57,15 +76,15 @@ fn form_page(
     state: &AppState,
     client: &Client,
     csrf: &str,
-    t: &Tenant,
+    to: To<'_>,
     typed: Typed,
     errors: FieldErrors,
 ) -> FormPage {
     let m = client.lang.msgs();
     FormPage {
         l: Layout::anonymous(client.lang, m.partner_title, csrf, state.settings.demo),
-        org: t.name.as_str().to_owned(),
-        action: format!("/p/{}/incident", t.slug),
+        org: org(client, to),
+        action: link(to),
         fields: vec![
             ("name", m.partner_name, "text"),
             ("organisation", m.partner_organisation, "text"),
@@ -85,11 +104,29 @@ pub async fn form(
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
     let t = tenant(&state, &slug).await?;
+    show_form(&state, &client, &csrf, Some(&t))
+}
+
+/// The provider's own link: a provider-wide incident.
+pub async fn provider_form(
+    State(state): State<AppState>,
+    client: Client,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Response, PageError> {
+    show_form(&state, &client, &csrf, None)
+}
+
+fn show_form(
+    state: &AppState,
+    client: &Client,
+    csrf: &CsrfToken,
+    to: To<'_>,
+) -> Result<Response, PageError> {
     render(form_page(
-        &state,
-        &client,
+        state,
+        client,
         &csrf.0,
-        &t,
+        to,
         Typed::default(),
         FieldErrors::default(),
     ))
@@ -103,31 +140,50 @@ pub async fn submit(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let t = tenant(&state, &slug).await?;
+    take(&state, &client, &csrf, Some(&t), &pairs).await
+}
+
+pub async fn provider_submit(
+    State(state): State<AppState>,
+    client: Client,
+    Extension(csrf): Extension<CsrfToken>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    take(&state, &client, &csrf, None, &pairs).await
+}
+
+async fn take(
+    state: &AppState,
+    client: &Client,
+    csrf: &CsrfToken,
+    to: To<'_>,
+    pairs: &[(String, String)],
+) -> Result<Response, PageError> {
     let m = client.lang.msgs();
-    let typed = Typed::of(&pairs);
+    let typed = Typed::of(pairs);
     let now = Timestamp::now();
     let key = format!("incident-form:{}", client.ip);
-    if over_limit(&state, &key, now).await? {
+    if over_limit(state, &key, now).await? {
         trace(
-            &state,
-            &t,
-            &client,
+            state,
+            to,
+            client,
             "incident.partner_submit",
             "throttled",
             Outcome::Denied,
         )
         .await?;
         let errors = FieldErrors([("email", m.rights_throttled.to_owned())].into());
-        let page = form_page(&state, &client, &csrf.0, &t, typed, errors);
+        let page = form_page(state, client, &csrf.0, to, typed, errors);
         return render_status(StatusCode::TOO_MANY_REQUESTS, page);
     }
     let mut errors = std::collections::BTreeMap::new();
-    let email = Email::parse(&field(&pairs, "email"));
+    let email = Email::parse(&field(pairs, "email"));
     if email.is_err() {
         errors.insert("email", m.email_invalid.to_owned());
     }
     // Someone without an account: the legal zone's wall clock.
-    let aware_at = field(&pairs, "aware_at")
+    let aware_at = field(pairs, "aware_at")
         .trim()
         .parse::<DateTime>()
         .ok()
@@ -138,31 +194,31 @@ pub async fn submit(
     }
     if let (Ok(email), Some(aware_at)) = (email, aware_at) {
         let d = PartnerDeclaration {
-            name: field(&pairs, "name"),
-            organisation: field(&pairs, "organisation"),
+            name: field(pairs, "name"),
+            organisation: field(pairs, "organisation"),
             email,
-            title: field(&pairs, "title"),
-            description: field(&pairs, "description"),
+            title: field(pairs, "title"),
+            description: field(pairs, "description"),
             aware_at,
         };
-        match breaches::submit_declaration(state.ctx(), &t, &d, now).await {
+        match breaches::submit_declaration(state.ctx(), to, &d, now).await {
             Ok(token) => {
                 state.store.record_sign_in_failure(&key, now).await?;
                 trace(
-                    &state,
-                    &t,
-                    &client,
+                    state,
+                    to,
+                    client,
                     "incident.partner_submit",
                     "awaiting code",
                     Outcome::Success,
                 )
                 .await?;
-                return Ok(Redirect::to(&format!("/p/{}/incident/{token}", t.slug)).into_response());
+                return Ok(Redirect::to(&format!("{}/{token}", link(to))).into_response());
             }
             Err(e) => errors.extend(field_errors(m, e)?),
         }
     }
-    let page = form_page(&state, &client, &csrf.0, &t, typed, FieldErrors(errors));
+    let page = form_page(state, client, &csrf.0, to, typed, FieldErrors(errors));
     render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
 }
 
@@ -180,7 +236,7 @@ fn code_page(
     state: &AppState,
     client: &Client,
     csrf: &str,
-    t: &Tenant,
+    to: To<'_>,
     token: &str,
     error: Option<String>,
     done: Option<String>,
@@ -188,20 +244,20 @@ fn code_page(
     let m = client.lang.msgs();
     CodePage {
         l: Layout::anonymous(client.lang, m.partner_title, csrf, state.settings.demo),
-        org: t.name.as_str().to_owned(),
-        action: format!("/p/{}/incident/{token}", t.slug),
+        org: org(client, to),
+        action: format!("{}/{token}", link(to)),
         error,
         done,
     }
 }
 
-/// The pending declaration behind a link, of this tenant only.
-async fn pending(state: &AppState, t: &Tenant, token: &str) -> Result<(), PageError> {
+/// The pending declaration behind a link, to this recipient only.
+async fn pending(state: &AppState, to: To<'_>, token: &str) -> Result<(), PageError> {
     let d = state
         .store
         .declaration(&vigie_service::token_hash(token))
         .await?;
-    if d.tenant != t.id {
+    if d.tenant != to.map(|t| t.id) {
         return Err(PageError::NOT_FOUND);
     }
     Ok(())
@@ -214,8 +270,28 @@ pub async fn code_form(
     Path((slug, token)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     let t = tenant(&state, &slug).await?;
-    pending(&state, &t, &token).await?;
-    render(code_page(&state, &client, &csrf.0, &t, &token, None, None))
+    pending(&state, Some(&t), &token).await?;
+    render(code_page(
+        &state,
+        &client,
+        &csrf.0,
+        Some(&t),
+        &token,
+        None,
+        None,
+    ))
+}
+
+pub async fn provider_code_form(
+    State(state): State<AppState>,
+    client: Client,
+    Extension(csrf): Extension<CsrfToken>,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    pending(&state, None, &token).await?;
+    render(code_page(
+        &state, &client, &csrf.0, None, &token, None, None,
+    ))
 }
 
 pub async fn confirm(
@@ -226,33 +302,58 @@ pub async fn confirm(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let t = tenant(&state, &slug).await?;
-    pending(&state, &t, &token).await?;
+    check_code(&state, &client, &csrf, Some(&t), &token, &pairs).await
+}
+
+pub async fn provider_confirm(
+    State(state): State<AppState>,
+    client: Client,
+    Extension(csrf): Extension<CsrfToken>,
+    Path(token): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    check_code(&state, &client, &csrf, None, &token, &pairs).await
+}
+
+async fn check_code(
+    state: &AppState,
+    client: &Client,
+    csrf: &CsrfToken,
+    to: To<'_>,
+    token: &str,
+    pairs: &[(String, String)],
+) -> Result<Response, PageError> {
+    pending(state, to, token).await?;
     let m = client.lang.msgs();
     let error = match breaches::confirm_declaration(
         state.ctx(),
-        &token,
-        &field(&pairs, "code"),
+        token,
+        &field(pairs, "code"),
         Timestamp::now(),
     )
     .await
     {
-        Ok(i) => {
+        Ok(declared) => {
+            let (object, reference) = match &declared {
+                Declared::Incident(i) => (format!("incident:{}", i.id), i.reference.clone()),
+                Declared::Problem(p) => (format!("problem:{}", p.id), p.reference.clone()),
+            };
             trace(
-                &state,
-                &t,
-                &client,
+                state,
+                to,
+                client,
                 "incident.partner_confirm",
-                &format!("incident:{}", i.id),
+                &object,
                 Outcome::Success,
             )
             .await?;
-            let done = m.partner_done.replace("{reference}", &i.reference);
+            let done = m.partner_done.replace("{reference}", &reference);
             return render(code_page(
-                &state,
-                &client,
+                state,
+                client,
                 &csrf.0,
-                &t,
-                &token,
+                to,
+                token,
                 None,
                 Some(done),
             ));
@@ -260,14 +361,14 @@ pub async fn confirm(
         Err(e) => code_refused(m, e)?,
     };
     trace(
-        &state,
-        &t,
-        &client,
+        state,
+        to,
+        client,
         "incident.partner_confirm",
         "wrong code",
         Outcome::Failure,
     )
     .await?;
-    let page = code_page(&state, &client, &csrf.0, &t, &token, Some(error), None);
+    let page = code_page(state, client, &csrf.0, to, token, Some(error), None);
     render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
 }

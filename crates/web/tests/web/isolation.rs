@@ -159,6 +159,7 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
                 declared_by: "Bertrand Secret".into(),
                 aware_at: now,
                 at: now,
+                facts: Default::default(),
             },
         )
         .await
@@ -356,6 +357,7 @@ both!(c27_api_token_of_a_sees_nothing_of_b, |app| {
                 declared_by: "bob".into(),
                 aware_at: now,
                 at: now,
+                facts: Default::default(),
             },
         )
         .await
