@@ -720,7 +720,7 @@ impl Modify for BearerAuth {
     paths(me, members, member, trail, register_list, register_read, register_create, register_update,
         incidents::list, incidents::declare, incidents::read, incidents::qualify, incidents::notify),
     components(schemas(ApiError, MeOut, MemberOut, MemberPage, RecordOut, RecordPage, ActivityOut, ActivityPage, ActivityIn,
-        incidents::IncidentOut, incidents::IncidentPage, incidents::IncidentIn, incidents::FactsIn, incidents::PhaseIn, incidents::PhaseOut)),
+        incidents::IncidentOut, incidents::IncidentPage, incidents::IncidentIn, incidents::FactsIn, incidents::PhaseIn, incidents::PhaseOut, incidents::ProviderUpdateOut)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

@@ -127,6 +127,7 @@ impl Layout {
         let admin_nav = if me.user.is_provider_admin {
             vec![
                 item("/admin/tenants".into(), m.nav_tenants),
+                item("/admin/problemes".into(), m.nav_problems),
                 item("/admin/sous-traitants".into(), m.nav_subprocessors),
                 item(
                     "/admin/registre-sous-traitant".into(),

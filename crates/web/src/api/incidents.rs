@@ -62,6 +62,20 @@ pub struct IncidentOut {
     #[schema(value_type = Object)]
     pub facts: Facts,
     pub phases: Vec<PhaseOut>,
+    /// `account`, `phone`, `mail`, `vigie`, `partner`, or `processor`:
+    /// notified by the provider, part of a provider-wide incident.
+    pub intake: String,
+    /// What the provider told since (only on one incident read).
+    pub provider_updates: Vec<ProviderUpdateOut>,
+}
+
+/// News from the provider on a provider-wide incident (C19).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProviderUpdateOut {
+    pub sent_at: String,
+    pub body: String,
+    /// The general information at closure.
+    pub closing: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -122,6 +136,7 @@ fn phase_out(p: &Phase) -> PhaseOut {
 fn incident_out(
     i: &Incident,
     phases: &[Phase],
+    updates: &[vigie_store::ProblemUpdate],
     rules: &vigie_domain::breach::EscalationRules,
 ) -> IncidentOut {
     IncidentOut {
@@ -146,6 +161,15 @@ fn incident_out(
         inform_reasoning: i.inform_reasoning.clone(),
         facts: i.facts.clone(),
         phases: phases.iter().map(phase_out).collect(),
+        intake: i.intake.as_str().into(),
+        provider_updates: updates
+            .iter()
+            .map(|u| ProviderUpdateOut {
+                sent_at: u.sent_at.to_string(),
+                body: u.body.clone(),
+                closing: u.closing,
+            })
+            .collect(),
     }
 }
 
@@ -175,7 +199,7 @@ pub async fn list(
         items: page
             .items
             .iter()
-            .map(|i| incident_out(i, &[], &state.settings.escalation))
+            .map(|i| incident_out(i, &[], &[], &state.settings.escalation))
             .collect(),
         total: page.total,
         page: page.page,
@@ -214,7 +238,7 @@ pub async fn declare(
     .await?;
     Ok((
         StatusCode::CREATED,
-        Json(incident_out(&i, &[], &state.settings.escalation)),
+        Json(incident_out(&i, &[], &[], &state.settings.escalation)),
     ))
 }
 
@@ -232,6 +256,7 @@ pub async fn read(
         .await?;
     let i = state.store.incident(&ctx.scope, id).await?;
     let phases = state.store.phases(&ctx.scope, id).await?;
+    let updates = state.store.updates_for_incident(&ctx.scope, id).await?;
     ctx.trace(
         &state,
         "api.incidents.read",
@@ -239,7 +264,12 @@ pub async fn read(
         Outcome::Success,
     )
     .await?;
-    Ok(Json(incident_out(&i, &phases, &state.settings.escalation)))
+    Ok(Json(incident_out(
+        &i,
+        &phases,
+        &updates,
+        &state.settings.escalation,
+    )))
 }
 
 #[utoipa::path(put, path = "/api/v1/incidents/{id}/facts", tag = "incidents", request_body = FactsIn,
@@ -283,9 +313,11 @@ pub async fn qualify(
     )
     .await?;
     let phases = state.store.phases(&ctx.scope, id).await?;
+    let updates = state.store.updates_for_incident(&ctx.scope, id).await?;
     Ok(Json(incident_out(
         &next,
         &phases,
+        &updates,
         &state.settings.escalation,
     )))
 }

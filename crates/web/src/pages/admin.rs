@@ -35,6 +35,8 @@ pub struct TenantRow {
     pub slug: String,
     pub name: String,
     pub created: String,
+    /// The contract's limit for the provider's breach notice (C17).
+    pub notice_hours: i64,
 }
 
 #[derive(Default)]
@@ -55,6 +57,8 @@ struct TenantsPage {
     draft: TenantDraft,
     choices: Vec<RoleChoice>,
     roles_error: Option<&'static str>,
+    /// A refused notice limit: the client's slug and why.
+    notice_error: Option<(String, &'static str)>,
 }
 
 async fn tenants_page(
@@ -67,15 +71,15 @@ async fn tenants_page(
     let l = Layout::signed_in(me, None, m.admin_tenants_title, state.settings.demo)
         .with_flash(flash_text(m, q.flash.as_deref()));
     let page = state.store.list_tenants(&q.q, q.page()).await?;
-    let rows = page
-        .items
-        .iter()
-        .map(|t| TenantRow {
+    let mut rows = Vec::new();
+    for t in &page.items {
+        rows.push(TenantRow {
             slug: t.slug.to_string(),
             name: t.name.as_str().into(),
             created: l.when(t.created_at),
-        })
-        .collect();
+            notice_hours: state.store.processor_notice_hours(t.id).await?,
+        });
+    }
     me.trace(state, None, "tenants.list", "instance").await?;
     Ok(TenantsPage {
         choices: role_choices(
@@ -88,6 +92,7 @@ async fn tenants_page(
         rows,
         draft,
         roles_error: None,
+        notice_error: None,
     })
 }
 
@@ -182,6 +187,40 @@ pub async fn grant(
     )
     .await?;
     Ok(see_other("/admin/tenants", "user_added"))
+}
+
+/// Sets the limit of a client's contract for the provider's notice of a
+/// breach touching it (C17: "without undue delay", e.g. 24 or 48 hours).
+pub async fn notice_hours(
+    State(state): State<AppState>,
+    ProviderAdmin(me): ProviderAdmin,
+    Path(slug): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let slug = TenantSlug::parse(&slug).map_err(|_| PageError::NOT_FOUND)?;
+    let tenant = state.store.tenant_by_slug(&slug).await?;
+    let value = super::forms::field(&pairs, "hours");
+    let hours = value.trim().parse::<i64>().ok();
+    match hours.map(|h| (h, vigie_domain::breach::check_notice_hours(h))) {
+        Some((h, Ok(()))) => {
+            state.store.set_processor_notice_hours(tenant.id, h).await?;
+            me.trace(
+                &state,
+                Some(&tenant),
+                "tenant.notice_hours",
+                &format!("tenant:{}:{h}h", tenant.id),
+            )
+            .await?;
+            Ok(see_other("/admin/tenants", "saved"))
+        }
+        _ => {
+            let m = me.client.lang.msgs();
+            let mut page =
+                tenants_page(&state, &me, &ListQuery::default(), TenantDraft::default()).await?;
+            page.notice_error = Some((slug.to_string(), m.notice_hours_invalid));
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
+        }
+    }
 }
 
 pub struct UserRow {

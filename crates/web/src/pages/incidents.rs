@@ -36,12 +36,12 @@ use crate::{
 };
 
 /// `datetime-local` as the reader means it: in their time zone.
-fn parse_local(value: &str, zone: &TimeZone) -> Option<Timestamp> {
+pub(super) fn parse_local(value: &str, zone: &TimeZone) -> Option<Timestamp> {
     let dt: DateTime = value.trim().parse().ok()?;
     dt.to_zoned(zone.clone()).ok().map(|z| z.timestamp())
 }
 
-fn local(t: Timestamp, zone: &TimeZone) -> String {
+pub(super) fn local(t: Timestamp, zone: &TimeZone) -> String {
     t.to_zoned(zone.clone())
         .strftime("%Y-%m-%dT%H:%M")
         .to_string()
@@ -205,7 +205,7 @@ pub struct FactField {
     pub kind: &'static str,
 }
 
-fn fact_fields(m: &'static Msgs) -> Vec<FactField> {
+pub(super) fn fact_fields(m: &'static Msgs) -> Vec<FactField> {
     let f = |name, label, kind| FactField { name, label, kind };
     vec![
         f("started_at", m.fact_started, "datetime-local"),
@@ -252,6 +252,9 @@ struct ShowPage {
     recovery_by: String,
     can_handle: bool,
     phases: Vec<PhaseRow>,
+    /// What the provider told of a provider-wide incident: (when, text,
+    /// closing).
+    provider_updates: Vec<(String, String, bool)>,
     criteria: Vec<Choice>,
     decisions: Vec<Choice>,
     kinds: Vec<Choice>,
@@ -261,13 +264,16 @@ struct ShowPage {
     fields: Vec<FactField>,
 }
 
-/// The facts as typed in the form, or as stored.
-fn typed_of(i: &Incident, zone: &TimeZone) -> Typed {
-    let f = &i.facts;
+/// The facts as stored, as the form shows them.
+pub(super) fn typed_of_facts(
+    f: &Facts,
+    aware_at: Timestamp,
+    zone: &TimeZone,
+) -> BTreeMap<String, String> {
     let t = |v: Option<Timestamp>| v.map(|t| local(t, zone)).unwrap_or_default();
     let n = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
     let mut out = BTreeMap::from([
-        ("aware_at".to_owned(), local(i.aware_at, zone)),
+        ("aware_at".to_owned(), local(aware_at, zone)),
         (
             "is_breach".to_owned(),
             match f.is_breach {
@@ -291,12 +297,30 @@ fn typed_of(i: &Incident, zone: &TimeZone) -> Typed {
         ("measures_taken".to_owned(), f.measures_taken.clone()),
         ("measures_proposed".to_owned(), f.measures_proposed.clone()),
         ("dpo_contact".to_owned(), f.dpo_contact.clone()),
-        ("inform_reasoning".to_owned(), i.inform_reasoning.clone()),
     ]);
     for c in &f.criteria {
         out.insert(format!("crit_{}", c.as_str()), "on".into());
     }
+    out
+}
+
+/// The facts as typed in the form, or as stored.
+fn typed_of(i: &Incident, zone: &TimeZone) -> Typed {
+    let mut out = typed_of_facts(&i.facts, i.aware_at, zone);
+    out.insert("inform_reasoning".to_owned(), i.inform_reasoning.clone());
     Typed(out)
+}
+
+/// The criteria boxes, ticked as typed.
+pub(super) fn criteria_choices(m: &'static Msgs, typed: &Typed) -> Vec<Choice> {
+    Criterion::ALL
+        .iter()
+        .map(|c| Choice {
+            value: c.as_str(),
+            label: labels::criterion(m, *c),
+            selected: !typed.get(&format!("crit_{}", c.as_str())).is_empty(),
+        })
+        .collect()
 }
 
 async fn show_page(
@@ -328,11 +352,17 @@ async fn show_page(
             late_reason: p.late_reason.clone(),
         })
         .collect();
+    let provider_updates = state
+        .store
+        .updates_for_incident(&ctx.scope, i.id)
+        .await?
+        .into_iter()
+        .map(|u| (l.when(u.sent_at), u.body, u.closing))
+        .collect();
     let now = Timestamp::now();
     let clock = CnilClock {
         awareness: i.aware_at,
     };
-    let chosen = |c: Criterion| !typed.get(&format!("crit_{}", c.as_str())).is_empty();
     let calendar = state.store.calendar(&ctx.scope).await?;
     let service = ServiceClocks::of(calendar, i.declared_at, i.aware_at);
     Ok(ShowPage {
@@ -354,14 +384,8 @@ async fn show_page(
         recovery_by: l.when(service.recovery),
         can_handle: ctx.scope.allows(Permission::HandleBreaches),
         phases,
-        criteria: Criterion::ALL
-            .iter()
-            .map(|c| Choice {
-                value: c.as_str(),
-                label: labels::criterion(m, *c),
-                selected: chosen(*c),
-            })
-            .collect(),
+        provider_updates,
+        criteria: criteria_choices(m, &typed),
         decisions: InformDecision::ALL
             .iter()
             .map(|d| Choice {
@@ -409,7 +433,7 @@ pub async fn show(
 
 /// Reads the facts form; a number or a date that is not one is an error
 /// on its field, never a silent blank.
-fn facts_of(
+pub(super) fn facts_of(
     pairs: &[(String, String)],
     zone: &TimeZone,
     m: &'static Msgs,

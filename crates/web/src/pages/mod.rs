@@ -12,6 +12,7 @@ mod invitation;
 pub mod invite;
 mod models;
 mod partner;
+mod problems;
 mod public;
 mod register;
 mod register_form;
@@ -236,6 +237,16 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/checkpoints", get(admin::checkpoints))
         .route("/admin/bases", get(targets::list).post(targets::declare))
         .route("/admin/bases/liberer", post(targets::release))
+        .route(
+            "/admin/problemes",
+            get(problems::list).post(problems::declare),
+        )
+        .route("/admin/problemes/{id}", get(problems::show))
+        .route("/admin/problemes/{id}/{action}", post(problems::act))
+        .route(
+            "/admin/tenants/{slug}/notice-hours",
+            post(admin::notice_hours),
+        )
         .route("/admin/jobs", get(admin::jobs))
         .route("/admin/outbox", get(admin::outbox))
         .fallback(error::not_found)
