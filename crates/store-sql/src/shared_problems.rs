@@ -275,7 +275,7 @@ impl Problems for ThisStore {
         let rows = sqlx::query(
             "SELECT u.n, u.body, u.closing, u.sent_at, u.sent_by FROM problem_updates u \
              JOIN problem_clients c ON c.problem_id = u.problem_id \
-             WHERE c.incident_id = $1 AND c.tenant_id = $2 ORDER BY u.n",
+             WHERE c.incident_id = $1 AND c.tenant_id = $2 AND u.sent_at >= c.noticed_at ORDER BY u.n",
         )
         .bind(incident)
         .bind(scope.tenant().0)

@@ -113,7 +113,8 @@ pub trait Problems: Send + Sync {
     ) -> Result<ProblemUpdate>;
     async fn problem_updates(&self, problem: i64) -> Result<Vec<ProblemUpdate>>;
     /// What a client's incident received from the provider: the updates
-    /// of the problem it was opened for (none for its other incidents).
+    /// of the problem it was opened for, sent since the client was told
+    /// (none for its other incidents).
     async fn updates_for_incident(
         &self,
         scope: &TenantScope,

@@ -7,6 +7,7 @@ mod breaches;
 mod confine;
 mod faults;
 mod identity;
+mod problems;
 
 use std::sync::Arc;
 

@@ -252,3 +252,229 @@ both!(
         );
     }
 );
+
+both!(
+    c17_c19_a_provider_wide_incident_each_client_sees_only_its_part,
+    |app| {
+        let a = app.tenant("commune-a").await;
+        let b = app.tenant("syndicat-b").await;
+        app.person("dpo@commune-a.fr", &[(&a, &[Role::Dpo])]).await;
+        app.person("dpo@syndicat-b.fr", &[(&b, &[Role::Dpo])]).await;
+        app.account("admin@hebergeur.fr", true, &[]).await;
+        let mut admin = app.signed_in("admin@hebergeur.fr").await;
+        let mut dpo_a = app.signed_in("dpo@commune-a.fr").await;
+        let mut dpo_b = app.signed_in("dpo@syndicat-b.fr").await;
+        // The provider's pages are the provider's alone.
+        for path in ["/admin/problemes", "/admin/problemes/1"] {
+            let r = dpo_a.get(path).await;
+            assert!(
+                r.status == StatusCode::FORBIDDEN || r.status == StatusCode::NOT_FOUND,
+                "{path}: {}",
+                r.status
+            );
+        }
+        assert_ne!(
+            dpo_a
+                .post("/admin/problemes", &[("title", "x")])
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        // The contract's limit, set per client; a wrong one is refused.
+        let bad = admin
+            .post("/admin/tenants/commune-a/notice-hours", &[("hours", "100")])
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.body.contains("id=\"nh-commune-a-error\""));
+        let ok = admin
+            .post("/admin/tenants/commune-a/notice-hours", &[("hours", "24")])
+            .await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER);
+
+        let now = jiff::Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::get("Europe/Paris").unwrap())
+            .strftime("%Y-%m-%dT%H:%M")
+            .to_string();
+        let declared = admin
+            .post(
+                "/admin/problemes",
+                &[
+                    ("title", "Baie de stockage compromise"),
+                    ("description", "Accès non autorisé à la baie mutualisée"),
+                    ("aware_at", &now),
+                ],
+            )
+            .await;
+        assert_eq!(declared.status, StatusCode::SEE_OTHER, "{}", declared.body);
+        let base = declared.location().split('?').next().unwrap().to_owned();
+        for (slug, part) in [
+            ("commune-a", "Votre état civil"),
+            ("syndicat-b", "Vos listes électorales"),
+        ] {
+            let r = admin
+                .post(
+                    &format!("{base}/add"),
+                    &[("tenant", slug), ("part", part), ("persons", "120")],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        }
+        let unknown = admin
+            .post(
+                &format!("{base}/add"),
+                &[("tenant", "nulle-part"), ("part", "x")],
+            )
+            .await;
+        assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(unknown.body.contains("id=\"pa-tenant-error\""));
+        let page = admin.get(&base).await;
+        assert!(page.body.contains("(24 h)") && page.body.contains("(48 h)"));
+
+        // Only A is told: its register holds the incident with its part.
+        let told = admin
+            .post(&format!("{base}/notice"), &[("tenant", "commune-a")])
+            .await;
+        assert_eq!(told.status, StatusCode::SEE_OTHER, "{}", told.body);
+        let list_a = dpo_a.get("/t/commune-a/incidents").await;
+        assert!(list_a.body.contains("Baie de stockage compromise"));
+        let href = crate::support::extract(&list_a.body, "<td><a href=\"", "\"").unwrap();
+        let seen = dpo_a.get(&href).await;
+        assert!(seen.body.contains("Votre état civil"));
+        assert!(!seen.body.contains("listes électorales"), "B's part");
+        assert!(!seen.body.contains("syndicat-b"), "B's name");
+        assert!(
+            !dpo_b
+                .get("/t/syndicat-b/incidents")
+                .await
+                .body
+                .contains("Baie de stockage"),
+            "B not told yet"
+        );
+        // A's incident under B's address: not found.
+        let id = href.rsplit('/').next().unwrap();
+        assert_eq!(
+            dpo_b
+                .get(&format!("/t/syndicat-b/incidents/{id}"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+
+        // News goes to those told; closing needs B told first.
+        let r = admin
+            .post(&format!("{base}/update"), &[("body", "Baie isolée.")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert!(dpo_a.get(&href).await.body.contains("Baie isolée."));
+        let early = admin
+            .post(
+                &format!("{base}/update"),
+                &[("body", "Clos."), ("closing", "on")],
+            )
+            .await;
+        assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(early.body.contains("id=\"pu-closing-error\""));
+        admin
+            .post(&format!("{base}/notice"), &[("tenant", "syndicat-b")])
+            .await;
+        let closed = admin
+            .post(
+                &format!("{base}/update"),
+                &[("body", "Incident clos, aucune fuite."), ("closing", "on")],
+            )
+            .await;
+        assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.body);
+        let list_b = dpo_b.get("/t/syndicat-b/incidents").await;
+        let href_b = crate::support::extract(&list_b.body, "<td><a href=\"", "\"").unwrap();
+        let seen_b = dpo_b.get(&href_b).await;
+        assert!(seen_b.body.contains("Vos listes électorales"));
+        assert!(seen_b.body.contains("Incident clos, aucune fuite."));
+        assert!(!seen_b.body.contains("Votre état civil"), "A's part");
+        // The client reads the provider's news through the API too.
+        let minted = dpo_b
+            .post(
+                "/t/syndicat-b/tokens",
+                &[("name", "supervision"), ("role", "dpo"), ("days", "30")],
+            )
+            .await;
+        let token = crate::support::extract(
+            &minted.body,
+            "id=\"new-token\" type=\"text\" readonly value=\"",
+            "\"",
+        )
+        .unwrap();
+        let mut api = app.browser();
+        let r = api
+            .api(
+                &format!("/api/v1/incidents/{}", href_b.rsplit('/').next().unwrap()),
+                &token,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let one: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(one["intake"], "processor");
+        assert_eq!(one["provider_updates"][0]["closing"], true);
+    }
+);
+
+both!(c19_a_partner_declares_to_the_provider_itself, |app| {
+    let a = app.tenant("commune-a").await;
+    app.account("admin@hebergeur.fr", true, &[]).await;
+    let mut partner = app.browser();
+    assert_eq!(
+        partner.get("/prestataire/incident").await.status,
+        StatusCode::OK
+    );
+    let sent = partner
+        .post(
+            "/prestataire/incident",
+            &[
+                ("name", "Chloé Martin"),
+                ("organisation", "Datacentre Est"),
+                ("email", "chloe@datacentre.fr"),
+                ("title", "Coupure électrique prolongée"),
+                ("aware_at", "2026-11-30T09:15"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let link = sent.location().to_owned();
+    assert!(link.starts_with("/prestataire/incident/"));
+    // The provider's pending declaration under a tenant's address: not
+    // found there.
+    let token = link.rsplit('/').next().unwrap();
+    assert_eq!(
+        partner
+            .get(&format!("/p/{}/incident/{token}", a.slug))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let mail = app
+        .store
+        .list_messages("chloe@datacentre.fr", vigie_domain::page::Page::default())
+        .await
+        .unwrap();
+    let code =
+        crate::support::extract(&mail.items[0].body, "code de confirmation est : ", "\n").unwrap();
+    let done = partner.post(&link, &[("code", &code)]).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(done.body.contains("P-"), "{}", done.body);
+    let problems = app
+        .store
+        .problems("", vigie_domain::page::Page::default())
+        .await
+        .unwrap();
+    assert_eq!(problems.total, 1);
+    assert!(problems.items[0].declared_by.contains("Datacentre Est"));
+    let told = app
+        .store
+        .list_messages("admin@hebergeur.fr", vigie_domain::page::Page::default())
+        .await
+        .unwrap();
+    assert!(
+        told.items
+            .iter()
+            .any(|m| m.subject.contains(&problems.items[0].reference))
+    );
+});
