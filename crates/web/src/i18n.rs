@@ -679,6 +679,7 @@ messages! {
     phases_title: "Notifications envoyées", "Notifications sent";
     phase_view: "Voir", "View";
     notification_title: "Notification de violation", "Breach notification";
+    notification_pdf: "PDF à déposer ou imprimer", "PDF to file or print";
     notification_draft: "Voir la notification telle qu'elle serait envoyée", "See the notification as it would be sent";
     inform_title: "Informer les personnes concernées (article 34)", "Inform the people concerned (Art. 34)";
     inform_decision: "Décision", "Decision";

@@ -17,6 +17,7 @@ pub mod labels;
 mod layout;
 pub mod mfa;
 mod pages;
+mod pdf;
 pub use pages::invite;
 mod intent;
 pub mod password;

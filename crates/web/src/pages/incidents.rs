@@ -641,6 +641,31 @@ pub async fn notification(
         state.settings.demo,
     );
     let t = |v: Option<Timestamp>| v.map(|x| l.when(x)).unwrap_or_default();
+    if q.get("format").map(String::as_str) == Some("pdf") {
+        let doc = NotificationDoc {
+            m,
+            i: &i,
+            organisation: ctx.tenant.name.as_str(),
+            phase: phase.as_ref(),
+            facts: &facts,
+            when: &|v| t(v),
+        };
+        let name = match &phase {
+            Some(p) => format!("notification-{}-{}.pdf", i.reference, p.n),
+            None => format!("notification-{}-brouillon.pdf", i.reference),
+        };
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
+            ],
+            doc.pdf(),
+        )
+            .into_response());
+    }
     render(NotificationPage {
         organisation: ctx.tenant.name.as_str().to_owned(),
         criteria: facts
@@ -661,4 +686,87 @@ pub async fn notification(
         i,
         l,
     })
+}
+
+/// The notification as a PDF, in the sections of the CNIL's form (C18).
+struct NotificationDoc<'a> {
+    m: &'static Msgs,
+    i: &'a Incident,
+    organisation: &'a str,
+    phase: Option<&'a Phase>,
+    facts: &'a Facts,
+    when: &'a dyn Fn(Option<Timestamp>) -> String,
+}
+
+impl NotificationDoc<'_> {
+    fn pdf(&self) -> Vec<u8> {
+        use crate::pdf::Block::{Field, Heading, Para, Title};
+        let (m, i, f) = (self.m, self.i, self.facts);
+        let count = |n: Option<u64>| n.map(|v| v.to_string()).unwrap_or_default();
+        let mut blocks = vec![
+            Title(format!("{} — {}", m.notification_title, i.reference)),
+            Para(match self.phase {
+                Some(p) => format!(
+                    "{} n° {} ({}) — {} — {}",
+                    m.notify_kind,
+                    p.n,
+                    labels::phase_kind(m, p.kind),
+                    (self.when)(Some(p.sent_at)),
+                    p.sent_by
+                ),
+                None => m.notification_draft.to_owned(),
+            }),
+            Heading(format!("1. {}", m.incident_reference)),
+            Field(
+                m.incident_reference.into(),
+                format!("{} — {}", i.reference, self.organisation),
+            ),
+            Field(m.fact_dpo_contact.into(), f.dpo_contact.clone()),
+            Heading(format!("2. {}", m.incident_title)),
+            Field(m.incident_title.into(), i.title.clone()),
+            Field(m.incident_description.into(), i.description.clone()),
+            Field(
+                m.fact_criteria.into(),
+                f.criteria
+                    .iter()
+                    .map(|c| labels::criterion(m, *c))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            Field(m.incident_aware.into(), (self.when)(Some(i.aware_at))),
+            Field(m.fact_started.into(), (self.when)(f.started_at)),
+            Field(m.fact_ended.into(), (self.when)(f.ended_at)),
+            Field(m.fact_origin.into(), f.origin.clone()),
+            Field(m.fact_cause.into(), f.cause.clone()),
+            Field(m.fact_systems.into(), f.systems.clone()),
+            Field(m.fact_activities.into(), f.activities.clone()),
+            Field(m.fact_subprocessors.into(), f.subprocessors.clone()),
+            Heading(format!("3. {}", m.fact_person_categories)),
+            Field(m.fact_person_categories.into(), f.person_categories.clone()),
+            Field(m.fact_persons.into(), count(f.persons)),
+            Field(m.fact_records.into(), count(f.records)),
+            Heading(format!("4. {}", m.fact_consequences)),
+            Para(f.consequences.clone()),
+            Heading(format!("5. {}", m.fact_measures_taken)),
+            Field(m.fact_measures_taken.into(), f.measures_taken.clone()),
+            Field(m.fact_measures_proposed.into(), f.measures_proposed.clone()),
+            Heading(format!("6. {}", m.inform_title)),
+            Field(
+                m.inform_decision.into(),
+                i.inform
+                    .map_or("", |d| labels::inform_decision(m, d))
+                    .to_owned(),
+            ),
+            Field(m.inform_reasoning.into(), i.inform_reasoning.clone()),
+        ];
+        if let Some(p) = self.phase.filter(|p| !p.late_reason.is_empty()) {
+            blocks.push(Heading(format!("7. {}", m.notify_late_reason)));
+            blocks.push(Para(p.late_reason.clone()));
+        }
+        crate::pdf::render(
+            &format!("{} {}", m.notification_title, i.reference),
+            &format!("{} — {}", self.organisation, i.reference),
+            &blocks,
+        )
+    }
 }

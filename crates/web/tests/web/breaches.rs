@@ -150,6 +150,27 @@ both!(
         let v: serde_json::Value = serde_json::from_str(&json.body).unwrap();
         assert_eq!(v["phase"]["kind"], "initial");
         assert_eq!(v["facts"]["persons"], 1200);
+        // The PDF to file with the CNIL: the phase as sent.
+        let pdf = dpo
+            .get(&format!("{page_url}/notification?phase=1&format=pdf"))
+            .await;
+        assert_eq!(pdf.status, StatusCode::OK);
+        assert_eq!(
+            pdf.headers[axum::http::header::CONTENT_TYPE],
+            "application/pdf"
+        );
+        assert!(
+            pdf.headers[axum::http::header::CONTENT_DISPOSITION]
+                .to_str()
+                .unwrap()
+                .contains("-1.pdf")
+        );
+        assert!(pdf.body.starts_with("%PDF-1.4"));
+        assert!(
+            pdf.body.contains("(1200) Tj"),
+            "the phase's count of people"
+        );
+        assert!(pdf.body.contains("%%EOF"));
         assert_eq!(
             dpo.get(&format!("{page_url}/notification?phase=9"))
                 .await
