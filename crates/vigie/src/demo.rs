@@ -504,3 +504,97 @@ pub async fn seed_incidents(store: &dyn Store, vault: &Vault, base_url: &str) ->
     .await?;
     Ok(())
 }
+
+/// A provider-wide incident ("problème") touching the two demo clients:
+/// both told their own part, one update sent, still open (C19).
+pub async fn seed_problems(store: &dyn Store, vault: &Vault, base_url: &str) -> Result<()> {
+    use jiff::SignedDuration;
+    use vigie_domain::breach::{Criterion, Facts, Intake};
+    use vigie_service::{breaches::Declaration, problems};
+
+    if store.problems("", Default::default()).await?.total > 0 {
+        return Ok(());
+    }
+    let confinement = vigie_connect::Confinement::default();
+    let ctx = Ctx {
+        store,
+        vault,
+        base_url,
+        confinement: &confinement,
+    };
+    let now = Timestamp::now();
+    let aware = now - SignedDuration::from_hours(30);
+    let p = problems::declare(
+        ctx,
+        &Declaration {
+            title: "Panne de la baie de stockage mutualisée".into(),
+            description: "Contrôleur de la baie défaillant : applications métier hébergées indisponibles, intégrité des dernières écritures à vérifier.".into(),
+            aware_at: aware,
+            intake: Intake::Phone,
+            declared_by: "Astreinte d'exploitation (démonstration)".into(),
+        },
+        aware + SignedDuration::from_mins(10),
+    )
+    .await?;
+    let p = problems::qualify(
+        ctx,
+        &p,
+        Facts {
+            criteria: vec![Criterion::Availability, Criterion::Integrity],
+            started_at: Some(aware - SignedDuration::from_mins(40)),
+            origin: "Panne matérielle".into(),
+            systems: "Baie de stockage du centre d'hébergement principal".into(),
+            measures_taken: "Bascule sur le site de secours ; contrôle des sauvegardes de la nuit."
+                .into(),
+            ..Facts::default()
+        },
+        aware,
+        aware + SignedDuration::from_hours(1),
+    )
+    .await?;
+    let parts = [
+        (
+            "sidec-jura",
+            "Logiciel de gestion de l'état civil indisponible ; écritures de 8 h à 9 h à vérifier.",
+            1200,
+        ),
+        (
+            "cis-valley",
+            "Portail des familles indisponible ; aucune écriture perdue à ce stade.",
+            300,
+        ),
+    ];
+    for (i, (slug, part, persons)) in parts.into_iter().enumerate() {
+        let t = store.tenant_by_slug(&TenantSlug::parse(slug)?).await?;
+        let at = aware + SignedDuration::from_hours(1);
+        problems::add_client(
+            ctx,
+            &p,
+            &t,
+            part,
+            Some(persons),
+            "Administrateur de démonstration",
+            at,
+        )
+        .await?;
+        let c = store
+            .impacted(p.id)
+            .await?
+            .into_iter()
+            .find(|c| c.tenant == t.id)
+            .ok_or_else(|| anyhow::anyhow!("{slug} is not on the list"))?;
+        let told = aware + SignedDuration::from_hours(2 + 2 * i64::try_from(i)?);
+        problems::notice(ctx, &p, &c, slug, "Administrateur de démonstration", told).await?;
+    }
+    let p = store.problem(p.id).await?;
+    problems::update(
+        ctx,
+        &p,
+        "Service rétabli sur le site de secours. Les écritures de 8 h à 9 h sont en cours de contrôle ; prochain point sous 4 heures.",
+        false,
+        "Administrateur de démonstration",
+        aware + SignedDuration::from_hours(8),
+    )
+    .await?;
+    Ok(())
+}

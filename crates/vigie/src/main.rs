@@ -221,6 +221,7 @@ async fn main() -> Result<()> {
             .await?;
             demo::seed_register(store.as_ref()).await?;
             demo::seed_incidents(store.as_ref(), &app::vault(&c)?, &c.base_url).await?;
+            demo::seed_problems(store.as_ref(), &app::vault(&c)?, &c.base_url).await?;
             println!("{}", demo::banner(&c.base_url));
             app::serve(&c, store, true).await
         }
