@@ -69,6 +69,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 14,
         sql: include_str!("../migrations/postgres/0014_problems.sql"),
     },
+    Migration {
+        version: 15,
+        sql: include_str!("../migrations/postgres/0015_provider_tokens.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.

@@ -2,7 +2,7 @@
 // `shared.rs` (same module: its imports and helpers are in scope).
 
 use vigie_domain::breach::ProblemStatus;
-use vigie_store::{ImpactedClient, NewProblem, Problem, ProblemUpdate, Problems};
+use vigie_store::{ImpactedClient, NewProblem, Problem, ProblemUpdate, Problems, ProviderToken};
 
 const PROBLEM_COLS: &str = "id, reference, title, description, intake, declared_by, declared_at, aware_at, \
     status, facts, reminded_for, closed_at, updated_at";
@@ -22,6 +22,19 @@ fn problem_from(r: &Row) -> Result<Problem, StoreError> {
         reminded_for: get::<Option<i64>>(r, "reminded_for")?.map(from_micros),
         closed_at: get::<Option<i64>>(r, "closed_at")?.map(from_micros),
         updated_at: from_micros(get(r, "updated_at")?),
+    })
+}
+
+const PROVIDER_TOKEN_COLS: &str = "id, name, expires_at, created_by, created_at, revoked";
+
+fn provider_token_from(r: &Row) -> Result<ProviderToken, StoreError> {
+    Ok(ProviderToken {
+        id: get(r, "id")?,
+        name: get(r, "name")?,
+        expires_at: from_micros(get(r, "expires_at")?),
+        created_by: UserId(get(r, "created_by")?),
+        created_at: from_micros(get(r, "created_at")?),
+        revoked: get(r, "revoked")?,
     })
 }
 
@@ -328,5 +341,64 @@ impl Problems for ThisStore {
             return Err(StoreError::NotFound);
         }
         Ok(())
+    }
+
+    async fn create_provider_token(
+        &self,
+        name: &str,
+        token_hash: &str,
+        expires_at: Timestamp,
+        by: UserId,
+        at: Timestamp,
+    ) -> Result<ProviderToken, StoreError> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO provider_tokens (name, token_hash, expires_at, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING {PROVIDER_TOKEN_COLS}"
+        )))
+        .bind(name)
+        .bind(token_hash)
+        .bind(to_micros(expires_at))
+        .bind(by.0)
+        .bind(to_micros(at))
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        provider_token_from(&r)
+    }
+
+    async fn provider_tokens(&self, page: Page) -> Result<Paged<ProviderToken>, StoreError> {
+        self.searched_page(
+            PROVIDER_TOKEN_COLS,
+            "provider_tokens",
+            "($1 = '' OR name LIKE $1 ESCAPE '\\')",
+            "created_at DESC, id DESC",
+            "",
+            page,
+            provider_token_from,
+        )
+        .await
+    }
+
+    async fn revoke_provider_token(&self, id: i64) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE provider_tokens SET revoked = TRUE WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .db()?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn provider_token_by_hash(&self, token_hash: &str) -> Result<ProviderToken, StoreError> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {PROVIDER_TOKEN_COLS} FROM provider_tokens WHERE token_hash = $1"
+        )))
+        .bind(token_hash)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        provider_token_from(&r)
     }
 }

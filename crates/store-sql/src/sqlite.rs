@@ -74,6 +74,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 14,
         sql: include_str!("../migrations/sqlite/0014_problems.sql"),
     },
+    Migration {
+        version: 15,
+        sql: include_str!("../migrations/sqlite/0015_provider_tokens.sql"),
+    },
 ];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the

@@ -2140,4 +2140,31 @@ pub async fn c19_problems_tell_each_client_its_part(s: &dyn Store, raw: &dyn Raw
     assert!(!s.mark_notice_reminded(p.id, b.id).await.unwrap());
     let found = s.problems("hébergement", Page::default()).await.unwrap();
     assert_eq!(found.total, 1);
+
+    // The provider's API tokens: found by hash, revoked for good.
+    let admin = s
+        .create_user(&NewUser {
+            is_provider_admin: true,
+            ..new_user("admin@hebergeur.example")
+        })
+        .await
+        .unwrap();
+    let t = s
+        .create_provider_token(
+            "supervision",
+            "h1",
+            now + SignedDuration::from_hours(24),
+            admin.id,
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.provider_token_by_hash("h1").await.unwrap(), t);
+    assert!(matches!(
+        s.provider_token_by_hash("h2").await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(s.provider_tokens(Page::default()).await.unwrap().total, 1);
+    s.revoke_provider_token(t.id).await.unwrap();
+    assert!(s.provider_token_by_hash("h1").await.unwrap().revoked);
 }

@@ -14,6 +14,18 @@ use vigie_domain::{
 
 use crate::{Incident, NewIncident, NewMessage, Result};
 
+/// An API token of the provider itself, for its monitoring: it acts for
+/// the administrator who made it, while they are one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderToken {
+    pub id: i64,
+    pub name: String,
+    pub expires_at: Timestamp,
+    pub created_by: vigie_domain::UserId,
+    pub created_at: Timestamp,
+    pub revoked: bool,
+}
+
 /// An incident of the provider touching several clients.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -127,4 +139,18 @@ pub trait Problems: Send + Sync {
     /// The client's contractual notice limit, in hours.
     async fn processor_notice_hours(&self, tenant: TenantId) -> Result<i64>;
     async fn set_processor_notice_hours(&self, tenant: TenantId, hours: i64) -> Result<()>;
+
+    /// The provider's API tokens (its monitoring).
+    async fn create_provider_token(
+        &self,
+        name: &str,
+        token_hash: &str,
+        expires_at: Timestamp,
+        by: vigie_domain::UserId,
+        at: Timestamp,
+    ) -> Result<ProviderToken>;
+    async fn provider_tokens(&self, page: Page) -> Result<Paged<ProviderToken>>;
+    async fn revoke_provider_token(&self, id: i64) -> Result<()>;
+    /// For authentication only.
+    async fn provider_token_by_hash(&self, token_hash: &str) -> Result<ProviderToken>;
 }

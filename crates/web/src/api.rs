@@ -32,6 +32,7 @@ use crate::{
 };
 
 mod incidents;
+mod problems;
 
 /// A JSON error: `code` is stable, `message` is for people.
 #[derive(Debug, Serialize, ToSchema)]
@@ -716,11 +717,13 @@ impl Modify for BearerAuth {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Vigie API", version = "1", description = "A tenant's data in Vigie. Authenticate with a tenant API token."),
+    info(title = "Vigie API", version = "1", description = "A tenant's data in Vigie. Authenticate with a tenant API token; the `/provider` operations take a provider token instead."),
     paths(me, members, member, trail, register_list, register_read, register_create, register_update,
-        incidents::list, incidents::declare, incidents::read, incidents::qualify, incidents::notify),
+        incidents::list, incidents::declare, incidents::read, incidents::qualify, incidents::notify,
+        problems::list, problems::declare, problems::read, problems::qualify, problems::add_client, problems::notice, problems::update),
     components(schemas(ApiError, MeOut, MemberOut, MemberPage, RecordOut, RecordPage, ActivityOut, ActivityPage, ActivityIn,
-        incidents::IncidentOut, incidents::IncidentPage, incidents::IncidentIn, incidents::FactsIn, incidents::PhaseIn, incidents::PhaseOut, incidents::ProviderUpdateOut)),
+        incidents::IncidentOut, incidents::IncidentPage, incidents::IncidentIn, incidents::FactsIn, incidents::PhaseIn, incidents::PhaseOut, incidents::ProviderUpdateOut,
+        problems::ProblemOut, problems::ProblemPage, problems::ProblemIn, problems::ProblemFactsIn, problems::ClientIn, problems::NoticeIn, problems::UpdateIn, problems::ImpactedOut, problems::UpdateOut)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -756,6 +759,27 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/incidents/{id}/phases",
             axum::routing::post(incidents::notify),
+        )
+        .route(
+            "/provider/problems",
+            get(problems::list).post(problems::declare),
+        )
+        .route("/provider/problems/{id}", get(problems::read))
+        .route(
+            "/provider/problems/{id}/facts",
+            axum::routing::put(problems::qualify),
+        )
+        .route(
+            "/provider/problems/{id}/clients",
+            axum::routing::post(problems::add_client),
+        )
+        .route(
+            "/provider/problems/{id}/notices",
+            axum::routing::post(problems::notice),
+        )
+        .route(
+            "/provider/problems/{id}/updates",
+            axum::routing::post(problems::update),
         )
         .fallback(api_not_found)
         .layer(axum::middleware::from_fn(errors_as_json))

@@ -611,6 +611,10 @@ messages! {
     partner_code: "Code", "Code";
     partner_confirm: "Confirmer", "Confirm";
     partner_done: "Merci. Votre déclaration a été transmise au délégué à la protection des données sous la référence {reference}.", "Thank you. Your declaration was passed to the data protection officer under the reference {reference}.";
+    nav_provider_tokens: "Jetons du prestataire", "Provider tokens";
+    provider_tokens_title: "Jetons d'API du prestataire (supervision)", "Provider API tokens (monitoring)";
+    provider_tokens_intro: "Un jeton du prestataire permet à sa supervision de déclarer et suivre les incidents multi-clients par l'API (/api/v1/provider). Il agit au nom de l'administrateur qui l'a créé, tant qu'il l'est, jusqu'à son expiration. Il n'est affiché qu'une fois.", "A provider token lets the provider's monitoring declare and follow provider-wide incidents through the API (/api/v1/provider). It acts for the administrator who made it, while they are one, until it expires. It is shown only once.";
+    provider_token_role: "prestataire : incidents multi-clients", "provider: provider-wide incidents";
     nav_problems: "Incidents multi-clients", "Provider-wide incidents";
     problems_title: "Incidents multi-clients (problèmes)", "Provider-wide incidents (problems)";
     problems_intro: "Un incident du prestataire qui touche plusieurs clients : consignez chaque client impacté avec ce qui le concerne, notifiez-le dans le délai de son contrat (sa notification ouvre l'incident dans son propre registre), informez-les de l'évolution jusqu'à la clôture, puis envoyez l'information générale de clôture.", "An incident of the provider touching several clients: record each impacted client with what concerns it, notify it within its contract's limit (the notice opens the incident in its own register), keep them informed until closure, then send the general information at closure.";

@@ -137,6 +137,7 @@ impl Layout {
                 item("/admin/trail".into(), m.nav_trail),
                 item("/admin/checkpoints".into(), m.nav_checkpoints),
                 item("/admin/bases".into(), m.nav_targets),
+                item("/admin/jetons".into(), m.nav_provider_tokens),
                 item("/admin/jobs".into(), m.nav_jobs),
                 item("/admin/outbox".into(), m.nav_outbox),
             ]

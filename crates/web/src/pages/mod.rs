@@ -247,6 +247,11 @@ pub fn routes() -> Router<AppState> {
             "/admin/tenants/{slug}/notice-hours",
             post(admin::notice_hours),
         )
+        .route(
+            "/admin/jetons",
+            get(tokens::provider_list).post(tokens::provider_create),
+        )
+        .route("/admin/jetons/{id}/revoke", post(tokens::provider_revoke))
         .route("/admin/jobs", get(admin::jobs))
         .route("/admin/outbox", get(admin::outbox))
         .fallback(error::not_found)

@@ -19,7 +19,7 @@ use vigie_store::NewApiToken;
 use super::forms::{ListQuery, render, render_status, see_other};
 use crate::{
     AppState,
-    auth::{TenantCtx, require_traced},
+    auth::{ProviderAdmin, SignedIn, TenantCtx, require_traced},
     error::PageError,
     layout::{Layout, Pager},
     secrets::{random_token, token_hash},
@@ -47,6 +47,7 @@ pub struct RoleOption {
 #[template(path = "tokens.html")]
 struct TokensPage {
     l: Layout,
+    intro: &'static str,
     rows: Vec<TokenRow>,
     pager: Pager,
     base: String,
@@ -114,6 +115,7 @@ async fn page(
     ctx.trace(state, "tokens.list", &format!("tenant:{}", ctx.tenant.id))
         .await?;
     Ok(TokensPage {
+        intro: ctx.me.client.lang.msgs().tokens_intro,
         pager: Pager::new(&list, &base, ""),
         l,
         rows,
@@ -151,13 +153,13 @@ pub struct CreateInput {
     days: String,
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    ctx: TenantCtx,
-    Form(f): Form<CreateInput>,
-) -> Result<Response, PageError> {
-    require_traced(&state, &ctx, Permission::ManageTokens, "token.create").await?;
-    let m = ctx.me.client.lang.msgs();
+/// The name and lifetime of a new token, or the form again with what is
+/// wrong (`role_ok`: the role asked is one the maker holds).
+fn checked(
+    m: &'static crate::i18n::Msgs,
+    f: &CreateInput,
+    role_ok: bool,
+) -> Result<(String, i64), Box<Draft>> {
     let name = f.name.trim();
     let days = f
         .days
@@ -165,18 +167,34 @@ pub async fn create(
         .parse::<i64>()
         .ok()
         .filter(|d| (1..=365).contains(d));
-    let role = Role::parse(&f.role).filter(|r| ctx.scope.roles().covers(*r));
     let name_ok = !name.is_empty() && name.chars().count() <= 100;
-    let (Some(days), Some(role), true) = (days, role, name_ok) else {
-        let d = Draft {
+    match (days, name_ok && role_ok) {
+        (Some(days), true) => Ok((name.to_owned(), days)),
+        _ => Err(Box::new(Draft {
             name: f.name.clone(),
             days: f.days.clone(),
             role: f.role.clone(),
             name_error: (!name_ok).then_some(m.token_name_invalid),
             days_error: days.is_none().then_some(m.token_days_invalid),
-            role_error: role.is_none().then_some(m.token_role_not_held),
+            role_error: (!role_ok).then_some(m.token_role_not_held),
             created: None,
-        };
+        })),
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+    Form(f): Form<CreateInput>,
+) -> Result<Response, PageError> {
+    require_traced(&state, &ctx, Permission::ManageTokens, "token.create").await?;
+    let m = ctx.me.client.lang.msgs();
+    let role = Role::parse(&f.role).filter(|r| ctx.scope.roles().covers(*r));
+    let (Ok((name, days)), Some(role)) = (checked(m, &f, role.is_some()), role) else {
+        let d = checked(m, &f, role.is_some())
+            .err()
+            .map(|d| *d)
+            .unwrap_or_default();
         let p = page(&state, &ctx, &ListQuery::default(), d).await?;
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, p);
     };
@@ -187,7 +205,7 @@ pub async fn create(
         .create_token(
             &ctx.scope,
             &NewApiToken {
-                name: name.to_owned(),
+                name,
                 role,
                 token_hash: token_hash(&secret),
                 expires_at: now + SignedDuration::from_hours(24 * days),
@@ -215,4 +233,113 @@ pub async fn revoke(
     ctx.trace(&state, "token.revoke", &format!("token:{id}"))
         .await?;
     Ok(see_other(&format!("{}/tokens", ctx.base()), "saved"))
+}
+
+/// The provider's own tokens, for its monitoring (`/api/v1/provider`).
+async fn provider_page(
+    state: &AppState,
+    me: &SignedIn,
+    q: &ListQuery,
+    d: Draft,
+) -> Result<TokensPage, PageError> {
+    let m = me.client.lang.msgs();
+    let l = Layout::signed_in(me, None, m.provider_tokens_title, state.settings.demo);
+    let list = state.store.provider_tokens(q.page()).await?;
+    let base = "/admin/jetons".to_owned();
+    let now = Timestamp::now();
+    let rows = list
+        .items
+        .iter()
+        .map(|t| TokenRow {
+            id: t.id,
+            name: t.name.clone(),
+            role: m.provider_token_role,
+            expires: l.when(t.expires_at),
+            revoked: t.revoked,
+            expired: t.expires_at < now,
+        })
+        .collect();
+    me.trace(state, None, "provider_tokens.list", "instance")
+        .await?;
+    Ok(TokensPage {
+        intro: m.provider_tokens_intro,
+        pager: Pager::new(&list, &base, ""),
+        l,
+        rows,
+        base,
+        created: d.created,
+        name: d.name,
+        days: if d.days.is_empty() {
+            "90".into()
+        } else {
+            d.days
+        },
+        roles: Vec::new(),
+        name_error: d.name_error,
+        days_error: d.days_error,
+        role_error: None,
+    })
+}
+
+pub async fn provider_list(
+    State(state): State<AppState>,
+    ProviderAdmin(me): ProviderAdmin,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    render(provider_page(&state, &me, &q, Draft::default()).await?)
+}
+
+pub async fn provider_create(
+    State(state): State<AppState>,
+    ProviderAdmin(me): ProviderAdmin,
+    Form(f): Form<CreateInput>,
+) -> Result<Response, PageError> {
+    let m = me.client.lang.msgs();
+    let (name, days) = match checked(m, &f, true) {
+        Ok(v) => v,
+        Err(d) => {
+            let p = provider_page(&state, &me, &ListQuery::default(), *d).await?;
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, p);
+        }
+    };
+    let secret = format!("{TOKEN_PREFIX}{}", random_token());
+    let now = Timestamp::now();
+    let token = state
+        .store
+        .create_provider_token(
+            &name,
+            &token_hash(&secret),
+            now + SignedDuration::from_hours(24 * days),
+            me.user.id,
+            now,
+        )
+        .await?;
+    me.trace(
+        &state,
+        None,
+        "provider_token.create",
+        &format!("provider-token:{}", token.id),
+    )
+    .await?;
+    let d = Draft {
+        created: Some(secret),
+        ..Draft::default()
+    };
+    render(provider_page(&state, &me, &ListQuery::default(), d).await?)
+}
+
+pub async fn provider_revoke(
+    State(state): State<AppState>,
+    ProviderAdmin(me): ProviderAdmin,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    state.store.revoke_provider_token(id).await?;
+    me.trace(
+        &state,
+        None,
+        "provider_token.revoke",
+        &format!("provider-token:{id}"),
+    )
+    .await?;
+    Ok(see_other("/admin/jetons", "saved"))
 }

@@ -499,3 +499,136 @@ both!(c19_a_partner_declares_to_the_provider_itself, |app| {
             .any(|m| m.subject.contains(&problems.items[0].reference))
     );
 });
+
+both!(
+    c19_the_providers_monitoring_runs_a_provider_wide_incident_through_the_api,
+    |app| {
+        let a = app.tenant("commune-a").await;
+        app.person("dpo@commune-a.fr", &[(&a, &[Role::Dpo])]).await;
+        let admin_user = app.account("admin@hebergeur.fr", true, &[]).await;
+        let mut admin = app.signed_in("admin@hebergeur.fr").await;
+        let bad = admin
+            .post("/admin/jetons", &[("name", ""), ("days", "0")])
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            bad.body.contains("id=\"token-name-error\"")
+                && bad.body.contains("id=\"token-days-error\"")
+        );
+        let made = admin
+            .post("/admin/jetons", &[("name", "supervision"), ("days", "30")])
+            .await;
+        assert_eq!(made.status, StatusCode::OK);
+        let token = crate::support::extract(
+            &made.body,
+            "id=\"new-token\" type=\"text\" readonly value=\"",
+            "\"",
+        )
+        .unwrap();
+        let mut api = app.browser();
+        // A provider token opens no tenant's data.
+        assert_eq!(
+            api.api("/api/v1/incidents", &token).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        let declared = api
+            .api_json(
+                "POST",
+                "/api/v1/provider/problems",
+                &token,
+                &serde_json::json!({"title": "Sonde : baie injoignable", "aware_at": jiff::Timestamp::now().to_string()}),
+            )
+            .await;
+        assert_eq!(declared.status, StatusCode::CREATED, "{}", declared.body);
+        let p: serde_json::Value = serde_json::from_str(&declared.body).unwrap();
+        let id = p["id"].as_i64().unwrap();
+        let future = api
+            .api_json(
+                "POST",
+                "/api/v1/provider/problems",
+                &token,
+                &serde_json::json!({"title": "x", "aware_at": "2099-01-01T00:00:00Z"}),
+            )
+            .await;
+        assert_eq!(future.status, StatusCode::BAD_REQUEST);
+        assert!(future.body.contains("aware_at"));
+        let unknown = api
+            .api_json(
+                "POST",
+                &format!("/api/v1/provider/problems/{id}/clients"),
+                &token,
+                &serde_json::json!({"tenant": "nulle-part", "part": "x"}),
+            )
+            .await;
+        assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+        let added = api
+            .api_json(
+                "POST",
+                &format!("/api/v1/provider/problems/{id}/clients"),
+                &token,
+                &serde_json::json!({"tenant": "commune-a", "part": "Votre portail", "persons": 50}),
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+        let told = api
+            .api_json(
+                "POST",
+                &format!("/api/v1/provider/problems/{id}/notices"),
+                &token,
+                &serde_json::json!({"tenant": "commune-a"}),
+            )
+            .await;
+        assert_eq!(told.status, StatusCode::CREATED, "{}", told.body);
+        let v: serde_json::Value = serde_json::from_str(&told.body).unwrap();
+        assert!(v["clients"][0]["noticed_at"].is_string());
+        let twice = api
+            .api_json(
+                "POST",
+                &format!("/api/v1/provider/problems/{id}/notices"),
+                &token,
+                &serde_json::json!({"tenant": "commune-a"}),
+            )
+            .await;
+        assert_eq!(twice.status, StatusCode::BAD_REQUEST, "told once");
+        let closed = api
+            .api_json(
+                "POST",
+                &format!("/api/v1/provider/problems/{id}/updates"),
+                &token,
+                &serde_json::json!({"body": "Rétabli.", "closing": true}),
+            )
+            .await;
+        assert_eq!(closed.status, StatusCode::CREATED, "{}", closed.body);
+        let v: serde_json::Value = serde_json::from_str(&closed.body).unwrap();
+        assert_eq!(v["status"], "closed");
+        // The client sees it in its register.
+        let mut dpo = app.signed_in("dpo@commune-a.fr").await;
+        assert!(
+            dpo.get("/t/commune-a/incidents")
+                .await
+                .body
+                .contains("Sonde : baie injoignable")
+        );
+        // Made by someone no longer an administrator: the token stops.
+        app.store.set_disabled(admin_user.id, true).await.unwrap();
+        assert_eq!(
+            api.api("/api/v1/provider/problems", &token).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        app.store.set_disabled(admin_user.id, false).await.unwrap();
+        assert_eq!(
+            api.api("/api/v1/provider/problems", &token).await.status,
+            StatusCode::OK
+        );
+        // Disabling ended the administrator's sessions: sign in again.
+        let mut admin = app.signed_in("admin@hebergeur.fr").await;
+        let list = admin.get("/admin/jetons").await;
+        let revoke = crate::support::extract(&list.body, "action=\"/admin/jetons/", "\"").unwrap();
+        let r = admin.post(&format!("/admin/jetons/{revoke}"), &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            api.api("/api/v1/provider/problems", &token).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+);
