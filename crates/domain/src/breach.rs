@@ -45,9 +45,11 @@ closed_list!(
     Intake {
         /// Declared in Vigie by someone with an account.
         Account = "account",
-        /// Received by phone, mail or fax and recorded by an agent.
+        /// Received by phone, post or email, or fax, and recorded by an
+        /// agent with its time of receipt.
         Phone = "phone",
         Mail = "mail",
+        Fax = "fax",
         /// Opened by Vigie itself (an altered access trail).
         Vigie = "vigie",
         /// Declared by a partner or sub-processor through the public link,

@@ -595,10 +595,11 @@ messages! {
     incident_closed: "Clos", "Closed";
     incident_by_account: "Déclaré dans Vigie", "Declared in Vigie";
     incident_by_phone: "Par téléphone", "By phone";
-    incident_by_mail: "Par courrier ou télécopie", "By mail or fax";
+    incident_by_mail: "Par courrier ou courriel", "By post or email";
     incident_by_vigie: "Ouvert par Vigie", "Opened by Vigie";
     incident_by_processor: "notifié par le prestataire (sous-traitant)", "notified by the provider (processor)";
     problem_open: "en cours", "open";
+    incident_by_fax: "Par télécopie", "By fax";
     incident_by_partner: "Déclaré par un partenaire (lien public)", "Declared by a partner (public link)";
     partner_provider: "Le prestataire (hébergeur et éditeur) — incident touchant plusieurs clients", "The provider (host and publisher) — incident touching several clients";
     partner_title: "Déclarer un incident touchant des données personnelles", "Declare an incident affecting personal data";

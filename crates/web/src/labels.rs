@@ -238,6 +238,7 @@ pub fn incident_intake(m: &'static Msgs, i: vigie_domain::breach::Intake) -> &'s
         I::Account => m.incident_by_account,
         I::Phone => m.incident_by_phone,
         I::Mail => m.incident_by_mail,
+        I::Fax => m.incident_by_fax,
         I::Vigie => m.incident_by_vigie,
         I::Partner => m.incident_by_partner,
         I::Processor => m.incident_by_processor,

@@ -62,7 +62,7 @@ pub struct IncidentOut {
     #[schema(value_type = Object)]
     pub facts: Facts,
     pub phases: Vec<PhaseOut>,
-    /// `account`, `phone`, `mail`, `vigie`, `partner`, or `processor`:
+    /// `account`, `phone`, `mail`, `fax`, `vigie`, `partner`, or `processor`:
     /// notified by the provider, part of a provider-wide incident.
     pub intake: String,
     /// What the provider told since (only on one incident read).

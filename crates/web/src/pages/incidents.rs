@@ -105,7 +105,7 @@ async fn list_page(
     Ok(ListPage {
         pager: Pager::new(&page, &base, &query_of(&[("q", &q.q)])),
         q: q.q.clone(),
-        intakes: [Intake::Account, Intake::Phone, Intake::Mail]
+        intakes: [Intake::Account, Intake::Phone, Intake::Mail, Intake::Fax]
             .into_iter()
             .map(|k| (k.as_str(), labels::incident_intake(m, k)))
             .collect(),
@@ -147,7 +147,7 @@ pub async fn declare(
         None => BTreeMap::from([("aware_at", m.datetime_invalid.to_owned())]),
         Some(aware_at) => {
             let intake = match Intake::parse(&field(&pairs, "intake")) {
-                Some(i @ (Intake::Phone | Intake::Mail)) => i,
+                Some(i @ (Intake::Phone | Intake::Mail | Intake::Fax)) => i,
                 _ => Intake::Account,
             };
             // Received by phone or mail: who called or wrote, and who
