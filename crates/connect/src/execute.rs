@@ -938,11 +938,8 @@ impl Run<'_> {
                         for row in chunk {
                             let key = row.get(f.pk).cloned().flatten();
                             let value = row.get(pos).cloned().flatten();
-                            let replaced = value.and_then(|v| match masking {
-                                Masking::KeyedHash => Some(mask::keyed_hash(self.plan.key, &v)),
-                                Masking::Fake => Some(mask::fake(self.plan.key, &v)),
-                                _ => mask::year_only(&v, family?),
-                            });
+                            let replaced =
+                                mask::masked(masking, value.as_deref(), family, self.plan.key);
                             sql.push("WHEN ");
                             sql.param(key, &pk_ty);
                             sql.push(" THEN ");

@@ -12,6 +12,7 @@ pub mod mask;
 pub mod matching;
 mod sample;
 pub mod schema;
+pub mod sweep;
 pub mod target;
 
 pub use conn::{Conn, Dialect, Sql};

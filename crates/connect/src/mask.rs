@@ -55,6 +55,26 @@ pub fn year_only(value: &str, family: Family) -> Option<String> {
     })
 }
 
+/// What anonymisation writes in place of `value` (C23): `None` is NULL.
+/// Every masking of the dataset, in one place, for rights erasure and
+/// retention sweeps alike.
+pub fn masked(
+    masking: &vigie_domain::dataset::Masking,
+    value: Option<&str>,
+    family: Option<Family>,
+    key: &[u8; 32],
+) -> Option<String> {
+    use vigie_domain::dataset::Masking;
+    match masking {
+        Masking::Keep => value.map(str::to_owned),
+        Masking::Null => None,
+        Masking::Fixed(v) => Some(v.clone()),
+        Masking::KeyedHash => value.map(|v| keyed_hash(key, v)),
+        Masking::Fake => value.map(|v| fake(key, v)),
+        Masking::YearOnly => value.and_then(|v| year_only(v, family?)),
+    }
+}
+
 /// The forms under which an identity may be written in a database, so that
 /// an indexed equality finds it however the application stored it.
 pub fn variants(kind: IdentityKind, value: &str) -> Vec<String> {

@@ -37,6 +37,7 @@ pub mod jobs;
 pub mod lockout;
 pub mod page;
 pub mod register;
+pub mod retention;
 pub mod rights;
 pub mod role;
 pub mod scope;

@@ -11,6 +11,7 @@ pub mod export;
 pub mod models;
 pub mod problems;
 pub mod register;
+pub mod retention;
 pub mod rights;
 pub mod subprocessors;
 pub mod systems;
@@ -54,6 +55,10 @@ pub enum ServiceError {
     TooLateToExtend(Date),
     #[error(transparent)]
     Exec(#[from] ExecError),
+    /// Stopped on purpose between two steps (tests of crash recovery):
+    /// the work resumes where it stopped.
+    #[error("the work stopped before its end; it resumes where it stopped")]
+    Interrupted,
     #[error("a sealed value could not be opened: {0}")]
     Vault(#[from] VaultError),
     /// C08: the transfer guard's refusal, on the safeguard field.

@@ -73,6 +73,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 15,
         sql: include_str!("../migrations/postgres/0015_provider_tokens.sql"),
     },
+    Migration {
+        version: 16,
+        sql: include_str!("../migrations/postgres/0016_retention.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.
@@ -157,3 +161,4 @@ include!("shared_audits.rs");
 include!("shared_models.rs");
 include!("shared_incidents.rs");
 include!("shared_problems.rs");
+include!("shared_retention.rs");

@@ -78,6 +78,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 15,
         sql: include_str!("../migrations/sqlite/0015_provider_tokens.sql"),
     },
+    Migration {
+        version: 16,
+        sql: include_str!("../migrations/sqlite/0016_retention.sql"),
+    },
 ];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the
@@ -163,3 +167,4 @@ include!("shared_audits.rs");
 include!("shared_models.rs");
 include!("shared_incidents.rs");
 include!("shared_problems.rs");
+include!("shared_retention.rs");

@@ -13,6 +13,7 @@ pub mod model;
 pub mod models;
 pub mod problems;
 pub mod register;
+pub mod retention;
 pub mod rights;
 pub mod subprocessors;
 pub mod trail;
@@ -37,6 +38,7 @@ pub use model::*;
 pub use models::*;
 pub use problems::*;
 pub use register::*;
+pub use retention::*;
 pub use rights::*;
 pub use subprocessors::*;
 
@@ -320,6 +322,7 @@ pub trait Store:
     + Models
     + Incidents
     + Problems
+    + Retention
 {
     /// Applies pending migrations.
     async fn migrate(&self) -> Result<()>;

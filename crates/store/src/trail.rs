@@ -50,6 +50,28 @@ impl TrailKey {
     }
 }
 
+impl TrailKey {
+    /// Signs a document of Vigie's own (a retention report): Ed25519, hex.
+    pub fn sign_document(&self, document: &[u8]) -> String {
+        hex::encode(self.0.sign(document).to_bytes())
+    }
+}
+
+/// Whether `signature` (hex) is `public_key`'s (hex) over `document`.
+pub fn document_signed_by(public_key: &str, document: &[u8], signature: &str) -> bool {
+    let key = hex::decode(public_key.trim())
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+        .and_then(|b| VerifyingKey::from_bytes(&b).ok());
+    let sig = hex::decode(signature.trim())
+        .ok()
+        .and_then(|b| Signature::from_slice(&b).ok());
+    match (key, sig) {
+        (Some(k), Some(s)) => k.verify(document, &s).is_ok(),
+        _ => false,
+    }
+}
+
 impl std::fmt::Debug for TrailKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "TrailKey(public {})", self.public_hex())
@@ -291,4 +313,20 @@ pub async fn purge(
     };
     let anchor = key.sign(last_old.seq, last_old.hash, now);
     trail.purge_through(&anchor).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c22_documents_are_signed_and_checked() {
+        let k = TrailKey::generate().unwrap();
+        let sig = k.sign_document(b"rapport");
+        assert!(document_signed_by(&k.public_hex(), b"rapport", &sig));
+        assert!(!document_signed_by(&k.public_hex(), b"rapport!", &sig));
+        let other = TrailKey::generate().unwrap();
+        assert!(!document_signed_by(&other.public_hex(), b"rapport", &sig));
+        assert!(!document_signed_by("zz", b"rapport", &sig));
+    }
 }

@@ -8,6 +8,7 @@ mod confine;
 mod faults;
 mod identity;
 mod problems;
+mod retention;
 
 use std::sync::Arc;
 

@@ -1,0 +1,296 @@
+// Retention rules and sweeps, compiled into both backends like `shared.rs`
+// (same module: its imports and helpers are in scope).
+
+use vigie_domain::retention::{Period, PeriodUnit, RetentionAction, RetentionRule};
+use vigie_store::{PendingBatch, Progress, Retention, RetentionRun, StoredRule};
+
+const RULE_COLS: &str = "id, tenant_id, system_id, label, table_name, trigger_column, amount, unit, action, \
+    done_before, created_at";
+const RUN_COLS: &str = "id, tenant_id, dry, status, started_by, started_at, ended_at, report, signature";
+
+fn rule_from(r: &Row) -> Result<StoredRule, StoreError> {
+    let unit = parse_code("unit", get(r, "unit")?, PeriodUnit::parse)?;
+    let amount: i64 = get(r, "amount")?;
+    Ok(StoredRule {
+        id: get(r, "id")?,
+        tenant: TenantId(get(r, "tenant_id")?),
+        rule: RetentionRule {
+            system: SystemId(get(r, "system_id")?),
+            label: get(r, "label")?,
+            table: get(r, "table_name")?,
+            trigger_column: get(r, "trigger_column")?,
+            period: Period::new(amount, unit).map_err(|e| corrupt("amount", e))?,
+            action: parse_code("action", get(r, "action")?, RetentionAction::parse)?,
+        },
+        done_before: get::<Option<String>>(r, "done_before")?
+            .map(|d| d.parse().map_err(|e| corrupt("done_before", e)))
+            .transpose()?,
+        created_at: from_micros(get(r, "created_at")?),
+    })
+}
+
+fn run_from(r: &Row) -> Result<RetentionRun, StoreError> {
+    Ok(RetentionRun {
+        id: get(r, "id")?,
+        tenant: TenantId(get(r, "tenant_id")?),
+        dry: get::<i64>(r, "dry")? != 0,
+        status: get(r, "status")?,
+        started_by: get(r, "started_by")?,
+        started_at: from_micros(get(r, "started_at")?),
+        ended_at: get::<Option<i64>>(r, "ended_at")?.map(from_micros),
+        report: get(r, "report")?,
+        signature: get(r, "signature")?,
+    })
+}
+
+#[async_trait]
+impl Retention for ThisStore {
+    async fn create_rule(&self, scope: &TenantScope, rule: &RetentionRule, at: Timestamp) -> Result<StoredRule, StoreError> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO retention_rules (tenant_id, system_id, label, table_name, trigger_column, amount, unit, action, \
+             created_at, updated_at) SELECT $1, id, $3, $4, $5, $6, $7, $8, $9, $9 FROM connected_systems \
+             WHERE id = $2 AND tenant_id = $1 RETURNING {RULE_COLS}"
+        )))
+        .bind(scope.tenant().0)
+        .bind(rule.system.0)
+        .bind(&rule.label)
+        .bind(&rule.table)
+        .bind(&rule.trigger_column)
+        .bind(rule.period.amount())
+        .bind(rule.period.unit().as_str())
+        .bind(rule.action.as_str())
+        .bind(to_micros(at))
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        rule_from(&r)
+    }
+
+    async fn rules(&self, scope: &TenantScope) -> Result<Vec<StoredRule>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RULE_COLS} FROM retention_rules WHERE tenant_id = $1 ORDER BY label, id"
+        )))
+        .bind(scope.tenant().0)
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        rows.iter().map(rule_from).collect()
+    }
+
+    async fn rule(&self, scope: &TenantScope, id: i64) -> Result<StoredRule, StoreError> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RULE_COLS} FROM retention_rules WHERE id = $1 AND tenant_id = $2"
+        )))
+        .bind(id)
+        .bind(scope.tenant().0)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        rule_from(&r)
+    }
+
+    async fn delete_rule(&self, scope: &TenantScope, id: i64) -> Result<(), StoreError> {
+        let done = sqlx::query("DELETE FROM retention_rules WHERE id = $1 AND tenant_id = $2")
+            .bind(id)
+            .bind(scope.tenant().0)
+            .execute(&self.pool)
+            .await
+            .db()?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn tenants_with_rules(&self) -> Result<Vec<TenantId>, StoreError> {
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT tenant_id FROM retention_rules ORDER BY tenant_id")
+            .fetch_all(&self.pool)
+            .await
+            .db()?;
+        Ok(ids.into_iter().map(TenantId).collect())
+    }
+
+    async fn start_run(&self, scope: &TenantScope, dry: bool, by: &str, at: Timestamp) -> Result<RetentionRun, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let running: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM retention_runs WHERE tenant_id = $1 AND status = 'running'",
+        )
+        .bind(scope.tenant().0)
+        .fetch_one(&mut *tx)
+        .await
+        .db()?;
+        if running > 0 {
+            return Err(StoreError::Conflict("a sweep of this organisation is under way".into()));
+        }
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO retention_runs (tenant_id, dry, status, started_by, started_at) \
+             VALUES ($1, $2, 'running', $3, $4) RETURNING {RUN_COLS}"
+        )))
+        .bind(scope.tenant().0)
+        .bind(i64::from(dry))
+        .bind(by)
+        .bind(to_micros(at))
+        .fetch_one(&mut *tx)
+        .await
+        .db()?;
+        tx.commit().await.db()?;
+        run_from(&r)
+    }
+
+    async fn running_run(&self, scope: &TenantScope) -> Result<Option<RetentionRun>, StoreError> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RUN_COLS} FROM retention_runs WHERE tenant_id = $1 AND status = 'running' ORDER BY id LIMIT 1"
+        )))
+        .bind(scope.tenant().0)
+        .fetch_optional(&self.pool)
+        .await
+        .db()?;
+        r.as_ref().map(run_from).transpose()
+    }
+
+    async fn progress(&self, run: i64, rule: i64) -> Result<Progress, StoreError> {
+        let r = sqlx::query(
+            "SELECT last_key, matched, changed, pending, done, error FROM retention_progress \
+             WHERE run_id = $1 AND rule_id = $2",
+        )
+        .bind(run)
+        .bind(rule)
+        .fetch_optional(&self.pool)
+        .await
+        .db()?;
+        let Some(r) = r else {
+            return Ok(Progress::default());
+        };
+        Ok(Progress {
+            last_key: get(&r, "last_key")?,
+            matched: get(&r, "matched")?,
+            changed: get(&r, "changed")?,
+            pending: get::<Option<String>>(&r, "pending")?
+                .map(|p| serde_json::from_str(&p).map_err(|e| corrupt("pending", e)))
+                .transpose()?,
+            done: get::<i64>(&r, "done")? != 0,
+            error: get(&r, "error")?,
+        })
+    }
+
+    async fn set_pending(&self, run: i64, rule: i64, batch: &PendingBatch) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO retention_progress (run_id, rule_id) VALUES ($1, $2) ON CONFLICT (run_id, rule_id) DO NOTHING",
+        )
+        .bind(run)
+        .bind(rule)
+        .execute(&mut *tx)
+        .await
+        .db()?;
+        sqlx::query("UPDATE retention_progress SET pending = $1 WHERE run_id = $2 AND rule_id = $3")
+            .bind(json(batch))
+            .bind(run)
+            .bind(rule)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        tx.commit().await.db()
+    }
+
+    async fn advance(&self, run: i64, rule: i64) -> Result<(), StoreError> {
+        let p = self.progress(run, rule).await?;
+        let Some(b) = p.pending else { return Ok(()) };
+        sqlx::query(
+            "UPDATE retention_progress SET last_key = $1, matched = matched + $2, changed = changed + $3, \
+             pending = NULL WHERE run_id = $4 AND rule_id = $5 AND pending IS NOT NULL",
+        )
+        .bind(&b.upto)
+        .bind(b.matched)
+        .bind(b.changed)
+        .bind(run)
+        .bind(rule)
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(())
+    }
+
+    async fn clear_pending(&self, run: i64, rule: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE retention_progress SET pending = NULL WHERE run_id = $1 AND rule_id = $2")
+            .bind(run)
+            .bind(rule)
+            .execute(&self.pool)
+            .await
+            .db()?;
+        Ok(())
+    }
+
+    async fn finish_rule(
+        &self,
+        scope: &TenantScope,
+        run: i64,
+        rule: i64,
+        error: &str,
+        done_before: Option<jiff::civil::Date>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO retention_progress (run_id, rule_id) VALUES ($1, $2) ON CONFLICT (run_id, rule_id) DO NOTHING",
+        )
+        .bind(run)
+        .bind(rule)
+        .execute(&mut *tx)
+        .await
+        .db()?;
+        sqlx::query("UPDATE retention_progress SET done = 1, error = $1 WHERE run_id = $2 AND rule_id = $3")
+            .bind(error)
+            .bind(run)
+            .bind(rule)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        if let Some(d) = done_before {
+            sqlx::query("UPDATE retention_rules SET done_before = $1 WHERE id = $2 AND tenant_id = $3")
+                .bind(d.to_string())
+                .bind(rule)
+                .bind(scope.tenant().0)
+                .execute(&mut *tx)
+                .await
+                .db()?;
+        }
+        tx.commit().await.db()
+    }
+
+    async fn finish_run(&self, scope: &TenantScope, run: i64, report: &str, signature: &str, at: Timestamp) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE retention_runs SET status = 'done', report = $1, signature = $2, ended_at = $3 \
+             WHERE id = $4 AND tenant_id = $5 AND status = 'running'",
+        )
+        .bind(report)
+        .bind(signature)
+        .bind(to_micros(at))
+        .bind(run)
+        .bind(scope.tenant().0)
+        .execute(&self.pool)
+        .await
+        .db()?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict("this sweep is finished already".into()));
+        }
+        Ok(())
+    }
+
+    async fn runs(&self, scope: &TenantScope, page: Page) -> Result<Paged<RetentionRun>, StoreError> {
+        let filter = format!("tenant_id = {} AND ($1 = '' OR started_by LIKE $1 ESCAPE '\\')", scope.tenant().0);
+        self.searched_page(RUN_COLS, "retention_runs", &filter, "started_at DESC, id DESC", "", page, run_from)
+            .await
+    }
+
+    async fn run(&self, scope: &TenantScope, id: i64) -> Result<RetentionRun, StoreError> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RUN_COLS} FROM retention_runs WHERE id = $1 AND tenant_id = $2"
+        )))
+        .bind(id)
+        .bind(scope.tenant().0)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        run_from(&r)
+    }
+}

@@ -1,0 +1,126 @@
+//! Persistence of retention rules and of their sweeps (C21, C22): each
+//! run's progress per rule, so that a sweep resumes where it stopped and
+//! never touches a row twice, and its signed report.
+
+use async_trait::async_trait;
+use jiff::{Timestamp, civil::Date};
+use serde::{Deserialize, Serialize};
+use vigie_domain::{
+    TenantId,
+    page::{Page, Paged},
+    retention::RetentionRule,
+    scope::TenantScope,
+};
+
+use crate::Result;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRule {
+    pub id: i64,
+    pub tenant: TenantId,
+    pub rule: RetentionRule,
+    /// The cutoff of its last complete real sweep: anonymised rows before
+    /// it are not anonymised again.
+    pub done_before: Option<Date>,
+    pub created_at: Timestamp,
+}
+
+/// A batch applied in the client database but maybe not committed yet:
+/// recorded before the commit, so that after a crash one probe row tells
+/// whether it was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingBatch {
+    /// The batch's last primary key.
+    pub upto: String,
+    /// A row of the batch the commit changed, and the column read to see
+    /// it (`None`: deleted, so gone once committed).
+    pub probe_key: String,
+    pub probe_column: Option<String>,
+    /// What the probe column holds once committed.
+    pub probe_after: Option<String>,
+    pub matched: i64,
+    pub changed: i64,
+}
+
+/// Where one rule stands in one run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub last_key: Option<String>,
+    pub matched: i64,
+    pub changed: i64,
+    pub pending: Option<PendingBatch>,
+    pub done: bool,
+    pub error: String,
+}
+
+/// One sweep of a tenant's rules, dry (a preview) or real.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetentionRun {
+    pub id: i64,
+    pub tenant: TenantId,
+    pub dry: bool,
+    /// `running`, `done`.
+    pub status: String,
+    pub started_by: String,
+    pub started_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+    /// The report, as signed (JSON).
+    pub report: String,
+    /// Ed25519 over `report`, hex, with the trail's key.
+    pub signature: String,
+}
+
+#[async_trait]
+pub trait Retention: Send + Sync {
+    async fn create_rule(
+        &self,
+        scope: &TenantScope,
+        rule: &RetentionRule,
+        at: Timestamp,
+    ) -> Result<StoredRule>;
+    async fn rules(&self, scope: &TenantScope) -> Result<Vec<StoredRule>>;
+    async fn rule(&self, scope: &TenantScope, id: i64) -> Result<StoredRule>;
+    async fn delete_rule(&self, scope: &TenantScope, id: i64) -> Result<()>;
+    /// Tenants with at least one rule, for the nightly sweep.
+    async fn tenants_with_rules(&self) -> Result<Vec<TenantId>>;
+    /// Starts a run; `Conflict` while another of the tenant's runs is
+    /// unfinished.
+    async fn start_run(
+        &self,
+        scope: &TenantScope,
+        dry: bool,
+        by: &str,
+        at: Timestamp,
+    ) -> Result<RetentionRun>;
+    /// The tenant's unfinished run, if any: a crash left it.
+    async fn running_run(&self, scope: &TenantScope) -> Result<Option<RetentionRun>>;
+    async fn progress(&self, run: i64, rule: i64) -> Result<Progress>;
+    /// Records the batch about to be committed in the client database.
+    async fn set_pending(&self, run: i64, rule: i64, batch: &PendingBatch) -> Result<()>;
+    /// The pending batch was committed: counted, and the next starts after it.
+    async fn advance(&self, run: i64, rule: i64) -> Result<()>;
+    /// The pending batch was not committed: forgotten.
+    async fn clear_pending(&self, run: i64, rule: i64) -> Result<()>;
+    /// The rule is through in this run (with its error, if it failed);
+    /// a complete real sweep moves the rule's `done_before` in the same
+    /// transaction.
+    async fn finish_rule(
+        &self,
+        scope: &TenantScope,
+        run: i64,
+        rule: i64,
+        error: &str,
+        done_before: Option<Date>,
+    ) -> Result<()>;
+    async fn finish_run(
+        &self,
+        scope: &TenantScope,
+        run: i64,
+        report: &str,
+        signature: &str,
+        at: Timestamp,
+    ) -> Result<()>;
+    /// Newest first.
+    async fn runs(&self, scope: &TenantScope, page: Page) -> Result<Paged<RetentionRun>>;
+    async fn run(&self, scope: &TenantScope, id: i64) -> Result<RetentionRun>;
+}
