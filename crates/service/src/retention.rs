@@ -152,6 +152,10 @@ pub async fn create_rule(
     Ok(ctx.store.create_rule(scope, &rule, now).await?)
 }
 
+/// One column of an example row: its name, a hint of its value, and what
+/// the rule writes there.
+pub type ExampleColumn = (String, String, String);
+
 /// What a rule would touch today, without changing anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RulePreview {
@@ -160,7 +164,7 @@ pub struct RulePreview {
     pub matched: u64,
     /// A few rows: key, and per masked column its hint before and what
     /// anonymisation writes.
-    pub examples: Vec<(String, Vec<(String, String, String)>)>,
+    pub examples: Vec<(String, Vec<ExampleColumn>)>,
     pub error: Option<String>,
 }
 
