@@ -29,6 +29,10 @@ pub enum JobKind {
     BreachReminders,
     /// Verify the whole access trail; an alteration opens an incident.
     TrailVerify,
+    /// Queue the night's retention sweep of every tenant with rules.
+    RetentionSchedule,
+    /// Sweep one tenant's retention rules; the key names the tenant.
+    RetentionSweep,
 }
 
 /// A worker loop's share of the jobs: mail, the trail and the rest each
@@ -59,13 +63,15 @@ impl Lane {
                 JobKind::SystemScan,
                 JobKind::ObjectionWindows,
                 JobKind::BreachReminders,
+                JobKind::RetentionSchedule,
+                JobKind::RetentionSweep,
             ],
         }
     }
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 10] = [
+    pub const ALL: [JobKind; 12] = [
         JobKind::TrailCheckpoint,
         JobKind::TrailPurge,
         JobKind::OutboxDelivery,
@@ -76,6 +82,8 @@ impl JobKind {
         JobKind::ObjectionWindows,
         JobKind::BreachReminders,
         JobKind::TrailVerify,
+        JobKind::RetentionSchedule,
+        JobKind::RetentionSweep,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -90,6 +98,8 @@ impl JobKind {
             JobKind::ObjectionWindows => "objection_windows",
             JobKind::BreachReminders => "breach_reminders",
             JobKind::TrailVerify => "trail_verify",
+            JobKind::RetentionSchedule => "retention_schedule",
+            JobKind::RetentionSweep => "retention_sweep",
         }
     }
 

@@ -106,65 +106,72 @@ pub struct RetentionRule {
 /// Ready-made rules from the seeds' promised durations (C21).
 pub struct RuleTemplate {
     pub key: &'static str,
+    /// What the data are (the duration is said apart).
     pub label: &'static str,
     pub amount: i64,
     pub unit: PeriodUnit,
     pub action: RetentionAction,
 }
 
+impl RuleTemplate {
+    pub fn period(&self) -> Option<Period> {
+        Period::new(self.amount, self.unit).ok()
+    }
+}
+
 pub const TEMPLATES: &[RuleTemplate] = &[
     RuleTemplate {
         key: "inactive_account",
-        label: "Compte inactif depuis 1 an",
+        label: "Comptes inactifs (dernière connexion)",
         amount: 1,
         unit: PeriodUnit::Years,
         action: RetentionAction::Delete,
     },
     RuleTemplate {
         key: "prospect",
-        label: "Prospect 3 ans après le dernier contact",
+        label: "Prospects (dernier contact)",
         amount: 3,
         unit: PeriodUnit::Years,
         action: RetentionAction::Anonymise,
     },
     RuleTemplate {
         key: "connection_logs",
-        label: "Journaux de connexion : 1 an",
+        label: "Journaux de connexion",
         amount: 1,
         unit: PeriodUnit::Years,
         action: RetentionAction::Delete,
     },
     RuleTemplate {
         key: "cookies",
-        label: "Données des traceurs : 13 mois",
+        label: "Données des traceurs (cookies)",
         amount: 13,
         unit: PeriodUnit::Months,
         action: RetentionAction::Delete,
     },
     RuleTemplate {
         key: "badges_video",
-        label: "Badges et vidéoprotection : 1 mois glissant",
+        label: "Badges et vidéoprotection",
         amount: 1,
         unit: PeriodUnit::Months,
         action: RetentionAction::Delete,
     },
     RuleTemplate {
         key: "candidates",
-        label: "Candidats non retenus : 2 ans",
+        label: "Candidats non retenus",
         amount: 2,
         unit: PeriodUnit::Years,
         action: RetentionAction::Delete,
     },
     RuleTemplate {
         key: "contract",
-        label: "Contrat : 10 ans après sa fin",
+        label: "Contrats (fin du contrat)",
         amount: 10,
         unit: PeriodUnit::Years,
         action: RetentionAction::Anonymise,
     },
     RuleTemplate {
         key: "tickets",
-        label: "Tickets d'assistance : 15 ans",
+        label: "Tickets d'assistance",
         amount: 15,
         unit: PeriodUnit::Years,
         action: RetentionAction::Anonymise,

@@ -73,6 +73,8 @@ mod tests {
             "of_provider(",
             &[
                 "vigie/src/demo.rs",
+                // The provider's command line (`vigie retention`).
+                "vigie/src/main.rs",
                 "web/src/pages/clients.rs",
                 "web/src/pages/invite.rs",
             ],

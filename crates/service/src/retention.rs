@@ -137,7 +137,12 @@ pub async fn create_rule(
         period,
         action,
     };
-    let mut s = open_system(ctx, scope, rule.system).await?;
+    let mut s = open_system(ctx, scope, rule.system)
+        .await
+        .map_err(|e| match e {
+            ServiceError::Exec(x) => invalid("system", x.to_string()),
+            e => e,
+        })?;
     let checked = sweep::check(
         &mut s.conn,
         &s.dataset,
@@ -585,4 +590,55 @@ fn pending_of(
         matched: i64::try_from(rows.len()).unwrap_or(i64::MAX),
         changed: i64::try_from(changed).unwrap_or(i64::MAX),
     }
+}
+
+/// The job key of a sweep of `tenant`: `at` tells one run from another
+/// (the night's date, or the instant a DPO asked for it).
+pub fn sweep_key(tenant: vigie_domain::TenantId, at: &str) -> String {
+    format!("retention_sweep:{}:{at}", tenant.0)
+}
+
+pub fn tenant_of_key(key: &str) -> Option<vigie_domain::TenantId> {
+    let rest = key.strip_prefix("retention_sweep:")?;
+    let (t, _) = rest.split_once(':')?;
+    Some(vigie_domain::TenantId(t.parse().ok()?))
+}
+
+/// Queues a sweep of the tenant now (a DPO asked for it).
+pub async fn request(ctx: Ctx<'_>, scope: &TenantScope, now: Timestamp) -> Result<()> {
+    may_manage(scope)?;
+    if ctx.store.rules(scope).await?.is_empty() {
+        return Err(invalid("rules", "write a rule first"));
+    }
+    ctx.store
+        .enqueue_for(
+            scope.tenant(),
+            vigie_domain::jobs::JobKind::RetentionSweep,
+            &sweep_key(scope.tenant(), &now.as_microsecond().to_string()),
+            now,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Queues the night's sweep of every tenant with rules (once a day per
+/// tenant: the key holds the date). Returns how many were queued.
+pub async fn schedule(ctx: Ctx<'_>, now: Timestamp) -> Result<usize> {
+    let today = vigie_domain::time::legal_date(now).to_string();
+    let mut n = 0;
+    for t in ctx.store.tenants_with_rules().await? {
+        if ctx
+            .store
+            .enqueue_for(
+                t,
+                vigie_domain::jobs::JobKind::RetentionSweep,
+                &sweep_key(t, &today),
+                now,
+            )
+            .await?
+        {
+            n += 1;
+        }
+    }
+    Ok(n)
 }

@@ -199,6 +199,10 @@ pub fn worker(
                 JobKind::BreachReminders,
                 parse(&c.jobs.breach_reminder_schedule)?,
             ),
+            (
+                JobKind::RetentionSchedule,
+                parse(&c.jobs.retention_schedule)?,
+            ),
         ],
         id: if c.jobs.node_name.is_empty() {
             format!("{}-{}", hostname(), std::process::id())

@@ -161,6 +161,8 @@ pub struct JobsConfig {
     pub objection_schedule: String,
     /// When breach clocks are checked for the 24/48/60-hour reminders.
     pub breach_reminder_schedule: String,
+    /// When every tenant's retention rules are swept (C22), at night.
+    pub retention_schedule: String,
 }
 
 /// Where tenants' connected systems may live (C27): the provider's
@@ -262,6 +264,7 @@ impl Default for JobsConfig {
             reminder_schedule: "0 0 6 * * *".into(),
             objection_schedule: "0 20 * * * *".into(),
             breach_reminder_schedule: "0 */5 * * * *".into(),
+            retention_schedule: "0 30 2 * * *".into(),
         }
     }
 }
@@ -534,6 +537,7 @@ impl Config {
                 "jobs.breach_reminder_schedule",
                 &self.jobs.breach_reminder_schedule,
             ),
+            ("jobs.retention_schedule", &self.jobs.retention_schedule),
         ] {
             if let Err(e) = s.parse::<cron::Schedule>() {
                 return bad(

@@ -312,6 +312,31 @@ impl Worker {
                     "{n} breach reminders sent; {m} for provider-wide incidents"
                 ))
             }
+            JobKind::RetentionSchedule => {
+                let n = vigie_service::retention::schedule(self.ctx(), now)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(format!("{n} retention sweeps queued"))
+            }
+            JobKind::RetentionSweep => {
+                let tenant = vigie_service::retention::tenant_of_key(&job.key)
+                    .ok_or_else(|| format!("no tenant in job key {}", job.key))?;
+                let key = &self.key;
+                let sign = |b: &[u8]| (key.sign_document(b), key.public_hex());
+                let run = vigie_service::retention::sweep(
+                    self.ctx(),
+                    &vigie_domain::scope::TenantScope::of_system(tenant),
+                    "Vigie",
+                    false,
+                    now,
+                    vigie_service::retention::BATCH,
+                    &sign,
+                    &|_| false,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+                Ok(format!("retention run {} done", run.id))
+            }
             JobKind::RightsReminders => {
                 let r = rights::remind(self.ctx(), now)
                     .await

@@ -92,6 +92,36 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Retention rules executed (C21, C22): preview, sweep, verify a report.
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Counts what each rule of the tenant would touch today; changes nothing.
+    Preview {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Sweeps the tenant's rules now (resuming a sweep a crash left) and
+    /// prints the signed report.
+    Run {
+        #[arg(long)]
+        tenant: String,
+        /// Counts and signs a report without changing anything.
+        #[arg(long)]
+        dry: bool,
+    },
+    /// Checks a report's signature (the JSON `run` printed or the page exported).
+    Verify {
+        report: PathBuf,
+        /// Expected Ed25519 public key (hex); default: this instance's.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -255,8 +285,117 @@ async fn main() -> Result<()> {
             let result = audit(&c, store.as_ref(), command).await;
             traced_failure(store.as_ref(), "audit", result).await
         }
+        Command::Retention { command } => {
+            let store = app::open_migrated(&c).await?;
+            let result = retention(&c, store.as_ref(), command).await;
+            traced_failure(store.as_ref(), "retention", result).await
+        }
         Command::Scan { .. } => Ok(()),
     }
+}
+
+async fn retention(c: &Config, store: &dyn Store, cmd: &RetentionCommand) -> Result<()> {
+    use vigie_service::retention::{self, SignedReport};
+    let verify = |path: &PathBuf, expected: Option<String>| -> Result<SignedReport> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let signed: SignedReport = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a retention report", path.display()))?;
+        if !signed.verify(expected.as_deref()) {
+            bail!(
+                "the signature of {} does not hold{}",
+                path.display(),
+                if expected.is_some() {
+                    " with the expected key"
+                } else {
+                    ""
+                }
+            );
+        }
+        Ok(signed)
+    };
+    if let RetentionCommand::Verify { report, public_key } = cmd {
+        let expected = public_key
+            .clone()
+            .or_else(|| app::trail_key(c).ok().map(|k| k.public_hex()));
+        let signed = verify(report, expected)?;
+        println!(
+            "report signed: run {} of tenant {}, {} rule(s), {} row(s) changed",
+            signed.report.run,
+            signed.report.tenant,
+            signed.report.rules.len(),
+            signed.report.rules.iter().map(|r| r.changed).sum::<i64>()
+        );
+        return Ok(());
+    }
+    let (RetentionCommand::Preview { tenant } | RetentionCommand::Run { tenant, .. }) = cmd else {
+        return Ok(());
+    };
+    let t = store
+        .tenant_by_slug(&vigie_domain::tenant::TenantSlug::parse(tenant)?)
+        .await
+        .with_context(|| format!("no tenant {tenant}"))?;
+    let scope = vigie_domain::scope::TenantScope::of_provider(t.id);
+    let confinement = app::confinement(c)?;
+    let vault = app::vault(c)?;
+    let ctx = vigie_service::Ctx {
+        store,
+        vault: &vault,
+        base_url: &c.base_url,
+        confinement: &confinement,
+    };
+    let now = jiff::Timestamp::now();
+    match cmd {
+        RetentionCommand::Preview { .. } => {
+            trace_cli(
+                store,
+                "retention.preview",
+                &format!("tenant:{}", t.id),
+                Some(t.id),
+            )
+            .await?;
+            for p in retention::preview(ctx, &scope, now).await? {
+                let r = &p.rule.rule;
+                match &p.error {
+                    Some(e) => println!("{}	{}.{}	error: {e}", r.label, r.table, r.trigger_column),
+                    None => println!(
+                        "{}	{}.{} before {}	{} row(s) to {}",
+                        r.label,
+                        r.table,
+                        r.trigger_column,
+                        p.cutoff,
+                        p.matched,
+                        r.action.as_str()
+                    ),
+                }
+            }
+        }
+        RetentionCommand::Run { dry, .. } => {
+            let key = app::trail_key(c)?;
+            let sign = |b: &[u8]| (key.sign_document(b), key.public_hex());
+            trace_cli(
+                store,
+                "retention.run",
+                &format!("tenant:{}", t.id),
+                Some(t.id),
+            )
+            .await?;
+            let run = retention::sweep(
+                ctx,
+                &scope,
+                "ligne de commande",
+                *dry,
+                now,
+                retention::BATCH,
+                &sign,
+                &|_| false,
+            )
+            .await?;
+            println!("{}", run.report);
+        }
+        RetentionCommand::Verify { .. } => {}
+    }
+    Ok(())
 }
 
 async fn scan(files: &[PathBuf], format: &str, database: Option<&str>, sample: u32) -> Result<()> {

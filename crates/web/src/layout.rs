@@ -114,6 +114,7 @@ impl Layout {
                 nav.push(item(format!("{base}/audits"), m.nav_audits));
                 nav.push(item(format!("{base}/instructions"), m.nav_instructions));
                 nav.push(item(format!("{base}/systemes"), m.nav_systems));
+                nav.push(item(format!("{base}/conservation"), m.nav_retention));
                 nav.push(item(format!("{base}/users"), m.nav_users));
             }
             if mb.roles.allows(Permission::ReadTrail) {

@@ -52,6 +52,7 @@ pub fn flash_text(m: &'static Msgs, key: Option<&str>) -> Option<&'static str> {
         "scan_queued" => m.scan_queued,
         "scan_accepted" => m.scan_accepted,
         "notified" => m.sp_notified,
+        "sweep_queued" => m.retention_sweep_queued,
         _ => return None,
     })
 }

@@ -18,6 +18,7 @@ mod register;
 mod register_form;
 mod request_form;
 mod requests;
+mod retention;
 mod sign_in;
 mod subprocessors;
 mod systems;
@@ -135,6 +136,19 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admin/modeles",
             get(models::admin_list).post(models::admin_publish),
+        )
+        .route(
+            "/t/{tenant}/conservation",
+            get(retention::list).post(retention::create),
+        )
+        .route("/t/{tenant}/conservation/balayer", post(retention::sweep))
+        .route(
+            "/t/{tenant}/conservation/{id}/supprimer",
+            post(retention::delete),
+        )
+        .route(
+            "/t/{tenant}/conservation/rapports/{id}/{format}",
+            get(retention::report),
         )
         .route("/t/{tenant}/modeles", get(models::tenant_list))
         .route(

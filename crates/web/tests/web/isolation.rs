@@ -77,6 +77,11 @@ const WALKED: &[(&str, &str)] = &[
     ("POST", "/t/{tenant}/audits"),
     ("GET", "/t/{tenant}/instructions"),
     ("POST", "/t/{tenant}/instructions"),
+    ("GET", "/t/{tenant}/conservation"),
+    ("POST", "/t/{tenant}/conservation"),
+    ("POST", "/t/{tenant}/conservation/balayer"),
+    ("POST", "/t/{tenant}/conservation/{id}/supprimer"),
+    ("GET", "/t/{tenant}/conservation/rapports/{id}/{format}"),
     ("GET", "/t/{tenant}/modeles"),
     ("POST", "/t/{tenant}/modeles/{id}/importer"),
     ("POST", "/t/{tenant}/modeles/{id}/activites/{activity}"),
@@ -211,7 +216,43 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
         })
         .await
         .unwrap();
+    let rule_b = app
+        .store
+        .create_rule(
+            &scope_b,
+            &vigie_domain::retention::RetentionRule {
+                system: sys_b,
+                label: "Règle secrète B".into(),
+                table: "journaux".into(),
+                trigger_column: "le".into(),
+                period: vigie_domain::retention::Period::new(
+                    1,
+                    vigie_domain::retention::PeriodUnit::Years,
+                )
+                .unwrap(),
+                action: vigie_domain::retention::RetentionAction::Delete,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let run_b = app
+        .store
+        .start_run(&scope_b, false, "bob", now)
+        .await
+        .unwrap();
+    app.store
+        .finish_run(
+            &scope_b,
+            run_b.id,
+            r#"{"report":{"tenant":0,"run":0,"dry":false,"started_by":"bob.secret","started_at":"","ended_at":"","rules":[]},"signature":"","public_key":""}"#,
+            "",
+            now,
+        )
+        .await
+        .unwrap();
     let secrets = [
+        "Règle secrète B",
         "Fuite secrète B",
         "Hébergeur secret B",
         "Activité secrète B",
@@ -238,6 +279,10 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
                 inv_b
             } else if pattern.contains("incidents/{id}") {
                 inc_b.id
+            } else if pattern.contains("rapports/{id}") {
+                run_b.id
+            } else if pattern.contains("conservation/{id}") {
+                rule_b.id
             } else {
                 bob.id.0
             };
@@ -256,6 +301,7 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
                     },
                 )
                 .replace("{file}", "export.json")
+                .replace("{format}", "export.json")
                 .replace("{scan}", &scan_b.to_string())
                 .replace("{notice}", &notice_b.to_string())
                 .replace("{activity}", &act_b.to_string());
@@ -286,6 +332,7 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
     assert_eq!(app.store.memberships(bob.id).await.unwrap().len(), 1);
     assert_eq!(app.store.invitations(&scope_b, now).await.unwrap().len(), 1);
     assert_eq!(app.store.incident(&scope_b, inc_b.id).await.unwrap(), inc_b);
+    assert_eq!(app.store.rule(&scope_b, rule_b.id).await.unwrap(), rule_b);
     let still = app
         .store
         .request(&vigie_domain::scope::TenantScope::of_provider(b.id), req_b)

@@ -16,5 +16,6 @@ mod isolation;
 mod outage;
 mod pages;
 mod register;
+mod retention;
 mod rights;
 mod subprocessors;

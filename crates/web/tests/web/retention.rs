@@ -1,0 +1,151 @@
+//! C21 and C22 in the pages: the DPO writes rules (a wrong one refused on
+//! its field, a ready-made one filling the blanks), previews them, asks
+//! for a sweep; the worker's signed report is read as a page, JSON and
+//! CSV, and the JSON verifies.
+
+use axum::http::StatusCode;
+use jiff::Timestamp;
+use vigie_connect::{Dialect, fixture};
+use vigie_domain::role::Role;
+
+use crate::{
+    both,
+    support::{TestApp, test_vault},
+};
+
+both!(c21_c22_rules_preview_sweep_and_signed_report, |app| {
+    let t = app.tenant("commune-a").await;
+    app.person("dpo@commune-a.fr", &[(&t, &[Role::Dpo])]).await;
+    app.person("agent@commune-a.fr", &[(&t, &[Role::Agent])])
+        .await;
+    let db = format!(
+        "vigie_web_retention_{}_{}",
+        std::process::id(),
+        app.store.backend()
+    );
+    let url = fixture::create_database(Dialect::Sqlite, &db)
+        .await
+        .unwrap();
+    fixture::install(&url, 20).await.unwrap();
+    let mut dpo = app.signed_in("dpo@commune-a.fr").await;
+    let saved = dpo
+        .post(
+            "/t/commune-a/systemes",
+            &[
+                ("name", "Mes demandes"),
+                ("url", &url),
+                ("dataset", fixture::DATASET),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let sys = saved
+        .location()
+        .split('?')
+        .next()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    // Not a date: refused on its field, what was typed kept.
+    let bad = dpo
+        .post(
+            "/t/commune-a/conservation",
+            &[
+                ("system", &sys),
+                ("label", "Journaux"),
+                ("table", "journaux"),
+                ("trigger_column", "ip"),
+                ("amount", "6"),
+                ("unit", "months"),
+                ("action", "delete"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("id=\"rr-trigger_column-error\""));
+    assert!(bad.body.contains("value=\"Journaux\""));
+    // A ready-made period: the blanks take the template's.
+    let ok = dpo
+        .post(
+            "/t/commune-a/conservation",
+            &[
+                ("template", "connection_logs"),
+                ("system", &sys),
+                ("table", "journaux"),
+                ("trigger_column", "le"),
+                ("amount", "6"),
+                ("unit", "months"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let page = dpo.get("/t/commune-a/conservation").await;
+    assert!(page.body.contains("<td>Journaux de connexion</td>") && page.body.contains("6 mois"));
+    assert!(
+        page.body
+            .contains("Journaux de connexion — 1 an, supprimer"),
+        "the template's own period is offered"
+    );
+    assert!(page.body.contains("supprimer"));
+    // The preview: 60 log lines, all from February 2026, all past 6 months.
+    let preview = dpo.get("/t/commune-a/conservation?apercu=1").await;
+    assert!(preview.body.contains("60 ligne(s)"), "{}", preview.body);
+    // An agent reads the rules, cannot preview, add or sweep.
+    let mut agent = app.signed_in("agent@commune-a.fr").await;
+    let seen = agent.get("/t/commune-a/conservation?apercu=1").await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert!(!seen.body.contains("60 ligne(s)"));
+    assert_eq!(
+        agent
+            .post("/t/commune-a/conservation/balayer", &[])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // The DPO asks; the worker sweeps and signs.
+    let queued = dpo.post("/t/commune-a/conservation/balayer", &[]).await;
+    assert_eq!(queued.status, StatusCode::SEE_OTHER);
+    let key = vigie_store::trail::TrailKey::generate().unwrap();
+    let sign = |b: &[u8]| (key.sign_document(b), key.public_hex());
+    let vault = test_vault();
+    let ctx = vigie_service::Ctx {
+        store: app.store.as_ref(),
+        vault: &vault,
+        base_url: "http://test",
+        confinement: &crate::support::test_confinement(),
+    };
+    let run = vigie_service::retention::sweep(
+        ctx,
+        &vigie_domain::scope::TenantScope::of_provider(t.id),
+        "Vigie",
+        false,
+        Timestamp::now(),
+        25,
+        &sign,
+        &|_| false,
+    )
+    .await
+    .unwrap();
+    let base = format!("/t/commune-a/conservation/rapports/{}", run.id);
+    let printed = dpo.get(&format!("{base}/rapport")).await;
+    assert_eq!(printed.status, StatusCode::OK);
+    assert!(printed.body.contains(&key.public_hex()));
+    let csv = dpo.get(&format!("{base}/export.csv")).await;
+    assert!(
+        csv.body.lines().nth(1).unwrap().contains(",60,60,"),
+        "{}",
+        csv.body
+    );
+    let json = dpo.get(&format!("{base}/export.json")).await;
+    let signed: vigie_service::retention::SignedReport = serde_json::from_str(&json.body).unwrap();
+    assert!(signed.verify(Some(&key.public_hex())));
+    assert_eq!(
+        dpo.get(&format!("{base}/autre")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    fixture::drop_database(Dialect::Sqlite, &db, &url)
+        .await
+        .unwrap();
+});
