@@ -49,7 +49,7 @@ pub struct PreviewRow {
     pub matched: String,
     pub error: String,
     /// key, then (column, before, after).
-    pub examples: Vec<(String, Vec<(String, String, String)>)>,
+    pub examples: Vec<(String, Vec<retention::ExampleColumn>)>,
 }
 
 pub struct RunRow {
