@@ -188,6 +188,20 @@ pub async fn seed_rights(
         vigie_connect::fixture::install(&url, DEMO_PEOPLE)
             .await
             .map_err(|e| anyhow::anyhow!("demo application database: {e}"))?;
+        // When each contact last used the portal: a quarter of them not
+        // for five years, for the retention rule of the demo (C21).
+        let mut c = vigie_connect::Conn::open(&url)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo application database: {e}"))?;
+        let added = c
+            .run(
+                "ALTER TABLE contacts ADD COLUMN derniere_activite DATE; \
+                 UPDATE contacts SET derniere_activite = CASE WHEN id % 4 = 0 \
+                 THEN '2021-03-15' ELSE '2026-10-01' END",
+            )
+            .await;
+        c.close().await;
+        added.map_err(|e| anyhow::anyhow!("demo application database: {e}"))?;
     }
     let scope = TenantScope::of_provider(tenant.id);
     let ctx = Ctx {
@@ -596,5 +610,63 @@ pub async fn seed_problems(store: &dyn Store, vault: &Vault, base_url: &str) -> 
         aware + SignedDuration::from_hours(8),
     )
     .await?;
+    Ok(())
+}
+
+/// The SIDEC's retention rules on its "Mes demandes" database (C21):
+/// connection logs deleted after 6 months, contacts anonymised 3 years
+/// after their last activity — both finding rows in the preview.
+pub async fn seed_retention(
+    store: &dyn Store,
+    vault: &Vault,
+    base_url: &str,
+    confinement: &vigie_connect::Confinement,
+) -> Result<()> {
+    use vigie_service::retention::{self, RuleInput};
+    let tenant = store
+        .tenant_by_slug(&TenantSlug::parse("sidec-jura")?)
+        .await?;
+    let scope = TenantScope::of_provider(tenant.id);
+    if !store.rules(&scope).await?.is_empty() {
+        return Ok(());
+    }
+    let Some(system) = store.all_systems(&scope).await?.into_iter().next() else {
+        return Ok(());
+    };
+    let ctx = Ctx {
+        store,
+        vault,
+        base_url,
+        confinement,
+    };
+    for (label, table, trigger, amount, unit, action) in [
+        (
+            "Journaux de connexion",
+            "journaux",
+            "le",
+            "6",
+            "months",
+            "delete",
+        ),
+        (
+            "Contacts inactifs",
+            "contacts",
+            "derniere_activite",
+            "3",
+            "years",
+            "anonymise",
+        ),
+    ] {
+        let input = RuleInput {
+            system: system.id.0,
+            label: label.into(),
+            table: table.into(),
+            trigger_column: trigger.into(),
+            amount: amount.into(),
+            unit: unit.into(),
+            action: action.into(),
+        };
+        retention::create_rule(ctx, &scope, &input, Timestamp::now()).await?;
+    }
     Ok(())
 }

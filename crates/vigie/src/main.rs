@@ -252,6 +252,8 @@ async fn main() -> Result<()> {
             demo::seed_register(store.as_ref()).await?;
             demo::seed_incidents(store.as_ref(), &app::vault(&c)?, &c.base_url).await?;
             demo::seed_problems(store.as_ref(), &app::vault(&c)?, &c.base_url).await?;
+            demo::seed_retention(store.as_ref(), &app::vault(&c)?, &c.base_url, &confinement)
+                .await?;
             println!("{}", demo::banner(&c.base_url));
             app::serve(&c, store, true).await
         }
@@ -336,6 +338,14 @@ async fn retention(c: &Config, store: &dyn Store, cmd: &RetentionCommand) -> Res
         .await
         .with_context(|| format!("no tenant {tenant}"))?;
     let scope = vigie_domain::scope::TenantScope::of_provider(t.id);
+    // As `vigie demo` does: the demo's application databases, in their
+    // own folder, when the configuration lists no folder.
+    let mut c = c.clone();
+    let clients = c.data_dir.join("clients");
+    if c.connect.sqlite_dirs.is_empty() && clients.is_dir() {
+        c.connect.sqlite_dirs.push(clients);
+    }
+    let c = &c;
     let confinement = app::confinement(c)?;
     let vault = app::vault(c)?;
     let ctx = vigie_service::Ctx {

@@ -484,6 +484,8 @@ struct PolicyPage {
     rights_form: String,
     activities: Vec<PolicyActivity>,
     versions: Vec<PolicyVersion>,
+    /// The retention rules Vigie applies (C21): "what — period, action".
+    applied: Vec<String>,
 }
 
 /// The tenant's privacy policy, generated from its register (C05), in the
@@ -566,7 +568,21 @@ pub async fn policy(
             }
         })
         .collect();
+    let applied = state
+        .store
+        .rules(&vigie_domain::scope::TenantScope::of_system(t.id))
+        .await?
+        .into_iter()
+        .map(|r| {
+            let action = match r.rule.action {
+                vigie_domain::retention::RetentionAction::Delete => m.retention_delete,
+                vigie_domain::retention::RetentionAction::Anonymise => m.retention_anonymise,
+            };
+            format!("{} — {}, {action}", r.rule.label, r.rule.period)
+        })
+        .collect();
     render(PolicyPage {
+        applied,
         intro: m.policy_intro.replace("{org}", t.name.as_str()),
         dpo: all
             .iter()

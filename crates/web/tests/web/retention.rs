@@ -89,6 +89,15 @@ both!(c21_c22_rules_preview_sweep_and_signed_report, |app| {
         "the template's own period is offered"
     );
     assert!(page.body.contains("supprimer"));
+    // The public policy says what is applied.
+    let policy = app.browser().get("/p/commune-a/confidentialite").await;
+    assert!(
+        policy
+            .body
+            .contains("Journaux de connexion — 6 mois, supprimer"),
+        "{}",
+        policy.body
+    );
     // The preview: 60 log lines, all from February 2026, all past 6 months.
     let preview = dpo.get("/t/commune-a/conservation?apercu=1").await;
     assert!(preview.body.contains("60 ligne(s)"), "{}", preview.body);
