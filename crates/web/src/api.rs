@@ -33,6 +33,7 @@ use crate::{
 
 mod incidents;
 mod problems;
+mod retention;
 
 /// A JSON error: `code` is stable, `message` is for people.
 #[derive(Debug, Serialize, ToSchema)]
@@ -720,10 +721,12 @@ impl Modify for BearerAuth {
     info(title = "Vigie API", version = "1", description = "A tenant's data in Vigie. Authenticate with a tenant API token; the `/provider` operations take a provider token instead."),
     paths(me, members, member, trail, register_list, register_read, register_create, register_update,
         incidents::list, incidents::declare, incidents::read, incidents::qualify, incidents::notify,
-        problems::list, problems::declare, problems::read, problems::qualify, problems::add_client, problems::notice, problems::update),
+        problems::list, problems::declare, problems::read, problems::qualify, problems::add_client, problems::notice, problems::update,
+        retention::rules, retention::create, retention::delete, retention::preview, retention::runs, retention::request, retention::run),
     components(schemas(ApiError, MeOut, MemberOut, MemberPage, RecordOut, RecordPage, ActivityOut, ActivityPage, ActivityIn,
         incidents::IncidentOut, incidents::IncidentPage, incidents::IncidentIn, incidents::FactsIn, incidents::PhaseIn, incidents::PhaseOut, incidents::ProviderUpdateOut,
-        problems::ProblemOut, problems::ProblemPage, problems::ProblemIn, problems::ProblemFactsIn, problems::ClientIn, problems::NoticeIn, problems::UpdateIn, problems::ImpactedOut, problems::UpdateOut)),
+        problems::ProblemOut, problems::ProblemPage, problems::ProblemIn, problems::ProblemFactsIn, problems::ClientIn, problems::NoticeIn, problems::UpdateIn, problems::ImpactedOut, problems::UpdateOut,
+        retention::RuleOut, retention::RuleIn, retention::PreviewOut, retention::RunOut, retention::RunPage)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -760,6 +763,20 @@ pub fn routes() -> Router<AppState> {
             "/incidents/{id}/phases",
             axum::routing::post(incidents::notify),
         )
+        .route(
+            "/retention/rules",
+            get(retention::rules).post(retention::create),
+        )
+        .route(
+            "/retention/rules/{id}",
+            axum::routing::delete(retention::delete),
+        )
+        .route("/retention/preview", get(retention::preview))
+        .route(
+            "/retention/runs",
+            get(retention::runs).post(retention::request),
+        )
+        .route("/retention/runs/{id}", get(retention::run))
         .route(
             "/provider/problems",
             get(problems::list).post(problems::declare),

@@ -154,6 +154,62 @@ both!(c21_c22_rules_preview_sweep_and_signed_report, |app| {
         dpo.get(&format!("{base}/autre")).await.status,
         StatusCode::NOT_FOUND
     );
+    // The API: the rules, the preview, the runs with their signed reports;
+    // another tenant's token reaches none of it.
+    let token = |who: &'static str, slug: &'static str| {
+        let app = &app;
+        async move {
+            let mut b = app.signed_in(who).await;
+            let minted = b
+                .post(
+                    &format!("/t/{slug}/tokens"),
+                    &[("name", "outil"), ("role", "dpo"), ("days", "30")],
+                )
+                .await;
+            crate::support::extract(
+                &minted.body,
+                "id=\"new-token\" type=\"text\" readonly value=\"",
+                "\"",
+            )
+            .unwrap()
+        }
+    };
+    let mine = token("dpo@commune-a.fr", "commune-a").await;
+    let mut api = app.browser();
+    let rules: serde_json::Value =
+        serde_json::from_str(&api.api("/api/v1/retention/rules", &mine).await.body).unwrap();
+    assert_eq!(rules[0]["unit"], "months");
+    let preview: serde_json::Value =
+        serde_json::from_str(&api.api("/api/v1/retention/preview", &mine).await.body).unwrap();
+    assert_eq!(preview[0]["matched"], 0, "swept: nothing left");
+    let runs: serde_json::Value =
+        serde_json::from_str(&api.api("/api/v1/retention/runs", &mine).await.body).unwrap();
+    let report: vigie_service::retention::SignedReport =
+        serde_json::from_value(runs["items"][0]["report"].clone()).unwrap();
+    assert!(report.verify(Some(&key.public_hex())));
+    let wrong = api
+        .api_json(
+            "POST",
+            "/api/v1/retention/rules",
+            &mine,
+            &serde_json::json!({"system": sys.parse::<i64>().unwrap(), "label": "x", "table": "journaux",
+                "trigger_column": "le", "amount": 0, "unit": "days", "action": "delete"}),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert!(wrong.body.contains("amount"));
+    let b = app.tenant("syndicat-b").await;
+    app.person("dpo@syndicat-b.fr", &[(&b, &[Role::Dpo])]).await;
+    let theirs = token("dpo@syndicat-b.fr", "syndicat-b").await;
+    assert_eq!(
+        api.api(&format!("/api/v1/retention/runs/{}", run.id), &theirs)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let none: serde_json::Value =
+        serde_json::from_str(&api.api("/api/v1/retention/rules", &theirs).await.body).unwrap();
+    assert_eq!(none, serde_json::json!([]));
     fixture::drop_database(Dialect::Sqlite, &db, &url)
         .await
         .unwrap();
