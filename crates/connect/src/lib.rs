@@ -4,6 +4,7 @@
 //! crate speaks MySQL.
 
 mod conn;
+pub mod copy;
 mod dataset_text;
 pub mod execute;
 #[doc(hidden)]

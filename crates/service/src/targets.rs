@@ -70,6 +70,33 @@ pub async fn open(
     }
 }
 
+/// Opens the test database a masked copy goes to (C30), through the
+/// confinement: never the source itself, nor any database a tenant's
+/// system already uses (a production system, this tenant's or another's).
+pub async fn open_copy_target(
+    ctx: Ctx<'_>,
+    tenant: TenantId,
+    url: &str,
+    source_identity: &str,
+) -> Result<Opened> {
+    let opened = open_confined(ctx, &format!("tenant {} (copy)", tenant.0), url).await?;
+    let production =
+        opened.identity == source_identity || ctx.store.target(&opened.identity).await?.is_some();
+    if production {
+        tracing::warn!(
+            tenant = tenant.0,
+            identity = %opened.identity,
+            "masked copy refused: the target is a production database"
+        );
+        opened.conn.close().await;
+        return Err(invalid(
+            "to",
+            "this database is a connected production system: a masked copy goes to a separate test database",
+        ));
+    }
+    Ok(opened)
+}
+
 /// What the provider administrator gives to declare a shared database.
 #[derive(Debug, Clone, Default)]
 pub struct SharedInput {

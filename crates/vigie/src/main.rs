@@ -92,6 +92,20 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Copies a connected system into an empty test database, masked (C30).
+    Copy {
+        /// Required: the copy is always masked.
+        #[arg(long)]
+        masked: bool,
+        #[arg(long)]
+        tenant: String,
+        /// The connected system's number (in its page's address).
+        #[arg(long)]
+        system: i64,
+        /// The test database's URL; its tables exist and are empty.
+        #[arg(long)]
+        to: String,
+    },
     /// Retention rules executed (C21, C22): preview, sweep, verify a report.
     Retention {
         #[command(subcommand)]
@@ -287,6 +301,19 @@ async fn main() -> Result<()> {
             let result = audit(&c, store.as_ref(), command).await;
             traced_failure(store.as_ref(), "audit", result).await
         }
+        Command::Copy {
+            masked,
+            tenant,
+            system,
+            to,
+        } => {
+            if !masked {
+                bail!("a copy of a connected system is always masked: add --masked (C30)");
+            }
+            let store = app::open_migrated(&c).await?;
+            let result = copy(&c, store.as_ref(), tenant, *system, to).await;
+            traced_failure(store.as_ref(), "copy", result).await
+        }
         Command::Retention { command } => {
             let store = app::open_migrated(&c).await?;
             let result = retention(&c, store.as_ref(), command).await;
@@ -294,6 +321,71 @@ async fn main() -> Result<()> {
         }
         Command::Scan { .. } => Ok(()),
     }
+}
+
+/// The configuration the provider's command line acts with on tenants'
+/// systems: as `vigie demo` does, the demo's application databases in
+/// their own folder when the configuration lists no folder.
+fn with_demo_clients(c: &Config) -> Config {
+    let mut c = c.clone();
+    let clients = c.data_dir.join("clients");
+    if c.connect.sqlite_dirs.is_empty() && clients.is_dir() {
+        c.connect.sqlite_dirs.push(clients);
+    }
+    c
+}
+
+async fn copy(c: &Config, store: &dyn Store, tenant: &str, system: i64, to: &str) -> Result<()> {
+    let t = store
+        .tenant_by_slug(&vigie_domain::tenant::TenantSlug::parse(tenant)?)
+        .await
+        .with_context(|| format!("no tenant {tenant}"))?;
+    let scope = vigie_domain::scope::TenantScope::of_provider(t.id);
+    let c = with_demo_clients(c);
+    let confinement = app::confinement(&c)?;
+    let vault = app::vault(&c)?;
+    let ctx = vigie_service::Ctx {
+        store,
+        vault: &vault,
+        base_url: &c.base_url,
+        confinement: &confinement,
+    };
+    trace_cli(
+        store,
+        "system.copy",
+        &format!("system:{system}"),
+        Some(t.id),
+    )
+    .await?;
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let started = std::time::Instant::now();
+    let report = vigie_service::copies::masked_copy(
+        ctx,
+        &scope,
+        vigie_domain::SystemId(system),
+        to,
+        |table, n| {
+            if tty {
+                eprint!("\r{table}: {n} rows");
+                let _ = std::io::stderr().flush();
+            }
+        },
+    )
+    .await?;
+    if tty {
+        eprintln!();
+    }
+    let total: u64 = report.tables.iter().map(|(_, n)| n).sum();
+    for (table, n) in &report.tables {
+        println!("{table}\t{n}");
+    }
+    println!(
+        "{total} rows copied into {} in {:.2} s; masked: {}",
+        vigie::config::redact_url(to),
+        started.elapsed().as_secs_f64(),
+        report.masked.join(", ")
+    );
+    Ok(())
 }
 
 async fn retention(c: &Config, store: &dyn Store, cmd: &RetentionCommand) -> Result<()> {
@@ -338,14 +430,7 @@ async fn retention(c: &Config, store: &dyn Store, cmd: &RetentionCommand) -> Res
         .await
         .with_context(|| format!("no tenant {tenant}"))?;
     let scope = vigie_domain::scope::TenantScope::of_provider(t.id);
-    // As `vigie demo` does: the demo's application databases, in their
-    // own folder, when the configuration lists no folder.
-    let mut c = c.clone();
-    let clients = c.data_dir.join("clients");
-    if c.connect.sqlite_dirs.is_empty() && clients.is_dir() {
-        c.connect.sqlite_dirs.push(clients);
-    }
-    let c = &c;
+    let c = &with_demo_clients(c);
     let confinement = app::confinement(c)?;
     let vault = app::vault(c)?;
     let ctx = vigie_service::Ctx {
