@@ -228,13 +228,10 @@ async fn copy_table(
         }
         // Keyed by primary key where the dataset names it; by offset
         // otherwise (tables it does not declare are small reference ones).
-        match (pk, &last) {
-            (Some(p), Some(k)) => {
-                and(&mut sql);
-                sql.push(&format!("{} > ", sd.ident(p)));
-                sql.param(Some(k.clone()), from.pg_type(t, p));
-            }
-            _ => {}
+        if let (Some(p), Some(k)) = (pk, &last) {
+            and(&mut sql);
+            sql.push(&format!("{} > ", sd.ident(p)));
+            sql.param(Some(k.clone()), from.pg_type(t, p));
         }
         match pk {
             Some(p) => sql.push(&format!(
