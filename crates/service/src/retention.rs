@@ -30,6 +30,11 @@ use crate::{Ctx, Result, ServiceError, invalid, systems::url_of, targets};
 /// Rows per batch: one short transaction each.
 pub const BATCH: u32 = 1000;
 
+/// A rule the night's sweep first applies a day after it was written, so
+/// that its author sees the preview before anything is changed; a sweep
+/// the DPO asks for applies it at once.
+pub const GRACE: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+
 /// A rule as typed in the form or the API.
 #[derive(Debug, Clone, Default)]
 pub struct RuleInput {
@@ -320,6 +325,9 @@ pub struct RuleReport {
     pub matched: i64,
     pub changed: i64,
     pub error: String,
+    /// Why the rule was left out of this sweep, if it was.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
 }
 
 /// What a sweep did, as signed.
@@ -374,12 +382,22 @@ pub type Signer<'a> = &'a (dyn Fn(&[u8]) -> (String, String) + Sync);
 
 /// Sweeps the tenant's rules — resuming its unfinished run if a crash
 /// left one — and returns the finished run with its signed report.
+/// How a sweep was started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// The night's schedule: rules younger than `GRACE` wait.
+    Scheduled,
+    /// A DPO or the provider asked for it: every rule applies.
+    Asked,
+}
+
 #[allow(clippy::too_many_arguments)]
 pub async fn sweep(
     ctx: Ctx<'_>,
     scope: &TenantScope,
     by: &str,
     dry: bool,
+    trigger: Trigger,
     now: Timestamp,
     batch: u32,
     sign: Signer<'_>,
@@ -392,8 +410,10 @@ pub async fn sweep(
     let today = vigie_domain::time::legal_date(run.started_at);
     let key = ctx.vault.masking_key(scope.tenant());
     let rules = ctx.store.rules(scope).await?;
+    let waits =
+        |r: &StoredRule| trigger == Trigger::Scheduled && r.created_at > run.started_at - GRACE;
     for r in &rules {
-        if ctx.store.progress(run.id, r.id).await?.done {
+        if waits(r) || ctx.store.progress(run.id, r.id).await?.done {
             continue;
         }
         let outcome = sweep_rule(ctx, scope, &run, r, today, &key, batch.max(1), stop).await;
@@ -427,6 +447,16 @@ pub async fn sweep(
             matched: p.matched,
             changed: p.changed,
             error: p.error,
+            note: if waits(r) {
+                format!(
+                    "written less than 24 hours ago: first applied by the sweep after {}",
+                    (r.created_at + GRACE)
+                        .to_zoned(vigie_domain::time::legal_zone())
+                        .strftime("%Y-%m-%d %H:%M")
+                )
+            } else {
+                String::new()
+            },
         });
     }
     let ended = Timestamp::now().max(now);
@@ -598,10 +628,17 @@ pub fn sweep_key(tenant: vigie_domain::TenantId, at: &str) -> String {
     format!("retention_sweep:{}:{at}", tenant.0)
 }
 
-pub fn tenant_of_key(key: &str) -> Option<vigie_domain::TenantId> {
+/// The tenant a sweep's job key names, and whether the night's schedule
+/// queued it (its key holds a date) or someone asked.
+pub fn of_key(key: &str) -> Option<(vigie_domain::TenantId, Trigger)> {
     let rest = key.strip_prefix("retention_sweep:")?;
-    let (t, _) = rest.split_once(':')?;
-    Some(vigie_domain::TenantId(t.parse().ok()?))
+    let (t, at) = rest.split_once(':')?;
+    let trigger = if at.contains('-') {
+        Trigger::Scheduled
+    } else {
+        Trigger::Asked
+    };
+    Some((vigie_domain::TenantId(t.parse().ok()?), trigger))
 }
 
 /// Queues a sweep of the tenant now (a DPO asked for it).

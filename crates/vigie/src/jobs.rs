@@ -319,7 +319,7 @@ impl Worker {
                 Ok(format!("{n} retention sweeps queued"))
             }
             JobKind::RetentionSweep => {
-                let tenant = vigie_service::retention::tenant_of_key(&job.key)
+                let (tenant, trigger) = vigie_service::retention::of_key(&job.key)
                     .ok_or_else(|| format!("no tenant in job key {}", job.key))?;
                 let key = &self.key;
                 let sign = |b: &[u8]| (key.sign_document(b), key.public_hex());
@@ -328,6 +328,7 @@ impl Worker {
                     &vigie_domain::scope::TenantScope::of_system(tenant),
                     "Vigie",
                     false,
+                    trigger,
                     now,
                     vigie_service::retention::BATCH,
                     &sign,

@@ -480,6 +480,7 @@ async fn retention(c: &Config, store: &dyn Store, cmd: &RetentionCommand) -> Res
                 &scope,
                 "ligne de commande",
                 *dry,
+                retention::Trigger::Asked,
                 now,
                 retention::BATCH,
                 &sign,

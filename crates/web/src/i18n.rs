@@ -640,7 +640,7 @@ messages! {
     retention_column: "Colonne", "Column";
     retention_before: "Avant (masqué)", "Before (masked)";
     retention_after: "Après", "After";
-    retention_sweep_intro: "Le balayage a lieu chaque nuit ; vous pouvez le lancer maintenant. Il reprend où il s'est arrêté en cas d'interruption.", "The sweep runs every night; you can start it now. It resumes where it stopped if interrupted.";
+    retention_sweep_intro: "Le balayage a lieu chaque nuit ; une règle nouvelle n'y est appliquée qu'à partir du lendemain de son écriture, le temps d'en vérifier l'aperçu. Vous pouvez le lancer maintenant : toutes les règles s'appliquent alors. Il reprend où il s'est arrêté en cas d'interruption.", "The sweep runs every night; a new rule is applied from the day after it was written, time to check its preview. You can start it now: every rule then applies. It resumes where it stopped if interrupted.";
     retention_sweep: "Lancer le balayage maintenant", "Sweep now";
     retention_add: "Ajouter une règle", "Add a rule";
     retention_template: "Partir d'une durée prévue par la politique", "Start from a period the policy sets";

@@ -197,9 +197,36 @@ async fn c21_c22_sweep_on(dialect: Dialect) {
     assert_eq!(keys, ["1", "2", "3"], "in key order");
     assert_eq!(snapshot(contacts_sql.clone()).await, before);
 
-    // The sweep, in batches of 7, stopped after a commit, then before one.
     let key = TrailKey::generate().unwrap();
     let sign = |b: &[u8]| (key.sign_document(b), key.public_hex());
+    // The night's sweep leaves rules written less than a day ago alone,
+    // and says so in its report.
+    assert_eq!(retention::schedule(ctx, Timestamp::now()).await.unwrap(), 1);
+    let night = retention::sweep(
+        ctx,
+        &scope,
+        "nuit",
+        false,
+        retention::Trigger::Scheduled,
+        Timestamp::now(),
+        7,
+        &sign,
+        &|_| false,
+    )
+    .await
+    .unwrap();
+    let night: SignedReport = serde_json::from_str(&night.report).unwrap();
+    assert!(
+        night
+            .report
+            .rules
+            .iter()
+            .all(|r| r.changed == 0 && r.note.contains("24 hours")),
+        "{night:?}"
+    );
+    assert_eq!(snapshot(contacts_sql.clone()).await, before);
+    // The sweep asked for, in batches of 7, stopped after a commit, then
+    // before one.
     let commits = AtomicUsize::new(0);
     let stop_after_second_commit =
         |s: Step| s == Step::Committed && commits.fetch_add(1, Ordering::SeqCst) == 1;
@@ -208,6 +235,7 @@ async fn c21_c22_sweep_on(dialect: Dialect) {
         &scope,
         "nuit",
         false,
+        retention::Trigger::Asked,
         Timestamp::now(),
         7,
         &sign,
@@ -221,6 +249,7 @@ async fn c21_c22_sweep_on(dialect: Dialect) {
         &scope,
         "nuit",
         false,
+        retention::Trigger::Asked,
         Timestamp::now(),
         7,
         &sign,
@@ -234,6 +263,7 @@ async fn c21_c22_sweep_on(dialect: Dialect) {
         &scope,
         "nuit",
         false,
+        retention::Trigger::Asked,
         Timestamp::now(),
         7,
         &sign,
@@ -310,6 +340,7 @@ async fn c21_c22_sweep_on(dialect: Dialect) {
         &scope,
         "nuit",
         false,
+        retention::Trigger::Asked,
         Timestamp::now(),
         7,
         &sign,
@@ -329,6 +360,7 @@ async fn c21_c22_sweep_on(dialect: Dialect) {
         &scope,
         "aperçu",
         true,
+        retention::Trigger::Asked,
         Timestamp::now(),
         7,
         &sign,

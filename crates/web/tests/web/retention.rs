@@ -130,6 +130,7 @@ both!(c21_c22_rules_preview_sweep_and_signed_report, |app| {
         &vigie_domain::scope::TenantScope::of_provider(t.id),
         "Vigie",
         false,
+        vigie_service::retention::Trigger::Asked,
         Timestamp::now(),
         25,
         &sign,
