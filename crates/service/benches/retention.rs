@@ -36,7 +36,7 @@ use vigie_service::{
     retention::{self, RuleInput, Step},
     systems::{self, SystemInput},
 };
-use vigie_store::{Store, trail::TrailKey, vault::Vault};
+use vigie_store::{trail::TrailKey, vault::Vault};
 use vigie_store_sql::testing::{TempSqlite, dyn_store};
 
 const BASE: &str = "vigie_bench_retention";
