@@ -177,13 +177,7 @@ impl FromRequestParts<AppState> for ApiCtx {
     type Rejection = ApiFailure;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiFailure> {
-        let secret = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or(ApiFailure::Unauthorized)?;
+        let secret = bearer(parts).ok_or(ApiFailure::Unauthorized)?;
         let token = match state.store.token_by_hash(&token_hash(secret)).await {
             Ok(t) => t,
             Err(StoreError::NotFound) => return Err(ApiFailure::Unauthorized),
@@ -386,6 +380,22 @@ async fn member(
     )
     .await?;
     Ok(Json(member_out(&m)))
+}
+
+/// A required RFC 3339 instant of a body, or a 400 naming its field.
+fn required_instant(field: &str, v: &str) -> Result<Timestamp, ApiFailure> {
+    v.parse()
+        .map_err(|_| ApiFailure::BadRequest(format!("{field}: an RFC 3339 date and time")))
+}
+
+/// The bearer secret of a request, if it carries one.
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
 }
 
 fn instant(s: &Option<String>, field: &str) -> Result<Option<Timestamp>, ApiFailure> {

@@ -199,22 +199,25 @@ async fn c21_c22_sweep_on(dialect: Dialect) {
 
     let key = TrailKey::generate().unwrap();
     let sign = |b: &[u8]| (key.sign_document(b), key.public_hex());
+    let sweep = |dry: bool, trigger, stop: &'static (dyn Fn(Step) -> bool + Sync)| {
+        retention::sweep(
+            ctx,
+            &scope,
+            "nuit",
+            dry,
+            trigger,
+            Timestamp::now(),
+            7,
+            &sign,
+            stop,
+        )
+    };
     // The night's sweep leaves rules written less than a day ago alone,
     // and says so in its report.
     assert_eq!(retention::schedule(ctx, Timestamp::now()).await.unwrap(), 1);
-    let night = retention::sweep(
-        ctx,
-        &scope,
-        "nuit",
-        false,
-        retention::Trigger::Scheduled,
-        Timestamp::now(),
-        7,
-        &sign,
-        &|_| false,
-    )
-    .await
-    .unwrap();
+    let night = sweep(false, retention::Trigger::Scheduled, &|_| false)
+        .await
+        .unwrap();
     let night: SignedReport = serde_json::from_str(&night.report).unwrap();
     assert!(
         night
@@ -228,49 +231,21 @@ async fn c21_c22_sweep_on(dialect: Dialect) {
     // The sweep asked for, in batches of 7, stopped after a commit, then
     // before one.
     let commits = AtomicUsize::new(0);
-    let stop_after_second_commit =
-        |s: Step| s == Step::Committed && commits.fetch_add(1, Ordering::SeqCst) == 1;
-    let e = retention::sweep(
-        ctx,
-        &scope,
-        "nuit",
-        false,
-        retention::Trigger::Asked,
-        Timestamp::now(),
-        7,
-        &sign,
-        &stop_after_second_commit,
-    )
-    .await
-    .unwrap_err();
+    let stop_after_second_commit: &'static (dyn Fn(Step) -> bool + Sync) =
+        Box::leak(Box::new(move |s: Step| {
+            s == Step::Committed && commits.fetch_add(1, Ordering::SeqCst) == 1
+        }));
+    let e = sweep(false, retention::Trigger::Asked, stop_after_second_commit)
+        .await
+        .unwrap_err();
     assert!(matches!(e, ServiceError::Interrupted));
-    let e = retention::sweep(
-        ctx,
-        &scope,
-        "nuit",
-        false,
-        retention::Trigger::Asked,
-        Timestamp::now(),
-        7,
-        &sign,
-        &|s| s == Step::Pending,
-    )
-    .await
-    .unwrap_err();
+    let e = sweep(false, retention::Trigger::Asked, &|s| s == Step::Pending)
+        .await
+        .unwrap_err();
     assert!(matches!(e, ServiceError::Interrupted));
-    let run = retention::sweep(
-        ctx,
-        &scope,
-        "nuit",
-        false,
-        retention::Trigger::Asked,
-        Timestamp::now(),
-        7,
-        &sign,
-        &|_| false,
-    )
-    .await
-    .unwrap();
+    let run = sweep(false, retention::Trigger::Asked, &|_| false)
+        .await
+        .unwrap();
     let signed: SignedReport = serde_json::from_str(&run.report).unwrap();
     assert!(signed.verify(Some(&key.public_hex())));
     let mut forged = signed.clone();
@@ -335,19 +310,9 @@ async fn c21_c22_sweep_on(dialect: Dialect) {
     assert!(orphans.is_empty());
 
     // A second sweep changes nothing.
-    let again = retention::sweep(
-        ctx,
-        &scope,
-        "nuit",
-        false,
-        retention::Trigger::Asked,
-        Timestamp::now(),
-        7,
-        &sign,
-        &|_| false,
-    )
-    .await
-    .unwrap();
+    let again = sweep(false, retention::Trigger::Asked, &|_| false)
+        .await
+        .unwrap();
     let again: SignedReport = serde_json::from_str(&again.report).unwrap();
     assert!(
         again.report.rules.iter().all(|r| r.changed == 0),
@@ -355,19 +320,9 @@ async fn c21_c22_sweep_on(dialect: Dialect) {
     );
     assert_eq!(snapshot(contacts_sql).await, after);
     // A dry run counts without changing.
-    let dry = retention::sweep(
-        ctx,
-        &scope,
-        "aperçu",
-        true,
-        retention::Trigger::Asked,
-        Timestamp::now(),
-        7,
-        &sign,
-        &|_| false,
-    )
-    .await
-    .unwrap();
+    let dry = sweep(true, retention::Trigger::Asked, &|_| false)
+        .await
+        .unwrap();
     assert!(dry.dry);
     let _ = SystemId(0);
     fixture::drop_database(dialect, &name, &url).await.unwrap();

@@ -19,7 +19,7 @@ use vigie_domain::{
 use vigie_service::breaches::{self, Declaration};
 use vigie_store::{Incident, Phase};
 
-use super::{ApiCtx, ApiError, ApiFailure, ListParams, service_failure};
+use super::{ApiCtx, ApiError, ApiFailure, ListParams, required_instant, service_failure};
 use crate::AppState;
 
 /// One notification phase, as sent.
@@ -115,11 +115,6 @@ pub struct PhaseIn {
     /// Required for a first notification after 72 hours (Art. 33.1).
     #[serde(default)]
     pub late_reason: String,
-}
-
-fn instant(field: &str, v: &str) -> Result<Timestamp, ApiFailure> {
-    v.parse()
-        .map_err(|_| ApiFailure::BadRequest(format!("{field}: an RFC 3339 date and time")))
 }
 
 fn phase_out(p: &Phase) -> PhaseOut {
@@ -222,7 +217,7 @@ pub async fn declare(
     let d = Declaration {
         title: input.title,
         description: input.description,
-        aware_at: instant("aware_at", &input.aware_at)?,
+        aware_at: required_instant("aware_at", &input.aware_at)?,
         intake: Intake::Account,
         declared_by: ctx.actor().label,
     };
@@ -288,13 +283,13 @@ pub async fn qualify(
     ctx.require(&state, Permission::HandleBreaches, "api.incidents.qualify")
         .await?;
     let i = state.store.incident(&ctx.scope, id).await?;
-    let read_at = instant("updated_at", &input.updated_at)?;
+    let read_at = required_instant("updated_at", &input.updated_at)?;
     if read_at.as_microsecond() != i.updated_at.as_microsecond() {
         return Err(ApiFailure::Conflict(
             "the incident was changed since it was read: read it again".into(),
         ));
     }
-    let aware_at = instant("aware_at", &input.aware_at)?;
+    let aware_at = required_instant("aware_at", &input.aware_at)?;
     let next = breaches::qualify(
         state.ctx(),
         &ctx.scope,

@@ -6,7 +6,7 @@
 use axum::{
     Json,
     extract::{FromRequestParts, Path, Query, State},
-    http::{StatusCode, header, request::Parts},
+    http::{StatusCode, request::Parts},
 };
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -20,7 +20,7 @@ use vigie_domain::{
 use vigie_service::{breaches::Declaration, problems};
 use vigie_store::{ImpactedClient, Problem, ProblemUpdate, ProviderToken, StoreError};
 
-use super::{ApiError, ApiFailure, ListParams, service_failure};
+use super::{ApiError, ApiFailure, ListParams, bearer, required_instant, service_failure};
 use crate::{
     AppState,
     client::{Client, client_of},
@@ -60,13 +60,7 @@ impl FromRequestParts<AppState> for ProviderApi {
     type Rejection = ApiFailure;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiFailure> {
-        let secret = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or(ApiFailure::Unauthorized)?;
+        let secret = bearer(parts).ok_or(ApiFailure::Unauthorized)?;
         let token = match state
             .store
             .provider_token_by_hash(&token_hash(secret))
@@ -244,11 +238,6 @@ async fn problem_out(state: &AppState, p: &Problem, full: bool) -> Result<Proble
     })
 }
 
-fn instant(field: &str, v: &str) -> Result<Timestamp, ApiFailure> {
-    v.parse()
-        .map_err(|_| ApiFailure::BadRequest(format!("{field}: an RFC 3339 date and time")))
-}
-
 async fn tenant_of(state: &AppState, slug: &str) -> Result<vigie_store::Tenant, ApiFailure> {
     let slug = TenantSlug::parse(slug)
         .map_err(|_| ApiFailure::BadRequest("tenant: no such client".into()))?;
@@ -298,7 +287,7 @@ pub async fn declare(
     let d = Declaration {
         title: input.title,
         description: input.description,
-        aware_at: instant("aware_at", &input.aware_at)?,
+        aware_at: required_instant("aware_at", &input.aware_at)?,
         intake: Intake::Account,
         declared_by: api.actor().label,
     };
@@ -342,13 +331,13 @@ pub async fn qualify(
     Json(input): Json<ProblemFactsIn>,
 ) -> Result<Json<ProblemOut>, ApiFailure> {
     let p = state.store.problem(id).await?;
-    let read_at = instant("updated_at", &input.updated_at)?;
+    let read_at = required_instant("updated_at", &input.updated_at)?;
     if read_at.as_microsecond() != p.updated_at.as_microsecond() {
         return Err(ApiFailure::Conflict(
             "the incident was changed since it was read: read it again".into(),
         ));
     }
-    let aware_at = instant("aware_at", &input.aware_at)?;
+    let aware_at = required_instant("aware_at", &input.aware_at)?;
     let next = problems::qualify(state.ctx(), &p, input.facts, aware_at, Timestamp::now())
         .await
         .map_err(service_failure)?;

@@ -133,6 +133,43 @@ pub async fn list(
     render(page)
 }
 
+/// The reader's time zone, for the dates they type.
+pub(super) fn zone_of(me: &crate::auth::SignedIn) -> TimeZone {
+    TimeZone::get(&me.user.time_zone).unwrap_or_else(|_| vigie_domain::time::legal_zone())
+}
+
+/// The short declaration form (C19), read: received by phone, post or
+/// fax, it says who called or wrote and who recorded it.
+pub(super) fn declaration_of(
+    pairs: &[(String, String)],
+    me: &crate::auth::SignedIn,
+) -> Result<Declaration, BTreeMap<&'static str, String>> {
+    let m = me.client.lang.msgs();
+    let Some(aware_at) = parse_local(&field(pairs, "aware_at"), &zone_of(me)) else {
+        return Err(BTreeMap::from([(
+            "aware_at",
+            m.datetime_invalid.to_owned(),
+        )]));
+    };
+    let intake = match Intake::parse(&field(pairs, "intake")) {
+        Some(i @ (Intake::Phone | Intake::Mail | Intake::Fax)) => i,
+        _ => Intake::Account,
+    };
+    let name = me.user.name.as_str();
+    let caller = field(pairs, "reported_by");
+    let declared_by = match (intake, caller.trim()) {
+        (Intake::Account, _) | (_, "") => name.to_owned(),
+        (_, caller) => format!("{caller} (reçu par {name})"),
+    };
+    Ok(Declaration {
+        title: field(pairs, "title"),
+        description: field(pairs, "description"),
+        aware_at,
+        intake,
+        declared_by,
+    })
+}
+
 /// Anyone of the tenant declares (C19).
 pub async fn declare(
     State(state): State<AppState>,
@@ -141,42 +178,19 @@ pub async fn declare(
 ) -> Result<Response, PageError> {
     require_traced(&state, &ctx, Permission::Read, "incident.declare").await?;
     let m = ctx.me.client.lang.msgs();
-    let zone =
-        TimeZone::get(&ctx.me.user.time_zone).unwrap_or_else(|_| vigie_domain::time::legal_zone());
-    let errors = match parse_local(&field(&pairs, "aware_at"), &zone) {
-        None => BTreeMap::from([("aware_at", m.datetime_invalid.to_owned())]),
-        Some(aware_at) => {
-            let intake = match Intake::parse(&field(&pairs, "intake")) {
-                Some(i @ (Intake::Phone | Intake::Mail | Intake::Fax)) => i,
-                _ => Intake::Account,
-            };
-            // Received by phone or mail: who called or wrote, and who
-            // recorded it.
-            let me = ctx.me.user.name.as_str();
-            let caller = field(&pairs, "reported_by");
-            let declared_by = match (intake, caller.trim()) {
-                (Intake::Account, _) | (_, "") => me.to_owned(),
-                (_, caller) => format!("{caller} (reçu par {me})"),
-            };
-            let d = Declaration {
-                title: field(&pairs, "title"),
-                description: field(&pairs, "description"),
-                aware_at,
-                intake,
-                declared_by,
-            };
-            match breaches::declare(state.ctx(), &ctx.scope, &d, Timestamp::now()).await {
-                Ok(i) => {
-                    ctx.trace(&state, "incident.declare", &format!("incident:{}", i.id))
-                        .await?;
-                    return Ok(see_other(
-                        &format!("{}/incidents/{}", ctx.base(), i.id),
-                        "saved",
-                    ));
-                }
-                Err(e) => field_errors(m, e)?,
+    let errors = match declaration_of(&pairs, &ctx.me) {
+        Err(e) => e,
+        Ok(d) => match breaches::declare(state.ctx(), &ctx.scope, &d, Timestamp::now()).await {
+            Ok(i) => {
+                ctx.trace(&state, "incident.declare", &format!("incident:{}", i.id))
+                    .await?;
+                return Ok(see_other(
+                    &format!("{}/incidents/{}", ctx.base(), i.id),
+                    "saved",
+                ));
             }
-        }
+            Err(e) => field_errors(m, e)?,
+        },
     };
     let page = list_page(
         &state,
@@ -505,8 +519,7 @@ pub async fn act(
     require_traced(&state, &ctx, Permission::HandleBreaches, &trail_action).await?;
     let m = ctx.me.client.lang.msgs();
     let i = load(&state, &ctx, id).await?;
-    let zone =
-        TimeZone::get(&ctx.me.user.time_zone).unwrap_or_else(|_| vigie_domain::time::legal_zone());
+    let zone = zone_of(&ctx.me);
     let now = Timestamp::now();
     let c = state.ctx();
     let actor = ctx.me.user.name.as_str().to_owned();

@@ -12,13 +12,13 @@ use axum::{
     http::StatusCode,
     response::Response,
 };
-use jiff::{Timestamp, tz::TimeZone};
+use jiff::Timestamp;
 use vigie_domain::{
     breach::{Intake, hours_and_minutes, notice_due},
     page::Page,
     tenant::TenantSlug,
 };
-use vigie_service::{breaches::Declaration, problems};
+use vigie_service::problems;
 use vigie_store::Problem;
 
 use super::{
@@ -27,8 +27,8 @@ use super::{
         see_other, ticked,
     },
     incidents::{
-        Choice, FactField, criteria_choices, fact_fields, facts_of, local, parse_local,
-        typed_of_facts,
+        Choice, FactField, criteria_choices, declaration_of, fact_fields, facts_of, local,
+        parse_local, typed_of_facts, zone_of,
     },
 };
 use crate::{
@@ -40,10 +40,6 @@ use crate::{
 };
 
 const BASE: &str = "/admin/problemes";
-
-fn zone(me: &SignedIn) -> TimeZone {
-    TimeZone::get(&me.user.time_zone).unwrap_or_else(|_| vigie_domain::time::legal_zone())
-}
 
 pub struct ProblemRow {
     pub href: String,
@@ -126,40 +122,21 @@ pub async fn declare(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let m = me.client.lang.msgs();
-    let errors = match parse_local(&field(&pairs, "aware_at"), &zone(&me)) {
-        None => BTreeMap::from([("aware_at", m.datetime_invalid.to_owned())]),
-        Some(aware_at) => {
-            let intake = match Intake::parse(&field(&pairs, "intake")) {
-                Some(i @ (Intake::Phone | Intake::Mail | Intake::Fax)) => i,
-                _ => Intake::Account,
-            };
-            let name = me.user.name.as_str();
-            let caller = field(&pairs, "reported_by");
-            let declared_by = match (intake, caller.trim()) {
-                (Intake::Account, _) | (_, "") => name.to_owned(),
-                (_, caller) => format!("{caller} (reçu par {name})"),
-            };
-            let d = Declaration {
-                title: field(&pairs, "title"),
-                description: field(&pairs, "description"),
-                aware_at,
-                intake,
-                declared_by,
-            };
-            match problems::declare(state.ctx(), &d, Timestamp::now()).await {
-                Ok(p) => {
-                    me.trace(
-                        &state,
-                        None,
-                        "problem.declare",
-                        &format!("problem:{}", p.id),
-                    )
-                    .await?;
-                    return Ok(see_other(&format!("{BASE}/{}", p.id), "saved"));
-                }
-                Err(e) => field_errors(m, e)?,
+    let errors = match declaration_of(&pairs, &me) {
+        Err(e) => e,
+        Ok(d) => match problems::declare(state.ctx(), &d, Timestamp::now()).await {
+            Ok(p) => {
+                me.trace(
+                    &state,
+                    None,
+                    "problem.declare",
+                    &format!("problem:{}", p.id),
+                )
+                .await?;
+                return Ok(see_other(&format!("{BASE}/{}", p.id), "saved"));
             }
-        }
+            Err(e) => field_errors(m, e)?,
+        },
     };
     let page = list_page(
         &state,
@@ -323,7 +300,7 @@ pub async fn act(
 ) -> Result<Response, PageError> {
     let m = me.client.lang.msgs();
     let p = state.store.problem(id).await?;
-    let zone = zone(&me);
+    let zone = zone_of(&me);
     let now = Timestamp::now();
     let c = state.ctx();
     let actor = me.user.name.as_str().to_owned();
