@@ -33,6 +33,9 @@ pub enum JobKind {
     RetentionSchedule,
     /// Sweep one tenant's retention rules; the key names the tenant.
     RetentionSweep,
+    /// Copy a connected system, masked, into a test database; the key
+    /// names the copy.
+    MaskedCopy,
 }
 
 /// A worker loop's share of the jobs: mail, the trail and the rest each
@@ -65,13 +68,14 @@ impl Lane {
                 JobKind::BreachReminders,
                 JobKind::RetentionSchedule,
                 JobKind::RetentionSweep,
+                JobKind::MaskedCopy,
             ],
         }
     }
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 12] = [
+    pub const ALL: [JobKind; 13] = [
         JobKind::TrailCheckpoint,
         JobKind::TrailPurge,
         JobKind::OutboxDelivery,
@@ -84,6 +88,7 @@ impl JobKind {
         JobKind::TrailVerify,
         JobKind::RetentionSchedule,
         JobKind::RetentionSweep,
+        JobKind::MaskedCopy,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -100,6 +105,7 @@ impl JobKind {
             JobKind::TrailVerify => "trail_verify",
             JobKind::RetentionSchedule => "retention_schedule",
             JobKind::RetentionSweep => "retention_sweep",
+            JobKind::MaskedCopy => "masked_copy",
         }
     }
 

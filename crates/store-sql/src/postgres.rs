@@ -77,6 +77,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 16,
         sql: include_str!("../migrations/postgres/0016_retention.sql"),
     },
+    Migration {
+        version: 17,
+        sql: include_str!("../migrations/postgres/0017_masked_copies.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.

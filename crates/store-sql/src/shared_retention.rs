@@ -2,7 +2,7 @@
 // (same module: its imports and helpers are in scope).
 
 use vigie_domain::retention::{Period, PeriodUnit, RetentionAction, RetentionRule};
-use vigie_store::{PendingBatch, Progress, Retention, RetentionRun, StoredRule};
+use vigie_store::{Copies, MaskedCopy, PendingBatch, Progress, Retention, RetentionRun, StoredRule};
 
 const RULE_COLS: &str = "id, tenant_id, system_id, label, table_name, trigger_column, amount, unit, action, \
     done_before, created_at";
@@ -292,5 +292,96 @@ impl Retention for ThisStore {
         .await
         .db()?;
         run_from(&r)
+    }
+}
+
+const COPY_COLS: &str = "id, tenant_id, system_id, target_sealed, target_hint, state, rows_copied, summary, error, \
+    requested_by, created_at, updated_at";
+
+fn copy_from(r: &Row) -> Result<MaskedCopy, StoreError> {
+    Ok(MaskedCopy {
+        id: get(r, "id")?,
+        tenant: TenantId(get(r, "tenant_id")?),
+        system: SystemId(get(r, "system_id")?),
+        target_sealed: get(r, "target_sealed")?,
+        target_hint: get(r, "target_hint")?,
+        state: get(r, "state")?,
+        rows_copied: get(r, "rows_copied")?,
+        summary: get(r, "summary")?,
+        error: get(r, "error")?,
+        requested_by: get(r, "requested_by")?,
+        created_at: from_micros(get(r, "created_at")?),
+        updated_at: from_micros(get(r, "updated_at")?),
+    })
+}
+
+#[async_trait]
+impl Copies for ThisStore {
+    async fn create_copy(
+        &self,
+        scope: &TenantScope,
+        system: SystemId,
+        target_sealed: &[u8],
+        target_hint: &str,
+        by: &str,
+        at: Timestamp,
+    ) -> Result<MaskedCopy, StoreError> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO masked_copies (tenant_id, system_id, target_sealed, target_hint, state, requested_by, created_at, updated_at) \
+             SELECT $1, id, $3, $4, 'queued', $5, $6, $6 FROM connected_systems WHERE id = $2 AND tenant_id = $1 \
+             RETURNING {COPY_COLS}"
+        )))
+        .bind(scope.tenant().0)
+        .bind(system.0)
+        .bind(target_sealed)
+        .bind(target_hint)
+        .bind(by)
+        .bind(to_micros(at))
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        copy_from(&r)
+    }
+
+    async fn copies(&self, scope: &TenantScope, system: SystemId) -> Result<Vec<MaskedCopy>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COPY_COLS} FROM masked_copies WHERE tenant_id = $1 AND system_id = $2 ORDER BY created_at DESC, id DESC LIMIT 20"
+        )))
+        .bind(scope.tenant().0)
+        .bind(system.0)
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        rows.iter().map(copy_from).collect()
+    }
+
+    async fn copy(&self, scope: &TenantScope, id: i64) -> Result<MaskedCopy, StoreError> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COPY_COLS} FROM masked_copies WHERE id = $1 AND tenant_id = $2"
+        )))
+        .bind(id)
+        .bind(scope.tenant().0)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        copy_from(&r)
+    }
+
+    async fn save_copy(&self, scope: &TenantScope, c: &MaskedCopy) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE masked_copies SET state = $1, rows_copied = $2, summary = $3, error = $4, updated_at = $5 \
+             WHERE id = $6 AND tenant_id = $7",
+        )
+        .bind(&c.state)
+        .bind(c.rows_copied)
+        .bind(&c.summary)
+        .bind(&c.error)
+        .bind(to_micros(c.updated_at))
+        .bind(c.id)
+        .bind(scope.tenant().0)
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(())
     }
 }

@@ -82,6 +82,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 16,
         sql: include_str!("../migrations/sqlite/0016_retention.sql"),
     },
+    Migration {
+        version: 17,
+        sql: include_str!("../migrations/sqlite/0017_masked_copies.sql"),
+    },
 ];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the

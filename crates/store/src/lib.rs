@@ -323,6 +323,7 @@ pub trait Store:
     + Incidents
     + Problems
     + Retention
+    + Copies
 {
     /// Applies pending migrations.
     async fn migrate(&self) -> Result<()>;

@@ -70,6 +70,48 @@ pub struct RetentionRun {
     pub signature: String,
 }
 
+/// A masked copy of a connected system into a test database (C30).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaskedCopy {
+    pub id: i64,
+    pub tenant: TenantId,
+    pub system: vigie_domain::SystemId,
+    pub target_sealed: Vec<u8>,
+    pub target_hint: String,
+    /// `queued`, `running`, `done` or `failed`.
+    pub state: String,
+    pub rows_copied: i64,
+    /// `table: rows` per line, once done.
+    pub summary: String,
+    pub error: String,
+    pub requested_by: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[async_trait]
+pub trait Copies: Send + Sync {
+    #[allow(clippy::too_many_arguments)]
+    async fn create_copy(
+        &self,
+        scope: &TenantScope,
+        system: vigie_domain::SystemId,
+        target_sealed: &[u8],
+        target_hint: &str,
+        by: &str,
+        at: Timestamp,
+    ) -> Result<MaskedCopy>;
+    /// The system's copies, newest first (the last 20).
+    async fn copies(
+        &self,
+        scope: &TenantScope,
+        system: vigie_domain::SystemId,
+    ) -> Result<Vec<MaskedCopy>>;
+    async fn copy(&self, scope: &TenantScope, id: i64) -> Result<MaskedCopy>;
+    /// Records where a copy stands.
+    async fn save_copy(&self, scope: &TenantScope, c: &MaskedCopy) -> Result<()>;
+}
+
 #[async_trait]
 pub trait Retention: Send + Sync {
     async fn create_rule(

@@ -338,6 +338,18 @@ impl Worker {
                 .map_err(|e| e.to_string())?;
                 Ok(format!("retention run {} done", run.id))
             }
+            JobKind::MaskedCopy => {
+                let (tenant, id) = vigie_service::copies::of_key(&job.key)
+                    .ok_or_else(|| format!("no copy in job key {}", job.key))?;
+                let c = vigie_service::copies::run(
+                    self.ctx(),
+                    &vigie_domain::scope::TenantScope::of_system(tenant),
+                    id,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+                Ok(format!("copy {id}: {}, {} rows", c.state, c.rows_copied))
+            }
             JobKind::RightsReminders => {
                 let r = rights::remind(self.ctx(), now)
                     .await

@@ -618,6 +618,17 @@ messages! {
     provider_token_role: "prestataire : incidents multi-clients", "provider: provider-wide incidents";
     policy_applied: "Durées de conservation appliquées automatiquement", "Retention periods applied automatically";
     policy_applied_intro: "Au terme de ces durées, les données sont supprimées ou anonymisées chaque nuit, et chaque passage fait l'objet d'un rapport signé.", "At the end of these periods, the data are deleted or anonymised every night, and each sweep leaves a signed report.";
+    copy_title: "Copie masquée vers une base de test", "Masked copy to a test database";
+    copy_intro: "Copie toutes les tables de ce système dans une base de test vide (ses tables créées), avec le masquage du jeu de données : les adresses, téléphones et identifiants n'y arrivent jamais en clair ; les liens et l'unicité sont conservés. La base de production n'est jamais une cible possible.", "Copies every table of this system into an empty test database (its tables created), with the dataset's masking: addresses, phones and identifiers never arrive in clear; links and uniqueness are kept. A production database can never be the target.";
+    copy_to: "Base de test (URL)", "Test database (URL)";
+    copy_run: "Copier en masquant", "Copy, masked";
+    copy_rows: "Lignes copiées", "Rows copied";
+    copy_detail: "Détail", "Detail";
+    copy_queued: "en attente", "queued";
+    copy_running: "en cours", "running";
+    copy_done: "terminée", "done";
+    copy_failed: "échouée", "failed";
+    copy_queued_flash: "Copie demandée : suivez sa progression ci-dessous.", "Copy requested: follow its progress below.";
     nav_retention: "Durées de conservation", "Retention";
     retention_title: "Durées de conservation appliquées", "Retention periods, applied";
     retention_intro: "Chaque règle dit combien de temps les lignes d'une table d'un système connecté sont gardées après une date (dernière connexion, fin de contrat, création…), puis ce qui leur arrive : suppression, ou anonymisation selon le jeu de données (les liens et les comptages restent). Vigie les applique chaque nuit par lots et signe un rapport de chaque passage.", "Each rule says how long the rows of a connected system's table are kept after a date (last login, contract end, creation…), then what happens to them: deletion, or anonymisation as the dataset says (links and counts stay). Vigie applies them every night in batches and signs a report of each sweep.";

@@ -48,6 +48,8 @@ pub fn breach_clock_text(m: &'static Msgs, i: &vigie_store::Incident, now: Times
 }
 
 pub struct Layout {
+    /// Seconds after which the page reloads itself (long work under way).
+    pub refresh: Option<u32>,
     pub m: &'static Msgs,
     pub lang: &'static str,
     pub other_lang: &'static str,
@@ -83,6 +85,7 @@ impl Layout {
             here_encoded: "%2F".into(),
             demo,
             alerts: Vec::new(),
+            refresh: None,
             time_zone: paris(),
         }
     }
@@ -167,6 +170,7 @@ impl Layout {
             here_encoded: urlencoding::encode(&me.path).into_owned(),
             demo,
             alerts: Vec::new(),
+            refresh: None,
             time_zone: TimeZone::get(&me.user.time_zone).unwrap_or_else(|_| paris()),
         }
     }

@@ -53,6 +53,7 @@ pub fn flash_text(m: &'static Msgs, key: Option<&str>) -> Option<&'static str> {
         "scan_accepted" => m.scan_accepted,
         "notified" => m.sp_notified,
         "sweep_queued" => m.retention_sweep_queued,
+        "copy_queued" => m.copy_queued_flash,
         _ => return None,
     })
 }

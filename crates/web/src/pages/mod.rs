@@ -215,6 +215,7 @@ pub fn routes() -> Router<AppState> {
             get(systems::show).post(systems::update),
         )
         .route("/t/{tenant}/systemes/{id}/analyse", post(systems::scan))
+        .route("/t/{tenant}/systemes/{id}/copie", post(systems::copy))
         .route(
             "/t/{tenant}/systemes/{id}/analyses/{scan}",
             get(systems::scan_report),

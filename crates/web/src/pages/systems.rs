@@ -93,6 +93,18 @@ struct EditPage {
     can_write: bool,
     /// Changes the URL or the dataset (C27).
     can_manage: bool,
+    /// Masked copies to a test database (C30): (when, target, state, rows, detail).
+    copies: Vec<CopyRow>,
+    copy_error: Option<String>,
+    typed_to: String,
+}
+
+pub struct CopyRow {
+    pub when: String,
+    pub target: String,
+    pub state: &'static str,
+    pub rows: i64,
+    pub detail: String,
 }
 
 fn errors(m: &'static crate::i18n::Msgs, e: &ServiceError) -> Option<Errors> {
@@ -260,7 +272,37 @@ async fn edit_page(
     flash: Option<&str>,
 ) -> Result<EditPage, PageError> {
     let m = ctx.me.client.lang.msgs();
-    let l = Layout::for_tenant(ctx, &s.name, state.settings.demo).with_flash(flash_text(m, flash));
+    let mut l =
+        Layout::for_tenant(ctx, &s.name, state.settings.demo).with_flash(flash_text(m, flash));
+    let copies: Vec<CopyRow> = state
+        .store
+        .copies(&ctx.scope, s.id)
+        .await?
+        .into_iter()
+        .map(|c| CopyRow {
+            when: l.when(c.created_at),
+            target: c.target_hint,
+            state: match c.state.as_str() {
+                "queued" => m.copy_queued,
+                "running" => m.copy_running,
+                "done" => m.copy_done,
+                _ => m.copy_failed,
+            },
+            rows: c.rows_copied,
+            detail: if c.error.is_empty() {
+                c.summary
+            } else {
+                c.error
+            },
+        })
+        .collect();
+    // Long work shows its progress: the page reloads itself meanwhile.
+    if copies
+        .iter()
+        .any(|c| c.state == m.copy_queued || c.state == m.copy_running)
+    {
+        l.refresh = Some(5);
+    }
     let scans = state
         .store
         .scans(&ctx.scope, s.id, 20)
@@ -283,8 +325,60 @@ async fn edit_page(
         e,
         can_write: ctx.scope.allows(Permission::Write),
         can_manage: ctx.scope.allows(Permission::ManageSystems),
+        copies,
+        copy_error: None,
+        typed_to: String::new(),
         l,
     })
+}
+
+/// The DPO asks for a masked copy into a test database (C30); the worker
+/// runs it and the page shows its progress.
+pub async fn copy(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+    Path((_, id)): Path<(String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    require_traced(&state, &ctx, Permission::ManageSystems, "systems.copy").await?;
+    let s = system_of(&state, &ctx, &id).await?;
+    let to = super::forms::field(&pairs, "to");
+    let actor = ctx.me.user.name.as_str().to_owned();
+    match vigie_service::copies::request(
+        state.ctx(),
+        &ctx.scope,
+        s.id,
+        &to,
+        &actor,
+        Timestamp::now(),
+    )
+    .await
+    {
+        Ok(c) => {
+            ctx.trace(
+                &state,
+                "systems.copy",
+                &format!("system:{}:copy:{}", s.id, c.id),
+            )
+            .await?;
+            Ok(see_other(
+                &format!("{}/systemes/{}", ctx.base(), s.id),
+                "copy_queued",
+            ))
+        }
+        Err(ServiceError::Invalid { message, .. }) => {
+            let f = SystemForm {
+                name: s.name.clone(),
+                url: String::new(),
+                dataset: s.dataset.clone(),
+            };
+            let mut page = edit_page(&state, &ctx, &s, f, Errors::default(), None).await?;
+            page.copy_error = Some(message);
+            page.typed_to = to;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
+        }
+        Err(e) => Err(PageError::Internal(e.to_string())),
+    }
 }
 
 pub async fn show(

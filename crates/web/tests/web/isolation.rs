@@ -60,6 +60,7 @@ const WALKED: &[(&str, &str)] = &[
     ("GET", "/t/{tenant}/systemes/{id}"),
     ("POST", "/t/{tenant}/systemes/{id}"),
     ("POST", "/t/{tenant}/systemes/{id}/analyse"),
+    ("POST", "/t/{tenant}/systemes/{id}/copie"),
     ("GET", "/t/{tenant}/systemes/{id}/analyses/{scan}"),
     ("POST", "/t/{tenant}/systemes/{id}/accepter"),
     ("GET", "/t/{tenant}/registre"),

@@ -211,6 +211,57 @@ both!(c21_c22_rules_preview_sweep_and_signed_report, |app| {
     let none: serde_json::Value =
         serde_json::from_str(&api.api("/api/v1/retention/rules", &theirs).await.body).unwrap();
     assert_eq!(none, serde_json::json!([]));
+    // C30 from the page: a masked copy into an empty test database, run by
+    // the worker, its progress and result on the system's page.
+    let system_page = format!("/t/commune-a/systemes/{sys}");
+    let bad = dpo
+        .post(&format!("{system_page}/copie"), &[("to", "ftp://ailleurs")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("id=\"copy-to-error\"") && bad.body.contains("ftp://ailleurs"));
+    let test_db = format!("{db}_essai");
+    let test_url = fixture::create_database(Dialect::Sqlite, &test_db)
+        .await
+        .unwrap();
+    {
+        let mut c = vigie_connect::Conn::open(&test_url).await.unwrap();
+        c.run(fixture::schema()).await.unwrap();
+        c.close().await;
+    }
+    for to in [url.as_str(), test_url.as_str()] {
+        let queued = dpo
+            .post(&format!("{system_page}/copie"), &[("to", to)])
+            .await;
+        assert_eq!(queued.status, StatusCode::SEE_OTHER, "{}", queued.body);
+    }
+    let waiting = dpo.get(&system_page).await;
+    assert!(
+        waiting.body.contains("http-equiv=\"refresh\""),
+        "the page follows the work"
+    );
+    let scope = vigie_domain::scope::TenantScope::of_provider(t.id);
+    let copies = app
+        .store
+        .copies(&scope, vigie_domain::SystemId(sys.parse().unwrap()))
+        .await
+        .unwrap();
+    for c in &copies {
+        vigie_service::copies::run(ctx, &scope, c.id).await.unwrap();
+    }
+    let done = dpo.get(&system_page).await;
+    assert!(!done.body.contains("http-equiv=\"refresh\""));
+    assert!(
+        done.body.contains("échouée") && done.body.contains("production"),
+        "onto the source: refused"
+    );
+    assert!(
+        done.body.contains("terminée") && done.body.contains("contacts: 20"),
+        "{}",
+        done.body
+    );
+    fixture::drop_database(Dialect::Sqlite, &test_db, &test_url)
+        .await
+        .unwrap();
     fixture::drop_database(Dialect::Sqlite, &db, &url)
         .await
         .unwrap();
