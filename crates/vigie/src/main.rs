@@ -128,6 +128,10 @@ enum RetentionCommand {
         /// Counts and signs a report without changing anything.
         #[arg(long)]
         dry: bool,
+        /// Rows per batch (one transaction each): smaller holds row locks
+        /// for less time.
+        #[arg(long, default_value_t = vigie_service::retention::BATCH)]
+        batch: u32,
     },
     /// Checks a report's signature (the JSON `run` printed or the page exported).
     Verify {
@@ -465,7 +469,7 @@ async fn retention(c: &Config, store: &dyn Store, cmd: &RetentionCommand) -> Res
                 }
             }
         }
-        RetentionCommand::Run { dry, .. } => {
+        RetentionCommand::Run { dry, batch, .. } => {
             let key = app::trail_key(c)?;
             let sign = |b: &[u8]| (key.sign_document(b), key.public_hex());
             trace_cli(
@@ -482,7 +486,7 @@ async fn retention(c: &Config, store: &dyn Store, cmd: &RetentionCommand) -> Res
                 *dry,
                 retention::Trigger::Asked,
                 now,
-                retention::BATCH,
+                *batch,
                 &sign,
                 &|_| false,
             )

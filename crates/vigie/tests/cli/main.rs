@@ -1708,3 +1708,146 @@ fn c28_a_write_killed_before_its_record_is_still_traced() {
     let out = ok(&d.0, &["audit", "verify"]);
     assert!(out.contains("trail intact"), "{out}");
 }
+
+/// C22 (issue 14): `vigie retention run` killed (SIGKILL) twice in the
+/// middle of a sweep on a PostgreSQL application database, then run to its
+/// end: every expired contact anonymised exactly once (a second pass would
+/// hash the hash), every other one byte-identical, one signed report
+/// counting each row once.
+#[test]
+fn c22_a_sweep_killed_twice_resumes_without_touching_a_row_twice() {
+    use vigie_connect::{Conn, Dialect, Sql, fixture, mask};
+    use vigie_service::retention::{RuleInput, SignedReport};
+
+    let d = Data::new("sweep-kill");
+    ok(&d.0, &["migrate"]);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = rt.block_on(vigie_store_sql::open(&d.db_url())).unwrap();
+    let name = format!("vigie_sweep_kill_{}", std::process::id());
+    let read = |url: &str| {
+        let url = url.to_owned();
+        rt.block_on(async move {
+            let mut c = Conn::open(&url).await.unwrap();
+            let mut q = Sql::new(Dialect::Postgres);
+            q.push("SELECT id::text, email, (derniere_activite < DATE '2021-01-01')::text FROM contacts ORDER BY id");
+            let rows = c.rows(&q).await.unwrap();
+            c.close().await;
+            rows
+        })
+    };
+    let (url, t) = rt.block_on(async {
+        let url = fixture::create_database(Dialect::Postgres, &name)
+            .await
+            .unwrap();
+        fixture::install(&url, 1200).await.unwrap();
+        let mut c = Conn::open(&url).await.unwrap();
+        c.run(
+            "ALTER TABLE contacts ADD COLUMN derniere_activite DATE; \
+             UPDATE contacts SET derniere_activite = CASE WHEN id % 3 = 0 THEN DATE '2026-11-01' ELSE DATE '2020-06-01' END",
+        )
+        .await
+        .unwrap();
+        c.close().await;
+        let confinement = world::local(Duration::from_secs(10));
+        let (t, scope) =
+            world::tenant_with_system(store.as_ref(), &confinement, "sidec", &url).await;
+        let system = store.all_systems(&scope).await.unwrap().remove(0);
+        vigie_service::retention::create_rule(
+            world::ctx(store.as_ref(), &confinement),
+            &scope,
+            &RuleInput {
+                system: system.id.0,
+                label: "Contacts inactifs".into(),
+                table: "contacts".into(),
+                trigger_column: "derniere_activite".into(),
+                amount: "3".into(),
+                unit: "years".into(),
+                action: "anonymise".into(),
+            },
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        (url, t)
+    });
+    let before = read(&url);
+    let expired = before
+        .iter()
+        .filter(|r| r[2].as_deref() == Some("true"))
+        .count();
+    assert_eq!(expired, 800);
+    let sweep = || {
+        let mut c = vigie(
+            &d.0,
+            &["retention", "run", "--tenant", "sidec", "--batch", "20"],
+        );
+        c.env("VIGIE_DATA_KEY", hex::encode(world::KEY))
+            .env("VIGIE_CONNECT__HOSTS", "[\"127.0.0.1:*\"]")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        c
+    };
+    let changed_so_far = || {
+        rt.block_on(async {
+            let scope = vigie_domain::scope::TenantScope::of_provider(t.id);
+            match store.running_run(&scope).await.unwrap() {
+                Some(run) => {
+                    let rules = store.rules(&scope).await.unwrap();
+                    store.progress(run.id, rules[0].id).await.unwrap().changed
+                }
+                None => 0,
+            }
+        })
+    };
+    // Killed twice, each time after more batches are committed.
+    let mut last = 0;
+    for _ in 0..2 {
+        let mut child = sweep().spawn().unwrap();
+        let until = Instant::now() + Duration::from_secs(30);
+        while changed_so_far() <= last + 40 {
+            assert!(Instant::now() < until, "the sweep never moved");
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "the sweep ended before the kill"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        child.kill().unwrap(); // SIGKILL, mid-sweep
+        child.wait().unwrap();
+        last = changed_so_far();
+        assert!(
+            last > 0 && (last as usize) < expired,
+            "killed mid-way: {last}"
+        );
+    }
+    let out = sweep().output().unwrap();
+    assert!(out.status.success());
+    let report: SignedReport = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report.report.rules[0].changed, expired as i64,
+        "each row counted once"
+    );
+    let file = d.0.join("report.json");
+    std::fs::write(&file, &out.stdout).unwrap();
+    ok(&d.0, &["retention", "verify", file.to_str().unwrap()]);
+    // Row by row: hashed once, the others untouched.
+    let key = world::vault().masking_key(t.id);
+    let after = read(&url);
+    for (b, a) in before.iter().zip(&after) {
+        if b[2].as_deref() == Some("true") {
+            assert_eq!(
+                a[1].as_deref(),
+                Some(mask::keyed_hash(&key, b[1].as_deref().unwrap()).as_str()),
+                "contact {:?}",
+                b[0]
+            );
+        } else {
+            assert_eq!(a, b);
+        }
+    }
+    rt.block_on(fixture::drop_database(Dialect::Postgres, &name, &url))
+        .unwrap();
+}

@@ -81,7 +81,7 @@ pub async fn tenant_with_system(
     (t, scope)
 }
 
-fn ctx<'a>(store: &'a dyn Store, confinement: &'a Confinement) -> Ctx<'a> {
+pub fn ctx<'a>(store: &'a dyn Store, confinement: &'a Confinement) -> Ctx<'a> {
     static VAULT: std::sync::OnceLock<Vault> = std::sync::OnceLock::new();
     Ctx {
         store,
