@@ -581,6 +581,11 @@ messages! {
     incident_reference: "Référence", "Reference";
     incident_title: "Ce qui s'est passé, en quelques mots", "What happened, in a few words";
     incident_description: "Détails (ce que vous savez)", "Details (what you know)";
+    sent_on: "Envoyé le", "Sent on";
+    sent_by: "Par", "By";
+    asked_on: "Demandée le", "Asked on";
+    started_on: "Commencé le", "Started on";
+    started_by: "Lancé par", "Started by";
     incident_aware: "Constaté le", "Noticed on";
     incident_intake: "Reçu", "Received";
     incident_status: "État", "Status";
