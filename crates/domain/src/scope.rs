@@ -75,6 +75,7 @@ mod tests {
                 "vigie/src/demo.rs",
                 // The provider's command line (`vigie retention`).
                 "vigie/src/main.rs",
+                "web/src/pages/admin.rs",
                 "web/src/pages/clients.rs",
                 "web/src/pages/invite.rs",
             ],

@@ -13,9 +13,11 @@ pub mod models;
 pub mod problems;
 pub mod register;
 pub mod retention;
+pub mod reversibility;
 pub mod rights;
 pub mod subprocessors;
 pub mod systems;
+pub mod tar;
 pub mod targets;
 
 use jiff::civil::Date;

@@ -634,6 +634,7 @@ messages! {
     copy_done: "terminée", "done";
     copy_failed: "échouée", "failed";
     copy_queued_flash: "Copie demandée : suivez sa progression ci-dessous.", "Copy requested: follow its progress below.";
+    reversibility_export: "Export de réversibilité (fin de contrat)", "Reversibility export (end of contract)";
     nav_retention: "Durées de conservation", "Retention";
     retention_title: "Durées de conservation appliquées", "Retention periods, applied";
     retention_intro: "Chaque règle dit combien de temps les lignes d'une table d'un système connecté sont gardées après une date (dernière connexion, fin de contrat, création…), puis ce qui leur arrive : suppression, ou anonymisation selon le jeu de données (les liens et les comptages restent). Vigie les applique chaque nuit par lots et signe un rapport de chaque passage.", "Each rule says how long the rows of a connected system's table are kept after a date (last login, contract end, creation…), then what happens to them: deletion, or anonymisation as the dataset says (links and counts stay). Vigie applies them every night in batches and signs a report of each sweep.";

@@ -189,6 +189,54 @@ pub async fn grant(
     Ok(see_other("/admin/tenants", "user_added"))
 }
 
+/// The end-of-contract export of a client (C24, "réversibilité"):
+/// everything Vigie holds for it, JSON and CSV with a README, as one
+/// archive.
+pub async fn reversibility(
+    State(state): State<AppState>,
+    ProviderAdmin(me): ProviderAdmin,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    use axum::response::IntoResponse;
+    let slug = TenantSlug::parse(&slug).map_err(|_| PageError::NOT_FOUND)?;
+    let tenant = state.store.tenant_by_slug(&slug).await?;
+    let now = jiff::Timestamp::now();
+    // The provider acting in its client's records, at its own request.
+    let scope = vigie_domain::scope::TenantScope::of_provider(tenant.id);
+    let files = vigie_service::reversibility::export(state.ctx(), &scope, &tenant, now)
+        .await
+        .map_err(|e| match e {
+            vigie_service::ServiceError::Store(s) => s.into(),
+            e => PageError::Internal(e.to_string()),
+        })?;
+    me.trace(
+        &state,
+        Some(&tenant),
+        "tenant.reversibility_export",
+        &format!("tenant:{}", tenant.id),
+    )
+    .await?;
+    let name = format!(
+        "reversibilite-{}-{}.tar",
+        tenant.slug,
+        vigie_domain::time::legal_date(now)
+    );
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/x-tar".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        vigie_service::tar::archive(&files, now.as_second()),
+    )
+        .into_response())
+}
+
 /// Sets the limit of a client's contract for the provider's notice of a
 /// breach touching it (C17: "without undue delay", e.g. 24 or 48 hours).
 pub async fn notice_hours(

@@ -259,6 +259,10 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/problemes/{id}", get(problems::show))
         .route("/admin/problemes/{id}/{action}", post(problems::act))
         .route(
+            "/admin/tenants/{slug}/reversibilite",
+            get(admin::reversibility),
+        )
+        .route(
             "/admin/tenants/{slug}/notice-hours",
             post(admin::notice_hours),
         )

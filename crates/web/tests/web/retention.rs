@@ -266,3 +266,97 @@ both!(c21_c22_rules_preview_sweep_and_signed_report, |app| {
         .await
         .unwrap();
 });
+
+both!(
+    c24_the_reversibility_export_holds_the_client_and_only_it,
+    |app| {
+        let a = app.tenant("commune-a").await;
+        let b = app.tenant("syndicat-b").await;
+        app.person("dpo@commune-a.fr", &[(&a, &[Role::Dpo])]).await;
+        app.account("admin@hebergeur.fr", true, &[]).await;
+        let now = Timestamp::now();
+        for (t, title) in [
+            (&a, "Clé USB perdue en mairie"),
+            (&b, "Fuite secrète du syndicat"),
+        ] {
+            app.store
+                .create_incident(
+                    &vigie_domain::scope::TenantScope::of_provider(t.id),
+                    &vigie_store::NewIncident {
+                        title: title.into(),
+                        description: String::new(),
+                        intake: vigie_domain::breach::Intake::Account,
+                        declared_by: "Agent".into(),
+                        aware_at: now,
+                        at: now,
+                        facts: Default::default(),
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        // Only the provider's administrators export a client.
+        let mut dpo = app.signed_in("dpo@commune-a.fr").await;
+        let refused = dpo.get("/admin/tenants/commune-a/reversibilite").await;
+        assert!(
+            refused.status == StatusCode::FORBIDDEN || refused.status == StatusCode::NOT_FOUND,
+            "{}",
+            refused.status
+        );
+        let mut admin = app.signed_in("admin@hebergeur.fr").await;
+        let tar = admin.get("/admin/tenants/commune-a/reversibilite").await;
+        assert_eq!(tar.status, StatusCode::OK);
+        assert_eq!(
+            tar.headers[axum::http::header::CONTENT_TYPE],
+            "application/x-tar"
+        );
+        // The system's own tar lists every file the README describes.
+        let file = std::env::temp_dir().join(format!(
+            "vigie-reversibilite-{}-{}.tar",
+            std::process::id(),
+            app.store.backend()
+        ));
+        std::fs::write(&file, tar.body.as_bytes()).unwrap();
+        let listed = std::process::Command::new("tar")
+            .arg("tf")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(listed.status.success());
+        let names = String::from_utf8(listed.stdout).unwrap();
+        let readme = tar.body.split("## Fichiers").nth(1).unwrap().to_owned();
+        for f in [
+            "README.md",
+            "registre.json",
+            "registre.csv",
+            "registre_versions.json",
+            "demandes.json",
+            "demandes.csv",
+            "violations.json",
+            "conservation.json",
+            "journal.csv",
+        ] {
+            assert!(names.lines().any(|l| l == f), "{f} in {names}");
+            assert!(
+                f == "README.md" || readme.contains(&format!("`{f}`")),
+                "README describes {f}"
+            );
+        }
+        std::fs::remove_file(&file).unwrap();
+        assert!(tar.body.contains("Clé USB perdue en mairie"));
+        assert!(
+            !tar.body.contains("Fuite secrète du syndicat"),
+            "another client's data"
+        );
+        assert!(
+            app.store
+                .instance_trail(&Default::default(), vigie_domain::page::Page::default())
+                .await
+                .unwrap()
+                .items
+                .iter()
+                .any(|r| r.event.action == "tenant.reversibility_export"),
+            "the export is traced"
+        );
+    }
+);

@@ -1,0 +1,247 @@
+//! The end-of-contract export (C24, "réversibilité"): everything Vigie
+//! holds for one client organisation, as JSON and CSV files with a README
+//! describing each file and field, in one archive the provider hands over.
+
+use jiff::Timestamp;
+use serde_json::{Value, json};
+use vigie_domain::{cell::spreadsheet_safe, page::Page, scope::TenantScope};
+use vigie_store::{RequestFilter, Tenant, TrailFilter};
+
+use crate::{Ctx, Result};
+
+const README: &str = "# Export de réversibilité — {org}
+
+Produit par Vigie le {when} pour {org} ({slug}) : tout ce que Vigie
+conserve pour cette organisation, à la fin du contrat (RGPD, art. 28.3 g).
+Les dates sont en UTC, au format RFC 3339.
+
+## Fichiers
+
+- `registre.json` — le registre des activités de traitement, version en
+  vigueur : une entrée par activité (`id`, `status`, `version`, `updated_at`,
+  et `activity`, la fiche complète : finalités, bases légales, personnes,
+  catégories de données, destinataires, transferts, durées de
+  conservation, mesures de sécurité, contact du DPO).
+- `registre.csv` — le même registre, une ligne par activité (séparateur `;`).
+- `registre_versions.json` — chaque version de chaque activité : `activity`,
+  `name`, `version`, `at`, `author`, `reason`, `status`, `body` (la fiche
+  telle qu'elle était).
+- `demandes.json` — les demandes d'exercice des droits : `reference`,
+  `kind`, `intake`, `status`, `subject_name`, `subject_email`, `details`,
+  `received_at`, `due_on`, `extended`, `extension_reason`, `answer`,
+  `created_at`, et `timeline` (chaque étape : `at`, `actor`, `step`,
+  `detail`).
+- `demandes.csv` — une ligne par demande (référence, type, état, reçue le,
+  due le, personne).
+- `violations.json` — le registre des incidents et violations : `reference`,
+  `title`, `description`, `intake`, `declared_by`, `declared_at`,
+  `aware_at`, `status`, `facts` (les faits qualifiés), `inform`,
+  `inform_reasoning`, `notified_at`, `late_reason`, et `phases` (chaque
+  notification envoyée à la CNIL, telle qu'envoyée).
+- `conservation.json` — les règles de conservation appliquées et les
+  rapports signés de chaque balayage.
+- `journal.csv` — l'extrait du journal des accès de l'organisation :
+  `seq`, `at`, `actor`, `action`, `object`, `ip`, `outcome`, `hash`.
+";
+
+fn when(t: Timestamp) -> String {
+    t.to_string()
+}
+
+/// The export's files: (name, content).
+pub async fn export(
+    ctx: Ctx<'_>,
+    scope: &TenantScope,
+    tenant: &Tenant,
+    now: Timestamp,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut files = vec![(
+        "README.md".to_owned(),
+        README
+            .replace("{org}", tenant.name.as_str())
+            .replace("{slug}", tenant.slug.as_str())
+            .replace("{when}", &when(now))
+            .into_bytes(),
+    )];
+    let activities = ctx.store.all_activities(scope).await?;
+    files.push((
+        "registre.json".into(),
+        crate::register::json(tenant.name.as_str(), &activities),
+    ));
+    files.push(("registre.csv".into(), crate::register::csv(&activities)));
+    let mut versions = Vec::new();
+    for n in 1.. {
+        let page = ctx
+            .store
+            .register_history(tenant.id, Page::new(Some(n), Some(500)))
+            .await?;
+        versions.extend(page.items.iter().map(|v| {
+            json!({
+                "activity": v.activity.0, "name": v.name, "version": v.version, "at": when(v.at),
+                "author": v.author, "reason": v.reason, "status": v.status.as_str(), "body": v.body,
+            })
+        }));
+        if !page.has_next() {
+            break;
+        }
+    }
+    files.push((
+        "registre_versions.json".into(),
+        pretty(&Value::Array(versions)),
+    ));
+
+    let mut requests = Vec::new();
+    let mut rows = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(Vec::new());
+    rows.write_record([
+        "reference",
+        "type",
+        "etat",
+        "recue_le",
+        "due_le",
+        "personne",
+    ])
+    .map_err(|e| crate::invalid("export", e.to_string()))?;
+    for n in 1.. {
+        let page = ctx
+            .store
+            .requests(
+                scope,
+                &RequestFilter::default(),
+                Page::new(Some(n), Some(200)),
+            )
+            .await?;
+        for r in &page.items {
+            let timeline: Vec<Value> = ctx
+                .store
+                .events(scope, r.id)
+                .await?
+                .iter()
+                .map(|e| json!({"at": when(e.at), "actor": e.actor, "step": e.step, "detail": e.detail}))
+                .collect();
+            requests.push(json!({
+                "reference": r.reference, "kind": r.kind.as_str(), "intake": r.intake.as_str(),
+                "status": r.status.as_str(), "subject_name": r.subject_name, "subject_email": r.subject_email,
+                "details": r.details, "received_at": r.received_at.map(when), "due_on": r.due_on.map(|d| d.to_string()),
+                "extended": r.extended, "extension_reason": r.extension_reason, "answer": r.answer,
+                "created_at": when(r.created_at), "timeline": timeline,
+            }));
+            rows.write_record([
+                spreadsheet_safe(&r.reference),
+                r.kind.as_str().to_owned(),
+                r.status.as_str().to_owned(),
+                r.received_at.map(when).unwrap_or_default(),
+                r.due_on.map(|d| d.to_string()).unwrap_or_default(),
+                spreadsheet_safe(&r.subject_name),
+            ])
+            .map_err(|e| crate::invalid("export", e.to_string()))?;
+        }
+        if !page.has_next() {
+            break;
+        }
+    }
+    files.push(("demandes.json".into(), pretty(&Value::Array(requests))));
+    files.push((
+        "demandes.csv".into(),
+        rows.into_inner()
+            .map_err(|e| crate::invalid("export", e.to_string()))?,
+    ));
+
+    let mut incidents = Vec::new();
+    for n in 1.. {
+        let page = ctx
+            .store
+            .incidents(scope, "", Page::new(Some(n), Some(200)))
+            .await?;
+        for i in &page.items {
+            let phases: Vec<Value> = ctx
+                .store
+                .phases(scope, i.id)
+                .await?
+                .iter()
+                .map(|p| json!({"n": p.n, "kind": p.kind.as_str(), "sent_at": when(p.sent_at), "sent_by": p.sent_by, "late_reason": p.late_reason, "facts": p.facts}))
+                .collect();
+            incidents.push(json!({
+                "reference": i.reference, "title": i.title, "description": i.description, "intake": i.intake.as_str(),
+                "declared_by": i.declared_by, "declared_at": when(i.declared_at), "aware_at": when(i.aware_at),
+                "status": i.status.as_str(), "facts": i.facts, "inform": i.inform.map(|d| d.as_str()),
+                "inform_reasoning": i.inform_reasoning, "notified_at": i.notified_at.map(when),
+                "late_reason": i.late_reason, "phases": phases,
+            }));
+        }
+        if !page.has_next() {
+            break;
+        }
+    }
+    files.push(("violations.json".into(), pretty(&Value::Array(incidents))));
+
+    let rules: Vec<Value> = ctx
+        .store
+        .rules(scope)
+        .await?
+        .iter()
+        .map(|r| json!({"label": r.rule.label, "table": r.rule.table, "trigger_column": r.rule.trigger_column, "period": r.rule.period.to_string(), "action": r.rule.action.as_str()}))
+        .collect();
+    let mut reports = Vec::new();
+    for n in 1.. {
+        let page = ctx.store.runs(scope, Page::new(Some(n), Some(200))).await?;
+        reports.extend(
+            page.items
+                .iter()
+                .filter_map(|r| serde_json::from_str::<Value>(&r.report).ok()),
+        );
+        if !page.has_next() {
+            break;
+        }
+    }
+    files.push((
+        "conservation.json".into(),
+        pretty(&json!({"rules": rules, "reports": reports})),
+    ));
+
+    let mut trail = csv::Writer::from_writer(Vec::new());
+    trail
+        .write_record([
+            "seq", "at", "actor", "action", "object", "ip", "outcome", "hash",
+        ])
+        .map_err(|e| crate::invalid("export", e.to_string()))?;
+    for n in 1.. {
+        let page = ctx
+            .store
+            .tenant_trail(
+                scope,
+                &TrailFilter::default(),
+                Page::new(Some(n), Some(500)),
+            )
+            .await?;
+        for r in &page.items {
+            trail
+                .write_record([
+                    r.seq.to_string(),
+                    when(r.at),
+                    spreadsheet_safe(&r.event.actor.label),
+                    spreadsheet_safe(&r.event.action),
+                    spreadsheet_safe(&r.event.object),
+                    spreadsheet_safe(&r.event.ip),
+                    r.event.outcome.as_str().to_owned(),
+                    r.hash.to_hex(),
+                ])
+                .map_err(|e| crate::invalid("export", e.to_string()))?;
+        }
+        if !page.has_next() {
+            break;
+        }
+    }
+    files.push((
+        "journal.csv".into(),
+        trail
+            .into_inner()
+            .map_err(|e| crate::invalid("export", e.to_string()))?,
+    ));
+    Ok(files)
+}
+
+fn pretty(v: &Value) -> Vec<u8> {
+    serde_json::to_vec_pretty(v).unwrap_or_default()
+}
