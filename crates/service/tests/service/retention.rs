@@ -326,6 +326,20 @@ async fn c21_c22_sweep_on(dialect: Dialect) {
     assert!(dry.dry);
     let _ = SystemId(0);
     fixture::drop_database(dialect, &name, &url).await.unwrap();
+    // The system gone: the sweep still ends, each rule's error in its
+    // signed report, nothing counted.
+    let gone = sweep(false, retention::Trigger::Asked, &|_| false)
+        .await
+        .unwrap();
+    let gone: SignedReport = serde_json::from_str(&gone.report).unwrap();
+    assert!(gone.verify(None));
+    assert!(
+        gone.report
+            .rules
+            .iter()
+            .all(|r| !r.error.is_empty() && r.changed == 0),
+        "{gone:?}"
+    );
 }
 
 #[tokio::test]
