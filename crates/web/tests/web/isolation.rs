@@ -432,3 +432,96 @@ both!(c27_api_token_of_a_sees_nothing_of_b, |app| {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(app.store.phases(&scope_b, inc.id).await.unwrap().is_empty());
 });
+
+/// Every `/admin` route the application declares: the provider's own.
+fn declared_admin_routes() -> Vec<String> {
+    let mut out: Vec<String> = SOURCE
+        .split(".route(")
+        .skip(1)
+        .filter_map(|r| r.split('"').nth(1))
+        .filter(|p| p.starts_with("/admin"))
+        .map(str::to_owned)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+// C27 and issue 13: someone holding every role of a client — no provider
+// administrator — reaches none of the provider's pages, by any method,
+// and changes nothing there (a provider-wide incident, a client's
+// contract, the provider's tokens).
+both!(c27_a_client_reaches_none_of_the_providers_pages, |app| {
+    let a = app.tenant("commune-a").await;
+    app.person(
+        "alice@commune-a.fr",
+        &[(
+            &a,
+            &[Role::Dpo, Role::UserManager, Role::Agent, Role::Auditor],
+        )],
+    )
+    .await;
+    let now = Timestamp::now();
+    let p = app
+        .store
+        .create_problem(&vigie_store::NewProblem {
+            title: "Panne secrète du prestataire".into(),
+            description: String::new(),
+            intake: vigie_domain::breach::Intake::Account,
+            declared_by: "Astreinte".into(),
+            aware_at: now,
+            at: now,
+        })
+        .await
+        .unwrap();
+    let routes = declared_admin_routes();
+    assert!(routes.len() >= 25, "{routes:?}");
+    let mut alice = app.signed_in("alice@commune-a.fr").await;
+    for route in &routes {
+        let path = route
+            .replace("{slug}", "commune-a")
+            .replace("{tenant}", "commune-a")
+            .replace("{id}", &p.id.to_string())
+            .replace("{action}", "update")
+            .replace("{notice}", "1");
+        for method in ["GET", "POST"] {
+            let r = if method == "GET" {
+                alice.get(&path).await
+            } else {
+                alice
+                    .post(
+                        &path,
+                        &[
+                            ("body", "x"),
+                            ("hours", "1"),
+                            ("closing", "on"),
+                            ("name", "x"),
+                        ],
+                    )
+                    .await
+            };
+            assert!(
+                [
+                    StatusCode::FORBIDDEN,
+                    StatusCode::NOT_FOUND,
+                    StatusCode::METHOD_NOT_ALLOWED
+                ]
+                .contains(&r.status),
+                "{method} {path}: {}",
+                r.status
+            );
+            assert!(!r.body.contains("Panne secrète"), "{method} {path} leaks");
+        }
+    }
+    assert!(app.store.problem_updates(p.id).await.unwrap().is_empty());
+    assert_eq!(app.store.problem(p.id).await.unwrap(), p);
+    assert_eq!(app.store.processor_notice_hours(a.id).await.unwrap(), 48);
+    assert_eq!(
+        app.store
+            .provider_tokens(vigie_domain::page::Page::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+});
