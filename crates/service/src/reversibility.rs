@@ -245,3 +245,151 @@ pub async fn export(
 fn pretty(v: &Value) -> Vec<u8> {
     serde_json::to_vec_pretty(v).unwrap_or_default()
 }
+
+/// How long a destroyed client's data may still sit in the kept backups
+/// (the policies' daily encrypted backups, kept 14 days).
+pub const BACKUP_DAYS: i64 = 14;
+
+/// The delay between the end of a contract and the destruction, unless
+/// the contract says otherwise (seed 000: 30 days after termination).
+pub const DEFAULT_DELAY_DAYS: i64 = 30;
+
+/// Starts the end of a client's contract: its data are destroyed after
+/// `delay_days` unless cancelled; its DPOs and user managers are told.
+pub async fn start_ending(
+    ctx: Ctx<'_>,
+    tenant: &Tenant,
+    delay_days: i64,
+    by: &str,
+    now: Timestamp,
+) -> Result<vigie_store::Ending> {
+    if !(0..=365).contains(&delay_days) {
+        return Err(crate::invalid("delay", "between 0 and 365 days"));
+    }
+    let day = vigie_domain::time::legal_date(now)
+        .checked_add(jiff::Span::new().days(delay_days))
+        .map_err(|e| crate::invalid("delay", e.to_string()))?;
+    let e = ctx
+        .store
+        .start_ending(tenant.id, day, by, now)
+        .await
+        .map_err(|e| match e {
+            vigie_store::StoreError::Conflict(_) => {
+                crate::invalid("delay", "this client's contract is already ending")
+            }
+            e => e.into(),
+        })?;
+    crate::mail_members(
+        ctx,
+        tenant.id,
+        &[vigie_domain::role::Role::Dpo, vigie_domain::role::Role::UserManager],
+        &format!("Fin de contrat : destruction des données le {day}"),
+        &format!(
+            "Bonjour,\n\nLe contrat de {} avec son prestataire prend fin. Conformément à l'article 28.3 g du RGPD, toutes les données que Vigie conserve pour vous seront détruites le {day}, et un certificat de destruction signé sera émis. D'ici là, votre prestataire vous remet l'export de réversibilité de ces données.\n",
+            tenant.name.as_str()
+        ),
+        now,
+    )
+    .await?;
+    Ok(e)
+}
+
+/// What a destruction certificate says, as signed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Certificate {
+    pub tenant: String,
+    pub organisation: String,
+    pub ending_started_at: String,
+    pub ending_started_by: String,
+    pub destroyed_at: String,
+    /// (what, how many) destroyed.
+    pub destroyed: Vec<(String, i64)>,
+    /// After this day no kept backup holds any of it.
+    pub no_backup_after: String,
+    pub note: String,
+}
+
+/// Destroys every client whose day has come, each with its signed
+/// certificate; returns them.
+pub async fn destroy_due(
+    ctx: Ctx<'_>,
+    now: Timestamp,
+    sign: crate::retention::Signer<'_>,
+) -> Result<Vec<vigie_store::DestructionCertificate>> {
+    let mut out = Vec::new();
+    for e in ctx
+        .store
+        .endings_due(vigie_domain::time::legal_date(now))
+        .await?
+    {
+        let tenant = ctx.store.tenant(e.tenant).await?;
+        let told = crate::members_to_tell(
+            ctx,
+            tenant.id,
+            &[
+                vigie_domain::role::Role::Dpo,
+                vigie_domain::role::Role::UserManager,
+            ],
+        )
+        .await?;
+        let cert = Certificate {
+            tenant: tenant.slug.to_string(),
+            organisation: tenant.name.as_str().to_owned(),
+            ending_started_at: when(e.started_at),
+            ending_started_by: e.started_by.clone(),
+            destroyed_at: when(now),
+            destroyed: ctx.store.tenant_counts(tenant.id).await?,
+            no_backup_after: (vigie_domain::time::legal_date(now)
+                + jiff::Span::new().days(BACKUP_DAYS))
+            .to_string(),
+            note: "Le journal des accès garde, jusqu'à la fin de sa propre durée de conservation, la trace de qui a accédé à quoi — sans le contenu des données.".into(),
+        };
+        let text = serde_json::to_string(&cert)
+            .map_err(|e| crate::invalid("certificate", e.to_string()))?;
+        let (signature, public_key) = sign(text.as_bytes());
+        let kept = ctx
+            .store
+            .destroy_tenant(
+                tenant.id,
+                &vigie_store::DestructionCertificate {
+                    id: 0,
+                    tenant_slug: tenant.slug.to_string(),
+                    tenant_name: tenant.name.as_str().to_owned(),
+                    destroyed_at: now,
+                    certificate: text,
+                    signature: format!("{signature}:{public_key}"),
+                },
+            )
+            .await?;
+        let body = format!(
+            "Bonjour,\n\nLes données de {} conservées par Vigie ont été détruites le {}. Aucune sauvegarde n'en contient plus après le {}. Le certificat de destruction signé est tenu à votre disposition par votre prestataire.\n",
+            tenant.name.as_str(),
+            cert.destroyed_at,
+            cert.no_backup_after
+        );
+        let admins = crate::provider_admins(ctx).await?;
+        crate::mail_each(
+            ctx,
+            None,
+            told.into_iter().chain(admins).collect(),
+            &format!("Certificat de destruction : {}", tenant.name.as_str()),
+            &body,
+            now,
+        )
+        .await?;
+        out.push(kept);
+    }
+    Ok(out)
+}
+
+/// Whether a certificate's signature holds (with `expected_key` when given).
+pub fn certificate_signed(
+    c: &vigie_store::DestructionCertificate,
+    expected_key: Option<&str>,
+) -> bool {
+    let Some((signature, key)) = c.signature.split_once(':') else {
+        return false;
+    };
+    expected_key.is_none_or(|k| k.eq_ignore_ascii_case(key))
+        && vigie_store::trail::document_signed_by(key, c.certificate.as_bytes(), signature)
+}

@@ -81,10 +81,20 @@ const MIGRATIONS: &[Migration] = &[
         version: 17,
         sql: include_str!("../migrations/postgres/0017_masked_copies.sql"),
     },
+    Migration {
+        version: 18,
+        sql: include_str!("../migrations/postgres/0018_endings.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.
 /// How due outbox messages are locked while being claimed: another node skips them.
+/// Lifts, then restores, the guard that keeps notification phases from
+/// being removed: only a tenant's destruction (C24) does it, inside its
+/// transaction.
+const LIFT_PHASE_GUARD: &str = "ALTER TABLE incident_phases DISABLE TRIGGER incident_phases_kept";
+const RESTORE_PHASE_GUARD: &str = "ALTER TABLE incident_phases ENABLE TRIGGER incident_phases_kept";
+
 const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 
 /// Claims are serialised across nodes, so that two claims at the same

@@ -2,7 +2,7 @@
 // (same module: its imports and helpers are in scope).
 
 use vigie_domain::retention::{Period, PeriodUnit, RetentionAction, RetentionRule};
-use vigie_store::{Copies, MaskedCopy, PendingBatch, Progress, Retention, RetentionRun, StoredRule};
+use vigie_store::{Copies, DestructionCertificate, Ending, Endings, MaskedCopy, PendingBatch, Progress, Retention, RetentionRun, StoredRule};
 
 const RULE_COLS: &str = "id, tenant_id, system_id, label, table_name, trigger_column, amount, unit, action, \
     done_before, created_at";
@@ -383,5 +383,164 @@ impl Copies for ThisStore {
         .await
         .db()?;
         Ok(())
+    }
+}
+
+fn ending_from(r: &Row) -> Result<Ending, StoreError> {
+    Ok(Ending {
+        tenant: TenantId(get(r, "tenant_id")?),
+        destroy_on: get::<String>(r, "destroy_on")?
+            .parse()
+            .map_err(|e| corrupt("destroy_on", e))?,
+        started_by: get(r, "started_by")?,
+        started_at: from_micros(get(r, "started_at")?),
+    })
+}
+
+fn certificate_from(r: &Row) -> Result<DestructionCertificate, StoreError> {
+    Ok(DestructionCertificate {
+        id: get(r, "id")?,
+        tenant_slug: get(r, "tenant_slug")?,
+        tenant_name: get(r, "tenant_name")?,
+        destroyed_at: from_micros(get(r, "destroyed_at")?),
+        certificate: get(r, "certificate")?,
+        signature: get(r, "signature")?,
+    })
+}
+
+const CERT_COLS: &str = "id, tenant_slug, tenant_name, destroyed_at, certificate, signature";
+
+/// What a tenant holds, counted for its certificate: (what, SQL).
+const COUNTED: &[(&str, &str)] = &[
+    ("register_activities", "SELECT COUNT(*) FROM activities WHERE tenant_id = $1"),
+    ("rights_requests", "SELECT COUNT(*) FROM rights_requests WHERE tenant_id = $1"),
+    ("incidents", "SELECT COUNT(*) FROM incidents WHERE tenant_id = $1"),
+    (
+        "notification_phases",
+        "SELECT COUNT(*) FROM incident_phases p JOIN incidents i ON i.id = p.incident_id WHERE i.tenant_id = $1",
+    ),
+    ("connected_systems", "SELECT COUNT(*) FROM connected_systems WHERE tenant_id = $1"),
+    ("retention_rules", "SELECT COUNT(*) FROM retention_rules WHERE tenant_id = $1"),
+    ("memberships", "SELECT COUNT(*) FROM memberships WHERE tenant_id = $1"),
+];
+
+#[async_trait]
+impl Endings for ThisStore {
+    async fn start_ending(&self, tenant: TenantId, destroy_on: jiff::civil::Date, by: &str, at: Timestamp) -> Result<Ending, StoreError> {
+        let r = sqlx::query(
+            "INSERT INTO tenant_endings (tenant_id, destroy_on, started_by, started_at) VALUES ($1, $2, $3, $4) \
+             RETURNING tenant_id, destroy_on, started_by, started_at",
+        )
+        .bind(tenant.0)
+        .bind(destroy_on.to_string())
+        .bind(by)
+        .bind(to_micros(at))
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        ending_from(&r)
+    }
+
+    async fn ending(&self, tenant: TenantId) -> Result<Option<Ending>, StoreError> {
+        let r = sqlx::query("SELECT tenant_id, destroy_on, started_by, started_at FROM tenant_endings WHERE tenant_id = $1")
+            .bind(tenant.0)
+            .fetch_optional(&self.pool)
+            .await
+            .db()?;
+        r.as_ref().map(ending_from).transpose()
+    }
+
+    async fn cancel_ending(&self, tenant: TenantId) -> Result<(), StoreError> {
+        let done = sqlx::query("DELETE FROM tenant_endings WHERE tenant_id = $1")
+            .bind(tenant.0)
+            .execute(&self.pool)
+            .await
+            .db()?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn endings_due(&self, today: jiff::civil::Date) -> Result<Vec<Ending>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT tenant_id, destroy_on, started_by, started_at FROM tenant_endings WHERE destroy_on <= $1 ORDER BY tenant_id",
+        )
+        .bind(today.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        rows.iter().map(ending_from).collect()
+    }
+
+    async fn tenant_counts(&self, tenant: TenantId) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut out = Vec::new();
+        for (what, sql) in COUNTED {
+            let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(*sql))
+                .bind(tenant.0)
+                .fetch_one(&self.pool)
+                .await
+                .db()?;
+            out.push(((*what).to_owned(), n));
+        }
+        Ok(out)
+    }
+
+    async fn destroy_tenant(&self, tenant: TenantId, c: &DestructionCertificate) -> Result<DestructionCertificate, StoreError> {
+        let mut tx = self.begin_write().await?;
+        // What refers to the tenant without being its own: forgotten first.
+        sqlx::query("UPDATE rights_requests SET forwarded_to = NULL WHERE forwarded_to = $1")
+            .bind(tenant.0)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        sqlx::query("UPDATE problem_clients SET incident_id = NULL WHERE tenant_id = $1")
+            .bind(tenant.0)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        sqlx::query(LIFT_PHASE_GUARD).execute(&mut *tx).await.db()?;
+        sqlx::query("DELETE FROM incident_phases WHERE incident_id IN (SELECT id FROM incidents WHERE tenant_id = $1)")
+            .bind(tenant.0)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        sqlx::query(RESTORE_PHASE_GUARD).execute(&mut *tx).await.db()?;
+        let done = sqlx::query("DELETE FROM tenants WHERE id = $1")
+            .bind(tenant.0)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO destruction_certificates (tenant_slug, tenant_name, destroyed_at, certificate, signature) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING {CERT_COLS}"
+        )))
+        .bind(&c.tenant_slug)
+        .bind(&c.tenant_name)
+        .bind(to_micros(c.destroyed_at))
+        .bind(&c.certificate)
+        .bind(&c.signature)
+        .fetch_one(&mut *tx)
+        .await
+        .db()?;
+        tx.commit().await.db()?;
+        certificate_from(&r)
+    }
+
+    async fn certificates(&self, page: Page) -> Result<Paged<DestructionCertificate>, StoreError> {
+        self.searched_page(CERT_COLS, "destruction_certificates", "($1 = '' OR tenant_slug LIKE $1 ESCAPE '\\')", "destroyed_at DESC, id DESC", "", page, certificate_from)
+            .await
+    }
+
+    async fn certificate(&self, id: i64) -> Result<DestructionCertificate, StoreError> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CERT_COLS} FROM destruction_certificates WHERE id = $1")))
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .db()?;
+        certificate_from(&r)
     }
 }

@@ -86,11 +86,21 @@ const MIGRATIONS: &[Migration] = &[
         version: 17,
         sql: include_str!("../migrations/sqlite/0017_masked_copies.sql"),
     },
+    Migration {
+        version: 18,
+        sql: include_str!("../migrations/sqlite/0018_endings.sql"),
+    },
 ];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the
 /// claim runs in an IMMEDIATE transaction, so one writer at a time.
 /// How due outbox messages are locked while being claimed (nothing here: the claim runs in an IMMEDIATE transaction).
+/// Lifts, then restores, the guard that keeps notification phases from
+/// being removed: only a tenant's destruction (C24) does it, inside its
+/// transaction.
+const LIFT_PHASE_GUARD: &str = "DROP TRIGGER incident_phases_not_removed";
+const RESTORE_PHASE_GUARD: &str = "CREATE TRIGGER incident_phases_not_removed BEFORE DELETE ON incident_phases BEGIN SELECT RAISE(ABORT, 'a notification phase is never changed or removed'); END";
+
 const SKIP_LOCKED: &str = "";
 
 /// Claims are serialised by the IMMEDIATE transaction here.

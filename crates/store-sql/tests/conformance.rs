@@ -117,3 +117,6 @@ both!(c17_incidents_and_phases, |s, db| {
 both!(c19_problems_tell_each_client_its_part, |s, db| {
     c::c19_problems_tell_each_client_its_part(s.as_ref(), &db).await
 });
+both!(c24_a_tenant_is_destroyed_whole_and_only_it, |s, db| {
+    c::c24_a_tenant_is_destroyed_whole_and_only_it(s.as_ref(), &db).await
+});

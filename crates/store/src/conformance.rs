@@ -2168,3 +2168,157 @@ pub async fn c19_problems_tell_each_client_its_part(s: &dyn Store, raw: &dyn Raw
     s.revoke_provider_token(t.id).await.unwrap();
     assert!(s.provider_token_by_hash("h1").await.unwrap().revoked);
 }
+
+/// C24: a client's destruction removes everything of it — notification
+/// phases included, through their guard's one exception — keeps its
+/// certificate, leaves the other clients and the guard as they were.
+pub async fn c24_a_tenant_is_destroyed_whole_and_only_it(s: &dyn Store, raw: &dyn RawSql) {
+    use vigie_domain::breach::{Intake, PhaseKind};
+    let (a, b) = two_tenants(s).await;
+    let now = Timestamp::now();
+    let mut phases = Vec::new();
+    for t in [&a, &b] {
+        let scope = scope_of(t, &[Role::Dpo]);
+        let i = s
+            .create_incident(
+                &scope,
+                &crate::NewIncident {
+                    title: "Vol".into(),
+                    description: String::new(),
+                    intake: Intake::Account,
+                    declared_by: "Agent".into(),
+                    aware_at: now,
+                    at: now,
+                    facts: Default::default(),
+                },
+            )
+            .await
+            .unwrap();
+        let mut sent = i.clone();
+        sent.notified_at = Some(now);
+        sent.updated_at = now + SignedDuration::from_secs(1);
+        let phase = crate::Phase {
+            n: 0,
+            kind: PhaseKind::Complete,
+            facts: Default::default(),
+            late_reason: String::new(),
+            sent_at: now,
+            sent_by: "DPO".into(),
+        };
+        s.add_phase(&scope, &sent, i.updated_at, &phase)
+            .await
+            .unwrap();
+        phases.push((scope.clone(), i.id));
+        s.create_request(
+            &new_request(t.id, &format!("tok-{}", t.id.0), now),
+            &step("submitted", now),
+        )
+        .await
+        .unwrap();
+        s.create_system(
+            &scope,
+            &crate::NewSystem {
+                name: "Mes demandes".into(),
+                url_sealed: vec![1],
+                url_hint: "sqlite://app.db".into(),
+                dataset: "[[table]]".into(),
+                at: now,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let p = s
+        .create_problem(&crate::NewProblem {
+            title: "Panne".into(),
+            description: String::new(),
+            intake: Intake::Account,
+            declared_by: "Astreinte".into(),
+            aware_at: now,
+            at: now,
+        })
+        .await
+        .unwrap();
+    s.add_impacted(
+        p.id,
+        &crate::ImpactedClient {
+            tenant: a.id,
+            tenant_name: String::new(),
+            part: "x".into(),
+            persons: None,
+            notice_hours: 24,
+            added_at: now,
+            added_by: "Admin".into(),
+            noticed_at: None,
+            incident: None,
+            notice_reminded: false,
+        },
+    )
+    .await
+    .unwrap();
+    // Ending: one at a time, cancellable, due on its day.
+    let day = vigie_domain::time::legal_date(now);
+    s.start_ending(a.id, day, "Admin", now).await.unwrap();
+    assert!(matches!(
+        s.start_ending(a.id, day, "Admin", now).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(s.endings_due(day).await.unwrap().len(), 1);
+    s.cancel_ending(a.id).await.unwrap();
+    assert!(s.ending(a.id).await.unwrap().is_none());
+    s.start_ending(a.id, day, "Admin", now).await.unwrap();
+    let counts = s.tenant_counts(a.id).await.unwrap();
+    let n = |what: &str| counts.iter().find(|(w, _)| w == what).unwrap().1;
+    assert_eq!(
+        (
+            n("incidents"),
+            n("notification_phases"),
+            n("rights_requests"),
+            n("connected_systems")
+        ),
+        (1, 1, 1, 1)
+    );
+    let cert = s
+        .destroy_tenant(
+            a.id,
+            &crate::DestructionCertificate {
+                id: 0,
+                tenant_slug: a.slug.to_string(),
+                tenant_name: a.name.as_str().into(),
+                destroyed_at: now,
+                certificate: "{}".into(),
+                signature: "sig".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(matches!(s.tenant(a.id).await, Err(StoreError::NotFound)));
+    assert!(
+        s.tenant_counts(a.id)
+            .await
+            .unwrap()
+            .iter()
+            .all(|(_, n)| *n == 0)
+    );
+    assert!(s.ending(a.id).await.unwrap().is_none());
+    assert_eq!(
+        s.certificate(cert.id).await.unwrap().tenant_slug,
+        a.slug.to_string()
+    );
+    assert_eq!(s.certificates(Page::default()).await.unwrap().total, 1);
+    assert!(s.impacted(p.id).await.unwrap().is_empty());
+    // B untouched; the guard back for everyone else.
+    let (sb, ib) = &phases[1];
+    assert_eq!(s.phases(sb, *ib).await.unwrap().len(), 1);
+    assert_eq!(
+        s.tenant_counts(b.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|(_, n)| n)
+            .sum::<i64>(),
+        3 + 1
+    );
+    assert!(raw.try_exec("DELETE FROM incident_phases").await.is_err());
+    assert_eq!(s.phases(sb, *ib).await.unwrap().len(), 1);
+}

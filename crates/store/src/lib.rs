@@ -324,6 +324,7 @@ pub trait Store:
     + Problems
     + Retention
     + Copies
+    + Endings
 {
     /// Applies pending migrations.
     async fn migrate(&self) -> Result<()>;

@@ -70,6 +70,57 @@ pub struct RetentionRun {
     pub signature: String,
 }
 
+/// A client's contract ending: its data destroyed on `destroy_on` unless
+/// the provider cancels (C24).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ending {
+    pub tenant: TenantId,
+    pub destroy_on: Date,
+    pub started_by: String,
+    pub started_at: Timestamp,
+}
+
+/// What was destroyed, signed; kept after the tenant is gone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DestructionCertificate {
+    pub id: i64,
+    pub tenant_slug: String,
+    pub tenant_name: String,
+    pub destroyed_at: Timestamp,
+    /// The certificate, as signed (JSON).
+    pub certificate: String,
+    pub signature: String,
+}
+
+#[async_trait]
+pub trait Endings: Send + Sync {
+    /// `Conflict` if the tenant's contract is already ending.
+    async fn start_ending(
+        &self,
+        tenant: TenantId,
+        destroy_on: Date,
+        by: &str,
+        at: Timestamp,
+    ) -> Result<Ending>;
+    async fn ending(&self, tenant: TenantId) -> Result<Option<Ending>>;
+    async fn cancel_ending(&self, tenant: TenantId) -> Result<()>;
+    /// Endings whose day has come.
+    async fn endings_due(&self, today: Date) -> Result<Vec<Ending>>;
+    /// How many of each kind of record the tenant has, for its certificate.
+    async fn tenant_counts(&self, tenant: TenantId) -> Result<Vec<(String, i64)>>;
+    /// Deletes the tenant and everything of it — notification phases
+    /// included, the only deletion their guard lets through — and keeps
+    /// the certificate, in one transaction. The access trail stays (it
+    /// outlives its subjects until its own retention ends, C28).
+    async fn destroy_tenant(
+        &self,
+        tenant: TenantId,
+        certificate: &DestructionCertificate,
+    ) -> Result<DestructionCertificate>;
+    async fn certificates(&self, page: Page) -> Result<Paged<DestructionCertificate>>;
+    async fn certificate(&self, id: i64) -> Result<DestructionCertificate>;
+}
+
 /// A masked copy of a connected system into a test database (C30).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MaskedCopy {

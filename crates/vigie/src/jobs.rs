@@ -316,7 +316,16 @@ impl Worker {
                 let n = vigie_service::retention::schedule(self.ctx(), now)
                     .await
                     .map_err(|e| e.to_string())?;
-                Ok(format!("{n} retention sweeps queued"))
+                // Clients whose contract ended and whose day has come (C24).
+                let key = &self.key;
+                let sign = |b: &[u8]| (key.sign_document(b), key.public_hex());
+                let destroyed = vigie_service::reversibility::destroy_due(self.ctx(), now, &sign)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(format!(
+                    "{n} retention sweeps queued; {} client(s) destroyed",
+                    destroyed.len()
+                ))
             }
             JobKind::RetentionSweep => {
                 let (tenant, trigger) = vigie_service::retention::of_key(&job.key)

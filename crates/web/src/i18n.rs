@@ -634,6 +634,12 @@ messages! {
     copy_done: "terminée", "done";
     copy_failed: "échouée", "failed";
     copy_queued_flash: "Copie demandée : suivez sa progression ci-dessous.", "Copy requested: follow its progress below.";
+    ending_start: "Mettre fin au contrat", "End the contract";
+    ending_delay: "Délai avant destruction des données (jours)", "Delay before the data are destroyed (days)";
+    ending_delay_invalid: "Un nombre de jours entre 0 et 365", "A number of days between 0 and 365";
+    ending_on: "Fin de contrat : données détruites le", "Contract ended: data destroyed on";
+    ending_cancel: "Annuler la fin de contrat", "Cancel the contract's end";
+    certificates_title: "Certificats de destruction", "Certificates of destruction";
     reversibility_export: "Export de réversibilité (fin de contrat)", "Reversibility export (end of contract)";
     nav_retention: "Durées de conservation", "Retention";
     retention_title: "Durées de conservation appliquées", "Retention periods, applied";

@@ -37,6 +37,14 @@ pub struct TenantRow {
     pub created: String,
     /// The contract's limit for the provider's breach notice (C17).
     pub notice_hours: i64,
+    /// The day its data are destroyed, once its contract is ending (C24).
+    pub destroy_on: Option<String>,
+}
+
+pub struct CertificateRow {
+    pub id: i64,
+    pub organisation: String,
+    pub destroyed: String,
 }
 
 #[derive(Default)]
@@ -59,6 +67,9 @@ struct TenantsPage {
     roles_error: Option<&'static str>,
     /// A refused notice limit: the client's slug and why.
     notice_error: Option<(String, &'static str)>,
+    /// A refused ending: the client's slug and why.
+    ending_error: Option<(String, String)>,
+    certificates: Vec<CertificateRow>,
 }
 
 async fn tenants_page(
@@ -78,6 +89,11 @@ async fn tenants_page(
             name: t.name.as_str().into(),
             created: l.when(t.created_at),
             notice_hours: state.store.processor_notice_hours(t.id).await?,
+            destroy_on: state
+                .store
+                .ending(t.id)
+                .await?
+                .map(|e| e.destroy_on.to_string()),
         });
     }
     me.trace(state, None, "tenants.list", "instance").await?;
@@ -93,7 +109,122 @@ async fn tenants_page(
         draft,
         roles_error: None,
         notice_error: None,
+        ending_error: None,
+        certificates: state
+            .store
+            .certificates(vigie_domain::page::Page::new(Some(1), Some(50)))
+            .await?
+            .items
+            .into_iter()
+            .map(|c| CertificateRow {
+                id: c.id,
+                organisation: format!("{} ({})", c.tenant_name, c.tenant_slug),
+                destroyed: l2_when(me, c.destroyed_at),
+            })
+            .collect(),
     })
+}
+
+fn l2_when(me: &crate::auth::SignedIn, t: jiff::Timestamp) -> String {
+    let tz = jiff::tz::TimeZone::get(&me.user.time_zone)
+        .unwrap_or_else(|_| vigie_domain::time::legal_zone());
+    t.to_zoned(tz).strftime("%d/%m/%Y %H:%M %Z").to_string()
+}
+
+/// Ends a client's contract (C24): its data are destroyed after the
+/// delay, unless cancelled.
+pub async fn end_contract(
+    State(state): State<AppState>,
+    ProviderAdmin(me): ProviderAdmin,
+    Path(slug): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let slug = TenantSlug::parse(&slug).map_err(|_| PageError::NOT_FOUND)?;
+    let tenant = state.store.tenant_by_slug(&slug).await?;
+    let m = me.client.lang.msgs();
+    let delay = super::forms::field(&pairs, "delay").trim().parse::<i64>();
+    let result = match delay {
+        Ok(d) => vigie_service::reversibility::start_ending(
+            state.ctx(),
+            &tenant,
+            d,
+            me.user.name.as_str(),
+            jiff::Timestamp::now(),
+        )
+        .await
+        .map(drop)
+        .map_err(|e| match e {
+            vigie_service::ServiceError::Invalid { message, .. } => message,
+            e => e.to_string(),
+        }),
+        Err(_) => Err(m.ending_delay_invalid.to_owned()),
+    };
+    match result {
+        Ok(()) => {
+            me.trace(
+                &state,
+                Some(&tenant),
+                "tenant.end_contract",
+                &format!("tenant:{}", tenant.id),
+            )
+            .await?;
+            Ok(see_other("/admin/tenants", "saved"))
+        }
+        Err(why) => {
+            let mut page =
+                tenants_page(&state, &me, &ListQuery::default(), TenantDraft::default()).await?;
+            page.ending_error = Some((slug.to_string(), why));
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
+        }
+    }
+}
+
+/// Cancels a client's ending before its day.
+pub async fn cancel_ending(
+    State(state): State<AppState>,
+    ProviderAdmin(me): ProviderAdmin,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let slug = TenantSlug::parse(&slug).map_err(|_| PageError::NOT_FOUND)?;
+    let tenant = state.store.tenant_by_slug(&slug).await?;
+    state.store.cancel_ending(tenant.id).await?;
+    me.trace(
+        &state,
+        Some(&tenant),
+        "tenant.end_contract_cancel",
+        &format!("tenant:{}", tenant.id),
+    )
+    .await?;
+    Ok(see_other("/admin/tenants", "saved"))
+}
+
+/// A destruction certificate, as signed (JSON).
+pub async fn certificate(
+    State(state): State<AppState>,
+    ProviderAdmin(me): ProviderAdmin,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    use axum::response::IntoResponse;
+    let c = state.store.certificate(id).await?;
+    me.trace(
+        &state,
+        None,
+        "tenant.certificate",
+        &format!("certificate:{id}"),
+    )
+    .await?;
+    let (signature, public_key) = c.signature.split_once(':').unwrap_or((&c.signature, ""));
+    let body = serde_json::json!({
+        "certificate": serde_json::from_str::<serde_json::Value>(&c.certificate).unwrap_or_default(),
+        "signed_text": c.certificate,
+        "signature": signature,
+        "public_key": public_key,
+    });
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response())
 }
 
 pub async fn tenants(

@@ -259,6 +259,15 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/problemes/{id}", get(problems::show))
         .route("/admin/problemes/{id}/{action}", post(problems::act))
         .route(
+            "/admin/tenants/{slug}/fin-de-contrat",
+            post(admin::end_contract),
+        )
+        .route(
+            "/admin/tenants/{slug}/fin-de-contrat/annuler",
+            post(admin::cancel_ending),
+        )
+        .route("/admin/certificats/{id}", get(admin::certificate))
+        .route(
             "/admin/tenants/{slug}/reversibilite",
             get(admin::reversibility),
         )

@@ -360,3 +360,95 @@ both!(
         );
     }
 );
+
+both!(
+    c24_a_client_s_contract_ends_in_destruction_with_a_signed_certificate,
+    |app| {
+        let a = app.tenant("commune-a").await;
+        let b = app.tenant("syndicat-b").await;
+        app.person("dpo@commune-a.fr", &[(&a, &[Role::Dpo])]).await;
+        app.account("admin@hebergeur.fr", true, &[]).await;
+        let mut admin = app.signed_in("admin@hebergeur.fr").await;
+        let bad = admin
+            .post(
+                "/admin/tenants/commune-a/fin-de-contrat",
+                &[("delay", "-3")],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.body.contains("id=\"end-commune-a-error\""));
+        // Started, cancelled, started again with no delay.
+        for (path, delay) in [
+            ("/admin/tenants/commune-a/fin-de-contrat", "30"),
+            ("/admin/tenants/commune-a/fin-de-contrat/annuler", ""),
+            ("/admin/tenants/commune-a/fin-de-contrat", "0"),
+        ] {
+            let r = admin.post(path, &[("delay", delay)]).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{path}: {}", r.body);
+        }
+        let page = admin.get("/admin/tenants").await;
+        assert!(page.body.contains("données détruites le"));
+        let told = app
+            .store
+            .list_messages("dpo@commune-a.fr", vigie_domain::page::Page::default())
+            .await
+            .unwrap();
+        assert!(
+            told.items
+                .iter()
+                .any(|m| m.subject.starts_with("Fin de contrat"))
+        );
+        // The night's job: destroyed, with a signed certificate.
+        let key = vigie_store::trail::TrailKey::generate().unwrap();
+        let sign = |x: &[u8]| (key.sign_document(x), key.public_hex());
+        let vault = test_vault();
+        let ctx = vigie_service::Ctx {
+            store: app.store.as_ref(),
+            vault: &vault,
+            base_url: "http://test",
+            confinement: &crate::support::test_confinement(),
+        };
+        let certs = vigie_service::reversibility::destroy_due(ctx, Timestamp::now(), &sign)
+            .await
+            .unwrap();
+        assert_eq!(certs.len(), 1);
+        assert!(vigie_service::reversibility::certificate_signed(
+            &certs[0],
+            Some(&key.public_hex())
+        ));
+        let mut forged = certs[0].clone();
+        forged.certificate = forged.certificate.replace("commune-a", "commune-z");
+        assert!(!vigie_service::reversibility::certificate_signed(
+            &forged, None
+        ));
+        assert!(app.store.tenant(a.id).await.is_err(), "destroyed");
+        assert!(
+            app.store.tenant(b.id).await.is_ok(),
+            "the other client stays"
+        );
+        let cert: serde_json::Value = serde_json::from_str(
+            &admin
+                .get(&format!("/admin/certificats/{}", certs[0].id))
+                .await
+                .body,
+        )
+        .unwrap();
+        assert_eq!(cert["certificate"]["tenant"], "commune-a");
+        assert!(cert["certificate"]["no_backup_after"].is_string());
+        // The DPO's account remains, with nothing left in the organisation.
+        let mut dpo = app.signed_in("dpo@commune-a.fr").await;
+        assert_eq!(
+            dpo.get("/t/commune-a/incidents").await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert!(
+            app.store
+                .list_messages("dpo@commune-a.fr", vigie_domain::page::Page::default())
+                .await
+                .unwrap()
+                .items
+                .iter()
+                .any(|m| m.subject.starts_with("Certificat de destruction"))
+        );
+    }
+);
