@@ -269,9 +269,10 @@ pub async fn start_ending(
     let day = vigie_domain::time::legal_date(now)
         .checked_add(jiff::Span::new().days(delay_days))
         .map_err(|e| crate::invalid("delay", e.to_string()))?;
+    let token = crate::random_token();
     let e = ctx
         .store
-        .start_ending(tenant.id, day, by, now)
+        .start_ending(tenant.id, day, &crate::token_hash(&token), by, now)
         .await
         .map_err(|e| match e {
             vigie_store::StoreError::Conflict(_) => {
@@ -285,8 +286,9 @@ pub async fn start_ending(
         &[vigie_domain::role::Role::Dpo, vigie_domain::role::Role::UserManager],
         &format!("Fin de contrat : destruction des données le {day}"),
         &format!(
-            "Bonjour,\n\nLe contrat de {} avec son prestataire prend fin. Conformément à l'article 28.3 g du RGPD, toutes les données que Vigie conserve pour vous seront détruites le {day}, et un certificat de destruction signé sera émis. D'ici là, votre prestataire vous remet l'export de réversibilité de ces données.\n",
-            tenant.name.as_str()
+            "Bonjour,\n\nLe contrat de {} avec son prestataire prend fin. Conformément à l'article 28.3 g du RGPD, toutes les données que Vigie conserve pour vous seront détruites le {day}, et un certificat de destruction signé sera émis.\n\nD'ici là, téléchargez l'export de réversibilité de ces données (registre, demandes, violations, règles de conservation, journal des accès, avec un mode d'emploi) :\n{}/fin-de-contrat/{token}\n\nCe lien personnel est valable jusqu'à la destruction ; ne le transmettez pas.\n",
+            tenant.name.as_str(),
+            ctx.base_url
         ),
         now,
     )

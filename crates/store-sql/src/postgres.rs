@@ -85,6 +85,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 18,
         sql: include_str!("../migrations/postgres/0018_endings.sql"),
     },
+    Migration {
+        version: 19,
+        sql: include_str!("../migrations/postgres/0019_ending_link.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.

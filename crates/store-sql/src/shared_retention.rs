@@ -426,13 +426,21 @@ const COUNTED: &[(&str, &str)] = &[
 
 #[async_trait]
 impl Endings for ThisStore {
-    async fn start_ending(&self, tenant: TenantId, destroy_on: jiff::civil::Date, by: &str, at: Timestamp) -> Result<Ending, StoreError> {
+    async fn start_ending(
+        &self,
+        tenant: TenantId,
+        destroy_on: jiff::civil::Date,
+        export_token_hash: &str,
+        by: &str,
+        at: Timestamp,
+    ) -> Result<Ending, StoreError> {
         let r = sqlx::query(
-            "INSERT INTO tenant_endings (tenant_id, destroy_on, started_by, started_at) VALUES ($1, $2, $3, $4) \
-             RETURNING tenant_id, destroy_on, started_by, started_at",
+            "INSERT INTO tenant_endings (tenant_id, destroy_on, export_token_hash, started_by, started_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING tenant_id, destroy_on, started_by, started_at",
         )
         .bind(tenant.0)
         .bind(destroy_on.to_string())
+        .bind(export_token_hash)
         .bind(by)
         .bind(to_micros(at))
         .fetch_one(&self.pool)
@@ -448,6 +456,20 @@ impl Endings for ThisStore {
             .await
             .db()?;
         r.as_ref().map(ending_from).transpose()
+    }
+
+    async fn ending_by_token(&self, export_token_hash: &str) -> Result<Ending, StoreError> {
+        if export_token_hash.is_empty() {
+            return Err(StoreError::NotFound);
+        }
+        let r = sqlx::query(
+            "SELECT tenant_id, destroy_on, started_by, started_at FROM tenant_endings WHERE export_token_hash = $1",
+        )
+        .bind(export_token_hash)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        ending_from(&r)
     }
 
     async fn cancel_ending(&self, tenant: TenantId) -> Result<(), StoreError> {

@@ -90,6 +90,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 18,
         sql: include_str!("../migrations/sqlite/0018_endings.sql"),
     },
+    Migration {
+        version: 19,
+        sql: include_str!("../migrations/sqlite/0019_ending_link.sql"),
+    },
 ];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the

@@ -2258,15 +2258,28 @@ pub async fn c24_a_tenant_is_destroyed_whole_and_only_it(s: &dyn Store, raw: &dy
     .unwrap();
     // Ending: one at a time, cancellable, due on its day.
     let day = vigie_domain::time::legal_date(now);
-    s.start_ending(a.id, day, "Admin", now).await.unwrap();
+    s.start_ending(a.id, day, "lien-1", "Admin", now)
+        .await
+        .unwrap();
     assert!(matches!(
-        s.start_ending(a.id, day, "Admin", now).await,
+        s.start_ending(a.id, day, "lien-2", "Admin", now).await,
         Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(s.ending_by_token("lien-1").await.unwrap().tenant, a.id);
+    assert!(matches!(
+        s.ending_by_token("").await,
+        Err(StoreError::NotFound)
     ));
     assert_eq!(s.endings_due(day).await.unwrap().len(), 1);
     s.cancel_ending(a.id).await.unwrap();
     assert!(s.ending(a.id).await.unwrap().is_none());
-    s.start_ending(a.id, day, "Admin", now).await.unwrap();
+    assert!(
+        matches!(s.ending_by_token("lien-1").await, Err(StoreError::NotFound)),
+        "cancelled: the link is gone"
+    );
+    s.start_ending(a.id, day, "lien-3", "Admin", now)
+        .await
+        .unwrap();
     let counts = s.tenant_counts(a.id).await.unwrap();
     let n = |what: &str| counts.iter().find(|(w, _)| w == what).unwrap().1;
     assert_eq!(

@@ -94,14 +94,18 @@ pub struct DestructionCertificate {
 
 #[async_trait]
 pub trait Endings: Send + Sync {
-    /// `Conflict` if the tenant's contract is already ending.
+    /// `Conflict` if the tenant's contract is already ending. The hash of
+    /// the client's export link is kept with it.
     async fn start_ending(
         &self,
         tenant: TenantId,
         destroy_on: Date,
+        export_token_hash: &str,
         by: &str,
         at: Timestamp,
     ) -> Result<Ending>;
+    /// The ending an export link belongs to.
+    async fn ending_by_token(&self, export_token_hash: &str) -> Result<Ending>;
     async fn ending(&self, tenant: TenantId) -> Result<Option<Ending>>;
     async fn cancel_ending(&self, tenant: TenantId) -> Result<()>;
     /// Endings whose day has come.

@@ -328,7 +328,6 @@ pub async fn reversibility(
     ProviderAdmin(me): ProviderAdmin,
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
-    use axum::response::IntoResponse;
     let slug = TenantSlug::parse(&slug).map_err(|_| PageError::NOT_FOUND)?;
     let tenant = state.store.tenant_by_slug(&slug).await?;
     let now = jiff::Timestamp::now();
@@ -347,12 +346,22 @@ pub async fn reversibility(
         &format!("tenant:{}", tenant.id),
     )
     .await?;
+    Ok(archive_response(&tenant, &files, now))
+}
+
+/// The export as a download: `reversibilite-{slug}-{day}.tar`.
+pub(super) fn archive_response(
+    tenant: &vigie_store::Tenant,
+    files: &[(String, Vec<u8>)],
+    now: jiff::Timestamp,
+) -> Response {
+    use axum::response::IntoResponse;
     let name = format!(
         "reversibilite-{}-{}.tar",
         tenant.slug,
         vigie_domain::time::legal_date(now)
     );
-    Ok((
+    (
         [
             (
                 axum::http::header::CONTENT_TYPE,
@@ -363,9 +372,9 @@ pub async fn reversibility(
                 format!("attachment; filename=\"{name}\""),
             ),
         ],
-        vigie_service::tar::archive(&files, now.as_second()),
+        vigie_service::tar::archive(files, now.as_second()),
     )
-        .into_response())
+        .into_response()
 }
 
 /// Sets the limit of a client's contract for the provider's notice of a

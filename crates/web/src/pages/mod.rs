@@ -64,6 +64,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/account/totp/disable", post(account::totp_disable))
         .route("/p/{tenant}/droits", get(public::form).post(public::submit))
+        .route("/fin-de-contrat/{token}", get(public::reversibility))
         .route(
             "/prestataire/incident",
             get(partner::provider_form).post(partner::provider_submit),

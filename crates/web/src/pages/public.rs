@@ -604,3 +604,40 @@ pub async fn policy(
         l,
     })
 }
+
+/// The client's own link to its reversibility export (C24), valid until
+/// its data are destroyed; the token names the tenant.
+pub async fn reversibility(
+    State(state): State<AppState>,
+    client: Client,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    let ending = state
+        .store
+        .ending_by_token(&vigie_service::token_hash(&token))
+        .await?;
+    let tenant = state.store.tenant(ending.tenant).await?;
+    let now = jiff::Timestamp::now();
+    let scope = vigie_domain::scope::TenantScope::of_system(tenant.id);
+    let files = vigie_service::reversibility::export(state.ctx(), &scope, &tenant, now)
+        .await
+        .map_err(|e| match e {
+            vigie_service::ServiceError::Store(s) => s.into(),
+            e => PageError::Internal(e.to_string()),
+        })?;
+    let who = vigie_domain::audit::Actor {
+        user: None,
+        label: "lien de réversibilité".into(),
+    };
+    state
+        .trace(
+            who,
+            Some(tenant.id),
+            &client,
+            "tenant.reversibility_download",
+            &format!("tenant:{}", tenant.id),
+            vigie_domain::audit::Outcome::Success,
+        )
+        .await?;
+    Ok(super::admin::archive_response(&tenant, &files, now))
+}

@@ -393,10 +393,34 @@ both!(
             .list_messages("dpo@commune-a.fr", vigie_domain::page::Page::default())
             .await
             .unwrap();
-        assert!(
-            told.items
-                .iter()
-                .any(|m| m.subject.starts_with("Fin de contrat"))
+        // The client's own link to its export: only the current ending's
+        // works — the cancelled one's died with it.
+        let links: Vec<String> = told
+            .items
+            .iter()
+            .filter(|m| m.subject.starts_with("Fin de contrat"))
+            .filter_map(|m| crate::support::extract(&m.body, "/fin-de-contrat/", "\n"))
+            .collect();
+        assert_eq!(links.len(), 2);
+        let mut anyone = app.browser();
+        let mut working = 0;
+        for token in &links {
+            let r = anyone.get(&format!("/fin-de-contrat/{token}")).await;
+            if r.status == StatusCode::OK {
+                working += 1;
+                assert_eq!(
+                    r.headers[axum::http::header::CONTENT_TYPE],
+                    "application/x-tar"
+                );
+                assert!(r.body.contains("README.md"));
+            } else {
+                assert_eq!(r.status, StatusCode::NOT_FOUND);
+            }
+        }
+        assert_eq!(working, 1);
+        assert_eq!(
+            anyone.get("/fin-de-contrat/pas-un-jeton").await.status,
+            StatusCode::NOT_FOUND
         );
         // The night's job: destroyed, with a signed certificate.
         let key = vigie_store::trail::TrailKey::generate().unwrap();
@@ -422,6 +446,13 @@ both!(
             &forged, None
         ));
         assert!(app.store.tenant(a.id).await.is_err(), "destroyed");
+        for token in &links {
+            assert_eq!(
+                anyone.get(&format!("/fin-de-contrat/{token}")).await.status,
+                StatusCode::NOT_FOUND,
+                "no export after the destruction"
+            );
+        }
         assert!(
             app.store.tenant(b.id).await.is_ok(),
             "the other client stays"
