@@ -133,7 +133,8 @@ enum RetentionCommand {
         #[arg(long, default_value_t = vigie_service::retention::BATCH)]
         batch: u32,
     },
-    /// Checks a report's signature (the JSON `run` printed or the page exported).
+    /// Checks a signed document: a sweep's report (the JSON `run` printed
+    /// or the page exported) or a certificate of destruction.
     Verify {
         report: PathBuf,
         /// Expected Ed25519 public key (hex); default: this instance's.
@@ -394,35 +395,63 @@ async fn copy(c: &Config, store: &dyn Store, tenant: &str, system: i64, to: &str
 
 async fn retention(c: &Config, store: &dyn Store, cmd: &RetentionCommand) -> Result<()> {
     use vigie_service::retention::{self, SignedReport};
-    let verify = |path: &PathBuf, expected: Option<String>| -> Result<SignedReport> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let signed: SignedReport = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a retention report", path.display()))?;
-        if !signed.verify(expected.as_deref()) {
-            bail!(
-                "the signature of {} does not hold{}",
-                path.display(),
-                if expected.is_some() {
-                    " with the expected key"
-                } else {
-                    ""
-                }
-            );
-        }
-        Ok(signed)
-    };
     if let RetentionCommand::Verify { report, public_key } = cmd {
         let expected = public_key
             .clone()
             .or_else(|| app::trail_key(c).ok().map(|k| k.public_hex()));
-        let signed = verify(report, expected)?;
+        let text = std::fs::read_to_string(report)
+            .with_context(|| format!("reading {}", report.display()))?;
+        let with_key = if expected.is_some() {
+            " with the expected key"
+        } else {
+            ""
+        };
+        // A sweep's report, or a certificate of destruction (C24): both
+        // signed with the trail's key.
+        if let Ok(signed) = serde_json::from_str::<SignedReport>(&text) {
+            if !signed.verify(expected.as_deref()) {
+                bail!(
+                    "the signature of {} does not hold{with_key}",
+                    report.display()
+                );
+            }
+            println!(
+                "report signed: run {} of tenant {}, {} rule(s), {} row(s) changed",
+                signed.report.run,
+                signed.report.tenant,
+                signed.report.rules.len(),
+                signed.report.rules.iter().map(|r| r.changed).sum::<i64>()
+            );
+            return Ok(());
+        }
+        let cert: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a report or a certificate", report.display()))?;
+        let field = |k: &str| cert[k].as_str().unwrap_or_default().to_owned();
+        let (signed_text, signature, key) = (
+            field("signed_text"),
+            field("signature"),
+            field("public_key"),
+        );
+        if signed_text.is_empty() {
+            bail!("{} is not a report or a certificate", report.display());
+        }
+        let key_ok = expected
+            .as_deref()
+            .is_none_or(|k| k.eq_ignore_ascii_case(&key));
+        if !key_ok || !trail::document_signed_by(&key, signed_text.as_bytes(), &signature) {
+            bail!(
+                "the signature of {} does not hold{with_key}",
+                report.display()
+            );
+        }
         println!(
-            "report signed: run {} of tenant {}, {} rule(s), {} row(s) changed",
-            signed.report.run,
-            signed.report.tenant,
-            signed.report.rules.len(),
-            signed.report.rules.iter().map(|r| r.changed).sum::<i64>()
+            "certificate of destruction signed: {} destroyed at {}",
+            cert["certificate"]["organisation"]
+                .as_str()
+                .unwrap_or_default(),
+            cert["certificate"]["destroyed_at"]
+                .as_str()
+                .unwrap_or_default()
         );
         return Ok(());
     }

@@ -1851,3 +1851,66 @@ fn c22_a_sweep_killed_twice_resumes_without_touching_a_row_twice() {
     rt.block_on(fixture::drop_database(Dialect::Postgres, &name, &url))
         .unwrap();
 }
+
+/// C24: a certificate of destruction, as the provider downloads it, is
+/// checked by `vigie retention verify` like a sweep's report; a changed
+/// one is refused.
+#[test]
+fn c24_a_certificate_of_destruction_verifies_and_a_changed_one_does_not() {
+    let d = Data::new("certificate");
+    ok(&d.0, &["migrate"]);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = rt.block_on(vigie_store_sql::open(&d.db_url())).unwrap();
+    let key = vigie_store::trail::TrailKey::generate().unwrap();
+    let cert = rt.block_on(async {
+        let t = store
+            .create_tenant(
+                &vigie_domain::tenant::TenantSlug::parse("commune-fin").unwrap(),
+                &vigie_domain::tenant::TenantName::parse("Commune de Fin").unwrap(),
+            )
+            .await
+            .unwrap();
+        let confinement = world::local(Duration::from_secs(2));
+        let ctx = world::ctx(store.as_ref(), &confinement);
+        vigie_service::reversibility::start_ending(ctx, &t, 0, "Admin", jiff::Timestamp::now())
+            .await
+            .unwrap();
+        let sign = |b: &[u8]| (key.sign_document(b), key.public_hex());
+        vigie_service::reversibility::destroy_due(ctx, jiff::Timestamp::now(), &sign)
+            .await
+            .unwrap()
+            .remove(0)
+    });
+    let (signature, public_key) = cert.signature.split_once(':').unwrap();
+    let file = |name: &str, text: &str| {
+        let body = serde_json::json!({
+            "certificate": serde_json::from_str::<serde_json::Value>(text).unwrap(),
+            "signed_text": text, "signature": signature, "public_key": public_key,
+        });
+        let path = d.0.join(name);
+        std::fs::write(&path, body.to_string()).unwrap();
+        path
+    };
+    let good = file("certificat.json", &cert.certificate);
+    let out = ok(
+        &d.0,
+        &[
+            "retention",
+            "verify",
+            good.to_str().unwrap(),
+            "--public-key",
+            &key.public_hex(),
+        ],
+    );
+    assert!(out.contains("Commune de Fin"), "{out}");
+    let changed = file(
+        "certificat-change.json",
+        &cert.certificate.replace("commune-fin", "commune-autre"),
+    );
+    let refused = run(&d.0, &["retention", "verify", changed.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("does not hold"));
+}
