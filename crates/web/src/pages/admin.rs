@@ -333,12 +333,7 @@ pub async fn reversibility(
     let now = jiff::Timestamp::now();
     // The provider acting in its client's records, at its own request.
     let scope = vigie_domain::scope::TenantScope::of_provider(tenant.id);
-    let files = vigie_service::reversibility::export(state.ctx(), &scope, &tenant, now)
-        .await
-        .map_err(|e| match e {
-            vigie_service::ServiceError::Store(s) => s.into(),
-            e => PageError::Internal(e.to_string()),
-        })?;
+    let files = export_files(&state, &scope, &tenant, now).await?;
     me.trace(
         &state,
         Some(&tenant),
@@ -347,6 +342,21 @@ pub async fn reversibility(
     )
     .await?;
     Ok(archive_response(&tenant, &files, now))
+}
+
+/// The export's files, for the provider's page and the client's link.
+pub(super) async fn export_files(
+    state: &AppState,
+    scope: &vigie_domain::scope::TenantScope,
+    tenant: &vigie_store::Tenant,
+    now: jiff::Timestamp,
+) -> Result<Vec<(String, Vec<u8>)>, PageError> {
+    vigie_service::reversibility::export(state.ctx(), scope, tenant, now)
+        .await
+        .map_err(|e| match e {
+            vigie_service::ServiceError::Store(s) => s.into(),
+            e => PageError::Internal(e.to_string()),
+        })
 }
 
 /// The export as a download: `reversibilite-{slug}-{day}.tar`.

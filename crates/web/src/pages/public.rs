@@ -619,12 +619,7 @@ pub async fn reversibility(
     let tenant = state.store.tenant(ending.tenant).await?;
     let now = jiff::Timestamp::now();
     let scope = vigie_domain::scope::TenantScope::of_system(tenant.id);
-    let files = vigie_service::reversibility::export(state.ctx(), &scope, &tenant, now)
-        .await
-        .map_err(|e| match e {
-            vigie_service::ServiceError::Store(s) => s.into(),
-            e => PageError::Internal(e.to_string()),
-        })?;
+    let files = super::admin::export_files(&state, &scope, &tenant, now).await?;
     let who = vigie_domain::audit::Actor {
         user: None,
         label: "lien de réversibilité".into(),
