@@ -34,7 +34,8 @@ pub struct Declaration {
     pub declared_by: String,
 }
 
-fn text(field: &'static str, value: &str, max: usize) -> Result<String> {
+/// A trimmed text field of at most `max` characters.
+pub(crate) fn text(field: &'static str, value: &str, max: usize) -> Result<String> {
     let v = value.trim();
     if v.chars().count() > max {
         return Err(invalid(field, format!("at most {max} characters")));

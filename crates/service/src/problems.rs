@@ -18,19 +18,15 @@ use vigie_store::{
     ImpactedClient, Incident, NewIncident, NewMessage, Problem, ProblemUpdate, Tenant,
 };
 
-use crate::{Ctx, Result, ServiceError, breaches::Declaration, invalid};
+use crate::{
+    Ctx, Result, ServiceError,
+    breaches::{Declaration, text},
+    invalid,
+};
 
 /// Who is told of a provider's notice and updates in a client: its DPOs
 /// and, where it has none yet, those who manage its accounts.
 const TOLD: &[Role] = &[Role::Dpo, Role::UserManager];
-
-fn text(field: &'static str, value: &str, max: usize) -> Result<String> {
-    let v = value.trim();
-    if v.chars().count() > max {
-        return Err(invalid(field, format!("at most {max} characters")));
-    }
-    Ok(v.to_owned())
-}
 
 fn next_version(p: &Problem, now: Timestamp) -> Timestamp {
     now.max(p.updated_at + jiff::SignedDuration::from_micros(1))

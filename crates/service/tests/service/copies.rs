@@ -72,6 +72,20 @@ async fn c30_masked_copy_on(dialect: Dialect) {
     let sys = systems::create(ctx, &scope, &system(&src), "DPO", Timestamp::now())
         .await
         .unwrap();
+    // Onto Vigie's own database: refused by the confinement (C27).
+    let own = format!("sqlite://{}", db.path().display());
+    let e = copies::masked_copy(ctx, &scope, sys.id, &own, |_, _| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ServiceError::Exec(vigie_connect::ExecError::Connect(
+                vigie_connect::ConnectError::NotUsable { .. }
+            ))
+        ),
+        "{e}"
+    );
     // Onto the source, or onto a production system: refused.
     for bad in [&src, &nb] {
         let e = copies::masked_copy(ctx, &scope, sys.id, bad, |_, _| {})
@@ -92,8 +106,13 @@ async fn c30_masked_copy_on(dialect: Dialect) {
     // Parents first: organisations (not in the dataset) before contacts.
     let pos = |t: &str| report.tables.iter().position(|(x, _)| x == t).unwrap();
     assert!(pos("organisations") < pos("contacts") && pos("contacts") < pos("demandes"));
+    // What the report says is there, counted in the target itself.
+    let d = dialect;
+    let ids = format!("SELECT {} FROM contacts", d.as_text("id"));
+    assert_eq!(count(&tst, &ids).await, 25);
     // No original identifier anywhere in the copy.
     let copy = everything(&tst).await;
+    assert!(copy.len() > 1000, "the copy holds the data: {}", copy.len());
     for id in 1..=25 {
         let p = fixture::person(id);
         for secret in [&p.email, &p.mobile, &p.login] {
@@ -105,7 +124,6 @@ async fn c30_masked_copy_on(dialect: Dialect) {
     }
     assert!(!copy.iter().any(|v| v.contains('@')), "no address at all");
     // Joins survive: each request still has its contact, and as many.
-    let d = dialect;
     let joined = format!(
         "SELECT {} FROM demandes JOIN contacts ON contacts.id = demandes.contact_id",
         d.as_text("titre")

@@ -219,6 +219,7 @@ async fn c21_c22_sweep_on(dialect: Dialect) {
         .await
         .unwrap();
     let night: SignedReport = serde_json::from_str(&night.report).unwrap();
+    assert_eq!(night.report.rules.len(), 2);
     assert!(
         night
             .report
@@ -314,6 +315,7 @@ async fn c21_c22_sweep_on(dialect: Dialect) {
         .await
         .unwrap();
     let again: SignedReport = serde_json::from_str(&again.report).unwrap();
+    assert_eq!(again.report.rules.len(), 2);
     assert!(
         again.report.rules.iter().all(|r| r.changed == 0),
         "{again:?}"
@@ -333,6 +335,7 @@ async fn c21_c22_sweep_on(dialect: Dialect) {
         .unwrap();
     let gone: SignedReport = serde_json::from_str(&gone.report).unwrap();
     assert!(gone.verify(None));
+    assert_eq!(gone.report.rules.len(), 2);
     assert!(
         gone.report
             .rules
