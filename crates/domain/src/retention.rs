@@ -76,6 +76,75 @@ impl Period {
     }
 }
 
+impl Period {
+    /// The last day a thing whose period starts on `from` is kept: the day
+    /// of the same number, `amount` units later (the month's last day when
+    /// it is shorter).
+    pub fn last_day(self, from: Date) -> Date {
+        let n = self.amount();
+        let span = match self.unit {
+            PeriodUnit::Days => Span::new().days(n),
+            PeriodUnit::Months => Span::new().months(n),
+            PeriodUnit::Years => Span::new().years(n),
+        };
+        from.checked_add(span).unwrap_or(Date::MAX)
+    }
+}
+
+/// `"1 an"`, `"3 mois"`, `"30 jours"`, or in English (`"1 year"`,
+/// `"3 months"`, `"30 days"`): how the instance's configuration writes a
+/// period.
+impl std::str::FromStr for Period {
+    type Err = &'static str;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        const FORM: &str = "a number and a unit: \"1 an\", \"3 mois\", \"30 jours\"";
+        let (n, unit) = s.trim().split_once(' ').ok_or(FORM)?;
+        let amount: i64 = n.parse().map_err(|_| FORM)?;
+        let unit = match unit.trim() {
+            "jour" | "jours" | "day" | "days" => PeriodUnit::Days,
+            "mois" | "month" | "months" => PeriodUnit::Months,
+            "an" | "ans" | "year" | "years" => PeriodUnit::Years,
+            _ => return Err(FORM),
+        };
+        Period::new(amount, unit)
+    }
+}
+
+/// How long Vigie keeps its own data (C21, seed 002 §8): the instance's
+/// policy, applied by the nightly sweep of its own data (C22).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OwnPolicy {
+    /// An account not signed in for this long is deleted ("en cas
+    /// d'inactivité pendant une année, le compte est supprimé").
+    pub inactive_account: Period,
+    /// Its owner is told this long before, and may sign in to keep it.
+    pub notice: Period,
+    /// An account left with no client — its holder's cessation of
+    /// activity notified, or its client gone — is deleted after this
+    /// ("dans un délai de 3 mois").
+    pub unattached_account: Period,
+    /// A rights request answered or closed is kept this long after its
+    /// last step, then anonymised: the proof of the answer for the
+    /// limitation period of civil actions (5 years, art. 2224 Code civil).
+    pub closed_request: Period,
+    /// A submission whose sender never confirmed the address is deleted
+    /// after this.
+    pub unconfirmed_request: Period,
+}
+
+impl Default for OwnPolicy {
+    fn default() -> Self {
+        let p = |n, u| Period { amount: n, unit: u };
+        OwnPolicy {
+            inactive_account: p(1, PeriodUnit::Years),
+            notice: p(30, PeriodUnit::Days),
+            unattached_account: p(3, PeriodUnit::Months),
+            closed_request: p(5, PeriodUnit::Years),
+            unconfirmed_request: p(30, PeriodUnit::Days),
+        }
+    }
+}
+
 impl std::fmt::Display for Period {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let unit = match (self.unit, self.amount) {
@@ -182,6 +251,25 @@ pub const TEMPLATES: &[RuleTemplate] = &[
 mod tests {
     use super::*;
     use jiff::civil::date;
+
+    #[test]
+    fn c21_the_configuration_writes_periods_in_words() {
+        let p: Period = "1 an".parse().unwrap();
+        assert_eq!(p, Period::new(1, PeriodUnit::Years).unwrap());
+        assert_eq!("3 mois".parse::<Period>().unwrap().unit(), PeriodUnit::Months);
+        assert_eq!("30 days".parse::<Period>().unwrap().amount(), 30);
+        for bad in ["", "1", "an", "0 an", "1 semaine", "-3 mois", "101 ans"] {
+            assert!(bad.parse::<Period>().is_err(), "{bad}");
+        }
+        // The day of the same number, or the month's last.
+        let year = Period::new(1, PeriodUnit::Years).unwrap();
+        assert_eq!(year.last_day(date(2028, 2, 29)), date(2029, 2, 28));
+        for d in [date(2025, 12, 1), date(2028, 2, 29), date(2026, 3, 31)] {
+            // Kept on its last day, expired the day after.
+            assert!(d >= year.cutoff(year.last_day(d)));
+            assert!(d < year.cutoff(year.last_day(d).tomorrow().unwrap()));
+        }
+    }
 
     #[test]
     fn c21_periods_count_as_regulation_1182_71() {

@@ -10,6 +10,7 @@ pub mod copies;
 pub mod discovery;
 pub mod export;
 pub mod models;
+pub mod own_data;
 pub mod problems;
 pub mod register;
 pub mod retention;
@@ -183,6 +184,16 @@ pub(crate) async fn mail_members(
 ) -> Result<usize> {
     let to = members_to_tell(ctx, tenant, roles).await?;
     mail_each(ctx, Some(tenant), to, subject, body, now).await
+}
+
+/// Whether `text` is signed by `signature_and_key` (`signature:key`, hex,
+/// with the trail's key) and, when given, that key is `expected_key`.
+pub(crate) fn signed_with(text: &str, signature_and_key: &str, expected_key: Option<&str>) -> bool {
+    let Some((signature, key)) = signature_and_key.split_once(':') else {
+        return false;
+    };
+    expected_key.is_none_or(|k| k.eq_ignore_ascii_case(key))
+        && vigie_store::trail::document_signed_by(key, text.as_bytes(), signature)
 }
 
 /// 32 random bytes, hex: links and tokens.

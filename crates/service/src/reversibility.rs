@@ -389,9 +389,5 @@ pub fn certificate_signed(
     c: &vigie_store::DestructionCertificate,
     expected_key: Option<&str>,
 ) -> bool {
-    let Some((signature, key)) = c.signature.split_once(':') else {
-        return false;
-    };
-    expected_key.is_none_or(|k| k.eq_ignore_ascii_case(key))
-        && vigie_store::trail::document_signed_by(key, c.certificate.as_bytes(), signature)
+    crate::signed_with(&c.certificate, &c.signature, expected_key)
 }

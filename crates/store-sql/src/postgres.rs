@@ -89,6 +89,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 19,
         sql: include_str!("../migrations/postgres/0019_ending_link.sql"),
     },
+    Migration {
+        version: 20,
+        sql: include_str!("../migrations/postgres/0020_own_data.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.
@@ -180,3 +184,4 @@ include!("shared_models.rs");
 include!("shared_incidents.rs");
 include!("shared_problems.rs");
 include!("shared_retention.rs");
+include!("shared_own.rs");

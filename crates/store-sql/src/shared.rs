@@ -234,8 +234,8 @@ fn expect_one(rows: u64) -> Result<(), StoreError> {
 impl Accounts for ThisStore {
     async fn create_user(&self, new: &NewUser) -> Result<User, StoreError> {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (email, name, password_hash, is_provider_admin, locale, time_zone, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO users (email, name, password_hash, is_provider_admin, locale, time_zone, created_at, \
+             last_active_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
         )
         .bind(new.email.as_str())
         .bind(new.name.as_str())
@@ -804,6 +804,13 @@ impl Sessions for ThisStore {
         .execute(&self.pool)
         .await
         .db()?;
+        // A sign-in keeps the account from its inactivity deletion (C21).
+        sqlx::query("UPDATE users SET last_active_at = $1 WHERE id = $2")
+            .bind(to_micros(s.created_at))
+            .bind(s.user.0)
+            .execute(&self.pool)
+            .await
+            .db()?;
         Ok(())
     }
 
@@ -832,6 +839,14 @@ impl Sessions for ThisStore {
             .execute(&self.pool)
             .await
             .db()?;
+        sqlx::query(
+            "UPDATE users SET last_active_at = $1 WHERE id = (SELECT user_id FROM sessions WHERE token_hash = $2)",
+        )
+        .bind(to_micros(at))
+        .bind(token_hash)
+        .execute(&self.pool)
+        .await
+        .db()?;
         Ok(())
     }
 

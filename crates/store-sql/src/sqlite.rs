@@ -94,6 +94,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 19,
         sql: include_str!("../migrations/sqlite/0019_ending_link.sql"),
     },
+    Migration {
+        version: 20,
+        sql: include_str!("../migrations/sqlite/0020_own_data.sql"),
+    },
 ];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the
@@ -186,3 +190,4 @@ include!("shared_models.rs");
 include!("shared_incidents.rs");
 include!("shared_problems.rs");
 include!("shared_retention.rs");
+include!("shared_own.rs");

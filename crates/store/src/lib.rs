@@ -325,6 +325,7 @@ pub trait Store:
     + Retention
     + Copies
     + Endings
+    + OwnData
 {
     /// Applies pending migrations.
     async fn migrate(&self) -> Result<()>;

@@ -221,3 +221,112 @@ pub trait Retention: Send + Sync {
     async fn runs(&self, scope: &TenantScope, page: Page) -> Result<Paged<RetentionRun>>;
     async fn run(&self, scope: &TenantScope, id: i64) -> Result<RetentionRun>;
 }
+
+/// One step of the sweep of Vigie's own data (C21, C22), with its cutoffs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnStep {
+    /// Accounts not signed in since `before`, told at least their notice
+    /// ago (`told_before`) and not since come back: anonymised.
+    InactiveAccounts {
+        before: Timestamp,
+        told_before: Timestamp,
+    },
+    /// Accounts of no client since `before` (their last membership ended
+    /// — a cessation of activity, a client destroyed), provider
+    /// administrators aside: anonymised.
+    UnattachedAccounts { before: Timestamp },
+    /// Rights requests answered, refused, forwarded or closed, untouched
+    /// since `before`: the person's identity and words anonymised, the
+    /// timeline's steps and dates kept (C23).
+    ClosedRequests { before: Timestamp },
+    /// Submissions whose sender never confirmed the address, since
+    /// `before`: not requests, deleted.
+    UnconfirmedRequests { before: Timestamp },
+}
+
+impl OwnStep {
+    /// The report's name of the step.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OwnStep::InactiveAccounts { .. } => "inactive_accounts",
+            OwnStep::UnattachedAccounts { .. } => "unattached_accounts",
+            OwnStep::ClosedRequests { .. } => "closed_requests",
+            OwnStep::UnconfirmedRequests { .. } => "unconfirmed_requests",
+        }
+    }
+}
+
+/// The report's name of inactivity notices sent.
+pub const OWN_NOTICES: &str = "inactivity_notices";
+/// The report's name of clients destroyed at their contract's end.
+pub const OWN_TENANTS: &str = "tenants_destroyed";
+
+/// One line of a sweep of Vigie's own data: a step, for one client or the
+/// whole instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnLine {
+    pub what: String,
+    pub tenant: Option<TenantId>,
+    pub matched: i64,
+    pub changed: i64,
+}
+
+/// One sweep of Vigie's own data, dry (a preview) or real.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnSweep {
+    pub id: i64,
+    pub dry: bool,
+    pub started_by: String,
+    pub started_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+    /// The report, as signed (JSON), once ended.
+    pub report: String,
+    pub signature: String,
+}
+
+/// An account whose inactivity notice is due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InactiveAccount {
+    pub user: vigie_domain::account::User,
+    pub last_active_at: Timestamp,
+}
+
+/// Vigie's own data under retention: accounts, requests, and the sweeps'
+/// runs. Each change is counted on its sweep's line in the same
+/// transaction, so a sweep cut short and resumed reports every row once.
+#[async_trait]
+pub trait OwnData: Send + Sync {
+    /// `Conflict` while another sweep of the instance is unfinished.
+    async fn start_own_sweep(&self, dry: bool, by: &str, at: Timestamp) -> Result<OwnSweep>;
+    /// The unfinished sweep a crash left, if any.
+    async fn running_own_sweep(&self) -> Result<Option<OwnSweep>>;
+    /// Marks accounts that no longer belong to any client (from `at`) and
+    /// unmarks those that belong to one again.
+    async fn mark_unattached(&self, at: Timestamp) -> Result<()>;
+    /// Runs one step: a dry sweep counts, a real one changes in batches.
+    async fn own_step(&self, sweep: &OwnSweep, step: OwnStep, at: Timestamp) -> Result<()>;
+    /// Active accounts not signed in since `before` and not yet told since.
+    async fn accounts_to_tell(&self, before: Timestamp) -> Result<Vec<InactiveAccount>>;
+    /// Records the notice to `user` with its email (real sweep), or counts
+    /// it (dry), on the sweep's line, in one transaction.
+    async fn tell_inactive(
+        &self,
+        sweep: &OwnSweep,
+        user: vigie_domain::UserId,
+        mail: &crate::NewMessage,
+        at: Timestamp,
+    ) -> Result<()>;
+    /// Adds to a line (clients destroyed, counted by their own job).
+    async fn add_own_line(&self, sweep: &OwnSweep, line: &OwnLine) -> Result<()>;
+    async fn own_lines(&self, sweep: i64) -> Result<Vec<OwnLine>>;
+    async fn finish_own_sweep(
+        &self,
+        sweep: i64,
+        report: &str,
+        signature: &str,
+        at: Timestamp,
+    ) -> Result<()>;
+    /// Newest first.
+    async fn own_sweeps(&self, page: Page) -> Result<Paged<OwnSweep>>;
+    async fn own_sweep(&self, id: i64) -> Result<OwnSweep>;
+}

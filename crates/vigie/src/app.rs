@@ -212,6 +212,7 @@ pub fn worker(
         lease: crate::jobs::LEASE,
         witness: Some(c.data_dir.join(crate::witness::FILE)),
         escalation: c.breaches,
+        own_policy: c.retention.policy()?,
         intent_grace: SignedDuration::from_secs(
             i64::try_from(c.request_timeout_seconds).unwrap_or(i64::MAX / 2) + 10,
         ),

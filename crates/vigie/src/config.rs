@@ -62,6 +62,57 @@ pub struct Config {
     /// Crisis escalation thresholds (C19): level 2 and 3 by duration
     /// (hours) and by people touched.
     pub breaches: vigie_domain::breach::EscalationRules,
+    pub retention: RetentionConfig,
+}
+
+/// How long Vigie keeps its own data (C21), swept every night with the
+/// clients' rules: periods written `"1 an"`, `"3 mois"`, `"30 jours"`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    /// An account not signed in for this long is deleted (seed 002 §8).
+    pub inactive_account: String,
+    /// Its owner is told this long before.
+    pub notice: String,
+    /// An account of no client any more (cessation of activity) is deleted
+    /// after this (seed 002 §8: 3 months).
+    pub unattached_account: String,
+    /// Answered or closed rights requests are anonymised this long after
+    /// their last step.
+    pub closed_request: String,
+    /// Submissions never confirmed by their sender are deleted after this.
+    pub unconfirmed_request: String,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig {
+            inactive_account: "1 an".into(),
+            notice: "30 jours".into(),
+            unattached_account: "3 mois".into(),
+            closed_request: "5 ans".into(),
+            unconfirmed_request: "30 jours".into(),
+        }
+    }
+}
+
+impl RetentionConfig {
+    /// The policy, or the first field that does not hold a period.
+    pub fn policy(&self) -> Result<vigie_domain::retention::OwnPolicy, ConfigError> {
+        let p = |key: &'static str, v: &str| {
+            v.parse().map_err(|e: &str| ConfigError::Invalid {
+                key: format!("retention.{key}"),
+                message: e.to_owned(),
+            })
+        };
+        Ok(vigie_domain::retention::OwnPolicy {
+            inactive_account: p("inactive_account", &self.inactive_account)?,
+            notice: p("notice", &self.notice)?,
+            unattached_account: p("unattached_account", &self.unattached_account)?,
+            closed_request: p("closed_request", &self.closed_request)?,
+            unconfirmed_request: p("unconfirmed_request", &self.unconfirmed_request)?,
+        })
+    }
 }
 
 /// HTTPS served by Vigie itself (C29); empty files mean plain HTTP (for
@@ -212,6 +263,7 @@ impl Default for Config {
             connect: ConnectConfig::default(),
             tls: TlsConfig::default(),
             breaches: vigie_domain::breach::EscalationRules::default(),
+            retention: RetentionConfig::default(),
         }
     }
 }
@@ -431,6 +483,7 @@ impl Config {
     }
 
     fn check(&self) -> Result<(), ConfigError> {
+        self.retention.policy()?;
         let bad = |key: &str, message: &str| {
             Err(ConfigError::Invalid {
                 key: key.into(),

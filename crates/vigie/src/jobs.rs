@@ -57,6 +57,8 @@ pub struct Worker {
     /// The provider's crisis escalation thresholds (C19): the cadence of
     /// updates owed to clients of a provider-wide incident.
     pub escalation: vigie_domain::breach::EscalationRules,
+    /// How long Vigie keeps its own data (C21).
+    pub own_policy: vigie_domain::retention::OwnPolicy,
 }
 
 impl Worker {
@@ -322,9 +324,23 @@ impl Worker {
                 let destroyed = vigie_service::reversibility::destroy_due(self.ctx(), now, &sign)
                     .await
                     .map_err(|e| e.to_string())?;
+                // Vigie's own data, with the clients destroyed in its report.
+                let own = vigie_service::own_data::sweep(
+                    self.ctx(),
+                    &self.own_policy,
+                    "Vigie",
+                    false,
+                    now,
+                    destroyed.len(),
+                    &sign,
+                    &|_| false,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
                 Ok(format!(
-                    "{n} retention sweeps queued; {} client(s) destroyed",
-                    destroyed.len()
+                    "{n} retention sweeps queued; {} client(s) destroyed; own data swept ({})",
+                    destroyed.len(),
+                    own.id
                 ))
             }
             JobKind::RetentionSweep => {

@@ -133,8 +133,16 @@ enum RetentionCommand {
         #[arg(long, default_value_t = vigie_service::retention::BATCH)]
         batch: u32,
     },
+    /// Sweeps Vigie's own data now under the configuration's `[retention]`
+    /// (resuming a sweep a crash left) and prints the signed report; with
+    /// --dry, counts what the night's sweep would change.
+    Own {
+        #[arg(long)]
+        dry: bool,
+    },
     /// Checks a signed document: a sweep's report (the JSON `run` printed
-    /// or the page exported) or a certificate of destruction.
+    /// or the page exported), a sweep of Vigie's own data, or a
+    /// certificate of destruction.
     Verify {
         report: PathBuf,
         /// Expected Ed25519 public key (hex); default: this instance's.
@@ -444,6 +452,15 @@ async fn retention(c: &Config, store: &dyn Store, cmd: &RetentionCommand) -> Res
                 report.display()
             );
         }
+        if let Some(own) = cert.get("own_sweep") {
+            println!(
+                "report of Vigie's own data signed: sweep {}{}, {} line(s)",
+                own["sweep"],
+                if own["dry"] == true { " (dry)" } else { "" },
+                own["lines"].as_array().map_or(0, Vec::len)
+            );
+            return Ok(());
+        }
         println!(
             "certificate of destruction signed: {} destroyed at {}",
             cert["certificate"]["organisation"]
@@ -452,6 +469,34 @@ async fn retention(c: &Config, store: &dyn Store, cmd: &RetentionCommand) -> Res
             cert["certificate"]["destroyed_at"]
                 .as_str()
                 .unwrap_or_default()
+        );
+        return Ok(());
+    }
+    if let RetentionCommand::Own { dry } = cmd {
+        let key = app::trail_key(c)?;
+        let sign = |b: &[u8]| (key.sign_document(b), key.public_hex());
+        let (confinement, vault) = (app::confinement(c)?, app::vault(c)?);
+        let ctx = vigie_service::Ctx {
+            store,
+            vault: &vault,
+            base_url: &c.base_url,
+            confinement: &confinement,
+        };
+        trace_cli(store, "retention.own", "instance", None).await?;
+        let sweep = vigie_service::own_data::sweep(
+            ctx,
+            &c.retention.policy()?,
+            "ligne de commande",
+            *dry,
+            jiff::Timestamp::now(),
+            0,
+            &sign,
+            &|_| false,
+        )
+        .await?;
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&vigie_service::own_data::exported(&sweep))?
         );
         return Ok(());
     }
@@ -522,7 +567,7 @@ async fn retention(c: &Config, store: &dyn Store, cmd: &RetentionCommand) -> Res
             .await?;
             println!("{}", run.report);
         }
-        RetentionCommand::Verify { .. } => {}
+        RetentionCommand::Verify { .. } | RetentionCommand::Own { .. } => {}
     }
     Ok(())
 }

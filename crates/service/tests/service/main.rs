@@ -8,6 +8,7 @@ mod confine;
 mod copies;
 mod faults;
 mod identity;
+mod own_data;
 mod problems;
 mod retention;
 

@@ -435,6 +435,7 @@ fn outbox_failed_send_is_retried_and_never_lost() {
             witness: None,
             intent_grace: SignedDuration::from_secs(60),
             escalation: Default::default(),
+            own_policy: Default::default(),
         };
         let now = Timestamp::now();
         store
@@ -692,6 +693,7 @@ fn the_worker_runs_rights_tasks_and_scans() {
             witness: None,
             intent_grace: SignedDuration::from_secs(60),
             escalation: Default::default(),
+            own_policy: Default::default(),
         };
         assert_eq!(w.drain().await.unwrap(), 2);
         let done = store
@@ -911,6 +913,7 @@ fn a_silent_smtp_server_does_not_stall_the_worker() {
             witness: None,
             intent_grace: SignedDuration::from_secs(60),
             escalation: Default::default(),
+            own_policy: Default::default(),
         };
         store
             .enqueue(JobKind::OutboxDelivery, "o1", now)
@@ -1062,6 +1065,7 @@ fn two_nodes_send_each_email_once() {
                 witness: None,
                 intent_grace: SignedDuration::from_secs(60),
                 escalation: Default::default(),
+                own_policy: Default::default(),
             });
         }
         for k in 0..4 {

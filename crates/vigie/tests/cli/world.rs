@@ -153,6 +153,7 @@ pub fn worker(
         witness: None,
         intent_grace: SignedDuration::from_secs(60),
         escalation: Default::default(),
+        own_policy: Default::default(),
     }
 }
 
