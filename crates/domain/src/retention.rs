@@ -256,7 +256,10 @@ mod tests {
     fn c21_the_configuration_writes_periods_in_words() {
         let p: Period = "1 an".parse().unwrap();
         assert_eq!(p, Period::new(1, PeriodUnit::Years).unwrap());
-        assert_eq!("3 mois".parse::<Period>().unwrap().unit(), PeriodUnit::Months);
+        assert_eq!(
+            "3 mois".parse::<Period>().unwrap().unit(),
+            PeriodUnit::Months
+        );
         assert_eq!("30 days".parse::<Period>().unwrap().amount(), 30);
         for bad in ["", "1", "an", "0 an", "1 semaine", "-3 mois", "101 ans"] {
             assert!(bad.parse::<Period>().is_err(), "{bad}");

@@ -211,7 +211,10 @@ async fn finish(
         started_at: sweep.started_at.to_string(),
         ended_at: ended.to_string(),
         policy: vec![
-            ("inactive_account".into(), policy.inactive_account.to_string()),
+            (
+                "inactive_account".into(),
+                policy.inactive_account.to_string(),
+            ),
             ("notice".into(), policy.notice.to_string()),
             (
                 "unattached_account".into(),

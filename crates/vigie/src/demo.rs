@@ -670,3 +670,34 @@ pub async fn seed_retention(
     }
     Ok(())
 }
+
+/// A preview of the sweep of Vigie's own data (C22), so that its page
+/// shows a signed report from the first start.
+pub async fn seed_own_preview(
+    ctx: Ctx<'_>,
+    policy: &vigie_domain::retention::OwnPolicy,
+    key: &vigie_store::trail::TrailKey,
+) -> Result<()> {
+    if ctx
+        .store
+        .own_sweeps(vigie_domain::page::Page::default())
+        .await?
+        .total
+        > 0
+    {
+        return Ok(());
+    }
+    let sign = |b: &[u8]| (key.sign_document(b), key.public_hex());
+    vigie_service::own_data::sweep(
+        ctx,
+        policy,
+        "démonstration",
+        true,
+        Timestamp::now(),
+        0,
+        &sign,
+        &|_| false,
+    )
+    .await?;
+    Ok(())
+}

@@ -281,6 +281,18 @@ async fn main() -> Result<()> {
             demo::seed_problems(store.as_ref(), &app::vault(&c)?, &c.base_url).await?;
             demo::seed_retention(store.as_ref(), &app::vault(&c)?, &c.base_url, &confinement)
                 .await?;
+            let vault = app::vault(&c)?;
+            demo::seed_own_preview(
+                vigie_service::Ctx {
+                    store: store.as_ref(),
+                    vault: &vault,
+                    base_url: &c.base_url,
+                    confinement: &confinement,
+                },
+                &c.retention.policy()?,
+                &app::trail_key(&c)?,
+            )
+            .await?;
             println!("{}", demo::banner(&c.base_url));
             app::serve(&c, store, true).await
         }
@@ -452,23 +464,23 @@ async fn retention(c: &Config, store: &dyn Store, cmd: &RetentionCommand) -> Res
                 report.display()
             );
         }
-        if let Some(own) = cert.get("own_sweep") {
+        // What is said is read from the signed text, not from its copy
+        // beside it.
+        let doc: serde_json::Value = serde_json::from_str(&signed_text)
+            .with_context(|| format!("the signed text of {} is not JSON", report.display()))?;
+        if cert.get("own_sweep").is_some() {
             println!(
                 "report of Vigie's own data signed: sweep {}{}, {} line(s)",
-                own["sweep"],
-                if own["dry"] == true { " (dry)" } else { "" },
-                own["lines"].as_array().map_or(0, Vec::len)
+                doc["sweep"],
+                if doc["dry"] == true { " (dry)" } else { "" },
+                doc["lines"].as_array().map_or(0, Vec::len)
             );
             return Ok(());
         }
         println!(
             "certificate of destruction signed: {} destroyed at {}",
-            cert["certificate"]["organisation"]
-                .as_str()
-                .unwrap_or_default(),
-            cert["certificate"]["destroyed_at"]
-                .as_str()
-                .unwrap_or_default()
+            doc["organisation"].as_str().unwrap_or_default(),
+            doc["destroyed_at"].as_str().unwrap_or_default()
         );
         return Ok(());
     }

@@ -216,18 +216,26 @@ pub async fn dashboard(
         href: Some(format!("{requests}?due=stalled")),
         coming: false,
     });
-    for (title, text) in [
-        (m.card_breaches, m.card_breaches_text),
-        (m.card_retention, m.card_retention_text),
-        (m.card_backups, m.card_backups_text),
-    ] {
-        cards.push(Card {
-            title,
-            text: text.into(),
-            href: None,
-            coming: true,
-        });
-    }
+    let incidents = state.store.incidents(&ctx.scope, "", one).await?.total;
+    cards.push(Card {
+        title: m.card_breaches,
+        text: incidents.to_string(),
+        href: Some(format!("{}/incidents", ctx.base())),
+        coming: false,
+    });
+    let rules = state.store.rules(&ctx.scope).await?.len();
+    cards.push(Card {
+        title: m.card_retention,
+        text: rules.to_string(),
+        href: Some(format!("{}/conservation", ctx.base())),
+        coming: false,
+    });
+    cards.push(Card {
+        title: m.card_backups,
+        text: m.card_backups_text.into(),
+        href: None,
+        coming: true,
+    });
     ctx.trace(
         &state,
         "dashboard.read",

@@ -11,6 +11,7 @@ mod incidents;
 mod invitation;
 pub mod invite;
 mod models;
+mod own_data;
 mod partner;
 mod problems;
 mod public;
@@ -282,6 +283,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/jetons/{id}/revoke", post(tokens::provider_revoke))
         .route("/admin/jobs", get(admin::jobs))
+        .route("/admin/conservation", get(own_data::page))
+        .route(
+            "/admin/conservation/{id}/rapport.json",
+            get(own_data::report),
+        )
         .route("/admin/outbox", get(admin::outbox))
         .fallback(error::not_found)
 }

@@ -483,3 +483,56 @@ both!(
         );
     }
 );
+
+both!(c22_sweeps_of_vigies_own_data_for_the_provider, |app| {
+    let t = app.tenant("commune-o").await;
+    app.account("admin@vigie.test", true, &[]).await;
+    app.person("dpo@commune-o.fr", &[(&t, &[Role::Dpo])]).await;
+    let key = vigie_store::trail::TrailKey::generate().unwrap();
+    let sign = |b: &[u8]| (key.sign_document(b), key.public_hex());
+    let vault = test_vault();
+    let ctx = vigie_service::Ctx {
+        store: app.store.as_ref(),
+        vault: &vault,
+        base_url: "http://test",
+        confinement: &crate::support::test_confinement(),
+    };
+    let policy = vigie_domain::retention::OwnPolicy::default();
+    // A year and a half on, the DPO unused since today is told.
+    let later = Timestamp::now() + jiff::SignedDuration::from_hours(24 * 500);
+    let sweep =
+        vigie_service::own_data::sweep(ctx, &policy, "Vigie", false, later, 0, &sign, &|_| false)
+            .await
+            .unwrap();
+    let mut dpo = app.signed_in("dpo@commune-o.fr").await;
+    assert_eq!(
+        dpo.get("/admin/conservation").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mut admin = app.signed_in("admin@vigie.test").await;
+    let page = admin.get("/admin/conservation").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body
+            .contains("Comptes prévenus de leur suppression : 1 / 1")
+    );
+    assert!(page.body.contains("Signature valide"));
+    assert!(page.body.contains("1 an"));
+    let json = admin
+        .get(&format!("/admin/conservation/{}/rapport.json", sweep.id))
+        .await;
+    assert_eq!(json.status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+    assert!(vigie_store::trail::document_signed_by(
+        &key.public_hex(),
+        v["signed_text"].as_str().unwrap().as_bytes(),
+        v["signature"].as_str().unwrap()
+    ));
+    assert_eq!(
+        admin
+            .get("/admin/conservation/999999/rapport.json")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+});
