@@ -27,6 +27,7 @@ macro_rules! closed_list {
 pub mod account;
 pub mod audit;
 pub mod audits;
+pub mod backup;
 pub mod breach;
 pub mod calendar;
 pub mod cell;

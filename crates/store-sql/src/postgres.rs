@@ -11,6 +11,16 @@ use crate::{
 type Db = Postgres;
 type ThisStore = PostgresStore;
 const BACKEND: &str = "postgres";
+/// Vigie's tables, for a restored backup's check.
+const TABLES_SQL: &str =
+    "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename";
+
+/// PostgreSQL is copied with `pg_dump`, outside the store.
+async fn snapshot_into(_: &sqlx::PgPool, _: &std::path::Path) -> Result<(), StoreError> {
+    Err(StoreError::Other(
+        "a PostgreSQL database is backed up with pg_dump".into(),
+    ))
+}
 
 const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -92,6 +102,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 20,
         sql: include_str!("../migrations/postgres/0020_own_data.sql"),
+    },
+    Migration {
+        version: 21,
+        sql: include_str!("../migrations/postgres/0021_backups.sql"),
     },
 ];
 
@@ -185,3 +199,4 @@ include!("shared_incidents.rs");
 include!("shared_problems.rs");
 include!("shared_retention.rs");
 include!("shared_own.rs");
+include!("shared_backups.rs");

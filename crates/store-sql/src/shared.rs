@@ -1643,4 +1643,33 @@ impl Store for ThisStore {
     fn backend(&self) -> &'static str {
         BACKEND
     }
+
+    async fn schema_version(&self) -> Result<(i64, i64), StoreError> {
+        let current: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+            .fetch_one(&self.pool)
+            .await
+            .db()?;
+        Ok((current.unwrap_or(0), MIGRATIONS.last().map_or(0, |m| m.version)))
+    }
+
+    async fn table_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let names: Vec<String> = sqlx::query_scalar(TABLES_SQL).fetch_all(&self.pool).await.db()?;
+        let mut out = Vec::new();
+        for name in names {
+            // Names from the catalog, quoted.
+            let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM \"{}\"",
+                name.replace('"', "\"\"")
+            )))
+            .fetch_one(&self.pool)
+            .await
+            .db()?;
+            out.push((name, n));
+        }
+        Ok(out)
+    }
+
+    async fn snapshot_into(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        snapshot_into(&self.pool, path).await
+    }
 }

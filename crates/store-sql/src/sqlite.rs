@@ -16,6 +16,18 @@ use crate::{
 type Db = Sqlite;
 type ThisStore = SqliteStore;
 const BACKEND: &str = "sqlite";
+/// Vigie's tables, for a restored backup's check.
+const TABLES_SQL: &str = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name";
+
+/// `VACUUM INTO`: a consistent, compact copy made while others write.
+async fn snapshot_into(pool: &sqlx::SqlitePool, path: &std::path::Path) -> Result<(), StoreError> {
+    sqlx::query("VACUUM INTO $1")
+        .bind(path.to_string_lossy().into_owned())
+        .execute(pool)
+        .await
+        .map_err(|e| StoreError::Other(format!("VACUUM INTO {}: {e}", path.display())))?;
+    Ok(())
+}
 
 const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -97,6 +109,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 20,
         sql: include_str!("../migrations/sqlite/0020_own_data.sql"),
+    },
+    Migration {
+        version: 21,
+        sql: include_str!("../migrations/sqlite/0021_backups.sql"),
     },
 ];
 
@@ -191,3 +207,4 @@ include!("shared_incidents.rs");
 include!("shared_problems.rs");
 include!("shared_retention.rs");
 include!("shared_own.rs");
+include!("shared_backups.rs");

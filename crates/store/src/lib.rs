@@ -6,6 +6,7 @@
 
 pub mod appender;
 pub mod audits;
+pub mod backups;
 pub mod conformance;
 pub mod incidents;
 pub mod intent;
@@ -33,6 +34,7 @@ use vigie_domain::{
 };
 
 pub use audits::*;
+pub use backups::*;
 pub use incidents::*;
 pub use model::*;
 pub use models::*;
@@ -326,6 +328,7 @@ pub trait Store:
     + Copies
     + Endings
     + OwnData
+    + Backups
 {
     /// Applies pending migrations.
     async fn migrate(&self) -> Result<()>;
@@ -333,4 +336,11 @@ pub trait Store:
     async fn ping(&self) -> Result<()>;
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;
+    /// The schema's migration level, and the newest this build knows.
+    async fn schema_version(&self) -> Result<(i64, i64)>;
+    /// Every table with its number of rows (a restored backup's check).
+    async fn table_counts(&self) -> Result<Vec<(String, i64)>>;
+    /// A consistent copy of the whole database in one new file (SQLite's
+    /// `VACUUM INTO`); PostgreSQL is copied with `pg_dump` instead.
+    async fn snapshot_into(&self, path: &std::path::Path) -> Result<()>;
 }
