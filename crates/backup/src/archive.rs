@@ -46,13 +46,34 @@ pub struct Identities(Vec<Box<dyn age::Identity + Send + Sync>>);
 
 impl Identities {
     pub fn read(path: &Path) -> Result<Self, BackupError> {
-        let file = File::open(path)
+        let text = std::fs::read_to_string(path)
             .map_err(|e| BackupError::Config(format!("{}: {e}", path.display())))?;
-        let ids = age::IdentityFile::from_buffer(BufReader::new(file))
-            .map_err(|e| BackupError::Config(format!("{}: {e}", path.display())))?
+        Self::parse(&text).map_err(|e| BackupError::Config(format!("{}: {e}", path.display())))
+    }
+
+    /// An identity file's text: `AGE-SECRET-KEY-1…` lines, `#` comments.
+    pub fn parse(text: &str) -> Result<Self, BackupError> {
+        let bad = |e: String| BackupError::Config(format!("backup.identity: {e}"));
+        let ids = age::IdentityFile::from_buffer(text.as_bytes())
+            .map_err(|e| bad(e.to_string()))?
             .into_identities()
-            .map_err(|e| BackupError::Config(format!("{}: {e}", path.display())))?;
+            .map_err(|e| bad(e.to_string()))?;
+        if ids.is_empty() {
+            return Err(bad("no AGE-SECRET-KEY-1… line".into()));
+        }
         Ok(Identities(ids))
+    }
+
+    /// The public key of the first `AGE-SECRET-KEY-1…` line of `text`.
+    pub fn public_key_of(text: &str) -> Result<String, BackupError> {
+        let line = text
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with("AGE-SECRET-KEY-1"))
+            .ok_or_else(|| BackupError::Config("no AGE-SECRET-KEY-1… line".into()))?;
+        age::x25519::Identity::from_str(line)
+            .map(|i| i.to_public().to_string())
+            .map_err(|e| BackupError::Config(e.to_string()))
     }
 
     /// A new key pair: the identity file's text and its public key.

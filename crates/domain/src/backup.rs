@@ -131,3 +131,72 @@ mod tests {
         );
     }
 }
+
+/// The continuity promise of the seeds (C34): RPO and RTO of 8 working
+/// hours.
+pub const PROMISED_WORKING_MINUTES: i64 = 8 * 60;
+
+/// What the backups achieve against the promise (C34): the data that
+/// would be lost now (the age of the newest backup whose restore was
+/// tested), and the time the last restore test took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Continuity {
+    pub rpo: Option<jiff::SignedDuration>,
+    /// Within the promise, counted in working hours.
+    pub rpo_held: bool,
+    pub rto: Option<jiff::SignedDuration>,
+    pub rto_held: bool,
+}
+
+impl Continuity {
+    /// From the end of the newest restore-tested backup and its restore
+    /// test's duration; none tested: neither is held.
+    pub fn of(
+        tested: Option<(Timestamp, i64)>,
+        now: Timestamp,
+        calendar: crate::calendar::Calendar,
+    ) -> Self {
+        let Some((ended, ms)) = tested else {
+            return Continuity {
+                rpo: None,
+                rpo_held: false,
+                rto: None,
+                rto_held: false,
+            };
+        };
+        let rto = jiff::SignedDuration::from_millis(ms);
+        Continuity {
+            rpo: Some(now.duration_since(ended)),
+            // Held while no more than the promised working minutes have
+            // passed: until the working minute after them begins.
+            rpo_held: now < calendar.add_working_minutes(ended, PROMISED_WORKING_MINUTES + 1),
+            rto: Some(rto),
+            rto_held: rto.as_mins() < PROMISED_WORKING_MINUTES,
+        }
+    }
+}
+
+#[cfg(test)]
+mod continuity_tests {
+    use super::*;
+    use crate::calendar::Calendar;
+
+    #[test]
+    fn c34_rpo_counts_working_hours() {
+        // Backed up Friday 2026-12-04 at 01:00 Paris, tested in 2 s.
+        let ended: Timestamp = "2026-12-04T00:00:00Z".parse().unwrap();
+        // Friday's 8 working hours (08:30–17:30, lunch aside) are lost by
+        // a failure on Monday before 08:30, more after.
+        let early: Timestamp = "2026-12-07T07:00:00Z".parse().unwrap();
+        assert!(Continuity::of(Some((ended, 2000)), early, Calendar::France).rpo_held);
+        let monday: Timestamp = "2026-12-07T08:00:00Z".parse().unwrap();
+        let c = Continuity::of(Some((ended, 2000)), monday, Calendar::France);
+        assert!(!c.rpo_held, "{c:?}");
+        let friday_noon: Timestamp = "2026-12-04T11:00:00Z".parse().unwrap();
+        let c = Continuity::of(Some((ended, 2000)), friday_noon, Calendar::France);
+        assert!(c.rpo_held && c.rto_held);
+        assert_eq!(c.rto, Some(jiff::SignedDuration::from_secs(2)));
+        let none = Continuity::of(None, monday, Calendar::France);
+        assert!(!none.rpo_held && !none.rto_held);
+    }
+}

@@ -36,6 +36,10 @@ pub enum JobKind {
     /// Copy a connected system, masked, into a test database; the key
     /// names the copy.
     MaskedCopy,
+    /// Back up Vigie's own data, rotate, test the restore (C31, C32).
+    Backup,
+    /// Alert when no backup succeeded within the expected interval (C33).
+    BackupWatch,
 }
 
 /// A worker loop's share of the jobs: mail, the trail and the rest each
@@ -46,10 +50,12 @@ pub enum Lane {
     Mail,
     Trail,
     Work,
+    /// Backups: long, and bound to remote stores that may be slow.
+    Backup,
 }
 
 impl Lane {
-    pub const ALL: [Lane; 3] = [Lane::Mail, Lane::Trail, Lane::Work];
+    pub const ALL: [Lane; 4] = [Lane::Mail, Lane::Trail, Lane::Work, Lane::Backup];
 
     pub fn kinds(self) -> &'static [JobKind] {
         match self {
@@ -70,12 +76,13 @@ impl Lane {
                 JobKind::RetentionSweep,
                 JobKind::MaskedCopy,
             ],
+            Lane::Backup => &[JobKind::Backup, JobKind::BackupWatch],
         }
     }
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 13] = [
+    pub const ALL: [JobKind; 15] = [
         JobKind::TrailCheckpoint,
         JobKind::TrailPurge,
         JobKind::OutboxDelivery,
@@ -89,6 +96,8 @@ impl JobKind {
         JobKind::RetentionSchedule,
         JobKind::RetentionSweep,
         JobKind::MaskedCopy,
+        JobKind::Backup,
+        JobKind::BackupWatch,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -106,6 +115,8 @@ impl JobKind {
             JobKind::RetentionSchedule => "retention_schedule",
             JobKind::RetentionSweep => "retention_sweep",
             JobKind::MaskedCopy => "masked_copy",
+            JobKind::Backup => "backup",
+            JobKind::BackupWatch => "backup_watch",
         }
     }
 

@@ -173,6 +173,18 @@ pub(crate) async fn mail_each(
     Ok(n)
 }
 
+/// Emails the provider's active administrators (an instance's alert: a
+/// backup failed or is missing).
+pub async fn tell_provider_admins(
+    ctx: Ctx<'_>,
+    subject: &str,
+    body: &str,
+    now: jiff::Timestamp,
+) -> Result<usize> {
+    let to = provider_admins(ctx).await?;
+    mail_each(ctx, None, to, subject, body, now).await
+}
+
 /// Emails every active member of `tenant` who holds one of `roles`.
 pub(crate) async fn mail_members(
     ctx: Ctx<'_>,

@@ -156,6 +156,21 @@ pub fn web_state(
         confinement,
         request_timeout: std::time::Duration::from_secs(c.request_timeout_seconds),
         escalation: c.breaches,
+        backups: vigie_web::BackupPlan {
+            configured: c.backup.enabled(),
+            restore_test: !c.backup.identity.trim().is_empty(),
+            targets: c
+                .backup
+                .targets
+                .iter()
+                .map(|t| t.name().to_owned())
+                .collect(),
+            keep: format!(
+                "{} / {} / {}",
+                c.backup.keep_daily, c.backup.keep_weekly, c.backup.keep_monthly
+            ),
+            max_age_hours: c.backup.max_age_hours,
+        },
         trusted_proxies: c
             .trusted_proxies
             .iter()
@@ -172,6 +187,11 @@ pub fn worker(
     confinement: Confinement,
 ) -> Result<Worker> {
     let parse = |s: &str| s.parse::<cron::Schedule>().map_err(anyhow::Error::from);
+    let node = if c.jobs.node_name.is_empty() {
+        format!("{}-{}", hostname(), std::process::id())
+    } else {
+        c.jobs.node_name.clone()
+    };
     Ok(Worker {
         store,
         key: Arc::new(key),
@@ -203,16 +223,17 @@ pub fn worker(
                 JobKind::RetentionSchedule,
                 parse(&c.jobs.retention_schedule)?,
             ),
+            (JobKind::Backup, parse(&c.backup.schedule)?),
+            // Every hour: a night the backup never ran is seen too (C33).
+            (JobKind::BackupWatch, parse("0 17 * * * *")?),
         ],
-        id: if c.jobs.node_name.is_empty() {
-            format!("{}-{}", hostname(), std::process::id())
-        } else {
-            c.jobs.node_name.clone()
-        },
+        id: node.clone(),
         lease: crate::jobs::LEASE,
         witness: Some(c.data_dir.join(crate::witness::FILE)),
         escalation: c.breaches,
         own_policy: c.retention.policy()?,
+        backup: crate::backups::settings(c, &node)?.map(Arc::new),
+        backup_max_age: SignedDuration::from_hours(c.backup.max_age_hours),
         intent_grace: SignedDuration::from_secs(
             i64::try_from(c.request_timeout_seconds).unwrap_or(i64::MAX / 2) + 10,
         ),

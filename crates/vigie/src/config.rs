@@ -63,6 +63,92 @@ pub struct Config {
     /// (hours) and by people touched.
     pub breaches: vigie_domain::breach::EscalationRules,
     pub retention: RetentionConfig,
+    pub backup: BackupConfig,
+}
+
+/// Backups of Vigie's own data (C31–C34). Off until `recipients` and
+/// `targets` are set: a backup nobody can open, or kept nowhere, is none.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackupConfig {
+    /// Cron (with seconds, UTC): nightly by default.
+    pub schedule: String,
+    /// age public keys (`age1…`) the backups are encrypted to; the secret
+    /// keys stay with the provider, off this server if it wishes.
+    pub recipients: Vec<String>,
+    /// An age identity (`AGE-SECRET-KEY-1…`, best given as
+    /// `identity_file`) that opens them, for the restore test after each
+    /// backup; empty: the test is not run, and the page says so.
+    pub identity: String,
+    pub keep_daily: u16,
+    pub keep_weekly: u16,
+    pub keep_monthly: u16,
+    /// Alert when no backup succeeded for this long.
+    pub max_age_hours: i64,
+    /// Put the keys that open sealed values (`data.key`) and sign the
+    /// trail in the backup, encrypted with it: a restore is complete.
+    pub include_keys: bool,
+    pub targets: Vec<vigie_backup::target::TargetConfig>,
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        BackupConfig {
+            schedule: "0 0 1 * * *".into(),
+            recipients: Vec::new(),
+            identity: String::new(),
+            keep_daily: 14,
+            keep_weekly: 0,
+            keep_monthly: 0,
+            max_age_hours: 26,
+            include_keys: true,
+            targets: Vec::new(),
+        }
+    }
+}
+
+impl BackupConfig {
+    pub fn enabled(&self) -> bool {
+        !self.recipients.is_empty() && !self.targets.is_empty()
+    }
+
+    pub fn keep(&self) -> Result<vigie_domain::backup::Keep, ConfigError> {
+        vigie_domain::backup::Keep {
+            daily: self.keep_daily,
+            weekly: self.keep_weekly,
+            monthly: self.keep_monthly,
+        }
+        .check()
+        .map_err(|m| ConfigError::Invalid {
+            key: "backup.keep_daily".into(),
+            message: m.into(),
+        })
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, m: String| ConfigError::Invalid {
+            key: format!("backup.{key}"),
+            message: m,
+        };
+        self.keep()?;
+        if !(1..=24 * 40).contains(&self.max_age_hours) {
+            return Err(bad("max_age_hours", "must be between 1 and 960".into()));
+        }
+        if !self.recipients.is_empty() {
+            vigie_backup::archive::Recipients::parse(&self.recipients)
+                .map_err(|e| bad("recipients", e.to_string()))?;
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for t in &self.targets {
+            if !names.insert(t.name()) {
+                return Err(bad(
+                    "targets",
+                    format!("two targets are named {}", t.name()),
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// How long Vigie keeps its own data (C21), swept every night with the
@@ -264,6 +350,7 @@ impl Default for Config {
             tls: TlsConfig::default(),
             breaches: vigie_domain::breach::EscalationRules::default(),
             retention: RetentionConfig::default(),
+            backup: BackupConfig::default(),
         }
     }
 }
@@ -407,6 +494,15 @@ fn resolve_files(t: &mut Table, prefix: &str) -> Result<(), ConfigError> {
             resolve_files(inner, &full)?;
             continue;
         }
+        // Arrays of tables: `[[backup.targets]]` with `secret_access_key_file`.
+        if let Some(Value::Array(items)) = t.get_mut(&k) {
+            for (i, item) in items.iter_mut().enumerate() {
+                if let Value::Table(inner) = item {
+                    resolve_files(inner, &format!("{full}[{i}]"))?;
+                }
+            }
+            continue;
+        }
         let Some(stem) = k.strip_suffix("_file") else {
             continue;
         };
@@ -484,6 +580,7 @@ impl Config {
 
     fn check(&self) -> Result<(), ConfigError> {
         self.retention.policy()?;
+        self.backup.check()?;
         let bad = |key: &str, message: &str| {
             Err(ConfigError::Invalid {
                 key: key.into(),
@@ -591,6 +688,7 @@ impl Config {
                 &self.jobs.breach_reminder_schedule,
             ),
             ("jobs.retention_schedule", &self.jobs.retention_schedule),
+            ("backup.schedule", &self.backup.schedule),
         ] {
             if let Err(e) = s.parse::<cron::Schedule>() {
                 return bad(
@@ -606,11 +704,21 @@ impl Config {
     pub fn redacted_toml(&self) -> String {
         let mut c = self.clone();
         c.database_url = redact_url(&c.database_url);
-        for s in [
+        let mut secrets = vec![
             &mut c.audit.signing_key,
             &mut c.email.smtp_password,
             &mut c.data_key,
-        ] {
+            &mut c.backup.identity,
+        ];
+        for t in &mut c.backup.targets {
+            if let vigie_backup::target::TargetConfig::S3 {
+                secret_access_key, ..
+            } = t
+            {
+                secrets.push(secret_access_key);
+            }
+        }
+        for s in secrets {
             if !s.is_empty() {
                 *s = "***".into();
             }

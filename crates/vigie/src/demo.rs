@@ -701,3 +701,35 @@ pub async fn seed_own_preview(
     .await?;
     Ok(())
 }
+
+/// The demo's backups: to `backups/` in its folder, encrypted to a key
+/// made for it and kept beside (a real instance keeps the secret key off
+/// the server).
+pub fn backup_config(c: &mut crate::config::Config) -> Result<()> {
+    let path = c.data_dir.join("backup-identity.txt");
+    if !path.exists() {
+        std::fs::create_dir_all(&c.data_dir)?;
+        let (identity, _) = vigie_backup::archive::Identities::generate();
+        std::fs::write(&path, identity)?;
+    }
+    let identity = std::fs::read_to_string(&path)?;
+    c.backup.recipients = vec![vigie_backup::archive::Identities::public_key_of(&identity)?];
+    c.backup.identity = identity;
+    c.backup.targets = vec![vigie_backup::target::TargetConfig::Directory {
+        name: "dossier local".into(),
+        path: c.data_dir.join("backups"),
+    }];
+    Ok(())
+}
+
+/// One backup at start, restore-tested, so its page shows one.
+pub async fn first_backup(c: &crate::config::Config, store: &dyn Store) -> Result<()> {
+    let Some(s) = crate::backups::settings(c, "démonstration")? else {
+        return Ok(());
+    };
+    let key = crate::app::trail_key(c)?.public_hex();
+    let b = vigie_backup::run::backup(store, &s, Timestamp::now(), &|_| false).await?;
+    vigie_backup::run::rotate(store, &s, Timestamp::now()).await?;
+    vigie_backup::restore::test(store, &s, &b, Some(&key)).await?;
+    Ok(())
+}

@@ -59,6 +59,10 @@ pub struct Worker {
     pub escalation: vigie_domain::breach::EscalationRules,
     /// How long Vigie keeps its own data (C21).
     pub own_policy: vigie_domain::retention::OwnPolicy,
+    /// Backups of Vigie's own data (C31), when configured.
+    pub backup: Option<Arc<vigie_backup::run::Settings>>,
+    /// No backup for this long is an alert (C33).
+    pub backup_max_age: SignedDuration,
 }
 
 impl Worker {
@@ -343,6 +347,16 @@ impl Worker {
                     own.id
                 ))
             }
+            JobKind::Backup => match &self.backup {
+                None => Ok("backups are not configured ([backup] recipients and targets)".into()),
+                Some(s) => {
+                    crate::backups::nightly(self.ctx(), s, &self.key.public_hex(), now).await
+                }
+            },
+            JobKind::BackupWatch => {
+                crate::backups::watch(self.ctx(), self.backup.is_some(), self.backup_max_age, now)
+                    .await
+            }
             JobKind::RetentionSweep => {
                 let (tenant, trigger) = vigie_service::retention::of_key(&job.key)
                     .ok_or_else(|| format!("no tenant in job key {}", job.key))?;
@@ -433,7 +447,12 @@ impl Worker {
         }
         let me = Arc::new(self);
         let mut loops = Vec::new();
-        for (lane, copies) in [(Lane::Mail, 1), (Lane::Trail, 1), (Lane::Work, 2)] {
+        for (lane, copies) in [
+            (Lane::Mail, 1),
+            (Lane::Trail, 1),
+            (Lane::Work, 2),
+            (Lane::Backup, 1),
+        ] {
             for _ in 0..copies {
                 let (w, mut stop) = (me.clone(), shutdown.clone());
                 loops.push(tokio::spawn(async move {

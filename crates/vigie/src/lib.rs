@@ -1,6 +1,7 @@
 //! The Vigie binary's parts: configuration, start-up, jobs, email, demo.
 
 pub mod app;
+pub mod backups;
 pub mod config;
 pub mod demo;
 pub mod demo_register;

@@ -111,6 +111,37 @@ enum Command {
         #[command(subcommand)]
         command: RetentionCommand,
     },
+    /// Backups of Vigie's own data (C31–C34), by the configuration's
+    /// `[backup]`.
+    Backup {
+        #[command(subcommand)]
+        command: BackupCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BackupCommand {
+    /// Backs up now, rotates, and tests the restore of the new backup.
+    Run,
+    /// Every backup with its targets, checksum and last restore test.
+    List,
+    /// Restores a backup (the newest by default) into a scratch database
+    /// and checks it; records the result and how long it took.
+    Test {
+        #[arg(long)]
+        version: Option<String>,
+    },
+    /// Restores a backup for real into the configured database.
+    Restore {
+        #[arg(long)]
+        version: String,
+        /// Overwrite the existing database (stop Vigie first).
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Prints a new age key pair: keep the identity (secret) off this
+    /// server, put the public key in `backup.recipients`.
+    Keygen,
 }
 
 #[derive(Subcommand)]
@@ -264,6 +295,10 @@ async fn main() -> Result<()> {
             if c.connect.sqlite_dirs.is_empty() {
                 c.connect.sqlite_dirs.push(clients.clone());
             }
+            // Backups to a folder of the demo, with a key made for it (C31).
+            if !c.backup.enabled() {
+                demo::backup_config(&mut c)?;
+            }
             let store = app::open_store(&c).await?;
             store.migrate().await?;
             demo::seed(store.as_ref(), &app::hasher(&c)?).await?;
@@ -293,6 +328,7 @@ async fn main() -> Result<()> {
                 &app::trail_key(&c)?,
             )
             .await?;
+            demo::first_backup(&c, store.as_ref()).await?;
             println!("{}", demo::banner(&c.base_url));
             app::serve(&c, store, true).await
         }
@@ -344,8 +380,134 @@ async fn main() -> Result<()> {
             let result = retention(&c, store.as_ref(), command).await;
             traced_failure(store.as_ref(), "retention", result).await
         }
+        Command::Backup { command } => {
+            if let BackupCommand::Keygen = command {
+                let (identity, public) = vigie_backup::archive::Identities::generate();
+                print!("{identity}");
+                eprintln!("public key (backup.recipients): {public}");
+                return Ok(());
+            }
+            if let BackupCommand::Restore { version, replace } = command {
+                // Nothing open on the database while it is replaced; the
+                // restore is traced in the restored trail.
+                let Some(s) = vigie::backups::settings(&c, "ligne de commande")? else {
+                    bail!("backups are not configured: set backup.recipients and backup.targets");
+                };
+                let Some(ids) = &s.identities else {
+                    bail!("no backup.identity to open the backup with");
+                };
+                let m = vigie_backup::restore::restore(&s, ids, version, *replace).await?;
+                let store = app::open_migrated(&c).await?;
+                trace_cli(
+                    store.as_ref(),
+                    "backup.restore",
+                    &format!("backup:{version}"),
+                    None,
+                )
+                .await?;
+                println!(
+                    "restored {} ({} backup, migration level {}) into {}",
+                    m.name,
+                    m.backend,
+                    m.schema_version,
+                    vigie::config::redact_url(&c.database_url)
+                );
+                return Ok(());
+            }
+            let store = app::open_migrated(&c).await?;
+            let result = backup(&c, store.as_ref(), command).await;
+            traced_failure(store.as_ref(), "backup", result).await
+        }
         Command::Scan { .. } => Ok(()),
     }
+}
+
+async fn backup(c: &Config, store: &dyn Store, cmd: &BackupCommand) -> Result<()> {
+    use vigie_backup::{restore, run};
+    let Some(s) = vigie::backups::settings(c, "ligne de commande")? else {
+        bail!("backups are not configured: set backup.recipients and backup.targets");
+    };
+    let print = |b: &vigie_store::Backup| {
+        println!(
+            "{}\t{}\t{} bytes\tsha256 {}\ton {}\trestore test: {} {}{}",
+            b.name,
+            b.state,
+            b.size,
+            b.sha256,
+            if b.targets.is_empty() {
+                "-"
+            } else {
+                &b.targets
+            },
+            if b.restore_state.is_empty() {
+                "never"
+            } else {
+                &b.restore_state
+            },
+            b.restore_ms
+                .map(|ms| format!("in {ms} ms "))
+                .unwrap_or_default(),
+            if b.error.is_empty() {
+                String::new()
+            } else {
+                format!("\terror: {}", b.error)
+            }
+        )
+    };
+    let key = app::trail_key(c)?.public_hex();
+    let newest = || async {
+        store
+            .good_backups()
+            .await
+            .map(|g| g.into_iter().next())
+            .map_err(anyhow::Error::from)
+    };
+    match cmd {
+        BackupCommand::Run => {
+            trace_cli(store, "backup.run", "instance", None).await?;
+            let b = run::backup(store, &s, jiff::Timestamp::now(), &|_| false).await?;
+            let deleted = run::rotate(store, &s, jiff::Timestamp::now()).await?;
+            let b = restore::test(store, &s, &b, Some(&key)).await?;
+            print(&b);
+            for d in deleted {
+                println!("rotated out: {d}");
+            }
+            if b.restore_state == "failed" {
+                bail!("the restore test failed: {}", b.restore_detail);
+            }
+        }
+        BackupCommand::List => {
+            for n in 1.. {
+                let page = store
+                    .backups(vigie_domain::page::Page::new(Some(n), Some(200)))
+                    .await?;
+                page.items.iter().for_each(print);
+                if !page.has_next() {
+                    break;
+                }
+            }
+        }
+        BackupCommand::Test { version } => {
+            let b = match version {
+                Some(v) => store
+                    .backup_by_name(v)
+                    .await
+                    .with_context(|| format!("no backup {v}"))?,
+                None => newest().await?.context("no backup yet")?,
+            };
+            if s.identities.is_none() {
+                bail!("no backup.identity to open the backup with");
+            }
+            trace_cli(store, "backup.test", &format!("backup:{}", b.name), None).await?;
+            let b = restore::test(store, &s, &b, Some(&key)).await?;
+            print(&b);
+            if b.restore_state != "ok" {
+                bail!("the restore test failed: {}", b.restore_detail);
+            }
+        }
+        BackupCommand::Restore { .. } | BackupCommand::Keygen => {}
+    }
+    Ok(())
 }
 
 /// The configuration the provider's command line acts with on tenants'

@@ -142,6 +142,7 @@ impl Layout {
                 item("/admin/checkpoints".into(), m.nav_checkpoints),
                 item("/admin/bases".into(), m.nav_targets),
                 item("/admin/jetons".into(), m.nav_provider_tokens),
+                item("/admin/sauvegardes".into(), m.nav_backups),
                 item("/admin/conservation".into(), m.nav_own_data),
                 item("/admin/jobs".into(), m.nav_jobs),
                 item("/admin/outbox".into(), m.nav_outbox),

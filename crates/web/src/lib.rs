@@ -58,6 +58,20 @@ pub struct WebSettings {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The provider's crisis escalation thresholds (C19).
     pub escalation: vigie_domain::breach::EscalationRules,
+    /// What the backup configuration sets (C33), for its page.
+    pub backups: BackupPlan,
+}
+
+/// The backup configuration as its supervision page tells it.
+#[derive(Debug, Clone, Default)]
+pub struct BackupPlan {
+    /// Recipients and targets are set.
+    pub configured: bool,
+    /// An identity opens backups for the restore test.
+    pub restore_test: bool,
+    pub targets: Vec<String>,
+    pub keep: String,
+    pub max_age_hours: i64,
 }
 
 impl Default for WebSettings {
@@ -73,6 +87,7 @@ impl Default for WebSettings {
             request_timeout: std::time::Duration::from_secs(30),
             trusted_proxies: Vec::new(),
             escalation: vigie_domain::breach::EscalationRules::default(),
+            backups: BackupPlan::default(),
         }
     }
 }

@@ -436,6 +436,8 @@ fn outbox_failed_send_is_retried_and_never_lost() {
             intent_grace: SignedDuration::from_secs(60),
             escalation: Default::default(),
             own_policy: Default::default(),
+            backup: None,
+            backup_max_age: jiff::SignedDuration::from_hours(26),
         };
         let now = Timestamp::now();
         store
@@ -694,6 +696,8 @@ fn the_worker_runs_rights_tasks_and_scans() {
             intent_grace: SignedDuration::from_secs(60),
             escalation: Default::default(),
             own_policy: Default::default(),
+            backup: None,
+            backup_max_age: jiff::SignedDuration::from_hours(26),
         };
         assert_eq!(w.drain().await.unwrap(), 2);
         let done = store
@@ -914,6 +918,8 @@ fn a_silent_smtp_server_does_not_stall_the_worker() {
             intent_grace: SignedDuration::from_secs(60),
             escalation: Default::default(),
             own_policy: Default::default(),
+            backup: None,
+            backup_max_age: jiff::SignedDuration::from_hours(26),
         };
         store
             .enqueue(JobKind::OutboxDelivery, "o1", now)
@@ -1066,6 +1072,8 @@ fn two_nodes_send_each_email_once() {
                 intent_grace: SignedDuration::from_secs(60),
                 escalation: Default::default(),
                 own_policy: Default::default(),
+                backup: None,
+                backup_max_age: jiff::SignedDuration::from_hours(26),
             });
         }
         for k in 0..4 {

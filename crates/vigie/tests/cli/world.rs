@@ -154,6 +154,8 @@ pub fn worker(
         intent_grace: SignedDuration::from_secs(60),
         escalation: Default::default(),
         own_policy: Default::default(),
+        backup: None,
+        backup_max_age: jiff::SignedDuration::from_hours(26),
     }
 }
 

@@ -96,7 +96,6 @@ pub struct Card {
     pub title: &'static str,
     pub text: String,
     pub href: Option<String>,
-    pub coming: bool,
 }
 
 #[derive(Template)]
@@ -124,7 +123,6 @@ pub async fn dashboard(
         title: m.card_members,
         text: members.to_string(),
         href: Some(format!("{}/users", ctx.base())),
-        coming: false,
     }];
     if ctx.scope.allows(Permission::ReadTrail) {
         let midnight = Timestamp::now()
@@ -147,7 +145,6 @@ pub async fn dashboard(
             title: m.card_trail_today,
             text: n.to_string(),
             href: Some(format!("{}/trail", ctx.base())),
-            coming: false,
         });
     }
     let activities = state
@@ -159,7 +156,6 @@ pub async fn dashboard(
         title: m.card_register,
         text: activities.to_string(),
         href: Some(format!("{}/registre", ctx.base())),
-        coming: false,
     });
     let open_windows = state
         .store
@@ -172,7 +168,6 @@ pub async fn dashboard(
         title: m.card_open_windows,
         text: open_windows.to_string(),
         href: Some(format!("{}/sous-traitants", ctx.base())),
-        coming: false,
     });
     let today = Timestamp::now().to_zoned(l.time_zone().clone()).date();
     let requests = format!("{}/demandes", ctx.base());
@@ -195,7 +190,6 @@ pub async fn dashboard(
             title,
             text: n.to_string(),
             href: Some(format!("{requests}?due={filter}")),
-            coming: false,
         });
     }
     let stalled = state
@@ -214,27 +208,25 @@ pub async fn dashboard(
         title: m.requests_stalled,
         text: stalled.to_string(),
         href: Some(format!("{requests}?due=stalled")),
-        coming: false,
     });
     let incidents = state.store.incidents(&ctx.scope, "", one).await?.total;
     cards.push(Card {
         title: m.card_breaches,
         text: incidents.to_string(),
         href: Some(format!("{}/incidents", ctx.base())),
-        coming: false,
     });
     let rules = state.store.rules(&ctx.scope).await?.len();
     cards.push(Card {
         title: m.card_retention,
         text: rules.to_string(),
         href: Some(format!("{}/conservation", ctx.base())),
-        coming: false,
     });
+    // The instance's backups hold every client's data (C31).
+    let newest = state.store.good_backups().await?.into_iter().next();
     cards.push(Card {
         title: m.card_backups,
-        text: m.card_backups_text.into(),
+        text: newest.map_or_else(|| m.card_backups_none.to_owned(), |b| l.when(b.started_at)),
         href: None,
-        coming: true,
     });
     ctx.trace(
         &state,

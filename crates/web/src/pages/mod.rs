@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod assets;
+mod backups;
 mod clients;
 mod cookies;
 mod forms;
@@ -284,6 +285,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/jetons/{id}/revoke", post(tokens::provider_revoke))
         .route("/admin/jobs", get(admin::jobs))
         .route("/admin/conservation", get(own_data::page))
+        .route("/admin/sauvegardes", get(backups::page))
         .route(
             "/admin/conservation/{id}/rapport.json",
             get(own_data::report),

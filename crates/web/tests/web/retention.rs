@@ -536,3 +536,51 @@ both!(c22_sweeps_of_vigies_own_data_for_the_provider, |app| {
         StatusCode::NOT_FOUND
     );
 });
+
+both!(c33_c34_the_backups_page_puts_anomalies_first, |app| {
+    app.account("admin@vigie.test", true, &[]).await;
+    let t = app.tenant("commune-b").await;
+    app.person("dpo@commune-b.fr", &[(&t, &[Role::Dpo])]).await;
+    let s = app.store.as_ref();
+    let now = Timestamp::now();
+    let good = s
+        .start_backup("vigie-good", "sqlite", "n", now)
+        .await
+        .unwrap();
+    s.finish_backup(good.id, 4096, &"a".repeat(64), "local", "", now)
+        .await
+        .unwrap();
+    s.record_restore(good.id, true, 1500, "migration level 21", now)
+        .await
+        .unwrap();
+    let bad = s
+        .start_backup("vigie-bad", "sqlite", "n", now)
+        .await
+        .unwrap();
+    s.fail_backup(bad.id, "target local: disk full", now)
+        .await
+        .unwrap();
+    let mut dpo = app.signed_in("dpo@commune-b.fr").await;
+    assert_eq!(
+        dpo.get("/admin/sauvegardes").await.status,
+        StatusCode::FORBIDDEN
+    );
+    // The client's dashboard shows the newest backup.
+    let home = dpo.get("/t/commune-b").await;
+    assert!(!home.body.contains("Aucune encore"), "{}", home.body);
+    let mut admin = app.signed_in("admin@vigie.test").await;
+    let page = admin.get("/admin/sauvegardes").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    // Not configured in these settings: said first.
+    assert!(page.body.contains("ne sont pas configurées"));
+    // The failure comes before the good one, with its reason.
+    let (b, g) = (
+        page.body.find("vigie-bad").unwrap(),
+        page.body.find("vigie-good").unwrap(),
+    );
+    assert!(b < g);
+    assert!(page.body.contains("disk full"));
+    // C34: just tested, 1.5 s to restore: both held.
+    assert!(page.body.contains("1.5 s"));
+    assert_eq!(page.body.matches(">Respecté<").count(), 2, "{}", page.body);
+});
