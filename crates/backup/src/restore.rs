@@ -31,12 +31,17 @@ pub async fn test(
     let _ = std::fs::remove_dir_all(&dir);
     let checked = async {
         let manifest = fetch_and_open(s, identities, &b.name, &dir).await?;
-        let restored =
-            open_scratch(&manifest.backend, &dir, &s.database_url, &scratch_name(b)).await?;
+        let restored = open_scratch(
+            &manifest.backend,
+            &dir,
+            &s.database_url,
+            &scratch_name(&s.database_url, b),
+        )
+        .await?;
         let result = check(restored.as_ref(), manifest.schema_version, trail_key).await;
         drop(restored);
         if manifest.backend == "postgres" {
-            drop_scratch(&s.database_url, &scratch_name(b)).await;
+            drop_scratch(&s.database_url, &scratch_name(&s.database_url, b)).await;
         }
         result
     }
@@ -53,8 +58,18 @@ pub async fn test(
     Ok(store.backup(b.id).await?)
 }
 
-fn scratch_name(b: &Backup) -> String {
-    format!("vigie_restore_test_{}", b.id)
+/// A scratch database named after the instance's own and the backup, so
+/// that two instances on one server never share one.
+fn scratch_name(database_url: &str, b: &Backup) -> String {
+    let own: String = url::Url::parse(database_url)
+        .ok()
+        .map(|u| u.path().trim_start_matches('/').to_owned())
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .take(40)
+        .collect();
+    format!("{own}_restore_test_{}", b.id).to_ascii_lowercase()
 }
 
 /// The restored database, opened read as Vigie reads it: the SQLite file

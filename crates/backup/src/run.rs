@@ -168,17 +168,23 @@ async fn send(
     };
     let manifest_bytes =
         serde_json::to_vec_pretty(&manifest).map_err(|e| BackupError::Corrupt(e.to_string()))?;
-    let (mut held, mut refused) = (Vec::new(), Vec::new());
-    for t in &s.targets {
-        let sent = async {
-            t.put_file(&object_name(name), &object).await?;
+    // Every target at once: a slow one does not hold the others.
+    let sends = s.targets.iter().map(|t| {
+        let (object, manifest_bytes) = (&object, manifest_bytes.clone());
+        async move {
+            t.put_file(&object_name(name), object).await?;
             if stop("object_sent") {
                 return Err(BackupError::Interrupted);
             }
-            t.put_bytes(&manifest_name(name), manifest_bytes.clone())
-                .await
+            t.put_bytes(&manifest_name(name), manifest_bytes).await
         }
-        .await;
+    });
+    let (mut held, mut refused) = (Vec::new(), Vec::new());
+    for (t, sent) in s
+        .targets
+        .iter()
+        .zip(futures_util::future::join_all(sends).await)
+    {
         match sent {
             Ok(()) => held.push(t.name.clone()),
             Err(BackupError::Interrupted) => return Err(BackupError::Interrupted),
@@ -194,31 +200,56 @@ async fn send(
     Ok((sealed, held, refused))
 }
 
+/// What a rotation did: the versions deleted from every target, and what
+/// a target that did not answer left for the next one.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Rotation {
+    pub deleted: Vec<String>,
+    pub errors: Vec<String>,
+}
+
 /// Deletes from every target the backups the policy no longer keeps, and
-/// objects a crash left without their manifest; each deletion traced.
-/// Returns the names deleted.
+/// objects a crash left without their manifest; each deletion traced. A
+/// version stays recorded until every target let it go: a target down
+/// tonight is cleaned the next night.
 pub async fn rotate(
     store: &dyn Store,
     s: &Settings,
     now: Timestamp,
-) -> Result<Vec<String>, BackupError> {
+) -> Result<Rotation, BackupError> {
     let good = store.good_backups().await?;
     let versions: Vec<(i64, Timestamp)> = good.iter().map(|b| (b.id, b.started_at)).collect();
     let kept = s.keep.kept(&versions);
-    let mut deleted = Vec::new();
+    let mut r = Rotation::default();
     for b in good.iter().filter(|b| !kept.contains(&b.id)) {
+        let mut gone = true;
         for t in &s.targets {
             // The manifest first: an object without one is no backup.
-            t.delete(&manifest_name(&b.name)).await?;
-            t.delete(&object_name(&b.name)).await?;
+            let deleted = async {
+                t.delete(&manifest_name(&b.name)).await?;
+                t.delete(&object_name(&b.name)).await
+            }
+            .await;
+            if let Err(e) = deleted {
+                r.errors.push(e.to_string());
+                gone = false;
+            }
         }
-        store.mark_backup_deleted(b.id, now).await?;
-        trace(store, "backup.delete", &format!("backup:{}", b.name)).await?;
-        deleted.push(b.name.clone());
+        if gone {
+            store.mark_backup_deleted(b.id, now).await?;
+            trace(store, "backup.delete", &format!("backup:{}", b.name)).await?;
+            r.deleted.push(b.name.clone());
+        }
     }
     // Objects whose run never wrote the manifest (killed mid-send).
     for t in &s.targets {
-        let names = t.names().await?;
+        let names = match t.names().await {
+            Ok(n) => n,
+            Err(e) => {
+                r.errors.push(e.to_string());
+                continue;
+            }
+        };
         for n in &names {
             let Some(stem) = n.strip_suffix(&format!(".{OBJECT}")) else {
                 continue;
@@ -229,17 +260,21 @@ pub async fn rotate(
                 .await
                 .is_ok_and(|b| b.state == "running");
             if !complete && !running {
-                t.delete(n).await?;
-                trace(
-                    store,
-                    "backup.delete_partial",
-                    &format!("object:{n} target:{}", t.name),
-                )
-                .await?;
+                match t.delete(n).await {
+                    Ok(()) => {
+                        trace(
+                            store,
+                            "backup.delete_partial",
+                            &format!("object:{n} target:{}", t.name),
+                        )
+                        .await?
+                    }
+                    Err(e) => r.errors.push(e.to_string()),
+                }
             }
         }
     }
-    Ok(deleted)
+    Ok(r)
 }
 
 async fn trace(store: &dyn Store, action: &str, object: &str) -> Result<(), BackupError> {

@@ -95,6 +95,14 @@ impl Target {
                     .with_secret_access_key(secret_access_key)
                     .with_virtual_hosted_style_request(false)
                     .with_client_options(options)
+                    // Five tries with backoff (about 3 s for a refused
+                    // connection): a store that stays down is reported,
+                    // the other targets keep the night's backup.
+                    .with_retry(object_store::RetryConfig {
+                        max_retries: 5,
+                        retry_timeout: Duration::from_secs(120),
+                        ..Default::default()
+                    })
                     .build()
                     .map_err(|e| fail(e.to_string()))?;
                 (Arc::new(s3), prefix.trim_matches('/').to_owned())

@@ -81,7 +81,15 @@ pub struct TempPostgres {
 }
 
 impl TempPostgres {
+    /// A fresh database with Vigie's schema.
     pub async fn new() -> Self {
+        let db = Self::empty().await;
+        db.store.migrate().await.unwrap();
+        db
+    }
+
+    /// A fresh, empty database (a restore's target).
+    pub async fn empty() -> Self {
         let admin = postgres_admin_url();
         let name = unique_name("vigie_test");
         let mut conn = sqlx::PgConnection::connect(&admin)
@@ -93,7 +101,6 @@ impl TempPostgres {
             .unwrap();
         let url = with_database(&admin, &name);
         let store = PostgresStore::connect(&url).await.unwrap();
-        store.migrate().await.unwrap();
         TempPostgres {
             store: Arc::new(store),
             url,

@@ -90,7 +90,7 @@ pub async fn nightly(
         )
         .await?;
     }
-    let deleted = run::rotate(ctx.store, s, now)
+    let rotation = run::rotate(ctx.store, s, now)
         .await
         .map_err(|e| e.to_string())?;
     let tested = restore::test(ctx.store, s, &b, Some(trail_key))
@@ -107,11 +107,20 @@ pub async fn nightly(
         .await?;
     }
     Ok(format!(
-        "{} ({} bytes) on {}; {} rotated out; restore test: {}",
+        "{} ({} bytes) on {}; {} rotated out{}; restore test: {}",
         b.name,
         b.size,
         b.targets,
-        deleted.len(),
+        rotation.deleted.len(),
+        if rotation.errors.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({} left for the next night: {})",
+                rotation.errors.len(),
+                rotation.errors.join("; ")
+            )
+        },
         if tested.restore_state.is_empty() {
             "not run (no identity)"
         } else {

@@ -466,11 +466,14 @@ async fn backup(c: &Config, store: &dyn Store, cmd: &BackupCommand) -> Result<()
         BackupCommand::Run => {
             trace_cli(store, "backup.run", "instance", None).await?;
             let b = run::backup(store, &s, jiff::Timestamp::now(), &|_| false).await?;
-            let deleted = run::rotate(store, &s, jiff::Timestamp::now()).await?;
+            let rotation = run::rotate(store, &s, jiff::Timestamp::now()).await?;
             let b = restore::test(store, &s, &b, Some(&key)).await?;
             print(&b);
-            for d in deleted {
+            for d in rotation.deleted {
                 println!("rotated out: {d}");
+            }
+            for e in rotation.errors {
+                eprintln!("left for the next rotation: {e}");
             }
             if b.restore_state == "failed" {
                 bail!("the restore test failed: {}", b.restore_detail);

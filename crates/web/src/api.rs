@@ -31,6 +31,7 @@ use crate::{
     secrets::token_hash,
 };
 
+mod backups;
 mod incidents;
 mod problems;
 mod retention;
@@ -732,11 +733,13 @@ impl Modify for BearerAuth {
     paths(me, members, member, trail, register_list, register_read, register_create, register_update,
         incidents::list, incidents::declare, incidents::read, incidents::qualify, incidents::notify,
         problems::list, problems::declare, problems::read, problems::qualify, problems::add_client, problems::notice, problems::update,
-        retention::rules, retention::create, retention::delete, retention::preview, retention::runs, retention::request, retention::run),
+        retention::rules, retention::create, retention::delete, retention::preview, retention::runs, retention::request, retention::run,
+        backups::list),
     components(schemas(ApiError, MeOut, MemberOut, MemberPage, RecordOut, RecordPage, ActivityOut, ActivityPage, ActivityIn,
         incidents::IncidentOut, incidents::IncidentPage, incidents::IncidentIn, incidents::FactsIn, incidents::PhaseIn, incidents::PhaseOut, incidents::ProviderUpdateOut,
         problems::ProblemOut, problems::ProblemPage, problems::ProblemIn, problems::ProblemFactsIn, problems::ClientIn, problems::NoticeIn, problems::UpdateIn, problems::ImpactedOut, problems::UpdateOut,
-        retention::RuleOut, retention::RuleIn, retention::PreviewOut, retention::RunOut, retention::RunPage)),
+        retention::RuleOut, retention::RuleIn, retention::PreviewOut, retention::RunOut, retention::RunPage,
+        backups::BackupOut, backups::BackupPage, backups::ContinuityOut)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -791,6 +794,7 @@ pub fn routes() -> Router<AppState> {
             "/provider/problems",
             get(problems::list).post(problems::declare),
         )
+        .route("/provider/backups", get(backups::list))
         .route("/provider/problems/{id}", get(problems::read))
         .route(
             "/provider/problems/{id}/facts",

@@ -151,10 +151,11 @@ async fn c31_c32_on(store: Arc<dyn Store>, database_url: &str) {
         .unwrap();
         names.push(b.name);
     }
-    let deleted = run::rotate(store.as_ref(), s, Timestamp::now())
+    let rotation = run::rotate(store.as_ref(), s, Timestamp::now())
         .await
         .unwrap();
-    assert_eq!(deleted, vec![names[1].clone(), names[0].clone()]);
+    assert_eq!(rotation.deleted, vec![names[1].clone(), names[0].clone()]);
+    assert!(rotation.errors.is_empty(), "{:?}", rotation.errors);
     for t in &s.targets {
         let on = t.names().await.unwrap();
         assert_eq!(on.len(), 6, "{on:?}");
@@ -261,4 +262,81 @@ async fn c32_a_damaged_backup_fails_its_restore_test() {
     std::fs::write(&manifest_path, serde_json::to_vec(&m).unwrap()).unwrap();
     let t = restore::test(store.as_ref(), s, &b, None).await.unwrap();
     assert_eq!(t.restore_state, "ok", "{}", t.restore_detail);
+}
+
+/// `vigie backup restore` (C32): a SQLite backup into a new file, refused
+/// over an existing one unless asked; a PostgreSQL backup into an empty
+/// database, then over a changed one.
+#[tokio::test]
+async fn c32_a_backup_restores_for_real() {
+    // SQLite.
+    let db = TempSqlite::new().await;
+    let store = dyn_store(&db.store);
+    some_data(store.as_ref()).await;
+    let mut w = world("", false).await;
+    let b = run::backup(store.as_ref(), &w.settings, Timestamp::now(), &never)
+        .await
+        .unwrap();
+    let to = w.dir.join("restored.db");
+    w.settings.database_url = format!("sqlite://{}", to.display());
+    let ids = w.settings.identities.clone().unwrap();
+    let m = restore::restore(&w.settings, &ids, &b.name, false)
+        .await
+        .unwrap();
+    assert_eq!(m.backend, "sqlite");
+    let back = vigie_store_sql::sqlite::SqliteStore::connect(&w.settings.database_url)
+        .await
+        .unwrap();
+    assert!(
+        vigie_store::trail::verify(&back, None, |_| {})
+            .await
+            .unwrap()
+            .records
+            >= 30
+    );
+    drop(back);
+    assert!(matches!(
+        restore::restore(&w.settings, &ids, &b.name, false).await,
+        Err(BackupError::Config(_))
+    ));
+    restore::restore(&w.settings, &ids, &b.name, true)
+        .await
+        .unwrap();
+
+    // PostgreSQL: into an empty database, then over a changed one.
+    let pg = TempPostgres::new().await;
+    let store = dyn_store(&pg.store);
+    some_data(store.as_ref()).await;
+    let mut w = world(&pg.url, false).await;
+    let b = run::backup(store.as_ref(), &w.settings, Timestamp::now(), &never)
+        .await
+        .unwrap();
+    let empty = TempPostgres::empty().await;
+    w.settings.database_url = empty.url.clone();
+    let ids = w.settings.identities.clone().unwrap();
+    restore::restore(&w.settings, &ids, &b.name, false)
+        .await
+        .unwrap();
+    let back = vigie_store_sql::postgres::PostgresStore::connect(&empty.url)
+        .await
+        .unwrap();
+    let records = vigie_store::trail::verify(&back, None, |_| {})
+        .await
+        .unwrap()
+        .records;
+    some_data(&back).await;
+    drop(back);
+    restore::restore(&w.settings, &ids, &b.name, true)
+        .await
+        .unwrap();
+    let back = vigie_store_sql::postgres::PostgresStore::connect(&empty.url)
+        .await
+        .unwrap();
+    assert_eq!(
+        vigie_store::trail::verify(&back, None, |_| {})
+            .await
+            .unwrap()
+            .records,
+        records
+    );
 }

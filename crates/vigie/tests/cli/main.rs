@@ -1,6 +1,7 @@
 //! The `vigie` binary as an operator uses it: CLI commands, and crashes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod backup;
 mod tls;
 mod world;
 

@@ -42,7 +42,12 @@ impl ProviderApi {
         }
     }
 
-    async fn trace(&self, state: &AppState, action: &str, object: &str) -> Result<(), ApiFailure> {
+    pub(crate) async fn trace(
+        &self,
+        state: &AppState,
+        action: &str,
+        object: &str,
+    ) -> Result<(), ApiFailure> {
         Ok(state
             .trace(
                 self.actor(),
