@@ -977,6 +977,22 @@ impl ApiTokens for ThisStore {
 }
 
 impl ThisStore {
+    /// The row of `table` whose `id` is `id`, decoded; `NotFound` if none.
+    async fn by_id<T>(
+        &self,
+        cols: &str,
+        table: &str,
+        id: i64,
+        decode: fn(&Row) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {cols} FROM {table} WHERE id = $1")))
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .db()?;
+        decode(&r)
+    }
+
     /// One page of `SELECT cols FROM from WHERE filter ORDER BY order`, and
     /// the total; `filter` may use `$1`, the "contains" pattern of `search`
     /// (empty when there is nothing to search).

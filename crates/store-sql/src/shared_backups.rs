@@ -128,12 +128,7 @@ impl Backups for ThisStore {
     }
 
     async fn backup(&self, id: i64) -> Result<Backup, StoreError> {
-        let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {BACKUP_COLS} FROM backups WHERE id = $1")))
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await
-            .db()?;
-        backup_from(&r)
+        self.by_id(BACKUP_COLS, "backups", id, backup_from).await
     }
 
     async fn backup_by_name(&self, name: &str) -> Result<Backup, StoreError> {

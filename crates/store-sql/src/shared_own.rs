@@ -406,11 +406,6 @@ impl OwnData for ThisStore {
     }
 
     async fn own_sweep(&self, id: i64) -> Result<OwnSweep, StoreError> {
-        let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {OWN_COLS} FROM own_sweeps WHERE id = $1")))
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await
-            .db()?;
-        own_from(&r)
+        self.by_id(OWN_COLS, "own_sweeps", id, own_from).await
     }
 }

@@ -558,11 +558,6 @@ impl Endings for ThisStore {
     }
 
     async fn certificate(&self, id: i64) -> Result<DestructionCertificate, StoreError> {
-        let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CERT_COLS} FROM destruction_certificates WHERE id = $1")))
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await
-            .db()?;
-        certificate_from(&r)
+        self.by_id(CERT_COLS, "destruction_certificates", id, certificate_from).await
     }
 }
