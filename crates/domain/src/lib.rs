@@ -31,6 +31,7 @@ pub mod backup;
 pub mod breach;
 pub mod calendar;
 pub mod cell;
+pub mod consent;
 pub mod dataset;
 pub mod identities;
 pub mod ids;

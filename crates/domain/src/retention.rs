@@ -42,6 +42,12 @@ fn max_amount(unit: PeriodUnit) -> i64 {
 }
 
 impl Period {
+    /// Consent's validity (C35) and cookie data's retention (seed 003 §5).
+    pub const THIRTEEN_MONTHS: Period = Period {
+        amount: 13,
+        unit: PeriodUnit::Months,
+    };
+
     pub fn new(amount: i64, unit: PeriodUnit) -> Result<Self, &'static str> {
         if amount < 1 {
             return Err("a period of at least 1");
