@@ -107,6 +107,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 21,
         sql: include_str!("../migrations/postgres/0021_backups.sql"),
     },
+    Migration {
+        version: 22,
+        sql: include_str!("../migrations/postgres/0022_consent.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.
@@ -200,3 +204,4 @@ include!("shared_problems.rs");
 include!("shared_retention.rs");
 include!("shared_own.rs");
 include!("shared_backups.rs");
+include!("shared_consent.rs");

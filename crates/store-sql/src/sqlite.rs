@@ -114,6 +114,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 21,
         sql: include_str!("../migrations/sqlite/0021_backups.sql"),
     },
+    Migration {
+        version: 22,
+        sql: include_str!("../migrations/sqlite/0022_consent.sql"),
+    },
 ];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the
@@ -208,3 +212,4 @@ include!("shared_problems.rs");
 include!("shared_retention.rs");
 include!("shared_own.rs");
 include!("shared_backups.rs");
+include!("shared_consent.rs");

@@ -8,6 +8,7 @@ pub mod appender;
 pub mod audits;
 pub mod backups;
 pub mod conformance;
+pub mod consent;
 pub mod incidents;
 pub mod intent;
 pub mod model;
@@ -35,6 +36,7 @@ use vigie_domain::{
 
 pub use audits::*;
 pub use backups::*;
+pub use consent::*;
 pub use incidents::*;
 pub use model::*;
 pub use models::*;
@@ -329,6 +331,7 @@ pub trait Store:
     + Endings
     + OwnData
     + Backups
+    + Consents
 {
     /// Applies pending migrations.
     async fn migrate(&self) -> Result<()>;
