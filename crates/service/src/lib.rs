@@ -6,6 +6,7 @@
 
 pub mod audits;
 pub mod breaches;
+pub mod consent;
 pub mod copies;
 pub mod discovery;
 pub mod export;

@@ -29,6 +29,8 @@ pub enum Purpose {
     Credentials,
     /// Rows gathered for an access request.
     Export,
+    /// An address or number on the suppression list (C37).
+    Suppression,
 }
 
 impl Purpose {
@@ -36,6 +38,7 @@ impl Purpose {
         match self {
             Purpose::Credentials => "vigie 2026-11 connected system credentials",
             Purpose::Export => "vigie 2026-11 rights request export",
+            Purpose::Suppression => "vigie 2026-12 suppression list",
         }
     }
 }

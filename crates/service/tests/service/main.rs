@@ -5,6 +5,7 @@
 
 mod breaches;
 mod confine;
+mod consent;
 mod copies;
 mod faults;
 mod identity;
