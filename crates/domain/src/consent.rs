@@ -304,7 +304,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(all.kind(None), ChoiceKind::AcceptAll);
-        assert_eq!(all.0[&Category::Necessary], true);
+        assert!(all.0[&Category::Necessary]);
         let none = Choices::check(
             &given(&[
                 ("performance", false),
@@ -315,7 +315,7 @@ mod tests {
         )
         .unwrap();
         // The strictly necessary cannot be refused.
-        assert_eq!(none.0[&Category::Necessary], true);
+        assert!(none.0[&Category::Necessary]);
         assert_eq!(none.kind(None), ChoiceKind::RefuseAll);
         assert_eq!(none.kind(Some(&all)), ChoiceKind::Withdraw);
         let some = Choices::check(

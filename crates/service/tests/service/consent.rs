@@ -112,7 +112,7 @@ async fn consent_on(w: World, raw: &dyn RawSql) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(now_choice.record.choices.0[&Category::ThirdParty], false);
+    assert!(!now_choice.record.choices.0[&Category::ThirdParty]);
     let year_on = later + SignedDuration::from_hours(24 * 400);
     assert!(
         consent::current(ctx, &site, DEVICE, year_on)
