@@ -152,6 +152,10 @@ pub fn banner(base_url: &str) -> String {
         s.push_str(&format!("  {:<30} {}\n", a.email, a.what));
     }
     s.push_str("Courriels / emails: data/outbox/*.eml\n");
+    s.push_str(&format!(
+        "Site de la commune avec son bandeau de consentement / a site with the consent banner: {}/p/sidec-jura/site-demo\n",
+        base_url.trim_end_matches('/')
+    ));
     s
 }
 
@@ -731,5 +735,32 @@ pub async fn first_backup(c: &crate::config::Config, store: &dyn Store) -> Resul
     let b = vigie_backup::run::backup(store, &s, Timestamp::now(), &|_| false).await?;
     vigie_backup::run::rotate(store, &s, Timestamp::now()).await?;
     vigie_backup::restore::test(store, &s, &b, Some(&key)).await?;
+    Ok(())
+}
+
+/// The SIDEC's website as a consent site (C36): its own demo page serves
+/// the banner, from Vigie's own address.
+pub async fn seed_consent(ctx: Ctx<'_>) -> Result<()> {
+    use vigie_domain::consent::Category;
+    let tenant = ctx
+        .store
+        .tenant_by_slug(&TenantSlug::parse("sidec-jura")?)
+        .await?;
+    let scope = TenantScope::of_provider(tenant.id);
+    if !ctx.store.sites(&scope).await?.is_empty() {
+        return Ok(());
+    }
+    let input = vigie_service::consent::SiteInput {
+        name: "Site du SIDEC (démonstration)".into(),
+        origin: ctx.base_url.to_owned(),
+        notice_version: "2026-12".into(),
+        services: [
+            (Category::Performance, "Matomo".to_owned()),
+            (Category::ThirdParty, "YouTube".to_owned()),
+        ]
+        .into_iter()
+        .collect(),
+    };
+    vigie_service::consent::create_site(ctx, &scope, &input, Timestamp::now()).await?;
     Ok(())
 }

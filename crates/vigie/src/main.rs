@@ -328,6 +328,13 @@ async fn main() -> Result<()> {
                 &app::trail_key(&c)?,
             )
             .await?;
+            demo::seed_consent(vigie_service::Ctx {
+                store: store.as_ref(),
+                vault: &vault,
+                base_url: &c.base_url,
+                confinement: &confinement,
+            })
+            .await?;
             demo::first_backup(&c, store.as_ref()).await?;
             println!("{}", demo::banner(&c.base_url));
             app::serve(&c, store, true).await

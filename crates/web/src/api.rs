@@ -32,6 +32,7 @@ use crate::{
 };
 
 mod backups;
+mod consent;
 mod incidents;
 mod problems;
 mod retention;
@@ -734,12 +735,14 @@ impl Modify for BearerAuth {
         incidents::list, incidents::declare, incidents::read, incidents::qualify, incidents::notify,
         problems::list, problems::declare, problems::read, problems::qualify, problems::add_client, problems::notice, problems::update,
         retention::rules, retention::create, retention::delete, retention::preview, retention::runs, retention::request, retention::run,
-        backups::list),
+        backups::list,
+        consent::sites, consent::records, consent::proof, consent::check, consent::add),
     components(schemas(ApiError, MeOut, MemberOut, MemberPage, RecordOut, RecordPage, ActivityOut, ActivityPage, ActivityIn,
         incidents::IncidentOut, incidents::IncidentPage, incidents::IncidentIn, incidents::FactsIn, incidents::PhaseIn, incidents::PhaseOut, incidents::ProviderUpdateOut,
         problems::ProblemOut, problems::ProblemPage, problems::ProblemIn, problems::ProblemFactsIn, problems::ClientIn, problems::NoticeIn, problems::UpdateIn, problems::ImpactedOut, problems::UpdateOut,
         retention::RuleOut, retention::RuleIn, retention::PreviewOut, retention::RunOut, retention::RunPage,
-        backups::BackupOut, backups::BackupPage, backups::ContinuityOut)),
+        backups::BackupOut, backups::BackupPage, backups::ContinuityOut,
+        consent::SiteOut, consent::ConsentOut, consent::ConsentPage, consent::SuppressionIn, consent::SuppressedOut)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -790,6 +793,11 @@ pub fn routes() -> Router<AppState> {
             get(retention::runs).post(retention::request),
         )
         .route("/retention/runs/{id}", get(retention::run))
+        .route("/consent/sites", get(consent::sites))
+        .route("/consent/records", get(consent::records))
+        .route("/consent/devices/{device}/proof", get(consent::proof))
+        .route("/suppression", axum::routing::post(consent::add))
+        .route("/suppression/check", axum::routing::post(consent::check))
         .route(
             "/provider/problems",
             get(problems::list).post(problems::declare),

@@ -118,6 +118,7 @@ impl Layout {
                 nav.push(item(format!("{base}/instructions"), m.nav_instructions));
                 nav.push(item(format!("{base}/systemes"), m.nav_systems));
                 nav.push(item(format!("{base}/conservation"), m.nav_retention));
+                nav.push(item(format!("{base}/consentement"), m.nav_consent));
                 nav.push(item(format!("{base}/users"), m.nav_users));
             }
             if mb.roles.allows(Permission::ReadTrail) {

@@ -9,6 +9,7 @@
 pub mod api;
 mod auth;
 mod client;
+mod consent;
 mod csrf;
 mod error;
 pub mod i18n;
@@ -104,6 +105,8 @@ pub struct Inner {
     pub hasher: PasswordHasher,
     /// Seals connected systems' credentials; opens access exports.
     pub vault: vigie_store::vault::Vault,
+    /// Choices each caller may send to a consent banner's endpoint.
+    pub consent_limiter: consent::Limiter,
 }
 
 impl std::ops::Deref for AppState {
@@ -127,6 +130,7 @@ impl AppState {
             settings,
             hasher,
             vault,
+            consent_limiter: consent::Limiter::default(),
         }))
     }
 
@@ -148,6 +152,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(error::render_error_pages));
     Router::new()
         .merge(html)
+        .merge(consent::routes())
         .nest("/api/v1", api::routes())
         .layer(middleware::from_fn(input::refuse_nul))
         .layer(middleware::from_fn_with_state(state.clone(), intent::note))

@@ -5,6 +5,7 @@ mod admin;
 mod assets;
 mod backups;
 mod clients;
+mod consent;
 mod cookies;
 mod forms;
 mod home;
@@ -93,6 +94,7 @@ pub fn routes() -> Router<AppState> {
             get(public::export_file),
         )
         .route("/p/{tenant}/confidentialite", get(public::policy))
+        .route("/p/{tenant}/site-demo", get(public::demo_site))
         .route("/t/{tenant}", get(home::dashboard))
         .route(
             "/t/{tenant}/registre",
@@ -145,6 +147,10 @@ pub fn routes() -> Router<AppState> {
             get(retention::list).post(retention::create),
         )
         .route("/t/{tenant}/conservation/balayer", post(retention::sweep))
+        .route("/t/{tenant}/consentement", get(consent::list))
+        .route("/t/{tenant}/consentement/sites", post(consent::create_site))
+        .route("/t/{tenant}/consentement/preuve", get(consent::proof))
+        .route("/t/{tenant}/consentement/opposition", post(consent::object))
         .route(
             "/t/{tenant}/conservation/{id}/supprimer",
             post(retention::delete),

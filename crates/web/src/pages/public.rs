@@ -636,3 +636,39 @@ pub async fn reversibility(
         .await?;
     Ok(super::admin::archive_response(&tenant, &files, now))
 }
+
+/// The demo's own website (C36): a page of the commune with its banner, a
+/// measurement script held until it is accepted, and the permanent link —
+/// so a newcomer clicks it and sees the record appear. Demo only.
+pub async fn demo_site(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+) -> Result<Response, PageError> {
+    if !state.settings.demo {
+        return Err(PageError::NOT_FOUND);
+    }
+    let t = self::tenant(&state, &tenant).await?;
+    let origin = vigie_domain::consent::SiteOrigin::parse(&state.settings.base_url)
+        .map_err(|_| PageError::NOT_FOUND)?;
+    let site = state
+        .store
+        .sites(&vigie_domain::scope::TenantScope::of_system(t.id))
+        .await?
+        .into_iter()
+        .find(|s| s.origin == origin.as_str())
+        .ok_or(PageError::NOT_FOUND)?;
+    let name = askama::filters::escape(t.name.as_str(), askama::filters::Html)
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let html = format!(
+        "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>{name} — site de démonstration</title>\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <script src=\"/c/{key}/banner.js\" defer></script>\
+         <script type=\"text/plain\" data-vigie-category=\"performance\" src=\"/static/demo-tracker.js\"></script></head>\
+         <body><main><h1>{name}</h1><p>Site de démonstration de la commune : son bandeau de consentement est celui de Vigie.</p>\
+         <p id=\"vigie-demo-status\">Mesure d'audience : inactive (aucun accord).</p>\
+         <p><a href=\"#\" data-vigie-open>Gérer les cookies</a></p></main></body></html>",
+        key = site.site_key,
+    );
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}

@@ -9,6 +9,7 @@ mod auth;
 mod breaches;
 mod clients;
 mod confine;
+mod consent;
 mod discovery;
 mod input;
 mod intents;

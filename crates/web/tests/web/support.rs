@@ -311,6 +311,19 @@ impl Browser {
         self.send(Method::POST, path, Some(body)).await
     }
 
+    /// A cross-site POST as a browser sends it from `origin`: a plain-text
+    /// body, the `Origin` header, no cookie.
+    pub async fn send_body(&mut self, path: &str, origin: &str, body: &str) -> Reply {
+        let saved = std::mem::take(&mut self.headers);
+        self.headers = vec![
+            ("origin".into(), origin.into()),
+            ("content-type".into(), "text/plain".into()),
+        ];
+        let r = self.send(Method::POST, path, Some(body.to_owned())).await;
+        self.headers = saved;
+        r
+    }
+
     /// The CSRF token the forms of `page` carry.
     pub async fn csrf(&mut self, page: &str) -> String {
         let r = self.get(page).await;

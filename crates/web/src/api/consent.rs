@@ -1,0 +1,265 @@
+//! Consent in the API (C35, C37): the tenant's sites, the recorded
+//! choices and a device's proof and current choices; the suppression list
+//! checked and fed by the organisation's tools — values sent in a body,
+//! compared by keyed hash, never returned.
+
+use axum::{
+    Json,
+    extract::{Path, Query, State},
+    http::StatusCode,
+};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use vigie_domain::{audit::Outcome, rights::Channel, role::Permission};
+use vigie_service::consent;
+use vigie_store::StoredConsent;
+
+use super::{ApiCtx, ApiError, ApiFailure, service_failure};
+use crate::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct SiteOut {
+    pub id: i64,
+    pub name: String,
+    pub origin: String,
+    pub notice_version: String,
+    /// `<script src=…>` for the site's pages.
+    pub script: String,
+    /// Per purpose (`performance`, `third_party`…), its services.
+    #[schema(value_type = Object)]
+    pub purposes: serde_json::Value,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConsentOut {
+    pub seq: i64,
+    pub at: String,
+    pub site: i64,
+    pub device: String,
+    /// `accept_all`, `refuse_all`, `partial` or `withdraw`.
+    pub kind: String,
+    /// Per purpose, given or not.
+    #[schema(value_type = Object)]
+    pub choices: serde_json::Value,
+    /// `banner`, `form` or `paper`.
+    pub method: String,
+    pub notice_version: String,
+    /// Its hash in the tenant's chain.
+    pub hash: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConsentPage {
+    pub items: Vec<ConsentOut>,
+    pub total: i64,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SuppressionIn {
+    /// `email`, `sms` or `phone`.
+    pub channel: String,
+    pub value: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SuppressedOut {
+    pub suppressed: bool,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct RecordParams {
+    #[serde(default)]
+    pub device: String,
+    pub page: Option<u32>,
+    pub page_size: Option<u32>,
+}
+
+fn consent_out(c: &StoredConsent) -> ConsentOut {
+    ConsentOut {
+        seq: c.record.seq,
+        at: c.record.at.to_string(),
+        site: c.record.site,
+        device: c.record.device.clone(),
+        kind: c.record.kind.as_str().into(),
+        choices: serde_json::to_value(&c.record.choices).unwrap_or_default(),
+        method: c.record.method.as_str().into(),
+        notice_version: c.record.notice_version.clone(),
+        hash: c.hash.to_hex(),
+    }
+}
+
+fn channel(raw: &str) -> Result<Channel, ApiFailure> {
+    Channel::parse(raw)
+        .filter(|c| *c != Channel::Post)
+        .ok_or_else(|| ApiFailure::BadRequest("channel: email, sms or phone".into()))
+}
+
+#[utoipa::path(get, path = "/api/v1/consent/sites", tag = "consent",
+    responses((status = 200, description = "The tenant's websites and their banners", body = [SiteOut]),
+              (status = 401, body = ApiError), (status = 403, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn sites(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+) -> Result<Json<Vec<SiteOut>>, ApiFailure> {
+    ctx.require(&state, Permission::Read, "api.consent.sites")
+        .await?;
+    let base = state.settings.base_url.trim_end_matches('/').to_owned();
+    let out = state
+        .store
+        .sites(&ctx.scope)
+        .await?
+        .into_iter()
+        .map(|s| SiteOut {
+            script: format!(
+                "<script src=\"{base}/c/{}/banner.js\" defer></script>",
+                s.site_key
+            ),
+            purposes: s
+                .purposes
+                .iter()
+                .map(|p| {
+                    (
+                        p.category.as_str().to_owned(),
+                        serde_json::json!(p.services),
+                    )
+                })
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
+            id: s.id,
+            name: s.name,
+            origin: s.origin,
+            notice_version: s.notice_version,
+        })
+        .collect();
+    ctx.trace(
+        &state,
+        "api.consent.sites",
+        &format!("tenant:{}", ctx.tenant.id),
+        Outcome::Success,
+    )
+    .await?;
+    Ok(Json(out))
+}
+
+#[utoipa::path(get, path = "/api/v1/consent/records", tag = "consent", params(RecordParams),
+    responses((status = 200, description = "Recorded choices, newest first; one device's with `device`", body = ConsentPage),
+              (status = 401, body = ApiError), (status = 403, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn records(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Query(q): Query<RecordParams>,
+) -> Result<Json<ConsentPage>, ApiFailure> {
+    ctx.require(&state, Permission::Read, "api.consent.records")
+        .await?;
+    let page = state
+        .store
+        .consents(
+            &ctx.scope,
+            q.device.trim(),
+            vigie_domain::page::Page::new(q.page, q.page_size),
+        )
+        .await?;
+    ctx.trace(
+        &state,
+        "api.consent.records",
+        &format!("tenant:{}", ctx.tenant.id),
+        Outcome::Success,
+    )
+    .await?;
+    Ok(Json(ConsentPage {
+        items: page.items.iter().map(consent_out).collect(),
+        total: page.total,
+        page: page.page,
+        page_size: page.page_size,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/consent/devices/{device}/proof", tag = "consent",
+    params(("device" = String, Path, description = "The banner's device identifier")),
+    responses((status = 200, description = "Every choice of the device, and whether the tenant's chain holds", body = Object),
+              (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn proof(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Path(device): Path<String>,
+) -> Result<Json<consent::Proof>, ApiFailure> {
+    ctx.require(&state, Permission::Read, "api.consent.proof")
+        .await?;
+    let p = consent::proof(state.ctx(), &ctx.scope, &device)
+        .await
+        .map_err(service_failure)?;
+    ctx.trace(
+        &state,
+        "api.consent.proof",
+        &format!("device:{}", p.device),
+        Outcome::Success,
+    )
+    .await?;
+    Ok(Json(p))
+}
+
+#[utoipa::path(post, path = "/api/v1/suppression/check", tag = "consent", request_body = SuppressionIn,
+    responses((status = 200, description = "Whether the address or number objects to solicitation", body = SuppressedOut),
+              (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn check(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Json(input): Json<SuppressionIn>,
+) -> Result<Json<SuppressedOut>, ApiFailure> {
+    ctx.require(&state, Permission::Read, "api.suppression.check")
+        .await?;
+    let c = channel(&input.channel)?;
+    let suppressed = consent::is_suppressed(state.ctx(), &ctx.scope, c, &input.value)
+        .await
+        .map_err(service_failure)?;
+    ctx.trace(
+        &state,
+        "api.suppression.check",
+        &format!("channel:{}", c.as_str()),
+        Outcome::Success,
+    )
+    .await?;
+    Ok(Json(SuppressedOut { suppressed }))
+}
+
+#[utoipa::path(post, path = "/api/v1/suppression", tag = "consent", request_body = SuppressionIn,
+    responses((status = 201, description = "On the list (it may have been already)", body = SuppressedOut),
+              (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn add(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Json(input): Json<SuppressionIn>,
+) -> Result<(StatusCode, Json<SuppressedOut>), ApiFailure> {
+    ctx.require(&state, Permission::Write, "api.suppression.add")
+        .await?;
+    let c = channel(&input.channel)?;
+    consent::object(
+        state.ctx(),
+        &ctx.scope,
+        c,
+        &input.value,
+        &format!("api:token:{}", ctx.token.name),
+        Timestamp::now(),
+    )
+    .await
+    .map_err(service_failure)?;
+    ctx.trace(
+        &state,
+        "api.suppression.add",
+        &format!("channel:{}", c.as_str()),
+        Outcome::Success,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(SuppressedOut { suppressed: true }),
+    ))
+}

@@ -1,0 +1,205 @@
+//! Consent in the pages and from the banner (C35–C37): the DPO declares a
+//! site, its banner carries the purposes, a choice is recorded only from
+//! the site's origin, small, and found again with its proof; an agent puts
+//! a number on the suppression list, never shown back.
+
+use axum::http::StatusCode;
+use vigie_domain::role::Role;
+
+use crate::{both, support::TestApp};
+
+both!(c35_c36_c37_consent_from_the_banner_to_the_proof, |app| {
+    let t = app.tenant("commune-c").await;
+    app.person("dpo@commune-c.fr", &[(&t, &[Role::Dpo])]).await;
+    app.person("agent@commune-c.fr", &[(&t, &[Role::Agent])])
+        .await;
+    let other = app.tenant("commune-d").await;
+    app.person("dpo@commune-d.fr", &[(&other, &[Role::Dpo])])
+        .await;
+    let mut dpo = app.signed_in("dpo@commune-c.fr").await;
+    // A wrong origin is refused on its field, what was typed kept.
+    let bad = dpo
+        .post(
+            "/t/commune-c/consentement/sites",
+            &[
+                ("name", "Site de la commune"),
+                ("origin", "http://www.commune-c.fr"),
+                ("notice_version", "2026-12"),
+                ("performance", "Matomo"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("aria-invalid=\"true\""));
+    assert!(bad.body.contains("Site de la commune"));
+    let saved = dpo
+        .post(
+            "/t/commune-c/consentement/sites",
+            &[
+                ("name", "Site de la commune"),
+                ("origin", "https://www.commune-c.fr"),
+                ("notice_version", "2026-12"),
+                ("performance", "Matomo"),
+                ("third_party", "YouTube"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let page = dpo.get("/t/commune-c/consentement").await;
+    let key = crate::support::extract(&page.body, "/c/", "/banner.js").unwrap();
+    // The banner carries the site's purposes and the controller's name.
+    let mut anyone = app.browser();
+    let js = anyone.get(&format!("/c/{key}/banner.js")).await;
+    assert_eq!(js.status, StatusCode::OK);
+    assert!(js.body.contains("\"Matomo\"") && js.body.contains("Organisation commune-c"));
+    assert!(js.body.contains("Tout refuser") && js.body.contains("Tout accepter"));
+    assert!(!js.body.contains("/*CONFIG*/ null"));
+    assert!(
+        anyone
+            .get(&format!("/c/{key}/banner.js?lang=en"))
+            .await
+            .body
+            .contains("Refuse all")
+    );
+    // A choice from the site's origin is recorded; from another, refused.
+    let choice = r#"{"device":"0123456789abcdef0123","choices":{"performance":true,"third_party":false},"notice_version":"2026-12"}"#;
+    let sent = anyone
+        .send_body(
+            &format!("/c/{key}/choix"),
+            "https://www.commune-c.fr",
+            choice,
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.body);
+    assert_eq!(
+        sent.headers["access-control-allow-origin"],
+        "https://www.commune-c.fr"
+    );
+    let forged = anyone
+        .send_body(&format!("/c/{key}/choix"), "https://evil.example", choice)
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(!forged.headers.contains_key("access-control-allow-origin"));
+    let big = anyone
+        .send_body(
+            &format!("/c/{key}/choix"),
+            "https://www.commune-c.fr",
+            &"x".repeat(5000),
+        )
+        .await;
+    assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // The DPO finds it by device and downloads the proof.
+    let found = dpo
+        .get("/t/commune-c/consentement?device=0123456789abcdef0123")
+        .await;
+    assert!(found.body.contains("Choix par finalité"), "{}", found.body);
+    let proof = dpo
+        .get("/t/commune-c/consentement/preuve?device=0123456789abcdef0123")
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&proof.body).unwrap();
+    assert_eq!(v["records"].as_array().unwrap().len(), 1);
+    assert_eq!(v["chain_verified"], true);
+    // Another organisation sees nothing of it.
+    let mut other_dpo = app.signed_in("dpo@commune-d.fr").await;
+    let theirs = other_dpo
+        .get("/t/commune-d/consentement/preuve?device=0123456789abcdef0123")
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&theirs.body).unwrap();
+    assert!(v["records"].as_array().unwrap().is_empty());
+    // C37: an agent puts a number on the suppression list; the list
+    // never shows it.
+    let mut agent = app.signed_in("agent@commune-c.fr").await;
+    let added = agent
+        .post(
+            "/t/commune-c/consentement/opposition",
+            &[("channel", "sms"), ("value", "+33 6 12 34 56 78")],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let page = agent.get("/t/commune-c/consentement").await;
+    assert!(page.body.contains("agent:Personne agent"));
+    assert!(!page.body.contains("12 34 56 78") && !page.body.contains("0612345678"));
+    // The API: the organisation's tools check and feed the list, read the
+    // records and a device's proof; another tenant's token sees none.
+    let minted = dpo
+        .post(
+            "/t/commune-c/tokens",
+            &[("name", "outil"), ("role", "agent"), ("days", "30")],
+        )
+        .await;
+    let token = crate::support::extract(
+        &minted.body,
+        "id=\"new-token\" type=\"text\" readonly value=\"",
+        "\"",
+    )
+    .unwrap();
+    let mut api = app.browser();
+    let check = |value: &'static str| serde_json::json!({ "channel": "sms", "value": value });
+    let r = api
+        .api_json(
+            "POST",
+            "/api/v1/suppression/check",
+            &token,
+            &check("06 12 34 56 78"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("\"suppressed\":true"));
+    let r = api
+        .api_json(
+            "POST",
+            "/api/v1/suppression/check",
+            &token,
+            &check("06 99 99 99 99"),
+        )
+        .await;
+    assert!(r.body.contains("\"suppressed\":false"));
+    let r = api
+        .api_json(
+            "POST",
+            "/api/v1/suppression",
+            &token,
+            &serde_json::json!({ "channel": "email", "value": "Anne@Exemple.fr" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = api
+        .api_json(
+            "POST",
+            "/api/v1/suppression/check",
+            &token,
+            &serde_json::json!({ "channel": "post", "value": "1 rue" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let records: serde_json::Value = serde_json::from_str(
+        &api.api(
+            "/api/v1/consent/records?device=0123456789abcdef0123",
+            &token,
+        )
+        .await
+        .body,
+    )
+    .unwrap();
+    assert_eq!(records["total"], 1);
+    assert_eq!(records["items"][0]["kind"], "partial");
+    let proof: serde_json::Value = serde_json::from_str(
+        &api.api("/api/v1/consent/devices/0123456789abcdef0123/proof", &token)
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(proof["chain_verified"], true);
+    // Only the DPO declares sites.
+    let denied = agent
+        .post(
+            "/t/commune-c/consentement/sites",
+            &[
+                ("name", "x"),
+                ("origin", "https://x.fr"),
+                ("notice_version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+});
