@@ -641,6 +641,29 @@ pub async fn extend(
     Ok(next)
 }
 
+/// C37: an approved objection puts the person's proven address and
+/// numbers on the tenant's suppression list, for the channels objected to.
+async fn suppress_objected(ctx: Ctx<'_>, r: &RightsRequest, now: Timestamp) -> Result<()> {
+    use vigie_domain::dataset::IdentityKind;
+    let scope = TenantScope::of_system(r.tenant);
+    let source = format!("request:{}", r.reference);
+    for (kind, value) in r.identities.proven() {
+        for channel in &r.channels {
+            let fits = matches!(
+                (kind, channel),
+                (IdentityKind::Email, Channel::Email)
+                    | (IdentityKind::Phone, Channel::Sms | Channel::Phone)
+            );
+            // A number abroad is not on a French list: the objection
+            // stands in the request, the answer says so.
+            if fits && vigie_domain::consent::normalise(*channel, &value).is_some() {
+                crate::consent::object(ctx, &scope, *channel, &value, &source, now).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Approves a verified request: one task per connected system, queued as
 /// jobs. With no connected system the request is executed at once (there
 /// is nothing to run), and says so.
@@ -695,6 +718,9 @@ pub async fn approve(
         n.rectifications = corrections;
     })
     .await?;
+    if r.kind == RequestKind::Objection {
+        suppress_objected(ctx, &next, now).await?;
+    }
     for t in &tasks {
         ctx.store
             .enqueue_for(r.tenant, JobKind::RightsTask, &task_key(*t), now)

@@ -232,6 +232,70 @@ async fn consent_on(w: World, raw: &dyn RawSql) {
     assert!(!String::from_utf8_lossy(&list.items[0].value_sealed).contains("0612345678"));
 }
 
+/// C37: an approved objection to solicitation by email and SMS puts the
+/// person's proven address and number on the list.
+#[tokio::test]
+async fn c37_an_approved_objection_feeds_the_suppression_list() {
+    let db = TempSqlite::new().await;
+    let w = World::new(dyn_store(&db.store));
+    let ctx = w.ctx();
+    let (_, scope) = tenant(w.store.as_ref(), "objection").await;
+    let mut input = crate::input(vigie_domain::rights::RequestKind::Objection, 7);
+    input.phone = "06 11 22 33 44".into();
+    input.channels = vec![Channel::Email, Channel::Sms];
+    let now = Timestamp::now();
+    let r = vigie_service::rights::record(
+        ctx,
+        &scope,
+        "agent",
+        &input,
+        vigie_domain::rights::Intake::Letter,
+        vigie_domain::time::legal_date(now),
+        now,
+    )
+    .await
+    .unwrap();
+    assert!(
+        !consent::is_suppressed(ctx, &scope, Channel::Email, input.email.as_str())
+            .await
+            .unwrap()
+    );
+    let r = vigie_service::rights::verify(
+        ctx,
+        &r,
+        vigie_domain::rights::Verification::InPerson,
+        vigie_service::rights::IdentityCheck::all(&r),
+        "agent",
+        now,
+    )
+    .await
+    .unwrap();
+    vigie_service::rights::approve(ctx, &r, vec![], "agent", now)
+        .await
+        .unwrap();
+    assert!(
+        consent::is_suppressed(ctx, &scope, Channel::Email, input.email.as_str())
+            .await
+            .unwrap()
+    );
+    assert!(
+        consent::is_suppressed(ctx, &scope, Channel::Sms, "+33611223344")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !consent::is_suppressed(ctx, &scope, Channel::Phone, "0611223344")
+            .await
+            .unwrap()
+    );
+    let list = w
+        .store
+        .suppressions(&scope, "request:", vigie_domain::page::Page::default())
+        .await
+        .unwrap();
+    assert_eq!(list.total, 2);
+}
+
 #[tokio::test]
 async fn c35_c36_c37_consent_sqlite() {
     let db = TempSqlite::new().await;
