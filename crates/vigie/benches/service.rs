@@ -2,7 +2,7 @@
 //! authenticated pages and API calls per second over real HTTP on loopback,
 //! trail appends under concurrency, and `audit verify` on 1 million records,
 //! on SQLite and on PostgreSQL, and a 2,000-activity register (list,
-//! filter, CSV export, public policy). `VIGIE_BENCH=http,trail,verify,register` picks parts;
+//! filter, CSV export, public policy), consent choices. `VIGIE_BENCH=http,trail,verify,register,consent` picks parts;
 //! `VIGIE_BENCH_SECONDS` sets each HTTP run's length (default 5).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -391,6 +391,88 @@ async fn fill(name: &str, store: Arc<dyn Store>) {
     );
 }
 
+/// Consent choices from a city's site at peak (C35): 64 connections, each
+/// a stream of different visitors (device ids, addresses), every choice
+/// chained in one transaction, through the public endpoint.
+async fn consent(name: &str, store: Arc<dyn Store>) {
+    let t = store
+        .create_tenant(
+            &TenantSlug::parse("ville").unwrap(),
+            &TenantName::parse("Ville").unwrap(),
+        )
+        .await
+        .unwrap();
+    let settings = WebSettings {
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..WebSettings::default()
+    };
+    let state = AppState::new(
+        store.clone(),
+        settings,
+        PasswordHasher::new(Argon2Settings::default()).unwrap(),
+        vigie_store::vault::Vault::new([9; 32]),
+    );
+    let ctx = state.ctx();
+    let site = vigie_service::consent::create_site(
+        ctx,
+        &TenantScope::of_provider(t.id),
+        &vigie_service::consent::SiteInput {
+            name: "Site de la ville".into(),
+            origin: "https://www.ville.fr".into(),
+            notice_version: "v1".into(),
+            services: [(
+                vigie_domain::consent::Category::Performance,
+                "Matomo".to_owned(),
+            )]
+            .into_iter()
+            .collect(),
+        },
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = vigie_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let done = Arc::new(AtomicU64::new(0));
+    let until = Instant::now() + seconds();
+    let mut tasks = Vec::new();
+    for c in 0..64u64 {
+        let (done, key) = (done.clone(), site.site_key.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+            s.set_nodelay(true).unwrap();
+            let mut buf = Vec::new();
+            let mut i = 0u64;
+            while Instant::now() < until {
+                i += 1;
+                let body = format!(
+                    r#"{{"device":"bench{c:04}{i:012}","choices":{{"performance":{}}},"notice_version":"v1"}}"#,
+                    i % 2 == 0
+                );
+                let req = format!(
+                    "POST /c/{key}/choix HTTP/1.1\r\nHost: b\r\nOrigin: https://www.ville.fr\r\nX-Forwarded-For: 10.{}.{}.{}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
+                    c,
+                    (i >> 8) & 255,
+                    i & 255,
+                    body.len()
+                );
+                s.write_all(req.as_bytes()).await.unwrap();
+                let status = read_response(&mut s, &mut buf).await;
+                assert_eq!(status, 201, "{}", String::from_utf8_lossy(&buf));
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    let start = Instant::now();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let rps = done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64();
+    println!("{name:<9} consent choices, 64 connections, chained  {rps:>7.0} /s");
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -422,6 +504,12 @@ fn main() {
             register("sqlite", db.store.clone()).await;
             let db = TempPostgres::new().await;
             register("postgres", db.store.clone()).await;
+        }
+        if wanted("consent") {
+            let db = TempSqlite::new().await;
+            consent("sqlite", db.store.clone()).await;
+            let db = TempPostgres::new().await;
+            consent("postgres", db.store.clone()).await;
         }
         if wanted("verify") {
             let db = TempSqlite::new().await;

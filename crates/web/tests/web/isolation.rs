@@ -83,6 +83,10 @@ const WALKED: &[(&str, &str)] = &[
     ("POST", "/t/{tenant}/conservation/balayer"),
     ("POST", "/t/{tenant}/conservation/{id}/supprimer"),
     ("GET", "/t/{tenant}/conservation/rapports/{id}/{format}"),
+    ("GET", "/t/{tenant}/consentement"),
+    ("POST", "/t/{tenant}/consentement/sites"),
+    ("GET", "/t/{tenant}/consentement/preuve"),
+    ("POST", "/t/{tenant}/consentement/opposition"),
     ("GET", "/t/{tenant}/modeles"),
     ("POST", "/t/{tenant}/modeles/{id}/importer"),
     ("POST", "/t/{tenant}/modeles/{id}/activites/{activity}"),
@@ -252,7 +256,44 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
         )
         .await
         .unwrap();
+    // B's website and one of its visitors' choices (C35).
+    let site_b = vigie_service::consent::create_site(
+        vigie_service::Ctx {
+            store: app.store.as_ref(),
+            vault: &crate::support::test_vault(),
+            base_url: "http://test",
+            confinement: &crate::support::test_confinement(),
+        },
+        &scope_b,
+        &vigie_service::consent::SiteInput {
+            name: "Site secret B".into(),
+            origin: "https://secret-b.example".into(),
+            notice_version: "v1".into(),
+            services: Default::default(),
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    app.store
+        .append_consent(
+            &scope_b,
+            &vigie_domain::consent::ConsentRecord {
+                seq: 0,
+                at: now,
+                site: site_b.id,
+                device: "bdevicesecret00000000".into(),
+                kind: vigie_domain::consent::ChoiceKind::AcceptAll,
+                choices: vigie_domain::consent::Choices(Default::default()),
+                method: vigie_domain::consent::ConsentMethod::Banner,
+                notice_version: "v1".into(),
+            },
+        )
+        .await
+        .unwrap();
     let secrets = [
+        "Site secret B",
+        "bdevicesecret",
         "Règle secrète B",
         "Fuite secrète B",
         "Hébergeur secret B",
@@ -325,6 +366,11 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
             assert_hidden(&r, &format!("{method} {path}"), &secrets);
         }
     }
+    // A's own proof of B's visitor: nothing.
+    let proof = alice
+        .get("/t/commune-a/consentement/preuve?device=bdevicesecret00000000")
+        .await;
+    assert!(proof.body.contains("\"records\": []"), "{}", proof.body);
     // A tenant that does not exist answers the same.
     assert_hidden(&alice.get("/t/nowhere/users").await, "unknown tenant", &[]);
     // Nothing of B changed.
@@ -420,6 +466,36 @@ both!(c27_api_token_of_a_sees_nothing_of_b, |app| {
             .await
             .body
             .contains("bob.secret")
+    );
+    // B's suppression list answers A's token as if it were empty (C37).
+    let ctx = vigie_service::Ctx {
+        store: app.store.as_ref(),
+        vault: &crate::support::test_vault(),
+        base_url: "http://test",
+        confinement: &crate::support::test_confinement(),
+    };
+    vigie_service::consent::object(
+        ctx,
+        &scope_b,
+        vigie_domain::rights::Channel::Email,
+        "bob.secret@b.fr",
+        "agent:bob",
+        now,
+    )
+    .await
+    .unwrap();
+    let checked = api
+        .api_json(
+            "POST",
+            "/api/v1/suppression/check",
+            &token,
+            &serde_json::json!({ "channel": "email", "value": "bob.secret@b.fr" }),
+        )
+        .await;
+    assert!(
+        checked.body.contains("\"suppressed\":false"),
+        "{}",
+        checked.body
     );
     let r = api
         .api_json(
