@@ -449,7 +449,7 @@ async fn consent(name: &str, store: Arc<dyn Store>) {
                 i += 1;
                 let body = format!(
                     r#"{{"device":"bench{c:04}{i:012}","choices":{{"performance":{}}},"notice_version":"v1"}}"#,
-                    i % 2 == 0
+                    i.is_multiple_of(2)
                 );
                 let req = format!(
                     "POST /c/{key}/choix HTTP/1.1\r\nHost: b\r\nOrigin: https://www.ville.fr\r\nX-Forwarded-For: 10.{}.{}.{}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
