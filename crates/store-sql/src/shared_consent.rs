@@ -151,24 +151,30 @@ impl Consents for ThisStore {
         record: &ConsentRecord,
     ) -> Result<StoredConsent, StoreError> {
         let mut tx = self.begin_write().await?;
-        let head = sqlx::query("SELECT seq, hash FROM consent_heads WHERE tenant_id = $1")
+        // The head row, made once, then moved by an UPDATE: its row lock
+        // holds every other writer of the tenant's chain until this commit
+        // (PostgreSQL), as the write transaction does on SQLite.
+        sqlx::query(
+            "INSERT INTO consent_heads (tenant_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (tenant_id) DO NOTHING",
+        )
+        .bind(scope.tenant().0)
+        .bind(ConsentHash::GENESIS.to_hex())
+        .execute(&mut *tx)
+        .await
+        .db()?;
+        let h = sqlx::query("UPDATE consent_heads SET seq = seq + 1 WHERE tenant_id = $1 RETURNING seq, hash")
             .bind(scope.tenant().0)
-            .fetch_optional(&mut *tx)
+            .fetch_one(&mut *tx)
             .await
             .db()?;
-        let (seq, prev) = match head {
-            Some(h) => {
-                let hash: String = get(&h, "hash")?;
-                (
-                    get::<i64>(&h, "seq")?,
-                    hex::decode(&hash)
-                        .ok()
-                        .and_then(|b| ConsentHash::from_slice(&b))
-                        .ok_or_else(|| corrupt("consent head", &hash))?,
-                )
-            }
-            None => (0, ConsentHash::GENESIS),
-        };
+        let hash: String = get(&h, "hash")?;
+        let (seq, prev) = (
+            get::<i64>(&h, "seq")? - 1,
+            hex::decode(&hash)
+                .ok()
+                .and_then(|b| ConsentHash::from_slice(&b))
+                .ok_or_else(|| corrupt("consent head", &hash))?,
+        );
         let mut r = record.clone();
         r.seq = seq + 1;
         let hash = r.chain(&prev);
@@ -190,12 +196,8 @@ impl Consents for ThisStore {
         .await
         .db()
         .and_then(|d| expect_one(d.rows_affected()))?;
-        sqlx::query(
-            "INSERT INTO consent_heads (tenant_id, seq, hash) VALUES ($1, $2, $3) \
-             ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-        )
+        sqlx::query("UPDATE consent_heads SET hash = $2 WHERE tenant_id = $1")
         .bind(scope.tenant().0)
-        .bind(r.seq)
         .bind(hash.to_hex())
         .execute(&mut *tx)
         .await

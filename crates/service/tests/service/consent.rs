@@ -156,6 +156,26 @@ async fn consent_on(w: World, raw: &dyn RawSql) {
             .is_empty()
     );
     assert!(w.store.site(&other, site.id).await.is_err());
+    // Many visitors at once: each choice gets its own place in the chain.
+    let mut writers = tokio::task::JoinSet::new();
+    for i in 0..24 {
+        let (store, scope) = (w.store.clone(), scope.clone());
+        let record = vigie_domain::consent::ConsentRecord {
+            seq: 0,
+            at: later,
+            site: site.id,
+            device: format!("visiteur-{i:016}"),
+            kind: ChoiceKind::RefuseAll,
+            choices: vigie_domain::consent::Choices(Default::default()),
+            method: ConsentMethod::Banner,
+            notice_version: "v2".into(),
+        };
+        writers.spawn(async move { store.append_consent(&scope, &record).await });
+    }
+    while let Some(done) = writers.join_next().await {
+        done.unwrap().unwrap();
+    }
+    assert_eq!(consent::verify_chain(ctx, &scope).await.unwrap(), Ok(27));
     // A record is never changed; one removed breaks the chain.
     assert!(
         raw.try_exec("UPDATE consent_records SET kind = 'accept_all' WHERE seq = 2")
