@@ -138,6 +138,9 @@ pub enum BannerRefusal {
     WrongOrigin(String),
     #[error("{0}")]
     Invalid(String),
+    /// Vigie's database did not answer: nothing was recorded.
+    #[error("not recorded: {0}")]
+    Unavailable(String),
 }
 
 /// The site a banner names.
@@ -151,15 +154,17 @@ pub async fn site_of(
         .map_err(|_| BannerRefusal::UnknownSite)
 }
 
-/// Records a choice sent by the banner of `site_key` from `origin` (the
-/// browser's `Origin` header: another site cannot record for this one).
-pub async fn record_from_banner(
+/// Checks a choice sent by the banner of `site_key` from `origin` (the
+/// browser's `Origin` header: another site cannot record for this one) and
+/// makes its record, for the caller to append (one by one, or through the
+/// group-committing writer).
+pub async fn choice_from_banner(
     ctx: Ctx<'_>,
     site_key: &str,
     origin: Option<&str>,
     input: &ChoiceInput,
     now: Timestamp,
-) -> std::result::Result<StoredConsent, BannerRefusal> {
+) -> std::result::Result<(TenantScope, ConsentRecord), BannerRefusal> {
     let site = site_of(ctx, site_key).await?;
     if origin.map(|o| o.trim_end_matches('/').to_ascii_lowercase()) != Some(site.origin.clone()) {
         return Err(BannerRefusal::WrongOrigin(site.origin));
@@ -170,7 +175,7 @@ pub async fn record_from_banner(
             site.notice_version
         )));
     }
-    record(
+    prepare(
         ctx,
         &site,
         &input.device,
@@ -179,7 +184,25 @@ pub async fn record_from_banner(
         now,
     )
     .await
-    .map_err(|e| BannerRefusal::Invalid(e.to_string()))
+    .map_err(|e| match e {
+        ServiceError::Store(s) => BannerRefusal::Unavailable(s.to_string()),
+        e => BannerRefusal::Invalid(e.to_string()),
+    })
+}
+
+/// Records a choice sent by the banner, appended on its own.
+pub async fn record_from_banner(
+    ctx: Ctx<'_>,
+    site_key: &str,
+    origin: Option<&str>,
+    input: &ChoiceInput,
+    now: Timestamp,
+) -> std::result::Result<StoredConsent, BannerRefusal> {
+    let (scope, record) = choice_from_banner(ctx, site_key, origin, input, now).await?;
+    ctx.store
+        .append_consent(&scope, &record)
+        .await
+        .map_err(|e| BannerRefusal::Unavailable(e.to_string()))
 }
 
 /// An agent records a choice given on a form or on paper, for a device or
@@ -197,17 +220,20 @@ pub async fn record_by_agent(
         return Err(invalid("role", "recording a choice needs the agent's role"));
     }
     let site = ctx.store.site(scope, site_id).await?;
-    record(ctx, &site, device, choices, method, now).await
+    let (scope, record) = prepare(ctx, &site, device, choices, method, now).await?;
+    Ok(ctx.store.append_consent(&scope, &record).await?)
 }
 
-async fn record(
+/// The record of a choice on `site`, checked, with what it amounts to
+/// after the device's previous one there.
+async fn prepare(
     ctx: Ctx<'_>,
     site: &ConsentSite,
     device: &str,
     choices: &BTreeMap<String, bool>,
     method: ConsentMethod,
     now: Timestamp,
-) -> Result<StoredConsent> {
+) -> Result<(TenantScope, ConsentRecord)> {
     let device = DeviceId::parse(device).map_err(consent_error)?;
     let choices = Choices::check(choices, &site.purposes).map_err(consent_error)?;
     let scope = TenantScope::of_system(site.tenant);
@@ -228,7 +254,7 @@ async fn record(
         method,
         notice_version: site.notice_version.clone(),
     };
-    Ok(ctx.store.append_consent(&scope, &record).await?)
+    Ok((scope, record))
 }
 
 /// A device's choices on a site that still hold (13 months, same notice);

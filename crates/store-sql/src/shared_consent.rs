@@ -145,11 +145,15 @@ impl Consents for ThisStore {
         site_from(&r)
     }
 
-    async fn append_consent(
+    async fn append_consents(
         &self,
         scope: &TenantScope,
-        record: &ConsentRecord,
-    ) -> Result<StoredConsent, StoreError> {
+        records: &[ConsentRecord],
+    ) -> Result<Vec<StoredConsent>, StoreError> {
+        let n = i64::try_from(records.len()).unwrap_or(i64::MAX);
+        if n == 0 {
+            return Ok(Vec::new());
+        }
         let mut tx = self.begin_write().await?;
         // The head row, made once, then moved by an UPDATE: its row lock
         // holds every other writer of the tenant's chain until this commit
@@ -162,48 +166,53 @@ impl Consents for ThisStore {
         .execute(&mut *tx)
         .await
         .db()?;
-        let h = sqlx::query("UPDATE consent_heads SET seq = seq + 1 WHERE tenant_id = $1 RETURNING seq, hash")
+        let h = sqlx::query("UPDATE consent_heads SET seq = seq + $2 WHERE tenant_id = $1 RETURNING seq, hash")
             .bind(scope.tenant().0)
+            .bind(n)
             .fetch_one(&mut *tx)
             .await
             .db()?;
         let hash: String = get(&h, "hash")?;
-        let (seq, prev) = (
-            get::<i64>(&h, "seq")? - 1,
-            hex::decode(&hash)
-                .ok()
-                .and_then(|b| ConsentHash::from_slice(&b))
-                .ok_or_else(|| corrupt("consent head", &hash))?,
-        );
-        let mut r = record.clone();
-        r.seq = seq + 1;
-        let hash = r.chain(&prev);
-        sqlx::query(
-            "INSERT INTO consent_records (tenant_id, seq, site_id, device, kind, choices, method, notice_version, at, hash) \
-             SELECT $1, $2, id, $4, $5, $6, $7, $8, $9, $10 FROM consent_sites WHERE id = $3 AND tenant_id = $1",
-        )
-        .bind(scope.tenant().0)
-        .bind(r.seq)
-        .bind(r.site)
-        .bind(&r.device)
-        .bind(r.kind.as_str())
-        .bind(serde_json::to_string(&r.choices).unwrap_or_default())
-        .bind(r.method.as_str())
-        .bind(&r.notice_version)
-        .bind(to_micros(r.at))
-        .bind(hash.to_hex())
-        .execute(&mut *tx)
-        .await
-        .db()
-        .and_then(|d| expect_one(d.rows_affected()))?;
+        let mut seq = get::<i64>(&h, "seq")? - n;
+        let mut prev = hex::decode(&hash)
+            .ok()
+            .and_then(|b| ConsentHash::from_slice(&b))
+            .ok_or_else(|| corrupt("consent head", &hash))?;
+        let mut out = Vec::with_capacity(records.len());
+        for record in records {
+            let mut r = record.clone();
+            seq += 1;
+            r.seq = seq;
+            let hash = r.chain(&prev);
+            sqlx::query(
+                "INSERT INTO consent_records (tenant_id, seq, site_id, device, kind, choices, method, notice_version, at, hash) \
+                 SELECT $1, $2, id, $4, $5, $6, $7, $8, $9, $10 FROM consent_sites WHERE id = $3 AND tenant_id = $1",
+            )
+            .bind(scope.tenant().0)
+            .bind(r.seq)
+            .bind(r.site)
+            .bind(&r.device)
+            .bind(r.kind.as_str())
+            .bind(serde_json::to_string(&r.choices).unwrap_or_default())
+            .bind(r.method.as_str())
+            .bind(&r.notice_version)
+            .bind(to_micros(r.at))
+            .bind(hash.to_hex())
+            .execute(&mut *tx)
+            .await
+            .db()
+            .and_then(|d| expect_one(d.rows_affected()))?;
+            prev = hash;
+            out.push(StoredConsent { record: r, hash });
+        }
         sqlx::query("UPDATE consent_heads SET hash = $2 WHERE tenant_id = $1")
-        .bind(scope.tenant().0)
-        .bind(hash.to_hex())
-        .execute(&mut *tx)
-        .await
-        .db()?;
+            .bind(scope.tenant().0)
+            .bind(prev.to_hex())
+            .execute(&mut *tx)
+            .await
+            .db()?;
         tx.commit().await.db()?;
-        Ok(StoredConsent { record: r, hash })
+        Ok(out)
     }
 
     async fn consents(

@@ -81,13 +81,25 @@ pub trait Consents: Send + Sync {
     async fn site(&self, scope: &TenantScope, id: i64) -> Result<ConsentSite>;
     /// The site a banner names (public: no tenant known yet).
     async fn site_by_key(&self, site_key: &str) -> Result<ConsentSite>;
-    /// Appends a choice to the tenant's chain (its `seq` is given here,
-    /// its hash computed here), in one transaction.
+    /// Appends choices to the tenant's chain, in order (their `seq` given
+    /// here, their hashes computed here), in one transaction: a group
+    /// commit costs one, however many visitors chose at once.
+    async fn append_consents(
+        &self,
+        scope: &TenantScope,
+        records: &[ConsentRecord],
+    ) -> Result<Vec<StoredConsent>>;
+    /// Appends one choice.
     async fn append_consent(
         &self,
         scope: &TenantScope,
         record: &ConsentRecord,
-    ) -> Result<StoredConsent>;
+    ) -> Result<StoredConsent> {
+        self.append_consents(scope, std::slice::from_ref(record))
+            .await?
+            .pop()
+            .ok_or_else(|| crate::StoreError::Other("no record appended".into()))
+    }
     /// Newest first; `device` empty for all.
     async fn consents(
         &self,

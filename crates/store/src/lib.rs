@@ -9,6 +9,7 @@ pub mod audits;
 pub mod backups;
 pub mod conformance;
 pub mod consent;
+pub mod consent_writer;
 pub mod incidents;
 pub mod intent;
 pub mod model;

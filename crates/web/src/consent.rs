@@ -192,7 +192,23 @@ async fn record(
         Err(e) => return fail(StatusCode::BAD_REQUEST, format!("not a choice: {e}")),
     };
     let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
-    match consent::record_from_banner(state.ctx(), &key, origin, &input, Timestamp::now()).await {
+    let recorded = match consent::choice_from_banner(
+        state.ctx(),
+        &key,
+        origin,
+        &input,
+        Timestamp::now(),
+    )
+    .await
+    {
+        Ok((scope, record)) => state
+            .consent_writer
+            .append(scope, record)
+            .await
+            .map_err(|e| BannerRefusal::Unavailable(e.to_string())),
+        Err(e) => Err(e),
+    };
+    match recorded {
         Ok(c) => {
             let mut res = (
                 StatusCode::CREATED,
@@ -212,5 +228,8 @@ async fn record(
         Err(e @ BannerRefusal::UnknownSite) => fail(StatusCode::NOT_FOUND, e.to_string()),
         Err(e @ BannerRefusal::WrongOrigin(_)) => fail(StatusCode::FORBIDDEN, e.to_string()),
         Err(e @ BannerRefusal::Invalid(_)) => fail(StatusCode::BAD_REQUEST, e.to_string()),
+        Err(e @ BannerRefusal::Unavailable(_)) => {
+            fail(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+        }
     }
 }

@@ -107,6 +107,8 @@ pub struct Inner {
     pub vault: vigie_store::vault::Vault,
     /// Choices each caller may send to a consent banner's endpoint.
     pub consent_limiter: consent::Limiter,
+    /// Appends the banners' choices in group commits.
+    pub consent_writer: vigie_store::consent_writer::ConsentWriter,
 }
 
 impl std::ops::Deref for AppState {
@@ -126,6 +128,7 @@ impl AppState {
     ) -> Self {
         AppState(Arc::new(Inner {
             trail: vigie_store::appender::Appender::start(store.clone()),
+            consent_writer: vigie_store::consent_writer::ConsentWriter::start(store.clone()),
             store,
             settings,
             hasher,

@@ -156,10 +156,12 @@ async fn consent_on(w: World, raw: &dyn RawSql) {
             .is_empty()
     );
     assert!(w.store.site(&other, site.id).await.is_err());
-    // Many visitors at once: each choice gets its own place in the chain.
+    // Many visitors at once, half through the group-committing writer:
+    // each choice gets its own place in the chain.
+    let writer = vigie_store::consent_writer::ConsentWriter::start(w.store.clone());
     let mut writers = tokio::task::JoinSet::new();
     for i in 0..24 {
-        let (store, scope) = (w.store.clone(), scope.clone());
+        let (store, scope, writer) = (w.store.clone(), scope.clone(), writer.clone());
         let record = vigie_domain::consent::ConsentRecord {
             seq: 0,
             at: later,
@@ -170,7 +172,13 @@ async fn consent_on(w: World, raw: &dyn RawSql) {
             method: ConsentMethod::Banner,
             notice_version: "v2".into(),
         };
-        writers.spawn(async move { store.append_consent(&scope, &record).await });
+        writers.spawn(async move {
+            if i % 2 == 0 {
+                writer.append(scope, record).await
+            } else {
+                store.append_consent(&scope, &record).await
+            }
+        });
     }
     while let Some(done) = writers.join_next().await {
         done.unwrap().unwrap();
