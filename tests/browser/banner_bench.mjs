@@ -1,0 +1,87 @@
+// The banner's weight and time to its first choice (C36), beside Orejime
+// and tarteaucitron.js from npm, side by side in Debian's Chromium. Each
+// page declares the same two purposes (audience measurement, videos).
+// Weight: every script and stylesheet the banner fetches, gzipped (-9).
+// Time: from navigation start until its "refuse all" button is visible,
+// the median of 7 loads in fresh contexts.
+// Usage: node banner_bench.mjs http://127.0.0.1:18089   (a running demo)
+import { chromium } from "playwright-core";
+import { createServer } from "node:http";
+import { readFileSync, existsSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { dirname, join, extname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const vigie = process.argv[2];
+const modules = join(dirname(fileURLToPath(import.meta.url)), "node_modules");
+const pages = {
+  "/orejime.html": `<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Orejime</title>
+<link rel="stylesheet" href="/m/orejime/dist/orejime-standard.css">
+<script>window.orejimeConfig = { privacyPolicyUrl: "/p", lang: "fr", purposes: [
+  { id: "matomo", title: "Mesure d'audience", cookies: ["_pk_id"] },
+  { id: "youtube", title: "Vidéos YouTube" } ] };</script>
+<script src="/m/orejime/dist/orejime-standard-fr.js"></script></head><body><main><h1>Orejime</h1></main></body></html>`,
+  "/tarteaucitron.html": `<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>tarteaucitron</title>
+<script src="/m/tarteaucitronjs/tarteaucitron.js"></script>
+<script>tarteaucitron.init({ privacyUrl: "/p", orientation: "bottom", DenyAllCta: true, AcceptAllCta: true,
+  highPrivacy: true, showIcon: true, useExternalCss: false, useExternalJs: false });
+  tarteaucitron.user.matomoId = 1; tarteaucitron.user.matomoHost = "/";
+  (tarteaucitron.job = tarteaucitron.job || []).push("matomo");
+  (tarteaucitron.job = tarteaucitron.job || []).push("youtube");</script></head>
+<body><main><h1>tarteaucitron</h1></main></body></html>`,
+};
+const types = { ".js": "text/javascript", ".css": "text/css", ".html": "text/html" };
+const server = createServer((req, res) => {
+  const path = req.url.split("?")[0];
+  if (pages[path]) { res.writeHead(200, { "content-type": "text/html" }); return res.end(pages[path]); }
+  const file = join(modules, path.replace(/^\/m\//, ""));
+  if (path.startsWith("/m/") && existsSync(file)) {
+    res.writeHead(200, { "content-type": types[extname(file)] || "application/octet-stream" });
+    return res.end(readFileSync(file));
+  }
+  res.writeHead(404); res.end();
+});
+await new Promise((r) => server.listen(0, "127.0.0.1", r));
+const local = `http://127.0.0.1:${server.address().port}`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const subjects = [
+  ["Vigie", vigie + "/p/sidec-jura/site-demo", ".vigie-choice:first-of-type", /\/c\/|\/static\//],
+  ["Orejime 3.2.1", local + "/orejime.html", ".orejime-Banner-declineButton", /orejime/],
+  ["tarteaucitron.js 1.34.0", local + "/tarteaucitron.html", "#tarteaucitronAllDenied2", /tarteaucitron/],
+];
+try {
+  for (const [name, url, refuse, mine] of subjects) {
+    const times = [];
+    let bytes = 0, files = 0;
+    for (let i = 0; i < 7; i++) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const bodies = [];
+      page.on("response", async (r) => {
+        const t = r.request().resourceType();
+        if ((t === "script" || t === "stylesheet") && mine.test(r.url())) {
+          try { bodies.push(await r.body()); } catch { /* redirected */ }
+        }
+      });
+      await page.goto(url);
+      await page.waitForSelector(refuse, { state: "visible", timeout: 10000 });
+      times.push(await page.evaluate(() => performance.now()));
+      await page.waitForLoadState("networkidle");
+      if (i === 0) {
+        files = bodies.length;
+        bytes = bodies.reduce((n, b) => n + gzipSync(b, { level: 9 }).length, 0);
+      }
+      await context.close();
+    }
+    times.sort((a, b) => a - b);
+    console.log(`${name.padEnd(26)} ${String(files).padStart(2)} files  ${(bytes / 1024).toFixed(1).padStart(6)} KB gzipped  refuse button visible after ${times[3].toFixed(0).padStart(4)} ms (median of 7)`);
+  }
+} finally {
+  await browser.close();
+  server.close();
+}
