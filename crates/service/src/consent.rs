@@ -84,14 +84,11 @@ impl SiteInput {
 }
 
 fn may_manage(scope: &TenantScope) -> Result<()> {
-    if scope.allows(Permission::ManageSystems) {
-        Ok(())
-    } else {
-        Err(invalid(
-            "role",
-            "only the organisation's DPO declares its websites",
-        ))
-    }
+    crate::require(
+        scope,
+        Permission::ManageSystems,
+        "only the organisation's DPO declares its websites",
+    )
 }
 
 pub async fn create_site(
@@ -216,9 +213,11 @@ pub async fn record_by_agent(
     method: ConsentMethod,
     now: Timestamp,
 ) -> Result<StoredConsent> {
-    if !scope.allows(Permission::Write) {
-        return Err(invalid("role", "recording a choice needs the agent's role"));
-    }
+    crate::require(
+        scope,
+        Permission::Write,
+        "recording a choice needs the agent's role",
+    )?;
     let site = ctx.store.site(scope, site_id).await?;
     let (scope, record) = prepare(ctx, &site, device, choices, method, now).await?;
     Ok(ctx.store.append_consent(&scope, &record).await?)

@@ -87,6 +87,20 @@ pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> Servic
     }
 }
 
+/// The scope's role allows `permission`, or the role field's error says
+/// who may (`only`).
+pub(crate) fn require(
+    scope: &vigie_domain::scope::TenantScope,
+    permission: vigie_domain::role::Permission,
+    only: &str,
+) -> Result<()> {
+    if scope.allows(permission) {
+        Ok(())
+    } else {
+        Err(invalid("role", only))
+    }
+}
+
 /// Problems, one per line.
 pub(crate) fn lines<T: std::fmt::Display>(problems: &[T]) -> String {
     problems

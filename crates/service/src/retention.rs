@@ -48,14 +48,11 @@ pub struct RuleInput {
 }
 
 fn may_manage(scope: &TenantScope) -> Result<()> {
-    if scope.allows(Permission::ManageSystems) {
-        Ok(())
-    } else {
-        Err(invalid(
-            "role",
-            "only the organisation's DPO writes or runs retention rules",
-        ))
-    }
+    crate::require(
+        scope,
+        Permission::ManageSystems,
+        "only the organisation's DPO writes or runs retention rules",
+    )
 }
 
 fn sweep_error(e: SweepError) -> ServiceError {

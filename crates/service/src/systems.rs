@@ -105,14 +105,11 @@ fn check_input(input: &SystemInput, url_required: bool) -> Result<()> {
 
 /// Only a DPO connects a system or changes one (C27).
 fn may_manage(scope: &TenantScope) -> Result<()> {
-    if scope.allows(Permission::ManageSystems) {
-        Ok(())
-    } else {
-        Err(invalid(
-            "role",
-            "only the organisation's DPO connects a system or changes one",
-        ))
-    }
+    crate::require(
+        scope,
+        Permission::ManageSystems,
+        "only the organisation's DPO connects a system or changes one",
+    )
 }
 
 /// Tells the tenant's DPOs that a system was connected or changed.

@@ -257,7 +257,6 @@ pub async fn create_site(
         "consent.site_create",
     )
     .await?;
-    let m = ctx.me.client.lang.msgs();
     let input = SiteInput {
         name: field(&pairs, "name"),
         origin: field(&pairs, "origin"),
@@ -267,27 +266,29 @@ pub async fn create_site(
             .map(|c| (*c, field(&pairs, c.as_str())))
             .collect(),
     };
-    let errors = match consent::create_site(state.ctx(), &ctx.scope, &input, Timestamp::now()).await
-    {
-        Ok(s) => {
-            ctx.trace(
-                &state,
-                "consent.site_create",
-                &format!("consent_site:{}", s.id),
-            )
-            .await?;
+    let done = consent::create_site(state.ctx(), &ctx.scope, &input, Timestamp::now())
+        .await
+        .map(|s| format!("consent_site:{}", s.id));
+    answer(&state, &ctx, &pairs, "consent.site_create", done).await
+}
+
+/// Saved: traced, and back to the page; refused: the page again with what
+/// was typed and each field's error.
+async fn answer(
+    state: &AppState,
+    ctx: &TenantCtx,
+    pairs: &[(String, String)],
+    action: &str,
+    done: vigie_service::Result<String>,
+) -> Result<Response, PageError> {
+    let errors = match done {
+        Ok(object) => {
+            ctx.trace(state, action, &object).await?;
             return Ok(see_other(&format!("{}/consentement", ctx.base()), "saved"));
         }
-        Err(e) => field_errors(m, e)?,
+        Err(e) => field_errors(ctx.me.client.lang.msgs(), e)?,
     };
-    let p = page(
-        &state,
-        &ctx,
-        &PageQuery::default(),
-        Typed::of(&pairs),
-        errors,
-    )
-    .await?;
+    let p = page(state, ctx, &PageQuery::default(), Typed::of(pairs), errors).await?;
     render_status(StatusCode::UNPROCESSABLE_ENTITY, p)
 }
 
@@ -326,10 +327,9 @@ pub async fn object(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     require_traced(&state, &ctx, Permission::Write, "consent.objection").await?;
-    let m = ctx.me.client.lang.msgs();
     let channel = Channel::parse(&field(&pairs, "channel")).unwrap_or(Channel::Post);
     let source = format!("agent:{}", ctx.me.user.name.as_str());
-    let errors = match consent::object(
+    let done = consent::object(
         state.ctx(),
         &ctx.scope,
         channel,
@@ -338,26 +338,7 @@ pub async fn object(
         Timestamp::now(),
     )
     .await
-    {
-        Ok(_) => {
-            // The value itself never goes in the trail.
-            ctx.trace(
-                &state,
-                "consent.objection",
-                &format!("channel:{}", channel.as_str()),
-            )
-            .await?;
-            return Ok(see_other(&format!("{}/consentement", ctx.base()), "saved"));
-        }
-        Err(e) => field_errors(m, e)?,
-    };
-    let p = page(
-        &state,
-        &ctx,
-        &PageQuery::default(),
-        Typed::of(&pairs),
-        errors,
-    )
-    .await?;
-    render_status(StatusCode::UNPROCESSABLE_ENTITY, p)
+    // The value itself never goes in the trail.
+    .map(|_| format!("channel:{}", channel.as_str()));
+    answer(&state, &ctx, &pairs, "consent.objection", done).await
 }
