@@ -163,8 +163,19 @@ pub async fn choice_from_banner(
     now: Timestamp,
 ) -> std::result::Result<(TenantScope, ConsentRecord), BannerRefusal> {
     let site = site_of(ctx, site_key).await?;
+    choice_for_site(ctx, &site, origin, input, now).await
+}
+
+/// The same, for a site already read (the endpoint keeps them a moment).
+pub async fn choice_for_site(
+    ctx: Ctx<'_>,
+    site: &ConsentSite,
+    origin: Option<&str>,
+    input: &ChoiceInput,
+    now: Timestamp,
+) -> std::result::Result<(TenantScope, ConsentRecord), BannerRefusal> {
     if origin.map(|o| o.trim_end_matches('/').to_ascii_lowercase()) != Some(site.origin.clone()) {
-        return Err(BannerRefusal::WrongOrigin(site.origin));
+        return Err(BannerRefusal::WrongOrigin(site.origin.clone()));
     }
     if input.notice_version != site.notice_version {
         return Err(BannerRefusal::Invalid(format!(
@@ -174,7 +185,7 @@ pub async fn choice_from_banner(
     }
     prepare(
         ctx,
-        &site,
+        site,
         &input.device,
         &input.choices,
         ConsentMethod::Banner,

@@ -31,6 +31,37 @@ const MAX_BODY: usize = 4096;
 /// Choices one caller may send to one site per minute.
 const PER_MINUTE: u32 = 30;
 
+/// Sites by key, read again after a few seconds: a changed notice version
+/// reaches the endpoint within that time.
+#[derive(Default)]
+pub struct SiteCache(Mutex<HashMap<String, (Instant, vigie_store::ConsentSite)>>);
+
+const SITE_FRESH: Duration = Duration::from_secs(5);
+
+impl SiteCache {
+    async fn get(
+        &self,
+        state: &AppState,
+        key: &str,
+    ) -> Result<vigie_store::ConsentSite, BannerRefusal> {
+        let now = Instant::now();
+        if let Ok(m) = self.0.lock()
+            && let Some((at, site)) = m.get(key)
+            && now.duration_since(*at) < SITE_FRESH
+        {
+            return Ok(site.clone());
+        }
+        let site = consent::site_of(state.ctx(), key).await?;
+        if let Ok(mut m) = self.0.lock() {
+            if m.len() > 10_000 {
+                m.clear();
+            }
+            m.insert(key.to_owned(), (now, site.clone()));
+        }
+        Ok(site)
+    }
+}
+
 /// Counts calls per (site, caller) in one-minute windows.
 #[derive(Default)]
 pub struct Limiter(Mutex<HashMap<(String, String), (Instant, u32)>>);
@@ -192,15 +223,13 @@ async fn record(
         Err(e) => return fail(StatusCode::BAD_REQUEST, format!("not a choice: {e}")),
     };
     let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
-    let recorded = match consent::choice_from_banner(
-        state.ctx(),
-        &key,
-        origin,
-        &input,
-        Timestamp::now(),
-    )
-    .await
-    {
+    let prepared = match state.consent_sites.get(&state, &key).await {
+        Ok(site) => {
+            consent::choice_for_site(state.ctx(), &site, origin, &input, Timestamp::now()).await
+        }
+        Err(e) => Err(e),
+    };
+    let recorded = match prepared {
         Ok((scope, record)) => state
             .consent_writer
             .append(scope, record)

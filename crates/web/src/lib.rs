@@ -109,6 +109,8 @@ pub struct Inner {
     pub consent_limiter: consent::Limiter,
     /// Appends the banners' choices in group commits.
     pub consent_writer: vigie_store::consent_writer::ConsentWriter,
+    /// The banners' sites, kept a few seconds.
+    pub consent_sites: consent::SiteCache,
 }
 
 impl std::ops::Deref for AppState {
@@ -134,6 +136,7 @@ impl AppState {
             hasher,
             vault,
             consent_limiter: consent::Limiter::default(),
+            consent_sites: consent::SiteCache::default(),
         }))
     }
 
