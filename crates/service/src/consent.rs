@@ -397,3 +397,46 @@ pub async fn is_suppressed(
     let hash = suppression_hash(ctx, scope, channel, &value);
     Ok(ctx.store.is_suppressed(scope, channel, &hash).await?)
 }
+
+/// The suppression list for a mailing tool (C37): channel and value (as
+/// normalised) per line, CSV, every entry opened from its seal. For the
+/// DPO only; the caller traces it.
+pub async fn suppression_csv(ctx: Ctx<'_>, scope: &TenantScope) -> Result<Vec<u8>> {
+    crate::require(
+        scope,
+        Permission::ManageSystems,
+        "only the organisation's DPO exports the suppression list",
+    )?;
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(Vec::new());
+    let row = |w: &mut csv::Writer<Vec<u8>>, cells: [&str; 4]| {
+        w.write_record(cells.map(vigie_domain::cell::spreadsheet_safe))
+            .map_err(|e| invalid("export", e.to_string()))
+    };
+    row(&mut w, ["channel", "value", "source", "added_at"])?;
+    for n in 1.. {
+        let page = ctx
+            .store
+            .suppressions(scope, "", vigie_domain::page::Page::new(Some(n), Some(500)))
+            .await?;
+        for s in &page.items {
+            let value =
+                ctx.vault
+                    .open(vault::Purpose::Suppression, scope.tenant(), &s.value_sealed)?;
+            row(
+                &mut w,
+                [
+                    s.channel.as_str(),
+                    &String::from_utf8_lossy(&value),
+                    &s.source,
+                    &s.created_at.to_string(),
+                ],
+            )?;
+        }
+        if !page.has_next() {
+            break;
+        }
+    }
+    w.into_inner().map_err(|e| invalid("export", e.to_string()))
+}

@@ -342,3 +342,38 @@ pub async fn object(
     .map(|_| format!("channel:{}", channel.as_str()));
     answer(&state, &ctx, &pairs, "consent.objection", done).await
 }
+
+/// The suppression list as CSV for the organisation's mailing tools (the
+/// DPO's; traced).
+pub async fn suppression_csv(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+) -> Result<Response, PageError> {
+    require_traced(
+        &state,
+        &ctx,
+        Permission::ManageSystems,
+        "consent.suppression_export",
+    )
+    .await?;
+    let csv = consent::suppression_csv(state.ctx(), &ctx.scope)
+        .await
+        .map_err(|e| PageError::Internal(e.to_string()))?;
+    ctx.trace(
+        &state,
+        "consent.suppression_export",
+        &format!("tenant:{}", ctx.tenant.id),
+    )
+    .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"liste-opposition.csv\"".to_owned(),
+            ),
+        ],
+        csv,
+    )
+        .into_response())
+}

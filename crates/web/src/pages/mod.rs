@@ -152,6 +152,10 @@ pub fn routes() -> Router<AppState> {
         .route("/t/{tenant}/consentement/preuve", get(consent::proof))
         .route("/t/{tenant}/consentement/opposition", post(consent::object))
         .route(
+            "/t/{tenant}/consentement/opposition.csv",
+            get(consent::suppression_csv),
+        )
+        .route(
             "/t/{tenant}/conservation/{id}/supprimer",
             post(retention::delete),
         )

@@ -190,6 +190,22 @@ both!(c35_c36_c37_consent_from_the_banner_to_the_proof, |app| {
     )
     .unwrap();
     assert_eq!(proof["chain_verified"], true);
+    // The DPO exports the list for the mailing tool; an agent cannot.
+    let csv = dpo.get("/t/commune-c/consentement/opposition.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.body.contains("sms;0612345678;agent:Personne agent"),
+        "{}",
+        csv.body
+    );
+    assert!(csv.body.contains("email;anne@exemple.fr;api:token:outil"));
+    assert_eq!(
+        agent
+            .get("/t/commune-c/consentement/opposition.csv")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     // Only the DPO declares sites.
     let denied = agent
         .post(

@@ -87,6 +87,7 @@ const WALKED: &[(&str, &str)] = &[
     ("POST", "/t/{tenant}/consentement/sites"),
     ("GET", "/t/{tenant}/consentement/preuve"),
     ("POST", "/t/{tenant}/consentement/opposition"),
+    ("GET", "/t/{tenant}/consentement/opposition.csv"),
     ("GET", "/t/{tenant}/modeles"),
     ("POST", "/t/{tenant}/modeles/{id}/importer"),
     ("POST", "/t/{tenant}/modeles/{id}/activites/{activity}"),
