@@ -136,6 +136,9 @@ pub struct OwnPolicy {
     /// A submission whose sender never confirmed the address is deleted
     /// after this.
     pub unconfirmed_request: Period,
+    /// A consent record is kept while the consent holds (13 months), then
+    /// deleted; the chain keeps an anchor.
+    pub consent_record: Period,
 }
 
 impl Default for OwnPolicy {
@@ -147,6 +150,7 @@ impl Default for OwnPolicy {
             unattached_account: p(3, PeriodUnit::Months),
             closed_request: p(5, PeriodUnit::Years),
             unconfirmed_request: p(30, PeriodUnit::Days),
+            consent_record: Period::THIRTEEN_MONTHS,
         }
     }
 }

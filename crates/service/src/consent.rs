@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use vigie_domain::{
-    audit::ChainHash,
     consent::{
         Category, Choices, ConsentMethod, ConsentRecord, DeviceId, NoticeVersion, Purpose,
         SiteOrigin, holds, normalise,
@@ -300,7 +299,9 @@ pub async fn verify_chain(
     ctx: Ctx<'_>,
     scope: &TenantScope,
 ) -> Result<std::result::Result<i64, i64>> {
-    let (mut prev, mut after, mut n) = (ChainHash::GENESIS, 0, 0);
+    // From the anchor: records purged past their retention leave it.
+    let (mut after, mut prev) = ctx.store.consent_anchor(scope).await?;
+    let mut n = 0;
     loop {
         let batch = ctx.store.consent_chain(scope, after, 5000).await?;
         if batch.is_empty() {

@@ -94,6 +94,9 @@ pub async fn sweep(
         OwnStep::UnconfirmedRequests {
             before: before(policy.unconfirmed_request, today),
         },
+        OwnStep::ConsentRecords {
+            before: before(policy.consent_record, today),
+        },
     ];
     for step in steps {
         ctx.store.own_step(&sweep, step, t0).await?;
@@ -225,6 +228,7 @@ async fn finish(
                 "unconfirmed_request".into(),
                 policy.unconfirmed_request.to_string(),
             ),
+            ("consent_record".into(), policy.consent_record.to_string()),
         ],
         lines: lines
             .into_iter()

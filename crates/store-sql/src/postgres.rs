@@ -111,6 +111,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 22,
         sql: include_str!("../migrations/postgres/0022_consent.sql"),
     },
+    Migration {
+        version: 23,
+        sql: include_str!("../migrations/postgres/0023_consent_anchor.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.

@@ -260,6 +260,25 @@ impl Consents for ThisStore {
         rows.iter().map(consent_from).collect()
     }
 
+    async fn consent_anchor(&self, scope: &TenantScope) -> Result<(i64, ConsentHash), StoreError> {
+        let r = sqlx::query("SELECT anchor_seq, anchor_hash FROM consent_heads WHERE tenant_id = $1")
+            .bind(scope.tenant().0)
+            .fetch_optional(&self.pool)
+            .await
+            .db()?;
+        let Some(r) = r else {
+            return Ok((0, ConsentHash::GENESIS));
+        };
+        let hash: String = get(&r, "anchor_hash")?;
+        Ok((
+            get(&r, "anchor_seq")?,
+            hex::decode(&hash)
+                .ok()
+                .and_then(|b| ConsentHash::from_slice(&b))
+                .ok_or_else(|| corrupt("consent anchor", &hash))?,
+        ))
+    }
+
     async fn consent_chain(
         &self,
         scope: &TenantScope,

@@ -62,6 +62,13 @@ fn own_where(step: OwnStep) -> (&'static str, String, i64, i64) {
             to_micros(before),
             0,
         ),
+        // Swept by `purge_consents`, a prefix of each tenant's chain.
+        OwnStep::ConsentRecords { before } => (
+            "consent_records u",
+            "u.at < $1 AND $2 = $2".to_owned(),
+            to_micros(before),
+            0,
+        ),
     }
 }
 
@@ -210,6 +217,9 @@ impl OwnData for ThisStore {
     }
 
     async fn own_step(&self, sweep: &OwnSweep, step: OwnStep, at: Timestamp) -> Result<(), StoreError> {
+        if let OwnStep::ConsentRecords { before } = step {
+            return self.purge_consents(sweep, before).await;
+        }
         let (from, filter, a, b) = own_where(step);
         let per_tenant = from.starts_with("rights_requests");
         let (tenant_col, group) = if per_tenant {
@@ -266,6 +276,8 @@ impl OwnData for ThisStore {
                             .db()?;
                         true
                     }
+                    // Purged as a prefix of each chain, above.
+                    OwnStep::ConsentRecords { .. } => false,
                 };
                 let c = counts.entry(tenant).or_default();
                 c.0 += 1;
@@ -407,5 +419,65 @@ impl OwnData for ThisStore {
 
     async fn own_sweep(&self, id: i64) -> Result<OwnSweep, StoreError> {
         self.by_id(OWN_COLS, "own_sweeps", id, own_from).await
+    }
+}
+
+impl ThisStore {
+    /// For each tenant, deletes its consent records made before `before` —
+    /// the oldest of its chain, up to the newest such — moves its anchor to
+    /// the last one deleted and counts them on the sweep's line, in one
+    /// transaction per tenant (a dry sweep counts only).
+    async fn purge_consents(&self, sweep: &OwnSweep, before: Timestamp) -> Result<(), StoreError> {
+        let tenants: Vec<i64> = sqlx::query_scalar("SELECT tenant_id FROM consent_heads ORDER BY tenant_id")
+            .fetch_all(&self.pool)
+            .await
+            .db()?;
+        for tenant in tenants {
+            let mut tx = self.begin_write().await?;
+            // The head's row lock: no append while the anchor moves.
+            sqlx::query("UPDATE consent_heads SET seq = seq WHERE tenant_id = $1")
+                .bind(tenant)
+                .execute(&mut *tx)
+                .await
+                .db()?;
+            let last = sqlx::query(
+                "SELECT seq, hash FROM consent_records WHERE tenant_id = $1 AND seq = \
+                 (SELECT MAX(seq) FROM consent_records WHERE tenant_id = $1 AND at < $2)",
+            )
+            .bind(tenant)
+            .bind(to_micros(before))
+            .fetch_optional(&mut *tx)
+            .await
+            .db()?;
+            let Some(last) = last else {
+                continue;
+            };
+            let (seq, hash): (i64, String) = (get(&last, "seq")?, get(&last, "hash")?);
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM consent_records WHERE tenant_id = $1 AND seq <= $2")
+                .bind(tenant)
+                .bind(seq)
+                .fetch_one(&mut *tx)
+                .await
+                .db()?;
+            if !sweep.dry {
+                sqlx::query("DELETE FROM consent_records WHERE tenant_id = $1 AND seq <= $2")
+                    .bind(tenant)
+                    .bind(seq)
+                    .execute(&mut *tx)
+                    .await
+                    .db()?;
+                sqlx::query("UPDATE consent_heads SET anchor_seq = $2, anchor_hash = $3 WHERE tenant_id = $1")
+                    .bind(tenant)
+                    .bind(seq)
+                    .bind(&hash)
+                    .execute(&mut *tx)
+                    .await
+                    .db()?;
+            }
+            let changed = if sweep.dry { 0 } else { n };
+            add_line(&mut tx, sweep.id, "consent_records", tenant, n, changed, sweep.dry).await?;
+            tx.commit().await.db()?;
+        }
+        Ok(())
     }
 }

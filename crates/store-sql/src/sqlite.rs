@@ -118,6 +118,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 22,
         sql: include_str!("../migrations/sqlite/0022_consent.sql"),
     },
+    Migration {
+        version: 23,
+        sql: include_str!("../migrations/sqlite/0023_consent_anchor.sql"),
+    },
 ];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the

@@ -113,6 +113,9 @@ pub trait Consents: Send + Sync {
         scope: &TenantScope,
         device: &str,
     ) -> Result<Vec<StoredConsent>>;
+    /// Where the tenant's chain starts: the place and hash of the last
+    /// record purged (0 and the genesis hash before any purge).
+    async fn consent_anchor(&self, scope: &TenantScope) -> Result<(i64, ChainHash)>;
     /// The chain from `after` (exclusive), oldest first, at most `limit`.
     async fn consent_chain(
         &self,

@@ -242,6 +242,10 @@ pub enum OwnStep {
     /// Submissions whose sender never confirmed the address, since
     /// `before`: not requests, deleted.
     UnconfirmedRequests { before: Timestamp },
+    /// Consent records made before `before` (C35): the oldest of each
+    /// tenant's chain, deleted, its anchor moved to the last one so the
+    /// rest still verifies.
+    ConsentRecords { before: Timestamp },
 }
 
 impl OwnStep {
@@ -252,6 +256,7 @@ impl OwnStep {
             OwnStep::UnattachedAccounts { .. } => "unattached_accounts",
             OwnStep::ClosedRequests { .. } => "closed_requests",
             OwnStep::UnconfirmedRequests { .. } => "unconfirmed_requests",
+            OwnStep::ConsentRecords { .. } => "consent_records",
         }
     }
 }

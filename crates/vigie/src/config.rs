@@ -168,6 +168,8 @@ pub struct RetentionConfig {
     pub closed_request: String,
     /// Submissions never confirmed by their sender are deleted after this.
     pub unconfirmed_request: String,
+    /// Consent records are deleted after this (the chain keeps an anchor).
+    pub consent_record: String,
 }
 
 impl Default for RetentionConfig {
@@ -178,6 +180,7 @@ impl Default for RetentionConfig {
             unattached_account: "3 mois".into(),
             closed_request: "5 ans".into(),
             unconfirmed_request: "30 jours".into(),
+            consent_record: "13 mois".into(),
         }
     }
 }
@@ -197,6 +200,7 @@ impl RetentionConfig {
             unattached_account: p("unattached_account", &self.unattached_account)?,
             closed_request: p("closed_request", &self.closed_request)?,
             unconfirmed_request: p("unconfirmed_request", &self.unconfirmed_request)?,
+            consent_record: p("consent_record", &self.consent_record)?,
         })
     }
 }

@@ -728,6 +728,7 @@ messages! {
     own_unconfirmed_requests: "Demandes jamais confirmées supprimées", "Requests never confirmed deleted";
     own_tenants_destroyed: "Clients détruits en fin de contrat", "Clients destroyed at their contract's end";
     own_notice: "Préavis avant suppression d'un compte", "Notice before an account's deletion";
+    own_consent_records: "Preuves de consentement supprimées (13 mois)", "Consent records deleted (13 months)";
     own_other: "Autre", "Other";
     retention_intro: "Chaque règle dit combien de temps les lignes d'une table d'un système connecté sont gardées après une date (dernière connexion, fin de contrat, création…), puis ce qui leur arrive : suppression, ou anonymisation selon le jeu de données (les liens et les comptages restent). Vigie les applique chaque nuit par lots et signe un rapport de chaque passage.", "Each rule says how long the rows of a connected system's table are kept after a date (last login, contract end, creation…), then what happens to them: deletion, or anonymisation as the dataset says (links and counts stay). Vigie applies them every night in batches and signs a report of each sweep.";
     retention_rules: "Règles", "Rules";

@@ -278,3 +278,72 @@ async fn c22_own_sweep_resumes_after_a_crash() {
         .unwrap();
     assert_eq!(line(&done, "unattached_accounts"), (5, 5), "{done:?}");
 }
+
+/// C21, C35: consent records past 13 months leave each chain from its
+/// oldest end; the anchor moves so that the rest still verifies, and new
+/// choices chain on.
+#[tokio::test]
+async fn c21_c35_consent_records_past_thirteen_months_go_the_chain_holds() {
+    let db = TempSqlite::new().await;
+    let w = World::new(dyn_store(&db.store));
+    let s = w.store.as_ref();
+    let key = TrailKey::generate().unwrap();
+    let sign = |b: &[u8]| (key.sign_document(b), key.public_hex());
+    let policy = OwnPolicy::default();
+    let (_, scope) = tenant(s, "consent-sweep").await;
+    let t0 = Timestamp::now();
+    let site = vigie_service::consent::create_site(
+        w.ctx(),
+        &scope,
+        &vigie_service::consent::SiteInput {
+            name: "Site".into(),
+            origin: "https://www.site.fr".into(),
+            notice_version: "v1".into(),
+            services: Default::default(),
+        },
+        t0,
+    )
+    .await
+    .unwrap();
+    let record = |i: i64, at: Timestamp| vigie_domain::consent::ConsentRecord {
+        seq: 0,
+        at,
+        site: site.id,
+        device: format!("appareil-{i:012}"),
+        kind: vigie_domain::consent::ChoiceKind::RefuseAll,
+        choices: vigie_domain::consent::Choices(Default::default()),
+        method: vigie_domain::consent::ConsentMethod::Banner,
+        notice_version: "v1".into(),
+    };
+    for i in 0..3 {
+        s.append_consent(&scope, &record(i, t0)).await.unwrap();
+    }
+    let later = t0 + days(400);
+    for i in 3..5 {
+        s.append_consent(&scope, &record(i, later)).await.unwrap();
+    }
+    let sweep = |at: Timestamp, dry: bool| {
+        own_data::sweep(w.ctx(), &policy, "test", dry, at, 0, &sign, &|_| false)
+    };
+    let dry = sweep(later + days(1), true).await.unwrap();
+    assert_eq!(line(&dry, "consent_records"), (3, 0));
+    let real = sweep(later + days(1), false).await.unwrap();
+    assert_eq!(line(&real, "consent_records"), (3, 3), "{real:?}");
+    assert_eq!(
+        vigie_service::consent::verify_chain(w.ctx(), &scope)
+            .await
+            .unwrap(),
+        Ok(2)
+    );
+    s.append_consent(&scope, &record(5, later + days(2)))
+        .await
+        .unwrap();
+    assert_eq!(
+        vigie_service::consent::verify_chain(w.ctx(), &scope)
+            .await
+            .unwrap(),
+        Ok(3)
+    );
+    let again = sweep(later + days(3), false).await.unwrap();
+    assert_eq!(line(&again, "consent_records"), (0, 0));
+}

@@ -113,6 +113,7 @@ fn step_label(m: &crate::i18n::Msgs, what: &str) -> &'static str {
         "closed_requests" | "closed_request" => m.own_closed_requests,
         "unconfirmed_requests" | "unconfirmed_request" => m.own_unconfirmed_requests,
         "tenants_destroyed" => m.own_tenants_destroyed,
+        "consent_records" | "consent_record" => m.own_consent_records,
         "notice" => m.own_notice,
         _ => m.own_other,
     }
