@@ -104,6 +104,35 @@ pub async fn create_site(
         .await?)
 }
 
+/// A new notice version for a site, its purposes kept: every device is
+/// asked again.
+pub async fn new_notice(
+    ctx: Ctx<'_>,
+    scope: &TenantScope,
+    id: i64,
+    version: &str,
+    now: Timestamp,
+) -> Result<ConsentSite> {
+    let site = ctx.store.site(scope, id).await?;
+    if version.trim() == site.notice_version {
+        return Err(invalid(
+            "notice_version",
+            "this is the current version already",
+        ));
+    }
+    let input = SiteInput {
+        name: site.name,
+        origin: site.origin,
+        notice_version: version.to_owned(),
+        services: site
+            .purposes
+            .into_iter()
+            .map(|p| (p.category, p.services.join(", ")))
+            .collect(),
+    };
+    update_site(ctx, scope, id, &input, now).await
+}
+
 /// A changed notice version or purposes asks every device again.
 pub async fn update_site(
     ctx: Ctx<'_>,

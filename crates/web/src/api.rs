@@ -736,7 +736,7 @@ impl Modify for BearerAuth {
         problems::list, problems::declare, problems::read, problems::qualify, problems::add_client, problems::notice, problems::update,
         retention::rules, retention::create, retention::delete, retention::preview, retention::runs, retention::request, retention::run,
         backups::list,
-        consent::sites, consent::records, consent::proof, consent::check, consent::add),
+        consent::sites, consent::records, consent::proof, consent::current, consent::check, consent::add),
     components(schemas(ApiError, MeOut, MemberOut, MemberPage, RecordOut, RecordPage, ActivityOut, ActivityPage, ActivityIn,
         incidents::IncidentOut, incidents::IncidentPage, incidents::IncidentIn, incidents::FactsIn, incidents::PhaseIn, incidents::PhaseOut, incidents::ProviderUpdateOut,
         problems::ProblemOut, problems::ProblemPage, problems::ProblemIn, problems::ProblemFactsIn, problems::ClientIn, problems::NoticeIn, problems::UpdateIn, problems::ImpactedOut, problems::UpdateOut,
@@ -796,6 +796,10 @@ pub fn routes() -> Router<AppState> {
         .route("/consent/sites", get(consent::sites))
         .route("/consent/records", get(consent::records))
         .route("/consent/devices/{device}/proof", get(consent::proof))
+        .route(
+            "/consent/sites/{id}/devices/{device}",
+            get(consent::current),
+        )
         .route("/suppression", axum::routing::post(consent::add))
         .route("/suppression/check", axum::routing::post(consent::check))
         .route(

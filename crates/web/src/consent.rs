@@ -60,6 +60,14 @@ impl SiteCache {
         }
         Ok(site)
     }
+
+    /// Forgets a site changed on this node (other nodes see it within
+    /// `SITE_FRESH`).
+    pub fn forget(&self, key: &str) {
+        if let Ok(mut m) = self.0.lock() {
+            m.remove(key);
+        }
+    }
 }
 
 /// Counts calls per (site, caller) in one-minute windows.

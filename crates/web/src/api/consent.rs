@@ -204,6 +204,35 @@ pub async fn proof(
     Ok(Json(p))
 }
 
+#[utoipa::path(get, path = "/api/v1/consent/sites/{id}/devices/{device}", tag = "consent",
+    params(("id" = i64, Path, description = "Site id"), ("device" = String, Path, description = "The banner's device identifier")),
+    responses((status = 200, description = "The device's choice that holds on this site (13 months, current notice)", body = ConsentOut),
+              (status = 404, description = "None holds: the banner asks", body = ApiError),
+              (status = 401, body = ApiError), (status = 403, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn current(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Path((id, device)): Path<(i64, String)>,
+) -> Result<Json<ConsentOut>, ApiFailure> {
+    ctx.require(&state, Permission::Read, "api.consent.current")
+        .await?;
+    let site = state.store.site(&ctx.scope, id).await?;
+    let holds = consent::current(state.ctx(), &site, &device, Timestamp::now())
+        .await
+        .map_err(service_failure)?;
+    ctx.trace(
+        &state,
+        "api.consent.current",
+        &format!("device:{device}"),
+        Outcome::Success,
+    )
+    .await?;
+    holds
+        .map(|c| Json(consent_out(&c)))
+        .ok_or(ApiFailure::NotFound)
+}
+
 #[utoipa::path(post, path = "/api/v1/suppression/check", tag = "consent", request_body = SuppressionIn,
     responses((status = 200, description = "Whether the address or number objects to solicitation", body = SuppressedOut),
               (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError)),

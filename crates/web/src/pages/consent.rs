@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::{
     Form,
-    extract::{Query, State},
+    extract::{Path, Query, State},
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -34,6 +34,7 @@ use crate::{
 };
 
 pub struct SiteRow {
+    pub id: i64,
     pub name: String,
     pub origin: String,
     pub version: String,
@@ -131,6 +132,7 @@ async fn page(
     let sites = stored
         .iter()
         .map(|s| SiteRow {
+            id: s.id,
             name: s.name.clone(),
             origin: s.origin.clone(),
             version: s.notice_version.clone(),
@@ -270,6 +272,36 @@ pub async fn create_site(
         .await
         .map(|s| format!("consent_site:{}", s.id));
     answer(&state, &ctx, &pairs, "consent.site_create", done).await
+}
+
+/// The DPO publishes a new version of the site's notice: every visitor is
+/// asked again.
+pub async fn new_notice(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+    Path((_, id)): Path<(String, i64)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    require_traced(
+        &state,
+        &ctx,
+        Permission::ManageSystems,
+        "consent.site_notice",
+    )
+    .await?;
+    let done = consent::new_notice(
+        state.ctx(),
+        &ctx.scope,
+        id,
+        &field(&pairs, "notice_version"),
+        Timestamp::now(),
+    )
+    .await
+    .map(|s| {
+        state.consent_sites.forget(&s.site_key);
+        format!("consent_site:{}", s.id)
+    });
+    answer(&state, &ctx, &pairs, "consent.site_notice", done).await
 }
 
 /// Saved: traced, and back to the page; refused: the page again with what

@@ -149,6 +149,10 @@ pub fn routes() -> Router<AppState> {
         .route("/t/{tenant}/conservation/balayer", post(retention::sweep))
         .route("/t/{tenant}/consentement", get(consent::list))
         .route("/t/{tenant}/consentement/sites", post(consent::create_site))
+        .route(
+            "/t/{tenant}/consentement/sites/{id}",
+            post(consent::new_notice),
+        )
         .route("/t/{tenant}/consentement/preuve", get(consent::proof))
         .route("/t/{tenant}/consentement/opposition", post(consent::object))
         .route(

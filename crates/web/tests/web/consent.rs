@@ -99,6 +99,70 @@ both!(c35_c36_c37_consent_from_the_banner_to_the_proof, |app| {
     let v: serde_json::Value = serde_json::from_str(&proof.body).unwrap();
     assert_eq!(v["records"].as_array().unwrap().len(), 1);
     assert_eq!(v["chain_verified"], true);
+    // The API reads the device's choice that holds on the site.
+    let minted = dpo
+        .post(
+            "/t/commune-c/tokens",
+            &[("name", "lecture"), ("role", "agent"), ("days", "30")],
+        )
+        .await;
+    let reader = crate::support::extract(
+        &minted.body,
+        "id=\"new-token\" type=\"text\" readonly value=\"",
+        "\"",
+    )
+    .unwrap();
+    let site_id = crate::support::extract(
+        &page.body,
+        "action=\"/t/commune-c/consentement/sites/",
+        "\"",
+    )
+    .unwrap();
+    let current = format!("/api/v1/consent/sites/{site_id}/devices/0123456789abcdef0123");
+    let mut api = app.browser();
+    let holds = api.api(&current, &reader).await;
+    assert_eq!(holds.status, StatusCode::OK, "{}", holds.body);
+    assert!(holds.body.contains("\"kind\":\"partial\""));
+    // A new notice: the old banner's choices are refused, the device's
+    // choice no longer holds, the banner carries the new version.
+    let same = dpo
+        .post(
+            &format!("/t/commune-c/consentement/sites/{site_id}"),
+            &[("notice_version", "2026-12")],
+        )
+        .await;
+    assert_eq!(same.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let published = dpo
+        .post(
+            &format!("/t/commune-c/consentement/sites/{site_id}"),
+            &[("notice_version", "2027-01")],
+        )
+        .await;
+    assert_eq!(
+        published.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        published.body
+    );
+    let stale = anyone
+        .send_body(
+            &format!("/c/{key}/choix"),
+            "https://www.commune-c.fr",
+            choice,
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::BAD_REQUEST, "{}", stale.body);
+    assert_eq!(
+        api.api(&current, &reader).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(
+        anyone
+            .get(&format!("/c/{key}/banner.js"))
+            .await
+            .body
+            .contains("2027-01")
+    );
     // Another organisation sees nothing of it.
     let mut other_dpo = app.signed_in("dpo@commune-d.fr").await;
     let theirs = other_dpo

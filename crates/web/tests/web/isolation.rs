@@ -85,6 +85,7 @@ const WALKED: &[(&str, &str)] = &[
     ("GET", "/t/{tenant}/conservation/rapports/{id}/{format}"),
     ("GET", "/t/{tenant}/consentement"),
     ("POST", "/t/{tenant}/consentement/sites"),
+    ("POST", "/t/{tenant}/consentement/sites/{id}"),
     ("GET", "/t/{tenant}/consentement/preuve"),
     ("POST", "/t/{tenant}/consentement/opposition"),
     ("GET", "/t/{tenant}/consentement/opposition.csv"),
@@ -326,6 +327,8 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
                 run_b.id
             } else if pattern.contains("conservation/{id}") {
                 rule_b.id
+            } else if pattern.contains("sites/{id}") {
+                site_b.id
             } else {
                 bob.id.0
             };
