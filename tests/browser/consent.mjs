@@ -99,6 +99,18 @@ try {
   await again.goto(base + "/p/sidec-jura/site-demo");
   await again.waitForTimeout(300);
   check(await again.evaluate(() => !document.querySelector('[role="dialog"]')), "a choice made is not asked again");
+
+  // C37: the site's own form objecting to solicitation, with the keyboard;
+  // the answer is said in place, the address goes on the list.
+  await again.focus("#vigie-value");
+  await again.keyboard.type("Visiteur.Banniere@Exemple.fr");
+  await again.keyboard.press("Enter");
+  await again.waitForFunction(() => (document.querySelector('[role="status"]') || {}).textContent);
+  const said = await again.textContent('[role="status"]');
+  check(said.includes("enregistrée"), "the objection is acknowledged in place: " + said);
+  const listed = execFileSync("sqlite3", [db,
+    "SELECT COUNT(*) FROM suppressions WHERE channel = 'email' AND source LIKE 'site:%'"]).toString().trim();
+  check(listed === "1", "the address is on the suppression list, from the site");
 } finally {
   await browser.close();
 }

@@ -173,10 +173,31 @@ pub async fn site_of(
     ctx: Ctx<'_>,
     site_key: &str,
 ) -> std::result::Result<ConsentSite, BannerRefusal> {
-    ctx.store
-        .site_by_key(site_key)
-        .await
-        .map_err(|_| BannerRefusal::UnknownSite)
+    ctx.store.site_by_key(site_key).await.map_err(|e| match e {
+        vigie_store::StoreError::NotFound => BannerRefusal::UnknownSite,
+        e => BannerRefusal::Unavailable(e.to_string()),
+    })
+}
+
+impl From<ServiceError> for BannerRefusal {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Store(s) => BannerRefusal::Unavailable(s.to_string()),
+            e => BannerRefusal::Invalid(e.to_string()),
+        }
+    }
+}
+
+/// Another site cannot act for this one: the browser's `Origin` must be
+/// the site's.
+fn from_own_origin(
+    site: &ConsentSite,
+    origin: Option<&str>,
+) -> std::result::Result<(), BannerRefusal> {
+    if origin.map(|o| o.trim_end_matches('/').to_ascii_lowercase()) != Some(site.origin.clone()) {
+        return Err(BannerRefusal::WrongOrigin(site.origin.clone()));
+    }
+    Ok(())
 }
 
 /// Checks a choice sent by the banner of `site_key` from `origin` (the
@@ -191,20 +212,17 @@ pub async fn choice_from_banner(
     now: Timestamp,
 ) -> std::result::Result<(TenantScope, ConsentRecord), BannerRefusal> {
     let site = site_of(ctx, site_key).await?;
-    choice_for_site(ctx, &site, origin, input, now).await
+    choice_for_site(&site, origin, input, now)
 }
 
 /// The same, for a site already read (the endpoint keeps them a moment).
-pub async fn choice_for_site(
-    ctx: Ctx<'_>,
+pub fn choice_for_site(
     site: &ConsentSite,
     origin: Option<&str>,
     input: &ChoiceInput,
     now: Timestamp,
 ) -> std::result::Result<(TenantScope, ConsentRecord), BannerRefusal> {
-    if origin.map(|o| o.trim_end_matches('/').to_ascii_lowercase()) != Some(site.origin.clone()) {
-        return Err(BannerRefusal::WrongOrigin(site.origin.clone()));
-    }
+    from_own_origin(site, origin)?;
     if input.notice_version != site.notice_version {
         return Err(BannerRefusal::Invalid(format!(
             "notice_version: the notice is now {}; reload the page",
@@ -212,18 +230,13 @@ pub async fn choice_for_site(
         )));
     }
     prepare(
-        ctx,
         site,
         &input.device,
         &input.choices,
         ConsentMethod::Banner,
         now,
     )
-    .await
-    .map_err(|e| match e {
-        ServiceError::Store(s) => BannerRefusal::Unavailable(s.to_string()),
-        e => BannerRefusal::Invalid(e.to_string()),
-    })
+    .map_err(BannerRefusal::from)
 }
 
 /// Records a choice sent by the banner, appended on its own.
@@ -258,14 +271,13 @@ pub async fn record_by_agent(
         "recording a choice needs the agent's role",
     )?;
     let site = ctx.store.site(scope, site_id).await?;
-    let (scope, record) = prepare(ctx, &site, device, choices, method, now).await?;
+    let (scope, record) = prepare(&site, device, choices, method, now)?;
     Ok(ctx.store.append_consent(&scope, &record).await?)
 }
 
-/// The record of a choice on `site`, checked, with what it amounts to
-/// after the device's previous one there.
-async fn prepare(
-    ctx: Ctx<'_>,
+/// The record of a choice on `site`, checked; what it amounts to after
+/// the device's previous one there is settled when it is appended.
+fn prepare(
     site: &ConsentSite,
     device: &str,
     choices: &BTreeMap<String, bool>,
@@ -275,19 +287,14 @@ async fn prepare(
     let device = DeviceId::parse(device).map_err(consent_error)?;
     let choices = Choices::check(choices, &site.purposes).map_err(consent_error)?;
     let scope = TenantScope::of_system(site.tenant);
-    let before = ctx
-        .store
-        .device_consents(&scope, device.as_str())
-        .await?
-        .into_iter()
-        .rev()
-        .find(|c| c.record.site == site.id);
     let record = ConsentRecord {
         seq: 0,
         at: now,
         site: site.id,
         device: device.as_str().to_owned(),
-        kind: choices.kind(before.as_ref().map(|b| &b.record.choices)),
+        // Set again by the store from the device's previous choice, read
+        // under the chain's lock.
+        kind: choices.kind(None),
         choices,
         method,
         notice_version: site.notice_version.clone(),
@@ -414,6 +421,26 @@ pub async fn object(
         .store
         .add_suppression(scope, channel, &hash, &sealed, source, now)
         .await?)
+}
+
+/// An objection sent from a form on one of the tenant's sites (C37), only
+/// from that site's origin: the address or number goes on the tenant's
+/// list (false if it was there already).
+pub async fn object_from_site(
+    ctx: Ctx<'_>,
+    site: &ConsentSite,
+    origin: Option<&str>,
+    channel: &str,
+    value: &str,
+    now: Timestamp,
+) -> std::result::Result<bool, BannerRefusal> {
+    from_own_origin(site, origin)?;
+    let channel = Channel::parse(channel)
+        .filter(|c| *c != Channel::Post)
+        .ok_or_else(|| BannerRefusal::Invalid("channel: email, sms or phone".into()))?;
+    let scope = TenantScope::of_system(site.tenant);
+    let source = format!("site:{}", site.name);
+    Ok(object(ctx, &scope, channel, value, &source, now).await?)
 }
 
 /// Whether an address or number is on the list: compared by keyed hash.

@@ -1,6 +1,8 @@
 // Consent (C35-C37), compiled into both backends like `shared.rs` (same
 // module: its imports and helpers are in scope).
 
+use std::collections::HashMap;
+
 use vigie_domain::{
     audit::ChainHash as ConsentHash,
     consent::{ChoiceKind, Choices, ConsentMethod, ConsentRecord},
@@ -11,6 +13,9 @@ const SITE_COLS: &str =
     "id, tenant_id, name, origin, site_key, notice_version, purposes, created_at, updated_at";
 const CONSENT_COLS: &str = "seq, site_id, device, kind, choices, method, notice_version, at, hash";
 const SUPPRESSION_COLS: &str = "id, channel, value_hash, value_sealed, source, created_at";
+/// Rows per statement when appending choices (9 values each, well under
+/// both backends' limits on bound values).
+const CHUNK: usize = 200;
 
 fn site_from(r: &Row) -> Result<ConsentSite, StoreError> {
     Ok(ConsentSite {
@@ -178,32 +183,89 @@ impl Consents for ThisStore {
             .ok()
             .and_then(|b| ConsentHash::from_slice(&b))
             .ok_or_else(|| corrupt("consent head", &hash))?;
+        let tenant = scope.tenant().0;
+        // Every site named must be the tenant's.
+        let mut sites: Vec<i64> = records.iter().map(|r| r.site).collect();
+        sites.sort_unstable();
+        sites.dedup();
+        let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM consent_sites WHERE tenant_id = $1 AND id IN ({})",
+            numbered(2, sites.len())
+        )))
+        .bind(tenant);
+        for s in &sites {
+            q = q.bind(*s);
+        }
+        let found: i64 = q
+        .fetch_one(&mut *tx)
+        .await
+        .db()?;
+        if usize::try_from(found).ok() != Some(sites.len()) {
+            return Err(StoreError::NotFound);
+        }
+        // The kind of each choice follows from the device's previous one
+        // on the same site, read here, inside the chain's lock: two quick
+        // choices of one device are never both compared with the same one.
+        let mut last: HashMap<(i64, String), Choices> = HashMap::new();
+        let mut devices: Vec<&str> = records.iter().map(|r| r.device.as_str()).collect();
+        devices.sort_unstable();
+        devices.dedup();
+        for chunk in devices.chunks(CHUNK) {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT site_id, device, choices FROM consent_records \
+                 WHERE tenant_id = $1 AND device IN ({}) ORDER BY seq",
+                numbered(2, chunk.len())
+            )))
+            .bind(tenant);
+            for d in chunk {
+                q = q.bind(*d);
+            }
+            let rows = q
+            .fetch_all(&mut *tx)
+            .await
+            .db()?;
+            for r in &rows {
+                let choices = serde_json::from_str::<Choices>(&get::<String>(r, "choices")?)
+                    .map_err(|e| corrupt("choices", e))?;
+                last.insert((get(r, "site_id")?, get(r, "device")?), choices);
+            }
+        }
         let mut out = Vec::with_capacity(records.len());
         for record in records {
             let mut r = record.clone();
             seq += 1;
             r.seq = seq;
+            let key = (r.site, r.device.clone());
+            r.kind = r.choices.kind(last.get(&key));
+            last.insert(key, r.choices.clone());
             let hash = r.chain(&prev);
-            sqlx::query(
-                "INSERT INTO consent_records (tenant_id, seq, site_id, device, kind, choices, method, notice_version, at, hash) \
-                 SELECT $1, $2, id, $4, $5, $6, $7, $8, $9, $10 FROM consent_sites WHERE id = $3 AND tenant_id = $1",
-            )
-            .bind(scope.tenant().0)
-            .bind(r.seq)
-            .bind(r.site)
-            .bind(&r.device)
-            .bind(r.kind.as_str())
-            .bind(serde_json::to_string(&r.choices).unwrap_or_default())
-            .bind(r.method.as_str())
-            .bind(&r.notice_version)
-            .bind(to_micros(r.at))
-            .bind(hash.to_hex())
-            .execute(&mut *tx)
-            .await
-            .db()
-            .and_then(|d| expect_one(d.rows_affected()))?;
             prev = hash;
             out.push(StoredConsent { record: r, hash });
+        }
+        // One statement per `CHUNK` rows: a round trip each, not one per row.
+        for chunk in out.chunks(CHUNK) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| format!("($1, {})", numbered(2 + i * 9, 9)))
+                .collect();
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO consent_records (tenant_id, seq, site_id, device, kind, choices, method, notice_version, at, hash) VALUES {}",
+                rows.join(", ")
+            )))
+            .bind(tenant);
+            for s in chunk {
+                let r = &s.record;
+                q = q
+                    .bind(r.seq)
+                    .bind(r.site)
+                    .bind(r.device.clone())
+                    .bind(r.kind.as_str())
+                    .bind(serde_json::to_string(&r.choices).unwrap_or_default())
+                    .bind(r.method.as_str())
+                    .bind(r.notice_version.clone())
+                    .bind(to_micros(r.at))
+                    .bind(s.hash.to_hex());
+            }
+            q.execute(&mut *tx).await.db()?;
         }
         sqlx::query("UPDATE consent_heads SET hash = $2 WHERE tenant_id = $1")
             .bind(scope.tenant().0)

@@ -137,7 +137,12 @@ const REQUEST_FIELDS: &str = "status, subject_name, subject_email, identities, d
     code_expires, code_attempts, forwarded_to, forwarded_from, answer, updated_at";
 
 fn placeholders(n: usize) -> String {
-    (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    numbered(1, n)
+}
+
+/// `$from, $from+1, …`: `n` numbered placeholders.
+fn numbered(from: usize, n: usize) -> String {
+    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
 type ScalarQuery<'q> = sqlx::query::QueryScalar<'q, Db, i64, <Db as sqlx::Database>::Arguments>;

@@ -83,7 +83,10 @@ pub trait Consents: Send + Sync {
     async fn site_by_key(&self, site_key: &str) -> Result<ConsentSite>;
     /// Appends choices to the tenant's chain, in order (their `seq` given
     /// here, their hashes computed here), in one transaction: a group
-    /// commit costs one, however many visitors chose at once.
+    /// commit costs one, however many visitors chose at once. Each
+    /// record's `kind` is set here from the device's previous choice on
+    /// the same site (`Choices::kind`), read under the chain's lock.
+    /// `NotFound` if a site is not the tenant's.
     async fn append_consents(
         &self,
         scope: &TenantScope,

@@ -5,7 +5,7 @@
 
 use std::{
     collections::HashMap,
-    sync::Mutex,
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
@@ -31,42 +31,63 @@ const MAX_BODY: usize = 4096;
 /// Choices one caller may send to one site per minute.
 const PER_MINUTE: u32 = 30;
 
-/// Sites by key, read again after a few seconds: a changed notice version
-/// reaches the endpoint within that time.
-#[derive(Default)]
-pub struct SiteCache(Mutex<HashMap<String, (Instant, vigie_store::ConsentSite)>>);
+/// Values by key kept a few seconds: a changed site (a new notice
+/// version) reaches the endpoint and the banner within that time, and a
+/// site at its peak costs no read per visitor.
+pub struct Fresh<V>(Mutex<HashMap<String, (Instant, Arc<V>)>>);
+
+impl<V> Default for Fresh<V> {
+    fn default() -> Self {
+        Fresh(Mutex::new(HashMap::new()))
+    }
+}
 
 const SITE_FRESH: Duration = Duration::from_secs(5);
 
-impl SiteCache {
-    async fn get(
-        &self,
-        state: &AppState,
-        key: &str,
-    ) -> Result<vigie_store::ConsentSite, BannerRefusal> {
+impl<V> Fresh<V> {
+    async fn get<E, F>(&self, key: &str, make: F) -> Result<Arc<V>, E>
+    where
+        F: Future<Output = Result<V, E>>,
+    {
         let now = Instant::now();
         if let Ok(m) = self.0.lock()
-            && let Some((at, site)) = m.get(key)
+            && let Some((at, v)) = m.get(key)
             && now.duration_since(*at) < SITE_FRESH
         {
-            return Ok(site.clone());
+            return Ok(v.clone());
         }
-        let site = consent::site_of(state.ctx(), key).await?;
+        let v = Arc::new(make.await?);
         if let Ok(mut m) = self.0.lock() {
             if m.len() > 10_000 {
                 m.clear();
             }
-            m.insert(key.to_owned(), (now, site.clone()));
+            m.insert(key.to_owned(), (now, v.clone()));
         }
-        Ok(site)
+        Ok(v)
     }
 
+    fn forget_where(&self, f: impl Fn(&str) -> bool) {
+        if let Ok(mut m) = self.0.lock() {
+            m.retain(|k, _| !f(k));
+        }
+    }
+}
+
+/// What the public side keeps of each site: the site, and its banner per
+/// language.
+#[derive(Default)]
+pub struct SiteCache {
+    sites: Fresh<vigie_store::ConsentSite>,
+    scripts: Fresh<String>,
+}
+
+impl SiteCache {
     /// Forgets a site changed on this node (other nodes see it within
     /// `SITE_FRESH`).
     pub fn forget(&self, key: &str) {
-        if let Ok(mut m) = self.0.lock() {
-            m.remove(key);
-        }
+        self.sites.forget_where(|k| k == key);
+        self.scripts
+            .forget_where(|k| k.split_once('|').is_some_and(|(site, _)| site == key));
     }
 }
 
@@ -95,11 +116,23 @@ impl Limiter {
     }
 }
 
+/// The tags a site puts in its pages' `<head>`: the stylesheet first, so
+/// the banner never shows unstyled and loads in parallel with the page,
+/// then the script, run once the page is parsed.
+pub fn snippet(base: &str, key: &str) -> String {
+    let base = base.trim_end_matches('/');
+    format!(
+        "<link rel=\"stylesheet\" href=\"{base}/c/{key}/banner.css\">\
+         <script src=\"{base}/c/{key}/banner.js\" defer></script>"
+    )
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/c/{key}/banner.js", get(script))
         .route("/c/{key}/banner.css", get(style))
         .route("/c/{key}/choix", axum::routing::post(record))
+        .route("/c/{key}/opposition", axum::routing::post(opposition))
 }
 
 #[derive(Deserialize)]
@@ -129,13 +162,37 @@ async fn script(
     Path(key): Path<String>,
     Query(q): Query<BannerQuery>,
 ) -> Response {
-    let Ok(site) = consent::site_of(state.ctx(), &key).await else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let Ok(tenant) = state.store.tenant(site.tenant).await else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
     let en = q.lang == "en";
+    let cache_key = format!("{key}|{}", if en { "en" } else { "fr" });
+    let made = state
+        .consent_sites
+        .scripts
+        .get(&cache_key, banner_script(&state, &key, en))
+        .await;
+    match made {
+        Ok(body) => (
+            [
+                (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                (header::CACHE_CONTROL, "public, max-age=300"),
+            ],
+            body.as_str().to_owned(),
+        )
+            .into_response(),
+        Err(status) => status.into_response(),
+    }
+}
+
+async fn banner_script(state: &AppState, key: &str, en: bool) -> Result<String, StatusCode> {
+    let site = consent::site_of(state.ctx(), key)
+        .await
+        .map_err(|e| match e {
+            BannerRefusal::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::NOT_FOUND,
+        })?;
+    let tenant = state.store.tenant(site.tenant).await.map_err(|e| match e {
+        vigie_store::StoreError::NotFound => StatusCode::NOT_FOUND,
+        _ => StatusCode::SERVICE_UNAVAILABLE,
+    })?;
     let base = state.settings.base_url.trim_end_matches('/');
     let purposes: serde_json::Map<String, serde_json::Value> = Category::ALL
         .iter()
@@ -150,6 +207,8 @@ async fn script(
             "policy": "Privacy and cookie policy",
             "accept": "Accept all", "refuse": "Refuse all", "save": "Save my choices",
             "manage": "Cookie settings", "purposes": purposes,
+            "opposed": "Your objection to solicitation is recorded.",
+            "not_opposed": "Your objection could not be recorded:",
         })
     } else {
         serde_json::json!({
@@ -160,6 +219,8 @@ async fn script(
             "policy": "Politique de confidentialité et cookies",
             "accept": "Tout accepter", "refuse": "Tout refuser", "save": "Enregistrer mes choix",
             "manage": "Gérer les cookies", "purposes": purposes,
+            "opposed": "Votre opposition à la prospection est enregistrée.",
+            "not_opposed": "Votre opposition n'a pas pu être enregistrée :",
         })
     };
     let cfg = serde_json::json!({
@@ -167,6 +228,7 @@ async fn script(
         "version": site.notice_version,
         "endpoint": format!("{base}/c/{}/choix", site.site_key),
         "css": format!("{base}/c/{}/banner.css", site.site_key),
+        "opposition": format!("{base}/c/{}/opposition", site.site_key),
         "controller": tenant.name.as_str(),
         "policy": format!("{base}/p/{}/confidentialite", tenant.slug.as_str()),
         "lang": if en { "en" } else { "fr" },
@@ -175,14 +237,7 @@ async fn script(
     });
     // `</` cannot close anything inside a script, but is escaped anyway.
     let cfg = cfg.to_string().replace("</", "<\\/");
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=300"),
-        ],
-        SCRIPT.replace("/*CONFIG*/ null", &cfg),
-    )
-        .into_response()
+    Ok(SCRIPT.replace("/*CONFIG*/ null", &cfg))
 }
 
 async fn style() -> Response {
@@ -196,6 +251,122 @@ async fn style() -> Response {
         .into_response()
 }
 
+/// What a site's form objecting to solicitation sends (C37).
+#[derive(Deserialize, Default)]
+struct OppositionInput {
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    lang: String,
+}
+
+/// An objection from a form on the tenant's site (C37). A plain form
+/// (no JavaScript) posts here and gets a page leading back to the site;
+/// the banner's script posts JSON as `text/plain` and gets JSON.
+async fn opposition(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    client: Client,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let plain_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
+    let input: Result<OppositionInput, String> = if plain_form {
+        serde_urlencoded::from_bytes(&body).map_err(|e| e.to_string())
+    } else {
+        serde_json::from_slice(&body).map_err(|e| e.to_string())
+    };
+    let lang = match input.as_ref().map(|i| i.lang.as_str()) {
+        Ok("en") => crate::i18n::Lang::En,
+        Ok("fr") => crate::i18n::Lang::Fr,
+        _ => client.lang,
+    };
+    let outcome = if body.len() > MAX_BODY {
+        Err((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("at most {MAX_BODY} bytes"),
+        ))
+    } else if !state
+        .consent_limiter
+        .allow(&format!("{key}|opposition"), &client.ip)
+    {
+        Err((
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many calls; wait a minute".into(),
+        ))
+    } else {
+        match input {
+            Err(e) => Err((StatusCode::BAD_REQUEST, format!("not an objection: {e}"))),
+            Ok(i) => {
+                let site = state
+                    .consent_sites
+                    .sites
+                    .get(&key, consent::site_of(state.ctx(), &key))
+                    .await;
+                let done = match site {
+                    Ok(site) => {
+                        consent::object_from_site(
+                            state.ctx(),
+                            &site,
+                            origin,
+                            &i.channel,
+                            &i.value,
+                            Timestamp::now(),
+                        )
+                        .await
+                    }
+                    Err(e) => Err(e),
+                };
+                done.map(|_| ())
+                    .map_err(|e| (refusal_status(&e), e.to_string()))
+            }
+        }
+    };
+    if !plain_form {
+        return match outcome {
+            Ok(()) => with_cors(
+                (
+                    StatusCode::CREATED,
+                    [(header::CONTENT_TYPE, "application/json")],
+                    r#"{"recorded":true}"#,
+                )
+                    .into_response(),
+                origin,
+            ),
+            Err((status, m)) => json_error(status, m),
+        };
+    }
+    let m = lang.msgs();
+    // Back to the site the form was on; never to a place the caller names.
+    let site_origin = state
+        .consent_sites
+        .sites
+        .get(&key, consent::site_of(state.ctx(), &key))
+        .await
+        .map(|s| s.origin.clone())
+        .unwrap_or_else(|_| "/".into());
+    let (status, page) = match outcome {
+        Ok(()) => (
+            StatusCode::OK,
+            crate::layout::ErrorPage::new(lang, m.consent_opposed, m.consent_opposed_text),
+        ),
+        Err((status, e)) => (
+            status,
+            crate::layout::ErrorPage::new(lang, m.consent_not_opposed, e),
+        ),
+    };
+    match askama::Template::render(&page.back_to(&site_origin, m.consent_back_to_site)) {
+        Ok(html) => (status, axum::response::Html(html)).into_response(),
+        Err(_) => (status, m.consent_not_opposed).into_response(),
+    }
+}
+
 /// Records one choice (C35). The body is JSON sent as `text/plain`, so
 /// that the browser sends it without a preflight; the site's origin is
 /// the only one allowed to read the answer.
@@ -206,35 +377,30 @@ async fn record(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let fail = |status: StatusCode, m: String| {
-        (
-            status,
-            [(header::CONTENT_TYPE, "application/json")],
-            serde_json::json!({ "error": m }).to_string(),
-        )
-            .into_response()
-    };
     if body.len() > MAX_BODY {
-        return fail(
+        return json_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("at most {MAX_BODY} bytes"),
         );
     }
     if !state.consent_limiter.allow(&key, &client.ip) {
-        return fail(
+        return json_error(
             StatusCode::TOO_MANY_REQUESTS,
             "too many choices; wait a minute".into(),
         );
     }
     let input: ChoiceInput = match serde_json::from_slice(&body) {
         Ok(i) => i,
-        Err(e) => return fail(StatusCode::BAD_REQUEST, format!("not a choice: {e}")),
+        Err(e) => return json_error(StatusCode::BAD_REQUEST, format!("not a choice: {e}")),
     };
     let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
-    let prepared = match state.consent_sites.get(&state, &key).await {
-        Ok(site) => {
-            consent::choice_for_site(state.ctx(), &site, origin, &input, Timestamp::now()).await
-        }
+    let site = state
+        .consent_sites
+        .sites
+        .get(&key, consent::site_of(state.ctx(), &key))
+        .await;
+    let prepared = match site {
+        Ok(site) => consent::choice_for_site(&site, origin, &input, Timestamp::now()),
         Err(e) => Err(e),
     };
     let recorded = match prepared {
@@ -246,27 +412,46 @@ async fn record(
         Err(e) => Err(e),
     };
     match recorded {
-        Ok(c) => {
-            let mut res = (
+        Ok(c) => with_cors(
+            (
                 StatusCode::CREATED,
                 [(header::CONTENT_TYPE, "application/json")],
                 serde_json::json!({ "seq": c.record.seq, "kind": c.record.kind.as_str() })
                     .to_string(),
             )
-                .into_response();
-            if let Some(o) = origin.and_then(|o| HeaderValue::from_str(o).ok()) {
-                res.headers_mut()
-                    .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
-            }
-            res.headers_mut()
-                .insert(header::VARY, HeaderValue::from_static("Origin"));
-            res
-        }
-        Err(e @ BannerRefusal::UnknownSite) => fail(StatusCode::NOT_FOUND, e.to_string()),
-        Err(e @ BannerRefusal::WrongOrigin(_)) => fail(StatusCode::FORBIDDEN, e.to_string()),
-        Err(e @ BannerRefusal::Invalid(_)) => fail(StatusCode::BAD_REQUEST, e.to_string()),
-        Err(e @ BannerRefusal::Unavailable(_)) => {
-            fail(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
-        }
+                .into_response(),
+            origin,
+        ),
+        Err(e) => json_error(refusal_status(&e), e.to_string()),
     }
+}
+
+fn json_error(status: StatusCode, m: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        serde_json::json!({ "error": m }).to_string(),
+    )
+        .into_response()
+}
+
+fn refusal_status(e: &BannerRefusal) -> StatusCode {
+    match e {
+        BannerRefusal::UnknownSite => StatusCode::NOT_FOUND,
+        BannerRefusal::WrongOrigin(_) => StatusCode::FORBIDDEN,
+        BannerRefusal::Invalid(_) => StatusCode::BAD_REQUEST,
+        BannerRefusal::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+/// Only the site's own origin may read the answer (the refusal reached it
+/// before any write otherwise).
+fn with_cors(mut res: Response, origin: Option<&str>) -> Response {
+    if let Some(o) = origin.and_then(|o| HeaderValue::from_str(o).ok()) {
+        res.headers_mut()
+            .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
+    }
+    res.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Origin"));
+    res
 }

@@ -681,6 +681,12 @@ messages! {
     consent_source: "Origine", "Source";
     consent_new_notice: "Nouvelle version de l'information (tous les visiteurs seront de nouveau sollicités)", "New notice version (every visitor is asked again)";
     consent_publish_notice: "Publier", "Publish";
+    consent_opposed: "Opposition enregistrée", "Objection recorded";
+    consent_opposed_text: "Votre opposition à la prospection est enregistrée : l'organisation ne vous sollicitera plus par ce moyen.", "Your objection to solicitation is recorded: the organisation will no longer solicit you this way.";
+    consent_not_opposed: "Opposition non enregistrée", "Objection not recorded";
+    consent_object_self: "Je m'oppose à la prospection", "I object to solicitation";
+    consent_back_to_site: "Retour au site", "Back to the website";
+    consent_opposition_snippet: "Formulaire d'opposition à la prospection à placer sur le site (fonctionne sans JavaScript)", "Form objecting to solicitation, for the website (works without JavaScript)";
     consent_suppression_export: "Exporter pour l'outil d'envoi (CSV)", "Export for the mailing tool (CSV)";
     backups_title: "Sauvegardes de Vigie", "Vigie's backups";
     backups_intro: "Chaque nuit, Vigie sauvegarde sa base, sa configuration et ses clés, compressées puis chiffrées (age) pour vos clés publiques, vers chaque cible ; puis il supprime les versions que la politique ne garde plus et restaure la nouvelle dans une base de test pour prouver qu'elle s'ouvre. Les anomalies sont en tête.", "Every night Vigie backs up its database, configuration and keys, compressed then encrypted (age) to your public keys, to every target; then it deletes the versions the policy no longer keeps and restores the new one into a scratch database to prove it opens. Anomalies come first.";

@@ -83,6 +83,13 @@ fn tenant_slug(path: &str) -> String {
     }
 }
 
+/// A visitor's choice on a tenant's banner: no credential, nobody's
+/// access, and already its own append-only, chained proof (C35) — noting
+/// it here too would double every choice's writes at a site's peak.
+fn is_consent_choice(path: &str) -> bool {
+    path.starts_with("/c/") && path.ends_with("/choix")
+}
+
 /// Pages where a refusal says someone tried to reach what is not theirs.
 fn guarded(path: &str) -> bool {
     ["/t/", "/admin", "/api/"]
@@ -131,6 +138,9 @@ pub async fn note(State(state): State<AppState>, mut req: Request, next: Next) -
             }
         }
         return res;
+    }
+    if is_consent_choice(req.uri().path()) {
+        return next.run(req).await;
     }
     let api = req.uri().path().starts_with("/api/");
     let (parts, body) = req.into_parts();

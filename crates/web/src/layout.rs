@@ -275,6 +275,8 @@ pub fn query_of(pairs: &[(&str, &str)]) -> String {
 pub struct ErrorPage {
     pub l: Layout,
     pub text: String,
+    pub back_href: String,
+    pub back_label: String,
 }
 
 impl ErrorPage {
@@ -282,6 +284,15 @@ impl ErrorPage {
         ErrorPage {
             l: Layout::anonymous(lang, title, "", false),
             text: text.into(),
+            back_href: "/".into(),
+            back_label: lang.msgs().back_home.into(),
         }
+    }
+
+    /// A page that leads back elsewhere than Vigie's home (a tenant's site).
+    pub fn back_to(mut self, href: &str, label: &str) -> Self {
+        self.back_href = href.into();
+        self.back_label = label.into();
+        self
     }
 }

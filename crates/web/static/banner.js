@@ -151,8 +151,26 @@
     }
   }
 
+  /* Forms objecting to solicitation (C37) send without leaving the page;
+     without this script they post to Vigie and come back by a link. */
+  function opposition(form) {
+    var status = el("p", { role: "status", "class": "vigie-status" });
+    form.appendChild(status);
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var body = JSON.stringify({ channel: form.elements.channel.value, value: form.elements.value.value });
+      fetch(cfg.opposition, { method: "POST", body: body, mode: "cors", headers: { "Content-Type": "text/plain" } })
+        .then(function (r) { return r.json().then(function (j) { return [r.ok, j]; }); })
+        .then(function (a) { status.textContent = a[0] ? T.opposed : T.not_opposed + " " + (a[1].error || ""); })
+        .catch(function () { status.textContent = T.not_opposed; });
+    });
+  }
+
   function start() {
-    document.head.appendChild(el("link", { rel: "stylesheet", href: cfg.css }));
+    /* The site's <head> should link it (no unstyled flash); if not, now. */
+    if (!document.querySelector('link[href="' + cfg.css + '"]'))
+      document.head.appendChild(el("link", { rel: "stylesheet", href: cfg.css }));
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-vigie-opposition]"), opposition);
     Array.prototype.forEach.call(document.querySelectorAll("[data-vigie-open]"), function (a) {
       a.addEventListener("click", function (e) { e.preventDefault(); open(); });
     });

@@ -183,7 +183,35 @@ async fn consent_on(w: World, raw: &dyn RawSql) {
     while let Some(done) = writers.join_next().await {
         done.unwrap().unwrap();
     }
-    assert_eq!(consent::verify_chain(ctx, &scope).await.unwrap(), Ok(27));
+    // One device accepting then refusing within one group commit: the
+    // second is a withdrawal, judged against the first (the store reads
+    // the previous choice under the chain's lock, whatever the caller
+    // guessed).
+    let choice = |accepted: bool| vigie_domain::consent::ConsentRecord {
+        seq: 0,
+        at: later,
+        site: site.id,
+        device: "rapide-0000000000000001".into(),
+        kind: ChoiceKind::Partial,
+        choices: vigie_domain::consent::Choices(
+            [(vigie_domain::consent::Category::Performance, accepted)].into(),
+        ),
+        method: ConsentMethod::Banner,
+        notice_version: "v2".into(),
+    };
+    let both = w
+        .store
+        .append_consents(&scope, &[choice(true), choice(false)])
+        .await
+        .unwrap();
+    let kinds: Vec<ChoiceKind> = both.iter().map(|c| c.record.kind).collect();
+    assert_eq!(kinds, [ChoiceKind::AcceptAll, ChoiceKind::Withdraw]);
+    // A batch naming a site of another tenant is refused whole.
+    assert!(matches!(
+        w.store.append_consents(&other, &[choice(true)]).await,
+        Err(vigie_store::StoreError::NotFound)
+    ));
+    assert_eq!(consent::verify_chain(ctx, &scope).await.unwrap(), Ok(29));
     // A record is never changed; one removed breaks the chain.
     assert!(
         raw.try_exec("UPDATE consent_records SET kind = 'accept_all' WHERE seq = 2")

@@ -114,10 +114,7 @@ pub async fn sites(
         .await?
         .into_iter()
         .map(|s| SiteOut {
-            script: format!(
-                "<script src=\"{base}/c/{}/banner.js\" defer></script>",
-                s.site_key
-            ),
+            script: crate::consent::snippet(&base, &s.site_key),
             purposes: s
                 .purposes
                 .iter()

@@ -41,6 +41,8 @@ pub struct SiteRow {
     /// "Mesure d'audience : Matomo", one per purpose.
     pub purposes: Vec<String>,
     pub snippet: String,
+    /// A form objecting to solicitation for the site's pages (C37).
+    pub opposition_form: String,
 }
 
 pub struct RecordRow {
@@ -99,6 +101,37 @@ fn kind_label(m: &'static Msgs, k: ChoiceKind) -> &'static str {
     }
 }
 
+/// The form a site places to take objections to solicitation: it posts
+/// to Vigie as is, and the banner's script keeps the visitor on the page.
+pub(crate) fn opposition_form(
+    m: &'static Msgs,
+    vigie: &str,
+    key: &str,
+    lang: crate::i18n::Lang,
+) -> String {
+    let options: String = [Channel::Email, Channel::Sms, Channel::Phone]
+        .iter()
+        .map(|c| {
+            format!(
+                "<option value=\"{}\">{}</option>",
+                c.as_str(),
+                channel_label(m, *c)
+            )
+        })
+        .collect();
+    format!(
+        "<form method=\"post\" action=\"{vigie}/c/{key}/opposition\" data-vigie-opposition>\n\
+         <input type=\"hidden\" name=\"lang\" value=\"{}\">\n\
+         <label for=\"vigie-channel\">{}</label> <select id=\"vigie-channel\" name=\"channel\">{options}</select>\n\
+         <label for=\"vigie-value\">{}</label> <input id=\"vigie-value\" name=\"value\" required>\n\
+         <button type=\"submit\">{}</button>\n</form>",
+        lang.code(),
+        m.consent_channel,
+        m.consent_value,
+        m.consent_object_self,
+    )
+}
+
 fn channel_label(m: &'static Msgs, c: Channel) -> &'static str {
     match c {
         Channel::Email => m.channel_email,
@@ -148,10 +181,8 @@ async fn page(
                     }
                 })
                 .collect(),
-            snippet: format!(
-                "<script src=\"{vigie}/c/{}/banner.js\" defer></script>",
-                s.site_key
-            ),
+            snippet: crate::consent::snippet(vigie, &s.site_key),
+            opposition_form: opposition_form(m, vigie, &s.site_key, ctx.me.client.lang),
         })
         .collect();
     let device = q.device.trim().to_owned();

@@ -663,12 +663,19 @@ pub async fn demo_site(
     let html = format!(
         "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>{name} — site de démonstration</title>\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <script src=\"/c/{key}/banner.js\" defer></script>\
+         {tags}\
          <script type=\"text/plain\" data-vigie-category=\"performance\" src=\"/static/demo-tracker.js\"></script></head>\
          <body><main><h1>{name}</h1><p>Site de démonstration de la commune : son bandeau de consentement est celui de Vigie.</p>\
          <p id=\"vigie-demo-status\">Mesure d'audience : inactive (aucun accord).</p>\
-         <p><a href=\"#\" data-vigie-open>Gérer les cookies</a></p></main></body></html>",
-        key = site.site_key,
+         <p><a href=\"#\" data-vigie-open>Gérer les cookies</a></p>\
+         <h2>Lettre d'information</h2>{form}</main></body></html>",
+        tags = crate::consent::snippet("", &site.site_key),
+        form = super::consent::opposition_form(
+            crate::i18n::Lang::Fr.msgs(),
+            "",
+            &site.site_key,
+            crate::i18n::Lang::Fr
+        ),
     );
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }

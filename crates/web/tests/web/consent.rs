@@ -46,7 +46,7 @@ both!(c35_c36_c37_consent_from_the_banner_to_the_proof, |app| {
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     let page = dpo.get("/t/commune-c/consentement").await;
-    let key = crate::support::extract(&page.body, "/c/", "/banner.js").unwrap();
+    let key = crate::support::extract(&page.body, "/c/", "/banner.css").unwrap();
     // The banner carries the site's purposes and the controller's name.
     let mut anyone = app.browser();
     let js = anyone.get(&format!("/c/{key}/banner.js")).await;
@@ -282,4 +282,114 @@ both!(c35_c36_c37_consent_from_the_banner_to_the_proof, |app| {
         )
         .await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
+});
+
+both!(c37_a_sites_own_form_puts_objections_on_the_list, |app| {
+    let t = app.tenant("commune-e").await;
+    app.person("dpo@commune-e.fr", &[(&t, &[Role::Dpo])]).await;
+    let mut dpo = app.signed_in("dpo@commune-e.fr").await;
+    let saved = dpo
+        .post(
+            "/t/commune-e/consentement/sites",
+            &[
+                ("name", "Portail"),
+                ("origin", "https://portail.commune-e.fr"),
+                ("notice_version", "1"),
+                ("performance", "Matomo"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let page = dpo.get("/t/commune-e/consentement").await;
+    let key = crate::support::extract(&page.body, "/c/", "/banner.css").unwrap();
+    // The DPO is given the form to place on the site, posting to Vigie.
+    assert!(
+        page.body
+            .contains(&format!("/c/{key}/opposition&#34; data-vigie-opposition")),
+        "{}",
+        page.body
+    );
+    let path = format!("/c/{key}/opposition");
+    let form = "application/x-www-form-urlencoded";
+    let mut visitor = app.browser();
+    // Without JavaScript: a page in the visitor's language, back to the
+    // site, never to a place the caller names.
+    let done = visitor
+        .send_typed(
+            &path,
+            "https://portail.commune-e.fr",
+            form,
+            "lang=fr&channel=email&value=Jean.Dupont%40Exemple.fr",
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(done.body.contains("Opposition enregistrée"));
+    assert!(done.body.contains("href=\"https://portail.commune-e.fr\""));
+    // With the banner's script: JSON, readable by the site only.
+    let sent = visitor
+        .send_body(
+            &path,
+            "https://portail.commune-e.fr",
+            r#"{"channel":"phone","value":"03 84 00 00 00"}"#,
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.body);
+    assert_eq!(
+        sent.headers["access-control-allow-origin"],
+        "https://portail.commune-e.fr"
+    );
+    // Another site, a postal address, a malformed value: nothing added,
+    // and the reason said.
+    let forged = visitor
+        .send_typed(
+            &path,
+            "https://evil.example",
+            form,
+            "channel=email&value=victime%40exemple.fr",
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(forged.body.contains("Opposition non enregistrée"));
+    let post = visitor
+        .send_body(
+            &path,
+            "https://portail.commune-e.fr",
+            r#"{"channel":"post","value":"1 rue de la Mairie"}"#,
+        )
+        .await;
+    assert_eq!(post.status, StatusCode::BAD_REQUEST);
+    assert!(post.body.contains("channel"), "{}", post.body);
+    let bad = visitor
+        .send_typed(
+            &path,
+            "https://portail.commune-e.fr",
+            form,
+            "lang=en&channel=email&value=pas-une-adresse",
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("Objection not recorded"), "{}", bad.body);
+    let unknown = visitor
+        .send_typed(
+            "/c/nope/opposition",
+            "https://portail.commune-e.fr",
+            form,
+            "channel=email&value=a%40b.fr",
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    // The list holds exactly the two, marked with the site's name.
+    let csv = dpo.get("/t/commune-e/consentement/opposition.csv").await;
+    assert!(
+        csv.body
+            .contains("email;jean.dupont@exemple.fr;site:Portail"),
+        "{}",
+        csv.body
+    );
+    assert!(
+        csv.body.contains("phone;0384000000;site:Portail"),
+        "{}",
+        csv.body
+    );
+    assert_eq!(csv.body.lines().count(), 3, "{}", csv.body);
 });

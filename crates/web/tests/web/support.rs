@@ -314,10 +314,22 @@ impl Browser {
     /// A cross-site POST as a browser sends it from `origin`: a plain-text
     /// body, the `Origin` header, no cookie.
     pub async fn send_body(&mut self, path: &str, origin: &str, body: &str) -> Reply {
+        self.send_typed(path, origin, "text/plain", body).await
+    }
+
+    /// A cross-site POST of `content_type` from `origin`, no cookie: a
+    /// site's plain form posts `application/x-www-form-urlencoded`.
+    pub async fn send_typed(
+        &mut self,
+        path: &str,
+        origin: &str,
+        content_type: &str,
+        body: &str,
+    ) -> Reply {
         let saved = std::mem::take(&mut self.headers);
         self.headers = vec![
             ("origin".into(), origin.into()),
-            ("content-type".into(), "text/plain".into()),
+            ("content-type".into(), content_type.into()),
         ];
         let r = self.send(Method::POST, path, Some(body.to_owned())).await;
         self.headers = saved;
