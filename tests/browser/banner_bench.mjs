@@ -7,7 +7,7 @@
 // Weight: every script and stylesheet the banner fetches, gzipped (-9).
 // Time: from navigation start until its "refuse all" button is laid out
 // and styled (width > 0, its stylesheet applied), noted in the page on
-// each DOM change and frame, the median of 9 loads in fresh contexts.
+// each DOM change and frame, the median of 15 loads in fresh contexts, the three taking turns.
 // Usage: node banner_bench.mjs http://127.0.0.1:18089   (a running demo)
 import { chromium } from "playwright-core";
 import { createServer } from "node:http";
@@ -63,46 +63,54 @@ const subjects = [
   ["Orejime 3.2.1", local + "/orejime.html", ".orejime-Banner-declineButton", /orejime/],
   ["tarteaucitron.js 1.34.0", local + "/tarteaucitron.html", "#tarteaucitronAllDenied2", /tarteaucitron/],
 ];
-try {
-  for (const [name, url, refuse, mine] of subjects) {
-    const times = [];
-    let bytes = 0, files = 0;
-    for (let i = 0; i < 9; i++) {
-      const context = await browser.newContext();
-      const page = await context.newPage();
-      await page.addInitScript((sel) => {
-        const seen = () => {
-          const b = document.querySelector(sel);
-          // Styled: a stylesheet gave it a background other than the default.
-          if (b && b.getBoundingClientRect().width > 0 &&
-              getComputedStyle(b).backgroundColor !== "rgb(239, 239, 239)") {
-            window.__refuseAt = window.__refuseAt || performance.now();
-          }
-        };
-        new MutationObserver(seen).observe(document, { childList: true, subtree: true, attributes: true });
-        const frame = () => { seen(); if (!window.__refuseAt) requestAnimationFrame(frame); };
-        requestAnimationFrame(frame);
-      }, refuse);
-      const bodies = [];
-      page.on("response", async (r) => {
-        const t = r.request().resourceType();
-        if ((t === "script" || t === "stylesheet") && mine.test(r.url())) {
-          try { bodies.push(await r.body()); } catch { /* redirected */ }
-        }
-      });
-      await page.goto(url);
-      await page.waitForFunction(() => window.__refuseAt, null, { timeout: 10000 });
-      times.push(await page.evaluate(() => window.__refuseAt));
-      await page.waitForLoadState("networkidle");
-      if (i === 0) {
-        files = bodies.length;
-        bytes = bodies.reduce((n, b) => n + gzipSync(b, { level: 9 }).length, 0);
+/* One load in a fresh context: when its refuse button was styled, and
+   the gzipped size of what the banner fetched. */
+async function load([, url, refuse, mine]) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.addInitScript((sel) => {
+    const seen = () => {
+      const b = document.querySelector(sel);
+      // Styled: a stylesheet gave it a background other than the default.
+      if (b && b.getBoundingClientRect().width > 0 &&
+          getComputedStyle(b).backgroundColor !== "rgb(239, 239, 239)") {
+        window.__refuseAt = window.__refuseAt || performance.now();
       }
-      await context.close();
+    };
+    new MutationObserver(seen).observe(document, { childList: true, subtree: true, attributes: true });
+    const frame = () => { seen(); if (!window.__refuseAt) requestAnimationFrame(frame); };
+    requestAnimationFrame(frame);
+  }, refuse);
+  const bodies = [];
+  page.on("response", async (r) => {
+    const t = r.request().resourceType();
+    if ((t === "script" || t === "stylesheet") && mine.test(r.url())) {
+      try { bodies.push(await r.body()); } catch { /* redirected */ }
     }
-    times.sort((a, b) => a - b);
-    console.log(`${name.padEnd(26)} ${String(files).padStart(2)} files  ${(bytes / 1024).toFixed(1).padStart(6)} KB gzipped  refuse button styled after ${times[4].toFixed(0).padStart(4)} ms (median of 9)`);
+  });
+  await page.goto(url);
+  await page.waitForFunction(() => window.__refuseAt, null, { timeout: 10000 });
+  const at = await page.evaluate(() => window.__refuseAt);
+  await page.waitForLoadState("networkidle");
+  await context.close();
+  return { at, files: bodies.length, bytes: bodies.reduce((n, b) => n + gzipSync(b, { level: 9 }).length, 0) };
+}
+
+const ROUNDS = 15;
+try {
+  // A first load of each warms the browser and servers; then the three
+  // take turns, so that neither order nor drift favours one.
+  const first = [];
+  for (const s of subjects) first.push(await load(s));
+  const times = subjects.map(() => []);
+  for (let i = 0; i < ROUNDS; i++) {
+    for (let k = 0; k < subjects.length; k++) times[k].push((await load(subjects[k])).at);
   }
+  subjects.forEach(([name], k) => {
+    const t = times[k].sort((a, b) => a - b);
+    const { files, bytes } = first[k];
+    console.log(`${name.padEnd(26)} ${String(files).padStart(2)} files  ${(bytes / 1024).toFixed(1).padStart(6)} KB gzipped  refuse button styled after ${t[ROUNDS >> 1].toFixed(0).padStart(4)} ms (median of ${ROUNDS}, ${t[0].toFixed(0)}–${t[ROUNDS - 1].toFixed(0)})`);
+  });
 } finally {
   await browser.close();
   server.close();
