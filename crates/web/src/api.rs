@@ -736,13 +736,15 @@ impl Modify for BearerAuth {
         problems::list, problems::declare, problems::read, problems::qualify, problems::add_client, problems::notice, problems::update,
         retention::rules, retention::create, retention::delete, retention::preview, retention::runs, retention::request, retention::run,
         backups::list,
-        consent::sites, consent::records, consent::proof, consent::current, consent::check, consent::add),
+        consent::sites, consent::records, consent::record, consent::proof, consent::current, consent::check, consent::add,
+        crate::consent::record, crate::consent::opposition),
     components(schemas(ApiError, MeOut, MemberOut, MemberPage, RecordOut, RecordPage, ActivityOut, ActivityPage, ActivityIn,
         incidents::IncidentOut, incidents::IncidentPage, incidents::IncidentIn, incidents::FactsIn, incidents::PhaseIn, incidents::PhaseOut, incidents::ProviderUpdateOut,
         problems::ProblemOut, problems::ProblemPage, problems::ProblemIn, problems::ProblemFactsIn, problems::ClientIn, problems::NoticeIn, problems::UpdateIn, problems::ImpactedOut, problems::UpdateOut,
         retention::RuleOut, retention::RuleIn, retention::PreviewOut, retention::RunOut, retention::RunPage,
         backups::BackupOut, backups::BackupPage, backups::ContinuityOut,
-        consent::SiteOut, consent::ConsentOut, consent::ConsentPage, consent::SuppressionIn, consent::SuppressedOut)),
+        consent::SiteOut, consent::ConsentOut, consent::ConsentPage, consent::ChoiceIn, consent::SuppressionIn, consent::SuppressedOut,
+        crate::consent::BannerChoice, crate::consent::OppositionInput, crate::consent::PublicError)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -794,7 +796,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/retention/runs/{id}", get(retention::run))
         .route("/consent/sites", get(consent::sites))
-        .route("/consent/records", get(consent::records))
+        .route(
+            "/consent/records",
+            get(consent::records).post(consent::record),
+        )
         .route("/consent/devices/{device}/proof", get(consent::proof))
         .route(
             "/consent/sites/{id}/devices/{device}",

@@ -252,20 +252,58 @@ async fn style() -> Response {
 }
 
 /// What a site's form objecting to solicitation sends (C37).
-#[derive(Deserialize, Default)]
-struct OppositionInput {
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+pub struct OppositionInput {
+    /// `email`, `sms` or `phone`.
     #[serde(default)]
     channel: String,
+    /// The address or number (a French number for SMS and phone).
     #[serde(default)]
     value: String,
+    /// `fr` (default) or `en`: the language of the page answered to a
+    /// plain form.
     #[serde(default)]
     lang: String,
+}
+
+/// A visitor's choice, as the banner sends it (C35).
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct BannerChoice {
+    /// The device's random identifier, kept by the banner (16–64 letters,
+    /// digits or dashes).
+    device: String,
+    /// Per optional purpose of the site, given or not.
+    #[schema(value_type = Object)]
+    choices: std::collections::BTreeMap<String, bool>,
+    /// The notice version the banner showed: a choice on an older one is
+    /// refused (the visitor is asked again).
+    notice_version: String,
+}
+
+impl From<BannerChoice> for ChoiceInput {
+    fn from(b: BannerChoice) -> Self {
+        ChoiceInput {
+            device: b.device,
+            choices: b.choices,
+            notice_version: b.notice_version,
+        }
+    }
 }
 
 /// An objection from a form on the tenant's site (C37). A plain form
 /// (no JavaScript) posts here and gets a page leading back to the site;
 /// the banner's script posts JSON as `text/plain` and gets JSON.
-async fn opposition(
+#[utoipa::path(post, path = "/c/{key}/opposition", tag = "consent (public, per site)",
+    params(("key" = String, Path, description = "The site's public key")),
+    request_body(content = OppositionInput, content_type = "text/plain",
+        description = "JSON sent as text/plain (no preflight), or the same fields as application/x-www-form-urlencoded from a plain form"),
+    responses((status = 201, description = "On the tenant's suppression list (JSON call)"),
+              (status = 200, description = "On the list: a page leading back to the site (plain form)"),
+              (status = 400, description = "Not an objection: channel or value wrong", body = PublicError),
+              (status = 403, description = "Not from the site's origin", body = PublicError),
+              (status = 404, description = "No such site", body = PublicError),
+              (status = 413, body = PublicError), (status = 429, body = PublicError)))]
+pub async fn opposition(
     State(state): State<AppState>,
     Path(key): Path<String>,
     client: Client,
@@ -370,7 +408,17 @@ async fn opposition(
 /// Records one choice (C35). The body is JSON sent as `text/plain`, so
 /// that the browser sends it without a preflight; the site's origin is
 /// the only one allowed to read the answer.
-async fn record(
+#[utoipa::path(post, path = "/c/{key}/choix", tag = "consent (public, per site)",
+    params(("key" = String, Path, description = "The site's public key")),
+    request_body(content = BannerChoice, content_type = "text/plain",
+        description = "JSON sent as text/plain, so that browsers send it without a preflight; at most 4 KiB, 30 a minute per caller, only from the site's declared origin"),
+    responses((status = 201, description = "Recorded and chained: its place and what it amounts to (`accept_all`, `refuse_all`, `partial`, `withdraw`)", body = Object),
+              (status = 400, description = "Not a choice, a purpose the site does not use, or an older notice version", body = PublicError),
+              (status = 403, description = "Not from the site's origin", body = PublicError),
+              (status = 404, description = "No such site", body = PublicError),
+              (status = 413, body = PublicError), (status = 429, body = PublicError),
+              (status = 503, description = "Not recorded: Vigie's database did not answer", body = PublicError)))]
+pub async fn record(
     State(state): State<AppState>,
     Path(key): Path<String>,
     client: Client,
@@ -389,8 +437,8 @@ async fn record(
             "too many choices; wait a minute".into(),
         );
     }
-    let input: ChoiceInput = match serde_json::from_slice(&body) {
-        Ok(i) => i,
+    let input: ChoiceInput = match serde_json::from_slice::<BannerChoice>(&body) {
+        Ok(i) => i.into(),
         Err(e) => return json_error(StatusCode::BAD_REQUEST, format!("not a choice: {e}")),
     };
     let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
@@ -426,13 +474,14 @@ async fn record(
     }
 }
 
-fn json_error(status: StatusCode, m: String) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        serde_json::json!({ "error": m }).to_string(),
-    )
-        .into_response()
+/// A refusal of the public endpoints, said for the site's developer.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct PublicError {
+    error: String,
+}
+
+fn json_error(status: StatusCode, error: String) -> Response {
+    (status, axum::Json(PublicError { error })).into_response()
 }
 
 fn refusal_status(e: &BannerRefusal) -> StatusCode {

@@ -57,6 +57,23 @@ pub struct ConsentPage {
     pub page_size: u32,
 }
 
+/// A choice given on a form or on paper, recorded by the organisation's
+/// tool (the banner's own go through `POST /c/{key}/choix`).
+#[derive(Deserialize, ToSchema)]
+pub struct ChoiceIn {
+    /// The site's id (`GET /api/v1/consent/sites`).
+    pub site: i64,
+    /// A pseudonymous identifier of the device or person (16–64 letters,
+    /// digits or dashes): never an address or a name.
+    pub device: String,
+    /// Per optional purpose of the site (`performance`, `functional`,
+    /// `advertising`, `third_party`), given or not.
+    #[schema(value_type = Object)]
+    pub choices: std::collections::BTreeMap<String, bool>,
+    /// `form` or `paper`.
+    pub method: String,
+}
+
 #[derive(Deserialize, ToSchema)]
 pub struct SuppressionIn {
     /// `email`, `sms` or `phone`.
@@ -174,6 +191,42 @@ pub async fn records(
         page: page.page,
         page_size: page.page_size,
     }))
+}
+
+#[utoipa::path(post, path = "/api/v1/consent/records", tag = "consent", request_body = ChoiceIn,
+    responses((status = 201, description = "Recorded, chained; its kind judged against the device's previous choice on the site", body = ConsentOut),
+              (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError),
+              (status = 404, description = "No such site in this organisation", body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn record(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Json(input): Json<ChoiceIn>,
+) -> Result<(StatusCode, Json<ConsentOut>), ApiFailure> {
+    ctx.require(&state, Permission::Write, "api.consent.record")
+        .await?;
+    let method = vigie_domain::consent::ConsentMethod::parse(&input.method)
+        .filter(|m| *m != vigie_domain::consent::ConsentMethod::Banner)
+        .ok_or_else(|| ApiFailure::BadRequest("method: form or paper".into()))?;
+    let stored = consent::record_by_agent(
+        state.ctx(),
+        &ctx.scope,
+        input.site,
+        &input.device,
+        &input.choices,
+        method,
+        Timestamp::now(),
+    )
+    .await
+    .map_err(service_failure)?;
+    ctx.trace(
+        &state,
+        "api.consent.record",
+        &format!("device:{}", stored.record.device),
+        Outcome::Success,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(consent_out(&stored))))
 }
 
 #[utoipa::path(get, path = "/api/v1/consent/devices/{device}/proof", tag = "consent",

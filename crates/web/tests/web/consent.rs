@@ -254,6 +254,41 @@ both!(c35_c36_c37_consent_from_the_banner_to_the_proof, |app| {
     )
     .unwrap();
     assert_eq!(proof["chain_verified"], true);
+    // A choice given on paper, recorded by the organisation's tool; the
+    // banner's method is the banner's own; a site that is not the
+    // organisation's is not found.
+    let paper = |site: &str, method: &str| {
+        serde_json::json!({ "site": site.parse::<i64>().unwrap(), "device": "papier-000000000001",
+            "choices": { "performance": true, "third_party": true }, "method": method })
+    };
+    let r = api
+        .api_json(
+            "POST",
+            "/api/v1/consent/records",
+            &token,
+            &paper(&site_id, "paper"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert!(r.body.contains("\"kind\":\"accept_all\"") && r.body.contains("\"method\":\"paper\""));
+    let r = api
+        .api_json(
+            "POST",
+            "/api/v1/consent/records",
+            &token,
+            &paper(&site_id, "banner"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let r = api
+        .api_json(
+            "POST",
+            "/api/v1/consent/records",
+            &token,
+            &paper("999999", "form"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     // The DPO exports the list for the mailing tool; an agent cannot.
     let csv = dpo.get("/t/commune-c/consentement/opposition.csv").await;
     assert_eq!(csv.status, StatusCode::OK);
