@@ -1,9 +1,11 @@
-// The consent banner in real headless Chromium (C35, C36), against a
+// The consent banner in real headless Chromium (C35, C36, C37), against a
 // running demo (`vigie demo`): nothing of a purpose loads before consent;
 // refuse, accept and withdraw are done with the keyboard alone and each is
 // recorded; focus stays inside the open banner; axe-core finds no serious
-// or critical violation. Usage: node consent.mjs http://127.0.0.1:18089 DB
-// (DB: the demo's SQLite file, to read the records back).
+// or critical violation; the site's own form objecting to solicitation
+// feeds the suppression list (C37).
+// Usage: node consent.mjs http://127.0.0.1:18089 DB (DB: the demo's
+// SQLite file, to read the records back).
 import { chromium } from "playwright-core";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
