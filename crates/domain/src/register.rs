@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::rights::RequestKind;
+
 closed_list!(
     /// Art. 6 legal bases; collectivités mostly act on a public task.
     LegalBasis {
@@ -226,11 +228,13 @@ closed_list!(
 );
 
 closed_list!(
-    /// Where an activity stands ("brouillon", "complet", "contrôlé par le DPO").
+    /// Where an activity stands ("brouillon", "complet", "contrôlé par le
+    /// DPO", "archivé": no longer carried out, its versions kept).
     ActivityStatus {
         Draft = "draft",
         Complete = "complete",
         Checked = "checked",
+        Archived = "archived",
     }
 );
 
@@ -283,6 +287,9 @@ pub struct Activity {
     /// discovery scanner warns when such data shows up.
     pub no_sensitive_data: bool,
     pub no_minors: bool,
+    /// Shown on the public privacy policy: only a complete or checked
+    /// activity may be ("publié").
+    pub published: bool,
 }
 
 /// A field of an activity that breaks a rule, and why.
@@ -306,6 +313,8 @@ pub enum ActivityProblem {
         "status: an activity is complete only with purposes, a legal basis, data, subjects and a retention"
     )]
     Incomplete,
+    #[error("published: only a complete or checked activity is published")]
+    NotPublishable,
 }
 
 impl ActivityProblem {
@@ -320,6 +329,7 @@ impl ActivityProblem {
             ActivityProblem::Transfer(_) => "transfers",
             ActivityProblem::Retention(_) => "retentions",
             ActivityProblem::Incomplete => "status",
+            ActivityProblem::NotPublishable => "published",
         }
     }
 }
@@ -355,8 +365,38 @@ impl Activity {
                 out.push(ActivityProblem::Retention(i + 1));
             }
         }
-        if status != ActivityStatus::Draft && !self.essentials_filled() {
+        let complete = matches!(status, ActivityStatus::Complete | ActivityStatus::Checked);
+        if complete && !self.essentials_filled() {
             out.push(ActivityProblem::Incomplete);
+        }
+        if self.published && !complete {
+            out.push(ActivityProblem::NotPublishable);
+        }
+        out
+    }
+
+    /// The rights a person has over this activity, from its legal bases
+    /// (Art. 15–22): access, rectification and restriction always;
+    /// erasure except under a legal obligation or a public task (Art.
+    /// 17(3)(b)); portability only under consent or a contract (Art. 20);
+    /// objection under a public task or a legitimate interest (Art. 21).
+    pub fn rights(&self) -> Vec<RequestKind> {
+        let has = |b: LegalBasis| self.legal_bases.contains(&b);
+        let only_duty = !self.legal_bases.is_empty()
+            && self
+                .legal_bases
+                .iter()
+                .all(|b| matches!(b, LegalBasis::LegalObligation | LegalBasis::PublicTask));
+        let mut out = vec![RequestKind::Access, RequestKind::Rectification];
+        if !only_duty {
+            out.push(RequestKind::Erasure);
+        }
+        out.push(RequestKind::Restriction);
+        if has(LegalBasis::Consent) || has(LegalBasis::Contract) {
+            out.push(RequestKind::Portability);
+        }
+        if has(LegalBasis::PublicTask) || has(LegalBasis::LegitimateInterest) {
+            out.push(RequestKind::Objection);
         }
         out
     }
@@ -530,6 +570,68 @@ mod tests {
         ] {
             assert!(sensitive.contains(&code), "{code}");
         }
+    }
+
+    #[test]
+    fn c05_only_a_complete_activity_is_published() {
+        let mut a = recruiting();
+        a.published = true;
+        assert_eq!(a.problems(ActivityStatus::Complete), vec![]);
+        assert_eq!(a.problems(ActivityStatus::Checked), vec![]);
+        for s in [ActivityStatus::Draft, ActivityStatus::Archived] {
+            assert_eq!(a.problems(s), vec![ActivityProblem::NotPublishable]);
+        }
+        // Archived needs nothing filled: it is no longer carried out.
+        let empty = Activity {
+            name: "Ancien fichier".into(),
+            ..Activity::default()
+        };
+        assert_eq!(empty.problems(ActivityStatus::Archived), vec![]);
+    }
+
+    #[test]
+    fn c05_rights_follow_the_legal_basis() {
+        use RequestKind as R;
+        let with = |bases: &[LegalBasis]| Activity {
+            legal_bases: bases.to_vec(),
+            ..Activity::default()
+        };
+        // A public task: objection, no erasure, no portability.
+        assert_eq!(
+            with(&[LegalBasis::PublicTask]).rights(),
+            [R::Access, R::Rectification, R::Restriction, R::Objection]
+        );
+        assert_eq!(
+            with(&[LegalBasis::LegalObligation]).rights(),
+            [R::Access, R::Rectification, R::Restriction]
+        );
+        // Consent: erasure and portability, no objection (withdrawal).
+        assert_eq!(
+            with(&[LegalBasis::Consent]).rights(),
+            [
+                R::Access,
+                R::Rectification,
+                R::Erasure,
+                R::Restriction,
+                R::Portability
+            ]
+        );
+        assert_eq!(
+            with(&[LegalBasis::LegitimateInterest]).rights(),
+            [
+                R::Access,
+                R::Rectification,
+                R::Erasure,
+                R::Restriction,
+                R::Objection
+            ]
+        );
+        // Several bases: every right one of them gives.
+        assert!(
+            with(&[LegalBasis::PublicTask, LegalBasis::Contract])
+                .rights()
+                .contains(&R::Portability)
+        );
     }
 
     #[test]

@@ -217,6 +217,7 @@ pub async fn run(ctx: Ctx<'_>, scope: &TenantScope, id: i64, now: Timestamp) -> 
             .all_activities(scope)
             .await?
             .into_iter()
+            .filter(|a| a.is_current())
             .map(|a| a.body)
             .collect();
         let columns = samples.iter().flat_map(|s| {

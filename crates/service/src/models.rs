@@ -36,6 +36,7 @@ pub async fn publish(
         .all_activities(&TenantScope::of_system(source))
         .await?
         .into_iter()
+        .filter(|a| a.is_current())
         .map(|a| a.body)
         .collect();
     if activities.is_empty() {
@@ -76,6 +77,9 @@ pub async fn import(
         }
         let mut body = a.clone();
         body.controller = controller.to_owned();
+        // A draft to review: on the public policy only once the client's
+        // DPO publishes it.
+        body.published = false;
         ctx.store
             .create_linked_activity(
                 scope,

@@ -115,6 +115,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 23,
         sql: include_str!("../migrations/postgres/0023_consent_anchor.sql"),
     },
+    Migration {
+        version: 24,
+        sql: include_str!("../migrations/postgres/0024_register_published.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.

@@ -131,8 +131,9 @@ impl Register for ThisStore {
             "tenant_id = {} AND ($1 = '' OR search LIKE $1 ESCAPE '\\')",
             scope.tenant().0
         );
-        if let Some(s) = filter.status {
-            f.push_str(&format!(" AND status = '{}'", s.as_str()));
+        match filter.status {
+            Some(s) => f.push_str(&format!(" AND status = '{}'", s.as_str())),
+            None => f.push_str(" AND status <> 'archived'"),
         }
         if filter.sensitive_only {
             f.push_str(" AND sensitive = TRUE");

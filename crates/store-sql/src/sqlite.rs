@@ -122,6 +122,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 23,
         sql: include_str!("../migrations/sqlite/0023_consent_anchor.sql"),
     },
+    Migration {
+        version: 24,
+        sql: include_str!("../migrations/sqlite/0024_register_published.sql"),
+    },
 ];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the

@@ -25,6 +25,14 @@ pub struct StoredActivity {
     pub updated_by: String,
 }
 
+impl StoredActivity {
+    /// Still carried out: in the register's current view, its exports and
+    /// its checks (an archived one keeps only its versions).
+    pub fn is_current(&self) -> bool {
+        self.status != ActivityStatus::Archived
+    }
+}
+
 /// One version of an activity: who, when, why, and the values then.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActivityVersion {
@@ -51,6 +59,7 @@ pub struct ActivityChange {
 #[derive(Debug, Clone, Default)]
 pub struct ActivityFilter {
     pub search: String,
+    /// None: every current activity (archived ones only when asked for).
     pub status: Option<ActivityStatus>,
     pub sensitive_only: bool,
 }
@@ -69,7 +78,8 @@ pub trait Register: Send + Sync {
         filter: &ActivityFilter,
         page: Page,
     ) -> Result<Paged<StoredActivity>>;
-    /// Every activity of a tenant, by name (exports, public policy).
+    /// Every activity of a tenant, archived ones included, by name (callers
+    /// keep `is_current` ones for the register's current view).
     async fn all_activities(&self, scope: &TenantScope) -> Result<Vec<StoredActivity>>;
     /// Writes a new version if the stored one is still `expected_version`
     /// (else `Conflict`: someone saved in between).

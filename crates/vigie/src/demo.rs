@@ -300,12 +300,16 @@ pub async fn seed_register(store: &dyn Store) -> Result<()> {
                 .await?;
         }
     }
-    let change = |body, status| vigie_store::ActivityChange {
-        status,
-        body,
-        author: "démonstration".into(),
-        reason: "reprise du registre publié".into(),
-        at: Timestamp::now(),
+    // What the seeds publish is on the public policy; drafts are not.
+    let change = |mut body: vigie_domain::register::Activity, status| {
+        body.published = status != vigie_domain::register::ActivityStatus::Draft;
+        vigie_store::ActivityChange {
+            status,
+            body,
+            author: "démonstration".into(),
+            reason: "reprise du registre publié".into(),
+            at: Timestamp::now(),
+        }
     };
     let cis = store
         .tenant_by_slug(&TenantSlug::parse("cis-valley")?)

@@ -476,7 +476,7 @@ async fn trail(
 pub struct ActivityOut {
     pub id: i64,
     pub version: i64,
-    /// `draft`, `complete` or `checked`.
+    /// `draft`, `complete`, `checked` or `archived`.
     pub status: String,
     pub updated_at: String,
     pub updated_by: String,
@@ -499,7 +499,10 @@ pub struct ActivityPage {
 /// A new activity, or a new version of one.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ActivityIn {
-    /// `draft` (default), `complete` or `checked` (DPO tokens only).
+    /// `draft` (default), `complete`, `checked` (DPO tokens only) or
+    /// `archived` (no longer carried out: out of the current register,
+    /// its versions kept). `activity.published` puts it on the public
+    /// privacy policy: complete or checked activities only.
     #[serde(default)]
     pub status: Option<String>,
     /// For an update: the version it was read at (a later save is a 409).
@@ -517,7 +520,8 @@ pub struct RegisterParams {
     /// Words in the name, purposes, people or recipients.
     #[serde(default)]
     pub q: String,
-    /// `draft`, `complete` or `checked`.
+    /// `draft`, `complete`, `checked` or `archived` (without it: every
+    /// activity but archived ones).
     pub status: Option<String>,
     /// Only activities with Art. 9/10 data or the NIR.
     #[serde(default)]

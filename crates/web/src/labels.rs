@@ -19,6 +19,19 @@ pub fn kind(m: &'static Msgs, k: RequestKind) -> &'static str {
     }
 }
 
+/// The right itself, as a privacy policy names it ("droit d'accès").
+pub fn right(m: &'static Msgs, k: RequestKind) -> &'static str {
+    match k {
+        RequestKind::Access => m.right_access,
+        RequestKind::Rectification => m.right_rectification,
+        RequestKind::Erasure => m.right_erasure,
+        RequestKind::Restriction => m.right_restriction,
+        RequestKind::Portability => m.right_portability,
+        RequestKind::Objection => m.right_objection,
+        RequestKind::PostMortem => m.right_post_mortem,
+    }
+}
+
 pub fn status(m: &'static Msgs, s: RequestStatus) -> &'static str {
     match s {
         RequestStatus::AwaitingEmailCheck => m.status_awaiting_email_check,
@@ -193,6 +206,7 @@ pub mod register {
             ActivityStatus::Draft => tr(lang, "Brouillon", "Draft"),
             ActivityStatus::Complete => tr(lang, "Complète", "Complete"),
             ActivityStatus::Checked => tr(lang, "Contrôlée par le DPO", "Checked by the DPO"),
+            ActivityStatus::Archived => tr(lang, "Archivée", "Archived"),
         }
     }
 

@@ -310,7 +310,10 @@ async fn section(state: &AppState, t: &Tenant) -> Result<ClientSection, PageErro
     let activities = state
         .store
         .all_activities(&vigie_domain::scope::TenantScope::of_provider(t.id))
-        .await?;
+        .await?
+        .into_iter()
+        .filter(|a| a.is_current())
+        .collect::<Vec<_>>();
     let sps = state
         .store
         .subprocessors_of_tenant(&vigie_domain::scope::TenantScope::of_provider(t.id))

@@ -467,6 +467,8 @@ pub struct PolicyActivity {
     pub recipients: Vec<(&'static str, Vec<String>)>,
     pub transfers: Vec<String>,
     pub retentions: Vec<String>,
+    /// The rights its legal bases give, named.
+    pub rights: String,
 }
 
 pub struct PolicyVersion {
@@ -503,13 +505,19 @@ pub async fn policy(
     let m = client.lang.msgs();
     let lang = client.lang.code();
     let l = Layout::anonymous(client.lang, m.policy_title, &csrf.0, state.settings.demo);
-    let all = state
+    // Only what the DPO published: no draft, no archived activity, and of
+    // the history only the dates of their versions (never the reasons,
+    // which are the register's internal notes).
+    let all: Vec<_> = state
         .store
         .all_activities(&vigie_domain::scope::TenantScope::of_system(t.id))
-        .await?;
+        .await?
+        .into_iter()
+        .filter(|a| a.is_current() && a.body.published)
+        .collect();
     let history = state
         .store
-        .register_history(t.id, vigie_domain::page::Page::new(Some(1), Some(30)))
+        .register_history(t.id, vigie_domain::page::Page::new(Some(1), Some(200)))
         .await?;
     let activities = all
         .iter()
@@ -565,6 +573,17 @@ pub async fn policy(
                     .iter()
                     .map(|r| format!("{} : {} ({})", r.data, r.duration, rl::fate(lang, r.fate)))
                     .collect(),
+                rights: b
+                    .rights()
+                    .into_iter()
+                    .map(|k| crate::labels::right(m, k))
+                    .chain(
+                        b.legal_bases
+                            .contains(&vigie_domain::register::LegalBasis::Consent)
+                            .then_some(m.policy_consent_withdraw),
+                    )
+                    .collect::<Vec<_>>()
+                    .join(", "),
             }
         })
         .collect();
@@ -594,9 +613,11 @@ pub async fn policy(
         versions: history
             .items
             .iter()
+            .filter(|v| all.iter().any(|a| a.id == v.activity))
+            .take(30)
             .map(|v| PolicyVersion {
                 when: l.when(v.at),
-                what: format!("{} (v{}) — {}", v.name, v.version, v.reason),
+                what: format!("{} — {} (v{})", v.name, m.policy_updated, v.version),
             })
             .collect(),
         org: t.name.as_str().to_owned(),

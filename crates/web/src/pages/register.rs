@@ -511,13 +511,18 @@ fn download(content_type: &str, name: String, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// The activities still carried out: what the exports hand over.
+fn current(all: Vec<vigie_store::StoredActivity>) -> Vec<vigie_store::StoredActivity> {
+    all.into_iter().filter(|a| a.is_current()).collect()
+}
+
 /// The register as CSV (C06).
 pub async fn export_csv(
     State(state): State<AppState>,
     ctx: TenantCtx,
 ) -> Result<Response, PageError> {
     require_traced(&state, &ctx, Permission::Read, "register.export").await?;
-    let all = state.store.all_activities(&ctx.scope).await?;
+    let all = current(state.store.all_activities(&ctx.scope).await?);
     ctx.trace(&state, "register.export", "csv").await?;
     Ok(download(
         "text/csv; charset=utf-8",
@@ -532,7 +537,7 @@ pub async fn export_json(
     ctx: TenantCtx,
 ) -> Result<Response, PageError> {
     require_traced(&state, &ctx, Permission::Read, "register.export").await?;
-    let all = state.store.all_activities(&ctx.scope).await?;
+    let all = current(state.store.all_activities(&ctx.scope).await?);
     ctx.trace(&state, "register.export", "json").await?;
     Ok(download(
         "application/json",

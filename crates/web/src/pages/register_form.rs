@@ -33,6 +33,7 @@ pub struct ActivityForm {
     pub profiling: bool,
     pub no_sensitive_data: bool,
     pub no_minors: bool,
+    pub published: bool,
     pub legal_bases: Vec<String>,
     pub categories: Vec<String>,
     pub collection: Vec<String>,
@@ -87,6 +88,7 @@ impl ActivityForm {
             profiling: on("profiling"),
             no_sensitive_data: on("no_sensitive_data"),
             no_minors: on("no_minors"),
+            published: on("published"),
             legal_bases: all("legal_basis"),
             categories: all("category"),
             collection: all("collection"),
@@ -136,6 +138,7 @@ impl ActivityForm {
             profiling: a.profiling,
             no_sensitive_data: a.no_sensitive_data,
             no_minors: a.no_minors,
+            published: a.published,
             legal_bases: a
                 .legal_bases
                 .iter()
@@ -255,6 +258,7 @@ impl ActivityForm {
                 .collect(),
             no_sensitive_data: self.no_sensitive_data,
             no_minors: self.no_minors,
+            published: self.published,
         };
         for p in a.problems(status) {
             let text = match p.field() {
@@ -273,6 +277,10 @@ impl ActivityForm {
                 "status" => msg(
                     "Pour passer en « complète », renseignez finalités, base légale, données, personnes et conservation.",
                     "To be complete, fill in purposes, legal basis, data, people and retention.",
+                ),
+                "published" => msg(
+                    "Seule une activité complète ou contrôlée est publiée : passez-la en « complète » ou décochez la publication.",
+                    "Only a complete or checked activity is published: make it complete or untick publication.",
                 ),
                 _ => p.to_string(),
             };

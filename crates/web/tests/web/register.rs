@@ -29,6 +29,7 @@ fn activity_fields<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> 
         ("security", "Accès restreint au service RH"),
         ("collection", "web_form"),
         ("status", "complete"),
+        ("published", "on"),
     ];
     v.extend_from_slice(extra);
     v
@@ -153,6 +154,94 @@ both!(c01_c04_c05_c06_the_register_through_the_pages, |app| {
         en.body
     );
 });
+
+both!(
+    c05_the_public_policy_holds_only_what_the_dpo_published,
+    |app| {
+        let t = app.tenant("commune-p").await;
+        app.person("dpo@commune-p.fr", &[(&t, &[Role::Dpo])]).await;
+        let mut dpo = app.signed_in("dpo@commune-p.fr").await;
+        // A draft cannot be published; said on its field, nothing saved.
+        let mut draft = activity_fields(&[("name", "Fichier en préparation")]);
+        draft.retain(|(k, _)| *k != "status" && *k != "name");
+        draft.push(("name", "Fichier en préparation"));
+        draft.push(("status", "draft"));
+        let refused = dpo.post("/t/commune-p/registre", &draft).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            refused.body.contains("id=\"a-published-error\""),
+            "{}",
+            refused.body
+        );
+        draft.retain(|(k, _)| *k != "published");
+        let saved = dpo.post("/t/commune-p/registre", &draft).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        // A complete one, published, then changed for an internal reason.
+        let created = dpo
+            .post("/t/commune-p/registre", &activity_fields(&[]))
+            .await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+        let page = created.location().split('?').next().unwrap().to_owned();
+        let changed = dpo
+            .post(
+                &page,
+                &activity_fields(&[
+                    ("version", "1"),
+                    ("reason", "note interne : audit RH en cours"),
+                ]),
+            )
+            .await;
+        assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
+        let mut visitor = app.browser();
+        let policy = visitor.get("/p/commune-p/confidentialite").await.body;
+        assert!(policy.contains("Gestion du recrutement"));
+        assert!(
+            !policy.contains("Fichier en préparation"),
+            "a draft is not public"
+        );
+        assert!(!policy.contains("audit RH"), "no internal reason: {policy}");
+        assert!(policy.contains("Gestion du recrutement — mise à jour (v2)"));
+        // Only what the register states: no transfer stated, none claimed;
+        // no input hint as a heading.
+        assert!(!policy.contains("Pas de transfert"), "{policy}");
+        assert!(!policy.contains("une par ligne") && !policy.contains("une ligne :"));
+        // The rights its bases give (public task, legitimate interest):
+        // objection and erasure, no portability.
+        assert!(
+            policy.contains("droit d&#39;opposition") || policy.contains("droit d'opposition"),
+            "{policy}"
+        );
+        assert!(
+            policy.contains("droit à l&#39;effacement") || policy.contains("droit à l'effacement")
+        );
+        assert!(!policy.contains("portabilité"), "{policy}");
+        // Archived: out of the public page and of the register's current
+        // view, its versions kept; an archived activity is not published.
+        let mut archived = activity_fields(&[("version", "2"), ("reason", "traitement arrêté")]);
+        archived.retain(|(k, _)| *k != "status");
+        archived.push(("status", "archived"));
+        let still_published = dpo.post(&page, &archived).await;
+        assert_eq!(still_published.status, StatusCode::UNPROCESSABLE_ENTITY);
+        archived.retain(|(k, _)| *k != "published");
+        let done = dpo.post(&page, &archived).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        let policy = visitor.get("/p/commune-p/confidentialite").await.body;
+        assert!(!policy.contains("Gestion du recrutement"), "{policy}");
+        let list = dpo.get("/t/commune-p/registre").await.body;
+        assert!(
+            !list.contains("Gestion du recrutement") && list.contains("Fichier en préparation")
+        );
+        let old = dpo.get("/t/commune-p/registre?status=archived").await.body;
+        assert!(old.contains("Gestion du recrutement"), "{old}");
+        let versions = dpo.get(&page).await.body;
+        assert!(versions.contains("traitement arrêté") && versions.contains("audit RH"));
+        let csv = dpo.get("/t/commune-p/registre/export.csv").await.body;
+        assert!(
+            !csv.contains("Gestion du recrutement"),
+            "the export is the current register"
+        );
+    }
+);
 
 both!(c03_a_model_is_published_imported_and_followed, |app| {
     let model = app.tenant("modele-mes-demandes").await;
