@@ -37,6 +37,7 @@ pub mod identities;
 pub mod ids;
 pub mod jobs;
 pub mod lockout;
+pub mod organisation;
 pub mod page;
 pub mod register;
 pub mod retention;

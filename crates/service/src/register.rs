@@ -8,6 +8,7 @@ use serde_json::json;
 use vigie_domain::cell::spreadsheet_safe;
 use vigie_domain::{
     ActivityId,
+    organisation::OrganisationSheet,
     register::{Activity, ActivityProblem, ActivityStatus, data_category},
     scope::TenantScope,
 };
@@ -85,6 +86,31 @@ pub async fn save(
                 at: now,
             },
         )
+        .await?)
+}
+
+/// Saves the tenant's organisation sheet (issue 17), normalised; a wrong
+/// field refuses the whole sheet, named.
+pub async fn save_sheet(
+    ctx: Ctx<'_>,
+    scope: &TenantScope,
+    sheet: OrganisationSheet,
+    by: &str,
+    now: Timestamp,
+) -> Result<vigie_store::StoredSheet> {
+    crate::require(
+        scope,
+        vigie_domain::role::Permission::Write,
+        "the organisation sheet is written by the DPO or an agent",
+    )?;
+    let sheet = sheet.normalised();
+    let problems = sheet.problems();
+    if let Some(first) = problems.first() {
+        return Err(invalid(first.field(), crate::lines(&problems)));
+    }
+    Ok(ctx
+        .store
+        .save_organisation_sheet(scope, &sheet, by, now)
         .await?)
 }
 
@@ -211,7 +237,13 @@ pub fn csv(activities: &[StoredActivity]) -> Vec<u8> {
 }
 
 /// The register as JSON: every activity with its version and flags.
-pub fn json(tenant: &str, activities: &[StoredActivity]) -> Vec<u8> {
+/// The register as JSON: the organisation sheet (null until one is
+/// saved) and every activity given.
+pub fn json(
+    tenant: &str,
+    sheet: Option<&OrganisationSheet>,
+    activities: &[StoredActivity],
+) -> Vec<u8> {
     let items: Vec<serde_json::Value> = activities
         .iter()
         .map(|a| {
@@ -228,7 +260,10 @@ pub fn json(tenant: &str, activities: &[StoredActivity]) -> Vec<u8> {
             })
         })
         .collect();
-    serde_json::to_vec_pretty(&json!({ "tenant": tenant, "activities": items })).unwrap_or_default()
+    serde_json::to_vec_pretty(
+        &json!({ "tenant": tenant, "organisation": sheet, "activities": items }),
+    )
+    .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -284,7 +319,7 @@ mod tests {
         );
         assert_eq!(&rows[2][0], "Vide");
         let j: serde_json::Value =
-            serde_json::from_slice(&json("t", &[stored(Activity::default())])).unwrap();
+            serde_json::from_slice(&json("t", None, &[stored(Activity::default())])).unwrap();
         assert_eq!(j["activities"][0]["version"], 3);
     }
 

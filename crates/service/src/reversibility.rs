@@ -64,9 +64,10 @@ pub async fn export(
             .into_bytes(),
     )];
     let activities = ctx.store.all_activities(scope).await?;
+    let sheet = ctx.store.organisation_sheet(scope).await?.map(|s| s.sheet);
     files.push((
         "registre.json".into(),
-        crate::register::json(tenant.name.as_str(), &activities),
+        crate::register::json(tenant.name.as_str(), sheet.as_ref(), &activities),
     ));
     files.push(("registre.csv".into(), crate::register::csv(&activities)));
     let mut versions = Vec::new();

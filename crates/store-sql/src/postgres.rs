@@ -119,6 +119,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 24,
         sql: include_str!("../migrations/postgres/0024_register_published.sql"),
     },
+    Migration {
+        version: 25,
+        sql: include_str!("../migrations/postgres/0025_organisation_sheets.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.

@@ -5,7 +5,8 @@ use vigie_domain::{
     ActivityId,
     register::{Activity, ActivityStatus},
 };
-use vigie_store::{ActivityChange, ActivityFilter, ActivityVersion, Register, StoredActivity};
+use vigie_domain::organisation::OrganisationSheet;
+use vigie_store::{ActivityChange, ActivityFilter, ActivityVersion, Register, StoredActivity, StoredSheet};
 
 const ACTIVITY_COLS: &str = "id, tenant_id, status, body, version, updated_at, updated_by";
 
@@ -213,6 +214,49 @@ impl Register for ThisStore {
         .await
         .db()?;
         rows.iter().map(version_from).collect()
+    }
+
+    async fn organisation_sheet(&self, scope: &TenantScope) -> Result<Option<StoredSheet>, StoreError> {
+        let row = sqlx::query("SELECT body, updated_at, updated_by FROM organisation_sheets WHERE tenant_id = $1")
+            .bind(scope.tenant().0)
+            .fetch_optional(&self.pool)
+            .await
+            .db()?;
+        row.map(|r| {
+            Ok(StoredSheet {
+                sheet: serde_json::from_str::<OrganisationSheet>(&get::<String>(&r, "body")?)
+                    .map_err(|e| corrupt("organisation sheet", e))?,
+                updated_at: from_micros(get(&r, "updated_at")?),
+                updated_by: get(&r, "updated_by")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn save_organisation_sheet(
+        &self,
+        scope: &TenantScope,
+        sheet: &OrganisationSheet,
+        by: &str,
+        at: Timestamp,
+    ) -> Result<StoredSheet, StoreError> {
+        sqlx::query(
+            "INSERT INTO organisation_sheets (tenant_id, body, updated_at, updated_by) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (tenant_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at, \
+             updated_by = excluded.updated_by",
+        )
+        .bind(scope.tenant().0)
+        .bind(json(sheet))
+        .bind(to_micros(at))
+        .bind(by)
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(StoredSheet {
+            sheet: sheet.clone(),
+            updated_at: at,
+            updated_by: by.to_owned(),
+        })
     }
 
     async fn register_history(&self, tenant: TenantId, page: Page) -> Result<Paged<ActivityVersion>, StoreError> {

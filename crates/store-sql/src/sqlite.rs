@@ -126,6 +126,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 24,
         sql: include_str!("../migrations/sqlite/0024_register_published.sql"),
     },
+    Migration {
+        version: 25,
+        sql: include_str!("../migrations/sqlite/0025_organisation_sheets.sql"),
+    },
 ];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the

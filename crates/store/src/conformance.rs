@@ -1305,6 +1305,35 @@ pub async fn c27_targets_bind_once(s: &dyn Store) {
     assert_eq!(now_b.owner, TargetOwner::Tenant(b.id));
 }
 
+pub async fn c01_one_organisation_sheet_per_tenant(s: &dyn Store) {
+    use vigie_domain::organisation::OrganisationSheet;
+    let (a, b) = two_tenants(s).await;
+    let sa = scope_of(&a, &[Role::Dpo]);
+    let sb = scope_of(&b, &[Role::Dpo]);
+    assert_eq!(s.organisation_sheet(&sa).await.unwrap(), None);
+    let first = OrganisationSheet {
+        legal_name: "Commune A".into(),
+        dpo_designation: "DPO-1".into(),
+        ..OrganisationSheet::default()
+    };
+    let now = Timestamp::now();
+    s.save_organisation_sheet(&sa, &first, "anne", now)
+        .await
+        .unwrap();
+    let second = OrganisationSheet {
+        dpo_designation: "DPO-2".into(),
+        ..first.clone()
+    };
+    s.save_organisation_sheet(&sa, &second, "paul", now)
+        .await
+        .unwrap();
+    let got = s.organisation_sheet(&sa).await.unwrap().unwrap();
+    assert_eq!(got.sheet, second);
+    assert_eq!(got.updated_by, "paul");
+    // Another tenant's scope sees none of it.
+    assert_eq!(s.organisation_sheet(&sb).await.unwrap(), None);
+}
+
 pub async fn c04_register_keeps_every_version(s: &dyn Store) {
     use vigie_domain::register::{Activity, ActivityStatus, LegalBasis};
     let (a, b) = two_tenants(s).await;

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use vigie_domain::{
     ActivityId, TenantId,
+    organisation::OrganisationSheet,
     page::{Page, Paged},
     register::{Activity, ActivityStatus},
     scope::TenantScope,
@@ -56,6 +57,14 @@ pub struct ActivityChange {
     pub at: Timestamp,
 }
 
+/// A tenant's organisation sheet as saved, and by whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSheet {
+    pub sheet: OrganisationSheet,
+    pub updated_at: Timestamp,
+    pub updated_by: String,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ActivityFilter {
     pub search: String,
@@ -94,6 +103,16 @@ pub trait Register: Send + Sync {
     async fn versions(&self, scope: &TenantScope, id: ActivityId) -> Result<Vec<ActivityVersion>>;
     /// The register's history: every version of every activity, newest
     /// first (also shown on the public policy page, hence a tenant id).
+    /// The tenant's organisation sheet, if one was saved.
+    async fn organisation_sheet(&self, scope: &TenantScope) -> Result<Option<StoredSheet>>;
+    /// Saves it whole (the last save wins: one sheet per tenant).
+    async fn save_organisation_sheet(
+        &self,
+        scope: &TenantScope,
+        sheet: &OrganisationSheet,
+        by: &str,
+        at: Timestamp,
+    ) -> Result<StoredSheet>;
     async fn register_history(
         &self,
         tenant: TenantId,

@@ -356,6 +356,16 @@ pub async fn seed_register(store: &dyn Store) -> Result<()> {
                 .await?;
         }
     }
+    // Each organisation's sheet, which the policies and exports use.
+    for (slug, sheet) in crate::demo_register::sheets() {
+        let t = store.tenant_by_slug(&TenantSlug::parse(slug)?).await?;
+        let scope = TenantScope::of_provider(t.id);
+        if store.organisation_sheet(&scope).await?.is_none() {
+            store
+                .save_organisation_sheet(&scope, &sheet, "démonstration", Timestamp::now())
+                .await?;
+        }
+    }
     Ok(())
 }
 

@@ -150,6 +150,43 @@ pub fn cis_valley() -> Vec<(Activity, ActivityStatus)> {
     ]
 }
 
+/// The organisation sheets of the demo's two tenants (SIRENs made up,
+/// with a valid check digit).
+pub fn sheets() -> [(&'static str, vigie_domain::organisation::OrganisationSheet); 2] {
+    use vigie_domain::organisation::OrganisationSheet;
+    [
+        (
+            "cis-valley",
+            OrganisationSheet {
+                legal_name: "CIS VALLEY".into(),
+                address: "3 rue Adrienne Bolland, 33185 Le Haillan".into(),
+                siren: "812345676".into(),
+                representative: "Claire Moreau".into(),
+                representative_title: "présidente".into(),
+                dpo_name: "Délégué à la protection des données, CIS Valley".into(),
+                dpo_contact: "3 rue Adrienne Bolland, 33185 Le Haillan".into(),
+                dpo_designation: "DPO-81234".into(),
+                ..OrganisationSheet::default()
+            },
+        ),
+        (
+            "sidec-jura",
+            OrganisationSheet {
+                legal_name: "SIDEC du Jura".into(),
+                address: "1200 route de Chalon, 39000 Lons-le-Saunier".into(),
+                siren: "253900013".into(),
+                representative: "Pierre Girod".into(),
+                representative_title: "président".into(),
+                dpo_name: "DPO mutualisé du SIDEC".into(),
+                dpo_contact: "dpo@sidec-jura.fr".into(),
+                dpo_designation: "DPO-25390".into(),
+                referent_name: "Service informatique".into(),
+                referent_contact: "support@sidec-jura.fr".into(),
+            },
+        ),
+    ]
+}
+
 /// The SIDEC's "Mes demandes" portal, after seed 002.
 pub fn sidec() -> Vec<(Activity, ActivityStatus)> {
     vec![(

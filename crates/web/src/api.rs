@@ -558,7 +558,9 @@ async fn register_list(
     let status = match p.status.as_deref() {
         None | Some("") => None,
         Some(s) => Some(ActivityStatus::parse(s).ok_or_else(|| {
-            ApiFailure::BadRequest(format!("status: {s} is not draft, complete or checked"))
+            ApiFailure::BadRequest(format!(
+                "status: {s} is not draft, complete, checked or archived"
+            ))
         })?),
     };
     let filter = vigie_store::ActivityFilter {
@@ -606,6 +608,79 @@ async fn register_read(
     )
     .await?;
     Ok(Json(activity_out(&a)))
+}
+
+/// The organisation sheet as saved.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SheetOut {
+    pub updated_at: String,
+    pub updated_by: String,
+    /// `legal_name`, `address`, `siren`, `representative`,
+    /// `representative_title`, `dpo_name`, `dpo_contact`,
+    /// `dpo_designation`, `referent_name`, `referent_contact`.
+    #[schema(value_type = Object)]
+    pub sheet: vigie_domain::organisation::OrganisationSheet,
+}
+
+#[utoipa::path(get, path = "/api/v1/organisation", tag = "register",
+    responses((status = 200, description = "The organisation sheet", body = SheetOut),
+              (status = 404, description = "None saved yet", body = ApiError), (status = 401, body = ApiError)),
+    security(("bearer" = [])))]
+async fn organisation_read(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+) -> Result<Json<SheetOut>, ApiFailure> {
+    ctx.require(&state, Permission::Read, "api.organisation.read")
+        .await?;
+    let s = state
+        .store
+        .organisation_sheet(&ctx.scope)
+        .await?
+        .ok_or(ApiFailure::NotFound)?;
+    ctx.trace(
+        &state,
+        "api.organisation.read",
+        &format!("tenant:{}", ctx.tenant.id),
+        Outcome::Success,
+    )
+    .await?;
+    Ok(Json(SheetOut {
+        updated_at: s.updated_at.to_string(),
+        updated_by: s.updated_by,
+        sheet: s.sheet,
+    }))
+}
+
+#[utoipa::path(put, path = "/api/v1/organisation", tag = "register",
+    request_body(content = Object, description = "The whole sheet (fields as in `SheetOut.sheet`; absent ones empty)"),
+    responses((status = 200, description = "Saved, normalised (SIREN without spaces)", body = SheetOut),
+              (status = 400, description = "A field breaks a rule: named in the message", body = ApiError),
+              (status = 401, body = ApiError), (status = 403, body = ApiError)),
+    security(("bearer" = [])))]
+async fn organisation_update(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Json(sheet): Json<vigie_domain::organisation::OrganisationSheet>,
+) -> Result<Json<SheetOut>, ApiFailure> {
+    ctx.require(&state, Permission::Write, "api.organisation.update")
+        .await?;
+    let by = format!("api:token:{}", ctx.token.name);
+    let s =
+        vigie_service::register::save_sheet(state.ctx(), &ctx.scope, sheet, &by, Timestamp::now())
+            .await
+            .map_err(service_failure)?;
+    ctx.trace(
+        &state,
+        "api.organisation.update",
+        &format!("tenant:{}", ctx.tenant.id),
+        Outcome::Success,
+    )
+    .await?;
+    Ok(Json(SheetOut {
+        updated_at: s.updated_at.to_string(),
+        updated_by: s.updated_by,
+        sheet: s.sheet,
+    }))
 }
 
 fn status_of(ctx: &ApiCtx, s: &Option<String>) -> Result<ActivityStatus, ApiFailure> {
@@ -736,13 +811,14 @@ impl Modify for BearerAuth {
 #[openapi(
     info(title = "Vigie API", version = "1", description = "A tenant's data in Vigie. Authenticate with a tenant API token; the `/provider` operations take a provider token instead."),
     paths(me, members, member, trail, register_list, register_read, register_create, register_update,
+        organisation_read, organisation_update,
         incidents::list, incidents::declare, incidents::read, incidents::qualify, incidents::notify,
         problems::list, problems::declare, problems::read, problems::qualify, problems::add_client, problems::notice, problems::update,
         retention::rules, retention::create, retention::delete, retention::preview, retention::runs, retention::request, retention::run,
         backups::list,
         consent::sites, consent::records, consent::record, consent::proof, consent::current, consent::check, consent::add,
         crate::consent::record, crate::consent::opposition),
-    components(schemas(ApiError, MeOut, MemberOut, MemberPage, RecordOut, RecordPage, ActivityOut, ActivityPage, ActivityIn,
+    components(schemas(ApiError, MeOut, MemberOut, MemberPage, RecordOut, RecordPage, ActivityOut, ActivityPage, ActivityIn, SheetOut,
         incidents::IncidentOut, incidents::IncidentPage, incidents::IncidentIn, incidents::FactsIn, incidents::PhaseIn, incidents::PhaseOut, incidents::ProviderUpdateOut,
         problems::ProblemOut, problems::ProblemPage, problems::ProblemIn, problems::ProblemFactsIn, problems::ClientIn, problems::NoticeIn, problems::UpdateIn, problems::ImpactedOut, problems::UpdateOut,
         retention::RuleOut, retention::RuleIn, retention::PreviewOut, retention::RunOut, retention::RunPage,
@@ -775,6 +851,10 @@ pub fn routes() -> Router<AppState> {
         .route("/trail", get(trail))
         .route("/register", get(register_list).post(register_create))
         .route("/register/{id}", get(register_read).put(register_update))
+        .route(
+            "/organisation",
+            get(organisation_read).put(organisation_update),
+        )
         .route("/incidents", get(incidents::list).post(incidents::declare))
         .route("/incidents/{id}", get(incidents::read))
         .route(

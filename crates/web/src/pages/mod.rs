@@ -13,6 +13,7 @@ mod incidents;
 mod invitation;
 pub mod invite;
 mod models;
+mod organisation;
 mod own_data;
 mod partner;
 mod problems;
@@ -101,6 +102,10 @@ pub fn routes() -> Router<AppState> {
             get(register::list).post(register::create),
         )
         .route("/t/{tenant}/registre/nouveau", get(register::new_form))
+        .route(
+            "/t/{tenant}/organisme",
+            get(organisation::show).post(organisation::save),
+        )
         .route("/t/{tenant}/registre/historique", get(register::history))
         .route("/t/{tenant}/registre/export.csv", get(register::export_csv))
         .route(

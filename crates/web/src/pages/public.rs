@@ -482,7 +482,8 @@ struct PolicyPage {
     l: Layout,
     org: String,
     intro: String,
-    dpo: String,
+    /// From the organisation sheet: (label, value), only what is filled.
+    controller: Vec<(&'static str, String)>,
     rights_form: String,
     activities: Vec<PolicyActivity>,
     versions: Vec<PolicyVersion>,
@@ -519,6 +520,29 @@ pub async fn policy(
         .store
         .register_history(t.id, vigie_domain::page::Page::new(Some(1), Some(200)))
         .await?;
+    // Who the controller is and how to reach its DPO: the organisation
+    // sheet says it, never a guess from the activities.
+    let sheet = state
+        .store
+        .organisation_sheet(&vigie_domain::scope::TenantScope::of_system(t.id))
+        .await?
+        .map(|s| s.sheet)
+        .unwrap_or_default();
+    let org = if sheet.legal_name.is_empty() {
+        t.name.as_str().to_owned()
+    } else {
+        sheet.legal_name.clone()
+    };
+    let controller: Vec<(&'static str, String)> = [
+        (m.act_controller, org.clone()),
+        (m.org_address, sheet.address.clone()),
+        (m.org_siren_public, sheet.siren.clone()),
+        (m.org_representative_public, sheet.representative_line()),
+        (m.act_dpo, sheet.dpo_line()),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .collect();
     let activities = all
         .iter()
         .map(|a| {
@@ -602,13 +626,8 @@ pub async fn policy(
         .collect();
     render(PolicyPage {
         applied,
-        intro: m.policy_intro.replace("{org}", t.name.as_str()),
-        dpo: all
-            .iter()
-            .map(|a| a.body.dpo_contact.trim())
-            .find(|d| !d.is_empty())
-            .unwrap_or_default()
-            .to_owned(),
+        intro: m.policy_intro.replace("{org}", &org),
+        controller,
         rights_form: format!("/p/{}/droits", t.slug),
         versions: history
             .items
@@ -620,7 +639,7 @@ pub async fn policy(
                 what: format!("{} — {} (v{})", v.name, m.policy_updated, v.version),
             })
             .collect(),
-        org: t.name.as_str().to_owned(),
+        org,
         activities,
         l,
     })

@@ -57,6 +57,7 @@ struct ListPage {
     sensitive: bool,
     can_write: bool,
     public: String,
+    sheet: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -134,6 +135,7 @@ pub async fn list(
         sensitive: q.sensitive.is_some(),
         can_write: ctx.scope.allows(Permission::Write),
         public: format!("/p/{}/confidentialite", ctx.tenant.slug),
+        sheet: format!("{}/organisme", ctx.base()),
         base,
         l,
     })
@@ -213,8 +215,20 @@ pub async fn new_form(
     ctx: TenantCtx,
 ) -> Result<Response, PageError> {
     require_traced(&state, &ctx, Permission::Write, "register.new").await?;
+    // The organisation sheet fills what every activity repeats.
+    let sheet = state
+        .store
+        .organisation_sheet(&ctx.scope)
+        .await?
+        .map(|s| s.sheet)
+        .unwrap_or_default();
     let f = ActivityForm {
-        controller: ctx.tenant.name.as_str().to_owned(),
+        controller: if sheet.legal_name.is_empty() {
+            ctx.tenant.name.as_str().to_owned()
+        } else {
+            sheet.legal_name.clone()
+        },
+        dpo_contact: sheet.dpo_line(),
         ..ActivityForm::default()
     };
     render(form_page(&state, &ctx, None, f, BTreeMap::new(), None).await?)
@@ -538,10 +552,15 @@ pub async fn export_json(
 ) -> Result<Response, PageError> {
     require_traced(&state, &ctx, Permission::Read, "register.export").await?;
     let all = current(state.store.all_activities(&ctx.scope).await?);
+    let sheet = state
+        .store
+        .organisation_sheet(&ctx.scope)
+        .await?
+        .map(|s| s.sheet);
     ctx.trace(&state, "register.export", "json").await?;
     Ok(download(
         "application/json",
         format!("registre-{}.json", ctx.tenant.slug),
-        register::json(ctx.tenant.name.as_str(), &all),
+        register::json(ctx.tenant.name.as_str(), sheet.as_ref(), &all),
     ))
 }

@@ -270,6 +270,30 @@ both!(c01_c04_the_register_through_the_api, |app| {
         c.api("/api/v1/register/999999", &secret).await.status,
         StatusCode::NOT_FOUND
     );
+    // The organisation sheet (issue 17): none yet, a wrong SIREN named,
+    // then saved and read back normalised.
+    assert_eq!(
+        c.api("/api/v1/organisation", &secret).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let sheet = |siren: &str| serde_json::json!({"legal_name": "Commune A", "siren": siren, "dpo_name": "Anne", "dpo_contact": "dpo@a.fr"});
+    let bad = c
+        .api_json("PUT", "/api/v1/organisation", &secret, &sheet("123456789"))
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    assert!(bad.body.contains("siren"), "{}", bad.body);
+    let ok = c
+        .api_json(
+            "PUT",
+            "/api/v1/organisation",
+            &secret,
+            &sheet("213 903 008"),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    let read: serde_json::Value =
+        serde_json::from_str(&c.api("/api/v1/organisation", &secret).await.body).unwrap();
+    assert_eq!(read["sheet"]["siren"], "213903008");
 });
 
 #[tokio::test]

@@ -28,6 +28,8 @@ fn declared_tenant_routes() -> Vec<String> {
 const WALKED: &[(&str, &str)] = &[
     ("GET", "/t/{tenant}"),
     ("GET", "/t/{tenant}/users"),
+    ("GET", "/t/{tenant}/organisme"),
+    ("POST", "/t/{tenant}/organisme"),
     ("POST", "/t/{tenant}/users"),
     ("GET", "/t/{tenant}/users/{id}"),
     ("POST", "/t/{tenant}/users/{id}/roles"),

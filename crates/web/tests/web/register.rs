@@ -145,7 +145,6 @@ both!(c01_c04_c05_c06_the_register_through_the_pages, |app| {
     assert!(policy.body.contains("intérêt public"), "{}", policy.body);
     assert!(policy.body.contains("/p/commune-a/droits"));
     assert!(policy.body.contains("CNIL"));
-    assert!(policy.body.contains("dpo@commune-a.fr"));
     visitor.get("/lang/en?next=/").await;
     let en = visitor.get("/p/commune-a/confidentialite").await;
     assert!(
@@ -240,6 +239,86 @@ both!(
             !csv.contains("Gestion du recrutement"),
             "the export is the current register"
         );
+    }
+);
+
+both!(
+    c01_c05_the_organisation_sheet_serves_the_register_and_the_policy,
+    |app| {
+        let t = app.tenant("commune-s").await;
+        app.person("dpo@commune-s.fr", &[(&t, &[Role::Dpo])]).await;
+        app.person("audit@commune-s.fr", &[(&t, &[Role::Auditor])])
+            .await;
+        let mut dpo = app.signed_in("dpo@commune-s.fr").await;
+        let sheet = |siren: &'static str, dpo_contact: &'static str| {
+            vec![
+                ("legal_name", "Commune de Saint-Essai"),
+                ("address", "1 place de la Mairie, 39000 Saint-Essai"),
+                ("siren", siren),
+                ("representative", "Jean Dupont"),
+                ("representative_title", "maire"),
+                ("dpo_name", "Anne Martin"),
+                ("dpo_contact", dpo_contact),
+                ("dpo_designation", "DPO-12345"),
+            ]
+        };
+        // A wrong check digit and a DPO nobody can reach: each said beside
+        // its field, what was typed kept, nothing saved.
+        let bad = dpo
+            .post("/t/commune-s/organisme", &sheet("213 903 002", ""))
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        for id in ["org-siren-error", "org-dpo_contact-error"] {
+            assert!(
+                bad.body.contains(&format!("id=\"{id}\"")),
+                "{id}: {}",
+                bad.body
+            );
+        }
+        assert!(bad.body.contains("value=\"Jean Dupont\""));
+        let policy = app.browser().get("/p/commune-s/confidentialite").await.body;
+        assert!(!policy.contains("Jean Dupont"));
+        let saved = dpo
+            .post(
+                "/t/commune-s/organisme",
+                &sheet("213 903 008", "dpo@saint-essai.fr"),
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        let page = dpo.get("/t/commune-s/organisme").await.body;
+        assert!(
+            page.contains("value=\"213903008\""),
+            "stored without spaces"
+        );
+        // The public policy states the controller from the sheet.
+        let policy = app.browser().get("/p/commune-s/confidentialite").await.body;
+        for expected in [
+            "Commune de Saint-Essai",
+            "213903008",
+            "Jean Dupont, maire",
+            "Anne Martin — dpo@saint-essai.fr (DPO-12345)",
+        ] {
+            assert!(policy.contains(expected), "{expected}: {policy}");
+        }
+        // A new activity starts from it; the JSON export carries it.
+        let new = dpo.get("/t/commune-s/registre/nouveau").await.body;
+        assert!(new.contains("value=\"Commune de Saint-Essai\""), "{new}");
+        let json = dpo.get("/t/commune-s/registre/export.json").await.body;
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["organisation"]["dpo_designation"], "DPO-12345");
+        // An auditor reads it, cannot change it.
+        let mut auditor = app.signed_in("audit@commune-s.fr").await;
+        assert!(
+            auditor
+                .get("/t/commune-s/organisme")
+                .await
+                .body
+                .contains("readonly")
+        );
+        let denied = auditor
+            .post("/t/commune-s/organisme", &sheet("213 903 008", "x@y.fr"))
+            .await;
+        assert_eq!(denied.status, StatusCode::FORBIDDEN);
     }
 );
 
