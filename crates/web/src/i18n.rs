@@ -334,6 +334,12 @@ messages! {
     policy_versions: "Historique des versions", "Version history";
     policy_no_transfer: "Pas de transfert hors de l'Union européenne.", "No transfer outside the European Union.";
     policy_subjects: "Personnes concernées", "People concerned";
+    policy_recipients: "Destinataires", "Recipients";
+    act_security_measures: "Mesures de sécurité", "Security measures";
+    act_dpia_criteria: "Critères d'AIPD", "DPIA criteria";
+    act_published_short: "Publiée", "Published";
+    act_removed: "Retiré", "Removed";
+    act_added: "Ajouté", "Added";
     policy_transfers: "Transferts hors de l'Union européenne", "Transfers outside the European Union";
     policy_retentions: "Durées de conservation", "Retention periods";
     policy_activity_rights: "Vos droits sur ce traitement", "Your rights over this processing";

@@ -1,6 +1,7 @@
 //! The HTML pages, one module per area.
 
 mod account;
+mod activity_text;
 mod admin;
 mod assets;
 mod backups;

@@ -385,10 +385,11 @@ pub async fn save(
     render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
 }
 
+/// One changed field: its label, the lines removed and those added.
 pub struct DiffRow {
-    pub field: String,
-    pub before: String,
-    pub after: String,
+    pub field: &'static str,
+    pub before: Vec<String>,
+    pub after: Vec<String>,
 }
 
 #[derive(Template)]
@@ -443,12 +444,12 @@ pub async fn compare(
         back: format!("{}/registre/{id}", ctx.base()),
         a: a_no,
         b: b_no,
-        rows: register::diff(&va.body, &vb.body)
+        rows: super::activity_text::changes(ctx.me.client.lang.code(), m, &va.body, &vb.body)
             .into_iter()
-            .map(|(field, before, after)| DiffRow {
-                field,
-                before,
-                after,
+            .map(|c| DiffRow {
+                field: c.label,
+                before: c.removed,
+                after: c.added,
             })
             .collect(),
     })

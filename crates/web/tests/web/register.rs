@@ -104,7 +104,14 @@ both!(c01_c04_c05_c06_the_register_through_the_pages, |app| {
     assert_eq!(stale.status, StatusCode::UNPROCESSABLE_ENTITY);
     let diff = dpo.get(&format!("{page}/versions?a=1&b=2")).await;
     assert_eq!(diff.status, StatusCode::OK);
-    assert!(diff.body.contains("data_categories") && diff.body.contains("sante"));
+    // As a person reads it (C04): the field's label, the line added.
+    assert!(
+        diff.body.contains("Catégories de données")
+            && diff.body.contains("<ins>Données de santé</ins>"),
+        "{}",
+        diff.body
+    );
+    assert!(!diff.body.contains("data_categories") && !diff.body.contains("[\""));
     let history = dpo.get("/t/commune-a/registre/historique").await;
     assert!(history.body.contains("Visite médicale"), "{}", history.body);
 

@@ -1,0 +1,193 @@
+//! An activity as a person reads it: each field under its label, as lines
+//! in the page's language (closed lists by their names, recipients by
+//! kind, retention periods as "data : duration (fate)"); and the
+//! difference of two versions as the lines removed and added per field.
+//! Used by the comparison of versions and the model updates.
+
+use vigie_domain::register::{Activity, data_category};
+
+use crate::{i18n::Msgs, labels::register as rl};
+
+/// The fields in the form's order: (key as stored, label).
+pub fn fields(m: &'static Msgs) -> [(&'static str, &'static str); 21] {
+    [
+        ("name", m.act_name),
+        ("controller", m.act_controller),
+        ("joint_controllers", m.act_joint),
+        ("dpo_contact", m.act_dpo),
+        ("purposes", m.act_purposes),
+        ("legal_bases", m.act_legal_bases),
+        ("legitimate_interest", m.act_legitimate_interest),
+        ("subject_categories", m.policy_subjects),
+        ("data_categories", m.act_categories),
+        ("other_data", m.act_other_data),
+        ("recipients", m.policy_recipients),
+        ("transfers", m.policy_transfers),
+        ("retentions", m.policy_retentions),
+        ("security_measures", m.act_security_measures),
+        ("automated_decision", m.act_automated),
+        ("profiling", m.act_profiling),
+        ("collection", m.act_collection),
+        ("dpia_criteria", m.act_dpia_criteria),
+        ("no_sensitive_data", m.act_no_sensitive),
+        ("no_minors", m.act_no_minors),
+        ("published", m.act_published_short),
+    ]
+}
+
+/// One field's value as lines (none: empty).
+pub fn lines(lang: &str, m: &'static Msgs, a: &Activity, key: &str) -> Vec<String> {
+    let text = |s: &str| -> Vec<String> {
+        s.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let yes_no = |b: bool| vec![(if b { m.yes } else { m.no }).to_owned()];
+    let fr = lang != "en";
+    match key {
+        "name" => text(&a.name),
+        "controller" => text(&a.controller),
+        "joint_controllers" => text(&a.joint_controllers),
+        "dpo_contact" => text(&a.dpo_contact),
+        "purposes" => text(&a.purposes),
+        "legal_bases" => a
+            .legal_bases
+            .iter()
+            .map(|b| rl::legal_basis(lang, *b).to_owned())
+            .collect(),
+        "legitimate_interest" => text(&a.legitimate_interest),
+        "subject_categories" => a.subject_categories.clone(),
+        "data_categories" => a
+            .data_categories
+            .iter()
+            .map(|c| {
+                data_category(c)
+                    .map_or_else(|| c.clone(), |d| (if fr { d.fr } else { d.en }).to_owned())
+            })
+            .collect(),
+        "other_data" => text(&a.other_data),
+        "recipients" => a
+            .recipients
+            .iter()
+            .map(|r| format!("{} : {}", rl::recipient_kind(lang, r.kind), r.name))
+            .collect(),
+        "transfers" => a
+            .transfers
+            .iter()
+            .map(|t| {
+                format!(
+                    "{} ({}) — {}",
+                    t.recipient,
+                    t.country,
+                    rl::safeguard(lang, t.safeguard)
+                )
+            })
+            .collect(),
+        "retentions" => a
+            .retentions
+            .iter()
+            .map(|r| format!("{} : {} ({})", r.data, r.duration, rl::fate(lang, r.fate)))
+            .collect(),
+        "security_measures" => a.security_measures.clone(),
+        "automated_decision" => yes_no(a.automated_decision),
+        "profiling" => yes_no(a.profiling),
+        "collection" => a
+            .collection
+            .iter()
+            .map(|c| rl::collection(lang, *c).to_owned())
+            .collect(),
+        "dpia_criteria" => a
+            .dpia_criteria
+            .iter()
+            .map(|c| rl::criterion(lang, *c).to_owned())
+            .collect(),
+        "no_sensitive_data" => yes_no(a.no_sensitive_data),
+        "no_minors" => yes_no(a.no_minors),
+        "published" => yes_no(a.published),
+        _ => Vec::new(),
+    }
+}
+
+/// What changed in one field: the lines only `before` has, and those only
+/// `after` has.
+pub struct FieldChange {
+    pub label: &'static str,
+    pub removed: Vec<String>,
+    pub added: Vec<String>,
+}
+
+/// The fields that differ between two versions, in the form's order.
+pub fn changes(
+    lang: &str,
+    m: &'static Msgs,
+    before: &Activity,
+    after: &Activity,
+) -> Vec<FieldChange> {
+    fields(m)
+        .into_iter()
+        .filter_map(|(key, label)| {
+            let (b, a) = (lines(lang, m, before, key), lines(lang, m, after, key));
+            let removed: Vec<String> = b.iter().filter(|l| !a.contains(l)).cloned().collect();
+            let added: Vec<String> = a.iter().filter(|l| !b.contains(l)).cloned().collect();
+            // Same lines in another order still say something changed.
+            let reordered = removed.is_empty() && added.is_empty() && a != b;
+            (reordered || !removed.is_empty() || !added.is_empty()).then_some(FieldChange {
+                label,
+                removed: if reordered { b } else { removed },
+                added: if reordered { a } else { added },
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use vigie_domain::register::{FinalFate, LegalBasis, Recipient, RecipientKind, Retention};
+
+    use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn c04_a_change_reads_as_lines_not_json() {
+        let m = Lang::Fr.msgs();
+        let before = Activity {
+            name: "Cantine".into(),
+            legal_bases: vec![LegalBasis::PublicTask],
+            recipients: vec![Recipient {
+                kind: RecipientKind::Internal,
+                name: "Service scolaire".into(),
+            }],
+            retentions: vec![Retention {
+                data: "Dossiers".into(),
+                duration: "1 an".into(),
+                fate: FinalFate::Destruction,
+            }],
+            ..Activity::default()
+        };
+        let mut after = before.clone();
+        after.legal_bases.push(LegalBasis::Consent);
+        after.retentions[0].duration = "2 ans".into();
+        after.published = true;
+        let c = changes("fr", m, &before, &after);
+        let labels: Vec<&str> = c.iter().map(|f| f.label).collect();
+        assert_eq!(
+            labels,
+            [
+                m.act_legal_bases,
+                m.policy_retentions,
+                m.act_published_short
+            ]
+        );
+        assert!(c[0].removed.is_empty());
+        assert_eq!(c[0].added, ["Consentement"]);
+        assert_eq!(c[1].removed, ["Dossiers : 1 an (destruction)"]);
+        assert_eq!(c[1].added, ["Dossiers : 2 ans (destruction)"]);
+        assert_eq!(
+            (c[2].removed.as_slice(), c[2].added.as_slice()),
+            (&["Non".to_owned()][..], &["Oui".to_owned()][..])
+        );
+        assert!(changes("fr", m, &before, &before).is_empty());
+    }
+}
