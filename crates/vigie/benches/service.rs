@@ -2,7 +2,8 @@
 //! authenticated pages and API calls per second over real HTTP on loopback,
 //! trail appends under concurrency, and `audit verify` on 1 million records,
 //! on SQLite and on PostgreSQL, and a 2,000-activity register (list,
-//! filter, CSV export, public policy), consent choices. `VIGIE_BENCH=http,trail,verify,register,consent` picks parts;
+//! filter, CSV export, public policy, printed as PDF and ODT), consent
+//! choices. `VIGIE_BENCH=http,trail,verify,register,consent` picks parts;
 //! `VIGIE_BENCH_SECONDS` sets each HTTP run's length (default 5).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -246,6 +247,8 @@ async fn register(name: &str, store: Arc<dyn Store>) {
     for i in 0..2000 {
         let (mut body, status) = models[i % models.len()].clone();
         body.name = format!("{} n°{i}", body.name);
+        // What the seed publishes is on the public policy, as in the demo.
+        body.published = status != vigie_domain::register::ActivityStatus::Draft;
         store
             .create_activity(
                 &scope,
@@ -291,6 +294,14 @@ async fn register(name: &str, store: Arc<dyn Store>) {
         (
             "public policy (2,000)",
             format!("/p/{}/confidentialite", s.tenant),
+        ),
+        (
+            "printed, PDF (2,000)",
+            format!("/t/{}/registre/export.pdf", s.tenant),
+        ),
+        (
+            "printed, ODT (2,000)",
+            format!("/t/{}/registre/export.odt", s.tenant),
         ),
     ] {
         let rps = load(addr, get(path), 200, 4).await;

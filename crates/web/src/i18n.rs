@@ -254,6 +254,10 @@ messages! {
     register_history: "Historique du registre", "Register history";
     register_export_csv: "Exporter en CSV (une ligne par activité et catégorie)", "Export as CSV (one row per activity and category)";
     register_export_json: "Exporter en JSON", "Export as JSON";
+    register_export_pdf: "Imprimer le registre (PDF)", "Print the register (PDF)";
+    register_export_odt: "Registre modifiable (ODT, LibreOffice)", "Editable register (ODT, LibreOffice)";
+    act_print_pdf: "Imprimer la fiche (PDF)", "Print this activity (PDF)";
+    act_print_odt: "Fiche modifiable (ODT)", "Editable activity (ODT)";
     register_public: "Politique de confidentialité publique", "Public privacy policy";
     register_sensitive_only: "Seulement les activités à données sensibles", "Only activities with sensitive data";
     register_completeness: "Complétude", "Completeness";
@@ -261,7 +265,6 @@ messages! {
     register_dpia: "AIPD requise", "DPIA required";
     register_version: "Version", "Version";
     register_updated: "Mise à jour", "Updated";
-    register_print: "Imprimer", "Print";
     act_general: "Identification", "Identification";
     act_name: "Nom de l'activité", "Activity name";
     act_controller: "Responsable du traitement", "Controller";
@@ -338,6 +341,13 @@ messages! {
     act_security_measures: "Mesures de sécurité", "Security measures";
     act_dpia_criteria: "Critères d'AIPD", "DPIA criteria";
     act_published_short: "Publiée", "Published";
+    print_activities: "Activités de traitement", "Processing activities";
+    print_dpia: "AIPD requise", "DPIA required";
+    print_page: "page", "page";
+    print_register_title: "Registre des activités de traitement", "Record of processing activities";
+    print_activity_title: "Fiche de traitement", "Processing activity";
+    act_joint_short: "Responsables conjoints", "Joint controllers";
+    act_other_data_short: "Autres données", "Other data";
     act_removed: "Retiré", "Removed";
     act_added: "Ajouté", "Added";
     policy_transfers: "Transferts hors de l'Union européenne", "Transfers outside the European Union";

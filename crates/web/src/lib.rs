@@ -19,6 +19,7 @@ mod layout;
 pub mod mfa;
 mod pages;
 mod pdf;
+mod print;
 pub use pages::invite;
 mod intent;
 pub mod password;

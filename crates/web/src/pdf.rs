@@ -15,6 +15,8 @@ pub enum Block {
     Field(String, String),
     /// Running text; line breaks are kept.
     Para(String),
+    /// What follows starts a new page (unless the page is still empty).
+    PageBreak,
 }
 
 const PAGE_WIDTH: f32 = 595.0;
@@ -188,6 +190,12 @@ fn layout(blocks: &[Block]) -> Vec<Vec<Line>> {
                 put(&mut pages, &mut y, Font::Regular, 10.0, 12.0, v, 0.0);
             }
             Block::Para(t) => put(&mut pages, &mut y, Font::Regular, 10.0, 0.0, t, 3.0),
+            Block::PageBreak => {
+                if pages.last().is_some_and(|p| !p.is_empty()) {
+                    pages.push(Vec::new());
+                    y = PAGE_HEIGHT - MARGIN;
+                }
+            }
         }
     }
     pages

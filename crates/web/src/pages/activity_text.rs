@@ -1,26 +1,35 @@
 //! An activity as a person reads it: each field under its label, as lines
 //! in the page's language (closed lists by their names, recipients by
 //! kind, retention periods as "data : duration (fate)"); and the
-//! difference of two versions as the lines removed and added per field.
-//! Used by the comparison of versions and the model updates.
+//! difference of two versions as the lines removed and added per field;
+//! the register as a printable document. Used by the comparison of
+//! versions and the printed register.
 
-use vigie_domain::register::{Activity, data_category};
+use vigie_domain::{
+    organisation::OrganisationSheet,
+    register::{Activity, data_category},
+};
+use vigie_store::StoredActivity;
 
-use crate::{i18n::Msgs, labels::register as rl};
+use crate::{
+    i18n::Msgs,
+    labels::register as rl,
+    print::{Document, Section},
+};
 
 /// The fields in the form's order: (key as stored, label).
-pub fn fields(m: &'static Msgs) -> [(&'static str, &'static str); 21] {
+pub fn fields_of(m: &'static Msgs) -> [(&'static str, &'static str); 21] {
     [
         ("name", m.act_name),
         ("controller", m.act_controller),
-        ("joint_controllers", m.act_joint),
+        ("joint_controllers", m.act_joint_short),
         ("dpo_contact", m.act_dpo),
         ("purposes", m.act_purposes),
         ("legal_bases", m.act_legal_bases),
         ("legitimate_interest", m.act_legitimate_interest),
         ("subject_categories", m.policy_subjects),
         ("data_categories", m.act_categories),
-        ("other_data", m.act_other_data),
+        ("other_data", m.act_other_data_short),
         ("recipients", m.policy_recipients),
         ("transfers", m.policy_transfers),
         ("retentions", m.policy_retentions),
@@ -110,6 +119,80 @@ pub fn lines(lang: &str, m: &'static Msgs, a: &Activity, key: &str) -> Vec<Strin
     }
 }
 
+/// The register (or one activity) as a printable document: the
+/// organisation sheet as its cover, each activity a section with its
+/// status, version and DPIA verdict, then every field under its label.
+pub fn document(
+    lang: &'static str,
+    m: &'static Msgs,
+    org: &str,
+    sheet: Option<&OrganisationSheet>,
+    activities: &[StoredActivity],
+    title: &str,
+    when: &str,
+) -> Document {
+    let mut cover: Vec<(String, String)> = Vec::new();
+    if let Some(s) = sheet {
+        for (label, value) in [
+            (m.org_legal_name, s.legal_name.clone()),
+            (m.org_address, s.address.clone()),
+            (m.org_siren_public, s.siren.clone()),
+            (m.org_representative_public, s.representative_line()),
+            (m.act_dpo, s.dpo_line()),
+            (
+                m.org_referent,
+                [s.referent_name.as_str(), s.referent_contact.as_str()]
+                    .into_iter()
+                    .filter(|x| !x.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" — "),
+            ),
+        ] {
+            if !value.is_empty() {
+                cover.push((label.to_owned(), value));
+            }
+        }
+    }
+    cover.push((m.print_activities.to_owned(), activities.len().to_string()));
+    let sections = activities
+        .iter()
+        .map(|a| {
+            let mut fields: Vec<(String, Vec<String>)> = vec![
+                (
+                    m.act_status.to_owned(),
+                    vec![rl::status(lang, a.status).to_owned()],
+                ),
+                (
+                    m.register_version.to_owned(),
+                    vec![format!("{} — {}", a.version, a.updated_by)],
+                ),
+                (
+                    m.print_dpia.to_owned(),
+                    vec![(if a.body.dpia_required() { m.yes } else { m.no }).to_owned()],
+                ),
+            ];
+            fields.extend(
+                fields_of(m)
+                    .into_iter()
+                    .filter(|(k, _)| *k != "name")
+                    .map(|(k, label)| (label.to_owned(), lines(lang, m, &a.body, k))),
+            );
+            Section {
+                heading: a.body.name.clone(),
+                fields,
+            }
+        })
+        .collect();
+    Document {
+        lang,
+        title: title.to_owned(),
+        subtitle: format!("{org} — {when}"),
+        cover,
+        sections,
+        page_word: m.print_page,
+    }
+}
+
 /// What changed in one field: the lines only `before` has, and those only
 /// `after` has.
 pub struct FieldChange {
@@ -125,7 +208,7 @@ pub fn changes(
     before: &Activity,
     after: &Activity,
 ) -> Vec<FieldChange> {
-    fields(m)
+    fields_of(m)
         .into_iter()
         .filter_map(|(key, label)| {
             let (b, a) = (lines(lang, m, before, key), lines(lang, m, after, key));

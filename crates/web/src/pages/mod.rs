@@ -113,6 +113,16 @@ pub fn routes() -> Router<AppState> {
             "/t/{tenant}/registre/export.json",
             get(register::export_json),
         )
+        .route("/t/{tenant}/registre/export.pdf", get(register::export_pdf))
+        .route("/t/{tenant}/registre/export.odt", get(register::export_odt))
+        .route(
+            "/t/{tenant}/registre/{id}/fiche.pdf",
+            get(register::activity_pdf),
+        )
+        .route(
+            "/t/{tenant}/registre/{id}/fiche.odt",
+            get(register::activity_odt),
+        )
         .route(
             "/t/{tenant}/registre/{id}",
             get(register::show).post(register::save),

@@ -526,6 +526,119 @@ fn download(content_type: &str, name: String, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// A printed document's format.
+#[derive(Clone, Copy)]
+enum Print {
+    Pdf,
+    Odt,
+}
+
+/// The register (or one activity) printed (C06, issue 17): PDF or ODT,
+/// the organisation sheet as the cover; traced like every export.
+async fn printed(
+    state: &AppState,
+    ctx: &TenantCtx,
+    activities: &[vigie_store::StoredActivity],
+    title: &str,
+    file: &str,
+    format: Print,
+) -> Result<Response, PageError> {
+    let m = ctx.me.client.lang.msgs();
+    let lang = ctx.me.client.lang.code();
+    let sheet = state
+        .store
+        .organisation_sheet(&ctx.scope)
+        .await?
+        .map(|s| s.sheet);
+    let org = sheet
+        .as_ref()
+        .map(|s| s.legal_name.clone())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| ctx.tenant.name.as_str().to_owned());
+    let l = Layout::for_tenant(ctx, title, state.settings.demo);
+    let when = l.when(jiff::Timestamp::now());
+    let doc =
+        super::activity_text::document(lang, m, &org, sheet.as_ref(), activities, title, &when);
+    let (kind, ext, bytes) = match format {
+        Print::Pdf => ("application/pdf", "pdf", crate::print::pdf(&doc)),
+        Print::Odt => (
+            "application/vnd.oasis.opendocument.text",
+            "odt",
+            crate::print::odt::write(&doc)
+                .ok_or_else(|| PageError::Internal("the document is too large to print".into()))?,
+        ),
+    };
+    ctx.trace(state, "register.export", ext).await?;
+    Ok(download(kind, format!("{file}.{ext}"), bytes))
+}
+
+async fn print_register(
+    state: AppState,
+    ctx: TenantCtx,
+    format: Print,
+) -> Result<Response, PageError> {
+    require_traced(&state, &ctx, Permission::Read, "register.export").await?;
+    let all = current(state.store.all_activities(&ctx.scope).await?);
+    let m = ctx.me.client.lang.msgs();
+    let file = format!("registre-{}", ctx.tenant.slug);
+    printed(&state, &ctx, &all, m.print_register_title, &file, format).await
+}
+
+/// The register as PDF (C06).
+pub async fn export_pdf(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+) -> Result<Response, PageError> {
+    print_register(state, ctx, Print::Pdf).await
+}
+
+/// The register as OpenDocument text (C06).
+pub async fn export_odt(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+) -> Result<Response, PageError> {
+    print_register(state, ctx, Print::Odt).await
+}
+
+async fn print_activity(
+    state: AppState,
+    ctx: TenantCtx,
+    id: &str,
+    format: Print,
+) -> Result<Response, PageError> {
+    require_traced(&state, &ctx, Permission::Read, "register.export").await?;
+    let a = state.store.activity(&ctx.scope, activity_id(id)?).await?;
+    let m = ctx.me.client.lang.msgs();
+    let file = format!("fiche-{}-{}", ctx.tenant.slug, a.id);
+    printed(
+        &state,
+        &ctx,
+        std::slice::from_ref(&a),
+        m.print_activity_title,
+        &file,
+        format,
+    )
+    .await
+}
+
+/// One activity as PDF.
+pub async fn activity_pdf(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    print_activity(state, ctx, &id, Print::Pdf).await
+}
+
+/// One activity as OpenDocument text.
+pub async fn activity_odt(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    print_activity(state, ctx, &id, Print::Odt).await
+}
+
 /// The activities still carried out: what the exports hand over.
 fn current(all: Vec<vigie_store::StoredActivity>) -> Vec<vigie_store::StoredActivity> {
     all.into_iter().filter(|a| a.is_current()).collect()

@@ -329,6 +329,162 @@ both!(
     }
 );
 
+/// The text of an ODT's `content.xml`, read with a ZIP and an XML reader
+/// Vigie did not write; and whether `mimetype` comes first, stored.
+fn odt_text(bytes: &[u8]) -> (bool, String) {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mimetype_first = {
+        let mut f = zip.by_index(0).unwrap();
+        let mut s = String::new();
+        f.read_to_string(&mut s).unwrap();
+        f.name() == "mimetype"
+            && f.compression() == zip::CompressionMethod::Stored
+            && s == "application/vnd.oasis.opendocument.text"
+    };
+    for name in ["META-INF/manifest.xml", "styles.xml"] {
+        assert!(zip.by_name(name).is_ok(), "{name}");
+    }
+    let mut xml = String::new();
+    zip.by_name("content.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let mut text = String::new();
+    loop {
+        match reader.read_event().unwrap() {
+            quick_xml::events::Event::Text(t) => {
+                text.push_str(&t.decode().unwrap());
+            }
+            quick_xml::events::Event::GeneralRef(r) => {
+                let name = r.decode().unwrap();
+                text.push_str(match name.as_ref() {
+                    "amp" => "&",
+                    "lt" => "<",
+                    "gt" => ">",
+                    "quot" => "\"",
+                    _ => "?",
+                });
+            }
+            quick_xml::events::Event::End(_) => text.push('\n'),
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    (mimetype_first, text)
+}
+
+/// The text of a PDF, read by Debian's `pdftotext` (poppler-utils, which
+/// `.ci/run` installs): missing, the test fails.
+fn pdf_text(bytes: &[u8]) -> String {
+    let dir = std::env::temp_dir().join(format!("vigie-print-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("{}.pdf", bytes.len()));
+    std::fs::write(&file, bytes).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is needed: .ci/run installs it");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+both!(c06_the_register_prints_to_pdf_and_odt, |app| {
+    let t = app.tenant("commune-i").await;
+    app.person("dpo@commune-i.fr", &[(&t, &[Role::Dpo])]).await;
+    let mut dpo = app.signed_in("dpo@commune-i.fr").await;
+    let sheet = dpo
+        .post(
+            "/t/commune-i/organisme",
+            &[
+                ("legal_name", "Commune d'Imprimerie"),
+                ("siren", "213903008"),
+                ("representative", "Jean Dupont"),
+                ("representative_title", "maire"),
+                ("dpo_name", "Anne Martin"),
+                ("dpo_contact", "dpo@commune-i.fr"),
+                ("dpo_designation", "DPO-12345"),
+            ],
+        )
+        .await;
+    assert_eq!(sheet.status, StatusCode::SEE_OTHER, "{}", sheet.body);
+    let created = dpo
+        .post(
+            "/t/commune-i/registre",
+            &activity_fields(&[
+                ("transfers", "États-Unis ; Éditeur SaaS ; clauses types"),
+                ("other_data", "Lettre de motivation"),
+                ("dpia", "large_scale"),
+            ]),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let page = created.location().split('?').next().unwrap().to_owned();
+    // Every field of the activity, as the page names it, and the cover.
+    let expected = [
+        "Commune d'Imprimerie",
+        "213903008",
+        "Jean Dupont, maire",
+        "Anne Martin — dpo@commune-i.fr (DPO-12345)",
+        "Gestion du recrutement",
+        "Réceptionner et traiter les candidatures",
+        "Mission d'intérêt public ou autorité publique",
+        "Recherche des profils adaptés",
+        "Candidats",
+        "Vie professionnelle (CV, fonction, formation)",
+        "Lettre de motivation",
+        "Service RH",
+        "Direction générale",
+        "Welcome to the jungle",
+        "Éditeur SaaS (États-Unis) — clauses contractuelles types",
+        "Candidat non recruté\u{202F}: 2 ans après le dernier contact (destruction)",
+        "Accès restreint au service RH",
+        "Formulaire en ligne",
+        "Traitement à grande échelle",
+        "Complète",
+    ];
+    let odt = dpo.get("/t/commune-i/registre/export.odt").await;
+    assert_eq!(odt.status, StatusCode::OK);
+    assert_eq!(
+        odt.headers[axum::http::header::CONTENT_TYPE],
+        "application/vnd.oasis.opendocument.text"
+    );
+    let (mimetype_first, text) = odt_text(&odt.bytes);
+    assert!(
+        mimetype_first,
+        "an ODT's mimetype entry comes first, stored"
+    );
+    for e in expected {
+        assert!(text.contains(e), "ODT lacks {e:?}: {text}");
+    }
+    let pdf = dpo.get("/t/commune-i/registre/export.pdf").await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    let text = pdf_text(&pdf.bytes);
+    // pdftotext gives the narrow space back as a plain one, and may wrap.
+    let flat = text
+        .replace(['\u{a0}', '\u{202f}'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for e in expected {
+        let e = e.replace('\u{202F}', " ");
+        assert!(flat.contains(&e), "PDF lacks {e:?}: {flat}");
+    }
+    assert!(flat.contains("page 1/"), "numbered pages: {flat}");
+    // One activity alone, both ways; another tenant's is not found.
+    for ext in ["pdf", "odt"] {
+        let one = dpo.get(&format!("{page}/fiche.{ext}")).await;
+        assert_eq!(one.status, StatusCode::OK, "{ext}");
+        assert!(one.bytes.len() > 500);
+    }
+});
+
 both!(c03_a_model_is_published_imported_and_followed, |app| {
     let model = app.tenant("modele-mes-demandes").await;
     let a = app.tenant("commune-a").await;

@@ -225,6 +225,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body as sent (a PDF or an ODT is not text).
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -294,6 +296,7 @@ impl Browser {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 
