@@ -38,6 +38,25 @@ pub struct SignedIn {
 }
 
 impl SignedIn {
+    /// The organisations where this person is the DPO, each with the
+    /// scope their membership gives (a shared DPO's many clients).
+    pub fn dpo_scopes(&self) -> Vec<(&vigie_store::Tenant, TenantScope)> {
+        self.memberships
+            .iter()
+            .filter(|m| m.roles.contains(vigie_domain::role::Role::Dpo))
+            .map(|m| {
+                (
+                    &m.tenant,
+                    TenantScope::from_verified_membership(
+                        m.tenant.id,
+                        Some(self.user.id),
+                        m.roles.clone(),
+                    ),
+                )
+            })
+            .collect()
+    }
+
     pub fn actor(&self) -> Actor {
         Actor::person(&self.user)
     }

@@ -293,6 +293,13 @@ messages! {
     act_no_sensitive: "Aucune donnée sensible (art. 9)", "No sensitive data (Art. 9)";
     act_no_minors: "Aucune donnée de mineurs", "No data about minors";
     act_status: "Statut", "Status";
+    dpo_title: "Mes organismes (DPO)", "My organisations (DPO)";
+    dpo_intro: "Chaque organisme dont vous êtes le DPO : les demandes en retard ou à rendre sous 7 jours, les violations dont le délai de 72 heures court, les activités à contrôler et l'état du registre. Cliquez sur un titre de colonne pour trier.", "Every organisation you are the DPO of: requests late or due within 7 days, breaches whose 72-hour clock runs, activities to check and the register's state. Click a column title to sort.";
+    dpo_org: "Organisme", "Organisation";
+    dpo_breaches: "Violations (72 h en cours)", "Breaches (72 h running)";
+    dpo_to_check: "À contrôler", "To check";
+    dpo_drafts: "brouillons", "drafts";
+    dpo_activities: "Activités", "Activities";
     org_title: "Fiche de l'organisme", "Organisation sheet";
     org_intro: "Saisie une fois, elle sert à chaque activité du registre, aux exports et à la politique de confidentialité publique.", "Typed once, it serves every activity of the register, the exports and the public privacy policy.";
     org_controller: "Responsable du traitement", "Controller";

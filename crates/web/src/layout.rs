@@ -128,6 +128,16 @@ impl Layout {
                 nav.push(item(format!("{base}/tokens"), m.nav_tokens));
             }
         }
+        // A shared DPO's organisations on one page.
+        if me
+            .memberships
+            .iter()
+            .filter(|x| x.roles.contains(vigie_domain::role::Role::Dpo))
+            .count()
+            > 1
+        {
+            nav.push(item("/dpo".into(), m.dpo_title));
+        }
         nav.push(item("/account".into(), m.nav_account));
         let admin_nav = if me.user.is_provider_admin {
             vec![

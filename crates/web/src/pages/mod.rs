@@ -8,6 +8,7 @@ mod backups;
 mod clients;
 mod consent;
 mod cookies;
+mod dpo;
 mod forms;
 mod home;
 mod incidents;
@@ -98,6 +99,7 @@ pub fn routes() -> Router<AppState> {
         .route("/p/{tenant}/confidentialite", get(public::policy))
         .route("/p/{tenant}/site-demo", get(public::demo_site))
         .route("/t/{tenant}", get(home::dashboard))
+        .route("/dpo", get(dpo::overview))
         .route(
             "/t/{tenant}/registre",
             get(register::list).post(register::create),

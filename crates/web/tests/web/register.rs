@@ -485,6 +485,60 @@ both!(c06_the_register_prints_to_pdf_and_odt, |app| {
     }
 });
 
+both!(
+    c01_a_shared_dpo_sees_every_organisation_on_one_page,
+    |app| {
+        let a = app.tenant("commune-alpha").await;
+        let b = app.tenant("commune-beta").await;
+        let c = app.tenant("commune-gamma").await;
+        app.person(
+            "dpo@syndicat.fr",
+            &[(&a, &[Role::Dpo]), (&b, &[Role::Dpo]), (&c, &[Role::Agent])],
+        )
+        .await;
+        let mut dpo = app.signed_in("dpo@syndicat.fr").await;
+        // Beta: one complete activity waiting for the check, one draft.
+        let complete = dpo
+            .post("/t/commune-beta/registre", &activity_fields(&[]))
+            .await;
+        assert_eq!(complete.status, StatusCode::SEE_OTHER, "{}", complete.body);
+        let mut draft = activity_fields(&[]);
+        draft.retain(|(k, _)| *k != "status" && *k != "published" && *k != "name");
+        draft.push(("name", "Brouillon"));
+        draft.push(("status", "draft"));
+        let drafted = dpo.post("/t/commune-beta/registre", &draft).await;
+        assert_eq!(drafted.status, StatusCode::SEE_OTHER, "{}", drafted.body);
+        let page = dpo.get("/dpo?sort=to_check").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("href=\"/dpo\""), "in the navigation");
+        // The table only (the tenant switcher names every organisation).
+        let table = |b: &str| crate::support::extract(b, "<tbody>", "</tbody>").unwrap();
+        let body = table(&page.body);
+        assert!(
+            body.contains("Organisation commune-alpha")
+                && body.contains("Organisation commune-beta")
+        );
+        assert!(
+            !body.contains("Organisation commune-gamma"),
+            "not its DPO there"
+        );
+        // Sorted by what waits for a check: beta first, with its counts.
+        let beta = body.find("Organisation commune-beta").unwrap();
+        assert!(beta < body.find("Organisation commune-alpha").unwrap());
+        assert!(
+            body[beta..].contains("<td>1 <span class=\"muted\">(1 brouillons)</span></td>"),
+            "{body}"
+        );
+        assert!(page.body.contains("aria-sort=\"descending\""));
+        // Searched by name.
+        let found = table(&dpo.get("/dpo?q=alpha").await.body);
+        assert!(
+            found.contains("Organisation commune-alpha")
+                && !found.contains("Organisation commune-beta")
+        );
+    }
+);
+
 both!(c03_a_model_is_published_imported_and_followed, |app| {
     let model = app.tenant("modele-mes-demandes").await;
     let a = app.tenant("commune-a").await;
