@@ -134,8 +134,10 @@ pub fn diff(before: &Activity, after: &Activity) -> Vec<(String, String, String)
         .collect()
 }
 
-/// The register as CSV: one row per activity and per data category (an
-/// activity without category has one row), `;`-separated with a BOM.
+/// The register as CSV with the register's codes (for the reversibility
+/// archive, read by programs; people download the pages' labelled CSV):
+/// one row per activity and per data category (an activity without
+/// category has one row), `;`-separated with a BOM.
 pub fn csv(activities: &[StoredActivity]) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new()
         .delimiter(b';')

@@ -350,6 +350,11 @@ messages! {
     act_published_short: "Publiée", "Published";
     print_activities: "Activités de traitement", "Processing activities";
     print_dpia: "AIPD requise", "DPIA required";
+    print_sensitivity: "Sensibilité", "Sensitivity";
+    print_ordinary: "courante", "ordinary";
+    print_special: "sensible (art. 9)", "special category (Art. 9)";
+    print_offences: "infractions (art. 10)", "offences (Art. 10)";
+    print_nir: "NIR", "NIR";
     print_page: "page", "page";
     print_register_title: "Registre des activités de traitement", "Record of processing activities";
     print_activity_title: "Fiche de traitement", "Processing activity";

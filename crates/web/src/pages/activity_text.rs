@@ -193,6 +193,77 @@ pub fn document(
     }
 }
 
+/// The register as CSV for people (C06): `;`-separated with a BOM (as
+/// spreadsheets in France open it), the page's labels as the header and
+/// as the values — never internal codes —, one row per activity and per
+/// data category (with its sensitivity), lines joined by " | ", every
+/// cell safe from formulas.
+pub fn csv(lang: &'static str, m: &'static Msgs, activities: &[StoredActivity]) -> Vec<u8> {
+    use vigie_domain::{cell::spreadsheet_safe, register::Sensitivity};
+    let fields: Vec<(&str, &str)> = fields_of(m)
+        .into_iter()
+        .filter(|(k, _)| *k != "name" && *k != "data_categories")
+        .collect();
+    let mut header: Vec<&str> = vec![m.act_name, m.register_version, m.act_status];
+    header.extend(fields.iter().map(|(_, label)| *label));
+    header.extend([
+        m.act_categories,
+        m.print_sensitivity,
+        m.print_dpia,
+        m.register_completeness,
+    ]);
+    let mut w = ::csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let mut ok = w.write_record(&header).is_ok();
+    let sensitivity = |s: Sensitivity| match s {
+        Sensitivity::Ordinary => m.print_ordinary,
+        Sensitivity::Special => m.print_special,
+        Sensitivity::Offences => m.print_offences,
+        Sensitivity::Nir => m.print_nir,
+    };
+    for a in activities {
+        let b = &a.body;
+        let mut common: Vec<String> = vec![
+            b.name.clone(),
+            a.version.to_string(),
+            rl::status(lang, a.status).to_owned(),
+        ];
+        common.extend(fields.iter().map(|(k, _)| lines(lang, m, b, k).join(" | ")));
+        let mut categories: Vec<(String, &str)> = b
+            .data_categories
+            .iter()
+            .map(|c| match data_category(c) {
+                Some(d) => (
+                    (if lang == "en" { d.en } else { d.fr }).to_owned(),
+                    sensitivity(d.sensitivity),
+                ),
+                None => (c.clone(), ""),
+            })
+            .collect();
+        if categories.is_empty() {
+            categories.push((String::new(), ""));
+        }
+        let dpia = if b.dpia_required() { m.yes } else { m.no };
+        for (category, level) in categories {
+            let mut row = common.clone();
+            row.extend([
+                category,
+                level.to_owned(),
+                dpia.to_owned(),
+                format!("{} %", b.completeness()),
+            ]);
+            ok &= w
+                .write_record(row.iter().map(|c| spreadsheet_safe(c)))
+                .is_ok();
+        }
+    }
+    match (ok, w.into_inner()) {
+        (true, Ok(bytes)) => bytes,
+        _ => Vec::new(),
+    }
+}
+
 /// What changed in one field: the lines only `before` has, and those only
 /// `after` has.
 pub struct FieldChange {

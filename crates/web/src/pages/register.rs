@@ -644,7 +644,7 @@ fn current(all: Vec<vigie_store::StoredActivity>) -> Vec<vigie_store::StoredActi
     all.into_iter().filter(|a| a.is_current()).collect()
 }
 
-/// The register as CSV (C06).
+/// The register as CSV (C06), in the reader's words.
 pub async fn export_csv(
     State(state): State<AppState>,
     ctx: TenantCtx,
@@ -655,7 +655,7 @@ pub async fn export_csv(
     Ok(download(
         "text/csv; charset=utf-8",
         format!("registre-{}.csv", ctx.tenant.slug),
-        register::csv(&all),
+        super::activity_text::csv(ctx.me.client.lang.code(), ctx.me.client.lang.msgs(), &all),
     ))
 }
 

@@ -477,7 +477,27 @@ both!(c06_the_register_prints_to_pdf_and_odt, |app| {
         assert!(flat.contains(&e), "PDF lacks {e:?}: {flat}");
     }
     assert!(flat.contains("page 1/"), "numbered pages: {flat}");
-    // One activity alone, both ways; another tenant's is not found.
+    // The CSV in the reader's words, not the register's codes.
+    let csv = dpo.get("/t/commune-i/registre/export.csv").await.body;
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.contains("Bases légales") && header.contains("Sensibilité"),
+        "{header}"
+    );
+    assert!(
+        csv.contains("Mission d'intérêt public ou autorité publique"),
+        "{csv}"
+    );
+    assert!(csv.contains("Vie professionnelle (CV, fonction, formation)"));
+    for code in [
+        "public_task",
+        "vie_professionnelle",
+        "web_form",
+        "complete;",
+    ] {
+        assert!(!csv.contains(code), "{code} in {csv}");
+    }
+    // One activity alone, both ways.
     for ext in ["pdf", "odt"] {
         let one = dpo.get(&format!("{page}/fiche.{ext}")).await;
         assert_eq!(one.status, StatusCode::OK, "{ext}");
