@@ -215,6 +215,37 @@ closed_list!(
 );
 
 closed_list!(
+    /// What allows special categories (Art. 9(2)), offences data (Art.
+    /// 10) or the NIR to be processed at all — a legal basis of Art. 6 is
+    /// not enough for them.
+    SensitiveCondition {
+        /// 9(2)(a)
+        ExplicitConsent = "explicit_consent",
+        /// 9(2)(b): employment and social protection law.
+        Employment = "employment",
+        /// 9(2)(c)
+        VitalInterests = "vital_interests",
+        /// 9(2)(d): a foundation, association or other not-for-profit body.
+        NotForProfit = "not_for_profit",
+        /// 9(2)(e)
+        MadePublic = "made_public",
+        /// 9(2)(f)
+        LegalClaims = "legal_claims",
+        /// 9(2)(g): substantial public interest, on Union or French law.
+        PublicInterest = "public_interest",
+        /// 9(2)(h): preventive or occupational medicine, health or social care.
+        HealthCare = "health_care",
+        /// 9(2)(i)
+        PublicHealth = "public_health",
+        /// 9(2)(j): archiving, research, statistics.
+        Archiving = "archiving",
+        /// Art. 10: under the control of official authority, or a law
+        /// that authorises it (and, for the NIR, the decree-framework).
+        OfficialAuthority = "official_authority",
+    }
+);
+
+closed_list!(
     /// How the data is collected.
     Collection {
         WebForm = "web_form",
@@ -274,6 +305,8 @@ pub struct Activity {
     pub subject_categories: Vec<String>,
     /// Codes of `DATA_CATEGORIES`.
     pub data_categories: Vec<String>,
+    /// With Art. 9/10 data or the NIR: what allows it.
+    pub sensitive_condition: Option<SensitiveCondition>,
     pub other_data: String,
     pub recipients: Vec<Recipient>,
     pub transfers: Vec<Transfer>,
@@ -315,6 +348,10 @@ pub enum ActivityProblem {
     Incomplete,
     #[error("published: only a complete or checked activity is published")]
     NotPublishable,
+    #[error(
+        "sensitive_condition: sensitive data (Art. 9, Art. 10 or the NIR) needs the condition that allows it"
+    )]
+    NoSensitiveCondition,
 }
 
 impl ActivityProblem {
@@ -330,6 +367,7 @@ impl ActivityProblem {
             ActivityProblem::Retention(_) => "retentions",
             ActivityProblem::Incomplete => "status",
             ActivityProblem::NotPublishable => "published",
+            ActivityProblem::NoSensitiveCondition => "sensitive_condition",
         }
     }
 }
@@ -368,6 +406,9 @@ impl Activity {
         let complete = matches!(status, ActivityStatus::Complete | ActivityStatus::Checked);
         if complete && !self.essentials_filled() {
             out.push(ActivityProblem::Incomplete);
+        }
+        if complete && self.has_sensitive_data() && self.sensitive_condition.is_none() {
+            out.push(ActivityProblem::NoSensitiveCondition);
         }
         if self.published && !complete {
             out.push(ActivityProblem::NotPublishable);
@@ -632,6 +673,22 @@ mod tests {
                 .rights()
                 .contains(&R::Portability)
         );
+    }
+
+    #[test]
+    fn c01_sensitive_data_needs_its_condition_once_complete() {
+        let mut a = recruiting();
+        a.data_categories.push("sante".into());
+        assert_eq!(a.problems(ActivityStatus::Draft), vec![]);
+        assert_eq!(
+            a.problems(ActivityStatus::Complete),
+            vec![ActivityProblem::NoSensitiveCondition]
+        );
+        a.sensitive_condition = Some(SensitiveCondition::Employment);
+        assert_eq!(a.problems(ActivityStatus::Complete), vec![]);
+        for c in SensitiveCondition::ALL {
+            assert_eq!(SensitiveCondition::parse(c.as_str()), Some(*c));
+        }
     }
 
     #[test]

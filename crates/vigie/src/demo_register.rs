@@ -101,6 +101,8 @@ pub fn cis_valley() -> Vec<(Activity, ActivityStatus)> {
                 data_categories: strings(&["etat_civil", "vie_personnelle", "vie_professionnelle", "economique", "connexion", "nir", "bancaire"]),
                 recipients: recipients(&["Équipes de maintenance", "Équipe BI", "Équipe DBA"], &["Clients CIS Valley"], &[]),
                 retentions: vec![keep("Données de maintenance", "Jusqu'à la fin de la relation contractuelle", FinalFate::Destruction)],
+                // The clients' NIR, seen while maintaining their software.
+                sensitive_condition: Some(vigie_domain::register::SensitiveCondition::OfficialAuthority),
                 ..cis("Maintenance applicative")
             },
             ActivityStatus::Complete,

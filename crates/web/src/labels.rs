@@ -113,6 +113,7 @@ pub mod register {
 
     use vigie_domain::register::{
         ActivityStatus, Collection, DpiaCriterion, FinalFate, LegalBasis, RecipientKind, Safeguard,
+        SensitiveCondition,
     };
 
     use super::tr;
@@ -198,6 +199,67 @@ pub mod register {
                 "Automatic (logs, sensors)",
             ),
             Collection::Other => tr(lang, "Autre", "Other"),
+        }
+    }
+
+    pub fn sensitive_condition(lang: &str, c: SensitiveCondition) -> &'static str {
+        use SensitiveCondition as C;
+        match c {
+            C::ExplicitConsent => tr(
+                lang,
+                "Consentement explicite (art. 9.2.a)",
+                "Explicit consent (Art. 9(2)(a))",
+            ),
+            C::Employment => tr(
+                lang,
+                "Droit du travail et de la protection sociale (art. 9.2.b)",
+                "Employment and social protection law (Art. 9(2)(b))",
+            ),
+            C::VitalInterests => tr(
+                lang,
+                "Intérêts vitaux (art. 9.2.c)",
+                "Vital interests (Art. 9(2)(c))",
+            ),
+            C::NotForProfit => tr(
+                lang,
+                "Organisme à but non lucratif, ses membres (art. 9.2.d)",
+                "Not-for-profit body, its members (Art. 9(2)(d))",
+            ),
+            C::MadePublic => tr(
+                lang,
+                "Données rendues publiques par la personne (art. 9.2.e)",
+                "Made public by the person (Art. 9(2)(e))",
+            ),
+            C::LegalClaims => tr(
+                lang,
+                "Droits en justice (art. 9.2.f)",
+                "Legal claims (Art. 9(2)(f))",
+            ),
+            C::PublicInterest => tr(
+                lang,
+                "Intérêt public important prévu par la loi (art. 9.2.g)",
+                "Substantial public interest in law (Art. 9(2)(g))",
+            ),
+            C::HealthCare => tr(
+                lang,
+                "Médecine préventive ou du travail, soins, action sociale (art. 9.2.h)",
+                "Preventive or occupational medicine, care, social work (Art. 9(2)(h))",
+            ),
+            C::PublicHealth => tr(
+                lang,
+                "Santé publique (art. 9.2.i)",
+                "Public health (Art. 9(2)(i))",
+            ),
+            C::Archiving => tr(
+                lang,
+                "Archivage, recherche, statistique (art. 9.2.j)",
+                "Archiving, research, statistics (Art. 9(2)(j))",
+            ),
+            C::OfficialAuthority => tr(
+                lang,
+                "Sous le contrôle de l'autorité publique ou autorisé par la loi (art. 10, NIR)",
+                "Under official authority or authorised by law (Art. 10, NIR)",
+            ),
         }
     }
 

@@ -18,7 +18,7 @@ use crate::{
 };
 
 /// The fields in the form's order: (key as stored, label).
-pub fn fields_of(m: &'static Msgs) -> [(&'static str, &'static str); 21] {
+pub fn fields_of(m: &'static Msgs) -> [(&'static str, &'static str); 22] {
     [
         ("name", m.act_name),
         ("controller", m.act_controller),
@@ -29,6 +29,7 @@ pub fn fields_of(m: &'static Msgs) -> [(&'static str, &'static str); 21] {
         ("legitimate_interest", m.act_legitimate_interest),
         ("subject_categories", m.policy_subjects),
         ("data_categories", m.act_categories),
+        ("sensitive_condition", m.act_sensitive_condition_short),
         ("other_data", m.act_other_data_short),
         ("recipients", m.policy_recipients),
         ("transfers", m.policy_transfers),
@@ -75,6 +76,11 @@ pub fn lines(lang: &str, m: &'static Msgs, a: &Activity, key: &str) -> Vec<Strin
                 data_category(c)
                     .map_or_else(|| c.clone(), |d| (if fr { d.fr } else { d.en }).to_owned())
             })
+            .collect(),
+        "sensitive_condition" => a
+            .sensitive_condition
+            .map(|c| rl::sensitive_condition(lang, c).to_owned())
+            .into_iter()
             .collect(),
         "other_data" => text(&a.other_data),
         "recipients" => a

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use vigie_domain::register::{
     Activity, ActivityStatus, Collection, DATA_CATEGORIES, DpiaCriterion, FinalFate, LegalBasis,
-    Recipient, RecipientKind, Retention, Safeguard, Transfer,
+    Recipient, RecipientKind, Retention, Safeguard, SensitiveCondition, Transfer,
 };
 
 use crate::labels::{self, register as rl};
@@ -37,6 +37,7 @@ pub struct ActivityForm {
     pub legal_bases: Vec<String>,
     pub categories: Vec<String>,
     pub collection: Vec<String>,
+    pub sensitive_condition: String,
     pub dpia: Vec<String>,
     pub status: String,
     pub reason: String,
@@ -92,6 +93,7 @@ impl ActivityForm {
             legal_bases: all("legal_basis"),
             categories: all("category"),
             collection: all("collection"),
+            sensitive_condition: one("sensitive_condition"),
             dpia: all("dpia"),
             status: one("status"),
             reason: one("reason"),
@@ -146,6 +148,10 @@ impl ActivityForm {
                 .collect(),
             categories: a.data_categories.clone(),
             collection: a.collection.iter().map(|c| c.as_str().to_owned()).collect(),
+            sensitive_condition: a
+                .sensitive_condition
+                .map(|c| c.as_str().to_owned())
+                .unwrap_or_default(),
             dpia: a
                 .dpia_criteria
                 .iter()
@@ -259,6 +265,7 @@ impl ActivityForm {
             no_sensitive_data: self.no_sensitive_data,
             no_minors: self.no_minors,
             published: self.published,
+            sensitive_condition: SensitiveCondition::parse(&self.sensitive_condition),
         };
         for p in a.problems(status) {
             let text = match p.field() {
@@ -277,6 +284,10 @@ impl ActivityForm {
                 "status" => msg(
                     "Pour passer en « complète », renseignez finalités, base légale, données, personnes et conservation.",
                     "To be complete, fill in purposes, legal basis, data, people and retention.",
+                ),
+                "sensitive_condition" => msg(
+                    "Des données sensibles (art. 9, art. 10 ou NIR) sont traitées : indiquez la condition qui le permet.",
+                    "Sensitive data (Art. 9, Art. 10 or the NIR) is processed: say which condition allows it.",
                 ),
                 "published" => msg(
                     "Seule une activité complète ou contrôlée est publiée : passez-la en « complète » ou décochez la publication.",
@@ -334,6 +345,8 @@ pub struct Groups {
     pub collection: Vec<Check>,
     pub dpia: Vec<Check>,
     pub statuses: Vec<labels::Choice>,
+    /// The Art. 9(2)/10 conditions, the first choice empty.
+    pub conditions: Vec<labels::Choice>,
 }
 
 impl Groups {
@@ -373,6 +386,17 @@ impl Groups {
                 .iter()
                 .map(|c| check(c.as_str(), rl::criterion(lang, *c), &f.dpia))
                 .collect(),
+            conditions: std::iter::once(labels::Choice {
+                value: "",
+                label: "—",
+                selected: f.sensitive_condition.is_empty(),
+            })
+            .chain(SensitiveCondition::ALL.iter().map(|c| labels::Choice {
+                value: c.as_str(),
+                label: rl::sensitive_condition(lang, *c),
+                selected: c.as_str() == f.sensitive_condition,
+            }))
+            .collect(),
             statuses: ActivityStatus::ALL
                 .iter()
                 .filter(|s| may_check || **s != ActivityStatus::Checked || status == "checked")
@@ -401,6 +425,7 @@ mod tests {
             ("subjects", "Candidats\n\nSalariés"),
             ("category", "etat_civil"),
             ("category", "nir"),
+            ("sensitive_condition", "employment"),
             ("internal", "Pôle RH"),
             ("processors", "Welcome to the jungle"),
             ("transfers", "États-Unis ; LinkedIn ; clauses contractuelles types"),
@@ -417,6 +442,7 @@ mod tests {
         assert_eq!(a.transfers[0].safeguard, Safeguard::StandardClauses);
         assert_eq!(a.retentions[1].fate, FinalFate::IntermediateArchive);
         assert_eq!(a.recipients.len(), 2);
+        assert_eq!(a.sensitive_condition, Some(SensitiveCondition::Employment));
         let back = ActivityForm::of(&a, status, 1, "fr").parse(true).unwrap();
         assert_eq!(back.0, a);
     }

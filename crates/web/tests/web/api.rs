@@ -187,6 +187,7 @@ both!(c01_c04_the_register_through_the_api, |app| {
         "legal_bases": ["public_task"],
         "subject_categories": ["Parents", "Enfants"],
         "data_categories": ["etat_civil", "coordonnees", "sante"],
+        "sensitive_condition": "health_care",
         "retentions": [{"data": "Dossiers", "duration": "1 an après la fin de l'année scolaire", "fate": "destruction"}]
     });
     let created = c

@@ -78,16 +78,34 @@ both!(c01_c04_c05_c06_the_register_through_the_pages, |app| {
     let no_reason = dpo
         .post(
             &page,
-            &activity_fields(&[("category", "sante"), ("version", "1")]),
+            &activity_fields(&[
+                ("category", "sante"),
+                ("sensitive_condition", "health_care"),
+                ("version", "1"),
+            ]),
         )
         .await;
     assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(no_reason.body.contains("id=\"a-reason-error\""));
+    // Health data needs the Art. 9(2) condition that allows it (C01).
+    let no_condition = dpo
+        .post(
+            &page,
+            &activity_fields(&[
+                ("category", "sante"),
+                ("version", "1"),
+                ("reason", "Visite médicale d'embauche"),
+            ]),
+        )
+        .await;
+    assert_eq!(no_condition.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_condition.body.contains("id=\"a-condition-error\""));
     let saved = dpo
         .post(
             &page,
             &activity_fields(&[
                 ("category", "sante"),
+                ("sensitive_condition", "health_care"),
                 ("version", "1"),
                 ("reason", "Visite médicale d'embauche"),
             ]),
