@@ -246,6 +246,31 @@ closed_list!(
 );
 
 closed_list!(
+    /// The security measures a register lists, as Madis and the CNIL's
+    /// guide structure them ("mesures de sécurité").
+    MeasureKind {
+        AccessControl = "access_control",
+        Traceability = "traceability",
+        Backups = "backups",
+        Updates = "updates",
+        Encryption = "encryption",
+        Pseudonymisation = "pseudonymisation",
+        NetworkProtection = "network_protection",
+        PhysicalSecurity = "physical_security",
+        Awareness = "awareness",
+        ProcessorContracts = "processor_contracts",
+    }
+);
+
+/// One measure taken, with how (the comment says what, where, how often).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Measure {
+    pub kind: MeasureKind,
+    #[serde(default)]
+    pub comment: String,
+}
+
+closed_list!(
     /// How the data is collected.
     Collection {
         WebForm = "web_form",
@@ -311,6 +336,9 @@ pub struct Activity {
     pub recipients: Vec<Recipient>,
     pub transfers: Vec<Transfer>,
     pub retentions: Vec<Retention>,
+    /// The checklist's measures taken, each with its comment.
+    pub measures: Vec<Measure>,
+    /// Other measures, in free text, one per line.
     pub security_measures: Vec<String>,
     pub automated_decision: bool,
     pub profiling: bool,
@@ -470,7 +498,7 @@ impl Activity {
             !(self.data_categories.is_empty() && self.other_data.trim().is_empty()),
             !self.recipients.is_empty(),
             !self.retentions.is_empty(),
-            !self.security_measures.is_empty(),
+            !(self.measures.is_empty() && self.security_measures.is_empty()),
             !self.collection.is_empty(),
         ];
         let n = filled.iter().filter(|x| **x).count();

@@ -362,6 +362,8 @@ messages! {
     act_other_data_short: "Autres données", "Other data";
     act_sensitive_condition: "Condition qui permet les données sensibles (art. 9.2, art. 10, NIR)", "Condition allowing sensitive data (Art. 9(2), Art. 10, NIR)";
     act_sensitive_condition_short: "Condition des données sensibles", "Condition for sensitive data";
+    act_measure_comment: "précisions (quoi, où, à quelle fréquence)", "details (what, where, how often)";
+    act_security_other: "Autres mesures (une par ligne)", "Other measures (one per line)";
     act_removed: "Retiré", "Removed";
     act_added: "Ajouté", "Added";
     policy_transfers: "Transferts hors de l'Union européenne", "Transfers outside the European Union";

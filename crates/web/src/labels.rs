@@ -112,8 +112,8 @@ pub mod register {
     //! The register's closed lists, in the page's language.
 
     use vigie_domain::register::{
-        ActivityStatus, Collection, DpiaCriterion, FinalFate, LegalBasis, RecipientKind, Safeguard,
-        SensitiveCondition,
+        ActivityStatus, Collection, DpiaCriterion, FinalFate, LegalBasis, MeasureKind,
+        RecipientKind, Safeguard, SensitiveCondition,
     };
 
     use super::tr;
@@ -259,6 +259,45 @@ pub mod register {
                 lang,
                 "Sous le contrôle de l'autorité publique ou autorisé par la loi (art. 10, NIR)",
                 "Under official authority or authorised by law (Art. 10, NIR)",
+            ),
+        }
+    }
+
+    pub fn measure(lang: &str, k: MeasureKind) -> &'static str {
+        match k {
+            MeasureKind::AccessControl => tr(
+                lang,
+                "Contrôle d'accès et habilitations",
+                "Access control and authorisations",
+            ),
+            MeasureKind::Traceability => tr(
+                lang,
+                "Traçabilité (journalisation)",
+                "Traceability (logging)",
+            ),
+            MeasureKind::Backups => tr(lang, "Sauvegardes", "Backups"),
+            MeasureKind::Updates => tr(lang, "Mises à jour", "Updates"),
+            MeasureKind::Encryption => tr(lang, "Chiffrement", "Encryption"),
+            MeasureKind::Pseudonymisation => tr(
+                lang,
+                "Pseudonymisation ou minimisation",
+                "Pseudonymisation or minimisation",
+            ),
+            MeasureKind::NetworkProtection => tr(
+                lang,
+                "Protection du réseau (pare-feu, cloisonnement)",
+                "Network protection (firewall, partitioning)",
+            ),
+            MeasureKind::PhysicalSecurity => tr(
+                lang,
+                "Sécurité physique des locaux",
+                "Physical security of premises",
+            ),
+            MeasureKind::Awareness => tr(lang, "Sensibilisation des agents", "Staff awareness"),
+            MeasureKind::ProcessorContracts => tr(
+                lang,
+                "Clauses de protection avec les sous-traitants",
+                "Data protection terms with processors",
             ),
         }
     }

@@ -105,7 +105,19 @@ pub fn lines(lang: &str, m: &'static Msgs, a: &Activity, key: &str) -> Vec<Strin
             .iter()
             .map(|r| format!("{} : {} ({})", r.data, r.duration, rl::fate(lang, r.fate)))
             .collect(),
-        "security_measures" => a.security_measures.clone(),
+        "security_measures" => a
+            .measures
+            .iter()
+            .map(|x| {
+                let name = rl::measure(lang, x.kind);
+                if x.comment.is_empty() {
+                    name.to_owned()
+                } else {
+                    format!("{name} : {}", x.comment)
+                }
+            })
+            .chain(a.security_measures.iter().cloned())
+            .collect(),
         "automated_decision" => yes_no(a.automated_decision),
         "profiling" => yes_no(a.profiling),
         "collection" => a

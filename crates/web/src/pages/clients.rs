@@ -332,7 +332,15 @@ async fn section(state: &AppState, t: &Tenant) -> Result<ClientSection, PageErro
     }));
     let mut security: Vec<String> = activities
         .iter()
-        .flat_map(|a| a.body.security_measures.iter().cloned())
+        .flat_map(|a| {
+            // The checklist's measures by name (French, as this register
+            // is written), then the free-text ones.
+            a.body
+                .measures
+                .iter()
+                .map(|m| crate::labels::register::measure("fr", m.kind).to_owned())
+                .chain(a.body.security_measures.iter().cloned())
+        })
         .collect();
     security.sort();
     security.dedup();

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use vigie_domain::register::{
     Activity, ActivityStatus, Collection, DATA_CATEGORIES, DpiaCriterion, FinalFate, LegalBasis,
-    Recipient, RecipientKind, Retention, Safeguard, SensitiveCondition, Transfer,
+    Measure, MeasureKind, Recipient, RecipientKind, Retention, Safeguard, SensitiveCondition,
+    Transfer,
 };
 
 use crate::labels::{self, register as rl};
@@ -38,6 +39,9 @@ pub struct ActivityForm {
     pub categories: Vec<String>,
     pub collection: Vec<String>,
     pub sensitive_condition: String,
+    /// The checklist's measures ticked, and each one's comment by kind.
+    pub measures: Vec<String>,
+    pub measure_comments: BTreeMap<String, String>,
     pub dpia: Vec<String>,
     pub status: String,
     pub reason: String,
@@ -94,6 +98,16 @@ impl ActivityForm {
             categories: all("category"),
             collection: all("collection"),
             sensitive_condition: one("sensitive_condition"),
+            measures: all("measure"),
+            measure_comments: MeasureKind::ALL
+                .iter()
+                .map(|k| {
+                    (
+                        k.as_str().to_owned(),
+                        one(&format!("measure_{}", k.as_str())),
+                    )
+                })
+                .collect(),
             dpia: all("dpia"),
             status: one("status"),
             reason: one("reason"),
@@ -152,6 +166,16 @@ impl ActivityForm {
                 .sensitive_condition
                 .map(|c| c.as_str().to_owned())
                 .unwrap_or_default(),
+            measures: a
+                .measures
+                .iter()
+                .map(|x| x.kind.as_str().to_owned())
+                .collect(),
+            measure_comments: a
+                .measures
+                .iter()
+                .map(|x| (x.kind.as_str().to_owned(), x.comment.clone()))
+                .collect(),
             dpia: a
                 .dpia_criteria
                 .iter()
@@ -266,6 +290,17 @@ impl ActivityForm {
             no_minors: self.no_minors,
             published: self.published,
             sensitive_condition: SensitiveCondition::parse(&self.sensitive_condition),
+            measures: MeasureKind::ALL
+                .iter()
+                .filter(|k| self.measures.iter().any(|m| m == k.as_str()))
+                .map(|k| Measure {
+                    kind: *k,
+                    comment: self
+                        .measure_comments
+                        .get(k.as_str())
+                        .map_or_else(String::new, |c| c.trim().to_owned()),
+                })
+                .collect(),
         };
         for p in a.problems(status) {
             let text = match p.field() {
@@ -347,6 +382,8 @@ pub struct Groups {
     pub statuses: Vec<labels::Choice>,
     /// The Art. 9(2)/10 conditions, the first choice empty.
     pub conditions: Vec<labels::Choice>,
+    /// The security checklist: (kind, label, ticked, comment).
+    pub measures: Vec<(&'static str, &'static str, bool, String)>,
 }
 
 impl Groups {
@@ -385,6 +422,20 @@ impl Groups {
             dpia: DpiaCriterion::ALL
                 .iter()
                 .map(|c| check(c.as_str(), rl::criterion(lang, *c), &f.dpia))
+                .collect(),
+            measures: MeasureKind::ALL
+                .iter()
+                .map(|k| {
+                    (
+                        k.as_str(),
+                        rl::measure(lang, *k),
+                        f.measures.iter().any(|m| m == k.as_str()),
+                        f.measure_comments
+                            .get(k.as_str())
+                            .cloned()
+                            .unwrap_or_default(),
+                    )
+                })
                 .collect(),
             conditions: std::iter::once(labels::Choice {
                 value: "",
@@ -426,6 +477,9 @@ mod tests {
             ("category", "etat_civil"),
             ("category", "nir"),
             ("sensitive_condition", "employment"),
+            ("measure", "encryption"),
+            ("measure_encryption", " TLS et disques chiffrés "),
+            ("measure_backups", "commentaire sans case cochée"),
             ("internal", "Pôle RH"),
             ("processors", "Welcome to the jungle"),
             ("transfers", "États-Unis ; LinkedIn ; clauses contractuelles types"),
@@ -443,6 +497,14 @@ mod tests {
         assert_eq!(a.retentions[1].fate, FinalFate::IntermediateArchive);
         assert_eq!(a.recipients.len(), 2);
         assert_eq!(a.sensitive_condition, Some(SensitiveCondition::Employment));
+        // Only ticked measures, with their comments.
+        assert_eq!(
+            a.measures,
+            [Measure {
+                kind: MeasureKind::Encryption,
+                comment: "TLS et disques chiffrés".into()
+            }]
+        );
         let back = ActivityForm::of(&a, status, 1, "fr").parse(true).unwrap();
         assert_eq!(back.0, a);
     }

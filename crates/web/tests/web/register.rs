@@ -439,6 +439,12 @@ both!(c06_the_register_prints_to_pdf_and_odt, |app| {
                 ("transfers", "États-Unis ; Éditeur SaaS ; clauses types"),
                 ("other_data", "Lettre de motivation"),
                 ("dpia", "large_scale"),
+                ("measure", "backups"),
+                (
+                    "measure_backups",
+                    "Quotidiennes, chiffrées, gardées 14 jours",
+                ),
+                ("measure", "traceability"),
             ]),
         )
         .await;
@@ -463,6 +469,8 @@ both!(c06_the_register_prints_to_pdf_and_odt, |app| {
         "Éditeur SaaS (États-Unis) — clauses contractuelles types",
         "Candidat non recruté\u{202F}: 2 ans après le dernier contact (destruction)",
         "Accès restreint au service RH",
+        "Sauvegardes\u{202F}: Quotidiennes, chiffrées, gardées 14 jours",
+        "Traçabilité (journalisation)",
         "Formulaire en ligne",
         "Traitement à grande échelle",
         "Complète",
