@@ -328,6 +328,9 @@ pub struct Activity {
     /// Required with a legitimate interest: which interest.
     pub legitimate_interest: String,
     pub subject_categories: Vec<String>,
+    /// How many people it concerns, estimated ("nombre estimé de
+    /// personnes concernées").
+    pub people_estimate: Option<u64>,
     /// Codes of `DATA_CATEGORIES`.
     pub data_categories: Vec<String>,
     /// With Art. 9/10 data or the NIR: what allows it.

@@ -364,6 +364,7 @@ messages! {
     act_sensitive_condition_short: "Condition des données sensibles", "Condition for sensitive data";
     act_measure_comment: "précisions (quoi, où, à quelle fréquence)", "details (what, where, how often)";
     act_security_other: "Autres mesures (une par ligne)", "Other measures (one per line)";
+    act_people_estimate: "Nombre estimé de personnes concernées", "Estimated number of people concerned";
     act_removed: "Retiré", "Removed";
     act_added: "Ajouté", "Added";
     policy_transfers: "Transferts hors de l'Union européenne", "Transfers outside the European Union";

@@ -18,7 +18,7 @@ use crate::{
 };
 
 /// The fields in the form's order: (key as stored, label).
-pub fn fields_of(m: &'static Msgs) -> [(&'static str, &'static str); 22] {
+pub fn fields_of(m: &'static Msgs) -> [(&'static str, &'static str); 23] {
     [
         ("name", m.act_name),
         ("controller", m.act_controller),
@@ -28,6 +28,7 @@ pub fn fields_of(m: &'static Msgs) -> [(&'static str, &'static str); 22] {
         ("legal_bases", m.act_legal_bases),
         ("legitimate_interest", m.act_legitimate_interest),
         ("subject_categories", m.policy_subjects),
+        ("people_estimate", m.act_people_estimate),
         ("data_categories", m.act_categories),
         ("sensitive_condition", m.act_sensitive_condition_short),
         ("other_data", m.act_other_data_short),
@@ -69,6 +70,23 @@ pub fn lines(lang: &str, m: &'static Msgs, a: &Activity, key: &str) -> Vec<Strin
             .collect(),
         "legitimate_interest" => text(&a.legitimate_interest),
         "subject_categories" => a.subject_categories.clone(),
+        "people_estimate" => a
+            .people_estimate
+            .map(|n| {
+                // Thousands grouped as each language writes them.
+                let digits = n.to_string();
+                let sep = if fr { "\u{202f}" } else { "," };
+                let mut out = String::new();
+                for (i, c) in digits.chars().enumerate() {
+                    if i > 0 && (digits.len() - i) % 3 == 0 {
+                        out.push_str(sep);
+                    }
+                    out.push(c);
+                }
+                out
+            })
+            .into_iter()
+            .collect(),
         "data_categories" => a
             .data_categories
             .iter()

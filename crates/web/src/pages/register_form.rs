@@ -42,6 +42,7 @@ pub struct ActivityForm {
     /// The checklist's measures ticked, and each one's comment by kind.
     pub measures: Vec<String>,
     pub measure_comments: BTreeMap<String, String>,
+    pub people_estimate: String,
     pub dpia: Vec<String>,
     pub status: String,
     pub reason: String,
@@ -99,6 +100,7 @@ impl ActivityForm {
             collection: all("collection"),
             sensitive_condition: one("sensitive_condition"),
             measures: all("measure"),
+            people_estimate: one("people_estimate"),
             measure_comments: MeasureKind::ALL
                 .iter()
                 .map(|k| {
@@ -171,6 +173,7 @@ impl ActivityForm {
                 .iter()
                 .map(|x| x.kind.as_str().to_owned())
                 .collect(),
+            people_estimate: a.people_estimate.map(|n| n.to_string()).unwrap_or_default(),
             measure_comments: a
                 .measures
                 .iter()
@@ -243,6 +246,29 @@ impl ActivityForm {
                 }
             }
         }
+        // "12 000", "12000" or "12 000" (narrow space) are one number.
+        let people: String = self
+            .people_estimate
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '\u{202f}' && *c != '.')
+            .collect();
+        let people_estimate = if people.is_empty() {
+            None
+        } else {
+            match people.parse::<u64>() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    e.insert(
+                        "people_estimate",
+                        msg(
+                            "Un nombre entier, par exemple 12 000.",
+                            "A whole number, for example 12,000.",
+                        ),
+                    );
+                    None
+                }
+            }
+        };
         let recipients = [
             (RecipientKind::Internal, &self.internal),
             (RecipientKind::External, &self.external),
@@ -268,6 +294,7 @@ impl ActivityForm {
                 .collect(),
             legitimate_interest: self.legitimate_interest.trim().to_owned(),
             subject_categories: lines(&self.subjects),
+            people_estimate,
             data_categories: self.categories.clone(),
             other_data: self.other_data.trim().to_owned(),
             recipients,
@@ -477,6 +504,7 @@ mod tests {
             ("category", "etat_civil"),
             ("category", "nir"),
             ("sensitive_condition", "employment"),
+            ("people_estimate", "12 000"),
             ("measure", "encryption"),
             ("measure_encryption", " TLS et disques chiffrés "),
             ("measure_backups", "commentaire sans case cochée"),
@@ -497,6 +525,15 @@ mod tests {
         assert_eq!(a.retentions[1].fate, FinalFate::IntermediateArchive);
         assert_eq!(a.recipients.len(), 2);
         assert_eq!(a.sensitive_condition, Some(SensitiveCondition::Employment));
+        assert_eq!(a.people_estimate, Some(12_000));
+        let mut wrong = f.clone();
+        wrong.people_estimate = "beaucoup".into();
+        assert!(
+            wrong
+                .parse(true)
+                .unwrap_err()
+                .contains_key("people_estimate")
+        );
         // Only ticked measures, with their comments.
         assert_eq!(
             a.measures,

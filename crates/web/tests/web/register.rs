@@ -445,6 +445,7 @@ both!(c06_the_register_prints_to_pdf_and_odt, |app| {
                     "Quotidiennes, chiffrées, gardées 14 jours",
                 ),
                 ("measure", "traceability"),
+                ("people_estimate", "12 500"),
             ]),
         )
         .await;
@@ -471,6 +472,7 @@ both!(c06_the_register_prints_to_pdf_and_odt, |app| {
         "Accès restreint au service RH",
         "Sauvegardes\u{202F}: Quotidiennes, chiffrées, gardées 14 jours",
         "Traçabilité (journalisation)",
+        "12\u{202F}500",
         "Formulaire en ligne",
         "Traitement à grande échelle",
         "Complète",
