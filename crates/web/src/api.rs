@@ -622,6 +622,16 @@ pub struct SheetOut {
     pub sheet: vigie_domain::organisation::OrganisationSheet,
 }
 
+impl From<vigie_store::StoredSheet> for SheetOut {
+    fn from(s: vigie_store::StoredSheet) -> Self {
+        SheetOut {
+            updated_at: s.updated_at.to_string(),
+            updated_by: s.updated_by,
+            sheet: s.sheet,
+        }
+    }
+}
+
 #[utoipa::path(get, path = "/api/v1/organisation", tag = "register",
     responses((status = 200, description = "The organisation sheet", body = SheetOut),
               (status = 404, description = "None saved yet", body = ApiError), (status = 401, body = ApiError)),
@@ -644,11 +654,7 @@ async fn organisation_read(
         Outcome::Success,
     )
     .await?;
-    Ok(Json(SheetOut {
-        updated_at: s.updated_at.to_string(),
-        updated_by: s.updated_by,
-        sheet: s.sheet,
-    }))
+    Ok(Json(SheetOut::from(s)))
 }
 
 #[utoipa::path(put, path = "/api/v1/organisation", tag = "register",
@@ -676,11 +682,7 @@ async fn organisation_update(
         Outcome::Success,
     )
     .await?;
-    Ok(Json(SheetOut {
-        updated_at: s.updated_at.to_string(),
-        updated_by: s.updated_by,
-        sheet: s.sheet,
-    }))
+    Ok(Json(SheetOut::from(s)))
 }
 
 fn status_of(ctx: &ApiCtx, s: &Option<String>) -> Result<ActivityStatus, ApiFailure> {

@@ -82,6 +82,17 @@ pub struct SiteCache {
 }
 
 impl SiteCache {
+    /// The site of a banner key, kept `SITE_FRESH`.
+    async fn site(
+        &self,
+        state: &AppState,
+        key: &str,
+    ) -> Result<Arc<vigie_store::ConsentSite>, BannerRefusal> {
+        self.sites
+            .get(key, consent::site_of(state.ctx(), key))
+            .await
+    }
+
     /// Forgets a site changed on this node (other nodes see it within
     /// `SITE_FRESH`).
     pub fn forget(&self, key: &str) {
@@ -342,11 +353,7 @@ pub async fn opposition(
         match input {
             Err(e) => Err((StatusCode::BAD_REQUEST, format!("not an objection: {e}"))),
             Ok(i) => {
-                let site = state
-                    .consent_sites
-                    .sites
-                    .get(&key, consent::site_of(state.ctx(), &key))
-                    .await;
+                let site = state.consent_sites.site(&state, &key).await;
                 let done = match site {
                     Ok(site) => {
                         consent::object_from_site(
@@ -384,8 +391,7 @@ pub async fn opposition(
     // Back to the site the form was on; never to a place the caller names.
     let site_origin = state
         .consent_sites
-        .sites
-        .get(&key, consent::site_of(state.ctx(), &key))
+        .site(&state, &key)
         .await
         .map(|s| s.origin.clone())
         .unwrap_or_else(|_| "/".into());
@@ -442,11 +448,7 @@ pub async fn record(
         Err(e) => return json_error(StatusCode::BAD_REQUEST, format!("not a choice: {e}")),
     };
     let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
-    let site = state
-        .consent_sites
-        .sites
-        .get(&key, consent::site_of(state.ctx(), &key))
-        .await;
+    let site = state.consent_sites.site(&state, &key).await;
     let prepared = match site {
         Ok(site) => consent::choice_for_site(&site, origin, &input, Timestamp::now()),
         Err(e) => Err(e),
