@@ -123,6 +123,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 25,
         sql: include_str!("../migrations/postgres/0025_organisation_sheets.sql"),
     },
+    Migration {
+        version: 26,
+        sql: include_str!("../migrations/postgres/0026_activities_current_index.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.

@@ -130,6 +130,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 25,
         sql: include_str!("../migrations/sqlite/0025_organisation_sheets.sql"),
     },
+    Migration {
+        version: 26,
+        sql: include_str!("../migrations/sqlite/0026_activities_current_index.sql"),
+    },
 ];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the
