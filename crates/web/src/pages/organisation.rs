@@ -14,7 +14,7 @@ use vigie_domain::{
 };
 use vigie_service::register;
 
-use super::forms::{FieldErrors, Typed, field, field_errors, render, render_status, see_other};
+use super::forms::{FieldErrors, Typed, field_errors, render, render_status, see_other};
 use crate::{
     AppState,
     auth::{TenantCtx, require_traced},
@@ -35,37 +35,25 @@ struct SheetPage {
     groups: Vec<(&'static str, Vec<(&'static str, &'static str)>)>,
 }
 
+/// The form's fields are the sheet's own names: the sheet as pairs, and
+/// back (a field not sent is empty).
 fn pairs_of(s: &OrganisationSheet) -> Vec<(String, String)> {
-    [
-        ("legal_name", &s.legal_name),
-        ("address", &s.address),
-        ("siren", &s.siren),
-        ("representative", &s.representative),
-        ("representative_title", &s.representative_title),
-        ("dpo_name", &s.dpo_name),
-        ("dpo_contact", &s.dpo_contact),
-        ("dpo_designation", &s.dpo_designation),
-        ("referent_name", &s.referent_name),
-        ("referent_contact", &s.referent_contact),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.clone()))
-    .collect()
+    match serde_json::to_value(s) {
+        Ok(serde_json::Value::Object(m)) => m
+            .into_iter()
+            .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_owned()))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn sheet_of(pairs: &[(String, String)]) -> OrganisationSheet {
-    OrganisationSheet {
-        legal_name: field(pairs, "legal_name"),
-        address: field(pairs, "address"),
-        siren: field(pairs, "siren"),
-        representative: field(pairs, "representative"),
-        representative_title: field(pairs, "representative_title"),
-        dpo_name: field(pairs, "dpo_name"),
-        dpo_contact: field(pairs, "dpo_contact"),
-        dpo_designation: field(pairs, "dpo_designation"),
-        referent_name: field(pairs, "referent_name"),
-        referent_contact: field(pairs, "referent_contact"),
-    }
+    let m: serde_json::Map<String, serde_json::Value> = pairs
+        .iter()
+        .filter(|(k, _)| k != "csrf")
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+        .collect();
+    serde_json::from_value(serde_json::Value::Object(m)).unwrap_or_default()
 }
 
 async fn page(
