@@ -33,6 +33,7 @@ pub mod calendar;
 pub mod cell;
 pub mod consent;
 pub mod dataset;
+pub mod dpia;
 pub mod identities;
 pub mod ids;
 pub mod jobs;

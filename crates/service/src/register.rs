@@ -8,6 +8,7 @@ use serde_json::json;
 use vigie_domain::cell::spreadsheet_safe;
 use vigie_domain::{
     ActivityId,
+    dpia::Dpia,
     organisation::OrganisationSheet,
     register::{Activity, ActivityProblem, ActivityStatus, data_category},
     scope::TenantScope,
@@ -111,6 +112,37 @@ pub async fn save_sheet(
     Ok(ctx
         .store
         .save_organisation_sheet(scope, &sheet, by, now)
+        .await?)
+}
+
+/// Saves the next version of an activity's impact assessment (issue 17),
+/// normalised to the method's parts; a decision is refused until the parts
+/// it rests on are written, each wrong field named.
+#[allow(clippy::too_many_arguments)] // the fields of one save
+pub async fn save_dpia(
+    ctx: Ctx<'_>,
+    scope: &TenantScope,
+    activity: ActivityId,
+    expected_version: i64,
+    dpia: Dpia,
+    by: &str,
+    now: Timestamp,
+) -> Result<vigie_store::StoredDpia> {
+    crate::require(
+        scope,
+        vigie_domain::role::Permission::Write,
+        "the impact assessment is written by the DPO or an agent",
+    )?;
+    let dpia = dpia.normalised();
+    let problems = dpia.problems();
+    if !problems.is_empty() {
+        return Err(ServiceError::Fields(
+            problems.iter().map(|p| (p.field(), p.to_string())).collect(),
+        ));
+    }
+    Ok(ctx
+        .store
+        .save_dpia(scope, activity, expected_version, &dpia, by, now)
         .await?)
 }
 

@@ -127,6 +127,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 26,
         sql: include_str!("../migrations/postgres/0026_activities_current_index.sql"),
     },
+    Migration {
+        version: 27,
+        sql: include_str!("../migrations/postgres/0027_dpo_follow_up.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.

@@ -5,8 +5,18 @@ use vigie_domain::{
     ActivityId,
     register::{Activity, ActivityStatus},
 };
-use vigie_domain::organisation::OrganisationSheet;
-use vigie_store::{ActivityChange, ActivityFilter, ActivityVersion, Register, StoredActivity, StoredSheet};
+use vigie_domain::{dpia::Dpia, organisation::OrganisationSheet};
+use vigie_store::{ActivityChange, ActivityFilter, ActivityVersion, Register, StoredActivity, StoredDpia, StoredSheet};
+
+fn dpia_from(r: &Row) -> Result<StoredDpia, StoreError> {
+    Ok(StoredDpia {
+        activity: ActivityId(get(r, "activity_id")?),
+        version: get(r, "version")?,
+        dpia: serde_json::from_str::<Dpia>(&get::<String>(r, "body")?).map_err(|e| corrupt("dpia", e))?,
+        saved_at: from_micros(get(r, "saved_at")?),
+        saved_by: get(r, "saved_by")?,
+    })
+}
 
 const ACTIVITY_COLS: &str = "id, tenant_id, status, body, version, updated_at, updated_by";
 
@@ -257,6 +267,93 @@ impl Register for ThisStore {
             updated_at: at,
             updated_by: by.to_owned(),
         })
+    }
+
+    async fn dpia_versions(&self, scope: &TenantScope, activity: ActivityId) -> Result<Vec<StoredDpia>, StoreError> {
+        // The activity first: another tenant's id is NotFound, not "none yet".
+        self.activity(scope, activity).await?;
+        let rows = sqlx::query(
+            "SELECT activity_id, version, body, saved_at, saved_by FROM dpias \
+             WHERE tenant_id = $1 AND activity_id = $2 ORDER BY version DESC",
+        )
+        .bind(scope.tenant().0)
+        .bind(activity.0)
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        rows.iter().map(dpia_from).collect()
+    }
+
+    async fn save_dpia(
+        &self,
+        scope: &TenantScope,
+        activity: ActivityId,
+        expected_version: i64,
+        dpia: &Dpia,
+        by: &str,
+        at: Timestamp,
+    ) -> Result<StoredDpia, StoreError> {
+        let tenant = scope.tenant().0;
+        let mut tx = self.begin_write().await?;
+        let owned: Option<i64> = sqlx::query_scalar("SELECT id FROM activities WHERE id = $1 AND tenant_id = $2")
+            .bind(activity.0)
+            .bind(tenant)
+            .fetch_optional(&mut *tx)
+            .await
+            .db()?;
+        if owned.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let latest: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(version), 0) FROM dpias WHERE tenant_id = $1 AND activity_id = $2",
+        )
+        .bind(tenant)
+        .bind(activity.0)
+        .fetch_one(&mut *tx)
+        .await
+        .db()?;
+        if latest != expected_version {
+            return Err(StoreError::Conflict(format!(
+                "the assessment is at version {latest}, not {expected_version}: someone saved in between"
+            )));
+        }
+        // Two nodes past the check at once: the primary key refuses the
+        // second (Conflict).
+        sqlx::query(
+            "INSERT INTO dpias (tenant_id, activity_id, version, body, saved_at, saved_by) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(tenant)
+        .bind(activity.0)
+        .bind(latest + 1)
+        .bind(json(dpia))
+        .bind(to_micros(at))
+        .bind(by)
+        .execute(&mut *tx)
+        .await
+        .db()?;
+        tx.commit().await.db()?;
+        Ok(StoredDpia {
+            activity,
+            version: latest + 1,
+            dpia: dpia.clone(),
+            saved_at: at,
+            saved_by: by.to_owned(),
+        })
+    }
+
+    async fn latest_dpias(&self, scope: &TenantScope) -> Result<Vec<StoredDpia>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT d.activity_id, d.version, d.body, d.saved_at, d.saved_by FROM dpias d \
+             WHERE d.tenant_id = $1 AND d.version = \
+             (SELECT MAX(x.version) FROM dpias x WHERE x.tenant_id = d.tenant_id AND x.activity_id = d.activity_id) \
+             ORDER BY d.activity_id",
+        )
+        .bind(scope.tenant().0)
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        rows.iter().map(dpia_from).collect()
     }
 
     async fn register_history(&self, tenant: TenantId, page: Page) -> Result<Paged<ActivityVersion>, StoreError> {

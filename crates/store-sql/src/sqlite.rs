@@ -134,6 +134,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 26,
         sql: include_str!("../migrations/sqlite/0026_activities_current_index.sql"),
     },
+    Migration {
+        version: 27,
+        sql: include_str!("../migrations/sqlite/0027_dpo_follow_up.sql"),
+    },
 ];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the

@@ -1334,6 +1334,65 @@ pub async fn c01_one_organisation_sheet_per_tenant(s: &dyn Store) {
     assert_eq!(s.organisation_sheet(&sb).await.unwrap(), None);
 }
 
+/// C05 (issue 17): an activity's impact assessment is kept as versions,
+/// a stale save is a conflict, and another tenant cannot read or write it.
+pub async fn c05_dpia_versions_per_activity(s: &dyn Store) {
+    use vigie_domain::dpia::{Decision, Dpia};
+    use vigie_domain::register::{Activity, ActivityStatus};
+    let (a, b) = two_tenants(s).await;
+    let sa = scope_of(&a, &[Role::Dpo]);
+    let sb = scope_of(&b, &[Role::Dpo]);
+    let now = Timestamp::now();
+    let act = s
+        .create_activity(
+            &sa,
+            &crate::ActivityChange {
+                status: ActivityStatus::Draft,
+                body: Activity {
+                    name: "Vidéoprotection".into(),
+                    ..Activity::default()
+                },
+                author: "anne".into(),
+                reason: "création".into(),
+                at: now,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(s.dpia_versions(&sa, act.id).await.unwrap().is_empty());
+    let mut d = Dpia::blank();
+    d.overview = "Caméras sur la voie publique".into();
+    let first = s.save_dpia(&sa, act.id, 0, &d, "anne", now).await.unwrap();
+    assert_eq!(first.version, 1);
+    // A second save still expecting "none yet" lost the race.
+    assert!(matches!(
+        s.save_dpia(&sa, act.id, 0, &d, "paul", now).await,
+        Err(StoreError::Conflict(_))
+    ));
+    d.decision = Some(Decision::Refused);
+    s.save_dpia(&sa, act.id, 1, &d, "paul", now).await.unwrap();
+    let versions = s.dpia_versions(&sa, act.id).await.unwrap();
+    assert_eq!(
+        versions.iter().map(|v| v.version).collect::<Vec<_>>(),
+        [2, 1]
+    );
+    assert_eq!(versions[0].dpia.decision, Some(Decision::Refused));
+    assert_eq!(versions[1].dpia.decision, None);
+    let latest = s.latest_dpias(&sa).await.unwrap();
+    assert_eq!(latest.len(), 1);
+    assert_eq!((latest[0].activity, latest[0].version), (act.id, 2));
+    // Tenant B: neither reads nor writes A's assessment.
+    assert!(matches!(
+        s.dpia_versions(&sb, act.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.save_dpia(&sb, act.id, 2, &d, "eve", now).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(s.latest_dpias(&sb).await.unwrap().is_empty());
+}
+
 pub async fn c04_register_keeps_every_version(s: &dyn Store) {
     use vigie_domain::register::{Activity, ActivityStatus, LegalBasis};
     let (a, b) = two_tenants(s).await;

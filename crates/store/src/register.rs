@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use vigie_domain::{
     ActivityId, TenantId,
+    dpia::Dpia,
     organisation::OrganisationSheet,
     page::{Page, Paged},
     register::{Activity, ActivityStatus},
@@ -65,6 +66,17 @@ pub struct StoredSheet {
     pub updated_by: String,
 }
 
+/// One version of an activity's impact assessment (AIPD).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDpia {
+    pub activity: ActivityId,
+    /// 1 for the first version, then one more per save.
+    pub version: i64,
+    pub dpia: Dpia,
+    pub saved_at: Timestamp,
+    pub saved_by: String,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ActivityFilter {
     pub search: String,
@@ -101,8 +113,6 @@ pub trait Register: Send + Sync {
     ) -> Result<StoredActivity>;
     /// Every version of an activity, newest first.
     async fn versions(&self, scope: &TenantScope, id: ActivityId) -> Result<Vec<ActivityVersion>>;
-    /// The register's history: every version of every activity, newest
-    /// first (also shown on the public policy page, hence a tenant id).
     /// The tenant's organisation sheet, if one was saved.
     async fn organisation_sheet(&self, scope: &TenantScope) -> Result<Option<StoredSheet>>;
     /// Saves it whole (the last save wins: one sheet per tenant).
@@ -113,6 +123,25 @@ pub trait Register: Send + Sync {
         by: &str,
         at: Timestamp,
     ) -> Result<StoredSheet>;
+    /// Every version of an activity's assessment, newest first (none:
+    /// empty; an activity of another tenant: `NotFound`).
+    async fn dpia_versions(&self, scope: &TenantScope, activity: ActivityId)
+    -> Result<Vec<StoredDpia>>;
+    /// Writes the next version if the latest is still `expected_version`
+    /// (0: none yet), else `Conflict`.
+    async fn save_dpia(
+        &self,
+        scope: &TenantScope,
+        activity: ActivityId,
+        expected_version: i64,
+        dpia: &Dpia,
+        by: &str,
+        at: Timestamp,
+    ) -> Result<StoredDpia>;
+    /// The latest version of every assessment of the tenant.
+    async fn latest_dpias(&self, scope: &TenantScope) -> Result<Vec<StoredDpia>>;
+    /// The register's history: every version of every activity, newest
+    /// first (also shown on the public policy page, hence a tenant id).
     async fn register_history(
         &self,
         tenant: TenantId,

@@ -396,3 +396,160 @@ pub fn inform_decision(m: &'static Msgs, d: vigie_domain::breach::InformDecision
         D::PublicCommunication => m.inform_public,
     }
 }
+
+pub mod dpia {
+    //! The impact assessment's parts and closed lists, in the page's
+    //! language, in the CNIL method's words.
+
+    use vigie_domain::dpia::{Decision, DpiaStatus, FearedEvent, Level, Principle};
+
+    use super::tr;
+
+    /// The labels of the assessment's own fields, by form name.
+    pub fn field(lang: &str, key: &str) -> &'static str {
+        match key {
+            "context" => tr(lang, "1. Contexte", "1. Context"),
+            "overview" => tr(
+                lang,
+                "Présentation du traitement : finalités, enjeux",
+                "The processing: purposes, stakes",
+            ),
+            "lifecycle" => tr(
+                lang,
+                "Données, destinataires et durées, de la collecte à l'effacement",
+                "Data, recipients and periods, from collection to erasure",
+            ),
+            "supports" => tr(
+                lang,
+                "Supports des données (logiciels, matériels, papier, personnes)",
+                "Data supports (software, hardware, paper, people)",
+            ),
+            "standards" => tr(
+                lang,
+                "Référentiels applicables (codes de conduite, certifications)",
+                "Applicable references (codes of conduct, certifications)",
+            ),
+            "principles" => tr(lang, "2. Principes fondamentaux", "2. Fundamental principles"),
+            "risks" => tr(lang, "3. Risques", "3. Risks"),
+            "sources" => tr(lang, "Sources de risques", "Risk sources"),
+            "threats" => tr(lang, "Menaces", "Threats"),
+            "impacts" => tr(
+                lang,
+                "Impacts potentiels sur les personnes",
+                "Potential impacts on people",
+            ),
+            "measures" => tr(
+                lang,
+                "Mesures qui traitent ce risque",
+                "Measures acting on this risk",
+            ),
+            "likelihood" => tr(lang, "Vraisemblance", "Likelihood"),
+            "severity" => tr(lang, "Gravité", "Severity"),
+            "planned_measures" => tr(
+                lang,
+                "Mesures prévues, non encore en place (une par ligne)",
+                "Planned measures not yet in place (one per line)",
+            ),
+            "planned_measures_short" => tr(lang, "Mesures prévues", "Planned measures"),
+            "validation" => tr(lang, "4. Validation", "4. Validation"),
+            "dpo_opinion" => tr(lang, "Avis du DPO (art. 35.2)", "The DPO's opinion (Art. 35(2))"),
+            "subjects_opinion" => tr(
+                lang,
+                "Avis des personnes concernées, ou pourquoi il n'a pas été recueilli (art. 35.9)",
+                "The opinion of the people concerned, or why it was not sought (Art. 35(9))",
+            ),
+            "decision" => tr(lang, "Décision du responsable de traitement", "The controller's decision"),
+            "decided_by" => tr(lang, "Décidé par", "Decided by"),
+            "prior_consultation" => tr(
+                lang,
+                "Un risque résiduel reste élevé (vraisemblance et gravité importantes ou maximales) : la CNIL doit être consultée avant la mise en œuvre (art. 36).",
+                "A residual risk remains high (significant or maximum likelihood and severity): the CNIL must be consulted before processing starts (Art. 36).",
+            ),
+            _ => "",
+        }
+    }
+
+    pub fn principle(lang: &str, p: Principle) -> &'static str {
+        match p {
+            Principle::Purposes => tr(
+                lang,
+                "Finalités déterminées, explicites et légitimes",
+                "Specified, explicit and legitimate purposes",
+            ),
+            Principle::LegalBasis => tr(lang, "Base légale", "Legal basis"),
+            Principle::Minimisation => tr(lang, "Minimisation des données", "Data minimisation"),
+            Principle::Accuracy => tr(lang, "Qualité des données", "Data accuracy"),
+            Principle::Retention => tr(lang, "Durées de conservation", "Retention periods"),
+            Principle::Information => tr(lang, "Information des personnes", "Informing people"),
+            Principle::Consent => tr(lang, "Recueil du consentement", "Obtaining consent"),
+            Principle::AccessPortability => tr(
+                lang,
+                "Droits d'accès et à la portabilité",
+                "Rights of access and portability",
+            ),
+            Principle::RectificationErasure => tr(
+                lang,
+                "Droits de rectification et d'effacement",
+                "Rights to rectification and erasure",
+            ),
+            Principle::RestrictionObjection => tr(
+                lang,
+                "Droits de limitation et d'opposition",
+                "Rights to restriction and objection",
+            ),
+            Principle::Processors => tr(lang, "Sous-traitance", "Processors"),
+            Principle::Transfers => tr(
+                lang,
+                "Transferts hors de l'Union européenne",
+                "Transfers outside the European Union",
+            ),
+        }
+    }
+
+    pub fn event(lang: &str, e: FearedEvent) -> &'static str {
+        match e {
+            FearedEvent::IllegitimateAccess => tr(
+                lang,
+                "Accès illégitime à des données",
+                "Illegitimate access to data",
+            ),
+            FearedEvent::UnwantedModification => tr(
+                lang,
+                "Modification non désirée de données",
+                "Unwanted modification of data",
+            ),
+            FearedEvent::Disappearance => tr(lang, "Disparition de données", "Disappearance of data"),
+        }
+    }
+
+    pub fn level(lang: &str, l: Level) -> &'static str {
+        match l {
+            Level::Negligible => tr(lang, "Négligeable", "Negligible"),
+            Level::Limited => tr(lang, "Limitée", "Limited"),
+            Level::Significant => tr(lang, "Importante", "Significant"),
+            Level::Maximum => tr(lang, "Maximale", "Maximum"),
+        }
+    }
+
+    pub fn decision(lang: &str, d: Decision) -> &'static str {
+        match d {
+            Decision::Accepted => tr(lang, "Mise en œuvre acceptée", "Processing accepted"),
+            Decision::AcceptedWithActions => tr(
+                lang,
+                "Acceptée sous réserve des mesures prévues",
+                "Accepted once the planned measures are in place",
+            ),
+            Decision::Refused => tr(lang, "Mise en œuvre refusée", "Processing refused"),
+        }
+    }
+
+    pub fn status(lang: &str, s: DpiaStatus) -> &'static str {
+        match s {
+            DpiaStatus::NotRequired => tr(lang, "AIPD non requise", "No DPIA required"),
+            DpiaStatus::Missing => tr(lang, "AIPD requise, non commencée", "DPIA required, not started"),
+            DpiaStatus::InProgress => tr(lang, "AIPD en cours", "DPIA in progress"),
+            DpiaStatus::Decided(Decision::Refused) => tr(lang, "AIPD : mise en œuvre refusée", "DPIA: processing refused"),
+            DpiaStatus::Decided(_) => tr(lang, "AIPD validée", "DPIA validated"),
+        }
+    }
+}

@@ -6,16 +6,41 @@
 //! versions and the printed register.
 
 use vigie_domain::{
+    dpia::DpiaStatus,
     organisation::OrganisationSheet,
     register::{Activity, data_category},
 };
-use vigie_store::StoredActivity;
+use vigie_store::{StoredActivity, StoredDpia};
 
 use crate::{
     i18n::Msgs,
     labels::register as rl,
     print::{Document, Section},
 };
+
+/// What every printed document of a tenant shares: its language, the
+/// organisation (its sheet as the cover) and the date printed.
+pub struct PrintFrame {
+    pub lang: &'static str,
+    pub m: &'static Msgs,
+    pub org: String,
+    pub sheet: Option<OrganisationSheet>,
+    pub when: String,
+}
+
+impl PrintFrame {
+    /// A document under this frame: "organisation — date" under the title.
+    pub fn document(&self, title: &str, cover: Vec<(String, String)>, sections: Vec<Section>) -> Document {
+        Document {
+            lang: self.lang,
+            title: title.to_owned(),
+            subtitle: format!("{} — {}", self.org, self.when),
+            cover,
+            sections,
+            page_word: self.m.print_page,
+        }
+    }
+}
 
 /// The fields in the form's order: (key as stored, label).
 pub fn fields_of(m: &'static Msgs) -> [(&'static str, &'static str); 23] {
@@ -155,44 +180,50 @@ pub fn lines(lang: &str, m: &'static Msgs, a: &Activity, key: &str) -> Vec<Strin
     }
 }
 
+/// The cover of every printed document: the organisation sheet's filled
+/// fields.
+pub fn cover(m: &'static Msgs, sheet: Option<&OrganisationSheet>) -> Vec<(String, String)> {
+    let Some(s) = sheet else {
+        return Vec::new();
+    };
+    [
+        (m.org_legal_name, s.legal_name.clone()),
+        (m.org_address, s.address.clone()),
+        (m.org_siren_public, s.siren.clone()),
+        (m.org_representative_public, s.representative_line()),
+        (m.act_dpo, s.dpo_line()),
+        (
+            m.org_referent,
+            [s.referent_name.as_str(), s.referent_contact.as_str()]
+                .into_iter()
+                .filter(|x| !x.is_empty())
+                .collect::<Vec<_>>()
+                .join(" — "),
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, value)| !value.is_empty())
+    .map(|(label, value)| (label.to_owned(), value))
+    .collect()
+}
+
 /// The register (or one activity) as a printable document: the
-/// organisation sheet as its cover, each activity a section with its
-/// status, version and DPIA verdict, then every field under its label.
+/// organisation sheet as the cover, one section per activity with its
+/// assessment's state.
 pub fn document(
-    lang: &'static str,
-    m: &'static Msgs,
-    org: &str,
-    sheet: Option<&OrganisationSheet>,
+    frame: &PrintFrame,
     activities: &[StoredActivity],
+    dpias: &[StoredDpia],
     title: &str,
-    when: &str,
 ) -> Document {
-    let mut cover: Vec<(String, String)> = Vec::new();
-    if let Some(s) = sheet {
-        for (label, value) in [
-            (m.org_legal_name, s.legal_name.clone()),
-            (m.org_address, s.address.clone()),
-            (m.org_siren_public, s.siren.clone()),
-            (m.org_representative_public, s.representative_line()),
-            (m.act_dpo, s.dpo_line()),
-            (
-                m.org_referent,
-                [s.referent_name.as_str(), s.referent_contact.as_str()]
-                    .into_iter()
-                    .filter(|x| !x.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(" — "),
-            ),
-        ] {
-            if !value.is_empty() {
-                cover.push((label.to_owned(), value));
-            }
-        }
-    }
+    let (lang, m) = (frame.lang, frame.m);
+    let mut cover = cover(m, frame.sheet.as_ref());
     cover.push((m.print_activities.to_owned(), activities.len().to_string()));
     let sections = activities
         .iter()
         .map(|a| {
+            let latest = dpias.iter().find(|d| d.activity == a.id).map(|d| &d.dpia);
+            let dpia = DpiaStatus::of(a.body.dpia_required(), latest);
             let mut fields: Vec<(String, Vec<String>)> = vec![
                 (
                     m.act_status.to_owned(),
@@ -204,7 +235,7 @@ pub fn document(
                 ),
                 (
                     m.print_dpia.to_owned(),
-                    vec![(if a.body.dpia_required() { m.yes } else { m.no }).to_owned()],
+                    vec![crate::labels::dpia::status(lang, dpia).to_owned()],
                 ),
             ];
             fields.extend(
@@ -219,14 +250,7 @@ pub fn document(
             }
         })
         .collect();
-    Document {
-        lang,
-        title: title.to_owned(),
-        subtitle: format!("{org} — {when}"),
-        cover,
-        sections,
-        page_word: m.print_page,
-    }
+    frame.document(title, cover, sections)
 }
 
 /// The register as CSV for people (C06): `;`-separated with a BOM (as

@@ -8,6 +8,7 @@ mod backups;
 mod clients;
 mod consent;
 mod cookies;
+mod dpia;
 mod dpo;
 mod forms;
 mod home;
@@ -130,6 +131,12 @@ pub fn routes() -> Router<AppState> {
             get(register::show).post(register::save),
         )
         .route("/t/{tenant}/registre/{id}/versions", get(register::compare))
+        .route(
+            "/t/{tenant}/registre/{id}/aipd",
+            get(dpia::show).post(dpia::save),
+        )
+        .route("/t/{tenant}/registre/{id}/aipd.pdf", get(dpia::pdf))
+        .route("/t/{tenant}/registre/{id}/aipd.odt", get(dpia::odt))
         .route(
             "/t/{tenant}/sous-traitants",
             get(subprocessors::tenant_list),

@@ -15,6 +15,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use vigie_domain::{
     ActivityId,
+    dpia::DpiaStatus,
     page::Page,
     register::ActivityStatus,
     role::{Permission, Role},
@@ -155,6 +156,8 @@ struct FormPage {
     versions: Vec<VersionRow>,
     completeness: u8,
     dpia: bool,
+    /// The assessment's state, linked to its page.
+    dpia_status: &'static str,
 }
 
 pub struct VersionRow {
@@ -195,7 +198,18 @@ async fn form_page(
             .collect(),
         None => Vec::new(),
     };
+    let dpia_status = match existing {
+        Some(a) => {
+            let latest = state.store.dpia_versions(&ctx.scope, a.id).await?;
+            crate::labels::dpia::status(
+                l.lang,
+                DpiaStatus::of(a.body.dpia_required(), latest.first().map(|d| &d.dpia)),
+            )
+        }
+        None => "",
+    };
     Ok(FormPage {
+        dpia_status,
         action: existing.map_or(base.clone(), |a| format!("{base}/{}", a.id)),
         g: Groups::of(&f, l.lang, may_check(ctx)),
         completeness: existing.map_or(0, |a| a.body.completeness()),
@@ -512,7 +526,7 @@ pub async fn history(
     })
 }
 
-fn download(content_type: &str, name: String, bytes: Vec<u8>) -> Response {
+pub(super) fn download(content_type: &str, name: String, bytes: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),
@@ -528,23 +542,17 @@ fn download(content_type: &str, name: String, bytes: Vec<u8>) -> Response {
 
 /// A printed document's format.
 #[derive(Clone, Copy)]
-enum Print {
+pub(super) enum Print {
     Pdf,
     Odt,
 }
 
-/// The register (or one activity) printed (C06, issue 17): PDF or ODT,
-/// the organisation sheet as the cover; traced like every export.
-async fn printed(
+/// The frame of a tenant's printed documents: its organisation sheet as
+/// the cover, the date in the reader's time zone.
+pub(super) async fn print_frame(
     state: &AppState,
     ctx: &TenantCtx,
-    activities: &[vigie_store::StoredActivity],
-    title: &str,
-    file: &str,
-    format: Print,
-) -> Result<Response, PageError> {
-    let m = ctx.me.client.lang.msgs();
-    let lang = ctx.me.client.lang.code();
+) -> Result<super::activity_text::PrintFrame, PageError> {
     let sheet = state
         .store
         .organisation_sheet(&ctx.scope)
@@ -555,21 +563,53 @@ async fn printed(
         .map(|s| s.legal_name.clone())
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| ctx.tenant.name.as_str().to_owned());
-    let l = Layout::for_tenant(ctx, title, state.settings.demo);
-    let when = l.when(jiff::Timestamp::now());
-    let doc =
-        super::activity_text::document(lang, m, &org, sheet.as_ref(), activities, title, &when);
+    let l = Layout::for_tenant(ctx, "", state.settings.demo);
+    Ok(super::activity_text::PrintFrame {
+        lang: ctx.me.client.lang.code(),
+        m: ctx.me.client.lang.msgs(),
+        org,
+        sheet,
+        when: l.when(jiff::Timestamp::now()),
+    })
+}
+
+/// A document printed (C06, issue 17) as PDF or ODT and handed over as a
+/// download; traced like every export (`action`, the format).
+pub(super) async fn deliver(
+    state: &AppState,
+    ctx: &TenantCtx,
+    doc: &crate::print::Document,
+    file: &str,
+    format: Print,
+    action: &str,
+) -> Result<Response, PageError> {
     let (kind, ext, bytes) = match format {
-        Print::Pdf => ("application/pdf", "pdf", crate::print::pdf(&doc)),
+        Print::Pdf => ("application/pdf", "pdf", crate::print::pdf(doc)),
         Print::Odt => (
             "application/vnd.oasis.opendocument.text",
             "odt",
-            crate::print::odt::write(&doc)
+            crate::print::odt::write(doc)
                 .ok_or_else(|| PageError::Internal("the document is too large to print".into()))?,
         ),
     };
-    ctx.trace(state, "register.export", ext).await?;
+    ctx.trace(state, action, ext).await?;
     Ok(download(kind, format!("{file}.{ext}"), bytes))
+}
+
+/// The register (or one activity) printed, with each activity's
+/// assessment state.
+async fn printed(
+    state: &AppState,
+    ctx: &TenantCtx,
+    activities: &[vigie_store::StoredActivity],
+    title: &str,
+    file: &str,
+    format: Print,
+) -> Result<Response, PageError> {
+    let frame = print_frame(state, ctx).await?;
+    let dpias = state.store.latest_dpias(&ctx.scope).await?;
+    let doc = super::activity_text::document(&frame, activities, &dpias, title);
+    deliver(state, ctx, &doc, file, format, "register.export").await
 }
 
 async fn print_register(
