@@ -34,6 +34,7 @@ pub mod cell;
 pub mod consent;
 pub mod dataset;
 pub mod dpia;
+pub mod followup;
 pub mod identities;
 pub mod ids;
 pub mod jobs;

@@ -224,6 +224,7 @@ impl SqliteStore {
 include!("shared.rs");
 include!("shared_rights.rs");
 include!("shared_register.rs");
+include!("shared_followups.rs");
 include!("shared_subprocessors.rs");
 include!("shared_audits.rs");
 include!("shared_models.rs");

@@ -102,6 +102,9 @@ both!(c27_targets_bind_once, |s, _db| {
 both!(c05_dpia_versions_per_activity, |s, _db| {
     c::c05_dpia_versions_per_activity(s.as_ref()).await
 });
+both!(c05_follow_up_and_evidence_per_tenant, |s, _db| {
+    c::c05_follow_up_and_evidence_per_tenant(s.as_ref()).await
+});
 both!(c01_one_organisation_sheet_per_tenant, |s, _db| {
     c::c01_one_organisation_sheet_per_tenant(s.as_ref()).await
 });

@@ -1393,6 +1393,136 @@ pub async fn c05_dpia_versions_per_activity(s: &dyn Store) {
     assert!(s.latest_dpias(&sb).await.unwrap().is_empty());
 }
 
+/// Issue 17: advice and actions are the tenant's, searchable, open ones
+/// first by due date; closing twice is a conflict; evidence stays within
+/// its tenant and its quota.
+pub async fn c05_follow_up_and_evidence_per_tenant(s: &dyn Store) {
+    use vigie_domain::followup::{EvidenceType, FollowUpKind, FollowUpStatus, NewFollowUp};
+    let (a, b) = two_tenants(s).await;
+    let sa = scope_of(&a, &[Role::Dpo]);
+    let sb = scope_of(&b, &[Role::Dpo]);
+    let now = Timestamp::now();
+    let item = |title: &str, due: Option<jiff::civil::Date>| NewFollowUp {
+        kind: FollowUpKind::Action,
+        activity: None,
+        title: title.into(),
+        detail: String::new(),
+        owner: "Service informatique".into(),
+        due,
+    };
+    let late = s
+        .create_follow_up(&sa, &item("Chiffrer", Some(jiff::civil::date(2027, 6, 1))), "anne", now)
+        .await
+        .unwrap();
+    let soon = s
+        .create_follow_up(&sa, &item("Habilitations", Some(jiff::civil::date(2027, 1, 15))), "anne", now)
+        .await
+        .unwrap();
+    let all = s
+        .follow_ups(&sa, &crate::FollowUpFilter::default(), Page::new(None, Some(10)))
+        .await
+        .unwrap();
+    assert_eq!(
+        all.items.iter().map(|f| f.id).collect::<Vec<_>>(),
+        [soon.id, late.id],
+        "open ones by due date"
+    );
+    let found = s
+        .follow_ups(
+            &sa,
+            &crate::FollowUpFilter {
+                search: "CHIFF".into(),
+                ..Default::default()
+            },
+            Page::new(None, Some(10)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.items.len(), 1);
+    s.close_follow_up(&sa, soon.id, FollowUpStatus::Done, "fait", "paul", now)
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.close_follow_up(&sa, soon.id, FollowUpStatus::Declined, "non", "paul", now)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    // Tenant B sees, closes and links nothing of A's.
+    assert!(matches!(s.follow_up(&sb, late.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.close_follow_up(&sb, late.id, FollowUpStatus::Done, "", "eve", now)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(s.all_follow_ups(&sb).await.unwrap().is_empty());
+    let a_activity = s
+        .create_activity(
+            &sa,
+            &crate::ActivityChange {
+                status: vigie_domain::register::ActivityStatus::Draft,
+                body: vigie_domain::register::Activity {
+                    name: "Cantine".into(),
+                    ..Default::default()
+                },
+                author: "anne".into(),
+                reason: "création".into(),
+                at: now,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.create_follow_up(
+            &sb,
+            &NewFollowUp {
+                activity: Some(a_activity.id),
+                ..item("x", Some(jiff::civil::date(2027, 1, 1)))
+            },
+            "eve",
+            now
+        )
+        .await,
+        Err(StoreError::NotFound)
+    ));
+    let doc = crate::NewEvidence {
+        activity: Some(a_activity.id),
+        name: "PV.pdf".into(),
+        kind: EvidenceType::Pdf,
+        bytes: b"%PDF-1.7 proof".to_vec(),
+        sha256: "00".into(),
+    };
+    let kept = s.add_evidence(&sa, &doc, "anne", now).await.unwrap();
+    let (meta, bytes) = s.evidence_file(&sa, kept.id).await.unwrap();
+    assert_eq!((meta.name.as_str(), bytes.as_slice()), ("PV.pdf", &b"%PDF-1.7 proof"[..]));
+    assert_eq!(
+        s.evidence(&sa, Some(a_activity.id), Page::new(None, Some(10)))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    assert!(matches!(s.evidence_file(&sb, kept.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(s.delete_evidence(&sb, kept.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.add_evidence(&sb, &doc, "eve", now).await,
+        Err(StoreError::NotFound)
+    ));
+    // Past the quota: refused, nothing kept.
+    let huge = crate::NewEvidence {
+        activity: None,
+        bytes: vec![0; (crate::EVIDENCE_QUOTA_BYTES / 2 + 1) as usize],
+        ..doc.clone()
+    };
+    s.add_evidence(&sa, &huge, "anne", now).await.unwrap();
+    assert!(matches!(
+        s.add_evidence(&sa, &huge, "anne", now).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(s.evidence(&sa, None, Page::new(None, Some(10))).await.unwrap().total, 2);
+    s.delete_evidence(&sa, kept.id).await.unwrap();
+    assert!(matches!(s.evidence_file(&sa, kept.id).await, Err(StoreError::NotFound)));
+}
+
 pub async fn c04_register_keeps_every_version(s: &dyn Store) {
     use vigie_domain::register::{Activity, ActivityStatus, LegalBasis};
     let (a, b) = two_tenants(s).await;

@@ -10,6 +10,7 @@ pub mod backups;
 pub mod conformance;
 pub mod consent;
 pub mod consent_writer;
+pub mod followups;
 pub mod incidents;
 pub mod intent;
 pub mod model;
@@ -38,6 +39,7 @@ use vigie_domain::{
 pub use audits::*;
 pub use backups::*;
 pub use consent::*;
+pub use followups::*;
 pub use incidents::*;
 pub use model::*;
 pub use models::*;
@@ -333,6 +335,7 @@ pub trait Store:
     + OwnData
     + Backups
     + Consents
+    + FollowUps
 {
     /// Applies pending migrations.
     async fn migrate(&self) -> Result<()>;

@@ -22,6 +22,8 @@ CREATE TABLE follow_ups (
     due TEXT,
     status TEXT NOT NULL,
     response TEXT NOT NULL,
+    -- title, detail and owner lowercased, for the search box.
+    search TEXT NOT NULL,
     created_at INTEGER NOT NULL,
     created_by TEXT NOT NULL,
     updated_at INTEGER NOT NULL,
