@@ -147,7 +147,9 @@ impl DpiaStatus {
     /// version, if any.
     pub fn of(required: bool, latest: Option<&Dpia>) -> DpiaStatus {
         match latest {
-            Some(d) => d.decision.map_or(DpiaStatus::InProgress, DpiaStatus::Decided),
+            Some(d) => d
+                .decision
+                .map_or(DpiaStatus::InProgress, DpiaStatus::Decided),
             None if required => DpiaStatus::Missing,
             None => DpiaStatus::NotRequired,
         }

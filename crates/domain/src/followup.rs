@@ -193,9 +193,17 @@ impl EvidenceType {
         }
         let text = std::str::from_utf8(bytes).map_err(|_| EvidenceRefusal::UnknownType)?;
         let start = text.trim_start_matches('\u{FEFF}').trim_start();
-        let markup = ["<!doctype", "<html", "<script", "<svg", "<?xml", "<body", "<iframe"]
-            .iter()
-            .any(|m| start.len() >= m.len() && start[..m.len()].eq_ignore_ascii_case(m));
+        let markup = [
+            "<!doctype",
+            "<html",
+            "<script",
+            "<svg",
+            "<?xml",
+            "<body",
+            "<iframe",
+        ]
+        .iter()
+        .any(|m| start.len() >= m.len() && start[..m.len()].eq_ignore_ascii_case(m));
         // Control characters other than layout: a binary that happens to
         // be valid UTF-8 (an ELF header), not text.
         let binary = text
@@ -246,7 +254,10 @@ mod tests {
 
     #[test]
     fn an_action_has_an_owner_and_a_due_date() {
-        assert_eq!(action().checked().unwrap().title, "Chiffrer les sauvegardes");
+        assert_eq!(
+            action().checked().unwrap().title,
+            "Chiffrer les sauvegardes"
+        );
         let bare = NewFollowUp {
             owner: " ".into(),
             due: None,

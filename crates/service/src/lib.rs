@@ -10,6 +10,7 @@ pub mod consent;
 pub mod copies;
 pub mod discovery;
 pub mod export;
+pub mod followup;
 pub mod models;
 pub mod own_data;
 pub mod problems;

@@ -137,7 +137,10 @@ pub async fn save_dpia(
     let problems = dpia.problems();
     if !problems.is_empty() {
         return Err(ServiceError::Fields(
-            problems.iter().map(|p| (p.field(), p.to_string())).collect(),
+            problems
+                .iter()
+                .map(|p| (p.field(), p.to_string()))
+                .collect(),
         ));
     }
     Ok(ctx

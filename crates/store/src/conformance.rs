@@ -1411,15 +1411,29 @@ pub async fn c05_follow_up_and_evidence_per_tenant(s: &dyn Store) {
         due,
     };
     let late = s
-        .create_follow_up(&sa, &item("Chiffrer", Some(jiff::civil::date(2027, 6, 1))), "anne", now)
+        .create_follow_up(
+            &sa,
+            &item("Chiffrer", Some(jiff::civil::date(2027, 6, 1))),
+            "anne",
+            now,
+        )
         .await
         .unwrap();
     let soon = s
-        .create_follow_up(&sa, &item("Habilitations", Some(jiff::civil::date(2027, 1, 15))), "anne", now)
+        .create_follow_up(
+            &sa,
+            &item("Habilitations", Some(jiff::civil::date(2027, 1, 15))),
+            "anne",
+            now,
+        )
         .await
         .unwrap();
     let all = s
-        .follow_ups(&sa, &crate::FollowUpFilter::default(), Page::new(None, Some(10)))
+        .follow_ups(
+            &sa,
+            &crate::FollowUpFilter::default(),
+            Page::new(None, Some(10)),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -1448,7 +1462,10 @@ pub async fn c05_follow_up_and_evidence_per_tenant(s: &dyn Store) {
         Err(StoreError::Conflict(_))
     ));
     // Tenant B sees, closes and links nothing of A's.
-    assert!(matches!(s.follow_up(&sb, late.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.follow_up(&sb, late.id).await,
+        Err(StoreError::NotFound)
+    ));
     assert!(matches!(
         s.close_follow_up(&sb, late.id, FollowUpStatus::Done, "", "eve", now)
             .await,
@@ -1493,7 +1510,10 @@ pub async fn c05_follow_up_and_evidence_per_tenant(s: &dyn Store) {
     };
     let kept = s.add_evidence(&sa, &doc, "anne", now).await.unwrap();
     let (meta, bytes) = s.evidence_file(&sa, kept.id).await.unwrap();
-    assert_eq!((meta.name.as_str(), bytes.as_slice()), ("PV.pdf", &b"%PDF-1.7 proof"[..]));
+    assert_eq!(
+        (meta.name.as_str(), bytes.as_slice()),
+        ("PV.pdf", &b"%PDF-1.7 proof"[..])
+    );
     assert_eq!(
         s.evidence(&sa, Some(a_activity.id), Page::new(None, Some(10)))
             .await
@@ -1501,8 +1521,14 @@ pub async fn c05_follow_up_and_evidence_per_tenant(s: &dyn Store) {
             .total,
         1
     );
-    assert!(matches!(s.evidence_file(&sb, kept.id).await, Err(StoreError::NotFound)));
-    assert!(matches!(s.delete_evidence(&sb, kept.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.evidence_file(&sb, kept.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.delete_evidence(&sb, kept.id).await,
+        Err(StoreError::NotFound)
+    ));
     assert!(matches!(
         s.add_evidence(&sb, &doc, "eve", now).await,
         Err(StoreError::NotFound)
@@ -1518,9 +1544,18 @@ pub async fn c05_follow_up_and_evidence_per_tenant(s: &dyn Store) {
         s.add_evidence(&sa, &huge, "anne", now).await,
         Err(StoreError::Conflict(_))
     ));
-    assert_eq!(s.evidence(&sa, None, Page::new(None, Some(10))).await.unwrap().total, 2);
+    assert_eq!(
+        s.evidence(&sa, None, Page::new(None, Some(10)))
+            .await
+            .unwrap()
+            .total,
+        2
+    );
     s.delete_evidence(&sa, kept.id).await.unwrap();
-    assert!(matches!(s.evidence_file(&sa, kept.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.evidence_file(&sa, kept.id).await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 pub async fn c04_register_keeps_every_version(s: &dyn Store) {

@@ -125,8 +125,11 @@ pub trait Register: Send + Sync {
     ) -> Result<StoredSheet>;
     /// Every version of an activity's assessment, newest first (none:
     /// empty; an activity of another tenant: `NotFound`).
-    async fn dpia_versions(&self, scope: &TenantScope, activity: ActivityId)
-    -> Result<Vec<StoredDpia>>;
+    async fn dpia_versions(
+        &self,
+        scope: &TenantScope,
+        activity: ActivityId,
+    ) -> Result<Vec<StoredDpia>>;
     /// Writes the next version if the latest is still `expected_version`
     /// (0: none yet), else `Conflict`.
     async fn save_dpia(

@@ -26,6 +26,9 @@ pub struct CsrfToken(pub String);
 
 /// Forms larger than this are refused before parsing.
 const MAX_FORM_BYTES: usize = 1024 * 1024;
+/// A file upload form (an evidence document, issue 17) may be larger: the
+/// largest document kept and room for the other fields.
+const MAX_UPLOAD_BYTES: usize = vigie_domain::followup::EVIDENCE_MAX_BYTES + 64 * 1024;
 
 fn derive(session_token: &str) -> String {
     hex::encode(blake3::derive_key(
@@ -74,10 +77,29 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         }
         return res;
     }
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    let multipart = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::multipart::boundary);
+    let limit = if multipart.is_some() {
+        MAX_UPLOAD_BYTES
+    } else {
+        MAX_FORM_BYTES
     };
-    let given = form_field(&bytes, "csrf").unwrap_or_default();
+    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            axum::Extension(ErrorKind::TooLarge),
+        )
+            .into_response();
+    };
+    let given = match &multipart {
+        Some(b) => crate::multipart::parts(&bytes, b)
+            .and_then(|p| crate::multipart::text(&p, "csrf"))
+            .unwrap_or_default(),
+        None => form_field(&bytes, "csrf").unwrap_or_default(),
+    };
     match expected(&parts.headers) {
         Some(e) if same(&e, &given) => {
             parts.extensions.insert(CsrfToken(e));

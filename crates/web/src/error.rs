@@ -18,6 +18,8 @@ pub enum ErrorKind {
     NotFound,
     Forbidden,
     Csrf,
+    /// A form over 1 MiB, or an upload over the largest document kept.
+    TooLarge,
     Unavailable,
     Internal,
 }
@@ -27,6 +29,7 @@ impl ErrorKind {
         match self {
             ErrorKind::NotFound => StatusCode::NOT_FOUND,
             ErrorKind::Forbidden | ErrorKind::Csrf => StatusCode::FORBIDDEN,
+            ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -86,6 +89,7 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
         ErrorKind::NotFound => (m.not_found_title, m.not_found_text),
         ErrorKind::Forbidden => (m.forbidden_title, m.forbidden_text),
         ErrorKind::Csrf => (m.forbidden_title, m.csrf_text),
+        ErrorKind::TooLarge => (m.too_large_title, m.too_large_text),
         ErrorKind::Unavailable => (m.error_title, m.unavailable_text),
         ErrorKind::Internal => (m.error_title, m.error_text),
     };

@@ -429,7 +429,11 @@ pub mod dpia {
                 "Référentiels applicables (codes de conduite, certifications)",
                 "Applicable references (codes of conduct, certifications)",
             ),
-            "principles" => tr(lang, "2. Principes fondamentaux", "2. Fundamental principles"),
+            "principles" => tr(
+                lang,
+                "2. Principes fondamentaux",
+                "2. Fundamental principles",
+            ),
             "risks" => tr(lang, "3. Risques", "3. Risks"),
             "sources" => tr(lang, "Sources de risques", "Risk sources"),
             "threats" => tr(lang, "Menaces", "Threats"),
@@ -452,13 +456,21 @@ pub mod dpia {
             ),
             "planned_measures_short" => tr(lang, "Mesures prévues", "Planned measures"),
             "validation" => tr(lang, "4. Validation", "4. Validation"),
-            "dpo_opinion" => tr(lang, "Avis du DPO (art. 35.2)", "The DPO's opinion (Art. 35(2))"),
+            "dpo_opinion" => tr(
+                lang,
+                "Avis du DPO (art. 35.2)",
+                "The DPO's opinion (Art. 35(2))",
+            ),
             "subjects_opinion" => tr(
                 lang,
                 "Avis des personnes concernées, ou pourquoi il n'a pas été recueilli (art. 35.9)",
                 "The opinion of the people concerned, or why it was not sought (Art. 35(9))",
             ),
-            "decision" => tr(lang, "Décision du responsable de traitement", "The controller's decision"),
+            "decision" => tr(
+                lang,
+                "Décision du responsable de traitement",
+                "The controller's decision",
+            ),
             "decided_by" => tr(lang, "Décidé par", "Decided by"),
             "prior_consultation" => tr(
                 lang,
@@ -518,7 +530,9 @@ pub mod dpia {
                 "Modification non désirée de données",
                 "Unwanted modification of data",
             ),
-            FearedEvent::Disappearance => tr(lang, "Disparition de données", "Disappearance of data"),
+            FearedEvent::Disappearance => {
+                tr(lang, "Disparition de données", "Disappearance of data")
+            }
         }
     }
 
@@ -546,10 +560,72 @@ pub mod dpia {
     pub fn status(lang: &str, s: DpiaStatus) -> &'static str {
         match s {
             DpiaStatus::NotRequired => tr(lang, "AIPD non requise", "No DPIA required"),
-            DpiaStatus::Missing => tr(lang, "AIPD requise, non commencée", "DPIA required, not started"),
+            DpiaStatus::Missing => tr(
+                lang,
+                "AIPD requise, non commencée",
+                "DPIA required, not started",
+            ),
             DpiaStatus::InProgress => tr(lang, "AIPD en cours", "DPIA in progress"),
-            DpiaStatus::Decided(Decision::Refused) => tr(lang, "AIPD : mise en œuvre refusée", "DPIA: processing refused"),
+            DpiaStatus::Decided(Decision::Refused) => tr(
+                lang,
+                "AIPD : mise en œuvre refusée",
+                "DPIA: processing refused",
+            ),
             DpiaStatus::Decided(_) => tr(lang, "AIPD validée", "DPIA validated"),
+        }
+    }
+}
+
+pub mod followup {
+    //! The follow-up's closed lists, in the page's language.
+
+    use vigie_domain::followup::{EvidenceType, FollowUpKind, FollowUpStatus};
+
+    use super::tr;
+
+    pub fn kind(lang: &str, k: FollowUpKind) -> &'static str {
+        match k {
+            FollowUpKind::Advice => tr(lang, "Préconisation du DPO", "DPO advice"),
+            FollowUpKind::Action => tr(lang, "Action du plan d'action", "Action plan item"),
+        }
+    }
+
+    /// The status in the kind's words: advice is followed or not, an
+    /// action done or abandoned.
+    pub fn status(lang: &str, k: FollowUpKind, s: FollowUpStatus) -> &'static str {
+        match (k, s) {
+            (FollowUpKind::Advice, FollowUpStatus::Open) => {
+                tr(lang, "En attente de réponse", "Awaiting an answer")
+            }
+            (FollowUpKind::Advice, FollowUpStatus::Done) => tr(lang, "Suivie", "Followed"),
+            (FollowUpKind::Advice, FollowUpStatus::Declined) => {
+                tr(lang, "Non suivie", "Not followed")
+            }
+            (FollowUpKind::Action, FollowUpStatus::Open) => tr(lang, "À faire", "To do"),
+            (FollowUpKind::Action, FollowUpStatus::Done) => tr(lang, "Réalisée", "Done"),
+            (FollowUpKind::Action, FollowUpStatus::Declined) => tr(lang, "Abandonnée", "Abandoned"),
+        }
+    }
+
+    /// A status for the filter, whatever the kind.
+    pub fn any_status(lang: &str, s: FollowUpStatus) -> &'static str {
+        match s {
+            FollowUpStatus::Open => tr(lang, "Ouvert", "Open"),
+            FollowUpStatus::Done => tr(lang, "Suivi ou réalisé", "Followed or done"),
+            FollowUpStatus::Declined => {
+                tr(lang, "Non suivi ou abandonné", "Not followed or abandoned")
+            }
+        }
+    }
+
+    pub fn evidence_type(lang: &str, t: EvidenceType) -> &'static str {
+        match t {
+            EvidenceType::Pdf => "PDF",
+            EvidenceType::Png => "PNG",
+            EvidenceType::Jpeg => "JPEG",
+            EvidenceType::OpenDocument => "OpenDocument",
+            EvidenceType::OfficeOpenXml => "Office",
+            EvidenceType::Text => tr(lang, "Texte", "Text"),
         }
     }
 }

@@ -111,6 +111,7 @@ impl Layout {
             if mb.roles.allows(Permission::Read) {
                 nav.push(item(format!("{base}/registre"), m.nav_register));
                 nav.push(item(format!("{base}/modeles"), m.nav_models));
+                nav.push(item(format!("{base}/suivi"), m.follow_title));
                 nav.push(item(format!("{base}/demandes"), m.nav_requests));
                 nav.push(item(format!("{base}/incidents"), m.nav_incidents));
                 nav.push(item(format!("{base}/sous-traitants"), m.nav_subprocessors));

@@ -17,6 +17,7 @@ mod input;
 pub mod labels;
 mod layout;
 pub mod mfa;
+mod multipart;
 mod pages;
 mod pdf;
 mod print;

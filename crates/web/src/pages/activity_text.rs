@@ -30,7 +30,12 @@ pub struct PrintFrame {
 
 impl PrintFrame {
     /// A document under this frame: "organisation — date" under the title.
-    pub fn document(&self, title: &str, cover: Vec<(String, String)>, sections: Vec<Section>) -> Document {
+    pub fn document(
+        &self,
+        title: &str,
+        cover: Vec<(String, String)>,
+        sections: Vec<Section>,
+    ) -> Document {
         Document {
             lang: self.lang,
             title: title.to_owned(),

@@ -22,7 +22,9 @@ use vigie_service::register;
 use vigie_store::{StoredActivity, StoredDpia};
 
 use super::{
-    forms::{FieldErrors, Typed, field, field_errors, flash_text, render, render_status, see_other},
+    forms::{
+        FieldErrors, Typed, field, field_errors, flash_text, render, render_status, see_other,
+    },
     register::{Print, deliver, print_frame},
 };
 use crate::{
@@ -245,10 +247,7 @@ fn page(ctx: &TenantCtx, state: &AppState, s: Shown) -> DpiaPage {
     };
     let latest = s.versions.first();
     let shown = chosen(s.versions, s.old).ok().flatten();
-    let status = DpiaStatus::of(
-        s.activity.body.dpia_required(),
-        latest.map(|v| &v.dpia),
-    );
+    let status = DpiaStatus::of(s.activity.body.dpia_required(), latest.map(|v| &v.dpia));
     DpiaPage {
         action: format!("{activity_url}/aipd"),
         activity_name: s.activity.body.name.clone(),
@@ -278,7 +277,10 @@ fn page(ctx: &TenantCtx, state: &AppState, s: Shown) -> DpiaPage {
                 error: err(&risk_name(e, "likelihood")),
             })
             .collect(),
-        planned: text("planned_measures".into(), dl::field(lang, "planned_measures")),
+        planned: text(
+            "planned_measures".into(),
+            dl::field(lang, "planned_measures"),
+        ),
         validation: ["dpo_opinion", "subjects_opinion"]
             .into_iter()
             .map(|k| text(k.into(), dl::field(lang, k)))
@@ -473,7 +475,10 @@ fn document(
     let validation = Section {
         heading: dl::field(lang, "validation").to_owned(),
         fields: vec![
-            (dl::field(lang, "dpo_opinion").to_owned(), one(&d.dpo_opinion)),
+            (
+                dl::field(lang, "dpo_opinion").to_owned(),
+                one(&d.dpo_opinion),
+            ),
             (
                 dl::field(lang, "subjects_opinion").to_owned(),
                 one(&d.subjects_opinion),

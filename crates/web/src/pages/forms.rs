@@ -43,6 +43,7 @@ pub fn flash_text(m: &'static Msgs, key: Option<&str>) -> Option<&'static str> {
         "reset_sent" => m.user_reset_sent,
         "reset_done" => m.reset_done,
         "saved" => m.saved,
+        "deleted" => m.deleted,
         "password_changed" => m.password_changed,
         "tenant_created" => m.tenant_created,
         "no_tenant" => m.no_tenant,

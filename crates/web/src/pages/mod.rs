@@ -10,6 +10,7 @@ mod consent;
 mod cookies;
 mod dpia;
 mod dpo;
+mod followup;
 mod forms;
 mod home;
 mod incidents;
@@ -23,6 +24,7 @@ mod problems;
 mod public;
 mod register;
 mod register_form;
+mod report;
 mod request_form;
 mod requests;
 mod retention;
@@ -136,6 +138,28 @@ pub fn routes() -> Router<AppState> {
             get(dpia::show).post(dpia::save),
         )
         .route("/t/{tenant}/registre/{id}/aipd.pdf", get(dpia::pdf))
+        .route(
+            "/t/{tenant}/suivi",
+            get(followup::list).post(followup::create),
+        )
+        .route("/t/{tenant}/suivi/{id}/cloture", post(followup::close))
+        .route("/t/{tenant}/rapport-annuel", get(report::show))
+        .route(
+            "/t/{tenant}/rapport-annuel/{year}/{format}",
+            get(report::print),
+        )
+        .route(
+            "/t/{tenant}/suivi/preuves",
+            get(followup::evidence_list).post(followup::evidence_upload),
+        )
+        .route(
+            "/t/{tenant}/suivi/preuves/{id}",
+            get(followup::evidence_file),
+        )
+        .route(
+            "/t/{tenant}/suivi/preuves/{id}/supprimer",
+            post(followup::evidence_delete),
+        )
         .route("/t/{tenant}/registre/{id}/aipd.odt", get(dpia::odt))
         .route(
             "/t/{tenant}/sous-traitants",

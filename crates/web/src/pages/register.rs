@@ -158,6 +158,8 @@ struct FormPage {
     dpia: bool,
     /// The assessment's state, linked to its page.
     dpia_status: &'static str,
+    /// The activity's advice, actions and evidence.
+    follow_url: String,
 }
 
 pub struct VersionRow {
@@ -210,6 +212,9 @@ async fn form_page(
     };
     Ok(FormPage {
         dpia_status,
+        follow_url: existing.map_or(String::new(), |a| {
+            format!("{}/suivi?activite={}", ctx.base(), a.id)
+        }),
         action: existing.map_or(base.clone(), |a| format!("{base}/{}", a.id)),
         g: Groups::of(&f, l.lang, may_check(ctx)),
         completeness: existing.map_or(0, |a| a.body.completeness()),

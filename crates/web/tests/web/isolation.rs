@@ -78,6 +78,19 @@ const WALKED: &[(&str, &str)] = &[
     ("GET", "/t/{tenant}/registre/{id}"),
     ("POST", "/t/{tenant}/registre/{id}"),
     ("GET", "/t/{tenant}/registre/{id}/versions"),
+    ("GET", "/t/{tenant}/registre/{id}/aipd"),
+    ("POST", "/t/{tenant}/registre/{id}/aipd"),
+    ("GET", "/t/{tenant}/registre/{id}/aipd.pdf"),
+    ("GET", "/t/{tenant}/registre/{id}/aipd.odt"),
+    ("GET", "/t/{tenant}/suivi"),
+    ("POST", "/t/{tenant}/suivi"),
+    ("POST", "/t/{tenant}/suivi/{id}/cloture"),
+    ("GET", "/t/{tenant}/suivi/preuves"),
+    ("POST", "/t/{tenant}/suivi/preuves"),
+    ("GET", "/t/{tenant}/suivi/preuves/{id}"),
+    ("POST", "/t/{tenant}/suivi/preuves/{id}/supprimer"),
+    ("GET", "/t/{tenant}/rapport-annuel"),
+    ("GET", "/t/{tenant}/rapport-annuel/{year}/{format}"),
     ("GET", "/t/{tenant}/sous-traitants"),
     ("POST", "/t/{tenant}/sous-traitants/avis/{notice}/{action}"),
     ("GET", "/t/{tenant}/audits"),
@@ -206,6 +219,45 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
         .await
         .unwrap()
         .id;
+    let mut dpia_b = vigie_domain::dpia::Dpia::blank();
+    dpia_b.overview = "Analyse secrète B".into();
+    app.store
+        .save_dpia(&scope_b, act_b, 0, &dpia_b, "bob", Timestamp::now())
+        .await
+        .unwrap();
+    let fu_b = app
+        .store
+        .create_follow_up(
+            &scope_b,
+            &vigie_domain::followup::NewFollowUp {
+                kind: vigie_domain::followup::FollowUpKind::Advice,
+                activity: Some(act_b),
+                title: "Préconisation secrète B".into(),
+                detail: String::new(),
+                owner: String::new(),
+                due: None,
+            },
+            "bob",
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    let ev_b = app
+        .store
+        .add_evidence(
+            &scope_b,
+            &vigie_store::NewEvidence {
+                activity: Some(act_b),
+                name: "preuve-secrete-b.txt".into(),
+                kind: vigie_domain::followup::EvidenceType::Text,
+                bytes: b"Preuve secrete B".to_vec(),
+                sha256: "b".into(),
+            },
+            "bob",
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
     let sp_b = app
         .store
         .create_subprocessor(
@@ -311,6 +363,10 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
         "Organisation syndicat-b",
         "Bertrand Secret",
         "Logiciel secret B",
+        "Analyse secrète B",
+        "Préconisation secrète B",
+        "preuve-secrete-b",
+        "Preuve secrete B",
     ];
     let mut alice = app.signed_in("alice@commune-a.fr").await;
 
@@ -325,6 +381,10 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
                 sys_b.0
             } else if pattern.contains("registre/{id}") {
                 act_b.0
+            } else if pattern.contains("preuves/{id}") {
+                ev_b.id
+            } else if pattern.contains("suivi/{id}") {
+                fu_b.id
             } else if pattern.contains("invitations/{id}") {
                 inv_b
             } else if pattern.contains("incidents/{id}") {
@@ -353,7 +413,15 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
                     },
                 )
                 .replace("{file}", "export.json")
-                .replace("{format}", "export.json")
+                .replace(
+                    "{format}",
+                    if pattern.contains("rapport-annuel") {
+                        "pdf"
+                    } else {
+                        "export.json"
+                    },
+                )
+                .replace("{year}", "2026")
                 .replace("{scan}", &scan_b.to_string())
                 .replace("{notice}", &notice_b.to_string())
                 .replace("{activity}", &act_b.to_string());
@@ -390,6 +458,19 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
     assert_eq!(app.store.invitations(&scope_b, now).await.unwrap().len(), 1);
     assert_eq!(app.store.incident(&scope_b, inc_b.id).await.unwrap(), inc_b);
     assert_eq!(app.store.rule(&scope_b, rule_b.id).await.unwrap(), rule_b);
+    assert_eq!(
+        app.store
+            .dpia_versions(&scope_b, act_b)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        app.store.follow_up(&scope_b, fu_b.id).await.unwrap().status,
+        vigie_domain::followup::FollowUpStatus::Open
+    );
+    assert!(app.store.evidence_file(&scope_b, ev_b.id).await.is_ok());
     let still = app
         .store
         .request(&vigie_domain::scope::TenantScope::of_provider(b.id), req_b)

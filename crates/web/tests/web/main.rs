@@ -11,6 +11,7 @@ mod clients;
 mod confine;
 mod consent;
 mod discovery;
+mod dpo_follow_up;
 mod input;
 mod intents;
 mod isolation;

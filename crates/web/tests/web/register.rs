@@ -349,7 +349,7 @@ both!(
 
 /// The text of an ODT's `content.xml`, read with a ZIP and an XML reader
 /// Vigie did not write; and whether `mimetype` comes first, stored.
-fn odt_text(bytes: &[u8]) -> (bool, String) {
+pub(crate) fn odt_text(bytes: &[u8]) -> (bool, String) {
     use std::io::Read;
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     let mimetype_first = {
@@ -395,7 +395,7 @@ fn odt_text(bytes: &[u8]) -> (bool, String) {
 
 /// The text of a PDF, read by Debian's `pdftotext` (poppler-utils, which
 /// `.ci/run` installs): missing, the test fails.
-fn pdf_text(bytes: &[u8]) -> String {
+pub(crate) fn pdf_text(bytes: &[u8]) -> String {
     let dir = std::env::temp_dir().join(format!("vigie-print-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join(format!("{}.pdf", bytes.len()));

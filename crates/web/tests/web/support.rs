@@ -254,6 +254,11 @@ pub struct Browser {
 
 impl Browser {
     async fn send(&mut self, method: Method, path: &str, body: Option<String>) -> Reply {
+        self.send_bytes(method, path, body.map(String::into_bytes))
+            .await
+    }
+
+    async fn send_bytes(&mut self, method: Method, path: &str, body: Option<Vec<u8>>) -> Reply {
         let mut req = Request::builder().method(method).uri(path);
         if !self.cookies.is_empty() {
             let c: Vec<String> = self
@@ -335,6 +340,44 @@ impl Browser {
             ("content-type".into(), content_type.into()),
         ];
         let r = self.send(Method::POST, path, Some(body.to_owned())).await;
+        self.headers = saved;
+        r
+    }
+
+    /// A file upload form as a browser sends it (`multipart/form-data`),
+    /// with the CSRF token: parts are (name, file name, bytes).
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        parts: &[(&str, Option<&str>, &[u8])],
+    ) -> Reply {
+        let token = self.csrf("/sign-in").await;
+        let boundary = "----vigieTestBoundary7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        let csrf_part: (&str, Option<&str>, &[u8]) = ("csrf", None, token.as_bytes());
+        for (name, file, bytes) in std::iter::once(&csrf_part).chain(parts) {
+            body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+            match file {
+                Some(f) => body.extend_from_slice(
+                    format!(
+                        "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                    )
+                    .as_bytes(),
+                ),
+                None => body.extend_from_slice(
+                    format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+                ),
+            }
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let saved = std::mem::take(&mut self.headers);
+        self.headers = vec![(
+            "content-type".into(),
+            format!("multipart/form-data; boundary={boundary}"),
+        )];
+        let r = self.send_bytes(Method::POST, path, Some(body)).await;
         self.headers = saved;
         r
     }
