@@ -298,6 +298,10 @@ closed_list!(
 pub struct Recipient {
     pub kind: RecipientKind,
     pub name: String,
+    /// A processor chosen from the provider's sub-processor registry: the
+    /// link kept, the name as it was when linked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subprocessor: Option<crate::SubProcessorId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -354,6 +358,31 @@ pub struct Activity {
     /// Shown on the public privacy policy: only a complete or checked
     /// activity may be ("publié").
     pub published: bool,
+}
+
+/// Why processors linked to the sub-processor registry are refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LinkRefusal {
+    #[error("sub-processor {0} does not serve this organisation")]
+    NotServing(crate::SubProcessorId),
+    /// The registry knows a site outside the EU/EEA the register omits.
+    #[error(
+        "{name} keeps data in {country} ({site}), outside the EU/EEA: record the transfer with its safeguard"
+    )]
+    UnrecordedTransfer {
+        name: String,
+        country: String,
+        site: String,
+    },
+}
+
+impl LinkRefusal {
+    pub fn field(&self) -> &'static str {
+        match self {
+            LinkRefusal::NotServing(_) => "linked_processors",
+            LinkRefusal::UnrecordedTransfer { .. } => "transfers",
+        }
+    }
 }
 
 /// A field of an activity that breaks a rule, and why.
@@ -561,10 +590,12 @@ mod tests {
                 Recipient {
                     kind: RecipientKind::Internal,
                     name: "Pôle RH".into(),
+                    subprocessor: None,
                 },
                 Recipient {
                     kind: RecipientKind::Processor,
                     name: "Welcome to the jungle".into(),
+                    subprocessor: None,
                 },
             ],
             retentions: vec![Retention {

@@ -70,6 +70,9 @@ pub enum ServiceError {
     /// C08: the transfer guard's refusal, on the safeguard field.
     #[error("safeguard: {0}")]
     Transfer(#[from] vigie_domain::subprocessor::TransferRefusal),
+    /// Issue 17: processors linked to the registry that it refuses.
+    #[error("{}: {}", .0.field(), .0)]
+    Link(#[from] vigie_domain::register::LinkRefusal),
     /// C40: an audit request the contract does not allow, on its date.
     #[error("planned_on: {0}")]
     Audit(#[from] vigie_domain::audits::AuditRefusal),

@@ -10,7 +10,7 @@ use vigie_domain::{
     ActivityId,
     dpia::Dpia,
     organisation::OrganisationSheet,
-    register::{Activity, ActivityProblem, ActivityStatus, data_category},
+    register::{Activity, ActivityProblem, ActivityStatus, LinkRefusal, data_category},
     scope::TenantScope,
 };
 use vigie_store::{ActivityChange, StoredActivity};
@@ -31,14 +31,49 @@ fn refuse(problems: Vec<ActivityProblem>) -> ServiceError {
     invalid(field, crate::lines(&problems))
 }
 
+/// Processors linked to the sub-processor registry: each must serve this
+/// organisation (its name is taken from the registry), and one that keeps
+/// data outside the EU/EEA must have its transfer recorded — the register
+/// cannot say less than the registry knows (issue 17, C08).
+async fn link_processors(ctx: Ctx<'_>, scope: &TenantScope, body: &mut Activity) -> Result<()> {
+    if body.recipients.iter().all(|r| r.subprocessor.is_none()) {
+        return Ok(());
+    }
+    let serving = ctx.store.subprocessors_of_tenant(scope).await?;
+    for r in &mut body.recipients {
+        let Some(id) = r.subprocessor else { continue };
+        let Some(sp) = serving.iter().find(|sp| sp.id == id) else {
+            return Err(LinkRefusal::NotServing(id).into());
+        };
+        r.name = sp.body.name.clone();
+        let outside = sp.body.sites.iter().find(|site| !site.country.in_eea());
+        if let Some(site) = outside
+            && !body.transfers.iter().any(|t| t.recipient == sp.body.name)
+        {
+            return Err(LinkRefusal::UnrecordedTransfer {
+                name: sp.body.name.clone(),
+                country: site.country.as_str().to_owned(),
+                site: site.name.clone(),
+            }
+            .into());
+        }
+    }
+    // One line per sub-processor, however often it was ticked.
+    let mut seen = std::collections::BTreeSet::new();
+    body.recipients
+        .retain(|r| r.subprocessor.is_none_or(|id| seen.insert(id)));
+    Ok(())
+}
+
 pub async fn create(
     ctx: Ctx<'_>,
     scope: &TenantScope,
-    body: Activity,
+    mut body: Activity,
     status: ActivityStatus,
     author: &str,
     now: Timestamp,
 ) -> Result<StoredActivity> {
+    link_processors(ctx, scope, &mut body).await?;
     check(&body, status).map_err(refuse)?;
     Ok(ctx
         .store
@@ -63,7 +98,7 @@ pub async fn save(
     scope: &TenantScope,
     id: ActivityId,
     expected_version: i64,
-    body: Activity,
+    mut body: Activity,
     status: ActivityStatus,
     author: &str,
     reason: &str,
@@ -72,6 +107,7 @@ pub async fn save(
     if reason.trim().is_empty() {
         return Err(invalid("reason", "say why the activity changes"));
     }
+    link_processors(ctx, scope, &mut body).await?;
     check(&body, status).map_err(refuse)?;
     Ok(ctx
         .store

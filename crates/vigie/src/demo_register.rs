@@ -13,6 +13,7 @@ fn recipients(internal: &[&str], external: &[&str], processors: &[&str]) -> Vec<
             .map(|n| Recipient {
                 kind,
                 name: (*n).to_owned(),
+                subprocessor: None,
             })
             .collect::<Vec<_>>()
     };

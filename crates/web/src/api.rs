@@ -711,6 +711,9 @@ fn service_failure(e: vigie_service::ServiceError) -> ApiFailure {
                 .collect::<Vec<_>>()
                 .join("; "),
         ),
+        vigie_service::ServiceError::Link(r) => {
+            ApiFailure::BadRequest(format!("{}: {r}", r.field()))
+        }
         vigie_service::ServiceError::Store(StoreError::Conflict(m)) => ApiFailure::Conflict(m),
         vigie_service::ServiceError::Store(e) => e.into(),
         other => {

@@ -377,6 +377,7 @@ mod tests {
             recipients: vec![Recipient {
                 kind: RecipientKind::Internal,
                 name: "Service scolaire".into(),
+                subprocessor: None,
             }],
             retentions: vec![Retention {
                 data: "Dossiers".into(),

@@ -15,7 +15,9 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use vigie_domain::{
     ActivityId,
-    dpia::{Decision, Dpia, DpiaStatus, FearedEvent, Justification, Level, Principle, Risk},
+    dpia::{
+        Decision, Dpia, DpiaProblem, DpiaStatus, FearedEvent, Justification, Level, Principle, Risk,
+    },
     role::Permission,
 };
 use vigie_service::register;
@@ -366,30 +368,51 @@ pub async fn save(
     let m = ctx.me.client.lang.msgs();
     let expected: i64 = field(&pairs, "version").parse().unwrap_or(-1);
     let by = ctx.me.user.name.as_str().to_owned();
-    let result = register::save_dpia(
-        state.ctx(),
-        &ctx.scope,
-        a.id,
-        expected,
-        dpia_of(&pairs),
-        &by,
-        Timestamp::now(),
-    )
-    .await;
-    let errors = match result {
-        Ok(saved) => {
-            ctx.trace(
-                &state,
-                "dpia.save",
-                &format!("activity:{} version:{}", a.id, saved.version),
-            )
-            .await?;
-            return Ok(see_other(
-                &format!("{}/registre/{}/aipd", ctx.base(), a.id),
-                "saved",
-            ));
+    let dpia = dpia_of(&pairs);
+    // Every missing part said beside it, in the reader's words (the
+    // service refuses the same).
+    let problems = dpia.clone().normalised().problems();
+    let errors = if problems.is_empty() {
+        let saved = register::save_dpia(
+            state.ctx(),
+            &ctx.scope,
+            a.id,
+            expected,
+            dpia,
+            &by,
+            Timestamp::now(),
+        )
+        .await;
+        match saved {
+            Ok(saved) => {
+                ctx.trace(
+                    &state,
+                    "dpia.save",
+                    &format!("activity:{} version:{}", a.id, saved.version),
+                )
+                .await?;
+                return Ok(see_other(
+                    &format!("{}/registre/{}/aipd", ctx.base(), a.id),
+                    "saved",
+                ));
+            }
+            Err(e) => field_errors(m, e)?,
         }
-        Err(e) => field_errors(m, e)?,
+    } else {
+        problems
+            .iter()
+            .map(|p| {
+                let text = match p {
+                    DpiaProblem::Overview => m.dpia_err_overview,
+                    DpiaProblem::Unassessed(_) => m.dpia_err_unassessed,
+                    DpiaProblem::DpoOpinion => m.dpia_err_dpo_opinion,
+                    DpiaProblem::DecidedBy => m.dpia_err_decided_by,
+                    DpiaProblem::NoPlannedMeasures => m.dpia_err_planned,
+                    DpiaProblem::TooLong(_) => m.dpia_err_too_long,
+                };
+                (p.field(), text.to_owned())
+            })
+            .collect()
     };
     render_status(
         StatusCode::UNPROCESSABLE_ENTITY,

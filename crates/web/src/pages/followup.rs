@@ -17,7 +17,9 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use vigie_domain::{
     ActivityId,
-    followup::{FollowUpKind, FollowUpStatus, NewFollowUp, overdue},
+    followup::{
+        FollowUpKind, FollowUpProblem, FollowUpStatus, NewFollowUp, check_closing, overdue,
+    },
     page::Page,
     role::Permission,
 };
@@ -289,6 +291,15 @@ pub async fn create(
         due,
     };
     let by = ctx.me.user.name.as_str().to_owned();
+    // Every wrong field in the reader's words (the service refuses the
+    // same).
+    if let Err(problems) = item.clone().checked() {
+        for p in problems {
+            errors
+                .entry(p.field())
+                .or_insert_with(|| follow_problem(m, &p).to_owned());
+        }
+    }
     if errors.is_empty() {
         match followup::create(state.ctx(), &ctx.scope, item, &by, Timestamp::now()).await {
             Ok(saved) => {
@@ -322,12 +333,24 @@ pub async fn close(
     let m = ctx.me.client.lang.msgs();
     let status = FollowUpStatus::parse(&field(&pairs, "status")).unwrap_or(FollowUpStatus::Open);
     let by = ctx.me.user.name.as_str().to_owned();
+    let response = field(&pairs, "response");
+    if let Err(p) = check_closing(status, &response) {
+        let failed = Failed {
+            typed: Typed::of(&[("kind".into(), "advice".into())]),
+            errors: BTreeMap::new(),
+            close_error: Some((id, follow_problem(m, &p).to_owned())),
+        };
+        // Another tenant's item stays unknown, whatever was typed.
+        state.store.follow_up(&ctx.scope, id).await?;
+        let p = page(&state, &ctx, &FollowQuery::default(), Some(failed)).await?;
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, p);
+    }
     let result = followup::close(
         state.ctx(),
         &ctx.scope,
         id,
         status,
-        &field(&pairs, "response"),
+        &response,
         &by,
         Timestamp::now(),
     )
@@ -351,6 +374,16 @@ pub async fn close(
     };
     let p = page(&state, &ctx, &FollowQuery::default(), Some(failed)).await?;
     render_status(StatusCode::UNPROCESSABLE_ENTITY, p)
+}
+
+fn follow_problem(m: &'static crate::i18n::Msgs, p: &FollowUpProblem) -> &'static str {
+    match p {
+        FollowUpProblem::Title => m.follow_err_title,
+        FollowUpProblem::Detail => m.follow_err_detail,
+        FollowUpProblem::Owner => m.follow_err_owner,
+        FollowUpProblem::Due => m.follow_err_due_missing,
+        FollowUpProblem::Response => m.follow_err_response,
+    }
 }
 
 struct EvidenceRow {

@@ -170,6 +170,23 @@ pub fn ticked(pairs: &[(String, String)], k: &str) -> bool {
     pairs.iter().any(|(key, _)| key == k)
 }
 
+/// A refusal of processors linked to the registry, in the reader's words.
+pub fn link_refusal(m: &'static Msgs, r: &vigie_domain::register::LinkRefusal) -> String {
+    use vigie_domain::register::LinkRefusal;
+    match r {
+        LinkRefusal::NotServing(_) => m.act_link_not_serving.to_owned(),
+        LinkRefusal::UnrecordedTransfer {
+            name,
+            country,
+            site,
+        } => m
+            .act_link_transfer
+            .replace("{name}", name)
+            .replace("{country}", country)
+            .replace("{site}", site),
+    }
+}
+
 /// A use case's refusal, on its field; other failures become the error
 /// page.
 pub fn field_errors(
@@ -205,6 +222,7 @@ pub fn field_errors(
                 .replace("{next}", &next.to_string()),
         )]
         .into()),
+        ServiceError::Link(r) => Ok([(r.field(), link_refusal(m, &r))].into()),
         ServiceError::Invalid { field, message } => Ok([(field, message)].into()),
         ServiceError::Fields(all) => Ok(all.into_iter().collect()),
         ServiceError::Store(StoreError::Conflict(m)) => Ok([("state", m)].into()),

@@ -160,6 +160,9 @@ struct FormPage {
     dpia_status: &'static str,
     /// The activity's advice, actions and evidence.
     follow_url: String,
+    /// The provider's sub-processors serving this organisation: (id,
+    /// name, linked).
+    registry: Vec<(i64, String, bool)>,
 }
 
 pub struct VersionRow {
@@ -210,7 +213,18 @@ async fn form_page(
         }
         None => "",
     };
+    let registry = state
+        .store
+        .subprocessors_of_tenant(&ctx.scope)
+        .await?
+        .into_iter()
+        .map(|sp| {
+            let linked = f.linked.iter().any(|l| *l == sp.id.to_string());
+            (sp.id.0, sp.body.name, linked)
+        })
+        .collect();
     Ok(FormPage {
+        registry,
         dpia_status,
         follow_url: existing.map_or(String::new(), |a| {
             format!("{}/suivi?activite={}", ctx.base(), a.id)
@@ -267,6 +281,9 @@ fn service_errors(
         }
         ServiceError::Invalid { field, message } => {
             errors.insert(field, message);
+        }
+        ServiceError::Link(r) => {
+            errors.insert(r.field(), super::forms::link_refusal(m, &r));
         }
         ServiceError::Store(StoreError::Conflict(_)) => {
             errors.insert("version", m.request_conflict.to_owned());

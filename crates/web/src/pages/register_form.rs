@@ -27,6 +27,8 @@ pub struct ActivityForm {
     pub internal: String,
     pub external: String,
     pub processors: String,
+    /// Sub-processors of the registry ticked, by id.
+    pub linked: Vec<String>,
     pub transfers: String,
     pub retentions: String,
     pub security: String,
@@ -87,6 +89,7 @@ impl ActivityForm {
             internal: one("internal"),
             external: one("external"),
             processors: one("processors"),
+            linked: all("linked_processor"),
             transfers: one("transfers"),
             retentions: one("retentions"),
             security: one("security"),
@@ -119,10 +122,11 @@ impl ActivityForm {
 
     /// The form showing an activity.
     pub fn of(a: &Activity, status: ActivityStatus, version: i64, lang: &str) -> Self {
+        // Linked processors are ticked in the registry's list, not typed.
         let names = |k: RecipientKind| {
             a.recipients
                 .iter()
-                .filter(|r| r.kind == k)
+                .filter(|r| r.kind == k && r.subprocessor.is_none())
                 .map(|r| r.name.clone())
                 .collect::<Vec<_>>()
                 .join("\n")
@@ -139,6 +143,11 @@ impl ActivityForm {
             internal: names(RecipientKind::Internal),
             external: names(RecipientKind::External),
             processors: names(RecipientKind::Processor),
+            linked: a
+                .recipients
+                .iter()
+                .filter_map(|r| r.subprocessor.map(|id| id.to_string()))
+                .collect(),
             transfers: a
                 .transfers
                 .iter()
@@ -269,18 +278,29 @@ impl ActivityForm {
                 }
             }
         };
-        let recipients = [
+        let mut recipients: Vec<Recipient> = [
             (RecipientKind::Internal, &self.internal),
             (RecipientKind::External, &self.external),
             (RecipientKind::Processor, &self.processors),
         ]
         .into_iter()
         .flat_map(|(kind, text)| {
-            lines(text)
-                .into_iter()
-                .map(move |name| Recipient { kind, name })
+            lines(text).into_iter().map(move |name| Recipient {
+                kind,
+                name,
+                subprocessor: None,
+            })
         })
         .collect();
+        // The registry's names are filled in by the service, from the
+        // registry itself.
+        recipients.extend(self.linked.iter().filter_map(|id| {
+            id.parse().ok().map(|id| Recipient {
+                kind: RecipientKind::Processor,
+                name: String::new(),
+                subprocessor: Some(id),
+            })
+        }));
         let a = Activity {
             name: self.name.trim().to_owned(),
             controller: self.controller.trim().to_owned(),

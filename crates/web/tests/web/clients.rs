@@ -209,6 +209,7 @@ async fn seed_processing(app: &TestApp, a: &vigie_store::Tenant, b: &vigie_store
                 recipients: vec![Recipient {
                     kind: RecipientKind::Processor,
                     name: "Logiciel Foncine".into(),
+                    subprocessor: None,
                 }],
                 transfers: vec![Transfer {
                     country: "US".into(),

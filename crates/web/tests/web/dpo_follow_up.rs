@@ -462,3 +462,116 @@ both!(c05_evidence_documents_are_what_their_bytes_say, |app| {
         StatusCode::NOT_FOUND
     );
 });
+
+both!(
+    c01_c08_processors_are_linked_to_the_sub_processor_registry,
+    |app| {
+        use vigie_domain::subprocessor::{ChangeKind, Country, Site, SubProcessor};
+        let a = app.tenant("commune-g").await;
+        let b = app.tenant("commune-h").await;
+        app.person("dpo@commune-g.fr", &[(&a, &[Role::Dpo])]).await;
+        let sp = |name: &str, country: &str| SubProcessor {
+            name: name.into(),
+            sites: vec![Site {
+                name: format!("Site {name}"),
+                country: Country::parse(country).unwrap(),
+            }],
+            ..Default::default()
+        };
+        let now = jiff::Timestamp::now();
+        let mut ids = Vec::new();
+        for (s, tenant) in [
+            (sp("Hébergeur Roubaix", "FR"), a.id),
+            (sp("Messagerie Virginie", "US"), a.id),
+            (sp("Hébergeur de H seulement", "FR"), b.id),
+        ] {
+            let created = app.store.create_subprocessor(&s, now).await.unwrap();
+            app.store
+                .create_notice(&vigie_store::NewNotice {
+                    subprocessor: created.id,
+                    kind: ChangeKind::Added,
+                    replaces: String::new(),
+                    activities: "Hébergement".into(),
+                    at: now,
+                    tenants: vec![(tenant, jiff::civil::date(2099, 1, 1))],
+                })
+                .await
+                .unwrap();
+            ids.push(created.id.to_string());
+        }
+        let mut dpo = app.signed_in("dpo@commune-g.fr").await;
+        let form = dpo.get("/t/commune-g/registre/nouveau").await;
+        assert!(form.body.contains("Hébergeur Roubaix"));
+        assert!(form.body.contains("Messagerie Virginie"));
+        assert!(
+            !form.body.contains("Hébergeur de H"),
+            "only those serving this organisation"
+        );
+        let base = [
+            ("name", "État civil"),
+            ("purposes", "Tenue des registres"),
+            ("legal_basis", "legal_obligation"),
+            ("status", "draft"),
+        ];
+        let with = |extra: &[(&'static str, &str)]| {
+            let mut v: Vec<(&str, String)> =
+                base.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+            v.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+            v
+        };
+        // The US one without its transfer: refused on the transfers field.
+        let fields = with(&[("linked_processor", &ids[0]), ("linked_processor", &ids[1])]);
+        let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = dpo.post("/t/commune-g/registre", &refs).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("id=\"a-transfers-error\""), "{}", r.body);
+        assert!(
+            r.body.contains(
+                "Messagerie Virginie conserve des données à Site Messagerie Virginie (US)"
+            )
+        );
+        // Another organisation's sub-processor cannot be linked.
+        let fields = with(&[("linked_processor", &ids[2])]);
+        let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = dpo.post("/t/commune-g/registre", &refs).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("id=\"a-linked-error\""), "{}", r.body);
+        // With the transfer recorded, saved with the registry's names.
+        let fields = with(&[
+            ("linked_processor", &ids[0]),
+            ("linked_processor", &ids[1]),
+            ("linked_processor", &ids[1]),
+            (
+                "transfers",
+                "États-Unis ; Messagerie Virginie ; clauses contractuelles types",
+            ),
+            ("processors", "Imprimeur local"),
+        ]);
+        let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = dpo.post("/t/commune-g/registre", &refs).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = r.location().split('?').next().unwrap().to_owned();
+        let shown = dpo.get(&page).await;
+        assert_eq!(
+            shown
+                .body
+                .matches("name=\"linked_processor\" value=\"")
+                .count(),
+            2
+        );
+        assert_eq!(
+            shown.body.matches(" checked> Messagerie Virginie").count(),
+            1
+        );
+        assert!(shown.body.contains(">Imprimeur local</textarea>"));
+        let json = dpo.get("/t/commune-g/registre/export.json").await;
+        assert_eq!(
+            json.body.matches("\"subprocessor\"").count(),
+            2,
+            "{}",
+            json.body
+        );
+        let pdf = pdf_text(&dpo.get(&format!("{page}/fiche.pdf")).await.bytes);
+        assert!(pdf.contains("Hébergeur Roubaix") && pdf.contains("Imprimeur local"));
+    }
+);
