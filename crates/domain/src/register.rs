@@ -332,6 +332,8 @@ pub struct Activity {
     /// Required with a legitimate interest: which interest.
     pub legitimate_interest: String,
     pub subject_categories: Vec<String>,
+    /// How many people of a category, estimated, by the category's name.
+    pub subject_estimates: std::collections::BTreeMap<String, u64>,
     /// How many people it concerns, estimated ("nombre estimé de
     /// personnes concernées").
     pub people_estimate: Option<u64>,
@@ -358,6 +360,40 @@ pub struct Activity {
     /// Shown on the public privacy policy: only a complete or checked
     /// activity may be ("publié").
     pub published: bool,
+}
+
+/// The data subjects French registers name most ("personnes
+/// concernées", Madis's defaults): (French name as stored, English).
+pub const SUBJECT_CATEGORIES: &[(&str, &str)] = &[
+    ("Usagers", "Service users"),
+    ("Administrés", "Residents"),
+    ("Agents", "Staff"),
+    ("Élus", "Elected officials"),
+    ("Candidats", "Applicants"),
+    ("Parents", "Parents"),
+    ("Mineurs", "Minors"),
+    ("Élèves", "Pupils"),
+    ("Fournisseurs", "Suppliers"),
+    ("Bénévoles", "Volunteers"),
+    ("Visiteurs", "Visitors"),
+];
+
+/// A category of people that names children (C38).
+pub fn names_minors(category: &str) -> bool {
+    let c = category.to_lowercase();
+    [
+        "mineur",
+        "enfant",
+        "élève",
+        "eleve",
+        "collégien",
+        "lycéen",
+        "minor",
+        "child",
+        "pupil",
+    ]
+    .iter()
+    .any(|w| c.contains(w))
 }
 
 /// Why processors linked to the sub-processor registry are refused.
@@ -412,6 +448,8 @@ pub enum ActivityProblem {
         "sensitive_condition: sensitive data (Art. 9, Art. 10 or the NIR) needs the condition that allows it"
     )]
     NoSensitiveCondition,
+    #[error("subject_categories: {0} are children while the activity promises no minors")]
+    MinorsDeclared(String),
 }
 
 impl ActivityProblem {
@@ -428,6 +466,7 @@ impl ActivityProblem {
             ActivityProblem::Incomplete => "status",
             ActivityProblem::NotPublishable => "published",
             ActivityProblem::NoSensitiveCondition => "sensitive_condition",
+            ActivityProblem::MinorsDeclared(_) => "subject_categories",
         }
     }
 }
@@ -452,6 +491,11 @@ impl Activity {
         }
         if self.no_sensitive_data && self.has_sensitive_data() {
             out.push(ActivityProblem::SensitiveDeclared);
+        }
+        if self.no_minors
+            && let Some(c) = self.subject_categories.iter().find(|c| names_minors(c))
+        {
+            out.push(ActivityProblem::MinorsDeclared(c.clone()));
         }
         for (i, t) in self.transfers.iter().enumerate() {
             if t.country.trim().is_empty() || t.recipient.trim().is_empty() {
@@ -751,6 +795,22 @@ mod tests {
         for c in SensitiveCondition::ALL {
             assert_eq!(SensitiveCondition::parse(c.as_str()), Some(*c));
         }
+    }
+
+    #[test]
+    fn c38_a_promise_of_no_minors_excludes_children_as_subjects() {
+        let mut a = Activity {
+            name: "Accueil périscolaire".into(),
+            subject_categories: vec!["Parents".into(), "Enfants inscrits".into()],
+            ..Activity::default()
+        };
+        assert!(a.problems(ActivityStatus::Draft).is_empty());
+        a.no_minors = true;
+        assert_eq!(
+            a.problems(ActivityStatus::Draft),
+            [ActivityProblem::MinorsDeclared("Enfants inscrits".into())]
+        );
+        assert!(names_minors("Mineurs") && names_minors("Élèves") && !names_minors("Agents"));
     }
 
     #[test]

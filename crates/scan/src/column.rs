@@ -22,6 +22,9 @@ pub struct ColumnReport {
     pub example: String,
     /// Why: "values", "name", or "values+name".
     pub evidence: &'static str,
+    /// Birth dates of people under 18 on the day of the scan (C38: a
+    /// register that promises no minors is told).
+    pub minors: usize,
 }
 
 /// Column-name words (lowercased, split on `_`, `-`, `.`, spaces and case)
@@ -121,6 +124,38 @@ pub fn name_hints(name: &str) -> Vec<PiiKind> {
 /// A calendar date written `dd/mm/yyyy`, `dd-mm-yyyy` or `yyyy-mm-dd`,
 /// between 1900 and 2099.
 pub fn is_date(v: &str) -> bool {
+    civil_date(v).is_some()
+}
+
+/// Today's (year, month, day) in UTC, from the system clock (Howard
+/// Hinnant's days-to-civil).
+fn today() -> (u32, u32, u32) {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let z = i64::try_from(secs / 86_400).unwrap_or(0) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let n = |x: i64| u32::try_from(x).unwrap_or(0);
+    (n(y), n(m), n(d))
+}
+
+/// A birth date of someone under 18 on `today` (y, m, d).
+pub fn is_minor_birth(v: &str, today: (u32, u32, u32)) -> bool {
+    civil_date(v).is_some_and(|born| {
+        let (y, m, d) = today;
+        born > (y.saturating_sub(18), m, d) && born <= today
+    })
+}
+
+/// The (year, month, day) of a date `is_date` accepts.
+fn civil_date(v: &str) -> Option<(u32, u32, u32)> {
     let b = v.trim().as_bytes();
     let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
     let num = |s: &[u8]| s.iter().fold(0u32, |a, d| a * 10 + u32::from(d - b'0'));
@@ -129,7 +164,7 @@ pub fn is_date(v: &str) -> bool {
             if y.len() == 4 && matches!(s1, b'/' | b'-' | b'.') && s1 == s2 =>
         {
             if !digits(&[*d1, *d2, *m1, *m2]) || !digits(y) {
-                return false;
+                return None;
             }
             (num(y), num(&[*m1, *m2]), num(&[*d1, *d2]))
         }
@@ -137,7 +172,7 @@ pub fn is_date(v: &str) -> bool {
             if rest.is_empty() || rest[0] == b'T' || rest[0] == b' ' =>
         {
             if !digits(&[*y1, *y2, *y3, *y4, *m1, *m2, *d1, *d2]) {
-                return false;
+                return None;
             }
             (
                 num(&[*y1, *y2, *y3, *y4]),
@@ -145,9 +180,10 @@ pub fn is_date(v: &str) -> bool {
                 num(&[*d1, *d2]),
             )
         }
-        _ => return false,
+        _ => return None,
     };
-    (1900..=2099).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d)
+    ((1900..=2099).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d))
+        .then_some((y, m, d))
 }
 
 /// A postcode, a street ("12 rue des Lilas") or a place name.
@@ -238,6 +274,8 @@ pub fn classify_column<'a>(
 ) -> Vec<ColumnReport> {
     let hints = name_hints(name);
     let context = name.to_lowercase();
+    let today = today();
+    let mut minors = 0usize;
     let mut sampled = 0usize;
     let mut hits: BTreeMap<PiiKind, (usize, String)> = BTreeMap::new();
     let note = |k: PiiKind, example: &str, hits: &mut BTreeMap<PiiKind, (usize, String)>| {
@@ -267,6 +305,7 @@ pub fn classify_column<'a>(
         }
         if hints.contains(&PiiKind::BirthDate) && is_date(v) {
             kinds.push((PiiKind::BirthDate, v));
+            minors += usize::from(is_minor_birth(v, today));
         }
         if hints.contains(&PiiKind::PostalAddress) && looks_like_address(v) {
             kinds.push((PiiKind::PostalAddress, v));
@@ -306,6 +345,11 @@ pub fn classify_column<'a>(
                 confidence: (confidence * 100.0).round() / 100.0,
                 example,
                 evidence: if named { "values+name" } else { "values" },
+                minors: if kind == PiiKind::BirthDate {
+                    minors
+                } else {
+                    0
+                },
             })
         })
         .collect();
@@ -319,6 +363,7 @@ pub fn classify_column<'a>(
             confidence: 0.6,
             example: String::new(),
             evidence: "name",
+            minors: 0,
         });
     }
     out.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
@@ -328,6 +373,23 @@ pub fn classify_column<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn c38_birth_dates_of_minors_are_counted() {
+        let today = (2026, 12, 1);
+        assert!(is_minor_birth("02/12/2008", today), "17 until tomorrow");
+        assert!(!is_minor_birth("01/12/2008", today), "18 today");
+        assert!(is_minor_birth("2015-06-30", today));
+        assert!(!is_minor_birth("1984-06-30", today));
+        assert!(!is_minor_birth("2030-01-01", today), "not yet born: a typo");
+        let recent = format!("{}-01-15", super::today().0 - 5);
+        let r = classify_column(
+            "date_naissance",
+            ["1980-03-02", recent.as_str(), "1975-11-30", recent.as_str()],
+        );
+        assert_eq!(r[0].kind, PiiKind::BirthDate);
+        assert_eq!(r[0].minors, 2);
+    }
 
     #[test]
     fn french_column_names_count() {

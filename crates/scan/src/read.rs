@@ -213,6 +213,7 @@ pub fn text_report(source: &str, text_content: &str) -> SourceReport {
                 confidence: if kind.checksummed() { 0.95 } else { 0.85 },
                 example,
                 evidence: "values",
+                minors: 0,
             })
             .collect(),
     }

@@ -55,9 +55,13 @@ pub struct Finding {
     /// The data category accepting this finding would declare.
     pub category: String,
     /// C38: sensitive data (Art. 9 hints or a NIR) that no activity of the
-    /// register declares, or that an activity promises not to hold.
+    /// register declares, or that an activity promises not to hold; or
+    /// birth dates of minors where an activity promises none.
     #[serde(default)]
     pub register_gap: bool,
+    /// Birth dates of people under 18 among the values looked at.
+    #[serde(default)]
+    pub minors: usize,
 }
 
 /// Whether the register accounts for a sensitive finding: some activity
@@ -106,8 +110,12 @@ pub fn compare(
                 Some(_) => Gap::UndeclaredColumn,
             };
             let sensitive = matches!(r.kind, PiiKind::Sensitive | PiiKind::Nir);
+            // A promise of no minors is broken by a single child's birth date.
+            let minors_promised_away = r.minors > 0 && register.iter().any(|a| a.no_minors);
             Finding {
-                register_gap: sensitive && !register_covers(r.kind, register),
+                register_gap: (sensitive && !register_covers(r.kind, register))
+                    || minors_promised_away,
+                minors: r.minors,
                 sensitive,
                 category: category_of(r.kind).to_owned(),
                 kind: r.kind.as_str().to_owned(),
@@ -390,6 +398,7 @@ mod tests {
             confidence: 1.0,
             example: "1 ** ** ** *** *** **".into(),
             evidence: "values",
+            minors: 0,
         };
         let cols = || {
             vec![
@@ -425,6 +434,44 @@ mod tests {
         assert!(
             compare(None, &[declared], cols())[0].register_gap,
             "a promise of none"
+        );
+    }
+
+    #[test]
+    fn c38_birth_dates_of_minors_break_a_promise_of_none() {
+        use vigie_scan::column::ColumnReport;
+        let births = |minors| {
+            vec![(
+                "inscrits".to_owned(),
+                "date_naissance".to_owned(),
+                "date".to_owned(),
+                ColumnReport {
+                    column: "date_naissance".into(),
+                    kind: PiiKind::BirthDate,
+                    sampled: 10,
+                    matched: 10,
+                    confidence: 1.0,
+                    example: "**/**/****".into(),
+                    evidence: "values+name",
+                    minors,
+                },
+            )]
+        };
+        let promise = Activity {
+            name: "Inscriptions sportives adultes".into(),
+            no_minors: true,
+            ..Activity::default()
+        };
+        let found = compare(None, std::slice::from_ref(&promise), births(3));
+        assert!(found[0].register_gap);
+        assert_eq!(found[0].minors, 3);
+        assert!(
+            !compare(None, &[promise], births(0))[0].register_gap,
+            "adults only"
+        );
+        assert!(
+            !compare(None, &[Activity::default()], births(3))[0].register_gap,
+            "no promise, no gap"
         );
     }
 

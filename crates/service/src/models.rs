@@ -114,7 +114,8 @@ pub struct FieldChange {
     pub yours: String,
 }
 
-/// What differs for one imported activity.
+/// What differs for one imported activity, with the three versions
+/// whole, for the pages to show each field as a person reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelUpdate {
     pub activity: ActivityId,
@@ -122,6 +123,10 @@ pub struct ModelUpdate {
     pub from: i64,
     pub to: i64,
     pub changes: Vec<FieldChange>,
+    /// The model's activity when taken, now, and the tenant's now.
+    pub before: Activity,
+    pub model: Activity,
+    pub yours: Activity,
 }
 
 fn field_text(a: &Activity, field: &str) -> String {
@@ -165,6 +170,9 @@ pub async fn updates(ctx: Ctx<'_>, scope: &TenantScope, model: i64) -> Result<Ve
             from: link.version,
             to: m.version,
             changes,
+            before: old.clone(),
+            model: new.clone(),
+            yours: a.body,
         });
     }
     Ok(out)

@@ -440,6 +440,10 @@ messages! {
     follow_err_owner: "Une action a un responsable (200 caractères au plus).", "An action has an owner (at most 200 characters).";
     follow_err_due_missing: "Une action a une échéance.", "An action has a due date.";
     follow_err_response: "Dites pourquoi elle n'est pas suivie ou abandonnée.", "Say why it is not followed or abandoned.";
+    scan_minors: "dates de naissance de {n} mineurs, alors qu'une activité du registre promet de ne pas traiter de données de mineurs", "birth dates of {n} minors, while an activity of the register promises no data about minors";
+    scan_minors_seen: "{n} mineurs", "{n} minors";
+    act_subjects_legend: "Personnes concernées, avec leur nombre estimé", "People concerned, with their estimated number";
+    act_subject_estimate: "nombre estimé", "estimated number";
     print_dpia: "Analyse d'impact (AIPD)", "Impact assessment (DPIA)";
     print_sensitivity: "Sensibilité", "Sensitivity";
     print_ordinary: "courante", "ordinary";

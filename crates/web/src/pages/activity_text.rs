@@ -99,22 +99,17 @@ pub fn lines(lang: &str, m: &'static Msgs, a: &Activity, key: &str) -> Vec<Strin
             .map(|b| rl::legal_basis(lang, *b).to_owned())
             .collect(),
         "legitimate_interest" => text(&a.legitimate_interest),
-        "subject_categories" => a.subject_categories.clone(),
+        "subject_categories" => a
+            .subject_categories
+            .iter()
+            .map(|c| match a.subject_estimates.get(c) {
+                Some(n) => format!("{c} (≈ {})", grouped(fr, *n)),
+                None => c.clone(),
+            })
+            .collect(),
         "people_estimate" => a
             .people_estimate
-            .map(|n| {
-                // Thousands grouped as each language writes them.
-                let digits = n.to_string();
-                let sep = if fr { "\u{202f}" } else { "," };
-                let mut out = String::new();
-                for (i, c) in digits.chars().enumerate() {
-                    if i > 0 && (digits.len() - i) % 3 == 0 {
-                        out.push_str(sep);
-                    }
-                    out.push(c);
-                }
-                out
-            })
+            .map(|n| grouped(fr, n))
             .into_iter()
             .collect(),
         "data_categories" => a
@@ -183,6 +178,20 @@ pub fn lines(lang: &str, m: &'static Msgs, a: &Activity, key: &str) -> Vec<Strin
         "published" => yes_no(a.published),
         _ => Vec::new(),
     }
+}
+
+/// A number with its thousands grouped as each language writes them.
+fn grouped(fr: bool, n: u64) -> String {
+    let digits = n.to_string();
+    let sep = if fr { "\u{202f}" } else { "," };
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push_str(sep);
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The cover of every printed document: the organisation sheet's filled

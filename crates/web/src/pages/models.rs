@@ -139,6 +139,8 @@ pub async fn admin_publish(
 
 pub struct ChangeRow {
     pub field: String,
+    /// The field's label in the reader's language.
+    pub label: String,
     pub before: String,
     pub model: String,
     pub yours: String,
@@ -208,12 +210,32 @@ async fn tenant_page(
                     to: u.to,
                     changes: u
                         .changes
-                        .into_iter()
-                        .map(|c| ChangeRow {
-                            field: c.field,
-                            before: c.before,
-                            model: c.model,
-                            yours: c.yours,
+                        .iter()
+                        .map(|c| {
+                            // Each value as the register's pages write it;
+                            // a field they do not show, as stored.
+                            let label = super::activity_text::fields_of(m)
+                                .into_iter()
+                                .find(|(k, _)| *k == c.field)
+                                .map(|(_, label)| label);
+                            let text = |a: &vigie_domain::register::Activity, raw: &str| match label
+                            {
+                                Some(_) => super::activity_text::lines(
+                                    ctx.me.client.lang.code(),
+                                    m,
+                                    a,
+                                    &c.field,
+                                )
+                                .join("\n"),
+                                None => raw.to_owned(),
+                            };
+                            ChangeRow {
+                                label: label.map_or_else(|| c.field.clone(), str::to_owned),
+                                before: text(&u.before, &c.before),
+                                model: text(&u.model, &c.model),
+                                yours: text(&u.yours, &c.yours),
+                                field: c.field.clone(),
+                            }
                         })
                         .collect(),
                 })

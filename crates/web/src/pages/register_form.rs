@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use vigie_domain::register::{
     Activity, ActivityStatus, Collection, DATA_CATEGORIES, DpiaCriterion, FinalFate, LegalBasis,
-    Measure, MeasureKind, Recipient, RecipientKind, Retention, Safeguard, SensitiveCondition,
-    Transfer,
+    Measure, MeasureKind, Recipient, RecipientKind, Retention, SUBJECT_CATEGORIES, Safeguard,
+    SensitiveCondition, Transfer,
 };
 
 use crate::labels::{self, register as rl};
@@ -22,7 +22,12 @@ pub struct ActivityForm {
     pub dpo_contact: String,
     pub purposes: String,
     pub legitimate_interest: String,
+    /// Other data subjects, one per line, "name ; estimated number".
     pub subjects: String,
+    /// The reference list's categories ticked, by their index, and each
+    /// one's estimated number as typed.
+    pub subject_refs: Vec<String>,
+    pub subject_counts: BTreeMap<String, String>,
     pub other_data: String,
     pub internal: String,
     pub external: String,
@@ -49,6 +54,23 @@ pub struct ActivityForm {
     pub status: String,
     pub reason: String,
     pub version: String,
+}
+
+/// The index of a category in the reference list, by its stored name.
+fn reference_index(name: &str) -> Option<usize> {
+    SUBJECT_CATEGORIES.iter().position(|(fr, _)| *fr == name)
+}
+
+/// "12 000", "12000" or "12 000" (narrow space): one number; empty: none.
+fn estimate(text: &str) -> Result<Option<u64>, ()> {
+    let digits: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{202f}' && *c != '.')
+        .collect();
+    if digits.is_empty() {
+        return Ok(None);
+    }
+    digits.parse().map(Some).map_err(|_| ())
 }
 
 fn lines(text: &str) -> Vec<String> {
@@ -85,6 +107,10 @@ impl ActivityForm {
             purposes: one("purposes"),
             legitimate_interest: one("legitimate_interest"),
             subjects: one("subjects"),
+            subject_refs: all("subject_ref"),
+            subject_counts: (0..SUBJECT_CATEGORIES.len())
+                .map(|i| (i.to_string(), one(&format!("subject_n_{i}"))))
+                .collect(),
             other_data: one("other_data"),
             internal: one("internal"),
             external: one("external"),
@@ -138,7 +164,30 @@ impl ActivityForm {
             dpo_contact: a.dpo_contact.clone(),
             purposes: a.purposes.clone(),
             legitimate_interest: a.legitimate_interest.clone(),
-            subjects: a.subject_categories.join("\n"),
+            subjects: a
+                .subject_categories
+                .iter()
+                .filter(|c| reference_index(c).is_none())
+                .map(|c| match a.subject_estimates.get(c) {
+                    Some(n) => format!("{c} ; {n}"),
+                    None => c.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+            subject_refs: a
+                .subject_categories
+                .iter()
+                .filter_map(|c| reference_index(c).map(|i| i.to_string()))
+                .collect(),
+            subject_counts: a
+                .subject_categories
+                .iter()
+                .filter_map(|c| {
+                    let i = reference_index(c)?;
+                    let n = a.subject_estimates.get(c)?;
+                    Some((i.to_string(), n.to_string()))
+                })
+                .collect(),
             other_data: a.other_data.clone(),
             internal: names(RecipientKind::Internal),
             external: names(RecipientKind::External),
@@ -255,29 +304,61 @@ impl ActivityForm {
                 }
             }
         }
-        // "12 000", "12000" or "12 000" (narrow space) are one number.
-        let people: String = self
-            .people_estimate
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '\u{202f}' && *c != '.')
-            .collect();
-        let people_estimate = if people.is_empty() {
+        let people_estimate = estimate(&self.people_estimate).unwrap_or_else(|()| {
+            e.insert(
+                "people_estimate",
+                msg(
+                    "Un nombre entier, par exemple 12 000.",
+                    "A whole number, for example 12,000.",
+                ),
+            );
             None
-        } else {
-            match people.parse::<u64>() {
-                Ok(n) => Some(n),
-                Err(_) => {
-                    e.insert(
-                        "people_estimate",
-                        msg(
-                            "Un nombre entier, par exemple 12 000.",
-                            "A whole number, for example 12,000.",
-                        ),
-                    );
-                    None
-                }
+        });
+        // The reference list's ticked categories first, in its order, then
+        // the others as typed; each with its estimate.
+        let mut subject_categories = Vec::new();
+        let mut subject_estimates = BTreeMap::new();
+        let mut bad_count = false;
+        for (i, (name, _)) in SUBJECT_CATEGORIES.iter().enumerate() {
+            let key = i.to_string();
+            if !self.subject_refs.contains(&key) {
+                continue;
             }
-        };
+            subject_categories.push((*name).to_owned());
+            match estimate(self.subject_counts.get(&key).map_or("", String::as_str)) {
+                Ok(Some(n)) => {
+                    subject_estimates.insert((*name).to_owned(), n);
+                }
+                Ok(None) => {}
+                Err(()) => bad_count = true,
+            }
+        }
+        for l in lines(&self.subjects) {
+            let (name, count) = match l.split_once(';') {
+                Some((n, c)) => (n.trim().to_owned(), c),
+                None => (l.clone(), ""),
+            };
+            if name.is_empty() || subject_categories.contains(&name) {
+                continue;
+            }
+            match estimate(count) {
+                Ok(Some(n)) => {
+                    subject_estimates.insert(name.clone(), n);
+                }
+                Ok(None) => {}
+                Err(()) => bad_count = true,
+            }
+            subject_categories.push(name);
+        }
+        if bad_count {
+            e.insert(
+                "subject_categories",
+                msg(
+                    "Le nombre estimé de personnes est un nombre entier, par exemple 12 000 (une ligne : « nom ; nombre »).",
+                    "The estimated number of people is a whole number, for example 12,000 (a line: \"name ; number\").",
+                ),
+            );
+        }
         let mut recipients: Vec<Recipient> = [
             (RecipientKind::Internal, &self.internal),
             (RecipientKind::External, &self.external),
@@ -313,7 +394,8 @@ impl ActivityForm {
                 .filter_map(|b| LegalBasis::parse(b))
                 .collect(),
             legitimate_interest: self.legitimate_interest.trim().to_owned(),
-            subject_categories: lines(&self.subjects),
+            subject_categories,
+            subject_estimates,
             people_estimate,
             data_categories: self.categories.clone(),
             other_data: self.other_data.trim().to_owned(),
@@ -370,6 +452,10 @@ impl ActivityForm {
                 "sensitive_condition" => msg(
                     "Des données sensibles (art. 9, art. 10 ou NIR) sont traitées : indiquez la condition qui le permet.",
                     "Sensitive data (Art. 9, Art. 10 or the NIR) is processed: say which condition allows it.",
+                ),
+                "subject_categories" => msg(
+                    "Ces personnes sont des mineurs alors que l'activité promet de ne pas traiter de données de mineurs.",
+                    "These people are minors while the activity promises no data about minors.",
                 ),
                 "published" => msg(
                     "Seule une activité complète ou contrôlée est publiée : passez-la en « complète » ou décochez la publication.",
@@ -431,6 +517,9 @@ pub struct Groups {
     pub conditions: Vec<labels::Choice>,
     /// The security checklist: (kind, label, ticked, comment).
     pub measures: Vec<(&'static str, &'static str, bool, String)>,
+    /// The reference list of data subjects: (index, label, ticked,
+    /// estimated number).
+    pub subjects: Vec<(usize, &'static str, bool, String)>,
 }
 
 impl Groups {
@@ -481,6 +570,19 @@ impl Groups {
                             .get(k.as_str())
                             .cloned()
                             .unwrap_or_default(),
+                    )
+                })
+                .collect(),
+            subjects: SUBJECT_CATEGORIES
+                .iter()
+                .enumerate()
+                .map(|(i, (fr, en))| {
+                    let key = i.to_string();
+                    (
+                        i,
+                        if lang == "en" { *en } else { *fr },
+                        f.subject_refs.contains(&key),
+                        f.subject_counts.get(&key).cloned().unwrap_or_default(),
                     )
                 })
                 .collect(),
@@ -564,6 +666,61 @@ mod tests {
         );
         let back = ActivityForm::of(&a, status, 1, "fr").parse(true).unwrap();
         assert_eq!(back.0, a);
+    }
+
+    #[test]
+    fn c01_c38_subjects_from_the_reference_list_with_their_estimates() {
+        let agents = SUBJECT_CATEGORIES
+            .iter()
+            .position(|(fr, _)| *fr == "Agents")
+            .unwrap()
+            .to_string();
+        let minors = SUBJECT_CATEGORIES
+            .iter()
+            .position(|(fr, _)| *fr == "Mineurs")
+            .unwrap()
+            .to_string();
+        let pairs: Vec<(String, String)> = [
+            ("name", "Cantine"),
+            ("subject_ref", agents.as_str()),
+            (&format!("subject_n_{agents}"), "1 200"),
+            (
+                "subjects",
+                "Familles ; 450
+Prestataire de restauration",
+            ),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        let f = ActivityForm::from_pairs(&pairs);
+        let (a, status) = f.parse(true).unwrap();
+        assert_eq!(
+            a.subject_categories,
+            ["Agents", "Familles", "Prestataire de restauration"]
+        );
+        assert_eq!(a.subject_estimates.get("Agents"), Some(&1200));
+        assert_eq!(a.subject_estimates.get("Familles"), Some(&450));
+        assert_eq!(a.subject_estimates.len(), 2);
+        // Back to the form and parsed again: the same activity.
+        let back = ActivityForm::of(&a, status, 1, "fr");
+        assert_eq!(back.subject_refs, std::slice::from_ref(&agents));
+        assert_eq!(back.subjects, "Familles ; 450\nPrestataire de restauration");
+        assert_eq!(back.parse(true).unwrap().0, a);
+        // A number that is not one, and children under a promise of none.
+        let mut wrong = f.clone();
+        wrong.subjects = "Familles ; beaucoup".into();
+        assert!(
+            wrong
+                .parse(true)
+                .unwrap_err()
+                .contains_key("subject_categories")
+        );
+        let mut promised = f.clone();
+        promised.no_minors = true;
+        promised.subject_refs.push(minors);
+        let e = promised.parse(true).unwrap_err();
+        assert!(e["subject_categories"].contains("mineurs"), "{e:?}");
     }
 
     #[test]

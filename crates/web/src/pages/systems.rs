@@ -476,6 +476,8 @@ pub struct FindingRow {
     pub acceptable: bool,
     pub category: String,
     pub register_gap: bool,
+    /// C38: birth dates of minors found.
+    pub minors: usize,
 }
 
 #[derive(Template)]
@@ -516,6 +518,7 @@ pub async fn scan_report(
             },
             acceptable: f.gap == Gap::UndeclaredColumn,
             register_gap: f.register_gap,
+            minors: f.minors,
             table: f.table,
             column: f.column,
             kind: f.kind,

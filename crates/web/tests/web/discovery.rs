@@ -47,6 +47,25 @@ both!(
         assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
         let system = saved.location().split('?').next().unwrap().to_owned();
 
+        // C38: three children among the contacts, while the register
+        // promises no data about minors.
+        let mut c = vigie_connect::Conn::open(&url).await.unwrap();
+        c.run("UPDATE contacts SET date_naissance = '2016-05-01' WHERE id IN (1, 2, 3)")
+            .await
+            .unwrap();
+        c.close().await;
+        let promise = dpo
+            .post(
+                "/t/commune-a/registre",
+                &[
+                    ("name", "Annuaire des contacts"),
+                    ("no_minors", "on"),
+                    ("status", "draft"),
+                ],
+            )
+            .await;
+        assert_eq!(promise.status, StatusCode::SEE_OTHER, "{}", promise.body);
+
         let queued = dpo.post(&format!("{system}/analyse"), &[]).await;
         assert_eq!(queued.status, StatusCode::SEE_OTHER);
         let page = dpo.get(&system).await;
@@ -88,6 +107,12 @@ both!(
             .unwrap_or_else(|| panic!("{}", report.body));
         assert!(row.contains("Non déclarée"), "{row}");
         assert!(row.contains("birth_date"), "{row}");
+        assert!(
+            row.contains(
+                "dates de naissance de 3 mineurs, alors qu&#39;une activité du registre promet"
+            ),
+            "{row}"
+        );
         let email_row = report
             .body
             .split("<tr>")
