@@ -258,10 +258,7 @@ pub fn document(
                     .filter(|(k, _)| *k != "name")
                     .map(|(k, label)| (label.to_owned(), lines(lang, m, &a.body, k))),
             );
-            Section {
-                heading: a.body.name.clone(),
-                fields,
-            }
+            Section::page(a.body.name.clone(), fields)
         })
         .collect();
     frame.document(title, cover, sections)

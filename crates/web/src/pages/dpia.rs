@@ -448,56 +448,67 @@ fn document(
         m.register_version.to_owned(),
         format!("{} — {}", v.version, v.saved_by),
     ));
-    let context = Section {
-        heading: dl::field(lang, "context").to_owned(),
-        fields: ["overview", "lifecycle", "supports", "standards"]
+    let context = Section::page(
+        dl::field(lang, "context").to_owned(),
+        ["overview", "lifecycle", "supports", "standards"]
             .into_iter()
             .zip([&d.overview, &d.lifecycle, &d.supports, &d.standards])
             .map(|(k, v)| (dl::field(lang, k).to_owned(), one(v)))
             .collect(),
-    };
-    let principles = Section {
-        heading: dl::field(lang, "principles").to_owned(),
-        fields: d
-            .principles
+    );
+    let principles = Section::page(
+        dl::field(lang, "principles").to_owned(),
+        d.principles
             .iter()
             .map(|j| (dl::principle(lang, j.principle).to_owned(), one(&j.text)))
             .collect(),
-    };
+    );
     let level = |l: Option<Level>| l.map_or("—", |l| dl::level(lang, l));
-    let mut risk_fields = Vec::new();
-    for r in &d.risks {
-        risk_fields.push((
-            dl::event(lang, r.event).to_owned(),
-            vec![format!(
-                "{} : {} — {} : {}",
-                dl::field(lang, "likelihood"),
-                level(r.likelihood),
-                dl::field(lang, "severity"),
-                level(r.severity)
-            )],
-        ));
+    let mut sections = vec![context, principles];
+    // Each feared event under its own heading ("3.1 …"), the three on
+    // the pages of part 3.
+    for (i, r) in d.risks.iter().enumerate() {
+        let mut fields = vec![
+            (
+                dl::field(lang, "likelihood").to_owned(),
+                one(level(r.likelihood)),
+            ),
+            (
+                dl::field(lang, "severity").to_owned(),
+                one(level(r.severity)),
+            ),
+        ];
         for part in RISK_TEXTS {
-            risk_fields.push((dl::field(lang, part).to_owned(), one(&risk_text(r, part))));
+            fields.push((dl::field(lang, part).to_owned(), one(&risk_text(r, part))));
         }
+        let heading = format!("3.{} {}", i + 1, dl::event(lang, r.event));
+        sections.push(if i == 0 {
+            Section::page(heading, fields)
+        } else {
+            Section::follows(heading, fields)
+        });
     }
-    risk_fields.push((
+    let mut planned = vec![(
         dl::field(lang, "planned_measures_short").to_owned(),
         d.planned_measures.clone(),
-    ));
+    )];
     if d.prior_consultation() {
-        risk_fields.push((
+        planned.push((
             m.dpia_prior_consultation_short.to_owned(),
             one(dl::field(lang, "prior_consultation")),
         ));
     }
-    let risks = Section {
-        heading: dl::field(lang, "risks").to_owned(),
-        fields: risk_fields,
-    };
-    let validation = Section {
-        heading: dl::field(lang, "validation").to_owned(),
-        fields: vec![
+    sections.push(Section::follows(
+        format!(
+            "3.{} {}",
+            d.risks.len() + 1,
+            dl::field(lang, "planned_measures_short")
+        ),
+        planned,
+    ));
+    sections.push(Section::page(
+        dl::field(lang, "validation").to_owned(),
+        vec![
             (
                 dl::field(lang, "dpo_opinion").to_owned(),
                 one(&d.dpo_opinion),
@@ -512,9 +523,9 @@ fn document(
             ),
             (dl::field(lang, "decided_by").to_owned(), one(&d.decided_by)),
         ],
-    };
+    ));
     let title = format!("{} — {}", m.dpia_title, a.body.name);
-    frame.document(&title, cover, vec![context, principles, risks, validation])
+    frame.document(&title, cover, sections)
 }
 
 async fn print(

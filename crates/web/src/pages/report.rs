@@ -117,9 +117,9 @@ async fn build(
             _ => {}
         }
     }
-    let register = Section {
-        heading: m.report_register.to_owned(),
-        fields: vec![
+    let register = Section::page(
+        m.report_register.to_owned(),
+        vec![
             count_line(m.report_activities, current.len()),
             (
                 m.act_status.to_owned(),
@@ -155,7 +155,7 @@ async fn build(
             count_line(m.report_dpia_in_progress, in_progress),
             (m.report_dpia_missing.to_owned(), missing),
         ],
-    };
+    );
 
     // Rights requests received during the year.
     let every = RequestFilter::default();
@@ -176,9 +176,9 @@ async fn build(
         .iter()
         .filter(|r| r.status.is_open() && r.due_on.is_some_and(|d| d < today))
         .count();
-    let rights = Section {
-        heading: m.report_rights.to_owned(),
-        fields: vec![
+    let rights = Section::follows(
+        m.report_rights.to_owned(),
+        vec![
             count_line(m.report_received, requests.len()),
             (
                 m.report_by_kind.to_owned(),
@@ -196,7 +196,7 @@ async fn build(
             count_line(m.report_closed_late, closed_late),
             count_line(m.report_open_late, open_late),
         ],
-    };
+    );
 
     // Incidents the organisation became aware of during the year.
     let incidents = read_all(|p| state.store.incidents(&ctx.scope, "", p)).await?;
@@ -215,9 +215,9 @@ async fn build(
                 .is_some_and(|n| n.duration_since(i.aware_at) <= SignedDuration::from_hours(72))
         })
         .count();
-    let incidents_section = Section {
-        heading: m.report_incidents.to_owned(),
-        fields: vec![
+    let incidents_section = Section::follows(
+        m.report_incidents.to_owned(),
+        vec![
             count_line(m.report_incidents_count, incidents.len()),
             count_line(m.report_breaches, breaches.len()),
             count_line(
@@ -226,7 +226,7 @@ async fn build(
             ),
             count_line(m.report_notified_in_time, notified_in_time),
         ],
-    };
+    );
 
     // Advice and the action plan: what was opened during the year, what is
     // still open whenever it was opened.
@@ -238,9 +238,9 @@ async fn build(
     };
     let with_status =
         |k: FollowUpKind, s: FollowUpStatus| of_year(k).filter(|f| f.status == s).count();
-    let advice = Section {
-        heading: m.report_advice.to_owned(),
-        fields: vec![
+    let advice = Section::follows(
+        m.report_advice.to_owned(),
+        vec![
             count_line(m.report_given, of_year(FollowUpKind::Advice).count()),
             count_line(
                 m.report_followed,
@@ -262,10 +262,10 @@ async fn build(
                     .collect(),
             ),
         ],
-    };
-    let actions = Section {
-        heading: m.report_actions.to_owned(),
-        fields: vec![
+    );
+    let actions = Section::follows(
+        m.report_actions.to_owned(),
+        vec![
             count_line(m.report_planned, of_year(FollowUpKind::Action).count()),
             count_line(
                 m.report_done,
@@ -291,16 +291,16 @@ async fn build(
                     .collect(),
             ),
         ],
-    };
+    );
     let documents = state
         .store
         .evidence(&ctx.scope, None, Page::new(Some(1), Some(1)))
         .await?
         .total;
-    let evidence = Section {
-        heading: m.evidence_title.to_owned(),
-        fields: vec![(m.report_documents.to_owned(), vec![documents.to_string()])],
-    };
+    let evidence = Section::follows(
+        m.evidence_title.to_owned(),
+        vec![(m.report_documents.to_owned(), vec![documents.to_string()])],
+    );
     let mut cover = super::activity_text::cover(m, frame.sheet.as_ref());
     cover.push((m.report_year.to_owned(), year.to_string()));
     let title = format!("{} {year}", m.report_title);

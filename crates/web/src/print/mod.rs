@@ -23,6 +23,29 @@ pub struct Document {
 pub struct Section {
     pub heading: String,
     pub fields: Vec<(String, Vec<String>)>,
+    /// Starts a new page (an activity of the register); a short section
+    /// of a report follows the one before.
+    pub page_break: bool,
+}
+
+impl Section {
+    /// A section that starts its own page.
+    pub fn page(heading: String, fields: Vec<(String, Vec<String>)>) -> Section {
+        Section {
+            heading,
+            fields,
+            page_break: true,
+        }
+    }
+
+    /// A section that follows the one before on the same page.
+    pub fn follows(heading: String, fields: Vec<(String, Vec<String>)>) -> Section {
+        Section {
+            heading,
+            fields,
+            page_break: false,
+        }
+    }
 }
 
 /// The document as PDF: the cover's fields, then each section under its
@@ -32,9 +55,12 @@ pub fn pdf(d: &Document) -> Vec<u8> {
     let t = |s: &str| typeset(d.lang, s);
     let mut blocks = vec![Title(t(&d.title)), Para(t(&d.subtitle))];
     blocks.extend(d.cover.iter().map(|(k, v)| Field(t(k), t(v))));
-    for s in &d.sections {
-        // The cover alone on its page, then one page or more per section.
-        blocks.push(PageBreak);
+    for (i, s) in d.sections.iter().enumerate() {
+        // The cover alone on its page, then the sections, each on a new
+        // page when it asks for one.
+        if i == 0 || s.page_break {
+            blocks.push(PageBreak);
+        }
         blocks.push(Heading(t(&s.heading)));
         blocks.extend(
             s.fields

@@ -98,9 +98,15 @@ fn content(d: &Document) -> String {
         table(&mut out, lang, "Organisme", &cover);
     }
     for (i, s) in d.sections.iter().enumerate() {
-        // Each section starts a page, the first one after the cover.
+        // The first section starts a page after the cover; the others when
+        // they ask for one.
+        let style = if i == 0 || s.page_break {
+            "Break"
+        } else {
+            "Heading_20_1"
+        };
         out.push_str(&format!(
-            r#"<text:h text:style-name="Break" text:outline-level="1">{}</text:h>"#,
+            r#"<text:h text:style-name="{style}" text:outline-level="1">{}</text:h>"#,
             esc(lang, &s.heading)
         ));
         table(&mut out, lang, &format!("Section {}", i + 1), &s.fields);
