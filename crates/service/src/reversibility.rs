@@ -26,6 +26,17 @@ Les dates sont en UTC, au format RFC 3339.
 - `registre_versions.json` — chaque version de chaque activité : `activity`,
   `name`, `version`, `at`, `author`, `reason`, `status`, `body` (la fiche
   telle qu'elle était).
+- `analyses_impact.json` — chaque version de l'analyse d'impact (AIPD) de
+  chaque activité : `activity`, `version`, `saved_at`, `saved_by`, et
+  `dpia` (contexte, principes, risques avec vraisemblance et gravité,
+  mesures prévues, avis et décision).
+- `suivi.json` — les préconisations du DPO et le plan d'action : `kind`
+  (`advice` ou `action`), `activity`, `title`, `detail`, `owner`, `due`,
+  `status` (`open`, `done`, `declined`), `response`, `created_at`,
+  `created_by`, `updated_at`, `updated_by`.
+- `pieces.json` et `pieces/` — les pièces justificatives : pour chacune
+  `file` (son nom dans `pieces/`), `name`, `activity`, `type`, `size`,
+  `sha256` (pour vérifier la copie), `uploaded_at`, `uploaded_by`.
 - `demandes.json` — les demandes d'exercice des droits : `reference`,
   `kind`, `intake`, `status`, `subject_name`, `subject_email`, `details`,
   `received_at`, `due_on`, `extended`, `extension_reason`, `answer`,
@@ -90,6 +101,66 @@ pub async fn export(
         "registre_versions.json".into(),
         pretty(&Value::Array(versions)),
     ));
+
+    // The DPO's follow-up (issue 17): assessments, advice and actions,
+    // evidence with its bytes.
+    let mut dpias = Vec::new();
+    for a in &activities {
+        for v in ctx.store.dpia_versions(scope, a.id).await? {
+            dpias.push(json!({
+                "activity": a.id.0, "version": v.version, "saved_at": when(v.saved_at),
+                "saved_by": v.saved_by, "dpia": v.dpia,
+            }));
+        }
+    }
+    files.push(("analyses_impact.json".into(), pretty(&Value::Array(dpias))));
+    let items: Vec<Value> = ctx
+        .store
+        .all_follow_ups(scope)
+        .await?
+        .into_iter()
+        .map(|f| {
+            json!({
+                "kind": f.kind.as_str(), "activity": f.activity.map(|a| a.0), "title": f.title,
+                "detail": f.detail, "owner": f.owner, "due": f.due.map(|d| d.to_string()),
+                "status": f.status.as_str(), "response": f.response,
+                "created_at": when(f.created_at), "created_by": f.created_by,
+                "updated_at": when(f.updated_at), "updated_by": f.updated_by,
+            })
+        })
+        .collect();
+    files.push(("suivi.json".into(), pretty(&Value::Array(items))));
+    let mut pieces = Vec::new();
+    for n in 1.. {
+        let page = ctx
+            .store
+            .evidence(scope, None, Page::new(Some(n), Some(200)))
+            .await?;
+        for e in &page.items {
+            // By id (two documents may share a name) with the name's
+            // extension: ASCII, short, as the archive's header wants.
+            let ext = e
+                .name
+                .rsplit_once('.')
+                .map(|(_, x)| x)
+                .filter(|x| {
+                    (1..=5).contains(&x.len()) && x.bytes().all(|b| b.is_ascii_alphanumeric())
+                })
+                .unwrap_or("bin");
+            let file = format!("pieces/{}.{ext}", e.id);
+            let (_, bytes) = ctx.store.evidence_file(scope, e.id).await?;
+            pieces.push(json!({
+                "file": file, "name": e.name, "activity": e.activity.map(|a| a.0),
+                "type": e.kind.media_type(), "size": e.size, "sha256": e.sha256,
+                "uploaded_at": when(e.uploaded_at), "uploaded_by": e.uploaded_by,
+            }));
+            files.push((file, bytes));
+        }
+        if !page.has_next() {
+            break;
+        }
+    }
+    files.push(("pieces.json".into(), pretty(&Value::Array(pieces))));
 
     let mut requests = Vec::new();
     let mut rows = csv::WriterBuilder::new()

@@ -295,6 +295,23 @@ both!(
                 .await
                 .unwrap();
         }
+        // Its evidence documents go with it, bytes and all (issue 17).
+        let piece = app
+            .store
+            .add_evidence(
+                &vigie_domain::scope::TenantScope::of_provider(a.id),
+                &vigie_store::NewEvidence {
+                    activity: None,
+                    name: "Contrat d'hébergement signé.pdf".into(),
+                    kind: vigie_domain::followup::EvidenceType::Pdf,
+                    bytes: b"%PDF-1.4 contrat signe".to_vec(),
+                    sha256: "c0ffee".into(),
+                },
+                "dpo",
+                now,
+            )
+            .await
+            .unwrap();
         // Only the provider's administrators export a client.
         let mut dpo = app.signed_in("dpo@commune-a.fr").await;
         let refused = dpo.get("/admin/tenants/commune-a/reversibilite").await;
@@ -316,7 +333,7 @@ both!(
             std::process::id(),
             app.store.backend()
         ));
-        std::fs::write(&file, tar.body.as_bytes()).unwrap();
+        std::fs::write(&file, &tar.bytes).unwrap();
         let listed = std::process::Command::new("tar")
             .arg("tf")
             .arg(&file)
@@ -330,6 +347,9 @@ both!(
             "registre.json",
             "registre.csv",
             "registre_versions.json",
+            "analyses_impact.json",
+            "suivi.json",
+            "pieces.json",
             "demandes.json",
             "demandes.csv",
             "violations.json",
@@ -342,6 +362,10 @@ both!(
                 "README describes {f}"
             );
         }
+        let piece_file = format!("pieces/{}.pdf", piece.id);
+        assert!(names.lines().any(|l| l == piece_file), "{names}");
+        assert!(tar.body.contains("%PDF-1.4 contrat signe"));
+        assert!(tar.body.contains("Contrat d'hébergement signé.pdf"));
         std::fs::remove_file(&file).unwrap();
         assert!(tar.body.contains("Clé USB perdue en mairie"));
         assert!(
