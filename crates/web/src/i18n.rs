@@ -444,6 +444,8 @@ messages! {
     scan_minors_seen: "{n} mineurs", "{n} minors";
     act_subjects_legend: "Personnes concernées, avec leur nombre estimé", "People concerned, with their estimated number";
     act_subject_estimate: "nombre estimé", "estimated number";
+    dpo_dpias: "AIPD à mener", "DPIAs to carry out";
+    dpo_overdue: "Actions en retard", "Overdue actions";
     print_dpia: "Analyse d'impact (AIPD)", "Impact assessment (DPIA)";
     print_sensitivity: "Sensibilité", "Sensitivity";
     print_ordinary: "courante", "ordinary";

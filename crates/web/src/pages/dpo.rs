@@ -10,7 +10,12 @@ use axum::{
 };
 use jiff::{Timestamp, ToSpan};
 use serde::Deserialize;
-use vigie_domain::{page::Paged, register::ActivityStatus};
+use vigie_domain::{
+    dpia::DpiaStatus,
+    followup::{FollowUpKind, overdue},
+    page::Paged,
+    register::ActivityStatus,
+};
 use vigie_store::RequestFilter;
 
 use super::forms::render;
@@ -33,6 +38,11 @@ pub struct OrgRow {
     pub late: i64,
     pub due_soon: i64,
     pub breaches: i64,
+    /// Impact assessments required and not decided (missing or in
+    /// progress).
+    pub dpias: i64,
+    /// Actions of the plan open past their due date.
+    pub overdue: i64,
 }
 
 #[derive(Template)]
@@ -111,6 +121,27 @@ pub async fn overview(
             - late;
         let breaches = i64::try_from(state.store.running_clocks(Some(&scope)).await?.len())
             .unwrap_or(i64::MAX);
+        let assessed = state.store.latest_dpias(&scope).await?;
+        let dpias = current
+            .iter()
+            .filter(|a| {
+                let latest = assessed
+                    .iter()
+                    .find(|d| d.activity == a.id)
+                    .map(|d| &d.dpia);
+                matches!(
+                    DpiaStatus::of(a.body.dpia_required(), latest),
+                    DpiaStatus::Missing | DpiaStatus::InProgress
+                )
+            })
+            .count();
+        let overdue = state
+            .store
+            .all_follow_ups(&scope)
+            .await?
+            .iter()
+            .filter(|f| f.kind == FollowUpKind::Action && overdue(f.status, f.due, today))
+            .count();
         rows.push(OrgRow {
             name: tenant.name.as_str().to_owned(),
             href: format!("/t/{}", tenant.slug),
@@ -121,6 +152,8 @@ pub async fn overview(
             late,
             due_soon,
             breaches,
+            dpias: i64::try_from(dpias).unwrap_or(i64::MAX),
+            overdue: i64::try_from(overdue).unwrap_or(i64::MAX),
         });
     }
     let key = |r: &OrgRow| -> i64 {
@@ -129,6 +162,8 @@ pub async fn overview(
             "to_check" => -r.to_check,
             "due_soon" => -r.due_soon,
             "breaches" => -r.breaches,
+            "dpias" => -r.dpias,
+            "overdue" => -r.overdue,
             // By default the most urgent first: late requests, then clocks.
             _ => -(r.late * 1000 + r.breaches),
         }
@@ -162,6 +197,8 @@ pub async fn overview(
         ("due_soon", m.requests_soon),
         ("breaches", m.dpo_breaches),
         ("to_check", m.dpo_to_check),
+        ("dpias", m.dpo_dpias),
+        ("overdue", m.dpo_overdue),
         ("completeness", m.register_completeness),
     ]
     .into_iter()

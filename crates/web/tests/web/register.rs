@@ -578,6 +578,37 @@ both!(
             "{body}"
         );
         assert!(page.body.contains("aria-sort=\"descending\""));
+        // Alpha: an overdue action and an assessment required, not begun.
+        let overdue = dpo
+            .post(
+                "/t/commune-alpha/suivi",
+                &[
+                    ("kind", "action"),
+                    ("title", "Revoir les habilitations"),
+                    ("owner", "DGS"),
+                    ("due", "2021-01-31"),
+                ],
+            )
+            .await;
+        assert_eq!(overdue.status, StatusCode::SEE_OTHER, "{}", overdue.body);
+        let mut dpia = activity_fields(&[("dpia", "large_scale"), ("dpia", "matching")]);
+        dpia.retain(|(k, _)| *k != "name");
+        dpia.push(("name", "Croisement de fichiers"));
+        let required = dpo.post("/t/commune-alpha/registre", &dpia).await;
+        assert_eq!(required.status, StatusCode::SEE_OTHER, "{}", required.body);
+        let by_overdue = table(&dpo.get("/dpo?sort=overdue").await.body);
+        let alpha = by_overdue.find("Organisation commune-alpha").unwrap();
+        assert!(alpha < by_overdue.find("Organisation commune-beta").unwrap());
+        assert!(
+            by_overdue[alpha..].contains("/suivi?kind=action&amp;status=open\"><strong>1</strong>"),
+            "{by_overdue}"
+        );
+        let row = &by_overdue[alpha..alpha + by_overdue[alpha..].find("</tr>").unwrap()];
+        assert_eq!(
+            row.matches("/registre\">1</a></td>").count(),
+            2,
+            "one activity, one assessment to carry out: {row}"
+        );
         // Searched by name.
         let found = table(&dpo.get("/dpo?q=alpha").await.body);
         assert!(
