@@ -356,6 +356,14 @@ pub async fn seed_register(store: &dyn Store) -> Result<()> {
                 .await?;
         }
     }
+    // The SIDEC DPO's follow-up: an assessment begun, advice waiting for
+    // an answer, an action late and one to come (issue 17).
+    let scope = TenantScope::of_provider(sidec.id);
+    if store.all_follow_ups(&scope).await?.is_empty()
+        && let Some(platform) = store.all_activities(&scope).await?.first()
+    {
+        crate::demo_register::seed_follow_up(store, &scope, platform.id).await?;
+    }
     // Each organisation's sheet, which the policies and exports use.
     for (slug, sheet) in crate::demo_register::sheets() {
         let t = store.tenant_by_slug(&TenantSlug::parse(slug)?).await?;

@@ -221,6 +221,59 @@ pub fn sidec() -> Vec<(Activity, ActivityStatus)> {
     )]
 }
 
+/// The SIDEC DPO's follow-up of its platform: the impact assessment
+/// begun, advice waiting for an answer, one action late and one to come.
+pub async fn seed_follow_up(
+    store: &dyn vigie_store::Store,
+    scope: &vigie_domain::scope::TenantScope,
+    platform: vigie_domain::ActivityId,
+) -> anyhow::Result<()> {
+    use jiff::{Timestamp, ToSpan};
+    use vigie_domain::{
+        dpia::{Dpia, Level},
+        followup::{FollowUpKind, NewFollowUp},
+    };
+    let now = Timestamp::now();
+    let today = vigie_domain::time::legal_date(now);
+    let mut dpia = Dpia::blank();
+    dpia.overview = "Plate-forme de gestion des demandes des agents des collectivités adhérentes, hébergée par l'éditeur.".into();
+    dpia.lifecycle = "Comptes créés à l'adhésion, supprimés après un an d'inactivité ; sauvegardes chiffrées gardées 14 jours.".into();
+    dpia.supports = "Application web iTop, base MariaDB, sauvegardes chiffrées chez l'hébergeur.".into();
+    if let Some(r) = dpia.risks.first_mut() {
+        r.sources = "Compte d'agent dont le mot de passe a fuité".into();
+        r.likelihood = Some(Level::Limited);
+        r.severity = Some(Level::Limited);
+    }
+    store.save_dpia(scope, platform, 0, &dpia.normalised(), "démonstration", now).await?;
+    let items = [
+        (FollowUpKind::Advice, "Ramener à 6 mois la conservation des comptes inactifs", "", None),
+        (
+            FollowUpKind::Action,
+            "Activer la journalisation des consultations des demandes",
+            "Service informatique du SIDEC",
+            today.checked_add(60.days()).ok(),
+        ),
+        (
+            FollowUpKind::Action,
+            "Former les agents à la gestion des habilitations",
+            "Direction du SIDEC",
+            today.checked_sub(10.days()).ok(),
+        ),
+    ];
+    for (kind, title, owner, due) in items {
+        let item = NewFollowUp {
+            kind,
+            activity: Some(platform),
+            title: title.into(),
+            detail: String::new(),
+            owner: owner.into(),
+            due,
+        };
+        store.create_follow_up(scope, &item, "démonstration", now).await?;
+    }
+    Ok(())
+}
+
 /// The provider's sub-processors, after seed 000.
 pub fn subprocessors() -> Vec<vigie_domain::subprocessor::SubProcessor> {
     use vigie_domain::subprocessor::{Country, Site, SubProcessor};
