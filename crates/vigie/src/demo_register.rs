@@ -238,15 +238,23 @@ pub async fn seed_follow_up(
     let mut dpia = Dpia::blank();
     dpia.overview = "Plate-forme de gestion des demandes des agents des collectivités adhérentes, hébergée par l'éditeur.".into();
     dpia.lifecycle = "Comptes créés à l'adhésion, supprimés après un an d'inactivité ; sauvegardes chiffrées gardées 14 jours.".into();
-    dpia.supports = "Application web iTop, base MariaDB, sauvegardes chiffrées chez l'hébergeur.".into();
+    dpia.supports =
+        "Application web iTop, base MariaDB, sauvegardes chiffrées chez l'hébergeur.".into();
     if let Some(r) = dpia.risks.first_mut() {
         r.sources = "Compte d'agent dont le mot de passe a fuité".into();
         r.likelihood = Some(Level::Limited);
         r.severity = Some(Level::Limited);
     }
-    store.save_dpia(scope, platform, 0, &dpia.normalised(), "démonstration", now).await?;
+    store
+        .save_dpia(scope, platform, 0, &dpia.normalised(), "démonstration", now)
+        .await?;
     let items = [
-        (FollowUpKind::Advice, "Ramener à 6 mois la conservation des comptes inactifs", "", None),
+        (
+            FollowUpKind::Advice,
+            "Ramener à 6 mois la conservation des comptes inactifs",
+            "",
+            None,
+        ),
         (
             FollowUpKind::Action,
             "Activer la journalisation des consultations des demandes",
@@ -269,7 +277,9 @@ pub async fn seed_follow_up(
             owner: owner.into(),
             due,
         };
-        store.create_follow_up(scope, &item, "démonstration", now).await?;
+        store
+            .create_follow_up(scope, &item, "démonstration", now)
+            .await?;
     }
     Ok(())
 }

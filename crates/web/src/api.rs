@@ -33,6 +33,7 @@ use crate::{
 
 mod backups;
 mod consent;
+mod followup;
 mod incidents;
 mod problems;
 mod retention;
@@ -817,6 +818,8 @@ impl Modify for BearerAuth {
     info(title = "Vigie API", version = "1", description = "A tenant's data in Vigie. Authenticate with a tenant API token; the `/provider` operations take a provider token instead."),
     paths(me, members, member, trail, register_list, register_read, register_create, register_update,
         organisation_read, organisation_update,
+        followup::dpia_read, followup::dpia_save, followup::list, followup::create, followup::close,
+        followup::evidence_list, followup::evidence_upload, followup::evidence_file, followup::evidence_delete,
         incidents::list, incidents::declare, incidents::read, incidents::qualify, incidents::notify,
         problems::list, problems::declare, problems::read, problems::qualify, problems::add_client, problems::notice, problems::update,
         retention::rules, retention::create, retention::delete, retention::preview, retention::runs, retention::request, retention::run,
@@ -824,6 +827,8 @@ impl Modify for BearerAuth {
         consent::sites, consent::records, consent::record, consent::proof, consent::current, consent::check, consent::add,
         crate::consent::record, crate::consent::opposition),
     components(schemas(ApiError, MeOut, MemberOut, MemberPage, RecordOut, RecordPage, ActivityOut, ActivityPage, ActivityIn, SheetOut,
+        followup::DpiaOut, followup::DpiaVersionOut, followup::DpiaIn, followup::FollowUpOut, followup::FollowUpPage, followup::FollowUpIn, followup::CloseIn,
+        followup::EvidenceOut, followup::EvidencePage,
         incidents::IncidentOut, incidents::IncidentPage, incidents::IncidentIn, incidents::FactsIn, incidents::PhaseIn, incidents::PhaseOut, incidents::ProviderUpdateOut,
         problems::ProblemOut, problems::ProblemPage, problems::ProblemIn, problems::ProblemFactsIn, problems::ClientIn, problems::NoticeIn, problems::UpdateIn, problems::ImpactedOut, problems::UpdateOut,
         retention::RuleOut, retention::RuleIn, retention::PreviewOut, retention::RunOut, retention::RunPage,
@@ -859,6 +864,28 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/organisation",
             get(organisation_read).put(organisation_update),
+        )
+        .route(
+            "/register/{id}/dpia",
+            get(followup::dpia_read).put(followup::dpia_save),
+        )
+        .route("/follow-ups", get(followup::list).post(followup::create))
+        .route(
+            "/follow-ups/{id}/close",
+            axum::routing::post(followup::close),
+        )
+        .route(
+            "/evidence",
+            get(followup::evidence_list)
+                .post(followup::evidence_upload)
+                // The largest document kept, not the 2 MiB of other bodies.
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    vigie_domain::followup::EVIDENCE_MAX_BYTES,
+                )),
+        )
+        .route(
+            "/evidence/{id}",
+            get(followup::evidence_file).delete(followup::evidence_delete),
         )
         .route("/incidents", get(incidents::list).post(incidents::declare))
         .route("/incidents/{id}", get(incidents::read))

@@ -501,3 +501,197 @@ both!(c17_c19_incidents_through_the_api, |app| {
         serde_json::from_str(&c.api("/api/v1/incidents?q=siem", &monitoring).await.body).unwrap();
     assert_eq!(list["total"], 1);
 });
+
+both!(c05_the_dpos_follow_up_through_the_api, |app| {
+    let secret = token(&app, "agent").await;
+    let reader = another_token(&app, "auditor").await;
+    let mut c = app.browser();
+    let created = c
+        .api_json(
+            "POST",
+            "/api/v1/register",
+            &secret,
+            &serde_json::json!({"activity": {
+                "name": "Vidéoprotection",
+                "dpia_criteria": ["systematic_monitoring", "large_scale"]
+            }}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = serde_json::from_str::<serde_json::Value>(&created.body).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let dpia_url = format!("/api/v1/register/{id}/dpia");
+    let none: serde_json::Value =
+        serde_json::from_str(&c.api(&dpia_url, &secret).await.body).unwrap();
+    assert_eq!(none["status"], "missing");
+    // A decision without what it rests on: every missing part named.
+    let bare = c
+        .api_json(
+            "PUT",
+            &dpia_url,
+            &secret,
+            &serde_json::json!({"version": 0, "dpia": {"decision": "accepted"}}),
+        )
+        .await;
+    assert_eq!(bare.status, StatusCode::BAD_REQUEST);
+    for field in ["overview", "risk.disappearance.likelihood", "dpo_opinion"] {
+        assert!(bare.body.contains(field), "{field}: {}", bare.body);
+    }
+    let saved = c
+        .api_json(
+            "PUT",
+            &dpia_url,
+            &secret,
+            &serde_json::json!({"version": 0, "dpia": {"overview": "Caméras aux entrées"}}),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let stale = c
+        .api_json(
+            "PUT",
+            &dpia_url,
+            &secret,
+            &serde_json::json!({"version": 0, "dpia": {"overview": "autre"}}),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    let read: serde_json::Value =
+        serde_json::from_str(&c.api(&dpia_url, &reader).await.body).unwrap();
+    assert_eq!(read["status"], "in_progress");
+    assert_eq!(
+        read["versions"][0]["dpia"]["risks"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    // The auditor reads but does not write.
+    let refused = c
+        .api_json(
+            "PUT",
+            &dpia_url,
+            &reader,
+            &serde_json::json!({"version": 1, "dpia": {}}),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    // The action plan.
+    let no_owner = c
+        .api_json(
+            "POST",
+            "/api/v1/follow-ups",
+            &secret,
+            &serde_json::json!({"kind": "action", "title": "Chiffrer", "activity": id}),
+        )
+        .await;
+    assert_eq!(no_owner.status, StatusCode::BAD_REQUEST);
+    assert!(no_owner.body.contains("owner") && no_owner.body.contains("due"));
+    let action = c
+        .api_json(
+            "POST",
+            "/api/v1/follow-ups",
+            &secret,
+            &serde_json::json!({"kind": "action", "title": "Chiffrer l'enregistreur",
+                "owner": "Service informatique", "due": "2027-03-31", "activity": id}),
+        )
+        .await;
+    assert_eq!(action.status, StatusCode::CREATED, "{}", action.body);
+    let action_id = serde_json::from_str::<serde_json::Value>(&action.body).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let close = format!("/api/v1/follow-ups/{action_id}/close");
+    let why = c
+        .api_json(
+            "POST",
+            &close,
+            &secret,
+            &serde_json::json!({"status": "declined"}),
+        )
+        .await;
+    assert_eq!(why.status, StatusCode::BAD_REQUEST);
+    let done = c
+        .api_json(
+            "POST",
+            &close,
+            &secret,
+            &serde_json::json!({"status": "done", "response": "fait en janvier"}),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    let again = c
+        .api_json(
+            "POST",
+            &close,
+            &secret,
+            &serde_json::json!({"status": "done"}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let list: serde_json::Value = serde_json::from_str(
+        &c.api("/api/v1/follow-ups?kind=action&status=done", &reader)
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["response"], "fait en janvier");
+    assert_eq!(
+        c.api("/api/v1/follow-ups?kind=nope", &reader).await.status,
+        StatusCode::BAD_REQUEST
+    );
+
+    // Evidence: kept when its bytes are a document, handed back as is.
+    let pdf = b"%PDF-1.4\nattestation\n".to_vec();
+    let kept = c
+        .api_bytes(
+            &format!("/api/v1/evidence?name=attestation.pdf&activity={id}"),
+            &secret,
+            pdf.clone(),
+        )
+        .await;
+    assert_eq!(kept.status, StatusCode::CREATED, "{}", kept.body);
+    let kept: serde_json::Value = serde_json::from_str(&kept.body).unwrap();
+    assert_eq!(kept["media_type"], "application/pdf");
+    let html = c
+        .api_bytes(
+            "/api/v1/evidence?name=x.pdf",
+            &secret,
+            b"<html><script>x()</script>".to_vec(),
+        )
+        .await;
+    assert_eq!(html.status, StatusCode::BAD_REQUEST, "{}", html.body);
+    let big = c
+        .api_bytes(
+            "/api/v1/evidence?name=big.txt",
+            &secret,
+            vec![b'a'; 10 * 1024 * 1024 + 1],
+        )
+        .await;
+    assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let file = c
+        .api(&format!("/api/v1/evidence/{}", kept["id"]), &reader)
+        .await;
+    assert_eq!(file.bytes, pdf);
+    assert_eq!(
+        file.headers[axum::http::header::X_CONTENT_TYPE_OPTIONS],
+        "nosniff"
+    );
+    let listed: serde_json::Value = serde_json::from_str(
+        &c.api(&format!("/api/v1/evidence?activity={id}"), &reader)
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(listed["total"], 1);
+    let gone = c
+        .api_json(
+            "DELETE",
+            &format!("/api/v1/evidence/{}", kept["id"]),
+            &secret,
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT);
+});

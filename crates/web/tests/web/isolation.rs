@@ -598,6 +598,122 @@ both!(c27_api_token_of_a_sees_nothing_of_b, |app| {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(app.store.phases(&scope_b, inc.id).await.unwrap().is_empty());
+    // B's assessment, follow-up and evidence (issue 17): not found, never
+    // listed, never changed.
+    let act = app
+        .store
+        .create_activity(
+            &scope_b,
+            &vigie_store::ActivityChange {
+                status: vigie_domain::register::ActivityStatus::Draft,
+                body: vigie_domain::register::Activity {
+                    name: "Activité de bob.secret".into(),
+                    ..Default::default()
+                },
+                author: "bob".into(),
+                reason: "création".into(),
+                at: now,
+            },
+        )
+        .await
+        .unwrap();
+    let fu = app
+        .store
+        .create_follow_up(
+            &scope_b,
+            &vigie_domain::followup::NewFollowUp {
+                kind: vigie_domain::followup::FollowUpKind::Advice,
+                activity: Some(act.id),
+                title: "Conseil pour bob.secret".into(),
+                detail: String::new(),
+                owner: String::new(),
+                due: None,
+            },
+            "bob",
+            now,
+        )
+        .await
+        .unwrap();
+    let ev = app
+        .store
+        .add_evidence(
+            &scope_b,
+            &vigie_store::NewEvidence {
+                activity: Some(act.id),
+                name: "bob.secret.txt".into(),
+                kind: vigie_domain::followup::EvidenceType::Text,
+                bytes: b"bob.secret".to_vec(),
+                sha256: "b".into(),
+            },
+            "bob",
+            now,
+        )
+        .await
+        .unwrap();
+    for path in [
+        format!("/api/v1/register/{}/dpia", act.id),
+        format!("/api/v1/evidence/{}", ev.id),
+    ] {
+        let r = api.api(&path, &token).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(!r.body.contains("bob.secret"), "{path}");
+    }
+    for path in ["/api/v1/follow-ups", "/api/v1/evidence"] {
+        let r = api.api(path, &token).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(!r.body.contains("bob.secret"), "{path}: {}", r.body);
+    }
+    for (method, path, body) in [
+        (
+            "PUT",
+            format!("/api/v1/register/{}/dpia", act.id),
+            serde_json::json!({"version": 0, "dpia": {}}),
+        ),
+        (
+            "POST",
+            format!("/api/v1/follow-ups/{}/close", fu.id),
+            serde_json::json!({"status": "done"}),
+        ),
+        (
+            "POST",
+            "/api/v1/follow-ups".to_owned(),
+            serde_json::json!({"kind": "advice", "title": "x", "activity": act.id.0}),
+        ),
+        (
+            "DELETE",
+            format!("/api/v1/evidence/{}", ev.id),
+            serde_json::json!({}),
+        ),
+    ] {
+        let r = api.api_json(method, &path, &token, &body).await;
+        assert_eq!(
+            r.status,
+            StatusCode::NOT_FOUND,
+            "{method} {path}: {}",
+            r.body
+        );
+    }
+    let r = api
+        .api_bytes(
+            &format!("/api/v1/evidence?name=x.txt&activity={}", act.id),
+            &token,
+            b"x".to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(
+        app.store
+            .dpia_versions(&scope_b, act.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        app.store.follow_up(&scope_b, fu.id).await.unwrap().status,
+        vigie_domain::followup::FollowUpStatus::Open
+    );
+    assert!(app.store.evidence_file(&scope_b, ev.id).await.is_ok());
+    assert!(app.store.all_follow_ups(&scope_b).await.unwrap().len() == 1);
 });
 
 /// Every `/admin` route the application declares: the provider's own.

@@ -427,6 +427,17 @@ impl Browser {
         r
     }
 
+    /// Raw bytes to the API with a bearer token (an upload).
+    pub async fn api_bytes(&mut self, path: &str, token: &str, body: Vec<u8>) -> Reply {
+        self.headers = vec![
+            ("authorization".into(), format!("Bearer {token}")),
+            ("content-type".into(), "application/octet-stream".into()),
+        ];
+        let r = self.send_bytes(Method::POST, path, Some(body)).await;
+        self.headers.clear();
+        r
+    }
+
     pub async fn api(&mut self, path: &str, token: &str) -> Reply {
         self.headers = vec![("authorization".into(), format!("Bearer {token}"))];
         let r = self.get(path).await;
