@@ -446,6 +446,10 @@ messages! {
     act_subject_estimate: "nombre estimé", "estimated number";
     dpo_dpias: "AIPD à mener", "DPIAs to carry out";
     dpo_overdue: "Actions en retard", "Overdue actions";
+    evidence_err_empty: "Le fichier est vide.", "The file is empty.";
+    evidence_err_too_large: "Le fichier dépasse 10 Mio.", "The file is over 10 MiB.";
+    evidence_err_type: "Ce fichier n'est ni un PDF, ni une image PNG ou JPEG, ni un document OpenDocument ou Office, ni du texte : son type est lu dans son contenu, pas dans son nom.", "This file is not a PDF, a PNG or JPEG image, an OpenDocument or Office document, or text: its type is read from its content, not its name.";
+    evidence_err_name: "Le nom du fichier : de 1 à 200 caractères.", "The file's name: 1 to 200 characters.";
     print_dpia: "Analyse d'impact (AIPD)", "Impact assessment (DPIA)";
     print_sensitivity: "Sensibilité", "Sensitivity";
     print_ordinary: "courante", "ordinary";

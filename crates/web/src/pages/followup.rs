@@ -18,7 +18,8 @@ use serde::Deserialize;
 use vigie_domain::{
     ActivityId,
     followup::{
-        FollowUpKind, FollowUpProblem, FollowUpStatus, NewFollowUp, check_closing, overdue,
+        EvidenceRefusal, EvidenceType, FollowUpKind, FollowUpProblem, FollowUpStatus, NewFollowUp,
+        check_closing, evidence_name, overdue,
     },
     page::Page,
     role::Permission,
@@ -518,6 +519,17 @@ pub async fn evidence_upload(
     else {
         return failed(m.evidence_err_form.to_owned()).await;
     };
+    // What the service would refuse, said in the reader's words.
+    let name = file.filename.as_deref().unwrap_or_default();
+    if let Err(r) = EvidenceType::sniff(file.body).and_then(|_| evidence_name(name)) {
+        let text = match r {
+            EvidenceRefusal::Empty => m.evidence_err_empty,
+            EvidenceRefusal::TooLarge => m.evidence_err_too_large,
+            EvidenceRefusal::UnknownType => m.evidence_err_type,
+            EvidenceRefusal::Name => m.evidence_err_name,
+        };
+        return failed(text.to_owned()).await;
+    }
     let activity = crate::multipart::text(&parts, "activity")
         .and_then(|a| a.parse().ok())
         .map(ActivityId);
@@ -526,7 +538,7 @@ pub async fn evidence_upload(
         state.ctx(),
         &ctx.scope,
         activity,
-        file.filename.as_deref().unwrap_or_default(),
+        name,
         file.body.to_vec(),
         &by,
         Timestamp::now(),

@@ -405,7 +405,7 @@ both!(c05_evidence_documents_are_what_their_bytes_say, |app| {
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
         assert!(
-            r.body.contains("lu dans le contenu") || r.body.contains("read from its content"),
+            r.body.contains("son type est lu dans son contenu"),
             "{name}: {}",
             r.body
         );
