@@ -47,6 +47,45 @@ pub fn status(m: &'static Msgs, s: RequestStatus) -> &'static str {
     }
 }
 
+/// A step of a request's timeline, by its stored code; an unknown code
+/// (a newer version's) stays as it is.
+pub fn event_step(m: &'static Msgs, step: &str) -> String {
+    let text = match step {
+        "submitted" => m.step_submitted,
+        "received" => m.step_received,
+        "email_confirmed" => m.step_email_confirmed,
+        "information_asked" => m.step_information_asked,
+        "identities_checked" => m.step_identities_checked,
+        "identities_found" => m.step_identities_found,
+        "verified" => m.step_verified,
+        "extended" => m.step_extended,
+        "approved" => m.step_approved,
+        "task_done" => m.step_task_done,
+        "task_held" => m.step_task_held,
+        "task_failed" => m.step_task_failed,
+        "task_confirmed" => m.step_task_confirmed,
+        "executed" => m.step_executed,
+        "answered" => m.step_answered,
+        "refused" => m.step_refused,
+        "forwarded" => m.step_forwarded,
+        "closed" => m.step_closed,
+        other => return other.to_owned(),
+    };
+    text.to_owned()
+}
+
+/// Where an execution task stands.
+pub fn task_state(m: &'static Msgs, s: vigie_store::TaskState) -> &'static str {
+    use vigie_store::TaskState as T;
+    match s {
+        T::Queued => m.task_queued,
+        T::Running | T::Applying => m.task_running,
+        T::Done => m.task_done,
+        T::Failed => m.task_failed,
+        T::Held => m.task_held,
+    }
+}
+
 pub fn channel(m: &'static Msgs, c: Channel) -> &'static str {
     match c {
         Channel::Email => m.channel_email,

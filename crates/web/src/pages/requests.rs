@@ -394,6 +394,9 @@ struct ShowPage {
     events: Vec<EventRow>,
     exports: Vec<ExportTable>,
     json_name: String,
+    /// The export's files hold the person's data: downloaded by those who
+    /// act on the request only.
+    can_download: bool,
     methods: Vec<Choice>,
     clients: Vec<ClientOption>,
     can: Can,
@@ -457,13 +460,18 @@ async fn show_page(
         };
     let write = ctx.scope.allows(Permission::Write);
     let allowed = |s: Step| write && s.apply(r.status).is_ok();
+    // An extension is offered only while the first month runs (Art. 12(3)).
+    let calendar = state.store.calendar(&ctx.scope).await?;
+    let may_extend = r
+        .received_at
+        .is_some_and(|at| vigie_domain::rights::may_extend(at, calendar, today()));
     let can = Can {
         verify: allowed(Step::Verify)
             || (write
                 && r.status == RequestStatus::Verified
                 && r.identities.unproven().next().is_some()),
         ask: allowed(Step::AskInformation),
-        extend: allowed(Step::Extend) && !r.extended,
+        extend: allowed(Step::Extend) && !r.extended && may_extend,
         approve: allowed(Step::Approve) && r.kind.executes(),
         retry: write
             && r.status == RequestStatus::Executing
@@ -546,7 +554,7 @@ async fn show_page(
                 id: t.id,
                 held: t.state == TaskState::Held && ctx.scope.allows(Permission::Write),
                 system: t.system_name.clone(),
-                state: t.state.as_str(),
+                state: labels::task_state(m, t.state),
                 found: t.found,
                 changed: t.changed,
                 message: t.message.clone(),
@@ -557,12 +565,13 @@ async fn show_page(
             .map(|e| EventRow {
                 at: l.when(e.at),
                 actor: e.actor.clone(),
-                step: e.step.clone(),
+                step: labels::event_step(m, &e.step),
                 detail: e.detail.clone(),
             })
             .collect(),
         exports,
         json_name,
+        can_download: write,
         methods: labels::choices(
             &Verification::ALL,
             Verification::as_str,

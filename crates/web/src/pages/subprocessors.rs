@@ -280,6 +280,9 @@ pub struct NoticeRow {
     pub reason: String,
     pub resolution: String,
     pub activities: String,
+    /// "Ajout de OVHcloud", "Remplacement de X par OVHcloud": whom the
+    /// notice is about, named (issue 18).
+    pub what: String,
 }
 
 fn notice_row(l: &Layout, n: &TenantNotice) -> NoticeRow {
@@ -306,6 +309,13 @@ fn notice_row(l: &Layout, n: &TenantNotice) -> NoticeRow {
         reason: n.reason.clone(),
         resolution: n.resolution.clone(),
         activities: n.activities.clone(),
+        what: match n.kind {
+            ChangeKind::Added => m.sp_notice_added.replace("{name}", &n.subprocessor_name),
+            ChangeKind::Replaced => m
+                .sp_notice_replaced
+                .replace("{old}", n.replaces.trim())
+                .replace("{name}", &n.subprocessor_name),
+        },
     }
 }
 

@@ -150,6 +150,27 @@ both!(c11_c15_a_request_from_the_form_to_the_download, |app| {
         1,
         "the phone is not ticked"
     );
+    // Within the first month an extension is offered; past it, not
+    // (issue 18: an action that cannot succeed is not offered).
+    let extend_form = format!("action=\"{base}/extend\"");
+    assert!(agent.get(&base).await.body.contains(&extend_form));
+    let mut late = verified.clone();
+    late.received_at = Some(Timestamp::now() - jiff::SignedDuration::from_hours(24 * 40));
+    app.store
+        .save_request(
+            &late,
+            late.status,
+            &vigie_store::RequestEvent {
+                at: Timestamp::now(),
+                actor: "test".into(),
+                step: String::new(),
+                detail: String::new(),
+            },
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(!agent.get(&base).await.body.contains(&extend_form));
     let a = agent.post(&format!("{base}/approve"), &[]).await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
     let vault = test_vault();
@@ -188,6 +209,37 @@ both!(c11_c15_a_request_from_the_form_to_the_download, |app| {
     assert_eq!(answered.status, StatusCode::SEE_OTHER);
     let csv = agent.get(&format!("{base}/historique.csv")).await;
     assert!(csv.body.contains("answered") && csv.body.contains("email_confirmed"));
+    // The timeline and the tasks in words, not codes (issue 18).
+    let done = agent.get(&base).await;
+    for words in [
+        "Demande déposée",
+        "Système traité",
+        "Réponse envoyée",
+        "<td>Terminé</td>",
+    ] {
+        assert!(done.body.contains(words), "{words}: {}", done.body);
+    }
+    for code in [">task_done<", ">answered<", ">submitted<", ">done<"] {
+        assert!(!done.body.contains(code), "{code} shown raw");
+    }
+    // An auditor reads what was sent, but downloads none of the
+    // person's data (the links are for those who act on the request).
+    app.person("audit@commune-a.fr", &[(&t, &[Role::Auditor])])
+        .await;
+    let mut auditor = app.signed_in("audit@commune-a.fr").await;
+    let read = auditor.get(&base).await;
+    assert!(read.body.contains("mes-demandes-contacts.csv"));
+    assert!(
+        !read.body.contains(&format!("{base}/export/")),
+        "no link it cannot open"
+    );
+    assert_ne!(
+        auditor
+            .get(&format!("{base}/export/mes-demandes-contacts.csv"))
+            .await
+            .status,
+        StatusCode::OK
+    );
 
     // The person's link, without an account.
     let mail = app

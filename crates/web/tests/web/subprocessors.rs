@@ -100,6 +100,14 @@ both!(c07_c10_sub_processors_notices_and_objections, |app| {
     let mut dpo_a = app.signed_in("dpo@commune-a.fr").await;
     let list_a = dpo_a.get("/t/commune-a/sous-traitants").await;
     assert!(list_a.body.contains("Scaleway") && list_a.body.contains("Paris DC3 (FR)"));
+    // The notice names whom it is about (issue 18).
+    assert!(
+        list_a
+            .body
+            .contains("<strong>Ajout de Scaleway</strong> — Hébergement de l&#39;état civil"),
+        "{}",
+        list_a.body
+    );
     let mut dpo_c = app.signed_in("dpo@ccas-c.fr").await;
     assert!(
         !dpo_c
