@@ -475,6 +475,7 @@ messages! {
     task_done: "Terminé", "Done";
     task_failed: "Échec", "Failed";
     task_held: "En attente de confirmation", "Waiting for confirmation";
+    totp_qr_label: "Code QR à scanner avec votre application d'authentification", "QR code to scan with your authenticator app";
     print_dpia: "Analyse d'impact (AIPD)", "Impact assessment (DPIA)";
     print_sensitivity: "Sensibilité", "Sensitivity";
     print_ordinary: "courante", "ordinary";

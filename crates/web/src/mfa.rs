@@ -54,6 +54,18 @@ pub fn setup_url(secret_b32: &str, account: &str) -> Option<String> {
     totp(secret_b32, account)?.to_url().ok()
 }
 
+/// The `otpauth://` address as a QR code, inline SVG an authenticator
+/// app scans from the screen (its XML declaration dropped for HTML).
+pub fn setup_qr_svg(url: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(url.as_bytes()).ok()?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(220, 220)
+        .quiet_zone(true)
+        .build();
+    svg.find("<svg").map(|i| svg[i..].to_owned())
+}
+
 /// Whether the code is the current one (one step of clock skew allowed).
 pub fn code_matches(secret_b32: &str, code: &str) -> bool {
     matched_step(secret_b32, code).is_some()

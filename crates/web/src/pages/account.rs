@@ -201,6 +201,8 @@ struct TotpPage {
     l: Layout,
     secret: String,
     url: String,
+    /// The address as a QR code (inline SVG, drawn by Vigie).
+    qr: String,
     error: Option<&'static str>,
     recovery: Vec<String>,
 }
@@ -218,6 +220,7 @@ pub async fn totp_setup(
             me.client.lang.msgs().totp_title,
             state.settings.demo,
         ),
+        qr: mfa::setup_qr_svg(&url).unwrap_or_default(),
         secret,
         url,
         error: None,
@@ -255,6 +258,7 @@ pub async fn totp_enable(
             StatusCode::UNPROCESSABLE_ENTITY,
             TotpPage {
                 l,
+                qr: mfa::setup_qr_svg(&url).unwrap_or_default(),
                 secret: f.secret,
                 url,
                 error: Some(if password_ok {
@@ -285,6 +289,7 @@ pub async fn totp_enable(
         l,
         secret: String::new(),
         url: String::new(),
+        qr: String::new(),
         error: None,
         recovery: codes,
     })

@@ -271,7 +271,6 @@ pub struct NoticeRow {
     pub notice: i64,
     pub tenant: i64,
     pub tenant_name: String,
-    pub kind: &'static str,
     pub received: String,
     pub deadline: String,
     pub state: &'static str,
@@ -291,10 +290,6 @@ fn notice_row(l: &Layout, n: &TenantNotice) -> NoticeRow {
         notice: n.notice.0,
         tenant: n.tenant.0,
         tenant_name: n.tenant_name.clone(),
-        kind: match n.kind {
-            ChangeKind::Added => m.sp_added,
-            ChangeKind::Replaced => m.sp_replaced,
-        },
         received: l.when(n.received_at),
         deadline: n.deadline.to_string(),
         state: match n.state {

@@ -292,6 +292,10 @@ async fn c25_totp_second_factor_and_recovery_codes() {
     let mut b = app.signed_in("a@b.fr").await;
     let setup = b.get("/account/totp").await;
     let secret = extract(&setup.body, "name=\"secret\" value=\"", "\"").unwrap();
+    // A QR code to scan, drawn by Vigie as inline SVG (issue 18).
+    let qr = extract(&setup.body, "<figure class=\"qr\"", "</figure>").unwrap();
+    assert!(qr.contains("<svg") && qr.contains("aria-label="), "{qr}");
+    assert!(!setup.body.contains("<?xml"));
     let r = b
         .post(
             "/account/totp",
