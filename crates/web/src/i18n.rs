@@ -102,7 +102,8 @@ messages! {
     previous: "Précédente", "Previous";
     next: "Suivante", "Next";
     page_of: "Page", "Page";
-    results: "résultat(s)", "result(s)";
+    results: "résultats", "results";
+    result: "résultat", "result";
     nothing_found: "Aucun élément.", "Nothing here.";
     actions: "Actions", "Actions";
     name: "Nom", "Name";
@@ -299,6 +300,7 @@ messages! {
     dpo_breaches: "Violations (72 h en cours)", "Breaches (72 h running)";
     dpo_to_check: "À contrôler", "To check";
     dpo_drafts: "brouillons", "drafts";
+    dpo_draft: "brouillon", "draft";
     dpo_activities: "Activités", "Activities";
     org_title: "Fiche de l'organisme", "Organisation sheet";
     org_intro: "Saisie une fois, elle sert à chaque activité du registre, aux exports et à la politique de confidentialité publique.", "Typed once, it serves every activity of the register, the exports and the public privacy policy.";
@@ -514,7 +516,9 @@ messages! {
     model_source: "Registre publié comme modèle", "Register published as the model";
     model_publish: "Publier le modèle", "Publish the model";
     model_activities: "activités dans le modèle", "activities in the model";
+    model_activity: "activité dans le modèle", "activity in the model";
     model_imported: "importées dans votre registre", "imported into your register";
+    model_imported_one: "importée dans votre registre", "imported into your register";
     model_import: "Importer dans mon registre", "Import into my register";
     model_take: "Reprendre", "Take";
     model_now: "Modèle maintenant", "Model now";
@@ -702,6 +706,7 @@ messages! {
     export_title: "Vos données", "Your data";
     export_intro: "Voici les données que nous détenons sur vous, par système et par table. Téléchargez-les en JSON (tout en un fichier) ou en CSV (un fichier par table).", "Here is the data we hold about you, per system and table. Download it as JSON (one file) or CSV (one file per table).";
     export_rows: "lignes", "rows";
+    export_row: "ligne", "row";
     export_download_json: "Télécharger tout (JSON)", "Download everything (JSON)";
     systems_title: "Systèmes connectés", "Connected systems";
     systems_intro: "Les bases de données de vos applications sur lesquelles les demandes sont exécutées. Les identifiants de connexion sont chiffrés. Le jeu de données dit quelles tables et colonnes concernent une personne, et comment les anonymiser.", "Your applications' databases, on which requests run. Connection credentials are encrypted. The dataset says which tables and columns concern a person, and how to anonymise them.";
@@ -896,6 +901,7 @@ messages! {
     backups_rpo: "Perte de données maximale (RPO) : âge de la dernière sauvegarde restaurée avec succès", "Data loss at most (RPO): age of the newest backup restored successfully";
     backups_rto: "Durée de restauration (RTO) : dernier test", "Time to restore (RTO): last test";
     backups_working_hours: "heures ouvrées", "working hours";
+    backups_working_hour: "heure ouvrée", "working hour";
     backups_held: "Respecté", "Held";
     backups_not_held: "Non respecté", "Not held";
     backups_targets: "Cibles", "Targets";

@@ -69,6 +69,40 @@ pub struct Layout {
     time_zone: TimeZone,
 }
 
+/// A number a page counts things by (templates hand values or references).
+pub trait Countable {
+    fn amount(&self) -> i64;
+}
+
+macro_rules! countable {
+    ($($t:ty),*) => {$(
+        impl Countable for $t {
+            fn amount(&self) -> i64 {
+                i64::try_from(*self).unwrap_or(i64::MAX)
+            }
+        }
+        impl Countable for &$t {
+            fn amount(&self) -> i64 {
+                i64::try_from(**self).unwrap_or(i64::MAX)
+            }
+        }
+    )*};
+}
+
+countable!(i64, u64, usize, u32, i32);
+
+/// Keeps `current` on the longest of the current items only.
+fn only_most_specific(items: &mut [NavItem]) {
+    let best = items
+        .iter()
+        .filter(|i| i.current)
+        .map(|i| i.href.len())
+        .max();
+    for i in items.iter_mut() {
+        i.current = i.current && Some(i.href.len()) == best;
+    }
+}
+
 impl Layout {
     pub fn anonymous(lang: Lang, title: &str, csrf: &str, demo: bool) -> Self {
         Layout {
@@ -140,6 +174,9 @@ impl Layout {
             nav.push(item("/dpo".into(), m.dpo_title));
         }
         nav.push(item("/account".into(), m.nav_account));
+        // One item is the current page: the most specific (the dashboard
+        // at /t/x is a prefix of every page of the tenant).
+        only_most_specific(&mut nav);
         let admin_nav = if me.user.is_provider_admin {
             vec![
                 item("/admin/tenants".into(), m.nav_tenants),
@@ -214,6 +251,18 @@ impl Layout {
     }
 
     /// An instant in the reader's time zone, in their language's format.
+    /// "1 brouillon", "2 brouillons": French counts 0 and 1 as singular,
+    /// English only 1.
+    pub fn count(&self, n: impl Countable, one: &str, many: &str) -> String {
+        let n = n.amount();
+        let singular = if self.lang == "fr" {
+            n.abs() < 2
+        } else {
+            n.abs() == 1
+        };
+        format!("{n} {}", if singular { one } else { many })
+    }
+
     pub fn when(&self, t: Timestamp) -> String {
         let z = t.to_zoned(self.time_zone.clone());
         let fmt = if self.lang == "fr" {
@@ -305,5 +354,41 @@ impl ErrorPage {
         self.back_href = href.into();
         self.back_label = label.into();
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn counts_agree_with_their_noun_in_each_language() {
+        let fr = Layout::anonymous(Lang::Fr, "", "", false);
+        let en = Layout::anonymous(Lang::En, "", "", false);
+        assert_eq!(fr.count(0_i64, "brouillon", "brouillons"), "0 brouillon");
+        assert_eq!(fr.count(1_usize, "brouillon", "brouillons"), "1 brouillon");
+        assert_eq!(fr.count(&2_i64, "brouillon", "brouillons"), "2 brouillons");
+        assert_eq!(en.count(0_u32, "draft", "drafts"), "0 drafts");
+        assert_eq!(en.count(1_i32, "draft", "drafts"), "1 draft");
+    }
+
+    #[test]
+    fn one_menu_item_is_current() {
+        let item = |href: &str, current| NavItem {
+            href: href.into(),
+            label: "",
+            current,
+        };
+        let mut nav = vec![
+            item("/t/a", true),
+            item("/t/a/registre", true),
+            item("/t/a/suivi", false),
+        ];
+        only_most_specific(&mut nav);
+        assert_eq!(
+            nav.iter().map(|i| i.current).collect::<Vec<_>>(),
+            [false, true, false]
+        );
     }
 }

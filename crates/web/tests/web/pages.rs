@@ -262,7 +262,7 @@ async fn lists_are_paginated_and_searchable() {
     }
     let mut m = app.signed_in("gestion@commune-a.fr").await;
     let p1 = m.get("/t/commune-a/users").await;
-    assert!(p1.body.contains("56 résultat(s) — Page 1 / 2"));
+    assert!(p1.body.contains("56 résultats — Page 1 / 2"));
     assert!(
         p1.body
             .contains("href=\"/t/commune-a/users?page=2\" rel=\"next\"")
@@ -270,7 +270,7 @@ async fn lists_are_paginated_and_searchable() {
     let p2 = m.get("/t/commune-a/users?page=2").await;
     assert!(p2.body.contains("rel=\"prev\""));
     let s = m.get("/t/commune-a/users?q=agent0").await;
-    assert!(s.body.contains("10 résultat(s)"));
+    assert!(s.body.contains("10 résultats"));
 }
 
 #[tokio::test]

@@ -574,7 +574,7 @@ both!(
         let beta = body.find("Organisation commune-beta").unwrap();
         assert!(beta < body.find("Organisation commune-alpha").unwrap());
         assert!(
-            body[beta..].contains("<td>1 <span class=\"muted\">(1 brouillons)</span></td>"),
+            body[beta..].contains("<td>1 <span class=\"muted\">(1 brouillon)</span></td>"),
             "{body}"
         );
         assert!(page.body.contains("aria-sort=\"descending\""));
