@@ -368,7 +368,9 @@ mod tests {
         let en = Layout::anonymous(Lang::En, "", "", false);
         assert_eq!(fr.count(0_i64, "brouillon", "brouillons"), "0 brouillon");
         assert_eq!(fr.count(1_usize, "brouillon", "brouillons"), "1 brouillon");
-        assert_eq!(fr.count(&2_i64, "brouillon", "brouillons"), "2 brouillons");
+        let two = 2_i64;
+        let by_ref: &i64 = &two; // as a template hands it
+        assert_eq!(fr.count(by_ref, "brouillon", "brouillons"), "2 brouillons");
         assert_eq!(en.count(0_u32, "draft", "drafts"), "0 drafts");
         assert_eq!(en.count(1_i32, "draft", "drafts"), "1 draft");
     }
