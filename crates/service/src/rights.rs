@@ -300,7 +300,52 @@ pub async fn confirm(
         },
     )
     .await?;
+    acknowledge(ctx, &r, token).await?;
     Ok(r)
+}
+
+/// The right a request exercises, as the person's mail names it
+/// (French, English).
+fn right_names(kind: RequestKind) -> (&'static str, &'static str) {
+    match kind {
+        RequestKind::Access => ("droit d'accès", "right of access"),
+        RequestKind::Rectification => ("droit de rectification", "right to rectification"),
+        RequestKind::Erasure => ("droit à l'effacement", "right to erasure"),
+        RequestKind::Restriction => ("droit à la limitation", "right to restriction"),
+        RequestKind::Portability => ("droit à la portabilité", "right to data portability"),
+        RequestKind::Objection => ("droit d'opposition", "right to object"),
+        RequestKind::PostMortem => (
+            "directives relatives à vos données après votre décès",
+            "directives on your data after death",
+        ),
+    }
+}
+
+/// The acknowledgement of receipt (issue 18): who received what, when,
+/// the time limit, the link to follow it, and the CNIL.
+async fn acknowledge(ctx: Ctx<'_>, r: &RightsRequest, token: &str) -> Result<()> {
+    let tenant = ctx.store.tenant(r.tenant).await?;
+    let org = tenant.name.as_str();
+    let (fr, en) = right_names(r.kind);
+    let day = |d: Option<jiff::civil::Date>| {
+        d.map(|d| d.strftime("%d/%m/%Y").to_string())
+            .unwrap_or_default()
+    };
+    let received = day(r.received_at.map(legal_date));
+    let due = day(r.due_on);
+    let link = status_link(ctx, &tenant, token);
+    mail(
+        ctx,
+        r,
+        &format!("Accusé de réception — {org} / Acknowledgement of receipt"),
+        format!(
+            "Bonjour,\n\n{org} a bien reçu le {received} votre demande {reference} ({fr}).\n             Elle recevra une réponse au plus tard le {due}. Ce délai d'un mois peut être prolongé de deux mois \
+             si la demande est complexe : vous en seriez informé(e) avant le {due}, avec le motif.\n             Suivre votre demande : {link}\n\n             Si la réponse ne vous satisfait pas, vous pouvez adresser une réclamation à la CNIL : https://www.cnil.fr/plaintes\n\n---\n\n             {org} received your request {reference} ({en}) on {received}.\n             It will be answered by {due} at the latest; this month may be extended by two months for a complex request, \
+             in which case you would be told why before {due}.\n             Follow your request: {link}\n\n             If the answer does not satisfy you, you may lodge a complaint with the CNIL: https://www.cnil.fr/plaintes\n",
+            reference = r.reference,
+        ),
+    )
+    .await
 }
 
 /// An agent records a request received by letter or email, with its date

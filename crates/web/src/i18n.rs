@@ -478,6 +478,8 @@ messages! {
     task_failed: "Échec", "Failed";
     task_held: "En attente de confirmation", "Waiting for confirmation";
     totp_qr_label: "Code QR à scanner avec votre application d'authentification", "QR code to scan with your authenticator app";
+    rights_kind_public: "Droit exercé", "Right exercised";
+    rights_answer_public: "Réponse", "Answer";
     print_dpia: "Analyse d'impact (AIPD)", "Impact assessment (DPIA)";
     print_sensitivity: "Sensibilité", "Sensitivity";
     print_ordinary: "courante", "ordinary";

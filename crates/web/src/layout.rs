@@ -263,6 +263,22 @@ impl Layout {
         format!("{n} {}", if singular { one } else { many })
     }
 
+    /// A calendar day as the reader's language writes it (a time limit, a
+    /// due date): never a time of day it does not have.
+    pub fn day(&self, d: jiff::civil::Date) -> String {
+        let fmt = if self.lang == "fr" {
+            "%d/%m/%Y"
+        } else {
+            "%Y-%m-%d"
+        };
+        d.strftime(fmt).to_string()
+    }
+
+    /// The day `t` falls on in the reader's time zone.
+    pub fn day_of(&self, t: Timestamp) -> String {
+        self.day(t.to_zoned(self.time_zone.clone()).date())
+    }
+
     pub fn when(&self, t: Timestamp) -> String {
         let z = t.to_zoned(self.time_zone.clone());
         let fmt = if self.lang == "fr" {

@@ -181,6 +181,9 @@ struct StatusPage {
     action: String,
     reference: String,
     status: &'static str,
+    /// The right exercised ("droit d'accès").
+    kind: &'static str,
+    answer: String,
     awaiting_code: bool,
     received: String,
     due: String,
@@ -225,8 +228,18 @@ fn status_page(
         state.settings.demo,
     );
     StatusPage {
-        received: r.received_at.map(|t| l.when(t)).unwrap_or_default(),
-        due: r.due_on.map(|d| d.to_string()).unwrap_or_default(),
+        received: r.received_at.map(|t| l.day_of(t)).unwrap_or_default(),
+        due: r.due_on.map(|d| l.day(d)).unwrap_or_default(),
+        kind: labels::right(m, r.kind),
+        // What was answered, once it was: the person reads it here too.
+        answer: if matches!(
+            r.status,
+            RequestStatus::Answered | RequestStatus::Refused | RequestStatus::Closed
+        ) {
+            r.answer.clone()
+        } else {
+            String::new()
+        },
         l,
         org: t.name.as_str().to_owned(),
         action: format!("/p/{}/demande/{token}", t.slug),

@@ -523,8 +523,8 @@ async fn show_page(
             .verification
             .map(|v| labels::verification(m, v))
             .unwrap_or(""),
-        received: r.received_at.map(|t| l.when(t)).unwrap_or_default(),
-        due: r.due_on.map(|d| d.to_string()).unwrap_or_default(),
+        received: r.received_at.map(|t| l.day_of(t)).unwrap_or_default(),
+        due: r.due_on.map(|d| l.day(d)).unwrap_or_default(),
         urgency: urgency_of(&r, today()),
         identities: r
             .identities

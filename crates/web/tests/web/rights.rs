@@ -68,6 +68,39 @@ both!(c11_c15_a_request_from_the_form_to_the_download, |app| {
     assert_eq!(ok.status, StatusCode::OK);
     let year = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).year();
     assert!(ok.body.contains(&format!("{year}-0001")), "{}", ok.body);
+    // The status page says which right, dates as days (issue 18).
+    assert!(
+        ok.body.contains("<dd>droit d&#39;accès</dd>"),
+        "{}",
+        ok.body
+    );
+    assert!(
+        !ok.body.contains(" CET") && !ok.body.contains(" CEST"),
+        "a day, not a time"
+    );
+    // An acknowledgement names who received what, until when, and the CNIL.
+    let ack = app
+        .store
+        .list_messages(&p.email, Page::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|m| m.subject.contains("Accusé de réception"))
+        .expect("an acknowledgement of receipt is sent");
+    assert!(
+        ack.subject.contains("Organisation commune-a"),
+        "{}",
+        ack.subject
+    );
+    for part in [
+        "droit d'accès",
+        "au plus tard le",
+        "cnil.fr",
+        "/p/commune-a/demande/",
+    ] {
+        assert!(ack.body.contains(part), "{part}: {}", ack.body);
+    }
 
     // A connected system; a wrong dataset is explained, nothing is lost.
     let db = format!(
@@ -207,6 +240,14 @@ both!(c11_c15_a_request_from_the_form_to_the_download, |app| {
         )
         .await;
     assert_eq!(answered.status, StatusCode::SEE_OTHER);
+    // The person reads the answer on the status page too.
+    assert!(
+        visitor
+            .get(&status_page)
+            .await
+            .body
+            .contains("Voici vos données.")
+    );
     let csv = agent.get(&format!("{base}/historique.csv")).await;
     assert!(csv.body.contains("answered") && csv.body.contains("email_confirmed"));
     // The timeline and the tasks in words, not codes (issue 18).
