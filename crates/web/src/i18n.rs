@@ -480,6 +480,8 @@ messages! {
     totp_qr_label: "Code QR à scanner avec votre application d'authentification", "QR code to scan with your authenticator app";
     rights_kind_public: "Droit exercé", "Right exercised";
     rights_answer_public: "Réponse", "Answer";
+    art15_title: "Informations sur le traitement de vos données (RGPD, art. 15.1)", "Information on the processing of your data (GDPR, Art. 15(1))";
+    art15_intro: "Avec vos données, {org} vous indique, d'après son registre des activités de traitement, pourquoi et sur quelle base elles sont traitées, à qui elles sont communiquées, combien de temps elles sont conservées, d'où elles viennent et quels droits vous avez.", "With your data, {org} tells you, from its register of processing activities, why and on what basis they are processed, to whom they are disclosed, how long they are kept, where they come from and what rights you have.";
     print_dpia: "Analyse d'impact (AIPD)", "Impact assessment (DPIA)";
     print_sensitivity: "Sensibilité", "Sensitivity";
     print_ordinary: "courante", "ordinary";

@@ -264,6 +264,64 @@ pub fn document(
     frame.document(title, cover, sections)
 }
 
+/// What Art. 15(1) says the person is told with their data — the
+/// controller and its DPO, then for each published activity its purposes,
+/// legal bases, data, recipients, transfers, retention, source, automated
+/// decisions and the rights it gives — as plain text in the reader's
+/// language, from the register (issue 18).
+pub fn information_text(
+    lang: &'static str,
+    m: &'static Msgs,
+    org: &str,
+    sheet: Option<&OrganisationSheet>,
+    activities: &[&Activity],
+) -> String {
+    let mut out = format!(
+        "{}\n\n{}\n",
+        m.art15_title,
+        m.art15_intro.replace("{org}", org)
+    );
+    for (label, value) in cover(m, sheet) {
+        out.push_str(&format!("{label} : {value}\n"));
+    }
+    const KEYS: [&str; 10] = [
+        "purposes",
+        "legal_bases",
+        "data_categories",
+        "other_data",
+        "recipients",
+        "transfers",
+        "retentions",
+        "collection",
+        "automated_decision",
+        "profiling",
+    ];
+    let labels = fields_of(m);
+    for a in activities {
+        out.push_str(&format!("\n== {} ==\n", a.name));
+        for key in KEYS {
+            let lines = lines(lang, m, a, key);
+            if lines.is_empty() {
+                continue;
+            }
+            let label = labels
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map_or(key, |(_, l)| l);
+            out.push_str(&format!("{label} :\n"));
+            for l in lines {
+                out.push_str(&format!("  - {l}\n"));
+            }
+        }
+        out.push_str(&format!("{} :\n", m.policy_rights));
+        for k in a.rights() {
+            out.push_str(&format!("  - {}\n", crate::labels::right(m, k)));
+        }
+    }
+    out.push_str(&format!("\n{}\n", m.rights_cnil));
+    out
+}
+
 /// The register as CSV for people (C06): `;`-separated with a BOM (as
 /// spreadsheets in France open it), the page's labels as the header and
 /// as the values — never internal codes —, one row per activity and per

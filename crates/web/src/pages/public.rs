@@ -346,8 +346,14 @@ struct ExportPage {
     reference: String,
     base: String,
     json_name: String,
+    /// What Art. 15(1) adds, as text (empty for other rights).
+    information: String,
+    information_file: &'static str,
     tables: Vec<ExportTable>,
 }
+
+/// The Art. 15(1) information's file in an access export.
+const INFORMATION_FILE: &str = "informations-art15.txt";
 
 /// The files of a request's export, and a summary of its tables.
 pub async fn export_files(
@@ -359,6 +365,39 @@ pub async fn export_files(
         e => PageError::Internal(e.to_string()),
     })?;
     let mut files = vec![export::json(&r.reference, &systems)];
+    // What Art. 15(1) adds to the data, from the published register.
+    if r.kind == vigie_domain::rights::RequestKind::Access {
+        let scope = vigie_domain::scope::TenantScope::of_system(r.tenant);
+        let tenant = state.store.tenant(r.tenant).await?;
+        let sheet = state
+            .store
+            .organisation_sheet(&scope)
+            .await?
+            .map(|s| s.sheet);
+        let register = state.store.all_activities(&scope).await?;
+        let published: Vec<&vigie_domain::register::Activity> = register
+            .iter()
+            .filter(|a| a.is_current() && a.body.published)
+            .map(|a| &a.body)
+            .collect();
+        let org = sheet
+            .as_ref()
+            .map(|s| s.legal_name.clone())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| tenant.name.as_str().to_owned());
+        let text = super::activity_text::information_text(
+            "fr",
+            crate::i18n::Lang::Fr.msgs(),
+            &org,
+            sheet.as_ref(),
+            &published,
+        );
+        files.push(export::ExportFile {
+            name: INFORMATION_FILE.into(),
+            content_type: "text/plain; charset=utf-8",
+            bytes: text.into_bytes(),
+        });
+    }
     let csvs = export::csvs(&systems);
     let mut tables = Vec::new();
     for (name, o) in &systems {
@@ -426,6 +465,12 @@ pub async fn export_page(
         reference: r.reference.clone(),
         base: format!("/p/{}/export/{token}", t.slug),
         json_name: files.first().map(|f| f.name.clone()).unwrap_or_default(),
+        information: files
+            .iter()
+            .find(|f| f.name == INFORMATION_FILE)
+            .map(|f| String::from_utf8_lossy(&f.bytes).into_owned())
+            .unwrap_or_default(),
+        information_file: INFORMATION_FILE,
         tables,
     })
 }

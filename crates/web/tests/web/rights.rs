@@ -282,6 +282,25 @@ both!(c11_c15_a_request_from_the_form_to_the_download, |app| {
         StatusCode::OK
     );
 
+    // The register the export's Art. 15(1) information comes from: one
+    // published activity, one draft.
+    for fields in [
+        vec![
+            ("name", "Gestion des demandes"),
+            ("purposes", "Traiter les demandes des usagers"),
+            ("legal_basis", "public_task"),
+            ("category", "coordonnees"),
+            ("subjects", "Usagers"),
+            ("retentions", "Demandes ; 2 ans ; destruction"),
+            ("status", "complete"),
+            ("published", "on"),
+        ],
+        vec![("name", "Brouillon secret"), ("status", "draft")],
+    ] {
+        let r = agent.post("/t/commune-a/registre", &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+
     // The person's link, without an account.
     let mail = app
         .store
@@ -296,6 +315,33 @@ both!(c11_c15_a_request_from_the_form_to_the_download, |app| {
     let link = extract(&answer.body, "http://127.0.0.1:8080", "\n").unwrap();
     let export = visitor.get(&link).await;
     assert_eq!(export.status, StatusCode::OK, "{link}");
+    // Art. 15(1): with the data, what the register says of its processing
+    // (published activities only), the rights and the CNIL (issue 18).
+    assert!(export.body.contains("RGPD, art. 15.1"), "{}", export.body);
+    assert!(
+        export.body.contains("Gestion des demandes"),
+        "{}",
+        export.body
+    );
+    assert!(
+        !export.body.contains("Brouillon secret"),
+        "a draft is not told"
+    );
+    assert!(export.body.contains("cnil.fr"));
+    let info = visitor.get(&format!("{link}/informations-art15.txt")).await;
+    assert_eq!(info.status, StatusCode::OK);
+    assert!(
+        info.body.contains("Traiter les demandes des usagers"),
+        "{}",
+        info.body
+    );
+    assert!(
+        info.body.contains("Demandes : 2 ans (destruction)"),
+        "{}",
+        info.body
+    );
+    // A public task: objection, no portability (Art. 20, 21).
+    assert!(info.body.contains("droit d'opposition") && !info.body.contains("portabilité"));
     let json_name = extract(&export.body, &format!("{link}/"), "\"").unwrap();
     let json = visitor.get(&format!("{link}/{json_name}")).await;
     assert!(json.body.contains(&p.email));
