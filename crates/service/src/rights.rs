@@ -198,11 +198,14 @@ pub async fn submit(
     mail(
         ctx,
         &r,
-        "Code de confirmation / Confirmation code",
+        &format!("{} — code de confirmation / confirmation code", tenant.name.as_str()),
         format!(
-            "Bonjour,\n\nVotre code de confirmation est : {code}\nIl est valable 30 minutes. Saisissez-le sur la page :\n{link}\n\n\
+            "Bonjour,\n\nVous avez déposé une demande relative à vos données auprès de {org}.\n\
+             Votre code de confirmation est : {code}\nIl est valable 30 minutes. Saisissez-le sur la page :\n{link}\n\n\
              Si vous n'êtes pas à l'origine de cette demande, ignorez ce message.\n\n---\n\n\
+             You made a request about your data to {org}.\n\
              Your confirmation code is: {code}\nIt is valid for 30 minutes. Enter it on:\n{link}\n",
+            org = tenant.name.as_str(),
             link = status_link(ctx, tenant, &token)
         ),
     )

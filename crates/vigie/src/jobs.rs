@@ -20,7 +20,31 @@ use vigie_store::{
 use vigie_service::{Ctx, discovery, rights, subprocessors};
 use vigie_store::vault::Vault;
 
-use crate::mail::Mailer;
+use crate::mail::{Mailer, Sender};
+
+/// Who a tenant's messages are from: its organisation sheet's name (or the
+/// tenant's), answers to its DPO's address, else its référent's, when
+/// either is an email address.
+async fn sender_of(s: &dyn Store, tenant: vigie_domain::TenantId) -> Result<Sender, String> {
+    let t = s.tenant(tenant).await.map_err(|e| e.to_string())?;
+    let sheet = s
+        .organisation_sheet(&vigie_domain::scope::TenantScope::of_system(tenant))
+        .await
+        .map_err(|e| e.to_string())?
+        .map(|x| x.sheet);
+    let name = sheet
+        .as_ref()
+        .map(|x| x.legal_name.clone())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| t.name.as_str().to_owned());
+    let reply_to = sheet.and_then(|x| {
+        [x.dpo_contact, x.referent_contact]
+            .into_iter()
+            .find(|c| vigie_domain::account::Email::parse(c.trim()).is_ok())
+            .map(|c| c.trim().to_owned())
+    });
+    Ok(Sender { name, reply_to })
+}
 
 /// How long a claimed job is ours before another worker may take it; a
 /// running job renews it every third of that.
@@ -223,6 +247,7 @@ impl Worker {
                 // Small claims: a node killed mid-send strands at most one
                 // batch, given back when it restarts or its lease ends.
                 let (mut sent, mut failed, mut waiting) = (0, 0, 0);
+                let mut senders = std::collections::HashMap::new();
                 'pass: while sent + failed < OUTBOX_PER_JOB {
                     let now = Timestamp::now();
                     let due = s
@@ -233,7 +258,18 @@ impl Worker {
                         break;
                     }
                     for (i, m) in due.iter().enumerate() {
-                        match self.mailer.send(m).await {
+                        let sender = match m.tenant {
+                            Some(t) => {
+                                if let std::collections::hash_map::Entry::Vacant(e) =
+                                    senders.entry(t)
+                                {
+                                    e.insert(sender_of(s, t).await?);
+                                }
+                                senders.get(&t)
+                            }
+                            None => None,
+                        };
+                        match self.mailer.send(m, sender).await {
                             Ok(()) => {
                                 s.mark_sent(m.id, Timestamp::now())
                                     .await

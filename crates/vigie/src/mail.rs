@@ -33,6 +33,15 @@ pub enum MailError {
     Smtp(String),
 }
 
+/// Who a tenant's message is from, as its organisation sheet says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sender {
+    /// The organisation's name, shown before the platform's address.
+    pub name: String,
+    /// Where answers go: the organisation's DPO or référent address.
+    pub reply_to: Option<String>,
+}
+
 impl Mailer {
     pub fn from_config(c: &EmailConfig, data_dir: &std::path::Path) -> Result<Self, MailError> {
         let from: Mailbox = c
@@ -74,13 +83,28 @@ impl Mailer {
         }
     }
 
-    /// Sends one message; the error says why, for the outbox's record.
-    pub async fn send(&self, m: &OutboxMessage) -> Result<(), String> {
+    /// Sends one message; the error says why, for the outbox's record. A
+    /// tenant's message says who writes (its name before the platform's
+    /// address) and where an answer goes (its own address as Reply-To).
+    pub async fn send(&self, m: &OutboxMessage, sender: Option<&Sender>) -> Result<(), String> {
         let to: Mailbox =
             m.to.parse()
                 .map_err(|e: lettre::address::AddressError| format!("recipient: {e}"))?;
-        let email = Message::builder()
-            .from(self.from().clone())
+        let from = match sender {
+            Some(s) => Mailbox::new(
+                Some(format!("{} via Vigie", s.name)),
+                self.from().email.clone(),
+            ),
+            None => self.from().clone(),
+        };
+        let mut builder = Message::builder().from(from);
+        if let Some(reply) = sender.and_then(|s| s.reply_to.as_deref()) {
+            match reply.parse::<Mailbox>() {
+                Ok(r) => builder = builder.reply_to(r),
+                Err(e) => tracing::warn!("outbox: reply address {reply} not usable: {e}"),
+            }
+        }
+        let email = builder
             .to(to)
             .subject(m.subject.clone())
             .header(ContentType::TEXT_PLAIN)

@@ -520,6 +520,58 @@ fn outbox_failed_send_is_retried_and_never_lost() {
             eml.contains("To: dpo@commune-a.fr") && eml.contains("Subject: Lien"),
             "{eml}"
         );
+
+        // A tenant's message says who writes and where answers go (issue
+        // 18): its sheet's name before the platform's address, its DPO's
+        // address as Reply-To.
+        let t = store
+            .create_tenant(
+                &vigie_domain::tenant::TenantSlug::parse("commune-b").unwrap(),
+                &vigie_domain::tenant::TenantName::parse("Commune B").unwrap(),
+            )
+            .await
+            .unwrap();
+        store
+            .save_organisation_sheet(
+                &vigie_domain::scope::TenantScope::of_system(t.id),
+                &vigie_domain::organisation::OrganisationSheet {
+                    legal_name: "Mairie de Saint-Amour".into(),
+                    dpo_name: "Anne Martin".into(),
+                    dpo_contact: "dpo@saint-amour.fr".into(),
+                    ..Default::default()
+                },
+                "test",
+                Timestamp::now(),
+            )
+            .await
+            .unwrap();
+        store
+            .queue_message(
+                &NewMessage {
+                    tenant: Some(t.id),
+                    to: Email::parse("habitant@example.org").unwrap(),
+                    subject: "Votre demande".into(),
+                    body: "Bonjour".into(),
+                },
+                Timestamp::now(),
+            )
+            .await
+            .unwrap();
+        store
+            .enqueue(JobKind::OutboxDelivery, "o3", Timestamp::now())
+            .await
+            .unwrap();
+        w.drain().await.unwrap();
+        let m = store
+            .list_messages("habitant@example.org", Page::default())
+            .await
+            .unwrap()
+            .items
+            .remove(0);
+        let eml =
+            std::fs::read_to_string(d.0.join("outbox").join(format!("{:08}.eml", m.id.0))).unwrap();
+        assert!(eml.contains("Mairie de Saint-Amour via Vigie"), "{eml}");
+        assert!(eml.contains("Reply-To: dpo@saint-amour.fr"), "{eml}");
     });
 }
 
