@@ -617,14 +617,76 @@ pub async fn ask_information(
         |_| {},
     )
     .await?;
+    // A fresh link to the status page, where the person answers (the
+    // first link stays valid; only its hash is kept).
+    let token = random_token();
+    ctx.store
+        .add_request_link(
+            &TenantScope::of_system(next.tenant),
+            next.id,
+            &token_hash(&token),
+            now,
+        )
+        .await?;
+    let tenant = ctx.store.tenant(next.tenant).await?;
     mail(
         ctx,
         &next,
-        "Information complémentaire / More information needed",
-        format!("Bonjour,\n\nPour traiter votre demande, nous avons besoin de :\n\n{}\n\nRépondez simplement à ce message.\n", message.trim()),
+        &format!("{} — information complémentaire / more information needed", tenant.name.as_str()),
+        format!(
+            "Bonjour,\n\nPour traiter votre demande, {org} a besoin de :\n\n{}\n\n\
+             Répondez sur la page de votre demande (ou en répondant à ce message) :\n{link}\n\n---\n\n\
+             To handle your request, {org} needs the information above. Answer on your request's page (or reply to this message):\n{link}\n",
+            message.trim(),
+            org = tenant.name.as_str(),
+            link = status_link(ctx, &tenant, &token),
+        ),
     )
     .await?;
     Ok(next)
+}
+
+/// The longest answer a person gives on the status page.
+const REPLY_MAX: usize = 5_000;
+
+/// The person answers a question from the status page (issue 18): the
+/// answer goes on the timeline and to the organisation's agents.
+pub async fn reply(ctx: Ctx<'_>, token: &str, text: &str, now: Timestamp) -> Result<RightsRequest> {
+    let r = ctx
+        .store
+        .request_by_public_token(&token_hash(token))
+        .await?;
+    if r.status != RequestStatus::AwaitingInformation {
+        return Err(invalid(
+            "reply",
+            "the request does not wait for an answer from you",
+        ));
+    }
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > REPLY_MAX {
+        return Err(invalid("reply", "an answer of 1 to 5,000 characters"));
+    }
+    let scope = TenantScope::of_system(r.tenant);
+    ctx.store
+        .add_event(&scope, r.id, &event(PERSON, "information_given", text, now))
+        .await?;
+    let tenant = ctx.store.tenant(r.tenant).await?;
+    crate::mail_members(
+        ctx,
+        r.tenant,
+        &[Role::Agent, Role::Dpo],
+        &format!("[{}] La personne a répondu / The person answered", r.reference),
+        &format!(
+            "Bonjour,\n\nLa personne a répondu à votre demande d'information sur la demande {} :\n\n{text}\n\n{}/t/{}/demandes/{}\n",
+            r.reference,
+            ctx.base_url,
+            tenant.slug.as_str(),
+            r.id
+        ),
+        now,
+    )
+    .await?;
+    Ok(r)
 }
 
 /// Extends the deadline by two months (Art. 12.3), with the reason sent to

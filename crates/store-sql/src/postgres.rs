@@ -131,6 +131,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 27,
         sql: include_str!("../migrations/postgres/0027_dpo_follow_up.sql"),
     },
+    Migration {
+        version: 28,
+        sql: include_str!("../migrations/postgres/0028_request_links.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.

@@ -473,13 +473,38 @@ impl Rights for ThisStore {
 
     async fn request_by_public_token(&self, token_hash: &str) -> Result<RightsRequest, StoreError> {
         let r = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {REQUEST_COLS} FROM rights_requests WHERE public_token_hash = $1"
+            "SELECT {REQUEST_COLS} FROM rights_requests WHERE public_token_hash = $1 \
+             OR id = (SELECT request_id FROM request_links WHERE token_hash = $1)"
         )))
         .bind(token_hash)
         .fetch_one(&self.pool)
         .await
         .db()?;
         request_from(&r)
+    }
+
+    async fn add_request_link(
+        &self,
+        scope: &TenantScope,
+        id: RequestId,
+        token_hash: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO request_links (token_hash, request_id, tenant_id, created_at) \
+             SELECT $1, id, tenant_id, $2 FROM rights_requests WHERE id = $3 AND tenant_id = $4",
+        )
+        .bind(token_hash)
+        .bind(to_micros(at))
+        .bind(id.0)
+        .bind(scope.tenant().0)
+        .execute(&self.pool)
+        .await
+        .db()?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 
     async fn requests(

@@ -138,6 +138,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 27,
         sql: include_str!("../migrations/sqlite/0027_dpo_follow_up.sql"),
     },
+    Migration {
+        version: 28,
+        sql: include_str!("../migrations/sqlite/0028_request_links.sql"),
+    },
 ];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the

@@ -295,7 +295,17 @@ pub trait Rights: Send + Sync {
         first: &RequestEvent,
     ) -> Result<RightsRequest>;
     async fn request(&self, scope: &TenantScope, id: RequestId) -> Result<RightsRequest>;
+    /// By the person's link: the first one, or any added since.
     async fn request_by_public_token(&self, token_hash: &str) -> Result<RightsRequest>;
+    /// Another link to the request's status page (a question to the
+    /// person carries one); the request must be the tenant's.
+    async fn add_request_link(
+        &self,
+        scope: &TenantScope,
+        id: RequestId,
+        token_hash: &str,
+        at: Timestamp,
+    ) -> Result<()>;
     async fn requests(
         &self,
         scope: &TenantScope,

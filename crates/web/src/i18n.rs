@@ -482,6 +482,12 @@ messages! {
     rights_answer_public: "Réponse", "Answer";
     art15_title: "Informations sur le traitement de vos données (RGPD, art. 15.1)", "Information on the processing of your data (GDPR, Art. 15(1))";
     art15_intro: "Avec vos données, {org} vous indique, d'après son registre des activités de traitement, pourquoi et sur quelle base elles sont traitées, à qui elles sont communiquées, combien de temps elles sont conservées, d'où elles viennent et quels droits vous avez.", "With your data, {org} tells you, from its register of processing activities, why and on what basis they are processed, to whom they are disclosed, how long they are kept, where they come from and what rights you have.";
+    rights_question: "L'organisme a besoin d'une information", "The organisation needs information";
+    rights_reply: "Votre réponse", "Your answer";
+    rights_reply_send: "Envoyer ma réponse", "Send my answer";
+    rights_replied: "Votre réponse a été transmise à l'organisme.", "Your answer was sent to the organisation.";
+    rights_reply_error: "Écrivez une réponse de 1 à 5 000 caractères.", "Write an answer of 1 to 5,000 characters.";
+    step_information_given: "Réponse de la personne", "The person's answer";
     print_dpia: "Analyse d'impact (AIPD)", "Impact assessment (DPIA)";
     print_sensitivity: "Sensibilité", "Sensitivity";
     print_ordinary: "courante", "ordinary";

@@ -55,6 +55,7 @@ pub fn event_step(m: &'static Msgs, step: &str) -> String {
         "received" => m.step_received,
         "email_confirmed" => m.step_email_confirmed,
         "information_asked" => m.step_information_asked,
+        "information_given" => m.step_information_given,
         "identities_checked" => m.step_identities_checked,
         "identities_found" => m.step_identities_found,
         "verified" => m.step_verified,

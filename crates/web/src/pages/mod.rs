@@ -94,6 +94,7 @@ pub fn routes() -> Router<AppState> {
             "/p/{tenant}/demande/{token}",
             get(public::status).post(public::confirm),
         )
+        .route("/p/{tenant}/demande/{token}/reponse", post(public::reply))
         .route("/p/{tenant}/export/{token}", get(public::export_page))
         .route(
             "/p/{tenant}/export/{token}/{file}",

@@ -184,6 +184,10 @@ struct StatusPage {
     /// The right exercised ("droit d'accès").
     kind: &'static str,
     answer: String,
+    /// The organisation's question, when it waits for the person.
+    question: Option<String>,
+    reply_error: Option<String>,
+    replied: bool,
     awaiting_code: bool,
     received: String,
     due: String,
@@ -247,7 +251,27 @@ fn status_page(
         status: labels::status(m, r.status),
         awaiting_code: awaiting,
         code_error,
+        question: None,
+        reply_error: None,
+        replied: false,
     }
+}
+
+/// The organisation's latest question, when the request waits for the
+/// person's answer.
+async fn question_of(state: &AppState, r: &RightsRequest) -> Result<Option<String>, PageError> {
+    if r.status != RequestStatus::AwaitingInformation {
+        return Ok(None);
+    }
+    let events = state
+        .store
+        .events(&vigie_domain::scope::TenantScope::of_system(r.tenant), r.id)
+        .await?;
+    Ok(events
+        .iter()
+        .rev()
+        .find(|e| e.step == "information_asked")
+        .map(|e| e.detail.clone()))
 }
 
 pub async fn status(
@@ -284,7 +308,55 @@ pub async fn status(
         Outcome::Success,
     )
     .await?;
-    render(status_page(&state, &client, &csrf.0, &t, &r, &token, None))
+    let mut page = status_page(&state, &client, &csrf.0, &t, &r, &token, None);
+    page.question = question_of(&state, &r).await?;
+    render(page)
+}
+
+#[derive(Deserialize)]
+pub struct ReplyInput {
+    #[serde(default)]
+    reply: String,
+}
+
+/// The person answers the organisation's question from the status page.
+pub async fn reply(
+    State(state): State<AppState>,
+    client: Client,
+    Extension(csrf): Extension<CsrfToken>,
+    Path((slug, token)): Path<(String, String)>,
+    Form(f): Form<ReplyInput>,
+) -> Result<Response, PageError> {
+    let (t, r) = request_of(&state, &slug, &token).await?;
+    let m = client.lang.msgs();
+    let result = rights::reply(state.ctx(), &token, &f.reply, Timestamp::now()).await;
+    let outcome = if result.is_ok() {
+        Outcome::Success
+    } else {
+        Outcome::Failure
+    };
+    trace_person(
+        &state,
+        &t,
+        &client,
+        "rights.reply",
+        &format!("request:{}", r.id),
+        outcome,
+    )
+    .await?;
+    let mut page = status_page(&state, &client, &csrf.0, &t, &r, &token, None);
+    page.question = question_of(&state, &r).await?;
+    match result {
+        Ok(_) => {
+            page.replied = true;
+            render(page)
+        }
+        Err(ServiceError::Store(e)) => Err(e.into()),
+        Err(_) => {
+            page.reply_error = Some(m.rights_reply_error.to_owned());
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
+        }
+    }
 }
 
 #[derive(Deserialize)]

@@ -169,10 +169,74 @@ both!(c11_c15_a_request_from_the_form_to_the_download, |app| {
         !shown.body.contains("name=\"prove_0\""),
         "her address is proven"
     );
+    // A question to the person: a fresh link in the mail, the answer given
+    // on the status page, on the timeline and to the agents (issue 18).
+    let asked = agent
+        .post(
+            &format!("{base}/ask"),
+            &[("message", "Précisez la période concernée.")],
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.body);
+    let question = app
+        .store
+        .list_messages(&p.email, Page::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|m| m.subject.contains("information complémentaire"))
+        .unwrap();
+    let fresh = extract(&question.body, "http://127.0.0.1:8080", "\n").unwrap();
+    assert_ne!(fresh, status_page, "a new link");
+    let page = visitor.get(&fresh).await;
+    assert!(
+        page.body.contains("Précisez la période concernée."),
+        "{}",
+        page.body
+    );
+    let empty = visitor
+        .post(&format!("{fresh}/reponse"), &[("reply", "  ")])
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.body.contains("id=\"reply-error\""));
+    let answered_q = visitor
+        .post(&format!("{fresh}/reponse"), &[("reply", "De 2020 à 2024.")])
+        .await;
+    assert_eq!(answered_q.status, StatusCode::OK);
+    assert!(answered_q.body.contains("transmise"));
+    // The first link still works.
+    assert_eq!(visitor.get(&status_page).await.status, StatusCode::OK);
+    let timeline = agent.get(&base).await;
+    assert!(
+        timeline.body.contains("Réponse de la personne")
+            && timeline.body.contains("De 2020 à 2024."),
+        "{}",
+        timeline.body
+    );
+    assert!(
+        app.store
+            .list_messages("agent@commune-a.fr", Page::default())
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .any(|m| m.subject.contains("La personne a répondu")
+                && m.body.contains("De 2020 à 2024.")),
+        "the agents are told"
+    );
+    // Once verified, the request no longer waits: a reply is refused.
     let v = agent
         .post(&format!("{base}/verify"), &[("method", "email_code")])
         .await;
     assert_eq!(v.status, StatusCode::SEE_OTHER, "{}", v.body);
+    assert_eq!(
+        visitor
+            .post(&format!("{fresh}/reponse"), &[("reply", "encore")])
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     let verified = app
         .store
         .request(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
