@@ -75,6 +75,25 @@ pub fn event_step(m: &'static Msgs, step: &str) -> String {
     text.to_owned()
 }
 
+/// A kind of personal data discovery finds, by its code (`PiiKind`).
+pub fn pii_kind<'a>(m: &'static Msgs, code: &'a str) -> &'a str {
+    match code {
+        "email" => m.pii_email,
+        "phone" => m.pii_phone,
+        "nir" => m.pii_nir,
+        "iban" => m.pii_iban,
+        "siren" => m.pii_siren,
+        "siret" => m.pii_siret,
+        "card" => m.pii_card,
+        "ipv4" | "ipv6" => m.pii_ip,
+        "birth_date" => m.pii_birth_date,
+        "person_name" => m.pii_person_name,
+        "postal_address" => m.pii_postal_address,
+        "sensitive" => m.pii_sensitive,
+        other => other,
+    }
+}
+
 /// Where an execution task stands.
 pub fn task_state(m: &'static Msgs, s: vigie_store::TaskState) -> &'static str {
     use vigie_store::TaskState as T;

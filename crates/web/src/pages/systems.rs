@@ -263,6 +263,25 @@ fn scan_state(m: &'static crate::i18n::Msgs, s: &str) -> &'static str {
     }
 }
 
+/// What a scan found, in the reader's words: counted from its findings
+/// once done (the stored summary is for the logs); a failure's reason as
+/// it was recorded.
+fn scan_message(l: &Layout, scan: &vigie_store::SystemScan) -> String {
+    if scan.state != "done" {
+        return scan.message.clone();
+    }
+    let m = l.m;
+    let found = discovery::findings(scan);
+    let gaps = found.iter().filter(|f| f.gap != Gap::Declared).count();
+    let register = found.iter().filter(|f| f.register_gap).count();
+    format!(
+        "{}, {}, {}",
+        l.count(found.len(), m.scan_column_one, m.scan_column_many),
+        l.count(gaps, m.scan_gap_one, m.scan_gap_many),
+        l.count(register, m.scan_register_one, m.scan_register_many)
+    )
+}
+
 async fn edit_page(
     state: &AppState,
     ctx: &TenantCtx,
@@ -312,7 +331,7 @@ async fn edit_page(
             id: x.id,
             when: l.when(x.requested_at),
             state: scan_state(m, &x.state),
-            message: x.message,
+            message: scan_message(&l, &x),
         })
         .collect();
     Ok(EditPage {
@@ -521,7 +540,7 @@ pub async fn scan_report(
             minors: f.minors,
             table: f.table,
             column: f.column,
-            kind: f.kind,
+            kind: crate::labels::pii_kind(m, &f.kind).to_owned(),
             matched: f.matched,
             sampled: f.sampled,
             example: f.example,
@@ -529,13 +548,14 @@ pub async fn scan_report(
             category: f.category,
         })
         .collect();
+    let l = Layout::for_tenant(&ctx, m.scan_title, state.settings.demo);
     render(ScanPage {
-        l: Layout::for_tenant(&ctx, m.scan_title, state.settings.demo),
+        message: scan_message(&l, &scan),
+        l,
         system: s.name.clone(),
         base: format!("{}/systemes/{}", ctx.base(), s.id),
         state: scan_state(m, &scan.state),
         finished: matches!(scan.state.as_str(), "done" | "failed"),
-        message: scan.message.clone(),
         rows,
         can_write: ctx.scope.allows(Permission::ManageSystems),
     })

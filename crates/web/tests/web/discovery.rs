@@ -106,7 +106,15 @@ both!(
             .find(|r| r.contains("contacts.date_naissance"))
             .unwrap_or_else(|| panic!("{}", report.body));
         assert!(row.contains("Non déclarée"), "{row}");
-        assert!(row.contains("birth_date"), "{row}");
+        assert!(row.contains("date de naissance"), "{row}");
+        assert!(!row.contains("birth_date"), "no raw code: {row}");
+        // The summary in words, counted (issue 18).
+        assert!(
+            report.body.contains("colonnes de données personnelles")
+                && !report.body.contains("findings"),
+            "{}",
+            report.body
+        );
         assert!(
             row.contains(
                 "dates de naissance de 3 mineurs, alors qu&#39;une activité du registre promet"
