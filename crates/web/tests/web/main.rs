@@ -21,3 +21,4 @@ mod register;
 mod retention;
 mod rights;
 mod subprocessors;
+mod words;
