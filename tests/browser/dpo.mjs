@@ -89,6 +89,20 @@ try {
   const report = await page.textContent("main");
   check(report.includes("Le plan d'action") && report.includes("Former les agents"), "the annual report lists the late action");
   await audit(scripted, base + "/t/sidec-jura/rapport-annuel", "the annual report");
+
+  // On a 390 px phone: the content starts on the first screen and the page
+  // never scrolls sideways (issue 18).
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 },
+    storageState: await plain.storageState(), javaScriptEnabled: true });
+  const small = await phone.newPage();
+  for (const path of ["/t/sidec-jura", "/t/sidec-jura/registre", "/t/sidec-jura/suivi",
+    "/t/sidec-jura/demandes", "/t/sidec-jura/rapport-annuel", "/t/sidec-jura/suivi/preuves"]) {
+    await small.goto(base + path);
+    const [width, top] = await small.evaluate(() =>
+      [document.documentElement.scrollWidth, document.querySelector("main h1").getBoundingClientRect().top]);
+    check(width <= 390, "390 px: " + path + " does not scroll sideways (" + width + " px)");
+    check(top < 844 / 2, "390 px: " + path + " starts its content in the first half-screen (" + Math.round(top) + " px)");
+  }
 } finally {
   await browser.close();
 }
