@@ -400,3 +400,146 @@ mod tests {
         assert_eq!(urgency(due, date(2026, 12, 2)), Urgency::OnTime);
     }
 }
+
+closed_list!(
+    /// In what capacity someone acts for the person (Art. 12, and the
+    /// French rules on minors and protected adults).
+    Capacity {
+        /// A parent of a minor ("titulaire de l'autorité parentale").
+        Parent = "parent",
+        /// A guardian or curator of a protected adult ("tuteur, curateur").
+        Guardian = "guardian",
+        Lawyer = "lawyer",
+        /// Anyone holding a written mandate ("mandataire").
+        Mandatary = "mandatary",
+    }
+);
+
+/// Someone who makes the request for the person, and the proof of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Representative {
+    pub name: String,
+    pub capacity: Capacity,
+    /// The proof of mandate seen ("livret de famille", "jugement de
+    /// tutelle du 3 mars 2024", "mandat signé du 12 novembre").
+    pub mandate: String,
+}
+
+closed_list!(
+    /// How the answer reaches the person.
+    AnswerBy {
+        Email = "email",
+        /// A letter, printed from Vigie.
+        Post = "post",
+        /// Handed over at the front desk.
+        InPerson = "in_person",
+    }
+);
+
+/// How to reach the person beyond an email address (issue 18): a postal
+/// address, a representative, and how the answer goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Contact {
+    pub postal_address: String,
+    pub representative: Option<Representative>,
+    pub answer_by: AnswerBy,
+}
+
+impl Default for Contact {
+    fn default() -> Self {
+        Contact {
+            postal_address: String::new(),
+            representative: None,
+            answer_by: AnswerBy::Email,
+        }
+    }
+}
+
+/// Why a request's contact cannot be recorded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ContactProblem {
+    #[error("postal_address: an answer by post needs the postal address")]
+    NoAddress,
+    #[error("email: an answer by email needs the email address")]
+    NoEmail,
+    #[error("representative: the representative's name and the proof of mandate seen")]
+    Representative,
+    #[error("{0}: at most 500 characters")]
+    TooLong(&'static str),
+}
+
+impl ContactProblem {
+    pub fn field(&self) -> &'static str {
+        match self {
+            ContactProblem::NoAddress => "postal_address",
+            ContactProblem::NoEmail => "email",
+            ContactProblem::Representative => "representative",
+            ContactProblem::TooLong(f) => f,
+        }
+    }
+}
+
+impl Contact {
+    /// Trimmed and checked against how the answer goes (`has_email`: the
+    /// request holds an address).
+    pub fn checked(mut self, has_email: bool) -> Result<Contact, ContactProblem> {
+        self.postal_address = self.postal_address.trim().to_owned();
+        if self.postal_address.chars().count() > 500 {
+            return Err(ContactProblem::TooLong("postal_address"));
+        }
+        if let Some(r) = &mut self.representative {
+            r.name = r.name.trim().to_owned();
+            r.mandate = r.mandate.trim().to_owned();
+            if r.name.is_empty() || r.mandate.is_empty() {
+                return Err(ContactProblem::Representative);
+            }
+            if r.name.chars().count() > 200 || r.mandate.chars().count() > 500 {
+                return Err(ContactProblem::TooLong("representative"));
+            }
+        }
+        match self.answer_by {
+            AnswerBy::Post if self.postal_address.is_empty() => Err(ContactProblem::NoAddress),
+            AnswerBy::Email if !has_email => Err(ContactProblem::NoEmail),
+            _ => Ok(self),
+        }
+    }
+}
+
+#[cfg(test)]
+mod contact_tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_goes_where_the_request_can_be_reached() {
+        let by_post = Contact {
+            answer_by: AnswerBy::Post,
+            ..Contact::default()
+        };
+        assert_eq!(
+            by_post.clone().checked(true),
+            Err(ContactProblem::NoAddress)
+        );
+        let addressed = Contact {
+            postal_address: " 3 rue des Lilas\n39000 Lons-le-Saunier ".into(),
+            ..by_post
+        };
+        assert_eq!(
+            addressed.checked(false).unwrap().postal_address,
+            "3 rue des Lilas\n39000 Lons-le-Saunier"
+        );
+        assert_eq!(
+            Contact::default().checked(false),
+            Err(ContactProblem::NoEmail)
+        );
+        let acting = Contact {
+            representative: Some(Representative {
+                name: "Paul Martin".into(),
+                capacity: Capacity::Parent,
+                mandate: " ".into(),
+            }),
+            ..Contact::default()
+        };
+        assert_eq!(acting.checked(true), Err(ContactProblem::Representative));
+    }
+}

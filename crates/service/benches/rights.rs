@@ -371,11 +371,12 @@ async fn main() {
         let input = RequestInput {
             kind: RequestKind::Access,
             name: format!("Personne {id}"),
-            email: Email::parse(&format!("p{id}@exemple-mairie.fr")).unwrap(),
+            email: Some(Email::parse(&format!("p{id}@exemple-mairie.fr")).unwrap()),
             phone: String::new(),
             details: String::new(),
             channels: vec![],
             rectifications: vec![],
+            contact: Default::default(),
         };
         let r = rights::record(
             ctx,

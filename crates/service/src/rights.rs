@@ -16,7 +16,8 @@ use vigie_domain::{
     identities::{Identities, IdentityProof},
     jobs::JobKind,
     rights::{
-        Channel, Intake, RequestKind, RequestStatus, Step, Verification, deadline, may_extend,
+        AnswerBy, Channel, Contact, Intake, RequestKind, RequestStatus, Step, Verification,
+        deadline, may_extend,
     },
     role::Role,
     scope::TenantScope,
@@ -45,11 +46,14 @@ pub const SYSTEM: &str = "système";
 pub struct RequestInput {
     pub kind: RequestKind,
     pub name: String,
-    pub email: Email,
+    /// Required on the public form; a letter may come without one.
+    pub email: Option<Email>,
     pub phone: String,
     pub details: String,
     pub channels: Vec<Channel>,
     pub rectifications: Vec<(String, String)>,
+    /// A postal address, a representative, how the answer goes.
+    pub contact: Contact,
 }
 
 impl RequestInput {
@@ -66,6 +70,10 @@ impl RequestInput {
         if !self.phone.trim().is_empty() && !(8..=15).contains(&digits) {
             return Err(invalid("phone", "a phone number of 8 to 15 digits"));
         }
+        self.contact
+            .clone()
+            .checked(self.email.is_some())
+            .map_err(|p| invalid(p.field(), p.to_string()))?;
         if self.kind == RequestKind::Objection
             && self.channels.is_empty()
             && self.details.trim().is_empty()
@@ -90,7 +98,9 @@ impl RequestInput {
     /// What the person gave, none of it proven yet (C12).
     fn identities(&self) -> Identities {
         let mut ids = Identities::default();
-        ids.add(IdentityKind::Email, self.email.as_str());
+        if let Some(e) = &self.email {
+            ids.add(IdentityKind::Email, e.as_str());
+        }
         ids.add(IdentityKind::Phone, &self.phone);
         ids
     }
@@ -127,7 +137,11 @@ fn blank(tenant: TenantId, input: &RequestInput, intake: Intake, now: Timestamp)
         intake,
         status: RequestStatus::AwaitingEmailCheck,
         subject_name: input.name.trim().to_owned(),
-        subject_email: input.email.as_str().to_owned(),
+        subject_email: input
+            .email
+            .as_ref()
+            .map(|e| e.as_str().to_owned())
+            .unwrap_or_default(),
         identities: input.identities(),
         details: input.details.trim().to_owned(),
         channels: input.channels.clone(),
@@ -144,6 +158,12 @@ fn blank(tenant: TenantId, input: &RequestInput, intake: Intake, now: Timestamp)
         forwarded_to: None,
         forwarded_from: None,
         answer: String::new(),
+        // Checked by `RequestInput::check`, trimmed here.
+        contact: input
+            .contact
+            .clone()
+            .checked(input.email.is_some())
+            .unwrap_or_default(),
         created_at: now,
         updated_at: now,
     }
@@ -185,6 +205,9 @@ pub async fn submit(
     now: Timestamp,
 ) -> Result<(RightsRequest, String)> {
     input.check()?;
+    if input.email.is_none() {
+        return Err(invalid("email", "the address the code is sent to"));
+    }
     let token = random_token();
     let code = six_digits();
     let mut r = blank(tenant.id, input, Intake::WebForm, now);
@@ -1371,7 +1394,12 @@ pub async fn answer(
         r,
         Step::Answer,
         actor,
-        "réponse envoyée",
+        // The channel stays on the timeline (issue 18).
+        match r.contact.answer_by {
+            AnswerBy::Email => "réponse envoyée par courriel",
+            AnswerBy::Post => "réponse envoyée par courrier",
+            AnswerBy::InPerson => "réponse remise en main propre",
+        },
         now,
         &[],
         |n| {

@@ -135,6 +135,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 28,
         sql: include_str!("../migrations/postgres/0028_request_links.sql"),
     },
+    Migration {
+        version: 29,
+        sql: include_str!("../migrations/postgres/0029_request_contact.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.

@@ -51,7 +51,7 @@ const STALLED: &str = "EXISTS (SELECT 1 FROM rights_tasks tk WHERE tk.request_id
 const REQUEST_COLS: &str = "id, tenant_id, reference, kind, intake, status, subject_name, subject_email, \
     identities, details, channels, rectifications, received_at, due_on, extended, extension_reason, \
     verification, code_hash, code_expires, code_attempts, public_token_hash, forwarded_to, \
-    forwarded_from, answer, created_at, updated_at";
+    forwarded_from, answer, contact, created_at, updated_at";
 
 fn parse_or<T>(what: &str, s: String, f: impl Fn(&str) -> Option<T>) -> Result<T, StoreError> {
     f(&s).ok_or_else(|| corrupt(what, s))
@@ -103,6 +103,7 @@ fn request_from(r: &Row) -> Result<RightsRequest, StoreError> {
         forwarded_to: get::<Option<i64>>(r, "forwarded_to")?.map(TenantId),
         forwarded_from: get::<Option<i64>>(r, "forwarded_from")?.map(RequestId),
         answer: get(r, "answer")?,
+        contact: serde_json::from_str(&get::<String>(r, "contact")?).map_err(|e| corrupt("contact", e))?,
         created_at: from_micros(get(r, "created_at")?),
         updated_at: from_micros(get(r, "updated_at")?),
     })
@@ -134,7 +135,7 @@ fn task_from(r: &Row) -> Result<RightsTask, StoreError> {
 /// `bind_request_fields` binds them ($1…$19).
 const REQUEST_FIELDS: &str = "status, subject_name, subject_email, identities, details, channels, \
     rectifications, received_at, due_on, extended, extension_reason, verification, code_hash, \
-    code_expires, code_attempts, forwarded_to, forwarded_from, answer, updated_at";
+    code_expires, code_attempts, forwarded_to, forwarded_from, answer, contact, updated_at";
 
 fn placeholders(n: usize) -> String {
     numbered(1, n)
@@ -168,6 +169,7 @@ fn bind_request_fields<'q>(q: ScalarQuery<'q>, r: &'q RightsRequest) -> ScalarQu
         .bind(r.forwarded_to.map(|t| t.0))
         .bind(r.forwarded_from.map(|t| t.0))
         .bind(&r.answer)
+        .bind(json(&r.contact))
         .bind(to_micros(r.updated_at))
 }
 
@@ -423,8 +425,8 @@ impl Rights for ThisStore {
             let inserted = bind_request_fields(
                 sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
                     "INSERT INTO rights_requests ({REQUEST_FIELDS}, tenant_id, reference, kind, intake, \
-                     public_token_hash, created_at) VALUES ({}, $20, $21, $22, $23, $24, $25) RETURNING id",
-                    placeholders(19)
+                     public_token_hash, created_at) VALUES ({}, $21, $22, $23, $24, $25, $26) RETURNING id",
+                    placeholders(20)
                 ))),
                 r,
             )
@@ -607,7 +609,7 @@ impl Rights for ThisStore {
             .collect();
         let done = bind_request_fields(
             sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
-                "UPDATE rights_requests SET {} WHERE id = $20 AND tenant_id = $21 AND status = $22 RETURNING id",
+                "UPDATE rights_requests SET {} WHERE id = $21 AND tenant_id = $22 AND status = $23 RETURNING id",
                 sets.join(", ")
             ))),
             r,

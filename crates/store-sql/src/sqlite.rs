@@ -142,6 +142,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 28,
         sql: include_str!("../migrations/sqlite/0028_request_links.sql"),
     },
+    Migration {
+        version: 29,
+        sql: include_str!("../migrations/sqlite/0029_request_contact.sql"),
+    },
 ];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the

@@ -900,6 +900,10 @@ fn new_request(tenant: vigie_domain::TenantId, token: &str, at: Timestamp) -> cr
         forwarded_to: None,
         forwarded_from: None,
         answer: String::new(),
+        contact: vigie_domain::rights::Contact {
+            postal_address: "3 rue des Lilas, 39000 Lons-le-Saunier".into(),
+            ..Default::default()
+        },
         created_at: at,
         updated_at: at,
     }

@@ -80,6 +80,8 @@ pub struct RightsRequest {
     /// … and the provider's copy a client's request came from.
     pub forwarded_from: Option<RequestId>,
     pub answer: String,
+    /// A postal address, a representative, how the answer goes (issue 18).
+    pub contact: vigie_domain::rights::Contact,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

@@ -236,11 +236,12 @@ pub async fn seed_rights(
         let input = RequestInput {
             kind,
             name: format!("{} {}", p.prenom, p.nom),
-            email: Email::parse(&p.email)?,
+            email: Some(Email::parse(&p.email)?),
             phone: String::new(),
             details: String::new(),
             channels: vec![],
             rectifications: vec![],
+            contact: Default::default(),
         };
         let received = today.checked_sub(jiff::ToSpan::days(days_ago))?;
         let r = rights::record(

@@ -94,6 +94,25 @@ pub fn pii_kind<'a>(m: &'static Msgs, code: &'a str) -> &'a str {
     }
 }
 
+pub fn answer_by(m: &'static Msgs, a: vigie_domain::rights::AnswerBy) -> &'static str {
+    use vigie_domain::rights::AnswerBy as A;
+    match a {
+        A::Email => m.answer_by_email,
+        A::Post => m.answer_by_post,
+        A::InPerson => m.answer_by_in_person,
+    }
+}
+
+pub fn capacity(m: &'static Msgs, c: vigie_domain::rights::Capacity) -> &'static str {
+    use vigie_domain::rights::Capacity as C;
+    match c {
+        C::Parent => m.capacity_parent,
+        C::Guardian => m.capacity_guardian,
+        C::Lawyer => m.capacity_lawyer,
+        C::Mandatary => m.capacity_mandatary,
+    }
+}
+
 /// Where an execution task stands.
 pub fn task_state(m: &'static Msgs, s: vigie_store::TaskState) -> &'static str {
     use vigie_store::TaskState as T;

@@ -312,9 +312,14 @@ async fn c37_an_approved_objection_feeds_the_suppression_list() {
     .await
     .unwrap();
     assert!(
-        !consent::is_suppressed(ctx, &scope, Channel::Email, input.email.as_str())
-            .await
-            .unwrap()
+        !consent::is_suppressed(
+            ctx,
+            &scope,
+            Channel::Email,
+            input.email.as_ref().unwrap().as_str()
+        )
+        .await
+        .unwrap()
     );
     let r = vigie_service::rights::verify(
         ctx,
@@ -330,9 +335,14 @@ async fn c37_an_approved_objection_feeds_the_suppression_list() {
         .await
         .unwrap();
     assert!(
-        consent::is_suppressed(ctx, &scope, Channel::Email, input.email.as_str())
-            .await
-            .unwrap()
+        consent::is_suppressed(
+            ctx,
+            &scope,
+            Channel::Email,
+            input.email.as_ref().unwrap().as_str()
+        )
+        .await
+        .unwrap()
     );
     assert!(
         consent::is_suppressed(ctx, &scope, Channel::Sms, "+33611223344")

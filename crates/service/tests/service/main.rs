@@ -105,11 +105,12 @@ fn input(kind: RequestKind, person: i64) -> RequestInput {
     RequestInput {
         kind,
         name: format!("{} {}", p.prenom, p.nom),
-        email: Email::parse(&p.email).unwrap(),
+        email: Some(Email::parse(&p.email).unwrap()),
         phone: String::new(),
         details: "Demande d'essai".into(),
         channels: vec![],
         rectifications: vec![],
+        contact: Default::default(),
     }
 }
 

@@ -699,11 +699,12 @@ fn the_worker_runs_rights_tasks_and_scans() {
         let input = RequestInput {
             kind: RequestKind::Erasure,
             name: "Yann".into(),
-            email: Email::parse(&p.email).unwrap(),
+            email: Some(Email::parse(&p.email).unwrap()),
             phone: String::new(),
             details: String::new(),
             channels: vec![],
             rectifications: vec![],
+            contact: Default::default(),
         };
         let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
         let r = rights::record(

@@ -104,11 +104,12 @@ pub async fn approved_request(
     let input = RequestInput {
         kind,
         name: "Une Personne".into(),
-        email: Email::parse(email).unwrap(),
+        email: Some(Email::parse(email).unwrap()),
         phone: String::new(),
         details: String::new(),
         channels: vec![],
         rectifications: vec![],
+        contact: Default::default(),
     };
     let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
     let now = Timestamp::now();

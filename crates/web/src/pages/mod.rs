@@ -265,6 +265,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/t/{tenant}/demandes/{id}", get(requests::show))
         .route(
+            "/t/{tenant}/demandes/{id}/lettre.pdf",
+            get(requests::letter),
+        )
+        .route(
             "/t/{tenant}/demandes/{id}/historique.csv",
             get(requests::timeline_csv),
         )

@@ -141,7 +141,7 @@ pub async fn submit(
         let page = request_page(&state, &client, &csrf.0, &t, v);
         return render_status(StatusCode::TOO_MANY_REQUESTS, page);
     }
-    let input = match f.parse(m) {
+    let input = match f.parse(m, true) {
         Ok(i) => i,
         Err(e) => {
             let page = request_page(&state, &client, &csrf.0, &t, f.view(m, e));

@@ -242,7 +242,10 @@ fn new_page(state: &AppState, ctx: &TenantCtx, mut f: RequestForm, e: FormErrors
             |i| labels::intake(m, i),
             |i| i.as_str() == intake,
         ),
-        v: f.view(m, e),
+        v: FormView {
+            email_required: false,
+            ..f.view(m, e)
+        },
     }
 }
 
@@ -268,7 +271,7 @@ pub async fn record(
     let m = ctx.me.client.lang.msgs();
     let received: Option<Date> = f.received_on.trim().parse().ok();
     let intake = Intake::parse(&f.intake).filter(|i| matches!(i, Intake::Letter | Intake::Email));
-    let parsed = f.parse(m);
+    let parsed = f.parse(m, false);
     let (Ok(input), Some(received), Some(intake)) = (&parsed, received, intake) else {
         let mut e = parsed.err().unwrap_or_default();
         if received.is_none() {
@@ -397,6 +400,11 @@ struct ShowPage {
     /// The export's files hold the person's data: downloaded by those who
     /// act on the request only.
     can_download: bool,
+    /// How the answer goes, who acts for the person (with the proof seen).
+    answer_by: &'static str,
+    representative: Option<String>,
+    /// The answer printed as a letter: once written, for those who act.
+    letter: bool,
     methods: Vec<Choice>,
     clients: Vec<ClientOption>,
     can: Can,
@@ -572,6 +580,16 @@ async fn show_page(
         exports,
         json_name,
         can_download: write,
+        answer_by: labels::answer_by(m, r.contact.answer_by),
+        representative: r.contact.representative.as_ref().map(|rep| {
+            format!(
+                "{} ({}) — {}",
+                rep.name,
+                labels::capacity(m, rep.capacity),
+                rep.mandate
+            )
+        }),
+        letter: write && !r.answer.is_empty(),
         methods: labels::choices(
             &Verification::ALL,
             Verification::as_str,
@@ -776,6 +794,78 @@ pub async fn timeline_csv(
         bytes,
     )
         .into_response())
+}
+
+/// The answer as a letter to print and post (issue 18): the organisation
+/// sheet as letterhead, the addressee (the representative when someone
+/// acts for the person) with the postal address, the answer, the CNIL.
+pub async fn letter(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    require_traced(&state, &ctx, Permission::Write, "rights.letter").await?;
+    let r = state.store.request(&ctx.scope, request_id(&id)?).await?;
+    if r.answer.is_empty() {
+        return Err(PageError::NOT_FOUND);
+    }
+    let frame = super::register::print_frame(&state, &ctx).await?;
+    let m = frame.m;
+    let mut cover = super::activity_text::cover(m, frame.sheet.as_ref());
+    let addressee = match &r.contact.representative {
+        Some(rep) => format!(
+            "{} ({}) — {} {}",
+            rep.name,
+            labels::capacity(m, rep.capacity),
+            m.letter_for,
+            r.subject_name
+        ),
+        None => r.subject_name.clone(),
+    };
+    cover.push((
+        m.letter_to.to_owned(),
+        [addressee, r.contact.postal_address.clone()]
+            .into_iter()
+            .filter(|x| !x.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    ));
+    let object = format!(
+        "{} : {} — {} {}",
+        m.letter_object,
+        labels::right(m, r.kind),
+        m.rights_reference,
+        r.reference
+    );
+    let body: Vec<String> = r.answer.lines().map(str::to_owned).collect();
+    let dpo = frame
+        .sheet
+        .as_ref()
+        .map(|s| s.dpo_line())
+        .filter(|d| !d.is_empty());
+    let mut fields = vec![(m.request_answer.to_owned(), body)];
+    if let Some(d) = dpo {
+        fields.push((m.act_dpo.to_owned(), vec![d]));
+    }
+    fields.push((
+        m.letter_complaint.to_owned(),
+        vec![m.rights_cnil.to_owned()],
+    ));
+    let doc = frame.document(
+        &object,
+        cover,
+        vec![crate::print::Section::follows(object.clone(), fields)],
+    );
+    let file = format!("reponse-{}", r.reference);
+    super::register::deliver(
+        &state,
+        &ctx,
+        &doc,
+        &file,
+        super::register::Print::Pdf,
+        "rights.letter",
+    )
+    .await
 }
 
 /// A file of the request's export, for the agent.

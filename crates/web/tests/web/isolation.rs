@@ -54,6 +54,7 @@ const WALKED: &[(&str, &str)] = &[
     ("GET", "/t/{tenant}/demandes/nouvelle"),
     ("POST", "/t/{tenant}/demandes/calendrier"),
     ("GET", "/t/{tenant}/demandes/{id}"),
+    ("GET", "/t/{tenant}/demandes/{id}/lettre.pdf"),
     ("GET", "/t/{tenant}/demandes/{id}/historique.csv"),
     ("GET", "/t/{tenant}/demandes/{id}/export/{file}"),
     ("POST", "/t/{tenant}/demandes/{id}/{action}"),

@@ -531,11 +531,12 @@ impl AgentWithApp {
             &RequestInput {
                 kind: RequestKind::Erasure,
                 name: p.prenom.clone(),
-                email: vigie_domain::account::Email::parse(&p.email).unwrap(),
+                email: Some(vigie_domain::account::Email::parse(&p.email).unwrap()),
                 phone: String::new(),
                 details: String::new(),
                 channels: vec![],
                 rectifications: vec![],
+                contact: Default::default(),
             },
             Intake::Email,
             today,
@@ -699,5 +700,100 @@ both!(
             "the read is traced"
         );
         w.drop().await;
+    }
+);
+
+both!(
+    c11_c16_a_letter_from_a_representative_answered_by_post,
+    |app| {
+        let t = app.tenant("commune-l").await;
+        app.person("agent@commune-l.fr", &[(&t, &[Role::Agent])])
+            .await;
+        let mut agent = app.signed_in("agent@commune-l.fr").await;
+        let letter = |extra: &[(&'static str, &'static str)]| {
+            let mut v = vec![
+                ("kind", "access"),
+                ("intake", "letter"),
+                ("received_on", "2026-11-25"),
+                ("name", "Léa Martin"),
+                ("answer_by", "post"),
+                ("rep_name", "Paul Martin"),
+                ("rep_capacity", "parent"),
+                ("rep_mandate", "livret de famille vu à l'accueil"),
+            ];
+            v.extend_from_slice(extra);
+            v
+        };
+        // No email and no address: the answer could reach nobody.
+        let refused = agent.post("/t/commune-l/demandes", &letter(&[])).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            refused.body.contains("id=\"rq-postal-error\""),
+            "{}",
+            refused.body
+        );
+        assert!(
+            refused.body.contains("value=\"Paul Martin\""),
+            "what was typed stays"
+        );
+        // A representative without the proof of mandate.
+        let mut no_proof = letter(&[("postal_address", "3 rue des Lilas\n39000 Lons-le-Saunier")]);
+        no_proof.retain(|(k, _)| *k != "rep_mandate");
+        let r = agent.post("/t/commune-l/demandes", &no_proof).await;
+        assert!(r.body.contains("id=\"rq-rep-error\""), "{}", r.body);
+        let created = agent
+            .post(
+                "/t/commune-l/demandes",
+                &letter(&[("postal_address", "3 rue des Lilas\n39000 Lons-le-Saunier")]),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+        let page = created.location().split('?').next().unwrap().to_owned();
+        let shown = agent.get(&page).await;
+        for part in [
+            "Paul Martin (Parent (autorité parentale)) — livret de famille",
+            "3 rue des Lilas",
+            "Par courrier (lettre à imprimer)",
+        ] {
+            assert!(shown.body.contains(part), "{part}: {}", shown.body);
+        }
+        assert!(
+            !shown.body.contains("lettre.pdf"),
+            "no letter before the answer"
+        );
+        let v = agent
+            .post(&format!("{page}/verify"), &[("method", "document_seen")])
+            .await;
+        assert_eq!(v.status, StatusCode::SEE_OTHER, "{}", v.body);
+        let answered = agent
+            .post(
+                &format!("{page}/answer"),
+                &[(
+                    "answer",
+                    "Madame, Monsieur,\nVeuillez trouver ci-joint les données de Léa.",
+                )],
+            )
+            .await;
+        assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.body);
+        let after = agent.get(&page).await;
+        assert!(
+            after.body.contains("réponse envoyée par courrier"),
+            "the channel on the timeline"
+        );
+        let pdf = agent.get(&format!("{page}/lettre.pdf")).await;
+        assert_eq!(pdf.status, StatusCode::OK);
+        let text = crate::register::pdf_text(&pdf.bytes)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        for part in [
+            "Paul Martin (Parent (autorité parentale)) — pour Léa Martin",
+            "3 rue des Lilas 39000 Lons-le-Saunier",
+            "Veuillez trouver ci-joint les données de Léa.",
+            "droit d'accès",
+            "CNIL",
+        ] {
+            assert!(text.contains(part), "{part}: {text}");
+        }
     }
 );

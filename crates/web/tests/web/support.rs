@@ -496,11 +496,12 @@ pub async fn rights_objects_of(
     let input = vigie_service::rights::RequestInput {
         kind: vigie_domain::rights::RequestKind::Erasure,
         name: "Bertrand Secret".into(),
-        email: Email::parse("bertrand@secret.fr").unwrap(),
+        email: Some(Email::parse("bertrand@secret.fr").unwrap()),
         phone: String::new(),
         details: String::new(),
         channels: vec![],
         rectifications: vec![],
+        contact: Default::default(),
     };
     let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
     let r = vigie_service::rights::record(
