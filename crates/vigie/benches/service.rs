@@ -233,7 +233,8 @@ async fn http(name: &str, store: Arc<dyn Store>) {
 }
 
 /// A 2,000-activity register: the list page, a filtered list, the CSV
-/// export and the public policy page, over HTTP.
+/// export, the public policy page, the register printed and the annual
+/// DPO report built from it, over HTTP.
 async fn register(name: &str, store: Arc<dyn Store>) {
     let hasher = PasswordHasher::new(Argon2Settings::default()).unwrap();
     let s = seed(&store, &hasher).await;
@@ -302,6 +303,14 @@ async fn register(name: &str, store: Arc<dyn Store>) {
         (
             "printed, ODT (2,000)",
             format!("/t/{}/registre/export.odt", s.tenant),
+        ),
+        (
+            "annual DPO report, PDF",
+            format!(
+                "/t/{}/rapport-annuel/{}/pdf",
+                s.tenant,
+                Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).year()
+            ),
         ),
     ] {
         let rps = load(addr, get(path), 200, 4).await;

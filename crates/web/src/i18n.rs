@@ -529,6 +529,7 @@ messages! {
     letter_complaint: "Réclamation", "Complaint";
     request_postal_address_short: "Adresse postale", "Postal address";
     request_acting: "Agit pour la personne", "Acting for the person";
+    about: "environ", "about";
     print_dpia: "Analyse d'impact (AIPD)", "Impact assessment (DPIA)";
     print_sensitivity: "Sensibilité", "Sensitivity";
     print_ordinary: "courante", "ordinary";

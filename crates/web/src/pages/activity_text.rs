@@ -103,7 +103,8 @@ pub fn lines(lang: &str, m: &'static Msgs, a: &Activity, key: &str) -> Vec<Strin
             .subject_categories
             .iter()
             .map(|c| match a.subject_estimates.get(c) {
-                Some(n) => format!("{c} (≈ {})", grouped(fr, *n)),
+                // Words, not "≈": the printed PDF's fonts have no such sign.
+                Some(n) => format!("{c} ({} {})", m.about, grouped(fr, *n)),
                 None => c.clone(),
             })
             .collect(),

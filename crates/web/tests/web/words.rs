@@ -230,4 +230,12 @@ both!(issue18_french_pages_show_no_internal_code, |app| {
         }
     }
     assert!(found.is_empty(), "raw codes shown: {found:#?}");
+    // The printed sheet says the estimate in words its fonts can draw.
+    let pdf = dpo.get(&format!("{activity}/fiche.pdf")).await;
+    let text = crate::register::pdf_text(&pdf.bytes);
+    assert!(text.contains("Parents (environ 300)"), "{text}");
+    assert!(
+        !text.contains('?'),
+        "no character the PDF font lacks: {text}"
+    );
 });
