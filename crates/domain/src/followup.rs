@@ -157,8 +157,8 @@ impl EvidenceType {
 
     /// Reads what the bytes are. A ZIP is kept only when it is an office
     /// document (OpenDocument's `mimetype` entry first, or OOXML's
-    /// `[Content_Types].xml`); text only when it is UTF-8 with no NUL and
-    /// has no control characters and does not open as markup a browser
+    /// `[Content_Types].xml`); text only when it is UTF-8 with no control
+    /// character (a NUL, an ELF header) and does not open as markup a browser
     /// would run.
     pub fn sniff(bytes: &[u8]) -> Result<EvidenceType, EvidenceRefusal> {
         if bytes.is_empty() {
