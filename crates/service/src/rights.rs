@@ -669,6 +669,49 @@ pub async fn ask_information(
     Ok(next)
 }
 
+/// The person's export, offered again on the status page (issue 18): a
+/// fresh download link valid until the one the answer carried ends —
+/// the status page never extends the export's life. `None` when the
+/// request has no export or its time is over.
+pub async fn status_download(
+    ctx: Ctx<'_>,
+    tenant: &Tenant,
+    r: &RightsRequest,
+    now: Timestamp,
+) -> Result<Option<(String, Timestamp)>> {
+    if !r.kind.exports() || !matches!(r.status, RequestStatus::Answered | RequestStatus::Closed) {
+        return Ok(None);
+    }
+    let events = ctx
+        .store
+        .events(&TenantScope::of_system(r.tenant), r.id)
+        .await?;
+    let Some(answered) = events
+        .iter()
+        .filter(|e| e.step == Step::Answer.as_str())
+        .map(|e| e.at)
+        .max()
+    else {
+        return Ok(None);
+    };
+    let until = answered + DOWNLOAD_VALIDITY;
+    // An export exists only if the execution gathered it.
+    let executed = events
+        .iter()
+        .any(|e| e.step == Step::FinishExecution.as_str());
+    if until <= now || !executed {
+        return Ok(None);
+    }
+    let token = random_token();
+    ctx.store
+        .create_download(&token_hash(&token), r.tenant, r.id, until)
+        .await?;
+    Ok(Some((
+        format!("/p/{}/export/{token}", tenant.slug.as_str()),
+        until,
+    )))
+}
+
 /// The longest answer a person gives on the status page.
 const REPLY_MAX: usize = 5_000;
 

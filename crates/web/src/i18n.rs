@@ -530,6 +530,8 @@ messages! {
     request_postal_address_short: "Adresse postale", "Postal address";
     request_acting: "Agit pour la personne", "Acting for the person";
     about: "environ", "about";
+    rights_download: "Télécharger vos données", "Download your data";
+    rights_download_until: "lien valable jusqu'au", "link valid until";
     print_dpia: "Analyse d'impact (AIPD)", "Impact assessment (DPIA)";
     print_sensitivity: "Sensibilité", "Sensitivity";
     print_ordinary: "courante", "ordinary";

@@ -186,6 +186,8 @@ struct StatusPage {
     answer: String,
     /// The organisation's question, when it waits for the person.
     question: Option<String>,
+    /// The export's link and when it ends, while it lasts.
+    download: Option<(String, String)>,
     reply_error: Option<String>,
     replied: bool,
     awaiting_code: bool,
@@ -252,6 +254,7 @@ fn status_page(
         awaiting_code: awaiting,
         code_error,
         question: None,
+        download: None,
         reply_error: None,
         replied: false,
     }
@@ -310,6 +313,13 @@ pub async fn status(
     .await?;
     let mut page = status_page(&state, &client, &csrf.0, &t, &r, &token, None);
     page.question = question_of(&state, &r).await?;
+    let download = rights::status_download(state.ctx(), &t, &r, Timestamp::now())
+        .await
+        .map_err(|e| match e {
+            ServiceError::Store(e) => PageError::Store(e),
+            e => PageError::Internal(e.to_string()),
+        })?;
+    page.download = download.map(|(link, until)| (link, page.l.when(until)));
     render(page)
 }
 
