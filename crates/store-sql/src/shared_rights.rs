@@ -413,15 +413,24 @@ impl Rights for ThisStore {
         // second, which tries the next one.
         for _ in 0..5 {
             let mut tx = self.begin_write().await?;
+            // Unique in the instance, not only in the tenant (issue 18: a
+            // provider reads every client's requests): the tenant's slug,
+            // the year, the number ("SIDEC-JURA-2026-0001").
+            let slug: String = sqlx::query_scalar("SELECT slug FROM tenants WHERE id = $1")
+                .bind(r.tenant.0)
+                .fetch_one(&mut *tx)
+                .await
+                .db()?;
+            let prefix = format!("{}-{year}", slug.to_uppercase());
             let n: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM rights_requests WHERE tenant_id = $1 AND reference LIKE $2",
+                "SELECT COUNT(*) FROM rights_requests WHERE tenant_id = $1 AND reference LIKE $2 ESCAPE '\\'",
             )
             .bind(r.tenant.0)
-            .bind(format!("{year}-%"))
+            .bind(format!("{}-%", crate::escape_like(&prefix)))
             .fetch_one(&mut *tx)
             .await
             .db()?;
-            let reference = format!("{year}-{:04}", n + 1);
+            let reference = format!("{prefix}-{:04}", n + 1);
             let inserted = bind_request_fields(
                 sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
                     "INSERT INTO rights_requests ({REQUEST_FIELDS}, tenant_id, reference, kind, intake, \

@@ -1001,9 +1001,23 @@ pub async fn c16_rights_requests_and_systems(s: &dyn Store) {
         .await
         .unwrap();
     let year = now.to_zoned(jiff::tz::TimeZone::UTC).year();
-    assert_eq!(r1.reference, format!("{year}-0001"));
-    assert_eq!(r2.reference, format!("{year}-0002"));
-    assert_eq!(rb.reference, format!("{year}-0001"));
+    // Numbered per tenant and year, unique in the instance (issue 18).
+    assert!(
+        r1.reference.ends_with(&format!("-{year}-0001")),
+        "{}",
+        r1.reference
+    );
+    assert!(
+        r2.reference.ends_with(&format!("-{year}-0002")),
+        "{}",
+        r2.reference
+    );
+    assert!(
+        rb.reference.ends_with(&format!("-{year}-0001")),
+        "{}",
+        rb.reference
+    );
+    assert_ne!(r1.reference, rb.reference, "two tenants, two references");
     assert_eq!(
         r1.rectifications,
         new_request(a.id, "t", now).rectifications
