@@ -532,6 +532,13 @@ messages! {
     about: "environ", "about";
     rights_download: "Télécharger vos données", "Download your data";
     rights_download_until: "lien valable jusqu'au", "link valid until";
+    preview_effect: "Effet de l'effacement", "What erasure does";
+    preview_deleted: "supprimées", "deleted";
+    preview_anonymised: "anonymisées (conservées pour l'historique)", "anonymised (kept for history)";
+    preview_mentions_only: "mentions vidées", "mentions emptied";
+    request_erasure_preview_first: "Un effacement ne peut pas être annulé : calculez d'abord l'aperçu de ce qu'il touchera dans chaque système, puis approuvez-le depuis l'aperçu.", "An erasure cannot be undone: first compute the preview of what it will touch in each system, then approve it from the preview.";
+    request_erasure_confirm: "J'ai vérifié l'aperçu : ces lignes seront supprimées ou anonymisées, sans retour possible.", "I checked the preview: these rows will be deleted or anonymised, for good.";
+    request_erasure_confirm_needed: "Approuvez l'effacement depuis son aperçu, la case de vérification cochée.", "Approve the erasure from its preview, with the check box ticked.";
     print_dpia: "Analyse d'impact (AIPD)", "Impact assessment (DPIA)";
     print_sensitivity: "Sensibilité", "Sensitivity";
     print_ordinary: "courante", "ordinary";

@@ -330,6 +330,75 @@ pub struct EventRow {
     pub detail: String,
 }
 
+/// One table of a preview, with what an erasure does to it.
+pub struct PreviewTable {
+    pub table: String,
+    pub found: u64,
+    pub shared: u64,
+    pub mentioned: u64,
+    /// On erasure, from the system's dataset: deleted or anonymised.
+    pub effect: &'static str,
+}
+
+pub struct PreviewView {
+    pub system: String,
+    pub tables: Vec<PreviewTable>,
+    pub notes: Vec<String>,
+    pub error: Option<String>,
+}
+
+/// The service's previews with each table's fate on erasure, read from
+/// the system's dataset (rows shared with someone else are kept).
+async fn preview_views(
+    state: &AppState,
+    ctx: &TenantCtx,
+    r: &RightsRequest,
+    previews: Vec<rights::Preview>,
+) -> Result<Vec<PreviewView>, PageError> {
+    let m = ctx.me.client.lang.msgs();
+    let systems = state.store.all_systems(&ctx.scope).await?;
+    let erasure = r.kind == vigie_domain::rights::RequestKind::Erasure;
+    Ok(previews
+        .into_iter()
+        .map(|p| {
+            let dataset = systems
+                .iter()
+                .find(|s| s.name == p.system)
+                .and_then(|s| vigie_connect::parse_dataset(&s.dataset).ok());
+            PreviewView {
+                tables: p
+                    .tables
+                    .into_iter()
+                    .map(|(table, found, shared, mentioned)| {
+                        let fate = dataset
+                            .as_ref()
+                            .and_then(|d| d.table(&table).map(|t| t.erasure));
+                        PreviewTable {
+                            effect: match (erasure, fate) {
+                                (false, _) => "",
+                                (true, Some(vigie_domain::dataset::Erasure::Delete)) => {
+                                    m.preview_deleted
+                                }
+                                (true, Some(vigie_domain::dataset::Erasure::Anonymise)) => {
+                                    m.preview_anonymised
+                                }
+                                (true, None) => m.preview_mentions_only,
+                            },
+                            table,
+                            found,
+                            shared,
+                            mentioned,
+                        }
+                    })
+                    .collect(),
+                system: p.system,
+                notes: p.notes,
+                error: p.error,
+            }
+        })
+        .collect())
+}
+
 /// What an agent typed in an action form, put back after an error.
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct ActInput {
@@ -415,7 +484,9 @@ struct ShowPage {
     categories: Vec<String>,
     is_rectification: bool,
     /// What the systems hold, read on the agent's demand before approval.
-    previews: Vec<rights::Preview>,
+    previews: Vec<PreviewView>,
+    /// An erasure is approved only from its preview, confirmed (issue 18).
+    is_erasure: bool,
 }
 
 /// A client organisation a provider may forward a request to (C14).
@@ -603,6 +674,7 @@ async fn show_page(
         categories,
         is_rectification,
         previews: vec![],
+        is_erasure: r.kind == vigie_domain::rights::RequestKind::Erasure,
         r,
         l,
     })
@@ -656,8 +728,9 @@ pub async fn act(
         };
         ctx.trace(&state, "rights.preview", &format!("request:{}", r.id))
             .await?;
+        let views = preview_views(&state, &ctx, &r, previews).await?;
         let mut page = show_page(&state, &ctx, r, None, f, error).await?;
-        page.previews = previews;
+        page.previews = views;
         return render(page);
     }
     let result: Result<(), ServiceError> = match action.as_str() {
@@ -684,6 +757,17 @@ pub async fn act(
         "extend" => rights::extend(c, &r, &f.reason, &actor, now)
             .await
             .map(drop),
+        // An erasure cannot be undone: approved only from its preview,
+        // with the box that says it was read (issue 18).
+        "approve"
+            if r.kind == vigie_domain::rights::RequestKind::Erasure
+                && !f.ticks.contains_key("confirm_erasure") =>
+        {
+            Err(ServiceError::Invalid {
+                field: "confirm_erasure",
+                message: m.request_erasure_confirm_needed.to_owned(),
+            })
+        }
         "approve" => match rights::parse_corrections(&f.corrections) {
             Ok(corrections) => rights::approve(c, &r, corrections, &actor, now)
                 .await
@@ -731,6 +815,10 @@ pub async fn act(
             field: "corrections",
             message,
         }) => format!("{} — {message}", m.request_required),
+        Err(ServiceError::Invalid {
+            field: "confirm_erasure",
+            message,
+        }) => message,
         Err(ServiceError::Invalid { .. }) => m.request_required.to_owned(),
         Err(ServiceError::Store(e)) => return Err(e.into()),
         Err(e) => e.to_string(),

@@ -671,6 +671,26 @@ both!(
             early.body
         );
         w.verify(&app).await;
+        // An erasure is not approved in one click: no button before the
+        // preview, and a post without the confirmation is refused.
+        let before_preview = agent.get(&base).await;
+        assert!(
+            !before_preview
+                .body
+                .contains(&format!("action=\"{base}/approve\""))
+        );
+        assert!(
+            before_preview
+                .body
+                .contains("calculez d&#39;abord l&#39;aperçu")
+        );
+        let blind = agent.post(&format!("{base}/approve"), &[]).await;
+        assert_eq!(blind.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            blind.body.contains("la case de vérification cochée"),
+            "{}",
+            blind.body
+        );
         let shown = agent.post(&format!("{base}/preview"), &[]).await;
         assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
         assert!(
@@ -679,7 +699,14 @@ both!(
             shown.body
         );
         let contacts = extract(&shown.body, "<tr><td>contacts</td>", "</tr>").unwrap();
-        assert_eq!(contacts, "<td>1</td><td>0</td><td>0</td>");
+        // Found, what erasure does to the table (from the dataset), shared,
+        // mentioned (issue 18).
+        assert!(
+            contacts
+                == "<td>1</td><td>anonymisées (conservées pour l&#39;historique)</td><td>0</td><td>0</td>"
+                || contacts == "<td>1</td><td>supprimées</td><td>0</td><td>0</td>",
+            "{contacts}"
+        );
         assert!(shown.body.contains("<tr><td>demandes</td>"));
         assert_eq!(snapshot().await, before, "nothing changed");
         let fresh = app
@@ -692,6 +719,12 @@ both!(
             vigie_domain::rights::RequestStatus::Verified,
             "still awaiting approval"
         );
+        // From the preview, the box ticked: approved.
+        assert!(shown.body.contains("name=\"confirm_erasure\""));
+        let approved = agent
+            .post(&format!("{base}/approve"), &[("confirm_erasure", "on")])
+            .await;
+        assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.body);
         let trail = app.store.records_after(0, 10_000).await.unwrap();
         assert!(
             trail
