@@ -1171,10 +1171,24 @@ pub async fn run_task(ctx: Ctx<'_>, task_id: i64, now: Timestamp) -> Result<Stri
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Preview {
     pub system: String,
-    /// (table, the person's rows, shared records among them, mentions).
-    pub tables: Vec<(String, u64, u64, u64)>,
+    pub tables: Vec<PreviewTable>,
     pub notes: Vec<String>,
     pub error: Option<String>,
+}
+
+/// One table of a preview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviewTable {
+    pub table: String,
+    /// The person's rows.
+    pub found: u64,
+    /// Of them, records shared with someone else: kept on erasure.
+    pub shared: u64,
+    /// Rows of someone else that name the person.
+    pub mentioned: u64,
+    /// What an erasure does to the table, as the dataset says (`None`:
+    /// the table only mentions the person, whose mention is emptied).
+    pub erasure: Option<vigie_domain::dataset::Erasure>,
 }
 
 /// Reads every connected system for a verified request (C12: never
@@ -1210,11 +1224,12 @@ pub async fn preview(ctx: Ctx<'_>, r: &RightsRequest) -> Result<Vec<Preview>> {
                 filter: filter.as_ref(),
                 confirmed: false,
             };
-            Ok::<Outcome, ServiceError>(execute(opened.conn, plan, |_| async { Ok(()) }).await?)
+            let o = execute(opened.conn, plan, |_| async { Ok(()) }).await?;
+            Ok::<_, ServiceError>((o, dataset))
         }
         .await;
         let (found, outcome) = match &read {
-            Ok(o) => (o.found(), AuditOutcome::Success),
+            Ok((o, _)) => (o.found(), AuditOutcome::Success),
             Err(_) => (0, AuditOutcome::Failure),
         };
         ctx.store
@@ -1231,17 +1246,23 @@ pub async fn preview(ctx: Ctx<'_>, r: &RightsRequest) -> Result<Vec<Preview>> {
                 outcome,
             })
             .await?;
-        if let Ok(o) = &read {
+        if let Ok((o, _)) = &read {
             remember_found(ctx, r, &o.identities_found, &system.name).await?;
         }
         out.push(match read {
-            Ok(o) => Preview {
+            Ok((o, dataset)) => Preview {
                 system: system.name.clone(),
                 tables: o
                     .tables
                     .iter()
                     .filter(|t| t.found + t.mentioned > 0)
-                    .map(|t| (t.table.clone(), t.found, t.shared, t.mentioned))
+                    .map(|t| PreviewTable {
+                        table: t.table.clone(),
+                        found: t.found,
+                        shared: t.shared,
+                        mentioned: t.mentioned,
+                        erasure: dataset.table(&t.table).map(|d| d.erasure),
+                    })
                     .collect(),
                 notes: o.notes,
                 error: None,

@@ -99,11 +99,11 @@ both!(jobs_one_at_a_time_per_tenant, |s, _db| {
 both!(c27_targets_bind_once, |s, _db| {
     c::c27_targets_bind_once(s.as_ref()).await
 });
-both!(c05_dpia_versions_per_activity, |s, _db| {
-    c::c05_dpia_versions_per_activity(s.as_ref()).await
+both!(c04_dpia_versions_per_activity, |s, _db| {
+    c::c04_dpia_versions_per_activity(s.as_ref()).await
 });
-both!(c05_follow_up_and_evidence_per_tenant, |s, _db| {
-    c::c05_follow_up_and_evidence_per_tenant(s.as_ref()).await
+both!(c01_follow_up_and_evidence_per_tenant, |s, _db| {
+    c::c01_follow_up_and_evidence_per_tenant(s.as_ref()).await
 });
 both!(c01_one_organisation_sheet_per_tenant, |s, _db| {
     c::c01_one_organisation_sheet_per_tenant(s.as_ref()).await

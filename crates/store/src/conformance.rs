@@ -1001,7 +1001,8 @@ pub async fn c16_rights_requests_and_systems(s: &dyn Store) {
         .await
         .unwrap();
     let year = now.to_zoned(jiff::tz::TimeZone::UTC).year();
-    // Numbered per tenant and year, unique in the instance (issue 18).
+    // C14: numbered per tenant and year, unique in the instance (issue
+    // 18), so the provider's copy and the client's never read alike.
     assert!(
         r1.reference.ends_with(&format!("-{year}-0001")),
         "{}",
@@ -1352,9 +1353,9 @@ pub async fn c01_one_organisation_sheet_per_tenant(s: &dyn Store) {
     assert_eq!(s.organisation_sheet(&sb).await.unwrap(), None);
 }
 
-/// C05 (issue 17): an activity's impact assessment is kept as versions,
+/// C04 (issue 17): an activity's impact assessment is kept as versions,
 /// a stale save is a conflict, and another tenant cannot read or write it.
-pub async fn c05_dpia_versions_per_activity(s: &dyn Store) {
+pub async fn c04_dpia_versions_per_activity(s: &dyn Store) {
     use vigie_domain::dpia::{Decision, Dpia};
     use vigie_domain::register::{Activity, ActivityStatus};
     let (a, b) = two_tenants(s).await;
@@ -1414,7 +1415,7 @@ pub async fn c05_dpia_versions_per_activity(s: &dyn Store) {
 /// Issue 17: advice and actions are the tenant's, searchable, open ones
 /// first by due date; closing twice is a conflict; evidence stays within
 /// its tenant and its quota.
-pub async fn c05_follow_up_and_evidence_per_tenant(s: &dyn Store) {
+pub async fn c01_follow_up_and_evidence_per_tenant(s: &dyn Store) {
     use vigie_domain::followup::{EvidenceType, FollowUpKind, FollowUpStatus, NewFollowUp};
     let (a, b) = two_tenants(s).await;
     let sa = scope_of(&a, &[Role::Dpo]);

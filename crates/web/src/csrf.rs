@@ -82,7 +82,10 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(crate::multipart::boundary);
-    let limit = if multipart.is_some() {
+    // The larger limit only where a document is uploaded: any other POST
+    // is refused past 1 MiB before it is read further.
+    let upload = multipart.is_some() && parts.uri.path().ends_with("/suivi/preuves");
+    let limit = if upload {
         MAX_UPLOAD_BYTES
     } else {
         MAX_FORM_BYTES

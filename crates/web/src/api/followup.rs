@@ -7,8 +7,8 @@ use axum::{
     Json,
     body::Bytes,
     extract::{Path, Query, State},
-    http::{StatusCode, header},
-    response::{IntoResponse, Response},
+    http::StatusCode,
+    response::Response,
 };
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -500,21 +500,7 @@ pub async fn evidence_file(
         Outcome::Success,
     )
     .await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, meta.kind.media_type().to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename*=UTF-8''{}",
-                    urlencoding::encode(&meta.name)
-                ),
-            ),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::pages::evidence_download(&meta, bytes))
 }
 
 #[utoipa::path(delete, path = "/api/v1/evidence/{id}", tag = "follow-up",

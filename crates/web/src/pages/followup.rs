@@ -573,6 +573,12 @@ pub async fn evidence_file(
     let (meta, bytes) = state.store.evidence_file(&ctx.scope, id).await?;
     ctx.trace(&state, "evidence.read", &format!("evidence:{id}"))
         .await?;
+    Ok(evidence_download(&meta, bytes))
+}
+
+/// An evidence document as a download (pages and API alike): the type its
+/// bytes were read as, `attachment` with its name, `nosniff`.
+pub(crate) fn evidence_download(meta: &vigie_store::EvidenceMeta, bytes: Vec<u8>) -> Response {
     let ascii: String = meta
         .name
         .chars()
@@ -584,7 +590,7 @@ pub async fn evidence_file(
             }
         })
         .collect();
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, meta.kind.media_type().to_owned()),
             (
@@ -598,7 +604,7 @@ pub async fn evidence_file(
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 pub async fn evidence_delete(

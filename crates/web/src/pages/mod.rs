@@ -11,6 +11,7 @@ mod cookies;
 mod dpia;
 mod dpo;
 mod followup;
+pub(crate) use followup::evidence_download;
 mod forms;
 mod home;
 mod incidents;

@@ -330,73 +330,16 @@ pub struct EventRow {
     pub detail: String,
 }
 
-/// One table of a preview, with what an erasure does to it.
-pub struct PreviewTable {
-    pub table: String,
-    pub found: u64,
-    pub shared: u64,
-    pub mentioned: u64,
-    /// On erasure, from the system's dataset: deleted or anonymised.
-    pub effect: &'static str,
-}
-
-pub struct PreviewView {
-    pub system: String,
-    pub tables: Vec<PreviewTable>,
-    pub notes: Vec<String>,
-    pub error: Option<String>,
-}
-
-/// The service's previews with each table's fate on erasure, read from
-/// the system's dataset (rows shared with someone else are kept).
-async fn preview_views(
-    state: &AppState,
-    ctx: &TenantCtx,
-    r: &RightsRequest,
-    previews: Vec<rights::Preview>,
-) -> Result<Vec<PreviewView>, PageError> {
-    let m = ctx.me.client.lang.msgs();
-    let systems = state.store.all_systems(&ctx.scope).await?;
-    let erasure = r.kind == vigie_domain::rights::RequestKind::Erasure;
-    Ok(previews
-        .into_iter()
-        .map(|p| {
-            let dataset = systems
-                .iter()
-                .find(|s| s.name == p.system)
-                .and_then(|s| vigie_connect::parse_dataset(&s.dataset).ok());
-            PreviewView {
-                tables: p
-                    .tables
-                    .into_iter()
-                    .map(|(table, found, shared, mentioned)| {
-                        let fate = dataset
-                            .as_ref()
-                            .and_then(|d| d.table(&table).map(|t| t.erasure));
-                        PreviewTable {
-                            effect: match (erasure, fate) {
-                                (false, _) => "",
-                                (true, Some(vigie_domain::dataset::Erasure::Delete)) => {
-                                    m.preview_deleted
-                                }
-                                (true, Some(vigie_domain::dataset::Erasure::Anonymise)) => {
-                                    m.preview_anonymised
-                                }
-                                (true, None) => m.preview_mentions_only,
-                            },
-                            table,
-                            found,
-                            shared,
-                            mentioned,
-                        }
-                    })
-                    .collect(),
-                system: p.system,
-                notes: p.notes,
-                error: p.error,
-            }
-        })
-        .collect())
+/// What an erasure does to a table of a preview, in the reader's words.
+fn erasure_effect(
+    m: &'static crate::i18n::Msgs,
+    e: Option<vigie_domain::dataset::Erasure>,
+) -> &'static str {
+    match e {
+        Some(vigie_domain::dataset::Erasure::Delete) => m.preview_deleted,
+        Some(vigie_domain::dataset::Erasure::Anonymise) => m.preview_anonymised,
+        None => m.preview_mentions_only,
+    }
 }
 
 /// What an agent typed in an action form, put back after an error.
@@ -484,7 +427,7 @@ struct ShowPage {
     categories: Vec<String>,
     is_rectification: bool,
     /// What the systems hold, read on the agent's demand before approval.
-    previews: Vec<PreviewView>,
+    previews: Vec<rights::Preview>,
     /// An erasure is approved only from its preview, confirmed (issue 18).
     is_erasure: bool,
 }
@@ -728,9 +671,8 @@ pub async fn act(
         };
         ctx.trace(&state, "rights.preview", &format!("request:{}", r.id))
             .await?;
-        let views = preview_views(&state, &ctx, &r, previews).await?;
         let mut page = show_page(&state, &ctx, r, None, f, error).await?;
-        page.previews = views;
+        page.previews = previews;
         return render(page);
     }
     let result: Result<(), ServiceError> = match action.as_str() {

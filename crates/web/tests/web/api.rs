@@ -502,7 +502,7 @@ both!(c17_c19_incidents_through_the_api, |app| {
     assert_eq!(list["total"], 1);
 });
 
-both!(c05_the_dpos_follow_up_through_the_api, |app| {
+both!(c04_the_dpos_follow_up_through_the_api, |app| {
     let secret = token(&app, "agent").await;
     let reader = another_token(&app, "auditor").await;
     let mut c = app.browser();

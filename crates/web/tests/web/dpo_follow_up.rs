@@ -1,5 +1,5 @@
 //! What a DPO keeps beside the register, through the pages (issue 17,
-//! C05): the impact assessment as versions and printed, advice and the
+//! C01, C04, C06, C28): the impact assessment as versions and printed, advice and the
 //! action plan, evidence documents checked for what they are, and the
 //! annual report built from all of it.
 
@@ -59,7 +59,7 @@ fn assessed<'a>(version: &'a str, decision: &'a str) -> Vec<(&'a str, &'a str)> 
 }
 
 both!(
-    c05_the_impact_assessment_is_kept_as_versions_and_printed,
+    c04_c06_the_impact_assessment_is_kept_as_versions_and_printed,
     |app| {
         let t = app.tenant("commune-d").await;
         app.person("dpo@commune-d.fr", &[(&t, &[Role::Dpo])]).await;
@@ -193,6 +193,14 @@ both!(
         let register = dpo.get("/t/commune-d/registre/export.pdf").await;
         assert!(pdf_text(&register.bytes).contains("AIPD validée"));
 
+        // Each save and each print is on the trail (C28).
+        let trail = app.store.records_after(0, 10_000).await.unwrap();
+        for action in ["dpia.save", "dpia.read", "dpia.export"] {
+            assert!(
+                trail.iter().any(|x| x.event.action == action),
+                "{action} traced"
+            );
+        }
         // An auditor reads and prints, but does not write.
         let mut auditor = app.signed_in("audit@commune-d.fr").await;
         let read = auditor.get(&aipd).await;
@@ -205,163 +213,166 @@ both!(
     }
 );
 
-both!(c05_advice_and_the_action_plan, |app| {
-    let t = app.tenant("commune-e").await;
-    app.person("dpo@commune-e.fr", &[(&t, &[Role::Dpo])]).await;
-    let mut dpo = app.signed_in("dpo@commune-e.fr").await;
-    let page = required_activity(&mut dpo, "commune-e").await;
-    let activity_id = page.rsplit('/').next().unwrap().to_owned();
+both!(
+    c01_c06_advice_the_action_plan_and_the_annual_report,
+    |app| {
+        let t = app.tenant("commune-e").await;
+        app.person("dpo@commune-e.fr", &[(&t, &[Role::Dpo])]).await;
+        let mut dpo = app.signed_in("dpo@commune-e.fr").await;
+        let page = required_activity(&mut dpo, "commune-e").await;
+        let activity_id = page.rsplit('/').next().unwrap().to_owned();
 
-    // An action without its owner or due date: both named, nothing lost.
-    let bad = dpo
-        .post(
-            "/t/commune-e/suivi",
-            &[
+        // An action without its owner or due date: both named, nothing lost.
+        let bad = dpo
+            .post(
+                "/t/commune-e/suivi",
+                &[
+                    ("kind", "action"),
+                    ("title", "Chiffrer l'enregistreur"),
+                    ("due", "31/03/2027"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.body.contains("id=\"fn-due-error\""));
+        let bad = dpo
+            .post(
+                "/t/commune-e/suivi",
+                &[("kind", "action"), ("title", "Chiffrer l'enregistreur")],
+            )
+            .await;
+        assert!(bad.body.contains("id=\"fn-owner-error\""));
+        assert!(bad.body.contains("id=\"fn-due-error\""));
+        assert!(bad.body.contains("value=\"Chiffrer l&#39;enregistreur\""));
+
+        for fields in [
+            vec![
                 ("kind", "action"),
                 ("title", "Chiffrer l'enregistreur"),
-                ("due", "31/03/2027"),
+                ("owner", "Service informatique"),
+                ("due", "2020-03-31"),
+                ("activity", activity_id.as_str()),
             ],
-        )
-        .await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.body.contains("id=\"fn-due-error\""));
-    let bad = dpo
-        .post(
-            "/t/commune-e/suivi",
-            &[("kind", "action"), ("title", "Chiffrer l'enregistreur")],
-        )
-        .await;
-    assert!(bad.body.contains("id=\"fn-owner-error\""));
-    assert!(bad.body.contains("id=\"fn-due-error\""));
-    assert!(bad.body.contains("value=\"Chiffrer l&#39;enregistreur\""));
-
-    for fields in [
-        vec![
-            ("kind", "action"),
-            ("title", "Chiffrer l'enregistreur"),
-            ("owner", "Service informatique"),
-            ("due", "2020-03-31"),
-            ("activity", activity_id.as_str()),
-        ],
-        vec![
-            ("kind", "advice"),
-            ("title", "Réduire la conservation à 15 jours"),
-            ("activity", activity_id.as_str()),
-        ],
-        vec![("kind", "advice"), ("title", "Former les agents d'accueil")],
-    ] {
-        let r = dpo.post("/t/commune-e/suivi", &fields).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    }
-    let list = dpo.get("/t/commune-e/suivi").await;
-    assert!(
-        list.body.contains("en retard"),
-        "the 2020 action is overdue"
-    );
-    // Search and the activity's own view.
-    let found = dpo.get("/t/commune-e/suivi?q=FORMER").await;
-    assert!(found.body.contains("Former les agents"));
-    assert!(!found.body.contains("Chiffrer"));
-    let mine = dpo
-        .get(&format!("/t/commune-e/suivi?activite={activity_id}"))
-        .await;
-    assert!(mine.body.contains("Réduire la conservation"));
-    assert!(!mine.body.contains("Former les agents"));
-
-    // Advice not followed says why.
-    let ids: Vec<String> = list
-        .body
-        .match_indices("/cloture\"")
-        .map(|(i, _)| {
-            let start = list.body[..i].rfind('/').unwrap() + 1;
-            list.body[start..i].to_owned()
-        })
-        .collect();
-    assert_eq!(ids.len(), 3, "{}", list.body);
-    let advice_id = {
-        let at = list.body.find("Réduire la conservation").unwrap();
-        let after = &list.body[at..];
-        let i = after.find("/cloture\"").unwrap();
-        let start = after[..i].rfind('/').unwrap() + 1;
-        after[start..i].to_owned()
-    };
-    let close = format!("/t/commune-e/suivi/{advice_id}/cloture");
-    let no_reason = dpo.post(&close, &[("status", "declined")]).await;
-    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        no_reason
-            .body
-            .contains(&format!("id=\"fu-close-{advice_id}-error\""))
-    );
-    let declined = dpo
-        .post(
-            &close,
-            &[
-                ("status", "declined"),
-                ("response", "Obligation de 30 jours (arrêté préfectoral)"),
+            vec![
+                ("kind", "advice"),
+                ("title", "Réduire la conservation à 15 jours"),
+                ("activity", activity_id.as_str()),
             ],
-        )
-        .await;
-    assert_eq!(declined.status, StatusCode::SEE_OTHER);
-    // Closing twice is refused.
-    let twice = dpo.post(&close, &[("status", "done")]).await;
-    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let closed = dpo.get("/t/commune-e/suivi?status=declined").await;
-    assert!(closed.body.contains("Non suivie — Obligation de 30 jours"));
-
-    // The annual report gathers it, on the page and printed.
-    let year = jiff::Timestamp::now()
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .year();
-    let report = dpo
-        .get(&format!("/t/commune-e/rapport-annuel?annee={year}"))
-        .await;
-    assert_eq!(report.status, StatusCode::OK);
-    for expected in [
-        "Réduire la conservation à 15 jours — Obligation de 30 jours",
-        "Former les agents d&#39;accueil",
-        "Chiffrer l&#39;enregistreur — Service informatique — 2020-03-31",
-        "Vidéoprotection des bâtiments",
-    ] {
+            vec![("kind", "advice"), ("title", "Former les agents d'accueil")],
+        ] {
+            let r = dpo.post("/t/commune-e/suivi", &fields).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        }
+        let list = dpo.get("/t/commune-e/suivi").await;
         assert!(
-            report.body.contains(expected),
-            "{expected}: {}",
-            report.body
+            list.body.contains("en retard"),
+            "the 2020 action is overdue"
+        );
+        // Search and the activity's own view.
+        let found = dpo.get("/t/commune-e/suivi?q=FORMER").await;
+        assert!(found.body.contains("Former les agents"));
+        assert!(!found.body.contains("Chiffrer"));
+        let mine = dpo
+            .get(&format!("/t/commune-e/suivi?activite={activity_id}"))
+            .await;
+        assert!(mine.body.contains("Réduire la conservation"));
+        assert!(!mine.body.contains("Former les agents"));
+
+        // Advice not followed says why.
+        let ids: Vec<String> = list
+            .body
+            .match_indices("/cloture\"")
+            .map(|(i, _)| {
+                let start = list.body[..i].rfind('/').unwrap() + 1;
+                list.body[start..i].to_owned()
+            })
+            .collect();
+        assert_eq!(ids.len(), 3, "{}", list.body);
+        let advice_id = {
+            let at = list.body.find("Réduire la conservation").unwrap();
+            let after = &list.body[at..];
+            let i = after.find("/cloture\"").unwrap();
+            let start = after[..i].rfind('/').unwrap() + 1;
+            after[start..i].to_owned()
+        };
+        let close = format!("/t/commune-e/suivi/{advice_id}/cloture");
+        let no_reason = dpo.post(&close, &[("status", "declined")]).await;
+        assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            no_reason
+                .body
+                .contains(&format!("id=\"fu-close-{advice_id}-error\""))
+        );
+        let declined = dpo
+            .post(
+                &close,
+                &[
+                    ("status", "declined"),
+                    ("response", "Obligation de 30 jours (arrêté préfectoral)"),
+                ],
+            )
+            .await;
+        assert_eq!(declined.status, StatusCode::SEE_OTHER);
+        // Closing twice is refused.
+        let twice = dpo.post(&close, &[("status", "done")]).await;
+        assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let closed = dpo.get("/t/commune-e/suivi?status=declined").await;
+        assert!(closed.body.contains("Non suivie — Obligation de 30 jours"));
+
+        // The annual report gathers it, on the page and printed.
+        let year = jiff::Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .year();
+        let report = dpo
+            .get(&format!("/t/commune-e/rapport-annuel?annee={year}"))
+            .await;
+        assert_eq!(report.status, StatusCode::OK);
+        for expected in [
+            "Réduire la conservation à 15 jours — Obligation de 30 jours",
+            "Former les agents d&#39;accueil",
+            "Chiffrer l&#39;enregistreur — Service informatique — 2020-03-31",
+            "Vidéoprotection des bâtiments",
+        ] {
+            assert!(
+                report.body.contains(expected),
+                "{expected}: {}",
+                report.body
+            );
+        }
+        let pdf = dpo
+            .get(&format!("/t/commune-e/rapport-annuel/{year}/pdf"))
+            .await;
+        let text = pdf_text(&pdf.bytes)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        for expected in [
+            "Rapport annuel du DPO",
+            "Les préconisations du DPO",
+            "Obligation de 30 jours",
+            "Analyses d'impact requises et non commencées",
+            "Les demandes d'exercice des droits",
+        ] {
+            assert!(text.contains(expected), "{expected}: {text}");
+        }
+        let odt = dpo
+            .get(&format!("/t/commune-e/rapport-annuel/{year}/odt"))
+            .await;
+        assert!(odt_text(&odt.bytes).1.contains("Le plan d'action"));
+        assert_eq!(
+            dpo.get("/t/commune-e/rapport-annuel/1066/pdf").await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            dpo.get(&format!("/t/commune-e/rapport-annuel/{year}/exe"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
         );
     }
-    let pdf = dpo
-        .get(&format!("/t/commune-e/rapport-annuel/{year}/pdf"))
-        .await;
-    let text = pdf_text(&pdf.bytes)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    for expected in [
-        "Rapport annuel du DPO",
-        "Les préconisations du DPO",
-        "Obligation de 30 jours",
-        "Analyses d'impact requises et non commencées",
-        "Les demandes d'exercice des droits",
-    ] {
-        assert!(text.contains(expected), "{expected}: {text}");
-    }
-    let odt = dpo
-        .get(&format!("/t/commune-e/rapport-annuel/{year}/odt"))
-        .await;
-    assert!(odt_text(&odt.bytes).1.contains("Le plan d'action"));
-    assert_eq!(
-        dpo.get("/t/commune-e/rapport-annuel/1066/pdf").await.status,
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        dpo.get(&format!("/t/commune-e/rapport-annuel/{year}/exe"))
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
-});
+);
 
-both!(c05_evidence_documents_are_what_their_bytes_say, |app| {
+both!(c01_evidence_documents_are_what_their_bytes_say, |app| {
     let t = app.tenant("commune-f").await;
     app.person("dpo@commune-f.fr", &[(&t, &[Role::Dpo])]).await;
     let mut dpo = app.signed_in("dpo@commune-f.fr").await;
@@ -419,6 +430,12 @@ both!(c05_evidence_documents_are_what_their_bytes_say, |app| {
         .post_multipart(url, &[("file", Some("big.txt"), &big)])
         .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Elsewhere a multipart body gets no more than a form's 1 MiB.
+    let two = vec![b'a'; 2 * 1024 * 1024];
+    let r = dpo
+        .post_multipart("/t/commune-f/suivi", &[("file", Some("x.txt"), &two)])
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
 
     let list = dpo.get(url).await;
     assert!(
@@ -461,6 +478,15 @@ both!(c05_evidence_documents_are_what_their_bytes_say, |app| {
         dpo.get(&format!("{url}/{pdf_id}")).await.status,
         StatusCode::NOT_FOUND
     );
+    let trail = app.store.records_after(0, 10_000).await.unwrap();
+    for action in ["evidence.add", "evidence.read", "evidence.delete"] {
+        assert!(
+            trail
+                .iter()
+                .any(|x| x.event.action == action && x.event.object.contains("evidence:")),
+            "{action} traced"
+        );
+    }
 });
 
 both!(

@@ -247,7 +247,7 @@ both!(c11_c15_a_request_from_the_form_to_the_download, |app| {
         1,
         "the phone is not ticked"
     );
-    // Within the first month an extension is offered; past it, not
+    // C13: within the first month an extension is offered; past it, not
     // (issue 18: an action that cannot succeed is not offered).
     let extend_form = format!("action=\"{base}/extend\"");
     assert!(agent.get(&base).await.body.contains(&extend_form));

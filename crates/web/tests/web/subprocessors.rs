@@ -100,7 +100,7 @@ both!(c07_c10_sub_processors_notices_and_objections, |app| {
     let mut dpo_a = app.signed_in("dpo@commune-a.fr").await;
     let list_a = dpo_a.get("/t/commune-a/sous-traitants").await;
     assert!(list_a.body.contains("Scaleway") && list_a.body.contains("Paris DC3 (FR)"));
-    // The notice names whom it is about (issue 18).
+    // C09: the notice names whom it is about (issue 18).
     assert!(
         list_a
             .body
