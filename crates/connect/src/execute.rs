@@ -20,9 +20,10 @@ use vigie_domain::dataset::{
 };
 
 use crate::conn::{Conn, Dialect, Sql};
+use crate::left::{Left, Words};
 use crate::mask;
 use crate::matching;
-use crate::schema::{LiveProblem, Schema, check};
+use crate::schema::{Family, LiveProblem, Schema, check};
 use crate::target::{ConnectError, RowFilter};
 
 /// Values per `IN (…)` list: well under every backend's parameter limit.
@@ -103,6 +104,10 @@ pub struct Outcome {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub identities_found: Vec<(IdentityKind, String)>,
+    /// The person's words in columns the dataset does not declare, read
+    /// before anything changed (issue 18).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left: Vec<Left>,
 }
 
 impl Outcome {
@@ -727,6 +732,9 @@ impl Run<'_> {
                 f.shared.iter().map(move |k| format!("{table}#{k}"))
             })
             .collect();
+        if matches!(action, Action::Access | Action::Erase) {
+            outcome.left = self.left_behind(&found).await?;
+        }
         let mut results: Vec<TableOutcome> = found
             .iter()
             .map(|(idx, f)| TableOutcome {
@@ -896,6 +904,92 @@ impl Run<'_> {
             n += self.conn.execute(&sql).await.map_err(Self::table_err(t))?;
         }
         Ok(n)
+    }
+
+    /// The person's words (what the dataset masks or identifies them by)
+    /// in the text columns it leaves undeclared, on the person's rows:
+    /// counted per column with one masked example.
+    async fn left_behind(&mut self, found: &[(usize, Found)]) -> Result<Vec<Left>, ExecError> {
+        let dataset = self.plan.dataset;
+        let mut words = Words::default();
+        for (_, v) in &self.plan.subject.identities {
+            words.add(v);
+        }
+        for (idx, f) in found {
+            for c in &dataset.tables[*idx].columns {
+                if c.masking.is_keep() && c.identity.is_none() {
+                    continue;
+                }
+                let Some(pos) = f.position(&c.name) else {
+                    continue;
+                };
+                for v in f.rows.iter().filter_map(|r| r.get(pos).cloned().flatten()) {
+                    words.add(&v);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        if words.is_empty() {
+            return Ok(out);
+        }
+        let d = self.d();
+        for (idx, f) in found {
+            let t = &dataset.tables[*idx];
+            let undeclared: Vec<String> = self
+                .schema
+                .tables
+                .get(&t.name)
+                .into_iter()
+                .flatten()
+                .filter(|(name, c)| {
+                    c.family == Family::Text
+                        && **name != t.primary_key
+                        && t.columns.iter().all(|d| d.name != **name)
+                })
+                .map(|(name, _)| name.clone())
+                .collect();
+            let keys = f.keys();
+            if undeclared.is_empty() || keys.is_empty() {
+                continue;
+            }
+            let pk_ty = self.schema.pg_type(&t.name, &t.primary_key).to_owned();
+            let select: Vec<String> = std::iter::once(&t.primary_key)
+                .chain(&undeclared)
+                .map(|c| d.as_text(c))
+                .collect();
+            // Per column, per fate: rows and the first example.
+            let mut hits: BTreeMap<(usize, bool), (u64, String)> = BTreeMap::new();
+            for chunk in keys.chunks(CHUNK) {
+                let mut sql = Sql::new(d);
+                sql.push(&format!(
+                    "SELECT {} FROM {} WHERE {} IN ",
+                    select.join(", "),
+                    d.ident(&t.name),
+                    d.ident(&t.primary_key)
+                ));
+                sql.list(chunk, &pk_ty);
+                self.push_filter(&mut sql, t);
+                let rows = self.conn.rows(&sql).await.map_err(Self::table_err(t))?;
+                for row in rows {
+                    let key = row.first().cloned().flatten().unwrap_or_default();
+                    let stays = t.erasure == Erasure::Anonymise || f.shared.contains(&key);
+                    for (i, v) in row.iter().skip(1).enumerate() {
+                        if let Some(example) = v.as_deref().and_then(|v| words.masked(v)) {
+                            let e = hits.entry((i, stays)).or_insert((0, example));
+                            e.0 += 1;
+                        }
+                    }
+                }
+            }
+            out.extend(hits.into_iter().map(|((i, stays), (rows, example))| Left {
+                table: t.name.clone(),
+                column: undeclared[i].clone(),
+                rows,
+                example,
+                stays,
+            }));
+        }
+        Ok(out)
     }
 
     /// Replaces the masked columns of the rows found, one statement per

@@ -9,6 +9,7 @@ mod dataset_text;
 pub mod execute;
 #[doc(hidden)]
 pub mod fixture;
+pub mod left;
 pub mod mask;
 pub mod matching;
 mod sample;

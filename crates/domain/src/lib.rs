@@ -49,5 +49,6 @@ pub mod scope;
 pub mod subprocessor;
 pub mod tenant;
 pub mod time;
+pub mod words;
 
 pub use ids::*;

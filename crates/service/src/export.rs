@@ -149,6 +149,7 @@ mod tests {
                 ],
                 notes: vec![],
                 identities_found: vec![],
+                left: vec![],
             },
         )]
     }

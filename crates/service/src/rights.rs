@@ -347,16 +347,18 @@ fn right_names(kind: RequestKind) -> (&'static str, &'static str) {
     }
 }
 
+/// A day as a mail writes it (`05/01/2027`).
+fn day(d: Option<Date>) -> String {
+    d.map(|d| d.strftime("%d/%m/%Y").to_string())
+        .unwrap_or_default()
+}
+
 /// The acknowledgement of receipt (issue 18): who received what, when,
 /// the time limit, the link to follow it, and the CNIL.
 async fn acknowledge(ctx: Ctx<'_>, r: &RightsRequest, token: &str) -> Result<()> {
     let tenant = ctx.store.tenant(r.tenant).await?;
     let org = tenant.name.as_str();
     let (fr, en) = right_names(r.kind);
-    let day = |d: Option<jiff::civil::Date>| {
-        d.map(|d| d.strftime("%d/%m/%Y").to_string())
-            .unwrap_or_default()
-    };
     let received = day(r.received_at.map(legal_date));
     let due = day(r.due_on);
     let link = status_link(ctx, &tenant, token);
@@ -1172,6 +1174,8 @@ pub async fn run_task(ctx: Ctx<'_>, task_id: i64, now: Timestamp) -> Result<Stri
 pub struct Preview {
     pub system: String,
     pub tables: Vec<PreviewTable>,
+    /// Undeclared columns that hold the person's words (issue 18).
+    pub left: Vec<vigie_connect::left::Left>,
     pub notes: Vec<String>,
     pub error: Option<String>,
 }
@@ -1189,6 +1193,45 @@ pub struct PreviewTable {
     /// What an erasure does to the table, as the dataset says (`None`:
     /// the table only mentions the person, whose mention is emptied).
     pub erasure: Option<vigie_domain::dataset::Erasure>,
+    /// The first of the person's rows, each value shortened to a hint
+    /// (`email : l•••@exemple.fr, nom : D•••`): enough to recognise the
+    /// person, not to read their data.
+    pub example: String,
+}
+
+/// Columns of a preview's example at most.
+const EXAMPLE_COLUMNS: usize = 5;
+
+/// The first row of a table read for a preview, masked: its key and
+/// link columns left out (numbers that say nothing to the agent).
+fn masked_example(
+    t: &vigie_connect::TableOutcome,
+    spec: Option<&vigie_domain::dataset::TableSpec>,
+) -> String {
+    let Some(row) = t.rows.first() else {
+        return String::new();
+    };
+    let shown = |c: &str| {
+        spec.is_none_or(|s| {
+            s.primary_key != c
+                && s.columns
+                    .iter()
+                    .any(|d| d.name == c && d.references.is_none())
+        })
+    };
+    t.columns
+        .iter()
+        .zip(row)
+        .filter(|(c, v)| shown(c) && v.as_deref().is_some_and(|v| !v.trim().is_empty()))
+        .take(EXAMPLE_COLUMNS)
+        .map(|(c, v)| {
+            format!(
+                "{c} : {}",
+                vigie_connect::mask::hint(v.as_deref().unwrap_or_default())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Reads every connected system for a verified request (C12: never
@@ -1262,14 +1305,17 @@ pub async fn preview(ctx: Ctx<'_>, r: &RightsRequest) -> Result<Vec<Preview>> {
                         shared: t.shared,
                         mentioned: t.mentioned,
                         erasure: dataset.table(&t.table).map(|d| d.erasure),
+                        example: masked_example(t, dataset.table(&t.table)),
                     })
                     .collect(),
+                left: o.left,
                 notes: o.notes,
                 error: None,
             },
             Err(e) => Preview {
                 system: system.name.clone(),
                 tables: vec![],
+                left: vec![],
                 notes: vec![],
                 error: Some(e.to_string()),
             },
@@ -1546,9 +1592,18 @@ pub async fn close(
         .0)
 }
 
+/// A forward: the client's copy, and how many of its DPOs and agents were
+/// told by email.
+#[derive(Debug, Clone)]
+pub struct Forwarded {
+    pub copy: RightsRequest,
+    pub told: usize,
+}
+
 /// Processor mode (C14): the provider forwards a request about a client's
-/// data to that client, with everything received, and does not answer it.
-/// Returns the client's copy.
+/// data to that client, with everything received, and does not answer it;
+/// the client's DPOs and agents are told at once, with the link to their
+/// copy and its time limit (issue 18).
 pub async fn forward(
     ctx: Ctx<'_>,
     r: &RightsRequest,
@@ -1556,7 +1611,7 @@ pub async fn forward(
     client: &Tenant,
     actor: &str,
     now: Timestamp,
-) -> Result<RightsRequest> {
+) -> Result<Forwarded> {
     if client.id == r.tenant {
         return Err(invalid(
             "client",
@@ -1616,7 +1671,35 @@ pub async fn forward(
         |n| n.forwarded_to = Some(client.id),
     )
     .await?;
-    Ok(copy)
+    let (right, _) = right_names(copy.kind);
+    let received = day(copy.received_at.map(legal_date));
+    let due = day(copy.due_on);
+    let link = format!(
+        "{}/t/{}/demandes/{}",
+        ctx.base_url.trim_end_matches('/'),
+        client.slug,
+        copy.id
+    );
+    let told = crate::mail_members(
+        ctx,
+        client.id,
+        &[Role::Dpo, Role::Agent],
+        &format!(
+            "Demande {} transmise par {} : {right}",
+            copy.reference,
+            provider.name.as_str()
+        ),
+        &format!(
+            "Bonjour,\n\n{provider}, votre sous-traitant, vous transmet une demande d'exercice des droits qui porte sur des données que vous lui confiez : {right}, de {person}, reçue le {received}.\n\n\
+             C'est à vous, responsable du traitement, d'y répondre ; {provider} ne répond pas à la personne. Échéance : {due}.\n\n\
+             {link}\n",
+            provider = provider.name.as_str(),
+            person = copy.subject_name,
+        ),
+        now,
+    )
+    .await?;
+    Ok(Forwarded { copy, told })
 }
 
 /// Emails each tenant's DPOs and agents the requests due within a week or

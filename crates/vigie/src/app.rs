@@ -6,13 +6,17 @@ use anyhow::{Context, Result};
 use jiff::SignedDuration;
 use std::time::Duration;
 use tokio::sync::watch;
-use vigie_domain::jobs::JobKind;
+use vigie_domain::{jobs::JobKind, tenant::TenantSlug};
 
 use vigie_connect::Confinement;
 use vigie_store::{Store, trail::TrailKey, vault::Vault};
 use vigie_web::{AppState, PasswordHasher, WebSettings};
 
-use crate::{config::Config, jobs::Worker, mail::Mailer};
+use crate::{
+    config::{Config, ConfigError},
+    jobs::Worker,
+    mail::Mailer,
+};
 
 /// Opens the configured database (creating the data folder for SQLite).
 pub async fn open_store(c: &Config) -> Result<Arc<dyn Store>> {
@@ -156,6 +160,13 @@ pub fn web_state(
         confinement,
         request_timeout: std::time::Duration::from_secs(c.request_timeout_seconds),
         escalation: c.breaches,
+        provider_tenant: match c.provider_tenant.trim() {
+            "" => None,
+            slug => Some(TenantSlug::parse(slug).map_err(|e| ConfigError::Invalid {
+                key: "provider_tenant".into(),
+                message: e.to_string(),
+            })?),
+        },
         backups: vigie_web::BackupPlan {
             configured: c.backup.enabled(),
             restore_test: !c.backup.identity.trim().is_empty(),

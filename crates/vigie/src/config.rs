@@ -53,6 +53,11 @@ pub struct Config {
     /// exports; when empty, `data.key` in the data folder (created on first
     /// use). Several nodes sharing one database must share this key.
     pub data_key: String,
+    /// The provider's own organisation among the tenants (its slug): the
+    /// requests it receives about its clients' data are recorded there,
+    /// and its administrators handle them as agents without a role of
+    /// their own (C14). Empty: none.
+    pub provider_tenant: String,
     pub auth: AuthConfig,
     pub audit: AuditConfig,
     pub email: EmailConfig,
@@ -346,6 +351,7 @@ impl Default for Config {
             database_wait_seconds: 5,
             trusted_proxies: Vec::new(),
             data_key: String::new(),
+            provider_tenant: String::new(),
             auth: AuthConfig::default(),
             audit: AuditConfig::default(),
             email: EmailConfig::default(),

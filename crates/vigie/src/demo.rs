@@ -159,6 +159,9 @@ pub fn banner(base_url: &str) -> String {
     s
 }
 
+/// The provider's own organisation among the demo's tenants.
+pub const PROVIDER_TENANT: &str = "cis-valley";
+
 /// People in the demo's application database.
 const DEMO_PEOPLE: i64 = 40;
 

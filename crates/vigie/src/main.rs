@@ -295,6 +295,10 @@ async fn main() -> Result<()> {
             if c.connect.sqlite_dirs.is_empty() {
                 c.connect.sqlite_dirs.push(clients.clone());
             }
+            // CIS Valley receives requests about its clients' data (C14).
+            if c.provider_tenant.is_empty() {
+                c.provider_tenant = demo::PROVIDER_TENANT.into();
+            }
             // Backups to a folder of the demo, with a key made for it (C31).
             if !c.backup.enabled() {
                 demo::backup_config(&mut c)?;

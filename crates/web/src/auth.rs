@@ -10,7 +10,7 @@ use jiff::{SignedDuration, Timestamp};
 use vigie_domain::{
     account::User,
     audit::{Actor, Outcome},
-    role::Permission,
+    role::{Permission, Role, Roles},
     scope::TenantScope,
 };
 use vigie_store::{Membership, NewSession, StoreError, Tenant};
@@ -35,6 +35,9 @@ pub struct SignedIn {
     pub csrf: String,
     /// The path asked for, to build links back to it.
     pub path: String,
+    /// For a provider administrator, the provider's own organisation,
+    /// whose requests they handle (C14).
+    pub provider_inbox: Option<vigie_domain::tenant::TenantSlug>,
 }
 
 impl SignedIn {
@@ -126,6 +129,7 @@ impl FromRequestParts<AppState> for SignedIn {
             .map(|c| c.0.clone())
             .unwrap_or_default();
         Ok(SignedIn {
+            provider_inbox: s.provider_tenant.clone().filter(|_| user.is_provider_admin),
             user,
             session_hash: hash,
             session_tenant: session.tenant,
@@ -187,19 +191,30 @@ impl FromRequestParts<AppState> for TenantCtx {
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
-        let me = SignedIn::from_request_parts(parts, state).await?;
+        let mut me = SignedIn::from_request_parts(parts, state).await?;
         let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
             .map_err(|_| PageError::NOT_FOUND)?;
         let slug = params.get("tenant").ok_or(PageError::NOT_FOUND)?;
-        let m = me
+        let (tenant, roles) = match me
             .memberships
             .iter()
             .find(|m| m.tenant.slug.as_str() == slug)
-            .ok_or(PageError::NOT_FOUND)?;
-        let scope =
-            TenantScope::from_verified_membership(m.tenant.id, Some(me.user.id), m.roles.clone());
-        let tenant = m.tenant.clone();
+        {
+            Some(m) => (m.tenant.clone(), m.roles.clone()),
+            None => {
+                let (tenant, roles) = provider_inbox(state, &me, slug)
+                    .await?
+                    .ok_or(PageError::NOT_FOUND)?;
+                // Its pages show the tenant's menu as to a member.
+                me.memberships.push(Membership {
+                    tenant: tenant.clone(),
+                    roles: roles.clone(),
+                });
+                (tenant, roles)
+            }
+        };
+        let scope = TenantScope::from_verified_membership(tenant.id, Some(me.user.id), roles);
         let clocks = state.store.running_clocks(Some(&scope)).await?;
         Ok(TenantCtx {
             me,
@@ -207,6 +222,28 @@ impl FromRequestParts<AppState> for TenantCtx {
             scope,
             clocks,
         })
+    }
+}
+
+/// The provider's own organisation, for one of its administrators who holds
+/// no role there: they handle the requests it receives as an agent (C14,
+/// issue 18) — nobody else, and no other tenant.
+async fn provider_inbox(
+    state: &AppState,
+    me: &SignedIn,
+    slug: &str,
+) -> Result<Option<(Tenant, Roles)>, PageError> {
+    let Some(own) = me
+        .provider_inbox
+        .as_ref()
+        .filter(|own| own.as_str() == slug)
+    else {
+        return Ok(None);
+    };
+    match state.store.tenant_by_slug(own).await {
+        Ok(t) => Ok(Some((t, Roles::new(vec![Role::Agent])))),
+        Err(StoreError::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
     }
 }
 

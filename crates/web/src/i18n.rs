@@ -716,6 +716,17 @@ messages! {
     preview_shared: "Dont partagées avec une autre personne (gardées)", "Of which shared with someone else (kept)";
     preview_mentioned: "Lignes d'autres personnes qui la nomment", "Rows of others naming them";
     preview_nothing: "Rien sur cette personne.", "Nothing about this person.";
+    nav_provider_requests: "Demandes reçues par le prestataire", "Requests received by the provider";
+    request_forwarded: "Demande transmise au client : ses DPO et agents ont reçu un courriel avec le lien et l'échéance.", "Request forwarded to the client: its DPOs and agents received an email with the link and the time limit.";
+    request_forwarded_nobody: "Demande transmise au client, mais il n'a ni DPO ni agent à prévenir : prévenez-le par un autre moyen.", "Request forwarded to the client, but it has no DPO or agent to tell: tell it another way.";
+    preview_example: "Exemple (masqué)", "Example (masked)";
+    left_title: "Données de la personne hors du jeu de données", "The person's data outside the dataset";
+    left_intro: "Ces colonnes ne sont pas déclarées dans le jeu de données du système : l'effacement ne les modifie pas. Déclarez-les (avec un masquage) avant d'approuver, ou corrigez-les à la main.", "These columns are not declared in the system's dataset: the erasure does not change them. Declare them (with a masking) before approving, or correct them by hand.";
+    left_stays: "restera après l'effacement", "stays after the erasure";
+    left_goes: "partira avec la ligne supprimée", "goes with the deleted row";
+    left_after_title: "Ce que l'effacement a laissé", "What the erasure left";
+    left_after_intro: "Ces colonnes, non déclarées dans le jeu de données, contenaient des données de la personne sur des lignes conservées : elles n'ont pas été modifiées. Complétez le jeu de données du système ou corrigez-les à la main.", "These columns, not declared in the dataset, held the person's data on rows that were kept: they were not changed. Complete the system's dataset or correct them by hand.";
+    left_after_none: "Aucune donnée de la personne n'est restée dans une colonne non déclarée des lignes conservées.", "None of the person's data stayed in an undeclared column of the rows kept.";
     requests_stalled: "Exécution en échec ou à confirmer", "Execution failed or to confirm";
     stalled_failed: "Échec", "Failed";
     stalled_held: "À confirmer", "To confirm";
@@ -1140,6 +1151,9 @@ messages! {
     footer_cookies: "Cookies", "Cookies";
     email_invitation_subject: "Vigie : invitation à rejoindre {org}", "Vigie: invitation to join {org}";
     email_invitation_body: "Bonjour,\n\n{who} vous invite à rejoindre {org} dans Vigie. Pour accepter ou refuser, connectez-vous puis ouvrez ce lien (valable 7 jours) :\n\n{link}\n\nSi vous ne connaissez pas cette organisation, ignorez ce message : rien ne change sans votre accord.\n", "Hello,\n\n{who} invites you to join {org} in Vigie. To accept or decline, sign in and open this link (valid for 7 days):\n\n{link}\n\nIf you do not know this organisation, ignore this message: nothing changes without your consent.\n";
+    email_granted_subject: "Vigie : vous avez accès à {org}", "Vigie: you have access to {org}";
+    email_granted_body: "Bonjour,\n\nLe prestataire vous a donné des rôles dans {org}. Connectez-vous avec votre compte habituel :\n\n{link}\n\nSi vous ne vous attendiez pas à ce message, prévenez votre prestataire.\n", "Hello,\n\nThe provider gave you roles in {org}. Sign in with your usual account:\n\n{link}\n\nIf you did not expect this message, tell your provider.\n";
+    user_granted_existing: "Rôles donnés ; la personne avait déjà un compte et en a été prévenue par courriel.", "Roles given; the person already had an account and was told by email.";
     email_welcome_subject: "Vigie : votre compte a été créé", "Vigie: your account was created";
     email_welcome_body: "Bonjour,\n\nUn compte Vigie a été créé pour vous ({org}). Pour choisir votre mot de passe, ouvrez ce lien (valable 72 heures, utilisable une fois) :\n\n{link}\n\nVigie ne vous demandera jamais votre mot de passe par courriel.\n", "Hello,\n\nA Vigie account was created for you ({org}). To choose your password, open this link (valid for 72 hours, usable once):\n\n{link}\n\nVigie will never ask for your password by email.\n";
 }
@@ -1163,6 +1177,7 @@ mod tests {
         for (fr, en) in [
             (FR.email_reset_body, EN.email_reset_body),
             (FR.email_welcome_body, EN.email_welcome_body),
+            (FR.email_granted_body, EN.email_granted_body),
             (FR.email_invitation_body, EN.email_invitation_body),
             (FR.invitation_text, EN.invitation_text),
         ] {

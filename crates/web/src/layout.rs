@@ -178,8 +178,11 @@ impl Layout {
         // at /t/x is a prefix of every page of the tenant).
         only_most_specific(&mut nav);
         let admin_nav = if me.user.is_provider_admin {
-            vec![
-                item("/admin/tenants".into(), m.nav_tenants),
+            let mut admin = vec![item("/admin/tenants".into(), m.nav_tenants)];
+            if let Some(own) = &me.provider_inbox {
+                admin.push(item(format!("/t/{own}/demandes"), m.nav_provider_requests));
+            }
+            admin.extend([
                 item("/admin/problemes".into(), m.nav_problems),
                 item("/admin/sous-traitants".into(), m.nav_subprocessors),
                 item(
@@ -195,7 +198,12 @@ impl Layout {
                 item("/admin/conservation".into(), m.nav_own_data),
                 item("/admin/jobs".into(), m.nav_jobs),
                 item("/admin/outbox".into(), m.nav_outbox),
-            ]
+            ]);
+            // The provider's requests are the tenant's page: its menu marks it.
+            if nav.iter().any(|i| i.current) {
+                admin.iter_mut().for_each(|i| i.current = false);
+            }
+            admin
         } else {
             Vec::new()
         };

@@ -59,6 +59,9 @@ pub struct WebSettings {
     pub request_timeout: std::time::Duration,
     /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The provider's own organisation: its administrators handle the
+    /// requests it receives as agents (C14, issue 18).
+    pub provider_tenant: Option<vigie_domain::tenant::TenantSlug>,
     /// The provider's crisis escalation thresholds (C19).
     pub escalation: vigie_domain::breach::EscalationRules,
     /// What the backup configuration sets (C33), for its page.
@@ -90,6 +93,7 @@ impl Default for WebSettings {
             request_timeout: std::time::Duration::from_secs(30),
             trusted_proxies: Vec::new(),
             escalation: vigie_domain::breach::EscalationRules::default(),
+            provider_tenant: None,
             backups: BackupPlan::default(),
         }
     }

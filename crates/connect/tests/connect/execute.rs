@@ -310,7 +310,71 @@ on_every_backend!(
     c15_rectification_restriction_objection,
     nothing_is_half_applied,
     bad_datasets_and_systems_are_explained,
+    c13_the_persons_words_in_undeclared_columns_are_named,
 );
+
+/// C13 (issue 18): the person's first name in `demandes.titre`, which the
+/// dataset does not declare, is named before the erasure (masked) and
+/// again by the erasure, which leaves it; the job title, the log's IP and
+/// event, shared by everyone, are not the person's words.
+async fn c13_the_persons_words_in_undeclared_columns_are_named(dialect: Dialect) {
+    let db = AppDb::new(dialect, PEOPLE).await;
+    let d = dataset();
+    let id = (1..=PEOPLE)
+        .find(|&i| fixture::person(i).demandes > 1)
+        .unwrap();
+    let p = fixture::person(id);
+    let initial: String = p.prenom.chars().take(1).collect();
+    let read = run(&db, &d, &by_email(id), &Action::Access).await.unwrap();
+    assert_eq!(read.left.len(), 1, "{:?}", read.left);
+    let left = &read.left[0];
+    assert_eq!(
+        (left.table.as_str(), left.column.as_str()),
+        ("demandes", "titre")
+    );
+    assert_eq!(left.rows, p.demandes as u64);
+    assert!(left.stays, "demandes are anonymised, not deleted");
+    assert!(
+        left.example.starts_with("Demande ")
+            && left.example.ends_with(&format!(" de {initial}•••")),
+        "{}",
+        left.example
+    );
+    assert!(!left.example.contains(&p.prenom));
+    let erased = run(&db, &d, &by_email(id), &Action::Erase).await.unwrap();
+    assert_eq!(erased.left, read.left);
+    // What was reported is indeed still there.
+    assert_eq!(
+        db.count(
+            "demandes",
+            &format!("contact_id = {id} AND titre LIKE '%{}'", p.prenom)
+        )
+        .await,
+        usize::try_from(p.demandes).unwrap()
+    );
+    // Once the dataset declares the column, nothing is left.
+    let declared = parse_dataset(&fixture::DATASET.replace(
+        "  [[table.column]]\n  name = \"description\"",
+        "  [[table.column]]\n  name = \"titre\"\n  masking = { fixed = \"[effacé]\" }\n\n  [[table.column]]\n  name = \"description\"",
+    ))
+    .unwrap();
+    assert!(
+        declared
+            .table("demandes")
+            .unwrap()
+            .columns
+            .iter()
+            .any(|c| c.name == "titre")
+    );
+    let other = (1..=PEOPLE)
+        .find(|&i| i != id && fixture::person(i).demandes > 0)
+        .unwrap();
+    let out = run(&db, &declared, &by_email(other), &Action::Erase)
+        .await
+        .unwrap();
+    assert!(out.left.is_empty(), "{:?}", out.left);
+    db.drop().await;
+}
 
 /// C27: an access export holds the primary key and the declared columns,
 /// nothing the DPO did not declare (the job title, the manager, the

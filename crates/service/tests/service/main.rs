@@ -547,9 +547,35 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
     )
     .await
     .unwrap();
-    let copy = rights::forward(ctx, &r, &provider, &t, "agent", Timestamp::now())
+    // C14 (issue 18): the client's DPO is told, with the link to its copy.
+    person(
+        w.store.as_ref(),
+        "dpo@client-c14.fr",
+        false,
+        Some((&TenantScope::of_provider(t.id), Role::Dpo)),
+    )
+    .await;
+    let forwarded = rights::forward(ctx, &r, &provider, &t, "agent", Timestamp::now())
         .await
         .unwrap();
+    let copy = forwarded.copy;
+    assert!(forwarded.told >= 1, "{}", forwarded.told);
+    let told = w
+        .store
+        .list_messages("dpo@client-c14.fr", Page::new(None, None))
+        .await
+        .unwrap();
+    assert!(
+        told.items
+            .iter()
+            .any(|m| m.subject.contains(&copy.reference)
+                && m.subject.contains("hebergeur")
+                && m.body
+                    .contains(&format!("/t/{}/demandes/{}", t.slug, copy.id))
+                && m.body.contains("ne répond pas à la personne")),
+        "{:?}",
+        told.items
+    );
     assert_eq!(copy.tenant, t.id);
     assert_eq!(copy.intake, Intake::Forwarded);
     assert_eq!(copy.channels, [Channel::Email, Channel::Sms]);

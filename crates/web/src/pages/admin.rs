@@ -309,7 +309,7 @@ pub async fn grant(
         page.roles_error = Some(m.form_has_errors);
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, page);
     };
-    let (user, _) = invite::grant(&state, &tenant, &email, &name, &roles).await?;
+    let (user, created) = invite::grant(&state, &tenant, &email, &name, &roles).await?;
     me.trace(
         &state,
         Some(&tenant),
@@ -317,7 +317,14 @@ pub async fn grant(
         &format!("user:{}", user.id),
     )
     .await?;
-    Ok(see_other("/admin/tenants", "user_added"))
+    Ok(see_other(
+        "/admin/tenants",
+        if created {
+            "user_added"
+        } else {
+            "user_granted_existing"
+        },
+    ))
 }
 
 /// The end-of-contract export of a client (C24, "réversibilité"):

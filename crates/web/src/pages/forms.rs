@@ -31,6 +31,7 @@ pub fn see_other(to: &str, flash: &str) -> Response {
 pub fn flash_text(m: &'static Msgs, key: Option<&str>) -> Option<&'static str> {
     Some(match key? {
         "user_added" => m.user_added,
+        "user_granted_existing" => m.user_granted_existing,
         "user_invited" => m.user_invited,
         "user_already_member" => m.user_already_member,
         "invitation_withdrawn" => m.invitation_withdrawn,
@@ -49,6 +50,8 @@ pub fn flash_text(m: &'static Msgs, key: Option<&str>) -> Option<&'static str> {
         "no_tenant" => m.no_tenant,
         "recorded" => m.request_recorded,
         "done" => m.request_done,
+        "forwarded" => m.request_forwarded,
+        "forwarded_nobody" => m.request_forwarded_nobody,
         "system_saved" => m.system_saved,
         "scan_queued" => m.scan_queued,
         "scan_accepted" => m.scan_accepted,

@@ -128,6 +128,32 @@ pub async fn grant(
         .await?;
     if created {
         send_password_link(state, &user, Some(tenant)).await?;
+    } else {
+        // An existing account is told what it can now open, and where: no
+        // password link, it has one (issue 18).
+        let m = Lang::parse(&user.locale).unwrap_or_default().msgs();
+        let link = format!(
+            "{}/t/{}",
+            state.settings.base_url.trim_end_matches('/'),
+            tenant.slug
+        );
+        state
+            .store
+            .queue_message(
+                &NewMessage {
+                    tenant: Some(tenant.id),
+                    to: user.email.clone(),
+                    subject: m
+                        .email_granted_subject
+                        .replace("{org}", tenant.name.as_str()),
+                    body: m
+                        .email_granted_body
+                        .replace("{org}", tenant.name.as_str())
+                        .replace("{link}", &link),
+                },
+                Timestamp::now(),
+            )
+            .await?;
     }
     Ok((user, created))
 }

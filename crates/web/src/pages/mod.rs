@@ -362,3 +362,11 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/outbox", get(admin::outbox))
         .fallback(error::not_found)
 }
+
+/// A service failure no form can explain: the store's own, or internal.
+fn service_error(e: vigie_service::ServiceError) -> error::PageError {
+    match e {
+        vigie_service::ServiceError::Store(e) => error::PageError::Store(e),
+        e => error::PageError::Internal(e.to_string()),
+    }
+}

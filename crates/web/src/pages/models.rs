@@ -191,10 +191,7 @@ async fn tenant_page(
         let imported = state.store.linked_activities(&ctx.scope, x.id).await?.len();
         let updates = models::updates(state.ctx(), &ctx.scope, x.id)
             .await
-            .map_err(|e| match e {
-                ServiceError::Store(e) => PageError::Store(e),
-                e => PageError::Internal(e.to_string()),
-            })?;
+            .map_err(super::service_error)?;
         out.push(TenantModel {
             id: x.id,
             product: x.product.clone(),

@@ -315,10 +315,7 @@ pub async fn status(
     page.question = question_of(&state, &r).await?;
     let download = rights::status_download(state.ctx(), &t, &r, Timestamp::now())
         .await
-        .map_err(|e| match e {
-            ServiceError::Store(e) => PageError::Store(e),
-            e => PageError::Internal(e.to_string()),
-        })?;
+        .map_err(super::service_error)?;
     page.download = download.map(|(link, until)| (link, page.l.when(until)));
     render(page)
 }
@@ -442,10 +439,9 @@ pub async fn export_files(
     state: &AppState,
     r: &RightsRequest,
 ) -> Result<(Vec<export::ExportFile>, Vec<ExportTable>), PageError> {
-    let systems = rights::export(state.ctx(), r).await.map_err(|e| match e {
-        ServiceError::Store(e) => PageError::Store(e),
-        e => PageError::Internal(e.to_string()),
-    })?;
+    let systems = rights::export(state.ctx(), r)
+        .await
+        .map_err(super::service_error)?;
     let mut files = vec![export::json(&r.reference, &systems)];
     // What Art. 15(1) adds to the data, from the published register.
     if r.kind == vigie_domain::rights::RequestKind::Access {

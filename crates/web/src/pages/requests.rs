@@ -430,6 +430,9 @@ struct ShowPage {
     previews: Vec<rights::Preview>,
     /// An erasure is approved only from its preview, confirmed (issue 18).
     is_erasure: bool,
+    /// After an erasure ran: the person's data it left in undeclared
+    /// columns of the rows kept, by system.
+    left_after: Option<Vec<(String, vigie_connect::left::Left)>>,
 }
 
 /// A client organisation a provider may forward a request to (C14).
@@ -480,6 +483,25 @@ async fn show_page(
         } else {
             (Vec::new(), String::new())
         };
+    let is_erasure = r.kind == vigie_domain::rights::RequestKind::Erasure;
+    let left_after = if is_erasure && tasks.iter().any(|t| t.state == TaskState::Done) {
+        let systems = rights::export(state.ctx(), &r)
+            .await
+            .map_err(super::service_error)?;
+        Some(
+            systems
+                .into_iter()
+                .flat_map(|(system, o)| {
+                    o.left
+                        .into_iter()
+                        .filter(|x| x.stays)
+                        .map(move |x| (system.clone(), x))
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
     let write = ctx.scope.allows(Permission::Write);
     let allowed = |s: Step| write && s.apply(r.status).is_ok();
     // An extension is offered only while the first month runs (Art. 12(3)).
@@ -501,7 +523,7 @@ async fn show_page(
         answer: allowed(Step::Answer),
         refuse: allowed(Step::Refuse),
         close: allowed(Step::Close),
-        forward: allowed(Step::Forward) && ctx.me.user.is_provider_admin,
+        forward: allowed(Step::Forward) && is_provider_inbox(ctx),
     };
     let clients = if can.forward {
         let all = state
@@ -617,10 +639,17 @@ async fn show_page(
         categories,
         is_rectification,
         previews: vec![],
-        is_erasure: r.kind == vigie_domain::rights::RequestKind::Erasure,
+        is_erasure,
+        left_after,
         r,
         l,
     })
+}
+
+/// The provider's own organisation, seen by one of its administrators:
+/// where requests about the clients' data are forwarded from (C14).
+fn is_provider_inbox(ctx: &TenantCtx) -> bool {
+    ctx.me.provider_inbox.as_ref() == Some(&ctx.tenant.slug)
 }
 
 fn request_id(id: &str) -> Result<RequestId, PageError> {
@@ -675,6 +704,7 @@ pub async fn act(
         page.previews = previews;
         return render(page);
     }
+    let mut flash = "done";
     let result: Result<(), ServiceError> = match action.as_str() {
         "verify" => {
             let method = Verification::parse(&f.method).ok_or(PageError::NOT_FOUND)?;
@@ -728,12 +758,18 @@ pub async fn act(
             .await
             .map(drop),
         "close" => rights::close(c, &r, &actor, now).await.map(drop),
-        "forward" if ctx.me.user.is_provider_admin => {
+        "forward" if is_provider_inbox(&ctx) => {
             let slug = TenantSlug::parse(&f.client).map_err(|_| PageError::NOT_FOUND)?;
             let client = state.store.tenant_by_slug(&slug).await?;
             rights::forward(c, &r, &ctx.tenant, &client, &actor, now)
                 .await
-                .map(drop)
+                .map(|f| {
+                    flash = if f.told == 0 {
+                        "forwarded_nobody"
+                    } else {
+                        "forwarded"
+                    };
+                })
         }
         _ => return Err(PageError::NOT_FOUND),
     };
@@ -747,7 +783,7 @@ pub async fn act(
             .await?;
             return Ok(see_other(
                 &format!("{}/demandes/{}", ctx.base(), r.id),
-                "done",
+                flash,
             ));
         }
         Err(ServiceError::Step(_)) => m.request_step_refused.to_owned(),

@@ -230,7 +230,7 @@ pub async fn create(
             ))
         }
         Err(err) => {
-            let e = errors(m, &err).ok_or_else(|| service_error(err))?;
+            let e = errors(m, &err).ok_or_else(|| super::service_error(err))?;
             // The URL holds a password: it is not sent back to the page.
             let f = SystemForm {
                 url: String::new(),
@@ -239,13 +239,6 @@ pub async fn create(
             let page = list_page(&state, &ctx, &ListQuery::default(), f, e).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
         }
-    }
-}
-
-fn service_error(e: ServiceError) -> PageError {
-    match e {
-        ServiceError::Store(e) => PageError::Store(e),
-        e => PageError::Internal(e.to_string()),
     }
 }
 
@@ -447,7 +440,7 @@ pub async fn update(
             ))
         }
         Err(err) => {
-            let e = errors(m, &err).ok_or_else(|| service_error(err))?;
+            let e = errors(m, &err).ok_or_else(|| super::service_error(err))?;
             let f = SystemForm {
                 url: String::new(),
                 ..f
@@ -470,7 +463,7 @@ pub async fn scan(
     let s = system_of(&state, &ctx, &id).await?;
     let scan = discovery::request(state.ctx(), &ctx.scope, s.id, Timestamp::now())
         .await
-        .map_err(service_error)?;
+        .map_err(super::service_error)?;
     ctx.trace(
         &state,
         "systems.scan",
@@ -604,7 +597,7 @@ pub async fn accept(
             Ok(see_other(&target, "scan_accepted"))
         }
         Err(err) => {
-            let e = errors(m, &err).ok_or_else(|| service_error(err))?;
+            let e = errors(m, &err).ok_or_else(|| super::service_error(err))?;
             let form = SystemForm {
                 name: s.name.clone(),
                 url: String::new(),

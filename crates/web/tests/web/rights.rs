@@ -700,14 +700,33 @@ both!(
         );
         let contacts = extract(&shown.body, "<tr><td>contacts</td>", "</tr>").unwrap();
         // Found, what erasure does to the table (from the dataset), shared,
-        // mentioned (issue 18).
+        // mentioned, a masked example (issue 18).
+        let p = fixture::person(3);
+        let (local, domain) = p.email.split_once('@').unwrap();
         assert!(
-            contacts
-                == "<td>1</td><td>anonymisées (conservées pour l&#39;historique)</td><td>0</td><td>0</td>"
-                || contacts == "<td>1</td><td>supprimées</td><td>0</td><td>0</td>",
+            contacts.starts_with(
+                "<td>1</td><td>anonymisées (conservées pour l&#39;historique)</td><td>0</td><td>0</td><td>"
+            ),
+            "{contacts}"
+        );
+        assert!(
+            contacts.contains(&format!("email : {}•••@{domain}", &local[..1]))
+                && contacts.contains(&format!("nom : {}•••", &p.nom[..1])),
+            "{contacts}"
+        );
+        assert!(
+            !contacts.contains(local) && !contacts.contains(&p.nom),
             "{contacts}"
         );
         assert!(shown.body.contains("<tr><td>demandes</td>"));
+        // The title names her, and the dataset does not declare it: said
+        // before approving, masked (issue 18).
+        let left = extract(&shown.body, "<code>demandes.titre</code>", "</li>").unwrap();
+        assert!(
+            left.contains(&format!("1 ligne, « Demande 0 de {}••• »", &p.prenom[..1]))
+                && left.contains("restera après l&#39;effacement"),
+            "{left}"
+        );
         assert_eq!(snapshot().await, before, "nothing changed");
         let fresh = app
             .store
@@ -725,6 +744,33 @@ both!(
             .post(&format!("{base}/approve"), &[("confirm_erasure", "on")])
             .await;
         assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.body);
+        // Executed: the request says what the erasure left, and where.
+        let ctx = w.ctx(&app);
+        for task in app
+            .store
+            .tasks(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
+            .await
+            .unwrap()
+        {
+            vigie_service::rights::run_task(ctx, task.id, Timestamp::now())
+                .await
+                .unwrap();
+        }
+        let after = agent.get(&base).await;
+        let section = extract(
+            &after.body,
+            "Ce que l&#39;effacement a laissé",
+            "</section>",
+        )
+        .unwrap_or_else(|| panic!("{}", after.body));
+        assert!(
+            section.contains(&format!(
+                "Mes demandes : <code>demandes.titre</code> — 1 ligne, « Demande 0 de {}••• »",
+                &p.prenom[..1]
+            )),
+            "{section}"
+        );
+        assert_ne!(snapshot().await, before, "the erasure ran");
         let trail = app.store.records_after(0, 10_000).await.unwrap();
         assert!(
             trail
@@ -830,3 +876,114 @@ both!(
         }
     }
 );
+
+/// C14 (issue 18): the provider's administrator reaches the requests its
+/// own organisation receives without giving himself a role there — and no
+/// other tenant's; forwards one to the client it concerns, whose DPO is
+/// told by email with the link; a grant to an existing account tells it.
+#[tokio::test]
+async fn c14_the_provider_forwards_from_its_inbox_and_the_client_is_told() {
+    let app = TestApp::with_settings(vigie_web::WebSettings {
+        provider_tenant: Some(vigie_domain::tenant::TenantSlug::parse("hebergeur").unwrap()),
+        confinement: crate::support::test_confinement(),
+        ..vigie_web::WebSettings::default()
+    })
+    .await;
+    app.tenant("hebergeur").await;
+    let client = app.tenant("commune-f").await;
+    app.tenant("commune-g").await;
+    app.account("admin@hebergeur.fr", true, &[]).await;
+    app.person("dpo@commune-f.fr", &[(&client, &[Role::Dpo])])
+        .await;
+    let mut admin = app.signed_in("admin@hebergeur.fr").await;
+    let dashboard = admin.get("/admin/tenants").await;
+    assert!(
+        dashboard
+            .body
+            .contains("href=\"/t/hebergeur/demandes\">Demandes reçues par le prestataire"),
+        "{}",
+        dashboard.body
+    );
+    // Another tenant stays closed to him, exactly as one that does not exist.
+    assert_eq!(
+        admin.get("/t/commune-g/demandes").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let recorded = admin
+        .post(
+            "/t/hebergeur/demandes",
+            &[
+                ("kind", "access"),
+                ("intake", "email"),
+                ("received_on", "2026-11-25"),
+                ("name", "Awa Diallo"),
+                ("email", "awa.diallo@exemple.fr"),
+                ("details", "Mes données dans le portail de la commune F"),
+            ],
+        )
+        .await;
+    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
+    let page = recorded.location().split('?').next().unwrap().to_owned();
+    let shown = admin.get(&page).await;
+    assert!(shown.body.contains("action=\"") && shown.body.contains("/forward\""));
+    let forwarded = admin
+        .post(&format!("{page}/forward"), &[("client", "commune-f")])
+        .await;
+    assert_eq!(
+        forwarded.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        forwarded.body
+    );
+    assert!(
+        forwarded.location().ends_with("flash=forwarded"),
+        "{}",
+        forwarded.location()
+    );
+    let mails = app
+        .store
+        .list_messages("dpo@commune-f.fr", Page::default())
+        .await
+        .unwrap();
+    let mail = mails
+        .items
+        .iter()
+        .find(|m| m.subject.contains("transmise par Organisation hebergeur"))
+        .unwrap_or_else(|| panic!("{:?}", mails.items));
+    let link = extract(&mail.body, "http://127.0.0.1:8080", "\n").unwrap();
+    assert!(link.starts_with("/t/commune-f/demandes/"), "{link}");
+    // The client's DPO opens it: the client's copy, received from the provider.
+    let mut dpo = app.signed_in("dpo@commune-f.fr").await;
+    let copy = dpo.get(&link).await;
+    assert_eq!(copy.status, StatusCode::OK);
+    assert!(copy.body.contains("Awa Diallo"), "{}", copy.body);
+    // The client's own page offers no forward: only the provider's does.
+    assert!(!copy.body.contains("/forward\""));
+    // A grant to an account that exists sends no password link but says so.
+    let granted = admin
+        .post(
+            "/admin/tenants/commune-g/grant",
+            &[
+                ("email", "dpo@commune-f.fr"),
+                ("name", "DPO F"),
+                ("role_dpo", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(granted.status, StatusCode::SEE_OTHER, "{}", granted.body);
+    assert!(granted.location().ends_with("flash=user_granted_existing"));
+    let mails = app
+        .store
+        .list_messages("dpo@commune-f.fr", Page::default())
+        .await
+        .unwrap();
+    assert!(
+        mails.items.iter().any(
+            |m| m.subject == "Vigie : vous avez accès à Organisation commune-g"
+                && m.body.contains("/t/commune-g")
+                && !m.body.contains("/password/reset/")
+        ),
+        "{:?}",
+        mails.items
+    );
+}
