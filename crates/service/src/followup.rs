@@ -78,9 +78,7 @@ pub async fn add_evidence(
     now: Timestamp,
 ) -> Result<EvidenceMeta> {
     may_write(scope)?;
-    let kind = EvidenceType::sniff(&bytes).map_err(|e| invalid("file", e.to_string()))?;
-    let name = evidence_name(name).map_err(|e| invalid("file", e.to_string()))?;
-    let sha256 = hex::encode(Sha256::digest(&bytes));
+    let (name, kind, sha256) = read_document(name, &bytes)?;
     let doc = NewEvidence {
         activity,
         name,
@@ -89,6 +87,14 @@ pub async fn add_evidence(
         sha256,
     };
     Ok(ctx.store.add_evidence(scope, &doc, by, now).await?)
+}
+
+/// A document's name as kept, its type read from its bytes, and its
+/// SHA-256 — or why it is refused.
+pub(crate) fn read_document(name: &str, bytes: &[u8]) -> Result<(String, EvidenceType, String)> {
+    let kind = EvidenceType::sniff(bytes).map_err(|e| invalid("file", e.to_string()))?;
+    let name = evidence_name(name).map_err(|e| invalid("file", e.to_string()))?;
+    Ok((name, kind, hex::encode(Sha256::digest(bytes))))
 }
 
 /// Removes a document kept by mistake.

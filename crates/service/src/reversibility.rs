@@ -40,8 +40,9 @@ Les dates sont en UTC, au format RFC 3339.
 - `demandes.json` — les demandes d'exercice des droits : `reference`,
   `kind`, `intake`, `status`, `subject_name`, `subject_email`, `details`,
   `received_at`, `due_on`, `extended`, `extension_reason`, `answer`,
-  `created_at`, et `timeline` (chaque étape : `at`, `actor`, `step`,
-  `detail`).
+  `created_at`, `timeline` (chaque étape : `at`, `actor`, `step`,
+  `detail`) et `documents`, ceux que la personne a envoyés (`file`, son
+  nom dans `demandes/`, `name`, `type`, `size`, `sha256`, `added_at`).
 - `demandes.csv` — une ligne par demande (référence, type, état, reçue le,
   due le, personne).
 - `violations.json` — le registre des incidents et violations : `reference`,
@@ -137,17 +138,7 @@ pub async fn export(
             .evidence(scope, None, Page::new(Some(n), Some(200)))
             .await?;
         for e in &page.items {
-            // By id (two documents may share a name) with the name's
-            // extension: ASCII, short, as the archive's header wants.
-            let ext = e
-                .name
-                .rsplit_once('.')
-                .map(|(_, x)| x)
-                .filter(|x| {
-                    (1..=5).contains(&x.len()) && x.bytes().all(|b| b.is_ascii_alphanumeric())
-                })
-                .unwrap_or("bin");
-            let file = format!("pieces/{}.{ext}", e.id);
+            let file = format!("pieces/{}.{}", e.id, extension(&e.name));
             let (_, bytes) = ctx.store.evidence_file(scope, e.id).await?;
             pieces.push(json!({
                 "file": file, "name": e.name, "activity": e.activity.map(|a| a.0),
@@ -185,6 +176,17 @@ pub async fn export(
             )
             .await?;
         for r in &page.items {
+            // The person's documents (issue 18), with their bytes.
+            let mut documents = Vec::new();
+            for d in ctx.store.request_attachments(scope, r.id).await? {
+                let file = format!("demandes/{}/{}.{}", r.id.0, d.id, extension(&d.name));
+                let (_, bytes) = ctx.store.request_attachment(scope, r.id, d.id).await?;
+                documents.push(json!({
+                    "file": file, "name": d.name, "type": d.kind.media_type(), "size": d.size,
+                    "sha256": d.sha256, "added_at": when(d.added_at),
+                }));
+                files.push((file, bytes));
+            }
             let timeline: Vec<Value> = ctx
                 .store
                 .events(scope, r.id)
@@ -197,7 +199,7 @@ pub async fn export(
                 "status": r.status.as_str(), "subject_name": r.subject_name, "subject_email": r.subject_email,
                 "details": r.details, "received_at": r.received_at.map(when), "due_on": r.due_on.map(|d| d.to_string()),
                 "extended": r.extended, "extension_reason": r.extension_reason, "answer": r.answer,
-                "created_at": when(r.created_at), "timeline": timeline,
+                "created_at": when(r.created_at), "timeline": timeline, "documents": documents,
             }));
             rows.write_record([
                 spreadsheet_safe(&r.reference),
@@ -462,4 +464,14 @@ pub fn certificate_signed(
     expected_key: Option<&str>,
 ) -> bool {
     crate::signed_with(&c.certificate, &c.signature, expected_key)
+}
+
+/// A kept document's file in the archive is named by id (two documents may
+/// share a name) with its name's extension: ASCII, short, as the archive's
+/// header wants.
+fn extension(name: &str) -> &str {
+    name.rsplit_once('.')
+        .map(|(_, x)| x)
+        .filter(|x| (1..=5).contains(&x.len()) && x.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .unwrap_or("bin")
 }

@@ -719,7 +719,16 @@ const REPLY_MAX: usize = 5_000;
 
 /// The person answers a question from the status page (issue 18): the
 /// answer goes on the timeline and to the organisation's agents.
-pub async fn reply(ctx: Ctx<'_>, token: &str, text: &str, now: Timestamp) -> Result<RightsRequest> {
+/// A document the person sends with a reply: its name and bytes.
+pub type Sent = (String, Vec<u8>);
+
+pub async fn reply(
+    ctx: Ctx<'_>,
+    token: &str,
+    text: &str,
+    files: Vec<Sent>,
+    now: Timestamp,
+) -> Result<RightsRequest> {
     let r = ctx
         .store
         .request_by_public_token(&token_hash(token))
@@ -731,12 +740,32 @@ pub async fn reply(ctx: Ctx<'_>, token: &str, text: &str, now: Timestamp) -> Res
         ));
     }
     let text = text.trim();
-    if text.is_empty() || text.chars().count() > REPLY_MAX {
+    if (text.is_empty() && files.is_empty()) || text.chars().count() > REPLY_MAX {
         return Err(invalid("reply", "an answer of 1 to 5,000 characters"));
+    }
+    let mut docs = Vec::new();
+    for (name, bytes) in files {
+        let (name, kind, sha256) = crate::followup::read_document(&name, &bytes)?;
+        docs.push(vigie_store::NewAttachment {
+            name,
+            kind,
+            bytes,
+            sha256,
+        });
+    }
+    let mut detail = text.to_owned();
+    if !docs.is_empty() {
+        let names: Vec<&str> = docs.iter().map(|d| d.name.as_str()).collect();
+        detail.push_str(&format!("\n[pièces jointes : {}]", names.join(", ")));
     }
     let scope = TenantScope::of_system(r.tenant);
     ctx.store
-        .add_event(&scope, r.id, &event(PERSON, "information_given", text, now))
+        .add_reply(
+            &scope,
+            r.id,
+            &event(PERSON, "information_given", detail.trim(), now),
+            &docs,
+        )
         .await?;
     let tenant = ctx.store.tenant(r.tenant).await?;
     crate::mail_members(
@@ -745,8 +774,9 @@ pub async fn reply(ctx: Ctx<'_>, token: &str, text: &str, now: Timestamp) -> Res
         &[Role::Agent, Role::Dpo],
         &format!("[{}] La personne a répondu / The person answered", r.reference),
         &format!(
-            "Bonjour,\n\nLa personne a répondu à votre demande d'information sur la demande {} :\n\n{text}\n\n{}/t/{}/demandes/{}\n",
+            "Bonjour,\n\nLa personne a répondu à votre demande d'information sur la demande {} :\n\n{}\n\n{}/t/{}/demandes/{}\n",
             r.reference,
+            detail.trim(),
             ctx.base_url,
             tenant.slug.as_str(),
             r.id

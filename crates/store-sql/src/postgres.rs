@@ -139,6 +139,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 29,
         sql: include_str!("../migrations/postgres/0029_request_contact.sql"),
     },
+    Migration {
+        version: 30,
+        sql: include_str!("../migrations/postgres/0030_request_attachments.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.

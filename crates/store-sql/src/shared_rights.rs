@@ -8,9 +8,28 @@ use vigie_domain::{
     rights::{Channel, Intake, RequestKind, RequestStatus, Verification},
 };
 use vigie_store::{
+    ATTACHMENT_BYTES_PER_REQUEST, ATTACHMENTS_PER_REQUEST, NewAttachment, RequestAttachment,
     NewSystem, RequestEvent, RequestFilter, Rights, RightsRequest, RightsTask, Scans, StalledTask, System,
     SystemScan, TargetBinding, TargetOwner, TaskState,
 };
+
+const ATTACHMENT_COLS: &str = "id, request_id, name, media_type, size, sha256, added_at";
+
+fn attachment_from(r: &Row) -> Result<RequestAttachment, StoreError> {
+    Ok(RequestAttachment {
+        id: get(r, "id")?,
+        request: RequestId(get(r, "request_id")?),
+        name: get(r, "name")?,
+        kind: parse_or(
+            "media_type",
+            get(r, "media_type")?,
+            vigie_domain::followup::EvidenceType::parse,
+        )?,
+        size: get(r, "size")?,
+        sha256: get(r, "sha256")?,
+        added_at: from_micros(get(r, "added_at")?),
+    })
+}
 
 const SYSTEM_COLS: &str = "id, tenant_id, name, url_sealed, url_hint, dataset, checked_at, check_result, created_at, updated_at";
 
@@ -681,6 +700,116 @@ impl Rights for ThisStore {
                 })
             })
             .collect()
+    }
+
+    async fn add_reply(
+        &self,
+        scope: &TenantScope,
+        id: RequestId,
+        event: &RequestEvent,
+        docs: &[NewAttachment],
+    ) -> Result<Vec<RequestAttachment>, StoreError> {
+        let tenant = scope.tenant();
+        let mut tx = self.begin_write().await?;
+        let owned: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM rights_requests WHERE id = $1 AND tenant_id = $2")
+                .bind(id.0)
+                .bind(tenant.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .db()?;
+        if owned.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        // Inside the write transaction: two replies at once cannot both
+        // pass the limits.
+        let (count, used): (i64, i64) = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(size), 0) AS BIGINT) \
+             FROM request_attachments WHERE request_id = $1",
+        )
+        .bind(id.0)
+        .fetch_one(&mut *tx)
+        .await
+        .db()?;
+        let adding: i64 = docs
+            .iter()
+            .map(|d| i64::try_from(d.bytes.len()).unwrap_or(i64::MAX))
+            .fold(0, i64::saturating_add);
+        if count.saturating_add(docs.len() as i64) > ATTACHMENTS_PER_REQUEST
+            || used.saturating_add(adding) > ATTACHMENT_BYTES_PER_REQUEST
+        {
+            return Err(StoreError::Conflict(format!(
+                "a request keeps at most {ATTACHMENTS_PER_REQUEST} documents and {} MiB",
+                ATTACHMENT_BYTES_PER_REQUEST / 1024 / 1024
+            )));
+        }
+        let mut out = Vec::new();
+        for d in docs {
+            let size = i64::try_from(d.bytes.len()).unwrap_or(i64::MAX);
+            let at = to_micros(event.at);
+            let aid: i64 = sqlx::query_scalar(
+                "INSERT INTO request_attachments (request_id, tenant_id, name, media_type, size, sha256, body, added_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(id.0)
+            .bind(tenant.0)
+            .bind(&d.name)
+            .bind(d.kind.as_str())
+            .bind(size)
+            .bind(&d.sha256)
+            .bind(&d.bytes)
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await
+            .db()?;
+            out.push(RequestAttachment {
+                id: aid,
+                request: id,
+                name: d.name.clone(),
+                kind: d.kind,
+                size,
+                sha256: d.sha256.clone(),
+                // As stored: to the microsecond.
+                added_at: from_micros(at),
+            });
+        }
+        insert_event(&mut tx, id, event).await?;
+        tx.commit().await.db()?;
+        Ok(out)
+    }
+
+    async fn request_attachments(
+        &self,
+        scope: &TenantScope,
+        id: RequestId,
+    ) -> Result<Vec<RequestAttachment>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ATTACHMENT_COLS} FROM request_attachments WHERE request_id = $1 AND tenant_id = $2 ORDER BY id"
+        )))
+        .bind(id.0)
+        .bind(scope.tenant().0)
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        rows.iter().map(attachment_from).collect()
+    }
+
+    async fn request_attachment(
+        &self,
+        scope: &TenantScope,
+        id: RequestId,
+        attachment: i64,
+    ) -> Result<(RequestAttachment, Vec<u8>), StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ATTACHMENT_COLS}, body FROM request_attachments WHERE id = $1 AND request_id = $2 AND tenant_id = $3"
+        )))
+        .bind(attachment)
+        .bind(id.0)
+        .bind(scope.tenant().0)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        Ok((attachment_from(&row)?, get(&row, "body")?))
     }
 
     async fn add_event(&self, scope: &TenantScope, id: RequestId, event: &RequestEvent) -> Result<(), StoreError> {

@@ -146,6 +146,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 29,
         sql: include_str!("../migrations/sqlite/0029_request_contact.sql"),
     },
+    Migration {
+        version: 30,
+        sql: include_str!("../migrations/sqlite/0030_request_attachments.sql"),
+    },
 ];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the

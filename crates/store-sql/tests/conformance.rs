@@ -102,6 +102,11 @@ both!(c27_targets_bind_once, |s, _db| {
 both!(c04_dpia_versions_per_activity, |s, _db| {
     c::c04_dpia_versions_per_activity(s.as_ref()).await
 });
+both!(
+    c12_a_reply_keeps_its_documents_with_the_request,
+    |s, _db| { c::c12_a_reply_keeps_its_documents_with_the_request(s.as_ref()).await }
+);
+
 both!(c01_follow_up_and_evidence_per_tenant, |s, _db| {
     c::c01_follow_up_and_evidence_per_tenant(s.as_ref()).await
 });

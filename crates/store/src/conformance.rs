@@ -921,6 +921,70 @@ fn step(name: &str, at: Timestamp) -> crate::RequestEvent {
 /// C11–C16 storage: systems and requests stay in their tenant, references
 /// count per tenant and year, a status moved by someone else is a
 /// conflict, timelines keep their order, download links expire.
+/// C12 (issue 18): the person's documents stay with their request, in its
+/// tenant; a reply past the request's limits keeps nothing, its timeline
+/// line included.
+pub async fn c12_a_reply_keeps_its_documents_with_the_request(s: &dyn Store) {
+    use crate::{ATTACHMENTS_PER_REQUEST, NewAttachment};
+    use vigie_domain::followup::EvidenceType;
+    let (a, b) = two_tenants(s).await;
+    let sa = scope_of(&a, &[Role::Agent]);
+    let sb = scope_of(&b, &[Role::Agent]);
+    let now = Timestamp::now();
+    let r = s
+        .create_request(&new_request(a.id, "reply", now), &step("submitted", now))
+        .await
+        .unwrap();
+    let doc = |name: &str, bytes: &[u8]| NewAttachment {
+        name: name.into(),
+        kind: EvidenceType::Pdf,
+        bytes: bytes.to_vec(),
+        sha256: "ab".repeat(32),
+    };
+    let kept = s
+        .add_reply(
+            &sa,
+            r.id,
+            &step("information_given", now),
+            &[doc("a.pdf", b"%PDF-a"), doc("b.pdf", &[0, 255, 1])],
+        )
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 2);
+    let listed = s.request_attachments(&sa, r.id).await.unwrap();
+    assert_eq!(listed, kept);
+    let (meta, bytes) = s.request_attachment(&sa, r.id, kept[1].id).await.unwrap();
+    assert_eq!((meta.name.as_str(), bytes), ("b.pdf", vec![0, 255, 1]));
+    // Another tenant reaches none of it, and cannot add to it.
+    assert!(matches!(
+        s.request_attachment(&sb, r.id, kept[0].id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(s.request_attachments(&sb, r.id).await.unwrap().is_empty());
+    assert!(matches!(
+        s.add_reply(
+            &sb,
+            r.id,
+            &step("information_given", now),
+            &[doc("x.pdf", b"x")]
+        )
+        .await,
+        Err(StoreError::NotFound)
+    ));
+    // Past the count: nothing of that reply is kept.
+    let events = s.events(&sa, r.id).await.unwrap().len();
+    let many: Vec<NewAttachment> = (0..ATTACHMENTS_PER_REQUEST - 1)
+        .map(|i| doc(&format!("{i}.pdf"), b"%PDF"))
+        .collect();
+    assert!(matches!(
+        s.add_reply(&sa, r.id, &step("information_given", now), &many)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(s.request_attachments(&sa, r.id).await.unwrap().len(), 2);
+    assert_eq!(s.events(&sa, r.id).await.unwrap().len(), events);
+}
+
 pub async fn c16_rights_requests_and_systems(s: &dyn Store) {
     use vigie_domain::rights::RequestStatus;
     let (a, b) = two_tenants(s).await;

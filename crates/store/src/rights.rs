@@ -14,6 +14,34 @@ use vigie_domain::{
 
 use crate::Result;
 
+/// A document the person sent with a reply ("pièce jointe"), without its
+/// bytes (issue 18).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestAttachment {
+    pub id: i64,
+    pub request: RequestId,
+    pub name: String,
+    pub kind: vigie_domain::followup::EvidenceType,
+    pub size: i64,
+    /// Hex SHA-256 of the bytes.
+    pub sha256: String,
+    pub added_at: Timestamp,
+}
+
+/// A document to keep with a reply: its bytes already read for their type.
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    pub name: String,
+    pub kind: vigie_domain::followup::EvidenceType,
+    pub bytes: Vec<u8>,
+    pub sha256: String,
+}
+
+/// Documents one request may gather from the person, and their total size:
+/// a public form must not become free storage.
+pub const ATTACHMENTS_PER_REQUEST: i64 = 10;
+pub const ATTACHMENT_BYTES_PER_REQUEST: i64 = 30 * 1024 * 1024;
+
 /// A tenant's application database ("système connecté"). The connection
 /// URL is stored sealed (see `vault`); `url_hint` is the URL without its
 /// password, for display.
@@ -330,6 +358,28 @@ pub trait Rights: Send + Sync {
         tasks: &[SystemId],
     ) -> Result<Vec<i64>>;
     async fn events(&self, scope: &TenantScope, id: RequestId) -> Result<Vec<RequestEvent>>;
+    /// The person's reply: its timeline line and its documents, together
+    /// or not at all; `Conflict` past `ATTACHMENTS_PER_REQUEST` or
+    /// `ATTACHMENT_BYTES_PER_REQUEST` for the request.
+    async fn add_reply(
+        &self,
+        scope: &TenantScope,
+        id: RequestId,
+        event: &RequestEvent,
+        docs: &[NewAttachment],
+    ) -> Result<Vec<RequestAttachment>>;
+    /// The request's documents, oldest first.
+    async fn request_attachments(
+        &self,
+        scope: &TenantScope,
+        id: RequestId,
+    ) -> Result<Vec<RequestAttachment>>;
+    async fn request_attachment(
+        &self,
+        scope: &TenantScope,
+        id: RequestId,
+        attachment: i64,
+    ) -> Result<(RequestAttachment, Vec<u8>)>;
     /// Appends a timeline line without changing the request.
     async fn add_event(
         &self,

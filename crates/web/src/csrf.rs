@@ -30,6 +30,9 @@ const MAX_FORM_BYTES: usize = 1024 * 1024;
 /// largest document kept and room for the other fields.
 const MAX_UPLOAD_BYTES: usize = vigie_domain::followup::EVIDENCE_MAX_BYTES + 64 * 1024;
 
+/// A person's reply may carry two documents of the largest size.
+const MAX_REPLY_BYTES: usize = 2 * vigie_domain::followup::EVIDENCE_MAX_BYTES + 64 * 1024;
+
 fn derive(session_token: &str) -> String {
     hex::encode(blake3::derive_key(
         "vigie 2026-11 csrf token from session cookie",
@@ -84,11 +87,12 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         .and_then(crate::multipart::boundary);
     // The larger limit only where a document is uploaded: any other POST
     // is refused past 1 MiB before it is read further.
-    let upload = multipart.is_some() && parts.uri.path().ends_with("/suivi/preuves");
-    let limit = if upload {
-        MAX_UPLOAD_BYTES
-    } else {
-        MAX_FORM_BYTES
+    let path = parts.uri.path();
+    let limit = match multipart {
+        Some(_) if path.ends_with("/suivi/preuves") => MAX_UPLOAD_BYTES,
+        // The person's reply to a question, with documents (issue 18).
+        Some(_) if path.starts_with("/p/") && path.ends_with("/reponse") => MAX_REPLY_BYTES,
+        _ => MAX_FORM_BYTES,
     };
     let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
         return (

@@ -486,6 +486,10 @@ messages! {
     rights_reply: "Votre réponse", "Your answer";
     rights_reply_send: "Envoyer ma réponse", "Send my answer";
     rights_replied: "Votre réponse a été transmise à l'organisme.", "Your answer was sent to the organisation.";
+    request_attachments: "Documents envoyés par la personne", "Documents sent by the person";
+    rights_reply_files: "Documents demandés (facultatif : PDF, image, texte ; 10 Mo chacun)", "Documents asked for (optional: PDF, image, text; 10 MB each)";
+    rights_reply_file_error: "Un document n'a pas été accepté : il doit s'agir d'un PDF, d'une image PNG ou JPEG, d'un document bureautique ou d'un texte, de 10 Mo au plus. Rien n'a été envoyé.", "A document was not accepted: it must be a PDF, a PNG or JPEG image, an office document or text, of 10 MB at most. Nothing was sent.";
+    rights_reply_too_many: "Cette demande a déjà reçu autant de documents qu'elle peut en garder (10, 30 Mo en tout). Rien n'a été envoyé ; écrivez à l'organisme.", "This request already holds as many documents as it can keep (10, 30 MB in all). Nothing was sent; write to the organisation.";
     rights_reply_error: "Écrivez une réponse de 1 à 5 000 caractères.", "Write an answer of 1 to 5,000 characters.";
     step_information_given: "Réponse de la personne", "The person's answer";
     scan_column_one: "colonne de données personnelles", "column of personal data";

@@ -500,7 +500,9 @@ pub async fn evidence_file(
         Outcome::Success,
     )
     .await?;
-    Ok(crate::pages::evidence_download(&meta, bytes))
+    Ok(crate::pages::document_download(
+        &meta.name, meta.kind, bytes,
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/evidence/{id}", tag = "follow-up",

@@ -573,14 +573,14 @@ pub async fn evidence_file(
     let (meta, bytes) = state.store.evidence_file(&ctx.scope, id).await?;
     ctx.trace(&state, "evidence.read", &format!("evidence:{id}"))
         .await?;
-    Ok(evidence_download(&meta, bytes))
+    Ok(document_download(&meta.name, meta.kind, bytes))
 }
 
-/// An evidence document as a download (pages and API alike): the type its
-/// bytes were read as, `attachment` with its name, `nosniff`.
-pub(crate) fn evidence_download(meta: &vigie_store::EvidenceMeta, bytes: Vec<u8>) -> Response {
-    let ascii: String = meta
-        .name
+/// A kept document as a download (evidence, a person's documents; pages
+/// and API alike): the type its bytes were read as, `attachment` with its
+/// name, `nosniff`.
+pub(crate) fn document_download(name: &str, kind: EvidenceType, bytes: Vec<u8>) -> Response {
+    let ascii: String = name
         .chars()
         .map(|c| {
             if c.is_ascii_graphic() || c == ' ' {
@@ -592,12 +592,12 @@ pub(crate) fn evidence_download(meta: &vigie_store::EvidenceMeta, bytes: Vec<u8>
         .collect();
     (
         [
-            (header::CONTENT_TYPE, meta.kind.media_type().to_owned()),
+            (header::CONTENT_TYPE, kind.media_type().to_owned()),
             (
                 header::CONTENT_DISPOSITION,
                 format!(
                     "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-                    urlencoding::encode(&meta.name)
+                    urlencoding::encode(name)
                 ),
             ),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),

@@ -11,7 +11,7 @@ mod cookies;
 mod dpia;
 mod dpo;
 mod followup;
-pub(crate) use followup::evidence_download;
+pub(crate) use followup::document_download;
 mod forms;
 mod home;
 mod incidents;
@@ -265,6 +265,10 @@ pub fn routes() -> Router<AppState> {
             post(requests::set_calendar),
         )
         .route("/t/{tenant}/demandes/{id}", get(requests::show))
+        .route(
+            "/t/{tenant}/demandes/{id}/pieces/{attachment}",
+            get(requests::sent_document),
+        )
         .route(
             "/t/{tenant}/demandes/{id}/lettre.pdf",
             get(requests::letter),

@@ -5,8 +5,9 @@
 use askama::Template;
 use axum::{
     Extension, Form,
+    body::Bytes,
     extract::{Path, State},
-    http::{StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use jiff::Timestamp;
@@ -321,22 +322,59 @@ pub async fn status(
 }
 
 #[derive(Deserialize)]
-pub struct ReplyInput {
+struct ReplyInput {
     #[serde(default)]
     reply: String,
 }
 
-/// The person answers the organisation's question from the status page.
+/// The reply's text and documents, from a plain form or, with files, a
+/// `multipart/form-data` one (read whole, size-limited by the CSRF guard).
+fn reply_of(headers: &HeaderMap, body: &[u8]) -> Option<(String, Vec<rights::Sent>)> {
+    let multipart = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::multipart::boundary);
+    let Some(boundary) = multipart else {
+        let f: ReplyInput = serde_urlencoded::from_bytes(body).ok()?;
+        return Some((f.reply, Vec::new()));
+    };
+    let parts = crate::multipart::parts(body, &boundary)?;
+    let files = parts
+        .iter()
+        .filter(|p| p.name == "piece")
+        // A file field left empty is sent with no name and no bytes.
+        .filter_map(|p| {
+            let name = p.filename.as_deref().filter(|n| !n.is_empty())?;
+            Some((name.to_owned(), p.body.to_vec()))
+        })
+        .collect();
+    Some((
+        crate::multipart::text(&parts, "reply").unwrap_or_default(),
+        files,
+    ))
+}
+
+/// The person answers the organisation's question from the status page,
+/// with documents if asked for (a proof of identity, a mandate).
 pub async fn reply(
     State(state): State<AppState>,
     client: Client,
     Extension(csrf): Extension<CsrfToken>,
     Path((slug, token)): Path<(String, String)>,
-    Form(f): Form<ReplyInput>,
+    headers: HeaderMap,
+    body: Bytes,
 ) -> Result<Response, PageError> {
     let (t, r) = request_of(&state, &slug, &token).await?;
     let m = client.lang.msgs();
-    let result = rights::reply(state.ctx(), &token, &f.reply, Timestamp::now()).await;
+    let result = match reply_of(&headers, &body) {
+        Some((text, files)) => {
+            rights::reply(state.ctx(), &token, &text, files, Timestamp::now()).await
+        }
+        None => Err(ServiceError::Invalid {
+            field: "reply",
+            message: "the form could not be read".into(),
+        }),
+    };
     let outcome = if result.is_ok() {
         Outcome::Success
     } else {
@@ -358,7 +396,15 @@ pub async fn reply(
             page.replied = true;
             render(page)
         }
+        Err(ServiceError::Store(StoreError::Conflict(_))) => {
+            page.reply_error = Some(m.rights_reply_too_many.to_owned());
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
+        }
         Err(ServiceError::Store(e)) => Err(e.into()),
+        Err(ServiceError::Invalid { field: "file", .. }) => {
+            page.reply_error = Some(m.rights_reply_file_error.to_owned());
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
+        }
         Err(_) => {
             page.reply_error = Some(m.rights_reply_error.to_owned());
             render_status(StatusCode::UNPROCESSABLE_ENTITY, page)

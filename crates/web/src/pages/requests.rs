@@ -430,6 +430,8 @@ struct ShowPage {
     previews: Vec<rights::Preview>,
     /// An erasure is approved only from its preview, confirmed (issue 18).
     is_erasure: bool,
+    /// The documents the person sent with replies.
+    attachments: Vec<vigie_store::RequestAttachment>,
     /// After an erasure ran: the person's data it left in undeclared
     /// columns of the rows kept, by system.
     left_after: Option<Vec<(String, vigie_connect::left::Left)>>,
@@ -641,6 +643,7 @@ async fn show_page(
         previews: vec![],
         is_erasure,
         left_after,
+        attachments: state.store.request_attachments(&ctx.scope, r.id).await?,
         r,
         l,
     })
@@ -935,6 +938,27 @@ pub async fn letter(
 }
 
 /// A file of the request's export, for the agent.
+/// A document the person sent, to those who act on the request (it may be
+/// an identity document): as a download, never shown inline.
+pub async fn sent_document(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+    Path((_, id, attachment)): Path<(String, String, i64)>,
+) -> Result<Response, PageError> {
+    require_traced(&state, &ctx, Permission::Write, "rights.attachment").await?;
+    let (meta, bytes) = state
+        .store
+        .request_attachment(&ctx.scope, request_id(&id)?, attachment)
+        .await?;
+    ctx.trace(
+        &state,
+        "rights.attachment",
+        &format!("request:{}/attachment:{attachment}", meta.request),
+    )
+    .await?;
+    Ok(super::document_download(&meta.name, meta.kind, bytes))
+}
+
 pub async fn export_file(
     State(state): State<AppState>,
     ctx: TenantCtx,

@@ -55,6 +55,7 @@ const WALKED: &[(&str, &str)] = &[
     ("POST", "/t/{tenant}/demandes/calendrier"),
     ("GET", "/t/{tenant}/demandes/{id}"),
     ("GET", "/t/{tenant}/demandes/{id}/lettre.pdf"),
+    ("GET", "/t/{tenant}/demandes/{id}/pieces/{attachment}"),
     ("GET", "/t/{tenant}/demandes/{id}/historique.csv"),
     ("GET", "/t/{tenant}/demandes/{id}/export/{file}"),
     ("POST", "/t/{tenant}/demandes/{id}/{action}"),
@@ -167,6 +168,27 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
         .await
         .unwrap();
     let (req_b, sys_b) = crate::support::rights_objects_of(&app, &scope_b).await;
+    let doc_b = app
+        .store
+        .add_reply(
+            &scope_b,
+            req_b,
+            &vigie_store::RequestEvent {
+                at: jiff::Timestamp::now(),
+                actor: "personne".into(),
+                step: "information_given".into(),
+                detail: "Piece secrete B".into(),
+            },
+            &[vigie_store::NewAttachment {
+                name: "piece-b.txt".into(),
+                kind: vigie_domain::followup::EvidenceType::Text,
+                bytes: b"Piece secrete B".to_vec(),
+                sha256: "0".repeat(64),
+            }],
+        )
+        .await
+        .unwrap()[0]
+        .id;
     let invited = app.person("invitee@ailleurs.fr", &[]).await;
     app.store
         .invite(
@@ -368,6 +390,7 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
         "Préconisation secrète B",
         "preuve-secrete-b",
         "Preuve secrete B",
+        "Piece secrete B",
     ];
     let mut alice = app.signed_in("alice@commune-a.fr").await;
 
@@ -423,6 +446,7 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
                     },
                 )
                 .replace("{year}", "2026")
+                .replace("{attachment}", &doc_b.to_string())
                 .replace("{scan}", &scan_b.to_string())
                 .replace("{notice}", &notice_b.to_string())
                 .replace("{activity}", &act_b.to_string());

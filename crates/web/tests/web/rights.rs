@@ -200,11 +200,77 @@ both!(c11_c15_a_request_from_the_form_to_the_download, |app| {
         .await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(empty.body.contains("id=\"reply-error\""));
-    let answered_q = visitor
-        .post(&format!("{fresh}/reponse"), &[("reply", "De 2020 à 2024.")])
+    // The form takes documents too; one that is markup is refused, with
+    // nothing kept — not even the text sent with it.
+    assert!(page.body.contains("enctype=\"multipart/form-data\""));
+    assert!(page.body.contains("name=\"piece\" type=\"file\""));
+    let html = visitor
+        .post_multipart(
+            &format!("{fresh}/reponse"),
+            &[
+                ("reply", None, "Voici ma pièce.".as_bytes()),
+                (
+                    "piece",
+                    Some("piece.pdf"),
+                    b"<html><script>alert(1)</script>",
+                ),
+            ],
+        )
         .await;
-    assert_eq!(answered_q.status, StatusCode::OK);
+    assert_eq!(
+        html.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        html.body
+    );
+    assert!(
+        html.body.contains("Un document n&#39;a pas été accepté"),
+        "{}",
+        html.body
+    );
+    let pdf: &[u8] = b"%PDF-1.4\n% justificatif de domicile\n%%EOF\n";
+    let answered_q = visitor
+        .post_multipart(
+            &format!("{fresh}/reponse"),
+            &[
+                ("reply", None, "De 2020 à 2024.".as_bytes()),
+                ("piece", Some("justificatif domicile.pdf"), pdf),
+                // A file field left empty, as browsers send it.
+                ("piece", Some(""), b""),
+            ],
+        )
+        .await;
+    assert_eq!(answered_q.status, StatusCode::OK, "{}", answered_q.body);
     assert!(answered_q.body.contains("transmise"));
+    let shown = agent.get(&base).await;
+    let link = extract(
+        &shown.body,
+        "<a href=\"",
+        "\" download>justificatif domicile.pdf</a>",
+    )
+    .map(|l| l.rsplit('"').next().unwrap().to_owned())
+    .unwrap_or_else(|| panic!("{}", shown.body));
+    assert!(link.starts_with(&format!("{base}/pieces/")), "{link}");
+    let got = agent.get(&link).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.bytes, pdf);
+    assert_eq!(got.headers["content-type"], "application/pdf");
+    assert_eq!(got.headers["x-content-type-options"], "nosniff");
+    assert!(
+        got.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    assert_eq!(
+        app.store
+            .request_attachments(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "the refused reply kept nothing"
+    );
     // The first link still works.
     assert_eq!(visitor.get(&status_page).await.status, StatusCode::OK);
     let timeline = agent.get(&base).await;
