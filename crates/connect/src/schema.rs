@@ -23,7 +23,8 @@ pub enum Family {
 }
 
 impl Family {
-    fn of(type_name: &str) -> Family {
+    /// The family a catalogue's type name belongs to.
+    pub fn of(type_name: &str) -> Family {
         let t = type_name.to_ascii_lowercase();
         let has = |s: &str| t.contains(s);
         if t.is_empty() || has("char") || has("text") || has("clob") || has("string") {
@@ -123,6 +124,103 @@ impl Schema {
             );
         }
         Ok(schema)
+    }
+}
+
+/// A foreign key of the live database: `table.column` references `target`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignKey {
+    pub table: String,
+    pub column: String,
+    pub target: vigie_domain::dataset::ColumnRef,
+}
+
+/// The keys the catalogue declares: each table's primary key columns (in
+/// order) and every foreign key — what a proposed dataset links tables by.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Keys {
+    pub primary: BTreeMap<String, Vec<String>>,
+    pub foreign: Vec<ForeignKey>,
+}
+
+impl Keys {
+    /// Reads the keys of the connection's current database/schema.
+    pub async fn read(conn: &mut Conn) -> Result<Keys, sqlx::Error> {
+        let text = match conn.dialect() {
+            Dialect::Postgres => {
+                "SELECT tc.constraint_type::text, kcu.table_name::text, kcu.column_name::text, \
+                        ccu.table_name::text, ccu.column_name::text \
+                 FROM information_schema.table_constraints tc \
+                 JOIN information_schema.key_column_usage kcu \
+                   ON kcu.constraint_name = tc.constraint_name \
+                  AND kcu.constraint_schema = tc.constraint_schema AND kcu.table_name = tc.table_name \
+                 LEFT JOIN information_schema.constraint_column_usage ccu \
+                   ON tc.constraint_type = 'FOREIGN KEY' AND ccu.constraint_name = tc.constraint_name \
+                  AND ccu.constraint_schema = tc.constraint_schema \
+                 WHERE tc.table_schema = current_schema() \
+                   AND tc.constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY') \
+                 ORDER BY 2, 1, kcu.ordinal_position"
+            }
+            Dialect::MySql => {
+                "SELECT CAST(CASE WHEN CONSTRAINT_NAME = 'PRIMARY' THEN 'PRIMARY KEY' ELSE 'FOREIGN KEY' END AS CHAR), \
+                        CAST(TABLE_NAME AS CHAR), CAST(COLUMN_NAME AS CHAR), \
+                        CAST(REFERENCED_TABLE_NAME AS CHAR), CAST(REFERENCED_COLUMN_NAME AS CHAR) \
+                 FROM information_schema.KEY_COLUMN_USAGE \
+                 WHERE TABLE_SCHEMA = DATABASE() \
+                   AND (CONSTRAINT_NAME = 'PRIMARY' OR REFERENCED_TABLE_NAME IS NOT NULL) \
+                 ORDER BY 2, 1, ORDINAL_POSITION"
+            }
+            Dialect::Sqlite => {
+                "SELECT 'PRIMARY KEY', m.name, p.name, NULL, NULL \
+                 FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND p.pk > 0 \
+                 UNION ALL \
+                 SELECT 'FOREIGN KEY', m.name, f.\"from\", f.\"table\", f.\"to\" \
+                 FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f \
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+            }
+        };
+        let mut sql = Sql::new(conn.dialect());
+        sql.push(text);
+        let rows = conn.rows(&sql).await?;
+        let mut keys = Keys::default();
+        let mut foreign = Vec::new();
+        for r in rows {
+            let get = |i: usize| r.get(i).cloned().flatten().unwrap_or_default();
+            if get(0) == "PRIMARY KEY" {
+                keys.primary.entry(get(1)).or_default().push(get(2));
+            } else {
+                foreign.push((get(1), get(2), get(3), get(4)));
+            }
+        }
+        for (table, column, target, target_column) in foreign {
+            // SQLite leaves the column out when it is the target's key.
+            let target_column = if target_column.is_empty() {
+                match keys.primary.get(&target).map(Vec::as_slice) {
+                    Some([one]) => one.clone(),
+                    _ => continue,
+                }
+            } else {
+                target_column
+            };
+            keys.foreign.push(ForeignKey {
+                table,
+                column,
+                target: vigie_domain::dataset::ColumnRef {
+                    table: target,
+                    column: target_column,
+                },
+            });
+        }
+        Ok(keys)
+    }
+
+    /// The table's primary key when it is one column (a dataset needs one).
+    pub fn single_primary(&self, table: &str) -> Option<&str> {
+        match self.primary.get(table).map(Vec::as_slice) {
+            Some([one]) => Some(one),
+            _ => None,
+        }
     }
 }
 

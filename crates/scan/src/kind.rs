@@ -28,6 +28,27 @@ pub enum PiiKind {
 }
 
 impl PiiKind {
+    pub const ALL: [PiiKind; 13] = [
+        PiiKind::Email,
+        PiiKind::Phone,
+        PiiKind::Nir,
+        PiiKind::Iban,
+        PiiKind::Siren,
+        PiiKind::Siret,
+        PiiKind::Card,
+        PiiKind::Ipv4,
+        PiiKind::Ipv6,
+        PiiKind::BirthDate,
+        PiiKind::PersonName,
+        PiiKind::PostalAddress,
+        PiiKind::Sensitive,
+    ];
+
+    /// The kind a report names (`as_str`).
+    pub fn parse(s: &str) -> Option<PiiKind> {
+        PiiKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             PiiKind::Email => "email",

@@ -8,6 +8,7 @@ pub mod audits;
 pub mod breaches;
 pub mod consent;
 pub mod copies;
+pub mod dataset_guide;
 pub mod discovery;
 pub mod export;
 pub mod followup;

@@ -104,7 +104,7 @@ fn check_input(input: &SystemInput, url_required: bool) -> Result<()> {
 }
 
 /// Only a DPO connects a system or changes one (C27).
-fn may_manage(scope: &TenantScope) -> Result<()> {
+pub(crate) fn may_manage(scope: &TenantScope) -> Result<()> {
     crate::require(
         scope,
         Permission::ManageSystems,

@@ -311,7 +311,42 @@ on_every_backend!(
     nothing_is_half_applied,
     bad_datasets_and_systems_are_explained,
     c13_the_persons_words_in_undeclared_columns_are_named,
+    c15_the_catalogue_gives_primary_and_foreign_keys,
 );
+
+/// C15 (issue 18): the guided dataset links tables by the keys the
+/// catalogue declares, read the same on the three backends.
+async fn c15_the_catalogue_gives_primary_and_foreign_keys(dialect: Dialect) {
+    let db = AppDb::new(dialect, 2).await;
+    let mut conn = db.conn().await;
+    let keys = vigie_connect::Keys::read(&mut conn).await.unwrap();
+    conn.close().await;
+    for table in [
+        "contacts",
+        "demandes",
+        "historique",
+        "journaux",
+        "organisations",
+    ] {
+        assert_eq!(keys.single_primary(table), Some("id"), "{table}: {keys:?}");
+    }
+    let links: Vec<String> = keys
+        .foreign
+        .iter()
+        .map(|k| format!("{}.{} -> {}", k.table, k.column, k.target))
+        .collect();
+    for expected in [
+        "contacts.organisation_id -> organisations.id",
+        "demandes.contact_id -> contacts.id",
+        "historique.demande_id -> demandes.id",
+        "historique.auteur_id -> contacts.id",
+        "journaux.contact_id -> contacts.id",
+    ] {
+        assert!(links.iter().any(|l| l == expected), "{expected}: {links:?}");
+    }
+    assert_eq!(links.len(), 5, "{links:?}");
+    db.drop().await;
+}
 
 /// C13 (issue 18): the person's first name in `demandes.titre`, which the
 /// dataset does not declare, is named before the erasure (masked) and

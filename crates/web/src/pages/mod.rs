@@ -8,6 +8,7 @@ mod backups;
 mod clients;
 mod consent;
 mod cookies;
+mod dataset_guide;
 mod dpia;
 mod dpo;
 mod followup;
@@ -297,6 +298,10 @@ pub fn routes() -> Router<AppState> {
             get(systems::scan_report),
         )
         .route("/t/{tenant}/systemes/{id}/accepter", post(systems::accept))
+        .route(
+            "/t/{tenant}/systemes/{id}/jeu-de-donnees",
+            get(dataset_guide::show).post(dataset_guide::save),
+        )
         .route("/t/{tenant}/users", get(users::list).post(users::add))
         .route("/t/{tenant}/users/{id}", get(users::show))
         .route("/t/{tenant}/users/{id}/roles", post(users::set_roles))

@@ -107,7 +107,7 @@ pub struct CopyRow {
     pub detail: String,
 }
 
-fn errors(m: &'static crate::i18n::Msgs, e: &ServiceError) -> Option<Errors> {
+pub(super) fn errors(m: &'static crate::i18n::Msgs, e: &ServiceError) -> Option<Errors> {
     let mut out = Errors::default();
     match e {
         ServiceError::Invalid { field: "name", .. } => out.name = Some(m.system_name_invalid),
@@ -242,7 +242,11 @@ pub async fn create(
     }
 }
 
-async fn system_of(state: &AppState, ctx: &TenantCtx, id: &str) -> Result<System, PageError> {
+pub(super) async fn system_of(
+    state: &AppState,
+    ctx: &TenantCtx,
+    id: &str,
+) -> Result<System, PageError> {
     let id: SystemId = id.parse().map_err(|_| PageError::NOT_FOUND)?;
     Ok(state.store.system(&ctx.scope, id).await?)
 }
@@ -486,6 +490,8 @@ pub struct FindingRow {
     pub sensitive: bool,
     pub gap: &'static str,
     pub acceptable: bool,
+    /// Its table is not in the dataset: the assistant adds it.
+    pub undeclared_table: bool,
     pub category: String,
     pub register_gap: bool,
     /// C38: birth dates of minors found.
@@ -529,6 +535,7 @@ pub async fn scan_report(
                 Gap::UndeclaredTable => m.gap_undeclared_table,
             },
             acceptable: f.gap == Gap::UndeclaredColumn,
+            undeclared_table: f.gap == Gap::UndeclaredTable,
             register_gap: f.register_gap,
             minors: f.minors,
             table: f.table,

@@ -56,6 +56,8 @@ const WALKED: &[(&str, &str)] = &[
     ("GET", "/t/{tenant}/demandes/{id}"),
     ("GET", "/t/{tenant}/demandes/{id}/lettre.pdf"),
     ("GET", "/t/{tenant}/demandes/{id}/pieces/{attachment}"),
+    ("GET", "/t/{tenant}/systemes/{id}/jeu-de-donnees"),
+    ("POST", "/t/{tenant}/systemes/{id}/jeu-de-donnees"),
     ("GET", "/t/{tenant}/demandes/{id}/historique.csv"),
     ("GET", "/t/{tenant}/demandes/{id}/export/{file}"),
     ("POST", "/t/{tenant}/demandes/{id}/{action}"),

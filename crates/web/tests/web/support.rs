@@ -453,6 +453,72 @@ pub fn extract(body: &str, start: &str, end: &str) -> Option<String> {
     Some(body[i..j].to_owned())
 }
 
+/// The fields a browser would send for the form posting to `action` in
+/// `html`, left as it is: hidden and text inputs, ticked boxes, the
+/// selected option of each select (the CSRF token left out).
+pub fn form_fields(html: &str, action: &str) -> Vec<(String, String)> {
+    let form = extract(
+        html,
+        &format!("<form method=\"post\" action=\"{action}\""),
+        "</form>",
+    )
+    .unwrap_or_default();
+    let attr = |tag: &str, name: &str| {
+        extract(tag, &format!(" {name}=\""), "\"").map(|v| {
+            v.replace("&#39;", "'")
+                .replace("&quot;", "\"")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&")
+        })
+    };
+    let mut out = Vec::new();
+    for chunk in form.split('<').skip(1) {
+        let tag = format!(" {}", chunk.split('>').next().unwrap_or_default());
+        if chunk.starts_with("input") {
+            let Some(name) = attr(&tag, "name") else {
+                continue;
+            };
+            if name == "csrf" {
+                continue;
+            }
+            match attr(&tag, "type").as_deref() {
+                Some("checkbox") if tag.contains(" checked") => {
+                    out.push((name, attr(&tag, "value").unwrap_or_else(|| "on".into())))
+                }
+                Some("checkbox") => {}
+                _ => out.push((name, attr(&tag, "value").unwrap_or_default())),
+            }
+        }
+    }
+    for select in form.split("<select").skip(1) {
+        let head = select.split('>').next().unwrap_or_default();
+        let Some(name) = attr(&format!(" {head}"), "name") else {
+            continue;
+        };
+        let body = select.split("</select>").next().unwrap_or_default();
+        let chosen = body
+            .split("<option")
+            .skip(1)
+            .find(|o| {
+                o.split('>')
+                    .next()
+                    .unwrap_or_default()
+                    .contains(" selected")
+            })
+            .or_else(|| body.split("<option").nth(1))
+            .and_then(|o| {
+                attr(
+                    &format!(" {}", o.split('>').next().unwrap_or_default()),
+                    "value",
+                )
+            })
+            .unwrap_or_default();
+        out.push((name, chosen));
+    }
+    out
+}
+
 /// Runs a test body on both backends.
 #[macro_export]
 macro_rules! both {
