@@ -41,7 +41,7 @@ Les dates sont en UTC, au format RFC 3339.
   `kind`, `intake`, `status`, `subject_name`, `subject_email`, `details`,
   `received_at`, `due_on`, `extended`, `extension_reason`, `answer`,
   `created_at`, `timeline` (chaque étape : `at`, `actor`, `step`,
-  `detail`) et `documents`, ceux que la personne a envoyés (`file`, son
+  `detail`, et `detail_en` quand Vigie l'a écrite) et `documents`, ceux que la personne a envoyés (`file`, son
   nom dans `demandes/`, `name`, `type`, `size`, `sha256`, `added_at`).
 - `demandes.csv` — une ligne par demande (référence, type, état, reçue le,
   due le, personne).
@@ -192,7 +192,7 @@ pub async fn export(
                 .events(scope, r.id)
                 .await?
                 .iter()
-                .map(|e| json!({"at": when(e.at), "actor": e.actor, "step": e.step, "detail": e.detail}))
+                .map(|e| json!({"at": when(e.at), "actor": e.actor, "step": e.step, "detail": e.detail, "detail_en": e.detail_en}))
                 .collect();
             requests.push(json!({
                 "reference": r.reference, "kind": r.kind.as_str(), "intake": r.intake.as_str(),

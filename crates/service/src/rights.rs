@@ -106,12 +106,49 @@ impl RequestInput {
     }
 }
 
-fn event(actor: &str, step: &str, detail: impl Into<String>, at: Timestamp) -> RequestEvent {
+fn event(actor: &str, step: &str, detail: impl Into<Said>, at: Timestamp) -> RequestEvent {
+    let detail = detail.into();
     RequestEvent {
         at,
         actor: actor.to_owned(),
         step: step.to_owned(),
-        detail: detail.into(),
+        detail: detail.fr,
+        detail_en: detail.en,
+    }
+}
+
+/// A timeline line: in French and English when Vigie writes it, as typed
+/// (and then empty in English) when a person does (issue 18).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Said {
+    pub fr: String,
+    pub en: String,
+}
+
+/// A line Vigie writes, in both languages.
+fn said(fr: impl Into<String>, en: impl Into<String>) -> Said {
+    Said {
+        fr: fr.into(),
+        en: en.into(),
+    }
+}
+
+impl From<&str> for Said {
+    /// What a person typed: one language, theirs.
+    fn from(typed: &str) -> Said {
+        Said {
+            fr: typed.to_owned(),
+            en: String::new(),
+        }
+    }
+}
+
+impl From<String> for Said {
+    fn from(typed: String) -> Said {
+        Said {
+            fr: typed,
+            en: String::new(),
+        }
     }
 }
 
@@ -216,7 +253,15 @@ pub async fn submit(
     r.code_expires = Some(now + CODE_VALIDITY);
     let r = ctx
         .store
-        .create_request(&r, &event(PERSON, "submitted", "formulaire public", now))
+        .create_request(
+            &r,
+            &event(
+                PERSON,
+                "submitted",
+                said("formulaire public", "public form"),
+                now,
+            ),
+        )
         .await?;
     mail(
         ctx,
@@ -244,7 +289,7 @@ async fn transition(
     r: &RightsRequest,
     step: Step,
     actor: &str,
-    detail: impl Into<String>,
+    detail: impl Into<Said>,
     now: Timestamp,
     tasks: &[SystemId],
     change: impl FnOnce(&mut RightsRequest),
@@ -307,7 +352,10 @@ pub async fn confirm(
         &r,
         Step::ConfirmEmail,
         PERSON,
-        "adresse électronique confirmée par code",
+        said(
+            "adresse électronique confirmée par code",
+            "email address confirmed by code",
+        ),
         now,
         &[],
         |n| {
@@ -405,10 +453,10 @@ pub async fn record(
     r.received_at = Some(received);
     r.due_on = Some(deadline(received, calendar, false));
     r.public_token_hash = token_hash(&random_token());
-    let how = match intake {
-        Intake::Letter => "courrier",
-        Intake::Email => "courriel",
-        _ => "saisie",
+    let (how, how_en) = match intake {
+        Intake::Letter => ("courrier", "letter"),
+        Intake::Email => ("courriel", "email"),
+        _ => ("saisie", "entry"),
     };
     Ok(ctx
         .store
@@ -417,7 +465,10 @@ pub async fn record(
             &event(
                 actor,
                 "received",
-                format!("{how} reçu le {received_on}"),
+                said(
+                    format!("{how} reçu le {received_on}"),
+                    format!("{how_en} received on {received_on}"),
+                ),
                 now,
             ),
         )
@@ -522,9 +573,17 @@ pub async fn verify(
     check_declared(ctx, r, &check.added).await?;
     let mut preview = r.clone();
     let proved = apply_check(&mut preview, method, check.clone(), actor, now);
-    let mut detail = format!("identité vérifiée : {}", method.as_str());
+    let mut detail = said(
+        format!("identité vérifiée : {}", method.as_str()),
+        format!("identity verified: {}", method.as_str()),
+    );
     if !proved.is_empty() {
-        detail.push_str(&format!(" ; identifiants prouvés : {}", proved.join(", ")));
+        detail
+            .fr
+            .push_str(&format!(" ; identifiants prouvés : {}", proved.join(", ")));
+        detail
+            .en
+            .push_str(&format!("; identifiers proven: {}", proved.join(", ")));
     }
     let (r, _) = transition(ctx, r, Step::Verify, actor, detail, now, &[], |n| {
         n.verification = Some(method);
@@ -560,10 +619,17 @@ pub async fn check_identities(
         return Err(invalid("identities", "tick the identifiers you checked"));
     }
     next.updated_at = now;
-    let detail = format!(
-        "identifiants prouvés ({}) : {}",
-        method.as_str(),
-        proved.join(", ")
+    let detail = said(
+        format!(
+            "identifiants prouvés ({}) : {}",
+            method.as_str(),
+            proved.join(", ")
+        ),
+        format!(
+            "identifiers proven ({}): {}",
+            method.as_str(),
+            proved.join(", ")
+        ),
     );
     ctx.store
         .save_request(
@@ -599,9 +665,15 @@ async fn remember_found(
         if added.is_empty() {
             return Ok(());
         }
-        let detail = format!(
-            "{system} : identifiants trouvés sur les lignes de la personne, à vérifier : {}",
-            added.join(", ")
+        let detail = said(
+            format!(
+                "{system} : identifiants trouvés sur les lignes de la personne, à vérifier : {}",
+                added.join(", ")
+            ),
+            format!(
+                "{system}: identifiers found on the person's rows, to check: {}",
+                added.join(", ")
+            ),
         );
         match ctx
             .store
@@ -825,7 +897,10 @@ pub async fn extend(
         r,
         Step::Extend,
         actor,
-        format!("nouvelle échéance {due} : {}", reason.trim()),
+        said(
+            format!("nouvelle échéance {due} : {}", reason.trim()),
+            format!("new time limit {due}: {}", reason.trim()),
+        ),
         now,
         &[],
         |n| {
@@ -918,9 +993,12 @@ pub async fn approve(
     let ids: Vec<SystemId> = systems.iter().map(|s| s.id).collect();
     let names: Vec<&str> = systems.iter().map(|s| s.name.as_str()).collect();
     let detail = if names.is_empty() {
-        "aucun système connecté".to_owned()
+        said("aucun système connecté", "no connected system")
     } else {
-        format!("exécution sur : {}", names.join(", "))
+        said(
+            format!("exécution sur : {}", names.join(", ")),
+            format!("executed on: {}", names.join(", ")),
+        )
     };
     let (next, tasks) = transition(ctx, r, Step::Approve, actor, detail, now, &ids, |n| {
         n.rectifications = corrections;
@@ -940,7 +1018,7 @@ pub async fn approve(
             &next,
             Step::FinishExecution,
             SYSTEM,
-            "rien à exécuter",
+            said("rien à exécuter", "nothing to execute"),
             now,
             &[],
             |_| {},
@@ -1114,11 +1192,19 @@ pub async fn run_task(ctx: Ctx<'_>, task_id: i64, now: Timestamp) -> Result<Stri
                 // evidence and are written once (issue 10).
                 return Ok(format!("task {task_id} already done by another run"));
             }
-            let mut detail = format!(
-                "{} : {} ligne(s) trouvée(s), {} modifiée(s)",
-                system.name,
-                outcome.found(),
-                outcome.changed()
+            let mut detail = said(
+                format!(
+                    "{} : {} ligne(s) trouvée(s), {} modifiée(s)",
+                    system.name,
+                    outcome.found(),
+                    outcome.changed()
+                ),
+                format!(
+                    "{}: {} row(s) found, {} changed",
+                    system.name,
+                    outcome.found(),
+                    outcome.changed()
+                ),
             );
             if let Some(prev) =
                 previous.filter(|p| p.found > 0 && outcome.found() == 0 && action != Action::Access)
@@ -1127,16 +1213,28 @@ pub async fn run_task(ctx: Ctx<'_>, task_id: i64, now: Timestamp) -> Result<Stri
                 done.found = prev.found;
                 done.changed = prev.changed;
                 done.outcome_sealed = prev.outcome_sealed;
-                detail = format!(
-                    "{} : déjà appliqué avant une interruption ({} trouvée(s), {} modifiée(s))",
-                    system.name, prev.found, prev.changed
+                detail = said(
+                    format!(
+                        "{} : déjà appliqué avant une interruption ({} trouvée(s), {} modifiée(s))",
+                        system.name, prev.found, prev.changed
+                    ),
+                    format!(
+                        "{}: already applied before an interruption ({} found, {} changed)",
+                        system.name, prev.found, prev.changed
+                    ),
                 );
             }
             if outcome.found() == 0 && done.found == 0 {
-                detail = format!("{} : aucune donnée sur cette personne", system.name);
+                detail = said(
+                    format!("{} : aucune donnée sur cette personne", system.name),
+                    format!("{}: no data about this person", system.name),
+                );
             }
             if !outcome.notes.is_empty() {
-                detail.push_str(&format!(" — {}", outcome.notes.join("; ")));
+                // The dataset's notes are written in French.
+                let notes = format!(" — {}", outcome.notes.join("; "));
+                detail.fr.push_str(&notes);
+                detail.en.push_str(&notes);
             }
             done.state = TaskState::Done;
             done.updated_at = Timestamp::now();
@@ -1153,7 +1251,7 @@ pub async fn run_task(ctx: Ctx<'_>, task_id: i64, now: Timestamp) -> Result<Stri
                 .await?;
             remember_found(ctx, &r, &outcome.identities_found, &system.name).await?;
             finish_if_complete(ctx, &r).await?;
-            Ok(detail)
+            Ok(detail.fr)
         }
         Err(ServiceError::Exec(e @ ExecError::Crowd(_))) => {
             // Nothing was read out or changed: the agent decides (C27).
@@ -1162,7 +1260,10 @@ pub async fn run_task(ctx: Ctx<'_>, task_id: i64, now: Timestamp) -> Result<Stri
             held.message = e.to_string();
             held.updated_at = Timestamp::now();
             ctx.store.save_task(&held).await?;
-            let detail = format!("{} : à confirmer — {e}", system.name);
+            let detail = said(
+                format!("{} : à confirmer — {e}", system.name),
+                format!("{}: to confirm — {e}", system.name),
+            );
             ctx.store
                 .add_event(
                     &TenantScope::of_system(r.tenant),
@@ -1171,7 +1272,7 @@ pub async fn run_task(ctx: Ctx<'_>, task_id: i64, now: Timestamp) -> Result<Stri
                 )
                 .await?;
             trace_task(ctx, &r, &system.name, &held, &action, AuditOutcome::Denied).await?;
-            Ok(detail)
+            Ok(detail.fr)
         }
         Err(e) => {
             let mut failed = ctx.store.task(task_id).await?;
@@ -1186,7 +1287,10 @@ pub async fn run_task(ctx: Ctx<'_>, task_id: i64, now: Timestamp) -> Result<Stri
                     &event(
                         SYSTEM,
                         "task_failed",
-                        format!("{} : {e}", system.name),
+                        said(
+                            format!("{} : {e}", system.name),
+                            format!("{}: {e}", system.name),
+                        ),
                         Timestamp::now(),
                     ),
                 )
@@ -1417,9 +1521,12 @@ pub async fn confirm_task(
             &event(
                 actor,
                 "task_confirmed",
-                format!(
-                    "{} : lignes confirmées comme celles de la personne",
-                    t.system_name
+                said(
+                    format!(
+                        "{} : lignes confirmées comme celles de la personne",
+                        t.system_name
+                    ),
+                    format!("{}: rows confirmed as the person's", t.system_name),
                 ),
                 now,
             ),
@@ -1454,9 +1561,15 @@ async fn finish_if_complete(ctx: Ctx<'_>, r: &RightsRequest) -> Result<()> {
             &fresh,
             Step::FinishExecution,
             SYSTEM,
-            format!(
-                "{} système(s) : {found} ligne(s) trouvée(s), {changed} modifiée(s)",
-                tasks.len()
+            said(
+                format!(
+                    "{} système(s) : {found} ligne(s) trouvée(s), {changed} modifiée(s)",
+                    tasks.len()
+                ),
+                format!(
+                    "{} system(s): {found} row(s) found, {changed} changed",
+                    tasks.len()
+                ),
             ),
             Timestamp::now(),
             &[],
@@ -1536,9 +1649,12 @@ pub async fn answer(
         actor,
         // The channel stays on the timeline (issue 18).
         match r.contact.answer_by {
-            AnswerBy::Email => "réponse envoyée par courriel",
-            AnswerBy::Post => "réponse envoyée par courrier",
-            AnswerBy::InPerson => "réponse remise en main propre",
+            AnswerBy::Email => said("réponse envoyée par courriel", "answer sent by email"),
+            AnswerBy::Post => said("réponse envoyée par courrier", "answer sent by post"),
+            AnswerBy::InPerson => said(
+                "réponse remise en main propre",
+                "answer handed over in person",
+            ),
         },
         now,
         &[],
@@ -1677,10 +1793,17 @@ pub async fn forward(
             &event(
                 actor,
                 "received",
-                format!(
-                    "transmise par {} (sous-traitant), demande {}",
-                    provider.name.as_str(),
-                    r.reference
+                said(
+                    format!(
+                        "transmise par {} (sous-traitant), demande {}",
+                        provider.name.as_str(),
+                        r.reference
+                    ),
+                    format!(
+                        "forwarded by {} (processor), request {}",
+                        provider.name.as_str(),
+                        r.reference
+                    ),
                 ),
                 now,
             ),
@@ -1691,10 +1814,17 @@ pub async fn forward(
         r,
         Step::Forward,
         actor,
-        format!(
-            "transmise au responsable de traitement {} (demande {}) ; le sous-traitant n'y répond pas",
-            client.name.as_str(),
-            copy.reference
+        said(
+            format!(
+                "transmise au responsable de traitement {} (demande {}) ; le sous-traitant n'y répond pas",
+                client.name.as_str(),
+                copy.reference
+            ),
+            format!(
+                "forwarded to the controller {} (request {}); the processor does not answer it",
+                client.name.as_str(),
+                copy.reference
+            ),
         ),
         now,
         &[],

@@ -143,6 +143,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 30,
         sql: include_str!("../migrations/postgres/0030_request_attachments.sql"),
     },
+    Migration {
+        version: 31,
+        sql: include_str!("../migrations/postgres/0031_event_detail_en.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.

@@ -143,7 +143,7 @@ async fn anonymise_request(tx: &mut Tx, id: i64, at: Timestamp) -> Result<(), St
     .execute(&mut **tx)
     .await
     .db()?;
-    sqlx::query("UPDATE rights_events SET detail = '' WHERE request_id = $1")
+    sqlx::query("UPDATE rights_events SET detail = '', detail_en = '' WHERE request_id = $1")
         .bind(id)
         .execute(&mut **tx)
         .await

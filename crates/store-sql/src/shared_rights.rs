@@ -207,13 +207,14 @@ async fn insert_event(
     e: &RequestEvent,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO rights_events (request_id, at, actor, step, detail) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO rights_events (request_id, at, actor, step, detail, detail_en) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(id.0)
     .bind(to_micros(e.at))
     .bind(&e.actor)
     .bind(&e.step)
     .bind(&e.detail)
+    .bind(&e.detail_en)
     .execute(&mut **tx)
     .await
     .db()?;
@@ -681,7 +682,7 @@ impl Rights for ThisStore {
     async fn events(&self, scope: &TenantScope, id: RequestId) -> Result<Vec<RequestEvent>, StoreError> {
         let tenant = scope.tenant();
         let rows = sqlx::query(
-            "SELECT e.at, e.actor, e.step, e.detail FROM rights_events e \
+            "SELECT e.at, e.actor, e.step, e.detail, e.detail_en FROM rights_events e \
              JOIN rights_requests r ON r.id = e.request_id \
              WHERE e.request_id = $1 AND r.tenant_id = $2 ORDER BY e.id",
         )
@@ -697,6 +698,7 @@ impl Rights for ThisStore {
                     actor: get(r, "actor")?,
                     step: get(r, "step")?,
                     detail: get(r, "detail")?,
+                    detail_en: get(r, "detail_en")?,
                 })
             })
             .collect()

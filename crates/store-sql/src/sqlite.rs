@@ -150,6 +150,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 30,
         sql: include_str!("../migrations/sqlite/0030_request_attachments.sql"),
     },
+    Migration {
+        version: 31,
+        sql: include_str!("../migrations/sqlite/0031_event_detail_en.sql"),
+    },
 ];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the

@@ -914,7 +914,8 @@ fn step(name: &str, at: Timestamp) -> crate::RequestEvent {
         at,
         actor: "test".into(),
         step: name.into(),
-        detail: String::new(),
+        detail: format!("{name} (fr)"),
+        detail_en: format!("{name} (en)"),
     }
 }
 
@@ -972,7 +973,15 @@ pub async fn c12_a_reply_keeps_its_documents_with_the_request(s: &dyn Store) {
         Err(StoreError::NotFound)
     ));
     // Past the count: nothing of that reply is kept.
-    let events = s.events(&sa, r.id).await.unwrap().len();
+    let events = s.events(&sa, r.id).await.unwrap();
+    // A line keeps both languages (issue 18).
+    assert!(
+        events.iter().any(
+            |e| e.detail == "information_given (fr)" && e.detail_en == "information_given (en)"
+        ),
+        "{events:?}"
+    );
+    let events = events.len();
     let many: Vec<NewAttachment> = (0..ATTACHMENTS_PER_REQUEST - 1)
         .map(|i| doc(&format!("{i}.pdf"), b"%PDF"))
         .collect();

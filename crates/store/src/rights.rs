@@ -122,7 +122,11 @@ pub struct RequestEvent {
     pub actor: String,
     /// A `Step` name, or "received", "task_done", "task_failed"…
     pub step: String,
+    /// As Vigie or the person wrote it (French when Vigie did).
     pub detail: String,
+    /// The same in English when Vigie wrote it; empty when a person typed
+    /// it (shown as typed in every language).
+    pub detail_en: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -349,6 +349,7 @@ async fn scenario(store: Arc<dyn Store>, app: Dialect) {
                     actor: String::new(),
                     step: String::new(),
                     detail: String::new(),
+                    detail_en: String::new(),
                 },
                 &[],
             )

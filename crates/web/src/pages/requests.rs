@@ -612,7 +612,13 @@ async fn show_page(
                 at: l.when(e.at),
                 actor: e.actor.clone(),
                 step: labels::event_step(m, &e.step),
-                detail: e.detail.clone(),
+                // Vigie's own lines in the reader's language (issue 18); a
+                // person's words as typed.
+                detail: if ctx.me.client.lang == crate::i18n::Lang::En && !e.detail_en.is_empty() {
+                    e.detail_en.clone()
+                } else {
+                    e.detail.clone()
+                },
             })
             .collect(),
         exports,
@@ -821,7 +827,14 @@ pub async fn timeline_csv(
     let mut w = csv::WriterBuilder::new()
         .delimiter(b';')
         .from_writer(vec![0xEF, 0xBB, 0xBF]);
-    let header = ["reference", "at_utc", "actor", "step", "detail"];
+    let header = [
+        "reference",
+        "at_utc",
+        "actor",
+        "step",
+        "detail",
+        "detail_en",
+    ];
     let mut ok = w.write_record(header).is_ok();
     for e in &events {
         ok &= w
@@ -832,6 +845,7 @@ pub async fn timeline_csv(
                     &e.actor,
                     &e.step,
                     &e.detail,
+                    &e.detail_en,
                 ]
                 .map(vigie_domain::cell::spreadsheet_safe),
             )

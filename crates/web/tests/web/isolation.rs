@@ -180,6 +180,7 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
                 actor: "personne".into(),
                 step: "information_given".into(),
                 detail: "Piece secrete B".into(),
+                detail_en: String::new(),
             },
             &[vigie_store::NewAttachment {
                 name: "piece-b.txt".into(),

@@ -328,6 +328,7 @@ both!(c11_c15_a_request_from_the_form_to_the_download, |app| {
                 actor: "test".into(),
                 step: String::new(),
                 detail: String::new(),
+                detail_en: String::new(),
             },
             &[],
         )
@@ -940,6 +941,16 @@ both!(
         ] {
             assert!(text.contains(part), "{part}: {text}");
         }
+        // Read in English, Vigie's own lines are English (issue 18).
+        agent.get("/lang/en").await;
+        let english = agent.get(&page).await;
+        assert!(
+            english.body.contains("answer sent by post")
+                && english.body.contains("letter received on 2026-11-25")
+                && !english.body.contains("réponse envoyée par courrier"),
+            "{}",
+            english.body
+        );
     }
 );
 
