@@ -21,6 +21,9 @@ pub struct Client {
     pub lang: Lang,
     /// The note of a state-changing request, taken by its first record.
     pub intent: crate::intent::IntentSlot,
+    /// The page asked for (a GET; "/" otherwise), for the language switch
+    /// to come back to it.
+    pub here: String,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Client {
@@ -51,6 +54,14 @@ pub fn client_of(parts: &Parts) -> Client {
         ip,
         user_agent,
         lang: lang_of(&parts.headers),
+        here: if parts.method == axum::http::Method::GET {
+            parts
+                .uri
+                .path_and_query()
+                .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned())
+        } else {
+            "/".to_owned()
+        },
         intent: parts
             .extensions
             .get::<crate::intent::IntentSlot>()

@@ -253,6 +253,13 @@ impl Layout {
         l
     }
 
+    /// The language switch comes back to `path` (a public page: the
+    /// person stays on their form or request).
+    pub fn here(mut self, path: &str) -> Self {
+        self.here_encoded = urlencoding::encode(path).into_owned();
+        self
+    }
+
     pub fn with_flash(mut self, flash: Option<&'static str>) -> Self {
         self.flash = flash.map(str::to_owned);
         self

@@ -97,7 +97,8 @@ fn request_page(
 ) -> RequestPage {
     let m = client.lang.msgs();
     RequestPage {
-        l: Layout::anonymous(client.lang, m.rights_form_title, csrf, state.settings.demo),
+        l: Layout::anonymous(client.lang, m.rights_form_title, csrf, state.settings.demo)
+            .here(&format!("/p/{}/droits", t.slug)),
         org: t.name.as_str().to_owned(),
         action: format!("/p/{}/droits", t.slug),
         v,
@@ -233,7 +234,9 @@ fn status_page(
         },
         csrf,
         state.settings.demo,
-    );
+    )
+    // After a code or a reply (a POST), the switch comes back to the page.
+    .here(&format!("/p/{}/demande/{token}", t.slug));
     StatusPage {
         received: r.received_at.map(|t| l.day_of(t)).unwrap_or_default(),
         due: r.due_on.map(|d| l.day(d)).unwrap_or_default(),
@@ -584,7 +587,8 @@ pub async fn export_page(
     .await?;
     let m = client.lang.msgs();
     render(ExportPage {
-        l: Layout::anonymous(client.lang, m.export_title, &csrf.0, state.settings.demo),
+        l: Layout::anonymous(client.lang, m.export_title, &csrf.0, state.settings.demo)
+            .here(&client.here),
         org: t.name.as_str().to_owned(),
         reference: r.reference.clone(),
         base: format!("/p/{}/export/{token}", t.slug),
@@ -687,7 +691,8 @@ pub async fn policy(
     let t = tenant(&state, &slug).await?;
     let m = client.lang.msgs();
     let lang = client.lang.code();
-    let l = Layout::anonymous(client.lang, m.policy_title, &csrf.0, state.settings.demo);
+    let l = Layout::anonymous(client.lang, m.policy_title, &csrf.0, state.settings.demo)
+        .here(&client.here);
     // Only what the DPO published: no draft, no archived activity, and of
     // the history only the dates of their versions (never the reasons,
     // which are the register's internal notes).
