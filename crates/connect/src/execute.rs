@@ -255,7 +255,7 @@ impl Closure {
     fn report(self, o: &mut Outcome) {
         let list = |v: &[(IdentityKind, String)]| {
             v.iter()
-                .map(|(k, x)| format!("{} {}", k.as_str(), mask::hint(x)))
+                .map(|(k, x)| format!("{} {}", k.words().0, mask::hint(x)))
                 .collect::<Vec<_>>()
                 .join(", ")
         };

@@ -38,6 +38,15 @@ impl IdentityKind {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
+    /// What people call it, in French and English (pages, timelines).
+    pub fn words(self) -> (&'static str, &'static str) {
+        match self {
+            IdentityKind::Email => ("adresse électronique", "email address"),
+            IdentityKind::Phone => ("téléphone", "phone"),
+            IdentityKind::AccountId => ("numéro de compte", "account number"),
+            IdentityKind::Nir => ("NIR (sécurité sociale)", "NIR (social security)"),
+        }
+    }
     /// One written form per identity, to tell whether two values are the same
     /// person's: an email in lower case, a French phone as ten digits, other
     /// identifiers without spaces.

@@ -125,6 +125,13 @@ pub struct Said {
     pub en: String,
 }
 
+/// Kinds of identifier as people name them: (French, English) lists.
+fn kinds_in_words(kinds: &[IdentityKind]) -> (String, String) {
+    let fr: Vec<&str> = kinds.iter().map(|k| k.words().0).collect();
+    let en: Vec<&str> = kinds.iter().map(|k| k.words().1).collect();
+    (fr.join(", "), en.join(", "))
+}
+
 /// A line Vigie writes, in both languages.
 fn said(fr: impl Into<String>, en: impl Into<String>) -> Said {
     Said {
@@ -529,7 +536,7 @@ async fn check_declared(
             "identities",
             format!(
                 "no connected system identifies people by « {} »: declare it in a dataset first",
-                k.as_str()
+                k.words().1
             ),
         )),
         None => Ok(()),
@@ -543,7 +550,7 @@ fn apply_check(
     check: IdentityCheck,
     actor: &str,
     now: Timestamp,
-) -> Vec<String> {
+) -> Vec<IdentityKind> {
     let proof = IdentityProof {
         method,
         by: actor.to_owned(),
@@ -554,7 +561,7 @@ fn apply_check(
         let before = n.identities.proven().len();
         n.identities.prove(k, &v, proof.clone());
         if n.identities.proven().len() > before {
-            said.push(k.as_str().to_owned());
+            said.push(k);
         }
     }
     said
@@ -573,18 +580,16 @@ pub async fn verify(
     check_declared(ctx, r, &check.added).await?;
     let mut preview = r.clone();
     let proved = apply_check(&mut preview, method, check.clone(), actor, now);
-    let mut detail = said(
-        format!("identité vérifiée : {}", method.as_str()),
-        format!("identity verified: {}", method.as_str()),
-    );
-    if !proved.is_empty() {
-        detail
-            .fr
-            .push_str(&format!(" ; identifiants prouvés : {}", proved.join(", ")));
-        detail
-            .en
-            .push_str(&format!("; identifiers proven: {}", proved.join(", ")));
-    }
+    // The method is the request's own field, shown beside; here, what it proved.
+    let (fr, en) = kinds_in_words(&proved);
+    let detail = if proved.is_empty() {
+        said("identité vérifiée", "identity verified")
+    } else {
+        said(
+            format!("identité vérifiée ; identifiants prouvés : {fr}"),
+            format!("identity verified; identifiers proven: {en}"),
+        )
+    };
     let (r, _) = transition(ctx, r, Step::Verify, actor, detail, now, &[], |n| {
         n.verification = Some(method);
         apply_check(n, method, check, actor, now);
@@ -619,17 +624,10 @@ pub async fn check_identities(
         return Err(invalid("identities", "tick the identifiers you checked"));
     }
     next.updated_at = now;
+    let (fr, en) = kinds_in_words(&proved);
     let detail = said(
-        format!(
-            "identifiants prouvés ({}) : {}",
-            method.as_str(),
-            proved.join(", ")
-        ),
-        format!(
-            "identifiers proven ({}): {}",
-            method.as_str(),
-            proved.join(", ")
-        ),
+        format!("identifiants prouvés : {fr}"),
+        format!("identifiers proven: {en}"),
     );
     ctx.store
         .save_request(
@@ -657,23 +655,20 @@ async fn remember_found(
             .request(&TenantScope::of_system(r.tenant), r.id)
             .await?;
         let mut next = fresh.clone();
-        let added: Vec<&str> = found
+        let added: Vec<IdentityKind> = found
             .iter()
             .filter(|(k, v)| next.identities.add(*k, v))
-            .map(|(k, _)| k.as_str())
+            .map(|(k, _)| *k)
             .collect();
         if added.is_empty() {
             return Ok(());
         }
+        let (fr, en) = kinds_in_words(&added);
         let detail = said(
             format!(
-                "{system} : identifiants trouvés sur les lignes de la personne, à vérifier : {}",
-                added.join(", ")
+                "{system} : identifiants trouvés sur les lignes de la personne, à vérifier : {fr}"
             ),
-            format!(
-                "{system}: identifiers found on the person's rows, to check: {}",
-                added.join(", ")
-            ),
+            format!("{system}: identifiers found on the person's rows, to check: {en}"),
         );
         match ctx
             .store

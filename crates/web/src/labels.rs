@@ -75,6 +75,17 @@ pub fn event_step(m: &'static Msgs, step: &str) -> String {
     text.to_owned()
 }
 
+/// A kind of identifier, as the reader's language names it.
+pub fn identity_kind(m: &'static Msgs, k: vigie_domain::dataset::IdentityKind) -> &'static str {
+    use vigie_domain::dataset::IdentityKind as K;
+    match k {
+        K::Email => m.guide_id_email,
+        K::Phone => m.guide_id_phone,
+        K::AccountId => m.guide_id_account,
+        K::Nir => m.guide_id_nir,
+    }
+}
+
 /// A kind of personal data discovery finds, by its code (`PiiKind`).
 pub fn pii_kind<'a>(m: &'static Msgs, code: &'a str) -> &'a str {
     match code {

@@ -462,7 +462,7 @@ async fn c27_identities_of_undeclared_kinds_are_refused() {
     )
     .await
     .unwrap_err();
-    assert!(e.to_string().contains("« nir »"), "{e}");
+    assert!(e.to_string().contains("« NIR (social security) »"), "{e}");
     let r = rights::verify(
         w.ctx(),
         &r,

@@ -208,11 +208,9 @@ async fn c12_found_identifiers_and_unproven_ones_wait_for_the_agent() {
         .events(&vigie_domain::scope::TenantScope::of_provider(t.id), r.id)
         .await
         .unwrap();
-    assert!(
-        events
-            .iter()
-            .any(|e| e.step == "identities_found" && e.detail.contains("phone, account_id"))
-    );
+    assert!(events.iter().any(|e| e.step == "identities_found"
+        && e.detail.contains("téléphone, numéro de compte")
+        && e.detail_en.contains("phone, account number")));
     // The agent checks the phone only; the login stays unproven.
     let r = rights::check_identities(
         ctx,

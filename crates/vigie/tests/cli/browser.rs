@@ -296,15 +296,18 @@ fn c11_c15_the_journeys_of_agents_and_citizens_in_chromium() {
     let b = Browser::start();
     let base = &demo.base;
 
-    // A citizen: the public form, then the code mailed to her (C11, C12).
+    // A citizen of the demo's application: the public form, then the code
+    // mailed to her (C11, C12).
+    let citizen = vigie_connect::fixture::person(12);
+    let name = format!("{} {}", citizen.prenom, citizen.nom);
     b.goto(&format!("{base}/p/sidec-jura/droits"));
     b.click("input[name=kind][value=access]");
-    b.type_in("#rq-name", "Camille Navigateur");
-    b.type_in("#rq-email", "camille.navigateur@exemple.fr");
+    b.type_in("#rq-name", &name);
+    b.type_in("#rq-email", &citizen.email);
     b.submit("form.card button[type=submit]", "id=\"code\"");
     let status = b.url();
     assert!(status.contains("/p/sidec-jura/demande/"), "{status}");
-    let code = code_mailed_to(&d, "camille.navigateur@exemple.fr");
+    let code = code_mailed_to(&d, &citizen.email);
     b.type_in("#code", &code);
     let confirmed = b.submit("form.card button[type=submit]", "<dd>Reçue</dd>");
     assert!(
@@ -356,6 +359,50 @@ fn c11_c15_the_journeys_of_agents_and_citizens_in_chromium() {
     );
     let after = b.wait_for(&request, "Ce que l'effacement a laissé");
     assert!(after.contains("demandes.titre"), "{after}");
+
+    // Her access: verified (her address proven by the code), executed on
+    // the demo's system, answered; she downloads her data (C12, C15).
+    b.goto(&format!("{base}/t/sidec-jura/demandes"));
+    let list = b.source();
+    let hers = list
+        .split("<tr>")
+        .find(|row| row.contains(&name))
+        .and_then(|row| row.split("href=\"/t/sidec-jura/demandes/").nth(1))
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_else(|| panic!("her request is not in the list: {list}"))
+        .to_owned();
+    let her_page = format!("{base}/t/sidec-jura/demandes/{hers}");
+    b.goto(&her_page);
+    b.submit(
+        &format!("form[action='/t/sidec-jura/demandes/{hers}/verify'] button.primary"),
+        "C'est fait.",
+    );
+    b.submit(
+        &format!("form[action='/t/sidec-jura/demandes/{hers}/approve'] button.primary"),
+        "C'est fait.",
+    );
+    let executed = b.wait_for(&her_page, "sidec-contacts.csv");
+    // Words, not codes, on the agent's page (issue 18).
+    for code in ["email_code", "account_id", ">email :", ": phone 0"] {
+        assert!(!executed.contains(code), "{code}: {executed}");
+    }
+    assert!(executed.contains("adresse électronique : "), "{executed}");
+    b.type_in(
+        "#act-answer",
+        "Vous trouverez vos données au lien ci-dessous.",
+    );
+    b.submit(
+        &format!("form[action='/t/sidec-jura/demandes/{hers}/answer'] button.primary"),
+        "C'est fait.",
+    );
+    b.goto(&status);
+    let answered = b.source();
+    assert!(
+        answered.contains("Vous trouverez vos données"),
+        "{answered}"
+    );
+    let export = b.submit("a.button.primary", "sidec-contacts.csv");
+    assert!(export.contains("informations-art15.txt"), "{export}");
 
     // A letter from a parent for a child, answered by post (C11, C16).
     b.goto(&format!("{base}/t/sidec-jura/demandes/nouvelle"));

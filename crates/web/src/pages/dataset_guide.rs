@@ -99,15 +99,6 @@ fn masking_label(m: &'static Msgs, code: &str) -> &'static str {
     }
 }
 
-fn identity_label(m: &'static Msgs, k: IdentityKind) -> &'static str {
-    match k {
-        IdentityKind::Email => m.guide_id_email,
-        IdentityKind::Phone => m.guide_id_phone,
-        IdentityKind::AccountId => m.guide_id_account,
-        IdentityKind::Nir => m.guide_id_nir,
-    }
-}
-
 /// The forms for the live tables, filled from `d`.
 fn views(m: &'static Msgs, guide: &Guide, d: &Dataset) -> Vec<TableView> {
     guide
@@ -174,7 +165,7 @@ fn views(m: &'static Msgs, guide: &Guide, d: &Dataset) -> Vec<TableView> {
                             })
                             .chain(IdentityKind::ALL.iter().map(|k| Opt {
                                 value: k.as_str().to_owned(),
-                                label: identity_label(m, *k).to_owned(),
+                                label: crate::labels::identity_kind(m, *k).to_owned(),
                                 selected: cs.and_then(|c| c.identity) == Some(*k),
                             }))
                             .collect(),

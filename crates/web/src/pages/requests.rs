@@ -578,7 +578,7 @@ async fn show_page(
             .enumerate()
             .map(|(n, i)| IdentityRow {
                 n,
-                text: format!("{} : {}", i.kind.as_str(), i.value),
+                text: format!("{} : {}", labels::identity_kind(m, i.kind), i.value),
                 proof: match &i.proof {
                     Some(p) => format!(
                         "{} — {}, {}, {}",
