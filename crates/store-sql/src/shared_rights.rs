@@ -201,6 +201,21 @@ fn channels_text(c: &[Channel]) -> String {
     c.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",")
 }
 
+/// `NotFound` unless the request is the tenant's.
+async fn own_request(tx: &mut Tx, tenant: TenantId, id: RequestId) -> Result<(), StoreError> {
+    let owned: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM rights_requests WHERE id = $1 AND tenant_id = $2")
+            .bind(id.0)
+            .bind(tenant.0)
+            .fetch_optional(&mut **tx)
+            .await
+            .db()?;
+    match owned {
+        Some(_) => Ok(()),
+        None => Err(StoreError::NotFound),
+    }
+}
+
 async fn insert_event(
     tx: &mut Tx,
     id: RequestId,
@@ -713,16 +728,7 @@ impl Rights for ThisStore {
     ) -> Result<Vec<RequestAttachment>, StoreError> {
         let tenant = scope.tenant();
         let mut tx = self.begin_write().await?;
-        let owned: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM rights_requests WHERE id = $1 AND tenant_id = $2")
-                .bind(id.0)
-                .bind(tenant.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .db()?;
-        if owned.is_none() {
-            return Err(StoreError::NotFound);
-        }
+        own_request(&mut tx, tenant, id).await?;
         // Inside the write transaction: two replies at once cannot both
         // pass the limits.
         let (count, used): (i64, i64) = sqlx::query_as(
@@ -817,16 +823,7 @@ impl Rights for ThisStore {
     async fn add_event(&self, scope: &TenantScope, id: RequestId, event: &RequestEvent) -> Result<(), StoreError> {
         let tenant = scope.tenant();
         let mut tx = self.begin_write().await?;
-        let owned: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM rights_requests WHERE id = $1 AND tenant_id = $2")
-                .bind(id.0)
-                .bind(tenant.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .db()?;
-        if owned.is_none() {
-            return Err(StoreError::NotFound);
-        }
+        own_request(&mut tx, tenant, id).await?;
         insert_event(&mut tx, id, event).await?;
         tx.commit().await.db()
     }
