@@ -135,13 +135,29 @@ pub fn iban(r: &mut Rng) -> String {
     }
 }
 
+/// A card of one of the issuers in use, at one of its lengths (issue 19):
+/// Visa, Mastercard (2-series too), Amex, JCB, Diners, Discover, UnionPay,
+/// Maestro.
 pub fn card(r: &mut Rng) -> String {
-    let prefix = if r.below(2) == 0 {
-        "4".to_owned()
-    } else {
+    const ISSUERS: [(&str, usize); 10] = [
+        ("4", 16),
+        ("5", 16),
+        ("2221", 16),
+        ("37", 15),
+        ("3528", 16),
+        ("36", 16),
+        ("6011", 16),
+        ("62", 19),
+        ("6759", 18),
+        ("4", 13),
+    ];
+    let (start, len) = ISSUERS[r.below(ISSUERS.len() as u64) as usize];
+    let prefix = if start == "5" {
         format!("5{}", 1 + r.below(5))
+    } else {
+        start.to_owned()
     };
-    let body = format!("{prefix}{}", r.digits(15 - prefix.len()));
+    let body = format!("{prefix}{}", r.digits(len - 1 - prefix.len()));
     let c = luhn_complete(&body);
     if r.below(2) == 0 {
         spaced(&c, &[4; 4], " ")

@@ -216,13 +216,17 @@ fn pieces(b: &[u8], groups: &[Group], extra: &[u8], out: &mut Vec<Finding>) {
             ends.push(norm.len());
         }
         let start = groups[i].start;
-        // Looked for only when a 9- or 14-digit number needs it.
-        let company = || {
-            has_company_keyword(&b[start.saturating_sub(CONTEXT)..start])
-                || has_company_keyword(extra)
+        // Looked for only when a number needs it (a SIREN, a SIRET, a
+        // card number only a name says is one).
+        let said = |cue: Cue| {
+            let has = match cue {
+                Cue::Company => has_company_keyword,
+                Cue::Card => has_card_keyword,
+            };
+            has(&b[start.saturating_sub(CONTEXT)..start]) || has(extra)
         };
         for (k, len) in ends.iter().enumerate().rev() {
-            if let Some(kind) = classify(&norm[..*len], company) {
+            if let Some(kind) = classify(&norm[..*len], said) {
                 found = Some((k, kind));
                 break;
             }
@@ -249,6 +253,19 @@ fn has_company_keyword(context: &[u8]) -> bool {
             .any(|k| context.windows(k.len()).any(|w| w.eq_ignore_ascii_case(k)))
 }
 
+fn has_card_keyword(context: &[u8]) -> bool {
+    const KEYS: [&[u8]; 6] = [
+        b"carte",
+        b"card",
+        b"maestro",
+        b"paiement",
+        b"payment",
+        b"visa",
+    ];
+    KEYS.iter()
+        .any(|k| context.windows(k.len()).any(|w| w.eq_ignore_ascii_case(k)))
+}
+
 fn has_birth_keyword(context: &[u8]) -> bool {
     const KEYS: [&[u8]; 5] = [
         b"n\xc3\xa9 le",
@@ -261,31 +278,79 @@ fn has_birth_keyword(context: &[u8]) -> bool {
         .any(|k| context.windows(k.len()).any(|w| w.eq_ignore_ascii_case(k)))
 }
 
-/// A payment card's issuer prefix and length: Visa, Mastercard (51–55,
-/// 2221–2720), American Express, Discover; CB cards are Visa or Mastercard.
-fn card_brand(n: &[u8]) -> bool {
-    let prefix = |k: usize| {
-        n[..k]
+/// What is said before a number, or by its column's name, that some
+/// numbers need to be taken for what they look like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cue {
+    /// « SIREN », « SIRET », « RCS »…
+    Company,
+    /// « carte », « card », « Maestro »…
+    Card,
+}
+
+/// Whether a number has the issuer prefix and length of a payment card in
+/// use (issue 19): `Some(false)` for an issuer's own range, `Some(true)`
+/// for a shape only a cue makes a card (Maestro's broad 50 and 56–69
+/// ranges, any 12-digit Maestro: one long number in ten passes Luhn).
+fn card_brand(n: &[u8]) -> Option<bool> {
+    let p = |k: usize| {
+        n[..k.min(n.len())]
             .iter()
             .fold(0u32, |a, d| a * 10 + u32::from(d - b'0'))
     };
-    match n.len() {
-        13 | 19 => n[0] == b'4',
-        15 => matches!(prefix(2), 34 | 37),
-        16 => {
-            n[0] == b'4'
-                || (51..=55).contains(&prefix(2))
-                || (2221..=2720).contains(&prefix(4))
-                || prefix(4) == 6011
-                || prefix(2) == 65
+    let len = n.len();
+    let issued = match len {
+        // Visa (CB cards are Visa or Mastercard).
+        13 | 16 | 19 if n[0] == b'4' => true,
+        // Mastercard, 2-series included.
+        16 if (51..=55).contains(&p(2)) || (2221..=2720).contains(&p(4)) => true,
+        // American Express.
+        15 if matches!(p(2), 34 | 37) => true,
+        // Diners Club International (its 14 digits are a SIRET's length:
+        // those need the cue, below).
+        16..=19 if diners(&p) => true,
+        // JCB.
+        16..=19 if (3528..=3589).contains(&p(4)) => true,
+        // Discover.
+        16..=19
+            if p(4) == 6011
+                || (644..=649).contains(&p(3))
+                || p(2) == 65
+                || (622_126..=622_925).contains(&p(6)) =>
+        {
+            true
+        }
+        // UnionPay (62, and its 81 range), Mir.
+        16..=19 if p(2) == 62 || (8100..=8171).contains(&p(4)) || (2200..=2204).contains(&p(4)) => {
+            true
+        }
+        // Maestro's own ranges.
+        13..=19
+            if matches!(
+                p(4),
+                5018 | 5020 | 5038 | 5893 | 6304 | 6759 | 6761 | 6762 | 6763
+            ) =>
+        {
+            true
         }
         _ => false,
+    };
+    if issued {
+        return Some(false);
     }
+    let maestro = p(2) == 50 || (56..=69).contains(&p(2));
+    let short_diners = (14..=15).contains(&len) && diners(&p);
+    (((12..=19).contains(&len) && maestro) || short_diners).then_some(true)
 }
 
-/// What a normalised candidate is, if anything. `company` says whether a
-/// SIREN/SIRET keyword stands just before it (or names its column).
-pub fn classify(n: &[u8], company: impl Fn() -> bool) -> Option<PiiKind> {
+/// Diners Club's prefixes: 300–305, 3095, 36, 38, 39.
+fn diners(p: &impl Fn(usize) -> u32) -> bool {
+    (300..=305).contains(&p(3)) || p(4) == 3095 || matches!(p(2), 36 | 38 | 39)
+}
+
+/// What a normalised candidate is, if anything. `said` tells whether a
+/// cue stands just before it (or names its column).
+pub fn classify(n: &[u8], said: impl Fn(Cue) -> bool) -> Option<PiiKind> {
     if let Some(d) = n.strip_prefix(b"+") {
         return validate::fr_phone(d, true).then_some(PiiKind::Phone);
     }
@@ -300,9 +365,13 @@ pub fn classify(n: &[u8], company: impl Fn() -> bool) -> Option<PiiKind> {
     }
     match n.len() {
         10 | 13 if validate::fr_phone(n, false) => Some(PiiKind::Phone),
-        9 if validate::siren(n) && company() => Some(PiiKind::Siren),
-        14 if validate::siret(n) && company() => Some(PiiKind::Siret),
-        13..=19 if card_brand(n) && validate::card(n) => Some(PiiKind::Card),
+        9 if validate::siren(n) && said(Cue::Company) => Some(PiiKind::Siren),
+        14 if validate::siret(n) && said(Cue::Company) => Some(PiiKind::Siret),
+        12..=19 if validate::card(n) => match card_brand(n) {
+            Some(false) => Some(PiiKind::Card),
+            Some(true) if said(Cue::Card) => Some(PiiKind::Card),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -398,6 +467,60 @@ mod tests {
             kinds("commande 732829320 livrée").is_empty(),
             "a Luhn-valid number without context"
         );
+    }
+
+    /// A number of `prefix` and `len` digits that passes Luhn.
+    fn issued(prefix: &str, len: usize) -> String {
+        let body = format!("{prefix}{}", "1".repeat(len - prefix.len() - 1));
+        (0..10)
+            .map(|d| format!("{body}{d}"))
+            .find(|c| validate::luhn(c.as_bytes()))
+            .unwrap()
+    }
+
+    #[test]
+    fn every_card_in_use_is_found() {
+        for (brand, prefix, len) in [
+            ("Visa", "4", 13),
+            ("Visa", "4", 16),
+            ("Visa", "4", 19),
+            ("Mastercard", "53", 16),
+            ("Mastercard 2-series", "2720", 16),
+            ("Amex", "37", 15),
+            ("JCB", "3530", 16),
+            ("JCB", "3589", 19),
+            ("Diners", "36", 16),
+            ("Discover", "6011", 16),
+            ("Discover", "645", 19),
+            ("Discover", "622126", 16),
+            ("UnionPay", "62", 17),
+            ("UnionPay", "8171", 16),
+            ("Mir", "2201", 16),
+            ("Maestro", "6759", 13),
+            ("Maestro", "5018", 19),
+        ] {
+            let n = issued(prefix, len);
+            assert_eq!(
+                kinds(&format!("réf. {n}")),
+                vec![(PiiKind::Card, n.as_str())],
+                "{brand} {len}"
+            );
+        }
+        // Shapes that are cards only when called one.
+        for (prefix, len) in [("6759", 12), ("58", 16), ("36", 14), ("50", 12)] {
+            let n = issued(prefix, len);
+            assert!(kinds(&format!("commande {n}")).is_empty(), "{prefix} {len}");
+            assert_eq!(
+                kinds(&format!("carte Maestro {n}")),
+                vec![(PiiKind::Card, n.as_str())],
+                "{prefix} {len}"
+            );
+        }
+        // Not an issuer's range, or failing Luhn.
+        assert!(kinds(&format!("n° {}", issued("99", 16))).is_empty());
+        let mut bad = issued("4", 16).into_bytes();
+        bad[15] = b'0' + (bad[15] - b'0' + 1) % 10;
+        assert!(kinds(&String::from_utf8(bad).unwrap()).is_empty());
     }
 
     #[test]
