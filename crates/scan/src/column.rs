@@ -25,6 +25,24 @@ pub struct ColumnReport {
     /// Birth dates of people under 18 on the day of the scan (C38: a
     /// register that promises no minors is told).
     pub minors: usize,
+    /// Where the first matches are, so that a user can go to them (at most
+    /// `POSITIONS_MAX`; `matched` counts them all).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub at: Vec<Position>,
+}
+
+/// Positions kept per finding.
+pub const POSITIONS_MAX: usize = 100;
+
+/// Where a match is (issue 19).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Position {
+    /// In text: the line (from 1) and the byte offset in the file.
+    Text { line: usize, offset: usize },
+    /// In a table (CSV): the data row, from 1, the header left out; the
+    /// column is the report's.
+    Row { row: usize },
 }
 
 /// Column-name words (lowercased, split on `_`, `-`, `.`, spaces and case)
@@ -272,12 +290,30 @@ pub fn classify_column<'a>(
     name: &str,
     values: impl IntoIterator<Item = &'a str>,
 ) -> Vec<ColumnReport> {
+    classify(name, values, false)
+}
+
+/// The same for a table's column read whole, in order: each finding says
+/// in which rows its first matches are.
+pub fn classify_rows<'a>(
+    name: &str,
+    values: impl IntoIterator<Item = &'a str>,
+) -> Vec<ColumnReport> {
+    classify(name, values, true)
+}
+
+fn classify<'a>(
+    name: &str,
+    values: impl IntoIterator<Item = &'a str>,
+    rows: bool,
+) -> Vec<ColumnReport> {
     let hints = name_hints(name);
     let context = name.to_lowercase();
     let today = today();
     let mut minors = 0usize;
     let mut sampled = 0usize;
     let mut hits: BTreeMap<PiiKind, (usize, String)> = BTreeMap::new();
+    let mut at: BTreeMap<PiiKind, Vec<Position>> = BTreeMap::new();
     let note = |k: PiiKind, example: &str, hits: &mut BTreeMap<PiiKind, (usize, String)>| {
         let e = hits.entry(k).or_insert((0, String::new()));
         e.0 += 1;
@@ -285,7 +321,7 @@ pub fn classify_column<'a>(
             e.1 = text::mask(example);
         }
     };
-    for v in values {
+    for (i, v) in values.into_iter().enumerate() {
         let v = v.trim();
         if v.is_empty() {
             continue;
@@ -321,6 +357,10 @@ pub fn classify_column<'a>(
         kinds.dedup_by_key(|(k, _)| *k);
         for (k, ex) in kinds {
             note(k, ex, &mut hits);
+            let seen = at.entry(k).or_default();
+            if rows && seen.len() < POSITIONS_MAX {
+                seen.push(Position::Row { row: i + 1 });
+            }
         }
     }
     let mut out: Vec<ColumnReport> = hits
@@ -350,6 +390,7 @@ pub fn classify_column<'a>(
                 } else {
                     0
                 },
+                at: at.remove(&kind).unwrap_or_default(),
             })
         })
         .collect();
@@ -364,6 +405,7 @@ pub fn classify_column<'a>(
             example: String::new(),
             evidence: "name",
             minors: 0,
+            at: Vec::new(),
         });
     }
     out.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::{
     PiiKind,
-    column::{ColumnReport, classify_column},
+    column::{ColumnReport, POSITIONS_MAX, Position, classify_column, classify_rows},
     text,
 };
 
@@ -186,18 +186,38 @@ pub struct SourceReport {
     pub findings: Vec<ColumnReport>,
 }
 
-/// Scans free text: one finding per kind, with its count.
+/// Scans free text: one finding per kind, with its count and where its
+/// first matches are (line and byte offset).
 pub fn text_report(source: &str, text_content: &str) -> SourceReport {
-    let mut by_kind: BTreeMap<PiiKind, (usize, String)> = BTreeMap::new();
+    let mut by_kind: BTreeMap<PiiKind, (usize, String, Vec<Position>)> = BTreeMap::new();
+    // Where each line starts, to name a match's line.
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(text_content.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
     for f in text::scan(text_content)
         .into_iter()
         .chain(crate::prose::scan(text_content))
     {
-        let e = by_kind.entry(f.kind).or_insert((0, String::new()));
+        let e = by_kind
+            .entry(f.kind)
+            .or_insert((0, String::new(), Vec::new()));
         e.0 += 1;
         if e.1.is_empty() {
             e.1 = text::mask(&text_content[f.start..f.end]);
         }
+        if e.2.len() < POSITIONS_MAX {
+            e.2.push(Position::Text {
+                line: starts.partition_point(|s| *s <= f.start),
+                offset: f.start,
+            });
+        }
+    }
+    for (_, _, at) in by_kind.values_mut() {
+        // Names and identifiers come from two passes: in file order.
+        at.sort_by_key(|p| match p {
+            Position::Text { offset, .. } => *offset,
+            Position::Row { row } => *row,
+        });
     }
     let lines = text_content.lines().count();
     SourceReport {
@@ -205,7 +225,7 @@ pub fn text_report(source: &str, text_content: &str) -> SourceReport {
         format: Format::Text,
         findings: by_kind
             .into_iter()
-            .map(|(kind, (matched, example))| ColumnReport {
+            .map(|(kind, (matched, example, at))| ColumnReport {
                 column: "(text)".into(),
                 kind,
                 sampled: lines,
@@ -214,6 +234,7 @@ pub fn text_report(source: &str, text_content: &str) -> SourceReport {
                 example,
                 evidence: "values",
                 minors: 0,
+                at,
             })
             .collect(),
     }
@@ -223,7 +244,21 @@ pub fn text_report(source: &str, text_content: &str) -> SourceReport {
 pub fn scan_bytes(source: &str, format: Format, bytes: &[u8]) -> Result<SourceReport, ReadError> {
     let cols = match format {
         Format::Text => return Ok(text_report(source, &String::from_utf8_lossy(bytes))),
-        Format::Csv => csv_columns(bytes)?,
+        // Every record has every field: a value's place is its row.
+        Format::Csv => {
+            let cols = csv_columns(bytes)?;
+            return Ok(SourceReport {
+                source: source.to_owned(),
+                format,
+                findings: cols
+                    .0
+                    .iter()
+                    .flat_map(|(name, values)| {
+                        classify_rows(name, values.iter().map(String::as_str))
+                    })
+                    .collect(),
+            });
+        }
         Format::Json => json_columns(bytes)?,
         Format::JsonLines => json_lines_columns(bytes)?,
         Format::Database => Columns::default(),
@@ -243,6 +278,53 @@ pub fn scan_bytes(source: &str, format: Format, bytes: &[u8]) -> Result<SourceRe
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn findings_say_where_they_are() {
+        let text =
+            "Rapport\nContact : eloise@mairie.fr\n\nRappeler yann@mairie.fr ou eloise@mairie.fr\n";
+        let r = text_report("notes.txt", text);
+        let email = r
+            .findings
+            .iter()
+            .find(|f| f.kind == PiiKind::Email)
+            .unwrap();
+        assert_eq!(email.matched, 3);
+        let first = text.find("eloise").unwrap();
+        let second = text.find("yann").unwrap();
+        assert_eq!(
+            email.at[..2],
+            [
+                Position::Text {
+                    line: 2,
+                    offset: first
+                },
+                Position::Text {
+                    line: 4,
+                    offset: second
+                }
+            ]
+        );
+        let json = serde_json::to_value(email).unwrap();
+        assert_eq!(
+            json["at"][0],
+            serde_json::json!({"line": 2, "offset": first})
+        );
+        // A table: the data rows, header left out.
+        let csv = "id;courriel\n1;\n2;a@b.fr\n3;\n4;c@d.fr\n";
+        let r = scan_bytes("t.csv", Format::Csv, csv.as_bytes()).unwrap();
+        let col = r
+            .findings
+            .iter()
+            .find(|f| f.kind == PiiKind::Email)
+            .unwrap();
+        assert_eq!(col.at, [Position::Row { row: 2 }, Position::Row { row: 4 }]);
+        // At most so many, however many there are.
+        let many = "x@y.fr\n".repeat(POSITIONS_MAX + 50);
+        let r = text_report("many.txt", &many);
+        assert_eq!(r.findings[0].matched, POSITIONS_MAX + 50);
+        assert_eq!(r.findings[0].at.len(), POSITIONS_MAX);
+    }
 
     #[test]
     fn csv_with_semicolons_and_french_names() {

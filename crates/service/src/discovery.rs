@@ -399,6 +399,7 @@ mod tests {
             example: "1 ** ** ** *** *** **".into(),
             evidence: "values",
             minors: 0,
+            at: Vec::new(),
         };
         let cols = || {
             vec![
@@ -454,6 +455,7 @@ mod tests {
                     example: "**/**/****".into(),
                     evidence: "values+name",
                     minors,
+                    at: Vec::new(),
                 },
             )]
         };

@@ -4,7 +4,10 @@
 use std::{io::Write, path::Path};
 
 use anyhow::Context;
-use vigie_scan::read::{Format, SourceReport, scan_bytes};
+use vigie_scan::{
+    column::Position,
+    read::{Format, SourceReport, scan_bytes},
+};
 
 /// Scans every file; a file that cannot be read or parsed is reported with
 /// its reason and the others are still scanned. Returns the reports and
@@ -65,8 +68,14 @@ pub fn render_text(reports: &[SourceReport]) -> String {
             s.push_str("  no personal data found\n");
         }
         for f in &r.findings {
+            // Where to look first (the JSON report lists more).
+            let first = match f.at.first() {
+                Some(Position::Text { line, .. }) => format!("  first at line {line}"),
+                Some(Position::Row { row }) => format!("  first at row {row}"),
+                None => String::new(),
+            };
             s.push_str(&format!(
-                "  {:<28} {:<15} {:>6}/{:<6} confidence {:.2}  {}  [{}]\n",
+                "  {:<28} {:<15} {:>6}/{:<6} confidence {:.2}  {}  [{}]{first}\n",
                 f.column,
                 f.kind.as_str(),
                 f.matched,
