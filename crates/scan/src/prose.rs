@@ -37,8 +37,11 @@ fn words(text: &str) -> Vec<Word<'_>> {
             }
             _ => {}
         }
+        // Punctuation, or a line's end (a name or an address never
+        // runs on to the next line: a text read in pieces cut at line
+        // ends finds the same, issue 19).
         if !is_word(c)
-            && !c.is_whitespace()
+            && (!c.is_whitespace() || c == '\n')
             && let Some(last) = out.last_mut()
             && last.stop.is_none()
             && start.is_none()
@@ -104,7 +107,7 @@ const STREETS: [&str; 18] = [
 fn ends_name(w: &Word<'_>) -> bool {
     matches!(
         w.stop,
-        Some('.' | ',' | ';' | ':' | '!' | '?' | '(' | ')' | '"' | '«' | '»')
+        Some('.' | ',' | ';' | ':' | '!' | '?' | '(' | ')' | '"' | '«' | '»' | '\n')
     )
 }
 

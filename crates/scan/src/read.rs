@@ -189,54 +189,98 @@ pub struct SourceReport {
 /// Scans free text: one finding per kind, with its count and where its
 /// first matches are (line and byte offset).
 pub fn text_report(source: &str, text_content: &str) -> SourceReport {
-    let mut by_kind: BTreeMap<PiiKind, (usize, String, Vec<Position>)> = BTreeMap::new();
-    // Where each line starts, to name a match's line.
-    let starts: Vec<usize> = std::iter::once(0)
-        .chain(text_content.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
-    for f in text::scan(text_content)
-        .into_iter()
-        .chain(crate::prose::scan(text_content))
-    {
-        let e = by_kind
-            .entry(f.kind)
-            .or_insert((0, String::new(), Vec::new()));
-        e.0 += 1;
-        if e.1.is_empty() {
-            e.1 = text::mask(&text_content[f.start..f.end]);
+    TextTally::of_piece(text_content, 0, 1).report(source)
+}
+
+/// What a piece of a text holds — by kind: the matches, the first one
+/// masked, where the first ones are — so that a large text is read in
+/// pieces cut at line ends (no match spans a line end), tallied apart, on
+/// several cores, and merged in order: the same report as the whole text,
+/// in bounded memory (issue 19).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TextTally {
+    by_kind: BTreeMap<PiiKind, (usize, String, Vec<Position>)>,
+    lines: usize,
+}
+
+impl TextTally {
+    /// Tallies `piece`, which starts at byte `offset` of the text, on its
+    /// line `line` (from 1).
+    pub fn of_piece(piece: &str, offset: usize, line: usize) -> TextTally {
+        let mut by_kind: BTreeMap<PiiKind, (usize, String, Vec<Position>)> = BTreeMap::new();
+        // Where each line starts, to name a match's line.
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(piece.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        for f in text::scan(piece)
+            .into_iter()
+            .chain(crate::prose::scan(piece))
+        {
+            let e = by_kind
+                .entry(f.kind)
+                .or_insert((0, String::new(), Vec::new()));
+            e.0 += 1;
+            if e.1.is_empty() {
+                e.1 = text::mask(&piece[f.start..f.end]);
+            }
+            if e.2.len() < POSITIONS_MAX {
+                e.2.push(Position::Text {
+                    line: line - 1 + starts.partition_point(|s| *s <= f.start),
+                    offset: offset + f.start,
+                });
+            }
         }
-        if e.2.len() < POSITIONS_MAX {
-            e.2.push(Position::Text {
-                line: starts.partition_point(|s| *s <= f.start),
-                offset: f.start,
+        for (_, _, at) in by_kind.values_mut() {
+            // Names and identifiers come from two passes: in text order.
+            at.sort_by_key(|p| match p {
+                Position::Text { offset, .. } => *offset,
+                Position::Row { row } => *row,
             });
         }
+        TextTally {
+            by_kind,
+            lines: piece.lines().count(),
+        }
     }
-    for (_, _, at) in by_kind.values_mut() {
-        // Names and identifiers come from two passes: in file order.
-        at.sort_by_key(|p| match p {
-            Position::Text { offset, .. } => *offset,
-            Position::Row { row } => *row,
-        });
+
+    /// Adds the tally of the piece that follows.
+    pub fn merge(&mut self, later: TextTally) {
+        self.lines += later.lines;
+        for (kind, (n, example, at)) in later.by_kind {
+            let e = self
+                .by_kind
+                .entry(kind)
+                .or_insert((0, String::new(), Vec::new()));
+            e.0 += n;
+            if e.1.is_empty() {
+                e.1 = example;
+            }
+            let room = POSITIONS_MAX.saturating_sub(e.2.len());
+            e.2.extend(at.into_iter().take(room));
+        }
     }
-    let lines = text_content.lines().count();
-    SourceReport {
-        source: source.to_owned(),
-        format: Format::Text,
-        findings: by_kind
-            .into_iter()
-            .map(|(kind, (matched, example, at))| ColumnReport {
-                column: "(text)".into(),
-                kind,
-                sampled: lines,
-                matched,
-                confidence: if kind.checksummed() { 0.95 } else { 0.85 },
-                example,
-                evidence: "values",
-                minors: 0,
-                at,
-            })
-            .collect(),
+
+    pub fn report(self, source: &str) -> SourceReport {
+        let lines = self.lines;
+        SourceReport {
+            source: source.to_owned(),
+            format: Format::Text,
+            findings: self
+                .by_kind
+                .into_iter()
+                .map(|(kind, (matched, example, at))| ColumnReport {
+                    column: "(text)".into(),
+                    kind,
+                    sampled: lines,
+                    matched,
+                    confidence: if kind.checksummed() { 0.95 } else { 0.85 },
+                    example,
+                    evidence: "values",
+                    minors: 0,
+                    at,
+                })
+                .collect(),
+        }
     }
 }
 
@@ -278,6 +322,32 @@ pub fn scan_bytes(source: &str, format: Format, bytes: &[u8]) -> Result<SourceRe
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 19: a text cut at any line end, its pieces tallied apart and
+    /// merged, gives the report of the whole text.
+    #[test]
+    fn a_text_cut_at_every_line_end_gives_the_same_report() {
+        let text = "Bonjour,\nJe suis Yann Dupré, né le 12/03/1984.\nMon courriel : yann@mairie.fr, tél. 06 12 34 56 78.\n\
+                    IBAN FR76 3000 6000 0112 3456 7890 189\nNIR 1 84 12 75 123 456 78\n\
+                    Écrire à Éloïse Le Gall, 12 rue des Lilas 39000 Lons-le-Saunier\ncarte 4970 1012 3456 7890\n";
+        let whole = TextTally::of_piece(text, 0, 1);
+        assert!(whole.by_kind.len() >= 4, "{whole:?}");
+        let ends: Vec<usize> = text.match_indices('\n').map(|(i, _)| i + 1).collect();
+        for &cut in &ends {
+            let line = text[..cut].matches('\n').count() + 1;
+            let mut merged = TextTally::of_piece(&text[..cut], 0, 1);
+            merged.merge(TextTally::of_piece(&text[cut..], cut, line));
+            assert_eq!(merged, whole, "cut at byte {cut}");
+        }
+        // And in as many pieces as lines.
+        let mut pieces = TextTally::default();
+        let mut from = 0;
+        for (n, &end) in ends.iter().enumerate() {
+            pieces.merge(TextTally::of_piece(&text[from..end], from, n + 1));
+            from = end;
+        }
+        assert_eq!(pieces, whole);
+    }
 
     #[test]
     fn findings_say_where_they_are() {

@@ -1,12 +1,15 @@
 //! `vigie scan`: personal-data discovery on files, as a report for people
 //! or JSON for machines. Values never appear, only masked examples.
 
-use std::{io::Write, path::Path};
+use std::{
+    io::{Read, Write},
+    path::Path,
+};
 
 use anyhow::Context;
 use vigie_scan::{
     column::Position,
-    read::{Format, SourceReport, scan_bytes},
+    read::{Format, SourceReport, TextTally, scan_bytes},
 };
 
 /// Scans every file; a file that cannot be read or parsed is reported with
@@ -22,12 +25,7 @@ pub fn scan_files(paths: &[impl AsRef<Path>], progress: bool) -> (Vec<SourceRepo
             eprint!("\r[{}/{}] {name}\x1b[K", i + 1, paths.len());
             let _ = std::io::stderr().flush();
         }
-        let result = std::fs::read(p)
-            .with_context(|| format!("{name}: cannot read"))
-            .and_then(|bytes| {
-                let format = Format::detect(&name, &bytes[..bytes.len().min(4096)]);
-                scan_bytes(&name, format, &bytes).with_context(|| name.clone())
-            });
+        let result = scan_file(p, &name);
         match result {
             Ok(r) => reports.push(r),
             Err(e) => errors.push(format!("{e:#}")),
@@ -37,6 +35,111 @@ pub fn scan_files(paths: &[impl AsRef<Path>], progress: bool) -> (Vec<SourceRepo
         eprintln!();
     }
     (reports, errors)
+}
+
+/// Bytes of a text read at a time, cut at a line's end: no match spans a
+/// line end, so the pieces' tallies add up to the whole text's.
+const PIECE: usize = 4 << 20;
+/// A line longer than this is cut anyway (at a character's boundary).
+const LONGEST_LINE: usize = 16 * PIECE;
+
+/// One file: text is read in pieces and scanned on every core in bounded
+/// memory (issue 19); tables and JSON are read whole, as their readers
+/// keep a bounded sample of each column.
+fn scan_file(p: &Path, name: &str) -> anyhow::Result<SourceReport> {
+    let mut file = std::fs::File::open(p).with_context(|| format!("{name}: cannot read"))?;
+    let mut head = Vec::with_capacity(4096);
+    (&mut file)
+        .take(4096)
+        .read_to_end(&mut head)
+        .with_context(|| format!("{name}: cannot read"))?;
+    let format = Format::detect(name, &head);
+    if format == Format::Text {
+        return scan_text(name, head, file).with_context(|| format!("{name}: cannot read"));
+    }
+    let mut bytes = head;
+    file.read_to_end(&mut bytes)
+        .with_context(|| format!("{name}: cannot read"))?;
+    scan_bytes(name, format, &bytes).with_context(|| name.to_owned())
+}
+
+/// A text, `head` already read, the rest from `rest`: one thread reads
+/// pieces, the others tally them; the tallies are merged in order.
+fn scan_text(name: &str, head: Vec<u8>, mut rest: impl Read) -> std::io::Result<SourceReport> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (pieces, queue) = std::sync::mpsc::sync_channel::<(usize, usize, usize, Vec<u8>)>(workers);
+    let queue = std::sync::Mutex::new(queue);
+    let (tallied, tallies) = std::sync::mpsc::channel::<(usize, TextTally)>();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let (queue, tallied) = (&queue, tallied.clone());
+            scope.spawn(move || {
+                loop {
+                    let next = match queue.lock() {
+                        Ok(q) => q.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((n, offset, line, bytes)) = next else {
+                        return;
+                    };
+                    let text = String::from_utf8_lossy(&bytes);
+                    if tallied
+                        .send((n, TextTally::of_piece(&text, offset, line)))
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(tallied);
+        let mut carry = head;
+        let (mut n, mut offset, mut line) = (0, 0, 1);
+        let mut buf = vec![0u8; PIECE];
+        let mut done = false;
+        while !done {
+            let got = rest.read(&mut buf)?;
+            carry.extend_from_slice(&buf[..got]);
+            done = got == 0;
+            if !done && carry.len() < PIECE {
+                continue;
+            }
+            let cut = if done {
+                carry.len()
+            } else if let Some(nl) = carry.iter().rposition(|b| *b == b'\n') {
+                nl + 1
+            } else if carry.len() < LONGEST_LINE {
+                continue;
+            } else {
+                // Not inside a character.
+                let mut at = carry.len();
+                while at > 0 && (carry[at - 1] & 0b1100_0000) == 0b1000_0000 {
+                    at -= 1;
+                }
+                at.saturating_sub(1).max(1)
+            };
+            let next = carry.split_off(cut);
+            let piece = std::mem::replace(&mut carry, next);
+            if piece.is_empty() {
+                continue;
+            }
+            let lines = piece.iter().filter(|b| **b == b'\n').count();
+            let len = piece.len();
+            if pieces.send((n, offset, line, piece)).is_err() {
+                break;
+            }
+            (n, offset, line) = (n + 1, offset + len, line + lines);
+        }
+        drop(pieces);
+        Ok::<(), std::io::Error>(())
+    })?;
+    let mut all: Vec<(usize, TextTally)> = tallies.into_iter().collect();
+    all.sort_by_key(|(n, _)| *n);
+    let mut total = TextTally::default();
+    for (_, t) in all {
+        total.merge(t);
+    }
+    Ok(total.report(name))
 }
 
 /// Samples a database (names and types first, at most `rows` rows per
@@ -116,5 +219,44 @@ mod tests {
             "{text}"
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Issue 19: a text longer than several pieces, read in pieces on
+    /// every core, gives the report of the whole text — counts, first
+    /// example, positions (lines and offsets), lines.
+    #[test]
+    fn a_large_text_read_in_pieces_reports_as_the_whole() {
+        let mut text = String::new();
+        let mut n = 0;
+        while text.len() < 3 * PIECE + PIECE / 2 {
+            n += 1;
+            if n % 997 == 0 {
+                text.push_str(&format!(
+                    "Écrire à agent{n}@mairie.fr ou à M. Yann Dupré, 12 rue des Lilas.\n"
+                ));
+            } else {
+                text.push_str("Le conseil municipal s'est réuni à la mairie pour délibérer.\n");
+            }
+        }
+        let bytes = text.as_bytes();
+        let whole = TextTally::of_piece(&text, 0, 1).report("t.txt");
+        let streamed = scan_text("t.txt", bytes[..4096].to_vec(), &bytes[4096..]).unwrap();
+        assert_eq!(
+            serde_json::to_value(&streamed).unwrap(),
+            serde_json::to_value(&whole).unwrap()
+        );
+        let email = streamed
+            .findings
+            .iter()
+            .find(|f| f.kind == vigie_scan::PiiKind::Email)
+            .unwrap();
+        assert_eq!(email.matched, n / 997);
+        assert_eq!(
+            email.at[0],
+            Position::Text {
+                line: 997,
+                offset: text.find("agent997").unwrap()
+            }
+        );
     }
 }
