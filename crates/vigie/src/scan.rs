@@ -39,7 +39,7 @@ pub fn scan_files(paths: &[impl AsRef<Path>], progress: bool) -> (Vec<SourceRepo
 
 /// Bytes of a text read at a time, cut at a line's end: no match spans a
 /// line end, so the pieces' tallies add up to the whole text's.
-const PIECE: usize = 4 << 20;
+const PIECE: usize = 1 << 20;
 /// A line longer than this is cut anyway (at a character's boundary).
 const LONGEST_LINE: usize = 16 * PIECE;
 
@@ -70,6 +70,18 @@ fn scan_text(name: &str, head: Vec<u8>, mut rest: impl Read) -> std::io::Result<
     let (pieces, queue) = std::sync::mpsc::sync_channel::<(usize, usize, usize, Vec<u8>)>(workers);
     let queue = std::sync::Mutex::new(queue);
     let (tallied, tallies) = std::sync::mpsc::channel::<(usize, TextTally)>();
+    // Tallies are merged in order as they come: the ones ahead of a piece
+    // still being read wait, the rest are folded in (bounded memory).
+    let mut total = TextTally::default();
+    let mut merged = 0;
+    let mut ahead: std::collections::BTreeMap<usize, TextTally> = Default::default();
+    let mut absorb = |(n, t): (usize, TextTally)| {
+        ahead.insert(n, t);
+        while let Some(t) = ahead.remove(&merged) {
+            total.merge(t);
+            merged += 1;
+        }
+    };
     std::thread::scope(|scope| {
         for _ in 0..workers {
             let (queue, tallied) = (&queue, tallied.clone());
@@ -129,15 +141,15 @@ fn scan_text(name: &str, head: Vec<u8>, mut rest: impl Read) -> std::io::Result<
                 break;
             }
             (n, offset, line) = (n + 1, offset + len, line + lines);
+            while let Ok(t) = tallies.try_recv() {
+                absorb(t);
+            }
         }
         drop(pieces);
         Ok::<(), std::io::Error>(())
     })?;
-    let mut all: Vec<(usize, TextTally)> = tallies.into_iter().collect();
-    all.sort_by_key(|(n, _)| *n);
-    let mut total = TextTally::default();
-    for (_, t) in all {
-        total.merge(t);
+    for t in tallies {
+        absorb(t);
     }
     Ok(total.report(name))
 }
