@@ -3,6 +3,7 @@
 //! a malformed file gets an error that says what and where.
 
 use std::collections::BTreeMap;
+use std::io::{BufRead, Read};
 
 use serde::Serialize;
 
@@ -56,6 +57,8 @@ impl Format {
 pub enum ReadError {
     #[error("CSV, line {line}: {message}")]
     Csv { line: u64, message: String },
+    #[error("cannot read: {0}")]
+    Io(String),
     #[error("JSON, line {line}, column {column}: {message}")]
     Json {
         line: usize,
@@ -88,10 +91,16 @@ fn delimiter(bytes: &[u8]) -> u8 {
 }
 
 pub fn csv_columns(bytes: &[u8]) -> Result<Columns, ReadError> {
+    csv_columns_from(delimiter(bytes), bytes)
+}
+
+/// A table read as it comes: only its first `MAX_VALUES` rows are kept,
+/// so reading stops there (a large export is not read to its end).
+fn csv_columns_from(delimiter: u8, from: impl Read) -> Result<Columns, ReadError> {
     let mut r = csv::ReaderBuilder::new()
-        .delimiter(delimiter(bytes))
+        .delimiter(delimiter)
         .flexible(false)
-        .from_reader(bytes);
+        .from_reader(from);
     let err = |e: csv::Error| ReadError::Csv {
         line: e.position().map_or(0, |p| p.line()),
         message: e.to_string(),
@@ -111,7 +120,7 @@ pub fn csv_columns(bytes: &[u8]) -> Result<Columns, ReadError> {
         })
         .collect();
     let mut cols = Columns::default();
-    for rec in r.byte_records() {
+    for rec in r.byte_records().take(MAX_VALUES) {
         let rec = rec.map_err(err)?;
         for (h, v) in headers.iter().zip(rec.iter()) {
             cols.push(h, String::from_utf8_lossy(v).into_owned());
@@ -167,12 +176,18 @@ pub fn json_columns(bytes: &[u8]) -> Result<Columns, ReadError> {
 }
 
 pub fn json_lines_columns(bytes: &[u8]) -> Result<Columns, ReadError> {
+    json_lines_columns_from(bytes)
+}
+
+/// JSON Lines read line by line: one object in memory at a time.
+fn json_lines_columns_from(from: impl BufRead) -> Result<Columns, ReadError> {
     let mut cols = Columns::default();
-    for (i, line) in bytes.split(|c| *c == b'\n').enumerate() {
+    for (i, line) in from.split(b'\n').enumerate() {
+        let line = line.map_err(|e| ReadError::Io(e.to_string()))?;
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let v: serde_json::Value = serde_json::from_slice(line).map_err(|e| json_err(&e, i))?;
+        let v: serde_json::Value = serde_json::from_slice(&line).map_err(|e| json_err(&e, i))?;
         walk(&v, &mut "$".to_owned(), &mut cols, 0);
     }
     Ok(cols)
@@ -284,39 +299,61 @@ impl TextTally {
     }
 }
 
+/// Scans a table or JSON Lines as it is read — `head` already read, the
+/// rest from `rest` — in bounded memory (issue 19); a JSON document or a
+/// text is read whole and scanned as `scan_bytes` does.
+pub fn scan_reader(
+    source: &str,
+    format: Format,
+    head: &[u8],
+    rest: impl Read,
+) -> Result<SourceReport, ReadError> {
+    let cols = match format {
+        Format::Csv => csv_columns_from(delimiter(head), head.chain(rest))?,
+        Format::JsonLines => json_lines_columns_from(std::io::BufReader::new(head.chain(rest)))?,
+        _ => {
+            let mut bytes = head.to_vec();
+            let mut rest = rest;
+            rest.read_to_end(&mut bytes)
+                .map_err(|e| ReadError::Io(e.to_string()))?;
+            return scan_bytes(source, format, &bytes);
+        }
+    };
+    Ok(report_of(source, format, &cols))
+}
+
 /// Scans a file's bytes in the given format.
 pub fn scan_bytes(source: &str, format: Format, bytes: &[u8]) -> Result<SourceReport, ReadError> {
     let cols = match format {
         Format::Text => return Ok(text_report(source, &String::from_utf8_lossy(bytes))),
-        // Every record has every field: a value's place is its row.
-        Format::Csv => {
-            let cols = csv_columns(bytes)?;
-            return Ok(SourceReport {
-                source: source.to_owned(),
-                format,
-                findings: cols
-                    .0
-                    .iter()
-                    .flat_map(|(name, values)| {
-                        classify_rows(name, values.iter().map(String::as_str))
-                    })
-                    .collect(),
-            });
+        Format::Csv | Format::JsonLines => {
+            return scan_reader(source, format, bytes, std::io::empty());
         }
         Format::Json => json_columns(bytes)?,
-        Format::JsonLines => json_lines_columns(bytes)?,
         Format::Database => Columns::default(),
     };
-    let findings = cols
-        .0
-        .iter()
-        .flat_map(|(name, values)| classify_column(name, values.iter().map(String::as_str)))
-        .collect();
-    Ok(SourceReport {
+    Ok(report_of(source, format, &cols))
+}
+
+/// The findings of each column; in a table, where: every record has every
+/// field, so a value's place is its row.
+fn report_of(source: &str, format: Format, cols: &Columns) -> SourceReport {
+    SourceReport {
         source: source.to_owned(),
         format,
-        findings,
-    })
+        findings: cols
+            .0
+            .iter()
+            .flat_map(|(name, values)| {
+                let values = values.iter().map(String::as_str);
+                if format == Format::Csv {
+                    classify_rows(name, values)
+                } else {
+                    classify_column(name, values)
+                }
+            })
+            .collect(),
+    }
 }
 
 #[cfg(test)]
@@ -347,6 +384,40 @@ mod tests {
             from = end;
         }
         assert_eq!(pieces, whole);
+    }
+
+    /// Issue 19: a table is read as it comes and no further than the
+    /// rows it keeps; what is read is what a whole read finds.
+    #[test]
+    fn a_table_is_read_as_it_comes_and_no_further_than_kept() {
+        let mut csv = String::from("id;courriel\n");
+        for i in 0..MAX_VALUES + 500 {
+            csv.push_str(&format!("{i};p{i}@mairie.fr\n"));
+        }
+        let whole = scan_bytes("t.csv", Format::Csv, csv.as_bytes()).unwrap();
+        // A broken row past the rows kept is never read.
+        let broken = format!("{csv}1;2;3;4\n");
+        let (head, rest) = broken.as_bytes().split_at(4096);
+        let streamed = scan_reader("t.csv", Format::Csv, head, rest).unwrap();
+        assert_eq!(
+            serde_json::to_value(&streamed).unwrap(),
+            serde_json::to_value(&whole).unwrap()
+        );
+        let email = &streamed.findings[0];
+        assert_eq!((email.kind, email.sampled), (PiiKind::Email, MAX_VALUES));
+        // JSON Lines, line by line: the same as read whole.
+        let lines: String = (0..300)
+            .map(|i| format!("{{\"contact\": {{\"mail\": \"p{i}@mairie.fr\"}}}}\n"))
+            .collect();
+        let (head, rest) = lines.as_bytes().split_at(100);
+        assert_eq!(
+            serde_json::to_value(scan_reader("t.jsonl", Format::JsonLines, head, rest).unwrap())
+                .unwrap(),
+            serde_json::to_value(
+                scan_bytes("t.jsonl", Format::JsonLines, lines.as_bytes()).unwrap()
+            )
+            .unwrap()
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::{
 use anyhow::Context;
 use vigie_scan::{
     column::Position,
-    read::{Format, SourceReport, TextTally, scan_bytes},
+    read::{Format, SourceReport, TextTally, scan_reader},
 };
 
 /// Scans every file; a file that cannot be read or parsed is reported with
@@ -43,9 +43,9 @@ const PIECE: usize = 1 << 20;
 /// A line longer than this is cut anyway (at a character's boundary).
 const LONGEST_LINE: usize = 16 * PIECE;
 
-/// One file: text is read in pieces and scanned on every core in bounded
-/// memory (issue 19); tables and JSON are read whole, as their readers
-/// keep a bounded sample of each column.
+/// One file: text is read in pieces and scanned on every core, tables and
+/// JSON Lines as they come, in bounded memory (issue 19); a JSON document
+/// is read whole.
 fn scan_file(p: &Path, name: &str) -> anyhow::Result<SourceReport> {
     let mut file = std::fs::File::open(p).with_context(|| format!("{name}: cannot read"))?;
     let mut head = Vec::with_capacity(4096);
@@ -57,10 +57,7 @@ fn scan_file(p: &Path, name: &str) -> anyhow::Result<SourceReport> {
     if format == Format::Text {
         return scan_text(name, head, file).with_context(|| format!("{name}: cannot read"));
     }
-    let mut bytes = head;
-    file.read_to_end(&mut bytes)
-        .with_context(|| format!("{name}: cannot read"))?;
-    scan_bytes(name, format, &bytes).with_context(|| name.to_owned())
+    scan_reader(name, format, &head, file).with_context(|| name.to_owned())
 }
 
 /// A text, `head` already read, the rest from `rest`: one thread reads
