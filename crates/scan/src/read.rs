@@ -90,10 +90,6 @@ fn delimiter(bytes: &[u8]) -> u8 {
         .unwrap_or(b',')
 }
 
-pub fn csv_columns(bytes: &[u8]) -> Result<Columns, ReadError> {
-    csv_columns_from(delimiter(bytes), bytes)
-}
-
 /// A table read as it comes: only its first `MAX_VALUES` rows are kept,
 /// so reading stops there (a large export is not read to its end).
 fn csv_columns_from(delimiter: u8, from: impl Read) -> Result<Columns, ReadError> {
@@ -173,10 +169,6 @@ pub fn json_columns(bytes: &[u8]) -> Result<Columns, ReadError> {
     let mut cols = Columns::default();
     walk(&v, &mut "$".to_owned(), &mut cols, 0);
     Ok(cols)
-}
-
-pub fn json_lines_columns(bytes: &[u8]) -> Result<Columns, ReadError> {
-    json_lines_columns_from(bytes)
 }
 
 /// JSON Lines read line by line: one object in memory at a time.
@@ -506,7 +498,7 @@ mod tests {
     fn malformed_files_say_where() {
         let bad = b"a,b\n1,2\n3\n";
         assert!(matches!(
-            csv_columns(bad),
+            scan_bytes("bad.csv", Format::Csv, bad),
             Err(ReadError::Csv { line: 3, .. })
         ));
         let bad = b"{\"a\": 1,\n \"b\": }";
@@ -514,7 +506,7 @@ mod tests {
         assert!(matches!(e, ReadError::Json { line: 2, .. }), "{e}");
         let bad = b"{\"a\":1}\n{oops}\n";
         assert!(matches!(
-            json_lines_columns(bad),
+            scan_bytes("bad.jsonl", Format::JsonLines, bad),
             Err(ReadError::Json { line: 2, .. })
         ));
     }

@@ -262,7 +262,7 @@ fn dataset_of(f: &HashMap<String, String>, current: Option<&Dataset>) -> Dataset
     d
 }
 
-async fn page(
+fn page(
     state: &AppState,
     ctx: &TenantCtx,
     system: &vigie_store::System,
@@ -319,7 +319,7 @@ pub async fn show(
     match guide {
         Ok(g) => {
             let proposed = g.proposed.clone();
-            render(page(&state, &ctx, &s, &g, &proposed, Vec::new()).await)
+            render(page(&state, &ctx, &s, &g, &proposed, Vec::new()))
         }
         Err(why) => render_status(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -330,8 +330,7 @@ pub async fn show(
                 &Guide::default(),
                 &Dataset::default(),
                 vec![why],
-            )
-            .await,
+            ),
         ),
     }
 }
@@ -390,7 +389,7 @@ pub async fn save(
     };
     render_status(
         StatusCode::UNPROCESSABLE_ENTITY,
-        page(&state, &ctx, &s, &guide, &d, problems).await,
+        page(&state, &ctx, &s, &guide, &d, problems),
     )
 }
 
