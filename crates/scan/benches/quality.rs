@@ -1,7 +1,9 @@
 //! Precision and recall per kind on the labelled set
 //! (`cargo bench -p vigie-scan --bench quality`).
 
-use vigie_scan::labelled::{Score, evaluate_columns, evaluate_prose, evaluate_text};
+use vigie_scan::labelled::{
+    Score, evaluate_columns, evaluate_names, evaluate_prose, evaluate_text,
+};
 
 fn table(title: &str, rows: &[(vigie_scan::PiiKind, Score)]) {
     println!("{title}");
@@ -31,6 +33,19 @@ fn main() {
         "Names and addresses in French prose, exact spans (2,000 of each + 2,000 decoy sentences)",
         &evaluate_prose(0xADD, 2000),
     );
+    println!(
+        "Person names as French writes them (600 sentences each; first names drawn from the lexicon, or held out of it; 600 decoy sentences)"
+    );
+    for (what, s) in evaluate_names(0x4E0, 600) {
+        println!(
+            "  {what:<36} precision {:.4} recall {:.4} (tp {}, fp {}, fn {})",
+            s.precision(),
+            s.recall(),
+            s.tp,
+            s.fp,
+            s.fn_
+        );
+    }
     table(
         "Columns of 50 values (60 per kind, a third mixed with decoys; 120 decoy columns)",
         &evaluate_columns(0xC01, 60),

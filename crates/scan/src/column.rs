@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::{PiiKind, text};
+use crate::{PiiKind, lexicon::is_known_name, text};
 
 /// What a column holds, as a report shows it (no value, only a mask).
 #[derive(Debug, Clone, Serialize)]
@@ -242,35 +242,6 @@ pub fn is_postcode(v: &str) -> bool {
         )
 }
 
-/// Common French first names and surnames, shipped as data (facts).
-static NAMES: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
-    std::sync::LazyLock::new(|| {
-        [
-            include_str!("../data/prenoms.txt"),
-            include_str!("../data/noms.txt"),
-        ]
-        .into_iter()
-        .flat_map(str::lines)
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .collect()
-    });
-
-/// Common French first names alone, for names in prose.
-static FIRST_NAMES: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
-    std::sync::LazyLock::new(|| {
-        include_str!("../data/prenoms.txt")
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .collect()
-    });
-
-/// Whether `w` (any case) is a common French first name.
-pub fn is_first_name(w: &str) -> bool {
-    FIRST_NAMES.contains(w.to_lowercase().as_str())
-}
-
 /// A value made of one to four words, one of which is a known first name
 /// or surname ("Camille Martin", "DUPRÉ Éloïse").
 pub fn looks_like_person(v: &str) -> bool {
@@ -280,8 +251,7 @@ pub fn looks_like_person(v: &str) -> bool {
             w.chars()
                 .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '.'))
         })
-        && (words.iter().any(|w| NAMES.contains(w.as_str()))
-            || NAMES.contains(words.join(" ").as_str()))
+        && (words.iter().any(|w| is_known_name(w)) || is_known_name(&words.join(" ")))
 }
 
 /// Classifies one column from its name and sampled values. Returns every

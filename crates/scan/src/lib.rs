@@ -9,6 +9,7 @@ pub mod column;
 pub mod kind;
 #[doc(hidden)]
 pub mod labelled;
+pub mod lexicon;
 pub mod prose;
 pub mod read;
 pub mod text;

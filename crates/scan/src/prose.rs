@@ -1,68 +1,206 @@
 //! Person names and postal addresses in French prose, where no checksum
 //! helps: a name is a civility title ("M.", "Mme", "Madame", "Dr"…) or a
-//! known first name, followed by capitalised words; an address is a house
-//! number, a street type ("rue", "avenue"…) and its name, with the postcode
-//! and town when they follow, or a postcode followed by a town. Word-level,
-//! one pass, kept apart from the byte-level scanner so that its speed on
-//! identifiers is untouched.
+//! known first name followed by capitalised words, a surname in capitals
+//! before a known first name ("DUPONT Jean"), or a line that holds only a
+//! first name and a surname in capitals (a signature, "Yvon TRÉGUER"); an
+//! address is a house number, a street type ("rue", "avenue"…) and its
+//! name, with the postcode and town when they follow, or a postcode
+//! followed by a town. A name after a street or a building's type ("rue
+//! Victor Hugo", "collège Antoine de Saint-Exupéry") is a place.
+//!
+//! Line rate (issue 19): only a word that starts with a capital or a digit
+//! can open a finding, so the bytes of every other word are skipped with a
+//! table lookup each, without building words; the few words around a
+//! candidate are read then, into a small window reused for the whole
+//! text. Nothing spans a line end, so a text read in pieces cut at line
+//! ends finds the same.
 
-use crate::{PiiKind, column::is_first_name, column::is_postcode, text::Finding};
+use crate::{
+    PiiKind,
+    column::is_postcode,
+    lexicon::{Folded, is_first_name},
+    text::Finding,
+};
 
 /// A word of the text and where it is.
 #[derive(Debug, Clone, Copy)]
 struct Word<'a> {
     text: &'a str,
-    start: usize,
     end: usize,
-    /// Punctuation right after the word (',' '.' ';' ':' …), if any,
-    /// before the next word.
+    /// Punctuation right after the word (',' '.' ';' ':' …), or a line's
+    /// end, if any, before the next word.
     stop: Option<char>,
 }
 
-fn words(text: &str) -> Vec<Word<'_>> {
-    let mut out: Vec<Word<'_>> = Vec::new();
-    let mut start = None;
-    let is_word = |c: char| c.is_alphanumeric() || matches!(c, '-' | '\'' | '’');
-    for (i, c) in text.char_indices() {
-        match (is_word(c), start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                out.push(Word {
-                    text: &text[s..i],
-                    start: s,
-                    end: i,
-                    stop: None,
-                });
-                start = None;
+fn is_word(c: char) -> bool {
+    match u32::from(c) {
+        // French letters, without Unicode's tables: Latin-1's and Latin
+        // Extended's letters (not × and ÷).
+        0xC0..=0x24F => c != '×' && c != '÷',
+        0..=0x7F => c.is_ascii_alphanumeric() || c == '-' || c == '\'',
+        _ => c.is_alphanumeric() || c == '’',
+    }
+}
+
+/// What an ASCII byte is to the skipping loop.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// Inside a word that cannot open a finding (lowercase, `-`, `'`).
+    Plain,
+    /// Opens a candidate at a word's start (capital, digit).
+    Opens,
+    /// Between words.
+    Gap,
+}
+
+static CLASS: [Class; 128] = {
+    let mut t = [Class::Gap; 128];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_uppercase() || b.is_ascii_digit() {
+            Class::Opens
+        } else if b.is_ascii_lowercase() || b == b'-' || b == b'\'' {
+            Class::Plain
+        } else {
+            Class::Gap
+        };
+        c += 1;
+    }
+    t
+};
+
+/// The character at byte `i` of `text` and its length, ASCII first.
+fn char_at(text: &str, i: usize) -> Option<(char, usize)> {
+    let c = *text.as_bytes().get(i)?;
+    if c < 0x80 {
+        return Some((char::from(c), 1));
+    }
+    let ch = text.get(i..)?.chars().next()?;
+    Some((ch, ch.len_utf8()))
+}
+
+/// The first word at or after `from` on the same line, with its stop;
+/// `None` at a line's end or the text's.
+fn word_at(text: &str, from: usize) -> Option<Word<'_>> {
+    let mut start = from;
+    loop {
+        let (c, n) = char_at(text, start)?;
+        if c == '\n' {
+            return None;
+        }
+        if is_word(c) {
+            break;
+        }
+        start += n;
+    }
+    let mut end = start;
+    while let Some((c, n)) = char_at(text, end)
+        && is_word(c)
+    {
+        end += n;
+    }
+    let mut stop = None;
+    let mut at = end;
+    while let Some((c, n)) = char_at(text, at)
+        && !is_word(c)
+    {
+        if !c.is_whitespace() || c == '\n' {
+            stop = Some(c);
+            break;
+        }
+        at += n;
+    }
+    Some(Word {
+        text: &text[start..end],
+        end,
+        stop,
+    })
+}
+
+/// The most words a rule reads from its first (a house number, "bis", a
+/// street type, six words, a postcode and a town of three).
+const WINDOW: usize = 16;
+
+/// The words from a candidate's on, read as the rules ask for them, up to
+/// the line's end or `WINDOW` words; its buffer serves the whole text.
+struct Window<'a> {
+    text: &'a str,
+    words: Vec<Word<'a>>,
+    next: usize,
+    done: bool,
+}
+
+impl<'a> Window<'a> {
+    fn new(text: &'a str) -> Self {
+        Window {
+            text,
+            words: Vec::with_capacity(WINDOW),
+            next: 0,
+            done: true,
+        }
+    }
+
+    /// Starts from the candidate's word `first`.
+    fn start(&mut self, first: Word<'a>) {
+        self.words.clear();
+        self.words.push(first);
+        self.next = first.end;
+        self.done = first.stop == Some('\n');
+    }
+
+    /// The `i`th word from the candidate's, reading up to it.
+    fn get(&mut self, i: usize) -> Option<Word<'a>> {
+        while self.words.len() <= i && !self.done {
+            match word_at(self.text, self.next) {
+                Some(w) => {
+                    self.next = w.end;
+                    self.words.push(w);
+                    self.done = w.stop == Some('\n') || self.words.len() == WINDOW;
+                }
+                None => self.done = true,
             }
-            _ => {}
         }
-        // Punctuation, or a line's end (a name or an address never
-        // runs on to the next line: a text read in pieces cut at line
-        // ends finds the same, issue 19).
-        if !is_word(c)
-            && (!c.is_whitespace() || c == '\n')
-            && let Some(last) = out.last_mut()
-            && last.stop.is_none()
-            && start.is_none()
-        {
-            last.stop = Some(c);
-        }
+        self.words.get(i).copied()
     }
-    if let Some(s) = start {
-        out.push(Word {
-            text: &text[s..],
-            start: s,
-            end: text.len(),
-            stop: None,
-        });
+}
+
+/// The word just before `start` on the same line, if any, and where it
+/// starts.
+fn word_before(text: &str, start: usize) -> Option<(usize, &str)> {
+    let head = &text[..start];
+    let (i, c) = head
+        .char_indices()
+        .rev()
+        .find(|(_, c)| is_word(*c) || *c == '\n')?;
+    if c == '\n' {
+        return None;
     }
-    out
+    let end = i + c.len_utf8();
+    let begin = head[..end]
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !is_word(*c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    Some((begin, &head[begin..end]))
 }
 
 fn capitalised(w: &str) -> bool {
     let mut chars = w.chars();
-    chars.next().is_some_and(char::is_uppercase) && w.chars().count() >= 2
+    chars.next().is_some_and(char::is_uppercase) && chars.next().is_some()
+}
+
+/// A word in capitals only ("DUPONT", "LE GALL"'s parts, "D'ARC").
+fn in_capitals(w: &str) -> bool {
+    let mut letters = 0;
+    for c in w.chars() {
+        if c.is_uppercase() {
+            letters += 1;
+        } else if !matches!(c, '-' | '\'' | '’') {
+            return false;
+        }
+    }
+    letters >= 2
 }
 
 const TITLES: [&str; 11] = [
@@ -103,6 +241,81 @@ const STREETS: [&str; 18] = [
     "résidence",
 ];
 
+/// Words after which a person's name names a place or a building: "rue
+/// Victor Hugo", "collège Antoine de Saint-Exupéry", "salle Jean Moulin".
+const PLACES: [&str; 30] = [
+    "rue",
+    "avenue",
+    "boulevard",
+    "bd",
+    "place",
+    "allée",
+    "impasse",
+    "chemin",
+    "quai",
+    "square",
+    "cours",
+    "route",
+    "pont",
+    "parc",
+    "jardin",
+    "école",
+    "collège",
+    "lycée",
+    "université",
+    "salle",
+    "stade",
+    "gymnase",
+    "espace",
+    "centre",
+    "médiathèque",
+    "bibliothèque",
+    "hôpital",
+    "musée",
+    "fondation",
+    "résidence",
+];
+
+/// Capitals that are not surnames, before a first name: "SIRET Marie".
+const ACRONYMS: [&str; 24] = [
+    "siret", "siren", "nir", "iban", "rib", "tva", "rgpd", "cnil", "dpo", "caf", "cpam", "urssaf",
+    "ccas", "cgct", "dgfip", "sdis", "ehpad", "rh", "dsi", "objet", "ref", "réf", "pj", "nb",
+];
+
+fn folded_in(w: &str, set: &[&str]) -> bool {
+    Folded::new(w).is_some_and(|f| set.contains(&f.as_str()))
+}
+
+/// `w` without an elided article or preposition: "l'école" is "école".
+fn without_elision(w: &str) -> &str {
+    for p in ["l'", "L'", "l’", "L’", "d'", "D'", "d’", "D’"] {
+        if let Some(rest) = w.strip_prefix(p) {
+            return rest;
+        }
+    }
+    w
+}
+
+/// Whether the words before `start` make a name there a place's: a place
+/// word just before, or before "du"/"de"/"de la"/"des" ("place du Général
+/// de Gaulle").
+fn names_a_place(text: &str, start: usize) -> bool {
+    let mut at = start;
+    for _ in 0..3 {
+        let Some((begin, w)) = word_before(text, at) else {
+            return false;
+        };
+        if folded_in(without_elision(w), &PLACES) {
+            return true;
+        }
+        if !matches!(w, "du" | "de" | "des" | "la" | "d'") {
+            return false;
+        }
+        at = begin;
+    }
+    false
+}
+
 /// Words after which a capitalised word is not a surname.
 fn ends_name(w: &Word<'_>) -> bool {
     matches!(
@@ -112,13 +325,13 @@ fn ends_name(w: &Word<'_>) -> bool {
 }
 
 /// The end of a run of up to `max` capitalised words (with particles)
-/// from `i`, or `None` if `words[i]` is not capitalised.
-fn capitalised_run(ws: &[Word<'_>], i: usize, max: usize) -> Option<usize> {
+/// from `i`, or `None` if word `i` is not capitalised.
+fn capitalised_run(ws: &mut Window<'_>, i: usize, max: usize) -> Option<usize> {
     let first = ws.get(i)?;
     if matches!(first.text, "de" | "du" | "des" | "d'") {
         // "Jean de La Fontaine": a particle may open the surname (not
         // "le"/"la": "Madame la Maire" is a function, not a name).
-        return if ends_name(first) {
+        return if ends_name(&first) {
             None
         } else {
             capitalised_run(ws, i + 1, max)
@@ -129,16 +342,22 @@ fn capitalised_run(ws: &[Word<'_>], i: usize, max: usize) -> Option<usize> {
     }
     let mut last = i;
     let mut j = i;
-    while !ends_name(&ws[j]) && j + 1 < ws.len() && j + 1 - i < max {
-        let next = &ws[j + 1];
+    let mut at = first;
+    while !ends_name(&at)
+        && j + 1 - i < max
+        && let Some(next) = ws.get(j + 1)
+    {
         if capitalised(next.text) {
             last = j + 1;
             j += 1;
-        } else if PARTICLES.contains(&next.text.to_lowercase().as_str())
-            && ws.get(j + 2).is_some_and(|w| capitalised(w.text))
+            at = next;
+        } else if folded_in(next.text, &PARTICLES)
+            && let Some(after) = ws.get(j + 2)
+            && capitalised(after.text)
         {
             last = j + 2;
             j += 2;
+            at = after;
         } else {
             break;
         }
@@ -146,91 +365,209 @@ fn capitalised_run(ws: &[Word<'_>], i: usize, max: usize) -> Option<usize> {
     Some(last)
 }
 
+/// A finding from the words of `ws` (its first word opens it), and the
+/// index of its last word.
+fn at_candidate(ws: &mut Window<'_>, op: Opening) -> Option<(PiiKind, usize)> {
+    let w = ws.get(0)?;
+    let name = |last| Some((PiiKind::PersonName, last));
+    // A civility title and the name after it.
+    if TITLES.contains(&w.text)
+        && (w.stop.is_none() || w.stop == Some('.'))
+        && let Some(last) = capitalised_run(ws, 1, 4)
+    {
+        return name(last);
+    }
+    // A surname in capitals before a known first name: "DUPONT Jean",
+    // "LE GALL Marie-Anne".
+    if in_capitals(w.text) && !op.first_name && !folded_in(w.text, &ACRONYMS) {
+        let mut j = 0;
+        let mut at = w;
+        while j < 2
+            && !ends_name(&at)
+            && let Some(next) = ws.get(j + 1)
+            && in_capitals(next.text)
+        {
+            j += 1;
+            at = next;
+        }
+        if let Some(first) = ws.get(j + 1)
+            && !ends_name(&at)
+            && capitalised(first.text)
+            && !in_capitals(first.text)
+            && is_first_name(first.text)
+        {
+            return name(j + 1);
+        }
+    }
+    // A known first name followed by a surname.
+    if op.first_name
+        && capitalised(w.text)
+        && !ends_name(&w)
+        && let Some(last) = capitalised_run(ws, 1, 3)
+    {
+        return name(last);
+    }
+    // A line holding only a first name and a surname in capitals: a
+    // signature ("Yvon TRÉGUER").
+    if op.line_start
+        && w.stop.is_none()
+        && capitalised(w.text)
+        && !in_capitals(w.text)
+        && let Some(surname) = ws.get(1)
+        && ws.get(2).is_none()
+        && in_capitals(surname.text)
+        && surname.stop.is_none_or(|c| matches!(c, '\n' | '.' | ','))
+    {
+        return name(1);
+    }
+    // A house number, a street type and its name.
+    if w.text.len() <= 4
+        && w.text.bytes().all(|c| c.is_ascii_digit())
+        && w.stop.is_none_or(|c| c == ',')
+    {
+        let mut j = 1;
+        if ws.get(j).is_some_and(|x| matches!(x.text, "bis" | "ter")) {
+            j += 1;
+        }
+        if let Some(street) = ws.get(j)
+            && folded_in(street.text, &STREETS)
+            && !ends_name(&street)
+        {
+            let mut last = j + 1;
+            while last - j <= 6
+                && let Some(x) = ws.get(last)
+                && !ends_name(&x)
+            {
+                last += 1;
+            }
+            // The street's last word (the line may end before).
+            if ws.get(last).is_none() {
+                last -= 1;
+            }
+            // ", 39000 Lons-le-Saunier" after the street.
+            if ws.get(last).is_some_and(|x| x.stop == Some(','))
+                && let Some(pc) = ws.get(last + 1)
+                && is_postcode(pc.text)
+                && let Some(town) = capitalised_run(ws, last + 2, 3)
+            {
+                last = town;
+            }
+            return Some((PiiKind::PostalAddress, last));
+        }
+    }
+    // A postcode and its town.
+    if is_postcode(w.text)
+        && w.stop.is_none()
+        && let Some(town) = capitalised_run(ws, 1, 3)
+    {
+        return Some((PiiKind::PostalAddress, town));
+    }
+    None
+}
+
 /// Names and addresses in `text`, in order.
 pub fn scan(text: &str) -> Vec<Finding> {
-    let ws = words(text);
+    let b = text.as_bytes();
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < ws.len() {
-        let w = &ws[i];
-        // A civility title and the name after it.
-        if TITLES.contains(&w.text)
-            && (w.stop.is_none() || w.stop == Some('.'))
-            && let Some(last) = capitalised_run(&ws, i + 1, 4)
-        {
-            out.push(Finding {
-                kind: PiiKind::PersonName,
-                start: w.start,
-                end: ws[last].end,
-            });
-            i = last + 1;
-            continue;
-        }
-        // A known first name followed by a surname.
-        if capitalised(w.text)
-            && !ends_name(w)
-            && is_first_name(w.text)
-            && let Some(last) = capitalised_run(&ws, i + 1, 3)
-        {
-            out.push(Finding {
-                kind: PiiKind::PersonName,
-                start: w.start,
-                end: ws[last].end,
-            });
-            i = last + 1;
-            continue;
-        }
-        // A house number, a street type and its name.
-        if w.text.len() <= 4
-            && w.text.chars().all(|c| c.is_ascii_digit())
-            && w.stop.is_none_or(|c| c == ',')
-        {
-            let mut j = i + 1;
-            if ws.get(j).is_some_and(|x| matches!(x.text, "bis" | "ter")) {
-                j += 1;
+    let mut ws = Window::new(text);
+    let mut p = 0;
+    let mut in_word = false;
+    while p < b.len() {
+        let c = b[p];
+        let (opens, word, len) = if c < 0x80 {
+            match CLASS[usize::from(c)] {
+                Class::Plain => {
+                    // The common case: the rest of a lowercase word.
+                    p += 1;
+                    while p < b.len() && b[p] < 0x80 && CLASS[usize::from(b[p])] == Class::Plain {
+                        p += 1;
+                    }
+                    in_word = true;
+                    continue;
+                }
+                Class::Opens => (true, true, 1),
+                Class::Gap => (false, false, 1),
             }
-            if let Some(street) = ws.get(j)
-                && STREETS.contains(&street.text.to_lowercase().as_str())
-                && !ends_name(street)
+        } else if c == 0xC3
+            && let Some(&next) = b.get(p + 1)
+        {
+            // À…Þ and ß…ÿ, two bytes: French accents, without decoding.
+            let cp = 0xC0 | (next & 0x3F);
+            let word = cp != 0xD7 && cp != 0xF7;
+            (word && cp <= 0xDE, word, 2)
+        } else {
+            let ch = text[p..].chars().next().unwrap_or(' ');
+            let word = is_word(ch);
+            (word && ch.is_uppercase(), word, ch.len_utf8())
+        };
+        if opens
+            && !in_word
+            && let Some((first, op)) = opening(text, p)
+        {
+            ws.start(first);
+            if let Some((kind, last)) = at_candidate(&mut ws, op)
+                && (kind != PiiKind::PersonName || !names_a_place(text, p))
             {
-                let mut last = j + 1;
-                while last < ws.len() && last - j <= 6 && !ends_name(&ws[last]) {
-                    last += 1;
-                }
-                let mut last = last.min(ws.len() - 1);
-                // ", 39000 Lons-le-Saunier" after the street.
-                if ws[last].stop == Some(',')
-                    && let Some(pc) = ws.get(last + 1)
-                    && is_postcode(pc.text)
-                    && let Some(town) = capitalised_run(&ws, last + 2, 3)
-                {
-                    last = town;
-                }
+                let end = ws.get(last).map_or(p + len, |w| w.end);
                 out.push(Finding {
-                    kind: PiiKind::PostalAddress,
-                    start: w.start,
-                    end: ws[last].end,
+                    kind,
+                    start: p,
+                    end,
                 });
-                i = last + 1;
+                p = end;
+                in_word = false;
                 continue;
             }
-        }
-        // A postcode and its town.
-        if is_postcode(w.text)
-            && w.stop.is_none()
-            && let Some(town) = capitalised_run(&ws, i + 1, 3)
-        {
-            out.push(Finding {
-                kind: PiiKind::PostalAddress,
-                start: w.start,
-                end: ws[town].end,
-            });
-            i = town + 1;
+            // Not a finding: the rest of this word opens nothing.
+            p = ws.get(0).map_or(p + len, |w| w.end);
+            in_word = false;
             continue;
         }
-        i += 1;
+        if opens && !in_word {
+            // A capitalised word that opens nothing ("Le", "Conseil").
+            p = word_at(text, p).map_or(p + len, |w| w.end);
+            in_word = false;
+            continue;
+        }
+        in_word = word;
+        p += len;
     }
     out
+}
+
+/// What the candidate's own word says, read once.
+#[derive(Clone, Copy)]
+struct Opening {
+    first_name: bool,
+    line_start: bool,
+}
+
+/// The word at `p` and what it says, if it may open a finding from the
+/// word alone: most capitalised words ("Le", "Conseil") do not, and cost
+/// no more.
+fn opening(text: &str, p: usize) -> Option<(Word<'_>, Opening)> {
+    let w = word_at(text, p)?;
+    let digit = w.text.as_bytes()[0].is_ascii_digit();
+    let title = TITLES.contains(&w.text);
+    let caps = in_capitals(w.text);
+    let first_name = !digit && is_first_name(w.text);
+    let line_start = capitalised(w.text) && w.stop.is_none() && line_begins(text, p);
+    (digit || title || caps || first_name || line_start).then_some((
+        w,
+        Opening {
+            first_name,
+            line_start,
+        },
+    ))
+}
+
+/// Whether only spaces stand between the line's start and `p`.
+fn line_begins(text: &str, p: usize) -> bool {
+    text[..p]
+        .chars()
+        .rev()
+        .take_while(|c| *c != '\n')
+        .all(char::is_whitespace)
 }
 
 #[cfg(test)]
@@ -265,6 +602,49 @@ mod tests {
     }
 
     #[test]
+    fn names_as_french_administration_writes_them() {
+        assert_eq!(
+            found("Dossier suivi par DUPONT Jean-Pierre, agent."),
+            [(PiiKind::PersonName, "DUPONT Jean-Pierre")]
+        );
+        assert_eq!(
+            found("Présents : LE GALL Maurice et Mme Roux."),
+            [
+                (PiiKind::PersonName, "LE GALL Maurice"),
+                (PiiKind::PersonName, "Mme Roux")
+            ]
+        );
+        assert_eq!(
+            found("Bien cordialement,\nYvon TRÉGUER\nMairie"),
+            [(PiiKind::PersonName, "Yvon TRÉGUER")]
+        );
+        assert_eq!(
+            found("Réponse de Marie-Claire Bouvier."),
+            [(PiiKind::PersonName, "Marie-Claire Bouvier")]
+        );
+    }
+
+    #[test]
+    fn places_named_after_people_are_places() {
+        for t in [
+            "Le collège Antoine de Saint-Exupéry ouvre lundi.",
+            "Réunion salle Jean Moulin à 18 h.",
+            "L'école Jules Ferry et l’allée Marie Curie.",
+            "La place du Général de Gaulle est piétonne.",
+            "Travaux avenue Victor Hugo.",
+            "Le lycée Saint-Exupéry et Saint-Claude.",
+            "Rendez-vous à Saint-Jean-de-Luz.",
+        ] {
+            assert_eq!(found(t), [], "{t}");
+        }
+        // Not a place word before: a person.
+        assert_eq!(
+            found("Lettre de Victor Hugo."),
+            [(PiiKind::PersonName, "Victor Hugo")]
+        );
+    }
+
+    #[test]
     fn addresses_with_or_without_postcode() {
         assert_eq!(
             found("Il habite 12 bis rue des Lilas, 39000 Lons-le-Saunier depuis 2020."),
@@ -284,6 +664,18 @@ mod tests {
     }
 
     #[test]
+    fn nothing_spans_a_line_end() {
+        assert_eq!(found("Lettre de M.\nDupont"), []);
+        assert_eq!(
+            found("12 rue des Lilas,\n39000 Lons"),
+            [
+                (PiiKind::PostalAddress, "12 rue des Lilas"),
+                (PiiKind::PostalAddress, "39000 Lons")
+            ]
+        );
+    }
+
+    #[test]
     fn ordinary_prose_holds_nothing() {
         for t in [
             "Madame la Maire a ouvert la séance.",
@@ -294,6 +686,9 @@ mod tests {
             "Délibération n° 2026-42 du 12 mars.",
             "Saint-Claude et Morez sont jumelées.",
             "Il y a 39000 habitants.",
+            "Le RGPD et la CNIL.",
+            "Article L. 1111-2 du CGCT",
+            "SIRET Marie",
         ] {
             assert_eq!(found(t), [], "{t}");
         }

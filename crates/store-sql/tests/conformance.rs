@@ -52,6 +52,9 @@ both!(sessions_expire_when_idle, |s, _db| {
 both!(c28_trail_appends_and_verifies, |s, _db| {
     c::c28_trail_appends_and_verifies(s.as_ref()).await
 });
+both!(c28_long_trail_verifies_by_ranges, |s, db| {
+    c::c28_long_trail_verifies_by_ranges(s.as_ref(), &db).await
+});
 both!(c28_tampering_is_detected, |s, db| {
     c::c28_tampering_is_detected(s.as_ref(), &db).await
 });

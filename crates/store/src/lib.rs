@@ -225,6 +225,9 @@ pub trait Trail: Send + Sync {
     async fn instance_trail(&self, filter: &TrailFilter, page: Page) -> Result<Paged<AuditRecord>>;
     /// Records with `seq > after`, in order, for verification.
     async fn records_after(&self, after: i64, limit: i64) -> Result<Vec<AuditRecord>>;
+    /// Records with `after < seq <= through`, in order: verification reads
+    /// several such ranges at once.
+    async fn records_in(&self, after: i64, through: i64) -> Result<Vec<AuditRecord>>;
     /// The last record, if any.
     async fn head(&self) -> Result<Option<(i64, ChainHash)>>;
     async fn add_checkpoint(&self, c: &Checkpoint) -> Result<()>;

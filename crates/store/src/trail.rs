@@ -4,8 +4,9 @@
 use std::collections::BTreeMap;
 
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use futures_util::{StreamExt, stream};
 use jiff::Timestamp;
-use vigie_domain::audit::{ChainBreak, ChainHash, checkpoint_message, verify_batch};
+use vigie_domain::audit::{ChainBreak, ChainHash, checkpoint_message, verify_batch, verify_links};
 
 use crate::{Checkpoint, StoreError, Trail};
 
@@ -87,6 +88,8 @@ pub enum VerifyError {
     Break(#[from] ChainBreak),
     #[error("checkpoint at record {seq}: {reason}")]
     Checkpoint { seq: i64, reason: String },
+    #[error("verification stopped: {0}")]
+    Stopped(String),
     #[error(
         "the trail's head names record {head}, but the records end at {last}: records were removed"
     )]
@@ -152,12 +155,19 @@ pub async fn checkpoint(
 /// Verifies the whole trail from its anchor: every record's hash, no gap,
 /// every checkpoint's signature and that it matches the record it names.
 /// `progress` is called with the last verified sequence number.
+///
+/// Ranges of sequence numbers are read several at a time (one connection
+/// each) and each range's own links are hashed on a blocking thread, so
+/// the database and the hashing use every core (issue 19); the ranges are
+/// then joined in order by their first records, where gaps, checkpoints
+/// and the first break in order are found.
 pub async fn verify(
     trail: &dyn Trail,
     expected_key: Option<&str>,
     mut progress: impl FnMut(i64) + Send,
 ) -> Result<VerifyReport, VerifyError> {
     const BATCH: i64 = 20_000;
+    const AHEAD: usize = 3;
     let (mut seq, mut hash) = match trail.anchor().await? {
         Some(a) => {
             check_signature(&a, expected_key)?;
@@ -175,6 +185,8 @@ pub async fn verify(
         .map(|c| (c.seq, c))
         .collect();
     let last_signed = pending.keys().next_back().copied().unwrap_or(from_seq);
+    // Where the records should reach at least.
+    let end = head.map_or(from_seq, |(h, _)| h).max(last_signed);
     let mut report = VerifyReport {
         from_seq,
         last_seq: seq,
@@ -183,26 +195,46 @@ pub async fn verify(
         unsigned: 0,
     };
     let mut head_hash_seen = None;
-    let mut batch = trail.records_after(seq, BATCH).await?;
-    while !batch.is_empty() {
-        let last = batch.last().map_or(seq, |r| r.seq);
+    let mut ranges = stream::iter((0..).map(|k| from_seq + k * BATCH))
+        .map(|after| async move {
+            let batch = trail.records_in(after, after + BATCH).await?;
+            let (batch, links) = tokio::task::spawn_blocking(move || {
+                let links = verify_links(&batch);
+                (batch, links)
+            })
+            .await
+            .map_err(|e| VerifyError::Stopped(e.to_string()))?;
+            Ok::<_, VerifyError>((after, batch, links))
+        })
+        .buffered(AHEAD);
+    while let Some(next) = ranges.next().await {
+        let (after, batch, links) = next?;
+        if batch.is_empty() {
+            if after >= end {
+                break;
+            }
+            // A hole of a whole range inside the trail, or its end cut.
+            match trail.records_after(after + BATCH, 1).await?.first() {
+                Some(r) => {
+                    return Err(ChainBreak::Gap {
+                        seq: r.seq,
+                        previous: seq,
+                    }
+                    .into());
+                }
+                None => break,
+            }
+        }
         if let Some((h, _)) = head
             && let Some(r) = batch.iter().find(|r| r.seq == h)
         {
             head_hash_seen = Some(r.hash);
         }
-        // The next batch is read while this one is hashed: the database
-        // (SQLite's worker thread, PostgreSQL's backend) and the hashing
-        // run side by side.
-        let (next, checked) = tokio::join!(trail.records_after(last, BATCH), async {
-            check_batch(seq, hash, &batch, &mut pending, expected_key)
-        });
-        let (s, h, cps) = checked?;
+        let (s, h, cps) = check_batch(seq, hash, &batch, links, &mut pending, expected_key)?;
         (seq, hash) = (s, h);
         report.records += batch.len() as u64;
         report.checkpoints += cps;
         progress(seq);
-        batch = next?;
     }
     if let Some((s, _)) = pending.into_iter().next() {
         // A signed checkpoint beyond the last record: the tail was cut.
@@ -266,16 +298,21 @@ pub async fn check_witness(
     Ok(n)
 }
 
-/// Verifies one batch after `(seq, hash)` and the checkpoints it covers;
-/// returns where it ended and how many checkpoints it checked.
+/// Joins one batch, whose own links were checked (`links`), after
+/// `(seq, hash)` and checks the checkpoints it covers; returns where it
+/// ended and how many checkpoints it checked.
 fn check_batch(
     seq: i64,
     hash: ChainHash,
     batch: &[vigie_domain::audit::AuditRecord],
+    links: Result<(), ChainBreak>,
     pending: &mut BTreeMap<i64, Checkpoint>,
     expected_key: Option<&str>,
 ) -> Result<(i64, ChainHash, u64), VerifyError> {
-    let (last, last_hash) = verify_batch(seq, hash, batch)?;
+    // The first record against the batch before: the first break in order.
+    verify_batch(seq, hash, &batch[..batch.len().min(1)])?;
+    links?;
+    let (last, last_hash) = batch.last().map_or((seq, hash), |r| (r.seq, r.hash));
     let covered: Vec<i64> = pending.range(..=last).map(|(s, _)| *s).collect();
     let mut n = 0;
     for s in covered {

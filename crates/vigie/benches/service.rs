@@ -372,13 +372,22 @@ async fn appends(name: &str, store: Arc<dyn Store>, grouped: bool) {
     );
 }
 
-async fn verify(name: &str, store: Arc<dyn Store>) {
+/// `audit verify` on `VIGIE_BENCH_RECORDS` records (1,000,000 unless
+/// told), in process and as the command a user runs (`vigie audit
+/// verify`, its wall time and peak memory), beside reading the same rows
+/// alone with the database's own client (`read`, a shell command).
+async fn verify(name: &str, store: Arc<dyn Store>, url: &str, read: &str) {
+    let records: usize = std::env::var("VIGIE_BENCH_RECORDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
     let key = trail::TrailKey::generate().unwrap();
     let start = Instant::now();
     let batch: Vec<AuditEvent> = (0..2000).map(event).collect();
-    for i in 0..500 {
+    let batches = records / 2000;
+    for i in 0..batches {
         store.append_batch(&batch).await.unwrap();
-        if i % 100 == 99 {
+        if i % (batches / 5).max(1) == 0 {
             trail::checkpoint(store.as_ref(), &key, Timestamp::now())
                 .await
                 .unwrap();
@@ -390,11 +399,52 @@ async fn verify(name: &str, store: Arc<dyn Store>) {
         .await
         .unwrap();
     let secs = start.elapsed().as_secs_f64();
-    assert_eq!(r.records, 1_000_000);
+    assert_eq!(r.records, (batches * 2000) as u64);
     println!(
-        "{name:<9} audit verify, 1,000,000 records        {secs:>9.2} s ({:.0} records/s; filling took {fill:.1} s in batches of 2000)",
+        "{name:<9} audit verify, {} records, in process {secs:>7.2} s ({:.0} records/s; filling took {fill:.1} s)",
+        r.records,
         r.records as f64 / secs
     );
+    let data = std::env::temp_dir().join(format!("vigie-bench-verify-{}", std::process::id()));
+    std::fs::create_dir_all(&data).unwrap();
+    // The command checks checkpoints against the instance's key.
+    std::fs::write(data.join("trail-signing.key"), key.to_hex()).unwrap();
+    for (what, cmd) in [
+        (
+            "`vigie audit verify`",
+            format!(
+                "{} --data-dir {} --database-url '{url}' audit verify",
+                env!("CARGO_BIN_EXE_vigie"),
+                data.display()
+            ),
+        ),
+        ("plain read of the rows", read.to_owned()),
+    ] {
+        // The bench's own VIGIE_* settings are not the command's.
+        let mut run = std::process::Command::new("/usr/bin/time");
+        for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("VIGIE_")) {
+            run.env_remove(k);
+        }
+        let out = run
+            .args(["-f", "%e %M", "sh", "-c", &format!("{cmd} >/dev/null")])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        let mut last = err.lines().last().unwrap_or("").split(' ');
+        let secs: f64 = last.next().and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);
+        let kib: f64 = last.next().and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);
+        println!(
+            "{name:<9}   {what:<24} {secs:>7.2} s ({:.0} records/s), peak {:.0} MiB",
+            r.records as f64 / secs,
+            kib / 1024.0
+        );
+    }
+    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// Bulk appends: 100 batches of 2,000 records.
@@ -533,9 +583,21 @@ fn main() {
         }
         if wanted("verify") {
             let db = TempSqlite::new().await;
-            verify("sqlite", db.store.clone()).await;
+            let path = db.path().display().to_string();
+            let read = format!("sqlite3 {path} 'SELECT * FROM audit_log'");
+            verify(
+                "sqlite",
+                db.store.clone(),
+                &format!("sqlite://{path}"),
+                &read,
+            )
+            .await;
             let db = TempPostgres::new().await;
-            verify("postgres", db.store.clone()).await;
+            let read = format!(
+                "psql -q '{}' -c \"\\copy (SELECT * FROM audit_log) TO '/dev/null'\"",
+                db.url
+            );
+            verify("postgres", db.store.clone(), &db.url, &read).await;
         }
     });
 }

@@ -43,3 +43,29 @@ fn c39_names_and_addresses_in_prose() {
         );
     }
 }
+
+/// Issue 19, item 4: names as French writes them, measured apart for
+/// first names the lexicon knows and first names held out of it, with
+/// decoys (places and prizes named after people, communes).
+#[test]
+fn c39_names_known_held_out_and_decoys() {
+    for f in vigie_scan::labelled::HELD_OUT_FIRST {
+        assert!(!vigie_scan::lexicon::is_first_name(f), "{f} is held out");
+    }
+    let rows = vigie_scan::labelled::evaluate_names(0x4E0, 600);
+    for (what, s) in &rows {
+        println!(
+            "{what}: precision {:.3} recall {:.3} {s:?}",
+            s.precision(),
+            s.recall()
+        );
+    }
+    let (known, held, decoys) = (rows[0].1, rows[1].1, rows[2].1);
+    assert!(
+        known.recall() >= 0.98 && known.precision() >= 0.98,
+        "{known:?}"
+    );
+    // Without the first name only a title or a signature line tells.
+    assert!(held.recall() >= 0.3 && held.precision() >= 0.98, "{held:?}");
+    assert!(decoys.fp <= 600 / 5, "{decoys:?}");
+}

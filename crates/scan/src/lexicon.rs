@@ -1,0 +1,169 @@
+//! The names Vigie knows, shipped as data in `data/` (public facts: which
+//! first names and surnames are given in France, with where the lists come
+//! from in their headers): looked up without allocating, in any case.
+
+use std::{collections::HashMap, sync::LazyLock};
+
+/// How often a first name is given in France, from the lexicon's second
+/// field (see `data/prenoms.txt`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Frequency {
+    /// Among the most given names of a generation.
+    VeryCommon,
+    Common,
+    /// Given, but rarely, or in one region.
+    Rare,
+}
+
+/// Lines of a lexicon file: `name` or `name<TAB>class`, `#` comments.
+fn entries(file: &'static str) -> impl Iterator<Item = (&'static str, Option<&'static str>)> {
+    file.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| match l.split_once('\t') {
+            Some((n, c)) => (n.trim(), Some(c.trim())),
+            None => (l, None),
+        })
+}
+
+/// FNV-1a: the lexicon's keys are short words, looked up for every
+/// capitalised word of a text; SipHash's defence against chosen keys is
+/// not needed for a fixed table.
+#[derive(Default, Clone, Copy)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
+
+static FIRST_NAMES: LazyLock<HashMap<&'static str, Frequency, FnvBuild>> = LazyLock::new(|| {
+    entries(include_str!("../data/prenoms.txt"))
+        .map(|(n, c)| {
+            let f = match c {
+                Some("1") => Frequency::VeryCommon,
+                Some("3") => Frequency::Rare,
+                _ => Frequency::Common,
+            };
+            (n, f)
+        })
+        .collect()
+});
+
+static SURNAMES: LazyLock<std::collections::HashSet<&'static str, FnvBuild>> =
+    LazyLock::new(|| {
+        entries(include_str!("../data/noms.txt"))
+            .map(|(n, _)| n)
+            .collect()
+    });
+
+/// A word in lower case on the stack: names are short, and the names pass
+/// folds a word for every candidate (issue 19).
+pub struct Folded {
+    buf: [u8; 64],
+    len: usize,
+}
+
+impl Folded {
+    /// `w` in lower case, with `’` as `'`; `None` when longer than the
+    /// buffer (no name is).
+    pub fn new(w: &str) -> Option<Folded> {
+        let mut f = Folded {
+            buf: [0; 64],
+            len: 0,
+        };
+        for c in w.chars() {
+            if c.is_ascii() {
+                if f.len == f.buf.len() {
+                    return None;
+                }
+                f.buf[f.len] = c.to_ascii_lowercase() as u8;
+                f.len += 1;
+                continue;
+            }
+            let c = match c {
+                '’' => '\'',
+                // Latin-1's capitals (À…Þ, not ×) without Unicode's tables.
+                'À'..='Þ' if c != '×' => char::from_u32(u32::from(c) + 0x20).unwrap_or(c),
+                c => c,
+            };
+            for l in c.to_lowercase() {
+                let n = l.len_utf8();
+                if f.len + n > f.buf.len() {
+                    return None;
+                }
+                l.encode_utf8(&mut f.buf[f.len..f.len + n]);
+                f.len += n;
+            }
+        }
+        Some(f)
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only whole characters were written.
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+}
+
+/// How often `w` (any case) is given as a first name in France, if it is
+/// one; a compound ("Jean-Baptiste") is one when each part is.
+pub fn first_name(w: &str) -> Option<Frequency> {
+    let f = Folded::new(w)?;
+    let f = f.as_str();
+    if let Some(k) = FIRST_NAMES.get(f) {
+        return Some(*k);
+    }
+    let mut parts = f.split('-');
+    let (Some(a), Some(b)) = (parts.next(), parts.next()) else {
+        return None;
+    };
+    [a, b]
+        .into_iter()
+        .chain(parts)
+        .map(|p| FIRST_NAMES.get(p).copied())
+        .try_fold(Frequency::VeryCommon, |acc, k| k.map(|k| acc.max(k)))
+}
+
+/// Every first name of the lexicon (lower case), in no order.
+pub fn first_names() -> impl Iterator<Item = &'static str> {
+    FIRST_NAMES.keys().copied()
+}
+
+/// Whether `w` (any case) is a first name given in France.
+pub fn is_first_name(w: &str) -> bool {
+    first_name(w).is_some()
+}
+
+/// Whether `w` (lower case) is a known first name or surname.
+pub fn is_known_name(w: &str) -> bool {
+    FIRST_NAMES.contains_key(w) || SURNAMES.contains(w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_in_any_case_and_compounds() {
+        assert_eq!(first_name("Jean"), Some(Frequency::VeryCommon));
+        assert!(is_first_name("ÉLOÏSE") && is_first_name("éloïse"));
+        assert!(is_first_name("Jean-Baptiste") && is_first_name("Marie-Thérèse"));
+        assert!(!is_first_name("Saint-Jean") && !is_first_name("Conseil"));
+        assert!(!is_first_name(&"a".repeat(100)));
+        assert!(is_known_name("martin") && !is_known_name("délibération"));
+    }
+}
