@@ -87,30 +87,31 @@ impl Folded {
             len: 0,
         };
         for c in w.chars() {
-            if c.is_ascii() {
-                if f.len == f.buf.len() {
-                    return None;
-                }
-                f.buf[f.len] = c.to_ascii_lowercase() as u8;
-                f.len += 1;
-                continue;
-            }
-            let c = match c {
+            let lower = match c {
+                'A'..='Z' => c.to_ascii_lowercase(),
                 '’' => '\'',
                 // Latin-1's capitals (À…Þ, not ×) without Unicode's tables.
                 'À'..='Þ' if c != '×' => char::from_u32(u32::from(c) + 0x20).unwrap_or(c),
-                c => c,
-            };
-            for l in c.to_lowercase() {
-                let n = l.len_utf8();
-                if f.len + n > f.buf.len() {
-                    return None;
+                // ASCII and Latin-1's small letters are their own.
+                '\0'..='\u{ff}' => c,
+                _ => {
+                    for l in c.to_lowercase() {
+                        f.push(l)?;
+                    }
+                    continue;
                 }
-                l.encode_utf8(&mut f.buf[f.len..f.len + n]);
-                f.len += n;
-            }
+            };
+            f.push(lower)?;
         }
         Some(f)
+    }
+
+    fn push(&mut self, c: char) -> Option<()> {
+        let n = c.len_utf8();
+        let to = self.buf.get_mut(self.len..self.len + n)?;
+        c.encode_utf8(to);
+        self.len += n;
+        Some(())
     }
 
     pub fn as_str(&self) -> &str {

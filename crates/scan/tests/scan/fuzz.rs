@@ -56,3 +56,30 @@ proptest! {
         prop_assert!(found.contains(&(kind, v.as_str())), "{t:?}: {found:?}");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Issue 19: the names pass skips eight bytes at a time; where the
+    /// text falls against those blocks changes nothing (a plain prefix of
+    /// any length moves every finding by its length, no more).
+    #[test]
+    fn c39_names_do_not_depend_on_alignment(parts in proptest::collection::vec(prop::sample::select(vec![
+        "Mme", "M.", "Éloïse", "Émile", "DUPONT", "Dupré", "de", "La", "Fontaine", "rue", "12", "bis",
+        "39000", "Lons-le-Saunier", ",", ".", "la", "Maire", "été", "œuvre", "l’école", "Œdipe",
+        "Jean-Pierre", "ÉTIENNE", "Hélène", "LE", "GALL", "Maurice", "\n", "collège", "avenue", "Victor",
+        "Hugo", "3", "du", "d'", "déjà", "«", "»", "Ülrich", "Łukasz", "Şule",
+    ]), 0..40)) {
+        let t: String = parts.iter().map(|p| format!("{p} ")).collect();
+        let base: Vec<_> = vigie_scan::prose::scan(&t).iter().map(|f| (f.kind, f.start, f.end)).collect();
+        for shift in 1..9 {
+            let prefix = format!("{} ", "é".repeat(shift / 2) + &"a".repeat(shift % 2));
+            let shifted = format!("{prefix}{t}");
+            let got: Vec<_> = vigie_scan::prose::scan(&shifted)
+                .iter()
+                .map(|f| (f.kind, f.start - prefix.len(), f.end - prefix.len()))
+                .collect();
+            prop_assert_eq!(&got, &base, "{:?}", shifted);
+        }
+    }
+}
