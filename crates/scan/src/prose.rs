@@ -481,6 +481,23 @@ fn at_candidate(ws: &mut Window<'_>, op: Opening) -> Option<(PiiKind, usize)> {
     None
 }
 
+/// Whether an email address names its person: a local part made of a
+/// known first name and another word ("camille.martin@", "martin_camille@",
+/// "jean-pierre.dupont2@"), so that the address is also the person's name.
+pub fn name_in_email(email: &str) -> bool {
+    let Some((local, _)) = email.split_once('@') else {
+        return false;
+    };
+    let local = local.trim_end_matches(|c: char| c.is_ascii_digit());
+    let parts: Vec<&str> = local.split(['.', '_']).collect();
+    (2..=3).contains(&parts.len())
+        && parts.iter().all(|p| {
+            p.chars().filter(|c| c.is_alphabetic()).count() >= 2
+                && p.chars().all(|c| c.is_alphabetic() || c == '-')
+        })
+        && (is_first_name(parts[0]) || is_first_name(parts[parts.len() - 1]))
+}
+
 /// Names and addresses in `text`, in order.
 pub fn scan(text: &str) -> Vec<Finding> {
     let b = text.as_bytes();
@@ -654,6 +671,27 @@ mod tests {
             found("Réponse de Marie-Claire Bouvier."),
             [(PiiKind::PersonName, "Marie-Claire Bouvier")]
         );
+    }
+
+    #[test]
+    fn emails_that_name_their_person() {
+        for e in [
+            "camille.martin@mairie.fr",
+            "martin_camille@exemple.org",
+            "jean-pierre.dupont2@x.fr",
+            "Maurice.ROUX@x.fr",
+        ] {
+            assert!(name_in_email(e), "{e}");
+        }
+        for e in [
+            "contact@mairie.fr",
+            "camille@x.fr",
+            "j.dupont@x.fr",
+            "service.etat-civil@x.fr",
+            "rh.2026@x.fr",
+        ] {
+            assert!(!name_in_email(e), "{e}");
+        }
     }
 
     #[test]

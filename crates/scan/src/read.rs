@@ -133,45 +133,128 @@ fn json_err(e: &serde_json::Error, line_offset: usize) -> ReadError {
     }
 }
 
-/// Collects scalar values under their path: `$.contacts[].email`. Depth
-/// is bounded so a hostile file cannot exhaust the stack.
-fn walk(v: &serde_json::Value, path: &mut String, cols: &mut Columns, depth: usize) {
-    use serde_json::Value;
-    if depth > 64 {
-        return;
-    }
-    match v {
-        Value::Object(m) => {
-            for (k, child) in m {
-                let len = path.len();
-                path.push('.');
-                path.push_str(k);
-                walk(child, path, cols, depth + 1);
-                path.truncate(len);
-            }
+/// Collects scalar values under their path (`$.contacts[].email`) as
+/// the JSON is read, without building the document: a JSON file of any
+/// size is walked in the memory of the values kept (issue 19). Depth is
+/// bounded (serde_json refuses past 128 levels; values past 64 are not
+/// collected) so a hostile file cannot exhaust the stack.
+struct Walk<'a> {
+    path: &'a mut String,
+    cols: &'a mut Columns,
+    depth: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Walk<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        if self.depth > 64 {
+            return <serde::de::IgnoredAny as serde::Deserialize>::deserialize(d).map(|_| ());
         }
-        Value::Array(a) => {
-            let len = path.len();
-            path.push_str("[]");
-            for child in a {
-                walk(child, path, cols, depth + 1);
-            }
-            path.truncate(len);
-        }
-        Value::String(s) => cols.push(path, s.clone()),
-        Value::Number(n) => cols.push(path, n.to_string()),
-        Value::Bool(_) | Value::Null => {}
+        d.deserialize_any(self)
     }
 }
 
-pub fn json_columns(bytes: &[u8]) -> Result<Columns, ReadError> {
-    let v: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| json_err(&e, 0))?;
+impl<'de> serde::de::Visitor<'de> for Walk<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
+        while let Some(k) = m.next_key::<std::borrow::Cow<'de, str>>()? {
+            let len = self.path.len();
+            self.path.push('.');
+            self.path.push_str(&k);
+            m.next_value_seed(Walk {
+                path: self.path,
+                cols: self.cols,
+                depth: self.depth + 1,
+            })?;
+            self.path.truncate(len);
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<(), A::Error> {
+        let len = self.path.len();
+        self.path.push_str("[]");
+        while a
+            .next_element_seed(Walk {
+                path: self.path,
+                cols: self.cols,
+                depth: self.depth + 1,
+            })?
+            .is_some()
+        {}
+        self.path.truncate(len);
+        Ok(())
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<(), E> {
+        self.cols.push(self.path, v.to_owned());
+        Ok(())
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<(), E> {
+        self.cols.push(self.path, v);
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<(), E> {
+        self.cols.push(self.path, v.to_string());
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<(), E> {
+        self.cols.push(self.path, v.to_string());
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<(), E> {
+        if let Some(n) = serde_json::Number::from_f64(v) {
+            self.cols.push(self.path, n.to_string());
+        }
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+/// Walks one JSON value from `de` into `cols`, then checks nothing follows.
+fn walk_json<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    cols: &mut Columns,
+    line_offset: usize,
+) -> Result<(), ReadError> {
+    use serde::de::DeserializeSeed;
+    let mut path = "$".to_owned();
+    Walk {
+        path: &mut path,
+        cols,
+        depth: 0,
+    }
+    .deserialize(&mut de)
+    .and_then(|()| de.end())
+    .map_err(|e| json_err(&e, line_offset))
+}
+
+/// A JSON document read as it comes, in the memory of the values kept.
+fn json_columns_from(from: impl Read) -> Result<Columns, ReadError> {
     let mut cols = Columns::default();
-    walk(&v, &mut "$".to_owned(), &mut cols, 0);
+    let from = std::io::BufReader::with_capacity(1 << 16, from);
+    walk_json(serde_json::Deserializer::from_reader(from), &mut cols, 0)?;
     Ok(cols)
 }
 
-/// JSON Lines read line by line: one object in memory at a time.
+/// JSON Lines read line by line: one line in memory at a time.
 fn json_lines_columns_from(from: impl BufRead) -> Result<Columns, ReadError> {
     let mut cols = Columns::default();
     for (i, line) in from.split(b'\n').enumerate() {
@@ -179,8 +262,7 @@ fn json_lines_columns_from(from: impl BufRead) -> Result<Columns, ReadError> {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let v: serde_json::Value = serde_json::from_slice(&line).map_err(|e| json_err(&e, i))?;
-        walk(&v, &mut "$".to_owned(), &mut cols, 0);
+        walk_json(serde_json::Deserializer::from_slice(&line), &mut cols, i)?;
     }
     Ok(cols)
 }
@@ -219,8 +301,21 @@ impl TextTally {
         let starts: Vec<usize> = std::iter::once(0)
             .chain(piece.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
-        for f in text::scan(piece)
+        let found = text::scan(piece);
+        // An address such as "camille.martin@…" is also its person's name.
+        let named = found
+            .iter()
+            .filter(|f| {
+                f.kind == PiiKind::Email && crate::prose::name_in_email(&piece[f.start..f.end])
+            })
+            .map(|f| text::Finding {
+                kind: PiiKind::PersonName,
+                ..*f
+            })
+            .collect::<Vec<_>>();
+        for f in found
             .into_iter()
+            .chain(named)
             .chain(crate::prose::scan(piece))
         {
             let e = by_kind
@@ -291,9 +386,10 @@ impl TextTally {
     }
 }
 
-/// Scans a table or JSON Lines as it is read — `head` already read, the
-/// rest from `rest` — in bounded memory (issue 19); a JSON document or a
-/// text is read whole and scanned as `scan_bytes` does.
+/// Scans a table, a JSON document or JSON Lines as it is read — `head`
+/// already read, the rest from `rest` — in bounded memory (issue 19); a
+/// text given here is read whole (the binary reads large texts in pieces,
+/// `TextTally`).
 pub fn scan_reader(
     source: &str,
     format: Format,
@@ -303,6 +399,7 @@ pub fn scan_reader(
     let cols = match format {
         Format::Csv => csv_columns_from(delimiter(head), head.chain(rest))?,
         Format::JsonLines => json_lines_columns_from(std::io::BufReader::new(head.chain(rest)))?,
+        Format::Json => json_columns_from(head.chain(rest))?,
         _ => {
             let mut bytes = head.to_vec();
             let mut rest = rest;
@@ -318,10 +415,9 @@ pub fn scan_reader(
 pub fn scan_bytes(source: &str, format: Format, bytes: &[u8]) -> Result<SourceReport, ReadError> {
     let cols = match format {
         Format::Text => return Ok(text_report(source, &String::from_utf8_lossy(bytes))),
-        Format::Csv | Format::JsonLines => {
+        Format::Csv | Format::JsonLines | Format::Json => {
             return scan_reader(source, format, bytes, std::io::empty());
         }
-        Format::Json => json_columns(bytes)?,
         Format::Database => Columns::default(),
     };
     Ok(report_of(source, format, &cols))
@@ -376,6 +472,24 @@ mod tests {
             from = end;
         }
         assert_eq!(pieces, whole);
+    }
+
+    /// Issue 19, item 4: an address made of a first name and a surname is
+    /// also that person's name, at the address's place; "contact@" is not.
+    #[test]
+    fn c39_an_address_naming_its_person_counts_as_a_name() {
+        let t = "Écrire à camille.martin@mairie.fr ou contact@mairie.fr.\n";
+        let tally = TextTally::of_piece(t, 0, 1);
+        let (n, _, at) = &tally.by_kind[&PiiKind::PersonName];
+        assert_eq!(*n, 1);
+        assert_eq!(
+            at[0],
+            Position::Text {
+                line: 1,
+                offset: 11
+            }
+        );
+        assert_eq!(tally.by_kind[&PiiKind::Email].0, 2);
     }
 
     /// Issue 19: a table is read as it comes and no further than the
@@ -502,7 +616,7 @@ mod tests {
             Err(ReadError::Csv { line: 3, .. })
         ));
         let bad = b"{\"a\": 1,\n \"b\": }";
-        let e = json_columns(bad).unwrap_err();
+        let e = scan_bytes("bad.json", Format::Json, bad).unwrap_err();
         assert!(matches!(e, ReadError::Json { line: 2, .. }), "{e}");
         let bad = b"{\"a\":1}\n{oops}\n";
         assert!(matches!(

@@ -22,6 +22,23 @@ async fn snapshot_into(_: &sqlx::PgPool, _: &std::path::Path) -> Result<(), Stor
     ))
 }
 
+/// The trail's records with `after < seq <= through`, in order.
+async fn records_range(
+    pool: &sqlx::PgPool,
+    after: i64,
+    through: i64,
+) -> Result<Vec<vigie_domain::audit::AuditRecord>, StoreError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {RECORD_COLS} FROM audit_log WHERE seq > $1 AND seq <= $2 ORDER BY seq"
+    )))
+    .bind(after)
+    .bind(through)
+    .fetch_all(pool)
+    .await
+    .db()?;
+    rows.iter().map(record_from).collect()
+}
+
 const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,

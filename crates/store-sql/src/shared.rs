@@ -1267,15 +1267,7 @@ impl Trail for ThisStore {
     }
 
     async fn records_in(&self, after: i64, through: i64) -> Result<Vec<AuditRecord>, StoreError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {RECORD_COLS} FROM audit_log WHERE seq > $1 AND seq <= $2 ORDER BY seq"
-        )))
-        .bind(after)
-        .bind(through)
-        .fetch_all(&self.pool)
-        .await
-        .db()?;
-        rows.iter().map(record_from).collect()
+        records_range(&self.pool, after, through).await
     }
 
     async fn head(&self) -> Result<Option<(i64, ChainHash)>, StoreError> {

@@ -166,8 +166,8 @@ pub async fn verify(
     expected_key: Option<&str>,
     mut progress: impl FnMut(i64) + Send,
 ) -> Result<VerifyReport, VerifyError> {
-    const BATCH: i64 = 20_000;
-    const AHEAD: usize = 3;
+    const BATCH: i64 = 10_000;
+    const AHEAD: usize = 4;
     let (mut seq, mut hash) = match trail.anchor().await? {
         Some(a) => {
             check_signature(&a, expected_key)?;

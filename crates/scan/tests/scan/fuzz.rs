@@ -62,7 +62,7 @@ proptest! {
 
     /// Issue 19: the names pass skips eight bytes at a time; where the
     /// text falls against those blocks changes nothing (a plain prefix of
-    /// any length moves every finding by its length, no more).
+    /// any length, on its own line, moves every finding by its length).
     #[test]
     fn c39_names_do_not_depend_on_alignment(parts in proptest::collection::vec(prop::sample::select(vec![
         "Mme", "M.", "Éloïse", "Émile", "DUPONT", "Dupré", "de", "La", "Fontaine", "rue", "12", "bis",
@@ -73,7 +73,8 @@ proptest! {
         let t: String = parts.iter().map(|p| format!("{p} ")).collect();
         let base: Vec<_> = vigie_scan::prose::scan(&t).iter().map(|f| (f.kind, f.start, f.end)).collect();
         for shift in 1..9 {
-            let prefix = format!("{} ", "é".repeat(shift / 2) + &"a".repeat(shift % 2));
+            // On a line of its own: a signature is a line's only words.
+            let prefix = format!("{}\n", "é".repeat(shift / 2) + &"a".repeat(shift % 2));
             let shifted = format!("{prefix}{t}");
             let got: Vec<_> = vigie_scan::prose::scan(&shifted)
                 .iter()
