@@ -138,26 +138,43 @@ fn put(buf: &mut Vec<u8>, field: &[u8]) {
 /// The bytes that are hashed for a record.
 pub fn canonical(seq: i64, at: Timestamp, e: &AuditEvent) -> Vec<u8> {
     let mut b = Vec::with_capacity(128 + e.action.len() + e.object.len() + e.user_agent.len());
-    put(&mut b, b"vigie-trail-v1");
-    put(&mut b, &seq.to_le_bytes());
-    put(&mut b, &at.as_microsecond().to_le_bytes());
-    put(&mut b, &e.actor.user.map_or(-1, |u| u.0).to_le_bytes());
-    put(&mut b, e.actor.label.as_bytes());
-    put(&mut b, &e.tenant.map_or(-1, |t| t.0).to_le_bytes());
-    put(&mut b, e.action.as_bytes());
-    put(&mut b, e.object.as_bytes());
-    put(&mut b, e.ip.as_bytes());
-    put(&mut b, e.user_agent.as_bytes());
-    put(&mut b, e.outcome.as_str().as_bytes());
+    canonical_into(&mut b, seq, at, e);
     b
+}
+
+/// The same, written at the end of `b` (a buffer reused record after
+/// record: verification hashes millions).
+fn canonical_into(b: &mut Vec<u8>, seq: i64, at: Timestamp, e: &AuditEvent) {
+    put(b, b"vigie-trail-v1");
+    put(b, &seq.to_le_bytes());
+    put(b, &at.as_microsecond().to_le_bytes());
+    put(b, &e.actor.user.map_or(-1, |u| u.0).to_le_bytes());
+    put(b, e.actor.label.as_bytes());
+    put(b, &e.tenant.map_or(-1, |t| t.0).to_le_bytes());
+    put(b, e.action.as_bytes());
+    put(b, e.object.as_bytes());
+    put(b, e.ip.as_bytes());
+    put(b, e.user_agent.as_bytes());
+    put(b, e.outcome.as_str().as_bytes());
 }
 
 /// The hash of the record that follows `prev`.
 pub fn chain(prev: &ChainHash, seq: i64, at: Timestamp, e: &AuditEvent) -> ChainHash {
-    let mut h = blake3::Hasher::new();
-    h.update(&prev.0);
-    h.update(&canonical(seq, at, e));
-    ChainHash(*h.finalize().as_bytes())
+    chain_with(&mut Vec::new(), prev, seq, at, e)
+}
+
+/// The same, with `buf` as room for the canonical form.
+fn chain_with(
+    buf: &mut Vec<u8>,
+    prev: &ChainHash,
+    seq: i64,
+    at: Timestamp,
+    e: &AuditEvent,
+) -> ChainHash {
+    buf.clear();
+    buf.extend_from_slice(&prev.0);
+    canonical_into(buf, seq, at, e);
+    ChainHash(*blake3::hash(buf).as_bytes())
 }
 
 /// The bytes an Ed25519 checkpoint signs: the position and hash of the
@@ -181,14 +198,19 @@ pub enum ChainBreak {
 }
 
 /// Checks that `r` follows the record `(prev_seq, prev_hash)`.
-fn link(prev_seq: i64, prev_hash: &ChainHash, r: &AuditRecord) -> Result<(), ChainBreak> {
+fn link(
+    buf: &mut Vec<u8>,
+    prev_seq: i64,
+    prev_hash: &ChainHash,
+    r: &AuditRecord,
+) -> Result<(), ChainBreak> {
     if r.seq != prev_seq + 1 {
         return Err(ChainBreak::Gap {
             seq: r.seq,
             previous: prev_seq,
         });
     }
-    if chain(prev_hash, r.seq, r.at, &r.event) != r.hash {
+    if chain_with(buf, prev_hash, r.seq, r.at, &r.event) != r.hash {
         return Err(ChainBreak::HashMismatch { seq: r.seq });
     }
     Ok(())
@@ -204,20 +226,19 @@ pub fn verify_batch(
     let Some(first) = records.first() else {
         return Ok((prev_seq, prev_hash));
     };
-    link(prev_seq, &prev_hash, first)?;
+    link(&mut Vec::new(), prev_seq, &prev_hash, first)?;
     verify_links(records)?;
-    Ok(records
-        .last()
-        .map_or((prev_seq, prev_hash), |r| (r.seq, r.hash)))
+    Ok(records.last().map_or((prev_seq, prev_hash), |r| (r.seq, r.hash)))
 }
 
 /// Checks every record of `records` but the first against the one before
 /// it. Each record's hash depends only on stored values, so batches are
 /// checked apart, on several cores, and joined by their first records.
 pub fn verify_links(records: &[AuditRecord]) -> Result<(), ChainBreak> {
+    let mut buf = Vec::with_capacity(512);
     records
         .windows(2)
-        .try_for_each(|w| link(w[0].seq, &w[0].hash, &w[1]))
+        .try_for_each(|w| link(&mut buf, w[0].seq, &w[0].hash, &w[1]))
 }
 
 #[cfg(test)]
@@ -255,6 +276,21 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    /// The hash is BLAKE3 over the previous hash then the canonical form,
+    /// however it is computed: trails written before keep verifying.
+    #[test]
+    fn c28_the_chain_hash_is_the_documented_one() {
+        let at = Timestamp::from_second(1_700_000_000).unwrap();
+        let prev = ChainHash([7; 32]);
+        let mut h = blake3::Hasher::new();
+        h.update(&prev.0);
+        h.update(&canonical(42, at, &event("x.y")));
+        assert_eq!(
+            chain(&prev, 42, at, &event("x.y")),
+            ChainHash(*h.finalize().as_bytes())
+        );
     }
 
     #[test]

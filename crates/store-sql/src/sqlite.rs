@@ -57,17 +57,20 @@ async fn records_range(
         String,
         String,
     );
+    // Read in the primary key's order (no sorter); put in order below
+    // whatever SQLite did, since the order is what verification checks.
     let json: String = sqlx::query_scalar(
         "SELECT json_group_array(json_array(seq, at, actor_user, actor_label, tenant_id, action, \
-         object, ip, user_agent, outcome, hex(hash)) ORDER BY seq) \
-         FROM audit_log WHERE seq > $1 AND seq <= $2",
+         object, ip, user_agent, outcome, hex(hash))) \
+         FROM (SELECT * FROM audit_log WHERE seq > $1 AND seq <= $2 ORDER BY seq)",
     )
     .bind(after)
     .bind(through)
     .fetch_one(pool)
     .await
     .db()?;
-    let raws: Vec<Raw> = serde_json::from_str(&json).map_err(|e| corrupt("audit_log", e))?;
+    let mut raws: Vec<Raw> = serde_json::from_str(&json).map_err(|e| corrupt("audit_log", e))?;
+    raws.sort_by_key(|r| r.0);
     raws.into_iter()
         .map(|r| {
             let hash = hex::decode(&r.10)
