@@ -228,7 +228,9 @@ pub fn verify_batch(
     };
     link(&mut Vec::new(), prev_seq, &prev_hash, first)?;
     verify_links(records)?;
-    Ok(records.last().map_or((prev_seq, prev_hash), |r| (r.seq, r.hash)))
+    Ok(records
+        .last()
+        .map_or((prev_seq, prev_hash), |r| (r.seq, r.hash)))
 }
 
 /// Checks every record of `records` but the first against the one before

@@ -40,8 +40,10 @@ pub const POSITIONS_MAX: usize = 100;
 pub enum Position {
     /// In text: the line (from 1) and the byte offset in the file.
     Text { line: usize, offset: usize },
-    /// In a table (CSV): the data row, from 1, the header left out; the
-    /// column is the report's.
+    /// In a table (CSV): the data row, from 1, the header left out; in
+    /// JSON Lines, the line; in a JSON document, the element of its
+    /// top-level array (from 1; 1 for a document that is one object). The
+    /// column (or JSON path) is the report's.
     Row { row: usize },
 }
 
@@ -260,21 +262,21 @@ pub fn classify_column<'a>(
     name: &str,
     values: impl IntoIterator<Item = &'a str>,
 ) -> Vec<ColumnReport> {
-    classify(name, values, false)
+    classify(name, values.into_iter().map(|v| (0, v)), false)
 }
 
-/// The same for a table's column read whole, in order: each finding says
-/// in which rows its first matches are.
+/// The same for a table's column, each value with its row (`Position::Row`):
+/// each finding says in which rows its first matches are.
 pub fn classify_rows<'a>(
     name: &str,
-    values: impl IntoIterator<Item = &'a str>,
+    values: impl IntoIterator<Item = (usize, &'a str)>,
 ) -> Vec<ColumnReport> {
     classify(name, values, true)
 }
 
 fn classify<'a>(
     name: &str,
-    values: impl IntoIterator<Item = &'a str>,
+    values: impl IntoIterator<Item = (usize, &'a str)>,
     rows: bool,
 ) -> Vec<ColumnReport> {
     let hints = name_hints(name);
@@ -291,7 +293,7 @@ fn classify<'a>(
             e.1 = text::mask(example);
         }
     };
-    for (i, v) in values.into_iter().enumerate() {
+    for (row, v) in values {
         let v = v.trim();
         if v.is_empty() {
             continue;
@@ -329,7 +331,7 @@ fn classify<'a>(
             note(k, ex, &mut hits);
             let seen = at.entry(k).or_default();
             if rows && seen.len() < POSITIONS_MAX {
-                seen.push(Position::Row { row: i + 1 });
+                seen.push(Position::Row { row });
             }
         }
     }

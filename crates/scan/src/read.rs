@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::{
     PiiKind,
-    column::{ColumnReport, POSITIONS_MAX, Position, classify_column, classify_rows},
+    column::{ColumnReport, POSITIONS_MAX, Position, classify_rows},
     text,
 };
 
@@ -67,15 +67,16 @@ pub enum ReadError {
     },
 }
 
-/// Columns (or JSON paths) and their sampled values.
+/// Columns (or JSON paths) and their sampled values, each with its row
+/// (`Position::Row`).
 #[derive(Debug, Default)]
-pub struct Columns(pub BTreeMap<String, Vec<String>>);
+pub struct Columns(pub BTreeMap<String, Vec<(usize, String)>>);
 
 impl Columns {
-    fn push(&mut self, column: &str, value: String) {
+    fn push(&mut self, column: &str, row: usize, value: String) {
         let v = self.0.entry(column.to_owned()).or_default();
         if v.len() < MAX_VALUES {
-            v.push(value);
+            v.push((row, value));
         }
     }
 }
@@ -116,10 +117,10 @@ fn csv_columns_from(delimiter: u8, from: impl Read) -> Result<Columns, ReadError
         })
         .collect();
     let mut cols = Columns::default();
-    for rec in r.byte_records().take(MAX_VALUES) {
+    for (i, rec) in r.byte_records().take(MAX_VALUES).enumerate() {
         let rec = rec.map_err(err)?;
         for (h, v) in headers.iter().zip(rec.iter()) {
-            cols.push(h, String::from_utf8_lossy(v).into_owned());
+            cols.push(h, i + 1, String::from_utf8_lossy(v).into_owned());
         }
     }
     Ok(cols)
@@ -142,6 +143,8 @@ struct Walk<'a> {
     path: &'a mut String,
     cols: &'a mut Columns,
     depth: usize,
+    /// The record the values belong to (see `Position::Row`).
+    row: usize,
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for Walk<'_> {
@@ -171,6 +174,7 @@ impl<'de> serde::de::Visitor<'de> for Walk<'_> {
                 path: self.path,
                 cols: self.cols,
                 depth: self.depth + 1,
+                row: self.row,
             })?;
             self.path.truncate(len);
         }
@@ -180,41 +184,46 @@ impl<'de> serde::de::Visitor<'de> for Walk<'_> {
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<(), A::Error> {
         let len = self.path.len();
         self.path.push_str("[]");
+        let mut i = 0;
         while a
             .next_element_seed(Walk {
                 path: self.path,
                 cols: self.cols,
                 depth: self.depth + 1,
+                // A document's top-level array holds its records.
+                row: if self.depth == 0 { i + 1 } else { self.row },
             })?
             .is_some()
-        {}
+        {
+            i += 1;
+        }
         self.path.truncate(len);
         Ok(())
     }
 
     fn visit_str<E>(self, v: &str) -> Result<(), E> {
-        self.cols.push(self.path, v.to_owned());
+        self.cols.push(self.path, self.row, v.to_owned());
         Ok(())
     }
 
     fn visit_string<E>(self, v: String) -> Result<(), E> {
-        self.cols.push(self.path, v);
+        self.cols.push(self.path, self.row, v);
         Ok(())
     }
 
     fn visit_i64<E>(self, v: i64) -> Result<(), E> {
-        self.cols.push(self.path, v.to_string());
+        self.cols.push(self.path, self.row, v.to_string());
         Ok(())
     }
 
     fn visit_u64<E>(self, v: u64) -> Result<(), E> {
-        self.cols.push(self.path, v.to_string());
+        self.cols.push(self.path, self.row, v.to_string());
         Ok(())
     }
 
     fn visit_f64<E>(self, v: f64) -> Result<(), E> {
         if let Some(n) = serde_json::Number::from_f64(v) {
-            self.cols.push(self.path, n.to_string());
+            self.cols.push(self.path, self.row, n.to_string());
         }
         Ok(())
     }
@@ -240,6 +249,8 @@ fn walk_json<'de, R: serde_json::de::Read<'de>>(
         path: &mut path,
         cols,
         depth: 0,
+        // JSON Lines: the line; a document: 1 unless an array's element.
+        row: line_offset + 1,
     }
     .deserialize(&mut de)
     .and_then(|()| de.end())
@@ -433,12 +444,7 @@ fn report_of(source: &str, format: Format, cols: &Columns) -> SourceReport {
             .0
             .iter()
             .flat_map(|(name, values)| {
-                let values = values.iter().map(String::as_str);
-                if format == Format::Csv {
-                    classify_rows(name, values)
-                } else {
-                    classify_column(name, values)
-                }
+                classify_rows(name, values.iter().map(|(row, v)| (*row, v.as_str())))
             })
             .collect(),
     }
@@ -490,6 +496,30 @@ mod tests {
             }
         );
         assert_eq!(tally.by_kind[&PiiKind::Email].0, 2);
+    }
+
+    /// Issue 19, item 5: in JSON Lines a finding's row is its line, in a
+    /// JSON document the element of its top-level array — even where
+    /// records lack the field.
+    #[test]
+    fn c39_json_findings_say_their_record() {
+        let lines = b"{\"id\": 1}\n{\"mail\": \"a@mairie.fr\"}\n\n{\"mail\": \"b@mairie.fr\"}\n";
+        let r = scan_bytes("x.jsonl", Format::JsonLines, lines).unwrap();
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.kind == PiiKind::Email)
+            .unwrap();
+        assert_eq!(f.at, [Position::Row { row: 2 }, Position::Row { row: 4 }]);
+        let doc = br#"[{"id": 1}, {"id": 2, "contact": {"mail": "a@mairie.fr"}}, {"contact": {"mail": "b@mairie.fr"}}]"#;
+        let r = scan_bytes("x.json", Format::Json, doc).unwrap();
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.kind == PiiKind::Email)
+            .unwrap();
+        assert_eq!(f.column, "$[].contact.mail");
+        assert_eq!(f.at, [Position::Row { row: 2 }, Position::Row { row: 3 }]);
     }
 
     /// Issue 19: a table is read as it comes and no further than the

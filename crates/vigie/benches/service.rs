@@ -444,6 +444,17 @@ async fn verify(name: &str, store: Arc<dyn Store>, url: &str, read: &str) {
             kib / 1024.0
         );
     }
+    // VIGIE_BENCH_KEEP=<folder>: the SQLite trail and its key stay there,
+    // to run `vigie --data-dir <folder> audit verify` again (or profile it).
+    if let (Ok(keep), Some(file)) = (
+        std::env::var("VIGIE_BENCH_KEEP"),
+        url.strip_prefix("sqlite://"),
+    ) {
+        let to = std::path::Path::new(&keep);
+        std::fs::create_dir_all(to).unwrap();
+        std::fs::copy(data.join("trail-signing.key"), to.join("trail-signing.key")).unwrap();
+        std::fs::copy(file, to.join("vigie.db")).unwrap();
+    }
     let _ = std::fs::remove_dir_all(&data);
 }
 

@@ -1065,9 +1065,19 @@ async fn audit(c: &Config, store: &dyn Store, cmd: &AuditCommand) -> Result<()> 
             };
             let started = std::time::Instant::now();
             let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            // Where the walk starts and ends, for a share and a speed on
+            // the terminal.
+            let from = store.anchor().await?.map_or(0, |a| a.seq);
+            let last = store.head().await?.map_or(from, |(seq, _)| seq);
             let result = trail::verify(store, expected.as_deref(), |seq| {
                 if tty {
-                    eprint!("\rverified through record {seq}");
+                    let done = (seq - from) as f64;
+                    let secs = started.elapsed().as_secs_f64().max(1e-3);
+                    eprint!(
+                        "\rverified through record {seq} of {last} ({:.0} %, {:.0} records/s)",
+                        100.0 * done / (last - from).max(1) as f64,
+                        done / secs
+                    );
                     let _ = std::io::stderr().flush();
                 }
             })
