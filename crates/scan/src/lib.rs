@@ -5,6 +5,7 @@
 //! values that validate. Readers parse bytes already read; files and
 //! databases are opened by the binary.
 
+mod bits;
 pub mod column;
 pub mod kind;
 #[doc(hidden)]

@@ -17,6 +17,7 @@
 
 use crate::{
     PiiKind,
+    bits::{HIGH, ONES, between, eight, zeros},
     column::is_postcode,
     lexicon::{Folded, is_first_name},
     text::Finding,
@@ -40,23 +41,6 @@ fn is_word(c: char) -> bool {
         0..=0x7F => c.is_ascii_alphanumeric() || c == '-' || c == '\'',
         _ => c.is_alphanumeric() || c == '’',
     }
-}
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
-
-/// Bytes of `x` strictly between `m` and `n` (both ≤ 128), as their high
-/// bit, for bytes below 128 (the classic "has between" of bit hacks).
-const fn between(x: u64, m: u64, n: u64) -> u64 {
-    (ONES * (127 + n)).wrapping_sub(x & (ONES * 127))
-        & !x
-        & (x & (ONES * 127)).wrapping_add(ONES * (127 - m))
-        & HIGH
-}
-
-/// Bytes of `x` equal to zero, as their high bit, exactly.
-const fn zeros(x: u64) -> u64 {
-    !(((x & !HIGH).wrapping_add(!HIGH)) | x | !HIGH)
 }
 
 /// Whether eight bytes may hold the start of a capitalised word or a
@@ -505,8 +489,8 @@ pub fn scan(text: &str) -> Vec<Finding> {
     let mut ws = Window::new(text);
     let mut p = 0;
     while p < b.len() {
-        if let Some(eight) = b.get(p..p + 8).and_then(|e| <[u8; 8]>::try_from(e).ok())
-            && !may_open(u64::from_le_bytes(eight))
+        if let Some(x) = eight(b, p)
+            && !may_open(x)
         {
             p += 8;
             continue;

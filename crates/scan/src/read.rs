@@ -350,10 +350,13 @@ impl TextTally {
                 Position::Row { row } => *row,
             });
         }
-        TextTally {
-            by_kind,
-            lines: piece.lines().count(),
-        }
+        // As `str::lines` counts: a last line without its end counts too.
+        let lines = match piece.as_bytes().last() {
+            None => 0,
+            Some(b'\n') => starts.len() - 1,
+            Some(_) => starts.len(),
+        };
+        TextTally { by_kind, lines }
     }
 
     /// Adds the tally of the piece that follows.

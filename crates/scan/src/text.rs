@@ -8,7 +8,11 @@
 //! side by side are both found. Work per byte is bounded: no quadratic
 //! behaviour on long runs of digits or dots.
 
-use crate::{PiiKind, validate};
+use crate::{
+    PiiKind,
+    bits::{between, eight, equal},
+    validate,
+};
 
 /// Where something was found, as byte offsets into the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,11 +59,21 @@ fn is_ipv6(c: u8) -> bool {
 /// ordinary words cost nothing but the search for those two bytes.
 fn words(b: &[u8], out: &mut Vec<Finding>) {
     let mut done = 0;
-    for p in 0..b.len() {
-        let c = b[p];
-        if p < done || (c != b'@' && c != b':') {
+    let mut p = 0;
+    while p < b.len() {
+        // Eight bytes at a time while neither byte is there.
+        if let Some(x) = eight(b, p)
+            && (equal(x, b'@') | equal(x, b':')) == 0
+        {
+            p += 8;
             continue;
         }
+        let c = b[p];
+        p += 1;
+        if p - 1 < done || (c != b'@' && c != b':') {
+            continue;
+        }
+        let p = p - 1;
         if c == b'@' {
             let mut start = p;
             while start > done && is_local(b[start - 1]) {
@@ -123,6 +137,14 @@ fn numbers(b: &[u8], extra: &[u8], out: &mut Vec<Finding>) {
     let mut i = 0;
     let mut groups: Vec<Group> = Vec::new();
     while i < b.len() {
+        // Eight bytes at a time while none is a digit, a '+' or a capital
+        // (a run starts with one of them).
+        if let Some(x) = eight(b, i)
+            && (between(x, 0x2F, 0x3A) | between(x, 0x40, 0x5B) | equal(x, b'+')) == 0
+        {
+            i += 8;
+            continue;
+        }
         let c = b[i];
         let starts = c.is_ascii_digit()
             || (c == b'+' && b.get(i + 1).is_some_and(u8::is_ascii_digit))

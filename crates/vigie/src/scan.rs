@@ -12,27 +12,55 @@ use vigie_scan::{
     read::{Format, SourceReport, TextTally, scan_reader},
 };
 
-/// Scans every file; a file that cannot be read or parsed is reported with
-/// its reason and the others are still scanned. Returns the reports and
-/// the errors.
-pub fn scan_files(paths: &[impl AsRef<Path>], progress: bool) -> (Vec<SourceReport>, Vec<String>) {
-    let mut reports = Vec::new();
-    let mut errors = Vec::new();
-    for (i, p) in paths.iter().enumerate() {
-        let p = p.as_ref();
-        let name = p.display().to_string();
-        if progress {
-            eprint!("\r[{}/{}] {name}\x1b[K", i + 1, paths.len());
-            let _ = std::io::stderr().flush();
+/// Scans every file, several at once (one per core; a large text uses
+/// every core by itself); a file that cannot be read or parsed is reported
+/// with its reason and the others are still scanned. Returns the reports
+/// and the errors, in the order of `paths`.
+pub fn scan_files(
+    paths: &[impl AsRef<Path> + Sync],
+    progress: bool,
+) -> (Vec<SourceReport>, Vec<String>) {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(paths.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<anyhow::Result<SourceReport>>>> =
+        paths.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(p) = paths.get(i) else {
+                        return;
+                    };
+                    let p = p.as_ref();
+                    let name = p.display().to_string();
+                    let result = scan_file(p, &name);
+                    let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    if progress {
+                        eprint!("\r[{n}/{}] {name}\x1b[K", paths.len());
+                        let _ = std::io::stderr().flush();
+                    }
+                    if let Ok(mut slot) = results[i].lock() {
+                        *slot = Some(result);
+                    }
+                }
+            });
         }
-        let result = scan_file(p, &name);
-        match result {
-            Ok(r) => reports.push(r),
-            Err(e) => errors.push(format!("{e:#}")),
-        }
-    }
+    });
     if progress {
         eprintln!();
+    }
+    let mut reports = Vec::new();
+    let mut errors = Vec::new();
+    for r in results {
+        match r.into_inner().ok().flatten() {
+            Some(Ok(r)) => reports.push(r),
+            Some(Err(e)) => errors.push(format!("{e:#}")),
+            None => errors.push("a file was left unscanned (a worker stopped)".to_owned()),
+        }
     }
     (reports, errors)
 }
