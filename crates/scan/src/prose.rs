@@ -94,28 +94,38 @@ fn word_at(text: &str, from: usize) -> Option<Word<'_>> {
         }
         start += n;
     }
+    let end = word_end(text, start);
+    Some(Word {
+        text: &text[start..end],
+        end,
+        stop: stop_after(text, end),
+    })
+}
+
+/// Where the word that starts at `start` ends.
+fn word_end(text: &str, start: usize) -> usize {
     let mut end = start;
     while let Some((c, n)) = char_at(text, end)
         && is_word(c)
     {
         end += n;
     }
-    let mut stop = None;
+    end
+}
+
+/// The punctuation or line end after a word that ends at `end`, before
+/// the next word (spaces are passed).
+fn stop_after(text: &str, end: usize) -> Option<char> {
     let mut at = end;
     while let Some((c, n)) = char_at(text, at)
         && !is_word(c)
     {
         if !c.is_whitespace() || c == '\n' {
-            stop = Some(c);
-            break;
+            return Some(c);
         }
         at += n;
     }
-    Some(Word {
-        text: &text[start..end],
-        end,
-        stop,
-    })
+    None
 }
 
 /// The most words a rule reads from its first (a house number, "bis", a
@@ -286,8 +296,10 @@ fn folded_in(w: &str, set: &[&str]) -> bool {
     Folded::new(w).is_some_and(|f| set.contains(&f.as_str()))
 }
 
-/// `w` without an elided article or preposition: "l'école" is "école".
+/// `w` without an elided article or preposition ("l'école" is "école")
+/// or a house number written against it ("1Rue" is "Rue").
 fn without_elision(w: &str) -> &str {
+    let w = w.trim_start_matches(|c: char| c.is_ascii_digit());
     for p in ["l'", "L'", "l’", "L’", "d'", "D'", "d’", "D’"] {
         if let Some(rest) = w.strip_prefix(p) {
             return rest;
@@ -516,10 +528,13 @@ pub fn scan(text: &str) -> Vec<Finding> {
             p += len;
             continue;
         }
-        let Some((first, op)) = opening(text, p) else {
-            // A capitalised word that opens nothing ("Le", "Conseil").
-            p = word_at(text, p).map_or(p + len, |w| w.end);
-            continue;
+        let (first, op) = match opening(text, p) {
+            Ok(o) => o,
+            Err(end) => {
+                // A capitalised word that opens nothing ("Le", "Conseil").
+                p = end;
+                continue;
+            }
         };
         ws.start(first);
         if let Some((kind, last)) = at_candidate(&mut ws, op)
@@ -547,18 +562,22 @@ struct Opening {
     line_start: bool,
 }
 
-/// The word at `p` and what it says, if it may open a finding from the
-/// word alone: most capitalised words ("Le", "Conseil") do not, and cost
-/// no more.
-fn opening(text: &str, p: usize) -> Option<(Word<'_>, Opening)> {
-    let w = word_at(text, p)?;
-    let digit = w.text.as_bytes()[0].is_ascii_digit();
-    let title = TITLES.contains(&w.text);
-    let caps = in_capitals(w.text);
-    let first_name = !digit && is_first_name(w.text);
-    let line_start = capitalised(w.text) && w.stop.is_none() && line_begins(text, p);
-    (digit || title || caps || first_name || line_start).then_some((
-        w,
+/// The word at `p` (a word's start) and what it says, if it may open a
+/// finding from the word alone; else where it ends. Most capitalised
+/// words ("Le", "Conseil") do not, and cost no more than their bytes and
+/// a look-up.
+fn opening(text: &str, p: usize) -> Result<(Word<'_>, Opening), usize> {
+    let end = word_end(text, p);
+    let w = &text[p..end];
+    let digit = w.as_bytes().first().is_some_and(u8::is_ascii_digit);
+    let first_name = !digit && is_first_name(w);
+    let stop = stop_after(text, end);
+    let line_start = capitalised(w) && stop.is_none() && line_begins(text, p);
+    if !(digit || first_name || line_start || TITLES.contains(&w) || in_capitals(w)) {
+        return Err(end.max(p + 1));
+    }
+    Ok((
+        Word { text: w, end, stop },
         Opening {
             first_name,
             line_start,
@@ -691,6 +710,11 @@ mod tests {
         ] {
             assert_eq!(found(t), [], "{t}");
         }
+        // A house number against the street's word (seen in a real policy).
+        assert_eq!(
+            found("Siège : 1Rue Maurice Chevassu, 39000 Lons-le-Saunier"),
+            [(PiiKind::PostalAddress, "39000 Lons-le-Saunier")]
+        );
         // Not a place word before: a person.
         assert_eq!(
             found("Lettre de Victor Hugo."),

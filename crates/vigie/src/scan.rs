@@ -119,7 +119,12 @@ fn scan_text(name: &str, head: Vec<u8>, mut rest: impl Read) -> std::io::Result<
                     let Ok((n, offset, line, bytes)) = next else {
                         return;
                     };
-                    let text = String::from_utf8_lossy(&bytes);
+                    // Valid UTF-8 (the common case) is checked at full
+                    // speed; only a text with invalid bytes is replaced.
+                    let text = match std::str::from_utf8(&bytes) {
+                        Ok(t) => std::borrow::Cow::Borrowed(t),
+                        Err(_) => String::from_utf8_lossy(&bytes),
+                    };
                     if tallied
                         .send((n, TextTally::of_piece(&text, offset, line)))
                         .is_err()
@@ -160,7 +165,7 @@ fn scan_text(name: &str, head: Vec<u8>, mut rest: impl Read) -> std::io::Result<
             if piece.is_empty() {
                 continue;
             }
-            let lines = piece.iter().filter(|b| **b == b'\n').count();
+            let lines = memchr::memchr_iter(b'\n', &piece).count();
             let len = piece.len();
             if pieces.send((n, offset, line, piece)).is_err() {
                 break;
