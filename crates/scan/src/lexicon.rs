@@ -51,7 +51,9 @@ impl std::hash::Hasher for Fnv {
 
 type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
 
-static FIRST_NAMES: LazyLock<HashMap<&'static str, Frequency, FnvBuild>> = LazyLock::new(|| {
+/// Keyed by bytes: a folded word is looked up as it is, not checked
+/// again as UTF-8.
+static FIRST_NAMES: LazyLock<HashMap<&'static [u8], Frequency, FnvBuild>> = LazyLock::new(|| {
     entries(include_str!("../data/prenoms.txt"))
         .map(|(n, c)| {
             let f = match c {
@@ -59,15 +61,15 @@ static FIRST_NAMES: LazyLock<HashMap<&'static str, Frequency, FnvBuild>> = LazyL
                 Some("3") => Frequency::Rare,
                 _ => Frequency::Common,
             };
-            (n, f)
+            (n.as_bytes(), f)
         })
         .collect()
 });
 
-static SURNAMES: LazyLock<std::collections::HashSet<&'static str, FnvBuild>> =
+static SURNAMES: LazyLock<std::collections::HashSet<&'static [u8], FnvBuild>> =
     LazyLock::new(|| {
         entries(include_str!("../data/noms.txt"))
-            .map(|(n, _)| n)
+            .map(|(n, _)| n.as_bytes())
             .collect()
     });
 
@@ -114,9 +116,9 @@ impl Folded {
         Some(())
     }
 
-    pub fn as_str(&self) -> &str {
-        // Only whole characters were written.
-        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    /// The folded word's bytes (whole characters, UTF-8).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
     }
 }
 
@@ -124,11 +126,11 @@ impl Folded {
 /// one; a compound ("Jean-Baptiste") is one when each part is.
 pub fn first_name(w: &str) -> Option<Frequency> {
     let f = Folded::new(w)?;
-    let f = f.as_str();
+    let f = f.as_bytes();
     if let Some(k) = FIRST_NAMES.get(f) {
         return Some(*k);
     }
-    let mut parts = f.split('-');
+    let mut parts = f.split(|b| *b == b'-');
     let (Some(a), Some(b)) = (parts.next(), parts.next()) else {
         return None;
     };
@@ -141,7 +143,9 @@ pub fn first_name(w: &str) -> Option<Frequency> {
 
 /// Every first name of the lexicon (lower case), in no order.
 pub fn first_names() -> impl Iterator<Item = &'static str> {
-    FIRST_NAMES.keys().copied()
+    FIRST_NAMES
+        .keys()
+        .filter_map(|k| std::str::from_utf8(k).ok())
 }
 
 /// Whether `w` (any case) is a first name given in France.
@@ -151,7 +155,7 @@ pub fn is_first_name(w: &str) -> bool {
 
 /// Whether `w` (lower case) is a known first name or surname.
 pub fn is_known_name(w: &str) -> bool {
-    FIRST_NAMES.contains_key(w) || SURNAMES.contains(w)
+    FIRST_NAMES.contains_key(w.as_bytes()) || SURNAMES.contains(w.as_bytes())
 }
 
 #[cfg(test)]

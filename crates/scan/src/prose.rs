@@ -293,7 +293,7 @@ const ACRONYMS: [&str; 24] = [
 ];
 
 fn folded_in(w: &str, set: &[&str]) -> bool {
-    Folded::new(w).is_some_and(|f| set.contains(&f.as_str()))
+    Folded::new(w).is_some_and(|f| set.iter().any(|s| s.as_bytes() == f.as_bytes()))
 }
 
 /// `w` without an elided article or preposition ("l'école" is "école")
