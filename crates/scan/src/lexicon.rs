@@ -88,7 +88,24 @@ impl Folded {
             buf: [0; 64],
             len: 0,
         };
-        for c in w.chars() {
+        // ASCII and Latin-1 (two bytes, 0xC3 first) byte by byte: most
+        // words are; the rest goes by characters.
+        let b = w.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            let (out, n) = match (b[i], b.get(i + 1)) {
+                (c @ 0..=0x7F, _) => ([c.to_ascii_lowercase(), 0], 1),
+                // À…Þ (not ×) are à…þ: 0x20 further.
+                (0xC3, Some(&n @ 0x80..=0x9E)) if n != 0x97 => ([0xC3, n + 0x20], 2),
+                (0xC3, Some(&n)) => ([0xC3, n], 2),
+                _ => break,
+            };
+            let to = f.buf.get_mut(f.len..f.len + n)?;
+            to.copy_from_slice(&out[..n]);
+            f.len += n;
+            i += n;
+        }
+        for c in w[i..].chars() {
             let lower = match c {
                 'A'..='Z' => c.to_ascii_lowercase(),
                 '’' => '\'',

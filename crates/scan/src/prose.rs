@@ -104,14 +104,40 @@ fn word_at(text: &str, from: usize) -> Option<Word<'_>> {
 
 /// Where the word that starts at `start` ends.
 fn word_end(text: &str, start: usize) -> usize {
+    let b = text.as_bytes();
     let mut end = start;
-    while let Some((c, n)) = char_at(text, end)
-        && is_word(c)
-    {
-        end += n;
+    loop {
+        match b.get(end) {
+            // ASCII letters, digits, '-' and '\'' by a table, the rest of
+            // ASCII ends the word.
+            Some(&c) if c < 0x80 => {
+                if !WORD_ASCII[usize::from(c)] {
+                    return end;
+                }
+                end += 1;
+            }
+            // Latin-1's letters but × and ÷.
+            Some(0xC3) if b.get(end + 1).is_some_and(|n| *n != 0x97 && *n != 0xB7) => end += 2,
+            Some(_) => match char_at(text, end) {
+                Some((c, n)) if is_word(c) => end += n,
+                _ => return end,
+            },
+            None => return end,
+        }
     }
-    end
 }
+
+/// ASCII bytes that are part of a word (`is_word`).
+static WORD_ASCII: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'-' || b == b'\'';
+        c += 1;
+    }
+    t
+};
 
 /// The punctuation or line end after a word that ends at `end`, before
 /// the next word (spaces are passed).
