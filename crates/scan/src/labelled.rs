@@ -561,21 +561,9 @@ pub const HELD_OUT_FIRST: &[&str] = &[
     "Elouane",
 ];
 
-/// Surnames for the names set, not used by the scanner on prose.
-const NAMES_LAST: &[&str] = &[
-    "Dupré",
-    "Le Gall",
-    "Martin",
-    "Bernard",
-    "Lefèvre",
-    "Moreau",
-    "Garnier",
-    "Roux",
-    "Faure",
-    "Girard",
-    "Mercier",
-    "Bonnet",
-    "Lambert",
+/// Surnames for the names set beside `PROSE_LAST`; the scanner uses no
+/// surname on prose.
+const MORE_LAST: &[&str] = &[
     "Fontaine",
     "Rousseau",
     "Vincent",
@@ -635,6 +623,7 @@ pub fn evaluate_names(seed: u64, n: usize) -> Vec<(&'static str, Score)> {
     let mut r = Rng(seed);
     let mut known: Vec<&'static str> = crate::lexicon::first_names().collect();
     known.sort_unstable();
+    let surnames: Vec<&str> = PROSE_LAST.iter().chain(MORE_LAST).copied().collect();
     let mut rows = vec![
         ("first name in the lexicon", Score::default()),
         ("first name held out", Score::default()),
@@ -647,7 +636,7 @@ pub fn evaluate_names(seed: u64, n: usize) -> Vec<(&'static str, Score)> {
         } else {
             r.pick(HELD_OUT_FIRST).to_owned()
         };
-        let last = r.pick(NAMES_LAST);
+        let last = r.pick(&surnames);
         let (pre, name, post) = match r.below(6) {
             0 => (
                 "Courrier de ",
