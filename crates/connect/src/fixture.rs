@@ -269,13 +269,14 @@ pub async fn install(url: &str, people: i64) -> Result<(), String> {
     result
 }
 
-/// Servers the tests and benchmarks create their databases on.
+/// Servers the tests and benchmarks create their databases on: named,
+/// the machine's, or throwaway ones (`vigie_testservers`).
 pub fn admin_url(dialect: crate::Dialect) -> String {
     match dialect {
-        crate::Dialect::Postgres => std::env::var("VIGIE_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
-        crate::Dialect::MySql => std::env::var("VIGIE_TEST_MYSQL_URL")
-            .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into()),
+        crate::Dialect::Postgres => {
+            vigie_testservers::admin_url(vigie_testservers::Server::Postgres)
+        }
+        crate::Dialect::MySql => vigie_testservers::admin_url(vigie_testservers::Server::MariaDb),
         crate::Dialect::Sqlite => "sqlite://".into(),
     }
 }

@@ -12,10 +12,8 @@ use vigie_store::{Store, conformance::RawSql};
 
 use crate::{postgres::PostgresStore, sqlite::SqliteStore};
 
-pub const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
 pub fn postgres_admin_url() -> String {
-    std::env::var("VIGIE_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES.into())
+    vigie_testservers::admin_url(vigie_testservers::Server::Postgres)
 }
 
 fn unique_name(prefix: &str) -> String {

@@ -48,8 +48,7 @@ fn check(samples: &[ColumnSample]) {
 
 #[tokio::test]
 async fn c15_postgres_is_sampled_read_only() {
-    let admin = std::env::var("VIGIE_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let admin = vigie_connect::fixture::admin_url(vigie_connect::Dialect::Postgres);
     let db = name();
     let mut c = sqlx::PgConnection::connect(&admin)
         .await
@@ -98,8 +97,7 @@ async fn c15_postgres_is_sampled_read_only() {
 
 #[tokio::test]
 async fn c15_mariadb_is_sampled_read_only() {
-    let admin = std::env::var("VIGIE_TEST_MYSQL_URL")
-        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into());
+    let admin = vigie_connect::fixture::admin_url(vigie_connect::Dialect::MySql);
     let db = name();
     let mut c = sqlx::MySqlConnection::connect(&admin)
         .await
