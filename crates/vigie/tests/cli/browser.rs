@@ -5,6 +5,9 @@
 //! from its preview, with masked examples and what the dataset leaves,
 //! then what the erasure left; a letter from a representative answered by
 //! post; the guided dataset on the demo's system; the pages at 390 px.
+//! axe-core (from the browser suites' npm packages) runs on each main page
+//! of these journeys and fails the test on a serious or critical
+//! violation (issue 20, item 3); a control page shows that it can.
 
 use std::{
     io::{Read, Write},
@@ -167,6 +170,30 @@ impl Browser {
         )
     }
 
+    /// Runs axe-core on the page shown and adds its violations to `audit`
+    /// (every impact, for the count; the test fails on serious and
+    /// critical ones).
+    fn axe(&self, axe: &str, audit: &mut Audit) {
+        self.script(axe);
+        audit.pages += 1;
+        let found = self.send(
+            "POST",
+            "/execute/async",
+            json!({"script": "const done = arguments[arguments.length - 1]; \
+                window.axe.run(document, {resultTypes: ['violations']}) \
+                .then(r => done(r.violations.map(v => [v.impact || 'minor', v.id + ': ' + v.help + ' (' + v.nodes.length + ' × ' + v.nodes.slice(0, 2).map(n => n.target.join(' ')).join(', ') + ')']))) \
+                .catch(e => done([['critical', 'axe-core failed: ' + e]]));",
+                "args": []}),
+        );
+        let page = self.url();
+        for v in found.as_array().into_iter().flatten() {
+            audit.seen.push((
+                v[0].as_str().unwrap_or("?").to_owned(),
+                format!("{page}: {}", v[1].as_str().unwrap_or("?")),
+            ));
+        }
+    }
+
     fn resize(&self, width: u32, height: u32) {
         self.send(
             "POST",
@@ -225,6 +252,33 @@ impl Drop for Browser {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// What axe-core found on the pages it ran on: impact, and what where.
+#[derive(Default)]
+struct Audit {
+    pages: usize,
+    seen: Vec<(String, String)>,
+}
+
+/// axe-core's script, from the browser suites' npm packages (issue 20,
+/// item 3): installed here with `npm ci` when the folder has none yet, so
+/// that the README's test command stays one command.
+fn axe_source() -> String {
+    let suite = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser");
+    let script = suite.join("node_modules/axe-core/axe.min.js");
+    if !script.is_file() {
+        let ok = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&suite)
+            .stdout(Stdio::null())
+            .status()
+            .unwrap_or_else(|e| {
+                panic!("npm: {e} — install Node.js and npm (apt-get install -y nodejs npm)")
+            });
+        assert!(ok.success(), "npm ci in {} failed", suite.display());
+    }
+    std::fs::read_to_string(&script).unwrap_or_else(|e| panic!("{}: {e}", script.display()))
 }
 
 /// The demo's running server, killed at the end.
@@ -295,12 +349,16 @@ fn c11_c15_the_journeys_of_agents_and_citizens_in_chromium() {
     let demo = demo(&d);
     let b = Browser::start();
     let base = &demo.base;
+    // axe-core on each main page of the journeys (issue 20, item 3).
+    let axe = axe_source();
+    let mut audit = Audit::default();
 
     // A citizen of the demo's application: the public form, then the code
     // mailed to her (C11, C12).
     let citizen = vigie_connect::fixture::person(12);
     let name = format!("{} {}", citizen.prenom, citizen.nom);
     b.goto(&format!("{base}/p/sidec-jura/droits"));
+    b.axe(&axe, &mut audit);
     b.click("input[name=kind][value=access]");
     b.type_in("#rq-name", &name);
     b.type_in("#rq-email", &citizen.email);
@@ -310,6 +368,7 @@ fn c11_c15_the_journeys_of_agents_and_citizens_in_chromium() {
     let code = code_mailed_to(&d, &citizen.email);
     b.type_in("#code", &code);
     let confirmed = b.submit("form.card button[type=submit]", "<dd>Reçue</dd>");
+    b.axe(&axe, &mut audit);
     assert!(
         confirmed.contains("<dt>Droit exercé</dt><dd>droit d'accès</dd>")
             && confirmed.contains("<dd>Reçue</dd>"),
@@ -328,6 +387,7 @@ fn c11_c15_the_journeys_of_agents_and_citizens_in_chromium() {
     // The agent: the late erasure of the demo, approved only from its preview.
     b.sign_in(base, "agent@sidec.example", &demo.password);
     b.goto(&format!("{base}/t/sidec-jura/demandes"));
+    b.axe(&axe, &mut audit);
     let list = b.source();
     let link = list
         .split("<tr>")
@@ -347,6 +407,7 @@ fn c11_c15_the_journeys_of_agents_and_citizens_in_chromium() {
         "Aperçu avant approbation",
     );
     assert!(preview.contains("•••"), "masked examples: {preview}");
+    b.axe(&axe, &mut audit);
     assert!(
         preview.contains("Données de la personne hors du jeu de données")
             && preview.contains("demandes.titre"),
@@ -382,6 +443,7 @@ fn c11_c15_the_journeys_of_agents_and_citizens_in_chromium() {
         "C'est fait.",
     );
     let executed = b.wait_for(&her_page, "sidec-contacts.csv");
+    b.axe(&axe, &mut audit);
     // Words, not codes, on the agent's page (issue 18).
     for code in ["email_code", "account_id", ">email :", ": phone 0"] {
         assert!(!executed.contains(code), "{code}: {executed}");
@@ -402,10 +464,12 @@ fn c11_c15_the_journeys_of_agents_and_citizens_in_chromium() {
         "{answered}"
     );
     let export = b.submit("a.button.primary", "sidec-contacts.csv");
+    b.axe(&axe, &mut audit);
     assert!(export.contains("informations-art15.txt"), "{export}");
 
     // A letter from a parent for a child, answered by post (C11, C16).
     b.goto(&format!("{base}/t/sidec-jura/demandes/nouvelle"));
+    b.axe(&axe, &mut audit);
     b.click("#rq-intake option[value=letter]");
     b.script("document.querySelector('#rq-received').value = '2026-11-20'");
     b.click("input[name=kind][value=access]");
@@ -426,6 +490,7 @@ fn c11_c15_the_journeys_of_agents_and_citizens_in_chromium() {
     b.sign_in(base, "dpo@cis-valley.example", &demo.password);
     b.goto(&format!("{base}/t/sidec-jura/systemes"));
     let systems = b.source();
+    b.axe(&axe, &mut audit);
     let system = systems
         .split("href=\"/t/sidec-jura/systemes/")
         .nth(1)
@@ -434,6 +499,7 @@ fn c11_c15_the_journeys_of_agents_and_citizens_in_chromium() {
         .to_owned();
     b.goto(&format!("{base}/t/sidec-jura/systemes/{system}"));
     let guide = b.submit("a[href$='/jeu-de-donnees']", "Jeu de données guidé");
+    b.axe(&axe, &mut audit);
     assert!(
         guide.contains("<code>contacts</code>") && guide.contains("contacts.id"),
         "{guide}"
@@ -461,5 +527,45 @@ fn c11_c15_the_journeys_of_agents_and_citizens_in_chromium() {
              return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !clipped(e)).slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))",
         );
         assert_eq!(fits, json!([true, true]), "{page} at 390 px: {wide}");
+        b.axe(&axe, &mut audit);
     }
+
+    // The check can fail: an image without a text alternative, added to
+    // the last page, is found (critical).
+    b.script("const i = document.createElement('img'); i.src = '/favicon.ico'; document.querySelector('main').appendChild(i);");
+    let mut control = Audit::default();
+    b.axe(&axe, &mut control);
+    assert!(
+        control
+            .seen
+            .iter()
+            .any(|(impact, v)| impact == "critical" && v.contains("image-alt")),
+        "axe-core did not run: {:?}",
+        control.seen
+    );
+
+    // axe-core: by impact, for the record; none serious or critical.
+    let mut by_impact = std::collections::BTreeMap::<&str, usize>::new();
+    for (impact, _) in &audit.seen {
+        *by_impact.entry(impact.as_str()).or_default() += 1;
+    }
+    eprintln!(
+        "axe-core on {} pages: violations by impact {by_impact:?}",
+        audit.pages
+    );
+    let grave: Vec<&String> = audit
+        .seen
+        .iter()
+        .filter(|(impact, _)| matches!(impact.as_str(), "serious" | "critical"))
+        .map(|(_, v)| v)
+        .collect();
+    assert!(
+        grave.is_empty(),
+        "axe-core, serious or critical:\n{}",
+        grave
+            .iter()
+            .map(|v| v.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }
