@@ -1177,6 +1177,17 @@ messages! {
     incident_close: "Clore l'incident", "Close the incident";
     datetime_invalid: "Date et heure attendues (jj/mm/aaaa hh:mm)", "Date and time expected";
     count_invalid: "Un nombre entier positif", "A positive whole number";
+    api_docs_title: "API de Vigie", "Vigie's API";
+    api_docs_intro: "Ce que les pages font, un programme peut le faire par l'API JSON, sous /api/v1 : les outils du prestataire et les applications des clients y lisent et y écrivent avec un jeton. Chaque opération a les mêmes droits que la page correspondante et laisse la même trace. Cette page est tirée du document OpenAPI 3.1 que sert Vigie.", "What the pages do, a program can do through the JSON API under /api/v1: the provider's tools and the clients' applications read and write there with a token. Each operation has the same permissions as its page and leaves the same trail. This page is drawn from the OpenAPI 3.1 document Vigie serves.";
+    api_docs_auth: "Un administrateur de l'organisation crée un jeton (Administration, Jetons d'API) ; il est envoyé dans l'en-tête Authorization. Les erreurs sont en JSON, avec un code stable (code) et un message (message).", "An administrator of the organisation creates a token (Administration, API tokens); it is sent in the Authorization header. Errors are JSON, with a stable code (code) and a message (message).";
+    api_docs_document: "Le document OpenAPI (JSON)", "The OpenAPI document (JSON)";
+    api_docs_contents: "Sommaire", "Contents";
+    api_docs_params: "Paramètres", "Parameters";
+    api_docs_body: "Corps de la requête", "Request body";
+    api_docs_responses: "Réponses", "Responses";
+    api_docs_param_in: "Où", "Where";
+    api_docs_required: "Obligatoire", "Required";
+    api_docs_operations: "{n} opérations", "{n} operations";
     cookies_title: "Cookies", "Cookies";
     cookies_intro: "Vigie ne dépose que des cookies strictement nécessaires au service que vous demandez : ils n'exigent pas de consentement, ne servent à aucune mesure d'audience ni publicité, et ne sont lus par aucun tiers. Tous sont HttpOnly, SameSite=Lax et, en HTTPS, Secure.", "Vigie sets only cookies strictly necessary to the service you ask for: they need no consent, serve no audience measurement or advertising, and no third party reads them. All are HttpOnly, SameSite=Lax and, over HTTPS, Secure.";
     cookie_name: "Nom", "Name";

@@ -530,6 +530,11 @@ fn c11_c15_the_journeys_of_agents_and_citizens_in_chromium() {
         b.axe(&axe, &mut audit);
     }
 
+    // The API for people (issue 20, item 5), at a phone's width too.
+    b.goto(&format!("{base}/api"));
+    assert!(b.source().contains("GET /api/v1/me"));
+    b.axe(&axe, &mut audit);
+
     // The check can fail: an image without a text alternative, added to
     // the last page, is found (critical).
     b.script("const i = document.createElement('img'); i.src = '/favicon.ico'; document.querySelector('main').appendChild(i);");
@@ -553,6 +558,9 @@ fn c11_c15_the_journeys_of_agents_and_citizens_in_chromium() {
         "axe-core on {} pages: violations by impact {by_impact:?}",
         audit.pages
     );
+    for (impact, v) in &audit.seen {
+        eprintln!("  {impact}: {v}");
+    }
     let grave: Vec<&String> = audit
         .seen
         .iter()

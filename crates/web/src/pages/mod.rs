@@ -3,6 +3,7 @@
 mod account;
 mod activity_text;
 mod admin;
+mod api_docs;
 mod assets;
 mod backups;
 mod clients;
@@ -52,6 +53,7 @@ pub fn routes() -> Router<AppState> {
         .route("/lang/{code}", get(home::lang))
         .route("/healthz", get(home::health))
         .route("/cookies", get(cookies::page))
+        .route("/api", get(api_docs::page))
         .route("/static/{file}", get(assets::file))
         .route("/sign-in", get(sign_in::page).post(sign_in::submit))
         .route("/sign-out", post(sign_in::sign_out))

@@ -659,3 +659,30 @@ both!(c29_the_cookie_page_names_every_cookie_vigie_sets, |app| {
         "linked from every page"
     );
 });
+
+/// Issue 20, item 5: the API for people, without signing in, every
+/// operation of the served OpenAPI document on it, linked from every page.
+both!(api_reference_page_lists_every_operation, |app| {
+    let mut visitor = app.browser();
+    let page = visitor.get("/api").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let doc: serde_json::Value =
+        serde_json::from_str(&visitor.get("/api/v1/openapi.json").await.body).unwrap();
+    let mut n = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_some() {
+                n += 1;
+                let shown = format!("<code>{} {}</code>", method.to_uppercase(), path);
+                assert!(page.body.contains(&shown), "{shown} is not on the page");
+            }
+        }
+    }
+    assert!(n >= 40, "{n} operations");
+    assert!(page.body.contains(&format!("{n} opérations")));
+    assert!(page.body.contains("href=\"/api/v1/openapi.json\""));
+    assert!(
+        visitor.get("/cookies").await.body.contains("href=\"/api\""),
+        "linked from every page"
+    );
+});
