@@ -660,8 +660,8 @@ both!(c29_the_cookie_page_names_every_cookie_vigie_sets, |app| {
     );
 });
 
-/// Issue 20, item 5: the API for people, without signing in, every
-/// operation of the served OpenAPI document on it, linked from every page.
+// Issue 20, item 5: the API for people, without signing in, every
+// operation of the served OpenAPI document on it, linked from every page.
 both!(api_reference_page_lists_every_operation, |app| {
     let mut visitor = app.browser();
     let page = visitor.get("/api").await;
