@@ -813,6 +813,69 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The answers every operation can give whatever it does, documented on
+/// each (schemathesis found them undocumented, issue 20): no valid token
+/// (401) or one whose role does not allow it (403), a path or query
+/// that cannot be read (400), a value of the wrong shape or with a NUL
+/// character (422), and for a body the wrong media type (415) — all JSON
+/// `ApiError`s with their `code`.
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let error = |what: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(what)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ApiError")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for item in api.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let bearer = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let r = &mut op.responses.responses;
+                if bearer {
+                    r.entry("401".into()).or_insert_with(|| {
+                        error(
+                            "No valid token: missing, unknown, revoked or expired (`unauthorized`)",
+                        )
+                    });
+                    r.entry("403".into()).or_insert_with(|| {
+                        error("The token's role or kind does not allow this (`forbidden`)")
+                    });
+                }
+                r.entry("400".into()).or_insert_with(|| {
+                    error("A path or query value that cannot be read (`bad_request`)")
+                });
+                r.entry("422".into()).or_insert_with(|| {
+                    error("A value of the wrong shape (`invalid_body`) or with a NUL character (`invalid_character`)")
+                });
+                if op.request_body.is_some() {
+                    r.entry("415".into()).or_insert_with(|| {
+                        error("A body of another media type than documented (`unsupported_media_type`)")
+                    });
+                }
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Vigie API", version = "1", description = "A tenant's data in Vigie. Authenticate with a tenant API token; the `/provider` operations take a provider token instead."),
@@ -835,7 +898,7 @@ impl Modify for BearerAuth {
         backups::BackupOut, backups::BackupPage, backups::ContinuityOut,
         consent::SiteOut, consent::ConsentOut, consent::ConsentPage, consent::ChoiceIn, consent::SuppressionIn, consent::SuppressedOut,
         crate::consent::BannerChoice, crate::consent::OppositionInput, crate::consent::PublicError)),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &CommonErrors)
 )]
 pub struct ApiDoc;
 
