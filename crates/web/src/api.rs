@@ -62,6 +62,21 @@ pub enum ApiFailure {
     Internal,
 }
 
+/// A page of a list as asked: out of its documented bounds it is refused,
+/// naming the field, not quietly clamped (schemathesis, issue 20).
+pub(crate) fn page_of(page: Option<u32>, size: Option<u32>) -> Result<Page, ApiFailure> {
+    if page == Some(0) {
+        return Err(ApiFailure::BadRequest("page: from 1".into()));
+    }
+    if size.is_some_and(|s| s == 0 || s > Page::MAX_SIZE) {
+        return Err(ApiFailure::BadRequest(format!(
+            "page_size: from 1 to {}",
+            Page::MAX_SIZE
+        )));
+    }
+    Ok(Page::new(page, size))
+}
+
 /// The API's 503, for the layers outside the handlers.
 pub(crate) fn unavailable() -> Response {
     ApiFailure::Unavailable.into_response()
@@ -276,8 +291,10 @@ pub struct ListParams {
     #[serde(default)]
     pub q: String,
     /// 1-based page number.
+    #[param(minimum = 1)]
     pub page: Option<u32>,
     /// Items per page, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub page_size: Option<u32>,
 }
 
@@ -296,7 +313,9 @@ pub struct TrailParams {
     pub from: Option<String>,
     /// RFC 3339 instant, inclusive.
     pub to: Option<String>,
+    #[param(minimum = 1)]
     pub page: Option<u32>,
+    #[param(minimum = 1, maximum = 500)]
     pub page_size: Option<u32>,
 }
 
@@ -344,7 +363,7 @@ async fn members(
         .await?;
     let page: Paged<_> = state
         .store
-        .members(&ctx.scope, &p.q, Page::new(p.page, p.page_size))
+        .members(&ctx.scope, &p.q, crate::api::page_of(p.page, p.page_size)?)
         .await?;
     ctx.trace(
         &state,
@@ -442,7 +461,11 @@ async fn trail(
     };
     let page = state
         .store
-        .tenant_trail(&ctx.scope, &filter, Page::new(p.page, p.page_size))
+        .tenant_trail(
+            &ctx.scope,
+            &filter,
+            crate::api::page_of(p.page, p.page_size)?,
+        )
         .await?;
     ctx.trace(
         &state,
@@ -527,7 +550,9 @@ pub struct RegisterParams {
     /// Only activities with Art. 9/10 data or the NIR.
     #[serde(default)]
     pub sensitive: bool,
+    #[param(minimum = 1)]
     pub page: Option<u32>,
+    #[param(minimum = 1, maximum = 500)]
     pub page_size: Option<u32>,
 }
 
@@ -571,7 +596,11 @@ async fn register_list(
     };
     let page = state
         .store
-        .activities(&ctx.scope, &filter, Page::new(p.page, p.page_size))
+        .activities(
+            &ctx.scope,
+            &filter,
+            crate::api::page_of(p.page, p.page_size)?,
+        )
         .await?;
     ctx.trace(
         &state,

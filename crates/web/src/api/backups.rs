@@ -9,10 +9,7 @@ use axum::{
 use jiff::Timestamp;
 use serde::Serialize;
 use utoipa::ToSchema;
-use vigie_domain::{
-    backup::{Continuity, PROMISED_WORKING_MINUTES},
-    page::Page,
-};
+use vigie_domain::backup::{Continuity, PROMISED_WORKING_MINUTES};
 
 use super::{ApiFailure, ListParams, problems::ProviderApi};
 use crate::AppState;
@@ -69,7 +66,10 @@ pub async fn list(
     api: ProviderApi,
     Query(q): Query<ListParams>,
 ) -> Result<Json<BackupPage>, ApiFailure> {
-    let page = state.store.backups(Page::new(q.page, q.page_size)).await?;
+    let page = state
+        .store
+        .backups(crate::api::page_of(q.page, q.page_size)?)
+        .await?;
     let tested = state
         .store
         .good_backups()

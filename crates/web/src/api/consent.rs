@@ -90,7 +90,9 @@ pub struct SuppressedOut {
 pub struct RecordParams {
     #[serde(default)]
     pub device: String,
+    #[param(minimum = 1)]
     pub page: Option<u32>,
+    #[param(minimum = 1, maximum = 500)]
     pub page_size: Option<u32>,
 }
 
@@ -175,7 +177,7 @@ pub async fn records(
         .consents(
             &ctx.scope,
             q.device.trim(),
-            vigie_domain::page::Page::new(q.page, q.page_size),
+            crate::api::page_of(q.page, q.page_size)?,
         )
         .await?;
     ctx.trace(

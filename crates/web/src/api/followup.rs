@@ -18,7 +18,6 @@ use vigie_domain::{
     audit::Outcome,
     dpia::{Dpia, DpiaStatus},
     followup::{FollowUpKind, FollowUpStatus, NewFollowUp},
-    page::Page,
     role::Permission,
 };
 use vigie_service::{followup, register};
@@ -201,8 +200,10 @@ pub struct FollowUpParams {
     /// `open`, `done` or `declined`.
     pub status: Option<String>,
     pub activity: Option<i64>,
+    #[param(minimum = 1)]
     pub page: Option<u32>,
     /// Items per page, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub page_size: Option<u32>,
 }
 
@@ -257,7 +258,11 @@ pub async fn list(
     };
     let page = state
         .store
-        .follow_ups(&ctx.scope, &filter, Page::new(p.page, p.page_size))
+        .follow_ups(
+            &ctx.scope,
+            &filter,
+            crate::api::page_of(p.page, p.page_size)?,
+        )
         .await?;
     ctx.trace(
         &state,
@@ -382,8 +387,10 @@ pub struct EvidencePage {
 #[into_params(parameter_in = Query)]
 pub struct EvidenceParams {
     pub activity: Option<i64>,
+    #[param(minimum = 1)]
     pub page: Option<u32>,
     /// Items per page, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub page_size: Option<u32>,
 }
 
@@ -424,7 +431,7 @@ pub async fn evidence_list(
         .evidence(
             &ctx.scope,
             p.activity.map(ActivityId),
-            Page::new(p.page, p.page_size),
+            crate::api::page_of(p.page, p.page_size)?,
         )
         .await?;
     ctx.trace(

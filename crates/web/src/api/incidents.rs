@@ -13,7 +13,6 @@ use utoipa::ToSchema;
 use vigie_domain::{
     audit::Outcome,
     breach::{CnilClock, Facts, Intake, PhaseKind},
-    page::Page,
     role::Permission,
 };
 use vigie_service::breaches::{self, Declaration};
@@ -181,7 +180,7 @@ pub async fn list(
         .await?;
     let page = state
         .store
-        .incidents(&ctx.scope, &p.q, Page::new(p.page, p.page_size))
+        .incidents(&ctx.scope, &p.q, crate::api::page_of(p.page, p.page_size)?)
         .await?;
     ctx.trace(
         &state,

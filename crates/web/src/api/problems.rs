@@ -14,7 +14,6 @@ use utoipa::ToSchema;
 use vigie_domain::{
     audit::{Actor, Outcome},
     breach::{Facts, Intake, notice_due},
-    page::Page,
     tenant::TenantSlug,
 };
 use vigie_service::{breaches::Declaration, problems};
@@ -264,7 +263,7 @@ pub async fn list(
 ) -> Result<Json<ProblemPage>, ApiFailure> {
     let page = state
         .store
-        .problems(&q.q, Page::new(q.page, q.page_size))
+        .problems(&q.q, crate::api::page_of(q.page, q.page_size)?)
         .await?;
     api.trace(&state, "api.problems.list", "problems").await?;
     let mut items = Vec::new();

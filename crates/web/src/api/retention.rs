@@ -10,7 +10,7 @@ use axum::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use vigie_domain::{audit::Outcome, page::Page, role::Permission};
+use vigie_domain::{audit::Outcome, role::Permission};
 use vigie_service::retention::{self, RuleInput, SignedReport};
 use vigie_store::{RetentionRun, StoredRule};
 
@@ -236,7 +236,7 @@ pub async fn runs(
         .await?;
     let page = state
         .store
-        .runs(&ctx.scope, Page::new(p.page, p.page_size))
+        .runs(&ctx.scope, crate::api::page_of(p.page, p.page_size)?)
         .await?;
     ctx.trace(
         &state,
