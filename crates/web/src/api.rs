@@ -62,11 +62,16 @@ pub enum ApiFailure {
     Internal,
 }
 
+/// The last page number a list takes (500 million items at the largest size).
+const PAGE_MAX: u32 = 1_000_000;
+
 /// A page of a list as asked: out of its documented bounds it is refused,
 /// naming the field, not quietly clamped (schemathesis, issue 20).
 pub(crate) fn page_of(page: Option<u32>, size: Option<u32>) -> Result<Page, ApiFailure> {
-    if page == Some(0) {
-        return Err(ApiFailure::BadRequest("page: from 1".into()));
+    if page.is_some_and(|p| p == 0 || p > PAGE_MAX) {
+        return Err(ApiFailure::BadRequest(format!(
+            "page: from 1 to {PAGE_MAX}"
+        )));
     }
     if size.is_some_and(|s| s == 0 || s > Page::MAX_SIZE) {
         return Err(ApiFailure::BadRequest(format!(
@@ -291,7 +296,7 @@ pub struct ListParams {
     #[serde(default)]
     pub q: String,
     /// 1-based page number.
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
     /// Items per page, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]
@@ -313,7 +318,7 @@ pub struct TrailParams {
     pub from: Option<String>,
     /// RFC 3339 instant, inclusive.
     pub to: Option<String>,
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
     #[param(minimum = 1, maximum = 500)]
     pub page_size: Option<u32>,
@@ -550,7 +555,7 @@ pub struct RegisterParams {
     /// Only activities with Art. 9/10 data or the NIR.
     #[serde(default)]
     pub sensitive: bool,
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
     #[param(minimum = 1, maximum = 500)]
     pub page_size: Option<u32>,

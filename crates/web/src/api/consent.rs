@@ -90,7 +90,7 @@ pub struct SuppressedOut {
 pub struct RecordParams {
     #[serde(default)]
     pub device: String,
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
     #[param(minimum = 1, maximum = 500)]
     pub page_size: Option<u32>,

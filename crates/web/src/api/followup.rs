@@ -200,7 +200,7 @@ pub struct FollowUpParams {
     /// `open`, `done` or `declined`.
     pub status: Option<String>,
     pub activity: Option<i64>,
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
     /// Items per page, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]
@@ -387,7 +387,7 @@ pub struct EvidencePage {
 #[into_params(parameter_in = Query)]
 pub struct EvidenceParams {
     pub activity: Option<i64>,
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
     /// Items per page, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]
