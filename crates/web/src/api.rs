@@ -545,6 +545,7 @@ pub struct ActivityIn {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RegisterParams {
     /// Words in the name, purposes, people or recipients.
     #[serde(default)]

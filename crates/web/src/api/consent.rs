@@ -87,6 +87,7 @@ pub struct SuppressedOut {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RecordParams {
     #[serde(default)]
     pub device: String,
