@@ -313,6 +313,7 @@ pub struct TrailParams {
     pub action: String,
     /// success, failure, denied or interrupted.
     #[serde(default)]
+    #[param(pattern = "^(success|failure|denied|interrupted)?$")]
     pub outcome: String,
     /// RFC 3339 instant, inclusive.
     pub from: Option<String>,
@@ -552,6 +553,7 @@ pub struct RegisterParams {
     pub q: String,
     /// `draft`, `complete`, `checked` or `archived` (without it: every
     /// activity but archived ones).
+    #[param(pattern = "^(draft|complete|checked|archived)?$")]
     pub status: Option<String>,
     /// Only activities with Art. 9/10 data or the NIR.
     #[serde(default)]

@@ -65,18 +65,21 @@ pub struct ChoiceIn {
     pub site: i64,
     /// A pseudonymous identifier of the device or person (16–64 letters,
     /// digits or dashes): never an address or a name.
+    #[schema(pattern = "^[A-Za-z0-9-]{16,64}$")]
     pub device: String,
     /// Per optional purpose of the site (`performance`, `functional`,
     /// `advertising`, `third_party`), given or not.
     #[schema(value_type = Object)]
     pub choices: std::collections::BTreeMap<String, bool>,
     /// `form` or `paper`.
+    #[schema(pattern = "^(form|paper)$")]
     pub method: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct SuppressionIn {
     /// `email`, `sms` or `phone`.
+    #[schema(pattern = "^(email|sms|phone)$")]
     pub channel: String,
     pub value: String,
 }

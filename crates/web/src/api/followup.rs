@@ -168,6 +168,7 @@ pub struct FollowUpPage {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct FollowUpIn {
     /// `advice` or `action`.
+    #[schema(pattern = "^(advice|action)$")]
     pub kind: String,
     pub activity: Option<i64>,
     pub title: String,
@@ -183,6 +184,7 @@ pub struct FollowUpIn {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CloseIn {
     /// `done` or `declined`.
+    #[schema(pattern = "^(done|declined)$")]
     pub status: String,
     /// Why, when declined.
     #[serde(default)]
@@ -196,8 +198,10 @@ pub struct FollowUpParams {
     #[serde(default)]
     pub q: String,
     /// `advice` or `action`.
+    #[param(pattern = "^(advice|action)?$")]
     pub kind: Option<String>,
     /// `open`, `done` or `declined`.
+    #[param(pattern = "^(open|done|declined)?$")]
     pub status: Option<String>,
     pub activity: Option<i64>,
     #[param(minimum = 1, maximum = 1000000)]

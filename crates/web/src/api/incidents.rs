@@ -92,6 +92,7 @@ pub struct IncidentIn {
     #[serde(default)]
     pub description: String,
     /// RFC 3339; when it was noticed. Not in the future.
+    #[schema(format = DateTime)]
     pub aware_at: String,
 }
 
@@ -101,6 +102,7 @@ pub struct FactsIn {
     /// The incident's `updated_at` when read.
     pub updated_at: String,
     /// RFC 3339; may move earlier than declared, until notified.
+    #[schema(format = DateTime)]
     pub aware_at: String,
     #[schema(value_type = Object)]
     pub facts: Facts,
@@ -110,6 +112,7 @@ pub struct FactsIn {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PhaseIn {
     /// `initial`, `complementary` or `complete`.
+    #[schema(pattern = "^(initial|complementary|complete)$")]
     pub kind: String,
     /// Required for a first notification after 72 hours (Art. 33.1).
     #[serde(default)]

@@ -151,6 +151,7 @@ pub struct ProblemIn {
     #[serde(default)]
     pub description: String,
     /// RFC 3339; not in the future.
+    #[schema(format = DateTime)]
     pub aware_at: String,
 }
 
@@ -158,6 +159,7 @@ pub struct ProblemIn {
 pub struct ProblemFactsIn {
     /// The incident's `updated_at` when read.
     pub updated_at: String,
+    #[schema(format = DateTime)]
     pub aware_at: String,
     #[schema(value_type = Object)]
     pub facts: Facts,

@@ -36,11 +36,16 @@ pub struct RuleOut {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RuleIn {
     pub system: i64,
+    #[schema(min_length = 1, max_length = 200)]
     pub label: String,
+    #[schema(min_length = 1)]
     pub table: String,
+    #[schema(min_length = 1)]
     pub trigger_column: String,
     pub amount: i64,
+    #[schema(pattern = "^(days|months|years)$")]
     pub unit: String,
+    #[schema(pattern = "^(delete|anonymise)$")]
     pub action: String,
 }
 
