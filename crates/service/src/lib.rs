@@ -237,6 +237,14 @@ pub fn random_token() -> String {
     hex::encode(b)
 }
 
+/// What every API token starts with (it tells a leaked secret for what it is).
+pub const TOKEN_PREFIX: &str = "vigie_";
+
+/// A new API token's secret, shown once.
+pub fn new_token_secret() -> String {
+    format!("{TOKEN_PREFIX}{}", random_token())
+}
+
 /// The hash under which a token is stored.
 pub fn token_hash(token: &str) -> String {
     blake3::hash(token.as_bytes()).to_hex().to_string()

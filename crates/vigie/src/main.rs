@@ -67,6 +67,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Creates API tokens (for scripts, monitoring, contract tests).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Manages client organisations.
     Tenant {
         #[command(subcommand)]
@@ -222,6 +227,30 @@ enum UserCommand {
 }
 
 #[derive(Subcommand)]
+enum TokenCommand {
+    /// Creates a tenant API token for an account's own use, as the page
+    /// does (Administration → API tokens): a role the account holds in the
+    /// tenant, an expiry; prints the secret once.
+    Create {
+        /// Tenant short name.
+        #[arg(long)]
+        tenant: String,
+        /// The account the token acts for (it must hold the role there).
+        #[arg(long = "for")]
+        account: String,
+        /// dpo, user_manager, agent or auditor.
+        #[arg(long)]
+        role: String,
+        /// What the token is for (1 to 100 characters).
+        #[arg(long)]
+        name: String,
+        /// Days until it expires, 1 to 365.
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+    },
+}
+
+#[derive(Subcommand)]
 enum TenantCommand {
     Add {
         #[arg(long)]
@@ -367,6 +396,11 @@ async fn main() -> Result<()> {
             let store = app::open_migrated(&c).await?;
             let result = tenant(store.as_ref(), command).await;
             traced_failure(store.as_ref(), "tenant", result).await
+        }
+        Command::Token { command } => {
+            let store = app::open_migrated(&c).await?;
+            let result = token(store.as_ref(), command).await;
+            traced_failure(store.as_ref(), "token", result).await
         }
         Command::Audit { command } => {
             let store = app::open_migrated(&c).await?;
@@ -1018,6 +1052,80 @@ async fn user(c: &Config, store: Arc<dyn Store>, cmd: &UserCommand) -> Result<()
             Ok(())
         }
     }
+}
+
+async fn token(store: &dyn Store, cmd: &TokenCommand) -> Result<()> {
+    let TokenCommand::Create {
+        tenant,
+        account,
+        role,
+        name,
+        days,
+    } = cmd;
+    let t = store
+        .tenant_by_slug(&TenantSlug::parse(tenant)?)
+        .await
+        .with_context(|| format!("no tenant {tenant}"))?;
+    let u = store
+        .user_by_email(&Email::parse(account)?)
+        .await
+        .with_context(|| format!("no account {account}"))?;
+    let role = Role::parse(role)
+        .with_context(|| format!("{role}: dpo, user_manager, agent or auditor"))?;
+    let held = store
+        .memberships(u.id)
+        .await?
+        .into_iter()
+        .find(|m| m.tenant.id == t.id)
+        .map(|m| m.roles)
+        .unwrap_or_default();
+    // As on the page: never more than the account holds there.
+    if !held.covers(role) {
+        bail!(
+            "{account} does not hold the role {} in {tenant}",
+            role.as_str()
+        );
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        bail!("--name: 1 to 100 characters");
+    }
+    if !(1..=365).contains(days) {
+        bail!("--days: 1 to 365");
+    }
+    let secret = vigie_service::new_token_secret();
+    let now = jiff::Timestamp::now();
+    let scope = vigie_domain::scope::TenantScope::of_provider(t.id);
+    let created = store
+        .create_token(
+            &scope,
+            &vigie_store::NewApiToken {
+                name: name.to_owned(),
+                role,
+                token_hash: vigie_service::token_hash(&secret),
+                expires_at: now + jiff::SignedDuration::from_hours(24 * days),
+                created_by: Some(u.id),
+                created_at: now,
+            },
+        )
+        .await?;
+    trace_cli(
+        store,
+        "token.create",
+        &format!("token:{}", created.id),
+        Some(t.id),
+    )
+    .await?;
+    // The secret alone on standard output, for scripts.
+    println!("{secret}");
+    eprintln!(
+        "token {} ({}, {}) for {account} in {tenant}, expires {}; shown once",
+        created.id,
+        name,
+        role.as_str(),
+        created.expires_at
+    );
+    Ok(())
 }
 
 async fn tenant(store: &dyn Store, cmd: &TenantCommand) -> Result<()> {

@@ -1981,3 +1981,94 @@ fn c24_a_certificate_of_destruction_verifies_and_a_changed_one_does_not() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("does not hold"));
 }
+
+/// Issue 20: API tokens from the command line (scripts, contract tests),
+/// with the page's rules: a role the account holds in the tenant, a name,
+/// an expiry; the secret printed once, only its hash kept, the trail told.
+#[test]
+fn c25_tokens_are_created_from_the_cli_within_the_accounts_roles() {
+    let d = Data::new("token-cli");
+    ok(&d.0, &["migrate"]);
+    ok(
+        &d.0,
+        &[
+            "tenant",
+            "add",
+            "--slug",
+            "commune-a",
+            "--name",
+            "Commune A",
+        ],
+    );
+    ok(
+        &d.0,
+        &[
+            "user",
+            "add",
+            "--email",
+            "agent@commune-a.fr",
+            "--name",
+            "Agent",
+            "--tenant",
+            "commune-a",
+            "--roles",
+            "agent",
+        ],
+    );
+    let args = |role: &'static str, name: &'static str, days: &'static str| {
+        vec![
+            "token",
+            "create",
+            "--tenant",
+            "commune-a",
+            "--for",
+            "agent@commune-a.fr",
+            "--role",
+            role,
+            "--name",
+            name,
+            "--days",
+            days,
+        ]
+    };
+    let secret = ok(&d.0, &args("agent", "contrat", "30")).trim().to_owned();
+    assert!(
+        secret.starts_with("vigie_") && secret.len() > 40,
+        "{secret}"
+    );
+    for (bad, why) in [
+        (args("dpo", "contrat", "30"), "does not hold the role dpo"),
+        (args("agent", "", "30"), "--name"),
+        (args("agent", "contrat", "400"), "--days"),
+    ] {
+        let o = run(&d.0, &bad);
+        assert!(!o.status.success());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(why), "{bad:?}: {err}");
+    }
+    let url = d.db_url();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (hashes, traced): (Vec<String>, i64) = rt.block_on(async move {
+        use sqlx::{Connection, Row};
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let rows = sqlx::query("SELECT token_hash FROM api_tokens")
+            .fetch_all(&mut c)
+            .await
+            .unwrap();
+        let n: i64 = sqlx::query("SELECT COUNT(*) FROM audit_log WHERE action = 'token.create'")
+            .fetch_one(&mut c)
+            .await
+            .unwrap()
+            .get(0);
+        (rows.iter().map(|r| r.get::<String, _>(0)).collect(), n)
+    });
+    assert_eq!(
+        hashes,
+        [vigie_service::token_hash(&secret)],
+        "only the hash is kept"
+    );
+    assert_eq!(traced, 1);
+}

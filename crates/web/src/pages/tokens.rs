@@ -22,11 +22,10 @@ use crate::{
     auth::{ProviderAdmin, SignedIn, TenantCtx, require_traced},
     error::PageError,
     layout::{Layout, Pager},
-    secrets::{random_token, token_hash},
+    secrets::token_hash,
 };
 
 /// Tokens start with this, so that a leaked one is easy to recognise.
-pub const TOKEN_PREFIX: &str = "vigie_";
 
 pub struct TokenRow {
     pub id: i64,
@@ -198,7 +197,7 @@ pub async fn create(
         let p = page(&state, &ctx, &ListQuery::default(), d).await?;
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, p);
     };
-    let secret = format!("{TOKEN_PREFIX}{}", random_token());
+    let secret = vigie_service::new_token_secret();
     let now = Timestamp::now();
     let token = state
         .store
@@ -302,7 +301,7 @@ pub async fn provider_create(
             return render_status(StatusCode::UNPROCESSABLE_ENTITY, p);
         }
     };
-    let secret = format!("{TOKEN_PREFIX}{}", random_token());
+    let secret = vigie_service::new_token_secret();
     let now = Timestamp::now();
     let token = state
         .store
