@@ -25,8 +25,6 @@ use crate::{
     secrets::token_hash,
 };
 
-/// Tokens start with this, so that a leaked one is easy to recognise.
-
 pub struct TokenRow {
     pub id: i64,
     pub name: String,
