@@ -245,6 +245,18 @@ pub fn new_token_secret() -> String {
     format!("{TOKEN_PREFIX}{}", random_token())
 }
 
+/// A token's name as given, trimmed, if it is one: 1 to 100 characters
+/// (the pages and the command line take the same).
+pub fn token_name(name: &str) -> Option<&str> {
+    let name = name.trim();
+    (!name.is_empty() && name.chars().count() <= 100).then_some(name)
+}
+
+/// The days a token may live, 1 to 365, if `days` is such a lifetime.
+pub fn token_days(days: i64) -> Option<i64> {
+    (1..=365).contains(&days).then_some(days)
+}
+
 /// The hash under which a token is stored.
 pub fn token_hash(token: &str) -> String {
     blake3::hash(token.as_bytes()).to_hex().to_string()

@@ -1070,6 +1070,9 @@ async fn token(store: &dyn Store, cmd: &TokenCommand) -> Result<()> {
         .user_by_email(&Email::parse(account)?)
         .await
         .with_context(|| format!("no account {account}"))?;
+    if u.disabled {
+        bail!("{account} is disabled: its tokens would be refused");
+    }
     let role = Role::parse(role)
         .with_context(|| format!("{role}: dpo, user_manager, agent or auditor"))?;
     let held = store
@@ -1086,13 +1089,8 @@ async fn token(store: &dyn Store, cmd: &TokenCommand) -> Result<()> {
             role.as_str()
         );
     }
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        bail!("--name: 1 to 100 characters");
-    }
-    if !(1..=365).contains(days) {
-        bail!("--days: 1 to 365");
-    }
+    let name = vigie_service::token_name(name).context("--name: 1 to 100 characters")?;
+    let days = vigie_service::token_days(*days).context("--days: 1 to 365")?;
     let secret = vigie_service::new_token_secret();
     let now = jiff::Timestamp::now();
     let scope = vigie_domain::scope::TenantScope::of_provider(t.id);

@@ -2046,6 +2046,11 @@ fn c25_tokens_are_created_from_the_cli_within_the_accounts_roles() {
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains(why), "{bad:?}: {err}");
     }
+    // A disabled account gets none.
+    ok(&d.0, &["user", "disable", "--email", "agent@commune-a.fr"]);
+    let o = run(&d.0, &args("agent", "contrat", "30"));
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is disabled"));
     let url = d.db_url();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -157,16 +157,16 @@ fn checked(
     f: &CreateInput,
     role_ok: bool,
 ) -> Result<(String, i64), Box<Draft>> {
-    let name = f.name.trim();
+    let name = vigie_service::token_name(&f.name);
     let days = f
         .days
         .trim()
         .parse::<i64>()
         .ok()
-        .filter(|d| (1..=365).contains(d));
-    let name_ok = !name.is_empty() && name.chars().count() <= 100;
-    match (days, name_ok && role_ok) {
-        (Some(days), true) => Ok((name.to_owned(), days)),
+        .and_then(vigie_service::token_days);
+    let name_ok = name.is_some();
+    match (name, days, role_ok) {
+        (Some(name), Some(days), true) => Ok((name.to_owned(), days)),
         _ => Err(Box::new(Draft {
             name: f.name.clone(),
             days: f.days.clone(),
