@@ -91,13 +91,16 @@ closed_list!(
 /// What is known of an incident, completed as facts arrive (C18).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Facts {
     pub criteria: Vec<Criterion>,
     /// `None` until someone decides; an incident that is not a breach
     /// stays in the register with the reason (C17).
     pub is_breach: Option<bool>,
     pub not_breach_reason: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub started_at: Option<Timestamp>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub ended_at: Option<Timestamp>,
     pub origin: String,
     pub cause: String,

@@ -62,6 +62,7 @@ closed_list!(
 
 /// Why one principle is respected, in the controller's words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Justification {
     pub principle: Principle,
     pub text: String,
@@ -71,6 +72,7 @@ pub struct Justification {
 /// would do to people, how likely and how severe once the measures are in
 /// place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Risk {
     pub event: FearedEvent,
     /// "sources de risques": who or what could cause it.
@@ -103,6 +105,7 @@ impl Risk {
 /// An assessment, as a version holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Dpia {
     /// 1. Context: the processing, its purposes, its stakes.
     pub overview: String,

@@ -9,8 +9,17 @@ use serde::{Deserialize, Serialize};
 /// what is there is checked.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrganisationSheet {
     /// "Commune de Lons-le-Saunier"
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            required = true,
+            max_length = 200,
+            pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+        )
+    )]
     pub legal_name: String,
     pub address: String,
     /// 9 digits (Luhn), stored without spaces.

@@ -264,6 +264,7 @@ closed_list!(
 
 /// One measure taken, with how (the comment says what, where, how often).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Measure {
     pub kind: MeasureKind,
     #[serde(default)]
@@ -295,16 +296,19 @@ closed_list!(
 );
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Recipient {
     pub kind: RecipientKind,
     pub name: String,
     /// A processor chosen from the provider's sub-processor registry: the
     /// link kept, the name as it was when linked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub subprocessor: Option<crate::SubProcessorId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Transfer {
     pub country: String,
     pub recipient: String,
@@ -313,6 +317,7 @@ pub struct Transfer {
 
 /// One retention period, for one kind of data or file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Retention {
     pub data: String,
     pub duration: String,
@@ -322,7 +327,16 @@ pub struct Retention {
 /// A processing activity ("fiche de traitement").
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Activity {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            required = true,
+            max_length = 200,
+            pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+        )
+    )]
     pub name: String,
     pub controller: String,
     pub joint_controllers: String,

@@ -248,6 +248,21 @@ enum TokenCommand {
         #[arg(long, default_value_t = 90)]
         days: i64,
     },
+    /// Creates a provider token (the provider's monitoring declares
+    /// provider-wide incidents with it), as the page does (Provider →
+    /// API tokens): for an active platform administrator; prints the
+    /// secret once.
+    Provider {
+        /// The platform administrator the token acts for.
+        #[arg(long = "for")]
+        account: String,
+        /// What the token is for (1 to 100 characters).
+        #[arg(long)]
+        name: String,
+        /// Days until it expires, 1 to 365.
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -1055,13 +1070,20 @@ async fn user(c: &Config, store: Arc<dyn Store>, cmd: &UserCommand) -> Result<()
 }
 
 async fn token(store: &dyn Store, cmd: &TokenCommand) -> Result<()> {
-    let TokenCommand::Create {
-        tenant,
-        account,
-        role,
-        name,
-        days,
-    } = cmd;
+    let (tenant, account, role, name, days) = match cmd {
+        TokenCommand::Create {
+            tenant,
+            account,
+            role,
+            name,
+            days,
+        } => (tenant, account, role, name, days),
+        TokenCommand::Provider {
+            account,
+            name,
+            days,
+        } => return provider_token(store, account, name, *days).await,
+    };
     let t = store
         .tenant_by_slug(&TenantSlug::parse(tenant)?)
         .await
@@ -1122,6 +1144,42 @@ async fn token(store: &dyn Store, cmd: &TokenCommand) -> Result<()> {
         name,
         role.as_str(),
         created.expires_at
+    );
+    Ok(())
+}
+
+async fn provider_token(store: &dyn Store, account: &str, name: &str, days: i64) -> Result<()> {
+    let u = store
+        .user_by_email(&Email::parse(account)?)
+        .await
+        .with_context(|| format!("no account {account}"))?;
+    if u.disabled || !u.is_provider_admin {
+        bail!("{account} is not an active platform administrator: its tokens would be refused");
+    }
+    let name = vigie_service::token_name(name).context("--name: 1 to 100 characters")?;
+    let days = vigie_service::token_days(days).context("--days: 1 to 365")?;
+    let secret = vigie_service::new_token_secret();
+    let now = jiff::Timestamp::now();
+    let created = store
+        .create_provider_token(
+            name,
+            &vigie_service::token_hash(&secret),
+            now + jiff::SignedDuration::from_hours(24 * days),
+            u.id,
+            now,
+        )
+        .await?;
+    trace_cli(
+        store,
+        "provider_token.create",
+        &format!("provider-token:{}", created.id),
+        None,
+    )
+    .await?;
+    println!("{secret}");
+    eprintln!(
+        "provider token {} ({name}) for {account}, expires {}; shown once",
+        created.id, created.expires_at
     );
     Ok(())
 }

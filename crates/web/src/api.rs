@@ -11,10 +11,7 @@ use axum::{
 };
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use utoipa::{
-    IntoParams, Modify, OpenApi, ToSchema,
-    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
-};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 use vigie_domain::{
     ActivityId, UserId,
     audit::{Actor, Outcome},
@@ -25,6 +22,9 @@ use vigie_domain::{
 };
 use vigie_store::{ApiToken, StoreError, Tenant, TrailFilter};
 
+pub(crate) use body::ApiJson;
+use contract::{BearerAuth, CommonErrors, Strict};
+
 use crate::{
     AppState,
     client::{Client, client_of},
@@ -32,7 +32,9 @@ use crate::{
 };
 
 mod backups;
+mod body;
 mod consent;
+mod contract;
 mod followup;
 mod incidents;
 mod problems;
@@ -44,8 +46,10 @@ pub struct ApiError {
     /// One of `unauthorized`, `forbidden`, `not_found`, `bad_request`,
     /// `conflict`, `unavailable` (503: the database cannot serve now,
     /// nothing was changed), `internal`; for a request the API cannot read:
-    /// `invalid_body` (422, JSON of the wrong shape), `invalid_character`
-    /// (422, a NUL character in a field, named in `message`),
+    /// `invalid_body` (422, JSON of the wrong shape, the field named in
+    /// `message`), `unknown_field` (422, a field the operation does not
+    /// take), `invalid_character` (422, a NUL character in a field, named
+    /// in `message`),
     /// `unsupported_media_type`, `method_not_allowed`, `too_large`.
     pub code: &'static str,
     pub message: String,
@@ -58,8 +62,25 @@ pub enum ApiFailure {
     NotFound,
     BadRequest(String),
     Conflict(String),
+    /// 422: a body the API cannot take, with its stable code
+    /// (`invalid_body`, `unknown_field`).
+    Unprocessable {
+        code: &'static str,
+        message: String,
+    },
+    UnsupportedMediaType,
+    TooLarge,
     Unavailable,
     Internal,
+}
+
+impl ApiFailure {
+    pub(crate) fn invalid_body(message: String) -> Self {
+        ApiFailure::Unprocessable {
+            code: "invalid_body",
+            message,
+        }
+    }
 }
 
 /// The last page number a list takes (500 million items at the largest size).
@@ -124,6 +145,19 @@ impl IntoResponse for ApiFailure {
             ),
             ApiFailure::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m),
             ApiFailure::Conflict(m) => (StatusCode::CONFLICT, "conflict", m),
+            ApiFailure::Unprocessable { code, message } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, code, message)
+            }
+            ApiFailure::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "the body must be JSON (Content-Type: application/json)".to_owned(),
+            ),
+            ApiFailure::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "the body is larger than this operation takes".to_owned(),
+            ),
             ApiFailure::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
@@ -316,8 +350,10 @@ pub struct TrailParams {
     #[param(pattern = "^(success|failure|denied|interrupted)?$")]
     pub outcome: String,
     /// RFC 3339 instant, inclusive.
+    #[param(format = DateTime)]
     pub from: Option<String>,
     /// RFC 3339 instant, inclusive.
+    #[param(format = DateTime)]
     pub to: Option<String>,
     #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
@@ -428,7 +464,6 @@ fn bearer(parts: &Parts) -> Option<&str> {
 
 fn instant(s: &Option<String>, field: &str) -> Result<Option<Timestamp>, ApiFailure> {
     s.as_deref()
-        .filter(|v| !v.trim().is_empty())
         .map(|v| {
             v.trim().parse::<Timestamp>().map_err(|_| {
                 ApiFailure::BadRequest(format!(
@@ -514,7 +549,6 @@ pub struct ActivityOut {
     pub sensitive_data: bool,
     pub dpia_required: bool,
     /// Every field of the activity (Art. 30.1 and beyond).
-    #[schema(value_type = Object)]
     pub activity: vigie_domain::register::Activity,
 }
 
@@ -526,7 +560,7 @@ pub struct ActivityPage {
     pub page_size: u32,
 }
 
-/// A new activity, or a new version of one.
+/// A new activity.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ActivityIn {
     /// `draft` (default), `complete`, `checked` (DPO tokens only) or
@@ -534,14 +568,23 @@ pub struct ActivityIn {
     /// its versions kept). `activity.published` puts it on the public
     /// privacy policy: complete or checked activities only.
     #[serde(default)]
+    #[schema(pattern = "^(draft|complete|checked|archived)?$")]
     pub status: Option<String>,
-    /// For an update: the version it was read at (a later save is a 409).
+    pub activity: vigie_domain::register::Activity,
+}
+
+/// A new version of an activity.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ActivityChangeIn {
+    /// As for a new activity.
     #[serde(default)]
-    pub version: Option<i64>,
-    /// For an update: why it changes (kept in the history).
-    #[serde(default)]
-    pub reason: Option<String>,
-    #[schema(value_type = Object)]
+    #[schema(pattern = "^(draft|complete|checked|archived)?$")]
+    pub status: Option<String>,
+    /// The version it was read at (a later save is a 409).
+    pub version: i64,
+    /// Why it changes (kept in the history, C04).
+    #[schema(max_length = 2000, pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")]
+    pub reason: String,
     pub activity: vigie_domain::register::Activity,
 }
 
@@ -656,7 +699,6 @@ pub struct SheetOut {
     /// `legal_name`, `address`, `siren`, `representative`,
     /// `representative_title`, `dpo_name`, `dpo_contact`,
     /// `dpo_designation`, `referent_name`, `referent_contact`.
-    #[schema(value_type = Object)]
     pub sheet: vigie_domain::organisation::OrganisationSheet,
 }
 
@@ -696,7 +738,7 @@ async fn organisation_read(
 }
 
 #[utoipa::path(put, path = "/api/v1/organisation", tag = "register",
-    request_body(content = Object, description = "The whole sheet (fields as in `SheetOut.sheet`; absent ones empty)"),
+    request_body(content = vigie_domain::organisation::OrganisationSheet, description = "The whole sheet (absent fields empty)"),
     responses((status = 200, description = "Saved, normalised (SIREN without spaces)", body = SheetOut),
               (status = 400, description = "A field breaks a rule: named in the message", body = ApiError),
               (status = 401, body = ApiError), (status = 403, body = ApiError)),
@@ -704,7 +746,7 @@ async fn organisation_read(
 async fn organisation_update(
     State(state): State<AppState>,
     ctx: ApiCtx,
-    Json(sheet): Json<vigie_domain::organisation::OrganisationSheet>,
+    ApiJson(sheet): ApiJson<vigie_domain::organisation::OrganisationSheet>,
 ) -> Result<Json<SheetOut>, ApiFailure> {
     ctx.require(&state, Permission::Write, "api.organisation.update")
         .await?;
@@ -738,14 +780,43 @@ fn status_of(ctx: &ApiCtx, s: &Option<String>) -> Result<ActivityStatus, ApiFail
     Ok(status)
 }
 
+/// `field: message`, the field said once (some messages name it already).
+fn at_field(field: &str, message: &str) -> String {
+    match message.strip_prefix(field) {
+        Some(rest) if rest.starts_with(':') => message.to_owned(),
+        _ => format!("{field}: {message}"),
+    }
+}
+
+/// A refusal that the object as it stands causes, not the request (a
+/// breach not yet qualified, no rule to sweep with): 409, as the request
+/// may succeed once the object changes. `fields` are the ones meaning so;
+/// several fields at once (what a phase still lacks) are always such.
+fn state_failure(
+    fields: &'static [&'static str],
+) -> impl Fn(vigie_service::ServiceError) -> ApiFailure {
+    move |e| match e {
+        vigie_service::ServiceError::Invalid { field, message } if fields.contains(&field) => {
+            ApiFailure::Conflict(at_field(field, &message))
+        }
+        vigie_service::ServiceError::Fields(all) => ApiFailure::Conflict(
+            all.iter()
+                .map(|(f, m)| at_field(f, m))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        other => service_failure(other),
+    }
+}
+
 fn service_failure(e: vigie_service::ServiceError) -> ApiFailure {
     match e {
         vigie_service::ServiceError::Invalid { field, message } => {
-            ApiFailure::BadRequest(format!("{field}: {message}"))
+            ApiFailure::BadRequest(at_field(field, &message))
         }
         vigie_service::ServiceError::Fields(all) => ApiFailure::BadRequest(
             all.iter()
-                .map(|(f, m)| format!("{f}: {m}"))
+                .map(|(f, m)| at_field(f, m))
                 .collect::<Vec<_>>()
                 .join("; "),
         ),
@@ -770,7 +841,7 @@ fn service_failure(e: vigie_service::ServiceError) -> ApiFailure {
 async fn register_create(
     State(state): State<AppState>,
     ctx: ApiCtx,
-    Json(input): Json<ActivityIn>,
+    ApiJson(input): ApiJson<ActivityIn>,
 ) -> Result<(StatusCode, Json<ActivityOut>), ApiFailure> {
     ctx.require(&state, Permission::Write, "api.register.create")
         .await?;
@@ -795,7 +866,7 @@ async fn register_create(
     Ok((StatusCode::CREATED, Json(activity_out(&a))))
 }
 
-#[utoipa::path(put, path = "/api/v1/register/{id}", tag = "register", request_body = ActivityIn,
+#[utoipa::path(put, path = "/api/v1/register/{id}", tag = "register", request_body = ActivityChangeIn,
     params(("id" = i64, Path, description = "Activity id")),
     responses((status = 200, description = "The new version", body = ActivityOut),
               (status = 400, body = ApiError), (status = 404, body = ApiError),
@@ -806,23 +877,20 @@ async fn register_update(
     State(state): State<AppState>,
     ctx: ApiCtx,
     Path(id): Path<i64>,
-    Json(input): Json<ActivityIn>,
+    ApiJson(input): ApiJson<ActivityChangeIn>,
 ) -> Result<Json<ActivityOut>, ApiFailure> {
     ctx.require(&state, Permission::Write, "api.register.update")
         .await?;
     let status = status_of(&ctx, &input.status)?;
-    let version = input.version.ok_or_else(|| {
-        ApiFailure::BadRequest("version: the version the activity was read at".into())
-    })?;
     let a = vigie_service::register::save(
         state.ctx(),
         &ctx.scope,
         ActivityId(id),
-        version,
+        input.version,
         input.activity,
         status,
         &ctx.actor().label,
-        input.reason.as_deref().unwrap_or_default(),
+        &input.reason,
         Timestamp::now(),
     )
     .await
@@ -835,82 +903,6 @@ async fn register_update(
     )
     .await?;
     Ok(Json(activity_out(&a)))
-}
-
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
-        if let Some(c) = api.components.as_mut() {
-            c.add_security_scheme(
-                "bearer",
-                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-            );
-        }
-    }
-}
-
-/// The answers every operation can give whatever it does, documented on
-/// each (schemathesis found them undocumented, issue 20): no valid token
-/// (401) or one whose role does not allow it (403), a path or query
-/// that cannot be read (400), a value of the wrong shape or with a NUL
-/// character (422), and for a body the wrong media type (415) — all JSON
-/// `ApiError`s with their `code`.
-struct CommonErrors;
-
-impl Modify for CommonErrors {
-    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
-        let error = |what: &str| {
-            RefOr::T(
-                ResponseBuilder::new()
-                    .description(what)
-                    .content(
-                        "application/json",
-                        ContentBuilder::new()
-                            .schema(Some(Ref::from_schema_name("ApiError")))
-                            .build(),
-                    )
-                    .build(),
-            )
-        };
-        for item in api.paths.paths.values_mut() {
-            for op in [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                let bearer = op.security.as_ref().is_some_and(|s| !s.is_empty());
-                let r = &mut op.responses.responses;
-                if bearer {
-                    r.entry("401".into()).or_insert_with(|| {
-                        error(
-                            "No valid token: missing, unknown, revoked or expired (`unauthorized`)",
-                        )
-                    });
-                    r.entry("403".into()).or_insert_with(|| {
-                        error("The token's role or kind does not allow this (`forbidden`)")
-                    });
-                }
-                r.entry("400".into()).or_insert_with(|| {
-                    error("A path or query value that cannot be read (`bad_request`)")
-                });
-                r.entry("422".into()).or_insert_with(|| {
-                    error("A value of the wrong shape (`invalid_body`) or with a NUL character (`invalid_character`)")
-                });
-                if op.request_body.is_some() {
-                    r.entry("415".into()).or_insert_with(|| {
-                        error("A body of another media type than documented (`unsupported_media_type`)")
-                    });
-                }
-            }
-        }
-    }
 }
 
 #[derive(OpenApi)]
@@ -926,7 +918,7 @@ impl Modify for CommonErrors {
         backups::list,
         consent::sites, consent::records, consent::record, consent::proof, consent::current, consent::check, consent::add,
         crate::consent::record, crate::consent::opposition),
-    components(schemas(ApiError, MeOut, MemberOut, MemberPage, RecordOut, RecordPage, ActivityOut, ActivityPage, ActivityIn, SheetOut,
+    components(schemas(ApiError, MeOut, MemberOut, MemberPage, RecordOut, RecordPage, ActivityOut, ActivityPage, ActivityIn, ActivityChangeIn, SheetOut,
         followup::DpiaOut, followup::DpiaVersionOut, followup::DpiaIn, followup::FollowUpOut, followup::FollowUpPage, followup::FollowUpIn, followup::CloseIn,
         followup::EvidenceOut, followup::EvidencePage,
         incidents::IncidentOut, incidents::IncidentPage, incidents::IncidentIn, incidents::FactsIn, incidents::PhaseIn, incidents::PhaseOut, incidents::ProviderUpdateOut,
@@ -935,7 +927,7 @@ impl Modify for CommonErrors {
         backups::BackupOut, backups::BackupPage, backups::ContinuityOut,
         consent::SiteOut, consent::ConsentOut, consent::ConsentPage, consent::ChoiceIn, consent::SuppressionIn, consent::SuppressedOut,
         crate::consent::BannerChoice, crate::consent::OppositionInput, crate::consent::PublicError)),
-    modifiers(&BearerAuth, &CommonErrors)
+    modifiers(&BearerAuth, &CommonErrors, &Strict)
 )]
 pub struct ApiDoc;
 

@@ -284,7 +284,6 @@ pub struct BannerChoice {
     /// digits or dashes).
     device: String,
     /// Per optional purpose of the site, given or not.
-    #[schema(value_type = Object)]
     choices: std::collections::BTreeMap<String, bool>,
     /// The notice version the banner showed: a choice on an older one is
     /// refused (the visitor is asked again).

@@ -2046,6 +2046,34 @@ fn c25_tokens_are_created_from_the_cli_within_the_accounts_roles() {
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains(why), "{bad:?}: {err}");
     }
+    // A provider token only for a platform administrator.
+    let provider = |account: &'static str| {
+        vec![
+            "token",
+            "provider",
+            "--for",
+            account,
+            "--name",
+            "supervision",
+        ]
+    };
+    let o = run(&d.0, &provider("agent@commune-a.fr"));
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not an active platform administrator"));
+    ok(
+        &d.0,
+        &[
+            "user",
+            "add",
+            "--email",
+            "admin@hebergeur.fr",
+            "--name",
+            "Admin",
+            "--provider-admin",
+        ],
+    );
+    let provider_secret = ok(&d.0, &provider("admin@hebergeur.fr")).trim().to_owned();
+    assert!(provider_secret.starts_with("vigie_"), "{provider_secret}");
     // A disabled account gets none.
     ok(&d.0, &["user", "disable", "--email", "agent@commune-a.fr"]);
     let o = run(&d.0, &args("agent", "contrat", "30"));
@@ -2063,7 +2091,9 @@ fn c25_tokens_are_created_from_the_cli_within_the_accounts_roles() {
             .fetch_all(&mut c)
             .await
             .unwrap();
-        let n: i64 = sqlx::query("SELECT COUNT(*) FROM audit_log WHERE action = 'token.create'")
+        let n: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM audit_log WHERE action IN ('token.create', 'provider_token.create')",
+        )
             .fetch_one(&mut c)
             .await
             .unwrap()
@@ -2075,5 +2105,5 @@ fn c25_tokens_are_created_from_the_cli_within_the_accounts_roles() {
         [vigie_service::token_hash(&secret)],
         "only the hash is kept"
     );
-    assert_eq!(traced, 1);
+    assert_eq!(traced, 2);
 }

@@ -15,7 +15,7 @@ use vigie_domain::{audit::Outcome, rights::Channel, role::Permission};
 use vigie_service::consent;
 use vigie_store::StoredConsent;
 
-use super::{ApiCtx, ApiError, ApiFailure, service_failure};
+use super::{ApiCtx, ApiError, ApiFailure, ApiJson, service_failure};
 use crate::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -69,7 +69,6 @@ pub struct ChoiceIn {
     pub device: String,
     /// Per optional purpose of the site (`performance`, `functional`,
     /// `advertising`, `third_party`), given or not.
-    #[schema(value_type = Object)]
     pub choices: std::collections::BTreeMap<String, bool>,
     /// `form` or `paper`.
     #[schema(pattern = "^(form|paper)$")]
@@ -207,7 +206,7 @@ pub async fn records(
 pub async fn record(
     State(state): State<AppState>,
     ctx: ApiCtx,
-    Json(input): Json<ChoiceIn>,
+    ApiJson(input): ApiJson<ChoiceIn>,
 ) -> Result<(StatusCode, Json<ConsentOut>), ApiFailure> {
     ctx.require(&state, Permission::Write, "api.consent.record")
         .await?;
@@ -236,7 +235,7 @@ pub async fn record(
 }
 
 #[utoipa::path(get, path = "/api/v1/consent/devices/{device}/proof", tag = "consent",
-    params(("device" = String, Path, description = "The banner's device identifier")),
+    params(("device" = String, Path, description = "The banner's device identifier (16 to 64 letters, digits or dashes)", pattern = "^[A-Za-z0-9-]{16,64}$")),
     responses((status = 200, description = "Every choice of the device, and whether the tenant's chain holds", body = Object),
               (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError)),
     security(("bearer" = [])))]
@@ -296,7 +295,7 @@ pub async fn current(
 pub async fn check(
     State(state): State<AppState>,
     ctx: ApiCtx,
-    Json(input): Json<SuppressionIn>,
+    ApiJson(input): ApiJson<SuppressionIn>,
 ) -> Result<Json<SuppressedOut>, ApiFailure> {
     ctx.require(&state, Permission::Read, "api.suppression.check")
         .await?;
@@ -321,7 +320,7 @@ pub async fn check(
 pub async fn add(
     State(state): State<AppState>,
     ctx: ApiCtx,
-    Json(input): Json<SuppressionIn>,
+    ApiJson(input): ApiJson<SuppressionIn>,
 ) -> Result<(StatusCode, Json<SuppressedOut>), ApiFailure> {
     ctx.require(&state, Permission::Write, "api.suppression.add")
         .await?;

@@ -23,7 +23,7 @@ use vigie_domain::{
 use vigie_service::{followup, register};
 use vigie_store::{EvidenceMeta, FollowUpFilter, StoredDpia, StoredFollowUp};
 
-use super::{ApiCtx, ApiError, ApiFailure, service_failure};
+use super::{ApiCtx, ApiError, ApiFailure, ApiJson, service_failure};
 use crate::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -36,7 +36,6 @@ pub struct DpiaVersionOut {
     /// threats, impacts, measures, likelihood, severity}]),
     /// `planned_measures`, `dpo_opinion`, `subjects_opinion`, `decision`,
     /// `decided_by`.
-    #[schema(value_type = Object)]
     pub dpia: Dpia,
     /// A high residual risk remains: the CNIL is consulted first (Art. 36).
     pub prior_consultation: bool,
@@ -57,7 +56,6 @@ pub struct DpiaIn {
     /// The version this one follows (0 for the first): another save since
     /// is a 409.
     pub version: i64,
-    #[schema(value_type = Object)]
     pub dpia: Dpia,
 }
 
@@ -111,7 +109,7 @@ pub async fn dpia_save(
     State(state): State<AppState>,
     ctx: ApiCtx,
     Path(id): Path<i64>,
-    Json(input): Json<DpiaIn>,
+    ApiJson(input): ApiJson<DpiaIn>,
 ) -> Result<Json<DpiaVersionOut>, ApiFailure> {
     ctx.require(&state, Permission::Write, "api.dpia.save")
         .await?;
@@ -171,6 +169,8 @@ pub struct FollowUpIn {
     #[schema(pattern = "^(advice|action)$")]
     pub kind: String,
     pub activity: Option<i64>,
+    /// What is advised or to be done (1 to 300 characters).
+    #[schema(max_length = 300, pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")]
     pub title: String,
     #[serde(default)]
     pub detail: String,
@@ -178,6 +178,7 @@ pub struct FollowUpIn {
     #[serde(default)]
     pub owner: String,
     /// `YYYY-MM-DD`; required for an action.
+    #[schema(format = Date)]
     pub due: Option<String>,
 }
 
@@ -292,7 +293,7 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     ctx: ApiCtx,
-    Json(input): Json<FollowUpIn>,
+    ApiJson(input): ApiJson<FollowUpIn>,
 ) -> Result<(StatusCode, Json<FollowUpOut>), ApiFailure> {
     ctx.require(&state, Permission::Write, "api.followup.create")
         .await?;
@@ -338,7 +339,7 @@ pub async fn close(
     State(state): State<AppState>,
     ctx: ApiCtx,
     Path(id): Path<i64>,
-    Json(input): Json<CloseIn>,
+    ApiJson(input): ApiJson<CloseIn>,
 ) -> Result<Json<FollowUpOut>, ApiFailure> {
     ctx.require(&state, Permission::Write, "api.followup.close")
         .await?;
@@ -401,7 +402,9 @@ pub struct EvidenceParams {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UploadParams {
-    /// The document's name (a path is cut to its last part).
+    /// The document's name, 1 to 200 characters (a path is cut to its
+    /// last part).
+    #[param(max_length = 200, pattern = "^[^\\u0000]*[^\\s\\u0000/\\\\]$")]
     pub name: String,
     pub activity: Option<i64>,
 }
@@ -457,6 +460,7 @@ pub async fn evidence_list(
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The document's bytes, 10 MiB at most: PDF, PNG, JPEG, OpenDocument, Office or UTF-8 text, read from the content"),
     responses((status = 201, description = "Kept, with its SHA-256", body = EvidenceOut),
               (status = 400, description = "Not a kept type, empty, or a bad name", body = ApiError),
+              (status = 404, description = "No such activity in this tenant", body = ApiError),
               (status = 409, description = "The organisation's 500 MiB would be passed", body = ApiError),
               (status = 413, description = "Over 10 MiB", body = ApiError),
               (status = 401, body = ApiError), (status = 403, body = ApiError)),
@@ -493,7 +497,10 @@ pub async fn evidence_upload(
 
 #[utoipa::path(get, path = "/api/v1/evidence/{id}", tag = "follow-up",
     params(("id" = i64, Path, description = "Document id")),
-    responses((status = 200, description = "The document's bytes, as an attachment of its type", content_type = "application/octet-stream", body = Vec<u8>),
+    responses((status = 200, description = "The document's bytes, as an attachment of the type read from them when kept",
+                  content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"),
+                      (Vec<u8> = "application/vnd.oasis.opendocument"), (Vec<u8> = "application/vnd.openxmlformats-officedocument"),
+                      (Vec<u8> = "text/plain"))),
               (status = 404, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError)),
     security(("bearer" = [])))]
 pub async fn evidence_file(

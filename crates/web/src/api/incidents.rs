@@ -18,7 +18,7 @@ use vigie_domain::{
 use vigie_service::breaches::{self, Declaration};
 use vigie_store::{Incident, Phase};
 
-use super::{ApiCtx, ApiError, ApiFailure, ListParams, required_instant, service_failure};
+use super::{ApiCtx, ApiError, ApiFailure, ApiJson, ListParams, required_instant, service_failure};
 use crate::AppState;
 
 /// One notification phase, as sent.
@@ -30,7 +30,6 @@ pub struct PhaseOut {
     pub sent_at: String,
     pub sent_by: String,
     pub late_reason: String,
-    #[schema(value_type = Object)]
     pub facts: Facts,
 }
 
@@ -58,7 +57,6 @@ pub struct IncidentOut {
     pub late_reason: String,
     pub inform: Option<String>,
     pub inform_reasoning: String,
-    #[schema(value_type = Object)]
     pub facts: Facts,
     pub phases: Vec<PhaseOut>,
     /// `account`, `phone`, `mail`, `fax`, `vigie`, `partner`, or `processor`:
@@ -88,6 +86,8 @@ pub struct IncidentPage {
 /// A declaration.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct IncidentIn {
+    /// What happened, in a few words (1 to 200 characters).
+    #[schema(max_length = 200, pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")]
     pub title: String,
     #[serde(default)]
     pub description: String,
@@ -100,11 +100,11 @@ pub struct IncidentIn {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct FactsIn {
     /// The incident's `updated_at` when read.
+    #[schema(format = DateTime)]
     pub updated_at: String,
     /// RFC 3339; may move earlier than declared, until notified.
     #[schema(format = DateTime)]
     pub aware_at: String,
-    #[schema(value_type = Object)]
     pub facts: Facts,
 }
 
@@ -212,7 +212,7 @@ pub async fn list(
 pub async fn declare(
     State(state): State<AppState>,
     ctx: ApiCtx,
-    Json(input): Json<IncidentIn>,
+    ApiJson(input): ApiJson<IncidentIn>,
 ) -> Result<(StatusCode, Json<IncidentOut>), ApiFailure> {
     ctx.require(&state, Permission::Read, "api.incidents.declare")
         .await?;
@@ -280,7 +280,7 @@ pub async fn qualify(
     State(state): State<AppState>,
     ctx: ApiCtx,
     Path(id): Path<i64>,
-    Json(input): Json<FactsIn>,
+    ApiJson(input): ApiJson<FactsIn>,
 ) -> Result<Json<IncidentOut>, ApiFailure> {
     ctx.require(&state, Permission::HandleBreaches, "api.incidents.qualify")
         .await?;
@@ -322,14 +322,15 @@ pub async fn qualify(
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/phases", tag = "incidents", request_body = PhaseIn,
     params(("id" = i64, Path, description = "Incident id")),
     responses((status = 201, description = "Recorded as sent: never changed after", body = PhaseOut),
-              (status = 400, description = "What is missing, field by field", body = ApiError),
-              (status = 404, body = ApiError)),
+              (status = 400, description = "The body breaks a rule (no reasons for a late first notification)", body = ApiError),
+              (status = 404, body = ApiError),
+              (status = 409, description = "The incident does not allow it yet: not qualified as a breach, nothing said it touched, sections a complete notification needs, or the initial one sent already — each named", body = ApiError)),
     security(("bearer" = [])))]
 pub async fn notify(
     State(state): State<AppState>,
     ctx: ApiCtx,
     Path(id): Path<i64>,
-    Json(input): Json<PhaseIn>,
+    ApiJson(input): ApiJson<PhaseIn>,
 ) -> Result<(StatusCode, Json<PhaseOut>), ApiFailure> {
     ctx.require(&state, Permission::HandleBreaches, "api.incidents.notify")
         .await?;
@@ -346,7 +347,7 @@ pub async fn notify(
         Timestamp::now(),
     )
     .await
-    .map_err(service_failure)?;
+    .map_err(super::state_failure(&["is_breach", "criteria", "kind"]))?;
     ctx.trace(
         &state,
         "api.incidents.notify",

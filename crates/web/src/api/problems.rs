@@ -19,7 +19,7 @@ use vigie_domain::{
 use vigie_service::{breaches::Declaration, problems};
 use vigie_store::{ImpactedClient, Problem, ProblemUpdate, ProviderToken, StoreError};
 
-use super::{ApiError, ApiFailure, ListParams, bearer, required_instant, service_failure};
+use super::{ApiError, ApiFailure, ApiJson, ListParams, bearer, required_instant, service_failure};
 use crate::{
     AppState,
     client::{Client, client_of},
@@ -130,7 +130,6 @@ pub struct ProblemOut {
     pub update_due: Option<String>,
     /// Its version: give it back to change the facts (a later save is a 409).
     pub updated_at: String,
-    #[schema(value_type = Object)]
     pub facts: Facts,
     pub clients: Vec<ImpactedOut>,
     pub updates: Vec<UpdateOut>,
@@ -147,6 +146,8 @@ pub struct ProblemPage {
 /// A declaration by the provider's monitoring.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ProblemIn {
+    /// What happened, in a few words (1 to 200 characters).
+    #[schema(max_length = 200, pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")]
     pub title: String,
     #[serde(default)]
     pub description: String,
@@ -158,10 +159,10 @@ pub struct ProblemIn {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ProblemFactsIn {
     /// The incident's `updated_at` when read.
+    #[schema(format = DateTime)]
     pub updated_at: String,
     #[schema(format = DateTime)]
     pub aware_at: String,
-    #[schema(value_type = Object)]
     pub facts: Facts,
 }
 
@@ -169,8 +170,10 @@ pub struct ProblemFactsIn {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ClientIn {
     /// The client's short name.
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$")]
     pub tenant: String,
-    /// What concerns it, told to it alone.
+    /// What concerns it, told to it alone (1 to 5,000 characters).
+    #[schema(max_length = 5000, pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")]
     pub part: String,
     pub persons: Option<u64>,
 }
@@ -178,6 +181,8 @@ pub struct ClientIn {
 /// The client to notify now.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NoticeIn {
+    /// The client's short name.
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$")]
     pub tenant: String,
 }
 
@@ -185,6 +190,8 @@ pub struct NoticeIn {
 /// and closes the incident.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateIn {
+    /// What the clients are told (1 to 10,000 characters).
+    #[schema(max_length = 10000, pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")]
     pub body: String,
     #[serde(default)]
     pub closing: bool,
@@ -288,7 +295,7 @@ pub async fn list(
 pub async fn declare(
     State(state): State<AppState>,
     api: ProviderApi,
-    Json(input): Json<ProblemIn>,
+    ApiJson(input): ApiJson<ProblemIn>,
 ) -> Result<(StatusCode, Json<ProblemOut>), ApiFailure> {
     let d = Declaration {
         title: input.title,
@@ -334,7 +341,7 @@ pub async fn qualify(
     State(state): State<AppState>,
     api: ProviderApi,
     Path(id): Path<i64>,
-    Json(input): Json<ProblemFactsIn>,
+    ApiJson(input): ApiJson<ProblemFactsIn>,
 ) -> Result<Json<ProblemOut>, ApiFailure> {
     let p = state.store.problem(id).await?;
     let read_at = required_instant("updated_at", &input.updated_at)?;
@@ -355,13 +362,15 @@ pub async fn qualify(
 #[utoipa::path(post, path = "/api/v1/provider/problems/{id}/clients", tag = "provider", request_body = ClientIn,
     params(("id" = i64, Path, description = "Problem id")),
     responses((status = 201, description = "On the list, with its contract's notice limit", body = ProblemOut),
-              (status = 400, body = ApiError), (status = 404, body = ApiError)),
+              (status = 400, description = "No such client (`tenant`), or a rule of the body", body = ApiError),
+              (status = 404, description = "No such incident", body = ApiError),
+              (status = 409, description = "The incident is closed", body = ApiError)),
     security(("bearer" = [])))]
 pub async fn add_client(
     State(state): State<AppState>,
     api: ProviderApi,
     Path(id): Path<i64>,
-    Json(input): Json<ClientIn>,
+    ApiJson(input): ApiJson<ClientIn>,
 ) -> Result<(StatusCode, Json<ProblemOut>), ApiFailure> {
     let p = state.store.problem(id).await?;
     let t = tenant_of(&state, &input.tenant).await?;
@@ -375,7 +384,7 @@ pub async fn add_client(
         Timestamp::now(),
     )
     .await
-    .map_err(service_failure)?;
+    .map_err(super::state_failure(&["status"]))?;
     state
         .trace(
             api.actor(),
@@ -395,14 +404,15 @@ pub async fn add_client(
 #[utoipa::path(post, path = "/api/v1/provider/problems/{id}/notices", tag = "provider", request_body = NoticeIn,
     params(("id" = i64, Path, description = "Problem id")),
     responses((status = 201, description = "Told: the incident is open in the client's register, its DPOs emailed", body = ProblemOut),
-              (status = 400, description = "Not on the list, or told already", body = ApiError),
-              (status = 404, body = ApiError)),
+              (status = 400, description = "No such client (`tenant`)", body = ApiError),
+              (status = 404, description = "No such incident", body = ApiError),
+              (status = 409, description = "The incident is closed, or the client is not on its list or was told already", body = ApiError)),
     security(("bearer" = [])))]
 pub async fn notice(
     State(state): State<AppState>,
     api: ProviderApi,
     Path(id): Path<i64>,
-    Json(input): Json<NoticeIn>,
+    ApiJson(input): ApiJson<NoticeIn>,
 ) -> Result<(StatusCode, Json<ProblemOut>), ApiFailure> {
     let p = state.store.problem(id).await?;
     let t = tenant_of(&state, &input.tenant).await?;
@@ -420,7 +430,7 @@ pub async fn notice(
         Timestamp::now(),
     )
     .await
-    .map_err(service_failure)?;
+    .map_err(super::state_failure(&["status", "tenant"]))?;
     state
         .trace(
             api.actor(),
@@ -440,13 +450,14 @@ pub async fn notice(
 #[utoipa::path(post, path = "/api/v1/provider/problems/{id}/updates", tag = "provider", request_body = UpdateIn,
     params(("id" = i64, Path, description = "Problem id")),
     responses((status = 201, description = "Sent to every client told; kept as sent", body = ProblemOut),
-              (status = 400, body = ApiError), (status = 404, body = ApiError)),
+              (status = 400, body = ApiError), (status = 404, body = ApiError),
+              (status = 409, description = "The incident is closed, no client was told yet, or closing while a client on the list was never told", body = ApiError)),
     security(("bearer" = [])))]
 pub async fn update(
     State(state): State<AppState>,
     api: ProviderApi,
     Path(id): Path<i64>,
-    Json(input): Json<UpdateIn>,
+    ApiJson(input): ApiJson<UpdateIn>,
 ) -> Result<(StatusCode, Json<ProblemOut>), ApiFailure> {
     let p = state.store.problem(id).await?;
     problems::update(
@@ -458,7 +469,7 @@ pub async fn update(
         Timestamp::now(),
     )
     .await
-    .map_err(service_failure)?;
+    .map_err(super::state_failure(&["status", "closing", "body"]))?;
     api.trace(&state, "api.problems.update", &format!("problem:{id}"))
         .await?;
     let p = state.store.problem(id).await?;

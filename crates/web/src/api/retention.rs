@@ -14,7 +14,7 @@ use vigie_domain::{audit::Outcome, role::Permission};
 use vigie_service::retention::{self, RuleInput, SignedReport};
 use vigie_store::{RetentionRun, StoredRule};
 
-use super::{ApiCtx, ApiError, ApiFailure, ListParams, service_failure};
+use super::{ApiCtx, ApiError, ApiFailure, ApiJson, ListParams, service_failure};
 use crate::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -135,7 +135,7 @@ pub async fn rules(
 pub async fn create(
     State(state): State<AppState>,
     ctx: ApiCtx,
-    Json(input): Json<RuleIn>,
+    ApiJson(input): ApiJson<RuleIn>,
 ) -> Result<(StatusCode, Json<RuleOut>), ApiFailure> {
     ctx.require(
         &state,
@@ -260,14 +260,15 @@ pub async fn runs(
 
 #[utoipa::path(post, path = "/api/v1/retention/runs", tag = "retention",
     responses((status = 202, description = "A sweep is queued; its run appears in the list"),
-              (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError)),
+              (status = 409, description = "No rule to sweep with yet (`rules`)", body = ApiError),
+              (status = 401, body = ApiError), (status = 403, body = ApiError)),
     security(("bearer" = [])))]
 pub async fn request(State(state): State<AppState>, ctx: ApiCtx) -> Result<StatusCode, ApiFailure> {
     ctx.require(&state, Permission::ManageSystems, "api.retention.sweep")
         .await?;
     retention::request(state.ctx(), &ctx.scope, Timestamp::now())
         .await
-        .map_err(service_failure)?;
+        .map_err(super::state_failure(&["rules"]))?;
     ctx.trace(
         &state,
         "api.retention.sweep",

@@ -337,7 +337,38 @@ both!(c01_c04_the_register_through_the_api, |app| {
             &serde_json::json!({"version": 1, "activity": changed}),
         )
         .await;
-    assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.body.contains("reason"), "{}", no_reason.body);
+    let blank_reason = c
+        .api_json(
+            "PUT",
+            &format!("/api/v1/register/{id}"),
+            &secret,
+            &serde_json::json!({"version": 1, "reason": "  ", "activity": changed}),
+        )
+        .await;
+    assert_eq!(blank_reason.status, StatusCode::BAD_REQUEST);
+    assert!(
+        blank_reason.body.contains("reason: say why"),
+        "{}",
+        blank_reason.body
+    );
+    // A misspelt field is refused by name, not dropped (issue 20).
+    let typo = c
+        .api_json(
+            "PUT",
+            &format!("/api/v1/register/{id}"),
+            &secret,
+            &serde_json::json!({"version": 1, "reason": "typo", "activity": changed, "statut": "draft"}),
+        )
+        .await;
+    assert_eq!(typo.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        typo.body.contains("\"code\":\"unknown_field\""),
+        "{}",
+        typo.body
+    );
+    assert!(typo.body.contains("statut: not a field"), "{}", typo.body);
     let saved = c
         .api_json(
             "PUT",
@@ -572,7 +603,8 @@ both!(c17_c19_incidents_through_the_api, |app| {
             &serde_json::json!({"kind": "complete"}),
         )
         .await;
-    assert_eq!(incomplete.status, StatusCode::BAD_REQUEST);
+    // What the incident lacks is its state, not the request's fault.
+    assert_eq!(incomplete.status, StatusCode::CONFLICT);
     assert!(
         incomplete.body.contains("dpo_contact"),
         "{}",

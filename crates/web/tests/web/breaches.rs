@@ -589,7 +589,7 @@ both!(
                 &serde_json::json!({"tenant": "commune-a"}),
             )
             .await;
-        assert_eq!(twice.status, StatusCode::BAD_REQUEST, "told once");
+        assert_eq!(twice.status, StatusCode::CONFLICT, "told once");
         let closed = api
             .api_json(
                 "POST",
