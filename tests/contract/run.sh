@@ -3,13 +3,14 @@
 # `vigie demo`, once with a token of each tenant role and once with a
 # provider token, every check on, bounded in time. Any failure fails.
 #   tests/contract/run.sh path/to/vigie
-# VIGIE_CONTRACT_EXAMPLES (default 10) and VIGIE_CONTRACT_SEED (default 1)
+# CONTRACT_EXAMPLES (default 10) and CONTRACT_SEED (default 1; not VIGIE_…:
+# the binary reads those as settings)
 # change how much and what is generated.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 vigie=$(realpath "${1:?the vigie binary}")
-examples="${VIGIE_CONTRACT_EXAMPLES:-10}"
-seed="${VIGIE_CONTRACT_SEED:-1}"
+examples="${CONTRACT_EXAMPLES:-10}"
+seed="${CONTRACT_SEED:-1}"
 
 # schemathesis in a virtual environment kept outside the clone.
 venv="${VIGIE_CI_CACHE:-$HOME/.cache/vigie-ci}/schemathesis-4.32.5"
@@ -19,7 +20,8 @@ if [ ! -x "$venv/bin/st" ]; then
 fi
 
 tmp=$(mktemp -d)
-port=18097
+# A port of its own: two runs on one machine must not fuzz each other's demo.
+port=$((20000 + RANDOM % 20000))
 "$vigie" --data-dir "$tmp/data" demo --listen "127.0.0.1:$port" >"$tmp/demo.log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
@@ -28,6 +30,7 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 "$vigie" healthcheck --address "127.0.0.1:$port" >/dev/null
+kill -0 "$pid" || { cat "$tmp/demo.log"; exit 1; }
 
 tenant_token() { # account role
   "$vigie" --data-dir "$tmp/data" token create --tenant sidec-jura --for "$1" --role "$2" --name "contrat $2" --days 1 2>/dev/null
@@ -58,6 +61,8 @@ provider=$("$vigie" --data-dir "$tmp/data" token provider --for admin@cis-valley
 fuzz provider "$provider" --include-path-regex '^/api/v1/provider/'
 
 if [ "$failed" != 0 ]; then
+  echo "== the demo's log, last lines"
+  tail -n 40 "$tmp/demo.log"
   echo "the API's contract does not hold (above)"
   exit 1
 fi

@@ -17,7 +17,7 @@ pub struct OrganisationSheet {
         schema(
             required = true,
             max_length = 200,
-            pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+            pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085][^\\u0000]*$"
         )
     )]
     pub legal_name: String,

@@ -334,7 +334,7 @@ pub struct Activity {
         schema(
             required = true,
             max_length = 200,
-            pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+            pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085][^\\u0000]*$"
         )
     )]
     pub name: String,

@@ -417,6 +417,7 @@ closed_list!(
 
 /// Someone who makes the request for the person, and the proof of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Representative {
     pub name: String,
     pub capacity: Capacity,
@@ -440,6 +441,7 @@ closed_list!(
 /// address, a representative, and how the answer goes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contact {
     pub postal_address: String,
     pub representative: Option<Representative>,

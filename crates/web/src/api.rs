@@ -38,6 +38,7 @@ mod contract;
 mod followup;
 mod incidents;
 mod problems;
+mod requests;
 mod retention;
 
 /// A JSON error: `code` is stable, `message` is for people.
@@ -583,7 +584,7 @@ pub struct ActivityChangeIn {
     /// The version it was read at (a later save is a 409).
     pub version: i64,
     /// Why it changes (kept in the history, C04).
-    #[schema(max_length = 2000, pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")]
+    #[schema(pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085][^\\u0000]*$")]
     pub reason: String,
     pub activity: vigie_domain::register::Activity,
 }
@@ -912,6 +913,8 @@ async fn register_update(
         organisation_read, organisation_update,
         followup::dpia_read, followup::dpia_save, followup::list, followup::create, followup::close,
         followup::evidence_list, followup::evidence_upload, followup::evidence_file, followup::evidence_delete,
+        requests::list, requests::record, requests::read, requests::verify, requests::ask, requests::extend, requests::preview,
+        requests::approve, requests::retry, requests::confirm, requests::answer, requests::refuse, requests::close,
         incidents::list, incidents::declare, incidents::read, incidents::qualify, incidents::notify,
         problems::list, problems::declare, problems::read, problems::qualify, problems::add_client, problems::notice, problems::update,
         retention::rules, retention::create, retention::delete, retention::preview, retention::runs, retention::request, retention::run,
@@ -921,6 +924,9 @@ async fn register_update(
     components(schemas(ApiError, MeOut, MemberOut, MemberPage, RecordOut, RecordPage, ActivityOut, ActivityPage, ActivityIn, ActivityChangeIn, SheetOut,
         followup::DpiaOut, followup::DpiaVersionOut, followup::DpiaIn, followup::FollowUpOut, followup::FollowUpPage, followup::FollowUpIn, followup::CloseIn,
         followup::EvidenceOut, followup::EvidencePage,
+        requests::RequestOut, requests::RequestSummaryOut, requests::RequestPage, requests::IdentityOut, requests::EventOut, requests::TaskOut,
+        requests::RecordIn, requests::VerifyIn, requests::MessageIn, requests::ReasonIn, requests::AnswerIn, requests::CorrectionIn, requests::ApproveIn,
+        requests::PreviewOut, requests::PreviewTableOut, requests::LeftOut,
         incidents::IncidentOut, incidents::IncidentPage, incidents::IncidentIn, incidents::FactsIn, incidents::PhaseIn, incidents::PhaseOut, incidents::ProviderUpdateOut,
         problems::ProblemOut, problems::ProblemPage, problems::ProblemIn, problems::ProblemFactsIn, problems::ClientIn, problems::NoticeIn, problems::UpdateIn, problems::ImpactedOut, problems::UpdateOut,
         retention::RuleOut, retention::RuleIn, retention::PreviewOut, retention::RunOut, retention::RunPage,
@@ -979,6 +985,39 @@ pub fn routes() -> Router<AppState> {
             "/evidence/{id}",
             get(followup::evidence_file).delete(followup::evidence_delete),
         )
+        .route("/requests", get(requests::list).post(requests::record))
+        .route("/requests/{id}", get(requests::read))
+        .route(
+            "/requests/{id}/verify",
+            axum::routing::post(requests::verify),
+        )
+        .route("/requests/{id}/ask", axum::routing::post(requests::ask))
+        .route(
+            "/requests/{id}/extend",
+            axum::routing::post(requests::extend),
+        )
+        .route(
+            "/requests/{id}/preview",
+            axum::routing::post(requests::preview),
+        )
+        .route(
+            "/requests/{id}/approve",
+            axum::routing::post(requests::approve),
+        )
+        .route("/requests/{id}/retry", axum::routing::post(requests::retry))
+        .route(
+            "/requests/{id}/tasks/{task}/confirm",
+            axum::routing::post(requests::confirm),
+        )
+        .route(
+            "/requests/{id}/answer",
+            axum::routing::post(requests::answer),
+        )
+        .route(
+            "/requests/{id}/refuse",
+            axum::routing::post(requests::refuse),
+        )
+        .route("/requests/{id}/close", axum::routing::post(requests::close))
         .route("/incidents", get(incidents::list).post(incidents::declare))
         .route("/incidents/{id}", get(incidents::read))
         .route(

@@ -21,6 +21,7 @@ mod multipart;
 mod pages;
 mod pdf;
 mod print;
+mod request_list;
 pub use pages::invite;
 mod intent;
 pub mod password;

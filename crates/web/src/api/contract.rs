@@ -94,7 +94,10 @@ impl Modify for CommonErrors {
     }
 }
 
-/// Text without the NUL character, as a JSON Schema pattern.
+/// Text without the NUL character, as a JSON Schema pattern. Fields that
+/// must not be blank say so with `^[^\u0000]*[^\s\u0000\u0085][^\u0000]*$`
+/// in their own attribute (U+0085 is whitespace to Rust's `trim` but not
+/// to JSON Schema's `\s`).
 const NO_NUL: &str = "^[^\\u0000]*$";
 
 /// Every free text refuses NUL; every object with named fields takes no

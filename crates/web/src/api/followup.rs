@@ -170,7 +170,10 @@ pub struct FollowUpIn {
     pub kind: String,
     pub activity: Option<i64>,
     /// What is advised or to be done (1 to 300 characters).
-    #[schema(max_length = 300, pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")]
+    #[schema(
+        max_length = 300,
+        pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085][^\\u0000]*$"
+    )]
     pub title: String,
     #[serde(default)]
     pub detail: String,
@@ -404,7 +407,7 @@ pub struct EvidenceParams {
 pub struct UploadParams {
     /// The document's name, 1 to 200 characters (a path is cut to its
     /// last part).
-    #[param(max_length = 200, pattern = "^[^\\u0000]*[^\\s\\u0000/\\\\]$")]
+    #[param(max_length = 200, pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085/\\\\]$")]
     pub name: String,
     pub activity: Option<i64>,
 }

@@ -16,7 +16,7 @@ use vigie_domain::{
     RequestId,
     calendar::Calendar,
     dataset::IdentityKind,
-    rights::{Intake, RequestStatus, Step, Urgency, Verification, urgency},
+    rights::{Intake, RequestStatus, Step, Verification},
     role::Permission,
     tenant::TenantSlug,
 };
@@ -24,13 +24,14 @@ use vigie_service::{
     ServiceError,
     rights::{self, IdentityCheck},
 };
-use vigie_store::{RequestFilter, RightsRequest, StoreError, TaskState};
+use vigie_store::{RightsRequest, StoreError, TaskState};
 
 use super::{
     forms::{render, render_status, see_other},
     public::{ExportTable, attachment, export_files},
     request_form::{FormErrors, FormView, RequestForm},
 };
+use crate::request_list::{filter_for, today, urgency_of};
 use crate::{
     AppState,
     auth::{TenantCtx, require_traced},
@@ -38,10 +39,6 @@ use crate::{
     labels::{self, Choice},
     layout::{Layout, Pager, query_of},
 };
-
-fn today() -> Date {
-    vigie_domain::time::legal_date(Timestamp::now())
-}
 
 pub struct Row {
     pub id: i64,
@@ -81,17 +78,6 @@ pub struct ListQuery {
     flash: Option<String>,
 }
 
-fn urgency_of(r: &RightsRequest, today: Date) -> &'static str {
-    match (r.status.is_open(), r.due_on) {
-        (true, Some(d)) => match urgency(d, today) {
-            Urgency::Late => "late",
-            Urgency::DueSoon => "soon",
-            Urgency::OnTime => "",
-        },
-        _ => "",
-    }
-}
-
 /// "Échec — Système : raison" lines, by request.
 pub fn stalled_by_request(
     m: &crate::i18n::Msgs,
@@ -124,17 +110,7 @@ pub async fn list(
     } else {
         q.due.as_str()
     };
-    let filter = RequestFilter {
-        search: q.q.clone(),
-        status: None,
-        open_only: due != "all",
-        due_by: match due {
-            "late" => today.yesterday().ok(),
-            "soon" => today.checked_add(jiff::ToSpan::days(7)).ok(),
-            _ => None,
-        },
-        stalled_only: due == "stalled",
-    };
+    let filter = filter_for(&q.q, due, today).unwrap_or_default();
     let list = state
         .store
         .requests(

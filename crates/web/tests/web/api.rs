@@ -206,6 +206,19 @@ async fn openapi_document_matches_the_committed_one() {
         ("PUT", "/api/v1/register/{id}"),
         ("GET", "/api/v1/register/{id}/dpia"),
         ("PUT", "/api/v1/register/{id}/dpia"),
+        ("GET", "/api/v1/requests"),
+        ("POST", "/api/v1/requests"),
+        ("GET", "/api/v1/requests/{id}"),
+        ("POST", "/api/v1/requests/{id}/answer"),
+        ("POST", "/api/v1/requests/{id}/approve"),
+        ("POST", "/api/v1/requests/{id}/ask"),
+        ("POST", "/api/v1/requests/{id}/close"),
+        ("POST", "/api/v1/requests/{id}/extend"),
+        ("POST", "/api/v1/requests/{id}/preview"),
+        ("POST", "/api/v1/requests/{id}/refuse"),
+        ("POST", "/api/v1/requests/{id}/retry"),
+        ("POST", "/api/v1/requests/{id}/tasks/{task}/confirm"),
+        ("POST", "/api/v1/requests/{id}/verify"),
         ("GET", "/api/v1/retention/preview"),
         ("GET", "/api/v1/retention/rules"),
         ("POST", "/api/v1/retention/rules"),
@@ -256,6 +269,7 @@ async fn openapi_document_matches_the_committed_one() {
     for (method, path) in expected {
         let url = path
             .replace("{id}", "1")
+            .replace("{task}", "1")
             .replace("{device}", "d")
             .replace("{key}", "0000");
         let r = c.api_json(method, &url, "", &serde_json::json!({})).await;

@@ -742,6 +742,72 @@ both!(c27_api_token_of_a_sees_nothing_of_b, |app| {
     );
     assert!(app.store.evidence_file(&scope_b, ev.id).await.is_ok());
     assert!(app.store.all_follow_ups(&scope_b).await.unwrap().len() == 1);
+
+    // B's rights request: no operation of A's token reaches it.
+    let vault = crate::support::test_vault();
+    let ctx = vigie_service::Ctx {
+        store: app.store.as_ref(),
+        vault: &vault,
+        base_url: "http://test",
+        confinement: &crate::support::test_confinement(),
+    };
+    let req = vigie_service::rights::record(
+        ctx,
+        &scope_b,
+        "bob",
+        &vigie_service::rights::RequestInput {
+            kind: vigie_domain::rights::RequestKind::Access,
+            name: "Bob Secret".into(),
+            email: Some(vigie_domain::account::Email::parse("bob.secret@syndicat-b.fr").unwrap()),
+            phone: String::new(),
+            details: String::new(),
+            channels: vec![],
+            rectifications: vec![],
+            contact: vigie_domain::rights::Contact::default(),
+        },
+        vigie_domain::rights::Intake::Letter,
+        vigie_domain::time::legal_date(now),
+        now,
+    )
+    .await
+    .unwrap();
+    let base = format!("/api/v1/requests/{}", req.id);
+    let r = api.api(&base, &token).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(!r.body.contains("bob.secret"));
+    let r = api.api("/api/v1/requests?due=all", &token).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        !r.body.contains("bob.secret") && r.body.contains("\"total\":0"),
+        "{}",
+        r.body
+    );
+    for (step, body) in [
+        (
+            "verify",
+            serde_json::json!({"method": "in_person", "proven": [0]}),
+        ),
+        ("ask", serde_json::json!({"message": "?"})),
+        ("extend", serde_json::json!({"reason": "r"})),
+        ("preview", serde_json::json!({})),
+        ("approve", serde_json::json!({})),
+        ("retry", serde_json::json!({})),
+        ("tasks/1/confirm", serde_json::json!({})),
+        ("answer", serde_json::json!({"answer": "a"})),
+        ("refuse", serde_json::json!({"reason": "r"})),
+        ("close", serde_json::json!({})),
+    ] {
+        let r = api
+            .api_json("POST", &format!("{base}/{step}"), &token, &body)
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{step}: {}", r.body);
+    }
+    let untouched = app.store.request(&scope_b, req.id).await.unwrap();
+    assert_eq!(
+        untouched.status,
+        vigie_domain::rights::RequestStatus::Received
+    );
+    assert_eq!(app.store.events(&scope_b, req.id).await.unwrap().len(), 1);
 });
 
 /// Every `/admin` route the application declares: the provider's own.

@@ -5,6 +5,7 @@
 mod support;
 
 mod api;
+mod api_rights;
 mod auth;
 mod breaches;
 mod clients;

@@ -1,0 +1,310 @@
+//! Rights requests through the API (C11–C16, issue 20): every step of the
+//! request page, with the page's permissions, its refusals as JSON, the
+//! execution as a job to poll, and nothing of another tenant's.
+
+use axum::http::StatusCode;
+use jiff::Timestamp;
+use serde_json::{Value, json};
+use vigie_connect::{Dialect, fixture};
+use vigie_domain::role::Role;
+
+use crate::{
+    both,
+    support::{TestApp, extract, test_vault},
+};
+
+/// A token of `role` for `tenant`, minted by its DPO `dpo`.
+async fn minted(app: &TestApp, dpo: &str, tenant: &str, role: &str) -> String {
+    let mut c = app.signed_in(dpo).await;
+    let r = c
+        .post(
+            &format!("/t/{tenant}/tokens"),
+            &[("name", "guichet"), ("role", role), ("days", "30")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    extract(
+        &r.body,
+        "id=\"new-token\" type=\"text\" readonly value=\"",
+        "\"",
+    )
+    .unwrap()
+}
+
+fn json_of(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+both!(c11_c16_rights_requests_through_the_api, |app| {
+    let a = app.tenant("commune-a").await;
+    app.person("dpo@commune-a.fr", &[(&a, &[Role::Dpo])]).await;
+    app.person("agent@commune-a.fr", &[(&a, &[Role::Agent])])
+        .await;
+    app.person("audit@commune-a.fr", &[(&a, &[Role::Auditor])])
+        .await;
+    let agent = minted(&app, "dpo@commune-a.fr", "commune-a", "agent").await;
+    let auditor = minted(&app, "dpo@commune-a.fr", "commune-a", "auditor").await;
+    let b = app.tenant("commune-b").await;
+    app.person("dpo@commune-b.fr", &[(&b, &[Role::Dpo])]).await;
+    let other = minted(&app, "dpo@commune-b.fr", "commune-b", "dpo").await;
+
+    // A connected application holding the person.
+    let db = format!(
+        "vigie_api_rights_{}_{}",
+        std::process::id(),
+        app.store.backend()
+    );
+    let url = fixture::create_database(Dialect::Sqlite, &db)
+        .await
+        .unwrap();
+    fixture::install(&url, 6).await.unwrap();
+    let mut dpo = app.signed_in("dpo@commune-a.fr").await;
+    let saved = dpo
+        .post(
+            "/t/commune-a/systemes",
+            &[
+                ("name", "Mes demandes"),
+                ("url", &url),
+                ("dataset", fixture::DATASET),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let p = fixture::person(4);
+    let today = vigie_domain::time::legal_date(Timestamp::now()).to_string();
+
+    let mut c = app.browser();
+    // Recorded from a letter (C11): refusals name their field.
+    let letter = json!({"kind": "access", "intake": "letter", "received_on": today,
+        "name": "Éloïse Dupré", "email": p.email});
+    let mut future = letter.clone();
+    future["received_on"] = "2999-01-01".into();
+    let r = c
+        .api_json("POST", "/api/v1/requests", &agent, &future)
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("received_on"), "{}", r.body);
+    let mut typo = letter.clone();
+    typo["nom"] = "Dupré".into();
+    let r = c.api_json("POST", "/api/v1/requests", &agent, &typo).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("nom: not a field"), "{}", r.body);
+    let r = c
+        .api_json("POST", "/api/v1/requests", &auditor, &letter)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "an auditor reads only");
+    let r = c
+        .api_json("POST", "/api/v1/requests", &agent, &letter)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let v = json_of(&r.body);
+    let id = v["id"].as_i64().unwrap();
+    assert_eq!(v["status"], "received");
+    assert_eq!(v["intake"], "letter");
+    assert!(v["due_on"].is_string(), "the month runs: {v}");
+    assert_eq!(v["identities"][0]["value"], p.email.as_str());
+    assert_eq!(v["identities"][0]["proven"], false);
+    assert_eq!(v["events"][0]["step"], "received");
+    let base = format!("/api/v1/requests/{id}");
+
+    // The list, as the page's filters; the auditor reads it.
+    let list = json_of(&c.api("/api/v1/requests?due=all", &auditor).await.body);
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["reference"], v["reference"]);
+    let r = c.api("/api/v1/requests?due=someday", &auditor).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+
+    // Not before the identity is checked (C12): the state refuses, 409.
+    let r = c
+        .api_json("POST", &format!("{base}/approve"), &agent, &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let r = c
+        .api_json(
+            "POST",
+            &format!("{base}/verify"),
+            &agent,
+            &json!({"method": "document_seen", "proven": [7]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("proven: no identifier 7"), "{}", r.body);
+    let r = c
+        .api_json(
+            "POST",
+            &format!("{base}/verify"),
+            &agent,
+            &json!({"method": "document_seen", "proven": [0]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v = json_of(&r.body);
+    assert_eq!(v["status"], "verified");
+    assert_eq!(v["identities"][0]["proven_by"], "document_seen");
+
+    // What the system holds, nothing changed; then the execution, a job.
+    let r = c
+        .api_json("POST", &format!("{base}/preview"), &agent, &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let preview = json_of(&r.body);
+    assert_eq!(preview[0]["system"], "Mes demandes");
+    let contacts = preview[0]["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "contacts")
+        .unwrap_or_else(|| panic!("{preview}"));
+    assert_eq!(contacts["found"], 1);
+    let r = c
+        .api_json("POST", &format!("{base}/approve"), &agent, &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let v = json_of(&r.body);
+    assert_eq!(v["status"], "executing");
+    assert_eq!(v["tasks"].as_array().unwrap().len(), 1);
+    assert_eq!(v["tasks"][0]["state"], "queued");
+    // Answering while the job runs is refused by the request's state.
+    let r = c
+        .api_json(
+            "POST",
+            &format!("{base}/answer"),
+            &agent,
+            &json!({"answer": "Voici vos données."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let vault = test_vault();
+    let ctx = vigie_service::Ctx {
+        store: app.store.as_ref(),
+        vault: &vault,
+        base_url: "http://test",
+        confinement: &crate::support::test_confinement(),
+    };
+    let task = v["tasks"][0]["id"].as_i64().unwrap();
+    vigie_service::rights::run_task(ctx, task, Timestamp::now())
+        .await
+        .unwrap();
+    let polled = json_of(&c.api(&base, &agent).await.body);
+    assert_eq!(polled["tasks"][0]["state"], "done", "{polled}");
+    assert!(polled["tasks"][0]["found"].as_i64().unwrap() >= 1);
+    let r = c
+        .api_json(
+            "POST",
+            &format!("{base}/answer"),
+            &agent,
+            &json!({"answer": "Voici vos données."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(json_of(&r.body)["status"], "answered");
+    let r = c
+        .api_json("POST", &format!("{base}/close"), &agent, &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let closed = json_of(&r.body);
+    assert_eq!(closed["status"], "closed");
+    let steps: Vec<&str> = closed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["step"].as_str().unwrap())
+        .collect();
+    for step in ["received", "verified", "approved", "answered", "closed"] {
+        assert!(steps.contains(&step), "{step}: {steps:?}");
+    }
+    let r = c
+        .api_json("POST", &format!("{base}/close"), &agent, &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "closed once");
+
+    // An erasure is approved only with the preview read; refused here.
+    let mut erasure = letter.clone();
+    erasure["kind"] = "erasure".into();
+    let e = json_of(
+        &c.api_json("POST", "/api/v1/requests", &agent, &erasure)
+            .await
+            .body,
+    );
+    let ebase = format!("/api/v1/requests/{}", e["id"]);
+    let r = c
+        .api_json(
+            "POST",
+            &format!("{ebase}/verify"),
+            &agent,
+            &json!({"method": "in_person", "proven": [0]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = c
+        .api_json("POST", &format!("{ebase}/approve"), &agent, &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("confirm_erasure"), "{}", r.body);
+    let r = c
+        .api_json(
+            "POST",
+            &format!("{ebase}/extend"),
+            &agent,
+            &json!({"reason": "Plusieurs applications à vérifier."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(json_of(&r.body)["extended"], true);
+    let r = c
+        .api_json(
+            "POST",
+            &format!("{ebase}/ask"),
+            &agent,
+            &json!({"message": "Quel compte ?"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = c
+        .api_json(
+            "POST",
+            &format!("{ebase}/refuse"),
+            &agent,
+            &json!({"reason": "Obligation légale de conservation."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(json_of(&r.body)["status"], "refused");
+
+    // Another tenant's token sees none of it; the auditor changes nothing.
+    assert_eq!(c.api(&base, &other).await.status, StatusCode::NOT_FOUND);
+    let r = c
+        .api_json("POST", &format!("{ebase}/close"), &other, &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        json_of(&c.api("/api/v1/requests?due=all", &other).await.body)["total"],
+        0
+    );
+    let r = c
+        .api_json("POST", &format!("{ebase}/close"), &auditor, &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Each step is in the trail, as the token.
+    let dpo_token = minted(&app, "dpo@commune-a.fr", "commune-a", "dpo").await;
+    let trail = json_of(
+        &c.api("/api/v1/trail?action=api.rights.&page_size=100", &dpo_token)
+            .await
+            .body,
+    );
+    let actions: Vec<&str> = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    for a in [
+        "api.rights.record",
+        "api.rights.verify",
+        "api.rights.approve",
+        "api.rights.answer",
+        "api.rights.refuse",
+    ] {
+        assert!(actions.contains(&a), "{a}: {actions:?}");
+    }
+});
