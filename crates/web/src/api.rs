@@ -40,6 +40,7 @@ mod incidents;
 mod problems;
 mod requests;
 mod retention;
+mod systems;
 
 /// A JSON error: `code` is stable, `message` is for people.
 #[derive(Debug, Serialize, ToSchema)]
@@ -824,6 +825,13 @@ fn service_failure(e: vigie_service::ServiceError) -> ApiFailure {
         vigie_service::ServiceError::Link(r) => {
             ApiFailure::BadRequest(format!("{}: {r}", r.field()))
         }
+        // Why a connection was refused or failed, never the driver's words (C27).
+        vigie_service::ServiceError::Exec(vigie_connect::ExecError::Connect(c)) => {
+            ApiFailure::BadRequest(format!(
+                "url: {}",
+                crate::labels::connect_message(crate::i18n::Lang::En.msgs(), &c)
+            ))
+        }
         vigie_service::ServiceError::Store(StoreError::Conflict(m)) => ApiFailure::Conflict(m),
         vigie_service::ServiceError::Store(e) => e.into(),
         other => {
@@ -915,6 +923,7 @@ async fn register_update(
         followup::evidence_list, followup::evidence_upload, followup::evidence_file, followup::evidence_delete,
         requests::list, requests::record, requests::read, requests::verify, requests::ask, requests::extend, requests::preview,
         requests::approve, requests::retry, requests::confirm, requests::answer, requests::refuse, requests::close,
+        systems::list, systems::create, systems::read, systems::update, systems::accept, systems::scans, systems::scan, systems::scan_read,
         incidents::list, incidents::declare, incidents::read, incidents::qualify, incidents::notify,
         problems::list, problems::declare, problems::read, problems::qualify, problems::add_client, problems::notice, problems::update,
         retention::rules, retention::create, retention::delete, retention::preview, retention::runs, retention::request, retention::run,
@@ -927,6 +936,7 @@ async fn register_update(
         requests::RequestOut, requests::RequestSummaryOut, requests::RequestPage, requests::IdentityOut, requests::EventOut, requests::TaskOut,
         requests::RecordIn, requests::VerifyIn, requests::MessageIn, requests::ReasonIn, requests::AnswerIn, requests::CorrectionIn, requests::ApproveIn,
         requests::PreviewOut, requests::PreviewTableOut, requests::LeftOut,
+        systems::SystemOut, systems::SystemPage, systems::SystemIn, systems::AcceptIn, systems::FindingOut, systems::ScanOut,
         incidents::IncidentOut, incidents::IncidentPage, incidents::IncidentIn, incidents::FactsIn, incidents::PhaseIn, incidents::PhaseOut, incidents::ProviderUpdateOut,
         problems::ProblemOut, problems::ProblemPage, problems::ProblemIn, problems::ProblemFactsIn, problems::ClientIn, problems::NoticeIn, problems::UpdateIn, problems::ImpactedOut, problems::UpdateOut,
         retention::RuleOut, retention::RuleIn, retention::PreviewOut, retention::RunOut, retention::RunPage,
@@ -1018,6 +1028,14 @@ pub fn routes() -> Router<AppState> {
             axum::routing::post(requests::refuse),
         )
         .route("/requests/{id}/close", axum::routing::post(requests::close))
+        .route("/systems", get(systems::list).post(systems::create))
+        .route("/systems/{id}", get(systems::read).put(systems::update))
+        .route("/systems/{id}/accept", axum::routing::post(systems::accept))
+        .route(
+            "/systems/{id}/scans",
+            get(systems::scans).post(systems::scan),
+        )
+        .route("/systems/{id}/scans/{scan}", get(systems::scan_read))
         .route("/incidents", get(incidents::list).post(incidents::declare))
         .route("/incidents/{id}", get(incidents::read))
         .route(

@@ -718,3 +718,27 @@ pub mod followup {
         }
     }
 }
+
+/// Why a connection was refused or failed, in the page's language; the
+/// driver's own words never reach the page (C27).
+pub fn connect_message(m: &'static Msgs, e: &vigie_connect::ConnectError) -> String {
+    use vigie_connect::{ConnectError, Refusal};
+    match e {
+        ConnectError::Refused(r) => match r {
+            Refusal::Scheme => m.system_url_invalid.into(),
+            Refusal::Unreadable => m.connect_unreadable.into(),
+            Refusal::Parameter(p) => m.connect_parameter.replace("{name}", p),
+            Refusal::NoHost => m.connect_no_host.into(),
+            Refusal::NoDatabase => m.connect_no_database.into(),
+            Refusal::HostNotAllowed(h) => m.connect_host_not_allowed.replace("{place}", h),
+            Refusal::NotAFileUrl => m.connect_not_a_file.into(),
+            Refusal::FileNotAllowed => m.connect_file_not_allowed.into(),
+            Refusal::SharedNotYours => m.connect_shared_not_yours.into(),
+            Refusal::BoundElsewhere => m.connect_bound_elsewhere.into(),
+        },
+        ConnectError::Unreachable { .. } => m.connect_unreachable.into(),
+        ConnectError::Authentication { .. } => m.connect_authentication.into(),
+        ConnectError::NotUsable { .. } => m.connect_not_usable.into(),
+        ConnectError::TimedOut(s) => m.connect_timed_out.replace("{s}", &s.to_string()),
+    }
+}

@@ -296,7 +296,7 @@ async fn guide_of(
     match dataset_guide::guide(state.ctx(), &ctx.scope, system).await {
         Ok(g) => Ok(Ok(g)),
         Err(ServiceError::Exec(vigie_connect::ExecError::Connect(c))) => {
-            Ok(Err(super::systems::connect_message(m, &c)))
+            Ok(Err(crate::labels::connect_message(m, &c)))
         }
         Err(ServiceError::Invalid {
             field: "system",

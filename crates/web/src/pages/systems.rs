@@ -11,7 +11,7 @@ use axum::{
 };
 use jiff::Timestamp;
 use serde::Deserialize;
-use vigie_connect::{ConnectError, ExecError, Refusal};
+use vigie_connect::ExecError;
 use vigie_domain::{SystemId, role::Permission};
 use vigie_service::{
     ServiceError,
@@ -112,7 +112,9 @@ pub(super) fn errors(m: &'static crate::i18n::Msgs, e: &ServiceError) -> Option<
     match e {
         ServiceError::Invalid { field: "name", .. } => out.name = Some(m.system_name_invalid),
         ServiceError::Invalid { field: "url", .. } => out.url = Some(m.system_url_invalid.into()),
-        ServiceError::Exec(ExecError::Connect(c)) => out.url = Some(connect_message(m, c)),
+        ServiceError::Exec(ExecError::Connect(c)) => {
+            out.url = Some(crate::labels::connect_message(m, c));
+        }
         ServiceError::Invalid { field: "role", .. } => out.url = Some(m.system_dpo_only.into()),
         ServiceError::Invalid {
             field: "dataset",
@@ -122,29 +124,6 @@ pub(super) fn errors(m: &'static crate::i18n::Msgs, e: &ServiceError) -> Option<
         _ => return None,
     }
     Some(out)
-}
-
-/// Why a connection was refused or failed, in the page's language; the
-/// driver's own words never reach the page (C27).
-pub(crate) fn connect_message(m: &'static crate::i18n::Msgs, e: &ConnectError) -> String {
-    match e {
-        ConnectError::Refused(r) => match r {
-            Refusal::Scheme => m.system_url_invalid.into(),
-            Refusal::Unreadable => m.connect_unreadable.into(),
-            Refusal::Parameter(p) => m.connect_parameter.replace("{name}", p),
-            Refusal::NoHost => m.connect_no_host.into(),
-            Refusal::NoDatabase => m.connect_no_database.into(),
-            Refusal::HostNotAllowed(h) => m.connect_host_not_allowed.replace("{place}", h),
-            Refusal::NotAFileUrl => m.connect_not_a_file.into(),
-            Refusal::FileNotAllowed => m.connect_file_not_allowed.into(),
-            Refusal::SharedNotYours => m.connect_shared_not_yours.into(),
-            Refusal::BoundElsewhere => m.connect_bound_elsewhere.into(),
-        },
-        ConnectError::Unreachable { .. } => m.connect_unreachable.into(),
-        ConnectError::Authentication { .. } => m.connect_authentication.into(),
-        ConnectError::NotUsable { .. } => m.connect_not_usable.into(),
-        ConnectError::TimedOut(s) => m.connect_timed_out.replace("{s}", &s.to_string()),
-    }
 }
 
 fn checked(l: &Layout, s: &System) -> String {

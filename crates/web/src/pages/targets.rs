@@ -18,10 +18,7 @@ use vigie_service::{
 };
 use vigie_store::{TargetOwner, Tenant};
 
-use super::{
-    forms::{ListQuery, flash_text, render, render_status, see_other},
-    systems::connect_message,
-};
+use super::forms::{ListQuery, flash_text, render, render_status, see_other};
 use crate::{
     AppState,
     auth::{ProviderAdmin, SignedIn},
@@ -155,7 +152,7 @@ pub async fn declare(
         }
         Err(ServiceError::Invalid { field, message }) => (field, message),
         Err(ServiceError::Exec(vigie_connect::ExecError::Connect(c))) => {
-            ("url", connect_message(m, &c))
+            ("url", crate::labels::connect_message(m, &c))
         }
         Err(ServiceError::Store(e)) => return Err(e.into()),
         Err(e) => return Err(PageError::Internal(e.to_string())),

@@ -228,6 +228,14 @@ async fn openapi_document_matches_the_committed_one() {
         ("GET", "/api/v1/retention/runs/{id}"),
         ("POST", "/api/v1/suppression"),
         ("POST", "/api/v1/suppression/check"),
+        ("GET", "/api/v1/systems"),
+        ("POST", "/api/v1/systems"),
+        ("GET", "/api/v1/systems/{id}"),
+        ("PUT", "/api/v1/systems/{id}"),
+        ("POST", "/api/v1/systems/{id}/accept"),
+        ("GET", "/api/v1/systems/{id}/scans"),
+        ("POST", "/api/v1/systems/{id}/scans"),
+        ("GET", "/api/v1/systems/{id}/scans/{scan}"),
         ("GET", "/api/v1/trail"),
         ("POST", "/c/{key}/choix"),
         ("POST", "/c/{key}/opposition"),
@@ -270,6 +278,7 @@ async fn openapi_document_matches_the_committed_one() {
         let url = path
             .replace("{id}", "1")
             .replace("{task}", "1")
+            .replace("{scan}", "1")
             .replace("{device}", "d")
             .replace("{key}", "0000");
         let r = c.api_json(method, &url, "", &serde_json::json!({})).await;

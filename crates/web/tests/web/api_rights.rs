@@ -308,3 +308,141 @@ both!(c11_c16_rights_requests_through_the_api, |app| {
         assert!(actions.contains(&a), "{a}: {actions:?}");
     }
 });
+
+both!(c27_c39_connected_systems_and_scans_through_the_api, |app| {
+    let a = app.tenant("commune-a").await;
+    app.person("dpo@commune-a.fr", &[(&a, &[Role::Dpo])]).await;
+    app.person("agent@commune-a.fr", &[(&a, &[Role::Agent])])
+        .await;
+    let dpo = minted(&app, "dpo@commune-a.fr", "commune-a", "dpo").await;
+    let agent = minted(&app, "dpo@commune-a.fr", "commune-a", "agent").await;
+    let b = app.tenant("commune-b").await;
+    app.person("dpo@commune-b.fr", &[(&b, &[Role::Dpo])]).await;
+    let other = minted(&app, "dpo@commune-b.fr", "commune-b", "dpo").await;
+    let db = format!(
+        "vigie_api_systems_{}_{}",
+        std::process::id(),
+        app.store.backend()
+    );
+    let url = fixture::create_database(Dialect::Sqlite, &db)
+        .await
+        .unwrap();
+    fixture::install(&url, 6).await.unwrap();
+    let mut c = app.browser();
+    let body = json!({"name": "Mes demandes", "url": url, "dataset": fixture::DATASET});
+
+    // Only the DPO connects a system (C27); Vigie's own database is refused
+    // through the API as through the page, nothing stored.
+    let r = c.api_json("POST", "/api/v1/systems", &agent, &body).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mut own = body.clone();
+    own["url"] = app.own_url.clone().into();
+    let r = c.api_json("POST", "/api/v1/systems", &dpo, &own).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("url"), "{}", r.body);
+    assert!(!r.body.contains(&app.own_url), "the URL is not echoed");
+    let mut unfit = body.clone();
+    unfit["dataset"] = fixture::DATASET
+        .replace("name = \"tel_mobile\"", "name = \"portable\"")
+        .into();
+    let r = c.api_json("POST", "/api/v1/systems", &dpo, &unfit).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("contacts.portable"), "{}", r.body);
+    let listed = json_of(&c.api("/api/v1/systems", &agent).await.body);
+    assert_eq!(listed["total"], 0, "nothing stored");
+
+    let r = c.api_json("POST", "/api/v1/systems", &dpo, &body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let s = json_of(&r.body);
+    let id = s["id"].as_i64().unwrap();
+    assert!(
+        s.get("url").is_none() && !r.body.contains(&url),
+        "the URL never comes back: {s}"
+    );
+    assert!(s["checked_at"].is_string(), "{s}");
+    let read = json_of(&c.api(&format!("/api/v1/systems/{id}"), &agent).await.body);
+    assert_eq!(read["name"], "Mes demandes");
+    // A new name, the URL kept when left empty.
+    let r = c
+        .api_json(
+            "PUT",
+            &format!("/api/v1/systems/{id}"),
+            &dpo,
+            &json!({"name": "Mes demandes (v2)", "dataset": fixture::DATASET}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(json_of(&r.body)["url_hint"], s["url_hint"]);
+
+    // A scan is a job: queued (202), run by the worker, then its report.
+    let r = c
+        .api_json(
+            "POST",
+            &format!("/api/v1/systems/{id}/scans"),
+            &agent,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let scan = json_of(&r.body);
+    assert_eq!(scan["state"], "queued");
+    let scan_id = scan["id"].as_i64().unwrap();
+    let vault = test_vault();
+    let ctx = vigie_service::Ctx {
+        store: app.store.as_ref(),
+        vault: &vault,
+        base_url: "http://test",
+        confinement: &crate::support::test_confinement(),
+    };
+    let scope = vigie_domain::scope::TenantScope::of_provider(a.id);
+    vigie_service::discovery::run(ctx, &scope, scan_id, Timestamp::now())
+        .await
+        .unwrap();
+    let path = format!("/api/v1/systems/{id}/scans/{scan_id}");
+    let done = json_of(&c.api(&path, &agent).await.body);
+    assert_eq!(done["state"], "done", "{done}");
+    let findings = done["findings"].as_array().unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["kind"] == "email" && f["table"] == "contacts"),
+        "{done}"
+    );
+    assert!(
+        findings
+            .iter()
+            .all(|f| !f["example"].as_str().unwrap().contains("@exemple")),
+        "examples are masked: {done}"
+    );
+    let all = json_of(
+        &c.api(&format!("/api/v1/systems/{id}/scans"), &agent)
+            .await
+            .body,
+    );
+    assert_eq!(all[0]["id"], scan_id);
+
+    // Another tenant's token reaches none of it.
+    for p in [
+        format!("/api/v1/systems/{id}"),
+        format!("/api/v1/systems/{id}/scans"),
+        path.clone(),
+    ] {
+        assert_eq!(c.api(&p, &other).await.status, StatusCode::NOT_FOUND, "{p}");
+    }
+    for (method, p, body) in [
+        ("PUT", format!("/api/v1/systems/{id}"), body.clone()),
+        ("POST", format!("/api/v1/systems/{id}/scans"), json!({})),
+        (
+            "POST",
+            format!("/api/v1/systems/{id}/accept"),
+            json!({"table": "contacts", "column": "x", "category": "identity"}),
+        ),
+    ] {
+        let r = c.api_json(method, &p, &other, &body).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{method} {p}");
+    }
+    assert_eq!(
+        json_of(&c.api("/api/v1/systems", &other).await.body)["total"],
+        0
+    );
+});
