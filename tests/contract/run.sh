@@ -41,10 +41,11 @@ fuzz() { # label token schemathesis-options...
   local label=$1 token=$2
   shift 2
   echo "== contract: $label"
-  if timeout 600 "$venv/bin/st" --config-file "$here/schemathesis.toml" run \
+  # From the temporary folder: schemathesis keeps a cache where it runs.
+  if (cd "$tmp" && timeout 600 "$venv/bin/st" --config-file "$here/schemathesis.toml" run \
     "http://127.0.0.1:$port/api/v1/openapi.json" \
     -H "Authorization: Bearer $token" \
-    --checks all --max-examples "$examples" --seed "$seed" --no-color "$@" >"$tmp/$label.txt" 2>&1; then
+    --checks all --max-examples "$examples" --seed "$seed" --no-color "$@") >"$tmp/$label.txt" 2>&1; then
     grep -E "generated, " "$tmp/$label.txt" || true
   else
     cat "$tmp/$label.txt"

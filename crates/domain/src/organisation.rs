@@ -16,7 +16,6 @@ pub struct OrganisationSheet {
         feature = "openapi",
         schema(
             required = true,
-            max_length = 200,
             pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085][^\\u0000]*$"
         )
     )]

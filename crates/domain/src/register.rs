@@ -333,7 +333,6 @@ pub struct Activity {
         feature = "openapi",
         schema(
             required = true,
-            max_length = 200,
             pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085][^\\u0000]*$"
         )
     )]

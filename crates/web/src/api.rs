@@ -40,6 +40,7 @@ mod incidents;
 mod problems;
 mod requests;
 mod retention;
+mod subprocessors;
 mod systems;
 
 /// A JSON error: `code` is stable, `message` is for people.
@@ -924,6 +925,7 @@ async fn register_update(
         requests::list, requests::record, requests::read, requests::verify, requests::ask, requests::extend, requests::preview,
         requests::approve, requests::retry, requests::confirm, requests::answer, requests::refuse, requests::close,
         systems::list, systems::create, systems::read, systems::update, systems::accept, systems::scans, systems::scan, systems::scan_read,
+        subprocessors::list, subprocessors::notices, subprocessors::object, subprocessors::accept,
         incidents::list, incidents::declare, incidents::read, incidents::qualify, incidents::notify,
         problems::list, problems::declare, problems::read, problems::qualify, problems::add_client, problems::notice, problems::update,
         retention::rules, retention::create, retention::delete, retention::preview, retention::runs, retention::request, retention::run,
@@ -937,6 +939,7 @@ async fn register_update(
         requests::RecordIn, requests::VerifyIn, requests::MessageIn, requests::ReasonIn, requests::AnswerIn, requests::CorrectionIn, requests::ApproveIn,
         requests::PreviewOut, requests::PreviewTableOut, requests::LeftOut,
         systems::SystemOut, systems::SystemPage, systems::SystemIn, systems::AcceptIn, systems::FindingOut, systems::ScanOut,
+        subprocessors::SubProcessorSiteOut, subprocessors::SubProcessorOut, subprocessors::NoticeOut, subprocessors::ObjectionIn,
         incidents::IncidentOut, incidents::IncidentPage, incidents::IncidentIn, incidents::FactsIn, incidents::PhaseIn, incidents::PhaseOut, incidents::ProviderUpdateOut,
         problems::ProblemOut, problems::ProblemPage, problems::ProblemIn, problems::ProblemFactsIn, problems::ClientIn, problems::NoticeIn, problems::UpdateIn, problems::ImpactedOut, problems::UpdateOut,
         retention::RuleOut, retention::RuleIn, retention::PreviewOut, retention::RunOut, retention::RunPage,
@@ -1036,6 +1039,16 @@ pub fn routes() -> Router<AppState> {
             get(systems::scans).post(systems::scan),
         )
         .route("/systems/{id}/scans/{scan}", get(systems::scan_read))
+        .route("/subprocessors", get(subprocessors::list))
+        .route("/subprocessors/notices", get(subprocessors::notices))
+        .route(
+            "/subprocessors/notices/{notice}/objection",
+            axum::routing::post(subprocessors::object),
+        )
+        .route(
+            "/subprocessors/notices/{notice}/acceptance",
+            axum::routing::post(subprocessors::accept),
+        )
         .route("/incidents", get(incidents::list).post(incidents::declare))
         .route("/incidents/{id}", get(incidents::read))
         .route(

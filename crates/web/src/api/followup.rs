@@ -170,10 +170,7 @@ pub struct FollowUpIn {
     pub kind: String,
     pub activity: Option<i64>,
     /// What is advised or to be done (1 to 300 characters).
-    #[schema(
-        max_length = 300,
-        pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085][^\\u0000]*$"
-    )]
+    #[schema(pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085][^\\u0000]*$")]
     pub title: String,
     #[serde(default)]
     pub detail: String,

@@ -87,10 +87,7 @@ pub struct IncidentPage {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct IncidentIn {
     /// What happened, in a few words (1 to 200 characters).
-    #[schema(
-        max_length = 200,
-        pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085][^\\u0000]*$"
-    )]
+    #[schema(pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085][^\\u0000]*$")]
     pub title: String,
     #[serde(default)]
     pub description: String,

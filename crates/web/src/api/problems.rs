@@ -147,10 +147,7 @@ pub struct ProblemPage {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ProblemIn {
     /// What happened, in a few words (1 to 200 characters).
-    #[schema(
-        max_length = 200,
-        pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085][^\\u0000]*$"
-    )]
+    #[schema(pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085][^\\u0000]*$")]
     pub title: String,
     #[serde(default)]
     pub description: String,
@@ -176,10 +173,7 @@ pub struct ClientIn {
     #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$")]
     pub tenant: String,
     /// What concerns it, told to it alone (1 to 5,000 characters).
-    #[schema(
-        max_length = 5000,
-        pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085][^\\u0000]*$"
-    )]
+    #[schema(pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085][^\\u0000]*$")]
     pub part: String,
     pub persons: Option<u64>,
 }
@@ -197,10 +191,7 @@ pub struct NoticeIn {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateIn {
     /// What the clients are told (1 to 10,000 characters).
-    #[schema(
-        max_length = 10000,
-        pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085][^\\u0000]*$"
-    )]
+    #[schema(pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085][^\\u0000]*$")]
     pub body: String,
     #[serde(default)]
     pub closing: bool,

@@ -160,10 +160,7 @@ pub struct RecordIn {
     #[schema(format = Date)]
     pub received_on: String,
     /// The person's name (1 to 200 characters).
-    #[schema(
-        max_length = 200,
-        pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085][^\\u0000]*$"
-    )]
+    #[schema(pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085][^\\u0000]*$")]
     pub name: String,
     /// A letter may come without one.
     #[serde(default)]

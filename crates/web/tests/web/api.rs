@@ -228,6 +228,10 @@ async fn openapi_document_matches_the_committed_one() {
         ("GET", "/api/v1/retention/runs/{id}"),
         ("POST", "/api/v1/suppression"),
         ("POST", "/api/v1/suppression/check"),
+        ("GET", "/api/v1/subprocessors"),
+        ("GET", "/api/v1/subprocessors/notices"),
+        ("POST", "/api/v1/subprocessors/notices/{notice}/acceptance"),
+        ("POST", "/api/v1/subprocessors/notices/{notice}/objection"),
         ("GET", "/api/v1/systems"),
         ("POST", "/api/v1/systems"),
         ("GET", "/api/v1/systems/{id}"),
@@ -279,6 +283,7 @@ async fn openapi_document_matches_the_committed_one() {
             .replace("{id}", "1")
             .replace("{task}", "1")
             .replace("{scan}", "1")
+            .replace("{notice}", "1")
             .replace("{device}", "d")
             .replace("{key}", "0000");
         let r = c.api_json(method, &url, "", &serde_json::json!({})).await;

@@ -5,7 +5,7 @@
 mod support;
 
 mod api;
-mod api_rights;
+mod api_parity;
 mod auth;
 mod breaches;
 mod clients;

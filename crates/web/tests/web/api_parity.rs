@@ -1,6 +1,7 @@
-//! Rights requests through the API (C11–C16, issue 20): every step of the
-//! request page, with the page's permissions, its refusals as JSON, the
-//! execution as a job to poll, and nothing of another tenant's.
+//! What the pages do, through the API (issue 20): rights requests
+//! (C11–C16), connected systems and their scans (C27, C39), sub-processor
+//! notices (C09, C10) — the pages' permissions, their refusals as JSON,
+//! long work as a job to poll, and nothing of another tenant's.
 
 use axum::http::StatusCode;
 use jiff::Timestamp;
@@ -445,4 +446,100 @@ both!(c27_c39_connected_systems_and_scans_through_the_api, |app| {
         json_of(&c.api("/api/v1/systems", &other).await.body)["total"],
         0
     );
+});
+
+both!(c09_c10_sub_processor_notices_through_the_api, |app| {
+    let a = app.tenant("commune-a").await;
+    let b = app.tenant("syndicat-b").await;
+    let c_ = app.tenant("ccas-c").await;
+    app.account("admin@hebergeur.fr", true, &[]).await;
+    app.person("dpo@commune-a.fr", &[(&a, &[Role::Dpo])]).await;
+    app.person("dpo@syndicat-b.fr", &[(&b, &[Role::Dpo])]).await;
+    app.person("dpo@ccas-c.fr", &[(&c_, &[Role::Dpo])]).await;
+    let mut admin = app.signed_in("admin@hebergeur.fr").await;
+    let created = admin
+        .post(
+            "/admin/sous-traitants",
+            &[
+                ("name", "Scaleway"),
+                ("purpose", "Hébergement"),
+                ("sites", "Paris DC3 ; FR"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let page = created.location().split('?').next().unwrap().to_owned();
+    let notified = admin
+        .post(
+            &format!("{page}/notifier"),
+            &[
+                ("tenant", "commune-a"),
+                ("tenant", "syndicat-b"),
+                ("kind", "added"),
+                ("activities", "Hébergement de l'état civil"),
+            ],
+        )
+        .await;
+    assert_eq!(notified.status, StatusCode::SEE_OTHER, "{}", notified.body);
+    let ta = minted(&app, "dpo@commune-a.fr", "commune-a", "dpo").await;
+    let tb = minted(&app, "dpo@syndicat-b.fr", "syndicat-b", "dpo").await;
+    let tc = minted(&app, "dpo@ccas-c.fr", "ccas-c", "dpo").await;
+    let audit_a = {
+        app.person("audit@commune-a.fr", &[(&a, &[Role::Auditor])])
+            .await;
+        minted(&app, "dpo@commune-a.fr", "commune-a", "auditor").await
+    };
+    let mut c = app.browser();
+
+    // C10: each tenant reads its own, self-service.
+    let sps = json_of(&c.api("/api/v1/subprocessors", &ta).await.body);
+    assert_eq!(sps[0]["name"], "Scaleway");
+    assert_eq!(sps[0]["sites"][0]["country"], "FR");
+    assert_eq!(
+        json_of(&c.api("/api/v1/subprocessors/notices", &tc).await.body),
+        json!([]),
+        "C was not told"
+    );
+    let notices = json_of(&c.api("/api/v1/subprocessors/notices", &ta).await.body);
+    assert_eq!(notices[0]["state"], "open");
+    assert_eq!(notices[0]["kind"], "added");
+    let n = notices[0]["notice"].as_i64().unwrap();
+    let objection = format!("/api/v1/subprocessors/notices/{n}/objection");
+    let acceptance = format!("/api/v1/subprocessors/notices/{n}/acceptance");
+
+    // C09: an objection states its reason; the auditor does not answer; C
+    // (not told) cannot answer A's or B's notice.
+    let r = c
+        .api_json("POST", &objection, &ta, &json!({"reason": "  "}))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = c
+        .api_json("POST", &objection, &audit_a, &json!({"reason": "Non."}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = c.api_json("POST", &acceptance, &tc, &json!({})).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    let r = c
+        .api_json(
+            "POST",
+            &objection,
+            &ta,
+            &json!({"reason": "Nous exigeons un hébergement HDS"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v = json_of(&r.body);
+    assert_eq!(
+        (v["state"].as_str(), v["reason"].as_str()),
+        (Some("objected"), Some("Nous exigeons un hébergement HDS"))
+    );
+    // Answered once: a second answer is refused by the window's state.
+    let r = c.api_json("POST", &acceptance, &ta, &json!({})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    // B accepts; A's objection is untouched.
+    let r = c.api_json("POST", &acceptance, &tb, &json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(json_of(&r.body)["state"], "accepted");
+    let again = json_of(&c.api("/api/v1/subprocessors/notices", &ta).await.body);
+    assert_eq!(again[0]["state"], "objected");
 });
