@@ -36,22 +36,20 @@ fn json_of(body: &str) -> Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
 }
 
-both!(c11_c16_rights_requests_through_the_api, |app| {
+/// Commune A (a DPO, an agent), commune B (a DPO) and a connected-to-be
+/// application database named after `label`: commune A and its URL.
+async fn two_communes_and_an_application(
+    app: &TestApp,
+    label: &str,
+) -> (vigie_store::Tenant, String) {
     let a = app.tenant("commune-a").await;
     app.person("dpo@commune-a.fr", &[(&a, &[Role::Dpo])]).await;
     app.person("agent@commune-a.fr", &[(&a, &[Role::Agent])])
         .await;
-    app.person("audit@commune-a.fr", &[(&a, &[Role::Auditor])])
-        .await;
-    let agent = minted(&app, "dpo@commune-a.fr", "commune-a", "agent").await;
-    let auditor = minted(&app, "dpo@commune-a.fr", "commune-a", "auditor").await;
     let b = app.tenant("commune-b").await;
     app.person("dpo@commune-b.fr", &[(&b, &[Role::Dpo])]).await;
-    let other = minted(&app, "dpo@commune-b.fr", "commune-b", "dpo").await;
-
-    // A connected application holding the person.
     let db = format!(
-        "vigie_api_rights_{}_{}",
+        "vigie_api_{label}_{}_{}",
         std::process::id(),
         app.store.backend()
     );
@@ -59,6 +57,17 @@ both!(c11_c16_rights_requests_through_the_api, |app| {
         .await
         .unwrap();
     fixture::install(&url, 6).await.unwrap();
+    (a, url)
+}
+
+both!(c11_c16_rights_requests_through_the_api, |app| {
+    // A connected application holding the person.
+    let (a, url) = two_communes_and_an_application(&app, "rights").await;
+    app.person("audit@commune-a.fr", &[(&a, &[Role::Auditor])])
+        .await;
+    let agent = minted(&app, "dpo@commune-a.fr", "commune-a", "agent").await;
+    let auditor = minted(&app, "dpo@commune-a.fr", "commune-a", "auditor").await;
+    let other = minted(&app, "dpo@commune-b.fr", "commune-b", "dpo").await;
     let mut dpo = app.signed_in("dpo@commune-a.fr").await;
     let saved = dpo
         .post(
@@ -311,24 +320,10 @@ both!(c11_c16_rights_requests_through_the_api, |app| {
 });
 
 both!(c27_c39_connected_systems_and_scans_through_the_api, |app| {
-    let a = app.tenant("commune-a").await;
-    app.person("dpo@commune-a.fr", &[(&a, &[Role::Dpo])]).await;
-    app.person("agent@commune-a.fr", &[(&a, &[Role::Agent])])
-        .await;
+    let (a, url) = two_communes_and_an_application(&app, "systems").await;
     let dpo = minted(&app, "dpo@commune-a.fr", "commune-a", "dpo").await;
     let agent = minted(&app, "dpo@commune-a.fr", "commune-a", "agent").await;
-    let b = app.tenant("commune-b").await;
-    app.person("dpo@commune-b.fr", &[(&b, &[Role::Dpo])]).await;
     let other = minted(&app, "dpo@commune-b.fr", "commune-b", "dpo").await;
-    let db = format!(
-        "vigie_api_systems_{}_{}",
-        std::process::id(),
-        app.store.backend()
-    );
-    let url = fixture::create_database(Dialect::Sqlite, &db)
-        .await
-        .unwrap();
-    fixture::install(&url, 6).await.unwrap();
     let mut c = app.browser();
     let body = json!({"name": "Mes demandes", "url": url, "dataset": fixture::DATASET});
 
