@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// A role a person holds in one tenant. The provider administrator is not a
 /// tenant role: it is a flag of the account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// "Délégué à la protection des données".

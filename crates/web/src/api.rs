@@ -37,6 +37,7 @@ mod consent;
 mod contract;
 mod followup;
 mod incidents;
+mod people;
 mod problems;
 mod requests;
 mod retention;
@@ -385,7 +386,7 @@ async fn me(State(state): State<AppState>, ctx: ApiCtx) -> Result<Json<MeOut>, A
     }))
 }
 
-fn member_out(m: &vigie_store::Member) -> MemberOut {
+pub(crate) fn member_out(m: &vigie_store::Member) -> MemberOut {
     MemberOut {
         id: m.user.id.0,
         email: m.user.email.to_string(),
@@ -918,7 +919,7 @@ async fn register_update(
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Vigie API", version = "1", description = "A tenant's data in Vigie. Authenticate with a tenant API token; the `/provider` operations take a provider token instead."),
-    paths(me, members, member, trail, register_list, register_read, register_create, register_update,
+    paths(me, members, member, people::add, people::set_roles, people::remove, people::disable, people::enable, trail, register_list, register_read, register_create, register_update,
         organisation_read, organisation_update,
         followup::dpia_read, followup::dpia_save, followup::list, followup::create, followup::close,
         followup::evidence_list, followup::evidence_upload, followup::evidence_file, followup::evidence_delete,
@@ -932,7 +933,7 @@ async fn register_update(
         backups::list,
         consent::sites, consent::records, consent::record, consent::proof, consent::current, consent::check, consent::add,
         crate::consent::record, crate::consent::opposition),
-    components(schemas(ApiError, MeOut, MemberOut, MemberPage, RecordOut, RecordPage, ActivityOut, ActivityPage, ActivityIn, ActivityChangeIn, SheetOut,
+    components(schemas(ApiError, MeOut, MemberOut, MemberPage, people::PersonIn, people::AddedOut, people::RolesIn, RecordOut, RecordPage, ActivityOut, ActivityPage, ActivityIn, ActivityChangeIn, SheetOut,
         followup::DpiaOut, followup::DpiaVersionOut, followup::DpiaIn, followup::FollowUpOut, followup::FollowUpPage, followup::FollowUpIn, followup::CloseIn,
         followup::EvidenceOut, followup::EvidencePage,
         requests::RequestOut, requests::RequestSummaryOut, requests::RequestPage, requests::IdentityOut, requests::EventOut, requests::TaskOut,
@@ -967,8 +968,14 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi))
         .route("/me", get(me))
-        .route("/members", get(members))
-        .route("/members/{id}", get(member))
+        .route("/members", get(members).post(people::add))
+        .route("/members/{id}", get(member).delete(people::remove))
+        .route("/members/{id}/roles", axum::routing::put(people::set_roles))
+        .route(
+            "/members/{id}/disable",
+            axum::routing::post(people::disable),
+        )
+        .route("/members/{id}/enable", axum::routing::post(people::enable))
         .route("/trail", get(trail))
         .route("/register", get(register_list).post(register_create))
         .route("/register/{id}", get(register_read).put(register_update))

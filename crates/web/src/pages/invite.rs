@@ -208,3 +208,9 @@ pub async fn send_password_link(
         .await?;
     Ok(())
 }
+
+/// Whether this tenant's user manager may disable the account: only when
+/// the account belongs to this tenant alone (pages and API alike).
+pub async fn only_here(state: &AppState, member: &vigie_store::Member) -> Result<bool, StoreError> {
+    Ok(!member.user.is_provider_admin && state.store.memberships(member.user.id).await?.len() == 1)
+}

@@ -236,12 +236,6 @@ async fn load_member(state: &AppState, ctx: &TenantCtx, id: UserId) -> Result<Me
     Ok(state.store.member(&ctx.scope, id).await?)
 }
 
-/// Whether this tenant's user manager may disable the account: only when
-/// the account belongs to this tenant alone.
-async fn only_here(state: &AppState, member: &Member) -> Result<bool, PageError> {
-    Ok(!member.user.is_provider_admin && state.store.memberships(member.user.id).await?.len() == 1)
-}
-
 async fn user_page(
     state: &AppState,
     ctx: &TenantCtx,
@@ -256,7 +250,7 @@ async fn user_page(
         base: format!("{}/users/{}", ctx.base(), member.user.id),
         choices: role_choices(m, &member.roles),
         can_manage: ctx.scope.allows(Permission::ManageUsers),
-        can_disable: only_here(state, &member).await?,
+        can_disable: super::invite::only_here(state, &member).await?,
         roles_error,
         member,
         l,
@@ -341,7 +335,7 @@ async fn set_disabled(
     };
     require_traced(state, ctx, Permission::ManageUsers, action).await?;
     let member = load_member(state, ctx, UserId(id)).await?;
-    if !only_here(state, &member).await? {
+    if !super::invite::only_here(state, &member).await? {
         return Err(PageError::FORBIDDEN);
     }
     state.store.set_disabled(member.user.id, disabled).await?;

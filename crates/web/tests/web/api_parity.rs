@@ -538,3 +538,154 @@ both!(c09_c10_sub_processor_notices_through_the_api, |app| {
     let again = json_of(&c.api("/api/v1/subprocessors/notices", &ta).await.body);
     assert_eq!(again[0]["state"], "objected");
 });
+
+both!(c25_c26_people_and_roles_through_the_api, |app| {
+    let a = app.tenant("commune-a").await;
+    let b = app.tenant("commune-b").await;
+    app.person("dpo@commune-a.fr", &[(&a, &[Role::Dpo])]).await;
+    // Only a DPO mints tokens; this one manages the people too.
+    app.person("rh@commune-a.fr", &[(&a, &[Role::Dpo, Role::UserManager])])
+        .await;
+    let shared = app
+        .person(
+            "partage@exemple.fr",
+            &[(&a, &[Role::Agent]), (&b, &[Role::Agent])],
+        )
+        .await;
+    app.person("dpo@commune-b.fr", &[(&b, &[Role::Dpo, Role::UserManager])])
+        .await;
+    let manager = minted(&app, "rh@commune-a.fr", "commune-a", "user_manager").await;
+    let dpo = minted(&app, "dpo@commune-a.fr", "commune-a", "dpo").await;
+    let other = minted(&app, "dpo@commune-b.fr", "commune-b", "user_manager").await;
+    let mut c = app.browser();
+    let person =
+        json!({"email": "nouvelle@commune-a.fr", "name": "Nina Nouvelle", "roles": ["agent"]});
+
+    // Only a user manager adds people (the DPO token is refused).
+    let r = c.api_json("POST", "/api/v1/members", &dpo, &person).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mut bad = person.clone();
+    bad["roles"] = json!(["roi"]);
+    let r = c.api_json("POST", "/api/v1/members", &manager, &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("roles[0]: unknown variant `roi`"),
+        "{}",
+        r.body
+    );
+    let r = c
+        .api_json("POST", "/api/v1/members", &manager, &person)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let added = json_of(&r.body);
+    assert_eq!(added["outcome"], "created");
+    assert_eq!(added["member"]["roles"], json!(["agent"]));
+    let id = added["member"]["id"].as_i64().unwrap();
+    let mail = app
+        .store
+        .list_messages("nouvelle@commune-a.fr", vigie_domain::page::Page::default())
+        .await
+        .unwrap();
+    assert_eq!(mail.total, 1, "a link to choose a password");
+    // An account of another tenant is only invited: its name not shown.
+    let r = c
+        .api_json(
+            "POST",
+            "/api/v1/members",
+            &manager,
+            &json!({"email": "dpo@commune-b.fr", "name": "X", "roles": ["auditor"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(
+        json_of(&r.body),
+        json!({"outcome": "invited", "member": null})
+    );
+    let r = c
+        .api_json("POST", "/api/v1/members", &manager, &person)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(json_of(&r.body)["outcome"], "already_member");
+
+    // Roles: replaced; never one's own.
+    let r = c
+        .api_json(
+            "PUT",
+            &format!("/api/v1/members/{id}/roles"),
+            &manager,
+            &json!({"roles": ["agent", "auditor"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(json_of(&r.body)["roles"], json!(["agent", "auditor"]));
+    let me = json_of(&c.api("/api/v1/members?q=rh@", &manager).await.body)["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let r = c
+        .api_json(
+            "PUT",
+            &format!("/api/v1/members/{me}/roles"),
+            &manager,
+            &json!({"roles": ["dpo"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+
+    // Disabled only when the account is this tenant's alone.
+    let r = c
+        .api_json(
+            "POST",
+            &format!("/api/v1/members/{}/disable", shared.id),
+            &manager,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = c
+        .api_json(
+            "POST",
+            &format!("/api/v1/members/{id}/disable"),
+            &manager,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(json_of(&r.body)["disabled"], true);
+    let r = c
+        .api_json(
+            "POST",
+            &format!("/api/v1/members/{id}/enable"),
+            &manager,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(json_of(&r.body)["disabled"], false);
+
+    // Another tenant's token reaches none of A's people.
+    for (method, path) in [
+        ("PUT", format!("/api/v1/members/{id}/roles")),
+        ("POST", format!("/api/v1/members/{id}/disable")),
+        ("DELETE", format!("/api/v1/members/{id}")),
+    ] {
+        let r = c
+            .api_json(method, &path, &other, &json!({"roles": ["dpo"]}))
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{method} {path}");
+    }
+    // Removed: no longer a member here, the account kept.
+    let r = c
+        .api_json(
+            "DELETE",
+            &format!("/api/v1/members/{id}"),
+            &manager,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        c.api(&format!("/api/v1/members/{id}"), &manager)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+});
