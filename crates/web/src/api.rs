@@ -792,6 +792,14 @@ fn at_field(field: &str, message: &str) -> String {
     }
 }
 
+/// Several fields' refusals, each named, in one message.
+fn fields_text(all: &[(&str, String)]) -> String {
+    all.iter()
+        .map(|(f, m)| at_field(f, m))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// A refusal that the object as it stands causes, not the request (a
 /// breach not yet qualified, no rule to sweep with): 409, as the request
 /// may succeed once the object changes. `fields` are the ones meaning so;
@@ -803,12 +811,7 @@ fn state_failure(
         vigie_service::ServiceError::Invalid { field, message } if fields.contains(&field) => {
             ApiFailure::Conflict(at_field(field, &message))
         }
-        vigie_service::ServiceError::Fields(all) => ApiFailure::Conflict(
-            all.iter()
-                .map(|(f, m)| at_field(f, m))
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
+        vigie_service::ServiceError::Fields(all) => ApiFailure::Conflict(fields_text(&all)),
         other => service_failure(other),
     }
 }
@@ -818,12 +821,7 @@ fn service_failure(e: vigie_service::ServiceError) -> ApiFailure {
         vigie_service::ServiceError::Invalid { field, message } => {
             ApiFailure::BadRequest(at_field(field, &message))
         }
-        vigie_service::ServiceError::Fields(all) => ApiFailure::BadRequest(
-            all.iter()
-                .map(|(f, m)| at_field(f, m))
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
+        vigie_service::ServiceError::Fields(all) => ApiFailure::BadRequest(fields_text(&all)),
         vigie_service::ServiceError::Link(r) => {
             ApiFailure::BadRequest(format!("{}: {r}", r.field()))
         }

@@ -21,14 +21,22 @@ pub(crate) fn urgency_of(r: &RightsRequest, today: Date) -> &'static str {
     }
 }
 
-/// The list's filter for `due` (`open` when empty, `soon`, `late`,
+/// The list's `due` word as asked (`open` when empty, `soon`, `late`,
 /// `stalled`, `all`); `None` for another word.
-pub(crate) fn filter_for(search: &str, due: &str, today: Date) -> Option<RequestFilter> {
-    let due = if due.is_empty() { "open" } else { due };
-    if !matches!(due, "open" | "soon" | "late" | "stalled" | "all") {
-        return None;
+pub(crate) fn due_of(raw: &str) -> Option<&'static str> {
+    match raw {
+        "" | "open" => Some("open"),
+        "soon" => Some("soon"),
+        "late" => Some("late"),
+        "stalled" => Some("stalled"),
+        "all" => Some("all"),
+        _ => None,
     }
-    Some(RequestFilter {
+}
+
+/// The list's filter for a `due` word of `due_of`.
+pub(crate) fn filter_for(search: &str, due: &str, today: Date) -> RequestFilter {
+    RequestFilter {
         search: search.to_owned(),
         status: None,
         open_only: due != "all",
@@ -38,5 +46,5 @@ pub(crate) fn filter_for(search: &str, due: &str, today: Date) -> Option<Request
             _ => None,
         },
         stalled_only: due == "stalled",
-    })
+    }
 }

@@ -372,8 +372,9 @@ pub async fn list(
     ctx.require(&state, Permission::Read, "api.rights.list")
         .await?;
     let today = crate::request_list::today();
-    let filter = crate::request_list::filter_for(&p.q, &p.due, today)
+    let due = crate::request_list::due_of(&p.due)
         .ok_or_else(|| ApiFailure::BadRequest("due: open, soon, late, stalled or all".into()))?;
+    let filter = crate::request_list::filter_for(&p.q, due, today);
     let page = state
         .store
         .requests(&ctx.scope, &filter, super::page_of(p.page, p.page_size)?)

@@ -31,7 +31,7 @@ use super::{
     public::{ExportTable, attachment, export_files},
     request_form::{FormErrors, FormView, RequestForm},
 };
-use crate::request_list::{filter_for, today, urgency_of};
+use crate::request_list::{due_of, filter_for, today, urgency_of};
 use crate::{
     AppState,
     auth::{TenantCtx, require_traced},
@@ -105,12 +105,9 @@ pub async fn list(
     require_traced(&state, &ctx, Permission::Read, "rights.list").await?;
     let m = ctx.me.client.lang.msgs();
     let today = today();
-    let due = if q.due.is_empty() {
-        "open"
-    } else {
-        q.due.as_str()
-    };
-    let filter = filter_for(&q.q, due, today).unwrap_or_default();
+    // A word the list does not know shows the open requests, as an empty one.
+    let due = due_of(&q.due).unwrap_or("open");
+    let filter = filter_for(&q.q, due, today);
     let list = state
         .store
         .requests(
