@@ -150,7 +150,11 @@ both!(c11_c15_a_request_from_the_form_to_the_download, |app| {
     // A filter word the list does not know shows the open ones, not none.
     let unknown = agent.get("/t/commune-a/demandes?due=bientot").await;
     assert!(unknown.body.contains("Éloïse Dupré"), "{}", unknown.body);
-    assert!(unknown.body.contains("<option value=\"open\" selected"), "{}", unknown.body);
+    assert!(
+        unknown.body.contains("<option value=\"open\" selected"),
+        "{}",
+        unknown.body
+    );
     let r = app
         .store
         .request_by_public_token(&vigie_service::token_hash(
