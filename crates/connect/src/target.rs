@@ -67,7 +67,7 @@ impl HostPattern {
         })
     }
 
-    fn matches(&self, host: &str, port: u16) -> bool {
+    pub fn matches(&self, host: &str, port: u16) -> bool {
         let host_ok = match self.host.strip_prefix("*.") {
             Some(suffix) => host
                 .strip_suffix(suffix)
@@ -95,6 +95,10 @@ pub struct Confinement {
     pub own_files: Vec<FileId>,
     pub connect_timeout: Duration,
     pub statement_timeout: Duration,
+    /// `host:port` patterns tenants' webhook endpoints may be on (issue
+    /// 20): the same rule, a separate list (a database host is not a place
+    /// to post events to).
+    pub webhook_hosts: Vec<HostPattern>,
 }
 
 impl Default for Confinement {
@@ -106,6 +110,7 @@ impl Default for Confinement {
             own_files: Vec::new(),
             connect_timeout: Duration::from_secs(10),
             statement_timeout: Duration::from_secs(60),
+            webhook_hosts: Vec::new(),
         }
     }
 }

@@ -40,6 +40,8 @@ pub enum JobKind {
     Backup,
     /// Alert when no backup succeeded within the expected interval (C33).
     BackupWatch,
+    /// Post what waits for tenants' webhook endpoints (issue 20).
+    WebhookDelivery,
 }
 
 /// A worker loop's share of the jobs: mail, the trail and the rest each
@@ -52,10 +54,18 @@ pub enum Lane {
     Work,
     /// Backups: long, and bound to remote stores that may be slow.
     Backup,
+    /// Tenants' webhook endpoints: a silent one holds no other work.
+    Hooks,
 }
 
 impl Lane {
-    pub const ALL: [Lane; 4] = [Lane::Mail, Lane::Trail, Lane::Work, Lane::Backup];
+    pub const ALL: [Lane; 5] = [
+        Lane::Mail,
+        Lane::Trail,
+        Lane::Work,
+        Lane::Backup,
+        Lane::Hooks,
+    ];
 
     pub fn kinds(self) -> &'static [JobKind] {
         match self {
@@ -77,12 +87,13 @@ impl Lane {
                 JobKind::MaskedCopy,
             ],
             Lane::Backup => &[JobKind::Backup, JobKind::BackupWatch],
+            Lane::Hooks => &[JobKind::WebhookDelivery],
         }
     }
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 15] = [
+    pub const ALL: [JobKind; 16] = [
         JobKind::TrailCheckpoint,
         JobKind::TrailPurge,
         JobKind::OutboxDelivery,
@@ -98,6 +109,7 @@ impl JobKind {
         JobKind::MaskedCopy,
         JobKind::Backup,
         JobKind::BackupWatch,
+        JobKind::WebhookDelivery,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -117,6 +129,7 @@ impl JobKind {
             JobKind::MaskedCopy => "masked_copy",
             JobKind::Backup => "backup",
             JobKind::BackupWatch => "backup_watch",
+            JobKind::WebhookDelivery => "webhook_delivery",
         }
     }
 

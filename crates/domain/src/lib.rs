@@ -50,6 +50,7 @@ pub mod scope;
 pub mod subprocessor;
 pub mod tenant;
 pub mod time;
+pub mod webhook;
 pub mod words;
 
 pub use ids::*;

@@ -23,6 +23,7 @@ pub mod subprocessors;
 pub mod systems;
 pub mod tar;
 pub mod targets;
+pub mod webhooks;
 
 use jiff::civil::Date;
 use vigie_connect::ExecError;

@@ -164,6 +164,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 31,
         sql: include_str!("../migrations/postgres/0031_event_detail_en.sql"),
     },
+    Migration {
+        version: 32,
+        sql: include_str!("../migrations/postgres/0032_webhooks.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.
@@ -250,6 +254,7 @@ include!("shared.rs");
 include!("shared_rights.rs");
 include!("shared_register.rs");
 include!("shared_followups.rs");
+include!("shared_webhooks.rs");
 include!("shared_subprocessors.rs");
 include!("shared_audits.rs");
 include!("shared_models.rs");

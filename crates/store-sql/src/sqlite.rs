@@ -223,6 +223,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 31,
         sql: include_str!("../migrations/sqlite/0031_event_detail_en.sql"),
     },
+    Migration {
+        version: 32,
+        sql: include_str!("../migrations/sqlite/0032_webhooks.sql"),
+    },
 ];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the
@@ -310,6 +314,7 @@ include!("shared.rs");
 include!("shared_rights.rs");
 include!("shared_register.rs");
 include!("shared_followups.rs");
+include!("shared_webhooks.rs");
 include!("shared_subprocessors.rs");
 include!("shared_audits.rs");
 include!("shared_models.rs");

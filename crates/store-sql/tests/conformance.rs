@@ -137,3 +137,7 @@ both!(c19_problems_tell_each_client_its_part, |s, db| {
 both!(c24_a_tenant_is_destroyed_whole_and_only_it, |s, db| {
     c::c24_a_tenant_is_destroyed_whole_and_only_it(s.as_ref(), &db).await
 });
+both!(webhooks_deliver_once_per_endpoint_and_event, |s, _db| {
+    vigie_store::conformance_webhooks::webhooks_deliver_once_per_endpoint_and_event(s.as_ref())
+        .await
+});

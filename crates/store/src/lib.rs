@@ -8,6 +8,7 @@ pub mod appender;
 pub mod audits;
 pub mod backups;
 pub mod conformance;
+pub mod conformance_webhooks;
 pub mod consent;
 pub mod consent_writer;
 pub mod followups;
@@ -22,6 +23,7 @@ pub mod rights;
 pub mod subprocessors;
 pub mod trail;
 pub mod vault;
+pub mod webhooks;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -48,6 +50,7 @@ pub use register::*;
 pub use retention::*;
 pub use rights::*;
 pub use subprocessors::*;
+pub use webhooks::*;
 
 /// What can go wrong in the store, in terms the layers above act on.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -339,6 +342,7 @@ pub trait Store:
     + Backups
     + Consents
     + FollowUps
+    + Webhooks
 {
     /// Applies pending migrations.
     async fn migrate(&self) -> Result<()>;

@@ -31,6 +31,8 @@ pub enum Purpose {
     Export,
     /// An address or number on the suppression list (C37).
     Suppression,
+    /// A webhook endpoint's signing secret (issue 20).
+    WebhookSecret,
 }
 
 impl Purpose {
@@ -39,6 +41,7 @@ impl Purpose {
             Purpose::Credentials => "vigie 2026-11 connected system credentials",
             Purpose::Export => "vigie 2026-11 rights request export",
             Purpose::Suppression => "vigie 2026-12 suppression list",
+            Purpose::WebhookSecret => "vigie 2026-12 webhook secret",
         }
     }
 }

@@ -118,6 +118,12 @@ pub fn confinement(c: &Config) -> Result<Confinement> {
             .collect::<Result<_>>()?,
         connect_timeout: Duration::from_secs(c.connect.connect_timeout_seconds),
         statement_timeout: Duration::from_secs(c.connect.statement_timeout_seconds),
+        webhook_hosts: c
+            .webhooks
+            .hosts
+            .iter()
+            .map(|h| HostPattern::parse(h).map_err(anyhow::Error::msg))
+            .collect::<Result<_>>()?,
         ..Confinement::default()
     };
     for dir in &c.connect.sqlite_dirs {
@@ -207,6 +213,7 @@ pub fn worker(
         store,
         key: Arc::new(key),
         mailer: Arc::new(Mailer::from_config(&c.email, &c.data_dir)?),
+        hook_timeout: Duration::from_secs(c.webhooks.timeout_seconds),
         vault: vault(c)?,
         base_url: c.base_url.clone(),
         confinement,
@@ -220,6 +227,10 @@ pub fn worker(
             (JobKind::TrailPurge, parse(&c.audit.purge_schedule)?),
             (JobKind::TrailVerify, parse(&c.audit.verify_schedule)?),
             (JobKind::OutboxDelivery, parse(&c.email.delivery_schedule)?),
+            (
+                JobKind::WebhookDelivery,
+                parse(&c.webhooks.delivery_schedule)?,
+            ),
             (JobKind::SessionCleanup, parse(&c.jobs.cleanup_schedule)?),
             (JobKind::RightsReminders, parse(&c.jobs.reminder_schedule)?),
             (

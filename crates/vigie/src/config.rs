@@ -63,6 +63,7 @@ pub struct Config {
     pub email: EmailConfig,
     pub jobs: JobsConfig,
     pub connect: ConnectConfig,
+    pub webhooks: WebhooksConfig,
     pub tls: TlsConfig,
     /// Crisis escalation thresholds (C19): level 2 and 3 by duration
     /// (hours) and by people touched.
@@ -327,6 +328,30 @@ pub struct ConnectConfig {
     pub statement_timeout_seconds: u64,
 }
 
+/// Where tenants' webhook endpoints may be, and how they are tried
+/// (issue 20). Nothing is allowed until listed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhooksConfig {
+    /// `host:port` patterns, as `[connect] hosts`: `hooks.sidec.example:443`,
+    /// `*.clients.example:443`.
+    pub hosts: Vec<String>,
+    /// Longest wait for one endpoint's answer, connection included.
+    pub timeout_seconds: u64,
+    /// When waiting deliveries are tried.
+    pub delivery_schedule: String,
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        WebhooksConfig {
+            hosts: Vec::new(),
+            timeout_seconds: 10,
+            delivery_schedule: "*/10 * * * * *".into(),
+        }
+    }
+}
+
 impl Default for ConnectConfig {
     fn default() -> Self {
         ConnectConfig {
@@ -357,6 +382,7 @@ impl Default for Config {
             email: EmailConfig::default(),
             jobs: JobsConfig::default(),
             connect: ConnectConfig::default(),
+            webhooks: WebhooksConfig::default(),
             tls: TlsConfig::default(),
             breaches: vigie_domain::breach::EscalationRules::default(),
             retention: RetentionConfig::default(),
@@ -676,6 +702,14 @@ impl Config {
                 "must be between 1 and 3600",
             );
         }
+        if !(1..=60).contains(&self.webhooks.timeout_seconds) {
+            return bad("webhooks.timeout_seconds", "must be between 1 and 60");
+        }
+        for (i, h) in self.webhooks.hosts.iter().enumerate() {
+            if let Err(e) = vigie_connect::target::HostPattern::parse(h) {
+                return bad(&format!("webhooks.hosts[{i}]"), &e);
+            }
+        }
         if !(1..=300).contains(&self.email.smtp_timeout_seconds) {
             return bad("email.smtp_timeout_seconds", "must be between 1 and 300");
         }
@@ -690,6 +724,10 @@ impl Config {
             ("audit.purge_schedule", &self.audit.purge_schedule),
             ("audit.verify_schedule", &self.audit.verify_schedule),
             ("email.delivery_schedule", &self.email.delivery_schedule),
+            (
+                "webhooks.delivery_schedule",
+                &self.webhooks.delivery_schedule,
+            ),
             ("jobs.cleanup_schedule", &self.jobs.cleanup_schedule),
             ("jobs.reminder_schedule", &self.jobs.reminder_schedule),
             ("jobs.objection_schedule", &self.jobs.objection_schedule),

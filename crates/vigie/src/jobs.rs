@@ -61,6 +61,8 @@ pub struct Worker {
     pub store: Arc<dyn Store>,
     pub key: Arc<TrailKey>,
     pub mailer: Arc<Mailer>,
+    /// Longest wait for one webhook endpoint's answer.
+    pub hook_timeout: Duration,
     /// Opens connected systems' credentials and seals exports.
     pub vault: Vault,
     /// For links in emails.
@@ -123,7 +125,12 @@ impl Worker {
                 return Ok(n);
             };
             n += 1;
-            match self.run_renewing(&job).await {
+            let ran = self.run_renewing(&job).await;
+            // The work's end is told to the tenant's webhooks before the
+            // job is finished: a node killed in between leaves the job to
+            // run again, which finds the work done and tells it then.
+            let told = self.announce(&job).await;
+            match ran.and_then(|summary| told.map(|()| summary)) {
                 Ok(summary) => {
                     self.store
                         .finish(job.id, Timestamp::now(), &summary)
@@ -171,6 +178,28 @@ impl Worker {
             r = &mut run => r,
             () = renew => run.await,
         }
+    }
+
+    /// Queues the webhook event of a scan or an execution that has ended
+    /// (nothing when it has not, or was told already).
+    async fn announce(&self, job: &Job) -> Result<(), String> {
+        let now = Timestamp::now();
+        let told = match job.kind {
+            JobKind::SystemScan => match discovery::scan_of_key(&job.key) {
+                Some((tenant, id)) => {
+                    let scope = vigie_domain::scope::TenantScope::of_system(tenant);
+                    vigie_service::webhooks::scan_ended(self.ctx(), &scope, id, now).await
+                }
+                None => Ok(0),
+            },
+            JobKind::RightsTask => match rights::task_of_key(&job.key) {
+                Some(id) => vigie_service::webhooks::execution_ended(self.ctx(), id, now).await,
+                None => Ok(0),
+            },
+            _ => Ok(0),
+        };
+        told.map(|_| ())
+            .map_err(|e| format!("the end was not queued for the webhooks: {e}"))
     }
 
     async fn run(&self, job: &Job) -> Result<String, String> {
@@ -298,6 +327,13 @@ impl Worker {
                 }
                 Ok(format!(
                     "{sent} sent, {failed} to retry, {waiting} left for the next pass"
+                ))
+            }
+            JobKind::WebhookDelivery => {
+                let p = crate::hooks::deliver(self.ctx(), &self.id, self.hook_timeout, now).await?;
+                Ok(format!(
+                    "{} delivered, {} to retry, {} abandoned, {} left for the next pass",
+                    p.delivered, p.retried, p.abandoned, p.waiting
                 ))
             }
             JobKind::SessionCleanup => {
@@ -446,19 +482,20 @@ impl Worker {
         }
     }
 
-    /// Takes back the jobs and outbox messages this node held when it
+    /// Takes back the jobs, outbox messages and webhook deliveries this node held when it
     /// stopped.
     pub async fn resume(&self) -> Result<u64, StoreError> {
         let now = Timestamp::now();
         let n = self.store.release_jobs(&self.id, now).await?;
         let m = self.store.release_messages(&self.id, now).await?;
-        if n + m > 0 {
+        let h = self.store.release_deliveries(&self.id, now).await?;
+        if n + m + h > 0 {
             tracing::info!(
-                "{n} interrupted job(s) and {m} claimed email(s) of {} taken back",
+                "{n} interrupted job(s), {m} claimed email(s) and {h} webhook delivery(ies) of {} taken back",
                 self.id
             );
         }
-        Ok(n + m)
+        Ok(n + m + h)
     }
 
     /// Records the requests that ended without a trail record (C28): the
@@ -488,6 +525,7 @@ impl Worker {
             (Lane::Trail, 1),
             (Lane::Work, 2),
             (Lane::Backup, 1),
+            (Lane::Hooks, 1),
         ] {
             for _ in 0..copies {
                 let (w, mut stop) = (me.clone(), shutdown.clone());

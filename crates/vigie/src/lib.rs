@@ -5,6 +5,7 @@ pub mod backups;
 pub mod config;
 pub mod demo;
 pub mod demo_register;
+pub mod hooks;
 pub mod jobs;
 pub mod mail;
 pub mod scan;

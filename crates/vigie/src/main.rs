@@ -339,6 +339,10 @@ async fn main() -> Result<()> {
             if c.connect.sqlite_dirs.is_empty() {
                 c.connect.sqlite_dirs.push(clients.clone());
             }
+            // Webhooks may be tried on this machine's own receivers.
+            if c.webhooks.hosts.is_empty() {
+                c.webhooks.hosts = vec!["127.0.0.1:*".into(), "localhost:*".into()];
+            }
             // CIS Valley receives requests about its clients' data (C14).
             if c.provider_tenant.is_empty() {
                 c.provider_tenant = demo::PROVIDER_TENANT.into();

@@ -43,6 +43,7 @@ mod requests;
 mod retention;
 mod subprocessors;
 mod systems;
+mod webhooks;
 
 /// A JSON error: `code` is stable, `message` is for people.
 #[derive(Debug, Serialize, ToSchema)]
@@ -929,6 +930,8 @@ async fn register_update(
         problems::list, problems::declare, problems::read, problems::qualify, problems::add_client, problems::notice, problems::update,
         retention::rules, retention::create, retention::delete, retention::preview, retention::runs, retention::request, retention::run,
         backups::list,
+        webhooks::list, webhooks::create, webhooks::read, webhooks::delete, webhooks::pause, webhooks::resume, webhooks::ping,
+        webhooks::deliveries, webhooks::redeliver,
         consent::sites, consent::records, consent::record, consent::proof, consent::current, consent::check, consent::add,
         crate::consent::record, crate::consent::opposition),
     components(schemas(ApiError, MeOut, MemberOut, MemberPage, people::PersonIn, people::AddedOut, people::RolesIn, RecordOut, RecordPage, ActivityOut, ActivityPage, ActivityIn, ActivityChangeIn, SheetOut,
@@ -943,6 +946,8 @@ async fn register_update(
         problems::ProblemOut, problems::ProblemPage, problems::ProblemIn, problems::ProblemFactsIn, problems::ClientIn, problems::NoticeIn, problems::UpdateIn, problems::ImpactedOut, problems::UpdateOut,
         retention::RuleOut, retention::RuleIn, retention::PreviewOut, retention::RunOut, retention::RunPage,
         backups::BackupOut, backups::BackupPage, backups::ContinuityOut,
+        webhooks::EventIn, webhooks::WebhookIn, webhooks::WebhookOut, webhooks::WebhookCreatedOut, webhooks::WebhookPage,
+        webhooks::DeliveryOut, webhooks::DeliveryPage, webhooks::PingOut,
         consent::SiteOut, consent::ConsentOut, consent::ConsentPage, consent::ChoiceIn, consent::SuppressionIn, consent::SuppressedOut,
         crate::consent::BannerChoice, crate::consent::OppositionInput, crate::consent::PublicError)),
     modifiers(&BearerAuth, &CommonErrors, &Strict)
@@ -1044,6 +1049,22 @@ pub fn routes() -> Router<AppState> {
             get(systems::scans).post(systems::scan),
         )
         .route("/systems/{id}/scans/{scan}", get(systems::scan_read))
+        .route("/webhooks", get(webhooks::list).post(webhooks::create))
+        .route(
+            "/webhooks/{id}",
+            get(webhooks::read).delete(webhooks::delete),
+        )
+        .route("/webhooks/{id}/pause", axum::routing::post(webhooks::pause))
+        .route(
+            "/webhooks/{id}/resume",
+            axum::routing::post(webhooks::resume),
+        )
+        .route("/webhooks/{id}/ping", axum::routing::post(webhooks::ping))
+        .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
+        .route(
+            "/webhooks/{id}/deliveries/{delivery}/redeliver",
+            axum::routing::post(webhooks::redeliver),
+        )
         .route("/subprocessors", get(subprocessors::list))
         .route("/subprocessors/notices", get(subprocessors::notices))
         .route(

@@ -161,6 +161,7 @@ impl Layout {
             }
             if mb.roles.allows(Permission::ManageTokens) {
                 nav.push(item(format!("{base}/tokens"), m.nav_tokens));
+                nav.push(item(format!("{base}/webhooks"), m.nav_webhooks));
             }
         }
         // A shared DPO's organisations on one page.

@@ -143,6 +143,7 @@ pub fn worker(
         store,
         key: Arc::new(TrailKey::generate().unwrap()),
         mailer: Arc::new(Mailer::from_config(&EmailConfig::default(), dir).unwrap()),
+        hook_timeout: std::time::Duration::from_secs(3),
         vault: vault(),
         base_url: "http://127.0.0.1:8080".into(),
         confinement: confinement.clone(),

@@ -58,6 +58,8 @@ pub fn flash_text(m: &'static Msgs, key: Option<&str>) -> Option<&'static str> {
         "notified" => m.sp_notified,
         "sweep_queued" => m.retention_sweep_queued,
         "copy_queued" => m.copy_queued_flash,
+        "webhook_pinged" => m.webhook_pinged,
+        "webhook_redelivered" => m.webhook_redelivered,
         _ => return None,
     })
 }

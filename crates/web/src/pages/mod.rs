@@ -38,6 +38,7 @@ mod targets;
 mod tokens;
 mod trail;
 mod users;
+mod webhooks;
 
 use axum::{
     Router,
@@ -320,6 +321,16 @@ pub fn routes() -> Router<AppState> {
         .route("/t/{tenant}/trail/export.json", get(trail::tenant_json))
         .route("/t/{tenant}/tokens", get(tokens::list).post(tokens::create))
         .route("/t/{tenant}/tokens/{id}/revoke", post(tokens::revoke))
+        .route(
+            "/t/{tenant}/webhooks",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route("/t/{tenant}/webhooks/{id}", get(webhooks::show))
+        .route("/t/{tenant}/webhooks/{id}/{action}", post(webhooks::act))
+        .route(
+            "/t/{tenant}/webhooks/{id}/deliveries/{delivery}/redeliver",
+            post(webhooks::redeliver),
+        )
         .route(
             "/admin/tenants",
             get(admin::tenants).post(admin::create_tenant),

@@ -246,6 +246,18 @@ async fn openapi_document_matches_the_committed_one() {
         ("POST", "/api/v1/systems/{id}/scans"),
         ("GET", "/api/v1/systems/{id}/scans/{scan}"),
         ("GET", "/api/v1/trail"),
+        ("GET", "/api/v1/webhooks"),
+        ("POST", "/api/v1/webhooks"),
+        ("GET", "/api/v1/webhooks/{id}"),
+        ("DELETE", "/api/v1/webhooks/{id}"),
+        ("GET", "/api/v1/webhooks/{id}/deliveries"),
+        (
+            "POST",
+            "/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver",
+        ),
+        ("POST", "/api/v1/webhooks/{id}/pause"),
+        ("POST", "/api/v1/webhooks/{id}/ping"),
+        ("POST", "/api/v1/webhooks/{id}/resume"),
         ("POST", "/c/{key}/choix"),
         ("POST", "/c/{key}/opposition"),
     ];
@@ -289,6 +301,7 @@ async fn openapi_document_matches_the_committed_one() {
             .replace("{task}", "1")
             .replace("{scan}", "1")
             .replace("{notice}", "1")
+            .replace("{delivery}", "1")
             .replace("{device}", "d")
             .replace("{key}", "0000");
         let r = c.api_json(method, &url, "", &serde_json::json!({})).await;

@@ -15,7 +15,7 @@ use crate::{
 };
 
 /// A token of `role` for `tenant`, minted by its DPO `dpo`.
-async fn minted(app: &TestApp, dpo: &str, tenant: &str, role: &str) -> String {
+pub(crate) async fn minted(app: &TestApp, dpo: &str, tenant: &str, role: &str) -> String {
     let mut c = app.signed_in(dpo).await;
     let r = c
         .post(
@@ -32,13 +32,13 @@ async fn minted(app: &TestApp, dpo: &str, tenant: &str, role: &str) -> String {
     .unwrap()
 }
 
-fn json_of(body: &str) -> Value {
+pub(crate) fn json_of(body: &str) -> Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
 }
 
 /// Commune A (a DPO, an agent), commune B (a DPO) and a connected-to-be
 /// application database named after `label`: commune A and its URL.
-async fn two_communes_and_an_application(
+pub(crate) async fn two_communes_and_an_application(
     app: &TestApp,
     label: &str,
 ) -> (vigie_store::Tenant, String) {

@@ -22,4 +22,5 @@ mod register;
 mod retention;
 mod rights;
 mod subprocessors;
+mod webhooks;
 mod words;

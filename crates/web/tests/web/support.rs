@@ -54,6 +54,7 @@ pub fn test_confinement() -> vigie_connect::Confinement {
         sqlite_dirs: vec![std::fs::canonicalize(std::env::temp_dir()).unwrap()],
         connect_timeout: std::time::Duration::from_secs(3),
         statement_timeout: std::time::Duration::from_secs(5),
+        webhook_hosts: vec![HostPattern::parse("127.0.0.1:*").unwrap()],
         ..Default::default()
     }
 }
