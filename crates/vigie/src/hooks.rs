@@ -102,8 +102,7 @@ async fn endpoint_pass(
             }
             Err(f) => {
                 let tries = u32::try_from(d.attempts).unwrap_or(0) + 1;
-                let retry =
-                    (tries < MAX_ATTEMPTS).then(|| Timestamp::now() + retry_delay(tries - 1));
+                let retry = next_try(tries, Timestamp::now());
                 tracing::info!(
                     delivery = d.id,
                     endpoint = d.webhook,
@@ -131,6 +130,12 @@ async fn endpoint_pass(
     Ok(pass)
 }
 
+/// When a delivery that failed its `tries`-th try is tried again; `None`
+/// once it has had `MAX_ATTEMPTS` (abandoned, sent again only on request).
+pub fn next_try(tries: u32, now: Timestamp) -> Option<Timestamp> {
+    (tries < MAX_ATTEMPTS).then(|| now + retry_delay(tries.saturating_sub(1)))
+}
+
 /// One try: the status when the endpoint answered 2xx.
 async fn post(ctx: Ctx<'_>, d: &Delivery, timeout: Duration) -> Result<i64, Failure> {
     let scope = vigie_domain::scope::TenantScope::of_system(d.tenant);
@@ -148,6 +153,9 @@ async fn post(ctx: Ctx<'_>, d: &Delivery, timeout: Duration) -> Result<i64, Fail
     let at = Timestamp::now().as_second();
     let signature = webhooks::signature(&secret, &d.event_id, at, &d.payload)
         .map_err(|e| failure(e.to_string()))?;
+    // HTTPS on the ring provider, as the rest of Vigie (an error only
+    // says one is installed already).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
@@ -186,13 +194,9 @@ async fn post(ctx: Ctx<'_>, d: &Delivery, timeout: Duration) -> Result<i64, Fail
     }
 }
 
-/// The addresses a name leads to. A name (not a literal address, not
-/// `localhost`) that leads to this machine, a link-local address (cloud
-/// metadata) or nowhere is refused: allowing `*.clients.example` must not
-/// let one of its names lead to Vigie's own ports.
+/// The addresses a name leads to, checked by [`local_refusal`].
 async fn resolve(url: &EndpointUrl, timeout: Duration) -> Result<Vec<SocketAddr>, Failure> {
     let host = url.host().trim_start_matches('[').trim_end_matches(']');
-    let literal = host.parse::<std::net::IpAddr>().is_ok() || host == "localhost";
     let found = tokio::time::timeout(timeout, tokio::net::lookup_host((host, url.port())))
         .await
         .map_err(|_| failure(format!("{host}: no DNS answer in time")))?
@@ -201,24 +205,77 @@ async fn resolve(url: &EndpointUrl, timeout: Duration) -> Result<Vec<SocketAddr>
     if found.is_empty() {
         return Err(failure(format!("{host}: the name does not resolve")));
     }
-    if !literal {
-        let local = |a: &SocketAddr| match a.ip() {
-            std::net::IpAddr::V4(v) => {
-                v.is_loopback() || v.is_link_local() || v.is_unspecified() || v.is_broadcast()
-            }
-            std::net::IpAddr::V6(v) => {
-                v.is_loopback()
-                    || v.is_unspecified()
-                    || v.is_unicast_link_local()
-                    || v.to_ipv4_mapped()
-                        .is_some_and(|m| m.is_loopback() || m.is_link_local())
-            }
-        };
-        if found.iter().any(local) {
-            return Err(failure(format!(
-                "{host} leads to a local or link-local address: refused"
-            )));
-        }
+    match local_refusal(host, &found) {
+        Some(why) => Err(failure(why)),
+        None => Ok(found),
     }
-    Ok(found)
+}
+
+/// Why a name's addresses are refused: a name (not a literal address,
+/// not `localhost`) that leads to this machine or to a link-local address
+/// (cloud metadata). Allowing `*.clients.example` must not let one of its
+/// names lead to Vigie's own ports.
+fn local_refusal(host: &str, found: &[SocketAddr]) -> Option<String> {
+    if host.parse::<std::net::IpAddr>().is_ok() || host == "localhost" {
+        return None;
+    }
+    let local = |a: &SocketAddr| match a.ip() {
+        std::net::IpAddr::V4(v) => {
+            v.is_loopback() || v.is_link_local() || v.is_unspecified() || v.is_broadcast()
+        }
+        std::net::IpAddr::V6(v) => {
+            v.is_loopback()
+                || v.is_unspecified()
+                || v.is_unicast_link_local()
+                || v.to_ipv4_mapped()
+                    .is_some_and(|m| m.is_loopback() || m.is_link_local())
+        }
+    };
+    found
+        .iter()
+        .any(local)
+        .then(|| format!("{host} leads to a local or link-local address: refused"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delivery_is_tried_for_about_a_day_and_a_half_then_abandoned() {
+        let t0 = Timestamp::UNIX_EPOCH;
+        let mut at = t0;
+        let mut tries = 0;
+        while let Some(next) = next_try(tries + 1, at) {
+            assert!(next > at);
+            at = next;
+            tries += 1;
+        }
+        assert_eq!(tries + 1, MAX_ATTEMPTS, "the last try is the 15th");
+        let span = at.duration_since(t0).as_hours();
+        assert!((30..=48).contains(&span), "{span} h");
+        assert_eq!(next_try(1, t0), Some(t0 + SignedDuration::from_secs(30)));
+    }
+
+    #[test]
+    fn a_name_never_leads_to_this_machine_or_the_cloud_metadata() {
+        let at = |a: &str| vec![a.parse::<SocketAddr>().unwrap()];
+        for bad in [
+            "127.0.0.1:443",
+            "169.254.169.254:80",
+            "0.0.0.0:80",
+            "[::1]:443",
+            "[fe80::1]:443",
+            "[::ffff:127.0.0.1]:443",
+        ] {
+            assert!(
+                local_refusal("hooks.sidec.example", &at(bad)).is_some(),
+                "{bad}"
+            );
+        }
+        assert!(local_refusal("hooks.sidec.example", &at("203.0.113.7:443")).is_none());
+        // Written as such, the provider allowed it knowingly.
+        assert!(local_refusal("127.0.0.1", &at("127.0.0.1:443")).is_none());
+        assert!(local_refusal("localhost", &at("127.0.0.1:443")).is_none());
+    }
 }

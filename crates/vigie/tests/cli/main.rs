@@ -3,6 +3,7 @@
 
 mod backup;
 mod browser;
+mod hooks;
 mod tls;
 mod world;
 
