@@ -509,12 +509,31 @@ fn c11_c15_the_journeys_of_agents_and_citizens_in_chromium() {
         "Système enregistré et vérifié.",
     );
 
+    // The DPO's webhooks (issue 20): an endpoint added from the form, its
+    // secret shown once, a test queued and listed with its state.
+    b.goto(&format!("{base}/t/sidec-jura/webhooks"));
+    b.axe(&axe, &mut audit);
+    b.type_in("#hook-url", "http://127.0.0.1:9/vigie");
+    b.type_in("#hook-description", "Supervision du syndicat");
+    let created = b.submit(
+        "form[action='/t/sidec-jura/webhooks'] button.primary",
+        "id=\"new-secret\"",
+    );
+    assert!(created.contains("value=\"whsec_"), "{created}");
+    b.axe(&axe, &mut audit);
+    b.click("table a[href^='/t/sidec-jura/webhooks/']");
+    let hook = b.url();
+    let tested = b.submit("form[action$='/ping'] button", "Un test est en file");
+    assert!(tested.contains("ping_"), "{tested}");
+    b.axe(&axe, &mut audit);
+
     // At a phone's width: nothing overflows sideways, content on the first screen.
     b.resize(390, 844);
     for page in [
         format!("{base}/t/sidec-jura/demandes"),
         request.clone(),
         format!("{base}/t/sidec-jura/systemes/{system}/jeu-de-donnees"),
+        hook.clone(),
     ] {
         b.goto(&page);
         let fits = b.script(
