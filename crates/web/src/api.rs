@@ -33,16 +33,20 @@ use crate::{
 
 mod backups;
 mod body;
+mod clients;
 mod consent;
 mod contract;
 mod followup;
 mod incidents;
 mod people;
 mod problems;
+mod register_docs;
+mod request_docs;
 mod requests;
 mod retention;
 mod subprocessors;
 mod systems;
+mod tokens;
 mod webhooks;
 
 /// A JSON error: `code` is stable, `message` is for people.
@@ -826,6 +830,10 @@ fn service_failure(e: vigie_service::ServiceError) -> ApiFailure {
         vigie_service::ServiceError::Link(r) => {
             ApiFailure::BadRequest(format!("{}: {r}", r.field()))
         }
+        // Their own display names the field.
+        e @ (vigie_service::ServiceError::Audit(_) | vigie_service::ServiceError::Transfer(_)) => {
+            ApiFailure::BadRequest(e.to_string())
+        }
         // Why a connection was refused or failed, never the driver's words (C27).
         vigie_service::ServiceError::Exec(vigie_connect::ExecError::Connect(c)) => {
             ApiFailure::BadRequest(format!(
@@ -918,7 +926,7 @@ async fn register_update(
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Vigie API", version = "1", description = "A tenant's data in Vigie. Authenticate with a tenant API token; the `/provider` operations take a provider token instead."),
-    paths(me, members, member, people::add, people::set_roles, people::remove, people::disable, people::enable, trail, register_list, register_read, register_create, register_update,
+    paths(me, members, member, people::add, people::set_roles, people::remove, people::disable, people::enable, people::password_reset, people::invitations, people::withdraw_invitation, trail, register_list, register_read, register_create, register_update,
         organisation_read, organisation_update,
         followup::dpia_read, followup::dpia_save, followup::list, followup::create, followup::close,
         followup::evidence_list, followup::evidence_upload, followup::evidence_file, followup::evidence_delete,
@@ -930,11 +938,16 @@ async fn register_update(
         problems::list, problems::declare, problems::read, problems::qualify, problems::add_client, problems::notice, problems::update,
         retention::rules, retention::create, retention::delete, retention::preview, retention::runs, retention::request, retention::run,
         backups::list,
+        tokens::list, tokens::create, tokens::revoke,
+        request_docs::timeline_csv, request_docs::letter, request_docs::attachments, request_docs::attachment,
+        request_docs::export, request_docs::export_file,
+        register_docs::versions, register_docs::history, register_docs::export, register_docs::activity_export,
+        clients::audits_list, clients::audits_create, clients::instructions_list, clients::instructions_create,
         webhooks::list, webhooks::create, webhooks::read, webhooks::delete, webhooks::pause, webhooks::resume, webhooks::ping,
         webhooks::deliveries, webhooks::redeliver,
         consent::sites, consent::records, consent::record, consent::proof, consent::current, consent::check, consent::add,
         crate::consent::record, crate::consent::opposition),
-    components(schemas(ApiError, MeOut, MemberOut, MemberPage, people::PersonIn, people::AddedOut, people::RolesIn, RecordOut, RecordPage, ActivityOut, ActivityPage, ActivityIn, ActivityChangeIn, SheetOut,
+    components(schemas(ApiError, MeOut, MemberOut, MemberPage, people::PersonIn, people::AddedOut, people::RolesIn, people::InvitationOut, RecordOut, RecordPage, ActivityOut, ActivityPage, ActivityIn, ActivityChangeIn, SheetOut,
         followup::DpiaOut, followup::DpiaVersionOut, followup::DpiaIn, followup::FollowUpOut, followup::FollowUpPage, followup::FollowUpIn, followup::CloseIn,
         followup::EvidenceOut, followup::EvidencePage,
         requests::RequestOut, requests::RequestSummaryOut, requests::RequestPage, requests::IdentityOut, requests::EventOut, requests::TaskOut,
@@ -946,6 +959,10 @@ async fn register_update(
         problems::ProblemOut, problems::ProblemPage, problems::ProblemIn, problems::ProblemFactsIn, problems::ClientIn, problems::NoticeIn, problems::UpdateIn, problems::ImpactedOut, problems::UpdateOut,
         retention::RuleOut, retention::RuleIn, retention::PreviewOut, retention::RunOut, retention::RunPage,
         backups::BackupOut, backups::BackupPage, backups::ContinuityOut,
+        request_docs::AttachmentOut, request_docs::ExportFileOut,
+        register_docs::VersionOut, register_docs::VersionPage,
+        tokens::TokenOut, tokens::TokenPage, tokens::TokenIn, tokens::TokenCreatedOut,
+        clients::AuditOut, clients::AuditPage, clients::AuditIn, clients::InstructionOut, clients::InstructionPage, clients::InstructionIn,
         webhooks::EventIn, webhooks::WebhookIn, webhooks::WebhookOut, webhooks::WebhookCreatedOut, webhooks::WebhookPage,
         webhooks::DeliveryOut, webhooks::DeliveryPage, webhooks::PingOut,
         consent::SiteOut, consent::ConsentOut, consent::ConsentPage, consent::ChoiceIn, consent::SuppressionIn, consent::SuppressedOut,
@@ -979,9 +996,22 @@ pub fn routes() -> Router<AppState> {
             axum::routing::post(people::disable),
         )
         .route("/members/{id}/enable", axum::routing::post(people::enable))
+        .route(
+            "/members/{id}/password-reset",
+            axum::routing::post(people::password_reset),
+        )
+        .route("/invitations", get(people::invitations))
+        .route(
+            "/invitations/{id}",
+            axum::routing::delete(people::withdraw_invitation),
+        )
         .route("/trail", get(trail))
         .route("/register", get(register_list).post(register_create))
+        .route("/register/history", get(register_docs::history))
+        .route("/register/export", get(register_docs::export))
         .route("/register/{id}", get(register_read).put(register_update))
+        .route("/register/{id}/versions", get(register_docs::versions))
+        .route("/register/{id}/export", get(register_docs::activity_export))
         .route(
             "/organisation",
             get(organisation_read).put(organisation_update),
@@ -1041,6 +1071,21 @@ pub fn routes() -> Router<AppState> {
             axum::routing::post(requests::refuse),
         )
         .route("/requests/{id}/close", axum::routing::post(requests::close))
+        .route(
+            "/requests/{id}/timeline.csv",
+            get(request_docs::timeline_csv),
+        )
+        .route("/requests/{id}/letter.pdf", get(request_docs::letter))
+        .route("/requests/{id}/attachments", get(request_docs::attachments))
+        .route(
+            "/requests/{id}/attachments/{attachment}",
+            get(request_docs::attachment),
+        )
+        .route("/requests/{id}/export", get(request_docs::export))
+        .route(
+            "/requests/{id}/export/{file}",
+            get(request_docs::export_file),
+        )
         .route("/systems", get(systems::list).post(systems::create))
         .route("/systems/{id}", get(systems::read).put(systems::update))
         .route("/systems/{id}/accept", axum::routing::post(systems::accept))
@@ -1049,6 +1094,16 @@ pub fn routes() -> Router<AppState> {
             get(systems::scans).post(systems::scan),
         )
         .route("/systems/{id}/scans/{scan}", get(systems::scan_read))
+        .route("/tokens", get(tokens::list).post(tokens::create))
+        .route("/tokens/{id}", axum::routing::delete(tokens::revoke))
+        .route(
+            "/audits",
+            get(clients::audits_list).post(clients::audits_create),
+        )
+        .route(
+            "/instructions",
+            get(clients::instructions_list).post(clients::instructions_create),
+        )
         .route("/webhooks", get(webhooks::list).post(webhooks::create))
         .route(
             "/webhooks/{id}",

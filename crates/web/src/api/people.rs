@@ -241,3 +241,93 @@ pub async fn enable(
 ) -> Result<Json<MemberOut>, ApiFailure> {
     set_disabled(&state, &ctx, id, false).await
 }
+
+#[utoipa::path(post, path = "/api/v1/members/{id}/password-reset", tag = "members",
+    params(("id" = i64, Path, description = "Account id")),
+    responses((status = 202, description = "A link to choose a new password is mailed to the person (valid one hour, used once)"),
+              (status = 404, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn password_reset(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiFailure> {
+    ctx.require(&state, Permission::ManageUsers, "api.members.reset_link")
+        .await?;
+    let m = member(&state, &ctx, id).await?;
+    crate::pages::invite::send_password_link(&state, &m.user, None).await?;
+    ctx.trace(
+        &state,
+        "api.members.reset_link",
+        &format!("user:{id}"),
+        Outcome::Success,
+    )
+    .await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// An invitation waiting for its person to accept it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitationOut {
+    pub id: i64,
+    pub email: String,
+    pub roles: Vec<Role>,
+    pub invited_by: String,
+    pub expires_at: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/invitations", tag = "members",
+    responses((status = 200, description = "The invitations not yet accepted, declined, withdrawn or expired", body = Vec<InvitationOut>)),
+    security(("bearer" = [])))]
+pub async fn invitations(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+) -> Result<Json<Vec<InvitationOut>>, ApiFailure> {
+    ctx.require(&state, Permission::ManageUsers, "api.invitations.list")
+        .await?;
+    let all = state
+        .store
+        .invitations(&ctx.scope, jiff::Timestamp::now())
+        .await?;
+    ctx.trace(
+        &state,
+        "api.invitations.list",
+        &format!("tenant:{}", ctx.tenant.id),
+        Outcome::Success,
+    )
+    .await?;
+    Ok(Json(
+        all.iter()
+            .map(|i| InvitationOut {
+                id: i.id,
+                email: i.email.to_string(),
+                roles: i.roles.iter().collect(),
+                invited_by: i.invited_by.clone(),
+                expires_at: i.expires_at.to_string(),
+            })
+            .collect(),
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/invitations/{id}", tag = "members",
+    params(("id" = i64, Path, description = "Invitation id")),
+    responses((status = 204, description = "Withdrawn: its link no longer works"),
+              (status = 404, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn withdraw_invitation(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiFailure> {
+    ctx.require(&state, Permission::ManageUsers, "api.invitations.withdraw")
+        .await?;
+    state.store.withdraw_invitation(&ctx.scope, id).await?;
+    ctx.trace(
+        &state,
+        "api.invitations.withdraw",
+        &format!("invitation:{id}"),
+        Outcome::Success,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

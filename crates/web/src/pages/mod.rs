@@ -1,7 +1,7 @@
 //! The HTML pages, one module per area.
 
 mod account;
-mod activity_text;
+pub(crate) mod activity_text;
 mod admin;
 mod api_docs;
 mod assets;
@@ -14,6 +14,7 @@ mod dpia;
 mod dpo;
 mod followup;
 pub(crate) use followup::document_download;
+pub(crate) use register::download;
 mod forms;
 mod home;
 mod incidents;
@@ -24,12 +25,12 @@ mod organisation;
 mod own_data;
 mod partner;
 mod problems;
-mod public;
+pub(crate) mod public;
 mod register;
 mod register_form;
 mod report;
 mod request_form;
-mod requests;
+pub(crate) mod requests;
 mod retention;
 mod sign_in;
 mod subprocessors;

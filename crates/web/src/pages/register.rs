@@ -548,7 +548,7 @@ pub async fn history(
     })
 }
 
-pub(super) fn download(content_type: &str, name: String, bytes: Vec<u8>) -> Response {
+pub(crate) fn download(content_type: &str, name: String, bytes: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),

@@ -797,39 +797,8 @@ pub async fn timeline_csv(
     require_traced(&state, &ctx, Permission::Read, "rights.timeline.export").await?;
     let r = state.store.request(&ctx.scope, request_id(&id)?).await?;
     let events = state.store.events(&ctx.scope, r.id).await?;
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(vec![0xEF, 0xBB, 0xBF]);
-    let header = [
-        "reference",
-        "at_utc",
-        "actor",
-        "step",
-        "detail",
-        "detail_en",
-    ];
-    let mut ok = w.write_record(header).is_ok();
-    for e in &events {
-        ok &= w
-            .write_record(
-                [
-                    r.reference.as_str(),
-                    &e.at.to_string(),
-                    &e.actor,
-                    &e.step,
-                    &e.detail,
-                    &e.detail_en,
-                ]
-                .map(vigie_domain::cell::spreadsheet_safe),
-            )
-            .is_ok();
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| PageError::Internal(e.to_string()))?;
-    if !ok {
-        return Err(PageError::Internal("timeline CSV".into()));
-    }
+    let bytes = timeline_csv_bytes(&r, &events)
+        .ok_or_else(|| PageError::Internal("timeline CSV".into()))?;
     ctx.trace(
         &state,
         "rights.timeline.export",
@@ -852,6 +821,43 @@ pub async fn timeline_csv(
         .into_response())
 }
 
+/// A request's timeline as CSV for a spreadsheet (`;`, a BOM, cells
+/// that cannot run as formulas); `None` if it could not be written.
+pub(crate) fn timeline_csv_bytes(
+    r: &vigie_store::RightsRequest,
+    events: &[vigie_store::RequestEvent],
+) -> Option<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let header = [
+        "reference",
+        "at_utc",
+        "actor",
+        "step",
+        "detail",
+        "detail_en",
+    ];
+    let mut ok = w.write_record(header).is_ok();
+    for e in events {
+        ok &= w
+            .write_record(
+                [
+                    r.reference.as_str(),
+                    &e.at.to_string(),
+                    &e.actor,
+                    &e.step,
+                    &e.detail,
+                    &e.detail_en,
+                ]
+                .map(vigie_domain::cell::spreadsheet_safe),
+            )
+            .is_ok();
+    }
+    let bytes = w.into_inner().ok()?;
+    ok.then_some(bytes)
+}
+
 /// The answer as a letter to print and post (issue 18): the organisation
 /// sheet as letterhead, the addressee (the representative when someone
 /// acts for the person) with the postal address, the answer, the CNIL.
@@ -866,6 +872,24 @@ pub async fn letter(
         return Err(PageError::NOT_FOUND);
     }
     let frame = super::register::print_frame(&state, &ctx).await?;
+    let doc = answer_letter(&frame, &r);
+    let file = format!("reponse-{}", r.reference);
+    super::register::deliver(
+        &state,
+        &ctx,
+        &doc,
+        &file,
+        super::register::Print::Pdf,
+        "rights.letter",
+    )
+    .await
+}
+
+/// The letter of a request's answer under `frame`'s letterhead.
+pub(crate) fn answer_letter(
+    frame: &super::activity_text::PrintFrame,
+    r: &vigie_store::RightsRequest,
+) -> crate::print::Document {
     let m = frame.m;
     let mut cover = super::activity_text::cover(m, frame.sheet.as_ref());
     let addressee = match &r.contact.representative {
@@ -907,24 +931,13 @@ pub async fn letter(
         m.letter_complaint.to_owned(),
         vec![m.rights_cnil.to_owned()],
     ));
-    let doc = frame.document(
+    frame.document(
         &object,
         cover,
         vec![crate::print::Section::follows(object.clone(), fields)],
-    );
-    let file = format!("reponse-{}", r.reference);
-    super::register::deliver(
-        &state,
-        &ctx,
-        &doc,
-        &file,
-        super::register::Print::Pdf,
-        "rights.letter",
     )
-    .await
 }
 
-/// A file of the request's export, for the agent.
 /// A document the person sent, to those who act on the request (it may be
 /// an identity document): as a download, never shown inline.
 pub async fn sent_document(

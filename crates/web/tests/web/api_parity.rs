@@ -184,6 +184,8 @@ both!(c11_c16_rights_requests_through_the_api, |app| {
         )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let r = c.api(&format!("{base}/letter.pdf"), &agent).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "no answer yet: {}", r.body);
     let vault = test_vault();
     let ctx = vigie_service::Ctx {
         store: app.store.as_ref(),
@@ -208,6 +210,41 @@ both!(c11_c16_rights_requests_through_the_api, |app| {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(json_of(&r.body)["status"], "answered");
+    // The request's documents, as the page gives them to agents.
+    let letter_pdf = c.api(&format!("{base}/letter.pdf"), &agent).await;
+    assert_eq!(letter_pdf.status, StatusCode::OK);
+    assert!(letter_pdf.bytes.starts_with(b"%PDF"));
+    let files = json_of(&c.api(&format!("{base}/export"), &agent).await.body);
+    let names: Vec<&str> = files
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert!(names.iter().any(|n| n.ends_with(".json")), "{files}");
+    let json_file = names.iter().find(|n| n.ends_with(".json")).unwrap();
+    let exported = c.api(&format!("{base}/export/{json_file}"), &agent).await;
+    assert_eq!(exported.status, StatusCode::OK);
+    assert!(exported.body.contains("contacts"), "{}", exported.body);
+    assert_eq!(
+        c.api(&format!("{base}/export/nothing.csv"), &agent)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        c.api(&format!("{base}/export"), &auditor).await.status,
+        StatusCode::FORBIDDEN,
+        "agents only"
+    );
+    assert_eq!(
+        json_of(&c.api(&format!("{base}/attachments"), &agent).await.body),
+        json!([])
+    );
+    assert_eq!(
+        c.api(&format!("{base}/attachments/1"), &agent).await.status,
+        StatusCode::NOT_FOUND
+    );
     let r = c
         .api_json("POST", &format!("{base}/close"), &agent, &json!({}))
         .await;
@@ -281,8 +318,21 @@ both!(c11_c16_rights_requests_through_the_api, |app| {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(json_of(&r.body)["status"], "refused");
 
+    // The timeline for a spreadsheet: every step, formulas defused.
+    let csv = c.api(&format!("{base}/timeline.csv"), &auditor).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.body.contains("reference;at_utc;actor;step") && csv.body.contains(";closed;"),
+        "{}",
+        csv.body
+    );
+
     // Another tenant's token sees none of it; the auditor changes nothing.
     assert_eq!(c.api(&base, &other).await.status, StatusCode::NOT_FOUND);
+    for doc in ["timeline.csv", "letter.pdf", "export", "attachments"] {
+        let r = c.api(&format!("{base}/{doc}"), &other).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{doc}");
+    }
     let r = c
         .api_json("POST", &format!("{ebase}/close"), &other, &json!({}))
         .await;
@@ -606,6 +656,44 @@ both!(c25_c26_people_and_roles_through_the_api, |app| {
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(json_of(&r.body)["outcome"], "already_member");
+
+    // The invitation waits, listed to this tenant's user managers only;
+    // withdrawn, it is gone.
+    let waiting = json_of(&c.api("/api/v1/invitations", &manager).await.body);
+    assert_eq!(waiting.as_array().unwrap().len(), 1, "{waiting}");
+    assert_eq!(waiting[0]["email"], "dpo@commune-b.fr");
+    assert_eq!(waiting[0]["roles"], json!(["auditor"]));
+    let invitation = waiting[0]["id"].as_i64().unwrap();
+    assert_eq!(
+        c.api("/api/v1/invitations", &dpo).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        json_of(&c.api("/api/v1/invitations", &other).await.body),
+        json!([])
+    );
+    let gone = format!("/api/v1/invitations/{invitation}");
+    let r = c.api_json("DELETE", &gone, &other, &json!({})).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = c.api_json("DELETE", &gone, &manager, &json!({})).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        json_of(&c.api("/api/v1/invitations", &manager).await.body),
+        json!([])
+    );
+
+    // A new password link, mailed as from the page; not for another tenant.
+    let reset = format!("/api/v1/members/{id}/password-reset");
+    let r = c.api_json("POST", &reset, &other, &json!({})).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = c.api_json("POST", &reset, &manager, &json!({})).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let mail = app
+        .store
+        .list_messages("nouvelle@commune-a.fr", vigie_domain::page::Page::default())
+        .await
+        .unwrap();
+    assert_eq!(mail.total, 2, "the welcome link, then the reset link");
 
     // Roles: replaced; never one's own.
     let r = c

@@ -1,0 +1,298 @@
+//! More of the pages through the API (issue 20): tokens (C25), a client's
+//! audits and instructions (C40, C41), the register's versions, history
+//! and documents (C04, C06) — each with the pages' permissions and nothing
+//! of another tenant's.
+
+use axum::http::StatusCode;
+use jiff::{Timestamp, ToSpan};
+use serde_json::json;
+use vigie_domain::role::Role;
+
+use crate::{
+    api_parity::{json_of, minted},
+    both,
+    support::TestApp,
+};
+
+/// Commune A (a DPO and an agent) and commune B (a DPO): the DPO's and the
+/// agent's tokens of A, and B's DPO's.
+async fn two_communes(app: &TestApp) -> (String, String, String) {
+    let a = app.tenant("commune-a").await;
+    app.person("dpo@commune-a.fr", &[(&a, &[Role::Dpo])]).await;
+    app.person("agent@commune-a.fr", &[(&a, &[Role::Agent])])
+        .await;
+    let b = app.tenant("commune-b").await;
+    app.person("dpo@commune-b.fr", &[(&b, &[Role::Dpo])]).await;
+    (
+        minted(app, "dpo@commune-a.fr", "commune-a", "dpo").await,
+        minted(app, "dpo@commune-a.fr", "commune-a", "agent").await,
+        minted(app, "dpo@commune-b.fr", "commune-b", "dpo").await,
+    )
+}
+
+both!(c25_tokens_through_the_api, |app| {
+    let (dpo, agent, other) = two_communes(&app).await;
+    let mut c = app.browser();
+    let body = json!({"name": "  export nocturne ", "role": "auditor", "days": 30});
+    assert_eq!(
+        c.api_json("POST", "/api/v1/tokens", &agent, &body)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    for bad in [
+        json!({"name": "x", "role": "auditor", "days": 0}),
+        json!({"name": "x".repeat(101), "role": "auditor", "days": 3}),
+    ] {
+        let r = c.api_json("POST", "/api/v1/tokens", &dpo, &bad).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.body);
+    }
+    let r = c.api_json("POST", "/api/v1/tokens", &dpo, &body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let made = json_of(&r.body);
+    let secret = made["secret"].as_str().unwrap().to_owned();
+    assert_eq!(made["token"]["name"], "export nocturne");
+    assert_eq!(made["token"]["role"], "auditor");
+    let id = made["token"]["id"].as_i64().unwrap();
+    // It works, with its role only, and is listed without its secret.
+    assert_eq!(
+        json_of(&c.api("/api/v1/me", &secret).await.body)["role"],
+        "auditor"
+    );
+    assert_eq!(
+        c.api("/api/v1/tokens", &secret).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let listed = c.api("/api/v1/tokens", &dpo).await;
+    assert_eq!(json_of(&listed.body)["total"], 3, "{}", listed.body);
+    assert!(!listed.body.contains(&secret));
+    // Another tenant neither sees nor revokes it.
+    assert_eq!(
+        json_of(&c.api("/api/v1/tokens", &other).await.body)["total"],
+        1
+    );
+    let r = c
+        .api_json(
+            "DELETE",
+            &format!("/api/v1/tokens/{id}"),
+            &other,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(c.api("/api/v1/me", &secret).await.status, StatusCode::OK);
+    // Revoked: it stops at once.
+    let r = c
+        .api_json("DELETE", &format!("/api/v1/tokens/{id}"), &dpo, &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        c.api("/api/v1/me", &secret).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let trail = json_of(&c.api("/api/v1/trail?action=api.tokens", &dpo).await.body);
+    assert!(trail["total"].as_i64().unwrap() >= 3, "{trail}");
+});
+
+both!(c40_c41_audits_and_instructions_through_the_api, |app| {
+    let (dpo, agent, other) = two_communes(&app).await;
+    let mut c = app.browser();
+    let today = Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get("Europe/Paris").unwrap())
+        .date();
+    let soon = today.checked_add(10.days()).unwrap();
+    let later = today.checked_add(45.days()).unwrap();
+    let audit = |on: jiff::civil::Date| json!({"planned_on": on.to_string(), "scope": "Hébergement du portail", "auditor": "Cabinet Audit"});
+    // A month's notice (C40): refused sooner, naming the field.
+    let r = c
+        .api_json("POST", "/api/v1/audits", &dpo, &audit(soon))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("planned_on"), "{}", r.body);
+    let r = c
+        .api_json("POST", "/api/v1/audits", &dpo, &audit(later))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // At most one a year unless an authority requires it.
+    let r = c
+        .api_json(
+            "POST",
+            "/api/v1/audits",
+            &dpo,
+            &audit(later.checked_add(30.days()).unwrap()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let mut required = audit(later.checked_add(30.days()).unwrap());
+    required["authority_required"] = true.into();
+    required["authority"] = "CNIL".into();
+    let r = c.api_json("POST", "/api/v1/audits", &dpo, &required).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // Every member reads them; another tenant none.
+    let listed = json_of(&c.api("/api/v1/audits?page_size=1", &agent).await.body);
+    assert_eq!(
+        (
+            listed["total"].as_i64(),
+            listed["items"].as_array().unwrap().len()
+        ),
+        (Some(2), 1)
+    );
+    assert_eq!(
+        listed["items"][0]["planned_on"],
+        later.checked_add(30.days()).unwrap().to_string(),
+        "latest planned first"
+    );
+    assert_eq!(
+        json_of(&c.api("/api/v1/audits?q=cnil", &agent).await.body)["total"],
+        0
+    );
+    assert_eq!(
+        json_of(&c.api("/api/v1/audits?q=portail", &agent).await.body)["total"],
+        2
+    );
+    assert_eq!(
+        json_of(&c.api("/api/v1/audits", &other).await.body)["total"],
+        0
+    );
+
+    // An instruction (C41): not dated in the future; an auditor may not write.
+    let instruction = |on: jiff::civil::Date| json!({"given_on": on.to_string(), "given_by": "Le maire", "purpose": "Relances", "operation": "Envoyer les relances de facturation"});
+    let r = c
+        .api_json("POST", "/api/v1/instructions", &dpo, &instruction(soon))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let auditor = minted(&app, "dpo@commune-a.fr", "commune-a", "auditor").await;
+    let r = c
+        .api_json(
+            "POST",
+            "/api/v1/instructions",
+            &auditor,
+            &instruction(today),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "an auditor reads only");
+    let r = c
+        .api_json("POST", "/api/v1/instructions", &dpo, &instruction(today))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(json_of(&r.body)["flagged_unlawful"], false);
+    let listed = json_of(&c.api("/api/v1/instructions?q=relances", &agent).await.body);
+    assert_eq!(listed["total"], 1, "{listed}");
+    assert_eq!(
+        json_of(&c.api("/api/v1/instructions", &other).await.body)["total"],
+        0
+    );
+});
+
+both!(
+    c04_c06_register_versions_history_and_documents_through_the_api,
+    |app| {
+        let (dpo, agent, other) = two_communes(&app).await;
+        let mut c = app.browser();
+        let activity = json!({"name": "Cantine scolaire", "purposes": "Inscriptions", "legal_bases": ["public_task"]});
+        let r = c
+            .api_json(
+                "POST",
+                "/api/v1/register",
+                &dpo,
+                &json!({"activity": activity}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id = json_of(&r.body)["id"].as_i64().unwrap();
+        let mut changed = activity.clone();
+        changed["purposes"] = "Inscriptions et facturation".into();
+        let r = c
+            .api_json(
+                "PUT",
+                &format!("/api/v1/register/{id}"),
+                &dpo,
+                &json!({"version": 1, "reason": "Facturation ajoutée", "activity": changed}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+        let versions = json_of(
+            &c.api(&format!("/api/v1/register/{id}/versions"), &agent)
+                .await
+                .body,
+        );
+        let versions = versions.as_array().unwrap();
+        assert_eq!(versions.len(), 2);
+        assert_eq!(versions[0]["reason"], "Facturation ajoutée", "newest first");
+        assert_eq!(versions[1]["activity_body"]["purposes"], "Inscriptions");
+        let history = json_of(&c.api("/api/v1/register/history", &agent).await.body);
+        assert_eq!(history["total"], 2);
+        assert_eq!(history["items"][0]["version"], 2, "newest first");
+
+        // The documents a person downloads, the same bytes.
+        let csv = c.api("/api/v1/register/export?format=csv", &agent).await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert!(
+            csv.headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/csv")
+        );
+        assert!(
+            csv.body.contains("Cantine scolaire")
+                && csv.body.contains("Inscriptions et facturation"),
+            "{}",
+            csv.body
+        );
+        let en = c
+            .api("/api/v1/register/export?format=csv&lang=en", &agent)
+            .await;
+        assert_ne!(
+            en.body.lines().next(),
+            csv.body.lines().next(),
+            "headers in English"
+        );
+        let json_doc = json_of(
+            &c.api("/api/v1/register/export?format=json", &agent)
+                .await
+                .body,
+        );
+        assert!(
+            json_doc.to_string().contains("Cantine scolaire"),
+            "{json_doc}"
+        );
+        let pdf = c.api("/api/v1/register/export", &agent).await;
+        assert_eq!(pdf.headers["content-type"], "application/pdf");
+        assert!(pdf.bytes.starts_with(b"%PDF"));
+        let odt = c
+            .api(&format!("/api/v1/register/{id}/export?format=odt"), &agent)
+            .await;
+        assert_eq!(
+            odt.headers["content-type"],
+            "application/vnd.oasis.opendocument.text"
+        );
+        assert!(odt.bytes.starts_with(b"PK"));
+        assert_eq!(
+            c.api(&format!("/api/v1/register/{id}/export?format=csv"), &agent)
+                .await
+                .status,
+            StatusCode::BAD_REQUEST
+        );
+        for bad in ["format=docx", "lang=de", "format=csv&lang=%C2%84"] {
+            let r = c
+                .api(&format!("/api/v1/register/export?{bad}"), &agent)
+                .await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}");
+        }
+
+        // Another tenant's token reaches none of it.
+        for p in [
+            format!("/api/v1/register/{id}/versions"),
+            format!("/api/v1/register/{id}/export"),
+        ] {
+            assert_eq!(c.api(&p, &other).await.status, StatusCode::NOT_FOUND, "{p}");
+        }
+        assert_eq!(
+            json_of(&c.api("/api/v1/register/history", &other).await.body)["total"],
+            0
+        );
+        let theirs = c.api("/api/v1/register/export?format=csv", &other).await;
+        assert!(!theirs.body.contains("Cantine"), "{}", theirs.body);
+    }
+);
