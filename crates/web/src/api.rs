@@ -40,6 +40,7 @@ mod followup;
 mod incidents;
 mod people;
 mod problems;
+mod provider_admin;
 mod register_docs;
 mod request_docs;
 mod requests;
@@ -494,21 +495,7 @@ async fn trail(
 ) -> Result<Json<RecordPage>, ApiFailure> {
     ctx.require(&state, Permission::ReadTrail, "api.trail.read")
         .await?;
-    let outcome = match p.outcome.trim() {
-        "" => None,
-        o => Some(Outcome::parse(o).ok_or_else(|| {
-            ApiFailure::BadRequest(
-                "`outcome` must be success, failure, denied or interrupted".into(),
-            )
-        })?),
-    };
-    let filter = TrailFilter {
-        search: p.q.clone(),
-        action_prefix: p.action.clone(),
-        outcome,
-        from: instant(&p.from, "from")?,
-        to: instant(&p.to, "to")?,
-    };
+    let filter = trail_filter(&p)?;
     let page = state
         .store
         .tenant_trail(
@@ -524,7 +511,32 @@ async fn trail(
         Outcome::Success,
     )
     .await?;
-    Ok(Json(RecordPage {
+    Ok(Json(record_page(&page)))
+}
+
+/// The trail's filters from the query, each refused by name.
+pub(crate) fn trail_filter(p: &TrailParams) -> Result<TrailFilter, ApiFailure> {
+    let outcome = match p.outcome.trim() {
+        "" => None,
+        o => Some(Outcome::parse(o).ok_or_else(|| {
+            ApiFailure::BadRequest(
+                "`outcome` must be success, failure, denied or interrupted".into(),
+            )
+        })?),
+    };
+    Ok(TrailFilter {
+        search: p.q.clone(),
+        action_prefix: p.action.clone(),
+        outcome,
+        from: instant(&p.from, "from")?,
+        to: instant(&p.to, "to")?,
+    })
+}
+
+pub(crate) fn record_page(
+    page: &vigie_domain::page::Paged<vigie_domain::audit::AuditRecord>,
+) -> RecordPage {
+    RecordPage {
         items: page
             .items
             .iter()
@@ -542,7 +554,7 @@ async fn trail(
         total: page.total,
         page: page.page,
         page_size: page.page_size,
-    }))
+    }
 }
 
 /// One activity of the register with its version and computed flags.
@@ -938,6 +950,8 @@ async fn register_update(
         problems::list, problems::declare, problems::read, problems::qualify, problems::add_client, problems::notice, problems::update,
         retention::rules, retention::create, retention::delete, retention::preview, retention::runs, retention::request, retention::run,
         backups::list,
+        provider_admin::tenants, provider_admin::create_tenant, provider_admin::accounts, provider_admin::disable, provider_admin::enable,
+        provider_admin::jobs, provider_admin::outbox, provider_admin::trail,
         tokens::list, tokens::create, tokens::revoke,
         request_docs::timeline_csv, request_docs::letter, request_docs::attachments, request_docs::attachment,
         request_docs::export, request_docs::export_file,
@@ -958,6 +972,8 @@ async fn register_update(
         incidents::IncidentOut, incidents::IncidentPage, incidents::IncidentIn, incidents::FactsIn, incidents::PhaseIn, incidents::PhaseOut, incidents::ProviderUpdateOut,
         problems::ProblemOut, problems::ProblemPage, problems::ProblemIn, problems::ProblemFactsIn, problems::ClientIn, problems::NoticeIn, problems::UpdateIn, problems::ImpactedOut, problems::UpdateOut,
         retention::RuleOut, retention::RuleIn, retention::PreviewOut, retention::RunOut, retention::RunPage,
+        provider_admin::TenantOut, provider_admin::TenantPage, provider_admin::TenantIn, provider_admin::AccountOut, provider_admin::AccountPage,
+        provider_admin::JobOut, provider_admin::JobPage, provider_admin::MessageOut, provider_admin::MessagePage,
         backups::BackupOut, backups::BackupPage, backups::ContinuityOut,
         request_docs::AttachmentOut, request_docs::ExportFileOut,
         register_docs::VersionOut, register_docs::VersionPage,
@@ -1171,6 +1187,22 @@ pub fn routes() -> Router<AppState> {
             get(problems::list).post(problems::declare),
         )
         .route("/provider/backups", get(backups::list))
+        .route(
+            "/provider/tenants",
+            get(provider_admin::tenants).post(provider_admin::create_tenant),
+        )
+        .route("/provider/accounts", get(provider_admin::accounts))
+        .route(
+            "/provider/accounts/{id}/disable",
+            axum::routing::post(provider_admin::disable),
+        )
+        .route(
+            "/provider/accounts/{id}/enable",
+            axum::routing::post(provider_admin::enable),
+        )
+        .route("/provider/jobs", get(provider_admin::jobs))
+        .route("/provider/outbox", get(provider_admin::outbox))
+        .route("/provider/trail", get(provider_admin::trail))
         .route("/provider/problems/{id}", get(problems::read))
         .route(
             "/provider/problems/{id}/facts",

@@ -296,3 +296,170 @@ both!(
         assert!(!theirs.body.contains("Cantine"), "{}", theirs.body);
     }
 );
+
+/// A provider token, made by a platform administrator on the page.
+async fn provider_token(app: &TestApp) -> String {
+    app.account("admin@hebergeur.fr", true, &[]).await;
+    let mut admin = app.signed_in("admin@hebergeur.fr").await;
+    let made = admin
+        .post("/admin/jetons", &[("name", "outillage"), ("days", "30")])
+        .await;
+    assert_eq!(made.status, StatusCode::OK);
+    crate::support::extract(
+        &made.body,
+        "id=\"new-token\" type=\"text\" readonly value=\"",
+        "\"",
+    )
+    .unwrap()
+}
+
+both!(
+    c25_c28_the_providers_administration_through_the_api,
+    |app| {
+        let (dpo, _, _) = two_communes(&app).await;
+        let provider = provider_token(&app).await;
+        let mut c = app.browser();
+        // A tenant's token opens none of it; the provider's opens no tenant's data.
+        assert_eq!(
+            c.api("/api/v1/provider/tenants", &dpo).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            c.api("/api/v1/members", &provider).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+
+        // Client organisations: listed, searched, created once per short name.
+        let listed = json_of(
+            &c.api("/api/v1/provider/tenants?q=commune", &provider)
+                .await
+                .body,
+        );
+        assert_eq!(listed["total"], 2, "{listed}");
+        let body = json!({"slug": "syndicat-eaux", "name": "Syndicat des eaux"});
+        let r = c
+            .api_json("POST", "/api/v1/provider/tenants", &provider, &body)
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        assert_eq!(json_of(&r.body)["slug"], "syndicat-eaux");
+        let r = c
+            .api_json("POST", "/api/v1/provider/tenants", &provider, &body)
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+        for bad in [" syndicat", "Syndicat", "-x", "a"] {
+            let r = c
+                .api_json(
+                    "POST",
+                    "/api/v1/provider/tenants",
+                    &provider,
+                    &json!({"slug": bad, "name": "X"}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad:?}: {}", r.body);
+        }
+
+        // Accounts: an agent disabled stops at once, enabled again; the
+        // token's own maker is not disabled through it.
+        let accounts = json_of(
+            &c.api("/api/v1/provider/accounts?q=agent@", &provider)
+                .await
+                .body,
+        );
+        assert_eq!(accounts["total"], 1, "{accounts}");
+        let agent_id = accounts["items"][0]["id"].as_i64().unwrap();
+        let r = c
+            .api_json(
+                "POST",
+                &format!("/api/v1/provider/accounts/{agent_id}/disable"),
+                &provider,
+                &json!({}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT);
+        let again = json_of(
+            &c.api("/api/v1/provider/accounts?q=agent@", &provider)
+                .await
+                .body,
+        );
+        assert_eq!(again["items"][0]["disabled"], true);
+        let r = c
+            .api_json(
+                "POST",
+                &format!("/api/v1/provider/accounts/{agent_id}/enable"),
+                &provider,
+                &json!({}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT);
+        let admin_id = json_of(
+            &c.api("/api/v1/provider/accounts?q=admin@", &provider)
+                .await
+                .body,
+        )["items"][0]["id"]
+            .as_i64()
+            .unwrap();
+        let r = c
+            .api_json(
+                "POST",
+                &format!("/api/v1/provider/accounts/{admin_id}/disable"),
+                &provider,
+                &json!({}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        let r = c
+            .api_json(
+                "POST",
+                "/api/v1/provider/accounts/999999/disable",
+                &provider,
+                &json!({}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+        // Jobs and email: their state, never a body; the instance's trail.
+        app.store
+            .queue_message(
+                &vigie_store::NewMessage {
+                    tenant: None,
+                    to: vigie_domain::account::Email::parse("agent@commune-a.fr").unwrap(),
+                    subject: "Votre lien".into(),
+                    body: "secret-du-corps".into(),
+                },
+                Timestamp::now(),
+            )
+            .await
+            .unwrap();
+        let jobs = c.api("/api/v1/provider/jobs", &provider).await;
+        assert_eq!(jobs.status, StatusCode::OK);
+        let outbox = json_of(&c.api("/api/v1/provider/outbox", &provider).await.body);
+        assert_eq!(outbox["total"], 1, "{outbox}");
+        assert_eq!(outbox["items"][0]["subject"], "Votre lien");
+        assert!(
+            !outbox.to_string().contains("secret-du-corps"),
+            "never a body"
+        );
+        let trail = json_of(
+            &c.api("/api/v1/provider/trail?action=api.provider", &provider)
+                .await
+                .body,
+        );
+        let actions: Vec<&str> = trail["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["action"].as_str().unwrap())
+            .collect();
+        for a in [
+            "api.provider.tenant.create",
+            "api.provider.account.disable",
+            "api.provider.account.enable",
+        ] {
+            assert!(actions.contains(&a), "{a} in {actions:?}");
+        }
+        let r = c
+            .api("/api/v1/provider/trail?outcome=maybe", &provider)
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    }
+);
