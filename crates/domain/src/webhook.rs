@@ -12,6 +12,8 @@ closed_list! {
         /// A rights request's execution ended on every connected system
         /// (each task done, failed or held for an agent).
         ExecutionFinished = "execution_finished",
+        /// A masked copy of a system into a test database ended (C30).
+        CopyFinished = "copy_finished",
         /// A test sent from the page or the API: always delivered.
         Ping = "ping",
     }

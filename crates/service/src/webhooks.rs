@@ -262,6 +262,31 @@ pub async fn execution_ended(ctx: Ctx<'_>, task: i64, now: Timestamp) -> Result<
     announce(ctx, &scope, EventKind::ExecutionFinished, &id, data, now).await
 }
 
+/// After a masked copy's job: when the copy has ended (done or failed),
+/// tells the endpoints once.
+pub async fn copy_ended(
+    ctx: Ctx<'_>,
+    scope: &TenantScope,
+    copy: i64,
+    now: Timestamp,
+) -> Result<usize> {
+    let c = ctx.store.copy(scope, copy).await?;
+    if !matches!(c.state.as_str(), "done" | "failed") {
+        return Ok(0);
+    }
+    let id = format!("copy_{}_{}", c.id, c.state);
+    let data = json!({
+        "copy": c.id,
+        "system": c.system.0,
+        "state": c.state,
+        "rows_copied": c.rows_copied,
+        "target": c.target_hint,
+        "error": c.error,
+        "url": format!("{}/api/v1/systems/{}/copies/{}", ctx.base_url.trim_end_matches('/'), c.system.0, c.id),
+    });
+    announce(ctx, scope, EventKind::CopyFinished, &id, data, now).await
+}
+
 /// Queues a test event for one endpoint (active or not: a paused endpoint
 /// is tried when resumed).
 pub async fn ping(ctx: Ctx<'_>, scope: &TenantScope, hook: i64, now: Timestamp) -> Result<String> {

@@ -180,7 +180,7 @@ impl Worker {
         }
     }
 
-    /// Queues the webhook event of a scan or an execution that has ended
+    /// Queues the webhook event of a scan, an execution or a copy that has ended
     /// (nothing when it has not, or was told already).
     async fn announce(&self, job: &Job) -> Result<(), String> {
         let now = Timestamp::now();
@@ -194,6 +194,13 @@ impl Worker {
             },
             JobKind::RightsTask => match rights::task_of_key(&job.key) {
                 Some(id) => vigie_service::webhooks::execution_ended(self.ctx(), id, now).await,
+                None => Ok(0),
+            },
+            JobKind::MaskedCopy => match vigie_service::copies::of_key(&job.key) {
+                Some((tenant, id)) => {
+                    let scope = vigie_domain::scope::TenantScope::of_system(tenant);
+                    vigie_service::webhooks::copy_ended(self.ctx(), &scope, id, now).await
+                }
                 None => Ok(0),
             },
             _ => Ok(0),

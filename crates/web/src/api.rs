@@ -944,7 +944,7 @@ async fn register_update(
         followup::evidence_list, followup::evidence_upload, followup::evidence_file, followup::evidence_delete,
         requests::list, requests::record, requests::read, requests::verify, requests::ask, requests::extend, requests::preview,
         requests::approve, requests::retry, requests::confirm, requests::answer, requests::refuse, requests::close,
-        systems::list, systems::create, systems::read, systems::update, systems::accept, systems::scans, systems::scan, systems::scan_read,
+        systems::list, systems::create, systems::read, systems::update, systems::accept, systems::scans, systems::scan, systems::scan_read, systems::copy, systems::copies, systems::copy_read,
         subprocessors::list, subprocessors::notices, subprocessors::object, subprocessors::accept,
         incidents::list, incidents::declare, incidents::read, incidents::qualify, incidents::notify,
         problems::list, problems::declare, problems::read, problems::qualify, problems::add_client, problems::notice, problems::update,
@@ -967,7 +967,7 @@ async fn register_update(
         requests::RequestOut, requests::RequestSummaryOut, requests::RequestPage, requests::IdentityOut, requests::EventOut, requests::TaskOut,
         requests::RecordIn, requests::VerifyIn, requests::MessageIn, requests::ReasonIn, requests::AnswerIn, requests::CorrectionIn, requests::ApproveIn,
         requests::PreviewOut, requests::PreviewTableOut, requests::LeftOut,
-        systems::SystemOut, systems::SystemPage, systems::SystemIn, systems::AcceptIn, systems::FindingOut, systems::ScanOut,
+        systems::SystemOut, systems::SystemPage, systems::SystemIn, systems::AcceptIn, systems::FindingOut, systems::ScanOut, systems::CopyOut, systems::CopyIn,
         subprocessors::SubProcessorSiteOut, subprocessors::SubProcessorOut, subprocessors::NoticeOut, subprocessors::ObjectionIn,
         incidents::IncidentOut, incidents::IncidentPage, incidents::IncidentIn, incidents::FactsIn, incidents::PhaseIn, incidents::PhaseOut, incidents::ProviderUpdateOut,
         problems::ProblemOut, problems::ProblemPage, problems::ProblemIn, problems::ProblemFactsIn, problems::ClientIn, problems::NoticeIn, problems::UpdateIn, problems::ImpactedOut, problems::UpdateOut,
@@ -1110,6 +1110,11 @@ pub fn routes() -> Router<AppState> {
             get(systems::scans).post(systems::scan),
         )
         .route("/systems/{id}/scans/{scan}", get(systems::scan_read))
+        .route(
+            "/systems/{id}/copies",
+            get(systems::copies).post(systems::copy),
+        )
+        .route("/systems/{id}/copies/{copy}", get(systems::copy_read))
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route(

@@ -180,7 +180,7 @@ messages! {
     tokens_title: "Jetons d'API", "API tokens";
     nav_webhooks: "Webhooks", "Webhooks";
     webhooks_title: "Webhooks", "Webhooks";
-    webhooks_intro: "Vigie prévient vos applications quand un travail long se termine — l'analyse d'un système, l'exécution d'une demande de droits — par un appel HTTPS signé, répété jusqu'à réponse (pendant environ un jour et demi). Seuls les hôtes autorisés par le prestataire sont acceptés.", "Vigie tells your applications when long work ends — a system's scan, a rights request's execution — with a signed HTTPS call, tried again until answered (for about a day and a half). Only hosts the provider allows are accepted.";
+    webhooks_intro: "Vigie prévient vos applications quand un travail long se termine — l'analyse d'un système, l'exécution d'une demande de droits, une copie masquée — par un appel HTTPS signé, répété jusqu'à réponse (pendant environ un jour et demi). Seuls les hôtes autorisés par le prestataire sont acceptés.", "Vigie tells your applications when long work ends — a system's scan, a rights request's execution, a masked copy — with a signed HTTPS call, tried again until answered (for about a day and a half). Only hosts the provider allows are accepted.";
     webhooks_signature_help: "Chaque appel porte les en-têtes webhook-id, webhook-timestamp et webhook-signature (HMAC-SHA256, schéma « Standard Webhooks »). Un même événement peut arriver deux fois : ignorez un webhook-id déjà reçu.", "Each call carries the webhook-id, webhook-timestamp and webhook-signature headers (HMAC-SHA256, the Standard Webhooks scheme). One event may arrive twice: drop a webhook-id already received.";
     webhook_url: "Adresse (URL)", "Address (URL)";
     webhook_description: "Description (facultative)", "Description (optional)";
@@ -200,6 +200,7 @@ messages! {
     webhook_redelivered: "L'envoi est de nouveau en file.", "The delivery is queued again.";
     event_scan_finished: "Analyse d'un système terminée", "A system's scan ended";
     event_execution_finished: "Exécution d'une demande terminée", "A request's execution ended";
+    event_copy_finished: "Copie masquée terminée", "A masked copy ended";
     event_ping: "Test", "Test";
     delivery_event: "Événement", "Event";
     delivery_pending: "En attente", "Pending";

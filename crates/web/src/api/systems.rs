@@ -390,3 +390,130 @@ pub async fn scan_read(
     .await?;
     Ok(Json(scan_out(&s)))
 }
+
+/// A masked copy of a system into a test database (C30): the job, then
+/// what it copied.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CopyOut {
+    pub id: i64,
+    pub system: i64,
+    /// The test database, without its password.
+    pub target_hint: String,
+    /// `queued`, `running`, `done` or `failed`.
+    pub state: String,
+    /// Rows copied so far (updated every two seconds while it runs).
+    pub rows_copied: i64,
+    /// `table: rows` per line, once done.
+    pub summary: String,
+    pub error: String,
+    pub requested_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Where to copy to.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CopyIn {
+    /// An empty test database (`postgres://…`, `mysql://…`, `mariadb://…`,
+    /// `sqlite://…`) the provider allows, never a connected system.
+    pub to: String,
+}
+
+fn copy_out(c: &vigie_store::MaskedCopy) -> CopyOut {
+    CopyOut {
+        id: c.id,
+        system: c.system.0,
+        target_hint: c.target_hint.clone(),
+        state: c.state.clone(),
+        rows_copied: c.rows_copied,
+        summary: c.summary.clone(),
+        error: c.error.clone(),
+        requested_by: c.requested_by.clone(),
+        created_at: c.created_at.to_string(),
+        updated_at: c.updated_at.to_string(),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/systems/{id}/copies", tag = "systems", request_body = CopyIn,
+    params(("id" = i64, Path, description = "System id")),
+    responses((status = 202, description = "Queued: poll the copy until `done` or `failed` (or have a `copy_finished` webhook)", body = CopyOut),
+              (status = 400, description = "The URL is not a database address", body = ApiError),
+              (status = 404, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn copy(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<CopyIn>,
+) -> Result<(StatusCode, Json<CopyOut>), ApiFailure> {
+    ctx.require(&state, Permission::ManageSystems, "api.systems.copy")
+        .await?;
+    let c = vigie_service::copies::request(
+        state.ctx(),
+        &ctx.scope,
+        SystemId(id),
+        &input.to,
+        &ctx.actor().label,
+        Timestamp::now(),
+    )
+    .await
+    .map_err(service_failure)?;
+    ctx.trace(
+        &state,
+        "api.systems.copy",
+        &format!("system:{id}:copy:{}", c.id),
+        Outcome::Success,
+    )
+    .await?;
+    Ok((StatusCode::ACCEPTED, Json(copy_out(&c))))
+}
+
+#[utoipa::path(get, path = "/api/v1/systems/{id}/copies", tag = "systems",
+    params(("id" = i64, Path, description = "System id")),
+    responses((status = 200, description = "The system's latest masked copies (20), newest first", body = Vec<CopyOut>),
+              (status = 404, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn copies(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<CopyOut>>, ApiFailure> {
+    ctx.require(&state, Permission::ManageSystems, "api.systems.copies")
+        .await?;
+    let s = state.store.system(&ctx.scope, SystemId(id)).await?;
+    let all = state.store.copies(&ctx.scope, s.id).await?;
+    ctx.trace(
+        &state,
+        "api.systems.copies",
+        &format!("system:{id}"),
+        Outcome::Success,
+    )
+    .await?;
+    Ok(Json(all.iter().map(copy_out).collect()))
+}
+
+#[utoipa::path(get, path = "/api/v1/systems/{id}/copies/{copy}", tag = "systems",
+    params(("id" = i64, Path, description = "System id"), ("copy" = i64, Path, description = "Copy id")),
+    responses((status = 200, description = "One copy: where it stands", body = CopyOut),
+              (status = 404, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn copy_read(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Path((id, copy)): Path<(i64, i64)>,
+) -> Result<Json<CopyOut>, ApiFailure> {
+    ctx.require(&state, Permission::ManageSystems, "api.systems.copies")
+        .await?;
+    let c = state.store.copy(&ctx.scope, copy).await?;
+    if c.system.0 != id {
+        return Err(ApiFailure::NotFound);
+    }
+    ctx.trace(
+        &state,
+        "api.systems.copies",
+        &format!("system:{id}:copy:{copy}"),
+        Outcome::Success,
+    )
+    .await?;
+    Ok(Json(copy_out(&c)))
+}

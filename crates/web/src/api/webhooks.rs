@@ -26,6 +26,8 @@ pub enum EventIn {
     /// A rights request's execution ended on every system (each task
     /// done, failed or held for an agent).
     ExecutionFinished,
+    /// A masked copy into a test database ended (done or failed).
+    CopyFinished,
 }
 
 impl EventIn {
@@ -33,6 +35,7 @@ impl EventIn {
         match self {
             EventIn::ScanFinished => "scan_finished",
             EventIn::ExecutionFinished => "execution_finished",
+            EventIn::CopyFinished => "copy_finished",
         }
     }
 }
@@ -58,7 +61,7 @@ pub struct WebhookOut {
     pub id: i64,
     pub url: String,
     pub description: String,
-    /// `scan_finished`, `execution_finished`.
+    /// `scan_finished`, `execution_finished`, `copy_finished`.
     pub events: Vec<String>,
     /// A paused endpoint is not tried; its deliveries wait.
     pub active: bool,
@@ -90,7 +93,7 @@ pub struct DeliveryOut {
     pub webhook: i64,
     /// The `webhook-id` header: the same at every try.
     pub event_id: String,
-    /// `scan_finished`, `execution_finished` or `ping`.
+    /// `scan_finished`, `execution_finished`, `copy_finished` or `ping`.
     pub kind: String,
     /// `pending`, `delivered` or `abandoned` (every try failed).
     pub state: String,

@@ -30,6 +30,7 @@ fn event_label(m: &'static Msgs, k: EventKind) -> &'static str {
     match k {
         EventKind::ScanFinished => m.event_scan_finished,
         EventKind::ExecutionFinished => m.event_execution_finished,
+        EventKind::CopyFinished => m.event_copy_finished,
         EventKind::Ping => m.event_ping,
     }
 }
@@ -97,6 +98,7 @@ pub struct HookForm {
     description: String,
     event_scan_finished: Option<String>,
     event_execution_finished: Option<String>,
+    event_copy_finished: Option<String>,
 }
 
 impl HookForm {
@@ -104,6 +106,7 @@ impl HookForm {
         [
             (&self.event_scan_finished, EventKind::ScanFinished),
             (&self.event_execution_finished, EventKind::ExecutionFinished),
+            (&self.event_copy_finished, EventKind::CopyFinished),
         ]
         .into_iter()
         .filter(|(on, _)| on.is_some())
@@ -136,18 +139,23 @@ async fn page(
         .await?;
     let fresh = d.url_error.is_none() && d.events_error.is_none() && d.description_error.is_none();
     let codes = d.form.codes();
-    let events = [EventKind::ScanFinished, EventKind::ExecutionFinished]
-        .into_iter()
-        .map(|k| EventBox {
-            name: match k {
-                EventKind::ScanFinished => "event_scan_finished",
-                _ => "event_execution_finished",
-            },
-            label: event_label(m, k),
-            // Both asked for on a new form; as sent on a refused one.
-            checked: fresh || codes.contains(&k.as_str()),
-        })
-        .collect();
+    let events = [
+        EventKind::ScanFinished,
+        EventKind::ExecutionFinished,
+        EventKind::CopyFinished,
+    ]
+    .into_iter()
+    .map(|k| EventBox {
+        name: match k {
+            EventKind::ScanFinished => "event_scan_finished",
+            EventKind::CopyFinished => "event_copy_finished",
+            _ => "event_execution_finished",
+        },
+        label: event_label(m, k),
+        // All asked for on a new form; as sent on a refused one.
+        checked: fresh || codes.contains(&k.as_str()),
+    })
+    .collect();
     let query = if q.q.is_empty() {
         String::new()
     } else {

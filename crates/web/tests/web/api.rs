@@ -267,6 +267,9 @@ async fn openapi_document_matches_the_committed_one() {
         ("GET", "/api/v1/systems/{id}"),
         ("PUT", "/api/v1/systems/{id}"),
         ("POST", "/api/v1/systems/{id}/accept"),
+        ("GET", "/api/v1/systems/{id}/copies"),
+        ("POST", "/api/v1/systems/{id}/copies"),
+        ("GET", "/api/v1/systems/{id}/copies/{copy}"),
         ("GET", "/api/v1/systems/{id}/scans"),
         ("POST", "/api/v1/systems/{id}/scans"),
         ("GET", "/api/v1/systems/{id}/scans/{scan}"),
@@ -331,6 +334,7 @@ async fn openapi_document_matches_the_committed_one() {
             .replace("{notice}", "1")
             .replace("{delivery}", "1")
             .replace("{attachment}", "1")
+            .replace("{copy}", "1")
             .replace("{file}", "f.json")
             .replace("{device}", "d")
             .replace("{key}", "0000");

@@ -202,6 +202,80 @@ both!(webhooks_through_the_api, |app| {
         "not this endpoint's delivery"
     );
 
+    // A masked copy (C30) is a job too: 202, polled, told when it ends to
+    // the endpoint that asked for copies.
+    let r = c
+        .api_json(
+            "POST",
+            "/api/v1/webhooks",
+            &dpo,
+            &json!({"url": "http://127.0.0.1:9/copies", "events": ["copy_finished"]}),
+        )
+        .await;
+    let copies_hook = json_of(&r.body)["webhook"]["id"].as_i64().unwrap();
+    let copy_path = format!("/api/v1/systems/{system}/copies");
+    let r = c
+        .api_json("POST", &copy_path, &dpo, &json!({"to": "ftp://ailleurs"}))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let r = c
+        .api_json("POST", &copy_path, &agent, &json!({"to": url}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let test_db = format!(
+        "vigie_api_hooks_copy_{}_{}",
+        std::process::id(),
+        app.store.backend()
+    );
+    let test_url =
+        vigie_connect::fixture::create_database(vigie_connect::Dialect::Sqlite, &test_db)
+            .await
+            .unwrap();
+    {
+        let mut t = vigie_connect::Conn::open(&test_url).await.unwrap();
+        t.run(vigie_connect::fixture::schema()).await.unwrap();
+        t.close().await;
+    }
+    let r = c
+        .api_json("POST", &copy_path, &dpo, &json!({"to": test_url}))
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let queued = json_of(&r.body);
+    assert_eq!(queued["state"], "queued");
+    let copy = queued["id"].as_i64().unwrap();
+    vigie_service::copies::run(ctx, &scope, copy).await.unwrap();
+    for expected in [1, 0] {
+        let n = vigie_service::webhooks::copy_ended(ctx, &scope, copy, Timestamp::now())
+            .await
+            .unwrap();
+        assert_eq!(n, expected);
+    }
+    let done = json_of(&c.api(&format!("{copy_path}/{copy}"), &dpo).await.body);
+    assert_eq!(done["state"], "done", "{done}");
+    assert!(done["rows_copied"].as_i64().unwrap() > 0, "{done}");
+    assert_eq!(json_of(&c.api(&copy_path, &dpo).await.body)[0]["id"], copy);
+    let told = json_of(
+        &c.api(&format!("/api/v1/webhooks/{copies_hook}/deliveries"), &dpo)
+            .await
+            .body,
+    );
+    assert_eq!(told["items"][0]["kind"], "copy_finished", "{told}");
+    assert_eq!(
+        c.api(&format!("{copy_path}/{copy}"), &other).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        c.api(&copy_path, &other).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r = c
+        .api_json("POST", &copy_path, &other, &json!({"to": test_url}))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    vigie_connect::fixture::drop_database(vigie_connect::Dialect::Sqlite, &test_db, &test_url)
+        .await
+        .unwrap();
+
     // A test event; filters; pause and resume.
     let r = c
         .api_json(
