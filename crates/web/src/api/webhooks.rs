@@ -19,23 +19,25 @@ use crate::AppState;
 
 /// An event an endpoint may ask for.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
 pub enum EventIn {
     /// A connected system's scan ended (done or failed).
-    ScanFinished,
+    #[serde(rename = "scan_finished")]
+    Scan,
     /// A rights request's execution ended on every system (each task
     /// done, failed or held for an agent).
-    ExecutionFinished,
+    #[serde(rename = "execution_finished")]
+    Execution,
     /// A masked copy into a test database ended (done or failed).
-    CopyFinished,
+    #[serde(rename = "copy_finished")]
+    Copy,
 }
 
 impl EventIn {
     fn code(self) -> &'static str {
         match self {
-            EventIn::ScanFinished => "scan_finished",
-            EventIn::ExecutionFinished => "execution_finished",
-            EventIn::CopyFinished => "copy_finished",
+            EventIn::Scan => "scan_finished",
+            EventIn::Execution => "execution_finished",
+            EventIn::Copy => "copy_finished",
         }
     }
 }
