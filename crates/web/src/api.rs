@@ -38,6 +38,7 @@ mod consent;
 mod contract;
 mod followup;
 mod incidents;
+mod models;
 mod people;
 mod problems;
 mod provider_admin;
@@ -628,7 +629,7 @@ pub struct RegisterParams {
     pub page_size: Option<u32>,
 }
 
-fn activity_out(a: &vigie_store::StoredActivity) -> ActivityOut {
+pub(crate) fn activity_out(a: &vigie_store::StoredActivity) -> ActivityOut {
     ActivityOut {
         id: a.id.0,
         version: a.version,
@@ -953,6 +954,7 @@ async fn register_update(
         provider_admin::tenants, provider_admin::create_tenant, provider_admin::accounts, provider_admin::disable, provider_admin::enable,
         provider_admin::jobs, provider_admin::outbox, provider_admin::trail,
         tokens::list, tokens::create, tokens::revoke,
+        models::list, models::import, models::take,
         request_docs::timeline_csv, request_docs::letter, request_docs::attachments, request_docs::attachment,
         request_docs::export, request_docs::export_file,
         register_docs::versions, register_docs::history, register_docs::export, register_docs::activity_export,
@@ -977,6 +979,7 @@ async fn register_update(
         backups::BackupOut, backups::BackupPage, backups::ContinuityOut,
         request_docs::AttachmentOut, request_docs::ExportFileOut,
         register_docs::VersionOut, register_docs::VersionPage,
+        models::ChangeOut, models::UpdateOut, models::ModelOut, models::ModelPage, models::ImportedOut, models::TakeIn,
         tokens::TokenOut, tokens::TokenPage, tokens::TokenIn, tokens::TokenCreatedOut,
         clients::AuditOut, clients::AuditPage, clients::AuditIn, clients::InstructionOut, clients::InstructionPage, clients::InstructionIn,
         webhooks::EventIn, webhooks::WebhookIn, webhooks::WebhookOut, webhooks::WebhookCreatedOut, webhooks::WebhookPage,
@@ -1115,6 +1118,12 @@ pub fn routes() -> Router<AppState> {
             get(systems::copies).post(systems::copy),
         )
         .route("/systems/{id}/copies/{copy}", get(systems::copy_read))
+        .route("/models", get(models::list))
+        .route("/models/{id}/import", axum::routing::post(models::import))
+        .route(
+            "/models/{id}/activities/{activity}/take",
+            axum::routing::post(models::take),
+        )
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route(

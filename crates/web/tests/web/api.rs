@@ -202,6 +202,9 @@ async fn openapi_document_matches_the_committed_one() {
         ("POST", "/api/v1/members/{id}/enable"),
         ("POST", "/api/v1/members/{id}/password-reset"),
         ("PUT", "/api/v1/members/{id}/roles"),
+        ("GET", "/api/v1/models"),
+        ("POST", "/api/v1/models/{id}/activities/{activity}/take"),
+        ("POST", "/api/v1/models/{id}/import"),
         ("GET", "/api/v1/organisation"),
         ("PUT", "/api/v1/organisation"),
         ("GET", "/api/v1/provider/accounts"),
@@ -335,6 +338,7 @@ async fn openapi_document_matches_the_committed_one() {
             .replace("{delivery}", "1")
             .replace("{attachment}", "1")
             .replace("{copy}", "1")
+            .replace("{activity}", "1")
             .replace("{file}", "f.json")
             .replace("{device}", "d")
             .replace("{key}", "0000");

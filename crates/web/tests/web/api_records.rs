@@ -463,3 +463,106 @@ both!(
         assert_eq!(r.status, StatusCode::BAD_REQUEST);
     }
 );
+
+both!(c03_models_through_the_api, |app| {
+    use crate::register::activity_fields;
+    let model = app.tenant("modele-mes-demandes").await;
+    app.account("admin@hebergeur.fr", true, &[(&model, &[Role::Dpo])])
+        .await;
+    let (dpo, agent, other) = two_communes(&app).await;
+    let mut admin = app.signed_in("admin@hebergeur.fr").await;
+    let publish = [
+        ("product", "Mes demandes"),
+        ("source", "modele-mes-demandes"),
+    ];
+    admin
+        .post("/t/modele-mes-demandes/registre", &activity_fields(&[]))
+        .await;
+    admin.post("/admin/modeles", &publish).await;
+    let mut c = app.browser();
+
+    let models = json_of(&c.api("/api/v1/models?q=demandes", &agent).await.body);
+    assert_eq!(models["total"], 1, "{models}");
+    assert_eq!(models["items"][0]["imported"], 0);
+    let id = models["items"][0]["id"].as_i64().unwrap();
+    let auditor = minted(&app, "dpo@commune-a.fr", "commune-a", "auditor").await;
+    let import = format!("/api/v1/models/{id}/import");
+    assert_eq!(
+        c.api_json("POST", &import, &auditor, &json!({}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = c.api_json("POST", &import, &dpo, &json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let n = json_of(&r.body)["imported"].as_i64().unwrap();
+    assert!(n >= 1);
+    // Once: imported again, nothing is added.
+    let r = c.api_json("POST", &import, &dpo, &json!({})).await;
+    assert_eq!(json_of(&r.body)["imported"], 0);
+    let register = json_of(&c.api("/api/v1/register", &dpo).await.body);
+    assert_eq!(register["total"], n, "{register}");
+    assert_eq!(
+        register["items"][0]["activity"]["controller"],
+        "Organisation commune-a"
+    );
+    assert_eq!(
+        json_of(&c.api("/api/v1/register", &other).await.body)["total"],
+        0
+    );
+
+    // The model changes; the update shows field by field and is taken.
+    let source = admin.get("/t/modele-mes-demandes/registre").await;
+    let link =
+        crate::support::extract(&source.body, "/t/modele-mes-demandes/registre/", "\"").unwrap();
+    let changed: Vec<(&str, &str)> = activity_fields(&[("version", "1"), ("reason", "v2")])
+        .into_iter()
+        .map(|(k, v)| {
+            if k == "purposes" {
+                (k, "Réceptionner et archiver les candidatures")
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    admin
+        .post(&format!("/t/modele-mes-demandes/registre/{link}"), &changed)
+        .await;
+    admin.post("/admin/modeles", &publish).await;
+    let models = json_of(&c.api("/api/v1/models", &dpo).await.body);
+    let update = &models["items"][0]["updates"][0];
+    assert_eq!(
+        (update["from"].as_i64(), update["to"].as_i64()),
+        (Some(1), Some(2)),
+        "{models}"
+    );
+    let change = update["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["field"] == "purposes")
+        .unwrap();
+    assert_eq!(change["model"], "Réceptionner et archiver les candidatures");
+    let activity = update["activity"].as_i64().unwrap();
+    let take = format!("/api/v1/models/{id}/activities/{activity}/take");
+    let r = c
+        .api_json("POST", &take, &other, &json!({"fields": ["purposes"]}))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "another tenant's activity");
+    let r = c
+        .api_json("POST", &take, &dpo, &json!({"fields": ["purposes"]}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let taken = json_of(&r.body);
+    assert_eq!(
+        taken["activity"]["purposes"],
+        "Réceptionner et archiver les candidatures"
+    );
+    assert_eq!(taken["version"], 2);
+    let after = json_of(&c.api("/api/v1/models", &dpo).await.body);
+    assert_eq!(
+        after["items"][0]["updates"],
+        json!([]),
+        "it follows version 2 now"
+    );
+});

@@ -8,7 +8,7 @@ use vigie_domain::role::Role;
 
 use crate::{both, support::TestApp};
 
-fn activity_fields<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn activity_fields<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut v = vec![
         ("name", "Gestion du recrutement"),
         ("controller", "Commune A"),
