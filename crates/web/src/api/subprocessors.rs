@@ -63,7 +63,7 @@ pub struct ObjectionIn {
     pub reason: String,
 }
 
-fn subprocessor_out(s: &StoredSubProcessor) -> SubProcessorOut {
+pub(super) fn subprocessor_out(s: &StoredSubProcessor) -> SubProcessorOut {
     SubProcessorOut {
         id: s.id.0,
         name: s.body.name.clone(),

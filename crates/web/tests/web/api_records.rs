@@ -566,3 +566,91 @@ both!(c03_models_through_the_api, |app| {
         "it follows version 2 now"
     );
 });
+
+both!(
+    c09_the_provider_tells_a_change_and_resolves_through_the_api,
+    |app| {
+        let (dpo, _, other) = two_communes(&app).await;
+        let provider = provider_token(&app).await;
+        let mut admin = app.signed_in("admin@hebergeur.fr").await;
+        let created = admin
+            .post(
+                "/admin/sous-traitants",
+                &[
+                    ("name", "Scaleway"),
+                    ("purpose", "Hébergement"),
+                    ("sites", "Paris DC3 ; FR"),
+                ],
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+        let mut c = app.browser();
+        let registry = json_of(
+            &c.api("/api/v1/provider/subprocessors?q=scal", &provider)
+                .await
+                .body,
+        );
+        assert_eq!(registry["total"], 1, "{registry}");
+        let sp = registry["items"][0]["id"].as_i64().unwrap();
+        let notices = format!("/api/v1/provider/subprocessors/{sp}/notices");
+        assert_eq!(
+            c.api_json("POST", &notices, &dpo, &json!({})).await.status,
+            StatusCode::UNAUTHORIZED,
+            "a tenant's token tells nobody"
+        );
+        let body = json!({"kind": "added", "activities": "Hébergement de l'état civil", "tenants": ["commune-a"]});
+        let mut unknown = body.clone();
+        unknown["tenants"] = json!(["nulle-part"]);
+        assert_eq!(
+            c.api_json("POST", &notices, &provider, &unknown)
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let mut replaced = body.clone();
+        replaced["kind"] = "replaced".into();
+        let r = c.api_json("POST", &notices, &provider, &replaced).await;
+        assert_eq!(
+            r.status,
+            StatusCode::BAD_REQUEST,
+            "who is replaced: {}",
+            r.body
+        );
+        let r = c.api_json("POST", &notices, &provider, &body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let notice = json_of(&r.body)["notice"].as_i64().unwrap();
+
+        // Told to A only, with its window; B was not told.
+        let told = json_of(&c.api("/api/v1/subprocessors/notices", &dpo).await.body);
+        assert_eq!(told[0]["notice"], notice);
+        assert_eq!(told[0]["state"], "open");
+        assert_eq!(
+            json_of(&c.api("/api/v1/subprocessors/notices", &other).await.body),
+            json!([])
+        );
+        let resolution = format!("/api/v1/provider/notices/{notice}/resolutions");
+        let answer = json!({"tenant": "commune-a", "resolution": "Données restées en France"});
+        let r = c.api_json("POST", &resolution, &provider, &answer).await;
+        assert_eq!(
+            r.status,
+            StatusCode::CONFLICT,
+            "no objection yet: {}",
+            r.body
+        );
+        let r = c
+            .api_json(
+                "POST",
+                &format!("/api/v1/subprocessors/notices/{notice}/objection"),
+                &dpo,
+                &json!({"reason": "Pas de transfert hors de France"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let r = c.api_json("POST", &resolution, &provider, &answer).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+        let seen = json_of(&c.api("/api/v1/subprocessors/notices", &dpo).await.body);
+        assert_eq!(seen[0]["state"], "resolved", "{seen}");
+        let r = c.api_json("POST", &resolution, &provider, &answer).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "resolved once");
+    }
+);
