@@ -959,7 +959,7 @@ async fn register_update(
         models::list, models::import, models::take,
         request_docs::timeline_csv, request_docs::letter, request_docs::attachments, request_docs::attachment,
         request_docs::export, request_docs::export_file,
-        register_docs::versions, register_docs::history, register_docs::export, register_docs::activity_export,
+        register_docs::versions, register_docs::history, register_docs::export, register_docs::activity_export, register_docs::annual_report,
         clients::audits_list, clients::audits_create, clients::instructions_list, clients::instructions_create,
         webhooks::list, webhooks::create, webhooks::read, webhooks::delete, webhooks::pause, webhooks::resume, webhooks::ping,
         webhooks::deliveries, webhooks::redeliver,
@@ -1122,6 +1122,7 @@ pub fn routes() -> Router<AppState> {
             get(systems::copies).post(systems::copy),
         )
         .route("/systems/{id}/copies/{copy}", get(systems::copy_read))
+        .route("/report/{year}", get(register_docs::annual_report))
         .route("/models", get(models::list))
         .route("/models/{id}/import", axum::routing::post(models::import))
         .route(

@@ -319,3 +319,66 @@ pub async fn activity_export(
     .await?;
     Ok(answer)
 }
+
+#[utoipa::path(get, path = "/api/v1/report/{year}", tag = "register",
+    params(("year" = i16, Path, description = "The year reported, 2000 to 2100", minimum = 2000, maximum = 2100), SheetParams),
+    responses((status = 200, description = "The DPO's annual report of the year (register, assessments, requests, incidents, follow-up), the year's bounds in Paris time",
+                  content((Vec<u8> = "application/pdf"), (Vec<u8> = "application/vnd.oasis.opendocument.text"))),
+              (status = 400, description = "A year out of range, an unknown format or language", body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn annual_report(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Path(year): Path<i16>,
+    Query(p): Query<SheetParams>,
+) -> Result<Response, ApiFailure> {
+    ctx.require(&state, Permission::Read, "api.report.export")
+        .await?;
+    if !(2000..=2100).contains(&year) {
+        return Err(ApiFailure::BadRequest("year: from 2000 to 2100".into()));
+    }
+    let format = p
+        .format
+        .as_deref()
+        .filter(|f| !f.is_empty())
+        .unwrap_or("pdf");
+    if !matches!(format, "pdf" | "odt") {
+        return Err(ApiFailure::BadRequest("format: pdf or odt".into()));
+    }
+    let lang = lang_of(p.lang.as_deref())?;
+    let frame = frame(&state, &ctx, lang).await?;
+    let paris = jiff::tz::TimeZone::get("Europe/Paris").unwrap_or(jiff::tz::TimeZone::UTC);
+    let doc = crate::pages::report::build(&state, &ctx.scope, paris, &frame, year)
+        .await
+        .map_err(|e| match e {
+            crate::error::PageError::Store(s) => s.into(),
+            other => {
+                tracing::error!("api: {other}");
+                ApiFailure::Internal
+            }
+        })?;
+    let file = format!("rapport-dpo-{}-{year}", ctx.tenant.slug);
+    let answer = if format == "odt" {
+        let bytes = crate::print::odt::write(&doc)
+            .ok_or_else(|| ApiFailure::Conflict("the document is too large to print".into()))?;
+        download(
+            "application/vnd.oasis.opendocument.text",
+            format!("{file}.odt"),
+            bytes,
+        )
+    } else {
+        download(
+            "application/pdf",
+            format!("{file}.pdf"),
+            crate::print::pdf(&doc),
+        )
+    };
+    ctx.trace(
+        &state,
+        "api.report.export",
+        &format!("{year} {format}"),
+        Outcome::Success,
+    )
+    .await?;
+    Ok(answer)
+}

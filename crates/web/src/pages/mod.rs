@@ -28,7 +28,7 @@ mod problems;
 pub(crate) mod public;
 mod register;
 mod register_form;
-mod report;
+pub(crate) mod report;
 mod request_form;
 pub(crate) mod requests;
 mod retention;

@@ -78,16 +78,15 @@ fn count_line(label: &str, n: usize) -> (String, Vec<String>) {
     (label.to_owned(), vec![n.to_string()])
 }
 
-async fn build(
+/// The DPO's annual report of `year` (the year's bounds in `tz`).
+pub(crate) async fn build(
     state: &AppState,
-    ctx: &TenantCtx,
+    scope: &vigie_domain::scope::TenantScope,
+    tz: jiff::tz::TimeZone,
     frame: &PrintFrame,
     year: i16,
 ) -> Result<Document, PageError> {
     let (lang, m) = (frame.lang, frame.m);
-    let tz = Layout::for_tenant(ctx, "", state.settings.demo)
-        .time_zone()
-        .clone();
     let start = Date::new(year, 1, 1)
         .and_then(|d| d.to_zoned(tz.clone()))
         .map_err(|e| PageError::Internal(e.to_string()))?
@@ -100,8 +99,8 @@ async fn build(
     let today = Timestamp::now().to_zoned(tz).date();
 
     // The register and its assessments.
-    let all = state.store.all_activities(&ctx.scope).await?;
-    let dpias = state.store.latest_dpias(&ctx.scope).await?;
+    let all = state.store.all_activities(scope).await?;
+    let dpias = state.store.latest_dpias(scope).await?;
     let current: Vec<_> = all.iter().filter(|a| a.is_current()).collect();
     let by_status = |s: ActivityStatus| current.iter().filter(|a| a.status == s).count();
     let mut missing = Vec::new();
@@ -159,7 +158,7 @@ async fn build(
 
     // Rights requests received during the year.
     let every = RequestFilter::default();
-    let requests = read_all(|p| state.store.requests(&ctx.scope, &every, p)).await?;
+    let requests = read_all(|p| state.store.requests(scope, &every, p)).await?;
     let requests: Vec<_> = requests
         .into_iter()
         .filter(|r| in_year(r.received_at.unwrap_or(r.created_at)))
@@ -199,7 +198,7 @@ async fn build(
     );
 
     // Incidents the organisation became aware of during the year.
-    let incidents = read_all(|p| state.store.incidents(&ctx.scope, "", p)).await?;
+    let incidents = read_all(|p| state.store.incidents(scope, "", p)).await?;
     let incidents: Vec<_> = incidents
         .into_iter()
         .filter(|i| in_year(i.aware_at))
@@ -230,7 +229,7 @@ async fn build(
 
     // Advice and the action plan: what was opened during the year, what is
     // still open whenever it was opened.
-    let items = state.store.all_follow_ups(&ctx.scope).await?;
+    let items = state.store.all_follow_ups(scope).await?;
     let of_year = |k: FollowUpKind| {
         items
             .iter()
@@ -294,7 +293,7 @@ async fn build(
     );
     let documents = state
         .store
-        .evidence(&ctx.scope, None, Page::new(Some(1), Some(1)))
+        .evidence(scope, None, Page::new(Some(1), Some(1)))
         .await?
         .total;
     let evidence = Section::follows(
@@ -329,7 +328,7 @@ pub async fn show(
     let l = Layout::for_tenant(&ctx, m.report_title, state.settings.demo);
     let this_year = Timestamp::now().to_zoned(l.time_zone().clone()).year();
     let year = year_ok(q.annee.unwrap_or(this_year))?;
-    let doc = build(&state, &ctx, &frame, year).await?;
+    let doc = build(&state, &ctx.scope, l.time_zone().clone(), &frame, year).await?;
     ctx.trace(&state, "report.read", &year.to_string()).await?;
     render(ReportPage {
         doc,
@@ -353,7 +352,10 @@ pub async fn print(
     };
     let year = year_ok(year)?;
     let frame = print_frame(&state, &ctx).await?;
-    let doc = build(&state, &ctx, &frame, year).await?;
+    let tz = Layout::for_tenant(&ctx, "", state.settings.demo)
+        .time_zone()
+        .clone();
+    let doc = build(&state, &ctx.scope, tz, &frame, year).await?;
     let file = format!("rapport-dpo-{}-{year}", ctx.tenant.slug);
     deliver(&state, &ctx, &doc, &file, format, "report.export").await
 }

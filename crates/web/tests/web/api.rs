@@ -236,6 +236,7 @@ async fn openapi_document_matches_the_committed_one() {
         ("GET", "/api/v1/register/export"),
         ("GET", "/api/v1/register/history"),
         ("PUT", "/api/v1/register/{id}/dpia"),
+        ("GET", "/api/v1/report/{year}"),
         ("GET", "/api/v1/requests"),
         ("POST", "/api/v1/requests"),
         ("GET", "/api/v1/requests/{id}"),
@@ -342,6 +343,7 @@ async fn openapi_document_matches_the_committed_one() {
             .replace("{attachment}", "1")
             .replace("{copy}", "1")
             .replace("{activity}", "1")
+            .replace("{year}", "2026")
             .replace("{file}", "f.json")
             .replace("{device}", "d")
             .replace("{key}", "0000");

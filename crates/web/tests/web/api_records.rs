@@ -281,6 +281,17 @@ both!(
             assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}");
         }
 
+        // The DPO's annual report, as the page prints it.
+        let report = c.api("/api/v1/report/2026?format=odt", &agent).await;
+        assert_eq!(report.status, StatusCode::OK);
+        assert!(report.bytes.starts_with(b"PK"));
+        let report = c.api("/api/v1/report/2026", &agent).await;
+        assert!(report.bytes.starts_with(b"%PDF"));
+        assert_eq!(
+            c.api("/api/v1/report/1999", &agent).await.status,
+            StatusCode::BAD_REQUEST
+        );
+
         // Another tenant's token reaches none of it.
         for p in [
             format!("/api/v1/register/{id}/versions"),
