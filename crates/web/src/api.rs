@@ -42,6 +42,7 @@ mod models;
 mod people;
 mod problems;
 mod provider_admin;
+mod provider_requests;
 mod provider_subprocessors;
 mod register_docs;
 mod request_docs;
@@ -954,6 +955,7 @@ async fn register_update(
         backups::list,
         provider_admin::tenants, provider_admin::create_tenant, provider_admin::accounts, provider_admin::disable, provider_admin::enable,
         provider_admin::jobs, provider_admin::outbox, provider_admin::trail,
+        provider_requests::list, provider_requests::forward,
         provider_subprocessors::registry, provider_subprocessors::notify, provider_subprocessors::resolve,
         tokens::list, tokens::create, tokens::revoke,
         models::list, models::import, models::take,
@@ -977,6 +979,7 @@ async fn register_update(
         problems::ProblemOut, problems::ProblemPage, problems::ProblemIn, problems::ProblemFactsIn, problems::ClientIn, problems::NoticeIn, problems::UpdateIn, problems::ImpactedOut, problems::UpdateOut,
         retention::RuleOut, retention::RuleIn, retention::PreviewOut, retention::RunOut, retention::RunPage,
         provider_admin::TenantOut, provider_admin::TenantPage, provider_admin::TenantIn, provider_admin::AccountOut, provider_admin::AccountPage,
+        provider_requests::ForwardIn, provider_requests::ForwardedOut,
         provider_subprocessors::RegistryPage, provider_subprocessors::ChangeIn, provider_subprocessors::NoticeIn,
         provider_subprocessors::NoticeMadeOut, provider_subprocessors::ResolutionIn,
         provider_admin::JobOut, provider_admin::JobPage, provider_admin::MessageOut, provider_admin::MessagePage,
@@ -1222,6 +1225,11 @@ pub fn routes() -> Router<AppState> {
         .route("/provider/jobs", get(provider_admin::jobs))
         .route("/provider/outbox", get(provider_admin::outbox))
         .route("/provider/trail", get(provider_admin::trail))
+        .route("/provider/requests", get(provider_requests::list))
+        .route(
+            "/provider/requests/{id}/forward",
+            axum::routing::post(provider_requests::forward),
+        )
         .route(
             "/provider/subprocessors",
             get(provider_subprocessors::registry),

@@ -266,7 +266,7 @@ pub struct LeftOut {
     pub stays: bool,
 }
 
-fn summary(r: &RightsRequest, today: Date) -> RequestSummaryOut {
+pub(super) fn summary(r: &RightsRequest, today: Date) -> RequestSummaryOut {
     RequestSummaryOut {
         id: r.id.0,
         reference: r.reference.clone(),
@@ -343,7 +343,7 @@ async fn request_out(
 }
 
 /// A step the request's state does not allow now is a 409, as on the page.
-fn step_failure(e: ServiceError) -> ApiFailure {
+pub(super) fn step_failure(e: ServiceError) -> ApiFailure {
     match e {
         ServiceError::Step(s) => ApiFailure::Conflict(s.to_string()),
         ServiceError::TooLateToExtend(d) => ApiFailure::Conflict(format!(

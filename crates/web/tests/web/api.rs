@@ -221,6 +221,8 @@ async fn openapi_document_matches_the_committed_one() {
         ("PUT", "/api/v1/provider/problems/{id}/facts"),
         ("POST", "/api/v1/provider/problems/{id}/notices"),
         ("POST", "/api/v1/provider/problems/{id}/updates"),
+        ("GET", "/api/v1/provider/requests"),
+        ("POST", "/api/v1/provider/requests/{id}/forward"),
         ("GET", "/api/v1/provider/subprocessors"),
         ("POST", "/api/v1/provider/subprocessors/{id}/notices"),
         ("GET", "/api/v1/provider/tenants"),

@@ -1072,3 +1072,96 @@ async fn c14_the_provider_forwards_from_its_inbox_and_the_client_is_told() {
         mails.items
     );
 }
+
+/// C14 through the API (issue 20): the provider's tools list its inbox and
+/// forward a request to the client it concerns, with a provider token; a
+/// tenant's token reaches neither.
+#[tokio::test]
+async fn c14_the_provider_forwards_through_the_api() {
+    use serde_json::{Value, json};
+    let app = TestApp::with_settings(vigie_web::WebSettings {
+        provider_tenant: Some(vigie_domain::tenant::TenantSlug::parse("hebergeur").unwrap()),
+        confinement: crate::support::test_confinement(),
+        ..vigie_web::WebSettings::default()
+    })
+    .await;
+    app.tenant("hebergeur").await;
+    let client = app.tenant("commune-f").await;
+    app.account("admin@hebergeur.fr", true, &[]).await;
+    app.person("dpo@commune-f.fr", &[(&client, &[Role::Dpo])])
+        .await;
+    let mut admin = app.signed_in("admin@hebergeur.fr").await;
+    let recorded = admin
+        .post(
+            "/t/hebergeur/demandes",
+            &[
+                ("kind", "access"),
+                ("intake", "email"),
+                ("received_on", "2026-11-25"),
+                ("name", "Awa Diallo"),
+                ("email", "awa.diallo@exemple.fr"),
+                ("details", "Mes données dans le portail de la commune F"),
+            ],
+        )
+        .await;
+    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
+    let made = admin
+        .post("/admin/jetons", &[("name", "outillage"), ("days", "30")])
+        .await;
+    let provider = crate::support::extract(
+        &made.body,
+        "id=\"new-token\" type=\"text\" readonly value=\"",
+        "\"",
+    )
+    .unwrap();
+    let dpo_f = crate::api_parity::minted(&app, "dpo@commune-f.fr", "commune-f", "dpo").await;
+    let mut c = app.browser();
+    let json = |body: &str| -> Value { serde_json::from_str(body).unwrap() };
+    assert_eq!(
+        c.api("/api/v1/provider/requests", &dpo_f).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let inbox = json(
+        &c.api("/api/v1/provider/requests?due=all", &provider)
+            .await
+            .body,
+    );
+    assert_eq!(inbox["total"], 1, "{inbox}");
+    let id = inbox["items"][0]["id"].as_i64().unwrap();
+    let forward = format!("/api/v1/provider/requests/{id}/forward");
+    let r = c
+        .api_json("POST", &forward, &provider, &json!({"client": "hebergeur"}))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "not to itself: {}",
+        r.body
+    );
+    let r = c
+        .api_json(
+            "POST",
+            &forward,
+            &provider,
+            &json!({"client": "nulle-part"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = c
+        .api_json("POST", &forward, &provider, &json!({"client": "commune-f"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let done = json(&r.body);
+    assert_eq!(done["told"], 1, "{done}");
+    assert_eq!(done["copy"]["status"], "received");
+    // The client sees its copy, with what the provider received.
+    let theirs = json(&c.api("/api/v1/requests?due=all", &dpo_f).await.body);
+    assert_eq!(theirs["total"], 1, "{theirs}");
+    assert_eq!(theirs["items"][0]["id"], done["copy"]["id"]);
+    assert_eq!(theirs["items"][0]["subject_name"], "Awa Diallo");
+    assert_eq!(theirs["items"][0]["due_on"], done["copy"]["due_on"]);
+    let r = c
+        .api_json("POST", &forward, &provider, &json!({"client": "commune-f"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "forwarded once: {}", r.body);
+}
