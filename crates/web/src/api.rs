@@ -824,7 +824,7 @@ fn fields_text(all: &[(&str, String)]) -> String {
 /// breach not yet qualified, no rule to sweep with): 409, as the request
 /// may succeed once the object changes. `fields` are the ones meaning so;
 /// several fields at once (what a phase still lacks) are always such.
-fn state_failure(
+pub(crate) fn state_failure(
     fields: &'static [&'static str],
 ) -> impl Fn(vigie_service::ServiceError) -> ApiFailure {
     move |e| match e {
@@ -954,7 +954,7 @@ async fn register_update(
         retention::rules, retention::create, retention::delete, retention::preview, retention::runs, retention::request, retention::run,
         backups::list,
         provider_admin::tenants, provider_admin::create_tenant, provider_admin::accounts, provider_admin::disable, provider_admin::enable,
-        provider_admin::jobs, provider_admin::outbox, provider_admin::trail,
+        provider_admin::jobs, provider_admin::outbox, provider_admin::trail, provider_admin::checkpoints, provider_admin::certificates, provider_admin::publish_model,
         provider_requests::list, provider_requests::forward,
         provider_subprocessors::registry, provider_subprocessors::notify, provider_subprocessors::resolve,
         tokens::list, tokens::create, tokens::revoke,
@@ -982,6 +982,8 @@ async fn register_update(
         provider_requests::ForwardIn, provider_requests::ForwardedOut,
         provider_subprocessors::RegistryPage, provider_subprocessors::ChangeIn, provider_subprocessors::NoticeIn,
         provider_subprocessors::NoticeMadeOut, provider_subprocessors::ResolutionIn,
+        provider_admin::PublishIn, provider_admin::PublishedOut,
+        provider_admin::CheckpointOut, provider_admin::CheckpointPage, provider_admin::CertificateOut, provider_admin::CertificatePage,
         provider_admin::JobOut, provider_admin::JobPage, provider_admin::MessageOut, provider_admin::MessagePage,
         backups::BackupOut, backups::BackupPage, backups::ContinuityOut,
         request_docs::AttachmentOut, request_docs::ExportFileOut,
@@ -1225,6 +1227,12 @@ pub fn routes() -> Router<AppState> {
         .route("/provider/jobs", get(provider_admin::jobs))
         .route("/provider/outbox", get(provider_admin::outbox))
         .route("/provider/trail", get(provider_admin::trail))
+        .route("/provider/checkpoints", get(provider_admin::checkpoints))
+        .route(
+            "/provider/models",
+            axum::routing::post(provider_admin::publish_model),
+        )
+        .route("/provider/certificates", get(provider_admin::certificates))
         .route("/provider/requests", get(provider_requests::list))
         .route(
             "/provider/requests/{id}/forward",

@@ -349,3 +349,182 @@ pub async fn trail(
         .await?;
     Ok(Json(super::record_page(&page)))
 }
+
+/// A signed checkpoint of the access trail (C28): what an outside witness
+/// keeps to prove later that the trail was not rewritten.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckpointOut {
+    /// The trail's record this checkpoint signs the chain up to.
+    pub seq: i64,
+    /// BLAKE3 chain hash at `seq`, hex.
+    pub hash: String,
+    pub signed_at: String,
+    /// Ed25519 public key, hex.
+    pub public_key: String,
+    /// Ed25519 signature, hex (`vigie audit verify` checks it).
+    pub signature: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckpointPage {
+    pub items: Vec<CheckpointOut>,
+    pub total: i64,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+/// The signed record of a client's data destroyed at its contract's end (C24).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CertificateOut {
+    pub id: i64,
+    pub tenant_slug: String,
+    pub tenant_name: String,
+    pub destroyed_at: String,
+    /// The certificate as signed (JSON text).
+    pub certificate: String,
+    /// Ed25519 signature of `certificate`, hex.
+    pub signature: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CertificatePage {
+    pub items: Vec<CertificateOut>,
+    pub total: i64,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+#[utoipa::path(get, path = "/api/v1/provider/checkpoints", tag = "provider", params(PageParams),
+    responses((status = 200, description = "The trail's signed checkpoints, latest first: copy them somewhere Vigie cannot write", body = CheckpointPage)),
+    security(("bearer" = [])))]
+pub async fn checkpoints(
+    State(state): State<AppState>,
+    p: ProviderApi,
+    Query(q): Query<PageParams>,
+) -> Result<Json<CheckpointPage>, ApiFailure> {
+    let page = state
+        .store
+        .checkpoints(super::page_of(q.page, q.page_size)?)
+        .await?;
+    p.trace(&state, "api.provider.checkpoints.list", "instance")
+        .await?;
+    Ok(Json(CheckpointPage {
+        items: page
+            .items
+            .iter()
+            .map(|c| CheckpointOut {
+                seq: c.seq,
+                hash: c.hash.to_hex(),
+                signed_at: c.signed_at.to_string(),
+                public_key: c.public_key.clone(),
+                signature: c.signature.clone(),
+            })
+            .collect(),
+        total: page.total,
+        page: page.page,
+        page_size: page.page_size,
+    }))
+}
+
+/// A page, and nothing to search.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    #[param(minimum = 1, maximum = 1000000)]
+    pub page: Option<u32>,
+    /// Items per page, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub page_size: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/api/v1/provider/certificates", tag = "provider", params(PageParams),
+    responses((status = 200, description = "Certificates of destruction, latest first", body = CertificatePage)),
+    security(("bearer" = [])))]
+pub async fn certificates(
+    State(state): State<AppState>,
+    p: ProviderApi,
+    Query(q): Query<PageParams>,
+) -> Result<Json<CertificatePage>, ApiFailure> {
+    let page = state
+        .store
+        .certificates(super::page_of(q.page, q.page_size)?)
+        .await?;
+    p.trace(&state, "api.provider.certificates.list", "instance")
+        .await?;
+    Ok(Json(CertificatePage {
+        items: page
+            .items
+            .iter()
+            .map(|c| CertificateOut {
+                id: c.id,
+                tenant_slug: c.tenant_slug.clone(),
+                tenant_name: c.tenant_name.clone(),
+                destroyed_at: c.destroyed_at.to_string(),
+                certificate: c.certificate.clone(),
+                signature: c.signature.clone(),
+            })
+            .collect(),
+        total: page.total,
+        page: page.page,
+        page_size: page.page_size,
+    }))
+}
+
+/// A register published as a product's model (C05).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PublishIn {
+    /// The software product, 1 to 200 characters: a new model, or its
+    /// next version when one has this name.
+    #[schema(pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085][^\\u0000]*$")]
+    pub product: String,
+    /// The short name of the organisation whose register is the model.
+    pub source: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublishedOut {
+    pub id: i64,
+    pub product: String,
+    pub version: i64,
+    pub activities: usize,
+}
+
+#[utoipa::path(post, path = "/api/v1/provider/models", tag = "provider", request_body = PublishIn,
+    responses((status = 201, description = "Published: clients see it, and what changed for those who imported it", body = PublishedOut),
+              (status = 400, description = "A product name of more than 200 characters", body = ApiError),
+              (status = 404, description = "No such organisation", body = ApiError),
+              (status = 409, description = "The source's register holds no activity", body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn publish_model(
+    State(state): State<AppState>,
+    p: ProviderApi,
+    ApiJson(input): ApiJson<PublishIn>,
+) -> Result<(StatusCode, Json<PublishedOut>), ApiFailure> {
+    let slug = TenantSlug::parse(&input.source).map_err(|_| ApiFailure::NotFound)?;
+    let source = state.store.tenant_by_slug(&slug).await?;
+    let by = format!("provider-token:{}:{}", p.token.id, p.token.name);
+    let m = vigie_service::models::publish(
+        state.ctx(),
+        &input.product,
+        source.id,
+        &by,
+        jiff::Timestamp::now(),
+    )
+    .await
+    .map_err(super::state_failure(&["source"]))?;
+    p.trace(
+        &state,
+        "api.provider.models.publish",
+        &format!("model:{}/v{}", m.id, m.version),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(PublishedOut {
+            id: m.id,
+            product: m.product.clone(),
+            version: m.version,
+            activities: m.activities.len(),
+        }),
+    ))
+}

@@ -468,6 +468,16 @@ both!(
         ] {
             assert!(actions.contains(&a), "{a} in {actions:?}");
         }
+        // A checkpoint signed now is there for an outside witness to copy.
+        let key = vigie_store::trail::TrailKey::generate().unwrap();
+        vigie_store::trail::checkpoint(app.store.as_ref(), &key, Timestamp::now())
+            .await
+            .unwrap();
+        let checkpoints = json_of(&c.api("/api/v1/provider/checkpoints", &provider).await.body);
+        assert_eq!(checkpoints["total"], 1, "{checkpoints}");
+        assert_eq!(checkpoints["items"][0]["public_key"], key.public_hex());
+        let certificates = json_of(&c.api("/api/v1/provider/certificates", &provider).await.body);
+        assert_eq!(certificates["total"], 0);
         let r = c
             .api("/api/v1/provider/trail?outcome=maybe", &provider)
             .await;
@@ -539,7 +549,49 @@ both!(c03_models_through_the_api, |app| {
     admin
         .post(&format!("/t/modele-mes-demandes/registre/{link}"), &changed)
         .await;
-    admin.post("/admin/modeles", &publish).await;
+    // Published again, through the provider's API this time.
+    let made = admin
+        .post("/admin/jetons", &[("name", "outillage"), ("days", "30")])
+        .await;
+    let provider = crate::support::extract(
+        &made.body,
+        "id=\"new-token\" type=\"text\" readonly value=\"",
+        "\"",
+    )
+    .unwrap();
+    let r = c
+        .api_json(
+            "POST",
+            "/api/v1/provider/models",
+            &provider,
+            &json!({"product": "Mes demandes", "source": "nulle-part"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = c
+        .api_json(
+            "POST",
+            "/api/v1/provider/models",
+            &provider,
+            &json!({"product": "Mes demandes", "source": "commune-b"}),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CONFLICT,
+        "an empty register is no model: {}",
+        r.body
+    );
+    let r = c
+        .api_json(
+            "POST",
+            "/api/v1/provider/models",
+            &provider,
+            &json!({"product": "Mes demandes", "source": "modele-mes-demandes"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(json_of(&r.body)["version"], 2);
     let models = json_of(&c.api("/api/v1/models", &dpo).await.body);
     let update = &models["items"][0]["updates"][0];
     assert_eq!(
