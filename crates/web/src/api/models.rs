@@ -18,7 +18,7 @@ use crate::AppState;
 
 /// One field a model changed since the tenant's version.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ChangeOut {
+pub struct ModelChangeOut {
     /// The activity's field, as in `activity`.
     pub field: String,
     /// The model's value when imported or last taken, now, and the tenant's now.
@@ -28,13 +28,13 @@ pub struct ChangeOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct UpdateOut {
+pub struct ModelUpdateOut {
     pub activity: i64,
     pub name: String,
     /// The model's version the activity follows, and the current one.
     pub from: i64,
     pub to: i64,
-    pub changes: Vec<ChangeOut>,
+    pub changes: Vec<ModelChangeOut>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -45,7 +45,7 @@ pub struct ModelOut {
     pub activities: usize,
     /// How many of them this tenant imported.
     pub imported: usize,
-    pub updates: Vec<UpdateOut>,
+    pub updates: Vec<ModelUpdateOut>,
     pub updated_at: String,
 }
 
@@ -96,7 +96,7 @@ pub async fn list(
             imported,
             updates: updates
                 .into_iter()
-                .map(|u| UpdateOut {
+                .map(|u| ModelUpdateOut {
                     activity: u.activity.0,
                     name: u.name,
                     from: u.from,
@@ -104,7 +104,7 @@ pub async fn list(
                     changes: u
                         .changes
                         .into_iter()
-                        .map(|c| ChangeOut {
+                        .map(|c| ModelChangeOut {
                             field: c.field,
                             before: c.before,
                             model: c.model,

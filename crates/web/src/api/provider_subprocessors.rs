@@ -40,7 +40,7 @@ pub enum ChangeIn {
 
 /// A change told to clients.
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct NoticeIn {
+pub struct ChangeNoticeIn {
     pub kind: ChangeIn,
     /// Who is replaced, for a replacement.
     #[serde(default)]
@@ -94,7 +94,7 @@ async fn tenant_of(state: &AppState, slug: &str) -> Result<vigie_store::Tenant, 
     Ok(state.store.tenant_by_slug(&slug).await?)
 }
 
-#[utoipa::path(post, path = "/api/v1/provider/subprocessors/{id}/notices", tag = "provider", request_body = NoticeIn,
+#[utoipa::path(post, path = "/api/v1/provider/subprocessors/{id}/notices", tag = "provider", request_body = ChangeNoticeIn,
     params(("id" = i64, Path, description = "Sub-processor id")),
     responses((status = 201, description = "Told: each client has its 10-day window, its DPOs are mailed", body = NoticeMadeOut),
               (status = 400, description = "A replacement without who is replaced, or the record refused by the transfer guard", body = ApiError),
@@ -104,7 +104,7 @@ pub async fn notify(
     State(state): State<AppState>,
     p: ProviderApi,
     Path(id): Path<i64>,
-    ApiJson(input): ApiJson<NoticeIn>,
+    ApiJson(input): ApiJson<ChangeNoticeIn>,
 ) -> Result<(StatusCode, Json<NoticeMadeOut>), ApiFailure> {
     let sp = state.store.subprocessor(SubProcessorId(id)).await?;
     let mut tenants = Vec::new();

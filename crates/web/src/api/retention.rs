@@ -50,7 +50,7 @@ pub struct RuleIn {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct PreviewOut {
+pub struct RetentionPreviewOut {
     pub rule: i64,
     /// Rows whose trigger falls before this day are past their period.
     pub cutoff: String,
@@ -197,13 +197,13 @@ pub async fn delete(
 }
 
 #[utoipa::path(get, path = "/api/v1/retention/preview", tag = "retention",
-    responses((status = 200, description = "What each rule would touch today; nothing is changed", body = [PreviewOut]),
+    responses((status = 200, description = "What each rule would touch today; nothing is changed", body = [RetentionPreviewOut]),
               (status = 401, body = ApiError), (status = 403, body = ApiError)),
     security(("bearer" = [])))]
 pub async fn preview(
     State(state): State<AppState>,
     ctx: ApiCtx,
-) -> Result<Json<Vec<PreviewOut>>, ApiFailure> {
+) -> Result<Json<Vec<RetentionPreviewOut>>, ApiFailure> {
     ctx.require(&state, Permission::ManageSystems, "api.retention.preview")
         .await?;
     let rows = retention::preview(state.ctx(), &ctx.scope, Timestamp::now())
@@ -218,7 +218,7 @@ pub async fn preview(
     .await?;
     Ok(Json(
         rows.into_iter()
-            .map(|p| PreviewOut {
+            .map(|p| RetentionPreviewOut {
                 rule: p.rule.id,
                 cutoff: p.cutoff.to_string(),
                 matched: p.matched,

@@ -960,3 +960,39 @@ both!(api_pages_out_of_bounds_are_refused_by_name, |app| {
         }
     }
 });
+
+/// Two bodies of one name would be one schema in the document, the last
+/// registered winning: an operation would then be documented with another
+/// operation's body (it happened: two `PreviewOut`, two `UpdateOut`).
+#[test]
+fn every_documented_body_has_a_name_of_its_own() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![root.join("api.rs"), root.join("consent.rs")];
+    for e in std::fs::read_dir(root.join("api")).unwrap() {
+        files.push(e.unwrap().path());
+    }
+    let mut seen = std::collections::BTreeMap::<String, String>::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, l) in lines.iter().enumerate() {
+            if !(l.contains("derive(") && l.contains("ToSchema")) {
+                continue;
+            }
+            let name = lines[i + 1..]
+                .iter()
+                .find_map(|x| {
+                    let x = x.trim_start();
+                    x.strip_prefix("pub struct ")
+                        .or_else(|| x.strip_prefix("pub enum "))
+                        .map(|r| r.split([' ', '{', '<', '(']).next().unwrap().to_owned())
+                })
+                .unwrap();
+            let at = f.display().to_string();
+            if let Some(before) = seen.insert(name.clone(), at.clone()) {
+                panic!("{name} is documented twice: {before} and {at}");
+            }
+        }
+    }
+    assert!(seen.len() > 100, "{} bodies found", seen.len());
+}
