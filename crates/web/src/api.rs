@@ -961,7 +961,7 @@ async fn register_update(
         models::list, models::import, models::take,
         request_docs::timeline_csv, request_docs::letter, request_docs::attachments, request_docs::attachment,
         request_docs::export, request_docs::export_file,
-        register_docs::versions, register_docs::history, register_docs::export, register_docs::activity_export, register_docs::annual_report,
+        register_docs::versions, register_docs::history, register_docs::export, register_docs::activity_export, register_docs::annual_report, register_docs::dpia_export,
         clients::audits_list, clients::audits_create, clients::instructions_list, clients::instructions_create,
         webhooks::list, webhooks::create, webhooks::read, webhooks::delete, webhooks::pause, webhooks::resume, webhooks::ping,
         webhooks::deliveries, webhooks::redeliver,
@@ -1039,6 +1039,10 @@ pub fn routes() -> Router<AppState> {
         .route("/register/export", get(register_docs::export))
         .route("/register/{id}", get(register_read).put(register_update))
         .route("/register/{id}/versions", get(register_docs::versions))
+        .route(
+            "/register/{id}/dpia/export",
+            get(register_docs::dpia_export),
+        )
         .route("/register/{id}/export", get(register_docs::activity_export))
         .route(
             "/organisation",

@@ -382,3 +382,77 @@ pub async fn annual_report(
     .await?;
     Ok(answer)
 }
+
+/// Which version of an assessment, printed how.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DpiaDocumentParams {
+    /// A version number; the latest when absent.
+    #[param(minimum = 1)]
+    pub version: Option<i64>,
+    /// `pdf` (default) or `odt`.
+    #[param(pattern = "^(pdf|odt)?$")]
+    pub format: Option<String>,
+    /// `fr` (default) or `en`.
+    #[param(pattern = "^(fr|en)?$")]
+    pub lang: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/register/{id}/dpia/export", tag = "register",
+    params(("id" = i64, Path, description = "Activity id"), DpiaDocumentParams),
+    responses((status = 200, description = "The activity's impact assessment (AIPD), one version, printed",
+                  content((Vec<u8> = "application/pdf"), (Vec<u8> = "application/vnd.oasis.opendocument.text"))),
+              (status = 400, description = "An unknown format or language", body = ApiError),
+              (status = 404, description = "No such activity, no assessment yet, or no such version", body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn dpia_export(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Path(id): Path<i64>,
+    Query(p): Query<DpiaDocumentParams>,
+) -> Result<Response, ApiFailure> {
+    ctx.require(&state, Permission::Read, "api.dpia.export")
+        .await?;
+    let format = p
+        .format
+        .as_deref()
+        .filter(|f| !f.is_empty())
+        .unwrap_or("pdf");
+    if !matches!(format, "pdf" | "odt") {
+        return Err(ApiFailure::BadRequest("format: pdf or odt".into()));
+    }
+    let lang = lang_of(p.lang.as_deref())?;
+    let a = state.store.activity(&ctx.scope, ActivityId(id)).await?;
+    let versions = state.store.dpia_versions(&ctx.scope, a.id).await?;
+    let v = match p.version {
+        Some(n) => versions.iter().find(|v| v.version == n),
+        None => versions.iter().max_by_key(|v| v.version),
+    }
+    .ok_or(ApiFailure::NotFound)?;
+    let frame = frame(&state, &ctx, lang).await?;
+    let doc = crate::pages::dpia::document(&frame, &a, v);
+    let file = format!("aipd-{}-{}-v{}", ctx.tenant.slug, a.id, v.version);
+    let answer = if format == "odt" {
+        let bytes = crate::print::odt::write(&doc)
+            .ok_or_else(|| ApiFailure::Conflict("the document is too large to print".into()))?;
+        download(
+            "application/vnd.oasis.opendocument.text",
+            format!("{file}.odt"),
+            bytes,
+        )
+    } else {
+        download(
+            "application/pdf",
+            format!("{file}.pdf"),
+            crate::print::pdf(&doc),
+        )
+    };
+    ctx.trace(
+        &state,
+        "api.dpia.export",
+        &format!("activity:{id}/v{}", v.version),
+        Outcome::Success,
+    )
+    .await?;
+    Ok(answer)
+}

@@ -433,7 +433,8 @@ pub async fn save(
 
 /// The assessment as a printable document: the organisation sheet as the
 /// cover, then the method's four parts.
-fn document(
+/// One version of an activity's assessment, printed under `frame`.
+pub(crate) fn document(
     frame: &super::activity_text::PrintFrame,
     a: &StoredActivity,
     v: &StoredDpia,

@@ -10,7 +10,7 @@ mod clients;
 mod consent;
 mod cookies;
 mod dataset_guide;
-mod dpia;
+pub(crate) mod dpia;
 mod dpo;
 mod followup;
 pub(crate) use followup::document_download;

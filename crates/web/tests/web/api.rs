@@ -241,6 +241,7 @@ async fn openapi_document_matches_the_committed_one() {
         ("GET", "/api/v1/register/export"),
         ("GET", "/api/v1/register/history"),
         ("PUT", "/api/v1/register/{id}/dpia"),
+        ("GET", "/api/v1/register/{id}/dpia/export"),
         ("GET", "/api/v1/report/{year}"),
         ("GET", "/api/v1/requests"),
         ("POST", "/api/v1/requests"),
@@ -752,6 +753,8 @@ both!(c04_the_dpos_follow_up_through_the_api, |app| {
     let none: serde_json::Value =
         serde_json::from_str(&c.api(&dpia_url, &secret).await.body).unwrap();
     assert_eq!(none["status"], "missing");
+    let nothing = c.api(&format!("{dpia_url}/export"), &secret).await;
+    assert_eq!(nothing.status, StatusCode::NOT_FOUND, "no assessment yet");
     // A decision without what it rests on: every missing part named.
     let bare = c
         .api_json(
@@ -786,6 +789,21 @@ both!(c04_the_dpos_follow_up_through_the_api, |app| {
     let read: serde_json::Value =
         serde_json::from_str(&c.api(&dpia_url, &reader).await.body).unwrap();
     assert_eq!(read["status"], "in_progress");
+    // Printed as the page prints it, the latest version or one asked for.
+    let pdf = c.api(&format!("{dpia_url}/export"), &reader).await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert!(pdf.bytes.starts_with(b"%PDF"));
+    let odt = c
+        .api(
+            &format!("{dpia_url}/export?format=odt&version=1&lang=en"),
+            &reader,
+        )
+        .await;
+    assert!(odt.bytes.starts_with(b"PK"), "{}", odt.status);
+    let missing = c
+        .api(&format!("{dpia_url}/export?version=9"), &reader)
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(
         read["versions"][0]["dpia"]["risks"]
             .as_array()
