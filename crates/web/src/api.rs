@@ -965,7 +965,7 @@ async fn register_update(
         clients::audits_list, clients::audits_create, clients::instructions_list, clients::instructions_create,
         webhooks::list, webhooks::create, webhooks::read, webhooks::delete, webhooks::pause, webhooks::resume, webhooks::ping,
         webhooks::deliveries, webhooks::redeliver,
-        consent::sites, consent::records, consent::record, consent::proof, consent::current, consent::check, consent::add,
+        consent::sites, consent::records, consent::record, consent::proof, consent::current, consent::check, consent::add, consent::suppression_csv,
         crate::consent::record, crate::consent::opposition),
     components(schemas(ApiError, MeOut, MemberOut, MemberPage, people::PersonIn, people::AddedOut, people::RolesIn, people::InvitationOut, RecordOut, RecordPage, ActivityOut, ActivityPage, ActivityIn, ActivityChangeIn, SheetOut,
         followup::DpiaOut, followup::DpiaVersionOut, followup::DpiaIn, followup::FollowUpOut, followup::FollowUpPage, followup::FollowUpIn, followup::CloseIn,
@@ -1210,6 +1210,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/suppression", axum::routing::post(consent::add))
         .route("/suppression/check", axum::routing::post(consent::check))
+        .route("/suppression/export.csv", get(consent::suppression_csv))
         .route(
             "/provider/problems",
             get(problems::list).post(problems::declare),

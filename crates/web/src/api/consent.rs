@@ -347,3 +347,30 @@ pub async fn add(
         Json(SuppressedOut { suppressed: true }),
     ))
 }
+
+#[utoipa::path(get, path = "/api/v1/suppression/export.csv", tag = "consent",
+    responses((status = 200, description = "The suppression list for the organisation's mailing tools (C37): every address or number that objected, by channel",
+                  content((Vec<u8> = "text/csv")))),
+    security(("bearer" = [])))]
+pub async fn suppression_csv(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+) -> Result<axum::response::Response, ApiFailure> {
+    ctx.require(&state, Permission::ManageSystems, "api.suppression.export")
+        .await?;
+    let csv = vigie_service::consent::suppression_csv(state.ctx(), &ctx.scope)
+        .await
+        .map_err(service_failure)?;
+    ctx.trace(
+        &state,
+        "api.suppression.export",
+        &format!("tenant:{}", ctx.tenant.id),
+        Outcome::Success,
+    )
+    .await?;
+    Ok(crate::pages::download(
+        "text/csv; charset=utf-8",
+        "liste-opposition.csv".into(),
+        csv,
+    ))
+}

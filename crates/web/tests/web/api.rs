@@ -271,6 +271,7 @@ async fn openapi_document_matches_the_committed_one() {
         ("GET", "/api/v1/retention/runs/{id}"),
         ("POST", "/api/v1/suppression"),
         ("POST", "/api/v1/suppression/check"),
+        ("GET", "/api/v1/suppression/export.csv"),
         ("GET", "/api/v1/subprocessors"),
         ("GET", "/api/v1/subprocessors/notices"),
         ("POST", "/api/v1/subprocessors/notices/{notice}/acceptance"),

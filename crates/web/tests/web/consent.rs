@@ -236,6 +236,33 @@ both!(c35_c36_c37_consent_from_the_banner_to_the_proof, |app| {
         )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // The list for the mailing tools: the DPO's, as on the page.
+    assert_eq!(
+        api.api("/api/v1/suppression/export.csv", &token)
+            .await
+            .status,
+        StatusCode::FORBIDDEN,
+        "an agent's token"
+    );
+    let minted_dpo = dpo
+        .post(
+            "/t/commune-c/tokens",
+            &[("name", "routage"), ("role", "dpo"), ("days", "30")],
+        )
+        .await;
+    let dpo_token = crate::support::extract(
+        &minted_dpo.body,
+        "id=\"new-token\" type=\"text\" readonly value=\"",
+        "\"",
+    )
+    .unwrap();
+    let list = api.api("/api/v1/suppression/export.csv", &dpo_token).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(
+        list.body.to_lowercase().contains("anne@exemple.fr"),
+        "{}",
+        list.body
+    );
     let records: serde_json::Value = serde_json::from_str(
         &api.api(
             "/api/v1/consent/records?device=0123456789abcdef0123",
