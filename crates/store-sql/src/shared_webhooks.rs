@@ -340,6 +340,23 @@ impl Webhooks for ThisStore {
         Ok(done.rows_affected())
     }
 
+    async fn purge_deliveries(
+        &self,
+        delivered_before: Timestamp,
+        abandoned_before: Timestamp,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM webhook_deliveries WHERE (state = 'delivered' AND delivered_at < $1) \
+             OR (state = 'abandoned' AND created_at < $2)",
+        )
+        .bind(to_micros(delivered_before))
+        .bind(to_micros(abandoned_before))
+        .execute(&self.pool)
+        .await
+        .db()?;
+        Ok(done.rows_affected())
+    }
+
     async fn release_delivery(&self, id: i64, worker: &str, at: Timestamp) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE webhook_deliveries SET next_attempt_at = $1, claimed_by = NULL \

@@ -221,6 +221,34 @@ pub async fn webhooks_deliver_once_per_endpoint_and_event(s: &dyn Store) {
         1
     );
 
+    // Kept a month once delivered, three once abandoned (C21).
+    let month = SignedDuration::from_hours(24 * 30);
+    assert_eq!(
+        s.purge_deliveries(later, later).await.unwrap(),
+        0,
+        "delivered at `later`, not before"
+    );
+    assert_eq!(
+        s.purge_deliveries(later + month, t).await.unwrap(),
+        1,
+        "b's delivery"
+    );
+    assert_eq!(
+        s.deliveries(b, hb.id, None, "", Page::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(
+        s.deliveries(a, ha.id, None, "", Page::default())
+            .await
+            .unwrap()
+            .total,
+        1,
+        "a's is pending"
+    );
+
     // Removing an endpoint removes its deliveries, and only its own.
     s.delete_webhook(a, ha.id).await.unwrap();
     assert!(matches!(
@@ -228,10 +256,8 @@ pub async fn webhooks_deliver_once_per_endpoint_and_event(s: &dyn Store) {
         Err(StoreError::NotFound)
     ));
     assert_eq!(
-        s.deliveries(b, hb.id, None, "", Page::default())
-            .await
-            .unwrap()
-            .total,
-        1
+        s.webhook(b, hb.id).await.unwrap().id,
+        hb.id,
+        "b's endpoint stays"
     );
 }

@@ -140,6 +140,14 @@ pub trait Webhooks: Send + Sync {
     /// Gives back every delivery `worker` holds (a node that restarts
     /// under the same name); how many.
     async fn release_deliveries(&self, worker: &str, now: Timestamp) -> Result<u64>;
+    /// Forgets deliveries delivered before `delivered_before` and those
+    /// abandoned and created before `abandoned_before` (Vigie keeps its own
+    /// data only as long as it serves, C21); how many.
+    async fn purge_deliveries(
+        &self,
+        delivered_before: Timestamp,
+        abandoned_before: Timestamp,
+    ) -> Result<u64>;
     /// Gives back, untried, a delivery `worker` holds (due `at`).
     async fn release_delivery(&self, id: i64, worker: &str, at: Timestamp) -> Result<()>;
 }

@@ -357,8 +357,17 @@ impl Worker {
                     .purge_exports(now - SignedDuration::from_hours(24 * 30), now)
                     .await
                     .map_err(|e| e.to_string())?;
+                // Webhook deliveries: a month once delivered, three once
+                // abandoned (time to send them again by hand).
+                let w = s
+                    .purge_deliveries(
+                        now - SignedDuration::from_hours(24 * 30),
+                        now - SignedDuration::from_hours(24 * 90),
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?;
                 Ok(format!(
-                    "{n} expired sessions, links and failures removed; {j} old job records removed; {e} old exports dropped"
+                    "{n} expired sessions, links and failures removed; {j} old job records removed; {e} old exports dropped; {w} old webhook deliveries removed"
                 ))
             }
             JobKind::RightsTask => {

@@ -180,6 +180,29 @@ pub struct SheetParams {
     pub lang: Option<String>,
 }
 
+/// A printed document as a download: ODT when `format` says so, else PDF.
+fn delivered(
+    doc: &crate::print::Document,
+    file: &str,
+    format: &str,
+) -> Result<Response, ApiFailure> {
+    Ok(if format == "odt" {
+        let bytes = crate::print::odt::write(doc)
+            .ok_or_else(|| ApiFailure::Conflict("the document is too large to print".into()))?;
+        download(
+            "application/vnd.oasis.opendocument.text",
+            format!("{file}.odt"),
+            bytes,
+        )
+    } else {
+        download(
+            "application/pdf",
+            format!("{file}.pdf"),
+            crate::print::pdf(doc),
+        )
+    })
+}
+
 /// `activities` printed as PDF or ODT under `title`, named `file`.
 async fn printed(
     state: &AppState,
@@ -193,22 +216,7 @@ async fn printed(
     let frame = frame(state, ctx, lang).await?;
     let dpias = state.store.latest_dpias(&ctx.scope).await?;
     let doc = activity_text::document(&frame, activities, &dpias, title);
-    Ok(if format == "odt" {
-        let bytes = crate::print::odt::write(&doc).ok_or_else(|| {
-            ApiFailure::Conflict("the document is too large to print: ask for csv or json".into())
-        })?;
-        download(
-            "application/vnd.oasis.opendocument.text",
-            format!("{file}.odt"),
-            bytes,
-        )
-    } else {
-        download(
-            "application/pdf",
-            format!("{file}.pdf"),
-            crate::print::pdf(&doc),
-        )
-    })
+    delivered(&doc, file, format)
 }
 
 #[utoipa::path(get, path = "/api/v1/register/export", tag = "register", params(DocumentParams),
@@ -358,21 +366,7 @@ pub async fn annual_report(
             }
         })?;
     let file = format!("rapport-dpo-{}-{year}", ctx.tenant.slug);
-    let answer = if format == "odt" {
-        let bytes = crate::print::odt::write(&doc)
-            .ok_or_else(|| ApiFailure::Conflict("the document is too large to print".into()))?;
-        download(
-            "application/vnd.oasis.opendocument.text",
-            format!("{file}.odt"),
-            bytes,
-        )
-    } else {
-        download(
-            "application/pdf",
-            format!("{file}.pdf"),
-            crate::print::pdf(&doc),
-        )
-    };
+    let answer = delivered(&doc, &file, format)?;
     ctx.trace(
         &state,
         "api.report.export",
@@ -432,21 +426,7 @@ pub async fn dpia_export(
     let frame = frame(&state, &ctx, lang).await?;
     let doc = crate::pages::dpia::document(&frame, &a, v);
     let file = format!("aipd-{}-{}-v{}", ctx.tenant.slug, a.id, v.version);
-    let answer = if format == "odt" {
-        let bytes = crate::print::odt::write(&doc)
-            .ok_or_else(|| ApiFailure::Conflict("the document is too large to print".into()))?;
-        download(
-            "application/vnd.oasis.opendocument.text",
-            format!("{file}.odt"),
-            bytes,
-        )
-    } else {
-        download(
-            "application/pdf",
-            format!("{file}.pdf"),
-            crate::print::pdf(&doc),
-        )
-    };
+    let answer = delivered(&doc, &file, format)?;
     ctx.trace(
         &state,
         "api.dpia.export",
