@@ -115,6 +115,14 @@ const WALKED: &[(&str, &str)] = &[
     ("GET", "/t/{tenant}/modeles"),
     ("POST", "/t/{tenant}/modeles/{id}/importer"),
     ("POST", "/t/{tenant}/modeles/{id}/activites/{activity}"),
+    ("GET", "/t/{tenant}/webhooks"),
+    ("POST", "/t/{tenant}/webhooks"),
+    ("GET", "/t/{tenant}/webhooks/{id}"),
+    ("POST", "/t/{tenant}/webhooks/{id}/{action}"),
+    (
+        "POST",
+        "/t/{tenant}/webhooks/{id}/deliveries/{delivery}/redeliver",
+    ),
 ];
 
 #[test]
@@ -377,7 +385,55 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
         )
         .await
         .unwrap();
+    // B's webhook endpoint and a delivery to it (issue 20).
+    let hook_b = app
+        .store
+        .create_webhook(
+            &scope_b,
+            &vigie_store::NewWebhook {
+                url: "https://hooks.secret-b.example/".into(),
+                description: "Crochet secret B".into(),
+                events: vigie_domain::webhook::Subscriptions::parse(["scan_finished"]).unwrap(),
+                secret_sealed: vec![1],
+            },
+            "bob",
+            now,
+        )
+        .await
+        .unwrap();
+    app.store
+        .queue_delivery(
+            &scope_b,
+            hook_b.id,
+            "evenement-secret-b",
+            vigie_domain::webhook::EventKind::Ping,
+            "{}",
+            now,
+        )
+        .await
+        .unwrap();
+    let delivery_b = app
+        .store
+        .deliveries(&scope_b, hook_b.id, None, "", Default::default())
+        .await
+        .unwrap()
+        .items[0]
+        .clone();
+    // Abandoned, so that sending it again would change it.
+    app.store
+        .claim_deliveries("w", now, now + SignedDuration::from_mins(1), 10)
+        .await
+        .unwrap();
+    assert!(
+        app.store
+            .mark_undelivered(delivery_b.id, "w", None, "refusé", None)
+            .await
+            .unwrap()
+    );
     let secrets = [
+        "Crochet secret B",
+        "hooks.secret-b",
+        "evenement-secret-b",
         "Site secret B",
         "bdevicesecret",
         "Règle secrète B",
@@ -422,6 +478,8 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
                 rule_b.id
             } else if pattern.contains("sites/{id}") {
                 site_b.id
+            } else if pattern.contains("webhooks/{id}") {
+                hook_b.id
             } else {
                 bob.id.0
             };
@@ -435,6 +493,8 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
                     "{action}",
                     if pattern.contains("incidents") {
                         "notify"
+                    } else if pattern.contains("webhooks") {
+                        "delete"
                     } else {
                         "approve"
                     },
@@ -452,7 +512,8 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
                 .replace("{attachment}", &doc_b.to_string())
                 .replace("{scan}", &scan_b.to_string())
                 .replace("{notice}", &notice_b.to_string())
-                .replace("{activity}", &act_b.to_string());
+                .replace("{activity}", &act_b.to_string())
+                .replace("{delivery}", &delivery_b.id.to_string());
             let r = if *method == "GET" {
                 alice.get(&path).await
             } else {
@@ -481,6 +542,16 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
     assert_hidden(&alice.get("/t/nowhere/users").await, "unknown tenant", &[]);
     // Nothing of B changed.
     assert!(!app.store.token_by_hash("hash-b").await.unwrap().revoked);
+    assert!(app.store.webhook(&scope_b, hook_b.id).await.unwrap().active);
+    assert_eq!(
+        app.store
+            .delivery(&scope_b, delivery_b.id)
+            .await
+            .unwrap()
+            .state,
+        vigie_domain::webhook::DeliveryState::Abandoned,
+        "not sent again from A"
+    );
     assert!(!app.store.user(bob.id).await.unwrap().disabled);
     assert_eq!(app.store.memberships(bob.id).await.unwrap().len(), 1);
     assert_eq!(app.store.invitations(&scope_b, now).await.unwrap().len(), 1);
