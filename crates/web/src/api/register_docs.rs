@@ -180,6 +180,15 @@ pub struct SheetParams {
     pub lang: Option<String>,
 }
 
+/// A printed document's format: `pdf` (the default) or `odt`.
+fn printed_format(asked: Option<&str>) -> Result<&'static str, ApiFailure> {
+    match asked.unwrap_or("") {
+        "" | "pdf" => Ok("pdf"),
+        "odt" => Ok("odt"),
+        _ => Err(ApiFailure::BadRequest("format: pdf or odt".into())),
+    }
+}
+
 /// A printed document as a download: ODT when `format` says so, else PDF.
 fn delivered(
     doc: &crate::print::Document,
@@ -294,16 +303,7 @@ pub async fn activity_export(
 ) -> Result<Response, ApiFailure> {
     ctx.require(&state, Permission::Read, "api.register.export")
         .await?;
-    let format = p
-        .format
-        .as_deref()
-        .filter(|f| !f.is_empty())
-        .unwrap_or("pdf");
-    if !matches!(format, "pdf" | "odt") {
-        return Err(ApiFailure::BadRequest(
-            "format: pdf or odt for one activity".into(),
-        ));
-    }
+    let format = printed_format(p.format.as_deref())?;
     let lang = lang_of(p.lang.as_deref())?;
     let a = state.store.activity(&ctx.scope, ActivityId(id)).await?;
     let file = format!("fiche-{}-{}", ctx.tenant.slug, a.id);
@@ -345,14 +345,7 @@ pub async fn annual_report(
     if !(2000..=2100).contains(&year) {
         return Err(ApiFailure::BadRequest("year: from 2000 to 2100".into()));
     }
-    let format = p
-        .format
-        .as_deref()
-        .filter(|f| !f.is_empty())
-        .unwrap_or("pdf");
-    if !matches!(format, "pdf" | "odt") {
-        return Err(ApiFailure::BadRequest("format: pdf or odt".into()));
-    }
+    let format = printed_format(p.format.as_deref())?;
     let lang = lang_of(p.lang.as_deref())?;
     let frame = frame(&state, &ctx, lang).await?;
     let paris = jiff::tz::TimeZone::get("Europe/Paris").unwrap_or(jiff::tz::TimeZone::UTC);
@@ -407,14 +400,7 @@ pub async fn dpia_export(
 ) -> Result<Response, ApiFailure> {
     ctx.require(&state, Permission::Read, "api.dpia.export")
         .await?;
-    let format = p
-        .format
-        .as_deref()
-        .filter(|f| !f.is_empty())
-        .unwrap_or("pdf");
-    if !matches!(format, "pdf" | "odt") {
-        return Err(ApiFailure::BadRequest("format: pdf or odt".into()));
-    }
+    let format = printed_format(p.format.as_deref())?;
     let lang = lang_of(p.lang.as_deref())?;
     let a = state.store.activity(&ctx.scope, ActivityId(id)).await?;
     let versions = state.store.dpia_versions(&ctx.scope, a.id).await?;

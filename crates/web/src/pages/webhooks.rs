@@ -68,7 +68,7 @@ fn hook_row(m: &'static Msgs, h: &Webhook) -> HookRow {
 
 /// An event's box on the form.
 pub struct EventBox {
-    pub name: &'static str,
+    pub name: String,
     pub label: &'static str,
     pub checked: bool,
 }
@@ -146,11 +146,8 @@ async fn page(
     ]
     .into_iter()
     .map(|k| EventBox {
-        name: match k {
-            EventKind::ScanFinished => "event_scan_finished",
-            EventKind::CopyFinished => "event_copy_finished",
-            _ => "event_execution_finished",
-        },
+        // The form's box: `event_` and the event's code.
+        name: format!("event_{}", k.as_str()),
         label: event_label(m, k),
         // All asked for on a new form; as sent on a refused one.
         checked: fresh || codes.contains(&k.as_str()),

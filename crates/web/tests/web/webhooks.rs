@@ -13,7 +13,7 @@ use crate::{
     support::{TestApp, extract, test_vault},
 };
 
-both!(webhooks_through_the_api, |app| {
+both!(c27_webhooks_through_the_api, |app| {
     let (a, url) = two_communes_and_an_application(&app, "hooks").await;
     let dpo = minted(&app, "dpo@commune-a.fr", "commune-a", "dpo").await;
     let agent = minted(&app, "dpo@commune-a.fr", "commune-a", "agent").await;
@@ -381,7 +381,7 @@ both!(webhooks_through_the_api, |app| {
     }
 });
 
-both!(webhooks_on_the_pages, |app| {
+both!(c27_webhooks_on_the_pages, |app| {
     let a = app.tenant("commune-a").await;
     app.person("dpo@commune-a.fr", &[(&a, &[Role::Dpo])]).await;
     app.person("agent@commune-a.fr", &[(&a, &[Role::Agent])])
