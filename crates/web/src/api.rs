@@ -42,6 +42,8 @@ mod models;
 mod people;
 mod problems;
 mod provider_admin;
+mod provider_clients;
+mod provider_instance;
 mod provider_requests;
 mod provider_subprocessors;
 mod register_docs;
@@ -947,16 +949,18 @@ async fn register_update(
         followup::evidence_list, followup::evidence_upload, followup::evidence_file, followup::evidence_delete,
         requests::list, requests::record, requests::read, requests::verify, requests::ask, requests::extend, requests::preview,
         requests::approve, requests::retry, requests::confirm, requests::answer, requests::refuse, requests::close,
-        systems::list, systems::create, systems::read, systems::update, systems::accept, systems::scans, systems::scan, systems::scan_read, systems::copy, systems::copies, systems::copy_read,
+        systems::list, systems::create, systems::read, systems::update, systems::accept, systems::dataset_guide, systems::scans, systems::scan, systems::scan_read, systems::copy, systems::copies, systems::copy_read,
         subprocessors::list, subprocessors::notices, subprocessors::object, subprocessors::accept,
         incidents::list, incidents::declare, incidents::read, incidents::qualify, incidents::notify,
         problems::list, problems::declare, problems::read, problems::qualify, problems::add_client, problems::notice, problems::update,
-        retention::rules, retention::create, retention::delete, retention::preview, retention::runs, retention::request, retention::run,
+        retention::rules, retention::create, retention::delete, retention::preview, retention::runs, retention::request, retention::run, retention::run_csv,
         backups::list,
         provider_admin::tenants, provider_admin::create_tenant, provider_admin::accounts, provider_admin::disable, provider_admin::enable,
         provider_admin::jobs, provider_admin::outbox, provider_admin::trail, provider_admin::checkpoints, provider_admin::certificates, provider_admin::publish_model,
         provider_requests::list, provider_requests::forward,
-        provider_subprocessors::registry, provider_subprocessors::notify, provider_subprocessors::resolve,
+        provider_instance::databases, provider_instance::declare, provider_instance::release, provider_instance::sweeps, provider_instance::sweep_report, provider_instance::tokens, provider_instance::create_token, provider_instance::revoke_token,
+        provider_clients::grant, provider_clients::notice_hours, provider_clients::set_notice_hours, provider_clients::ending, provider_clients::end_contract, provider_clients::cancel_ending, provider_clients::reversibility, provider_clients::certificate, provider_clients::password_reset, provider_clients::processor_register, provider_clients::answer_audit, provider_clients::flag_instruction,
+        provider_subprocessors::registry, provider_subprocessors::create, provider_subprocessors::read, provider_subprocessors::update, provider_subprocessors::notify, provider_subprocessors::resolve,
         tokens::list, tokens::create, tokens::revoke,
         models::list, models::import, models::take,
         request_docs::timeline_csv, request_docs::letter, request_docs::attachments, request_docs::attachment,
@@ -965,7 +969,7 @@ async fn register_update(
         clients::audits_list, clients::audits_create, clients::instructions_list, clients::instructions_create,
         webhooks::list, webhooks::create, webhooks::read, webhooks::delete, webhooks::pause, webhooks::resume, webhooks::ping,
         webhooks::deliveries, webhooks::redeliver,
-        consent::sites, consent::records, consent::record, consent::proof, consent::current, consent::check, consent::add, consent::suppression_csv,
+        consent::sites, consent::create_site, consent::new_notice, consent::records, consent::record, consent::proof, consent::current, consent::check, consent::add, consent::suppression_csv,
         crate::consent::record, crate::consent::opposition),
     components(schemas(ApiError, MeOut, MemberOut, MemberPage, people::PersonIn, people::AddedOut, people::RolesIn, people::InvitationOut, RecordOut, RecordPage, ActivityOut, ActivityPage, ActivityIn, ActivityChangeIn, SheetOut,
         followup::DpiaOut, followup::DpiaVersionOut, followup::DpiaIn, followup::FollowUpOut, followup::FollowUpPage, followup::FollowUpIn, followup::CloseIn,
@@ -973,7 +977,7 @@ async fn register_update(
         requests::RequestOut, requests::RequestSummaryOut, requests::RequestPage, requests::IdentityOut, requests::EventOut, requests::TaskOut,
         requests::RecordIn, requests::VerifyIn, requests::MessageIn, requests::ReasonIn, requests::AnswerIn, requests::CorrectionIn, requests::ApproveIn,
         requests::PreviewOut, requests::PreviewTableOut, requests::LeftOut,
-        systems::SystemOut, systems::SystemPage, systems::SystemIn, systems::AcceptIn, systems::FindingOut, systems::ScanOut, systems::CopyOut, systems::CopyIn,
+        systems::SystemOut, systems::SystemPage, systems::DatasetGuideOut, systems::GuideTableOut, systems::GuideColumnOut, systems::SystemIn, systems::AcceptIn, systems::FindingOut, systems::ScanOut, systems::CopyOut, systems::CopyIn,
         subprocessors::SubProcessorSiteOut, subprocessors::SubProcessorOut, subprocessors::NoticeOut, subprocessors::ObjectionIn,
         incidents::IncidentOut, incidents::IncidentPage, incidents::IncidentIn, incidents::FactsIn, incidents::PhaseIn, incidents::PhaseOut, incidents::ProviderUpdateOut,
         problems::ProblemOut, problems::ProblemPage, problems::ProblemIn, problems::ProblemFactsIn, problems::ClientIn, problems::NoticeIn, problems::UpdateIn, problems::ImpactedOut, problems::UpdateOut,
@@ -981,7 +985,9 @@ async fn register_update(
         provider_admin::TenantOut, provider_admin::TenantPage, provider_admin::TenantIn, provider_admin::AccountOut, provider_admin::AccountPage,
         provider_requests::ForwardIn, provider_requests::ForwardedOut,
         provider_subprocessors::RegistryPage, provider_subprocessors::ChangeIn, provider_subprocessors::ChangeNoticeIn,
-        provider_subprocessors::NoticeMadeOut, provider_subprocessors::ResolutionIn,
+        provider_instance::ShareOut, provider_instance::DatabaseOut, provider_instance::DatabasePage, provider_instance::SharedDatabaseIn, provider_instance::ReleaseIn, provider_instance::SweepLineOut, provider_instance::SweepOut, provider_instance::SweepPage, provider_instance::ProviderTokenOut, provider_instance::ProviderTokenPage, provider_instance::ProviderTokenIn, provider_instance::ProviderTokenCreatedOut,
+        provider_clients::GrantIn, provider_clients::GrantOut, provider_clients::NoticeHoursIn, provider_clients::EndingIn, provider_clients::EndingOut, provider_clients::ProcessorClientOut, provider_clients::ProcessorRegisterPage, provider_clients::AuditAnswerIn, provider_clients::InstructionFlagIn,
+        provider_subprocessors::NoticeMadeOut, provider_subprocessors::ResolutionIn, provider_subprocessors::SiteIn, provider_subprocessors::SubProcessorIn, provider_subprocessors::SubProcessorRecordOut,
         provider_admin::PublishIn, provider_admin::PublishedOut,
         provider_admin::CheckpointOut, provider_admin::CheckpointPage, provider_admin::CertificateOut, provider_admin::CertificatePage,
         provider_admin::JobOut, provider_admin::JobPage, provider_admin::MessageOut, provider_admin::MessagePage,
@@ -993,7 +999,7 @@ async fn register_update(
         clients::AuditOut, clients::AuditPage, clients::AuditIn, clients::InstructionOut, clients::InstructionPage, clients::InstructionIn,
         webhooks::EventIn, webhooks::WebhookIn, webhooks::WebhookOut, webhooks::WebhookCreatedOut, webhooks::WebhookPage,
         webhooks::DeliveryOut, webhooks::DeliveryPage, webhooks::PingOut,
-        consent::SiteOut, consent::ConsentOut, consent::ConsentPage, consent::ChoiceIn, consent::SuppressionIn, consent::SuppressedOut,
+        consent::SiteOut, consent::SiteIn, consent::NoticeVersionIn, consent::ConsentOut, consent::ConsentPage, consent::ChoiceIn, consent::SuppressionIn, consent::SuppressedOut,
         crate::consent::BannerChoice, crate::consent::OppositionInput, crate::consent::PublicError)),
     modifiers(&BearerAuth, &CommonErrors, &Strict)
 )]
@@ -1121,6 +1127,7 @@ pub fn routes() -> Router<AppState> {
         .route("/systems", get(systems::list).post(systems::create))
         .route("/systems/{id}", get(systems::read).put(systems::update))
         .route("/systems/{id}/accept", axum::routing::post(systems::accept))
+        .route("/systems/{id}/dataset-guide", get(systems::dataset_guide))
         .route(
             "/systems/{id}/scans",
             get(systems::scans).post(systems::scan),
@@ -1198,7 +1205,15 @@ pub fn routes() -> Router<AppState> {
             get(retention::runs).post(retention::request),
         )
         .route("/retention/runs/{id}", get(retention::run))
-        .route("/consent/sites", get(consent::sites))
+        .route("/retention/runs/{id}/report.csv", get(retention::run_csv))
+        .route(
+            "/consent/sites",
+            get(consent::sites).post(consent::create_site),
+        )
+        .route(
+            "/consent/sites/{id}/notices",
+            axum::routing::post(consent::new_notice),
+        )
         .route(
             "/consent/records",
             get(consent::records).post(consent::record),
@@ -1238,6 +1253,65 @@ pub fn routes() -> Router<AppState> {
             axum::routing::post(provider_admin::publish_model),
         )
         .route("/provider/certificates", get(provider_admin::certificates))
+        .route(
+            "/provider/certificates/{id}",
+            get(provider_clients::certificate),
+        )
+        .route(
+            "/provider/accounts/{id}/password-reset",
+            axum::routing::post(provider_clients::password_reset),
+        )
+        .route(
+            "/provider/tenants/{slug}/grants",
+            axum::routing::post(provider_clients::grant),
+        )
+        .route(
+            "/provider/tenants/{slug}/notice-hours",
+            get(provider_clients::notice_hours).put(provider_clients::set_notice_hours),
+        )
+        .route(
+            "/provider/tenants/{slug}/ending",
+            get(provider_clients::ending)
+                .post(provider_clients::end_contract)
+                .delete(provider_clients::cancel_ending),
+        )
+        .route(
+            "/provider/tenants/{slug}/reversibility",
+            get(provider_clients::reversibility),
+        )
+        .route(
+            "/provider/tenants/{slug}/audits/{id}/answer",
+            axum::routing::put(provider_clients::answer_audit),
+        )
+        .route(
+            "/provider/tenants/{slug}/instructions/{id}/flag",
+            axum::routing::put(provider_clients::flag_instruction),
+        )
+        .route(
+            "/provider/databases",
+            get(provider_instance::databases).post(provider_instance::declare),
+        )
+        .route(
+            "/provider/databases/release",
+            axum::routing::post(provider_instance::release),
+        )
+        .route("/provider/own-data/sweeps", get(provider_instance::sweeps))
+        .route(
+            "/provider/own-data/sweeps/{id}/report",
+            get(provider_instance::sweep_report),
+        )
+        .route(
+            "/provider/tokens",
+            get(provider_instance::tokens).post(provider_instance::create_token),
+        )
+        .route(
+            "/provider/tokens/{id}",
+            axum::routing::delete(provider_instance::revoke_token),
+        )
+        .route(
+            "/provider/processor-register",
+            get(provider_clients::processor_register),
+        )
         .route("/provider/requests", get(provider_requests::list))
         .route(
             "/provider/requests/{id}/forward",
@@ -1245,7 +1319,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/provider/subprocessors",
-            get(provider_subprocessors::registry),
+            get(provider_subprocessors::registry).post(provider_subprocessors::create),
+        )
+        .route(
+            "/provider/subprocessors/{id}",
+            get(provider_subprocessors::read).put(provider_subprocessors::update),
         )
         .route(
             "/provider/subprocessors/{id}/notices",

@@ -104,7 +104,7 @@ pub struct InstructionIn {
     pub operation: String,
 }
 
-fn audit_out(a: &StoredAudit) -> AuditOut {
+pub(super) fn audit_out(a: &StoredAudit) -> AuditOut {
     AuditOut {
         id: a.id,
         requested_on: a.requested_on.to_string(),
@@ -120,7 +120,7 @@ fn audit_out(a: &StoredAudit) -> AuditOut {
     }
 }
 
-fn instruction_out(i: &StoredInstruction) -> InstructionOut {
+pub(super) fn instruction_out(i: &StoredInstruction) -> InstructionOut {
     InstructionOut {
         id: i.id,
         given_on: i.given_on.to_string(),

@@ -11,7 +11,7 @@ use axum::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use vigie_domain::{audit::Outcome, rights::Channel, role::Permission};
+use vigie_domain::{audit::Outcome, consent::Category, rights::Channel, role::Permission};
 use vigie_service::consent;
 use vigie_store::StoredConsent;
 
@@ -113,6 +113,144 @@ fn consent_out(c: &StoredConsent) -> ConsentOut {
     }
 }
 
+fn site_out(base: &str, s: vigie_store::ConsentSite) -> SiteOut {
+    SiteOut {
+        script: crate::consent::snippet(base, &s.site_key),
+        purposes: s
+            .purposes
+            .iter()
+            .map(|p| {
+                (
+                    p.category.as_str().to_owned(),
+                    serde_json::json!(p.services),
+                )
+            })
+            .collect::<serde_json::Map<_, _>>()
+            .into(),
+        id: s.id,
+        name: s.name,
+        origin: s.origin,
+        notice_version: s.notice_version,
+    }
+}
+
+/// A website declared, with its banner's purposes (C35).
+#[derive(Deserialize, ToSchema)]
+pub struct SiteIn {
+    /// 1 to 200 characters.
+    #[schema(pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085][^\\u0000]*$")]
+    pub name: String,
+    /// `https://www.example.fr` (http only on localhost).
+    pub origin: String,
+    /// The notice's version, 1 to 40 letters, digits, `.`, `-` or `_`:
+    /// a new one asks every visitor again.
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,40}$")]
+    pub notice_version: String,
+    /// Per optional purpose (`performance`, `functional`, `advertising`,
+    /// `third_party`), the services behind it ("Matomo"); a purpose left
+    /// out or empty is not used by the site. Strictly necessary cookies
+    /// are always on.
+    #[serde(default)]
+    pub purposes: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// A new version of a site's notice.
+#[derive(Deserialize, ToSchema)]
+pub struct NoticeVersionIn {
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,40}$")]
+    pub notice_version: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/consent/sites", tag = "consent", request_body = SiteIn,
+    responses((status = 201, description = "Declared: its banner's script is in the answer", body = SiteOut),
+              (status = 400, description = "A field is wrong: named in the message", body = ApiError),
+              (status = 403, description = "Not the DPO's", body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn create_site(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    ApiJson(input): ApiJson<SiteIn>,
+) -> Result<(StatusCode, Json<SiteOut>), ApiFailure> {
+    ctx.require(&state, Permission::ManageSystems, "api.consent.site_create")
+        .await?;
+    let mut services = std::collections::BTreeMap::new();
+    for (purpose, names) in &input.purposes {
+        let category = Category::parse(purpose)
+            .filter(|c| *c != Category::Necessary)
+            .ok_or_else(|| {
+                ApiFailure::BadRequest(format!(
+                    "purposes.{purpose}: performance, functional, advertising or third_party"
+                ))
+            })?;
+        // The service splits a purpose's text at commas and line breaks.
+        if names.iter().any(|n| n.contains([',', '\n', '\r'])) {
+            return Err(ApiFailure::BadRequest(format!(
+                "purposes.{purpose}: a service's name has no comma or line break"
+            )));
+        }
+        services.insert(category, names.join("\n"));
+    }
+    let site = consent::create_site(
+        state.ctx(),
+        &ctx.scope,
+        &consent::SiteInput {
+            name: input.name,
+            origin: input.origin,
+            notice_version: input.notice_version,
+            services,
+        },
+        Timestamp::now(),
+    )
+    .await
+    .map_err(service_failure)?;
+    ctx.trace(
+        &state,
+        "api.consent.site_create",
+        &format!("consent_site:{}", site.id),
+        Outcome::Success,
+    )
+    .await?;
+    let base = state.settings.base_url.trim_end_matches('/').to_owned();
+    Ok((StatusCode::CREATED, Json(site_out(&base, site))))
+}
+
+#[utoipa::path(post, path = "/api/v1/consent/sites/{id}/notices", tag = "consent", request_body = NoticeVersionIn,
+    params(("id" = i64, Path, description = "Site id")),
+    responses((status = 200, description = "Published: every visitor is asked again", body = SiteOut),
+              (status = 400, description = "Not a version, or the current one", body = ApiError),
+              (status = 403, description = "Not the DPO's", body = ApiError),
+              (status = 404, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn new_notice(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<NoticeVersionIn>,
+) -> Result<Json<SiteOut>, ApiFailure> {
+    ctx.require(&state, Permission::ManageSystems, "api.consent.site_notice")
+        .await?;
+    let site = consent::new_notice(
+        state.ctx(),
+        &ctx.scope,
+        id,
+        &input.notice_version,
+        Timestamp::now(),
+    )
+    .await
+    .map_err(service_failure)?;
+    // The banner's cached settings are read again.
+    state.consent_sites.forget(&site.site_key);
+    ctx.trace(
+        &state,
+        "api.consent.site_notice",
+        &format!("consent_site:{id}"),
+        Outcome::Success,
+    )
+    .await?;
+    let base = state.settings.base_url.trim_end_matches('/').to_owned();
+    Ok(Json(site_out(&base, site)))
+}
+
 fn channel(raw: &str) -> Result<Channel, ApiFailure> {
     Channel::parse(raw)
         .filter(|c| *c != Channel::Post)
@@ -135,24 +273,7 @@ pub async fn sites(
         .sites(&ctx.scope)
         .await?
         .into_iter()
-        .map(|s| SiteOut {
-            script: crate::consent::snippet(&base, &s.site_key),
-            purposes: s
-                .purposes
-                .iter()
-                .map(|p| {
-                    (
-                        p.category.as_str().to_owned(),
-                        serde_json::json!(p.services),
-                    )
-                })
-                .collect::<serde_json::Map<_, _>>()
-                .into(),
-            id: s.id,
-            name: s.name,
-            origin: s.origin,
-            notice_version: s.notice_version,
-        })
+        .map(|s| site_out(&base, s))
         .collect();
     ctx.trace(
         &state,

@@ -34,10 +34,15 @@ pub struct ProviderApi {
 }
 
 impl ProviderApi {
+    /// Who acts, as the trail and the records name it.
+    pub(crate) fn actor_label(&self) -> String {
+        format!("provider-token:{}:{}", self.token.id, self.token.name)
+    }
+
     fn actor(&self) -> Actor {
         Actor {
             user: Some(self.token.created_by),
-            label: format!("provider-token:{}:{}", self.token.id, self.token.name),
+            label: self.actor_label(),
         }
     }
 
@@ -47,10 +52,32 @@ impl ProviderApi {
         action: &str,
         object: &str,
     ) -> Result<(), ApiFailure> {
+        self.record(state, None, action, object).await
+    }
+
+    /// A change made in one client's records: in its trail as well, as the
+    /// pages write it.
+    pub(crate) async fn trace_in(
+        &self,
+        state: &AppState,
+        tenant: &vigie_store::Tenant,
+        action: &str,
+        object: &str,
+    ) -> Result<(), ApiFailure> {
+        self.record(state, Some(tenant.id), action, object).await
+    }
+
+    async fn record(
+        &self,
+        state: &AppState,
+        tenant: Option<vigie_domain::TenantId>,
+        action: &str,
+        object: &str,
+    ) -> Result<(), ApiFailure> {
         Ok(state
             .trace(
                 self.actor(),
-                None,
+                tenant,
                 &self.client,
                 action,
                 object,

@@ -386,6 +386,19 @@ pub struct CertificateOut {
     pub signature: String,
 }
 
+impl CertificateOut {
+    pub(super) fn of(c: &vigie_store::DestructionCertificate) -> Self {
+        CertificateOut {
+            id: c.id,
+            tenant_slug: c.tenant_slug.clone(),
+            tenant_name: c.tenant_name.clone(),
+            destroyed_at: c.destroyed_at.to_string(),
+            certificate: c.certificate.clone(),
+            signature: c.signature.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CertificatePage {
     pub items: Vec<CertificateOut>,
@@ -452,18 +465,7 @@ pub async fn certificates(
     p.trace(&state, "api.provider.certificates.list", "instance")
         .await?;
     Ok(Json(CertificatePage {
-        items: page
-            .items
-            .iter()
-            .map(|c| CertificateOut {
-                id: c.id,
-                tenant_slug: c.tenant_slug.clone(),
-                tenant_name: c.tenant_name.clone(),
-                destroyed_at: c.destroyed_at.to_string(),
-                certificate: c.certificate.clone(),
-                signature: c.signature.clone(),
-            })
-            .collect(),
+        items: page.items.iter().map(CertificateOut::of).collect(),
         total: page.total,
         page: page.page,
         page_size: page.page_size,

@@ -1,7 +1,9 @@
 //! The provider's sub-processor registry and its notices through the API
-//! (C09, issue 20), with a provider token, as on the administration pages:
-//! the registry; a change told to the chosen clients (each a 10-day window
-//! on its calendar, its DPOs mailed); an objection's resolution recorded.
+//! (C08, C09, issue 20), with a provider token, as on the administration
+//! pages: the registry and each record (made and changed under the
+//! transfer guard); a change told to the chosen clients (each a 10-day
+//! window on its calendar, its DPOs mailed); an objection's resolution
+//! recorded.
 
 use axum::{
     Json,
@@ -11,14 +13,20 @@ use axum::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use vigie_domain::{NoticeId, SubProcessorId, subprocessor::ChangeKind, tenant::TenantSlug};
+use vigie_domain::{
+    NoticeId, SubProcessorId,
+    register::Safeguard,
+    subprocessor::{ChangeKind, Country, Site, SubProcessor},
+    tenant::TenantSlug,
+};
 use vigie_service::subprocessors;
+use vigie_store::StoredSubProcessor;
 
 use super::{
     ApiError, ApiFailure, ApiJson, ListParams,
     problems::ProviderApi,
     service_failure,
-    subprocessors::{SubProcessorOut, subprocessor_out},
+    subprocessors::{SubProcessorOut, SubProcessorSiteOut, subprocessor_out},
 };
 use crate::AppState;
 
@@ -65,6 +73,179 @@ pub struct ResolutionIn {
     pub tenant: String,
     #[schema(pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085][^\\u0000]*$")]
     pub resolution: String,
+}
+
+/// A data centre as given: its name and its country's ISO 3166 code.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SiteIn {
+    /// "Roubaix (RBX)", "Paris DC3"…
+    pub name: String,
+    /// Two capital letters: FR, DE, US…
+    #[schema(pattern = "^[A-Z]{2}$")]
+    pub country: String,
+}
+
+/// A sub-processor's record, whole (the same fields as the registry's
+/// form): a change replaces every field.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SubProcessorIn {
+    /// 1 to 200 characters.
+    #[schema(pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085][^\\u0000]*$")]
+    pub name: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub contact: String,
+    /// What it does with the data ("hébergement", "sauvegarde externalisée").
+    #[schema(pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085][^\\u0000]*$")]
+    pub purpose: String,
+    /// Where it keeps or reaches data: one at least.
+    #[schema(min_items = 1)]
+    pub sites: Vec<SiteIn>,
+    /// ISO 27001, HDS…
+    #[serde(default)]
+    pub certifications: Vec<String>,
+    /// The ground of transfers outside the EU/EEA, if any (C08).
+    #[serde(default)]
+    pub safeguard: Option<Safeguard>,
+    /// For US sites: certified under the EU-US Data Privacy Framework.
+    #[serde(default)]
+    pub dpf_certified: bool,
+}
+
+/// A sub-processor's whole record, as the provider keeps it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubProcessorRecordOut {
+    pub id: i64,
+    pub name: String,
+    pub address: String,
+    pub contact: String,
+    pub purpose: String,
+    pub sites: Vec<SubProcessorSiteOut>,
+    pub certifications: Vec<String>,
+    pub safeguard: Option<Safeguard>,
+    pub dpf_certified: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl SubProcessorIn {
+    /// The record, read as written: a country is two capital letters, not
+    /// something the pages would tidy up.
+    fn record(self) -> Result<SubProcessor, ApiFailure> {
+        let mut sites = Vec::with_capacity(self.sites.len());
+        for (i, s) in self.sites.into_iter().enumerate() {
+            let country = Country::parse(&s.country)
+                .ok()
+                .filter(|c| c.as_str() == s.country)
+                .ok_or_else(|| {
+                    ApiFailure::BadRequest(format!(
+                        "sites[{i}].country: two capital letters (FR, DE, US…)"
+                    ))
+                })?;
+            sites.push(Site {
+                name: s.name,
+                country,
+            });
+        }
+        Ok(SubProcessor {
+            name: self.name,
+            address: self.address,
+            contact: self.contact,
+            purpose: self.purpose,
+            sites,
+            certifications: self.certifications,
+            safeguard: self.safeguard,
+            dpf_certified: self.dpf_certified,
+        })
+    }
+}
+
+fn record_out(s: &StoredSubProcessor) -> SubProcessorRecordOut {
+    let short = subprocessor_out(s);
+    SubProcessorRecordOut {
+        id: short.id,
+        name: short.name,
+        address: s.body.address.clone(),
+        contact: s.body.contact.clone(),
+        purpose: short.purpose,
+        sites: short.sites,
+        certifications: short.certifications,
+        safeguard: s.body.safeguard,
+        dpf_certified: s.body.dpf_certified,
+        created_at: s.created_at.to_string(),
+        updated_at: s.updated_at.to_string(),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/provider/subprocessors", tag = "provider", request_body = SubProcessorIn,
+    responses((status = 201, description = "Recorded in the registry; no client is told until a notice is sent", body = SubProcessorRecordOut),
+              (status = 400, description = "What is wrong, field by field, or the transfer guard's refusal (a site outside the EU/EEA with no ground, C08)", body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    p: ProviderApi,
+    ApiJson(input): ApiJson<SubProcessorIn>,
+) -> Result<(StatusCode, Json<SubProcessorRecordOut>), ApiFailure> {
+    let body = input.record()?;
+    let sp = subprocessors::create(state.ctx(), &body, Timestamp::now())
+        .await
+        .map_err(service_failure)?;
+    p.trace(
+        &state,
+        "api.provider.subprocessors.create",
+        &format!("subprocessor:{}", sp.id),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(record_out(&sp))))
+}
+
+#[utoipa::path(get, path = "/api/v1/provider/subprocessors/{id}", tag = "provider",
+    params(("id" = i64, Path, description = "Sub-processor id")),
+    responses((status = 200, description = "The whole record", body = SubProcessorRecordOut),
+              (status = 404, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn read(
+    State(state): State<AppState>,
+    p: ProviderApi,
+    Path(id): Path<i64>,
+) -> Result<Json<SubProcessorRecordOut>, ApiFailure> {
+    let sp = state.store.subprocessor(SubProcessorId(id)).await?;
+    p.trace(
+        &state,
+        "api.provider.subprocessors.read",
+        &format!("subprocessor:{id}"),
+    )
+    .await?;
+    Ok(Json(record_out(&sp)))
+}
+
+#[utoipa::path(put, path = "/api/v1/provider/subprocessors/{id}", tag = "provider", request_body = SubProcessorIn,
+    params(("id" = i64, Path, description = "Sub-processor id")),
+    responses((status = 200, description = "Changed: every field replaced; clients are told by a notice, not by this", body = SubProcessorRecordOut),
+              (status = 400, description = "What is wrong, field by field, or the transfer guard's refusal (C08)", body = ApiError),
+              (status = 404, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn update(
+    State(state): State<AppState>,
+    p: ProviderApi,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<SubProcessorIn>,
+) -> Result<Json<SubProcessorRecordOut>, ApiFailure> {
+    let sp = state.store.subprocessor(SubProcessorId(id)).await?;
+    let body = input.record()?;
+    subprocessors::save(state.ctx(), sp.id, &body, Timestamp::now())
+        .await
+        .map_err(service_failure)?;
+    p.trace(
+        &state,
+        "api.provider.subprocessors.save",
+        &format!("subprocessor:{id}"),
+    )
+    .await?;
+    Ok(Json(record_out(
+        &state.store.subprocessor(SubProcessorId(id)).await?,
+    )))
 }
 
 #[utoipa::path(get, path = "/api/v1/provider/subprocessors", tag = "provider", params(ListParams),

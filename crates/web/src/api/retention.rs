@@ -301,3 +301,37 @@ pub async fn run(
     .await?;
     Ok(Json(run_out(&r)))
 }
+
+#[utoipa::path(get, path = "/api/v1/retention/runs/{id}/report.csv", tag = "retention",
+    params(("id" = i64, Path, description = "Run id")),
+    responses((status = 200, description = "The sweep's report, one line per rule (what it matched and changed, or its error), for a spreadsheet",
+                  content((String = "text/csv"))),
+              (status = 404, description = "No such sweep, or one still running", body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn run_csv(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Path(id): Path<i64>,
+) -> Result<axum::response::Response, ApiFailure> {
+    ctx.require(&state, Permission::Read, "api.retention.report")
+        .await?;
+    let r = state.store.run(&ctx.scope, id).await?;
+    let signed: vigie_service::retention::SignedReport =
+        serde_json::from_str(&r.report).map_err(|_| ApiFailure::NotFound)?;
+    let body = crate::pages::retention::report_csv(&signed).map_err(|e| {
+        tracing::error!("api: retention report: {e}");
+        ApiFailure::Internal
+    })?;
+    ctx.trace(
+        &state,
+        "api.retention.report",
+        &format!("retention_run:{id}"),
+        Outcome::Success,
+    )
+    .await?;
+    Ok(crate::pages::download(
+        "text/csv; charset=utf-8",
+        format!("rapport-conservation-{}-{id}.csv", ctx.tenant.slug),
+        body,
+    ))
+}

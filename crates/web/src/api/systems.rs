@@ -240,6 +240,90 @@ pub async fn read(
     Ok(Json(system_out(&s)))
 }
 
+/// A live column, with what discovery found in it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GuideColumnOut {
+    pub name: String,
+    pub data_type: String,
+    pub nullable: bool,
+    /// The kind of personal data found by the last scan, if any.
+    pub found: Option<String>,
+    /// How sure, from 0 to 1.
+    pub confidence: Option<f64>,
+    /// Its foreign keys, as `table.column`.
+    pub references: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GuideTableOut {
+    pub name: String,
+    /// Its primary key when it is one column (a dataset needs one).
+    pub primary_key: Option<String>,
+    pub columns: Vec<GuideColumnOut>,
+}
+
+/// The live database and the dataset Vigie proposes for it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DatasetGuideOut {
+    pub tables: Vec<GuideTableOut>,
+    /// The proposed dataset (TOML): keys, and the columns discovery found;
+    /// save it, changed or not, with `PUT /api/v1/systems/{id}`.
+    pub proposed: String,
+    /// The scan the findings come from, if any ran.
+    pub scan: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/systems/{id}/dataset-guide", tag = "systems",
+    params(("id" = i64, Path, description = "System id")),
+    responses((status = 200, description = "The system's live tables and columns (its catalogue only: no row is read) and the dataset proposed", body = DatasetGuideOut),
+              (status = 400, description = "The database could not be reached or read: why, never the driver's words", body = ApiError),
+              (status = 403, description = "Not the DPO's", body = ApiError),
+              (status = 404, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn dataset_guide(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Path(id): Path<i64>,
+) -> Result<Json<DatasetGuideOut>, ApiFailure> {
+    ctx.require(&state, Permission::ManageSystems, "api.systems.guide")
+        .await?;
+    let s = state.store.system(&ctx.scope, SystemId(id)).await?;
+    let g = vigie_service::dataset_guide::guide(state.ctx(), &ctx.scope, &s)
+        .await
+        .map_err(service_failure)?;
+    ctx.trace(
+        &state,
+        "api.systems.guide",
+        &format!("system:{id}"),
+        Outcome::Success,
+    )
+    .await?;
+    Ok(Json(DatasetGuideOut {
+        tables: g
+            .tables
+            .into_iter()
+            .map(|t| GuideTableOut {
+                name: t.name,
+                primary_key: t.primary_key,
+                columns: t
+                    .columns
+                    .into_iter()
+                    .map(|c| GuideColumnOut {
+                        confidence: c.found.as_ref().map(|f| f.1),
+                        found: c.found.map(|f| f.0),
+                        references: c.references.iter().map(ToString::to_string).collect(),
+                        name: c.name,
+                        data_type: c.data_type,
+                        nullable: c.nullable,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        proposed: vigie_connect::dataset_text(&g.proposed),
+        scan: g.scan,
+    }))
+}
+
 #[utoipa::path(put, path = "/api/v1/systems/{id}", tag = "systems", request_body = SystemIn,
     params(("id" = i64, Path, description = "System id")),
     responses((status = 200, description = "Saved: its dataset fits the live database", body = SystemOut),

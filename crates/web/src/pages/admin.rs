@@ -367,7 +367,7 @@ pub(super) async fn export_files(
 }
 
 /// The export as a download: `reversibilite-{slug}-{day}.tar`.
-pub(super) fn archive_response(
+pub(crate) fn archive_response(
     tenant: &vigie_store::Tenant,
     files: &[(String, Vec<u8>)],
     now: jiff::Timestamp,

@@ -284,6 +284,20 @@ pub async fn instructions_create(
     render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
 }
 
+/// One client in the processor register, as read from its records: for
+/// the page and for the API.
+pub(crate) struct ClientFacts {
+    pub slug: String,
+    pub name: String,
+    pub activities: Vec<String>,
+    pub subprocessors: Vec<String>,
+    pub transfers: Vec<String>,
+    pub security: Vec<String>,
+    pub audits: Vec<vigie_store::StoredAudit>,
+    /// The 50 latest.
+    pub instructions: Vec<vigie_store::StoredInstruction>,
+}
+
 /// One client in the processor register.
 pub struct ClientSection {
     pub slug: String,
@@ -306,7 +320,7 @@ struct ProcessorPage {
     error: Option<String>,
 }
 
-async fn section(state: &AppState, t: &Tenant) -> Result<ClientSection, PageError> {
+pub(crate) async fn client_facts(state: &AppState, t: &Tenant) -> Result<ClientFacts, StoreError> {
     let activities = state
         .store
         .all_activities(&vigie_domain::scope::TenantScope::of_provider(t.id))
@@ -356,7 +370,7 @@ async fn section(state: &AppState, t: &Tenant) -> Result<ClientSection, PageErro
             vigie_domain::page::Page::new(Some(1), Some(50)),
         )
         .await?;
-    Ok(ClientSection {
+    Ok(ClientFacts {
         slug: t.slug.to_string(),
         name: t.name.as_str().to_owned(),
         activities: activities
@@ -382,8 +396,22 @@ async fn section(state: &AppState, t: &Tenant) -> Result<ClientSection, PageErro
             .collect(),
         transfers,
         security,
-        audits: audit_rows(&audits),
-        instructions: instruction_rows(&instructions.items),
+        audits,
+        instructions: instructions.items,
+    })
+}
+
+async fn section(state: &AppState, t: &Tenant) -> Result<ClientSection, PageError> {
+    let f = client_facts(state, t).await?;
+    Ok(ClientSection {
+        audits: audit_rows(&f.audits),
+        instructions: instruction_rows(&f.instructions),
+        slug: f.slug,
+        name: f.name,
+        activities: f.activities,
+        subprocessors: f.subprocessors,
+        transfers: f.transfers,
+        security: f.security,
     })
 }
 

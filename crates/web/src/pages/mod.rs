@@ -2,11 +2,11 @@
 
 mod account;
 pub(crate) mod activity_text;
-mod admin;
+pub(crate) mod admin;
 mod api_docs;
 mod assets;
 mod backups;
-mod clients;
+pub(crate) mod clients;
 mod consent;
 mod cookies;
 mod dataset_guide;
@@ -31,7 +31,7 @@ mod register_form;
 pub(crate) mod report;
 mod request_form;
 pub(crate) mod requests;
-mod retention;
+pub(crate) mod retention;
 mod sign_in;
 mod subprocessors;
 mod systems;

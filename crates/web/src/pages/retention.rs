@@ -407,43 +407,7 @@ pub async fn report(
         )
             .into_response()),
         "export.csv" => {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            let head = [
-                "rule",
-                "label",
-                "system",
-                "table",
-                "trigger_column",
-                "action",
-                "period",
-                "cutoff",
-                "matched",
-                "changed",
-                "error",
-            ];
-            let mut rows = vec![head.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>()];
-            for r in &signed.report.rules {
-                rows.push(vec![
-                    r.rule.to_string(),
-                    r.label.clone(),
-                    r.system.to_string(),
-                    r.table.clone(),
-                    r.trigger_column.clone(),
-                    r.action.clone(),
-                    r.period.clone(),
-                    r.cutoff.clone(),
-                    r.matched.to_string(),
-                    r.changed.to_string(),
-                    r.error.clone(),
-                ]);
-            }
-            for row in rows {
-                w.write_record(&row)
-                    .map_err(|e| PageError::Internal(e.to_string()))?;
-            }
-            let body = w
-                .into_inner()
-                .map_err(|e| PageError::Internal(e.to_string()))?;
+            let body = report_csv(&signed).map_err(|e| PageError::Internal(e.to_string()))?;
             Ok((
                 [
                     (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
@@ -458,4 +422,42 @@ pub async fn report(
         }
         _ => Err(PageError::NOT_FOUND),
     }
+}
+
+/// A sweep's report as CSV, one line per rule, for a spreadsheet.
+pub(crate) fn report_csv(signed: &SignedReport) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let head = [
+        "rule",
+        "label",
+        "system",
+        "table",
+        "trigger_column",
+        "action",
+        "period",
+        "cutoff",
+        "matched",
+        "changed",
+        "error",
+    ];
+    let mut rows = vec![head.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>()];
+    for r in &signed.report.rules {
+        rows.push(vec![
+            r.rule.to_string(),
+            r.label.clone(),
+            r.system.to_string(),
+            r.table.clone(),
+            r.trigger_column.clone(),
+            r.action.clone(),
+            r.period.clone(),
+            r.cutoff.clone(),
+            r.matched.to_string(),
+            r.changed.to_string(),
+            r.error.clone(),
+        ]);
+    }
+    for row in rows {
+        w.write_record(&row)?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }

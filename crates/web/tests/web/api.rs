@@ -303,6 +303,36 @@ async fn openapi_document_matches_the_committed_one() {
         ("POST", "/api/v1/webhooks/{id}/pause"),
         ("POST", "/api/v1/webhooks/{id}/ping"),
         ("POST", "/api/v1/webhooks/{id}/resume"),
+        ("POST", "/api/v1/consent/sites"),
+        ("POST", "/api/v1/consent/sites/{id}/notices"),
+        ("GET", "/api/v1/systems/{id}/dataset-guide"),
+        ("GET", "/api/v1/retention/runs/{id}/report.csv"),
+        ("POST", "/api/v1/provider/subprocessors"),
+        ("GET", "/api/v1/provider/subprocessors/{id}"),
+        ("PUT", "/api/v1/provider/subprocessors/{id}"),
+        ("POST", "/api/v1/provider/tenants/{slug}/grants"),
+        ("GET", "/api/v1/provider/tenants/{slug}/notice-hours"),
+        ("PUT", "/api/v1/provider/tenants/{slug}/notice-hours"),
+        ("GET", "/api/v1/provider/tenants/{slug}/ending"),
+        ("POST", "/api/v1/provider/tenants/{slug}/ending"),
+        ("DELETE", "/api/v1/provider/tenants/{slug}/ending"),
+        ("GET", "/api/v1/provider/tenants/{slug}/reversibility"),
+        ("PUT", "/api/v1/provider/tenants/{slug}/audits/{id}/answer"),
+        (
+            "PUT",
+            "/api/v1/provider/tenants/{slug}/instructions/{id}/flag",
+        ),
+        ("GET", "/api/v1/provider/certificates/{id}"),
+        ("POST", "/api/v1/provider/accounts/{id}/password-reset"),
+        ("GET", "/api/v1/provider/processor-register"),
+        ("GET", "/api/v1/provider/databases"),
+        ("POST", "/api/v1/provider/databases"),
+        ("POST", "/api/v1/provider/databases/release"),
+        ("GET", "/api/v1/provider/own-data/sweeps"),
+        ("GET", "/api/v1/provider/own-data/sweeps/{id}/report"),
+        ("GET", "/api/v1/provider/tokens"),
+        ("POST", "/api/v1/provider/tokens"),
+        ("DELETE", "/api/v1/provider/tokens/{id}"),
         ("POST", "/c/{key}/choix"),
         ("POST", "/c/{key}/opposition"),
     ];
@@ -353,7 +383,8 @@ async fn openapi_document_matches_the_committed_one() {
             .replace("{year}", "2026")
             .replace("{file}", "f.json")
             .replace("{device}", "d")
-            .replace("{key}", "0000");
+            .replace("{key}", "0000")
+            .replace("{slug}", "commune-exemple");
         let r = c.api_json(method, &url, "", &serde_json::json!({})).await;
         assert!(
             !matches!(
