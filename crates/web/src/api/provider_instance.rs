@@ -130,7 +130,7 @@ pub async fn databases(
 }
 
 #[utoipa::path(post, path = "/api/v1/provider/databases", tag = "provider", request_body = SharedDatabaseIn,
-    responses((status = 201, description = "Declared: each client listed sees only its rows, no other client can connect a system to it", body = DatabaseOut),
+    responses((status = 201, description = "Declared (or, already shared, its clients and values replaced): each client listed sees only its rows, no other client can connect a system to it", body = DatabaseOut),
               (status = 400, description = "A field is wrong (named), the address refused or unreachable, or one client already holds this database", body = ApiError)),
     security(("bearer" = [])))]
 pub async fn declare(

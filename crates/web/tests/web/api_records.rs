@@ -16,7 +16,7 @@ use crate::{
 
 /// Commune A (a DPO and an agent) and commune B (a DPO): the DPO's and the
 /// agent's tokens of A, and B's DPO's.
-async fn two_communes(app: &TestApp) -> (String, String, String) {
+pub(crate) async fn two_communes(app: &TestApp) -> (String, String, String) {
     let a = app.tenant("commune-a").await;
     app.person("dpo@commune-a.fr", &[(&a, &[Role::Dpo])]).await;
     app.person("agent@commune-a.fr", &[(&a, &[Role::Agent])])
@@ -308,10 +308,15 @@ both!(
     }
 );
 
-/// A provider token, made by a platform administrator on the page.
-async fn provider_token(app: &TestApp) -> String {
+/// A provider token, made by a new platform administrator on the page.
+pub(crate) async fn provider_token(app: &TestApp) -> String {
     app.account("admin@hebergeur.fr", true, &[]).await;
-    let mut admin = app.signed_in("admin@hebergeur.fr").await;
+    provider_token_of(app, "admin@hebergeur.fr").await
+}
+
+/// A provider token, made on the page by the administrator `admin`.
+pub(crate) async fn provider_token_of(app: &TestApp, admin: &str) -> String {
+    let mut admin = app.signed_in(admin).await;
     let made = admin
         .post("/admin/jetons", &[("name", "outillage"), ("days", "30")])
         .await;

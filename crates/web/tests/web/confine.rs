@@ -343,7 +343,108 @@ both!(c27_the_provider_declares_a_shared_database, |app| {
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{slug}: {}", r.body);
     }
+
+    // The same through the API (issue 20), with a provider token only.
+    let provider = crate::api_records::provider_token_of(&app, "admin@hebergeur.fr").await;
+    let mut c = app.browser();
+    let listed: serde_json::Value = serde_json::from_str(
+        &c.api("/api/v1/provider/databases?q=Mes", &provider)
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(listed["total"], 1, "{listed}");
+    let db = &listed["items"][0];
+    assert_eq!(db["shared"], true);
+    assert_eq!(db["column"], "organisation_id");
+    assert!(
+        db["shares"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!({"tenant": "commune-b", "value": "2"}))
+    );
+    let identity = db["identity"].as_str().unwrap().to_owned();
+    let declared = serde_json::json!({"url": url, "label": "Mes demandes", "column": "organisation_id",
+        "shares": [{"tenant": "commune-a", "value": "1"}]});
+    // Declared again: its clients and values are replaced.
+    let r = c
+        .api_json("POST", "/api/v1/provider/databases", &provider, &declared)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let listed: serde_json::Value = serde_json::from_str(
+        &c.api("/api/v1/provider/databases?q=Mes", &provider)
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(
+        listed["items"][0]["shares"],
+        serde_json::json!([{"tenant": "commune-a", "value": "1"}])
+    );
+    let release = serde_json::json!({"identity": identity});
+    let r = c
+        .api_json(
+            "POST",
+            "/api/v1/provider/databases/release",
+            &provider,
+            &release,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = c
+        .api_json(
+            "POST",
+            "/api/v1/provider/databases/release",
+            &provider,
+            &release,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    for (shares, said) in [
+        (
+            serde_json::json!([{"tenant": "commune-z", "value": "1"}]),
+            "commune-z",
+        ),
+        (
+            serde_json::json!([{"tenant": " commune-a", "value": "1"}]),
+            "shares[0].tenant",
+        ),
+        (
+            serde_json::json!([{"tenant": "commune-a", "value": "1\ncommune-b = 2"}]),
+            "shares[0].value",
+        ),
+    ] {
+        let mut bad = declared.clone();
+        bad["shares"] = shares;
+        let r = c
+            .api_json("POST", "/api/v1/provider/databases", &provider, &bad)
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(r.body.contains(said), "{}", r.body);
+        assert!(!r.body.contains(&url), "the URL is not sent back");
+    }
+    let r = c
+        .api_json("POST", "/api/v1/provider/databases", &provider, &declared)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let again: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(again["identity"], identity.as_str());
+    assert_eq!(
+        again["shares"],
+        serde_json::json!([{"tenant": "commune-a", "value": "1"}])
+    );
+    assert_eq!(
+        c.api("/api/v1/provider/databases", &dpo_token(&app).await)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED,
+        "a client's token lists no database"
+    );
     fixture::drop_database(Dialect::Sqlite, &name, &url)
         .await
         .unwrap();
 });
+
+async fn dpo_token(app: &TestApp) -> String {
+    crate::api_parity::minted(app, "dpo@commune-a.fr", "commune-a", "dpo").await
+}

@@ -6,6 +6,7 @@ mod support;
 
 mod api;
 mod api_parity;
+mod api_provider;
 mod api_records;
 mod auth;
 mod breaches;

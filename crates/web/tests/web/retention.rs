@@ -211,6 +211,24 @@ both!(c21_c22_rules_preview_sweep_and_signed_report, |app| {
     let none: serde_json::Value =
         serde_json::from_str(&api.api("/api/v1/retention/rules", &theirs).await.body).unwrap();
     assert_eq!(none, serde_json::json!([]));
+    // The report as CSV, one line per rule, as the page's download.
+    let csv_path = format!("/api/v1/retention/runs/{}/report.csv", run.id);
+    let csv = api.api(&csv_path, &mine).await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+    assert!(
+        csv.body.starts_with("rule,label,system,table"),
+        "{}",
+        csv.body
+    );
+    assert_eq!(
+        csv.body,
+        dpo.get(&format!("{base}/export.csv")).await.body,
+        "the same bytes as the page's"
+    );
+    assert_eq!(
+        api.api(&csv_path, &theirs).await.status,
+        StatusCode::NOT_FOUND
+    );
     // C30 from the page: a masked copy into an empty test database, run by
     // the worker, its progress and result on the system's page.
     let system_page = format!("/t/commune-a/systemes/{sys}");
@@ -555,6 +573,43 @@ both!(c22_sweeps_of_vigies_own_data_for_the_provider, |app| {
     assert_eq!(
         admin
             .get("/admin/conservation/999999/rapport.json")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // Through the API with a provider token (issue 20): the same sweep
+    // and the same signed report.
+    let provider = crate::api_records::provider_token(&app).await;
+    let mut c = app.browser();
+    let listed: serde_json::Value = serde_json::from_str(
+        &c.api("/api/v1/provider/own-data/sweeps", &provider)
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(listed["items"][0]["id"], sweep.id, "{listed}");
+    assert_eq!(listed["items"][0]["dry"], false);
+    assert!(
+        listed["items"][0]["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["what"] == "inactivity_notices" && l["changed"] == 1),
+        "{listed}"
+    );
+    let r = c
+        .api(
+            &format!("/api/v1/provider/own-data/sweeps/{}/report", sweep.id),
+            &provider,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&r.body).unwrap(),
+        v
+    );
+    assert_eq!(
+        c.api("/api/v1/provider/own-data/sweeps/999999/report", &provider)
             .await
             .status,
         StatusCode::NOT_FOUND
