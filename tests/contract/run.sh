@@ -20,27 +20,66 @@ if [ ! -x "$venv/bin/st" ]; then
 fi
 
 tmp=$(mktemp -d)
-# A port of its own: two runs on one machine must not fuzz each other's demo.
-port=$((20000 + RANDOM % 20000))
-"$vigie" --data-dir "$tmp/data" demo --listen "127.0.0.1:$port" >"$tmp/demo.log" 2>&1 &
-pid=$!
+pid=
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
-for _ in $(seq 1 60); do
-  if "$vigie" healthcheck --address "127.0.0.1:$port" >/dev/null 2>&1; then break; fi
-  sleep 1
-done
-"$vigie" healthcheck --address "127.0.0.1:$port" >/dev/null
-kill -0 "$pid" || { cat "$tmp/demo.log"; exit 1; }
+
+# Each run has a demo of its own, started from the same data: a run that
+# disables an account or revokes a token must not void the next one (an
+# agent's account disabled by the user manager's run left the agent's run
+# with no token: every call a 401, every check passed, nothing tested).
+data=
+port=
+start_demo() { # label
+  data="$tmp/$1"
+  # A port of its own: two runs on one machine must not fuzz each other's demo.
+  port=$((20000 + RANDOM % 20000))
+  "$vigie" --data-dir "$data" demo --listen "127.0.0.1:$port" >"$tmp/$1.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 60); do
+    if "$vigie" healthcheck --address "127.0.0.1:$port" >/dev/null 2>&1; then break; fi
+    sleep 1
+  done
+  "$vigie" healthcheck --address "127.0.0.1:$port" >/dev/null
+  kill -0 "$pid" || { cat "$tmp/$1.log"; exit 1; }
+}
+stop_demo() {
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
 
 tenant_token() { # account role
-  "$vigie" --data-dir "$tmp/data" token create --tenant sidec-jura --for "$1" --role "$2" --name "contrat $2" --days 1 2>/dev/null
+  "$vigie" --data-dir "$data" token create --tenant sidec-jura --for "$1" --role "$2" --name "contrat $2" --days 1
+}
+provider_token() {
+  "$vigie" --data-dir "$data" token provider --for admin@cis-valley.example --name "contrat" --days 1
 }
 
 failed=0
-fuzz() { # label token schemathesis-options...
-  local label=$1 token=$2
-  shift 2
+# The token still opens the API after a run: one revoked or its account
+# disabled by a generated call would turn the rest of the run into 401s,
+# which pass every check and test nothing.
+opens() { # token path
+  python3 - "$1" "http://127.0.0.1:$port$2" <<'PY'
+import sys, urllib.request
+req = urllib.request.Request(sys.argv[2], headers={"Authorization": "Bearer " + sys.argv[1]})
+try:
+    urllib.request.urlopen(req, timeout=10)
+except Exception as e:
+    sys.exit(f"the run's token does not open {sys.argv[2]} ({e}): what it generated then tested nothing")
+PY
+}
+fuzz() { # label "tenant ACCOUNT ROLE"|provider after|- schemathesis-options...
+  local label=$1 who=$2 after=$3 token probe=/api/v1/me
+  shift 3
   echo "== contract: $label"
+  start_demo "$label"
+  if [ "$who" = provider ]; then
+    token=$(provider_token)
+    probe=/api/v1/provider/tenants
+  else
+    token=$(tenant_token ${who#tenant })
+  fi
+  opens "$token" "$probe" || { stop_demo; failed=1; return; }
   # From the temporary folder: schemathesis keeps a cache where it runs.
   if (cd "$tmp" && timeout 600 "$venv/bin/st" --config-file "$here/schemathesis.toml" run \
     "http://127.0.0.1:$port/api/v1/openapi.json" \
@@ -49,21 +88,28 @@ fuzz() { # label token schemathesis-options...
     grep -E "generated, " "$tmp/$label.txt" || true
   else
     cat "$tmp/$label.txt"
+    echo "== the demo's log, last lines"
+    tail -n 40 "$tmp/$label.log"
     failed=1
   fi
+  if [ "$after" = after ] && ! opens "$token" "$probe"; then
+    failed=1
+  fi
+  stop_demo
 }
 
-tenant_only=(--exclude-path-regex '^/api/v1/provider/')
-fuzz dpo "$(tenant_token dpo@cis-valley.example dpo)" "${tenant_only[@]}"
-fuzz user_manager "$(tenant_token gestion@sidec.example user_manager)" "${tenant_only[@]}"
-fuzz agent "$(tenant_token agent@sidec.example agent)" "${tenant_only[@]}"
-fuzz auditor "$(tenant_token auditeur@cis-valley.example auditor)" "${tenant_only[@]}"
-provider=$("$vigie" --data-dir "$tmp/data" token provider --for admin@cis-valley.example --name "contrat" --days 1 2>/dev/null)
-fuzz provider "$provider" --include-path-regex '^/api/v1/provider/'
+# A token revoking itself is an operation of its own, run last (below).
+keep=(--exclude-name 'DELETE /api/v1/tokens/{id}' --exclude-name 'DELETE /api/v1/provider/tokens/{id}')
+tenant_only=(--exclude-path-regex '^/api/v1/provider/' "${keep[@]}")
+fuzz dpo "tenant dpo@cis-valley.example dpo" after "${tenant_only[@]}"
+fuzz user_manager "tenant gestion@sidec.example user_manager" after "${tenant_only[@]}"
+fuzz agent "tenant agent@sidec.example agent" after "${tenant_only[@]}"
+fuzz auditor "tenant auditeur@cis-valley.example auditor" after "${tenant_only[@]}"
+fuzz provider provider after --include-path-regex '^/api/v1/provider/' "${keep[@]}"
+fuzz revocations "tenant dpo@cis-valley.example dpo" - --include-name 'DELETE /api/v1/tokens/{id}'
+fuzz provider_revocations provider - --include-name 'DELETE /api/v1/provider/tokens/{id}'
 
 if [ "$failed" != 0 ]; then
-  echo "== the demo's log, last lines"
-  tail -n 40 "$tmp/demo.log"
   echo "the API's contract does not hold (above)"
   exit 1
 fi

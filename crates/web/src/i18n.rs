@@ -745,6 +745,7 @@ messages! {
     requests_open: "Demandes à traiter", "Open requests";
     requests_all: "Toutes", "All";
     roles_not_own: "Personne ne change ses propres rôles : demandez-le à un autre gestionnaire ou au prestataire.", "Nobody changes their own roles: ask another manager or the provider.";
+    account_not_own: "Personne ne retire ni ne désactive son propre compte : demandez-le à un autre gestionnaire ou au prestataire.", "Nobody removes or disables their own account: ask another manager or the provider.";
     token_role_not_held: "Un jeton ne peut pas permettre plus que vos propres rôles dans cette organisation.", "A token cannot allow more than your own roles in this organisation.";
     request_preview: "Voir ce que les systèmes contiennent (sans rien modifier)", "See what the systems hold (nothing is changed)";
     preview_title: "Aperçu avant approbation", "Preview before approval";

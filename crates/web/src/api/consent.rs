@@ -136,7 +136,7 @@ fn site_out(base: &str, s: vigie_store::ConsentSite) -> SiteOut {
 
 /// A website declared, with its banner's purposes (C35).
 #[derive(Deserialize, ToSchema)]
-pub struct SiteIn {
+pub struct ConsentSiteIn {
     /// 1 to 200 characters.
     #[schema(pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085][^\\u0000]*$")]
     pub name: String,
@@ -161,7 +161,7 @@ pub struct NoticeVersionIn {
     pub notice_version: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/consent/sites", tag = "consent", request_body = SiteIn,
+#[utoipa::path(post, path = "/api/v1/consent/sites", tag = "consent", request_body = ConsentSiteIn,
     responses((status = 201, description = "Declared: its banner's script is in the answer", body = SiteOut),
               (status = 400, description = "A field is wrong: named in the message", body = ApiError),
               (status = 403, description = "Not the DPO's", body = ApiError)),
@@ -169,7 +169,7 @@ pub struct NoticeVersionIn {
 pub async fn create_site(
     State(state): State<AppState>,
     ctx: ApiCtx,
-    ApiJson(input): ApiJson<SiteIn>,
+    ApiJson(input): ApiJson<ConsentSiteIn>,
 ) -> Result<(StatusCode, Json<SiteOut>), ApiFailure> {
     ctx.require(&state, Permission::ManageSystems, "api.consent.site_create")
         .await?;

@@ -166,7 +166,8 @@ pub async fn set_roles(
 #[utoipa::path(delete, path = "/api/v1/members/{id}", tag = "members",
     params(("id" = i64, Path, description = "Account id")),
     responses((status = 204, description = "No longer a member here (the account stays)"),
-              (status = 404, description = "No such person in this tenant", body = ApiError)),
+              (status = 404, description = "No such person in this tenant", body = ApiError),
+              (status = 409, description = "The account this token acts for", body = ApiError)),
     security(("bearer" = [])))]
 pub async fn remove(
     State(state): State<AppState>,
@@ -176,6 +177,7 @@ pub async fn remove(
     ctx.require(&state, Permission::ManageUsers, "api.members.remove")
         .await?;
     let m = member(&state, &ctx, id).await?;
+    not_own(&ctx, &m)?;
     state
         .store
         .set_roles(&ctx.scope, m.user.id, &Roles::default())
@@ -188,6 +190,17 @@ pub async fn remove(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Nobody removes or disables the account the token acts for: a tenant's
+/// last user manager would lock it out, and the token would stop mid-run.
+fn not_own(ctx: &ApiCtx, m: &Member) -> Result<(), ApiFailure> {
+    if ctx.token.created_by == Some(m.user.id) {
+        return Err(ApiFailure::Conflict(
+            "id: the account this token acts for; another manager or the provider removes or disables it".into(),
+        ));
+    }
+    Ok(())
 }
 
 async fn set_disabled(
@@ -203,6 +216,9 @@ async fn set_disabled(
     };
     ctx.require(state, Permission::ManageUsers, action).await?;
     let m = member(state, ctx, id).await?;
+    if disabled {
+        not_own(ctx, &m)?;
+    }
     if !only_here(state, &m).await? {
         ctx.trace(state, action, &format!("user:{id}"), Outcome::Denied)
             .await?;
@@ -218,7 +234,8 @@ async fn set_disabled(
     params(("id" = i64, Path, description = "Account id")),
     responses((status = 200, description = "Disabled: its sessions and tokens stop", body = MemberOut),
               (status = 403, description = "The account belongs to another tenant too, or to the provider", body = ApiError),
-              (status = 404, body = ApiError)),
+              (status = 404, body = ApiError),
+              (status = 409, description = "The account this token acts for", body = ApiError)),
     security(("bearer" = [])))]
 pub async fn disable(
     State(state): State<AppState>,

@@ -216,7 +216,8 @@ pub async fn ending(
 #[utoipa::path(post, path = "/api/v1/provider/tenants/{slug}/ending", tag = "provider", request_body = EndingIn,
     params(("slug" = String, Path, description = "The client's short name")),
     responses((status = 201, description = "Started: its DPOs and user managers are mailed the day and a link to the reversibility export", body = EndingOut),
-              (status = 400, description = "A delay out of 0 to 365 days, or the contract already ending", body = ApiError),
+              (status = 400, description = "A delay out of 0 to 365 days", body = ApiError),
+              (status = 409, description = "The contract is already ending", body = ApiError),
               (status = 404, body = ApiError)),
     security(("bearer" = [])))]
 pub async fn end_contract(
@@ -226,6 +227,11 @@ pub async fn end_contract(
     ApiJson(input): ApiJson<EndingIn>,
 ) -> Result<(StatusCode, Json<EndingOut>), ApiFailure> {
     let tenant = client(&state, &slug).await?;
+    if state.store.ending(tenant.id).await?.is_some() {
+        return Err(ApiFailure::Conflict(
+            "this client's contract is already ending: call it off first to change the day".into(),
+        ));
+    }
     let e = vigie_service::reversibility::start_ending(
         state.ctx(),
         &tenant,
@@ -256,7 +262,10 @@ pub async fn cancel_ending(
     Path(slug): Path<String>,
 ) -> Result<StatusCode, ApiFailure> {
     let tenant = client(&state, &slug).await?;
-    state.store.cancel_ending(tenant.id).await?;
+    match state.store.cancel_ending(tenant.id).await {
+        Ok(()) | Err(StoreError::NotFound) => {}
+        Err(e) => return Err(e.into()),
+    }
     p.trace_in(
         &state,
         &tenant,

@@ -77,7 +77,7 @@ pub struct ResolutionIn {
 
 /// A data centre as given: its name and its country's ISO 3166 code.
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct SiteIn {
+pub struct DataCentreIn {
     /// "Roubaix (RBX)", "Paris DC3"…
     pub name: String,
     /// Two capital letters: FR, DE, US…
@@ -101,7 +101,7 @@ pub struct SubProcessorIn {
     pub purpose: String,
     /// Where it keeps or reaches data: one at least.
     #[schema(min_items = 1)]
-    pub sites: Vec<SiteIn>,
+    pub sites: Vec<DataCentreIn>,
     /// ISO 27001, HDS…
     #[serde(default)]
     pub certifications: Vec<String>,

@@ -313,6 +313,9 @@ pub async fn remove(
 ) -> Result<Response, PageError> {
     require_traced(&state, &ctx, Permission::ManageUsers, "user.remove").await?;
     let member = load_member(&state, &ctx, UserId(id)).await?;
+    if let Some(refused) = not_own(&state, &ctx, &member).await? {
+        return Ok(refused);
+    }
     state
         .store
         .set_roles(&ctx.scope, member.user.id, &Roles::default())
@@ -338,6 +341,9 @@ async fn set_disabled(
     if !super::invite::only_here(state, &member).await? {
         return Err(PageError::FORBIDDEN);
     }
+    if disabled && let Some(refused) = not_own(state, ctx, &member).await? {
+        return Ok(refused);
+    }
     state.store.set_disabled(member.user.id, disabled).await?;
     ctx.trace(state, action, &format!("user:{id}")).await?;
     let flash = if disabled {
@@ -346,6 +352,21 @@ async fn set_disabled(
         "user_enabled"
     };
     Ok(see_other(&format!("{}/users/{id}", ctx.base()), flash))
+}
+
+/// Nobody removes or disables their own account: a tenant's last user
+/// manager would lock it out, and a script's token would stop mid-run.
+async fn not_own(
+    state: &AppState,
+    ctx: &TenantCtx,
+    member: &vigie_store::Member,
+) -> Result<Option<Response>, PageError> {
+    if member.user.id != ctx.me.user.id {
+        return Ok(None);
+    }
+    let m = ctx.me.client.lang.msgs();
+    let page = user_page(state, ctx, member.clone(), None, Some(m.account_not_own)).await?;
+    Ok(Some(render_status(StatusCode::CONFLICT, page)?))
 }
 
 pub async fn disable(

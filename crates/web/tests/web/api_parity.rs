@@ -723,6 +723,20 @@ both!(c25_c26_people_and_roles_through_the_api, |app| {
         )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    // Nor removed or disabled through its own token (C26): the tenant's
+    // manager would lock it out, the script would stop mid-run.
+    for (method, path) in [
+        ("DELETE", format!("/api/v1/members/{me}")),
+        ("POST", format!("/api/v1/members/{me}/disable")),
+    ] {
+        let r = c.api_json(method, &path, &manager, &json!({})).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{path}: {}", r.body);
+    }
+    assert_eq!(
+        c.api("/api/v1/me", &manager).await.status,
+        StatusCode::OK,
+        "the token still works"
+    );
 
     // Disabled only when the account is this tenant's alone.
     let r = c

@@ -150,7 +150,7 @@ both!(
         let r = c
             .api_json("POST", ending, &provider, &json!({"delay_days": 30}))
             .await;
-        assert_eq!(r.status, StatusCode::BAD_REQUEST, "already ending");
+        assert_eq!(r.status, StatusCode::CONFLICT, "already ending");
         let mailed = app
             .store
             .list_messages("dpo@commune-a.fr", vigie_domain::page::Page::default())
@@ -179,6 +179,13 @@ both!(
             StatusCode::NO_CONTENT
         );
         assert_eq!(c.api(ending, &provider).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            c.api_json("DELETE", ending, &provider, &json!({}))
+                .await
+                .status,
+            StatusCode::NO_CONTENT,
+            "nothing to call off is not an error"
+        );
         let theirs = trail_actions(&mut c, "/api/v1/trail", &dpo).await;
         for action in [
             "api.provider.tenant.end_contract",

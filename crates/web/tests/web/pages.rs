@@ -95,6 +95,25 @@ both!(c26_user_manager_runs_the_tenants_accounts, |app| {
     assert!(r.body.contains("Personne ne change ses propres rôles"));
     let mine = app.store.memberships(me.id).await.unwrap();
     assert!(!mine[0].roles.contains(Role::Dpo), "still not DPO");
+    // Nor remove or disable its own account: the tenant would have no
+    // manager left.
+    for action in ["remove", "disable"] {
+        let r = m
+            .post(&format!("/t/commune-a/users/{}/{action}", me.id), &[])
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{action}");
+        assert!(
+            r.body
+                .contains("Personne ne retire ni ne désactive son propre compte"),
+            "{action}"
+        );
+    }
+    assert!(!app.store.user(me.id).await.unwrap().disabled);
+    assert!(
+        !app.store.memberships(me.id).await.unwrap()[0]
+            .roles
+            .is_empty()
+    );
 
     let r = m
         .post(&format!("/t/commune-a/users/{}/disable", created.id), &[])
