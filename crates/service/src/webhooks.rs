@@ -16,7 +16,7 @@
 
 use base64::{Engine, engine::general_purpose::STANDARD as B64};
 use hmac::{Hmac, Mac};
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 use sha2::Sha256;
 use vigie_domain::{
@@ -153,12 +153,56 @@ pub async fn create(
     Ok((hook, secret))
 }
 
-/// The endpoint's secret, to sign with.
-pub fn secret_of(ctx: Ctx<'_>, hook: &Webhook) -> Result<String> {
-    let plain = ctx
+/// How long a rotated secret keeps signing beside the new one: a day for
+/// the receiver to switch without refusing a call.
+pub const ROTATION_OVERLAP: SignedDuration = SignedDuration::from_hours(24);
+
+/// Gives the endpoint a new secret, shown this once; the one it replaces
+/// keeps signing beside it until the overlap ends (`ROTATION_OVERLAP`).
+pub async fn rotate(
+    ctx: Ctx<'_>,
+    scope: &TenantScope,
+    id: i64,
+    now: Timestamp,
+) -> Result<(String, Timestamp)> {
+    ctx.store.webhook(scope, id).await?;
+    let secret = new_secret();
+    let sealed = ctx
         .vault
-        .open(Purpose::WebhookSecret, hook.tenant, &hook.secret_sealed)?;
-    String::from_utf8(plain).map_err(|_| invalid("secret", "not a webhook secret"))
+        .seal(Purpose::WebhookSecret, scope.tenant(), secret.as_bytes())?;
+    let until = now + ROTATION_OVERLAP;
+    ctx.store
+        .rotate_webhook_secret(scope, id, &sealed, until)
+        .await?;
+    Ok((secret, until))
+}
+
+/// The secrets that sign a call at `now`: the endpoint's, and the one it
+/// replaced while the overlap lasts.
+pub fn secrets_of(ctx: Ctx<'_>, hook: &Webhook, now: Timestamp) -> Result<Vec<String>> {
+    let open = |sealed: &[u8]| -> Result<String> {
+        let plain = ctx
+            .vault
+            .open(Purpose::WebhookSecret, hook.tenant, sealed)?;
+        String::from_utf8(plain).map_err(|_| invalid("secret", "not a webhook secret"))
+    };
+    let mut all = vec![open(&hook.secret_sealed)?];
+    if let (Some(previous), Some(until)) = (&hook.previous_secret_sealed, hook.previous_until)
+        && now < until
+    {
+        all.push(open(previous)?);
+    }
+    Ok(all)
+}
+
+/// The `webhook-signature` header: one `v1,…` per secret, space-separated
+/// (a receiver accepts the call when one of them checks).
+pub fn signatures(secrets: &[String], id: &str, timestamp: i64, body: &str) -> Result<String> {
+    let each = secrets
+        .iter()
+        .map(|s| signature(s, id, timestamp, body))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(each.join(" "))
 }
 
 /// The body every endpoint receives for one event: fixed when queued, so
@@ -349,6 +393,23 @@ mod tests {
             "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
         );
         assert!(signature("nope", id, 1, body).is_err());
+        // Two secrets (a rotation's overlap): both signatures, the new
+        // one first, space-separated as the specification has them.
+        let other = "whsec_dGhlIHJlcGxhY2VkIHNlY3JldCBvZiB0aGlzIHRlc3Q=";
+        let both =
+            signatures(&[secret.to_owned(), other.to_owned()], id, 1614265330, body).unwrap();
+        assert_eq!(
+            both,
+            format!(
+                "{} {}",
+                signature(secret, id, 1614265330, body).unwrap(),
+                signature(other, id, 1614265330, body).unwrap()
+            )
+        );
+        assert_ne!(
+            signature(secret, id, 1614265330, body).unwrap(),
+            signature(other, id, 1614265330, body).unwrap()
+        );
         let fresh = new_secret();
         assert!(fresh.starts_with(SECRET_PREFIX) && fresh.len() > 40);
         assert_ne!(fresh, new_secret());

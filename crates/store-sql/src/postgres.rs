@@ -168,6 +168,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 32,
         sql: include_str!("../migrations/postgres/0032_webhooks.sql"),
     },
+    Migration {
+        version: 33,
+        sql: include_str!("../migrations/postgres/0033_webhook_rotation.sql"),
+    },
 ];
 
 /// Several nodes claim at once: each skips rows another holds.

@@ -6,7 +6,7 @@ use vigie_domain::webhook::{DeliveryState, EventKind, Subscriptions};
 use vigie_store::{Delivery, NewWebhook, Webhook, Webhooks};
 
 const WEBHOOK_COLS: &str =
-    "id, tenant_id, url, description, events, secret_sealed, active, created_at, created_by";
+    "id, tenant_id, url, description, events, secret_sealed, previous_secret_sealed, previous_until, active, created_at, created_by";
 
 fn webhook_from(r: &Row) -> Result<Webhook, StoreError> {
     let events: String = get(r, "events")?;
@@ -17,6 +17,8 @@ fn webhook_from(r: &Row) -> Result<Webhook, StoreError> {
         description: get(r, "description")?,
         events: Subscriptions::parse(events.split(' ')).map_err(|e| corrupt("events", e))?,
         secret_sealed: get(r, "secret_sealed")?,
+        previous_secret_sealed: get(r, "previous_secret_sealed")?,
+        previous_until: get::<Option<i64>>(r, "previous_until")?.map(from_micros),
         active: get(r, "active")?,
         created_at: from_micros(get(r, "created_at")?),
         created_by: get(r, "created_by")?,
@@ -125,6 +127,28 @@ impl Webhooks for ThisStore {
             .execute(&self.pool)
             .await
             .db()?;
+        expect_one(done.rows_affected())
+    }
+
+    async fn rotate_webhook_secret(
+        &self,
+        scope: &TenantScope,
+        id: i64,
+        sealed: &[u8],
+        keep_until: Timestamp,
+    ) -> Result<(), StoreError> {
+        // One statement: the previous is the current as it was read by it.
+        let done = sqlx::query(
+            "UPDATE webhooks SET previous_secret_sealed = secret_sealed, previous_until = $1, secret_sealed = $2 \
+             WHERE id = $3 AND tenant_id = $4",
+        )
+        .bind(to_micros(keep_until))
+        .bind(sealed)
+        .bind(id)
+        .bind(scope.tenant().0)
+        .execute(&self.pool)
+        .await
+        .db()?;
         expect_one(done.rows_affected())
     }
 

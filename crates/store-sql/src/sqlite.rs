@@ -227,6 +227,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 32,
         sql: include_str!("../migrations/sqlite/0032_webhooks.sql"),
     },
+    Migration {
+        version: 33,
+        sql: include_str!("../migrations/sqlite/0033_webhook_rotation.sql"),
+    },
 ];
 
 /// `FOR UPDATE SKIP LOCKED` does not exist here, and is not needed: the

@@ -53,6 +53,34 @@ pub async fn webhooks_deliver_once_per_endpoint_and_event(s: &dyn Store) {
     assert!(ha.active);
     assert_eq!(ha.events.to_text(), "scan_finished");
     assert_eq!(ha.secret_sealed, vec![1, 2, 3]);
+    assert_eq!(
+        (ha.previous_secret_sealed.clone(), ha.previous_until),
+        (None, None)
+    );
+
+    // A rotation keeps the replaced secret beside the new one until told;
+    // a second forgets the first; another tenant's endpoint is not found.
+    let until = now + SignedDuration::from_hours(24);
+    s.rotate_webhook_secret(a, ha.id, &[4, 5], until)
+        .await
+        .unwrap();
+    let rotated = s.webhook(a, ha.id).await.unwrap();
+    assert_eq!(rotated.secret_sealed, vec![4, 5]);
+    assert_eq!(rotated.previous_secret_sealed, Some(vec![1, 2, 3]));
+    assert_eq!(rotated.previous_until, Some(until));
+    s.rotate_webhook_secret(a, ha.id, &[6], until)
+        .await
+        .unwrap();
+    let twice = s.webhook(a, ha.id).await.unwrap();
+    assert_eq!(
+        (twice.secret_sealed, twice.previous_secret_sealed),
+        (vec![6], Some(vec![4, 5]))
+    );
+    assert!(matches!(
+        s.rotate_webhook_secret(b, ha.id, &[7], until).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(s.webhook(a, ha.id).await.unwrap().secret_sealed, vec![6]);
 
     // One delivery per endpoint and event id, whatever the repeats.
     let body = r#"{"type":"scan_finished"}"#;

@@ -24,6 +24,10 @@ pub struct Webhook {
     pub description: String,
     pub events: Subscriptions,
     pub secret_sealed: Vec<u8>,
+    /// After a rotation: the secret it replaced, still signing beside the
+    /// new one until `previous_until`.
+    pub previous_secret_sealed: Option<Vec<u8>>,
+    pub previous_until: Option<Timestamp>,
     pub active: bool,
     pub created_at: Timestamp,
     pub created_by: String,
@@ -80,6 +84,15 @@ pub trait Webhooks: Send + Sync {
     async fn active_webhooks(&self, scope: &TenantScope) -> Result<Vec<Webhook>>;
     async fn webhook(&self, scope: &TenantScope, id: i64) -> Result<Webhook>;
     async fn set_webhook_active(&self, scope: &TenantScope, id: i64, active: bool) -> Result<()>;
+    /// A new secret: the current one becomes the previous, kept signing
+    /// until `keep_until` (a previous one before it is forgotten).
+    async fn rotate_webhook_secret(
+        &self,
+        scope: &TenantScope,
+        id: i64,
+        sealed: &[u8],
+        keep_until: Timestamp,
+    ) -> Result<()>;
     /// Removes the endpoint and its deliveries.
     async fn delete_webhook(&self, scope: &TenantScope, id: i64) -> Result<()>;
 

@@ -149,9 +149,10 @@ async fn post(ctx: Ctx<'_>, d: &Delivery, timeout: Duration) -> Result<i64, Fail
     let url = EndpointUrl::parse(&hook.url, &ctx.confinement.webhook_hosts)
         .map_err(|e| failure(e.to_string()))?;
     let addrs = resolve(&url, timeout).await?;
-    let secret = webhooks::secret_of(ctx, &hook).map_err(|e| failure(e.to_string()))?;
-    let at = Timestamp::now().as_second();
-    let signature = webhooks::signature(&secret, &d.event_id, at, &d.payload)
+    let now = Timestamp::now();
+    let secrets = webhooks::secrets_of(ctx, &hook, now).map_err(|e| failure(e.to_string()))?;
+    let at = now.as_second();
+    let signature = webhooks::signatures(&secrets, &d.event_id, at, &d.payload)
         .map_err(|e| failure(e.to_string()))?;
     // HTTPS on the ring provider, as the rest of Vigie (an error only
     // says one is installed already).

@@ -967,7 +967,7 @@ async fn register_update(
         request_docs::export, request_docs::export_file,
         register_docs::versions, register_docs::history, register_docs::export, register_docs::activity_export, register_docs::annual_report, register_docs::dpia_export,
         clients::audits_list, clients::audits_create, clients::instructions_list, clients::instructions_create,
-        webhooks::list, webhooks::create, webhooks::read, webhooks::delete, webhooks::pause, webhooks::resume, webhooks::ping,
+        webhooks::list, webhooks::create, webhooks::read, webhooks::delete, webhooks::pause, webhooks::resume, webhooks::ping, webhooks::rotate,
         webhooks::deliveries, webhooks::redeliver,
         consent::sites, consent::create_site, consent::new_notice, consent::records, consent::record, consent::proof, consent::current, consent::check, consent::add, consent::suppression_csv,
         crate::consent::record, crate::consent::opposition),
@@ -998,7 +998,7 @@ async fn register_update(
         tokens::TokenOut, tokens::TokenPage, tokens::TokenIn, tokens::TokenCreatedOut,
         clients::AuditOut, clients::AuditPage, clients::AuditIn, clients::InstructionOut, clients::InstructionPage, clients::InstructionIn,
         webhooks::EventIn, webhooks::WebhookIn, webhooks::WebhookOut, webhooks::WebhookCreatedOut, webhooks::WebhookPage,
-        webhooks::DeliveryOut, webhooks::DeliveryPage, webhooks::PingOut,
+        webhooks::DeliveryOut, webhooks::DeliveryPage, webhooks::PingOut, webhooks::RotatedOut,
         consent::SiteOut, consent::ConsentSiteIn, consent::NoticeVersionIn, consent::ConsentOut, consent::ConsentPage, consent::ChoiceIn, consent::SuppressionIn, consent::SuppressedOut,
         crate::consent::BannerChoice, crate::consent::OppositionInput, crate::consent::PublicError)),
     modifiers(&BearerAuth, &CommonErrors, &Strict)
@@ -1166,6 +1166,10 @@ pub fn routes() -> Router<AppState> {
             axum::routing::post(webhooks::resume),
         )
         .route("/webhooks/{id}/ping", axum::routing::post(webhooks::ping))
+        .route(
+            "/webhooks/{id}/rotate",
+            axum::routing::post(webhooks::rotate),
+        )
         .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .route(
             "/webhooks/{id}/deliveries/{delivery}/redeliver",

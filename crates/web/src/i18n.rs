@@ -194,6 +194,9 @@ messages! {
     webhook_pause: "Mettre en pause", "Pause";
     webhook_resume: "Reprendre", "Resume";
     webhook_ping: "Envoyer un test", "Send a test";
+    webhook_rotate: "Changer le secret", "Rotate the secret";
+    webhook_rotated: "Nouveau secret de signature. Copiez-le maintenant : il ne sera plus affiché.", "New signing secret. Copy it now: it will not be shown again.";
+    webhook_overlap: "L'ancien secret signe aussi chaque appel, à côté du nouveau, jusqu'au", "The old secret also signs every call, beside the new one, until";
     webhook_delete: "Supprimer ce webhook et ses envois", "Delete this webhook and its deliveries";
     webhook_deliveries: "Envois", "Deliveries";
     webhook_pinged: "Un test est en file : son envoi apparaît ci-dessous.", "A test is queued: its delivery shows below.";

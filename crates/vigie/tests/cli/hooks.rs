@@ -387,5 +387,43 @@ fn c15_c39_ends_are_told_once_signed_retried_and_never_held_by_another_tenant() 
             "{}",
             seen[4].body
         );
+
+        // The secret rotated: for a day every call carries both
+        // signatures, the new and the replaced, each over the same bytes.
+        let (fresh, until) = webhooks::rotate(ctx, &a, hook.id, Timestamp::now())
+            .await
+            .unwrap();
+        assert_ne!(fresh, secret);
+        webhooks::ping(ctx, &a, hook.id, Timestamp::now())
+            .await
+            .unwrap();
+        let pass = vigie::hooks::deliver(ctx, "n1", timeout, much_later)
+            .await
+            .unwrap();
+        // The test held back while the host was closed goes too.
+        assert_eq!(pass.delivered, 2, "{pass:?}");
+        let seen = rx.seen.lock().unwrap().clone();
+        assert_eq!(seen.len(), 7);
+        for last in &seen[5..] {
+            let (id, ts) = (
+                header(last, "webhook-id"),
+                header(last, "webhook-timestamp").parse::<i64>().unwrap(),
+            );
+            let sent: Vec<&str> = header(last, "webhook-signature").split(' ').collect();
+            assert_eq!(
+                sent,
+                [
+                    webhooks::signature(&fresh, id, ts, &last.body).unwrap(),
+                    webhooks::signature(&secret, id, ts, &last.body).unwrap()
+                ]
+            );
+        }
+        // Once the day is over, the replaced secret signs no more.
+        let stored = store.webhook(&a, hook.id).await.unwrap();
+        let after = until + SignedDuration::from_secs(1);
+        assert_eq!(
+            webhooks::secrets_of(ctx, &stored, after).unwrap(),
+            vec![fresh.clone()]
+        );
     });
 }

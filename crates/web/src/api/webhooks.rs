@@ -358,6 +358,45 @@ pub async fn ping(
     Ok((StatusCode::ACCEPTED, Json(PingOut { event_id })))
 }
 
+/// A new signing secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RotatedOut {
+    /// `whsec_…`: shown this once, sealed at rest.
+    pub secret: String,
+    /// Until then every call is signed with the replaced secret too (two
+    /// `v1,…` in `webhook-signature`): switch the receiver before.
+    pub previous_valid_until: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/webhooks/{id}/rotate", tag = "webhooks",
+    params(("id" = i64, Path, description = "Endpoint id")),
+    responses((status = 200, description = "A new secret; the replaced one keeps signing beside it for a day", body = RotatedOut),
+              (status = 404, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn rotate(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Path(id): Path<i64>,
+) -> Result<Json<RotatedOut>, ApiFailure> {
+    ctx.require(&state, Permission::ManageTokens, "api.webhooks.rotate")
+        .await?;
+    let (secret, until) =
+        vigie_service::webhooks::rotate(state.ctx(), &ctx.scope, id, Timestamp::now())
+            .await
+            .map_err(service_failure)?;
+    ctx.trace(
+        &state,
+        "api.webhooks.rotate",
+        &format!("webhook:{id}"),
+        Outcome::Success,
+    )
+    .await?;
+    Ok(Json(RotatedOut {
+        secret,
+        previous_valid_until: until.to_string(),
+    }))
+}
+
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks",
     params(("id" = i64, Path, description = "Endpoint id"), DeliveryParams),
     responses((status = 200, description = "The endpoint's deliveries, newest first", body = DeliveryPage),

@@ -327,6 +327,7 @@ pub fn routes() -> Router<AppState> {
             get(webhooks::list).post(webhooks::create),
         )
         .route("/t/{tenant}/webhooks/{id}", get(webhooks::show))
+        .route("/t/{tenant}/webhooks/{id}/rotate", post(webhooks::rotate))
         .route("/t/{tenant}/webhooks/{id}/{action}", post(webhooks::act))
         .route(
             "/t/{tenant}/webhooks/{id}/deliveries/{delivery}/redeliver",

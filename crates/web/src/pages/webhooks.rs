@@ -255,6 +255,10 @@ struct HookPage {
     pager: Pager,
     q: String,
     states: Vec<StateOption>,
+    /// Just rotated: the new secret, shown this once.
+    rotated: Option<String>,
+    /// While the replaced secret still signs: until when.
+    overlap_until: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -275,6 +279,33 @@ pub async fn show(
     Query(q): Query<DeliveryQuery>,
 ) -> Result<Response, PageError> {
     require_traced(&state, &ctx, Permission::ManageTokens, "webhook.read").await?;
+    hook_page(&state, &ctx, id, q, None).await
+}
+
+/// Gives the endpoint a new secret, shown once on its page; the replaced
+/// one keeps signing beside it for a day.
+pub async fn rotate(
+    State(state): State<AppState>,
+    ctx: TenantCtx,
+    Path((_, id)): Path<(String, i64)>,
+) -> Result<Response, PageError> {
+    require_traced(&state, &ctx, Permission::ManageTokens, "webhook.rotate").await?;
+    let (secret, _) =
+        vigie_service::webhooks::rotate(state.ctx(), &ctx.scope, id, Timestamp::now())
+            .await
+            .map_err(super::service_error)?;
+    ctx.trace(&state, "webhook.rotate", &format!("webhook:{id}"))
+        .await?;
+    hook_page(&state, &ctx, id, DeliveryQuery::default(), Some(secret)).await
+}
+
+async fn hook_page(
+    state: &AppState,
+    ctx: &TenantCtx,
+    id: i64,
+    q: DeliveryQuery,
+    rotated: Option<String>,
+) -> Result<Response, PageError> {
     let m = ctx.me.client.lang.msgs();
     let hook = state.store.webhook(&ctx.scope, id).await?;
     // An unknown state shows every delivery, as an empty one does.
@@ -289,7 +320,7 @@ pub async fn show(
             vigie_domain::page::Page::new(q.page, q.page_size),
         )
         .await?;
-    let l = Layout::for_tenant(&ctx, &hook.url, state.settings.demo)
+    let l = Layout::for_tenant(ctx, &hook.url, state.settings.demo)
         .with_flash(flash_text(m, q.flash.as_deref()));
     let base = format!("{}/webhooks/{id}", ctx.base());
     let mut query = Vec::new();
@@ -334,9 +365,15 @@ pub async fn show(
             selected: wanted.map_or("", DeliveryState::as_str) == value,
         })
         .collect();
-    ctx.trace(&state, "webhook.read", &format!("webhook:{id}"))
+    ctx.trace(state, "webhook.read", &format!("webhook:{id}"))
         .await?;
+    let overlap_until = hook
+        .previous_until
+        .filter(|t| *t > Timestamp::now())
+        .map(|t| l.when(t));
     render(HookPage {
+        rotated,
+        overlap_until,
         pager: Pager::new(&list, &base, &query.join("&")),
         hook: hook_row(m, &hook),
         l,

@@ -303,6 +303,7 @@ async fn openapi_document_matches_the_committed_one() {
         ("POST", "/api/v1/webhooks/{id}/pause"),
         ("POST", "/api/v1/webhooks/{id}/ping"),
         ("POST", "/api/v1/webhooks/{id}/resume"),
+        ("POST", "/api/v1/webhooks/{id}/rotate"),
         ("POST", "/api/v1/consent/sites"),
         ("POST", "/api/v1/consent/sites/{id}/notices"),
         ("GET", "/api/v1/systems/{id}/dataset-guide"),

@@ -119,6 +119,7 @@ const WALKED: &[(&str, &str)] = &[
     ("POST", "/t/{tenant}/webhooks"),
     ("GET", "/t/{tenant}/webhooks/{id}"),
     ("POST", "/t/{tenant}/webhooks/{id}/{action}"),
+    ("POST", "/t/{tenant}/webhooks/{id}/rotate"),
     (
         "POST",
         "/t/{tenant}/webhooks/{id}/deliveries/{delivery}/redeliver",
@@ -542,7 +543,13 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
     assert_hidden(&alice.get("/t/nowhere/users").await, "unknown tenant", &[]);
     // Nothing of B changed.
     assert!(!app.store.token_by_hash("hash-b").await.unwrap().revoked);
-    assert!(app.store.webhook(&scope_b, hook_b.id).await.unwrap().active);
+    let hook_after = app.store.webhook(&scope_b, hook_b.id).await.unwrap();
+    assert!(hook_after.active);
+    assert_eq!(
+        (hook_after.secret_sealed, hook_after.previous_until),
+        (vec![1], None),
+        "its secret not rotated from A"
+    );
     assert_eq!(
         app.store
             .delivery(&scope_b, delivery_b.id)

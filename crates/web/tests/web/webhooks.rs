@@ -276,6 +276,33 @@ both!(c27_webhooks_through_the_api, |app| {
         .await
         .unwrap();
 
+    // A new secret, shown once; the replaced one signs a day more.
+    let r = c
+        .api_json(
+            "POST",
+            &format!("/api/v1/webhooks/{id}/rotate"),
+            &dpo,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let rotated = json_of(&r.body);
+    assert!(rotated["secret"].as_str().unwrap().starts_with("whsec_"));
+    let until: Timestamp = rotated["previous_valid_until"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let overlap = until.duration_since(Timestamp::now()).as_hours();
+    assert!((23..=24).contains(&overlap), "{overlap}");
+    assert!(
+        !c.api(&format!("/api/v1/webhooks/{id}"), &dpo)
+            .await
+            .body
+            .contains("whsec_"),
+        "never shown again"
+    );
+
     // A test event; filters; pause and resume.
     let r = c
         .api_json(
@@ -334,6 +361,7 @@ both!(c27_webhooks_through_the_api, |app| {
         format!("/api/v1/webhooks/{id}/pause"),
         format!("/api/v1/webhooks/{id}/resume"),
         format!("/api/v1/webhooks/{id}/ping"),
+        format!("/api/v1/webhooks/{id}/rotate"),
         format!("/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver"),
     ] {
         let r = c.api_json("POST", &p, &other, &json!({})).await;
@@ -462,6 +490,25 @@ both!(c27_webhooks_on_the_pages, |app| {
     );
     let r = dpo.get(&format!("{path}?state=delivered")).await;
     assert!(!r.body.contains("ping_"), "filtered out: {}", r.body);
+    // A new secret from the page, shown once, and the day the old one
+    // still signs.
+    let r = dpo.post(&format!("{path}/rotate"), &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Nouveau secret de signature"), "{}", r.body);
+    let fresh = extract(
+        &r.body,
+        "id=\"new-secret\" type=\"text\" readonly value=\"",
+        "\"",
+    )
+    .unwrap();
+    assert!(fresh.starts_with("whsec_") && fresh != secret);
+    let again = dpo.get(&path).await;
+    assert!(!again.body.contains(&fresh), "shown once");
+    assert!(
+        again.body.contains("L&#39;ancien secret signe aussi"),
+        "{}",
+        again.body
+    );
     // Paused, resumed, and another tenant's DPO reaches none of it.
     dpo.post(&format!("{path}/pause"), &[]).await;
     assert!(dpo.get(&path).await.body.contains("En pause"));
