@@ -180,11 +180,14 @@ pub fn scan_of_key(key: &str) -> Option<(TenantId, i64)> {
 }
 
 /// Runs a queued scan: samples, classifies, compares, keeps the report.
+/// What the system answers ends the scan, done or failed (`Ok`, with the
+/// job's summary); only a failure of Vigie's own database is an `Err`.
 pub async fn run(ctx: Ctx<'_>, scope: &TenantScope, id: i64, now: Timestamp) -> Result<String> {
     let tenant = scope.tenant();
     let mut scan = ctx.store.scan(scope, id).await?;
-    if scan.state == "done" {
-        return Ok(format!("scan {id} already done"));
+    // Ended already (a run killed after writing its outcome): as it was.
+    if scan.state == "done" || scan.state == "failed" {
+        return Ok(format!("scan {id} already {}", scan.state));
     }
     scan.state = "running".into();
     ctx.store.save_scan(&scan).await?;
@@ -252,11 +255,17 @@ pub async fn run(ctx: Ctx<'_>, scope: &TenantScope, id: i64, now: Timestamp) -> 
             ctx.store.save_scan(&scan).await?;
             Ok(scan.message)
         }
+        // Vigie's own database failed: nothing is decided about the
+        // system, the job runs the scan again.
+        Err(e @ ServiceError::Store(_)) => Err(e),
+        // The system's answer (unreachable, refused, too slow, shared) is
+        // the scan's outcome: final, told once, not retried by the job —
+        // the person asks for a new scan when the system is back.
         Err(e) => {
             scan.state = "failed".into();
             scan.message = e.to_string();
             ctx.store.save_scan(&scan).await?;
-            Err(e)
+            Ok(format!("scan {id} failed: {}", scan.message))
         }
     }
 }

@@ -427,3 +427,102 @@ fn c15_c39_ends_are_told_once_signed_retried_and_never_held_by_another_tenant() 
         );
     });
 }
+
+/// A scan the system cannot answer fails once, for good: the job is not
+/// run again, the failure is told once (`scan_finished`, `failed`), and a
+/// job taken again after a crash leaves it as it was (issue 20: the API
+/// says `failed` is final).
+#[test]
+fn c39_a_failed_scan_is_final_and_told_once() {
+    let d = Data::new("scan-failed");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = vigie_store_sql::open(&d.db_url()).await.unwrap();
+        store.migrate().await.unwrap();
+        let silent = world::silent_server();
+        let confinement = Confinement {
+            webhook_hosts: vec![HostPattern::parse("127.0.0.1:*").unwrap()],
+            ..world::local(Duration::from_secs(1))
+        };
+        let ctx = world::ctx(store.as_ref(), &confinement);
+        let url = format!("postgres://app@127.0.0.1:{silent}/app");
+        let (_, a) = world::tenant_with_system(store.as_ref(), &confinement, "sidec", &url).await;
+        let system = store
+            .systems(&a, "", Default::default())
+            .await
+            .unwrap()
+            .items[0]
+            .id;
+        let (rx, port) = receiver(&[]).await;
+        let (hook, _) = webhooks::create(
+            ctx,
+            &a,
+            &format!("http://127.0.0.1:{port}/vigie"),
+            "",
+            &["scan_finished"],
+            "dpo",
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        let scan = discovery::request(ctx, &a, system, Timestamp::now())
+            .await
+            .unwrap();
+        let w = world::worker(
+            store.clone(),
+            &d.0,
+            &confinement,
+            "n1",
+            SignedDuration::from_mins(5),
+        );
+        assert_eq!(w.drain_kinds(&[JobKind::SystemScan]).await.unwrap(), 1);
+        let failed = store.scan(&a, scan.id).await.unwrap();
+        assert_eq!(failed.state, "failed");
+        assert!(
+            failed.message.contains("no answer within 1 s"),
+            "{}",
+            failed.message
+        );
+        let job = store
+            .list_jobs(Default::default())
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .find(|j| j.kind == JobKind::SystemScan)
+            .unwrap();
+        assert_eq!(job.state.as_str(), "done", "{job:?}");
+        assert_eq!(job.attempts, 1);
+        assert!(job.summary.contains("failed"), "{}", job.summary);
+        // Much later: nothing to run again.
+        let later = Timestamp::now() + SignedDuration::from_hours(48);
+        assert!(
+            store
+                .claim(
+                    "n2",
+                    later,
+                    later + SignedDuration::from_mins(5),
+                    &[JobKind::SystemScan]
+                )
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // Run again as after a crash: the scan stays as it ended.
+        discovery::run(ctx, &a, scan.id, later).await.unwrap();
+        assert_eq!(store.scan(&a, scan.id).await.unwrap(), failed);
+        // Told once, with its state.
+        let told = queued(store.as_ref(), &a, hook.id).await;
+        assert_eq!(told.len(), 1, "{told:?}");
+        assert_eq!(told[0].kind, EventKind::ScanFinished);
+        let body: serde_json::Value = serde_json::from_str(&told[0].payload).unwrap();
+        assert_eq!(body["data"]["state"], "failed", "{body}");
+        vigie::hooks::deliver(ctx, "n1", Duration::from_secs(3), later)
+            .await
+            .unwrap();
+        assert_eq!(rx.seen.lock().unwrap().len(), 1);
+    });
+}
