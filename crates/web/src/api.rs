@@ -986,7 +986,7 @@ async fn register_update(
         provider_requests::ForwardIn, provider_requests::ForwardedOut,
         provider_subprocessors::RegistryPage, provider_subprocessors::ChangeIn, provider_subprocessors::ChangeNoticeIn,
         provider_instance::ShareOut, provider_instance::DatabaseOut, provider_instance::DatabasePage, provider_instance::SharedDatabaseIn, provider_instance::ReleaseIn, provider_instance::SweepLineOut, provider_instance::SweepOut, provider_instance::SweepPage, provider_instance::ProviderTokenOut, provider_instance::ProviderTokenPage, provider_instance::ProviderTokenIn, provider_instance::ProviderTokenCreatedOut,
-        provider_clients::GrantIn, provider_clients::GrantOut, provider_clients::NoticeHoursIn, provider_clients::EndingIn, provider_clients::EndingOut, provider_clients::ProcessorClientOut, provider_clients::ProcessorRegisterPage, provider_clients::AuditAnswerIn, provider_clients::InstructionFlagIn,
+        provider_clients::GrantOut, provider_clients::NoticeHoursIn, provider_clients::EndingIn, provider_clients::EndingOut, provider_clients::ProcessorClientOut, provider_clients::ProcessorRegisterPage, provider_clients::AuditAnswerIn, provider_clients::InstructionFlagIn,
         provider_subprocessors::NoticeMadeOut, provider_subprocessors::ResolutionIn, provider_subprocessors::DataCentreIn, provider_subprocessors::SubProcessorIn, provider_subprocessors::SubProcessorRecordOut,
         provider_admin::PublishIn, provider_admin::PublishedOut,
         provider_admin::CheckpointOut, provider_admin::CheckpointPage, provider_admin::CertificateOut, provider_admin::CertificatePage,

@@ -56,6 +56,18 @@ pub struct RolesIn {
     pub roles: Vec<Role>,
 }
 
+impl PersonIn {
+    /// The person as the domain takes them, or the field at fault.
+    pub(super) fn parsed(&self) -> Result<(Email, DisplayName, Roles), ApiFailure> {
+        let email = Email::parse(&self.email)
+            .map_err(|_| ApiFailure::BadRequest("email: an email address".into()))?;
+        let name = DisplayName::parse(&self.name).map_err(|_| {
+            ApiFailure::BadRequest("name: 1 to 200 characters, no control character".into())
+        })?;
+        Ok((email, name, roles_of(&self.roles)?))
+    }
+}
+
 fn roles_of(roles: &[Role]) -> Result<Roles, ApiFailure> {
     if roles.is_empty() {
         return Err(ApiFailure::BadRequest("roles: at least one".into()));
@@ -79,12 +91,7 @@ pub async fn add(
 ) -> Result<(StatusCode, Json<AddedOut>), ApiFailure> {
     ctx.require(&state, Permission::ManageUsers, "api.members.add")
         .await?;
-    let email = Email::parse(&input.email)
-        .map_err(|_| ApiFailure::BadRequest("email: an email address".into()))?;
-    let name = DisplayName::parse(&input.name).map_err(|_| {
-        ApiFailure::BadRequest("name: 1 to 200 characters, no control character".into())
-    })?;
-    let roles = roles_of(&input.roles)?;
+    let (email, name, roles) = input.parsed()?;
     let by = ctx.actor().label;
     let added = add_to_tenant(
         &state,

@@ -15,19 +15,14 @@ use axum::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use vigie_domain::{
-    UserId,
-    account::{DisplayName, Email},
-    role::{Role, Roles},
-    scope::TenantScope,
-    tenant::TenantSlug,
-};
-use vigie_service::{ServiceError, audits};
+use vigie_domain::{UserId, scope::TenantScope, tenant::TenantSlug};
+use vigie_service::audits;
 use vigie_store::{StoreError, Tenant};
 
 use super::{
     ApiError, ApiFailure, ApiJson, ListParams,
     clients::{AuditOut, InstructionOut, audit_out, instruction_out},
+    people::PersonIn,
     problems::ProviderApi,
     provider_admin::CertificateOut,
     service_failure,
@@ -39,19 +34,6 @@ async fn client(state: &AppState, slug: &str) -> Result<Tenant, ApiFailure> {
     Ok(state.store.tenant_by_slug(&slug).await?)
 }
 
-/// A person given roles in a client.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct GrantIn {
-    #[schema(format = Email)]
-    pub email: String,
-    /// 1 to 200 characters, no control character.
-    #[schema(pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085][^\\u0000]*$")]
-    pub name: String,
-    /// At least one.
-    #[schema(min_items = 1)]
-    pub roles: Vec<Role>,
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GrantOut {
     pub user: i64,
@@ -60,7 +42,7 @@ pub struct GrantOut {
     pub created: bool,
 }
 
-#[utoipa::path(post, path = "/api/v1/provider/tenants/{slug}/grants", tag = "provider", request_body = GrantIn,
+#[utoipa::path(post, path = "/api/v1/provider/tenants/{slug}/grants", tag = "provider", request_body = PersonIn,
     params(("slug" = String, Path, description = "The client's short name")),
     responses((status = 201, description = "A new account made with these roles, mailed a link to choose its password", body = GrantOut),
               (status = 200, description = "An existing account given these roles in the client", body = GrantOut),
@@ -71,18 +53,10 @@ pub async fn grant(
     State(state): State<AppState>,
     p: ProviderApi,
     Path(slug): Path<String>,
-    ApiJson(input): ApiJson<GrantIn>,
+    ApiJson(input): ApiJson<PersonIn>,
 ) -> Result<(StatusCode, Json<GrantOut>), ApiFailure> {
     let tenant = client(&state, &slug).await?;
-    let email = Email::parse(&input.email)
-        .map_err(|_| ApiFailure::BadRequest("email: an email address".into()))?;
-    let name = DisplayName::parse(&input.name).map_err(|_| {
-        ApiFailure::BadRequest("name: 1 to 200 characters, no control character".into())
-    })?;
-    if input.roles.is_empty() {
-        return Err(ApiFailure::BadRequest("roles: at least one".into()));
-    }
-    let roles = Roles::new(input.roles);
+    let (email, name, roles) = input.parsed()?;
     let (user, created) =
         crate::pages::invite::grant(&state, &tenant, &email, &name, &roles).await?;
     p.trace_in(
@@ -432,26 +406,6 @@ pub struct InstructionFlagIn {
     pub flag_reason: String,
 }
 
-/// A provider's write in a client's records, with its trail records; a
-/// record of another client is a 404.
-async fn in_client(
-    state: &AppState,
-    p: &ProviderApi,
-    tenant: &Tenant,
-    action: &str,
-    object: String,
-    done: Result<(), ServiceError>,
-) -> Result<StatusCode, ApiFailure> {
-    match done {
-        Ok(()) => {
-            p.trace_in(state, tenant, action, &object).await?;
-            Ok(StatusCode::NO_CONTENT)
-        }
-        Err(ServiceError::Store(StoreError::NotFound)) => Err(ApiFailure::NotFound),
-        Err(e) => Err(service_failure(e)),
-    }
-}
-
 #[utoipa::path(put, path = "/api/v1/provider/tenants/{slug}/audits/{id}/answer", tag = "provider", request_body = AuditAnswerIn,
     params(("slug" = String, Path, description = "The client's short name"), ("id" = i64, Path, description = "Audit id")),
     responses((status = 204, description = "The plan, report and answers recorded, in the client's audits"),
@@ -465,7 +419,8 @@ pub async fn answer_audit(
     ApiJson(input): ApiJson<AuditAnswerIn>,
 ) -> Result<StatusCode, ApiFailure> {
     let t = client(&state, &slug).await?;
-    let done = audits::answer_audit(
+    // Another client's audit is not found in this one's scope: a 404.
+    audits::answer_audit(
         state.ctx(),
         &TenantScope::of_provider(t.id),
         id,
@@ -474,16 +429,16 @@ pub async fn answer_audit(
         &input.answers,
         Timestamp::now(),
     )
-    .await;
-    in_client(
+    .await
+    .map_err(service_failure)?;
+    p.trace_in(
         &state,
-        &p,
         &t,
         "api.provider.audits.answer",
-        format!("audit:{id}"),
-        done,
+        &format!("audit:{id}"),
     )
-    .await
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(put, path = "/api/v1/provider/tenants/{slug}/instructions/{id}/flag", tag = "provider", request_body = InstructionFlagIn,
@@ -499,7 +454,7 @@ pub async fn flag_instruction(
     ApiJson(input): ApiJson<InstructionFlagIn>,
 ) -> Result<StatusCode, ApiFailure> {
     let t = client(&state, &slug).await?;
-    let done = audits::flag_instruction(
+    audits::flag_instruction(
         state.ctx(),
         &TenantScope::of_provider(t.id),
         id,
@@ -507,14 +462,14 @@ pub async fn flag_instruction(
         &input.flag_reason,
         Timestamp::now(),
     )
-    .await;
-    in_client(
+    .await
+    .map_err(service_failure)?;
+    p.trace_in(
         &state,
-        &p,
         &t,
         "api.provider.instructions.flag",
-        format!("instruction:{id}"),
-        done,
+        &format!("instruction:{id}"),
     )
-    .await
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
