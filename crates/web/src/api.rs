@@ -951,7 +951,7 @@ async fn register_update(
         requests::approve, requests::retry, requests::confirm, requests::answer, requests::refuse, requests::close,
         systems::list, systems::create, systems::read, systems::update, systems::accept, systems::dataset_guide, systems::scans, systems::scan, systems::scan_read, systems::copy, systems::copies, systems::copy_read,
         subprocessors::list, subprocessors::notices, subprocessors::object, subprocessors::accept,
-        incidents::list, incidents::declare, incidents::read, incidents::qualify, incidents::notify,
+        incidents::list, incidents::declare, incidents::read, incidents::qualify, incidents::notify, incidents::inform, incidents::close,
         problems::list, problems::declare, problems::read, problems::qualify, problems::add_client, problems::notice, problems::update,
         retention::rules, retention::create, retention::delete, retention::preview, retention::runs, retention::request, retention::run, retention::run_csv,
         backups::list,
@@ -979,7 +979,7 @@ async fn register_update(
         requests::PreviewOut, requests::PreviewTableOut, requests::LeftOut,
         systems::SystemOut, systems::SystemPage, systems::DatasetGuideOut, systems::GuideTableOut, systems::GuideColumnOut, systems::SystemIn, systems::AcceptIn, systems::FindingOut, systems::ScanOut, systems::CopyOut, systems::CopyIn,
         subprocessors::SubProcessorSiteOut, subprocessors::SubProcessorOut, subprocessors::NoticeOut, subprocessors::ObjectionIn,
-        incidents::IncidentOut, incidents::IncidentPage, incidents::IncidentIn, incidents::FactsIn, incidents::PhaseIn, incidents::PhaseOut, incidents::ProviderUpdateOut,
+        incidents::IncidentOut, incidents::IncidentPage, incidents::IncidentIn, incidents::FactsIn, incidents::InformIn, incidents::VersionIn, incidents::PhaseIn, incidents::PhaseOut, incidents::ProviderUpdateOut,
         problems::ProblemOut, problems::ProblemPage, problems::ProblemIn, problems::ProblemFactsIn, problems::ClientIn, problems::NoticeIn, problems::UpdateIn, problems::ImpactedOut, problems::UpdateOut,
         retention::RuleOut, retention::RuleIn, retention::RetentionPreviewOut, retention::RunOut, retention::RunPage,
         provider_admin::TenantOut, provider_admin::TenantPage, provider_admin::TenantIn, provider_admin::AccountOut, provider_admin::AccountPage,
@@ -1194,6 +1194,14 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/incidents/{id}/phases",
             axum::routing::post(incidents::notify),
+        )
+        .route(
+            "/incidents/{id}/inform",
+            axum::routing::put(incidents::inform),
+        )
+        .route(
+            "/incidents/{id}/close",
+            axum::routing::post(incidents::close),
         )
         .route(
             "/retention/rules",

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use vigie_domain::{
     audit::Outcome,
-    breach::{CnilClock, Facts, Intake, PhaseKind},
+    breach::{CnilClock, Facts, InformDecision, Intake, PhaseKind},
     role::Permission,
 };
 use vigie_service::breaches::{self, Declaration};
@@ -106,6 +106,27 @@ pub struct FactsIn {
     #[schema(format = DateTime)]
     pub aware_at: String,
     pub facts: Facts,
+}
+
+/// Whether the people concerned are told (Art. 34), and why.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct InformIn {
+    /// The incident's `updated_at` when read.
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+    pub decision: InformDecision,
+    /// The risk to the people, or the Art. 34.3 exemption: 1 to 5,000
+    /// characters.
+    #[schema(pattern = "^[^\\u0000]*[^\\s\\u0000\\u0085][^\\u0000]*$")]
+    pub reasoning: String,
+}
+
+/// The version read, for a change that replaces it.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct VersionIn {
+    /// The incident's `updated_at` when read.
+    #[schema(format = DateTime)]
+    pub updated_at: String,
 }
 
 /// A notification phase to record as sent.
@@ -284,13 +305,7 @@ pub async fn qualify(
 ) -> Result<Json<IncidentOut>, ApiFailure> {
     ctx.require(&state, Permission::HandleBreaches, "api.incidents.qualify")
         .await?;
-    let i = state.store.incident(&ctx.scope, id).await?;
-    let read_at = required_instant("updated_at", &input.updated_at)?;
-    if read_at.as_microsecond() != i.updated_at.as_microsecond() {
-        return Err(ApiFailure::Conflict(
-            "the incident was changed since it was read: read it again".into(),
-        ));
-    }
+    let i = as_read(&state, &ctx, id, &input.updated_at).await?;
     let aware_at = required_instant("aware_at", &input.aware_at)?;
     let next = breaches::qualify(
         state.ctx(),
@@ -302,21 +317,113 @@ pub async fn qualify(
     )
     .await
     .map_err(service_failure)?;
+    answered(&state, &ctx, "api.incidents.qualify", &next).await
+}
+
+/// The incident as it was read (`updated_at`), or a 409: someone changed
+/// it since.
+async fn as_read(
+    state: &AppState,
+    ctx: &ApiCtx,
+    id: i64,
+    updated_at: &str,
+) -> Result<Incident, ApiFailure> {
+    let i = state.store.incident(&ctx.scope, id).await?;
+    let read_at = required_instant("updated_at", updated_at)?;
+    if read_at.as_microsecond() != i.updated_at.as_microsecond() {
+        return Err(ApiFailure::Conflict(
+            "the incident was changed since it was read: read it again".into(),
+        ));
+    }
+    Ok(i)
+}
+
+/// A change traced, and the incident as it now stands.
+async fn answered(
+    state: &AppState,
+    ctx: &ApiCtx,
+    action: &str,
+    next: &Incident,
+) -> Result<Json<IncidentOut>, ApiFailure> {
     ctx.trace(
-        &state,
-        "api.incidents.qualify",
-        &format!("incident:{id}"),
+        state,
+        action,
+        &format!("incident:{}", next.id),
         Outcome::Success,
     )
     .await?;
-    let phases = state.store.phases(&ctx.scope, id).await?;
-    let updates = state.store.updates_for_incident(&ctx.scope, id).await?;
+    let phases = state.store.phases(&ctx.scope, next.id).await?;
+    let updates = state
+        .store
+        .updates_for_incident(&ctx.scope, next.id)
+        .await?;
     Ok(Json(incident_out(
-        &next,
+        next,
         &phases,
         &updates,
         &state.settings.escalation,
     )))
+}
+
+#[utoipa::path(put, path = "/api/v1/incidents/{id}/inform", tag = "incidents", request_body = InformIn,
+    params(("id" = i64, Path, description = "Incident id")),
+    responses((status = 200, description = "The decision recorded with its reasoning (Art. 34)", body = IncidentOut),
+              (status = 400, description = "No reasoning, or more than 5,000 characters", body = ApiError),
+              (status = 404, body = ApiError),
+              (status = 409, description = "Changed by someone else since `updated_at`", body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn inform(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<InformIn>,
+) -> Result<Json<IncidentOut>, ApiFailure> {
+    ctx.require(&state, Permission::HandleBreaches, "api.incidents.inform")
+        .await?;
+    let i = as_read(&state, &ctx, id, &input.updated_at).await?;
+    let next = breaches::decide_inform(
+        state.ctx(),
+        &ctx.scope,
+        &i,
+        input.decision,
+        &input.reasoning,
+        Timestamp::now(),
+    )
+    .await
+    .map_err(|e| match service_failure(e) {
+        // The service names the page's field.
+        ApiFailure::BadRequest(m) => {
+            ApiFailure::BadRequest(m.replacen("inform_reasoning", "reasoning", 1))
+        }
+        other => other,
+    })?;
+    answered(&state, &ctx, "api.incidents.inform", &next).await
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/close", tag = "incidents", request_body = VersionIn,
+    params(("id" = i64, Path, description = "Incident id")),
+    responses((status = 200, description = "Closed; its record and phases stay", body = IncidentOut),
+              (status = 404, body = ApiError),
+              (status = 409, description = "Not qualified yet, or changed by someone else since `updated_at`", body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn close(
+    State(state): State<AppState>,
+    ctx: ApiCtx,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<VersionIn>,
+) -> Result<Json<IncidentOut>, ApiFailure> {
+    ctx.require(&state, Permission::HandleBreaches, "api.incidents.close")
+        .await?;
+    let i = as_read(&state, &ctx, id, &input.updated_at).await?;
+    if i.facts.is_breach.is_none() {
+        return Err(ApiFailure::Conflict(
+            "qualify the incident (is it a breach?) before closing it".into(),
+        ));
+    }
+    let next = breaches::close(state.ctx(), &ctx.scope, &i, Timestamp::now())
+        .await
+        .map_err(service_failure)?;
+    answered(&state, &ctx, "api.incidents.close", &next).await
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/phases", tag = "incidents", request_body = PhaseIn,

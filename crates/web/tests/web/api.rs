@@ -304,6 +304,8 @@ async fn openapi_document_matches_the_committed_one() {
         ("POST", "/api/v1/webhooks/{id}/ping"),
         ("POST", "/api/v1/webhooks/{id}/resume"),
         ("POST", "/api/v1/webhooks/{id}/rotate"),
+        ("PUT", "/api/v1/incidents/{id}/inform"),
+        ("POST", "/api/v1/incidents/{id}/close"),
         ("POST", "/api/v1/consent/sites"),
         ("POST", "/api/v1/consent/sites/{id}/notices"),
         ("GET", "/api/v1/systems/{id}/dataset-guide"),
@@ -761,6 +763,64 @@ both!(c17_c19_incidents_through_the_api, |app| {
     let list: serde_json::Value =
         serde_json::from_str(&c.api("/api/v1/incidents?q=siem", &monitoring).await.body).unwrap();
     assert_eq!(list["total"], 1);
+
+    // The people told or not, with the reasoning (C18, Art. 34); then
+    // closed. Each at the version read; the agent does neither.
+    let inform = format!("/api/v1/incidents/{id}/inform");
+    let decision = serde_json::json!({"updated_at": read["updated_at"], "decision": "unintelligible",
+        "reasoning": "Sauvegarde chiffrée, clé non compromise"});
+    assert_eq!(
+        c.api_json("PUT", &inform, &monitoring, &decision).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mut blank = decision.clone();
+    blank["reasoning"] = " ".into();
+    let r = c.api_json("PUT", &inform, &dpo_token, &blank).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("reasoning"), "{}", r.body);
+    let r = c.api_json("PUT", &inform, &dpo_token, &decision).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let told: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(told["inform"], "unintelligible");
+    assert_eq!(
+        c.api_json("PUT", &inform, &dpo_token, &decision).await.status,
+        StatusCode::CONFLICT,
+        "the version read is gone"
+    );
+    let close = format!("/api/v1/incidents/{id}/close");
+    let r = c
+        .api_json(
+            "POST",
+            &close,
+            &dpo_token,
+            &serde_json::json!({"updated_at": told["updated_at"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let closed: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(closed["status"], "closed");
+    assert_eq!(closed["phases"][0]["kind"], "initial", "its record stays");
+    // One not qualified yet is not closed.
+    let fresh: serde_json::Value = serde_json::from_str(
+        &c.api_json(
+            "POST",
+            "/api/v1/incidents",
+            &monitoring,
+            &serde_json::json!({"title": "Alerte à vérifier", "aware_at": aware}),
+        )
+        .await
+        .body,
+    )
+    .unwrap();
+    let r = c
+        .api_json(
+            "POST",
+            &format!("/api/v1/incidents/{}/close", fresh["id"]),
+            &dpo_token,
+            &serde_json::json!({"updated_at": fresh["updated_at"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
 });
 
 both!(c04_the_dpos_follow_up_through_the_api, |app| {
