@@ -770,7 +770,9 @@ both!(c17_c19_incidents_through_the_api, |app| {
     let decision = serde_json::json!({"updated_at": read["updated_at"], "decision": "unintelligible",
         "reasoning": "Sauvegarde chiffrée, clé non compromise"});
     assert_eq!(
-        c.api_json("PUT", &inform, &monitoring, &decision).await.status,
+        c.api_json("PUT", &inform, &monitoring, &decision)
+            .await
+            .status,
         StatusCode::FORBIDDEN
     );
     let mut blank = decision.clone();
@@ -783,7 +785,9 @@ both!(c17_c19_incidents_through_the_api, |app| {
     let told: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(told["inform"], "unintelligible");
     assert_eq!(
-        c.api_json("PUT", &inform, &dpo_token, &decision).await.status,
+        c.api_json("PUT", &inform, &dpo_token, &decision)
+            .await
+            .status,
         StatusCode::CONFLICT,
         "the version read is gone"
     );

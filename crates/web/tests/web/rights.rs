@@ -8,7 +8,7 @@ use vigie_connect::{Dialect, fixture};
 use vigie_domain::{page::Page, role::Role};
 
 use crate::{
-    both,
+    both, both_with,
     support::{TestApp, extract, test_vault},
 };
 
@@ -962,206 +962,207 @@ both!(
     }
 );
 
-/// C14 (issue 18): the provider's administrator reaches the requests its
-/// own organisation receives without giving himself a role there — and no
-/// other tenant's; forwards one to the client it concerns, whose DPO is
-/// told by email with the link; a grant to an existing account tells it.
-#[tokio::test]
-async fn c14_the_provider_forwards_from_its_inbox_and_the_client_is_told() {
-    let app = TestApp::with_settings(vigie_web::WebSettings {
+// C14 (issue 18): the provider's administrator reaches the requests its
+// own organisation receives without giving himself a role there — and no
+// other tenant's; forwards one to the client it concerns, whose DPO is
+// told by email with the link; a grant to an existing account tells it.
+both_with!(
+    c14_the_provider_forwards_from_its_inbox_and_the_client_is_told,
+    vigie_web::WebSettings {
         provider_tenant: Some(vigie_domain::tenant::TenantSlug::parse("hebergeur").unwrap()),
         confinement: crate::support::test_confinement(),
         ..vigie_web::WebSettings::default()
-    })
-    .await;
-    app.tenant("hebergeur").await;
-    let client = app.tenant("commune-f").await;
-    app.tenant("commune-g").await;
-    app.account("admin@hebergeur.fr", true, &[]).await;
-    app.person("dpo@commune-f.fr", &[(&client, &[Role::Dpo])])
-        .await;
-    let mut admin = app.signed_in("admin@hebergeur.fr").await;
-    let dashboard = admin.get("/admin/tenants").await;
-    assert!(
-        dashboard
-            .body
-            .contains("href=\"/t/hebergeur/demandes\">Demandes reçues par le prestataire"),
-        "{}",
-        dashboard.body
-    );
-    // Another tenant stays closed to him, exactly as one that does not exist.
-    assert_eq!(
-        admin.get("/t/commune-g/demandes").await.status,
-        StatusCode::NOT_FOUND
-    );
-    let recorded = admin
-        .post(
-            "/t/hebergeur/demandes",
-            &[
-                ("kind", "access"),
-                ("intake", "email"),
-                ("received_on", "2026-11-25"),
-                ("name", "Awa Diallo"),
-                ("email", "awa.diallo@exemple.fr"),
-                ("details", "Mes données dans le portail de la commune F"),
-            ],
-        )
-        .await;
-    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
-    let page = recorded.location().split('?').next().unwrap().to_owned();
-    let shown = admin.get(&page).await;
-    assert!(shown.body.contains("action=\"") && shown.body.contains("/forward\""));
-    let forwarded = admin
-        .post(&format!("{page}/forward"), &[("client", "commune-f")])
-        .await;
-    assert_eq!(
-        forwarded.status,
-        StatusCode::SEE_OTHER,
-        "{}",
-        forwarded.body
-    );
-    assert!(
-        forwarded.location().ends_with("flash=forwarded"),
-        "{}",
-        forwarded.location()
-    );
-    let mails = app
-        .store
-        .list_messages("dpo@commune-f.fr", Page::default())
-        .await
-        .unwrap();
-    let mail = mails
-        .items
-        .iter()
-        .find(|m| m.subject.contains("transmise par Organisation hebergeur"))
-        .unwrap_or_else(|| panic!("{:?}", mails.items));
-    let link = extract(&mail.body, "http://127.0.0.1:8080", "\n").unwrap();
-    assert!(link.starts_with("/t/commune-f/demandes/"), "{link}");
-    // The client's DPO opens it: the client's copy, received from the provider.
-    let mut dpo = app.signed_in("dpo@commune-f.fr").await;
-    let copy = dpo.get(&link).await;
-    assert_eq!(copy.status, StatusCode::OK);
-    assert!(copy.body.contains("Awa Diallo"), "{}", copy.body);
-    // The client's own page offers no forward: only the provider's does.
-    assert!(!copy.body.contains("/forward\""));
-    // A grant to an account that exists sends no password link but says so.
-    let granted = admin
-        .post(
-            "/admin/tenants/commune-g/grant",
-            &[
-                ("email", "dpo@commune-f.fr"),
-                ("name", "DPO F"),
-                ("role_dpo", "on"),
-            ],
-        )
-        .await;
-    assert_eq!(granted.status, StatusCode::SEE_OTHER, "{}", granted.body);
-    assert!(granted.location().ends_with("flash=user_granted_existing"));
-    let mails = app
-        .store
-        .list_messages("dpo@commune-f.fr", Page::default())
-        .await
-        .unwrap();
-    assert!(
-        mails.items.iter().any(
-            |m| m.subject == "Vigie : vous avez accès à Organisation commune-g"
-                && m.body.contains("/t/commune-g")
-                && !m.body.contains("/password/reset/")
-        ),
-        "{:?}",
-        mails.items
-    );
-}
-
-/// C14 through the API (issue 20): the provider's tools list its inbox and
-/// forward a request to the client it concerns, with a provider token; a
-/// tenant's token reaches neither.
-#[tokio::test]
-async fn c14_the_provider_forwards_through_the_api() {
-    use serde_json::{Value, json};
-    let app = TestApp::with_settings(vigie_web::WebSettings {
-        provider_tenant: Some(vigie_domain::tenant::TenantSlug::parse("hebergeur").unwrap()),
-        confinement: crate::support::test_confinement(),
-        ..vigie_web::WebSettings::default()
-    })
-    .await;
-    app.tenant("hebergeur").await;
-    let client = app.tenant("commune-f").await;
-    app.account("admin@hebergeur.fr", true, &[]).await;
-    app.person("dpo@commune-f.fr", &[(&client, &[Role::Dpo])])
-        .await;
-    let mut admin = app.signed_in("admin@hebergeur.fr").await;
-    let recorded = admin
-        .post(
-            "/t/hebergeur/demandes",
-            &[
-                ("kind", "access"),
-                ("intake", "email"),
-                ("received_on", "2026-11-25"),
-                ("name", "Awa Diallo"),
-                ("email", "awa.diallo@exemple.fr"),
-                ("details", "Mes données dans le portail de la commune F"),
-            ],
-        )
-        .await;
-    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
-    let made = admin
-        .post("/admin/jetons", &[("name", "outillage"), ("days", "30")])
-        .await;
-    let provider = crate::support::extract(
-        &made.body,
-        "id=\"new-token\" type=\"text\" readonly value=\"",
-        "\"",
-    )
-    .unwrap();
-    let dpo_f = crate::api_parity::minted(&app, "dpo@commune-f.fr", "commune-f", "dpo").await;
-    let mut c = app.browser();
-    let json = |body: &str| -> Value { serde_json::from_str(body).unwrap() };
-    assert_eq!(
-        c.api("/api/v1/provider/requests", &dpo_f).await.status,
-        StatusCode::UNAUTHORIZED
-    );
-    let inbox = json(
-        &c.api("/api/v1/provider/requests?due=all", &provider)
+    },
+    |app| {
+        app.tenant("hebergeur").await;
+        let client = app.tenant("commune-f").await;
+        app.tenant("commune-g").await;
+        app.account("admin@hebergeur.fr", true, &[]).await;
+        app.person("dpo@commune-f.fr", &[(&client, &[Role::Dpo])])
+            .await;
+        let mut admin = app.signed_in("admin@hebergeur.fr").await;
+        let dashboard = admin.get("/admin/tenants").await;
+        assert!(
+            dashboard
+                .body
+                .contains("href=\"/t/hebergeur/demandes\">Demandes reçues par le prestataire"),
+            "{}",
+            dashboard.body
+        );
+        // Another tenant stays closed to him, exactly as one that does not exist.
+        assert_eq!(
+            admin.get("/t/commune-g/demandes").await.status,
+            StatusCode::NOT_FOUND
+        );
+        let recorded = admin
+            .post(
+                "/t/hebergeur/demandes",
+                &[
+                    ("kind", "access"),
+                    ("intake", "email"),
+                    ("received_on", "2026-11-25"),
+                    ("name", "Awa Diallo"),
+                    ("email", "awa.diallo@exemple.fr"),
+                    ("details", "Mes données dans le portail de la commune F"),
+                ],
+            )
+            .await;
+        assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
+        let page = recorded.location().split('?').next().unwrap().to_owned();
+        let shown = admin.get(&page).await;
+        assert!(shown.body.contains("action=\"") && shown.body.contains("/forward\""));
+        let forwarded = admin
+            .post(&format!("{page}/forward"), &[("client", "commune-f")])
+            .await;
+        assert_eq!(
+            forwarded.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            forwarded.body
+        );
+        assert!(
+            forwarded.location().ends_with("flash=forwarded"),
+            "{}",
+            forwarded.location()
+        );
+        let mails = app
+            .store
+            .list_messages("dpo@commune-f.fr", Page::default())
             .await
-            .body,
-    );
-    assert_eq!(inbox["total"], 1, "{inbox}");
-    let id = inbox["items"][0]["id"].as_i64().unwrap();
-    let forward = format!("/api/v1/provider/requests/{id}/forward");
-    let r = c
-        .api_json("POST", &forward, &provider, &json!({"client": "hebergeur"}))
-        .await;
-    assert_eq!(
-        r.status,
-        StatusCode::BAD_REQUEST,
-        "not to itself: {}",
-        r.body
-    );
-    let r = c
-        .api_json(
-            "POST",
-            &forward,
-            &provider,
-            &json!({"client": "nulle-part"}),
+            .unwrap();
+        let mail = mails
+            .items
+            .iter()
+            .find(|m| m.subject.contains("transmise par Organisation hebergeur"))
+            .unwrap_or_else(|| panic!("{:?}", mails.items));
+        let link = extract(&mail.body, "http://127.0.0.1:8080", "\n").unwrap();
+        assert!(link.starts_with("/t/commune-f/demandes/"), "{link}");
+        // The client's DPO opens it: the client's copy, received from the provider.
+        let mut dpo = app.signed_in("dpo@commune-f.fr").await;
+        let copy = dpo.get(&link).await;
+        assert_eq!(copy.status, StatusCode::OK);
+        assert!(copy.body.contains("Awa Diallo"), "{}", copy.body);
+        // The client's own page offers no forward: only the provider's does.
+        assert!(!copy.body.contains("/forward\""));
+        // A grant to an account that exists sends no password link but says so.
+        let granted = admin
+            .post(
+                "/admin/tenants/commune-g/grant",
+                &[
+                    ("email", "dpo@commune-f.fr"),
+                    ("name", "DPO F"),
+                    ("role_dpo", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(granted.status, StatusCode::SEE_OTHER, "{}", granted.body);
+        assert!(granted.location().ends_with("flash=user_granted_existing"));
+        let mails = app
+            .store
+            .list_messages("dpo@commune-f.fr", Page::default())
+            .await
+            .unwrap();
+        assert!(
+            mails.items.iter().any(|m| m.subject
+                == "Vigie : vous avez accès à Organisation commune-g"
+                && m.body.contains("/t/commune-g")
+                && !m.body.contains("/password/reset/")),
+            "{:?}",
+            mails.items
+        );
+    }
+);
+
+// C14 through the API (issue 20): the provider's tools list its inbox and
+// forward a request to the client it concerns, with a provider token; a
+// tenant's token reaches neither.
+both_with!(
+    c14_the_provider_forwards_through_the_api,
+    vigie_web::WebSettings {
+        provider_tenant: Some(vigie_domain::tenant::TenantSlug::parse("hebergeur").unwrap()),
+        confinement: crate::support::test_confinement(),
+        ..vigie_web::WebSettings::default()
+    },
+    |app| {
+        use serde_json::{Value, json};
+        app.tenant("hebergeur").await;
+        let client = app.tenant("commune-f").await;
+        app.account("admin@hebergeur.fr", true, &[]).await;
+        app.person("dpo@commune-f.fr", &[(&client, &[Role::Dpo])])
+            .await;
+        let mut admin = app.signed_in("admin@hebergeur.fr").await;
+        let recorded = admin
+            .post(
+                "/t/hebergeur/demandes",
+                &[
+                    ("kind", "access"),
+                    ("intake", "email"),
+                    ("received_on", "2026-11-25"),
+                    ("name", "Awa Diallo"),
+                    ("email", "awa.diallo@exemple.fr"),
+                    ("details", "Mes données dans le portail de la commune F"),
+                ],
+            )
+            .await;
+        assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
+        let made = admin
+            .post("/admin/jetons", &[("name", "outillage"), ("days", "30")])
+            .await;
+        let provider = crate::support::extract(
+            &made.body,
+            "id=\"new-token\" type=\"text\" readonly value=\"",
+            "\"",
         )
-        .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = c
-        .api_json("POST", &forward, &provider, &json!({"client": "commune-f"}))
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let done = json(&r.body);
-    assert_eq!(done["told"], 1, "{done}");
-    assert_eq!(done["copy"]["status"], "received");
-    // The client sees its copy, with what the provider received.
-    let theirs = json(&c.api("/api/v1/requests?due=all", &dpo_f).await.body);
-    assert_eq!(theirs["total"], 1, "{theirs}");
-    assert_eq!(theirs["items"][0]["id"], done["copy"]["id"]);
-    assert_eq!(theirs["items"][0]["subject_name"], "Awa Diallo");
-    assert_eq!(theirs["items"][0]["due_on"], done["copy"]["due_on"]);
-    let r = c
-        .api_json("POST", &forward, &provider, &json!({"client": "commune-f"}))
-        .await;
-    assert_eq!(r.status, StatusCode::CONFLICT, "forwarded once: {}", r.body);
-}
+        .unwrap();
+        let dpo_f = crate::api_parity::minted(&app, "dpo@commune-f.fr", "commune-f", "dpo").await;
+        let mut c = app.browser();
+        let json = |body: &str| -> Value { serde_json::from_str(body).unwrap() };
+        assert_eq!(
+            c.api("/api/v1/provider/requests", &dpo_f).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        let inbox = json(
+            &c.api("/api/v1/provider/requests?due=all", &provider)
+                .await
+                .body,
+        );
+        assert_eq!(inbox["total"], 1, "{inbox}");
+        let id = inbox["items"][0]["id"].as_i64().unwrap();
+        let forward = format!("/api/v1/provider/requests/{id}/forward");
+        let r = c
+            .api_json("POST", &forward, &provider, &json!({"client": "hebergeur"}))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::BAD_REQUEST,
+            "not to itself: {}",
+            r.body
+        );
+        let r = c
+            .api_json(
+                "POST",
+                &forward,
+                &provider,
+                &json!({"client": "nulle-part"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let r = c
+            .api_json("POST", &forward, &provider, &json!({"client": "commune-f"}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let done = json(&r.body);
+        assert_eq!(done["told"], 1, "{done}");
+        assert_eq!(done["copy"]["status"], "received");
+        // The client sees its copy, with what the provider received.
+        let theirs = json(&c.api("/api/v1/requests?due=all", &dpo_f).await.body);
+        assert_eq!(theirs["total"], 1, "{theirs}");
+        assert_eq!(theirs["items"][0]["id"], done["copy"]["id"]);
+        assert_eq!(theirs["items"][0]["subject_name"], "Awa Diallo");
+        assert_eq!(theirs["items"][0]["due_on"], done["copy"]["due_on"]);
+        let r = c
+            .api_json("POST", &forward, &provider, &json!({"client": "commune-f"}))
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "forwarded once: {}", r.body);
+    }
+);

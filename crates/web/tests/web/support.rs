@@ -107,6 +107,14 @@ impl TestApp {
         (app, db)
     }
 
+    /// On PostgreSQL, with `settings`.
+    pub async fn postgres_with(settings: WebSettings) -> Self {
+        let db = TempPostgres::new().await;
+        let store: Arc<dyn Store> = db.store.clone();
+        let own = db.url.clone();
+        Self::build(store, Box::new(db), settings).with_own_url(own)
+    }
+
     pub async fn with_settings(settings: WebSettings) -> Self {
         let db = TempSqlite::new().await;
         let store: Arc<dyn Store> = db.store.clone();
@@ -536,6 +544,29 @@ macro_rules! both {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 let $app = TestApp::postgres().await;
+                $body
+            }
+        }
+    };
+}
+
+/// `both!` with settings of the test's own (`$settings` is evaluated
+/// once per backend).
+#[macro_export]
+macro_rules! both_with {
+    ($name:ident, $settings:expr, |$app:ident| $body:block) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let $app = TestApp::with_settings($settings).await;
+                $body
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let $app = TestApp::postgres_with($settings).await;
                 $body
             }
         }
