@@ -78,8 +78,10 @@ mod tests {
                 "web/src/pages/admin.rs",
                 "web/src/pages/clients.rs",
                 "web/src/pages/invite.rs",
-                // The provider's API (a provider token): its own inbox.
+                // The provider's API (a provider token): its own inbox, and
+                // a client named by its short name, read from the store.
                 "web/src/api/provider_requests.rs",
+                "web/src/api/provider_clients.rs",
             ],
         ),
         (
