@@ -534,6 +534,109 @@ both!(c27_tenant_a_reaches_nothing_of_tenant_b, |app| {
             assert_hidden(&r, &format!("{method} {path}"), &secrets);
         }
     }
+    // The API the same way: every documented tenant operation, B's
+    // objects in its path, with A's DPO and user manager tokens (issue
+    // 20). An operation added to the document with a path parameter this
+    // walk cannot fill fails here until it is given one of B's objects.
+    let document: serde_json::Value =
+        serde_json::from_str(include_str!("../../../../docs/openapi.json")).unwrap();
+    let tokens = [
+        crate::api_parity::minted(&app, "alice@commune-a.fr", "commune-a", "dpo").await,
+        crate::api_parity::minted(&app, "alice@commune-a.fr", "commune-a", "user_manager").await,
+    ];
+    let mut api = app.browser();
+    let mut walked = 0;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        if !path.contains('{')
+            || path.starts_with("/api/v1/provider/")
+            || !path.starts_with("/api/v1/")
+        {
+            continue;
+        }
+        let object = |prefix: &str| path.starts_with(&format!("/api/v1/{prefix}/{{id}}"));
+        let id = if object("members") {
+            bob.id.0
+        } else if object("register") {
+            act_b.0
+        } else if object("requests") {
+            req_b.0
+        } else if object("systems") {
+            sys_b.0
+        } else if object("follow-ups") {
+            fu_b.id
+        } else if object("evidence") {
+            ev_b.id
+        } else if object("incidents") {
+            inc_b.id
+        } else if path.starts_with("/api/v1/retention/rules/") {
+            rule_b.id
+        } else if path.starts_with("/api/v1/retention/runs/") {
+            run_b.id
+        } else if object("consent/sites") {
+            site_b.id
+        } else if object("webhooks") {
+            hook_b.id
+        } else if object("tokens") {
+            tok_b.id.0
+        } else if object("invitations") {
+            inv_b
+        } else {
+            0
+        };
+        let url = path
+            .replace("{id}", &id.to_string())
+            .replace("{attachment}", &doc_b.to_string())
+            .replace("{scan}", &scan_b.to_string())
+            .replace("{notice}", &notice_b.to_string())
+            .replace("{delivery}", &delivery_b.id.to_string())
+            .replace("{device}", "bdevicesecret")
+            .replace("{file}", "export.json")
+            .replace("{task}", "1")
+            .replace("{copy}", "1")
+            .replace("{activity}", "1")
+            .replace("{year}", "2026");
+        assert!(
+            !url.contains('{'),
+            "{path}: a parameter the walk cannot fill"
+        );
+        // Models, the annual report and a device's proof are A's own (a
+        // model is the provider's, a year or a device id is not B's
+        // object): no leak, whatever the answer.
+        let own = [
+            "/api/v1/models/",
+            "/api/v1/report/",
+            "/api/v1/consent/devices/",
+        ]
+        .iter()
+        .any(|p| path.starts_with(p));
+        assert!(
+            own || !path.contains("{id}") || id != 0,
+            "{path}: which of B's objects does it name?"
+        );
+        for method in ["get", "post", "put", "delete"] {
+            if item.get(method).is_none() {
+                continue;
+            }
+            for token in &tokens {
+                let r = api
+                    .api_json(&method.to_uppercase(), &url, token, &serde_json::json!({}))
+                    .await;
+                let what = format!("{} {url}", method.to_uppercase());
+                for s in &secrets {
+                    assert!(!r.body.contains(s), "{what} leaks {s}");
+                }
+                assert!(
+                    own || !r.status.is_success(),
+                    "{what}: {} {}",
+                    r.status,
+                    r.body
+                );
+            }
+            walked += 1;
+        }
+    }
+    assert!(walked >= 69, "{walked} operations walked");
+
     // A's own proof of B's visitor: nothing.
     let proof = alice
         .get("/t/commune-a/consentement/preuve?device=bdevicesecret00000000")
