@@ -381,7 +381,7 @@ pub async fn proof(
 }
 
 #[utoipa::path(get, path = "/api/v1/consent/sites/{id}/devices/{device}", tag = "consent",
-    params(("id" = i64, Path, description = "Site id"), ("device" = String, Path, description = "The banner's device identifier")),
+    params(("id" = i64, Path, description = "Site id"), ("device" = String, Path, description = "The banner's device identifier (16 to 64 letters, digits or dashes)", pattern = "^[A-Za-z0-9-]{16,64}$")),
     responses((status = 200, description = "The device's choice that holds on this site (13 months, current notice)", body = ConsentOut),
               (status = 404, description = "None holds: the banner asks", body = ApiError),
               (status = 401, body = ApiError), (status = 403, body = ApiError)),
