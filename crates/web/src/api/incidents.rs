@@ -273,21 +273,7 @@ pub async fn read(
     ctx.require(&state, Permission::Read, "api.incidents.read")
         .await?;
     let i = state.store.incident(&ctx.scope, id).await?;
-    let phases = state.store.phases(&ctx.scope, id).await?;
-    let updates = state.store.updates_for_incident(&ctx.scope, id).await?;
-    ctx.trace(
-        &state,
-        "api.incidents.read",
-        &format!("incident:{id}"),
-        Outcome::Success,
-    )
-    .await?;
-    Ok(Json(incident_out(
-        &i,
-        &phases,
-        &updates,
-        &state.settings.escalation,
-    )))
+    answered(&state, &ctx, "api.incidents.read", &i).await
 }
 
 #[utoipa::path(put, path = "/api/v1/incidents/{id}/facts", tag = "incidents", request_body = FactsIn,
@@ -338,7 +324,7 @@ async fn as_read(
     Ok(i)
 }
 
-/// A change traced, and the incident as it now stands.
+/// The call traced, and the incident as it now stands.
 async fn answered(
     state: &AppState,
     ctx: &ApiCtx,

@@ -154,7 +154,7 @@ pub async fn set_roles(
     let roles = roles_of(&input.roles)?;
     // A user manager would grant itself DPO (issue 12): another manager or
     // the provider does it.
-    if ctx.token.created_by == Some(m.user.id) {
+    if acts_for(&ctx, &m) {
         return Err(ApiFailure::Conflict(
             "roles: nobody changes their own roles".into(),
         ));
@@ -199,10 +199,15 @@ pub async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The token acts for this member's account.
+fn acts_for(ctx: &ApiCtx, m: &Member) -> bool {
+    ctx.token.created_by == Some(m.user.id)
+}
+
 /// Nobody removes or disables the account the token acts for: a tenant's
 /// last user manager would lock it out, and the token would stop mid-run.
 fn not_own(ctx: &ApiCtx, m: &Member) -> Result<(), ApiFailure> {
-    if ctx.token.created_by == Some(m.user.id) {
+    if acts_for(ctx, m) {
         return Err(ApiFailure::Conflict(
             "id: the account this token acts for; another manager or the provider removes or disables it".into(),
         ));

@@ -87,6 +87,16 @@ impl ProviderApi {
     }
 }
 
+/// A client named by its short name in a provider's call: 404 when there
+/// is none.
+pub(crate) async fn client_by_slug(
+    state: &AppState,
+    slug: &str,
+) -> Result<vigie_store::Tenant, ApiFailure> {
+    let slug = TenantSlug::parse(slug).map_err(|_| ApiFailure::NotFound)?;
+    Ok(state.store.tenant_by_slug(&slug).await?)
+}
+
 impl FromRequestParts<AppState> for ProviderApi {
     type Rejection = ApiFailure;
 

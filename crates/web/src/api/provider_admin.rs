@@ -502,9 +502,8 @@ pub async fn publish_model(
     p: ProviderApi,
     ApiJson(input): ApiJson<PublishIn>,
 ) -> Result<(StatusCode, Json<PublishedOut>), ApiFailure> {
-    let slug = TenantSlug::parse(&input.source).map_err(|_| ApiFailure::NotFound)?;
-    let source = state.store.tenant_by_slug(&slug).await?;
-    let by = format!("provider-token:{}:{}", p.token.id, p.token.name);
+    let source = super::problems::client_by_slug(&state, &input.source).await?;
+    let by = p.actor_label();
     let m = vigie_service::models::publish(
         state.ctx(),
         &input.product,

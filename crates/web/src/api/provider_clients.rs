@@ -15,24 +15,19 @@ use axum::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use vigie_domain::{UserId, scope::TenantScope, tenant::TenantSlug};
+use vigie_domain::{UserId, scope::TenantScope};
 use vigie_service::audits;
-use vigie_store::{StoreError, Tenant};
+use vigie_store::StoreError;
 
 use super::{
     ApiError, ApiFailure, ApiJson, ListParams,
     clients::{AuditOut, InstructionOut, audit_out, instruction_out},
     people::PersonIn,
-    problems::ProviderApi,
+    problems::{ProviderApi, client_by_slug as client},
     provider_admin::CertificateOut,
     service_failure,
 };
 use crate::AppState;
-
-async fn client(state: &AppState, slug: &str) -> Result<Tenant, ApiFailure> {
-    let slug = TenantSlug::parse(slug).map_err(|_| ApiFailure::NotFound)?;
-    Ok(state.store.tenant_by_slug(&slug).await?)
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GrantOut {

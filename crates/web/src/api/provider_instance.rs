@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use vigie_domain::{TenantId, tenant::TenantSlug};
 use vigie_service::targets::{self, SharedInput};
-use vigie_store::{ProviderToken, TargetOwner};
+use vigie_store::{ProviderToken, TargetBinding, TargetOwner};
 
 use super::{
     ApiError, ApiFailure, ApiJson, ListParams, problems::ProviderApi, provider_admin::PageParams,
@@ -84,6 +84,30 @@ async fn slug_of(state: &AppState, id: TenantId) -> Result<String, ApiFailure> {
     Ok(state.store.tenant(id).await?.slug.to_string())
 }
 
+/// A binding as the provider reads it: clients by their short names.
+async fn database_out(state: &AppState, b: &TargetBinding) -> Result<DatabaseOut, ApiFailure> {
+    let mut shares = Vec::with_capacity(b.tenants.len());
+    for (t, value) in &b.tenants {
+        shares.push(ShareOut {
+            tenant: slug_of(state, *t).await?,
+            value: value.clone(),
+        });
+    }
+    Ok(DatabaseOut {
+        identity: b.identity.clone(),
+        location: b.location.clone(),
+        shared: b.owner == TargetOwner::Shared,
+        tenant: match b.owner {
+            TargetOwner::Tenant(t) => Some(slug_of(state, t).await?),
+            TargetOwner::Shared => None,
+        },
+        label: b.label.clone(),
+        column: b.column.clone(),
+        shares,
+        bound_at: b.bound_at.to_string(),
+    })
+}
+
 #[utoipa::path(get, path = "/api/v1/provider/databases", tag = "provider", params(ListParams),
     responses((status = 200, description = "The databases Vigie knows and whose each is (`q` in the identity or the name)", body = DatabasePage)),
     security(("bearer" = [])))]
@@ -98,26 +122,7 @@ pub async fn databases(
         .await?;
     let mut items = Vec::with_capacity(page.items.len());
     for b in &page.items {
-        let mut shares = Vec::with_capacity(b.tenants.len());
-        for (t, value) in &b.tenants {
-            shares.push(ShareOut {
-                tenant: slug_of(&state, *t).await?,
-                value: value.clone(),
-            });
-        }
-        items.push(DatabaseOut {
-            identity: b.identity.clone(),
-            location: b.location.clone(),
-            shared: b.owner == TargetOwner::Shared,
-            tenant: match b.owner {
-                TargetOwner::Tenant(t) => Some(slug_of(&state, t).await?),
-                TargetOwner::Shared => None,
-            },
-            label: b.label.clone(),
-            column: b.column.clone(),
-            shares,
-            bound_at: b.bound_at.to_string(),
-        });
+        items.push(database_out(&state, b).await?);
     }
     p.trace(&state, "api.provider.databases.list", "instance")
         .await?;
@@ -181,26 +186,7 @@ pub async fn declare(
         &format!("target:{}", b.identity),
     )
     .await?;
-    let shares = input.shares;
-    Ok((
-        StatusCode::CREATED,
-        Json(DatabaseOut {
-            identity: b.identity,
-            location: b.location,
-            shared: true,
-            tenant: None,
-            label: b.label,
-            column: b.column,
-            shares: shares
-                .into_iter()
-                .map(|s| ShareOut {
-                    value: s.value.trim().to_owned(),
-                    tenant: s.tenant,
-                })
-                .collect(),
-            bound_at: b.bound_at.to_string(),
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(database_out(&state, &b).await?)))
 }
 
 #[utoipa::path(post, path = "/api/v1/provider/databases/release", tag = "provider", request_body = ReleaseIn,

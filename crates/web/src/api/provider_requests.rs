@@ -10,7 +10,7 @@ use axum::{
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use vigie_domain::{RequestId, scope::TenantScope, tenant::TenantSlug};
+use vigie_domain::{RequestId, scope::TenantScope};
 use vigie_service::rights;
 use vigie_store::Tenant;
 
@@ -96,9 +96,8 @@ pub async fn forward(
         .store
         .request(&TenantScope::of_provider(provider.id), RequestId(id))
         .await?;
-    let slug = TenantSlug::parse(&input.client).map_err(|_| ApiFailure::NotFound)?;
-    let client = state.store.tenant_by_slug(&slug).await?;
-    let actor = format!("provider-token:{}:{}", p.token.id, p.token.name);
+    let client = super::problems::client_by_slug(&state, &input.client).await?;
+    let actor = p.actor_label();
     let f = rights::forward(
         state.ctx(),
         &r,

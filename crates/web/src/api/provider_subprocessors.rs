@@ -17,14 +17,13 @@ use vigie_domain::{
     NoticeId, SubProcessorId,
     register::Safeguard,
     subprocessor::{ChangeKind, Country, Site, SubProcessor},
-    tenant::TenantSlug,
 };
 use vigie_service::subprocessors;
 use vigie_store::StoredSubProcessor;
 
 use super::{
     ApiError, ApiFailure, ApiJson, ListParams,
-    problems::ProviderApi,
+    problems::{ProviderApi, client_by_slug},
     service_failure,
     subprocessors::{SubProcessorOut, SubProcessorSiteOut, subprocessor_out},
 };
@@ -270,11 +269,6 @@ pub async fn registry(
     }))
 }
 
-async fn tenant_of(state: &AppState, slug: &str) -> Result<vigie_store::Tenant, ApiFailure> {
-    let slug = TenantSlug::parse(slug).map_err(|_| ApiFailure::NotFound)?;
-    Ok(state.store.tenant_by_slug(&slug).await?)
-}
-
 #[utoipa::path(post, path = "/api/v1/provider/subprocessors/{id}/notices", tag = "provider", request_body = ChangeNoticeIn,
     params(("id" = i64, Path, description = "Sub-processor id")),
     responses((status = 201, description = "Told: each client has its 10-day window, its DPOs are mailed", body = NoticeMadeOut),
@@ -290,7 +284,7 @@ pub async fn notify(
     let sp = state.store.subprocessor(SubProcessorId(id)).await?;
     let mut tenants = Vec::new();
     for slug in &input.tenants {
-        let t = tenant_of(&state, slug).await?;
+        let t = client_by_slug(&state, slug).await?;
         if !tenants.iter().any(|x: &vigie_store::Tenant| x.id == t.id) {
             tenants.push(t);
         }
@@ -334,7 +328,7 @@ pub async fn resolve(
     Path(notice): Path<i64>,
     ApiJson(input): ApiJson<ResolutionIn>,
 ) -> Result<StatusCode, ApiFailure> {
-    let t = tenant_of(&state, &input.tenant).await?;
+    let t = client_by_slug(&state, &input.tenant).await?;
     subprocessors::resolve(
         state.ctx(),
         NoticeId(notice),

@@ -675,7 +675,7 @@ both!(c26_a_token_never_carries_more_than_its_creator, |app| {
     assert!(revoked.items.iter().all(|t| t.revoked), "shown as revoked");
 });
 
-both!(c17_c19_incidents_through_the_api, |app| {
+both!(c17_c19_c20_incidents_through_the_api, |app| {
     let monitoring = token(&app, "agent").await;
     let dpo_token = another_token(&app, "dpo").await;
     let mut c = app.browser();
@@ -764,7 +764,7 @@ both!(c17_c19_incidents_through_the_api, |app| {
         serde_json::from_str(&c.api("/api/v1/incidents?q=siem", &monitoring).await.body).unwrap();
     assert_eq!(list["total"], 1);
 
-    // The people told or not, with the reasoning (C18, Art. 34); then
+    // The people told or not, with the reasoning (C20, Art. 34); then
     // closed. Each at the version read; the agent does neither.
     let inform = format!("/api/v1/incidents/{id}/inform");
     let decision = serde_json::json!({"updated_at": read["updated_at"], "decision": "unintelligible",
