@@ -1,57 +1,167 @@
-//! Eight bytes tested at once (bit tricks on a `u64`, no SIMD crate):
-//! the scanners skip the plain French bytes of a text eight at a time.
+//! Finding the next byte of a class, sixty-four bytes at a time (SIMD
+//! through `wide`, in safe code): a scanner jumps from one byte that may
+//! open a candidate to the next without looking at the plain French
+//! bytes between them (issue 19: line rate).
 
-pub const ONES: u64 = 0x0101_0101_0101_0101;
-pub const HIGH: u64 = 0x8080_8080_8080_8080;
+use wide::u8x16;
 
-/// Bytes of `x` strictly between `m` and `n` (both ≤ 128), as their high
-/// bit, for bytes below 128 (the classic "has between" of bit hacks).
-pub const fn between(x: u64, m: u64, n: u64) -> u64 {
-    (ONES * (127 + n)).wrapping_sub(x & (ONES * 127))
-        & !x
-        & (x & (ONES * 127)).wrapping_add(ONES * (127 - m))
-        & HIGH
+/// A class of bytes: given sixteen bytes and the sixteen that follow each
+/// of them by one, the lanes that belong (all ones). A class never holds
+/// the zero byte, with which a text's last block is padded.
+pub trait Class: Fn(u8x16, u8x16) -> u8x16 {}
+
+impl<F: Fn(u8x16, u8x16) -> u8x16> Class for F {}
+
+/// Lanes of `x` in `lo..lo + n` (`n` ≥ 1).
+pub fn within(x: u8x16, lo: u8, n: u8) -> u8x16 {
+    let d = x - u8x16::splat(lo);
+    d.min(u8x16::splat(n - 1)).simd_eq(d)
 }
 
-/// Bytes of `x` equal to zero, as their high bit, exactly.
-pub const fn zeros(x: u64) -> u64 {
-    !(((x & !HIGH).wrapping_add(!HIGH)) | x | !HIGH)
+/// Lanes of `x` equal to `c`.
+pub fn equal(x: u8x16, c: u8) -> u8x16 {
+    x.simd_eq(u8x16::splat(c))
 }
 
-/// Bytes of `x` equal to `c`, as their high bit.
-pub const fn equal(x: u64, c: u8) -> u64 {
-    zeros(x ^ (ONES * c as u64))
+const BLOCK: usize = 64;
+
+fn lanes(s: &[u8; BLOCK + 16], at: usize) -> u8x16 {
+    let mut a = [0u8; 16];
+    a.copy_from_slice(&s[at..at + 16]);
+    u8x16::from(a)
 }
 
-/// The eight bytes at `i` as one number, if there are eight.
-pub fn eight(b: &[u8], i: usize) -> Option<u64> {
-    b.get(i..i + 8)
-        .and_then(|e| <[u8; 8]>::try_from(e).ok())
-        .map(u64::from_le_bytes)
+/// The bytes of `class` among the 64 from `at`, as bits (byte `at + i` is
+/// bit `i`).
+fn block(b: &[u8], at: usize, class: &impl Class) -> u64 {
+    let mut pad = [0u8; BLOCK + 16];
+    let s: &[u8; BLOCK + 16] = match b.get(at..at + BLOCK + 16) {
+        Some(s) => s.try_into().unwrap_or(&pad),
+        None => {
+            let rest = b.get(at..).unwrap_or_default();
+            pad[..rest.len()].copy_from_slice(rest);
+            &pad
+        }
+    };
+    let mut m = 0;
+    for k in 0..BLOCK / 16 {
+        let bits = class(lanes(s, k * 16), lanes(s, k * 16 + 1)).to_bitmask();
+        m |= u64::from(bits) << (16 * k);
+    }
+    m
+}
+
+/// The bytes of one class in a text, found in order: the block last
+/// classified is kept, so that successive searches inside it cost a bit
+/// scan.
+pub struct Marks<'a, C> {
+    b: &'a [u8],
+    class: C,
+    /// Where the block starts and its bits.
+    block: Option<(usize, u64)>,
+}
+
+impl<'a, C: Class> Marks<'a, C> {
+    pub fn new(b: &'a [u8], class: C) -> Self {
+        Marks {
+            b,
+            class,
+            block: None,
+        }
+    }
+
+    /// The first byte of the class at or after `from`, if any.
+    pub fn next_from(&mut self, mut from: usize) -> Option<usize> {
+        while from < self.b.len() {
+            let (at, bits) = match self.block {
+                Some((at, bits)) if (at..at + BLOCK).contains(&from) => (at, bits),
+                _ => {
+                    let bits = block(self.b, from, &self.class);
+                    self.block = Some((from, bits));
+                    (from, bits)
+                }
+            };
+            let left = bits & (u64::MAX << (from - at));
+            if left != 0 {
+                return Some(at + left.trailing_zeros() as usize);
+            }
+            from = at + BLOCK;
+        }
+        None
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Each test against the byte-by-byte answer, every byte value in
-    /// every lane.
+    fn digits_or_at(x: u8x16, _: u8x16) -> u8x16 {
+        within(x, b'0', 10) | equal(x, b'@')
+    }
+
+    fn capital_after_a(x: u8x16, next: u8x16) -> u8x16 {
+        equal(x, b'a') & within(next, b'A', 26)
+    }
+
+    /// Every byte of the class is found, and only those, wherever the
+    /// text's blocks fall and whatever byte sits in any lane.
     #[test]
-    fn bit_tests_are_exact() {
-        for lane in 0..8 {
-            for v in 0..=255u8 {
-                let mut e = *b"azerty  ";
-                e[lane] = v;
-                let x = u64::from_le_bytes(e);
-                let want = |f: &dyn Fn(u8) -> bool| e.iter().any(|c| f(*c));
-                assert_eq!(
-                    between(x, 0x40, 0x5B) != 0,
-                    want(&|c| c.is_ascii_uppercase())
-                );
-                assert_eq!(between(x, 0x2F, 0x3A) != 0, want(&|c| c.is_ascii_digit()));
-                assert_eq!(zeros(x) != 0, want(&|c| c == 0));
-                assert_eq!(equal(x, b'@') != 0, want(&|c| c == b'@'));
+    fn marks_find_exactly_the_class() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for len in (0..300).chain([1000, 4097]) {
+            let mut text = vec![0u8; len];
+            for c in &mut text {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                *c = if x.is_multiple_of(5) {
+                    (x >> 8) as u8
+                } else {
+                    b"abc Z"[(x % 5) as usize]
+                };
             }
+            for (class, want) in [
+                (
+                    digits_or_at as fn(u8x16, u8x16) -> u8x16,
+                    &(|t: &[u8], i: usize| t[i].is_ascii_digit() || t[i] == b'@')
+                        as &dyn Fn(&[u8], usize) -> bool,
+                ),
+                (capital_after_a, &|t: &[u8], i: usize| {
+                    t[i] == b'a' && t.get(i + 1).is_some_and(u8::is_ascii_uppercase)
+                }),
+            ] {
+                let expected: Vec<usize> = (0..len).filter(|i| want(&text, *i)).collect();
+                // From each found byte to the next…
+                let mut marks = Marks::new(&text, class);
+                let mut found = Vec::new();
+                let mut from = 0;
+                while let Some(i) = marks.next_from(from) {
+                    found.push(i);
+                    from = i + 1;
+                }
+                assert_eq!(found, expected, "len {len}");
+                // …and from every byte, inside a block kept and past it.
+                for step in [1, 5, 63] {
+                    let mut marks = Marks::new(&text, class);
+                    for from in (0..len + 2).step_by(step) {
+                        let first = expected.iter().copied().find(|i| *i >= from);
+                        assert_eq!(marks.next_from(from), first, "len {len}, from {from}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ranges_are_exact_for_every_byte() {
+        for v in 0..=255u8 {
+            let x = u8x16::splat(v);
+            assert_eq!(
+                within(x, b'A', 26).to_bitmask() != 0,
+                v.is_ascii_uppercase()
+            );
+            assert_eq!(within(x, 0xC4, 60).to_bitmask() != 0, v >= 0xC4);
+            assert_eq!(equal(x, b'@').to_bitmask() != 0, v == b'@');
         }
     }
 }

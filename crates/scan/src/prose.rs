@@ -15,9 +15,11 @@
 //! text. Nothing spans a line end, so a text read in pieces cut at line
 //! ends finds the same.
 
+use wide::u8x16;
+
 use crate::{
     PiiKind,
-    bits::{HIGH, ONES, between, eight, zeros},
+    bits::{Marks, equal, within},
     column::is_postcode,
     lexicon::{Folded, is_first_name},
     text::Finding,
@@ -43,20 +45,18 @@ fn is_word(c: char) -> bool {
     }
 }
 
-/// Whether eight bytes may hold the start of a capitalised word or a
-/// number: a capital or a digit, the second byte of a two-byte capital
-/// (À…Þ, and other scripts' 0x80–0x9F), the first byte of a character
-/// that is not Latin-1 (any script's capitals), or a last byte that
-/// opens an accented letter whose second byte is further. Eight plain
-/// French bytes (lowercase, spaces, accented lowercase) are skipped at
-/// once (issue 19: line rate).
-fn may_open(x: u64) -> bool {
-    let upper = between(x, 0x40, 0x5B);
-    let digit = between(x, 0x2F, 0x3A);
-    let second_80_9f = zeros((x & (ONES * 0xE0)) ^ HIGH);
-    let leads = x & (x << 1) & HIGH;
-    let not_c3 = leads & !zeros(x ^ (ONES * 0xC3));
-    (upper | digit | second_80_9f | not_c3) != 0 || x >> 56 == 0xC3
+/// Bytes that may start a capitalised word or a number: a capital or a
+/// digit, the first byte of À…Þ (not ×), and the first byte of any
+/// character beyond Latin-1 but general punctuation (’, « », non-breaking
+/// spaces and accented lowercase letters are passed: issue 19, line rate).
+/// Latin-1's other characters (0xC2 first) hold no capital.
+fn may_open(x: u8x16, next: u8x16) -> u8x16 {
+    let latin1_capital = equal(x, 0xC3) & within(next, 0x80, 0x1F) & !equal(next, 0x97);
+    let punctuation = equal(x, 0xE2) & equal(next, 0x80);
+    within(x, b'A', 26)
+        | within(x, b'0', 10)
+        | latin1_capital
+        | (within(x, 0xC4, 60) & !punctuation)
 }
 
 /// Whether the character at `p` starts a word (none of it before).
@@ -525,14 +525,10 @@ pub fn scan(text: &str) -> Vec<Finding> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut ws = Window::new(text);
+    let mut marks = Marks::new(b, may_open);
     let mut p = 0;
-    while p < b.len() {
-        if let Some(x) = eight(b, p)
-            && !may_open(x)
-        {
-            p += 8;
-            continue;
-        }
+    while let Some(at) = marks.next_from(p) {
+        p = at;
         let c = b[p];
         let (opens, len) = match c {
             0..=0x7F => (c.is_ascii_uppercase() || c.is_ascii_digit(), 1),
@@ -597,16 +593,17 @@ fn opening(text: &str, p: usize) -> Result<(Word<'_>, Opening), usize> {
     let w = &text[p..end];
     let digit = w.as_bytes().first().is_some_and(u8::is_ascii_digit);
     let first_name = !digit && is_first_name(w);
-    let stop = stop_after(text, end);
-    let line_start = capitalised(w) && stop.is_none() && line_begins(text, p);
-    if !(digit || first_name || line_start || TITLES.contains(&w) || in_capitals(w)) {
+    // A signature's first name: the line's first word.
+    let may_sign = !digit && line_begins(text, p) && capitalised(w);
+    if !(digit || first_name || may_sign || TITLES.contains(&w) || in_capitals(w)) {
         return Err(end.max(p + 1));
     }
+    let stop = stop_after(text, end);
     Ok((
         Word { text: w, end, stop },
         Opening {
             first_name,
-            line_start,
+            line_start: may_sign && stop.is_none(),
         },
     ))
 }
@@ -631,31 +628,58 @@ mod tests {
             .collect()
     }
 
-    /// The eight-byte skip is exact: it stops wherever a byte may open a
-    /// candidate, and only there.
+    /// The byte search misses no character that may open a finding: every
+    /// capital of any script and every digit, wherever it falls in the
+    /// blocks, among French letters, punctuation and other scripts.
     #[test]
-    fn eight_bytes_are_skipped_only_when_nothing_opens() {
-        let opens = |e: [u8; 8]| {
-            e.iter().any(|c| {
-                c.is_ascii_uppercase()
-                    || c.is_ascii_digit()
-                    || (0x80..=0x9F).contains(c)
-                    || (*c >= 0xC0 && *c != 0xC3)
-            }) || e[7] == 0xC3
-        };
+    fn every_capital_and_digit_is_a_mark() {
+        let pool: Vec<char> = "abcz éèàçœ’«»\u{a0}\u{202f}ÉÀÇÞ×÷ŒŸĀǅΣΩσЖж中😀ℂⅣⒶ—…09AZ-'.\n"
+            .chars()
+            .collect();
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        for _ in 0..200_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            // Mostly plain French bytes, one of them anything.
-            let plain = b"abcdefghijklmnopqrstuvwxyz .,'-\xA9\xA8\xA0\xC3";
-            let mut e = [0u8; 8];
-            for (i, b) in e.iter_mut().enumerate() {
-                *b = plain[((x >> (i * 5)) % plain.len() as u64) as usize];
+        for len in 1..400 {
+            let text: String = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    pool[(x % pool.len() as u64) as usize]
+                })
+                .collect();
+            let mut marks = Marks::new(text.as_bytes(), may_open);
+            let mut marked = Vec::new();
+            let mut from = 0;
+            while let Some(i) = marks.next_from(from) {
+                marked.push(i);
+                from = i + 1;
             }
-            e[(x % 8) as usize] = (x >> 40) as u8;
-            assert_eq!(may_open(u64::from_le_bytes(e)), opens(e), "{e:x?}");
+            for (i, c) in text.char_indices() {
+                if c.is_uppercase() || c.is_ascii_digit() {
+                    assert!(marked.contains(&i), "{c:?} at {i} of {text:?}");
+                }
+            }
+            // Lowercase French and its punctuation are passed.
+            for i in marked {
+                let c = text[i..].chars().next().unwrap();
+                assert!(
+                    !matches!(
+                        c,
+                        'a'..='z'
+                            | 'é'
+                            | 'è'
+                            | 'à'
+                            | 'ç'
+                            | ' '
+                            | '’'
+                            | '«'
+                            | '»'
+                            | '\u{a0}'
+                            | '—'
+                            | '…'
+                    ),
+                    "{c:?} marked"
+                );
+            }
         }
     }
 

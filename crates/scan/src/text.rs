@@ -8,9 +8,11 @@
 //! side by side are both found. Work per byte is bounded: no quadratic
 //! behaviour on long runs of digits or dots.
 
+use wide::u8x16;
+
 use crate::{
     PiiKind,
-    bits::{between, eight, equal},
+    bits::{Marks, equal, within},
     validate,
 };
 
@@ -59,21 +61,13 @@ fn is_ipv6(c: u8) -> bool {
 /// ordinary words cost nothing but the search for those two bytes.
 fn words(b: &[u8], out: &mut Vec<Finding>) {
     let mut done = 0;
-    let mut p = 0;
-    while p < b.len() {
-        // Eight bytes at a time while neither byte is there.
-        if let Some(x) = eight(b, p)
-            && (equal(x, b'@') | equal(x, b':')) == 0
-        {
-            p += 8;
+    let mut from = 0;
+    while let Some(p) = memchr::memchr2(b'@', b':', &b[from..]).map(|i| from + i) {
+        from = p + 1;
+        if p < done {
             continue;
         }
         let c = b[p];
-        p += 1;
-        if p - 1 < done || (c != b'@' && c != b':') {
-            continue;
-        }
-        let p = p - 1;
         if c == b'@' {
             let mut start = p;
             while start > done && is_local(b[start - 1]) {
@@ -126,6 +120,11 @@ fn words(b: &[u8], out: &mut Vec<Finding>) {
     }
 }
 
+/// A digit, a '+' or a capital: a number run starts with one of them.
+fn may_start_number(x: u8x16, _: u8x16) -> u8x16 {
+    within(x, b'0', 10) | within(x, b'A', 26) | equal(x, b'+')
+}
+
 /// One group of a number run: its alphanumeric bytes and where they are.
 struct Group {
     start: usize,
@@ -134,17 +133,11 @@ struct Group {
 
 /// Phones, NIR, IBAN, SIREN/SIRET and cards: runs of digit groups.
 fn numbers(b: &[u8], extra: &[u8], out: &mut Vec<Finding>) {
-    let mut i = 0;
     let mut groups: Vec<Group> = Vec::new();
-    while i < b.len() {
-        // Eight bytes at a time while none is a digit, a '+' or a capital
-        // (a run starts with one of them).
-        if let Some(x) = eight(b, i)
-            && (between(x, 0x2F, 0x3A) | between(x, 0x40, 0x5B) | equal(x, b'+')) == 0
-        {
-            i += 8;
-            continue;
-        }
+    let mut marks = Marks::new(b, may_start_number);
+    let mut i = 0;
+    while let Some(at) = marks.next_from(i) {
+        i = at;
         let c = b[i];
         let starts = c.is_ascii_digit()
             || (c == b'+' && b.get(i + 1).is_some_and(u8::is_ascii_digit))

@@ -138,11 +138,11 @@ fn scan_text(name: &str, head: Vec<u8>, mut rest: impl Read) -> std::io::Result<
         drop(tallied);
         let mut carry = head;
         let (mut n, mut offset, mut line) = (0, 0, 1);
-        let mut buf = vec![0u8; PIECE];
         let mut done = false;
         while !done {
-            let got = rest.read(&mut buf)?;
-            carry.extend_from_slice(&buf[..got]);
+            // Read into the piece itself (no copy between buffers).
+            carry.reserve(PIECE);
+            let got = (&mut rest).take(PIECE as u64).read_to_end(&mut carry)?;
             done = got == 0;
             if !done && carry.len() < PIECE {
                 continue;
