@@ -83,6 +83,7 @@ pub struct Folded {
 impl Folded {
     /// `w` in lower case, with `’` as `'`; `None` when longer than the
     /// buffer (no name is).
+    #[inline]
     pub fn new(w: &str) -> Option<Folded> {
         let mut f = Folded {
             buf: [0; 64],
