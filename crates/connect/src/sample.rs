@@ -2,6 +2,9 @@
 //! `rows` rows per table, every column cast to text, in a read-only
 //! transaction where the database supports one. Large PostgreSQL tables are
 //! sampled with `TABLESAMPLE SYSTEM` rather than read from their start.
+//! Each value keeps its row's primary key (or SQLite's `rowid`,
+//! PostgreSQL's `ctid` when there is none), so that a finding says where
+//! to go (issue 19).
 
 use sqlx::{Connection, Row};
 
@@ -17,6 +20,10 @@ pub struct ColumnSample {
     pub column: String,
     pub data_type: String,
     pub values: Vec<String>,
+    /// The row of each value, `keys[i]` for `values[i]`, as its primary
+    /// key reads (« id=42 », « commune=39, numero=7 »); `None` for a table
+    /// without one where the database has no row address (MySQL).
+    pub keys: Vec<Option<String>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,9 +62,21 @@ fn by_table(cols: Vec<(String, String, String)>) -> Vec<(String, Vec<(String, St
     out
 }
 
+/// What a table's sample reads: its columns, then the columns that name
+/// its rows (a primary key, a row address), each cast to text.
+fn select_list(dialect: Dialect, cols: &[(String, String)], key: &[String]) -> String {
+    cols.iter()
+        .map(|(c, _)| c)
+        .chain(key)
+        .map(|c| dialect.as_text(c))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn collect<R: Row>(
     table: &str,
     cols: &[(String, String)],
+    key: &[String],
     rows: Vec<R>,
 ) -> Result<Vec<ColumnSample>, SampleError>
 where
@@ -71,17 +90,34 @@ where
             column: c.clone(),
             data_type: ty.clone(),
             values: Vec::new(),
+            keys: Vec::new(),
         })
         .collect();
     for r in rows {
+        let mut parts = Vec::with_capacity(key.len());
+        for (i, k) in key.iter().enumerate() {
+            let v: Option<String> = r.try_get(cols.len() + i).map_err(table_err(table))?;
+            parts.push(format!("{k}={}", v.unwrap_or_else(|| "NULL".into())));
+        }
+        let row = (!parts.is_empty()).then(|| parts.join(", "));
         for (i, s) in out.iter_mut().enumerate() {
             let v: Option<String> = r.try_get(i).map_err(table_err(table))?;
             if let Some(v) = v {
                 s.values.push(v);
+                s.keys.push(row.clone());
             }
         }
     }
     Ok(out)
+}
+
+/// Groups catalogue rows `(table, column)` of primary keys by table.
+fn keys_by_table(rows: Vec<(String, String)>) -> std::collections::HashMap<String, Vec<String>> {
+    let mut out: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for (t, c) in rows {
+        out.entry(t).or_default().push(c);
+    }
+    out
 }
 
 /// Samples every user table of the database at `url`, with no
@@ -129,9 +165,24 @@ async fn postgres(c: &mut sqlx::PgConnection, rows: i64) -> Result<Vec<ColumnSam
     .fetch_all(&mut *tx)
     .await
     .map_err(q)?;
+    let mut keys = keys_by_table(
+        sqlx::query_as(
+            "SELECT k.table_schema || '.' || k.table_name, k.column_name \
+             FROM information_schema.table_constraints c JOIN information_schema.key_column_usage k \
+               ON k.constraint_schema = c.constraint_schema AND k.constraint_name = c.constraint_name \
+              AND k.table_name = c.table_name \
+             WHERE c.constraint_type = 'PRIMARY KEY' \
+             ORDER BY 1, k.ordinal_position",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(q)?,
+    );
     let mut out = Vec::new();
     for (table, cols) in by_table(catalogue) {
         let (schema, name) = table.split_once('.').unwrap_or(("public", table.as_str()));
+        // A table without a primary key: its rows' physical address.
+        let key = keys.remove(&table).unwrap_or_else(|| vec!["ctid".into()]);
         let from = format!("{}.{}", dq(schema), dq(name));
         let estimate: f64 = sqlx::query_scalar(
             "SELECT GREATEST(c.reltuples, 0)::float8 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -152,19 +203,15 @@ async fn postgres(c: &mut sqlx::PgConnection, rows: i64) -> Result<Vec<ColumnSam
         } else {
             String::new()
         };
-        let select: Vec<String> = cols
-            .iter()
-            .map(|(c, _)| Dialect::Postgres.as_text(c))
-            .collect();
         let sql = format!(
             "SELECT {} FROM {from}{sample} LIMIT {rows}",
-            select.join(", ")
+            select_list(Dialect::Postgres, &cols, &key)
         );
         let got = sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(&mut *tx)
             .await
             .map_err(table_err(&table))?;
-        out.extend(collect(&table, &cols, got)?);
+        out.extend(collect(&table, &cols, &key, got)?);
     }
     tx.rollback().await.map_err(q)?;
     Ok(out)
@@ -181,22 +228,31 @@ async fn mysql(c: &mut sqlx::MySqlConnection, rows: i64) -> Result<Vec<ColumnSam
     .fetch_all(&mut *c)
     .await
     .map_err(q)?;
+    let mut keys = keys_by_table(
+        sqlx::query_as(
+            "SELECT CAST(TABLE_NAME AS CHAR), CAST(COLUMN_NAME AS CHAR) \
+             FROM information_schema.KEY_COLUMN_USAGE \
+             WHERE TABLE_SCHEMA = DATABASE() AND CONSTRAINT_NAME = 'PRIMARY' \
+             ORDER BY TABLE_NAME, ORDINAL_POSITION",
+        )
+        .fetch_all(&mut *c)
+        .await
+        .map_err(q)?,
+    );
     let mut out = Vec::new();
     for (table, cols) in by_table(catalogue) {
-        let select: Vec<String> = cols
-            .iter()
-            .map(|(c, _)| Dialect::MySql.as_text(c))
-            .collect();
+        // MySQL has no row address: a table without a key has no places.
+        let key = keys.remove(&table).unwrap_or_default();
         let sql = format!(
             "SELECT {} FROM {} LIMIT {rows}",
-            select.join(", "),
+            select_list(Dialect::MySql, &cols, &key),
             bq(&table)
         );
         let got = sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(&mut *c)
             .await
             .map_err(table_err(&table))?;
-        out.extend(collect(&table, &cols, got)?);
+        out.extend(collect(&table, &cols, &key, got)?);
     }
     Ok(out)
 }
@@ -220,30 +276,38 @@ async fn sqlite(
         .fetch_all(&mut *c)
         .await
         .map_err(q)?;
-        let cols: Vec<(String, String)> = info
+        let mut cols: Vec<(i64, String, String)> = info
             .iter()
             .map(|r| {
                 Ok((
+                    r.try_get::<i64, _>("pk")?,
                     r.try_get::<String, _>("name")?,
                     r.try_get::<String, _>("type")?,
                 ))
             })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(q)?;
-        let select: Vec<String> = cols
+        let mut key: Vec<(i64, String)> = cols
             .iter()
-            .map(|(c, _)| Dialect::Sqlite.as_text(c))
+            .filter(|(pk, _, _)| *pk > 0)
+            .map(|(pk, c, _)| (*pk, c.clone()))
             .collect();
+        key.sort();
+        let mut key: Vec<String> = key.into_iter().map(|(_, c)| c).collect();
+        if key.is_empty() {
+            key.push("rowid".into());
+        }
+        let cols: Vec<(String, String)> = cols.drain(..).map(|(_, c, ty)| (c, ty)).collect();
         let sql = format!(
             "SELECT {} FROM {} LIMIT {rows}",
-            select.join(", "),
+            select_list(Dialect::Sqlite, &cols, &key),
             dq(&table)
         );
         let got = sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(&mut *c)
             .await
             .map_err(table_err(&table))?;
-        out.extend(collect(&table, &cols, got)?);
+        out.extend(collect(&table, &cols, &key, got)?);
     }
     Ok(out)
 }

@@ -35,7 +35,7 @@ pub struct ColumnReport {
 pub const POSITIONS_MAX: usize = 100;
 
 /// Where a match is (issue 19).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Position {
     /// In text: the line (from 1) and the byte offset in the file.
@@ -45,6 +45,26 @@ pub enum Position {
     /// top-level array (from 1; 1 for a document that is one object). The
     /// column (or JSON path) is the report's.
     Row { row: usize },
+    /// In a database table: the row's primary key as it reads
+    /// (« id=42 »), personal data in it masked. The column is the
+    /// report's.
+    Key { key: String },
+}
+
+impl Position {
+    /// A database row named by its key; an identifier the key holds (an
+    /// email as primary key) is masked as a report's examples are.
+    pub fn key(key: &str) -> Position {
+        let mut masked = String::with_capacity(key.len());
+        let mut from = 0;
+        for f in text::scan(key) {
+            masked.push_str(&key[from..f.start]);
+            masked.push_str(&text::mask(&key[f.start..f.end]));
+            from = f.end;
+        }
+        masked.push_str(&key[from..]);
+        Position::Key { key: masked }
+    }
 }
 
 /// Column-name words (lowercased, split on `_`, `-`, `.`, spaces and case)
@@ -262,7 +282,7 @@ pub fn classify_column<'a>(
     name: &str,
     values: impl IntoIterator<Item = &'a str>,
 ) -> Vec<ColumnReport> {
-    classify(name, values.into_iter().map(|v| (0, v)), false)
+    classify_at(name, values.into_iter().map(|v| (None, v)))
 }
 
 /// The same for a table's column, each value with its row (`Position::Row`):
@@ -271,13 +291,19 @@ pub fn classify_rows<'a>(
     name: &str,
     values: impl IntoIterator<Item = (usize, &'a str)>,
 ) -> Vec<ColumnReport> {
-    classify(name, values, true)
+    classify_at(
+        name,
+        values
+            .into_iter()
+            .map(|(row, v)| (Some(Position::Row { row }), v)),
+    )
 }
 
-fn classify<'a>(
+/// The same, each value with where it is, if that is known: each finding
+/// says where its first matches are.
+pub fn classify_at<'a>(
     name: &str,
-    values: impl IntoIterator<Item = (usize, &'a str)>,
-    rows: bool,
+    values: impl IntoIterator<Item = (Option<Position>, &'a str)>,
 ) -> Vec<ColumnReport> {
     let hints = name_hints(name);
     let context = name.to_lowercase();
@@ -293,7 +319,7 @@ fn classify<'a>(
             e.1 = text::mask(example);
         }
     };
-    for (row, v) in values {
+    for (place, v) in values {
         let v = v.trim();
         if v.is_empty() {
             continue;
@@ -330,8 +356,10 @@ fn classify<'a>(
         for (k, ex) in kinds {
             note(k, ex, &mut hits);
             let seen = at.entry(k).or_default();
-            if rows && seen.len() < POSITIONS_MAX {
-                seen.push(Position::Row { row });
+            if let Some(place) = &place
+                && seen.len() < POSITIONS_MAX
+            {
+                seen.push(place.clone());
             }
         }
     }
@@ -387,6 +415,42 @@ fn classify<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 19: a row is named by its key; a key that is personal data
+    /// itself is masked as the examples are.
+    #[test]
+    fn c39_rows_are_named_by_their_keys_masked() {
+        assert_eq!(
+            Position::key("id=42"),
+            Position::Key {
+                key: "id=42".into()
+            }
+        );
+        let Position::Key { key } = Position::key("courriel=yann.le-gall@mairie.fr, n=2") else {
+            unreachable!()
+        };
+        assert!(
+            !key.contains("yann.le-gall@mairie.fr") && key.ends_with(", n=2"),
+            "{key}"
+        );
+        let found = classify_at(
+            "courriel",
+            [
+                (Some(Position::key("id=7")), "eloise@mairie.fr"),
+                (None, "yann@mairie.fr"),
+                (Some(Position::key("id=9")), "awa@mairie.fr"),
+            ],
+        );
+        assert_eq!(
+            found[0].at,
+            [Position::key("id=7"), Position::key("id=9")],
+            "{found:?}"
+        );
+        assert_eq!(
+            serde_json::to_value(&found[0].at).unwrap(),
+            serde_json::json!([{ "key": "id=7" }, { "key": "id=9" }])
+        );
+    }
 
     #[test]
     fn c38_birth_dates_of_minors_are_counted() {

@@ -347,7 +347,7 @@ impl TextTally {
             // Names and identifiers come from two passes: in text order.
             at.sort_by_key(|p| match p {
                 Position::Text { offset, .. } => *offset,
-                Position::Row { row } => *row,
+                _ => 0,
             });
         }
         // As `str::lines` counts: a last line without its end counts too.

@@ -186,14 +186,19 @@ fn scan_text(name: &str, head: Vec<u8>, mut rest: impl Read) -> std::io::Result<
 }
 
 /// Samples a database (names and types first, at most `rows` rows per
-/// table) and classifies each column.
+/// table) and classifies each column; a finding names the rows of its
+/// first matches by their keys.
 pub async fn scan_database(url: &str, rows: u32) -> anyhow::Result<SourceReport> {
     let samples = vigie_connect::sample_database(url, rows).await?;
     let mut findings = Vec::new();
     for s in &samples {
-        for mut f in
-            vigie_scan::column::classify_column(&s.column, s.values.iter().map(String::as_str))
-        {
+        // Each value with its row's key, so that a finding says where.
+        let values = s
+            .values
+            .iter()
+            .zip(&s.keys)
+            .map(|(v, k)| (k.as_deref().map(Position::key), v.as_str()));
+        for mut f in vigie_scan::column::classify_at(&s.column, values) {
             f.column = format!("{}.{} ({})", s.table, s.column, s.data_type);
             findings.push(f);
         }
@@ -218,6 +223,7 @@ pub fn render_text(reports: &[SourceReport]) -> String {
             let first = match f.at.first() {
                 Some(Position::Text { line, .. }) => format!("  first at line {line}"),
                 Some(Position::Row { row }) => format!("  first at row {row}"),
+                Some(Position::Key { key }) => format!("  first at {key}"),
                 None => String::new(),
             };
             s.push_str(&format!(

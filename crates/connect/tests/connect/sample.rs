@@ -38,6 +38,30 @@ fn check(samples: &[ColumnSample]) {
         .expect("courriel sampled");
     assert_eq!(email.values.len(), 3);
     assert!(email.values.contains(&"yann@mairie.fr".to_owned()));
+    // Issue 19: each value with its row's primary key, the same row's.
+    assert_eq!(email.keys.len(), email.values.len());
+    let yann = email
+        .values
+        .iter()
+        .position(|v| v == "yann@mairie.fr")
+        .unwrap();
+    let nom = samples.iter().find(|s| s.column == "nom").unwrap();
+    assert_eq!(
+        nom.values[nom
+            .keys
+            .iter()
+            .position(|k| *k == email.keys[yann])
+            .unwrap()],
+        "Le Gall"
+    );
+    assert!(
+        email
+            .keys
+            .iter()
+            .all(|k| k.as_deref().is_some_and(|k| k.starts_with("id="))),
+        "{:?}",
+        email.keys
+    );
     assert!(
         samples
             .iter()
@@ -63,7 +87,11 @@ async fn c15_postgres_is_sampled_read_only() {
         sqlx::raw_sql(
             "CREATE TABLE contacts (id serial PRIMARY KEY, nom text, courriel text, tel text);
              CREATE TABLE \"Commandes\" (id serial PRIMARY KEY, montant numeric(10,2));
-             INSERT INTO \"Commandes\" (montant) VALUES (12.50);",
+             INSERT INTO \"Commandes\" (montant) VALUES (12.50);
+             CREATE TABLE journal (message text);
+             INSERT INTO journal VALUES ('appel de yann@mairie.fr');
+             CREATE TABLE lignes (commande int, numero int, libelle text, PRIMARY KEY (commande, numero));
+             INSERT INTO lignes VALUES (4, 2, 'ligne');",
         )
         .execute(&mut d)
         .await
@@ -88,6 +116,14 @@ async fn c15_postgres_is_sampled_read_only() {
     .await
     .unwrap();
     let samples = result.unwrap();
+    // A table without a key: its rows' address; a key of two columns in
+    // its own order (issue 19).
+    let keys_of = |column: &str| &samples.iter().find(|s| s.column == column).unwrap().keys;
+    assert_eq!(keys_of("message"), &[Some("ctid=(0,1)".to_owned())]);
+    assert_eq!(
+        keys_of("libelle"),
+        &[Some("commande=4, numero=2".to_owned())]
+    );
     check(&samples);
     assert!(
         samples.iter().any(|s| s.table == "public.Commandes"),
@@ -112,7 +148,9 @@ async fn c15_mariadb_is_sampled_read_only() {
         sqlx::raw_sql(
             "CREATE TABLE contacts (id INT AUTO_INCREMENT PRIMARY KEY, nom TEXT, courriel VARCHAR(200), tel VARCHAR(40));
              CREATE TABLE commandes (id INT AUTO_INCREMENT PRIMARY KEY, montant DECIMAL(10,2));
-             INSERT INTO commandes (montant) VALUES (12.50);",
+             INSERT INTO commandes (montant) VALUES (12.50);
+             CREATE TABLE journal (message TEXT);
+             INSERT INTO journal VALUES ('appel de yann@mairie.fr');",
         )
         .execute(&mut d)
         .await
@@ -134,7 +172,11 @@ async fn c15_mariadb_is_sampled_read_only() {
         .execute(&mut c)
         .await
         .unwrap();
-    check(&result.unwrap());
+    let samples = result.unwrap();
+    // MySQL has no row address: a table without a key has no places.
+    let journal = samples.iter().find(|s| s.column == "message").unwrap();
+    assert_eq!(journal.keys, [None]);
+    check(&samples);
 }
 
 #[tokio::test]
@@ -145,7 +187,11 @@ async fn sqlite_is_sampled_and_bad_input_is_explained() {
     sqlx::raw_sql(
         "CREATE TABLE contacts (id INTEGER PRIMARY KEY, nom TEXT, courriel TEXT, tel TEXT);
          CREATE TABLE commandes (id INTEGER PRIMARY KEY, montant TEXT);
-         INSERT INTO commandes (montant) VALUES ('12.50');",
+         INSERT INTO commandes (montant) VALUES ('12.50');
+         CREATE TABLE journal (message TEXT);
+         INSERT INTO journal VALUES ('appel de yann@mairie.fr');
+         CREATE TABLE lignes (commande INTEGER, numero INTEGER, libelle TEXT, PRIMARY KEY (numero, commande));
+         INSERT INTO lignes VALUES (4, 2, 'ligne');",
     )
     .execute(&mut d)
     .await
@@ -165,6 +211,13 @@ async fn sqlite_is_sampled_and_bad_input_is_explained() {
         .unwrap();
     let email = samples.iter().find(|s| s.column == "courriel").unwrap();
     assert_eq!(email.values.len(), 2, "bounded by the sample size");
+    let keys_of = |column: &str| &samples.iter().find(|s| s.column == column).unwrap().keys;
+    assert_eq!(keys_of("message"), &[Some("rowid=1".to_owned())]);
+    // The key's columns in the key's order, not the table's.
+    assert_eq!(
+        keys_of("libelle"),
+        &[Some("numero=2, commande=4".to_owned())]
+    );
     check(
         &sample_read_only(&format!("sqlite://{}", path.display()))
             .await

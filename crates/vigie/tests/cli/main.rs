@@ -613,6 +613,39 @@ fn c39_scan_samples_a_database_and_reports_unreadable_sources() {
         "{out}"
     );
     assert!(!out.contains("gestion@commune-a.fr"), "values are masked");
+    // Issue 19: a finding names the rows of its first matches by their
+    // primary key, which a user can look up.
+    let json = ok(
+        &d.0,
+        &[
+            "scan",
+            "--format",
+            "json",
+            "--database",
+            &d.db_url(),
+            "--sample",
+            "50",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let email = v["reports"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["column"].as_str().unwrap().starts_with("users.email") && f["kind"] == "email")
+        .unwrap_or_else(|| panic!("{v}"));
+    let at = email["at"].as_array().unwrap();
+    assert_eq!(
+        at.len(),
+        email["matched"].as_u64().unwrap() as usize,
+        "{email}"
+    );
+    assert!(
+        at.iter()
+            .all(|p| p["key"].as_str().unwrap().starts_with("id=")),
+        "{email}"
+    );
+    assert!(out.contains("first at id="), "{out}");
     let json = run(
         &d.0,
         &[
