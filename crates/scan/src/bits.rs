@@ -34,15 +34,22 @@ fn lanes(s: &[u8; BLOCK + 16], at: usize) -> u8x16 {
 /// The bytes of `class` among the 64 from `at`, as bits (byte `at + i` is
 /// bit `i`).
 fn block(b: &[u8], at: usize, class: &impl Class) -> u64 {
-    let mut pad = [0u8; BLOCK + 16];
-    let s: &[u8; BLOCK + 16] = match b.get(at..at + BLOCK + 16) {
-        Some(s) => s.try_into().unwrap_or(&pad),
+    match b
+        .get(at..at + BLOCK + 16)
+        .and_then(|s| <&[u8; BLOCK + 16]>::try_from(s).ok())
+    {
+        Some(s) => bits_of(s, class),
         None => {
+            // The text's last bytes, padded with zeros (never of a class).
+            let mut pad = [0u8; BLOCK + 16];
             let rest = b.get(at..).unwrap_or_default();
             pad[..rest.len()].copy_from_slice(rest);
-            &pad
+            bits_of(&pad, class)
         }
-    };
+    }
+}
+
+fn bits_of(s: &[u8; BLOCK + 16], class: &impl Class) -> u64 {
     let mut m = 0;
     for k in 0..BLOCK / 16 {
         let bits = class(lanes(s, k * 16), lanes(s, k * 16 + 1)).to_bitmask();

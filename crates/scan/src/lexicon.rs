@@ -93,18 +93,29 @@ impl Folded {
         // words are; the rest goes by characters.
         let b = w.as_bytes();
         let mut i = 0;
+        // Byte by byte, not a copy of a slice: a copy of a length known
+        // only at run time is a call to memcpy.
         while i < b.len() {
-            let (out, n) = match (b[i], b.get(i + 1)) {
-                (c @ 0..=0x7F, _) => ([c.to_ascii_lowercase(), 0], 1),
-                // À…Þ (not ×) are à…þ: 0x20 further.
-                (0xC3, Some(&n @ 0x80..=0x9E)) if n != 0x97 => ([0xC3, n + 0x20], 2),
-                (0xC3, Some(&n)) => ([0xC3, n], 2),
+            match (b[i], b.get(i + 1)) {
+                (c @ 0..=0x7F, _) => {
+                    *f.buf.get_mut(f.len)? = c.to_ascii_lowercase();
+                    f.len += 1;
+                    i += 1;
+                }
+                (0xC3, Some(&n)) => {
+                    // À…Þ (not ×) are à…þ: 0x20 further.
+                    let n = if (0x80..=0x9E).contains(&n) && n != 0x97 {
+                        n + 0x20
+                    } else {
+                        n
+                    };
+                    *f.buf.get_mut(f.len)? = 0xC3;
+                    *f.buf.get_mut(f.len + 1)? = n;
+                    f.len += 2;
+                    i += 2;
+                }
                 _ => break,
-            };
-            let to = f.buf.get_mut(f.len..f.len + n)?;
-            to.copy_from_slice(&out[..n]);
-            f.len += n;
-            i += n;
+            }
         }
         for c in w[i..].chars() {
             let lower = match c {

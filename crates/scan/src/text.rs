@@ -120,9 +120,10 @@ fn words(b: &[u8], out: &mut Vec<Finding>) {
     }
 }
 
-/// A digit, a '+' or a capital: a number run starts with one of them.
-fn may_start_number(x: u8x16, _: u8x16) -> u8x16 {
-    within(x, b'0', 10) | within(x, b'A', 26) | equal(x, b'+')
+/// A digit, a '+' or two capitals (an IBAN's country): a number run
+/// starts with one of them.
+fn may_start_number(x: u8x16, next: u8x16) -> u8x16 {
+    within(x, b'0', 10) | (within(x, b'A', 26) & within(next, b'A', 26)) | equal(x, b'+')
 }
 
 /// One group of a number run: its alphanumeric bytes and where they are.
