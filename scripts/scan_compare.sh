@@ -58,7 +58,7 @@ run() { # label, file, command...
 for f in "$@"; do
   run "vigie scan" "$f" "$new" scan "$f" --format json
   if [ -n "$prev" ]; then run "vigie scan (previous)" "$f" "$prev" scan "$f" --format json; fi
-  run "rg, 3 patterns" "$f" rg -c -e '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}' \
+  run "rg, 3 patterns" "$f" rg --count-matches -e '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}' \
     -e '0[1-9]( ?[0-9]{2}){4}' -e 'FR[0-9]{2}( ?[0-9A-Z]{4}){5} ?[0-9A-Z]{3}' "$f"
-  run "rg, equivalent" "$f" rg -c -f "$patterns" "$f"
+  run "rg, equivalent" "$f" rg --count-matches -f "$patterns" "$f"
 done
