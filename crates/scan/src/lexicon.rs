@@ -170,25 +170,31 @@ fn shape(w: &[u8]) -> Option<usize> {
     Some((usize::from(a) | usize::from(b) << 8) ^ (part.min(31) * 0x9E37) & 0xFFFF)
 }
 
-/// The shapes of the lexicon's first names: most capitalised words of a
-/// text ("Le", "Article", "Commune") are told apart from first names by
-/// one bit, without folding or hashing them (issue 19: line rate).
-static FIRST_NAME_SHAPES: LazyLock<Vec<u64>> = LazyLock::new(|| {
+/// The shapes of a lexicon's names: most capitalised words of a text
+/// ("Le", "Article", "Commune") are told apart from its names by one bit,
+/// without folding or hashing them (issue 19: line rate).
+fn shapes<'a>(names: impl Iterator<Item = &'a &'static [u8]>) -> Vec<u64> {
     let mut bits = vec![0u64; 1 << 10];
-    for name in FIRST_NAMES.keys() {
+    for name in names {
         if let Some(s) = shape(name) {
             bits[s >> 6] |= 1 << (s & 63);
         }
     }
     bits
-});
+}
+
+/// Whether `w` may be one of the names whose shapes are `bits`.
+fn may_be(w: &str, bits: &[u64]) -> bool {
+    shape(w.as_bytes()).is_none_or(|s| bits[s >> 6] & (1 << (s & 63)) != 0)
+}
+
+static FIRST_NAME_SHAPES: LazyLock<Vec<u64>> = LazyLock::new(|| shapes(FIRST_NAMES.keys()));
+static SURNAME_SHAPES: LazyLock<Vec<u64>> = LazyLock::new(|| shapes(SURNAMES.iter()));
 
 /// How often `w` (any case) is given as a first name in France, if it is
 /// one; a compound ("Jean-Baptiste") is one when each part is.
 pub fn first_name(w: &str) -> Option<Frequency> {
-    if let Some(s) = shape(w.as_bytes())
-        && FIRST_NAME_SHAPES[s >> 6] & (1 << (s & 63)) == 0
-    {
+    if !may_be(w, &FIRST_NAME_SHAPES) {
         return None;
     }
     let f = Folded::new(w)?;
@@ -217,6 +223,17 @@ pub fn first_names() -> impl Iterator<Item = &'static str> {
 /// Whether `w` (any case) is a first name given in France.
 pub fn is_first_name(w: &str) -> bool {
     first_name(w).is_some()
+}
+
+/// Whether `w` (any case) is one of the surnames most borne in France
+/// (`data/noms.txt`).
+pub fn is_surname(w: &str) -> bool {
+    may_be(w, &SURNAME_SHAPES) && Folded::new(w).is_some_and(|f| SURNAMES.contains(f.as_bytes()))
+}
+
+/// Every surname of the lexicon (lower case), in no order.
+pub fn surnames() -> impl Iterator<Item = &'static str> {
+    SURNAMES.iter().filter_map(|k| std::str::from_utf8(k).ok())
 }
 
 /// Whether `w` (lower case) is a known first name or surname.

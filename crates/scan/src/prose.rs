@@ -21,7 +21,7 @@ use crate::{
     PiiKind,
     bits::{Marks, equal, within},
     column::is_postcode,
-    lexicon::{Folded, is_first_name},
+    lexicon::{Folded, is_first_name, is_surname},
     text::Finding,
 };
 
@@ -433,11 +433,13 @@ fn at_candidate(ws: &mut Window<'_>, op: Opening) -> Option<(PiiKind, usize)> {
             j += 1;
             at = next;
         }
+        // The first name the lexicon knows, or any after a surname it
+        // knows (« FONTAINE Gwendal »).
         if let Some(first) = ws.get(j + 1)
             && !ends_name(&at)
             && capitalised(first.text)
             && !in_capitals(first.text)
-            && is_first_name(first.text)
+            && (is_first_name(first.text) || (j == 0 && op.surname))
         {
             return name(j + 1);
         }
@@ -563,6 +565,20 @@ pub fn scan(text: &str) -> Vec<Finding> {
                 continue;
             }
         };
+        // A known surname after a first name the lexicon does not know:
+        // « Gwendal Fontaine », « Gwendal FONTAINE ».
+        let done = out.last().map_or(0, |f: &Finding| f.end);
+        if op.surname
+            && let Some(start) = first_name_before(text, p, done)
+        {
+            out.push(Finding {
+                kind: PiiKind::PersonName,
+                start,
+                end: first.end,
+            });
+            p = first.end;
+            continue;
+        }
         ws.start(first);
         if let Some((kind, last)) = at_candidate(&mut ws, op)
             && (kind != PiiKind::PersonName || !names_a_place(text, p))
@@ -587,6 +603,8 @@ pub fn scan(text: &str) -> Vec<Finding> {
 struct Opening {
     first_name: bool,
     line_start: bool,
+    /// One of the surnames most borne in France.
+    surname: bool,
 }
 
 /// The word at `p` (a word's start) and what it says, if it may open a
@@ -598,9 +616,10 @@ fn opening(text: &str, p: usize) -> Result<(Word<'_>, Opening), usize> {
     let w = &text[p..end];
     let digit = w.as_bytes().first().is_some_and(u8::is_ascii_digit);
     let first_name = !digit && is_first_name(w);
+    let surname = !digit && is_surname(w);
     // A signature's first name: the line's first word.
     let may_sign = !digit && line_begins(text, p) && capitalised(w);
-    if !(digit || first_name || may_sign || TITLES.contains(&w) || in_capitals(w)) {
+    if !(digit || first_name || surname || may_sign || TITLES.contains(&w) || in_capitals(w)) {
         return Err(end.max(p + 1));
     }
     let stop = stop_after(text, end);
@@ -609,8 +628,97 @@ fn opening(text: &str, p: usize) -> Result<(Word<'_>, Opening), usize> {
         Opening {
             first_name,
             line_start: may_sign && stop.is_none(),
+            surname,
         },
     ))
+}
+
+/// Capitalised words that are not first names before a surname: French
+/// words a sentence may start with, and words of places and firms
+/// (« Selon Martin », « Saint Martin », « Groupe Bernard »).
+const NOT_FIRST: [&str; 64] = [
+    "le",
+    "la",
+    "les",
+    "l'",
+    "un",
+    "une",
+    "de",
+    "du",
+    "des",
+    "d'",
+    "au",
+    "aux",
+    "en",
+    "à",
+    "et",
+    "ou",
+    "mais",
+    "pour",
+    "par",
+    "avec",
+    "chez",
+    "selon",
+    "dans",
+    "sur",
+    "sous",
+    "vers",
+    "entre",
+    "sans",
+    "contre",
+    "après",
+    "avant",
+    "depuis",
+    "pendant",
+    "ce",
+    "cette",
+    "ces",
+    "son",
+    "sa",
+    "ses",
+    "notre",
+    "votre",
+    "leur",
+    "il",
+    "elle",
+    "nous",
+    "vous",
+    "on",
+    "si",
+    "quand",
+    "comme",
+    "saint",
+    "sainte",
+    "mont",
+    "port",
+    "pont",
+    "cap",
+    "val",
+    "château",
+    "lac",
+    "grand",
+    "société",
+    "groupe",
+    "cabinet",
+    "maison",
+];
+
+/// Where a first name the lexicon does not know starts, just before the
+/// surname at `p` on the same line: one capitalised word (not in
+/// capitals, not a title, not a sentence's first word of `NOT_FIRST`),
+/// a single space before the surname, not a place's name, not inside an
+/// earlier finding (`done`).
+fn first_name_before(text: &str, p: usize, done: usize) -> Option<usize> {
+    let (begin, w) = word_before(text, p)?;
+    let named = begin >= done
+        && text.get(begin + w.len()..p) == Some(" ")
+        && capitalised(w)
+        && !in_capitals(w)
+        && !TITLES.contains(&w)
+        && !folded_in(without_elision(w), &NOT_FIRST)
+        && !folded_in(w, &PLACES)
+        && !names_a_place(text, begin);
+    named.then_some(begin)
 }
 
 /// Whether only spaces stand between the line's start and `p`.
@@ -729,6 +837,34 @@ mod tests {
             found("Réponse de Marie-Claire Bouvier."),
             [(PiiKind::PersonName, "Marie-Claire Bouvier")]
         );
+    }
+
+    /// Issue 19: a first name the lexicon does not know is found beside a
+    /// surname it knows; the words a sentence or a place starts with are
+    /// not first names.
+    #[test]
+    fn c39_an_unknown_first_name_beside_a_known_surname() {
+        assert_eq!(
+            found("Courrier de Gwendal Fontaine, reçu hier."),
+            [(PiiKind::PersonName, "Gwendal Fontaine")]
+        );
+        assert_eq!(
+            found("Dossier suivi par Tancrède MOREAU."),
+            [(PiiKind::PersonName, "Tancrède MOREAU")]
+        );
+        assert_eq!(
+            found("Présents : GIRARD Ombeline et le maire."),
+            [(PiiKind::PersonName, "GIRARD Ombeline")]
+        );
+        for t in [
+            "Selon Martin, le budget est voté.",
+            "La commune de Saint Martin.",
+            "Le Groupe Bernard a répondu.",
+            "Travaux rue Hadrien Moreau.",
+            "Voir l'Article Roux.",
+        ] {
+            assert_eq!(found(t), [], "{t}");
+        }
     }
 
     #[test]
