@@ -276,7 +276,7 @@ async fn sqlite(
         .fetch_all(&mut *c)
         .await
         .map_err(q)?;
-        let mut cols: Vec<(i64, String, String)> = info
+        let cols: Vec<(i64, String, String)> = info
             .iter()
             .map(|r| {
                 Ok((
@@ -297,7 +297,7 @@ async fn sqlite(
         if key.is_empty() {
             key.push("rowid".into());
         }
-        let cols: Vec<(String, String)> = cols.drain(..).map(|(_, c, ty)| (c, ty)).collect();
+        let cols: Vec<(String, String)> = cols.into_iter().map(|(_, c, ty)| (c, ty)).collect();
         let sql = format!(
             "SELECT {} FROM {} LIMIT {rows}",
             select_list(Dialect::Sqlite, &cols, &key),

@@ -255,20 +255,26 @@ mod tests {
         assert!(is_known_name("martin") && !is_known_name("délibération"));
     }
 
+    /// `name` (lower case) in capitals and capitalised.
+    fn written(name: &str) -> (String, String) {
+        let upper: String = name
+            .chars()
+            .map(|c| match c {
+                'à'..='þ' if c != '÷' => char::from_u32(u32::from(c) - 0x20).unwrap_or(c),
+                _ => c.to_ascii_uppercase(),
+            })
+            .collect();
+        let mut title = upper.chars().take(1).collect::<String>();
+        title.extend(name.chars().skip(1));
+        (upper, title)
+    }
+
     /// The quick test by shape never turns a first name away, in any case
     /// it may be written in.
     #[test]
     fn every_first_name_passes_its_shape() {
         for name in first_names() {
-            let upper: String = name
-                .chars()
-                .map(|c| match c {
-                    'à'..='þ' if c != '÷' => char::from_u32(u32::from(c) - 0x20).unwrap_or(c),
-                    _ => c.to_ascii_uppercase(),
-                })
-                .collect();
-            let mut title = upper.chars().take(1).collect::<String>();
-            title.extend(name.chars().skip(1));
+            let (upper, title) = written(name);
             for w in [name.to_owned(), upper, title.clone()] {
                 assert!(is_first_name(&w), "{w}");
             }
@@ -277,5 +283,21 @@ mod tests {
             }
         }
         assert!(!is_first_name("Le") && !is_first_name("Article"));
+    }
+
+    /// Nor does it turn a surname away, in lower case, capitalised or in
+    /// capitals.
+    #[test]
+    fn every_surname_passes_its_shape() {
+        let mut n = 0;
+        for name in surnames() {
+            let (upper, title) = written(name);
+            for w in [name, &upper, &title] {
+                assert!(is_surname(w), "{w}");
+            }
+            n += 1;
+        }
+        assert!(n >= 80, "{n} surnames");
+        assert!(!is_surname("Le") && !is_surname("Gwendal"));
     }
 }

@@ -12,8 +12,8 @@
 //! can open a finding, so the scan jumps from one such byte to the next
 //! (found sixty-four bytes at a time, `bits::Marks`), without building
 //! words; the few words around a candidate are read then, into a small
-//! window reused for the whole text. Nothing spans a line end, so a text read in pieces cut at line
-//! ends finds the same.
+//! window reused for the whole text. Nothing spans a line end, so a text
+//! read in pieces cut at line ends finds the same.
 
 use wide::u8x16;
 
