@@ -12,6 +12,7 @@ mod legacy;
 mod migrate;
 pub mod postgres;
 pub mod sqlite;
+mod trail_read;
 
 use std::{sync::Arc, time::Duration};
 

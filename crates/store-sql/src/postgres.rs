@@ -22,21 +22,41 @@ async fn snapshot_into(_: &sqlx::PgPool, _: &std::path::Path) -> Result<(), Stor
     ))
 }
 
-/// The trail's records with `after < seq <= through`, in order.
+/// The trail's records with `after < seq <= through`, in order, as
+/// binary `COPY` output read field by field (`crate::trail_read`): sqlx's
+/// row-by-row decoding was most of `audit verify`'s time (issue 19).
 async fn records_range(
-    pool: &sqlx::PgPool,
+    store: &PostgresStore,
     after: i64,
     through: i64,
 ) -> Result<Vec<vigie_domain::audit::AuditRecord>, StoreError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {RECORD_COLS} FROM audit_log WHERE seq > $1 AND seq <= $2 ORDER BY seq"
-    )))
-    .bind(after)
-    .bind(through)
-    .fetch_all(pool)
-    .await
-    .db()?;
-    rows.iter().map(record_from).collect()
+    use futures_util::TryStreamExt;
+    /// A connection in the middle of a `COPY` is closed if the read is
+    /// dropped before its end (verification stops at a break, or reads a
+    /// range past the end): back in the pool, its next user would read
+    /// the rest of the copy as its answer.
+    struct Copying(Option<sqlx::pool::PoolConnection<Db>>);
+    impl Drop for Copying {
+        fn drop(&mut self) {
+            if let Some(c) = self.0.as_mut() {
+                c.close_on_drop();
+            }
+        }
+    }
+    let mut copying = Copying(Some(store.pool.acquire().await.db()?));
+    let mut bytes = Vec::new();
+    if let Some(conn) = copying.0.as_mut() {
+        let mut chunks = conn
+            .copy_out_raw(&crate::trail_read::pg_copy_statement(after, through))
+            .await
+            .db()?;
+        while let Some(chunk) = chunks.try_next().await.db()? {
+            bytes.extend_from_slice(&chunk);
+        }
+    }
+    // Read to its end: the connection goes back to the pool.
+    drop(copying.0.take());
+    crate::trail_read::pg_copy(&bytes)
 }
 
 const MIGRATIONS: &[Migration] = &[

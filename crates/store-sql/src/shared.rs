@@ -130,8 +130,7 @@ fn token_from(r: &Row) -> Result<ApiToken, StoreError> {
 
 const TOKEN_COLS: &str = "id, tenant_id, name, role, expires_at, created_by, created_at, revoked";
 
-const RECORD_COLS: &str =
-    "seq, at, actor_user, actor_label, tenant_id, action, object, ip, user_agent, outcome, hash";
+const RECORD_COLS: &str = crate::trail_read::COLUMNS;
 
 const INTENT_COLS: &str = "id, at, credential, tenant_slug, method, path, ip, user_agent";
 
@@ -1267,7 +1266,7 @@ impl Trail for ThisStore {
     }
 
     async fn records_in(&self, after: i64, through: i64) -> Result<Vec<AuditRecord>, StoreError> {
-        records_range(&self.pool, after, through).await
+        records_range(self, after, through).await
     }
 
     async fn head(&self) -> Result<Option<(i64, ChainHash)>, StoreError> {

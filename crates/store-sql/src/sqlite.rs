@@ -29,73 +29,48 @@ async fn snapshot_into(pool: &sqlx::SqlitePool, path: &std::path::Path) -> Resul
     Ok(())
 }
 
-/// The trail's records with `after < seq <= through`, in order, as one
-/// row: SQLite builds the range's JSON array itself. sqlx hands SQLite's
-/// rows over one by one between threads, a copy per value, which cost 5×
-/// reading them (`audit verify`, issue 19); one row per range does not.
+/// The trail's records with `after < seq <= through`, in order.
+///
+/// From a file, they are read on a blocking thread through a read-only
+/// connection of its own (rusqlite, the same SQLite library as sqlx's),
+/// each value borrowed from SQLite's row: sqlx hands SQLite's rows over
+/// one by one between threads, a copy per value, which cost 5× reading
+/// them (`audit verify`, issue 19). An in-memory database, which no other
+/// connection can open, is read through sqlx.
 async fn records_range(
+    store: &SqliteStore,
+    after: i64,
+    through: i64,
+) -> Result<Vec<vigie_domain::audit::AuditRecord>, StoreError> {
+    match &store.file {
+        Some(file) => {
+            let file = file.clone();
+            tokio::task::spawn_blocking(move || {
+                crate::trail_read::sqlite_file(&file, after, through)
+            })
+            .await
+            .map_err(|e| StoreError::Other(format!("reading the trail: {e}")))?
+        }
+        None => records_by_rows(&store.pool, after, through).await,
+    }
+}
+
+/// The trail's records with `after < seq <= through`, in order, row by
+/// row through sqlx (an in-memory database).
+async fn records_by_rows(
     pool: &sqlx::SqlitePool,
     after: i64,
     through: i64,
 ) -> Result<Vec<vigie_domain::audit::AuditRecord>, StoreError> {
-    use vigie_domain::{
-        TenantId, UserId,
-        audit::{Actor, AuditEvent, AuditRecord, ChainHash, Outcome},
-    };
-    /// A record as `json_array` writes it, columns in `RECORD_COLS` order.
-    #[derive(serde::Deserialize)]
-    struct Raw(
-        i64,
-        i64,
-        Option<i64>,
-        String,
-        Option<i64>,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-    );
-    // Read in the primary key's order (no sorter); put in order below
-    // whatever SQLite did, since the order is what verification checks.
-    let json: String = sqlx::query_scalar(
-        "SELECT json_group_array(json_array(seq, at, actor_user, actor_label, tenant_id, action, \
-         object, ip, user_agent, outcome, hex(hash))) \
-         FROM (SELECT * FROM audit_log WHERE seq > $1 AND seq <= $2 ORDER BY seq)",
-    )
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {RECORD_COLS} FROM audit_log WHERE seq > $1 AND seq <= $2 ORDER BY seq"
+    )))
     .bind(after)
     .bind(through)
-    .fetch_one(pool)
+    .fetch_all(pool)
     .await
     .db()?;
-    let mut raws: Vec<Raw> = serde_json::from_str(&json).map_err(|e| corrupt("audit_log", e))?;
-    raws.sort_by_key(|r| r.0);
-    raws.into_iter()
-        .map(|r| {
-            let hash = hex::decode(&r.10)
-                .ok()
-                .and_then(|h| ChainHash::from_slice(&h))
-                .ok_or_else(|| corrupt("hash", "not 32 bytes"))?;
-            Ok(AuditRecord {
-                seq: r.0,
-                at: from_micros(r.1),
-                event: AuditEvent {
-                    actor: Actor {
-                        user: r.2.map(UserId),
-                        label: r.3,
-                    },
-                    tenant: r.4.map(TenantId),
-                    action: r.5,
-                    object: r.6,
-                    ip: r.7,
-                    user_agent: r.8,
-                    outcome: Outcome::parse(&r.9).ok_or_else(|| corrupt("outcome", &r.9))?,
-                },
-                hash,
-            })
-        })
-        .collect()
+    rows.iter().map(record_from).collect()
 }
 
 const MIGRATIONS: &[Migration] = &[
@@ -265,6 +240,8 @@ const INSERT_CHUNK: usize = 20;
 
 pub struct SqliteStore {
     pub(crate) pool: sqlx::Pool<Db>,
+    /// The database's file, absolute; `None` in memory.
+    file: Option<std::path::PathBuf>,
 }
 
 impl SqliteStore {
@@ -281,6 +258,7 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(o.wait)
             .foreign_keys(true);
+        let file = opts.get_filename().to_path_buf();
         let pool = SqlitePoolOptions::new()
             // A connection whose COMMIT or ROLLBACK failed (a full disk, a
             // dropped link) still counts a transaction: it is closed, never
@@ -292,7 +270,9 @@ impl SqliteStore {
             .connect_with(opts)
             .await
             .db()?;
-        Ok(Self { pool })
+        // An in-memory database's name is no file (`file:sqlx-in-memory-…`).
+        let file = std::fs::canonicalize(file).ok().filter(|f| f.is_file());
+        Ok(Self { pool, file })
     }
 
     /// A write transaction that takes the write lock at once, so that two

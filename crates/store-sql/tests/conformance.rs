@@ -141,3 +141,14 @@ both!(webhooks_deliver_once_per_endpoint_and_event, |s, _db| {
     vigie_store::conformance_webhooks::webhooks_deliver_once_per_endpoint_and_event(s.as_ref())
         .await
 });
+
+/// C28: an in-memory SQLite trail (no file another connection could open)
+/// is read through sqlx, and verifies the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn c28_an_in_memory_sqlite_trail_verifies() {
+    let store = vigie_store_sql::sqlite::SqliteStore::connect("sqlite::memory:")
+        .await
+        .unwrap();
+    vigie_store::Store::migrate(&store).await.unwrap();
+    c::c28_trail_appends_and_verifies(&store).await;
+}

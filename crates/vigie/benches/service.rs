@@ -454,6 +454,11 @@ async fn verify(name: &str, store: Arc<dyn Store>, url: &str, read: &str) {
         std::fs::create_dir_all(to).unwrap();
         std::fs::copy(data.join("trail-signing.key"), to.join("trail-signing.key")).unwrap();
         std::fs::copy(file, to.join("vigie.db")).unwrap();
+        // The last records may still be in the write-ahead log.
+        let wal = format!("{file}-wal");
+        if std::path::Path::new(&wal).exists() {
+            std::fs::copy(&wal, to.join("vigie.db-wal")).unwrap();
+        }
     }
     let _ = std::fs::remove_dir_all(&data);
 }
