@@ -13,7 +13,10 @@ use vigie_domain::{
     register::{Activity, Sensitivity, data_category},
     scope::TenantScope,
 };
-use vigie_scan::{PiiKind, column::classify_column};
+use vigie_scan::{
+    PiiKind,
+    column::{Position, classify_at},
+};
 use vigie_store::{System, SystemScan};
 
 use crate::{
@@ -62,7 +65,14 @@ pub struct Finding {
     /// Birth dates of people under 18 among the values looked at.
     #[serde(default)]
     pub minors: usize,
+    /// The first rows holding it, by primary key (« id=42 »), personal
+    /// data in a key masked; none where the table has no row address.
+    #[serde(default)]
+    pub rows: Vec<String>,
 }
+
+/// Rows named per finding.
+const ROWS_SHOWN: usize = 5;
 
 /// Whether the register accounts for a sensitive finding: some activity
 /// declares that kind of data and none promises to hold no sensitive data.
@@ -116,6 +126,15 @@ pub fn compare(
                 register_gap: (sensitive && !register_covers(r.kind, register))
                     || minors_promised_away,
                 minors: r.minors,
+                rows: r
+                    .at
+                    .iter()
+                    .filter_map(|p| match p {
+                        Position::Key { key } => Some(key.clone()),
+                        _ => None,
+                    })
+                    .take(ROWS_SHOWN)
+                    .collect(),
                 sensitive,
                 category: category_of(r.kind).to_owned(),
                 kind: r.kind.as_str().to_owned(),
@@ -234,7 +253,13 @@ pub async fn run(ctx: Ctx<'_>, scope: &TenantScope, id: i64, now: Timestamp) -> 
         let columns = samples.iter().flat_map(|s| {
             // PostgreSQL names come as schema.table; datasets use the table.
             let table = s.table.rsplit('.').next().unwrap_or(&s.table).to_owned();
-            classify_column(&s.column, s.values.iter().map(String::as_str))
+            // Each value with its row's key, so that a finding says where.
+            let values = s
+                .values
+                .iter()
+                .zip(&s.keys)
+                .map(|(v, k)| (k.as_deref().map(Position::key), v.as_str()));
+            classify_at(&s.column, values)
                 .into_iter()
                 .map(move |r| (table.clone(), s.column.clone(), s.data_type.clone(), r))
         });

@@ -913,6 +913,7 @@ messages! {
     scan_kind: "Donnée reconnue", "Data recognised";
     scan_matched: "Valeurs reconnues / lues", "Values recognised / read";
     scan_example: "Exemple (masqué)", "Example (masked)";
+    scan_rows: "Premières lignes :", "First rows:";
     scan_gap: "Jeu de données", "Dataset";
     gap_declared: "Déclarée", "Declared";
     gap_undeclared_column: "Non déclarée", "Not declared";

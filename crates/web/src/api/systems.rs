@@ -94,6 +94,9 @@ pub struct FindingOut {
     /// or promises not to hold (C38).
     pub register_gap: bool,
     pub minors: usize,
+    /// The first rows holding it, by primary key (`id=42`), personal data
+    /// in a key masked; empty where the table has no row address.
+    pub rows: Vec<String>,
 }
 
 /// A scan: the job, then its report.
@@ -149,6 +152,7 @@ fn scan_out(s: &SystemScan) -> ScanOut {
                 category: f.category,
                 register_gap: f.register_gap,
                 minors: f.minors,
+                rows: f.rows,
             })
             .collect(),
     }

@@ -475,6 +475,8 @@ pub struct FindingRow {
     pub register_gap: bool,
     /// C38: birth dates of minors found.
     pub minors: usize,
+    /// The first rows holding it, by key (issue 19).
+    pub rows: Vec<String>,
 }
 
 #[derive(Template)]
@@ -525,6 +527,7 @@ pub async fn scan_report(
             example: f.example,
             sensitive: f.sensitive,
             category: f.category,
+            rows: f.rows,
         })
         .collect();
     let l = Layout::for_tenant(&ctx, m.scan_title, state.settings.demo);

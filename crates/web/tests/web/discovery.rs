@@ -127,6 +127,11 @@ both!(
             .find(|r| r.contains("contacts.email"))
             .unwrap();
         assert!(email_row.contains("Déclarée"), "{email_row}");
+        // Where: the first rows holding it, by their keys (issue 19).
+        assert!(
+            email_row.contains("Premières lignes : <code>id=1</code>, <code>id=2</code>"),
+            "{email_row}"
+        );
         assert!(
             !report.body.contains(&fixture::person(3).email),
             "values are masked"
