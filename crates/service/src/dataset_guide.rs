@@ -375,6 +375,7 @@ mod tests {
             category: category_of(kind).into(),
             register_gap: false,
             minors: 0,
+            rows: Vec::new(),
         }
     }
 
