@@ -294,8 +294,14 @@ async fn sqlite(
             .collect();
         key.sort();
         let mut key: Vec<String> = key.into_iter().map(|(_, c)| c).collect();
-        if key.is_empty() {
-            key.push("rowid".into());
+        if key.is_empty()
+            && let Some(address) = ["rowid", "_rowid_", "oid"]
+                .into_iter()
+                .find(|a| !cols.iter().any(|(_, c, _)| c.eq_ignore_ascii_case(a)))
+        {
+            // The row's address under the first of its names that no
+            // column of the table takes for itself.
+            key.push(address.into());
         }
         let cols: Vec<(String, String)> = cols.into_iter().map(|(_, c, ty)| (c, ty)).collect();
         let sql = format!(

@@ -91,7 +91,9 @@ async fn c15_postgres_is_sampled_read_only() {
              CREATE TABLE journal (message text);
              INSERT INTO journal VALUES ('appel de yann@mairie.fr');
              CREATE TABLE lignes (commande int, numero int, libelle text, PRIMARY KEY (commande, numero));
-             INSERT INTO lignes VALUES (4, 2, 'ligne');",
+             INSERT INTO lignes VALUES (4, 2, 'ligne');
+         CREATE TABLE notes (rowid TEXT, texte TEXT);
+         INSERT INTO notes VALUES ('pas une adresse', 'rappeler yann@mairie.fr');",
         )
         .execute(&mut d)
         .await
@@ -191,7 +193,9 @@ async fn sqlite_is_sampled_and_bad_input_is_explained() {
          CREATE TABLE journal (message TEXT);
          INSERT INTO journal VALUES ('appel de yann@mairie.fr');
          CREATE TABLE lignes (commande INTEGER, numero INTEGER, libelle TEXT, PRIMARY KEY (numero, commande));
-         INSERT INTO lignes VALUES (4, 2, 'ligne');",
+         INSERT INTO lignes VALUES (4, 2, 'ligne');
+         CREATE TABLE notes (rowid TEXT, texte TEXT);
+         INSERT INTO notes VALUES ('pas une adresse', 'rappeler yann@mairie.fr');",
     )
     .execute(&mut d)
     .await
@@ -213,6 +217,9 @@ async fn sqlite_is_sampled_and_bad_input_is_explained() {
     assert_eq!(email.values.len(), 2, "bounded by the sample size");
     let keys_of = |column: &str| &samples.iter().find(|s| s.column == column).unwrap().keys;
     assert_eq!(keys_of("message"), &[Some("rowid=1".to_owned())]);
+    // A column named `rowid` hides the row's address under that name: its
+    // other name is used, not the column's value.
+    assert_eq!(keys_of("texte"), &[Some("_rowid_=1".to_owned())]);
     // The key's columns in the key's order, not the table's.
     assert_eq!(
         keys_of("libelle"),
