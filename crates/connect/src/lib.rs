@@ -20,6 +20,6 @@ pub mod target;
 pub use conn::{Conn, Dialect, Sql};
 pub use dataset_text::{dataset_text, parse_dataset};
 pub use execute::{Action, ExecError, Outcome, Plan, Subject, TableOutcome, execute, read_checked};
-pub use sample::{ColumnSample, SampleError, sample, sample_database};
+pub use sample::{ColumnSample, RowKey, SampleError, sample, sample_database};
 pub use schema::{ForeignKey, Keys, LiveProblem, Schema};
 pub use target::{Confinement, ConnectError, Opened, Refusal, RowFilter};

@@ -20,10 +20,31 @@ pub struct ColumnSample {
     pub column: String,
     pub data_type: String,
     pub values: Vec<String>,
-    /// The row of each value, `keys[i]` for `values[i]`, as its primary
-    /// key reads (« id=42 », « commune=39, numero=7 »); `None` for a table
+    /// The row of each value, `keys[i]` for `values[i]`, by its primary
+    /// key (« id=42 », « commune=39, numero=7 »); `None` for a table
     /// without one where the database has no row address (MySQL).
-    pub keys: Vec<Option<String>>,
+    pub keys: Vec<Option<RowKey>>,
+}
+
+/// A row's primary key: each key column and its value, in the key's
+/// order. Values are the database's, unmasked: a report masks them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowKey(pub Vec<(String, String)>);
+
+impl RowKey {
+    /// `(column, value)` pairs, borrowed.
+    pub fn parts(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(c, v)| (c.as_str(), v.as_str()))
+    }
+}
+
+impl std::fmt::Display for RowKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (c, v)) in self.0.iter().enumerate() {
+            write!(f, "{}{c}={v}", if i == 0 { "" } else { ", " })?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -97,9 +118,9 @@ where
         let mut parts = Vec::with_capacity(key.len());
         for (i, k) in key.iter().enumerate() {
             let v: Option<String> = r.try_get(cols.len() + i).map_err(table_err(table))?;
-            parts.push(format!("{k}={}", v.unwrap_or_else(|| "NULL".into())));
+            parts.push((k.clone(), v.unwrap_or_else(|| "NULL".into())));
         }
-        let row = (!parts.is_empty()).then(|| parts.join(", "));
+        let row = (!parts.is_empty()).then_some(RowKey(parts));
         for (i, s) in out.iter_mut().enumerate() {
             let v: Option<String> = r.try_get(i).map_err(table_err(table))?;
             if let Some(v) = v {

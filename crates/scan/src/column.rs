@@ -52,18 +52,33 @@ pub enum Position {
 }
 
 impl Position {
-    /// A database row named by its key; an identifier the key holds (an
-    /// email as primary key) is masked as a report's examples are.
-    pub fn key(key: &str) -> Position {
-        let mut masked = String::with_capacity(key.len());
-        let mut from = 0;
-        for f in text::scan(key) {
-            masked.push_str(&key[from..f.start]);
-            masked.push_str(&text::mask(&key[f.start..f.end]));
-            from = f.end;
+    /// A database row named by its key, `(column, value)` in the key's
+    /// order. A value that may be personal data is masked as a report's
+    /// examples are: an identifier it holds (an email as primary key), and
+    /// a value of letters only (a name as primary key, « nom=Dupont »);
+    /// numbers, codes and UUIDs stay as they are, so the row can be found.
+    pub fn key<'a>(parts: impl IntoIterator<Item = (&'a str, &'a str)>) -> Position {
+        let mut key = String::new();
+        for (i, (column, value)) in parts.into_iter().enumerate() {
+            if i > 0 {
+                key.push_str(", ");
+            }
+            key.push_str(column);
+            key.push('=');
+            if value.chars().any(char::is_alphabetic) && !value.chars().any(|c| c.is_ascii_digit())
+            {
+                key.push_str(&text::mask(value));
+                continue;
+            }
+            let mut from = 0;
+            for f in text::scan(value) {
+                key.push_str(&value[from..f.start]);
+                key.push_str(&text::mask(&value[f.start..f.end]));
+                from = f.end;
+            }
+            key.push_str(&value[from..]);
         }
-        masked.push_str(&key[from..]);
-        Position::Key { key: masked }
+        Position::Key { key }
     }
 }
 
@@ -420,30 +435,34 @@ mod tests {
     /// itself is masked as the examples are.
     #[test]
     fn c39_rows_are_named_by_their_keys_masked() {
-        assert_eq!(
-            Position::key("id=42"),
-            Position::Key {
-                key: "id=42".into()
-            }
-        );
-        let Position::Key { key } = Position::key("courriel=yann.le-gall@mairie.fr, n=2") else {
-            unreachable!()
+        let key = |parts: &[(&str, &str)]| match Position::key(parts.iter().copied()) {
+            Position::Key { key } => key,
+            other => unreachable!("{other:?}"),
         };
+        assert_eq!(key(&[("id", "42")]), "id=42");
+        let email = key(&[("courriel", "yann.le-gall@mairie.fr"), ("n", "2")]);
         assert!(
-            !key.contains("yann.le-gall@mairie.fr") && key.ends_with(", n=2"),
-            "{key}"
+            !email.contains("yann.le-gall@mairie.fr") && email.ends_with(", n=2"),
+            "{email}"
         );
+        // A name as primary key is masked; codes and UUIDs are not.
+        assert_eq!(key(&[("nom", "Dupont"), ("n", "2")]), "nom=D•••nt, n=2");
+        assert_eq!(
+            key(&[("ref", "3f2a9c1e-77b0-4d2e-9a51-0c6f5e8d1b24")]),
+            "ref=3f2a9c1e-77b0-4d2e-9a51-0c6f5e8d1b24"
+        );
+        assert_eq!(key(&[("code", "AB-12")]), "code=AB-12");
         let found = classify_at(
             "courriel",
             [
-                (Some(Position::key("id=7")), "eloise@mairie.fr"),
+                (Some(Position::key([("id", "7")])), "eloise@mairie.fr"),
                 (None, "yann@mairie.fr"),
-                (Some(Position::key("id=9")), "awa@mairie.fr"),
+                (Some(Position::key([("id", "9")])), "awa@mairie.fr"),
             ],
         );
         assert_eq!(
             found[0].at,
-            [Position::key("id=7"), Position::key("id=9")],
+            [Position::key([("id", "7")]), Position::key([("id", "9")])],
             "{found:?}"
         );
         assert_eq!(

@@ -258,7 +258,7 @@ pub async fn run(ctx: Ctx<'_>, scope: &TenantScope, id: i64, now: Timestamp) -> 
                 .values
                 .iter()
                 .zip(&s.keys)
-                .map(|(v, k)| (k.as_deref().map(Position::key), v.as_str()));
+                .map(|(v, k)| (k.as_ref().map(|k| Position::key(k.parts())), v.as_str()));
             classify_at(&s.column, values)
                 .into_iter()
                 .map(move |r| (table.clone(), s.column.clone(), s.data_type.clone(), r))

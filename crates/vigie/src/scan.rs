@@ -197,7 +197,7 @@ pub async fn scan_database(url: &str, rows: u32) -> anyhow::Result<SourceReport>
             .values
             .iter()
             .zip(&s.keys)
-            .map(|(v, k)| (k.as_deref().map(Position::key), v.as_str()));
+            .map(|(v, k)| (k.as_ref().map(|k| Position::key(k.parts())), v.as_str()));
         for mut f in vigie_scan::column::classify_at(&s.column, values) {
             f.column = format!("{}.{} ({})", s.table, s.column, s.data_type);
             findings.push(f);

@@ -58,7 +58,7 @@ fn check(samples: &[ColumnSample]) {
         email
             .keys
             .iter()
-            .all(|k| k.as_deref().is_some_and(|k| k.starts_with("id="))),
+            .all(|k| k.as_ref().is_some_and(|k| k.to_string().starts_with("id="))),
         "{:?}",
         email.keys
     );
@@ -120,7 +120,16 @@ async fn c15_postgres_is_sampled_read_only() {
     let samples = result.unwrap();
     // A table without a key: its rows' address; a key of two columns in
     // its own order (issue 19).
-    let keys_of = |column: &str| &samples.iter().find(|s| s.column == column).unwrap().keys;
+    let keys_of = |column: &str| -> Vec<Option<String>> {
+        samples
+            .iter()
+            .find(|s| s.column == column)
+            .unwrap()
+            .keys
+            .iter()
+            .map(|k| k.as_ref().map(ToString::to_string))
+            .collect()
+    };
     assert_eq!(keys_of("message"), &[Some("ctid=(0,1)".to_owned())]);
     assert_eq!(
         keys_of("libelle"),
@@ -215,7 +224,16 @@ async fn sqlite_is_sampled_and_bad_input_is_explained() {
         .unwrap();
     let email = samples.iter().find(|s| s.column == "courriel").unwrap();
     assert_eq!(email.values.len(), 2, "bounded by the sample size");
-    let keys_of = |column: &str| &samples.iter().find(|s| s.column == column).unwrap().keys;
+    let keys_of = |column: &str| -> Vec<Option<String>> {
+        samples
+            .iter()
+            .find(|s| s.column == column)
+            .unwrap()
+            .keys
+            .iter()
+            .map(|k| k.as_ref().map(ToString::to_string))
+            .collect()
+    };
     assert_eq!(keys_of("message"), &[Some("rowid=1".to_owned())]);
     // A column named `rowid` hides the row's address under that name: its
     // other name is used, not the column's value.
