@@ -31,6 +31,18 @@ const PEOPLE: &[(&str, &str, &str)] = &[
     ("N'Diaye", "awa@mairie.fr", "+33 7 11 22 33 44"),
 ];
 
+/// The keys of `column`'s values, as they read.
+fn keys_of(samples: &[ColumnSample], column: &str) -> Vec<Option<String>> {
+    samples
+        .iter()
+        .find(|s| s.column == column)
+        .unwrap()
+        .keys
+        .iter()
+        .map(|k| k.as_ref().map(ToString::to_string))
+        .collect()
+}
+
 fn check(samples: &[ColumnSample]) {
     let email = samples
         .iter()
@@ -120,16 +132,7 @@ async fn c15_postgres_is_sampled_read_only() {
     let samples = result.unwrap();
     // A table without a key: its rows' address; a key of two columns in
     // its own order (issue 19).
-    let keys_of = |column: &str| -> Vec<Option<String>> {
-        samples
-            .iter()
-            .find(|s| s.column == column)
-            .unwrap()
-            .keys
-            .iter()
-            .map(|k| k.as_ref().map(ToString::to_string))
-            .collect()
-    };
+    let keys_of = |column: &str| keys_of(&samples, column);
     assert_eq!(keys_of("message"), &[Some("ctid=(0,1)".to_owned())]);
     assert_eq!(
         keys_of("libelle"),
@@ -224,16 +227,7 @@ async fn sqlite_is_sampled_and_bad_input_is_explained() {
         .unwrap();
     let email = samples.iter().find(|s| s.column == "courriel").unwrap();
     assert_eq!(email.values.len(), 2, "bounded by the sample size");
-    let keys_of = |column: &str| -> Vec<Option<String>> {
-        samples
-            .iter()
-            .find(|s| s.column == column)
-            .unwrap()
-            .keys
-            .iter()
-            .map(|k| k.as_ref().map(ToString::to_string))
-            .collect()
-    };
+    let keys_of = |column: &str| keys_of(&samples, column);
     assert_eq!(keys_of("message"), &[Some("rowid=1".to_owned())]);
     // A column named `rowid` hides the row's address under that name: its
     // other name is used, not the column's value.
