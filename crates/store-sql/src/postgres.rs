@@ -56,7 +56,10 @@ async fn records_range(
     }
     // Read to its end: the connection goes back to the pool.
     drop(copying.0.take());
-    crate::trail_read::pg_copy(&bytes)
+    // Thousands of records are decoded off the async runtime.
+    tokio::task::spawn_blocking(move || crate::trail_read::pg_copy(&bytes))
+        .await
+        .map_err(|e| StoreError::Other(format!("reading the trail: {e}")))?
 }
 
 const MIGRATIONS: &[Migration] = &[
