@@ -15,7 +15,7 @@ use vigie_domain::{
 };
 use vigie_scan::{
     PiiKind,
-    column::{Position, classify_at},
+    column::{ColumnReport, Position, classify_at},
 };
 use vigie_store::{System, SystemScan};
 
@@ -253,13 +253,7 @@ pub async fn run(ctx: Ctx<'_>, scope: &TenantScope, id: i64, now: Timestamp) -> 
         let columns = samples.iter().flat_map(|s| {
             // PostgreSQL names come as schema.table; datasets use the table.
             let table = s.table.rsplit('.').next().unwrap_or(&s.table).to_owned();
-            // Each value with its row's key, so that a finding says where.
-            let values = s
-                .values
-                .iter()
-                .zip(&s.keys)
-                .map(|(v, k)| (k.as_ref().map(|k| Position::key(k.parts())), v.as_str()));
-            classify_at(&s.column, values)
+            classify_sample(s)
                 .into_iter()
                 .map(move |r| (table.clone(), s.column.clone(), s.data_type.clone(), r))
         });
@@ -293,6 +287,17 @@ pub async fn run(ctx: Ctx<'_>, scope: &TenantScope, id: i64, now: Timestamp) -> 
             Ok(format!("scan {id} failed: {}", scan.message))
         }
     }
+}
+
+/// Classifies a sampled column, each value with its row's key, so that a
+/// finding says where (the service's scans and `vigie scan --database`).
+pub fn classify_sample(s: &vigie_connect::ColumnSample) -> Vec<ColumnReport> {
+    let values = s
+        .values
+        .iter()
+        .zip(&s.keys)
+        .map(|(v, k)| (k.as_ref().map(|k| Position::key(k.parts())), v.as_str()));
+    classify_at(&s.column, values)
 }
 
 /// The findings of a finished scan.

@@ -192,13 +192,7 @@ pub async fn scan_database(url: &str, rows: u32) -> anyhow::Result<SourceReport>
     let samples = vigie_connect::sample_database(url, rows).await?;
     let mut findings = Vec::new();
     for s in &samples {
-        // Each value with its row's key, so that a finding says where.
-        let values = s
-            .values
-            .iter()
-            .zip(&s.keys)
-            .map(|(v, k)| (k.as_ref().map(|k| Position::key(k.parts())), v.as_str()));
-        for mut f in vigie_scan::column::classify_at(&s.column, values) {
+        for mut f in vigie_service::discovery::classify_sample(s) {
             f.column = format!("{}.{} ({})", s.table, s.column, s.data_type);
             findings.push(f);
         }
