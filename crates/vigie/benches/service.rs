@@ -393,6 +393,19 @@ async fn verify(name: &str, store: Arc<dyn Store>, url: &str, read: &str) {
                 .unwrap();
         }
     }
+    if url.starts_with("postgres") {
+        // What autovacuum does to a table this size after the first
+        // million inserts: done now, it does not run during the timings.
+        let out = std::process::Command::new("psql")
+            .args(["-q", url, "-c", "VACUUM ANALYZE audit_log"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     let fill = start.elapsed().as_secs_f64();
     let start = Instant::now();
     let r = trail::verify(store.as_ref(), Some(&key.public_hex()), |_| {})
@@ -444,20 +457,40 @@ async fn verify(name: &str, store: Arc<dyn Store>, url: &str, read: &str) {
             kib / 1024.0
         );
     }
-    // VIGIE_BENCH_KEEP=<folder>: the SQLite trail and its key stay there,
-    // to run `vigie --data-dir <folder> audit verify` again (or profile it).
-    if let (Ok(keep), Some(file)) = (
-        std::env::var("VIGIE_BENCH_KEEP"),
-        url.strip_prefix("sqlite://"),
-    ) {
-        let to = std::path::Path::new(&keep);
-        std::fs::create_dir_all(to).unwrap();
+    // VIGIE_BENCH_KEEP=<folder>: the trail and its key stay there, to run
+    // `vigie --data-dir <folder> audit verify` again (or profile it): the
+    // SQLite file in the folder; the PostgreSQL database copied to
+    // `vigie_bench_keep`, its key in `<folder>/postgres`
+    // (`--data-dir <folder>/postgres --database-url postgres://…/vigie_bench_keep`).
+    if let Ok(keep) = std::env::var("VIGIE_BENCH_KEEP") {
+        // Each backend's trail is signed with its own key.
+        let sqlite = url.strip_prefix("sqlite://");
+        let to = std::path::Path::new(&keep).join(if sqlite.is_some() { "" } else { "postgres" });
+        std::fs::create_dir_all(&to).unwrap();
         std::fs::copy(data.join("trail-signing.key"), to.join("trail-signing.key")).unwrap();
-        std::fs::copy(file, to.join("vigie.db")).unwrap();
-        // The last records may still be in the write-ahead log.
-        let wal = format!("{file}-wal");
-        if std::path::Path::new(&wal).exists() {
-            std::fs::copy(&wal, to.join("vigie.db-wal")).unwrap();
+        if let Some(file) = sqlite {
+            std::fs::copy(file, to.join("vigie.db")).unwrap();
+            // The last records may still be in the write-ahead log.
+            let wal = format!("{file}-wal");
+            if std::path::Path::new(&wal).exists() {
+                std::fs::copy(&wal, to.join("vigie.db-wal")).unwrap();
+            }
+        } else {
+            let kept = vigie_store_sql::testing::with_database(url, "vigie_bench_keep");
+            let admin = vigie_store_sql::testing::with_database(url, "postgres");
+            let copy = format!(
+                "psql -q '{admin}' -c 'DROP DATABASE IF EXISTS vigie_bench_keep' \
+                 -c 'CREATE DATABASE vigie_bench_keep' && pg_dump '{url}' | psql -q '{kept}'"
+            );
+            let out = std::process::Command::new("sh")
+                .args(["-c", &copy])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
     }
     let _ = std::fs::remove_dir_all(&data);
