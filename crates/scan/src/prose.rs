@@ -370,8 +370,13 @@ fn names_a_place(text: &str, start: usize) -> bool {
 
 /// Words after which a capitalised word is not a surname.
 fn ends_name(w: &Word<'_>) -> bool {
+    ends_name_at(w.stop)
+}
+
+/// Whether a word whose stop is `stop` ends a name.
+fn ends_name_at(stop: Option<char>) -> bool {
     matches!(
-        w.stop,
+        stop,
         Some('.' | ',' | ';' | ':' | '!' | '?' | '(' | ')' | '"' | '«' | '»' | '\n')
     )
 }
@@ -631,18 +636,32 @@ fn opening(text: &str, p: usize, shortcut: bool) -> Result<(Word<'_>, Opening), 
     let end = word_end(text, p);
     let w = &text[p..end];
     let digit = w.as_bytes().first().is_some_and(u8::is_ascii_digit);
-    if shortcut && !digit && lowercase_follows(text, end) {
-        // Every rule that reads on needs a capitalised word, a particle or
-        // a line's end next ("Hélène a écrit", "Madame la Maire"): only a
-        // surname's look back (« Gwendal Fontaine ») is left, and most
-        // candidates of a text end here (issue 19, line rate).
+    let lowercase_next = shortcut && !digit && lowercase_follows(text, end);
+    let stop = if lowercase_next {
+        None
+    } else {
+        stop_after(text, end)
+    };
+    // Every rule that reads on needs a capitalised word or a particle next
+    // without punctuation between ("Hélène a écrit", "Madame la Maire",
+    // "Dupont, Jean"), but a title's full stop ("M. Martin"): otherwise
+    // only a surname's look back (« Gwendal Fontaine ») is left, and most
+    // candidates of a text end here (issue 19, line rate).
+    let settled = shortcut
+        && !digit
+        && (lowercase_next
+            || match stop {
+                Some('.') => {
+                    !TITLES.contains(&w)
+                        || (text.as_bytes().get(end) == Some(&b'.')
+                            && lowercase_follows(text, end + 1))
+                }
+                c => ends_name_at(c),
+            });
+    if settled {
         return if is_surname(w) {
             Ok((
-                Word {
-                    text: w,
-                    end,
-                    stop: None,
-                },
+                Word { text: w, end, stop },
                 Opening {
                     first_name: false,
                     line_start: false,
@@ -660,7 +679,6 @@ fn opening(text: &str, p: usize, shortcut: bool) -> Result<(Word<'_>, Opening), 
     if !(digit || first_name || surname || may_sign || TITLES.contains(&w) || in_capitals(w)) {
         return Err(end.max(p + 1));
     }
-    let stop = stop_after(text, end);
     Ok((
         Word { text: w, end, stop },
         Opening {
