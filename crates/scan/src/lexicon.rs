@@ -241,9 +241,123 @@ pub fn is_known_name(w: &str) -> bool {
     FIRST_NAMES.contains_key(w.as_bytes()) || SURNAMES.contains(w.as_bytes())
 }
 
+/// A short list of lowercase words (titles, street types, places),
+/// looked up in any case. Most words are turned away by their first
+/// letter, and the rest are compared only to the words of their length:
+/// the names pass looks up several words per candidate (issue 19, line
+/// rate).
+pub(crate) struct WordSet {
+    words: &'static [&'static str],
+    /// The ASCII first letters of the words, a bit per letter.
+    first: u32,
+    /// For each length in bytes, the words of that length, a bit per
+    /// word.
+    by_len: [u64; WordSet::LONGEST + 1],
+}
+
+impl WordSet {
+    const LONGEST: usize = 15;
+
+    /// Fails to compile for more than 64 words or a word over `LONGEST`
+    /// bytes.
+    pub(crate) const fn new(words: &'static [&'static str]) -> WordSet {
+        assert!(words.len() <= 64);
+        let mut first = 0;
+        let mut by_len = [0; WordSet::LONGEST + 1];
+        let mut i = 0;
+        while i < words.len() {
+            let w = words[i].as_bytes();
+            assert!(w.len() <= WordSet::LONGEST);
+            if let Some(c) = w.first()
+                && c.is_ascii_lowercase()
+            {
+                first |= 1 << (*c - b'a');
+            }
+            by_len[w.len()] |= 1 << i;
+            i += 1;
+        }
+        WordSet {
+            words,
+            first,
+            by_len,
+        }
+    }
+
+    /// Whether `w`, in any case, is one of the words.
+    pub(crate) fn contains(&self, w: &str) -> bool {
+        // Folding turns an ASCII letter into its lowercase and nothing
+        // else into one: a word that starts with one the list's words do
+        // not start with is none of them.
+        if let Some(c) = w.as_bytes().first()
+            && c.is_ascii_alphabetic()
+            && self.first & (1 << (c.to_ascii_lowercase() - b'a')) == 0
+        {
+            return false;
+        }
+        if w.is_ascii() {
+            return self.any_of_length(w.len(), |s| s.eq_ignore_ascii_case(w));
+        }
+        Folded::new(w).is_some_and(|f| {
+            let f = f.as_bytes();
+            self.any_of_length(f.len(), |s| s.as_bytes() == f)
+        })
+    }
+
+    fn any_of_length(&self, len: usize, mut is: impl FnMut(&str) -> bool) -> bool {
+        let mut of = self.by_len.get(len).copied().unwrap_or(0);
+        while of != 0 {
+            let i = of.trailing_zeros() as usize;
+            if self.words.get(i).is_some_and(|s| is(s)) {
+                return true;
+            }
+            of &= of - 1;
+        }
+        false
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A word set answers as folding the word and comparing it to each of
+    /// its words does, whatever turns the word away first.
+    #[test]
+    fn a_word_set_is_a_folded_comparison() {
+        const SET: WordSet = WordSet::new(&["rue", "école", "l'", "d'", "allée", "kiosque"]);
+        let naive = |w: &str| {
+            Folded::new(w).is_some_and(|f| SET.words.iter().any(|s| s.as_bytes() == f.as_bytes()))
+        };
+        for w in [
+            "rue",
+            "RUE",
+            "Rue",
+            "rues",
+            "ru",
+            "École",
+            "ÉCOLE",
+            "école",
+            "ecole",
+            "L'",
+            "l’",
+            "D’",
+            "d",
+            "ALLÉE",
+            "Allée",
+            "allee",
+            "\u{212A}iosque",
+            "KIOSQUE",
+            "",
+            "'",
+            "9",
+            "Ŕue",
+            "x".repeat(70).as_str(),
+        ] {
+            assert_eq!(SET.contains(w), naive(w), "{w:?}");
+        }
+        assert!(SET.contains("RUE") && SET.contains("l’") && SET.contains("\u{212A}iosque"));
+        assert!(!SET.contains("Route") && !SET.contains("ecole"));
+    }
 
     #[test]
     fn names_in_any_case_and_compounds() {

@@ -21,7 +21,7 @@ use crate::{
     PiiKind,
     bits::{Marks, equal, within},
     column::is_postcode,
-    lexicon::{Folded, is_first_name, is_surname},
+    lexicon::{WordSet, is_first_name, is_surname},
     text::Finding,
 };
 
@@ -263,9 +263,9 @@ const TITLES: [&str; 11] = [
 ];
 
 /// Lowercase particles inside a surname ("de La Fontaine", "Le Gall").
-const PARTICLES: [&str; 6] = ["de", "du", "des", "d'", "le", "la"];
+const PARTICLES: WordSet = WordSet::new(&["de", "du", "des", "d'", "le", "la"]);
 
-const STREETS: [&str; 18] = [
+const STREETS: WordSet = WordSet::new(&[
     "rue",
     "avenue",
     "av",
@@ -284,11 +284,11 @@ const STREETS: [&str; 18] = [
     "hameau",
     "faubourg",
     "résidence",
-];
+]);
 
 /// Words after which a person's name names a place or a building: "rue
 /// Victor Hugo", "collège Antoine de Saint-Exupéry", "salle Jean Moulin".
-const PLACES: [&str; 30] = [
+const PLACES: WordSet = WordSet::new(&[
     "rue",
     "avenue",
     "boulevard",
@@ -319,22 +319,13 @@ const PLACES: [&str; 30] = [
     "musée",
     "fondation",
     "résidence",
-];
+]);
 
 /// Capitals that are not surnames, before a first name: "SIRET Marie".
-const ACRONYMS: [&str; 24] = [
+const ACRONYMS: WordSet = WordSet::new(&[
     "siret", "siren", "nir", "iban", "rib", "tva", "rgpd", "cnil", "dpo", "caf", "cpam", "urssaf",
     "ccas", "cgct", "dgfip", "sdis", "ehpad", "rh", "dsi", "objet", "ref", "réf", "pj", "nb",
-];
-
-/// Whether `w`, in any case, is one of `set` (words in lower case).
-fn folded_in(w: &str, set: &[&str]) -> bool {
-    // Most words are ASCII: compared as they are, without folding.
-    if w.is_ascii() {
-        return set.iter().any(|s| s.eq_ignore_ascii_case(w));
-    }
-    Folded::new(w).is_some_and(|f| set.iter().any(|s| s.as_bytes() == f.as_bytes()))
-}
+]);
 
 /// `w` without an elided article or preposition ("l'école" is "école")
 /// or a house number written against it ("1Rue" is "Rue").
@@ -357,7 +348,7 @@ fn names_a_place(text: &str, start: usize) -> bool {
         let Some((begin, w)) = word_before(text, at) else {
             return false;
         };
-        if folded_in(without_elision(w), &PLACES) {
+        if PLACES.contains(without_elision(w)) {
             return true;
         }
         if !matches!(w, "du" | "de" | "des" | "la" | "d'") {
@@ -408,7 +399,7 @@ fn capitalised_run(ws: &mut Window<'_>, i: usize, max: usize) -> Option<usize> {
             last = j + 1;
             j += 1;
             at = next;
-        } else if folded_in(next.text, &PARTICLES)
+        } else if PARTICLES.contains(next.text)
             && let Some(after) = ws.get(j + 2)
             && capitalised(after.text)
         {
@@ -436,7 +427,7 @@ fn at_candidate(ws: &mut Window<'_>, op: Opening) -> Option<(PiiKind, usize)> {
     }
     // A surname in capitals before a known first name: "DUPONT Jean",
     // "LE GALL Marie-Anne".
-    if in_capitals(w.text) && !op.first_name && !folded_in(w.text, &ACRONYMS) {
+    if in_capitals(w.text) && !op.first_name && !ACRONYMS.contains(w.text) {
         let mut j = 0;
         let mut at = w;
         while j < 2
@@ -489,7 +480,7 @@ fn at_candidate(ws: &mut Window<'_>, op: Opening) -> Option<(PiiKind, usize)> {
             j += 1;
         }
         if let Some(street) = ws.get(j)
-            && folded_in(street.text, &STREETS)
+            && STREETS.contains(street.text)
             && !ends_name(&street)
         {
             let mut last = j + 1;
@@ -692,7 +683,7 @@ fn opening(text: &str, p: usize, shortcut: bool) -> Result<(Word<'_>, Opening), 
 /// Capitalised words that are not first names before a surname: French
 /// words a sentence may start with, and words of places and firms
 /// (« Selon Martin », « Saint Martin », « Groupe Bernard »).
-const NOT_FIRST: [&str; 64] = [
+const NOT_FIRST: WordSet = WordSet::new(&[
     "le",
     "la",
     "les",
@@ -757,7 +748,7 @@ const NOT_FIRST: [&str; 64] = [
     "groupe",
     "cabinet",
     "maison",
-];
+]);
 
 /// Where a first name the lexicon does not know starts, just before the
 /// surname at `p` on the same line: one capitalised word (not in
@@ -771,8 +762,8 @@ fn first_name_before(text: &str, p: usize, done: usize) -> Option<usize> {
         && capitalised(w)
         && !in_capitals(w)
         && !TITLES.contains(&w)
-        && !folded_in(without_elision(w), &NOT_FIRST)
-        && !folded_in(w, &PLACES)
+        && !NOT_FIRST.contains(without_elision(w))
+        && !PLACES.contains(w)
         && !names_a_place(text, begin);
     named.then_some(begin)
 }
