@@ -548,6 +548,10 @@ fn scan_with(text: &str, shortcut: bool) -> Vec<Finding> {
     let mut ws = Window::new(text);
     let mut marks = Marks::new(b, may_open);
     let mut p = 0;
+    // Where the last word read by `opening` ends: a capitalised word just
+    // before a candidate was read there (none is passed over), so a
+    // candidate after anything else has no first name before it.
+    let mut opened_end = usize::MAX;
     while let Some(at) = marks.next_from(p) {
         p = at;
         let c = b[p];
@@ -571,10 +575,15 @@ fn scan_with(text: &str, shortcut: bool) -> Vec<Finding> {
             p += len;
             continue;
         }
-        let (first, op) = match opening(text, p, shortcut) {
-            Ok(o) => o,
+        let after_word = opened_end.checked_add(1) == Some(p) && b[p - 1] == b' ';
+        let (first, op) = match opening(text, p, shortcut, after_word) {
+            Ok(o) => {
+                opened_end = o.0.end;
+                o
+            }
             Err(end) => {
                 // A capitalised word that opens nothing ("Le", "Conseil").
+                opened_end = end;
                 p = end;
                 continue;
             }
@@ -625,7 +634,15 @@ struct Opening {
 /// finding from the word alone; else where it ends. Most capitalised
 /// words ("Le", "Conseil") do not, and cost no more than their bytes and
 /// a look-up.
-fn opening(text: &str, p: usize, shortcut: bool) -> Result<(Word<'_>, Opening), usize> {
+///
+/// `after_word`: the word before `p` was read here, a single space before
+/// it; else the surname's look back cannot find a first name.
+fn opening(
+    text: &str,
+    p: usize,
+    shortcut: bool,
+    after_word: bool,
+) -> Result<(Word<'_>, Opening), usize> {
     let end = word_end(text, p);
     let w = &text[p..end];
     let digit = w.as_bytes().first().is_some_and(u8::is_ascii_digit);
@@ -652,7 +669,7 @@ fn opening(text: &str, p: usize, shortcut: bool) -> Result<(Word<'_>, Opening), 
                 c => ends_name_at(c),
             });
     if settled {
-        return if is_surname(w) {
+        return if after_word && is_surname(w) {
             Ok((
                 Word { text: w, end, stop },
                 Opening {
