@@ -308,10 +308,6 @@ impl TextTally {
     /// line `line` (from 1).
     pub fn of_piece(piece: &str, offset: usize, line: usize) -> TextTally {
         let mut by_kind: BTreeMap<PiiKind, (usize, String, Vec<Position>)> = BTreeMap::new();
-        // Where each line starts, to name a match's line.
-        let starts: Vec<usize> = std::iter::once(0)
-            .chain(memchr::memchr_iter(b'\n', piece.as_bytes()).map(|i| i + 1))
-            .collect();
         let found = text::scan(piece);
         // An address such as "camille.martin@…" is also its person's name.
         let named = found
@@ -337,24 +333,48 @@ impl TextTally {
                 e.1 = text::mask(&piece[f.start..f.end]);
             }
             if e.2.len() < POSITIONS_MAX {
+                // Its line is counted below.
                 e.2.push(Position::Text {
-                    line: line - 1 + starts.partition_point(|s| *s <= f.start),
+                    line,
                     offset: offset + f.start,
                 });
             }
         }
+        let text_offset = |p: &Position| match p {
+            Position::Text { offset, .. } => *offset,
+            _ => 0,
+        };
+        // The lines of the positions kept, counted in one pass over the
+        // piece (a table of every line's start cost a twentieth of the
+        // scan on short lines).
+        let mut kept: Vec<&mut Position> = by_kind
+            .values_mut()
+            .flat_map(|(_, _, at)| at.iter_mut())
+            .collect();
+        kept.sort_by_key(|p| text_offset(p));
+        let (mut counted, mut newlines) = (0, 0);
+        for p in kept {
+            if let Position::Text {
+                line: at_line,
+                offset: at,
+            } = p
+            {
+                let to = *at - offset;
+                newlines += memchr::memchr_iter(b'\n', &piece.as_bytes()[counted..to]).count();
+                counted = to;
+                *at_line = line + newlines;
+            }
+        }
         for (_, _, at) in by_kind.values_mut() {
             // Names and identifiers come from two passes: in text order.
-            at.sort_by_key(|p| match p {
-                Position::Text { offset, .. } => *offset,
-                _ => 0,
-            });
+            at.sort_by_key(text_offset);
         }
         // As `str::lines` counts: a last line without its end counts too.
+        let ends = memchr::memchr_iter(b'\n', piece.as_bytes()).count();
         let lines = match piece.as_bytes().last() {
             None => 0,
-            Some(b'\n') => starts.len() - 1,
-            Some(_) => starts.len(),
+            Some(b'\n') => ends,
+            Some(_) => ends + 1,
         };
         TextTally { by_kind, lines }
     }
