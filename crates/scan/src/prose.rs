@@ -332,13 +332,15 @@ const ACRONYMS: WordSet = WordSet::new(&[
 /// `w` without an elided article or preposition ("l'école" is "école")
 /// or a house number written against it ("1Rue" is "Rue").
 fn without_elision(w: &str) -> &str {
-    let w = w.trim_start_matches(|c: char| c.is_ascii_digit());
-    for p in ["l'", "L'", "l’", "L’", "d'", "D'", "d’", "D’"] {
-        if let Some(rest) = w.strip_prefix(p) {
-            return rest;
-        }
-    }
-    w
+    let digits = w.bytes().take_while(u8::is_ascii_digit).count();
+    let w = &w[digits..];
+    // "l'", "d'" in either case, with a straight or a curly apostrophe.
+    let elided = match w.as_bytes() {
+        [b'l' | b'L' | b'd' | b'D', b'\'', ..] => 2,
+        [b'l' | b'L' | b'd' | b'D', 0xE2, 0x80, 0x99, ..] => 4,
+        _ => 0,
+    };
+    &w[elided..]
 }
 
 /// Whether the words before `start` make a name there a place's: a place
@@ -820,6 +822,24 @@ fn line_begins(text: &str, p: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn elisions_and_house_numbers_are_taken_off() {
+        for (w, rest) in [
+            ("l'école", "école"),
+            ("L’École", "École"),
+            ("d'Arc", "Arc"),
+            ("D’ARC", "ARC"),
+            ("1Rue", "Rue"),
+            ("12l'école", "école"),
+            ("lé", "lé"),
+            ("l", "l"),
+            ("la", "la"),
+            ("’", "’"),
+        ] {
+            assert_eq!(without_elision(w), rest, "{w}");
+        }
+    }
 
     /// C39: settling a word from the lowercase word after it finds what
     /// the full rules find, on texts of names, titles, particles, places,
