@@ -270,7 +270,8 @@ fn looks_like_address(v: &str) -> bool {
 
 /// A French postcode: 5 digits, département 01–95 or 97x/98x.
 pub fn is_postcode(v: &str) -> bool {
-    let b = v.trim().as_bytes();
+    // Trimmed only when it may matter: most words are not five bytes.
+    let b = if v.len() == 5 { v } else { v.trim() }.as_bytes();
     b.len() == 5
         && b.iter().all(u8::is_ascii_digit)
         && matches!(

@@ -219,20 +219,26 @@ fn numbers(b: &[u8], extra: &[u8], out: &mut Vec<Finding>) {
 
 /// Cuts a run into the longest consecutive groups that validate.
 fn pieces(b: &[u8], groups: &[Group], extra: &[u8], out: &mut Vec<Finding>) {
-    let mut norm: Vec<u8> = Vec::with_capacity(MAX_ID + 4);
+    // On the stack: a run of groups is cut at every number (a twentieth
+    // of the identifiers pass was allocating these).
+    let mut norm = [0u8; MAX_ID + 1];
+    let mut ends = [0usize; MAX_ID + 1];
     let mut i = 0;
     while i < groups.len() {
         let mut found = None;
-        norm.clear();
-        let mut ends = Vec::new();
+        let (mut len, mut n) = (0, 0);
         for g in &groups[i..] {
             let bytes = &b[g.start..g.end];
-            if norm.len() + bytes.len() > MAX_ID + 1 {
+            let (Some(to), Some(end)) = (norm.get_mut(len..len + bytes.len()), ends.get_mut(n))
+            else {
                 break;
-            }
-            norm.extend_from_slice(bytes);
-            ends.push(norm.len());
+            };
+            to.copy_from_slice(bytes);
+            len += bytes.len();
+            *end = len;
+            n += 1;
         }
+        let ends = &ends[..n];
         let start = groups[i].start;
         // Looked for only when a number needs it (a SIREN, a SIRET, a
         // card number only a name says is one).
@@ -265,10 +271,8 @@ fn pieces(b: &[u8], groups: &[Group], extra: &[u8], out: &mut Vec<Finding>) {
 
 fn has_company_keyword(context: &[u8]) -> bool {
     const KEYS: [&[u8]; 4] = [b"siret", b"siren", b"rcs", b"immatricul"];
-    context.windows(3).any(|w| w.eq_ignore_ascii_case(b"rcs"))
-        || KEYS
-            .iter()
-            .any(|k| context.windows(k.len()).any(|w| w.eq_ignore_ascii_case(k)))
+    KEYS.iter()
+        .any(|k| context.windows(k.len()).any(|w| w.eq_ignore_ascii_case(k)))
 }
 
 fn has_card_keyword(context: &[u8]) -> bool {
