@@ -4,6 +4,7 @@
 # MB/s, MB/s per core used, cores used and peak memory of each command.
 #
 #   scripts/scan_compare.sh target/release/vigie [previous/vigie] -- FILE...
+#   ROUNDS=6 scripts/scan_compare.sh …   # alternated rounds, median and best
 #
 # ripgrep (Debian's `rg`) runs twice: three identifier kinds with plain
 # ASCII patterns (emails, French phone numbers, IBANs), and patterns
@@ -55,6 +56,12 @@ run() { # label, file, command...
     cores = c / 100; if (cores < 0.01) cores = 0.01;
     printf "%-22s %-16s %7.2f s %8.0f MB/s %8.0f MB/s/core %5.2f cores %7.0f MiB\n", l, f, s, b / s / 1e6, b / s / 1e6 / cores, cores, k / 1024 }'
 }
+# ROUNDS=N: every command N times, alternated, median and best
+# (scripts/scan_rounds.py), for a machine where single runs vary.
+if [ -n "${ROUNDS:-}" ]; then
+  python3 "$here/scripts/scan_rounds.py" "$ROUNDS" "$patterns" "$new" "${prev:--}" "$@"
+  exit
+fi
 for f in "$@"; do
   run "vigie scan" "$f" "$new" scan "$f" --format json
   if [ -n "$prev" ]; then run "vigie scan (previous)" "$f" "$prev" scan "$f" --format json; fi
