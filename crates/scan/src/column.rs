@@ -270,8 +270,15 @@ fn looks_like_address(v: &str) -> bool {
 
 /// A French postcode: 5 digits, département 01–95 or 97x/98x.
 pub fn is_postcode(v: &str) -> bool {
-    // Trimmed only when it may matter: most words are not five bytes.
-    let b = if v.len() == 5 { v } else { v.trim() }.as_bytes();
+    // Trimmed only when an end may be a space (ASCII's, or any beyond
+    // ASCII): the names pass asks of many words.
+    let padded = |c: Option<&u8>| c.is_some_and(|c| matches!(c, b' ' | b'\t'..=b'\r' | 0x80..));
+    let raw = v.as_bytes();
+    let b = if padded(raw.first()) || padded(raw.last()) {
+        v.trim().as_bytes()
+    } else {
+        raw
+    };
     b.len() == 5
         && b.iter().all(u8::is_ascii_digit)
         && matches!(
@@ -546,6 +553,17 @@ mod tests {
                 && !is_postcode("96000")
                 && !is_postcode("00100")
         );
+        // Padded values are trimmed, whatever the space.
+        for v in [
+            " 39000",
+            "39000\t",
+            "\u{a0}39000",
+            "39000\u{202f}",
+            "\u{b}39000\r\n",
+        ] {
+            assert!(is_postcode(v), "{v:?}");
+        }
+        assert!(!is_postcode("39000x") && !is_postcode("3 9000"));
         assert!(!is_date("31/13/2000") && !is_date("2000-1-1"));
     }
 }
