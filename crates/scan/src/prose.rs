@@ -86,6 +86,9 @@ fn char_at(text: &str, i: usize) -> Option<(char, usize)> {
 /// `None` at a line's end or the text's.
 fn word_at(text: &str, from: usize) -> Option<Word<'_>> {
     let mut start = from;
+    if starts_after_space(text, from) {
+        start += 1;
+    }
     loop {
         let (c, n) = char_at(text, start)?;
         if c == '\n' {
@@ -102,6 +105,19 @@ fn word_at(text: &str, from: usize) -> Option<Word<'_>> {
         end,
         stop: stop_after(text, end),
     })
+}
+
+/// Whether a single space at `at` is followed by a word's letter or
+/// digit (ASCII or Latin-1's): most words of a text, read by bytes.
+fn starts_after_space(text: &str, at: usize) -> bool {
+    let b = text.as_bytes();
+    b.get(at) == Some(&b' ')
+        && match b.get(at + 1) {
+            Some(c) if c.is_ascii_alphanumeric() => true,
+            // À…ÿ but × and ÷.
+            Some(0xC3) => b.get(at + 2).is_some_and(|n| *n != 0x97 && *n != 0xB7),
+            _ => false,
+        }
 }
 
 /// Where the word that starts at `start` ends.
@@ -144,6 +160,9 @@ static WORD_ASCII: [bool; 128] = {
 /// The punctuation or line end after a word that ends at `end`, before
 /// the next word (spaces are passed).
 fn stop_after(text: &str, end: usize) -> Option<char> {
+    if starts_after_space(text, end) {
+        return None;
+    }
     let mut at = end;
     while let Some((c, n)) = char_at(text, at)
         && !is_word(c)
