@@ -396,15 +396,12 @@ async fn verify(name: &str, store: Arc<dyn Store>, url: &str, read: &str) {
     if url.starts_with("postgres") {
         // What autovacuum does to a table this size after the first
         // million inserts: done now, it does not run during the timings.
-        let out = std::process::Command::new("psql")
-            .args(["-q", url, "-c", "VACUUM ANALYZE audit_log"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        succeeded(std::process::Command::new("psql").args([
+            "-q",
+            url,
+            "-c",
+            "VACUUM ANALYZE audit_log",
+        ]));
     }
     let fill = start.elapsed().as_secs_f64();
     let start = Instant::now();
@@ -438,15 +435,7 @@ async fn verify(name: &str, store: Arc<dyn Store>, url: &str, read: &str) {
         for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("VIGIE_")) {
             run.env_remove(k);
         }
-        let out = run
-            .args(["-f", "%e %M", "sh", "-c", &format!("{cmd} >/dev/null")])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{cmd}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = succeeded(run.args(["-f", "%e %M", "sh", "-c", &format!("{cmd} >/dev/null")]));
         let err = String::from_utf8_lossy(&out.stderr);
         let mut last = err.lines().last().unwrap_or("").split(' ');
         let secs: f64 = last.next().and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);
@@ -482,18 +471,21 @@ async fn verify(name: &str, store: Arc<dyn Store>, url: &str, read: &str) {
                 "psql -q '{admin}' -c 'DROP DATABASE IF EXISTS vigie_bench_keep' \
                  -c 'CREATE DATABASE vigie_bench_keep' && pg_dump '{url}' | psql -q '{kept}'"
             );
-            let out = std::process::Command::new("sh")
-                .args(["-c", &copy])
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            succeeded(std::process::Command::new("sh").args(["-c", &copy]));
         }
     }
     let _ = std::fs::remove_dir_all(&data);
+}
+
+/// Runs `cmd` to its end; its output, or a panic with what it said.
+fn succeeded(cmd: &mut std::process::Command) -> std::process::Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 /// Bulk appends: 100 batches of 2,000 records.
