@@ -38,6 +38,10 @@ def main() -> None:
                 argv = [a.replace("{f}", f) for a in argv]
                 done = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", *argv],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                # ripgrep exits with 1 when it finds nothing; any other
+                # failure would time a command that did not do its work.
+                if done.returncode not in ((0, 1) if argv[0] == "rg" else (0,)):
+                    sys.exit(f"{' '.join(argv)} failed:\n{done.stderr}")
                 wall, user, system, kib = done.stderr.strip().splitlines()[-1].split()
                 runs[label].append((float(wall), float(user) + float(system), int(kib)))
         print(f"{os.path.basename(f)} ({size / 1e6:.0f} MB), {rounds} rounds alternated: median (best)")
